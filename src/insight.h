@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * insight.h
+ *	  Module-wide declarations: configuration parameters (GUCs) defined in
+ *	  insight.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_H
+#define INSIGHT_H
+
+/*
+ * insight.max_training_memory (kB): the most memory a training function may
+ * hold for an in-memory copy of its data; exceeding it is an error with a
+ * hint, never an out-of-memory crash.
+ */
+extern int	insight_max_training_memory;
+
+/* Error out (program_limit_exceeded) if 'bytes' exceeds the limit. */
+extern void insight_check_training_memory(Size bytes, const char *what);
+
+#endif							/* INSIGHT_H */

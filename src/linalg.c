@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * linalg.c
+ *	  BLAS/LAPACK wrapper (OpenBLAS, LAPACKE).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "linalg.h"
+
+void
+insight_linalg_init(void)
+{
+	/* Parallelism comes from PostgreSQL's workers, never from BLAS threads. */
+	openblas_set_num_threads(1);
+}
+
+bool
+insight_cholesky_solve(double *a, double *b, int n)
+{
+	lapack_int	info;
+
+	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, a, n);
+	if (info > 0)
+		return false;
+	if (info < 0)
+		elog(ERROR, "LAPACKE_dpotrf: argument %d had an illegal value", (int) -info);
+	info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, 1, a, n, b, 1);
+	if (info != 0)
+		elog(ERROR, "LAPACKE_dpotrs: argument %d had an illegal value", (int) -info);
+	return true;
+}

@@ -1,0 +1,180 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.c
+ *	  Feature arrays, bytea aggregate states, JSON output (see util.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+
+#include "util.h"
+
+bool
+insight_read_features(ArrayType *array, int expected, const double **values, int *n)
+{
+	int			len;
+	double	   *data;
+
+	if (ARR_ELEMTYPE(array) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("features must be a float8[] array")));
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array, not %d-dimensional",
+						ARR_NDIM(array))));
+	len = ARR_NDIM(array) == 0 ? 0 : ARR_DIMS(array)[0];
+	if (expected >= 0 && len != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("expected %d features, not %d", expected, len),
+				 errdetail("Every feature array of a model must have the length it was trained with.")));
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must not be an empty array")));
+	if (ARR_HASNULL(array))
+		return false;
+
+	data = (double *) ARR_DATA_PTR(array);
+	for (int i = 0; i < len; i++)
+		if (!isfinite(data[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("features must be finite"),
+					 errdetail("Element %d is %s.", i + 1,
+							   isnan(data[i]) ? "NaN" : "infinite"),
+					 errhint("Replace NaN and Infinity before training or scoring, for example with NULL to skip the row.")));
+	*values = data;
+	*n = len;
+	return true;
+}
+
+ArrayType *
+insight_float8_array(const double *values, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Float8GetDatum(values[i]);
+	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+MemoryContext
+insight_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext ctx;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return ctx;
+}
+
+void *
+insight_state_new(FunctionCallInfo fcinfo, Size size)
+{
+	MemoryContext ctx;
+	void	   *state;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		ctx = CurrentMemoryContext;
+	state = MemoryContextAllocZero(ctx, size);
+	SET_VARSIZE(state, size);
+	return state;
+}
+
+void *
+insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
+{
+	struct varlena *raw;
+	struct varlena *value;
+	MemoryContext ctx;
+	bool		in_agg;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	value = pg_detoast_datum(raw);
+	if (VARSIZE(value) < minsize)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid aggregate state"),
+				 errdetail("The state has %zu bytes, fewer than the %zu a state needs.",
+						   (Size) VARSIZE(value), minsize)));
+
+	in_agg = AggCheckCallContext(fcinfo, &ctx) != 0;
+	if (in_agg && value == raw && (uintptr_t) value % MAXIMUM_ALIGNOF == 0)
+		return value;			/* ours: update in place */
+
+	if (!in_agg)
+		ctx = CurrentMemoryContext;
+	{
+		void	   *copy = MemoryContextAlloc(ctx, VARSIZE(value));
+
+		memcpy(copy, value, VARSIZE(value));
+		return copy;
+	}
+}
+
+/* Append ', "key": ' */
+static void
+json_key(StringInfo buf, const char *key)
+{
+	appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+static void
+json_number(StringInfo buf, double v)
+{
+	if (isfinite(v))
+		appendStringInfoString(buf, float8out_internal(v));
+	else
+		appendStringInfoString(buf, "null");
+}
+
+void
+insight_json_float8(StringInfo buf, const char *key, double v)
+{
+	json_key(buf, key);
+	json_number(buf, v);
+}
+
+void
+insight_json_int64(StringInfo buf, const char *key, int64 v)
+{
+	json_key(buf, key);
+	appendStringInfo(buf, INT64_FORMAT, v);
+}
+
+void
+insight_json_text(StringInfo buf, const char *key, const char *v)
+{
+	json_key(buf, key);
+	escape_json(buf, v);
+}
+
+void
+insight_json_float8_array(StringInfo buf, const char *key, const double *v, int n)
+{
+	json_key(buf, key);
+	appendStringInfoChar(buf, '[');
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		json_number(buf, v[i]);
+	}
+	appendStringInfoChar(buf, ']');
+}

@@ -1,0 +1,60 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.h
+ *	  Small helpers shared by every algorithm: feature-array validation,
+ *	  bytea aggregate states, and JSON output for model info.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_UTIL_H
+#define INSIGHT_UTIL_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+
+/*
+ * Read a float8[] of features.  Errors (SQLSTATE 22023 or 2202E) when the
+ * array is not one-dimensional, is empty, has a length other than
+ * 'expected' (pass -1 when any length is fine) or holds NaN or Infinity.
+ * Returns false, with *values untouched, when an element is NULL so the
+ * caller can skip the row; otherwise sets *values (pointing into the array
+ * or a palloc'd copy) and *n.
+ */
+extern bool insight_read_features(ArrayType *array, int expected,
+								  const double **values, int *n);
+
+/* A one-dimensional float8[] holding n values. */
+extern ArrayType *insight_float8_array(const double *values, int n);
+
+/*
+ * Aggregate states are bytea values (see DESIGN.md, Scale: Citus pushes down
+ * only non-internal states).  A state is a fixed struct that starts with the
+ * varlena header; these helpers give a writable, MAXALIGNed pointer to it.
+ *
+ * insight_state_get: the state argument 'argno' as a writable state of at
+ * least 'minsize' bytes.  When called as an aggregate the value already in
+ * the aggregate context is updated in place; otherwise (direct calls, or a
+ * value that is not aligned) it is copied first.  Returns NULL for a NULL
+ * argument.  A state of the wrong size is an error (not a crash).
+ */
+extern void *insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize);
+
+/* A zeroed state of 'size' bytes allocated where the aggregate keeps it. */
+extern void *insight_state_new(FunctionCallInfo fcinfo, Size size);
+
+/* The aggregate's memory context (errors when not called as an aggregate). */
+extern MemoryContext insight_agg_context(FunctionCallInfo fcinfo, const char *fname);
+
+/*
+ * JSON output for model info.  Each call appends ', "key": value' so that a
+ * document is built as '{' + first field + these + '}'.  Non-finite doubles
+ * are written as null.
+ */
+extern void insight_json_float8(StringInfo buf, const char *key, double v);
+extern void insight_json_int64(StringInfo buf, const char *key, int64 v);
+extern void insight_json_text(StringInfo buf, const char *key, const char *v);
+extern void insight_json_float8_array(StringInfo buf, const char *key,
+									  const double *v, int n);
+
+#endif							/* INSIGHT_UTIL_H */

@@ -1,0 +1,78 @@
+/*
+ * libFuzzer harness over insight's model reader (src/model_core.c).
+ *
+ * Each input is checked twice: as given (almost every mutation must be
+ * rejected by the header or checksum checks) and with its checksum repaired,
+ * so that mutations of valid models reach the length checks and the payload
+ * cursor.  Accepted models are then read value by value to the end.
+ * Sanitizers (address, undefined) turn any out-of-bounds read into a crash.
+ */
+#include "postgres_fe.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_core.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+read_payload(const uint8 *data, size_t size, const InsightModelHeader *h)
+{
+	InsightCursor cur;
+	const uint8 *bytes;
+	volatile double sink = 0;
+
+	insight_cursor_init(&cur, data + INSIGHT_HEADER_SIZE, size - INSIGHT_HEADER_SIZE);
+	/* walk the payload with every kind of read, as the loaders do */
+	while (!cur.failed && !insight_cursor_done(&cur))
+	{
+		switch (cur.pos % 4)
+		{
+			case 0:
+				sink += insight_cursor_float8(&cur);
+				break;
+			case 1:
+				sink += insight_cursor_float4(&cur);
+				break;
+			case 2:
+				sink += insight_cursor_uint32(&cur);
+				break;
+			default:
+				if (insight_cursor_bytes(&cur, h->counts[0] % 64, &bytes) && h->counts[0] % 64)
+					sink += bytes[0];
+				else
+					sink += insight_cursor_uint64(&cur);
+				break;
+		}
+	}
+	(void) sink;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	InsightModelHeader h;
+	char		errbuf[INSIGHT_ERRBUF_SIZE];
+	uint8	   *copy;
+
+	if (insight_model_check(data, size, &h, errbuf, sizeof(errbuf)))
+		read_payload(data, size, &h);
+	else if (errbuf[0] == '\0')
+		abort();				/* a rejection must always say why */
+
+	if (size < INSIGHT_HEADER_SIZE)
+		return 0;
+	copy = malloc(size);
+	memcpy(copy, data, size);
+	insight_put_uint32(copy + 44, insight_model_crc(copy, copy + INSIGHT_HEADER_SIZE,
+													size - INSIGHT_HEADER_SIZE));
+	errbuf[0] = '\0';
+	if (insight_model_check(copy, size, &h, errbuf, sizeof(errbuf)))
+		read_payload(copy, size, &h);
+	else if (errbuf[0] == '\0')
+		abort();
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,6 @@
+-- Valid model values (hex, one per line) to seed the fuzzer.  Every algorithm
+-- that can be trained cheaply adds a line here.
+SELECT encode(insight_scaler_fit(ARRAY[i, i * i, 1]::float8[]), 'hex')
+  FROM generate_series(1, 50) i;
+SELECT encode(insight_scaler_fit(ARRAY[i]::float8[]), 'hex')
+  FROM generate_series(1, 3) i;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every test, against the server in the PG* environment (./run test starts one):
+#   1. pg_regress: sql/*.sql against expected/*.out (database insight_regress)
+#   2. peer tests: test/peer/*.py (Debian's /usr/bin/python3) and test/peer/*.sh,
+#      against database insight_peer with Online Retail loaded
+#   3. the libFuzzer harness over the model reader, a bounded number of runs
+# Exits non-zero when any of them fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+failed=()
+
+log "pg_regress"
+dropdb --if-exists insight_regress && createdb insight_regress
+if ! make -s PG_CONFIG="$PG_CONFIG" CONTRIB_TESTDB=insight_regress installcheck; then
+    [[ -f regression.diffs ]] && cat regression.diffs
+    failed+=(pg_regress)
+fi
+
+log "peer tests"
+dropdb --if-exists insight_peer && createdb insight_peer
+if PGDATABASE=insight_peer psql -X -q -v ON_ERROR_STOP=1 \
+        -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION insight' \
+        -f test/load_online_retail.sql >/dev/null; then
+    for t in test/peer/*.py test/peer/*.sh; do
+        [[ -e $t ]] || continue
+        log "$t"
+        case $t in
+            *.py) PGDATABASE=insight_peer /usr/bin/python3 "$t" || failed+=("$t") ;;
+            *.sh) PGDATABASE=insight_peer bash "$t" || failed+=("$t") ;;
+        esac
+    done
+else
+    failed+=("peer set-up")
+fi
+
+log "fuzzing the model reader"
+test/fuzz/run_fuzz.sh || failed+=(fuzz)
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+    printf '\nFAILED: %s\n' "${failed[*]}" >&2
+    exit 1
+fi
+printf '\nall tests passed\n' >&2
