@@ -1,0 +1,123 @@
+-- ---------------------------------------------------------------------------
+-- Customer lifetime value, part 1: the (frequency, recency, T, monetary value)
+-- summary of every customer, the input of the BG/NBD, Pareto/NBD and
+-- Gamma-Gamma models (Fader, Hardie & Lee 2005, "Counting Your Customers the
+-- Easy Way", Marketing Science 24(2); the same definitions as
+-- lifetimes.utils.summary_data_from_transaction_data).
+--
+-- insight_clv_summary() is rebuilt, like insight_sales, at every registration
+-- of a sales source so that customer_id keeps the source's type: the trigger
+-- insight_sales_sources_build_clv fires after insight_sales_sources_build
+-- (triggers fire in name order), when insight_sales already has its new
+-- shape.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_clv_period_seconds(period interval)
+RETURNS float8
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    seconds float8;
+BEGIN
+    IF period IS NULL THEN
+        RAISE EXCEPTION 'period must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the model''s time unit, for example interval ''7 days'' for weeks.';
+    END IF;
+    IF NOT isfinite(period) THEN
+        RAISE EXCEPTION 'period must be finite'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    seconds := pg_catalog.date_part('epoch', period);
+    IF seconds <= 0 THEN
+        RAISE EXCEPTION 'period must be positive, not %', period
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the model''s time unit, for example interval ''7 days'' for weeks or ''1 day'' for days.';
+    END IF;
+    RETURN seconds;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_period_seconds(interval) IS
+'Length of a CLV time unit in seconds (a month counts 30 days, as in extract(epoch from interval)). Errors for NULL, infinite, zero or negative periods.';
+
+-- Placeholder until a source is registered (raises "no sales source is registered").
+CREATE FUNCTION @extschema@.insight_clv_summary(as_of timestamptz DEFAULT NULL,
+                                                period interval DEFAULT '7 days')
+RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
+               monetary_value float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT s.customer_id, NULL::integer, NULL::float8, NULL::float8, NULL::float8
+        FROM @extschema@.insight_no_sales_source() s $$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
+'CLV summary of every customer (rebuilt when a sales source is registered).';
+
+CREATE FUNCTION @extschema@.insight_build_clv_objects()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $build$
+DECLARE
+    cust_type text;
+BEGIN
+    cust_type := pg_catalog.format_type(
+        @extschema@.insight_source_column(NEW.source, NEW.customer_column, 'customer', 'key'), NULL);
+
+    ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
+    DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
+    EXECUTE pg_catalog.format($f$
+CREATE FUNCTION @extschema@.insight_clv_summary(as_of timestamptz DEFAULT NULL,
+                                                period interval DEFAULT '7 days')
+RETURNS TABLE (customer_id %s, frequency integer, recency float8, "T" float8,
+               monetary_value float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $body$
+-- A purchase is a kept line that is not a return.  Days are UTC calendar days
+-- and times are whole days between them (lifetimes' convention): t_x from the
+-- first to the last purchase day, T from the first purchase day to the last
+-- observed day, so a purchase on the last day has t_x = T.
+WITH cutoff AS (
+    SELECT @extschema@.insight_clv_period_seconds($2) AS period_seconds,
+           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date + 1)::timestamp
+                                AT TIME ZONE 'UTC'
+                           FROM @extschema@.insight_sales s
+                          WHERE s.quantity > 0 AND s.amount >= 0)) AS as_of
+),
+-- the last observed day: the UTC day of the last instant before as_of
+params AS (
+    SELECT c.period_seconds, c.as_of,
+           ((c.as_of - interval '1 microsecond') AT TIME ZONE 'UTC')::date AS last_day
+      FROM cutoff c
+),
+days AS (
+    SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::date AS day,
+           pg_catalog.sum(s.amount::numeric) AS spend   -- exact: independent of row order
+      FROM @extschema@.insight_sales s
+     WHERE s.quantity > 0 AND s.amount >= 0 AND s.customer_id IS NOT NULL
+       AND s.ordered_at < (SELECT p.as_of FROM params p)
+     GROUP BY 1, 2
+),
+marked AS (
+    SELECT d.customer_id, d.day, d.spend,
+           pg_catalog.min(d.day) OVER (PARTITION BY d.customer_id) AS first_day
+      FROM days d
+)
+SELECT m.customer_id,
+       (pg_catalog.count(*) - 1)::integer,
+       (pg_catalog.max(m.day) - pg_catalog.min(m.day))::float8 * 86400 / p.period_seconds,
+       (p.last_day - pg_catalog.min(m.day))::float8 * 86400 / p.period_seconds,
+       (pg_catalog.avg(m.spend) FILTER (WHERE m.day > m.first_day))::float8
+  FROM marked m, params p
+ GROUP BY m.customer_id, p.period_seconds, p.last_day
+ ORDER BY m.customer_id
+$body$ $f$, cust_type);
+    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
+    COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
+'One row per customer with a purchase (a kept line that is not a return) strictly before as_of: the input of the BG/NBD, Pareto/NBD and Gamma-Gamma models (Fader, Hardie & Lee 2005). Purchases are bucketed by UTC calendar day. frequency (x): purchase days after the first; recency (t_x): first to last purchase day; T: first purchase day to the last observed day (the UTC day of the last instant before as_of, so that as_of 1997-10-01 00:00 UTC observes up to 1997-09-30); monetary_value: mean of the per-day totals of the repeat days, NULL when frequency = 0. Times are elapsed days divided by the length of period (default 7 days: weeks), never rounded. as_of defaults to the start of the UTC day after the latest purchase (the last observed day is the latest purchase day). The result depends neither on row order nor on TimeZone.';
+    RETURN NULL;
+END
+$build$;
+
+CREATE TRIGGER insight_sales_sources_build_clv
+    AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_build_clv_objects();
