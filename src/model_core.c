@@ -29,7 +29,7 @@ typedef struct AlgorithmEntry
 
 static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = {"scaler", 0},
-	[INSIGHT_ALG_LOGREG] = {"logreg", 0},
+	[INSIGHT_ALG_LOGREG] = {"logreg", 0x1},	/* 0x1: not converged (logreg.h) */
 	[INSIGHT_ALG_KMEANS] = {"kmeans", 0},
 	[INSIGHT_ALG_BGNBD] = {"bgnbd", 0},
 	[INSIGHT_ALG_PNBD] = {"pnbd", 0},

@@ -13,6 +13,7 @@
 #include "utils/jsonb.h"
 
 #include "model_format.h"
+#include "logreg.h"
 #include "scaler.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ typedef void (*InsightInfoFunction) (InsightModel *m, StringInfo buf);
 /* One entry per algorithm that this build can describe. */
 static const InsightInfoFunction info_functions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = insight_scaler_info,
+	[INSIGHT_ALG_LOGREG] = insight_logreg_info,
 };
 
 PG_FUNCTION_INFO_V1(insight_model_info);
