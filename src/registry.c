@@ -12,6 +12,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "clv_model.h"
 #include "model_format.h"
 #include "logreg.h"
 #include "scaler.h"
@@ -23,6 +24,9 @@ typedef void (*InsightInfoFunction) (InsightModel *m, StringInfo buf);
 static const InsightInfoFunction info_functions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = insight_scaler_info,
 	[INSIGHT_ALG_LOGREG] = insight_logreg_info,
+	[INSIGHT_ALG_BGNBD] = insight_clv_model_info,
+	[INSIGHT_ALG_PNBD] = insight_clv_model_info,
+	[INSIGHT_ALG_GAMMAGAMMA] = insight_clv_model_info,
 };
 
 PG_FUNCTION_INFO_V1(insight_model_info);

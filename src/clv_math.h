@@ -1,0 +1,60 @@
+/*-------------------------------------------------------------------------
+ *
+ * clv_math.h
+ *	  Numerical helpers of the CLV models: log-space arithmetic, the Gauss
+ *	  hypergeometric function 2F1 for the arguments the models need, and a
+ *	  Nelder-Mead minimiser for the maximum-likelihood fits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_CLV_MATH_H
+#define INSIGHT_CLV_MATH_H
+
+/* log(B(a, b)) = lgamma(a) + lgamma(b) - lgamma(a + b) */
+extern double clv_lbeta(double a, double b);
+
+/* log(exp(x) + exp(y)), exact for -Inf arguments */
+extern double clv_logaddexp(double x, double y);
+
+/* log(1 - exp(d)) for d <= 0 (-Inf for d >= 0), Maechler (2012) */
+extern double clv_log1mexp(double d);
+
+/*
+ * log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by its power series
+ * (Abramowitz & Stegun 15.1.1), whose terms are all positive: no
+ * cancellation, and a running rescaling keeps very large values (heavy
+ * buyers) finite.  Errors when the series has not converged after
+ * CLV_HYP2F1_MAX_TERMS terms.
+ */
+#define CLV_HYP2F1_MAX_TERMS 10000000
+extern double clv_log_hyp2f1(double a, double b, double c, double z);
+
+/*
+ * (1 - exp(k * log q)) / k for 0 < q <= 1, continuous at k = 0 (-log q);
+ * the integral that appears in the Pareto/NBD expectations.
+ */
+extern double clv_one_minus_pow_over(double k, double log_q);
+
+/* Objective for the minimiser: returns +Inf (or NaN) outside its domain. */
+typedef double (*ClvObjective) (const double *theta, void *arg);
+
+typedef struct ClvMinimum
+{
+	double		value;			/* objective at theta */
+	int			evaluations;	/* objective evaluations */
+	int			iterations;		/* simplex iterations, all restarts */
+	bool		converged;		/* tolerances met before the limit */
+} ClvMinimum;
+
+/*
+ * Minimise f over R^n (n <= CLV_MAX_PARAMS) from theta (in: start, out:
+ * minimum) with the Nelder-Mead simplex (Nelder & Mead 1965, with the
+ * standard coefficients 1, 2, 1/2, 1/2 of Lagarias, Reeds, Wright & Wright
+ * 1998), restarted from the best point until a restart no longer improves
+ * it, the usual guard against a collapsed simplex.  Calls
+ * CHECK_FOR_INTERRUPTS() every iteration.
+ */
+#define CLV_MAX_PARAMS 4
+extern ClvMinimum clv_minimize(ClvObjective f, void *arg, double *theta, int n);
+
+#endif							/* INSIGHT_CLV_MATH_H */

@@ -1,0 +1,205 @@
+-- ---------------------------------------------------------------------------
+-- Customer lifetime value, part 2: the BG/NBD, Pareto/NBD and Gamma-Gamma
+-- models as parallel-safe aggregates returning a model (bytea), their
+-- constructors from known parameters, and their predictions.  Times are in
+-- the unit of the summary the models were fitted on (insight_clv_summary's
+-- period, weeks by default).
+-- ---------------------------------------------------------------------------
+
+-- Shared by the three fits: the state holds the training rows, identical
+-- rows collapsed with weights.
+CREATE FUNCTION @extschema@.insight_clv_rows_combine(state1 bytea, state2 bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_clv_rows_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_rows_combine(bytea, bytea) IS
+'Combine function of insight_bgnbd_fit, insight_pnbd_fit and insight_gammagamma_fit: merges two states of collected rows.';
+
+CREATE FUNCTION @extschema@.insight_clv_summary_accum(state bytea, frequency float8, recency float8, "T" float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_clv_summary_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_summary_accum(bytea, float8, float8, float8) IS
+'Transition function of insight_bgnbd_fit and insight_pnbd_fit: adds one customer''s (frequency, recency, T); rows with a NULL are skipped and counted.';
+
+-- BG/NBD --------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_bgnbd_final(state bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_bgnbd_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_final(bytea) IS
+'Final function of insight_bgnbd_fit: the maximum-likelihood fit.';
+
+CREATE AGGREGATE @extschema@.insight_bgnbd_fit(frequency float8, recency float8, "T" float8) (
+    SFUNC = @extschema@.insight_clv_summary_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_clv_rows_combine,
+    FINALFUNC = @extschema@.insight_bgnbd_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_bgnbd_fit(float8, float8, float8) IS
+'Fit the BG/NBD model of Fader, Hardie & Lee (2005) to customers'' (frequency, recency, T), as from insight_clv_summary(): maximum likelihood (FHL eq. 6, in log space) over log-parameters with a restarted Nelder-Mead simplex, identical rows collapsed with weights. Returns the model (parameters r, alpha, a, b; log-likelihood and convergence in insight_model_info). Rows with a NULL are skipped and counted. Errors: frequency not a whole number >= 0, recency outside [0, T], recency > 0 with frequency 0, every T = 0 (zero-length observation windows). NULL for no rows.';
+
+CREATE FUNCTION @extschema@.insight_bgnbd_model(r float8, alpha float8, a float8, b float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_bgnbd_model'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_model(float8, float8, float8, float8) IS
+'A BG/NBD model with known parameters (published values, what-if analysis): purchase rate ~ Gamma(r, alpha), dropout probability ~ Beta(a, b). Each must be positive and finite.';
+
+CREATE FUNCTION @extschema@.insight_bgnbd_p_alive(model bytea, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_p_alive(bytea, float8, float8, float8) IS
+'Probability that a customer with this history is still alive (BG/NBD, FHL 2005 eq. 11): 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)); exactly 1 for frequency 0.';
+
+CREATE FUNCTION @extschema@.insight_bgnbd_expected_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_expected_purchases(bytea, float8, float8, float8, float8) IS
+'Expected purchases of a customer with this history in the next t time units (BG/NBD, FHL 2005 eq. 10; the hypergeometric function summed after Euler''s transformation, without a pole at a = 1).';
+
+CREATE FUNCTION @extschema@.insight_bgnbd_expected_purchases(model bytea, t float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgnbd_expected_purchases_new'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_expected_purchases(bytea, float8) IS
+'Expected purchases of a new customer in their first t time units (BG/NBD, FHL 2005 eq. 9).';
+
+CREATE FUNCTION @extschema@.insight_bgnbd_purchase_probability(model bytea, n bigint, t float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgnbd_purchase_probability'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_purchase_probability(bytea, bigint, float8) IS
+'P(X(t) = n): probability that a new customer makes exactly n purchases in t time units (BG/NBD, FHL 2005 eq. 8).';
+
+-- Pareto/NBD ----------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_pnbd_final(state bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_pnbd_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_final(bytea) IS
+'Final function of insight_pnbd_fit: the maximum-likelihood fit.';
+
+CREATE AGGREGATE @extschema@.insight_pnbd_fit(frequency float8, recency float8, "T" float8) (
+    SFUNC = @extschema@.insight_clv_summary_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_clv_rows_combine,
+    FINALFUNC = @extschema@.insight_pnbd_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_pnbd_fit(float8, float8, float8) IS
+'Fit the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; likelihood as in Fader & Hardie 2005, note 009, eq. 18, in log space with Gauss hypergeometric series after Euler''s transformation) to customers'' (frequency, recency, T): maximum likelihood over log-parameters with a restarted Nelder-Mead simplex, identical rows collapsed with weights. Returns the model (r, alpha, s, beta). Rows with a NULL are skipped and counted; the same input errors as insight_bgnbd_fit. NULL for no rows.';
+
+CREATE FUNCTION @extschema@.insight_pnbd_model(r float8, alpha float8, s float8, beta float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_pnbd_model'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_model(float8, float8, float8, float8) IS
+'A Pareto/NBD model with known parameters: purchase rate ~ Gamma(r, alpha), dropout rate ~ Gamma(s, beta). Each must be positive and finite.';
+
+CREATE FUNCTION @extschema@.insight_pnbd_p_alive(model bytea, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_pnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_p_alive(bytea, float8, float8, float8) IS
+'Probability that a customer with this history is still alive (Pareto/NBD, Fader & Hardie 2005 note 009 eq. 36-37).';
+
+CREATE FUNCTION @extschema@.insight_pnbd_expected_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_pnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_expected_purchases(bytea, float8, float8, float8, float8) IS
+'Expected purchases of a customer with this history in the next t time units (Pareto/NBD, note 009 eq. 41).';
+
+CREATE FUNCTION @extschema@.insight_pnbd_expected_purchases(model bytea, t float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_pnbd_expected_purchases_new'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_expected_purchases(bytea, float8) IS
+'Expected purchases of a new customer in their first t time units (Pareto/NBD, note 009 eq. 27).';
+
+CREATE FUNCTION @extschema@.insight_pnbd_purchase_probability(model bytea, n bigint, t float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_pnbd_purchase_probability'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_purchase_probability(bytea, bigint, float8) IS
+'P(X(t) = n): probability that a new customer makes exactly n purchases in t time units (Pareto/NBD, note 009 eq. 24-26).';
+
+-- Gamma-Gamma ---------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_gammagamma_accum(state bytea, frequency float8, monetary_value float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_gammagamma_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_gammagamma_accum(bytea, float8, float8) IS
+'Transition function of insight_gammagamma_fit: adds one customer with frequency > 0 and a positive monetary_value; other rows are skipped and counted.';
+
+CREATE FUNCTION @extschema@.insight_gammagamma_final(state bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_gammagamma_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_gammagamma_final(bytea) IS
+'Final function of insight_gammagamma_fit: the maximum-likelihood fit.';
+
+CREATE AGGREGATE @extschema@.insight_gammagamma_fit(frequency float8, monetary_value float8) (
+    SFUNC = @extschema@.insight_gammagamma_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_clv_rows_combine,
+    FINALFUNC = @extschema@.insight_gammagamma_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_gammagamma_fit(float8, float8) IS
+'Fit the Gamma-Gamma spend model of Fader & Hardie (2013) to customers'' (frequency, monetary_value) from insight_clv_summary(): maximum likelihood over log-parameters p, q, gamma. Only customers with frequency > 0 and a positive monetary_value are fitted; others and rows with a NULL are skipped and counted (rows_skipped in insight_model_info). The model info records the correlation between frequency and spend: the model assumes they are independent. NULL for no usable row.';
+
+CREATE FUNCTION @extschema@.insight_gammagamma_model(p float8, q float8, gamma float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_gammagamma_model'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_gammagamma_model(float8, float8, float8) IS
+'A Gamma-Gamma spend model with known parameters: spend per transaction ~ Gamma(p, nu), nu ~ Gamma(q, gamma). Each must be positive and finite.';
+
+CREATE FUNCTION @extschema@.insight_gammagamma_expected_spend(model bytea, frequency float8, monetary_value float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_gammagamma_expected_spend'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_gammagamma_expected_spend(bytea, float8, float8) IS
+'Expected spend per transaction of a customer (Fader & Hardie 2013 eq. 5): (gamma + monetary_value x) p / (p x + q - 1), the population mean gamma p / (q - 1) for frequency 0 (monetary_value may be NULL then). Errors when p x + q <= 1 (no finite mean). NULL for a NULL model or frequency, or a NULL monetary_value with frequency > 0.';
+
+-- Lifetime value ------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_clv_value(transactions bytea, spend bytea,
+    frequency float8, recency float8, "T" float8, monetary_value float8,
+    months integer DEFAULT 12, monthly_discount_rate float8 DEFAULT 0.01,
+    period interval DEFAULT '7 days')
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_clv_value'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_value(bytea, bytea, float8, float8, float8, float8, integer, float8, interval) IS
+'Customer lifetime value over the next months: the sum over months k = 1..months of expected spend (Gamma-Gamma) x (E[purchases by the end of month k] - E[purchases by the end of month k-1]) (BG/NBD or Pareto/NBD) / (1 + monthly_discount_rate)^k, a month being 30.4375 days expressed in period, the time unit of the transaction model. Errors when the spend model has q <= 1 (no finite mean). NULL when a model or the summary is NULL (monetary_value may be NULL for frequency 0).';
