@@ -6,3 +6,6 @@ SELECT encode(insight_scaler_fit(ARRAY[i]::float8[]), 'hex')
   FROM generate_series(1, 3) i;
 SET client_min_messages = warning;
 SELECT encode(insight_logreg_fit($$SELECT ARRAY[i, i % 3]::float8[], i % 2 = 0 FROM generate_series(1, 20) i$$), 'hex');
+SELECT encode(insight_bgnbd_model(0.243, 4.414, 0.793, 2.426), 'hex');
+SELECT encode(insight_pnbd_fit(x, x * 2, 40), 'hex') FROM (VALUES (0), (1), (2), (5), (0)) v(x);
+SELECT encode(insight_gammagamma_fit(x, 10 + x), 'hex') FROM generate_series(1, 20) x;
