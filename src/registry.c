@@ -13,6 +13,7 @@
 #include "utils/jsonb.h"
 
 #include "clv_model.h"
+#include "kmeans.h"
 #include "model_format.h"
 #include "logreg.h"
 #include "scaler.h"
@@ -27,6 +28,7 @@ static const InsightInfoFunction info_functions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_BGNBD] = insight_clv_model_info,
 	[INSIGHT_ALG_PNBD] = insight_clv_model_info,
 	[INSIGHT_ALG_GAMMAGAMMA] = insight_clv_model_info,
+	[INSIGHT_ALG_KMEANS] = insight_kmeans_info,
 };
 
 PG_FUNCTION_INFO_V1(insight_model_info);
