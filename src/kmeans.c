@@ -193,7 +193,7 @@ run_pass(KMeansInput *in, KMeansPass *plan)
 	int			rc;
 
 	CHECK_FOR_INTERRUPTS();
-	rc = SPI_execute_plan(in->pass_plan, &arg, NULL, true, 1);
+	rc = SPI_execute_plan(in->pass_plan, &arg, NULL, true, 0);	/* a row limit would forbid parallel workers */
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "k-means pass failed: SPI result %d", rc);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

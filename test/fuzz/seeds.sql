@@ -9,3 +9,5 @@ SELECT encode(insight_logreg_fit($$SELECT ARRAY[i, i % 3]::float8[], i % 2 = 0 F
 SELECT encode(insight_bgnbd_model(0.243, 4.414, 0.793, 2.426), 'hex');
 SELECT encode(insight_pnbd_fit(x, x * 2, 40), 'hex') FROM (VALUES (0), (1), (2), (5), (0)) v(x);
 SELECT encode(insight_gammagamma_fit(x, 10 + x), 'hex') FROM generate_series(1, 20) x;
+SELECT encode(insight_kmeans_fit('SELECT ARRAY[i % 3, i % 5]::float8[] FROM generate_series(1, 30) i', 3, n_init => 2), 'hex');
+SELECT encode(insight_kmeans_fit('SELECT ARRAY[i % 4]::float8[] FROM generate_series(1, 12) i', NULL, n_init => 1), 'hex');
