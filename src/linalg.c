@@ -34,3 +34,16 @@ insight_cholesky_solve(double *a, double *b, int n)
 		elog(ERROR, "LAPACKE_dpotrs: argument %d had an illegal value", (int) -info);
 	return true;
 }
+
+void
+insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate)
+{
+	if (n == 0)
+	{
+		if (!accumulate)
+			memset(out, 0, sizeof(double) * f * f);
+		return;
+	}
+	cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, f, n,
+				1.0, a, f, accumulate ? 1.0 : 0.0, out, f);
+}

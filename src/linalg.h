@@ -21,4 +21,11 @@ extern void insight_linalg_init(void);
  */
 extern bool insight_cholesky_solve(double *a, double *b, int n);
 
+/*
+ * out (f x f, row-major, lower triangle) = A^T A for an n x f row-major
+ * matrix A (BLAS dsyrk); with accumulate, out += A^T A instead.  Only the
+ * lower triangle is written, which is what insight_cholesky_solve reads.
+ */
+extern void insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate);
+
 #endif							/* INSIGHT_LINALG_H */

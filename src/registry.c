@@ -16,6 +16,7 @@
 #include "kmeans.h"
 #include "model_format.h"
 #include "logreg.h"
+#include "recommend.h"
 #include "scaler.h"
 #include "util.h"
 
@@ -29,6 +30,9 @@ static const InsightInfoFunction info_functions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_PNBD] = insight_clv_model_info,
 	[INSIGHT_ALG_GAMMAGAMMA] = insight_clv_model_info,
 	[INSIGHT_ALG_KMEANS] = insight_kmeans_info,
+	[INSIGHT_ALG_ALS] = insight_als_info,
+	[INSIGHT_ALG_ITEMKNN] = insight_itemknn_info,
+	[INSIGHT_ALG_POPULARITY] = insight_popularity_info,
 };
 
 PG_FUNCTION_INFO_V1(insight_model_info);

@@ -1,0 +1,98 @@
+-- ---------------------------------------------------------------------------
+-- Interactions from the registered sales source, and readable item names.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_interactions(as_of timestamptz DEFAULT NULL,
+    since timestamptz DEFAULT NULL, measure text DEFAULT 'orders')
+RETURNS TABLE (customer_id text, item_id text, value float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF measure IS NULL OR measure NOT IN ('orders', 'quantity', 'log_quantity') THEN
+        RAISE EXCEPTION 'unrecognized interaction measure "%"', measure
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid measures are orders, quantity and log_quantity.';
+    END IF;
+    RETURN QUERY
+    SELECT g.customer_id, g.item_id, v.value
+      FROM (SELECT s.customer_id::text AS customer_id, s.item_id::text AS item_id,
+                   count(DISTINCT s.order_id) FILTER (WHERE s.quantity > 0) AS bought,
+                   count(DISTINCT s.order_id) FILTER (WHERE s.quantity < 0) AS returned,
+                   sum(s.quantity) AS net_quantity
+              FROM @extschema@.insight_sales s
+             WHERE s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
+               AND (insight_interactions.as_of IS NULL OR s.ordered_at < insight_interactions.as_of)
+               AND (insight_interactions.since IS NULL OR s.ordered_at >= insight_interactions.since)
+             GROUP BY 1, 2) g
+     CROSS JOIN LATERAL (
+            SELECT CASE insight_interactions.measure
+                       WHEN 'orders' THEN (g.bought - g.returned)::float8
+                       WHEN 'quantity' THEN g.net_quantity
+                       ELSE CASE WHEN g.net_quantity > 0 THEN ln(1 + g.net_quantity) END
+                   END AS value) v
+     WHERE v.value > 0;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_interactions(timestamptz, timestamptz, text) IS
+'Implicit feedback from the registered sales source, one row per (customer, item) with keys as text, from lines in [since, as_of) (NULL: unbounded). value, by measure: orders (default): distinct orders with the item bought minus distinct orders with it returned; quantity: units bought minus units returned; log_quantity: ln(1 + that). Duplicate lines of an order count once for orders and sum for quantity; pairs whose value is <= 0 (returned in full, or returns of purchases before the data) are dropped. The input of insight_als_fit, insight_itemknn_fit and insight_popularity_fit: SELECT customer_id, item_id, value FROM insight_interactions().';
+
+CREATE TABLE @extschema@.insight_items (
+    item_id    text PRIMARY KEY,
+    item_name  text,
+    category   text
+);
+
+COMMENT ON TABLE @extschema@.insight_items IS
+'Readable names (and categories) of items, copied from the relation given to insight_register_items(); item_id is the item key as text. Call insight_register_items() again to refresh.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_items', '');
+
+CREATE FUNCTION @extschema@.insight_register_items(source regclass, item_column name,
+    name_column name DEFAULT NULL, category_column name DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF source IS NULL OR item_column IS NULL THEN
+        RAISE EXCEPTION 'source and item_column must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM @extschema@.insight_source_column(source, item_column, 'item', 'key');
+    IF name_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, name_column, 'name', 'any');
+    END IF;
+    IF category_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, category_column, 'category', 'any');
+    END IF;
+    DELETE FROM @extschema@.insight_items;
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO @extschema@.insight_items (item_id, item_name, category)
+        SELECT (s.%I)::text,
+               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::text),
+               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::text)
+          FROM %s s
+         WHERE s.%I IS NOT NULL
+         GROUP BY 1 $q$,
+        item_column,
+        CASE WHEN name_column IS NULL THEN 'NULL' ELSE pg_catalog.format('s.%I', name_column) END,
+        CASE WHEN category_column IS NULL THEN 'NULL' ELSE pg_catalog.format('s.%I', category_column) END,
+        source, item_column);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_register_items(regclass, name, name, name) IS
+'Give items readable names (and categories) in every recommender output: copies, per distinct item key, the most frequent non-NULL name and category of the relation into insight_items (replacing what was there). Returns the number of items. Errors: 42703 missing column, 42804 unusable item column type, 42501 no SELECT privilege.';
+
+CREATE FUNCTION @extschema@.insight_item_name(item_id text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT i.item_name FROM @extschema@.insight_items i WHERE i.item_id OPERATOR(pg_catalog.=) $1 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_item_name(text) IS
+'The registered name of an item (insight_register_items), or NULL.';
