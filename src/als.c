@@ -398,7 +398,7 @@ als_model_arg(FunctionCallInfo fcinfo)
 	if (model->algorithm != INSIGHT_ALG_ALS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model is a \"%s\" model, not a \"als\" model",
+				 errmsg("model is a \"%s\" model, not an \"als\" model",
 						insight_algorithm_name(model->algorithm)),
 				 errhint("Pass a model from insight_als_fit or insight_als_model.")));
 	return model;
