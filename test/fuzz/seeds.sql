@@ -11,3 +11,7 @@ SELECT encode(insight_pnbd_fit(x, x * 2, 40), 'hex') FROM (VALUES (0), (1), (2),
 SELECT encode(insight_gammagamma_fit(x, 10 + x), 'hex') FROM generate_series(1, 20) x;
 SELECT encode(insight_kmeans_fit('SELECT ARRAY[i % 3, i % 5]::float8[] FROM generate_series(1, 30) i', 3, n_init => 2), 'hex');
 SELECT encode(insight_kmeans_fit('SELECT ARRAY[i % 4]::float8[] FROM generate_series(1, 12) i', NULL, n_init => 1), 'hex');
+-- recommenders (popularity, ALS, item-kNN) on a tiny interaction set
+SELECT encode(insight_popularity_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 2), (''b'', ''i1'', 1)) v'), 'hex');
+SELECT encode(insight_als_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 2), (''b'', ''i1'', 1)) v', 2, 0.1, 1, 2, 0), 'hex');
+SELECT encode(insight_itemknn_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 2), (''b'', ''i1'', 1)) v', 5, 'bm25'), 'hex');
