@@ -16,26 +16,24 @@ SELECT l.invoice, l.customer, l.item, sign(l.qty)::int AS qty, l.price, l.at
   FROM rec_lines l, generate_series(1, abs(l.qty)) g;
 SELECT count(*) AS lines, (SELECT count(*) FROM rec_lines) AS aggregated_lines FROM rec_lines_dup;
 
-CREATE FUNCTION rec_register(rel regclass) RETURNS void LANGUAGE sql AS $$
-    SELECT insight_register_sales(rel, customer_column => 'customer', time_column => 'at',
-        order_column => 'invoice', item_column => 'item', quantity_column => 'qty',
-        unit_price_column => 'price', options => '{"return_order_prefix": "C"}')
-$$;
 CREATE TABLE rec_runs (source text, measure text, interactions text, model bytea);
-CREATE FUNCTION rec_run(rel regclass, measure text) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM rec_register(rel);
+CREATE FUNCTION rec_run(source text, measure text) RETURNS void LANGUAGE sql AS $$
     INSERT INTO rec_runs
-    SELECT rel::text, measure,
+    SELECT source, measure,
            (SELECT string_agg(format('%s/%s=%s', customer_id, item_id, value), ' ' ORDER BY customer_id, item_id)
               FROM insight_interactions(measure => measure)),
            insight_als_fit(format('SELECT customer_id, item_id, value FROM insight_interactions(measure => %L)', measure),
-                           factors => 2, regularization => 0.1, alpha => 2, iterations => 3, seed => 5);
-END $$;
+                           factors => 2, regularization => 0.1, alpha => 2, iterations => 3, seed => 5)
+$$;
 SET client_min_messages = warning;
-SELECT rec_run('rec_lines', 'orders'), rec_run('rec_lines_dup', 'orders'),
-       rec_run('rec_lines', 'quantity'), rec_run('rec_lines_dup', 'quantity'),
-       rec_run('rec_lines', 'log_quantity');
+SELECT insight_register_sales('rec_lines', customer_column => 'customer', time_column => 'at',
+    order_column => 'invoice', item_column => 'item', quantity_column => 'qty',
+    unit_price_column => 'price', options => '{"return_order_prefix": "C"}');
+SELECT rec_run('rec_lines', 'orders'), rec_run('rec_lines', 'quantity'), rec_run('rec_lines', 'log_quantity');
+SELECT insight_register_sales('rec_lines_dup', customer_column => 'customer', time_column => 'at',
+    order_column => 'invoice', item_column => 'item', quantity_column => 'qty',
+    unit_price_column => 'price', options => '{"return_order_prefix": "C"}');
+SELECT rec_run('rec_lines_dup', 'orders'), rec_run('rec_lines_dup', 'quantity');
 RESET client_min_messages;
 SELECT source, measure, interactions FROM rec_runs ORDER BY measure, source;
 -- the same factors from duplicated and pre-aggregated lines
@@ -63,6 +61,6 @@ SELECT insight_register_sales('order_lines',
     options => '{"return_order_prefix": "C",
                  "exclude_items": ["POST", "DOT", "M", "m", "D", "C2", "CRUK", "PADS", "B",
                                    "BANK CHARGES", "AMAZONFEE", "S"]}');
-DROP FUNCTION rec_run(regclass, text), rec_register(regclass);
+DROP FUNCTION rec_run(text, text);
 DROP TABLE rec_runs, rec_lines, rec_lines_dup;
 SELECT count(*) AS online_retail_lines FROM insight_sales;
