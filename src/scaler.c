@@ -108,10 +108,12 @@ insight_scaler_combine(PG_FUNCTION_ARGS)
 	ScalerState *b = scaler_state_arg(fcinfo, 1);
 	double		n;
 
+	if (a == NULL && b == NULL)
+		PG_RETURN_NULL();		/* no rows on either side */
 	if (b == NULL)
-		PG_RETURN_POINTER(a);	/* may be NULL too */
+		PG_RETURN_POINTER(a);
 	if (a == NULL)
-		PG_RETURN_POINTER(b);	/* a copy in the aggregate's context */
+		PG_RETURN_POINTER(b);	/* a copy: nodeAgg keeps what we return */
 	if (a->dim == 0)
 	{
 		b->skipped += a->skipped;

@@ -70,25 +70,12 @@ insight_float8_array(const double *values, int n)
 	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-MemoryContext
-insight_agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext ctx;
-
-	if (!AggCheckCallContext(fcinfo, &ctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return ctx;
-}
-
 void *
 insight_state_new(FunctionCallInfo fcinfo, Size size)
 {
-	MemoryContext ctx;
-	void	   *state;
+	void	   *state = palloc0(size);
 
-	if (!AggCheckCallContext(fcinfo, &ctx))
-		ctx = CurrentMemoryContext;
-	state = MemoryContextAllocZero(ctx, size);
+	(void) fcinfo;				/* kept so that callers read alike */
 	SET_VARSIZE(state, size);
 	return state;
 }
@@ -98,8 +85,7 @@ insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
 {
 	struct varlena *raw;
 	struct varlena *value;
-	MemoryContext ctx;
-	bool		in_agg;
+	void	   *copy;
 
 	if (PG_ARGISNULL(argno))
 		return NULL;
@@ -112,18 +98,14 @@ insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
 				 errdetail("The state has %zu bytes, fewer than the %zu a state needs.",
 						   (Size) VARSIZE(value), minsize)));
 
-	in_agg = AggCheckCallContext(fcinfo, &ctx) != 0;
-	if (in_agg && value == raw && (uintptr_t) value % MAXIMUM_ALIGNOF == 0)
-		return value;			/* ours: update in place */
+	if (AggCheckCallContext(fcinfo, NULL) && value == raw &&
+		(uintptr_t) value % MAXIMUM_ALIGNOF == 0)
+		return value;			/* the aggregate's own value: update in place */
 
-	if (!in_agg)
-		ctx = CurrentMemoryContext;
-	{
-		void	   *copy = MemoryContextAlloc(ctx, VARSIZE(value));
-
-		memcpy(copy, value, VARSIZE(value));
-		return copy;
-	}
+	/* a copy in the per-call context; the aggregate copies what we return */
+	copy = palloc(VARSIZE(value));
+	memcpy(copy, value, VARSIZE(value));
+	return copy;
 }
 
 /* Append ', "key": ' */

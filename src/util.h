@@ -35,16 +35,19 @@ extern ArrayType *insight_float8_array(const double *values, int n);
  * insight_state_get: the state argument 'argno' as a writable state of at
  * least 'minsize' bytes.  When called as an aggregate the value already in
  * the aggregate context is updated in place; otherwise (direct calls, or a
- * value that is not aligned) it is copied first.  Returns NULL for a NULL
+ * value that is not aligned) it is copied first, into the per-call context.  Returns NULL for a NULL
  * argument.  A state of the wrong size is an error (not a crash).
  */
 extern void *insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize);
 
-/* A zeroed state of 'size' bytes allocated where the aggregate keeps it. */
+/*
+ * A zeroed state of 'size' bytes in the current (per-call) context.  When a
+ * transition or combine function returns a pointer other than its input
+ * state, nodeAgg copies it into the aggregate context and frees the old
+ * state, so new and grown states are allocated here, never in the aggregate
+ * context (that would leak one copy per group).
+ */
 extern void *insight_state_new(FunctionCallInfo fcinfo, Size size);
-
-/* The aggregate's memory context (errors when not called as an aggregate). */
-extern MemoryContext insight_agg_context(FunctionCallInfo fcinfo, const char *fname);
 
 /*
  * JSON output for model info.  Each call appends ', "key": value' so that a

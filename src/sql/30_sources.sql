@@ -76,7 +76,8 @@ AS $$ SELECT ARRAY['recency_days', 'frequency', 'monetary', 'tenure_days', 'orde
 COMMENT ON FUNCTION @extschema@.insight_feature_names() IS
 'Names of the elements of insight_customer_features().features, in order.';
 
--- Look up a column of the source and check its type family; returns its type.
+-- Look up a column of the source and check its type family; returns its type
+-- (the base type for a domain).
 CREATE FUNCTION @extschema@.insight_source_column(source regclass, col name, role text, allowed text)
 RETURNS regtype
 LANGUAGE plpgsql STABLE
@@ -107,16 +108,16 @@ BEGIN
 
     IF (allowed OPERATOR(pg_catalog.=) 'key' AND NOT (category OPERATOR(pg_catalog.=) ANY (ARRAY['N', 'S']::"char"[]) OR base OPERATOR(pg_catalog.=) 'pg_catalog.uuid'::pg_catalog.regtype))
        OR (allowed OPERATOR(pg_catalog.=) 'time' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz', 'pg_catalog.timestamp', 'pg_catalog.date']::pg_catalog.regtype[]))
-       OR (allowed OPERATOR(pg_catalog.=) 'number' AND NOT category OPERATOR(pg_catalog.=) 'N')
+       OR (allowed OPERATOR(pg_catalog.=) 'number' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4', 'pg_catalog.int8', 'pg_catalog.numeric', 'pg_catalog.float4', 'pg_catalog.float8']::pg_catalog.regtype[]))
     THEN
         RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be the % column', col, source, typ::pg_catalog.regtype, role
             USING ERRCODE = 'datatype_mismatch',
                   HINT = CASE allowed
                       WHEN 'key' THEN 'Use a column of an integer, numeric, text or uuid type.'
                       WHEN 'time' THEN 'Use a timestamptz, timestamp or date column.'
-                      ELSE 'Use a column of a numeric type (integer, numeric, float8).' END;
+                      ELSE 'Use a smallint, integer, bigint, numeric, real or double precision column.' END;
     END IF;
-    RETURN typ::pg_catalog.regtype;
+    RETURN base::pg_catalog.regtype;
 END
 $$;
 
@@ -239,6 +240,27 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
 'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(). Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
 
+-- Conditions that drop NaN and infinite values of a numeric source column
+-- (none for integer types), compared in the column's own type.
+CREATE FUNCTION @extschema@.insight_finite_conditions(source regclass, col name)
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    typ regtype;
+BEGIN
+    IF col IS NULL THEN
+        RETURN ARRAY[]::text[];
+    END IF;
+    typ := @extschema@.insight_source_column(source, col, col, 'number');
+    IF typ OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4', 'pg_catalog.int8']::pg_catalog.regtype[]) THEN
+        RETURN ARRAY[pg_catalog.format('s.%I IS NOT NULL', col)];
+    END IF;
+    -- NaN sorts above Infinity in both numeric and float
+    RETURN ARRAY[pg_catalog.format('s.%1$I < %2$L::%3$s AND s.%1$I > %4$L::%3$s', col, 'Infinity', typ, '-Infinity')];
+END
+$$;
+
 -- SQL of the view and the features function for one registration.
 CREATE FUNCTION @extschema@.insight_build_sales_objects()
 RETURNS trigger
@@ -257,11 +279,21 @@ DECLARE
     c_amount text;
     is_return text;
     conds text[] := ARRAY[]::text[];
-    finite constant text := '(%s)::float8 BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308';
 BEGIN
     time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
     cust_type := pg_catalog.format_type(
         @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key'), NULL);
+
+    -- Conditions compare the source columns in their own types, and each
+    -- column is converted to float8 once in the select list: a numeric to
+    -- float8 conversion costs more than the rest of a row's work.
+    conds := conds || pg_catalog.format('isfinite(s.%I)', r.time_column);  -- also drops NULL
+    IF (opts ->> 'drop_missing_customer')::boolean THEN
+        conds := conds || pg_catalog.format('s.%I IS NOT NULL', r.customer_column);
+    END IF;
+    conds := conds || @extschema@.insight_finite_conditions(r.source, r.quantity_column)
+                   || @extschema@.insight_finite_conditions(r.source, r.unit_price_column)
+                   || @extschema@.insight_finite_conditions(r.source, r.amount_column);
 
     -- all timestamps in UTC, whatever the session's TimeZone
     c_time := CASE time_type
@@ -272,33 +304,28 @@ BEGIN
                     ELSE pg_catalog.format('s.%I', r.order_column) END;
     c_item := CASE WHEN r.item_column IS NULL THEN 'NULL::text'
                    ELSE pg_catalog.format('s.%I', r.item_column) END;
-    c_qty := CASE WHEN r.quantity_column IS NULL THEN '1::float8'
-                  ELSE pg_catalog.format('(s.%I)::float8', r.quantity_column) END;
-    IF r.unit_price_column IS NOT NULL THEN
-        c_price := pg_catalog.format('(s.%I)::float8', r.unit_price_column);
+
+    -- a return: negative quantity, negative amount (or price), or a cancelled order
+    is_return := 'false';
+    IF r.quantity_column IS NOT NULL THEN
+        conds := conds || pg_catalog.format('s.%I <> 0', r.quantity_column);
+        is_return := is_return || pg_catalog.format(' OR s.%I < 0', r.quantity_column);
     END IF;
-    c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('(%s * %s)', c_qty, c_price)
-                     ELSE pg_catalog.format('(s.%I)::float8', r.amount_column) END;
-    is_return := pg_catalog.format('(%s < 0 OR %s < 0', c_qty, c_amount);
+    IF r.amount_column IS NOT NULL THEN
+        is_return := is_return || pg_catalog.format(' OR s.%I < 0', r.amount_column);
+    ELSE
+        is_return := is_return || pg_catalog.format(' OR s.%I < 0', r.unit_price_column);
+    END IF;
     IF opts ->> 'return_order_prefix' IS NOT NULL THEN
         is_return := is_return || pg_catalog.format(' OR starts_with((%s)::text, %L)',
                                                      c_order, opts ->> 'return_order_prefix');
     END IF;
-    is_return := is_return || ')';
+    is_return := '(' || is_return || ')';
 
-    conds := conds || pg_catalog.format('%s IS NOT NULL AND isfinite(%s)', c_time, c_time);
-    IF (opts ->> 'drop_missing_customer')::boolean THEN
-        conds := conds || pg_catalog.format('s.%I IS NOT NULL', r.customer_column);
-    END IF;
-    conds := conds || pg_catalog.format(finite, c_qty) || pg_catalog.format(finite, c_amount)
-                   || pg_catalog.format('%s <> 0', c_qty);
-    IF r.unit_price_column IS NOT NULL THEN
-        conds := conds || pg_catalog.format(finite, c_price);
-    END IF;
     IF (opts ->> 'drop_nonpositive_price')::boolean THEN
         conds := conds || CASE WHEN r.unit_price_column IS NOT NULL
-                               THEN pg_catalog.format('%s > 0', c_price)
-                               ELSE pg_catalog.format('%s <> 0', c_amount) END;
+                               THEN pg_catalog.format('s.%I > 0', r.unit_price_column)
+                               ELSE pg_catalog.format('s.%I <> 0', r.amount_column) END;
     END IF;
     IF opts ->> 'returns' = 'drop' THEN
         conds := conds || pg_catalog.format('NOT %s', is_return);
@@ -307,6 +334,15 @@ BEGIN
         conds := conds || pg_catalog.format('(%s IS NULL OR (%s)::text <> ALL (%L::text[]))', c_item, c_item,
             (SELECT pg_catalog.array_agg(e) FROM pg_catalog.jsonb_array_elements_text(opts -> 'exclude_items') e));
     END IF;
+
+    -- sign-normalised float8 quantity and amount: returns negative, purchases positive
+    c_qty := CASE WHEN r.quantity_column IS NULL THEN '1::float8'
+                  ELSE pg_catalog.format('abs((s.%I)::float8)', r.quantity_column) END;
+    IF r.unit_price_column IS NOT NULL THEN
+        c_price := pg_catalog.format('abs((s.%I)::float8)', r.unit_price_column);
+    END IF;
+    c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s * %s', c_qty, c_price)
+                     ELSE pg_catalog.format('abs((s.%I)::float8)', r.amount_column) END;
 
     -- Replace the view and the function, keeping them members of the extension
     -- so that DROP EXTENSION removes them.  Views of later features that read
@@ -319,13 +355,13 @@ BEGIN
                %s AS order_id,
                %s AS item_id,
                %s AS ordered_at,
-               CASE WHEN %s THEN -abs(%s) ELSE %s END AS quantity,
-               CASE WHEN %s THEN -abs(%s) ELSE %s END AS amount
+               CASE WHEN %s THEN -1 ELSE 1 END * %s AS quantity,
+               CASE WHEN %s THEN -1 ELSE 1 END * %s AS amount
           FROM %s s
          WHERE %s $v$,
         r.customer_column, c_order, c_item, c_time,
-        is_return, c_qty, c_qty,
-        is_return, c_amount, c_amount,
+        is_return, c_qty,
+        is_return, c_amount,
         r.source, pg_catalog.array_to_string(conds, E'\n           AND '));
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_sales;
     COMMENT ON VIEW @extschema@.insight_sales IS
@@ -342,74 +378,27 @@ RETURNS TABLE (customer_id %s, recency_days float8, frequency integer, monetary 
                features float8[])
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $body$
-WITH cutoff AS (
-    SELECT COALESCE($1, (SELECT max(s.ordered_at) FROM @extschema@.insight_sales s)
-                        + interval '1 microsecond') AS as_of
-),
--- one pass over the lines: per (customer, order) and per (customer, item)
-grouped AS (
+-- one pass over the lines: a purchase history per customer (history.c)
+WITH h AS (
     SELECT s.customer_id,
-           GROUPING(s.order_id, s.item_id) AS grouping_set,
-           min(s.ordered_at) FILTER (WHERE s.amount > 0) AS ordered_at,
-           sum(s.amount) FILTER (WHERE s.amount > 0) AS bought,
-           sum(-s.amount) FILTER (WHERE s.amount < 0) AS returned,
-           sum(s.quantity) FILTER (WHERE s.amount > 0) AS units
+           @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history,
+           max(s.ordered_at) AS last_event
       FROM @extschema@.insight_sales s
-     WHERE s.ordered_at < (SELECT as_of FROM cutoff) AND s.customer_id IS NOT NULL
-     GROUP BY GROUPING SETS ((s.customer_id, s.order_id), (s.customer_id, s.item_id))
+     WHERE ($1 IS NULL OR s.ordered_at < $1) AND s.customer_id IS NOT NULL
+     GROUP BY s.customer_id
 ),
-orders AS (
-    SELECT g.customer_id, g.ordered_at, g.bought, g.units,
-           extract(epoch FROM g.ordered_at - lag(g.ordered_at) OVER w)::float8 / 86400 AS gap_days
-      FROM grouped g
-     WHERE g.grouping_set = 1 AND g.bought IS NOT NULL
-    WINDOW w AS (PARTITION BY g.customer_id ORDER BY g.ordered_at)
-),
-per_customer AS (
-    SELECT o.customer_id,
-           min(o.ordered_at) AS first_at,
-           max(o.ordered_at) AS last_at,
-           count(*)::integer AS orders,
-           (count(DISTINCT (o.ordered_at AT TIME ZONE 'UTC')::date) - 1)::integer AS frequency,
-           sum(o.units) AS items,
-           sum(o.bought) AS total_spend,
-           COALESCE(sum(o.bought) FILTER (WHERE o.ordered_at >= (SELECT as_of FROM cutoff) - interval '90 days'), 0) AS spend_90d,
-           COALESCE(sum(o.bought) FILTER (WHERE o.ordered_at >= (SELECT as_of FROM cutoff) - interval '180 days'
-                                            AND o.ordered_at < (SELECT as_of FROM cutoff) - interval '90 days'), 0) AS spend_prev_90d,
-           avg(o.gap_days) AS mean_gap,
-           stddev_samp(o.gap_days) AS sd_gap
-      FROM orders o
-     GROUP BY o.customer_id
-),
-returns AS (
-    SELECT g.customer_id, sum(g.returned) AS returned
-      FROM grouped g WHERE g.grouping_set = 1 GROUP BY g.customer_id
-),
-items AS (
-    SELECT g.customer_id, count(*)::integer AS distinct_items
-      FROM grouped g WHERE g.grouping_set = 2 AND g.bought IS NOT NULL GROUP BY g.customer_id
+-- default as_of: just after the latest line, taken from the same pass
+cutoff AS (
+    SELECT COALESCE($1, max(h.last_event) + interval '1 microsecond') AS as_of FROM h
 ),
 f AS (
-    SELECT p.customer_id,
-           extract(epoch FROM (SELECT as_of FROM cutoff) - p.last_at)::float8 / 86400 AS recency_days,
-           p.frequency,
-           p.total_spend / p.orders AS monetary,
-           extract(epoch FROM (SELECT as_of FROM cutoff) - p.first_at)::float8 / 86400 AS tenure_days,
-           p.orders, p.items, p.total_spend, p.spend_90d,
-           COALESCE((p.spend_90d - p.spend_prev_90d) / NULLIF(p.spend_90d + p.spend_prev_90d, 0), 0) AS spend_trend,
-           p.mean_gap, p.sd_gap,
-           COALESCE(i.distinct_items, 0) AS distinct_items,
-           COALESCE(r.returned, 0) / p.total_spend AS return_rate
-      FROM per_customer p
-      LEFT JOIN returns r ON r.customer_id = p.customer_id
-      LEFT JOIN items i ON i.customer_id = p.customer_id
+    SELECT h.customer_id, @extschema@.insight_history_features(h.history, c.as_of) AS x
+      FROM h, cutoff c
+     WHERE h.history IS NOT NULL
 )
-SELECT f.customer_id, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,
-       f.items, f.total_spend, f.spend_90d, f.spend_trend, f.mean_gap, f.sd_gap,
-       f.distinct_items, f.return_rate,
-       ARRAY[f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders, f.items,
-             f.total_spend, f.spend_90d, f.spend_trend, COALESCE(f.mean_gap, 0),
-             COALESCE(f.sd_gap, 0), f.distinct_items, f.return_rate]::float8[]
+SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, f.x[6], f.x[7],
+       f.x[8], f.x[9], f.x[10], f.x[11], f.x[12]::integer, f.x[13],
+       array_replace(f.x, NULL, 0::float8)
   FROM f
  ORDER BY f.customer_id
 $body$ $f$, cust_type);
