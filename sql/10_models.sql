@@ -95,7 +95,8 @@ SELECT model_id - :m1 AS id, previous_model_id - :m1 AS previous, is_rollback
 -- the tables are kept by pg_dump
 SELECT c.relname
   FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid
- WHERE e.extname = 'insight' ORDER BY 1;
+ WHERE e.extname = 'insight' AND c.relname LIKE ANY (ARRAY['insight_model%', 'insight_sales_sources'])
+ ORDER BY 1;
 
 -- clean up for later tests
 DELETE FROM insight_model_activations;

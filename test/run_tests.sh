@@ -24,7 +24,7 @@ if PGDATABASE=insight_peer psql -X -q -v ON_ERROR_STOP=1 \
         -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION insight' \
         -f test/load_online_retail.sql >/dev/null; then
     for t in test/peer/*.py test/peer/*.sh; do
-        [[ -e $t ]] || continue
+        [[ -e $t && $t != */pgquery.py ]] || continue
         log "$t"
         case $t in
             *.py) PGDATABASE=insight_peer /usr/bin/python3 "$t" || failed+=("$t") ;;
