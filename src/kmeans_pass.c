@@ -382,6 +382,8 @@ insight_kmeans_pass_combine(PG_FUNCTION_ARGS)
 	KMeansPass *b = pass_arg(fcinfo, 1, &lb);
 	int			dim;
 
+	if (a == NULL && b == NULL)
+		PG_RETURN_NULL();		/* no rows on either side (an empty worker) */
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	if (a == NULL)

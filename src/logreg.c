@@ -254,10 +254,12 @@ insight_logreg_irls_combine(PG_FUNCTION_ARGS)
 	Size		nparams;
 	Size		nsums;
 
+	if (a == NULL && b == NULL)
+		PG_RETURN_NULL();		/* no rows on either side (an empty worker) */
 	if (b == NULL)
-		PG_RETURN_POINTER(a);	/* may be NULL too */
+		PG_RETURN_POINTER(a);
 	if (a == NULL)
-		PG_RETURN_POINTER(b);	/* a copy in the aggregate's context */
+		PG_RETURN_POINTER(b);	/* a copy: nodeAgg keeps what we return */
 	nparams = PARAMS_LEN(a->dim);
 	if (a->dim != b->dim ||
 		memcmp(state_params(a), state_params(b), sizeof(double) * nparams) != 0)
