@@ -1,0 +1,73 @@
+-- The recommender task on Online Retail: time-split evaluation against popularity,
+-- registry, serving.
+SELECT * FROM insight_recommend('12347');
+
+-- Metrics by hand.  Popularity from a: i1 i2; b: i1 i3; c: i1 i2 i4 ranks i1 (3/3),
+-- i2 (2/3), i3 and i4 (1/3, by key).  At k = 2:
+--   x (unknown) gets i1 i2, relevant {i2, i9}: hit at rank 2, precision 1/2, recall 1/2,
+--     NDCG (1/log2 3) / (1 + 1/log2 3) = 0.386853, AP (1/2) / 2 = 0.25
+--   y (unknown) gets i1 i2, relevant {i3}: nothing
+--   a gets i3 i4 (has i1 i2), relevant {i4}: precision 1/2, recall 1, NDCG 1/log2 3 =
+--     0.630930, AP (1/2) / 1 = 0.5
+-- means: hit rate 2/3, precision 1/3, recall 1/2, NDCG 0.339261, MAP 0.25; coverage 4/4.
+SELECT key, round(value::numeric, 6) AS value
+  FROM jsonb_each_text(insight_recommender_metrics(
+           insight_popularity_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 1), (''b'', ''i1'', 1),
+                                   (''b'', ''i3'', 1), (''c'', ''i1'', 1), (''c'', ''i2'', 1), (''c'', ''i4'', 1)) v'),
+           'SELECT * FROM (VALUES (''x'', ''{i2,i9}''::text[]), (''y'', ''{i3}''), (''a'', ''{i4}''), (''z'', ''{}'')) t', 2))
+ ORDER BY key;
+SELECT insight_recommender_metrics(insight_popularity_fit('SELECT ''a'', ''i1'', 1'), 'SELECT ''a'', ''{i1}''::text[]', 0);
+
+-- Train: ALS (small, to keep the test fast), item-kNN (defaults) and popularity
+SET client_min_messages = warning;
+SELECT insight_train_recommender('popularity') AS popularity_id \gset
+SELECT insight_train_recommender('itemknn') AS itemknn_id \gset
+SELECT insight_train_recommender('als', '{"factors": 16, "iterations": 5, "seed": 1}') AS als_id \gset
+RESET client_min_messages;
+SELECT model_id, algorithm, version, status, params,
+       metrics ->> 'test_customers' AS test_customers,
+       metrics ->> 'test_customers_without_history' AS without_history,
+       metrics ->> 'train_interactions' AS train_interactions,
+       metrics ->> 'split' AS split
+  FROM insight_models WHERE task = 'recommender' ORDER BY model_id;
+-- the offline metrics next to the popularity baseline on the same split
+SELECT m.algorithm, x.metric, round((m.metrics ->> x.metric)::numeric, 4) AS model,
+       round((m.metrics -> 'baseline' ->> x.metric)::numeric, 4) AS popularity
+  FROM insight_models m,
+       unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10', 'coverage_at_10']) AS x(metric)
+ WHERE m.task = 'recommender' ORDER BY m.model_id, x.metric;
+-- ALS and item-kNN both beat popularity on NDCG@10 and hit rate@10
+SELECT algorithm,
+       (metrics ->> 'ndcg_at_10')::float8 > (metrics -> 'baseline' ->> 'ndcg_at_10')::float8 AS beats_ndcg,
+       (metrics ->> 'hit_rate_at_10')::float8 > (metrics -> 'baseline' ->> 'hit_rate_at_10')::float8 AS beats_hit_rate
+  FROM insight_models WHERE task = 'recommender' AND algorithm <> 'popularity' ORDER BY model_id;
+
+-- Serving from the active model (ALS): names from insight_register_items (81)
+SELECT rank, item_id, item_name, round(score::numeric, 4) AS score FROM insight_recommend('12347', 5);
+SELECT count(*) AS rows, count(*) FILTER (WHERE o.item_id IS NOT NULL) AS already_bought
+  FROM insight_recommend(12347) r LEFT JOIN rec_or o ON o.customer_id = '12347' AND o.item_id = r.item_id;
+SELECT (SELECT array_agg(item_id ORDER BY rank) FROM insight_recommend(12347::bigint, 3)) =
+       (SELECT array_agg(item_id ORDER BY rank) FROM insight_recommend('12347', 3)) AS any_key_type;
+SELECT count(*) FILTER (WHERE o.item_id IS NOT NULL) > 0 AS may_repeat
+  FROM insight_recommend('12347', 50, exclude_purchased => false) r
+  LEFT JOIN rec_or o ON o.customer_id = '12347' AND o.item_id = r.item_id;
+-- unknown, NULL: the most popular items, the same every time
+SELECT rank, item_id, item_name, round(score::numeric, 4) AS share FROM insight_recommend('no such customer', 3);
+SELECT (SELECT array_agg(item_id ORDER BY rank) FROM insight_recommend(NULL::text, 3)) =
+       (SELECT array_agg(item_id ORDER BY rank) FROM insight_recommend(99999999, 3)) AS same_fallback;
+SELECT count(*) FROM insight_recommend('12347', 0);
+SELECT rank, item_id, item_name, round(score::numeric, 4) AS cosine FROM insight_similar_items('85123A', 5);
+SELECT count(*) FROM insight_similar_items('no such item');
+
+-- rollback puts the previous model back in service; serving follows
+SELECT insight_rollback('recommender') = :itemknn_id AS rolled_back_to_itemknn;
+SELECT rank, item_id, item_name FROM insight_recommend('12347', 3);
+SELECT insight_activate(:als_id) = :als_id AS als_again;
+
+-- errors
+SELECT insight_train_recommender('svd');
+SELECT insight_train_recommender('als', '{"factor": 8}');
+SELECT insight_train_recommender('als', '[]');
+SELECT insight_train_recommender('popularity', holdout => '-1 day');
+SELECT insight_train_recommender('popularity', as_of => '2010-12-02');
+SELECT insight_train_recommender('itemknn', '{"similarity": "jaccard"}');
