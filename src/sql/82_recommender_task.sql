@@ -142,7 +142,12 @@ BEGIN
 
     -- the time split: fit before split, test on what customers bought in [split, as_of)
     -- that they had not bought before
-    DROP TABLE IF EXISTS pg_temp.insight_rec_train, pg_temp.insight_rec_test;
+    IF pg_catalog.to_regclass('pg_temp.insight_rec_train') IS NOT NULL THEN
+        DROP TABLE pg_temp.insight_rec_train;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.insight_rec_test') IS NOT NULL THEN
+        DROP TABLE pg_temp.insight_rec_test;
+    END IF;
     CREATE TEMP TABLE insight_rec_train ON COMMIT DROP AS
         SELECT i.customer_id, i.item_id, i.value FROM @extschema@.insight_interactions(split, NULL, measure) i;
     ANALYZE pg_temp.insight_rec_train;
