@@ -51,3 +51,28 @@ SELECT customer_id, round(recency_days::numeric, 1) AS recency_days, frequency,
 \! mkdir -p out
 \copy (SELECT * FROM demo_features ORDER BY customer_id) TO 'out/customer_features.csv' WITH (FORMAT csv, HEADER true)
 SELECT count(*) AS customers_written FROM demo_features;
+
+\echo
+\echo '== Recommendations: implicit ALS vs the popularity baseline (time split, last 30 days held out) =='
+SELECT insight_register_items('order_lines', 'stock_code', 'description') AS items_named \gset
+SET client_min_messages = warning;
+SELECT insight_train_recommender('als') AS demo_als_id \gset
+RESET client_min_messages;
+SELECT x.metric, round((m.metrics ->> x.metric)::numeric, 4) AS als,
+       round((m.metrics -> 'baseline' ->> x.metric)::numeric, 4) AS popularity
+  FROM insight_models m,
+       unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10',
+                    'coverage_at_10']) WITH ORDINALITY AS x(metric, n)
+ WHERE m.model_id = :demo_als_id ORDER BY x.n;
+SELECT metrics ->> 'test_customers' AS test_customers,
+       metrics ->> 'test_customers_without_history' AS of_which_new,
+       status FROM insight_models WHERE model_id = :demo_als_id;
+
+\echo
+\echo '== What to recommend to customer 12347, and to a customer without history =='
+SELECT rank, item_id, item_name, round(score::numeric, 3) AS score FROM insight_recommend(12347, 5);
+SELECT rank, item_id, item_name, round(score::numeric, 3) AS share_of_customers FROM insight_recommend('new customer', 5);
+
+\echo
+\echo '== Items like the WHITE HANGING HEART T-LIGHT HOLDER (85123A) =='
+SELECT rank, item_id, item_name, round(score::numeric, 3) AS cosine FROM insight_similar_items('85123A', 5);
