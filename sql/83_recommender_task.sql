@@ -24,7 +24,7 @@ SELECT insight_train_recommender('popularity') AS popularity_id \gset
 SELECT insight_train_recommender('itemknn') AS itemknn_id \gset
 SELECT insight_train_recommender('als', '{"factors": 16, "iterations": 5, "seed": 1}') AS als_id \gset
 RESET client_min_messages;
-SELECT model_id, algorithm, version, status, params,
+SELECT algorithm, version, status, params,
        metrics ->> 'test_customers' AS test_customers,
        metrics ->> 'test_customers_without_history' AS without_history,
        metrics ->> 'train_interactions' AS train_interactions,

@@ -96,6 +96,9 @@ BEGIN
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_recommender_params(text, jsonb) IS
+'The parameters of a recommender algorithm (als, itemknn, popularity) with their defaults filled in, plus measure (orders); errors for an unknown algorithm or parameter. Used by insight_train_recommender.';
+
 -- Fit one recommender over the interactions a query returns.
 CREATE FUNCTION @extschema@.insight_recommender_fit(algorithm text, params jsonb, query text)
 RETURNS bytea
@@ -111,6 +114,9 @@ BEGIN
         ELSE @extschema@.insight_popularity_fit(query) END;
 END
 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_fit(text, jsonb, text) IS
+'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query of interactions. Used by insight_train_recommender.';
 
 CREATE FUNCTION @extschema@.insight_train_recommender(algorithm text DEFAULT 'als', params jsonb DEFAULT '{}',
     as_of timestamptz DEFAULT NULL, holdout interval DEFAULT '30 days')
