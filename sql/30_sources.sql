@@ -87,6 +87,21 @@ SELECT insight_register_sales('shop', 'cust', 'ordered', amount_column => 'price
 -- a failed registration leaves the previous one in place
 SELECT source FROM insight_sales_sources;
 
+-- a view is a source too, but needs an order column: it has no row identity
+CREATE VIEW shop_view AS SELECT * FROM shop WHERE cust = 1;
+SELECT insight_register_sales('shop_view', 'cust', 'ordered', amount_column => 'price');
+SELECT insight_register_sales('shop_view', 'cust', 'ordered', 'order_no', 'sku', 'qty', unit_price_column => 'price');
+SELECT customer_id, order_id, quantity, amount FROM insight_sales ORDER BY ordered_at, item_id;
+-- a partitioned table without an order column: rows in different partitions
+-- at the same ctid are still different orders
+CREATE TABLE split_shop (cust int, ordered date, total numeric) PARTITION BY RANGE (ordered);
+CREATE TABLE split_shop_2023 PARTITION OF split_shop FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE split_shop_2024 PARTITION OF split_shop FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO split_shop VALUES (1, '2023-06-01', 10), (1, '2024-06-01', 20);
+SELECT insight_register_sales('split_shop', 'cust', 'ordered', amount_column => 'total');
+SELECT customer_id, count(*) AS lines, count(DISTINCT order_id) AS orders FROM insight_sales GROUP BY 1;
+SELECT customer_id, orders, frequency, monetary FROM insight_customer_features();
+
 -- an empty source is not an error: no lines, no customers
 CREATE TABLE empty_shop (LIKE shop);
 SELECT insight_register_sales('empty_shop', 'cust', 'ordered', amount_column => 'price');
@@ -125,5 +140,6 @@ DROP DATABASE insight_regress_fresh;
 \o /dev/null
 \i test/register_online_retail.sql
 \o
-DROP TABLE shop, payments, "weird ""shop""", empty_shop;
+DROP VIEW shop_view;
+DROP TABLE shop, payments, "weird ""shop""", empty_shop, split_shop;
 RESET TimeZone;

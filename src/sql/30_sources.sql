@@ -214,6 +214,13 @@ BEGIN
     IF unit_price_column IS NOT NULL THEN
         PERFORM @extschema@.insight_source_column(source, unit_price_column, 'unit price', 'number');
     END IF;
+    IF order_column IS NULL AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+                                NOT IN ('r', 'p', 'm') THEN
+        RAISE EXCEPTION '% has no row identity to tell orders apart', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Without an order column each row is one order, identified by its ctid, which views and foreign tables do not have.',
+                  HINT = 'Pass order_column, or register the underlying table.';
+    END IF;
     IF amount_column IS NULL AND (quantity_column IS NULL OR unit_price_column IS NULL) THEN
         RAISE EXCEPTION 'the line amount is unknown'
             USING ERRCODE = 'invalid_parameter_value',
@@ -300,8 +307,12 @@ BEGIN
         WHEN 'pg_catalog.timestamptz'::pg_catalog.regtype THEN pg_catalog.format('s.%I', r.time_column)
         WHEN 'pg_catalog.timestamp'::pg_catalog.regtype THEN pg_catalog.format('(s.%I AT TIME ZONE ''UTC'')', r.time_column)
         ELSE pg_catalog.format('((s.%I)::timestamp AT TIME ZONE ''UTC'')', r.time_column) END;
-    c_order := CASE WHEN r.order_column IS NULL THEN 's.ctid'
-                    ELSE pg_catalog.format('s.%I', r.order_column) END;
+    -- Without an order column each row is one order, identified by its row
+    -- address: ctid in a table, (partition, ctid) in a partitioned table.
+    c_order := CASE WHEN r.order_column IS NOT NULL THEN pg_catalog.format('s.%I', r.order_column)
+                    WHEN (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.source) OPERATOR(pg_catalog.=) 'p'
+                    THEN '(s.tableoid::oid::text || '':'' || s.ctid::text)'
+                    ELSE 's.ctid' END;
     c_item := CASE WHEN r.item_column IS NULL THEN 'NULL::text'
                    ELSE pg_catalog.format('s.%I', r.item_column) END;
 
