@@ -1,0 +1,163 @@
+-- ---------------------------------------------------------------------------
+-- Operations, part 2: CALL insight_retrain(task), the one retraining entry
+-- point (for pg_cron and DBAs).  Each task is retrained in its own
+-- transaction with the parameters of its active model; its run is logged in
+-- insight_training_runs in transactions of their own, before and after.
+-- ---------------------------------------------------------------------------
+
+-- The tasks insight_retrain(task) would retrain, in order, with the
+-- algorithm and params of the model it starts from (the active model, or the
+-- latest one when none is active).
+CREATE FUNCTION @extschema@.insight_retrain_plan(task text DEFAULT NULL)
+RETURNS TABLE (task text, algorithm text, params jsonb, train_function regprocedure, rows_metric text)
+LANGUAGE sql STABLE
+AS $$
+    SELECT tr.task, src.algorithm, src.params, tr.train_function, tr.rows_metric
+      FROM @extschema@.insight_trainers tr
+      CROSS JOIN LATERAL (
+            SELECT m.algorithm, m.params FROM @extschema@.insight_models m
+             WHERE m.task OPERATOR(pg_catalog.=) tr.task
+             ORDER BY m.status OPERATOR(pg_catalog.=) 'active' DESC, m.version DESC
+             LIMIT 1) src
+     WHERE $1 IS NULL OR tr.task OPERATOR(pg_catalog.=) $1
+     ORDER BY tr.task
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_plan(text) IS
+'What CALL insight_retrain(task) would retrain: every task of insight_trainers that has a model in insight_models (or only the given task), with the algorithm and params of its active model (or of its latest model when none is active) and its training function.';
+
+-- One training, inside the caller's (sub)transaction: returns the model.
+CREATE FUNCTION @extschema@.insight_retrain_one(task text, train_function regprocedure, params jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    fn_schema name;
+    fn_name name;
+    new_id bigint;
+BEGIN
+    -- one retraining per task at a time: the second fails at once instead of
+    -- training the same model again and activating it a second time
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(
+            pg_catalog.hashtextextended('insight.retrain:' OPERATOR(pg_catalog.||) task, 0)) THEN
+        RAISE EXCEPTION 'task "%" is being retrained by another session', task
+            USING ERRCODE = 'lock_not_available',
+                  DETAIL = 'Two retrainings of one task would train the same model twice and both try to activate it.',
+                  HINT = 'See SELECT * FROM insight_training_runs WHERE status = ''running''.';
+    END IF;
+    SELECT n.nspname, p.proname INTO fn_schema, fn_name
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+     WHERE p.oid OPERATOR(pg_catalog.=) train_function::oid;
+    EXECUTE pg_catalog.format('SELECT %I.%I($1)', fn_schema, fn_name) INTO new_id USING params;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
+                    WHERE m.model_id OPERATOR(pg_catalog.=) new_id
+                      AND m.task OPERATOR(pg_catalog.=) insight_retrain_one.task) THEN
+        RAISE EXCEPTION 'training function % returned %, which is not a "%" model of insight_models',
+                        train_function, COALESCE(new_id::text, 'NULL'), task
+            USING ERRCODE = 'invalid_function_definition',
+                  HINT = 'A training function stores its model with insight_store_model() and returns its model_id.';
+    END IF;
+    RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_one(text, regprocedure, jsonb) IS
+'Used by insight_retrain(): take the retraining lock of the task (55P03 when another session holds it), call its training function with params, check that it returned a model of the task, and return that model_id. Runs in the caller''s transaction.';
+
+CREATE PROCEDURE @extschema@.insight_retrain(task text DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    plan record;
+    plans jsonb;
+    run bigint;
+    new_id bigint;
+    model @extschema@.insight_models%ROWTYPE;
+    err_message text;
+    err_state text;
+    cancelled boolean := false;
+    failures text[] := '{}';
+BEGIN
+    PERFORM @extschema@.insight_close_lost_runs();
+    IF task IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.insight_trainers tr
+                                         WHERE tr.task OPERATOR(pg_catalog.=) insight_retrain.task) THEN
+        RAISE EXCEPTION 'task "%" has no training function', task
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'insight_retrain() retrains the tasks listed in insight_trainers.',
+                  HINT = 'See SELECT task FROM insight_trainers.';
+    END IF;
+    SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(p)) INTO plans
+      FROM @extschema@.insight_retrain_plan(task) p;
+    IF plans IS NULL THEN
+        IF task IS NOT NULL THEN
+            RAISE EXCEPTION 'task "%" has not been trained yet', task
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'insight_retrain() reuses the parameters of the task''s active model.',
+                      HINT = 'Train it once with its training function (see insight_trainers).';
+        END IF;
+        RAISE NOTICE 'no task has been trained yet: nothing to retrain';
+        RETURN;
+    END IF;
+    COMMIT;
+
+    FOR plan IN SELECT * FROM pg_catalog.jsonb_to_recordset(plans)
+                    AS x(task text, algorithm text, params jsonb, train_function text, rows_metric text)
+    LOOP
+        INSERT INTO @extschema@.insight_training_runs (task, algorithm, params)
+        VALUES (plan.task, plan.algorithm, plan.params)
+        RETURNING run_id INTO run;
+        COMMIT;     -- other sessions now see the run as running
+
+        err_message := NULL;
+        BEGIN
+            new_id := @extschema@.insight_retrain_one(plan.task, plan.train_function::regprocedure, plan.params);
+            SELECT * INTO model FROM @extschema@.insight_models m WHERE m.model_id OPERATOR(pg_catalog.=) new_id;
+            UPDATE @extschema@.insight_training_runs r
+               SET status = CASE WHEN model.status OPERATOR(pg_catalog.=) 'active'
+                                 THEN 'succeeded' ELSE 'kept_candidate' END,
+                   finished_at = pg_catalog.clock_timestamp(),
+                   model_id = new_id,
+                   algorithm = model.algorithm,
+                   rows_used = CASE WHEN pg_catalog.jsonb_typeof(model.metrics OPERATOR(pg_catalog.->) plan.rows_metric)
+                                         OPERATOR(pg_catalog.=) 'number'
+                                    THEN pg_catalog.round((model.metrics OPERATOR(pg_catalog.->>) plan.rows_metric)::numeric)::bigint END,
+                   metrics_summary = @extschema@.insight_metrics_summary(model.metrics)
+             WHERE r.run_id OPERATOR(pg_catalog.=) run;
+        EXCEPTION
+            -- query_canceled is not part of OTHERS: a cancel or statement_timeout
+            -- is recorded, then ends the whole CALL below
+            WHEN query_canceled THEN
+                GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_state = RETURNED_SQLSTATE;
+                cancelled := true;
+            WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_state = RETURNED_SQLSTATE;
+        END;
+        IF err_message IS NOT NULL THEN
+            UPDATE @extschema@.insight_training_runs r
+               SET status = 'failed', finished_at = pg_catalog.clock_timestamp(),
+                   error_message = err_message, sqlstate = err_state
+             WHERE r.run_id OPERATOR(pg_catalog.=) run;
+            failures := failures OPERATOR(pg_catalog.||)
+                        pg_catalog.format('%s (run %s, %s: %s)', plan.task, run, err_state, err_message);
+        END IF;
+        COMMIT;
+        IF cancelled THEN
+            RAISE EXCEPTION 'retraining cancelled'
+                USING ERRCODE = 'query_canceled',
+                      DETAIL = pg_catalog.format('Run %s of task "%s" was recorded as failed (%s); the tasks after it were not retrained.',
+                                                 run, plan.task, err_message);
+        END IF;
+    END LOOP;
+
+    IF pg_catalog.cardinality(failures) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'retraining failed for % of % tasks', pg_catalog.cardinality(failures),
+                        pg_catalog.jsonb_array_length(plans)
+            USING ERRCODE = 'external_routine_exception',
+                  DETAIL = pg_catalog.format('Failed: %s.', pg_catalog.array_to_string(failures, '; ')),
+                  HINT = 'The other tasks were retrained; see SELECT * FROM insight_training_runs ORDER BY run_id DESC.';
+    END IF;
+END
+$$;
+
+COMMENT ON PROCEDURE @extschema@.insight_retrain(text) IS
+'Retrain every task that has been trained before (or only task) with the parameters of its active model, through the task''s training function in insight_trainers. Each task runs in its own transaction, logged in insight_training_runs (committed as running first, then succeeded, kept_candidate or failed), so one failing task neither stops the others nor leaves anything half-written. Two retrainings of one task never overlap: the second fails with 55P03. A cancel or statement_timeout is recorded as a failed run (57014) and ends the CALL. Raises 38000 at the end when any task failed, so a scheduler sees the failure. Must be called outside a transaction block (it commits).';
