@@ -68,7 +68,7 @@ UPDATE ops_control SET activate = true WHERE task = 'ops_a';
 CALL insight_retrain('ops_b');
 UPDATE ops_control SET fail = true WHERE task = 'ops_b';
 CALL insight_retrain('ops_b');
-SELECT run_id, task, status, model_id, rows_used, error_message, sqlstate, finished_at IS NOT NULL AS finished
+SELECT run_id, task, status, model_id - :b1 AS models_after_b1, rows_used, error_message, sqlstate, finished_at IS NOT NULL AS finished
   FROM insight_training_runs ORDER BY run_id DESC LIMIT 2;
 SELECT version, status FROM insight_models WHERE task = 'ops_b' ORDER BY version;
 
