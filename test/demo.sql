@@ -76,3 +76,24 @@ SELECT rank, item_id, item_name, round(score::numeric, 3) AS share_of_customers 
 \echo
 \echo '== Items like the WHITE HANGING HEART T-LIGHT HOLDER (85123A) =='
 SELECT rank, item_id, item_name, round(score::numeric, 3) AS cosine FROM insight_similar_items('85123A', 5);
+\echo '== Segments: training k-means on standardized log-RFM (k chosen by silhouette) =='
+SELECT model_id, version, metrics->'k' AS k, round((metrics->>'silhouette')::numeric, 3) AS silhouette,
+       round((metrics->>'inertia')::numeric, 1) AS inertia, metrics->'sizes' AS sizes
+  FROM insight_models WHERE model_id = insight_train_segments();
+
+CREATE TEMP TABLE demo_segments AS SELECT * FROM insight_segment_summary;
+
+\echo
+\echo '== RFM segments (insight_segment_summary, kind = rfm): sizes and revenue shares =='
+SELECT segment, customers, round((100 * customer_share)::numeric, 1) AS pct_customers,
+       round(mean_recency_days::numeric, 1) AS mean_recency_days, round(mean_frequency::numeric, 1) AS mean_orders,
+       round(mean_monetary::numeric, 0) AS mean_spend, round(revenue::numeric, 0) AS revenue,
+       round((100 * revenue_share)::numeric, 1) AS pct_revenue
+  FROM demo_segments WHERE kind = 'rfm';
+
+\echo
+\echo '== k-means clusters (insight_segment_summary, kind = cluster) =='
+SELECT cluster, segment AS label, customers, round((100 * customer_share)::numeric, 1) AS pct_customers,
+       round(mean_recency_days::numeric, 1) AS mean_recency_days, round(mean_frequency::numeric, 1) AS mean_orders,
+       round(mean_monetary::numeric, 0) AS mean_spend, round((100 * revenue_share)::numeric, 1) AS pct_revenue
+  FROM demo_segments WHERE kind = 'cluster';

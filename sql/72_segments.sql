@@ -1,0 +1,45 @@
+-- The segmentation task (src/sql/72_segments.sql).
+SELECT insight_cluster(12347);
+SELECT insight_log_rfm(0, 0, 0), insight_log_rfm(exp(1) - 1, 1, -5) AS negative_spend_is_0;
+SELECT insight_cluster_label('{-1,1,1}'), insight_cluster_label('{1,-1,-1}'), insight_cluster_label('{0,0.2,-0.49}');
+SELECT insight_train_segments(0);
+SELECT insight_train_segments(3, '2009-01-01');
+
+-- k = 4 on the whole history
+SELECT insight_train_segments(4) AS model_id \gset
+SELECT task, algorithm, version, status, feature_names, trained_as_of = (SELECT max(ordered_at) + interval '1 microsecond' FROM insight_sales) AS cutoff_ok,
+       metrics->'customers' AS customers, metrics->'k' AS k, params->'k' AS k_param,
+       insight_model_info(preprocessing)->'algorithm' AS preprocessing
+  FROM insight_models WHERE model_id = :model_id;
+-- the stored model is insight_kmeans_fit on the standardized log-RFM, byte for byte
+WITH raw AS (SELECT insight_log_rfm(recency_days, frequency, monetary) AS f FROM insight_rfm),
+     s AS (SELECT insight_scaler_fit(f) AS scaler FROM raw)
+SELECT s.scaler = m.preprocessing AS same_scaler,
+       round((insight_model_info(s.scaler)->'means'->>0)::numeric, 4) AS mean_ln_recency
+  FROM s, insight_models m WHERE m.model_id = :model_id;
+CREATE TEMP TABLE seg_std AS
+SELECT r.customer_id, insight_scaler_transform(m.preprocessing, insight_log_rfm(r.recency_days, r.frequency, r.monetary)) AS features
+  FROM insight_rfm r, insight_models m WHERE m.model_id = :model_id;
+SELECT insight_kmeans_fit('SELECT features FROM seg_std', 4, n_init => 10, seed => 0) = weights AS same_model
+  FROM insight_models WHERE model_id = :model_id;
+-- clusters: sizes add up to the customers; labels from the centroids
+SELECT c.cluster, c.size, round(c.centroid[1]::numeric, 2) AS z_recency, round(c.centroid[2]::numeric, 2) AS z_frequency,
+       round(c.centroid[3]::numeric, 2) AS z_monetary, insight_cluster_label(c.centroid) AS label
+  FROM insight_models m, insight_kmeans_centroids(m.weights) c WHERE m.model_id = :model_id ORDER BY c.cluster;
+-- scoring the training customers gives the training sizes
+SELECT insight_segment_cluster(m.weights, m.preprocessing, r.recency_days, r.frequency, r.monetary) AS cluster, count(*)
+  FROM insight_rfm r, insight_segments_model() m GROUP BY 1 ORDER BY 1;
+SELECT insight_cluster(12347) = insight_kmeans_assign(m.weights, s.features) AS cluster_ok,
+       insight_cluster('12347'::text) = insight_cluster(12347::bigint) AS any_key_type,
+       insight_cluster(1) IS NULL AS unknown_customer, insight_cluster(NULL::int) IS NULL AS null_customer
+  FROM seg_std s, insight_segments_model() m WHERE s.customer_id = 12347;
+
+-- k => NULL: chosen by silhouette, a new version that replaces the first; rollback puts it back
+SELECT insight_train_segments() AS auto_id \gset
+SELECT version, status, metrics->'k' AS k FROM insight_models WHERE task = 'segments' ORDER BY version;
+SELECT metrics->'k' AS k, jsonb_array_length(metrics->'k_curve') AS curve_points,
+       (SELECT max((e->>'silhouette')::float8) FROM jsonb_array_elements(metrics->'k_curve') e) = (metrics->>'silhouette')::float8 AS best_silhouette,
+       (SELECT string_agg((e->>'k') || ': ' || round((e->>'silhouette')::numeric, 3), ', ') FROM jsonb_array_elements(metrics->'k_curve') e) AS curve
+  FROM insight_models WHERE model_id = :auto_id;
+SELECT insight_rollback('segments') = :model_id AS rolled_back;
+SELECT version, status FROM insight_models WHERE task = 'segments' ORDER BY version;

@@ -1,0 +1,158 @@
+-- ---------------------------------------------------------------------------
+-- The segmentation task: k-means on standardized log-RFM, stored and
+-- activated in insight_models (task 'segments'); insight_cluster(customer).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_log_rfm(recency_days float8, frequency float8, monetary float8)
+RETURNS float8[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT ARRAY[pg_catalog.round(pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(recency_days, 0))::numeric, 12),
+                   pg_catalog.round(pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(frequency, 0))::numeric, 12),
+                   pg_catalog.round(pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(monetary, 0))::numeric, 12)]::float8[] $$;
+
+COMMENT ON FUNCTION @extschema@.insight_log_rfm(float8, float8, float8) IS
+'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0), each rounded to 12 decimals so that last-bit differences of parallel sums in the features do not change a model. The logarithm tames the long right tails of frequency and spend.';
+
+CREATE FUNCTION @extschema@.insight_segment_feature_names()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['ln1p_recency_days', 'ln1p_frequency', 'ln1p_monetary']::text[] $$;
+
+COMMENT ON FUNCTION @extschema@.insight_segment_feature_names() IS
+'Names of the inputs of the segments model, in the order of insight_log_rfm().';
+
+CREATE FUNCTION @extschema@.insight_train_segments(k integer DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    cutoff timestamptz := as_of;
+    scaler bytea;
+    model bytea;
+    info jsonb;
+    new_id bigint;
+BEGIN
+    IF k IS NOT NULL AND k OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'k must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
+    END IF;
+    IF cutoff IS NULL THEN
+        SELECT pg_catalog.max(s.ordered_at) OPERATOR(pg_catalog.+) interval '1 microsecond'
+          INTO cutoff FROM @extschema@.insight_sales s;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.insight_segments_training') IS NOT NULL THEN
+        DROP TABLE pg_temp.insight_segments_training;
+    END IF;
+    CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
+        SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
+          FROM @extschema@.insight_customer_features(cutoff) f;
+    SELECT @extschema@.insight_scaler_fit(t.raw) INTO scaler FROM pg_temp.insight_segments_training t;
+    IF scaler IS NULL THEN
+        RAISE EXCEPTION 'no customer has a purchase before %', cutoff
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Register a sales source with purchases, or pass a later as_of.';
+    END IF;
+    model := @extschema@.insight_kmeans_fit(
+        pg_catalog.format('SELECT %I.insight_scaler_transform(%L::bytea, t.raw) FROM pg_temp.insight_segments_training t',
+                          '@extschema@', scaler),
+        k, n_init => 10, seed => 0);
+    DROP TABLE pg_temp.insight_segments_training;
+    info := @extschema@.insight_model_info(model);
+    new_id := @extschema@.insight_store_model(
+        'segments', 'kmeans', model,
+        params => pg_catalog.jsonb_build_object('k', k, 'features', 'standardized log-RFM',
+                                                'n_init', 10, 'seed', 0, 'max_iterations', 300,
+                                                'tolerance', 1e-4),
+        metrics => pg_catalog.jsonb_build_object(
+            'customers', info OPERATOR(pg_catalog.->) 'rows',
+            'k', info OPERATOR(pg_catalog.->) 'k',
+            'inertia', info OPERATOR(pg_catalog.->) 'inertia',
+            'silhouette', info OPERATOR(pg_catalog.->) 'silhouette',
+            'iterations', info OPERATOR(pg_catalog.->) 'iterations',
+            'sizes', info OPERATOR(pg_catalog.->) 'sizes',
+            'k_curve', info OPERATOR(pg_catalog.->) 'k_curve'),
+        feature_names => @extschema@.insight_segment_feature_names(),
+        preprocessing => scaler,
+        trained_as_of => cutoff);
+    PERFORM @extschema@.insight_activate(new_id);
+    RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
+'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 by the silhouette. Stores the model as task ''segments'' (metrics: customers, k, inertia, silhouette, iterations, sizes, k_curve) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. The training rows live in a temporary table, so its passes run without parallel workers.';
+
+-- The active segments model (weights and scaler); raises when there is none.
+CREATE FUNCTION @extschema@.insight_segments_model(OUT weights bytea, OUT preprocessing bytea)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    SELECT m.weights, m.preprocessing INTO weights, preprocessing
+      FROM @extschema@.insight_models m
+     WHERE m.task OPERATOR(pg_catalog.=) 'segments' AND m.status OPERATOR(pg_catalog.=) 'active';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no active segments model'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Train one with SELECT insight_train_segments().';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_segments_model() IS
+'The weights and the scaler of the active segments model; raises 55000 when no segments model is active.';
+
+CREATE FUNCTION @extschema@.insight_segment_cluster(weights bytea, preprocessing bytea,
+                                                   recency_days float8, frequency float8, monetary float8)
+RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_kmeans_assign(weights,
+             @extschema@.insight_scaler_transform(preprocessing,
+                 @extschema@.insight_log_rfm(recency_days, frequency, monetary))) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_segment_cluster(bytea, bytea, float8, float8, float8) IS
+'The cluster of an RFM triple (recency_days, orders, total spend) under a segments model and its scaler: insight_kmeans_assign(weights, insight_scaler_transform(preprocessing, insight_log_rfm(...))).';
+
+CREATE FUNCTION @extschema@.insight_cluster(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    model record;
+    result integer;
+BEGIN
+    model := @extschema@.insight_segments_model();
+    IF customer IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'SELECT %I.insight_segment_cluster($3, $4, f.recency_days, f.orders, f.total_spend)'
+        ' FROM %I.insight_customer_features($2) f WHERE f.customer_id OPERATOR(pg_catalog.=) $1::%s',
+        '@extschema@', '@extschema@', pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL))
+       INTO result USING customer::text, as_of, model.weights, model.preprocessing;
+    RETURN result;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_cluster(anyelement, timestamptz) IS
+'The cluster (1..k) of one customer under the active segments model, from the customer''s RFM as of as_of (default: the whole history); NULL for a customer without a purchase before as_of. The key may be given in any type whose text form is a key of the source. Raises 55000 when no segments model is active.';
+
+CREATE FUNCTION @extschema@.insight_cluster_label(centroid float8[])
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT CASE WHEN centroid[1] OPERATOR(pg_catalog.<=) -0.5 THEN 'recent'
+            WHEN centroid[1] OPERATOR(pg_catalog.>=) 0.5 THEN 'lapsed'
+            ELSE 'mid recency' END
+       OPERATOR(pg_catalog.||) ', ' OPERATOR(pg_catalog.||)
+       CASE WHEN centroid[2] OPERATOR(pg_catalog.>=) 0.5 THEN 'frequent'
+            WHEN centroid[2] OPERATOR(pg_catalog.<=) -0.5 THEN 'infrequent'
+            ELSE 'occasional' END
+       OPERATOR(pg_catalog.||) ', ' OPERATOR(pg_catalog.||)
+       CASE WHEN centroid[3] OPERATOR(pg_catalog.>=) 0.5 THEN 'high spend'
+            WHEN centroid[3] OPERATOR(pg_catalog.<=) -0.5 THEN 'low spend'
+            ELSE 'mid spend' END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_cluster_label(float8[]) IS
+'A readable label of a segments centroid (standardized log-RFM): recency "recent" (z <= -0.5), "lapsed" (z >= 0.5) or "mid recency"; frequency "frequent" (z >= 0.5), "infrequent" (z <= -0.5) or "occasional"; spend "high spend", "low spend" or "mid spend" on the same cuts. z is in standard deviations of the training customers.';
