@@ -1,6 +1,7 @@
 -- The segmentation task (src/sql/72_segments.sql).
 SELECT insight_cluster(12347);
-SELECT insight_log_rfm(0, 0, 0), insight_log_rfm(exp(1) - 1, 1, -5) AS negative_spend_is_0;
+SELECT insight_log_rfm(0, 0, 0), insight_log_rfm(exp(1) - 1, 1, -5) AS negative_spend_is_0,
+       insight_log_rfm(0, 0, 99.0000000001) = insight_log_rfm(0, 0, 99) AS spend_rounded_to_6_decimals;
 SELECT insight_cluster_label('{-1,1,1}'), insight_cluster_label('{1,-1,-1}'), insight_cluster_label('{0,0.2,-0.49}');
 SELECT insight_train_segments(0);
 SELECT insight_train_segments(3, '2009-01-01');
@@ -12,7 +13,7 @@ SELECT task, algorithm, version, status, feature_names, trained_as_of = (SELECT 
        insight_model_info(preprocessing)->'algorithm' AS preprocessing
   FROM insight_models WHERE model_id = :model_id;
 -- the stored model is insight_kmeans_fit on the standardized log-RFM, byte for byte
-WITH raw AS (SELECT insight_log_rfm(recency_days, frequency, monetary) AS f FROM insight_rfm),
+WITH raw AS (SELECT insight_log_rfm(recency_days, frequency, monetary) AS f FROM insight_rfm ORDER BY customer_id),
      s AS (SELECT insight_scaler_fit(f) AS scaler FROM raw)
 SELECT s.scaler = m.preprocessing AS same_scaler,
        round((insight_model_info(s.scaler)->'means'->>0)::numeric, 4) AS mean_ln_recency

@@ -6,12 +6,13 @@
 CREATE FUNCTION @extschema@.insight_log_rfm(recency_days float8, frequency float8, monetary float8)
 RETURNS float8[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT ARRAY[pg_catalog.round(pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(recency_days, 0))::numeric, 12),
-                   pg_catalog.round(pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(frequency, 0))::numeric, 12),
-                   pg_catalog.round(pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(monetary, 0))::numeric, 12)]::float8[] $$;
+AS $$ SELECT ARRAY[pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(recency_days, 0)),
+                   pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(frequency, 0)),
+                   pg_catalog.ln(1 OPERATOR(pg_catalog.+)
+                       GREATEST(pg_catalog.round(monetary::numeric, 6)::float8, 0))]::float8[] $$;
 
 COMMENT ON FUNCTION @extschema@.insight_log_rfm(float8, float8, float8) IS
-'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0), each rounded to 12 decimals so that last-bit differences of parallel sums in the features do not change a model. The logarithm tames the long right tails of frequency and spend.';
+'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0). monetary is rounded to 6 decimals first: currency amounts have fewer, and the rounding removes the last-bit differences that parallel sums leave in total spend, so the same data give the same model. The logarithm tames the long right tails of frequency and spend.';
 
 CREATE FUNCTION @extschema@.insight_segment_feature_names()
 RETURNS text[]
@@ -46,7 +47,8 @@ BEGIN
     END IF;
     CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
         SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
-          FROM @extschema@.insight_customer_features(cutoff) f;
+          FROM @extschema@.insight_customer_features(cutoff) f
+         ORDER BY f.customer_id;
     SELECT @extschema@.insight_scaler_fit(t.raw) INTO scaler FROM pg_temp.insight_segments_training t;
     IF scaler IS NULL THEN
         RAISE EXCEPTION 'no customer has a purchase before %', cutoff
