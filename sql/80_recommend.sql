@@ -130,3 +130,20 @@ SET insight.max_training_memory = '1MB';
 SELECT insight_als_fit('SELECT customer_id, item_id, value FROM insight_interactions()');
 RESET insight.max_training_memory;
 SELECT count(*) FROM rec_small;
+
+-- targeting: item-kNN audience of i1: c = 2 cos(i2,i1) + cos(i3,i1) = 2/sqrt(10) + 1/2,
+-- a = 1/sqrt(10) + 1/2 (its own i1 adds nothing), b = 0
+SELECT a.user_key, round(a.score::numeric, 6) AS score, a.rank
+  FROM rec_models m, insight_audience_from(m.model, 'i1', 5) a WHERE m.algorithm = 'itemknn' ORDER BY a.rank;
+SELECT array_agg(a.user_key ORDER BY a.rank) AS without_c
+  FROM rec_models m, insight_audience_from(m.model, 'i1', 5, '{c,nobody}') a WHERE m.algorithm = 'itemknn';
+-- ALS: the users by x_u . y_i2, which the factors confirm
+SELECT array_agg(a.user_key ORDER BY a.rank) =
+       (SELECT array_agg(uf.user_key ORDER BY (SELECT sum(x * y) FROM unnest(uf.factors, itf.factors) t(x, y)) DESC)
+          FROM rec_models m2, insight_als_user_factors(m2.model) uf, insight_als_item_factors(m2.model) itf
+         WHERE m2.algorithm = 'als' AND itf.item_key = 'i2') AS als_order
+  FROM rec_models m, insight_audience_from(m.model, 'i2', 5) a WHERE m.algorithm = 'als';
+SELECT count(*) FROM rec_models m, insight_audience_from(m.model, 'unknown', 5) a WHERE m.algorithm = 'als';
+SELECT count(*) FROM rec_models m, insight_audience_from(m.model, 'i1', 1) a WHERE m.algorithm <> 'popularity';
+SELECT * FROM insight_audience_from((SELECT model FROM rec_models WHERE algorithm = 'popularity'), 'i1');
+SELECT * FROM insight_audience_from((SELECT model FROM rec_models WHERE algorithm = 'als'), 'i1', -1);

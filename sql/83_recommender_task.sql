@@ -71,3 +71,17 @@ SELECT insight_train_recommender('als', '[]');
 SELECT insight_train_recommender('popularity', holdout => '-1 day');
 SELECT insight_train_recommender('popularity', as_of => '2010-12-02');
 SELECT insight_train_recommender('itemknn', '{"similarity": "jaccard"}');
+
+-- Targeting with the active model (ALS): who to show the T-light holder, leaving out
+-- its buyers of the last 90 days
+SELECT rank, customer_id, round(score::numeric, 4) AS score FROM insight_target_audience('85123A', 5);
+SELECT count(*) AS audience,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM insight_sales s
+            WHERE s.customer_id::text = a.customer_id AND s.item_id = '85123A' AND s.quantity > 0
+              AND s.ordered_at >= (SELECT trained_as_of FROM insight_models
+                                    WHERE task = 'recommender' AND status = 'active') - interval '90 days')) AS recent_buyers
+  FROM insight_target_audience('85123A', 200) a;
+SELECT count(*) FROM insight_target_audience('85123A', 200, exclude_buyers_within => NULL) a
+ WHERE a.customer_id IN (SELECT customer_id FROM rec_or WHERE item_id = '85123A');
+SELECT count(*) FROM insight_target_audience('no such item');

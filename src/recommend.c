@@ -192,6 +192,126 @@ insight_similar_items_from(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+/* Sort user indexes by score (descending), ties by key (index). */
+static int
+cmp_audience(const void *a, const void *b, void *arg)
+{
+	const double *scores = arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	if (scores[x] != scores[y])
+		return scores[x] > scores[y] ? -1 : 1;
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * The users most likely to want an item, for a campaign: ALS x_u . y_i;
+ * item-kNN sum over the user's items j of r_uj * sim(j, i) (the score
+ * insight_recommend_from would give the item).  Ties by user key; users in
+ * 'exclude' are left out.  A popularity model scores every user alike, so
+ * it cannot target (0A000).  No rows for an item the model has not seen.
+ */
+PG_FUNCTION_INFO_V1(insight_audience_from);
+Datum
+insight_audience_from(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RecModel   *model;
+	const RecMatrix *m;
+	int32		item;
+	int32		size;
+	double	   *scores;
+	int32	   *cand;
+	int32		nc = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	size = PG_GETARG_INT32(2);
+	if (size < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("size must not be negative, not %d", size),
+				 errdetail("size is the number of customers to return.")));
+	model = rec_model_from_arg(fcinfo, 0);
+	m = &model->m;
+	if (model->algorithm == INSIGHT_ALG_POPULARITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a popularity model cannot target customers"),
+				 errdetail("Popularity scores an item the same for every customer."),
+				 errhint("Use a model from insight_als_fit or insight_itemknn_fit.")));
+	item = rec_find_key(m->item_keys, m->n_items, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	if (item < 0)
+		PG_RETURN_NULL();
+
+	scores = palloc0(sizeof(double) * Max(m->n_users, 1));
+	if (model->algorithm == INSIGHT_ALG_ALS)
+	{
+		const float *y = model->item_factors + (Size) item * model->factors;
+
+		for (int32 u = 0; u < m->n_users; u++)
+		{
+			const float *x = model->user_factors + (Size) u * model->factors;
+			double		s = 0;
+
+			for (int j = 0; j < model->factors; j++)
+				s += (double) x[j] * (double) y[j];
+			scores[u] = s;
+		}
+	}
+	else
+	{
+		/* similarity of every item j to the target: the target in j's list */
+		double	   *to_target = palloc0(sizeof(double) * m->n_items);
+
+		for (int32 j = 0; j < m->n_items; j++)
+			for (uint32 t = model->nbr_ptr[j]; t < model->nbr_ptr[j + 1]; t++)
+				if (model->nbr_index[t] == (uint32) item)
+					to_target[j] = (double) model->nbr_sim[t];
+		for (int32 u = 0; u < m->n_users; u++)
+			for (uint32 p = m->indptr[u]; p < m->indptr[u + 1]; p++)
+				scores[u] += m->values[p] * to_target[m->indices[p]];
+	}
+
+	if (!PG_ARGISNULL(3))
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (int e = 0; e < n; e++)
+		{
+			int32		u;
+
+			if (nulls[e])
+				continue;
+			u = rec_find_key(m->user_keys, m->n_users, TextDatumGetCString(elems[e]));
+			if (u >= 0)
+				scores[u] = -INFINITY;
+		}
+	}
+	cand = palloc(sizeof(int32) * Max(m->n_users, 1));
+	for (int32 u = 0; u < m->n_users; u++)
+		if (scores[u] != -INFINITY)
+			cand[nc++] = u;
+	qsort_arg(cand, nc, sizeof(int32), cmp_audience, scores);
+	for (int32 r = 0; r < Min(size, nc); r++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(m->user_keys[cand[r]]);
+		values[1] = Float8GetDatum(scores[cand[r]]);
+		values[2] = Int32GetDatum(r + 1);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}
+
 /* ---- popularity ---- */
 
 PG_FUNCTION_INFO_V1(insight_popularity_fit);

@@ -100,3 +100,7 @@ SELECT cluster, segment AS label, customers, round((100 * customer_share)::numer
        round(mean_recency_days::numeric, 1) AS mean_recency_days, round(mean_frequency::numeric, 1) AS mean_orders,
        round(mean_monetary::numeric, 0) AS mean_spend, round((100 * revenue_share)::numeric, 1) AS pct_revenue
   FROM demo_segments WHERE kind = 'cluster';
+
+\echo
+\echo '== A campaign for 85123A: the customers most likely to buy it next (none bought it in the last 90 days) =='
+SELECT rank, customer_id, round(score::numeric, 3) AS score FROM insight_target_audience('85123A', 10);
