@@ -104,3 +104,9 @@ SELECT cluster, segment AS label, customers, round((100 * customer_share)::numer
 \echo
 \echo '== A campaign for 85123A: the customers most likely to buy it next (none bought it in the last 90 days) =='
 SELECT rank, customer_id, round(score::numeric, 3) AS score FROM insight_target_audience('85123A', 10);
+
+\echo
+\echo '== Operations: what CALL insight_retrain() would retrain, with which parameters =='
+SELECT task, algorithm, params FROM insight_retrain_plan();
+\echo '(schedule it nightly with pg_cron: SELECT cron.schedule(''insight-nightly'', ''15 3 * * *'', ''CALL insight_retrain()'');'
+\echo ' every run is logged in insight_training_runs)'

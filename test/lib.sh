@@ -9,7 +9,11 @@ export PATH="$PG_BIN:$PATH"
 # Packages the extension needs to build and run, and those only the tests need.
 RUNTIME_PACKAGES=(make gcc gzip postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
                   libopenblas-dev liblapacke-dev)
-TEST_PACKAGES=(clang libclang-rt-14-dev python3 python3-numpy python3-sklearn)
+TEST_PACKAGES=(clang libclang-rt-14-dev python3 python3-numpy python3-sklearn postgresql-$PG_MAJOR-cron)
+
+# Server options of the throwaway cluster of ./run test: pg_cron preloaded (its
+# jobs connect over the cluster's socket; @socket_dir@ is replaced by it).
+TEST_SERVER_OPTIONS=(shared_preload_libraries=pg_cron cron.database_name=insight "cron.host='@socket_dir@'")
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -74,7 +78,7 @@ start_cluster() {
     local opts="-c listen_addresses='' -c unix_socket_directories='$PG_TMPDIR' -c port=5432"
     opts+=" -c max_parallel_workers_per_gather=2 -c fsync=off -c shared_buffers=256MB -c work_mem=64MB"
     local extra
-    for extra in "$@"; do opts+=" -c $extra"; done
+    for extra in "$@"; do opts+=" -c ${extra//@socket_dir@/$PG_TMPDIR}"; done
     run_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMPDIR/data" -l "$PG_TMPDIR/server.log" -o "$opts" -w start >/dev/null \
         || { cat "$PG_TMPDIR/server.log" >&2; die "the server did not start"; }
     export PGHOST=$PG_TMPDIR PGPORT=5432 PGUSER=insight PGDATABASE=insight

@@ -69,13 +69,15 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF (NEW.model_id, NEW.task, NEW.algorithm, NEW.version, NEW.created_at,
-        NEW.trained_as_of, NEW.params, NEW.metrics, NEW.feature_names,
-        NEW.preprocessing, NEW.weights)
-       IS DISTINCT FROM
-       (OLD.model_id, OLD.task, OLD.algorithm, OLD.version, OLD.created_at,
-        OLD.trained_as_of, OLD.params, OLD.metrics, OLD.feature_names,
-        OLD.preprocessing, OLD.weights)
+    -- *<> compares the stored images (NULLs equal) and, unlike IS DISTINCT
+    -- FROM on a row, looks up no = operator through the caller's search_path
+    IF ROW(NEW.model_id, NEW.task, NEW.algorithm, NEW.version, NEW.created_at,
+           NEW.trained_as_of, NEW.params, NEW.metrics, NEW.feature_names,
+           NEW.preprocessing, NEW.weights)
+       OPERATOR(pg_catalog.*<>)
+       ROW(OLD.model_id, OLD.task, OLD.algorithm, OLD.version, OLD.created_at,
+           OLD.trained_as_of, OLD.params, OLD.metrics, OLD.feature_names,
+           OLD.preprocessing, OLD.weights)
     THEN
         RAISE EXCEPTION 'insight_models rows are immutable except their status'
             USING ERRCODE = 'object_not_in_prerequisite_state',

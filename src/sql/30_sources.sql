@@ -269,6 +269,8 @@ END
 $$;
 
 -- SQL of the view and the features function for one registration.
+-- Made SECURITY DEFINER with a pinned search_path by 92_privileges.sql, so
+-- that an insight_admin who is not the extension's owner can register.
 CREATE FUNCTION @extschema@.insight_build_sales_objects()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -393,14 +395,14 @@ AS $body$
 WITH h AS (
     SELECT s.customer_id,
            @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history,
-           max(s.ordered_at) AS last_event
+           pg_catalog.max(s.ordered_at) AS last_event
       FROM @extschema@.insight_sales s
-     WHERE ($1 IS NULL OR s.ordered_at < $1) AND s.customer_id IS NOT NULL
+     WHERE ($1 IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) $1) AND s.customer_id IS NOT NULL
      GROUP BY s.customer_id
 ),
 -- default as_of: just after the latest line, taken from the same pass
 cutoff AS (
-    SELECT COALESCE($1, max(h.last_event) + interval '1 microsecond') AS as_of FROM h
+    SELECT COALESCE($1, pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval '1 microsecond') AS as_of FROM h
 ),
 f AS (
     SELECT h.customer_id, @extschema@.insight_history_features(h.history, c.as_of) AS x
@@ -409,7 +411,7 @@ f AS (
 )
 SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, f.x[6], f.x[7],
        f.x[8], f.x[9], f.x[10], f.x[11], f.x[12]::integer, f.x[13],
-       array_replace(f.x, NULL, 0::float8)
+       pg_catalog.array_replace(f.x, NULL, 0::float8)
   FROM f
  ORDER BY f.customer_id
 $body$ $f$, cust_type);

@@ -2,6 +2,7 @@
 -- Interactions from the registered sales source, and readable item names.
 -- ---------------------------------------------------------------------------
 
+-- Built-ins are qualified: a public.= or public.sum cannot capture these calls.
 CREATE FUNCTION @extschema@.insight_interactions(as_of timestamptz DEFAULT NULL,
     since timestamptz DEFAULT NULL, measure text DEFAULT 'orders')
 RETURNS TABLE (customer_id text, item_id text, value float8)
@@ -9,7 +10,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 #variable_conflict use_column
 BEGIN
-    IF measure IS NULL OR measure NOT IN ('orders', 'quantity', 'log_quantity') THEN
+    IF measure IS NULL OR NOT measure OPERATOR(pg_catalog.=) ANY ('{orders,quantity,log_quantity}'::text[]) THEN
         RAISE EXCEPTION 'unrecognized interaction measure "%"', measure
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Valid measures are orders, quantity and log_quantity.';
@@ -17,21 +18,22 @@ BEGIN
     RETURN QUERY
     SELECT g.customer_id, g.item_id, v.value
       FROM (SELECT s.customer_id::text AS customer_id, s.item_id::text AS item_id,
-                   count(DISTINCT s.order_id) FILTER (WHERE s.quantity > 0) AS bought,
-                   count(DISTINCT s.order_id) FILTER (WHERE s.quantity < 0) AS returned,
-                   sum(s.quantity) AS net_quantity
+                   pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.>) 0) AS bought,
+                   pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.<) 0) AS returned,
+                   pg_catalog.sum(s.quantity) AS net_quantity
               FROM @extschema@.insight_sales s
              WHERE s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
-               AND (insight_interactions.as_of IS NULL OR s.ordered_at < insight_interactions.as_of)
-               AND (insight_interactions.since IS NULL OR s.ordered_at >= insight_interactions.since)
+               AND (insight_interactions.as_of IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) insight_interactions.as_of)
+               AND (insight_interactions.since IS NULL OR s.ordered_at OPERATOR(pg_catalog.>=) insight_interactions.since)
              GROUP BY 1, 2) g
      CROSS JOIN LATERAL (
-            SELECT CASE insight_interactions.measure
-                       WHEN 'orders' THEN (g.bought - g.returned)::float8
-                       WHEN 'quantity' THEN g.net_quantity
-                       ELSE CASE WHEN g.net_quantity > 0 THEN ln(1 + g.net_quantity) END
+            SELECT CASE WHEN insight_interactions.measure OPERATOR(pg_catalog.=) 'orders'
+                            THEN (g.bought OPERATOR(pg_catalog.-) g.returned)::float8
+                        WHEN insight_interactions.measure OPERATOR(pg_catalog.=) 'quantity' THEN g.net_quantity
+                        WHEN g.net_quantity OPERATOR(pg_catalog.>) 0
+                            THEN pg_catalog.ln(1 OPERATOR(pg_catalog.+) g.net_quantity)
                    END AS value) v
-     WHERE v.value > 0;
+     WHERE v.value OPERATOR(pg_catalog.>) 0;
 END
 $$;
 

@@ -1,0 +1,22 @@
+-- insight's own tasks plugged into insight_retrain(): each retrains with the
+-- params of its active model; with a fixed seed the new model is the same
+-- model, byte for byte.
+\set VERBOSITY terse
+SELECT task, train_function, rows_metric FROM insight_trainers WHERE builtin ORDER BY task;
+SELECT has_function_privilege('public', 'insight_retrain_recommender(jsonb)', 'EXECUTE') AS public_may_train;
+
+-- recommender (trained by 83_recommender_task: ALS, 16 factors, 5 iterations, seed 1)
+SELECT model_id AS rec_before, md5(weights) AS rec_weights_before, params AS rec_params_before
+  FROM insight_models WHERE task = 'recommender' AND status = 'active' \gset
+SELECT task, algorithm, params = :'rec_params_before' AS active_params FROM insight_retrain_plan('recommender');
+SET client_min_messages = warning;
+CALL insight_retrain('recommender');
+RESET client_min_messages;
+SELECT r.task, r.algorithm, r.status, r.params = :'rec_params_before' AS same_params,
+       r.rows_used = (m.metrics ->> 'train_interactions')::bigint AS rows_from_metrics, r.rows_used > 100000 AS many_rows,
+       r.metrics_summary ? 'ndcg_at_10' AS has_ndcg, r.metrics_summary ? 'baseline' AS has_nested
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ ORDER BY r.run_id DESC LIMIT 1;
+SELECT m.status, m.model_id > :rec_before AS newer, md5(m.weights) = :'rec_weights_before' AS same_weights
+  FROM insight_models m WHERE m.task = 'recommender' AND m.status = 'active';
+SELECT count(*) AS served FROM insight_recommend('12347', 5);

@@ -1,0 +1,24 @@
+-- ---------------------------------------------------------------------------
+-- Operations, part 4: insight's own tasks in the retraining dispatch table.
+-- One adapter and one row per task: the adapter calls the task's training
+-- function with the params of its active model (see insight_retrain()).
+-- ---------------------------------------------------------------------------
+
+-- recommender: the algorithm is the model's (als, itemknn, popularity), the
+-- params are the complete ones insight_train_recommender stored
+CREATE FUNCTION @extschema@.insight_retrain_recommender(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_recommender(
+        (SELECT p.algorithm FROM @extschema@.insight_retrain_plan('recommender') p), $1)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_recommender(jsonb) IS
+'Retraining adapter of the recommender task (insight_trainers): insight_train_recommender() with the algorithm of the model retrained from (the active one, else the latest) and the given params.';
+
+INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
+    ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true);
+
+-- the writing adapters are for insight_admin only (92_privileges.sql ran before)
+SELECT @extschema@.insight_apply_privileges();
