@@ -108,8 +108,8 @@ SELECT insight_register_sales('empty_shop', 'cust', 'ordered', amount_column => 
 SELECT count(*) AS lines FROM insight_sales;
 SELECT count(*) AS customers FROM insight_customer_features();
 
--- reading goes through the caller's privileges
-CREATE ROLE regress_insight_reader;
+-- reading goes through the caller's privileges (registering needs insight_admin)
+CREATE ROLE regress_insight_reader IN ROLE insight_admin;
 GRANT SELECT ON insight_sales TO regress_insight_reader;
 SELECT insight_register_sales('shop', 'cust', 'ordered', 'order_no', 'sku', 'qty', unit_price_column => 'price');
 GRANT SELECT ON insight_sales TO regress_insight_reader;

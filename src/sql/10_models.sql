@@ -63,21 +63,22 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.insight_model_info(bytea) IS
 'Describe a model value: format version, algorithm, payload size, checksum and the algorithm''s parameters. Raises SQLSTATE XX001 "corrupt or unsupported model format" for a truncated, altered, foreign or future-version value.';
 
--- Rows never change except their status.
+-- Rows never change except their status.  The columns are compared by their
+-- stored images (record_image_ne, the *<> operator; NULLs equal): unlike IS
+-- DISTINCT FROM on a row, it looks up no = operator through the caller's
+-- search_path.
 CREATE FUNCTION @extschema@.insight_models_guard()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    -- *<> compares the stored images (NULLs equal) and, unlike IS DISTINCT
-    -- FROM on a row, looks up no = operator through the caller's search_path
-    IF ROW(NEW.model_id, NEW.task, NEW.algorithm, NEW.version, NEW.created_at,
-           NEW.trained_as_of, NEW.params, NEW.metrics, NEW.feature_names,
-           NEW.preprocessing, NEW.weights)
-       OPERATOR(pg_catalog.*<>)
-       ROW(OLD.model_id, OLD.task, OLD.algorithm, OLD.version, OLD.created_at,
-           OLD.trained_as_of, OLD.params, OLD.metrics, OLD.feature_names,
-           OLD.preprocessing, OLD.weights)
+    IF pg_catalog.record_image_ne(
+           ROW(NEW.model_id, NEW.task, NEW.algorithm, NEW.version, NEW.created_at,
+               NEW.trained_as_of, NEW.params, NEW.metrics, NEW.feature_names,
+               NEW.preprocessing, NEW.weights),
+           ROW(OLD.model_id, OLD.task, OLD.algorithm, OLD.version, OLD.created_at,
+               OLD.trained_as_of, OLD.params, OLD.metrics, OLD.feature_names,
+               OLD.preprocessing, OLD.weights))
     THEN
         RAISE EXCEPTION 'insight_models rows are immutable except their status'
             USING ERRCODE = 'object_not_in_prerequisite_state',
