@@ -20,3 +20,14 @@ SELECT r.task, r.algorithm, r.status, r.params = :'rec_params_before' AS same_pa
 SELECT m.status, m.model_id > :rec_before AS newer, md5(m.weights) = :'rec_weights_before' AS same_weights
   FROM insight_models m WHERE m.task = 'recommender' AND m.status = 'active';
 SELECT count(*) AS served FROM insight_recommend('12347', 5);
+
+-- segments (trained by 72_segments): always activated, the newest clustering serves
+SELECT params AS seg_params_before FROM insight_models WHERE task = 'segments' AND status = 'active' \gset
+SET client_min_messages = warning;
+CALL insight_retrain('segments');
+RESET client_min_messages;
+SELECT r.task, r.algorithm, r.status, r.params = :'seg_params_before' AS same_params,
+       r.rows_used = (m.metrics ->> 'customers')::bigint AS rows_from_metrics, r.rows_used > 4000 AS many_rows,
+       m.status AS model_status
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ ORDER BY r.run_id DESC LIMIT 1;

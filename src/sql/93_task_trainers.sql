@@ -17,8 +17,18 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_recommender(jsonb) IS
 'Retraining adapter of the recommender task (insight_trainers): insight_train_recommender() with the algorithm of the model retrained from (the active one, else the latest) and the given params.';
 
+-- segments: k as stored (NULL: chosen again by the silhouette)
+CREATE FUNCTION @extschema@.insight_retrain_segments(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$ SELECT @extschema@.insight_train_segments(($1 OPERATOR(pg_catalog.->>) 'k')::integer) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_segments(jsonb) IS
+'Retraining adapter of the segments task (insight_trainers): insight_train_segments() with the k of the given params (NULL: chosen again by the silhouette).';
+
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
-    ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true);
+    ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true),
+    ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true);
 
 -- the writing adapters are for insight_admin only (92_privileges.sql ran before)
 SELECT @extschema@.insight_apply_privileges();
