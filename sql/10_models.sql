@@ -92,6 +92,24 @@ SELECT model_id - :m1 AS id, task, status FROM insight_models ORDER BY model_id;
 SELECT model_id - :m1 AS id, previous_model_id - :m1 AS previous, is_rollback
   FROM insight_model_activations ORDER BY activation_id;
 
+-- history A, B, A, C rolls back to A, B, A, then stops
+SELECT insight_store_model('stack', 'scaler', w) AS a FROM m \gset
+SELECT insight_store_model('stack', 'scaler', w) AS b FROM m \gset
+SELECT insight_store_model('stack', 'scaler', w) AS c FROM m \gset
+SELECT insight_activate(:a) IS NOT NULL, insight_activate(:b) IS NOT NULL,
+       insight_activate(:a) IS NOT NULL, insight_activate(:c) IS NOT NULL;
+SELECT CASE insight_rollback('stack') WHEN :a THEN 'A' WHEN :b THEN 'B' WHEN :c THEN 'C' END AS active;
+SELECT CASE insight_rollback('stack') WHEN :a THEN 'A' WHEN :b THEN 'B' WHEN :c THEN 'C' END AS active;
+SELECT CASE insight_rollback('stack') WHEN :a THEN 'A' WHEN :b THEN 'B' WHEN :c THEN 'C' END AS active;
+SELECT insight_rollback('stack');
+-- a status changed behind insight_activate's back is refused by rollback
+UPDATE insight_models SET status = 'retired' WHERE task = 'stack' AND status = 'active';
+UPDATE insight_models SET status = 'active' WHERE model_id = :c;
+SELECT insight_rollback('stack');
+
+-- weights that are not a model never enter the table, whatever the path
+INSERT INTO insight_models (task, algorithm, version, weights) VALUES ('junk', 'scaler', 1, '\xdeadbeef');
+
 -- the tables are kept by pg_dump
 SELECT c.relname
   FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid

@@ -22,6 +22,8 @@ SELECT insight_scaler_fit(x) FROM (VALUES ('{{1,2},{3,4}}'::float8[])) v(x);
 SELECT insight_scaler_fit(x) FROM (VALUES ('{}'::float8[])) v(x);
 SELECT insight_scaler_transform(insight_scaler_fit(x), '{1,2}') FROM pts;
 SELECT insight_scaler_transform(insight_scaler_fit(x), '{1,2,3,4}') FROM pts;
+-- finite input whose mean or variance overflows
+SELECT insight_scaler_fit(x) FROM (VALUES ('{1e308}'::float8[]), ('{-1e308}'), ('{1e308}')) v(x);
 -- a state that is not a scaler state
 SELECT insight_scaler_final('\x0102'::bytea);
 SELECT insight_scaler_combine(NULL, '\x00000000ffffffff'::bytea);

@@ -102,6 +102,40 @@ SELECT insight_register_sales('split_shop', 'cust', 'ordered', amount_column => 
 SELECT customer_id, count(*) AS lines, count(DISTINCT order_id) AS orders FROM insight_sales GROUP BY 1;
 SELECT customer_id, orders, frequency, monetary FROM insight_customer_features();
 
+-- absurd values are dropped instead of overflowing the amount
+CREATE TABLE huge (cust int, at timestamptz, q numeric, p float8, total numeric);
+INSERT INTO huge VALUES (1, '2024-01-01 00:00+00', 1e300, 1e300, 1), (1, '2024-01-02 00:00+00', 2, 3, 1e400),
+                        (1, '2024-01-03 00:00+00', 2, 3, 6);
+SELECT insight_register_sales('huge', 'cust', 'at', quantity_column => 'q', unit_price_column => 'p');
+SELECT ordered_at, quantity, amount FROM insight_sales;
+SELECT insight_register_sales('huge', 'cust', 'at', amount_column => 'total');
+SELECT ordered_at, quantity, amount FROM insight_sales;
+-- keys must be hashable and comparable: money is not a key
+SELECT insight_register_sales('huge', 'cust', 'at', order_column => 'p', amount_column => 'total');
+CREATE TABLE cash (cust int, at timestamptz, ord money, total numeric);
+SELECT insight_register_sales('cash', 'cust', 'at', 'ord', amount_column => 'total');
+
+-- the source does not depend on insight's objects: dropping it (even with
+-- CASCADE) leaves the extension and its models alone
+CREATE TABLE doomed (cust int, at timestamptz, total numeric);
+SELECT insight_register_sales('doomed', 'cust', 'at', amount_column => 'total');
+DROP TABLE doomed CASCADE;
+SELECT count(*) AS extension_still_there FROM pg_extension WHERE extname = 'insight';
+SELECT * FROM insight_sales;
+
+-- a user's view over the features survives a new registration with the same key type
+SELECT insight_register_sales('shop', 'cust', 'ordered', 'order_no', 'sku', 'qty', unit_price_column => 'price');
+CREATE VIEW my_customers AS SELECT customer_id, orders FROM insight_customer_features();
+CREATE VIEW my_lines AS SELECT count(*) AS n FROM insight_sales;
+SELECT insight_register_sales('shop', 'cust', 'ordered', 'order_no', 'sku', 'qty', unit_price_column => 'price',
+                              options => '{"returns": "drop"}');
+SELECT * FROM my_customers ORDER BY 1;
+SELECT * FROM my_lines;
+-- a different key type cannot replace them while the views exist
+SELECT insight_register_sales('payments', 'who', 'paid', amount_column => 'total');
+DROP VIEW my_customers, my_lines;
+DROP TABLE huge, cash;
+
 -- an empty source is not an error: no lines, no customers
 CREATE TABLE empty_shop (LIKE shop);
 SELECT insight_register_sales('empty_shop', 'cust', 'ordered', amount_column => 'price');

@@ -58,6 +58,14 @@ SELECT insight_register_sales('tiny_days', 'cust', 'day', amount_column => 'amou
 SELECT customer_id, recency_days, frequency, orders, monetary, mean_days_between_orders, sd_days_between_orders
   FROM insight_customer_features('2024-01-04 00:00+00');
 
+-- a line whose order id is NULL is an order by itself
+CREATE TABLE loose (cust int, at timestamptz, ord text, amount numeric);
+INSERT INTO loose VALUES (1, '2020-01-01 00:00+00', NULL, 10), (1, '2020-02-01 00:00+00', NULL, 20),
+                         (1, '2020-03-01 00:00+00', 'A', 5), (1, '2020-03-01 00:00+00', 'A', 5);
+SELECT insight_register_sales('loose', 'cust', 'at', 'ord', amount_column => 'amount');
+SELECT customer_id, orders, total_spend, monetary, frequency FROM insight_customer_features('2020-04-01 00:00+00');
+DROP TABLE loose;
+
 -- Online Retail from here on
 \o /dev/null
 \i test/register_online_retail.sql

@@ -19,7 +19,8 @@
  * with a positive amount), sorted by t: the time of its first purchase line
  * in microseconds since 2000-01-01 00:00 UTC (PostgreSQL's timestamptz
  * epoch; exact in a double for 285 years), its purchase amount and units.
- * Return lines (negative amounts) count only in returned_amount.  Keys are
+ * Return lines (negative amounts) count only in returned_amount; a line
+ * whose order key is NULL is an order by itself.  Keys are
  * compared through their type's extended hash function, 64 bits: two keys
  * of one customer collide with probability about n^2 / 2^65.
  *
@@ -54,6 +55,7 @@ typedef struct HistoryLine
 {
 	uint64		order_hash;
 	uint64		item_hash;
+	bool		has_order;		/* false: the line is an order by itself */
 	bool		has_item;
 	int64		at;				/* timestamptz, microseconds */
 	double		quantity;
@@ -194,6 +196,7 @@ insight_history_accum(PG_FUNCTION_ARGS)
 		bool		null_order;
 
 		line->order_hash = hash_key(fcinfo, h, 0, &null_order);
+		line->has_order = !null_order;
 	}
 	line->item_hash = hash_key(fcinfo, h, 1, &null_item);
 	line->has_item = !null_item;
@@ -228,6 +231,8 @@ compare_by_order(const void *x, const void *y)
 	const HistoryLine *a = x;
 	const HistoryLine *b = y;
 
+	if (a->has_order != b->has_order)
+		return a->has_order ? -1 : 1;
 	if (a->order_hash != b->order_hash)
 		return a->order_hash < b->order_hash ? -1 : 1;
 	return 0;
@@ -290,9 +295,15 @@ insight_history_final(PG_FUNCTION_ARGS)
 		OrderSummary o = {0, 0, 0};
 		bool		bought = false;
 
-		for (j = i; j < s->n && s->lines[j].order_hash == s->lines[i].order_hash; j++)
+		/* the lines of one order; a line without an order id is one by itself */
+		j = i + 1;
+		if (s->lines[i].has_order)
+			while (j < s->n && s->lines[j].has_order &&
+				   s->lines[j].order_hash == s->lines[i].order_hash)
+				j++;
+		for (int64 k = i; k < j; k++)
 		{
-			HistoryLine *l = &s->lines[j];
+			HistoryLine *l = &s->lines[k];
 
 			if (l->amount > 0)
 			{

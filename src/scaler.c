@@ -157,6 +157,13 @@ insight_scaler_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	dim = s->dim;
+	for (int j = 0; j < 2 * dim; j++)
+		if (!isfinite(s->values[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature %d is too large to standardize", j % dim + 1),
+					 errdetail("Its mean or variance overflows a double precision value."),
+					 errhint("Rescale the feature, for example to thousands or with a logarithm.")));
 	insight_writer_init(&w, INSIGHT_ALG_SCALER);
 	w.header.counts[0] = (uint32) dim;
 	insight_write_uint64(&w, (uint64) s->n);
@@ -179,10 +186,14 @@ scaler_read_model(InsightModel *m, InsightScaler *scaler)
 
 	if (dim == 0 || dim > MaxAllocSize / (2 * sizeof(double)))
 		insight_model_corrupt(psprintf("A scaler cannot have %zu features.", dim));
+	if (m->header.counts[1] != 0 || m->header.counts[2] != 0 || m->header.counts[3] != 0)
+		insight_model_corrupt("A scaler uses only the first count of the header.");
 	insight_model_expect_payload(m, 16 + 16 * dim);
 	scaler->dim = (int) dim;
 	scaler->rows = insight_read_uint64(m);
 	scaler->skipped = insight_read_uint64(m);
+	if (scaler->rows == 0 || scaler->rows > PG_INT64_MAX || scaler->skipped > PG_INT64_MAX)
+		insight_model_corrupt("The row counts of the scaler are out of range.");
 	scaler->means = palloc(sizeof(double) * dim);
 	scaler->scales = palloc(sizeof(double) * dim);
 	insight_read_float8_array(m, scaler->means, dim);

@@ -46,8 +46,7 @@ COMMENT ON FUNCTION @extschema@.insight_sales_default_options() IS
 
 -- Raised by the placeholders until a source is registered.
 CREATE FUNCTION @extschema@.insight_no_sales_source()
-RETURNS TABLE (customer_id text, order_id text, item_id text, ordered_at timestamptz,
-               quantity float8, amount float8)
+RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
@@ -57,13 +56,27 @@ BEGIN
 END
 $$;
 
-CREATE VIEW @extschema@.insight_sales AS
-    SELECT * FROM @extschema@.insight_no_sales_source();
+-- The cleaned lines; a registration replaces this placeholder by an SQL
+-- function over the source that the planner inlines into every query.  The
+-- view reads the source through it, so the source table does not depend on
+-- the view (dropping the table cannot cascade into the extension).
+CREATE FUNCTION @extschema@.insight_sales_rows()
+RETURNS TABLE (customer_id text, order_id text, item_id text, ordered_at timestamptz,
+               quantity float8, amount float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.insight_sales_rows();
 
 CREATE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
-RETURNS TABLE (customer_id text)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id FROM @extschema@.insight_no_sales_source() s $$;
+RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
 
 -- The names of the features[] elements, in order.
 CREATE FUNCTION @extschema@.insight_feature_names()
@@ -106,7 +119,9 @@ BEGIN
     END LOOP;
     SELECT t.typcategory INTO category FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base;
 
-    IF (allowed OPERATOR(pg_catalog.=) 'key' AND NOT (category OPERATOR(pg_catalog.=) ANY (ARRAY['N', 'S']::"char"[]) OR base OPERATOR(pg_catalog.=) 'pg_catalog.uuid'::pg_catalog.regtype))
+    IF (allowed OPERATOR(pg_catalog.=) 'key' AND NOT ((category OPERATOR(pg_catalog.=) ANY (ARRAY['N', 'S']::"char"[])
+                                                       AND base OPERATOR(pg_catalog.<>) 'pg_catalog.money'::pg_catalog.regtype)
+                                                      OR base OPERATOR(pg_catalog.=) 'pg_catalog.uuid'::pg_catalog.regtype))
        OR (allowed OPERATOR(pg_catalog.=) 'time' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz', 'pg_catalog.timestamp', 'pg_catalog.date']::pg_catalog.regtype[]))
        OR (allowed OPERATOR(pg_catalog.=) 'number' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4', 'pg_catalog.int8', 'pg_catalog.numeric', 'pg_catalog.float4', 'pg_catalog.float8']::pg_catalog.regtype[]))
     THEN
@@ -247,8 +262,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
 'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(). Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
 
--- Conditions that drop NaN and infinite values of a numeric source column
--- (none for integer types), compared in the column's own type.
+-- Conditions that drop NaN, infinite and absurd (beyond +-10^15) values of a
+-- numeric source column, compared in the column's own type: no product of two
+-- kept values can overflow float8.  Small integer types need no check.
 CREATE FUNCTION @extschema@.insight_finite_conditions(source regclass, col name)
 RETURNS text[]
 LANGUAGE plpgsql STABLE
@@ -260,11 +276,11 @@ BEGIN
         RETURN ARRAY[]::text[];
     END IF;
     typ := @extschema@.insight_source_column(source, col, col, 'number');
-    IF typ OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4', 'pg_catalog.int8']::pg_catalog.regtype[]) THEN
+    IF typ OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4']::pg_catalog.regtype[]) THEN
         RETURN ARRAY[pg_catalog.format('s.%I IS NOT NULL', col)];
     END IF;
-    -- NaN sorts above Infinity in both numeric and float
-    RETURN ARRAY[pg_catalog.format('s.%1$I < %2$L::%3$s AND s.%1$I > %4$L::%3$s', col, 'Infinity', typ, '-Infinity')];
+    -- NaN sorts above every number in numeric and float, so BETWEEN drops it
+    RETURN ARRAY[pg_catalog.format('s.%1$I BETWEEN %2$s AND %3$s', col, '-1e15', '1e15')];
 END
 $$;
 
@@ -279,7 +295,9 @@ DECLARE
     r @extschema@.insight_sales_sources := NEW;
     opts jsonb := r.options;
     time_type regtype;
-    cust_type text;
+    cust_type regtype;
+    order_type regtype;
+    item_type regtype;
     c_time text;
     c_order text;
     c_item text;
@@ -288,10 +306,10 @@ DECLARE
     c_amount text;
     is_return text;
     conds text[] := ARRAY[]::text[];
+    features_recreated boolean := false;
 BEGIN
     time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
-    cust_type := pg_catalog.format_type(
-        @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key'), NULL);
+    cust_type := @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key');
 
     -- Conditions compare the source columns in their own types, and each
     -- column is converted to float8 once in the select list: a numeric to
@@ -311,12 +329,23 @@ BEGIN
         ELSE pg_catalog.format('((s.%I)::timestamp AT TIME ZONE ''UTC'')', r.time_column) END;
     -- Without an order column each row is one order, identified by its row
     -- address: ctid in a table, (partition, ctid) in a partitioned table.
-    c_order := CASE WHEN r.order_column IS NOT NULL THEN pg_catalog.format('s.%I', r.order_column)
-                    WHEN (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.source) OPERATOR(pg_catalog.=) 'p'
-                    THEN '(s.tableoid::oid::text || '':'' || s.ctid::text)'
-                    ELSE 's.ctid' END;
-    c_item := CASE WHEN r.item_column IS NULL THEN 'NULL::text'
-                   ELSE pg_catalog.format('s.%I', r.item_column) END;
+    IF r.order_column IS NOT NULL THEN
+        order_type := @extschema@.insight_source_column(r.source, r.order_column, 'order', 'key');
+        c_order := pg_catalog.format('(s.%I)::%s', r.order_column, order_type);
+    ELSIF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.source) OPERATOR(pg_catalog.=) 'p' THEN
+        order_type := 'pg_catalog.text';
+        c_order := '(s.tableoid::oid::text || '':'' || s.ctid::text)';
+    ELSE
+        order_type := 'pg_catalog.tid';
+        c_order := 's.ctid';
+    END IF;
+    IF r.item_column IS NOT NULL THEN
+        item_type := @extschema@.insight_source_column(r.source, r.item_column, 'item', 'key');
+        c_item := pg_catalog.format('(s.%I)::%s', r.item_column, item_type);
+    ELSE
+        item_type := 'pg_catalog.text';
+        c_item := 'NULL::text';
+    END IF;
 
     -- a return: negative quantity, negative amount (or price), or a cancelled order
     is_return := 'false';
@@ -357,33 +386,62 @@ BEGIN
     c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s * %s', c_qty, c_price)
                      ELSE pg_catalog.format('abs((s.%I)::float8)', r.amount_column) END;
 
-    -- Replace the view and the function, keeping them members of the extension
-    -- so that DROP EXTENSION removes them.  Views of later features that read
-    -- these objects through SQL function bodies are not affected.
-    ALTER EXTENSION insight DROP VIEW @extschema@.insight_sales;
-    DROP VIEW @extschema@.insight_sales;
+    -- The rows function and the features function are replaced in place when
+    -- their result types stay the same, so views users built over them
+    -- survive a new registration; when a key type changes they are dropped
+    -- and created again (with the view), staying members of the extension so
+    -- that DROP EXTENSION removes them.
+    -- (looked up by name: a regprocedure constant would stay in the cached plan
+    -- after the function is dropped and created again)
+    IF (SELECT p.proallargtypes FROM pg_catalog.pg_proc p
+         WHERE p.proname OPERATOR(pg_catalog.=) 'insight_sales_rows'
+           AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.<>) ARRAY[cust_type, order_type, item_type, 'pg_catalog.timestamptz'::pg_catalog.regtype,
+                                     'pg_catalog.float8'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype]::pg_catalog.oid[] THEN
+        ALTER EXTENSION insight DROP VIEW @extschema@.insight_sales;
+        DROP VIEW @extschema@.insight_sales;
+        ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_sales_rows();
+        DROP FUNCTION @extschema@.insight_sales_rows();
+    END IF;
     EXECUTE pg_catalog.format($v$
-        CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
-        SELECT s.%I AS customer_id,
+        CREATE OR REPLACE FUNCTION @extschema@.insight_sales_rows()
+        RETURNS TABLE (customer_id %s, order_id %s, item_id %s, ordered_at timestamptz,
+                       quantity float8, amount float8)
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $rows$
+        SELECT (s.%I)::%s AS customer_id,
                %s AS order_id,
                %s AS item_id,
                %s AS ordered_at,
                CASE WHEN %s THEN -1 ELSE 1 END * %s AS quantity,
                CASE WHEN %s THEN -1 ELSE 1 END * %s AS amount
           FROM %s s
-         WHERE %s $v$,
-        r.customer_column, c_order, c_item, c_time,
+         WHERE %s $rows$ $v$,
+        cust_type, order_type, item_type,
+        r.customer_column, cust_type, c_order, c_item, c_time,
         is_return, c_qty,
         is_return, c_amount,
         r.source, pg_catalog.array_to_string(conds, E'\n           AND '));
-    ALTER EXTENSION insight ADD VIEW @extschema@.insight_sales;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('@extschema@.insight_sales')) THEN
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_sales_rows();
+        CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
+            SELECT * FROM @extschema@.insight_sales_rows();
+        ALTER EXTENSION insight ADD VIEW @extschema@.insight_sales;
+    END IF;
     COMMENT ON VIEW @extschema@.insight_sales IS
 'The registered sales source after cleaning (see insight_sales_sources.options). One row per kept order line: customer_id, order_id and item_id in the source''s types (order_id is the row''s ctid when no order column is registered: each row is one order), ordered_at as timestamptz (timestamp and date columns are read as UTC), quantity and amount as float8 in source units and currency; return lines have negative quantity and amount. Reads with the caller''s privileges (security_invoker).';
 
-    ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
-    DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
+    IF (SELECT p.proallargtypes[2] FROM pg_catalog.pg_proc p
+         WHERE p.proname OPERATOR(pg_catalog.=) 'insight_customer_features'
+           AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.<>) cust_type THEN
+        ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
+        DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
+        features_recreated := true;
+    END IF;
     EXECUTE pg_catalog.format($f$
-CREATE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id %s, recency_days float8, frequency integer, monetary float8,
                tenure_days float8, orders integer, items float8, total_spend float8,
                spend_90d float8, spend_trend float8, mean_days_between_orders float8,
@@ -415,7 +473,9 @@ SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, 
   FROM f
  ORDER BY f.customer_id
 $body$ $f$, cust_type);
-    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
+    IF features_recreated THEN
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
+    END IF;
     COMMENT ON FUNCTION @extschema@.insight_customer_features(timestamptz) IS
 'One row per customer with at least one kept purchase strictly before as_of (default: just after the latest event, so the whole history counts), computed from insight_sales in one pass; no event at or after as_of changes any value. Days are elapsed time / 86400 s; calendar days are UTC days. recency_days: as_of - last purchase; frequency: distinct purchase days after the first; monetary: mean order value; tenure_days: as_of - first purchase; orders: orders with a purchase; items: units bought; total_spend: sum of purchase amounts; spend_90d: spend in [as_of - 90 days, as_of); spend_trend: (spend_90d - spend of the 90 days before) / their sum, 0 when both are 0; mean_days_between_orders and sd_days_between_orders (sample): gaps between consecutive orders, NULL with too few orders; distinct_items: distinct items bought; return_rate: returned amount / total_spend. features: these in the order of insight_feature_names(), NULL gaps as 0.';
     RETURN NULL;
