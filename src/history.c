@@ -235,6 +235,15 @@ compare_by_order(const void *x, const void *y)
 		return a->has_order ? -1 : 1;
 	if (a->order_hash != b->order_hash)
 		return a->order_hash < b->order_hash ? -1 : 1;
+	/* then by content, so that sums add up in one order whatever the input order */
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	if (a->amount != b->amount)
+		return a->amount < b->amount ? -1 : 1;
+	if (a->quantity != b->quantity)
+		return a->quantity < b->quantity ? -1 : 1;
+	if (a->item_hash != b->item_hash)
+		return a->item_hash < b->item_hash ? -1 : 1;
 	return 0;
 }
 
@@ -285,7 +294,11 @@ insight_history_final(PG_FUNCTION_ARGS)
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
 
-	/* group lines by order; returns are summed whatever order they are in */
+	/*
+	 * Group lines by order.  The sort is total on the line contents, so every
+	 * sum below is taken in the same order in serial and parallel plans and
+	 * the features are reproducible to the last bit.
+	 */
 	qsort(s->lines, s->n, sizeof(HistoryLine), compare_by_order);
 	orders = palloc(sizeof(OrderSummary) * s->n);
 	items = palloc(sizeof(uint64) * s->n);
