@@ -193,6 +193,8 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SELECT differences('reference', NULL);
+-- bit for bit: the sums add up in the same order whatever the plan
+SELECT count(*) AS exact_differences FROM (TABLE reference EXCEPT ALL SELECT * FROM insight_customer_features()) d;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
