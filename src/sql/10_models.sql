@@ -204,7 +204,7 @@ BEGIN
      WHERE a.task OPERATOR(pg_catalog.=) insight_rollback.task AND NOT a.is_rollback AND NOT a.undone
      ORDER BY a.activation_id DESC LIMIT 1
        FOR UPDATE;
-    IF latest.model_id IS DISTINCT FROM current_id THEN
+    IF latest.model_id IS NULL OR latest.model_id OPERATOR(pg_catalog.<>) current_id THEN
         RAISE EXCEPTION 'the activation history of task "%" does not match its active model %', task, current_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Activate a model with insight_activate() rather than by updating insight_models.status.';
