@@ -159,10 +159,13 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 		double		ratio = (d + n) * (e + n) / ((c + n) * (n + 1)) * z;
 		double		bound = Max(fabs(ratio), z);
 
+		/* once n > -d, (d + n) and so the terms keep their sign */
+		bool		settled = d >= 0 || n > -d;
+
 		sum += term;
-		if (term == 0 && n > fabs(d))
+		if (term == 0 && settled)
 			break;				/* d a negative integer: the series ends */
-		if (n > fabs(d) && fabs(ratio) < 1 &&
+		if (settled && fabs(ratio) < 1 &&
 			fabs(term) * bound / (1 - bound) <= DBL_EPSILON * fabs(sum))
 			break;
 		term *= ratio;

@@ -44,7 +44,7 @@ clv_log1mexp(double d)
 }
 
 double
-clv_log_hyp2f1(double a, double b, double c, double z)
+clv_log_hyp2f1(double a, double b, double c, double z, long max_terms)
 {
 	/* Rescale when the partial sum gets this large (all terms are positive). */
 	const double big = 1e280;
@@ -57,7 +57,7 @@ clv_log_hyp2f1(double a, double b, double c, double z)
 	if (!(a > 0 && b > 0 && c > 0 && z > 0 && z < 1))
 		return NAN;
 
-	for (long n = 0; n < CLV_HYP2F1_MAX_TERMS; n++)
+	for (long n = 0; n < max_terms; n++)
 	{
 		/* term_{n+1} / term_n, A&S 15.1.1 */
 		double		ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
@@ -93,12 +93,59 @@ clv_one_minus_pow_over(double k, double log_q)
 	return -expm1(k * log_q) / k;
 }
 
+void
+clv_gauss_legendre_16(const double **nodes, const double **weights)
+{
+	static double x[16];
+	static double w[16];
+	static bool done = false;
+
+	if (!done)
+	{
+		const int	n = 16;
+
+		for (int i = 0; i < (n + 1) / 2; i++)
+		{
+			double		z = cos(M_PI * (i + 0.75) / (n + 0.5));
+			double		pp = 0;
+
+			for (int it = 0; it < 100; it++)
+			{
+				double		p1 = 1,
+							p2 = 0,
+							z1;
+
+				for (int j = 1; j <= n; j++)
+				{
+					double		p3 = p2;
+
+					p2 = p1;
+					p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j;
+				}
+				pp = n * (z * p1 - p2) / (z * z - 1);	/* P_n'(z) */
+				z1 = z;
+				z = z1 - p1 / pp;
+				if (fabs(z - z1) < 1e-15)
+					break;
+			}
+			x[i] = -z;
+			x[n - 1 - i] = z;
+			w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * pp * pp);
+		}
+		done = true;
+	}
+	*nodes = x;
+	*weights = w;
+}
+
 /* ---------------------------------------------------------------------------
  * Nelder-Mead
  * ---------------------------------------------------------------------------
  */
-#define NM_MAX_ITERATIONS 20000
+#define NM_MAX_ITERATIONS 5000	/* per run */
+#define NM_MAX_EVALUATIONS 20000	/* all runs */
 #define NM_MAX_RESTARTS 20
+#define NM_BOX 15.0				/* |log-parameter| <= 15: parameters in [3e-7, 3.3e6] */
 #define NM_FTOL 1e-13			/* relative spread of the simplex values */
 #define NM_XTOL 1e-9			/* simplex diameter in log-parameters */
 
@@ -112,11 +159,20 @@ typedef struct NelderMead
 	int			evaluations;
 } NelderMead;
 
+/*
+ * The objective, +Inf outside the box (which keeps a model whose maximum is
+ * on the boundary, e.g. no dropout at all, from running off to parameters
+ * that overflow) or where it is not a number.
+ */
 static double
 nm_eval(NelderMead *nm, const double *x)
 {
-	double		v = nm->f(x, nm->arg);
+	double		v;
 
+	for (int j = 0; j < nm->n; j++)
+		if (!(fabs(x[j]) <= NM_BOX))
+			return INFINITY;
+	v = nm->f(x, nm->arg);
 	nm->evaluations++;
 	return isnan(v) ? INFINITY : v;
 }
@@ -176,7 +232,7 @@ nm_run(NelderMead *nm, double *theta, double step, int *iterations)
 		nm->fx[i] = nm_eval(nm, nm->x[i]);
 	}
 
-	for (int it = 0; it < NM_MAX_ITERATIONS; it++)
+	for (int it = 0; it < NM_MAX_ITERATIONS && nm->evaluations < NM_MAX_EVALUATIONS; it++)
 	{
 		double		c[CLV_MAX_PARAMS] = {0};
 		double		xr[CLV_MAX_PARAMS],
@@ -263,6 +319,7 @@ clv_minimize(ClvObjective f, void *arg, double *theta, int n)
 	NelderMead	nm;
 	ClvMinimum	result;
 	double		previous = INFINITY;
+	bool		settled = false;
 
 	Assert(n >= 1 && n <= CLV_MAX_PARAMS);
 	memset(&nm, 0, sizeof(nm));
@@ -271,7 +328,7 @@ clv_minimize(ClvObjective f, void *arg, double *theta, int n)
 	nm.n = n;
 	memset(&result, 0, sizeof(result));
 
-	for (int restart = 0; restart < NM_MAX_RESTARTS; restart++)
+	for (int restart = 0; restart < NM_MAX_RESTARTS && nm.evaluations < NM_MAX_EVALUATIONS; restart++)
 	{
 		/* a wide first simplex, then small ones around the best point */
 		result.converged = nm_run(&nm, theta, restart == 0 ? 0.5 : 0.05,
@@ -280,9 +337,14 @@ clv_minimize(ClvObjective f, void *arg, double *theta, int n)
 		if (!isfinite(result.value))
 			break;
 		if (result.converged && previous - result.value <= NM_FTOL * (1 + fabs(result.value)))
+		{
+			settled = true;
 			break;
+		}
 		previous = result.value;
 	}
+	/* converged: a restart from the minimum found no better point */
+	result.converged = settled;
 	result.evaluations = nm.evaluations;
 	return result;
 }

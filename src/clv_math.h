@@ -23,17 +23,25 @@ extern double clv_log1mexp(double d);
  * log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by its power series
  * (Abramowitz & Stegun 15.1.1), whose terms are all positive: no
  * cancellation, and a running rescaling keeps very large values (heavy
- * buyers) finite.  Errors when the series has not converged after
- * CLV_HYP2F1_MAX_TERMS terms.
+ * buyers) finite.  NaN when the series has not converged after max_terms
+ * terms (z very close to 1).
  */
-#define CLV_HYP2F1_MAX_TERMS 10000000
-extern double clv_log_hyp2f1(double a, double b, double c, double z);
+#define CLV_HYP2F1_MAX_TERMS 10000000	/* for predictions */
+#define CLV_HYP2F1_FIT_TERMS 100000		/* inside a likelihood */
+extern double clv_log_hyp2f1(double a, double b, double c, double z, long max_terms);
 
 /*
  * (1 - exp(k * log q)) / k for 0 < q <= 1, continuous at k = 0 (-log q);
  * the integral that appears in the Pareto/NBD expectations.
  */
 extern double clv_one_minus_pow_over(double k, double log_q);
+
+/*
+ * The 16-point Gauss-Legendre rule on [-1, 1] (nodes and weights computed
+ * once by Newton's method on P_16, as in Press et al., Numerical Recipes,
+ * gauleg).
+ */
+extern void clv_gauss_legendre_16(const double **nodes, const double **weights);
 
 /* Objective for the minimiser: returns +Inf (or NaN) outside its domain. */
 typedef double (*ClvObjective) (const double *theta, void *arg);
@@ -51,8 +59,9 @@ typedef struct ClvMinimum
  * minimum) with the Nelder-Mead simplex (Nelder & Mead 1965, with the
  * standard coefficients 1, 2, 1/2, 1/2 of Lagarias, Reeds, Wright & Wright
  * 1998), restarted from the best point until a restart no longer improves
- * it, the usual guard against a collapsed simplex.  Calls
- * CHECK_FOR_INTERRUPTS() every iteration.
+ * it, the usual guard against a collapsed simplex.  Log-parameters are kept
+ * within [-15, 15]; at most 20,000 evaluations.  Calls CHECK_FOR_INTERRUPTS()
+ * every iteration.
  */
 #define CLV_MAX_PARAMS 4
 extern ClvMinimum clv_minimize(ClvObjective f, void *arg, double *theta, int n);

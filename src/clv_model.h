@@ -95,7 +95,6 @@ extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra
  *	  _p_alive: P(alive | x, t_x, T)
  *	  _expected: E[purchases in (T, T + t] | x, t_x, T]
  *	  _pmf: P(X(t) = n) for a new customer
- *	  _loglik: the log-likelihood of one customer
  */
 extern double clv_bgnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T);
@@ -103,7 +102,6 @@ extern double clv_bgnbd_pmf(const double *p, double n, double t);
 extern double clv_pnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_pnbd_expected(const double *p, double t, double x, double t_x, double T);
 extern double clv_pnbd_pmf(const double *p, double n, double t);
-extern double clv_pnbd_loglik(const double *p, double x, double t_x, double T);
 
 /* Gamma-Gamma E[spend per transaction | x, m] (m ignored when x = 0). */
 extern double clv_gammagamma_expected_spend(const ClvModel *model, double x, double m);

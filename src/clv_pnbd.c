@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "fmgr.h"
@@ -29,20 +30,34 @@
  * a and b), where the direct series first grows like (1-z)^-b.
  */
 static double
-log_hyp2f1_c_a1(double a, double b, double z)
+log_hyp2f1_c_a1(double a, double b, double z, long max_terms)
 {
-	return (1 - b) * log1p(-z) + clv_log_hyp2f1(1, a + 1 - b, a + 1, z);
+	return (1 - b) * log1p(-z) + clv_log_hyp2f1(1, a + 1 - b, a + 1, z, max_terms);
 }
 
 /*
- * ln A_0 of FH eq. (19)-(20) (lifetimes' ParetoNBDFitter._log_A_0):
+ * ln(s I) where I = A_0 / (r+s+x) = int_{t_x}^{T} (alpha+tau)^-(r+x)
+ * (beta+tau)^-(s+1) dtau: the probability-weighted chance of dying between
+ * the last purchase and T (FH eq. 16-20).  -Inf when t_x = T.
+ *
+ * Series form, FH eq. (19)-(20) (lifetimes' ParetoNBDFitter._log_A_0):
  *	  A_0 = 2F1(r+s+x, B; r+s+x+1; |alpha-beta|/(M+t_x)) / (M+t_x)^(r+s+x)
  *		  - 2F1(r+s+x, B; r+s+x+1; |alpha-beta|/(M+T)) / (M+T)^(r+s+x),
- * M = max(alpha, beta), B = s+1 when alpha >= beta, r+x otherwise; the
- * difference taken in log space with log1mexp.  -Inf when t_x = T.
+ * M = max(alpha, beta), B = s+1 when alpha >= beta, r+x otherwise, the
+ * difference taken in log space with log1mexp.  The series converge like
+ * z^n, so when z = |alpha-beta|/(M+t_x) is close to 1 (one of alpha, beta
+ * much larger than the other, as when a fit drifts to "no dropout") the
+ * integral is taken instead by Gauss-Legendre quadrature after the change
+ * of variable w = (alpha+tau)^-(r+x+s), which absorbs the power-law decay:
+ *	  I = w(t_x)/k int_{w(T)/w(t_x)}^{1} (1 + (beta-alpha)/(alpha+tau))^-(s+1) dw',
+ * k = r+x+s, on panels whose ends differ by a factor 4 in w' (16 nodes
+ * each, from the top; panels whose whole measure is below machine
+ * precision of the sum are skipped).
  */
+#define PNBD_SERIES_MAX_Z 0.9
+
 static double
-pnbd_log_a0(const double *p, double x, double t_x, double T)
+pnbd_log_si_series(const double *p, double x, double t_x, double T, long max_terms)
 {
 	double		r = p[0],
 				alpha = p[1],
@@ -52,10 +67,62 @@ pnbd_log_a0(const double *p, double x, double t_x, double T)
 				diff = fabs(alpha - beta),
 				b = alpha >= beta ? s + 1 : r + x,
 				rsx = r + s + x;
-	double		l1 = log_hyp2f1_c_a1(rsx, b, diff / (m + t_x)) - rsx * log(m + t_x);
-	double		l2 = log_hyp2f1_c_a1(rsx, b, diff / (m + T)) - rsx * log(m + T);
+	double		l1 = log_hyp2f1_c_a1(rsx, b, diff / (m + t_x), max_terms) - rsx * log(m + t_x);
+	double		l2 = log_hyp2f1_c_a1(rsx, b, diff / (m + T), max_terms) - rsx * log(m + T);
 
-	return l1 + clv_log1mexp(l2 - l1);
+	return log(s) + l1 + clv_log1mexp(l2 - l1) - log(rsx);
+}
+
+static double
+pnbd_log_si_quadrature(const double *p, double x, double t_x, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3];
+	double		k = r + x + s,
+				b = s + 1,
+				d = beta - alpha;
+	double		l_tx = log(alpha + t_x),
+				log_range = k * (log(alpha + T) - l_tx);	/* ln(w(t_x)/w(T)) */
+	double		h_max = Max(exp(-b * log1p(d / (alpha + t_x))), exp(-b * log1p(d / (alpha + T))));
+	double		sum = 0;
+	const double *nodes,
+			   *weights;
+
+	clv_gauss_legendre_16(&nodes, &weights);
+	for (double u_hi = 0; u_hi > -log_range; u_hi -= 2 * M_LN2)
+	{
+		double		u_lo = Max(u_hi - 2 * M_LN2, -log_range);
+		double		w_lo = exp(u_lo),
+					w_hi = exp(u_hi),
+					half = (w_hi - w_lo) / 2,
+					mid = (w_hi + w_lo) / 2;
+
+		for (int i = 0; i < 16; i++)
+		{
+			double		w = mid + half * nodes[i];
+			double		l = l_tx - log(w) / k;	/* ln(alpha + tau) */
+
+			sum += half * weights[i] * exp(-b * log1p(d * exp(-l)));
+		}
+		if (w_lo * h_max <= DBL_EPSILON * sum)
+			break;
+	}
+	return log(s) - k * l_tx - log(k) + log(sum);
+}
+
+static double
+pnbd_log_si(const double *p, double x, double t_x, double T, long max_terms)
+{
+	double		alpha = p[1],
+				beta = p[3];
+
+	if (t_x == T)
+		return -INFINITY;
+	if (fabs(alpha - beta) / (Max(alpha, beta) + t_x) <= PNBD_SERIES_MAX_Z)
+		return pnbd_log_si_series(p, x, t_x, T, max_terms);
+	return pnbd_log_si_quadrature(p, x, t_x, T);
 }
 
 /*
@@ -63,8 +130,8 @@ pnbd_log_a0(const double *p, double x, double t_x, double T)
  *	  L = G(r+x) alpha^r beta^s / G(r)
  *		  * [ 1/((alpha+T)^(r+x) (beta+T)^s) + s/(r+s+x) A_0 ].
  */
-double
-clv_pnbd_loglik(const double *p, double x, double t_x, double T)
+static double
+pnbd_loglik(const double *p, double x, double t_x, double T, long max_terms)
 {
 	double		r = p[0],
 				alpha = p[1],
@@ -73,7 +140,7 @@ clv_pnbd_loglik(const double *p, double x, double t_x, double T)
 
 	return lgamma(r + x) - lgamma(r) + r * log(alpha) + s * log(beta) +
 		clv_logaddexp(-(r + x) * log(alpha + T) - s * log(beta + T),
-					  log(s) + pnbd_log_a0(p, x, t_x, T) - log(r + s + x));
+					  pnbd_log_si(p, x, t_x, T, max_terms));
 }
 
 static double
@@ -93,7 +160,7 @@ pnbd_negll(const double *theta, void *arg)
 	{
 		const double *row = &s->rows[i * 4];
 
-		ll += row[3] * clv_pnbd_loglik(p, row[0], row[1], row[2]);
+		ll += row[3] * pnbd_loglik(p, row[0], row[1], row[2], CLV_HYP2F1_FIT_TERMS);
 	}
 	return -ll;
 }
@@ -129,8 +196,8 @@ clv_pnbd_p_alive(const double *p, double x, double t_x, double T)
 				s = p[2],
 				beta = p[3];
 
-	return 1.0 / (1.0 + exp(log(s) - log(r + s + x) + (r + x) * log(alpha + T) +
-							s * log(beta + T) + pnbd_log_a0(p, x, t_x, T)));
+	return 1.0 / (1.0 + exp((r + x) * log(alpha + T) + s * log(beta + T) +
+							pnbd_log_si(p, x, t_x, T, CLV_HYP2F1_MAX_TERMS)));
 }
 
 /*
@@ -158,7 +225,7 @@ clv_pnbd_expected(const double *p, double t, double x, double t_x, double T)
 static double
 pnbd_log_hyp2f1(double a, double b, double c, double z)
 {
-	double		v = clv_log_hyp2f1(a, b, c, z);
+	double		v = clv_log_hyp2f1(a, b, c, z, CLV_HYP2F1_MAX_TERMS);
 
 	if (isnan(v))
 		ereport(ERROR,

@@ -90,7 +90,7 @@ purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must be between 0 and 100000000, not " INT64_FORMAT, n)));
 	check_horizon(t);
-	PG_RETURN_FLOAT8(algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m.params, (double) n, t)
+	PG_RETURN_FLOAT8(m.algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m.params, (double) n, t)
 					 : clv_pnbd_pmf(m.params, (double) n, t));
 }
 
@@ -111,6 +111,8 @@ Datum insight_##model##_purchase_probability(PG_FUNCTION_ARGS) \
 
 CLV_TRANSACTION_FUNCTIONS(bgnbd, INSIGHT_ALG_BGNBD)
 CLV_TRANSACTION_FUNCTIONS(pnbd, INSIGHT_ALG_PNBD)
+/* either model: insight_transaction_model_p_alive, ... */
+CLV_TRANSACTION_FUNCTIONS(transaction_model, 0)
 
 /* A month for insight_clv_value: 365.25 / 12 days. */
 #define CLV_MONTH_DAYS 30.4375

@@ -53,25 +53,30 @@ AS $$ SELECT s.customer_id, NULL::integer, NULL::float8, NULL::float8, NULL::flo
 COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
 'CLV summary of every customer (rebuilt when a sales source is registered).';
 
+CREATE FUNCTION @extschema@.insight_clv_customer_summary(as_of timestamptz, period interval, customer text)
+RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
+               monetary_value float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT s.customer_id, NULL::integer, NULL::float8, NULL::float8, NULL::float8
+        FROM @extschema@.insight_no_sales_source() s $$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text) IS
+'CLV summary of one customer (rebuilt when a sales source is registered).';
+
 CREATE FUNCTION @extschema@.insight_build_clv_objects()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $build$
 DECLARE
     cust_type text;
+    body text;
 BEGIN
     cust_type := pg_catalog.format_type(
         @extschema@.insight_source_column(NEW.source, NEW.customer_column, 'customer', 'key'), NULL);
 
     ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
     DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
-    EXECUTE pg_catalog.format($f$
-CREATE FUNCTION @extschema@.insight_clv_summary(as_of timestamptz DEFAULT NULL,
-                                                period interval DEFAULT '7 days')
-RETURNS TABLE (customer_id %s, frequency integer, recency float8, "T" float8,
-               monetary_value float8)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $body$
+    body := pg_catalog.format($body$
 -- A purchase is a kept line that is not a return.  Days are UTC calendar days
 -- and times are whole days between them (lifetimes' convention): t_x from the
 -- first to the last purchase day, T from the first purchase day to the last
@@ -94,7 +99,7 @@ days AS (
            pg_catalog.sum(s.amount::numeric) AS spend   -- exact: independent of row order
       FROM @extschema@.insight_sales s
      WHERE s.quantity > 0 AND s.amount >= 0 AND s.customer_id IS NOT NULL
-       AND s.ordered_at < (SELECT p.as_of FROM params p)
+       AND s.ordered_at < (SELECT p.as_of FROM params p) %s
      GROUP BY 1, 2
 ),
 marked AS (
@@ -110,10 +115,30 @@ SELECT m.customer_id,
   FROM marked m, params p
  GROUP BY m.customer_id, p.period_seconds, p.last_day
  ORDER BY m.customer_id
-$body$ $f$, cust_type);
+$body$, '%s');
+    EXECUTE pg_catalog.format($f$
+CREATE FUNCTION @extschema@.insight_clv_summary(as_of timestamptz DEFAULT NULL,
+                                                period interval DEFAULT '7 days')
+RETURNS TABLE (customer_id %s, frequency integer, recency float8, "T" float8,
+               monetary_value float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fbody$ %s $fbody$ $f$, cust_type, pg_catalog.format(body, ''));
     ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
     COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
 'One row per customer with a purchase (a kept line that is not a return) strictly before as_of: the input of the BG/NBD, Pareto/NBD and Gamma-Gamma models (Fader, Hardie & Lee 2005). Purchases are bucketed by UTC calendar day. frequency (x): purchase days after the first; recency (t_x): first to last purchase day; T: first purchase day to the last observed day (the UTC day of the last instant before as_of, so that as_of 1997-10-01 00:00 UTC observes up to 1997-09-30); monetary_value: mean of the per-day totals of the repeat days, NULL when frequency = 0. Times are elapsed days divided by the length of period (default 7 days: weeks), never rounded. as_of defaults to the start of the UTC day after the latest purchase (the last observed day is the latest purchase day). The result depends neither on row order nor on TimeZone.';
+
+    ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
+    DROP FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
+    EXECUTE pg_catalog.format($f$
+CREATE FUNCTION @extschema@.insight_clv_customer_summary(as_of timestamptz, period interval, customer text)
+RETURNS TABLE (customer_id %s, frequency integer, recency float8, "T" float8,
+               monetary_value float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fbody$ %s $fbody$ $f$, cust_type,
+        pg_catalog.format(body, pg_catalog.format('AND s.customer_id OPERATOR(pg_catalog.=) $3::%s', cust_type)));
+    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
+    COMMENT ON FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text) IS
+'insight_clv_summary(as_of, period) of one customer, given as the text form of its key (no row when the customer has no purchase before as_of).';
     RETURN NULL;
 END
 $build$;

@@ -203,3 +203,20 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_value(bytea, bytea, float8, float8, float8, float8, integer, float8, interval) IS
 'Customer lifetime value over the next months: the sum over months k = 1..months of expected spend (Gamma-Gamma) x (E[purchases by the end of month k] - E[purchases by the end of month k-1]) (BG/NBD or Pareto/NBD) / (1 + monthly_discount_rate)^k, a month being 30.4375 days expressed in period, the time unit of the transaction model. Errors when the spend model has q <= 1 (no finite mean). NULL when a model or the summary is NULL (monetary_value may be NULL for frequency 0).';
+
+-- Either transaction model (BG/NBD or Pareto/NBD), dispatched on the model.
+CREATE FUNCTION @extschema@.insight_transaction_model_p_alive(model bytea, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_transaction_model_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_transaction_model_p_alive(bytea, float8, float8, float8) IS
+'insight_bgnbd_p_alive or insight_pnbd_p_alive, whichever the model is.';
+
+CREATE FUNCTION @extschema@.insight_transaction_model_expected_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_transaction_model_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_transaction_model_expected_purchases(bytea, float8, float8, float8, float8) IS
+'insight_bgnbd_expected_purchases or insight_pnbd_expected_purchases, whichever the model is.';
