@@ -162,7 +162,8 @@ typedef struct NelderMead
 /*
  * The objective, +Inf outside the box (which keeps a model whose maximum is
  * on the boundary, e.g. no dropout at all, from running off to parameters
- * that overflow) or where it is not a number.
+ * that overflow) or where it is not a number or -Inf (an overflow, never a
+ * real likelihood of +Inf).
  */
 static double
 nm_eval(NelderMead *nm, const double *x)
@@ -174,7 +175,7 @@ nm_eval(NelderMead *nm, const double *x)
 			return INFINITY;
 	v = nm->f(x, nm->arg);
 	nm->evaluations++;
-	return isnan(v) ? INFINITY : v;
+	return isnan(v) || v == -INFINITY ? INFINITY : v;
 }
 
 /* Order the vertices by objective value, best first (insertion sort). */

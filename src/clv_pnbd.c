@@ -52,7 +52,8 @@ log_hyp2f1_c_a1(double a, double b, double z, long max_terms)
  *	  I = w(t_x)/k int_{w(T)/w(t_x)}^{1} (1 + (beta-alpha)/(alpha+tau))^-(s+1) dw',
  * k = r+x+s, on panels whose ends differ by a factor 4 in w' (16 nodes
  * each, from the top; panels whose whole measure is below machine
- * precision of the sum are skipped).
+ * precision of the sum are skipped; the integrand is scaled by its larger
+ * end, so it cannot overflow).
  */
 #define PNBD_SERIES_MAX_Z 0.9
 
@@ -85,7 +86,8 @@ pnbd_log_si_quadrature(const double *p, double x, double t_x, double T)
 				d = beta - alpha;
 	double		l_tx = log(alpha + t_x),
 				log_range = k * (log(alpha + T) - l_tx);	/* ln(w(t_x)/w(T)) */
-	double		h_max = Max(exp(-b * log1p(d / (alpha + t_x))), exp(-b * log1p(d / (alpha + T))));
+	/* the integrand is monotone: scale it by its larger end (it can overflow) */
+	double		log_h_max = Max(-b * log1p(d / (alpha + t_x)), -b * log1p(d / (alpha + T)));
 	double		sum = 0;
 	const double *nodes,
 			   *weights;
@@ -104,12 +106,12 @@ pnbd_log_si_quadrature(const double *p, double x, double t_x, double T)
 			double		w = mid + half * nodes[i];
 			double		l = l_tx - log(w) / k;	/* ln(alpha + tau) */
 
-			sum += half * weights[i] * exp(-b * log1p(d * exp(-l)));
+			sum += half * weights[i] * exp(-b * log1p(d * exp(-l)) - log_h_max);
 		}
-		if (w_lo * h_max <= DBL_EPSILON * sum)
+		if (w_lo <= DBL_EPSILON * sum)
 			break;
 	}
-	return log(s) - k * l_tx - log(k) + log(sum);
+	return log(s) - k * l_tx - log(k) + log_h_max + log(sum);
 }
 
 static double
