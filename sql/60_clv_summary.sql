@@ -72,7 +72,7 @@ SELECT * FROM insight_clv_summary('2019-02-01', NULL);
 
 -- Online Retail is registered again for the tests that follow.
 \o /dev/null
-\i test/clv/register_online_retail.sql
+\i test/register_online_retail.sql
 \o
 DROP TABLE clv_raw, cdnow_copy, cdnow_orders;
 SELECT pg_typeof(customer_id) AS online_retail_key, count(*) AS customers FROM insight_clv_summary() GROUP BY 1;

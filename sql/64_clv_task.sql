@@ -86,6 +86,6 @@ SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '3 years');
 SELECT insight_train_clv('1990-01-01 00:00+00');
 
 \o /dev/null
-\i test/clv/register_online_retail.sql
+\i test/register_online_retail.sql
 \o
 DROP TABLE cdnow_orders;
