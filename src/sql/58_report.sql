@@ -1,0 +1,85 @@
+-- ---------------------------------------------------------------------------
+-- insight_report(): a readable summary of the data, the churn model and its
+-- out-of-time metrics against the baseline, and the customers to retain.
+-- Other concerns (CLV, segments, ...) add their sections here.
+-- ---------------------------------------------------------------------------
+
+-- A number for the report: rounded, NULL as 'n/a'.
+CREATE FUNCTION @extschema@.insight_report_number(v float8, digits integer DEFAULT 3)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT COALESCE(pg_catalog.round(v::numeric, digits)::text, 'n/a') $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_number(float8, integer) IS
+'A number rounded to digits decimals as text, ''n/a'' for NULL (used by insight_report).';
+
+CREATE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET enable_nestloop = off
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    r text;
+    d record;
+    m record;
+    t record;
+    x jsonb;
+    n text := @extschema@.insight_report_number(NULL);
+BEGIN
+    SELECT pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.customer_id) AS customers,
+           pg_catalog.count(DISTINCT s.order_id) AS orders,
+           pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
+           pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS revenue
+      INTO d FROM @extschema@.insight_sales s;
+    r := E'insight report\n==============\n\nData covered\n'
+      || pg_catalog.format(E'  %s kept order lines, %s customers, %s orders\n  from %s to %s (UTC), revenue %s\n',
+             d.lines, d.customers, d.orders,
+             @extschema@.insight_utc_text(d.first_at), @extschema@.insight_utc_text(d.last_at),
+             @extschema@.insight_report_number(d.revenue, 2));
+
+    SELECT * INTO m FROM @extschema@.insight_models mm
+     WHERE mm.task OPERATOR(pg_catalog.=) 'churn' AND mm.status OPERATOR(pg_catalog.=) 'active';
+    IF NOT FOUND THEN
+        RETURN r || E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
+    END IF;
+    x := m.metrics;
+    r := r || pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
+             m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
+             m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
+      || pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
+             x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::float8))
+      || pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
+             x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::float8))
+      || pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::float8),
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::float8),
+             CASE (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean
+                  WHEN true THEN 'beats the baseline' WHEN false THEN 'does NOT beat the baseline'
+                  ELSE 'not measurable' END)
+      || pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::float8),
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::float8),
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::float8),
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::float8),
+             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::float8))
+      || pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
+             x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
+
+    r := r || pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value)\n', top)
+      || pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
+    FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
+        r := r || pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
+                   @extschema@.insight_report_number(t.churn_probability),
+                   @extschema@.insight_report_number(t.value_at_risk, 2),
+                   COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, and the top customers to retain (insight_retention_targets_at()). Times in UTC.';
