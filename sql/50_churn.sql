@@ -20,7 +20,9 @@ SELECT insight_train_churn(params => '{"lambda": -1}');
 SELECT insight_train_churn(as_of => '2011-01-15 00:00+00');
 -- a cancelled training leaves no model row
 SET statement_timeout = '200ms';
+\set VERBOSITY terse
 SELECT insight_train_churn();
+\set VERBOSITY default
 RESET statement_timeout;
 SELECT count(*) AS churn_models FROM insight_models WHERE task = 'churn';
 
@@ -105,7 +107,8 @@ SELECT model_id - :first_id AS model, status FROM insight_models WHERE task = 'c
 
 -- the report
 \pset format unaligned
-SELECT insight_report(5);
+-- (model ids depend on the tests before this one)
+SELECT regexp_replace(insight_report(5), 'model \d+ \(', 'model N (') AS insight_report;
 \pset format aligned
 
 -- every view and column has a comment

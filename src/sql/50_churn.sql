@@ -8,17 +8,13 @@
 -- computed from events strictly before c, so no label leaks into them.
 -- ---------------------------------------------------------------------------
 
--- insight_customer_features() is planned with row estimates of 1, which
--- makes nested loops over its grouped rows; every function here that reads
--- it turns nested loops off (measured on Online Retail: labelled rows at a
--- cutoff in 0.76 s instead of 8.1 s, all features in 1.2 s instead of 3.0 s).
--- They also run with TimeZone UTC (and IntervalStyle postgres), so that
+-- Every function here that reads insight_customer_features runs with
+-- TimeZone UTC (and IntervalStyle postgres), so that
 -- cutoff - horizon, the features' 90-day windows and the text of the horizon
 -- never depend on the session's settings (a day is a UTC day).
 CREATE FUNCTION @extschema@.insight_churn_training_rows(cutoff timestamptz, horizon interval)
 RETURNS TABLE (customer_id text, features float8[], churned boolean, recency_days float8)
 LANGUAGE sql STABLE PARALLEL SAFE
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
@@ -84,7 +80,6 @@ CREATE FUNCTION @extschema@.insight_train_churn(horizon interval DEFAULT '90 day
                                                 params jsonb DEFAULT '{}')
 RETURNS bigint
 LANGUAGE plpgsql
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
@@ -252,7 +247,6 @@ COMMENT ON FUNCTION @extschema@.insight_no_churn_model() IS
 CREATE FUNCTION @extschema@.insight_churn(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
@@ -291,7 +285,6 @@ COMMENT ON FUNCTION @extschema@.insight_churn(anyelement, timestamptz) IS
 CREATE FUNCTION @extschema@.insight_churn_scores_at(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, churn_probability float8, model_id bigint, as_of timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
@@ -317,7 +310,6 @@ RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float
                expected_value float8, value_at_risk float8, reasons text[],
                recency_days float8, orders integer, monetary float8, model_id bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
@@ -373,7 +365,6 @@ RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetar
                sd_days_between_orders float8, distinct_items integer, return_rate float8,
                features float8[])
 LANGUAGE sql STABLE PARALLEL SAFE
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$ SELECT f.customer_id::text, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,

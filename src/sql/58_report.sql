@@ -16,7 +16,6 @@ COMMENT ON FUNCTION @extschema@.insight_report_number(float8, integer) IS
 CREATE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
 RETURNS text
 LANGUAGE plpgsql STABLE
-SET enable_nestloop = off
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
