@@ -70,6 +70,25 @@ SELECT round(insight_churn(12347)::numeric, 6) AS p_int, round(insight_churn('12
 SELECT insight_churn(-1) IS NULL AS unknown, insight_churn(NULL::integer) IS NULL AS null_key,
        insight_churn(12347, '2010-12-01 00:00+00') IS NULL AS before_first_purchase;
 SELECT round(insight_churn(12347, '2011-09-10 12:50:00.000001+00')::numeric, 6) AS p_at_test_cutoff;
+-- one customer's features read only their lines (index scans), and equal the
+-- set-wise features bit for bit, at the default and at an explicit as_of
+CREATE INDEX order_lines_customer ON order_lines (customer_id);
+CREATE INDEX order_lines_time ON order_lines ((invoice_date AT TIME ZONE 'UTC'));
+ANALYZE order_lines;
+CREATE FUNCTION pg_temp.plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS
+$$ BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
+SELECT count(*) FILTER (WHERE l LIKE '%Index Scan%order_lines_customer%') AS customer_index,
+       count(*) FILTER (WHERE l LIKE '%Index Scan Backward%order_lines_time%') AS time_index,
+       count(*) FILTER (WHERE l LIKE '%Seq Scan%') AS seq_scans
+  FROM pg_temp.plan_lines('SELECT * FROM insight_customer_features_of(''12347'')') x(l);
+SELECT count(*) AS customers, count(*) FILTER (WHERE o IS NOT DISTINCT FROM f) AS identical
+  FROM insight_customer_features() f,
+       LATERAL (SELECT o FROM insight_customer_features_of(f.customer_id::text) o) x;
+SELECT count(*) AS customers, count(*) FILTER (WHERE o IS NOT DISTINCT FROM f) AS identical
+  FROM insight_customer_features('2011-06-12 00:00+00') f,
+       LATERAL (SELECT o FROM insight_customer_features_of(f.customer_id::text, '2011-06-12 00:00+00') o) x
+ WHERE f.customer_id % 10 = 0;
+SELECT insight_customer_features_of('12x47');
 SELECT pg_typeof(customer_id) AS key_type, count(*) AS customers, count(DISTINCT model_id) AS models,
        min(as_of) = max(as_of) AS one_as_of, bool_and(model_id = :first_id) AS active_model,
        round(min(churn_probability)::numeric, 4) AS min_p, round(max(churn_probability)::numeric, 4) AS max_p

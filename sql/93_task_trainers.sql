@@ -31,3 +31,19 @@ SELECT r.task, r.algorithm, r.status, r.params = :'seg_params_before' AS same_pa
        m.status AS model_status
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  ORDER BY r.run_id DESC LIMIT 1;
+
+-- churn (trained by 50_churn, horizon 90 days): the same data and params give
+-- the same weights, the retrained model ties on AUC and replaces the active one
+SELECT model_id AS churn_before, md5(weights) AS churn_weights_before, params AS churn_params_before
+  FROM insight_models WHERE task = 'churn' AND status = 'active' \gset
+SELECT task, algorithm, params = :'churn_params_before' AS active_params FROM insight_retrain_plan('churn');
+SET client_min_messages = warning;
+CALL insight_retrain('churn');
+RESET client_min_messages;
+SELECT r.task, r.algorithm, r.status, r.params = :'churn_params_before' AS same_params,
+       r.rows_used = (m.metrics ->> 'serve_rows')::bigint AS rows_from_metrics, r.rows_used > 3000 AS many_rows,
+       m.status AS model_status, m.model_id > :churn_before AS newer,
+       md5(m.weights) = :'churn_weights_before' AS same_weights
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ ORDER BY r.run_id DESC LIMIT 1;
+SELECT insight_churn(12347) = (SELECT churn_probability FROM insight_churn_scores WHERE customer_id = 12347) AS served;

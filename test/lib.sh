@@ -2,7 +2,10 @@
 # PostgreSQL cluster.  Sourced, not executed.
 
 PG_MAJOR=15
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# INSIGHT_PG_ROOT: a private copy of the server (for developers running several
+# checkouts at once; see test/private_server.sh); by default Debian's, in /usr.
+PG_ROOT=${INSIGHT_PG_ROOT:-/usr}
+PG_BIN=$PG_ROOT/lib/postgresql/$PG_MAJOR/bin
 PG_CONFIG=$PG_BIN/pg_config
 export PATH="$PG_BIN:$PATH"
 

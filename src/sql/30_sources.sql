@@ -78,6 +78,17 @@ RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetar
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
 
+-- The same row for one customer, reading only that customer's lines (an index
+-- on the source's customer column serves it); for scoring one customer.
+CREATE FUNCTION @extschema@.insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
 -- The names of the features[] elements, in order.
 CREATE FUNCTION @extschema@.insight_feature_names()
 RETURNS text[]
@@ -307,6 +318,7 @@ DECLARE
     is_return text;
     conds text[] := ARRAY[]::text[];
     features_recreated boolean := false;
+    features_sql text;
 BEGIN
     time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
     cust_type := @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key');
@@ -438,11 +450,15 @@ BEGIN
        OPERATOR(pg_catalog.<>) cust_type THEN
         ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
         DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
+        ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
+        DROP FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
         features_recreated := true;
     END IF;
-    EXECUTE pg_catalog.format($f$
-CREATE OR REPLACE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
-RETURNS TABLE (customer_id %s, recency_days float8, frequency integer, monetary float8,
+    -- One body for both functions: %1$s is the signature, %2$s the as_of
+    -- parameter, %3$s the condition on the customer, %4$s the default as_of.
+    features_sql := $f$
+CREATE OR REPLACE FUNCTION @extschema@.%1$s
+RETURNS TABLE (customer_id %5$s, recency_days float8, frequency integer, monetary float8,
                tenure_days float8, orders integer, items float8, total_spend float8,
                spend_90d float8, spend_trend float8, mean_days_between_orders float8,
                sd_days_between_orders float8, distinct_items integer, return_rate float8,
@@ -455,14 +471,15 @@ WITH h AS (
            @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history,
            pg_catalog.max(s.ordered_at) AS last_event
       FROM @extschema@.insight_sales s
-     WHERE ($1 IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) $1) AND s.customer_id IS NOT NULL
+     WHERE (%2$s IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %2$s) AND %3$s
      GROUP BY s.customer_id
 ),
--- default as_of: just after the latest line, taken from the same pass
+-- default as_of: just after the latest line of any customer
 cutoff AS (
-    SELECT COALESCE($1, pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval '1 microsecond') AS as_of FROM h
+    SELECT COALESCE(%2$s, %4$s OPERATOR(pg_catalog.+) interval '1 microsecond') AS as_of%6$s
 ),
-f AS (
+-- materialized: otherwise each f.x[i] below would compute the features again
+f AS MATERIALIZED (
     SELECT h.customer_id, @extschema@.insight_history_features(h.history, c.as_of) AS x
       FROM h, cutoff c
      WHERE h.history IS NOT NULL
@@ -472,12 +489,24 @@ SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, 
        pg_catalog.array_replace(f.x, NULL, 0::float8)
   FROM f
  ORDER BY f.customer_id
-$body$ $f$, cust_type);
+$body$ $f$;
+    -- every customer: the default as_of comes from the same pass
+    EXECUTE pg_catalog.format(features_sql, 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
+        '$1', 's.customer_id IS NOT NULL', 'pg_catalog.max(h.last_event)', cust_type, ' FROM h');
+    -- one customer: only their lines, the default as_of from the latest line
+    -- (an index on the source's time column makes that one index probe)
+    EXECUTE pg_catalog.format(features_sql, 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
+        '$2', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s', cust_type),
+        '(SELECT pg_catalog.max(a.ordered_at) FROM @extschema@.insight_sales a WHERE a.customer_id IS NOT NULL)',
+        cust_type, '');
     IF features_recreated THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
     END IF;
     COMMENT ON FUNCTION @extschema@.insight_customer_features(timestamptz) IS
 'One row per customer with at least one kept purchase strictly before as_of (default: just after the latest event, so the whole history counts), computed from insight_sales in one pass; no event at or after as_of changes any value. Days are elapsed time / 86400 s; calendar days are UTC days. recency_days: as_of - last purchase; frequency: distinct purchase days after the first; monetary: mean order value; tenure_days: as_of - first purchase; orders: orders with a purchase; items: units bought; total_spend: sum of purchase amounts; spend_90d: spend in [as_of - 90 days, as_of); spend_trend: (spend_90d - spend of the 90 days before) / their sum, 0 when both are 0; mean_days_between_orders and sd_days_between_orders (sample): gaps between consecutive orders, NULL with too few orders; distinct_items: distinct items bought; return_rate: returned amount / total_spend. features: these in the order of insight_feature_names(), NULL gaps as 0.';
+    COMMENT ON FUNCTION @extschema@.insight_customer_features_of(text, timestamptz) IS
+'The insight_customer_features(as_of) row of one customer (the text form of a key of the source), reading only that customer''s lines: with an index on the source''s customer column (and one on its time column for the default as_of, just after the latest event of any customer) it costs a few index probes. No row when the customer has no kept purchase before as_of. An invalid key for the source''s type is an error (22P02).';
     RETURN NULL;
 END
 $build$;

@@ -262,17 +262,14 @@ BEGIN
     IF customer IS NULL THEN
         RETURN NULL;
     END IF;
-    -- the key is compared in the source's key type
-    EXECUTE pg_catalog.format(
-        'SELECT f.features FROM @extschema@.insight_customer_features($2) f WHERE f.customer_id OPERATOR(pg_catalog.=) $1::%s',
-        pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL))
-       INTO f USING customer, as_of;
+    -- only this customer's lines, compared in the source's key type
+    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
     RETURN @extschema@.insight_logreg_predict(model, f);
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn(text, timestamptz) IS
-'Probability that the customer makes no purchase in the next horizon (the active churn model''s), from features as of as_of (default: just after the source''s latest event). The customer is the text form of a key of the source (''12347''); insight_churn(anyelement) takes the key in its own type. NULL for a customer with no purchase before as_of; 55000 "no churn model is active" with a hint when none is. The decoded model is cached per backend. Computes the features of every customer: to score many, read insight_churn_scores or insight_churn_scores_at(as_of).';
+'Probability that the customer makes no purchase in the next horizon (the active churn model''s), from features as of as_of (default: just after the source''s latest event). The customer is the text form of a key of the source (''12347''); insight_churn(anyelement) takes the key in its own type. NULL for a customer with no purchase before as_of; 55000 "no churn model is active" with a hint when none is. The decoded model is cached per backend. Reads only the customer''s lines (insight_customer_features_of): index the source''s customer column, and its time column for the default as_of. To score many customers, read insight_churn_scores or insight_churn_scores_at(as_of), which compute all features in one pass.';
 
 CREATE FUNCTION @extschema@.insight_churn(customer anyelement, as_of timestamptz DEFAULT NULL)
 RETURNS float8

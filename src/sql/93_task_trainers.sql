@@ -26,7 +26,23 @@ AS $$ SELECT @extschema@.insight_train_segments(($1 OPERATOR(pg_catalog.->>) 'k'
 COMMENT ON FUNCTION @extschema@.insight_retrain_segments(jsonb) IS
 'Retraining adapter of the segments task (insight_trainers): insight_train_segments() with the k of the given params (NULL: chosen again by the silhouette).';
 
+-- churn: the horizon and the algorithm as stored, the rest are the model's
+-- hyper-parameters
+CREATE FUNCTION @extschema@.insight_retrain_churn(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_churn(
+        COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
+        COALESCE($1 OPERATOR(pg_catalog.->>) 'algorithm', 'logistic'),
+        $1 OPERATOR(pg_catalog.-) 'horizon' OPERATOR(pg_catalog.-) 'algorithm')
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
+'Retraining adapter of the churn task (insight_trainers): insight_train_churn() with the horizon, algorithm and hyper-parameters of the given params, on the latest data (as_of NULL).';
+
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
+    ('churn', '@extschema@.insight_retrain_churn(jsonb)', 'serve_rows', true),
     ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true),
     ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true);
 

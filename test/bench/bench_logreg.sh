@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Logistic regression and churn scoring benchmarks (issue 3).
+#   1. one IRLS pass (insight_logreg_irls_step) vs a plain scan
+#      (SELECT sum(features[1])) over the same 1,000,000 rows x 16 features;
+#      median of 5, timed inside the server with clock_timestamp(), with 2
+#      parallel workers and with none
+#   2. the whole fit in the database (insight_logreg_fit, lambda 1) vs
+#      exporting the same rows with COPY and fitting scikit-learn
+#      LogisticRegression(C = 1) on them, end to end (wall clock)
+#   3. insight_churn(customer) latency under pgbench (1 client, 20 s, random
+#      customers of Online Retail, indexes on the customer column and on the
+#      time column), p50 / p99 from pgbench's per-transaction log
+# Expects Online Retail loaded and registered (test/bench/run_benchmarks.sh).
+set -euo pipefail
+ROWS=${BENCH_LOGREG_ROWS:-1000000}
+
+psql -X -q -v ON_ERROR_STOP=1 -v rows=$ROWS <<'SQL'
+DROP TABLE IF EXISTS bench_lr;
+SELECT setseed(0.42);
+CREATE TABLE bench_lr AS
+SELECT f, (f[1] + 0.5 * f[2] - f[3] + random() - 1.0) > 0 AS l
+  FROM (SELECT ARRAY(SELECT random() FROM generate_series(1, 16) WHERE g > 0) AS f
+          FROM generate_series(1, :rows) g) x;
+VACUUM ANALYZE bench_lr;
+SQL
+
+for workers in 2 0; do
+psql -X -q -v ON_ERROR_STOP=1 -v workers=$workers <<'SQL'
+\pset footer off
+SET max_parallel_workers_per_gather = :workers;
+SET client_min_messages = warning;
+CREATE TEMP TABLE bench_runs (name text, ms float8);
+DO $$
+DECLARE
+    t0 timestamptz;
+    params float8[] := array_cat(array_cat(array_fill(0.5::float8, ARRAY[16]), array_fill(0.29::float8, ARRAY[16])),
+                                 array_fill(0.1::float8, ARRAY[17]));
+BEGIN
+    PERFORM sum(f[1]) FROM bench_lr;       -- warm the cache
+    FOR i IN 1..5 LOOP
+        t0 := clock_timestamp();
+        PERFORM sum(f[1]) FROM bench_lr;
+        INSERT INTO bench_runs VALUES ('plain scan: sum(features[1])', 1000 * extract(epoch FROM clock_timestamp() - t0));
+        t0 := clock_timestamp();
+        PERFORM length(insight_logreg_irls_step(f, l, params)) FROM bench_lr;
+        INSERT INTO bench_runs VALUES ('one IRLS pass: insight_logreg_irls_step', 1000 * extract(epoch FROM clock_timestamp() - t0));
+    END LOOP;
+END $$;
+\echo max_parallel_workers_per_gather = :workers
+WITH med AS (SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median_ms FROM bench_runs GROUP BY name)
+SELECT name, round(median_ms::numeric, 1) AS median_ms,
+       round((median_ms / (SELECT median_ms FROM med WHERE name LIKE 'plain%'))::numeric, 2) AS ratio_to_scan
+  FROM med ORDER BY median_ms;
+SQL
+done
+
+echo "whole fit: insight_logreg_fit in the database vs COPY + scikit-learn"
+t0=$(date +%s.%N)
+passes=$(psql -X -q -At -c "SET client_min_messages = warning" \
+              -c "SELECT insight_model_info(insight_logreg_fit('SELECT f, l FROM bench_lr', 1))->'iterations'")
+t1=$(date +%s.%N)
+echo "insight_logreg_fit: $(echo "$t1 - $t0" | bc) s ($passes IRLS passes + 1 scaler pass)"
+/usr/bin/python3 - <<'PY'
+import io, subprocess, time
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+t0 = time.time()
+raw = subprocess.run(["psql", "-X", "-q", "-c",
+                      "COPY (SELECT array_to_string(f, ','), l::int FROM bench_lr) TO STDOUT WITH (FORMAT csv)"],
+                     check=True, capture_output=True).stdout
+t1 = time.time()
+data = np.loadtxt(io.BytesIO(raw.replace(b'"', b'')), delimiter=",")
+X, y = data[:, :-1], data[:, -1].astype(int)
+t2 = time.time()
+for solver in ("lbfgs", "newton-cholesky"):
+    t3 = time.time()
+    m = LogisticRegression(C=1.0, solver=solver, tol=1e-8, max_iter=1000).fit(X, y)
+    fit = time.time() - t3
+    print(f"COPY + scikit-learn ({solver}): {t2 - t0 + fit:.2f} s end to end "
+          f"(COPY {t1 - t0:.2f} s, parse {t2 - t1:.2f} s, fit {fit:.2f} s, {m.n_iter_[0]} iterations)")
+PY
+
+echo "insight_churn(customer) latency under pgbench"
+psql -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "SELECT insight_train_churn()" \
+     -c "CREATE INDEX IF NOT EXISTS order_lines_customer ON order_lines (customer_id)" \
+     -c "CREATE INDEX IF NOT EXISTS order_lines_time ON order_lines ((invoice_date AT TIME ZONE 'UTC'))" \
+     -c "ANALYZE order_lines" >/dev/null
+ncust=$(psql -X -q -At -c "SELECT count(DISTINCT customer_id) FROM order_lines")
+psql -X -q -c "DROP TABLE IF EXISTS bench_customers" \
+     -c "CREATE TABLE bench_customers AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM (SELECT DISTINCT customer_id FROM order_lines WHERE customer_id IS NOT NULL) c"
+script=$(mktemp)
+logdir=$(mktemp -d)
+cat > "$script" <<PGB
+\set n random(1, $((ncust - 1)))
+SELECT insight_churn(customer_id) FROM bench_customers WHERE n = :n;
+PGB
+(cd "$logdir" && pgbench -n -c 1 -T 20 -f "$script" -l --log-prefix=churn "${PGDATABASE:-insight}" >/dev/null)
+cat "$logdir"/churn* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {
+    printf "%d calls, p50 %.1f ms, p99 %.1f ms\n", NR, a[int(NR*0.5)+1]/1000, a[int(NR*0.99)+1]/1000 }'
+rm -rf "$script" "$logdir"
+psql -X -q -c "DROP TABLE bench_customers" -c "DROP TABLE bench_lr"
