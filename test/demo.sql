@@ -53,6 +53,18 @@ SELECT customer_id, round(recency_days::numeric, 1) AS recency_days, frequency,
 SELECT count(*) AS customers_written FROM demo_features;
 
 \echo
+\echo '== Churn: train with an out-of-time evaluation against recency alone =='
+SET client_min_messages = warning;   -- the per-pass NOTICEs of the fits
+SELECT insight_train_churn() AS churn_model_id;
+RESET client_min_messages;
+SELECT model_id, status, metrics->>'train_cutoff' AS train_cutoff, metrics->'train_rows' AS train_customers,
+       metrics->>'test_cutoff' AS test_cutoff, metrics->'test_rows' AS test_customers,
+       round((metrics->>'auc')::numeric, 4) AS out_of_time_auc,
+       round((metrics#>>'{baseline,auc}')::numeric, 4) AS recency_only_auc,
+       metrics->'beats_baseline' AS beats_baseline
+  FROM insight_models WHERE task = 'churn' AND status = 'active';
+
+\echo
 \echo '== Recommendations: implicit ALS vs the popularity baseline (time split, last 30 days held out) =='
 SELECT insight_register_items('order_lines', 'stock_code', 'description') AS items_named \gset
 SET client_min_messages = warning;
@@ -112,16 +124,7 @@ SELECT task, algorithm, params FROM insight_retrain_plan();
 \echo ' every run is logged in insight_training_runs)'
 
 \echo
-\echo '== Churn (issue 3): train with an out-of-time evaluation against recency alone =='
-SET client_min_messages = warning;   -- the per-pass NOTICEs of the fits
-SELECT insight_train_churn() AS churn_model_id;
-RESET client_min_messages;
-SELECT model_id, status, metrics->>'train_cutoff' AS train_cutoff, metrics->'train_rows' AS train_customers,
-       metrics->>'test_cutoff' AS test_cutoff, metrics->'test_rows' AS test_customers,
-       round((metrics->>'auc')::numeric, 4) AS out_of_time_auc,
-       round((metrics#>>'{baseline,auc}')::numeric, 4) AS recency_only_auc,
-       metrics->'beats_baseline' AS beats_baseline
-  FROM insight_models WHERE task = 'churn' AND status = 'active';
+\echo '== The report (insight_report()) =='
 \pset format unaligned
 SELECT insight_report();
 \pset format aligned
