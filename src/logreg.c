@@ -55,14 +55,23 @@
 
 /*
  * Transition state of one IRLS pass: counters, then
- *	 params:   means[d], scales[d], beta[d + 1]   (the pass's fixed inputs)
- *	 gradient: [d + 1]
- *	 hessian:  [(d + 1) * (d + 1)], row-major, lower triangle filled
+ *	 params:    means[d], scales[d], beta[d + 1]   (the pass's fixed inputs)
+ *	 inv_scale: [d], 1 / scales (derived from params at the first row)
+ *	 gradient:  [d + 1]
+ *	 hessian:   [(d + 1) * (d + 1)], row-major, lower triangle filled
+ *	 buffer:    [BUFFER_ROWS(d) * (d + 1)], rows sqrt(p (1 - p)) z not yet
+ *				added to the Hessian
+ * The Hessian is the Gram matrix of the buffered rows, so it is updated a
+ * block of rows at a time by BLAS dsyrk (insight_gram_lower) instead of one
+ * rank-one update per row: that keeps a pass close to the cost of reading
+ * the rows.  The final and combine functions empty the buffer.
  */
 typedef struct LogregState
 {
 	int32		vl_len_;
 	int32		dim;
+	int32		buffered;		/* rows in the buffer */
+	int32		pad;
 	double		n;				/* rows used */
 	double		skipped;		/* rows with a NULL label, array or element */
 	double		positives;		/* rows with label true */
@@ -71,7 +80,11 @@ typedef struct LogregState
 } LogregState;
 
 #define PARAMS_LEN(d)	(3 * (Size) (d) + 1)
-#define VALUES_LEN(d)	(PARAMS_LEN(d) + ((Size) (d) + 1) + ((Size) (d) + 1) * ((Size) (d) + 1))
+/* rows buffered before a dsyrk: up to 64, and at most 64 KB of them */
+#define BUFFER_ROWS(d)	Max(1, Min(64, 8192 / ((int) (d) + 1)))
+#define SUMS_LEN(d)		(((Size) (d) + 1) + ((Size) (d) + 1) * ((Size) (d) + 1))
+#define VALUES_LEN(d)	(PARAMS_LEN(d) + (Size) (d) + SUMS_LEN(d) + \
+						 (Size) BUFFER_ROWS(d) * ((Size) (d) + 1))
 
 /* Largest number of features: the Hessian must fit in one bytea. */
 #define LOGREG_MAX_DIM 10000
@@ -89,9 +102,15 @@ state_params(LogregState *s)
 }
 
 static inline double *
-state_gradient(LogregState *s)
+state_inv_scale(LogregState *s)
 {
 	return s->values + PARAMS_LEN(s->dim);
+}
+
+static inline double *
+state_gradient(LogregState *s)
+{
+	return state_inv_scale(s) + s->dim;
 }
 
 static inline double *
@@ -100,10 +119,26 @@ state_hessian(LogregState *s)
 	return state_gradient(s) + s->dim + 1;
 }
 
+static inline double *
+state_buffer(LogregState *s)
+{
+	return state_hessian(s) + ((Size) s->dim + 1) * ((Size) s->dim + 1);
+}
+
+/* Add the buffered rows to the Hessian and empty the buffer. */
+static void
+logreg_state_flush(LogregState *s)
+{
+	if (s->buffered > 0)
+		insight_gram_lower(state_buffer(s), s->buffered, s->dim + 1, state_hessian(s), true);
+	s->buffered = 0;
+}
+
 static void
 logreg_state_check(const LogregState *s)
 {
-	if (s->dim < 1 || s->dim > LOGREG_MAX_DIM || VARSIZE(s) != logreg_state_size(s->dim))
+	if (s->dim < 1 || s->dim > LOGREG_MAX_DIM || VARSIZE(s) != logreg_state_size(s->dim) ||
+		s->buffered < 0 || s->buffered > BUFFER_ROWS(s->dim))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid insight_logreg_irls_step state"),
@@ -150,6 +185,8 @@ logreg_state_init(FunctionCallInfo fcinfo, ArrayType *params)
 	s = insight_state_new(fcinfo, logreg_state_size(dim));
 	s->dim = dim;
 	memcpy(s->values, p, sizeof(double) * PARAMS_LEN(dim));
+	for (int j = 0; j < dim; j++)
+		state_inv_scale(s)[j] = 1.0 / p[dim + j];
 	return s;
 }
 
@@ -180,20 +217,18 @@ insight_logreg_irls_accum(PG_FUNCTION_ARGS)
 	LogregState *s = logreg_state_arg(fcinfo, 0);
 	const double *x;
 	const double *mean;
-	const double *scale;
+	const double *inv_scale;
 	const double *beta;
 	double	   *grad;
-	double	   *hess;
-	double		zbuf[64];
 	double	   *z;
 	int			n;
 	int			dim;
-	int			D;
 	double		m;
+	double		e;
 	double		p;
 	double		y;
 	double		r;
-	double		w;
+	double		sw;
 
 	if (s == NULL)
 	{
@@ -211,38 +246,60 @@ insight_logreg_irls_accum(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 	}
 
-	D = dim + 1;
-	z = D <= (int) lengthof(zbuf) ? zbuf : palloc(sizeof(double) * D);
 	mean = state_params(s);
-	scale = mean + dim;
-	beta = scale + dim;
+	beta = mean + 2 * dim;
+	inv_scale = state_inv_scale(s);
 	grad = state_gradient(s);
-	hess = state_hessian(s);
+	z = state_buffer(s) + (Size) s->buffered * (dim + 1);
 
+	/* z = (1, standardised x) and the margin m = beta . z */
 	z[0] = 1.0;
 	m = beta[0];
 	for (int j = 0; j < dim; j++)
 	{
-		z[j + 1] = (x[j] - mean[j]) / scale[j];
+		z[j + 1] = (x[j] - mean[j]) * inv_scale[j];
 		m += beta[j + 1] * z[j + 1];
 	}
-	y = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
-	p = insight_sigmoid(m);
-	s->loss += y > 0 ? insight_log1pexp(-m) : insight_log1pexp(m);
-	r = p - y;
-	w = p * (1.0 - p);
-	for (int j = 0; j < D; j++)
-	{
-		double		wz = w * z[j];
-		double	   *row = hess + (Size) j * D;
 
+	/*
+	 * One exponential for the probability and the log loss: with e =
+	 * exp(-|m|), p = 1 / (1 + e) or e / (1 + e), and log(1 + exp(+-m)) =
+	 * max(+-m, 0) + log1p(e) (see insight_log1pexp).
+	 */
+	y = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
+	e = exp(-fabs(m));
+	p = m >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+	s->loss += (y > 0 ? Max(-m, 0.0) : Max(m, 0.0)) + log1p(e);
+	r = p - y;
+	for (int j = 0; j <= dim; j++)
 		grad[j] += r * z[j];
-		for (int k = 0; k <= j; k++)
-			row[k] += wz * z[k];
-	}
+
+	/* the row's Hessian term p (1 - p) z z' is (sqrt(p (1 - p)) z)(...)' */
+	sw = sqrt(p * (1.0 - p));
+	for (int j = 0; j <= dim; j++)
+		z[j] *= sw;
+	if (++s->buffered == BUFFER_ROWS(dim))
+		logreg_state_flush(s);
 	s->n += 1;
 	s->positives += y;
 	PG_RETURN_POINTER(s);
+}
+
+/* Final function: the state with every row in the Hessian. */
+PG_FUNCTION_INFO_V1(insight_logreg_irls_final);
+Datum
+insight_logreg_irls_final(PG_FUNCTION_ARGS)
+{
+	LogregState *s = logreg_state_arg(fcinfo, 0);
+	LogregState *copy;
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	/* a final function must not change the aggregate's own state */
+	copy = palloc(VARSIZE(s));
+	memcpy(copy, s, VARSIZE(s));
+	logreg_state_flush(copy);
+	PG_RETURN_POINTER(copy);
 }
 
 PG_FUNCTION_INFO_V1(insight_logreg_irls_combine);
@@ -268,11 +325,14 @@ insight_logreg_irls_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot combine insight_logreg_irls_step states of different passes"),
 				 errdetail("Both states must have the same number of features (%d and %d) and the same parameters.",
 						   a->dim, b->dim)));
+	logreg_state_flush(a);
+	if (b->buffered > 0)
+		insight_gram_lower(state_buffer(b), b->buffered, b->dim + 1, state_hessian(a), true);
 	a->n += b->n;
 	a->skipped += b->skipped;
 	a->positives += b->positives;
 	a->loss += b->loss;
-	nsums = VALUES_LEN(a->dim) - nparams;
+	nsums = SUMS_LEN(a->dim);
 	{
 		double	   *da = state_gradient(a);
 		const double *db = state_gradient(b);
@@ -502,6 +562,7 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 		double	   *grad;
 		double		maxdelta = 0;
 		double		maxbeta = 0;
+		double		decrement;
 
 		CHECK_FOR_INTERRUPTS();
 		if (s != NULL)
@@ -572,8 +633,10 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 					 errmsg("logistic regression Hessian is not positive definite after %d passes", passes),
 					 errhint("Use a larger lambda.")));
 		}
+		decrement = 0;
 		for (int j = 0; j < D; j++)
 		{
+			decrement += grad[j] * delta[j];
 			if (!isfinite(delta[j]))
 			{
 				if (lambda == 0)
@@ -587,7 +650,17 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 			maxdelta = Max(maxdelta, fabs(delta[j]));
 			maxbeta = Max(maxbeta, fabs(fit.beta[j]));
 		}
-		if (maxdelta <= tolerance * (1 + maxbeta))
+		/*
+		 * Converged when the Newton step is small, or (lambda > 0: the
+		 * optimum is finite and unique) when the Newton decrement g'H^-1 g /
+		 * 2, the decrease the step promises (Boyd & Vandenberghe, Convex
+		 * Optimization, 2004, sec. 9.5.1), is below the objective's own
+		 * rounding: then no step can measurably improve the fit, and a
+		 * nearly flat direction of an ill-conditioned Hessian would
+		 * otherwise keep the step above tolerance pass after pass.
+		 */
+		if (maxdelta <= tolerance * (1 + maxbeta) ||
+			(lambda > 0 && 0.5 * decrement <= 4 * DBL_EPSILON * fabs(obj)))
 		{
 			converged = true;
 			break;

@@ -19,9 +19,18 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.insight_logreg_irls_combine(bytea, bytea) IS
 'Combine function of insight_logreg_irls_step: adds two partial states of the same pass.';
 
+CREATE FUNCTION @extschema@.insight_logreg_irls_final(state bytea)
+RETURNS bytea
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'insight_logreg_irls_final';
+
+COMMENT ON FUNCTION @extschema@.insight_logreg_irls_final(bytea) IS
+'Final function of insight_logreg_irls_step: adds the rows still buffered to the Hessian (a block of rows at a time, by BLAS dsyrk).';
+
 CREATE AGGREGATE @extschema@.insight_logreg_irls_step(features float8[], label boolean, params float8[]) (
     SFUNC = @extschema@.insight_logreg_irls_accum,
     STYPE = bytea,
+    FINALFUNC = @extschema@.insight_logreg_irls_final,
     COMBINEFUNC = @extschema@.insight_logreg_irls_combine,
     PARALLEL = SAFE
 );
@@ -37,7 +46,7 @@ AS 'MODULE_PATHNAME', 'insight_logreg_fit'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_logreg_fit(text, float8, integer, float8) IS
-'Fit an L2-penalised logistic regression over a query returning (features float8[], label boolean): minimises the sum of log losses + (lambda/2)·||w||², intercept not penalised (the optimum of scikit-learn LogisticRegression(C = 1/lambda)). Newton''s method (IRLS) in standardised coordinates, one parallel aggregate pass per iteration (insight_logreg_irls_step) with step halving; stops when the largest Newton step is <= tolerance·(1 + largest coefficient). The query must return the same rows on every pass. Rows with a NULL label, array or element are skipped and counted (see insight_model_info). Errors: no training rows, one class only, lambda = 0 without a finite optimum (separable classes), non-finite values, arrays of different lengths. Not converging within max_iterations (lambda > 0) gives a WARNING and a model flagged converged = false. A NOTICE reports the objective after every pass.';
+'Fit an L2-penalised logistic regression over a query returning (features float8[], label boolean): minimises the sum of log losses + (lambda/2)·||w||², intercept not penalised (the optimum of scikit-learn LogisticRegression(C = 1/lambda)). Newton''s method (IRLS) in standardised coordinates, one parallel aggregate pass per iteration (insight_logreg_irls_step) with step halving; stops when the largest Newton step is <= tolerance·(1 + largest coefficient), or (lambda > 0) when the Newton decrement g''H⁻¹g/2 is below the objective''s rounding (4ε·|objective|). The query must return the same rows on every pass. Rows with a NULL label, array or element are skipped and counted (see insight_model_info). Errors: no training rows, one class only, lambda = 0 without a finite optimum (separable classes), non-finite values, arrays of different lengths. Not converging within max_iterations (lambda > 0) gives a WARNING and a model flagged converged = false. A NOTICE reports the objective after every pass.';
 
 CREATE FUNCTION @extschema@.insight_logreg_predict(model bytea, features float8[])
 RETURNS float8
