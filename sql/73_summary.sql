@@ -20,3 +20,20 @@ SELECT s.cluster, s.customers = c.size AS size_ok, s.segment = insight_cluster_l
  WHERE s.kind = 'cluster' AND c.cluster = s.cluster ORDER BY s.cluster;
 -- another cut-off
 SELECT kind, sum(customers) AS customers FROM insight_segment_profiles('2011-06-01 00:00+00') GROUP BY kind ORDER BY kind;
+-- mean churn probability and total 12-month CLV of the active models (churn:
+-- 50_churn on Online Retail; CLV: 64_clv_task on CDNOW, scoring Online Retail)
+SELECT count(*) AS segments,
+       count(*) FILTER (WHERE abs(s.mean_churn_probability - c.p) < 1e-12) AS churn_agrees,
+       count(*) FILTER (WHERE abs(s.total_clv_12m - c.clv) <= 1e-9 * abs(c.clv)) AS clv_agrees,
+       bool_and(s.mean_churn_probability BETWEEN 0 AND 1) AS probabilities, bool_and(s.total_clv_12m > 0) AS positive_clv
+  FROM insight_segment_summary s
+  JOIN (SELECT r.segment, avg(ch.churn_probability) AS p, sum(v.clv_12m) AS clv
+          FROM insight_rfm r
+          LEFT JOIN insight_churn_scores ch ON ch.customer_id = r.customer_id
+          LEFT JOIN insight_clv_scores_at() v ON v.customer_id = r.customer_id::text
+         GROUP BY r.segment) c USING (segment)
+ WHERE s.kind = 'rfm';
+SELECT kind, round(sum(mean_churn_probability * customers)::numeric / sum(customers), 6)
+           = (SELECT round(avg(churn_probability)::numeric, 6) FROM insight_churn_scores) AS churn_weighted_mean,
+       round(sum(total_clv_12m)::numeric, 4) = (SELECT round(sum(clv_12m)::numeric, 4) FROM insight_clv_scores_at()) AS clv_total
+  FROM insight_segment_summary GROUP BY kind ORDER BY kind;

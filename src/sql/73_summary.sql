@@ -3,27 +3,57 @@
 -- cluster of the active segments model.
 -- ---------------------------------------------------------------------------
 
+-- The scores of the active churn and CLV models for the profiles: no rows
+-- (instead of an error) for a model that does not exist yet.
+CREATE FUNCTION @extschema@.insight_segment_model_scores(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, clv_12m float8)
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    has_clv boolean := EXISTS (SELECT 1 FROM @extschema@.insight_models m
+                                WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active');
+BEGIN
+    IF has_clv THEN
+        RETURN QUERY
+        SELECT COALESCE(c.customer_id, v.customer_id), c.churn_probability, v.clv_12m
+          FROM @extschema@.insight_churn_scores_at($1) c
+          FULL JOIN @extschema@.insight_clv_scores_at($1) v ON v.customer_id OPERATOR(pg_catalog.=) c.customer_id;
+    ELSE
+        RETURN QUERY
+        SELECT c.customer_id, c.churn_probability, NULL::float8
+          FROM @extschema@.insight_churn_scores_at($1) c;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_segment_model_scores(timestamptz) IS
+'Churn probability (insight_churn_scores_at) and 12-month CLV (insight_clv_scores_at) of every customer scored at as_of, for insight_segment_profiles; a model that is not active gives NULLs, not an error. customer_id as text.';
+
 CREATE FUNCTION @extschema@.insight_segment_profiles(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (kind text, segment text, cluster integer, customers bigint, customer_share float8,
                mean_recency_days float8, mean_frequency float8, mean_monetary float8,
-               revenue float8, revenue_share float8)
+               revenue float8, revenue_share float8, mean_churn_probability float8,
+               total_clv_12m float8)
 LANGUAGE sql STABLE
 AS $$
 WITH r AS (
-    SELECT s.recency_days, s.frequency, s.monetary, s.segment
+    SELECT s.recency_days, s.frequency, s.monetary, s.segment, x.churn_probability, x.clv_12m
       FROM @extschema@.insight_rfm_scores($1) s
+      LEFT JOIN @extschema@.insight_segment_model_scores($1) x
+             ON x.customer_id OPERATOR(pg_catalog.=) s.customer_id::text
 ),
 m AS (
     SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_models mo
      WHERE mo.task OPERATOR(pg_catalog.=) 'segments' AND mo.status OPERATOR(pg_catalog.=) 'active'
 ),
 labelled AS (
-    SELECT 'rfm'::text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary
+    SELECT 'rfm'::text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary,
+           r.churn_probability, r.clv_12m
       FROM r
     UNION ALL
     SELECT 'cluster', NULL,
            @extschema@.insight_segment_cluster(m.weights, m.preprocessing, r.recency_days, r.frequency, r.monetary),
-           r.recency_days, r.frequency, r.monetary
+           r.recency_days, r.frequency, r.monetary, r.churn_probability, r.clv_12m
       FROM r, m
 ),
 agg AS (
@@ -31,7 +61,9 @@ agg AS (
            pg_catalog.avg(l.recency_days) AS mean_recency_days,
            pg_catalog.avg(l.frequency)::float8 AS mean_frequency,
            pg_catalog.avg(l.monetary) AS mean_monetary,
-           pg_catalog.sum(l.monetary) AS revenue
+           pg_catalog.sum(l.monetary) AS revenue,
+           pg_catalog.avg(l.churn_probability) AS mean_churn_probability,
+           pg_catalog.sum(l.clv_12m) AS total_clv_12m
       FROM labelled l
      GROUP BY l.kind, l.segment, l.cluster
 )
@@ -42,7 +74,8 @@ SELECT a.kind,
        a.cluster, a.customers,
        a.customers::float8 OPERATOR(pg_catalog./) pg_catalog.sum(a.customers) OVER (PARTITION BY a.kind),
        a.mean_recency_days, a.mean_frequency, a.mean_monetary, a.revenue,
-       a.revenue OPERATOR(pg_catalog./) pg_catalog.sum(a.revenue) OVER (PARTITION BY a.kind)
+       a.revenue OPERATOR(pg_catalog./) pg_catalog.sum(a.revenue) OVER (PARTITION BY a.kind),
+       a.mean_churn_probability, a.total_clv_12m
   FROM agg a
  ORDER BY a.kind DESC,
           pg_catalog.array_position(@extschema@.insight_rfm_segment_names(), a.segment),
@@ -50,10 +83,10 @@ SELECT a.kind,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segment_profiles(timestamptz) IS
-'Profiles of the customers with a purchase before as_of (default: the whole history): one row per RFM segment (kind ''rfm'', segment name, in map order) and, when a segments model is active, one per cluster (kind ''cluster'', cluster number, label from insight_cluster_label of its centroid). customers and customer_share; mean recency_days, frequency (orders) and monetary (total spend) as in insight_rfm; revenue = total spend of the group and revenue_share of all. Churn probability and CLV columns will join when those models exist.';
+'Profiles of the customers with a purchase before as_of (default: the whole history): one row per RFM segment (kind ''rfm'', segment name, in map order) and, when a segments model is active, one per cluster (kind ''cluster'', cluster number, label from insight_cluster_label of its centroid). customers and customer_share; mean recency_days, frequency (orders) and monetary (total spend) as in insight_rfm; revenue = total spend of the group and revenue_share of all; mean_churn_probability (active churn model) and total_clv_12m (active CLV models: sum of the 12-month CLV at 1 % a month), NULL when that model is not active.';
 
 CREATE VIEW @extschema@.insight_segment_summary AS
     SELECT * FROM @extschema@.insight_segment_profiles();
 
 COMMENT ON VIEW @extschema@.insight_segment_summary IS
-'Segment profiles over the whole history, for BI tools: per RFM segment (kind = ''rfm'') and per cluster of the active segments model (kind = ''cluster'', with a readable label such as ''recent, frequent, high spend''): customers, share of customers, mean recency (days since the last purchase), mean frequency (orders), mean monetary (total spend), revenue (total spend) and share of revenue. See insight_segment_profiles(as_of) for another cut-off.';
+'Segment profiles over the whole history, for BI tools: per RFM segment (kind = ''rfm'') and per cluster of the active segments model (kind = ''cluster'', with a readable label such as ''recent, frequent, high spend''): customers, share of customers, mean recency (days since the last purchase), mean frequency (orders), mean monetary (total spend), revenue (total spend) and share of revenue, mean churn probability and total 12-month CLV (NULL without an active churn / CLV model). See insight_segment_profiles(as_of) for another cut-off.';
