@@ -37,3 +37,14 @@ SELECT kind, round(sum(mean_churn_probability * customers)::numeric / sum(custom
            = (SELECT round(avg(churn_probability)::numeric, 6) FROM insight_churn_scores) AS churn_weighted_mean,
        round(sum(total_clv_12m)::numeric, 4) = (SELECT round(sum(clv_12m)::numeric, 4) FROM insight_clv_scores_at()) AS clv_total
   FROM insight_segment_summary GROUP BY kind ORDER BY kind;
+-- insight_customer_360 carries the RFM segment and the active model's cluster
+-- with its label, the same as insight_rfm, insight_cluster() and the summary
+SELECT count(*) AS customers, count(*) FILTER (WHERE c.segment = r.segment) AS segment_agrees,
+       count(c.cluster) AS with_cluster,
+       count(*) FILTER (WHERE c.cluster_label = s.segment) AS label_agrees
+  FROM insight_customer_360 c
+  JOIN insight_rfm r USING (customer_id)
+  LEFT JOIN insight_segment_summary s ON s.kind = 'cluster' AND s.cluster = c.cluster;
+SELECT count(*) AS sampled, count(*) FILTER (WHERE c.cluster = insight_cluster(c.customer_id)) AS cluster_agrees
+  FROM insight_customer_360 c WHERE c.customer_id % 25 = 0;
+SELECT cluster, count(*) AS customers FROM insight_customer_360 GROUP BY cluster ORDER BY cluster;

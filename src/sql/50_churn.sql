@@ -387,10 +387,13 @@ SELECT f.customer_id::%s AS customer_id,
        f.spend_90d, f.spend_trend, f.mean_days_between_orders, f.sd_days_between_orders,
        f.distinct_items, f.return_rate,
        @extschema@.insight_logreg_predict(churn.weights, f.features) AS churn_probability,
-       churn.model_id AS churn_model_id
+       churn.model_id AS churn_model_id,
+       seg.segment, seg.cluster, seg.cluster_label
   FROM @extschema@.insight_customer_360_features() f
   LEFT JOIN @extschema@.insight_models churn
-         ON churn.task OPERATOR(pg_catalog.=) 'churn' AND churn.status OPERATOR(pg_catalog.=) 'active' $v$, key_type),
+         ON churn.task OPERATOR(pg_catalog.=) 'churn' AND churn.status OPERATOR(pg_catalog.=) 'active'
+  LEFT JOIN @extschema@.insight_customer_360_segments() seg
+         ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$, key_type),
 pg_catalog.format($v$
 CREATE VIEW @extschema@.insight_retention_targets AS
 SELECT t.customer_id::%s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,
@@ -413,7 +416,7 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_churn_scores.as_of IS 'Features were computed from events strictly before this time.';
 
     COMMENT ON VIEW @extschema@.insight_customer_360 IS
-'One row per customer with a purchase: the point-in-time features over the whole history and the churn probability of the active churn model (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
+'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, and the cluster of the active segments model with its label (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.customer_id IS 'Customer key, in the source''s type.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.recency_days IS 'Days since the last purchase.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.frequency IS 'Distinct (UTC) purchase days after the first.';
@@ -430,6 +433,9 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_customer_360.return_rate IS 'Returned amount / total spend.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.churn_probability IS 'Probability of no purchase in the next horizon of the active churn model (0..1); NULL when no churn model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.churn_model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.segment IS 'RFM segment (insight_rfm: Champions, Loyal, ..., Lost).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster IS 'Cluster (1..k) of the active segments model; NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster_label IS 'Readable label of the cluster''s centroid (insight_cluster_label), e.g. ''recent, frequent, high spend''.';
 
     COMMENT ON VIEW @extschema@.insight_retention_targets IS
 'Customers to retain first, by value at risk = churn probability x expected value (until a CLV model exists: monetary x orders expected in the churn horizon at the customer''s past rate), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
@@ -466,7 +472,8 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_create_churn_views(text) IS
 'Create the churn views for a customer key type (at installation: text; at registration: the source''s type).';
 
-SELECT @extschema@.insight_create_churn_views('text');
+-- (the views are created at installation by 88_customer_views.sql, once the
+-- functions of every concern they join exist)
 
 CREATE FUNCTION @extschema@.insight_build_churn_objects()
 RETURNS trigger

@@ -41,44 +41,62 @@ BEGIN
     SELECT * INTO m FROM @extschema@.insight_models mm
      WHERE mm.task OPERATOR(pg_catalog.=) 'churn' AND mm.status OPERATOR(pg_catalog.=) 'active';
     IF NOT FOUND THEN
-        RETURN r || E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
-    END IF;
-    x := m.metrics;
-    r := r || pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
-             m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
-             m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
-      || pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
-             x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::float8))
-      || pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
-             x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::float8))
-      || pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::float8),
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::float8),
-             CASE (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean
-                  WHEN true THEN 'beats the baseline' WHEN false THEN 'does NOT beat the baseline'
-                  ELSE 'not measurable' END)
-      || pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::float8),
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::float8),
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::float8),
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::float8),
-             @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::float8))
-      || pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
-             x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
+        r := r || E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
+    ELSE
+        x := m.metrics;
+        r := r || pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
+                 m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
+                 m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
+          || pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
+                 x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::float8))
+          || pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
+                 x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::float8))
+          || pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::float8),
+                 CASE (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean
+                      WHEN true THEN 'beats the baseline' WHEN false THEN 'does NOT beat the baseline'
+                      ELSE 'not measurable' END)
+          || pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::float8))
+          || pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
+                 x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
-    r := r || pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value)\n', top)
-      || pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
-    FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
-        r := r || pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
-                   @extschema@.insight_report_number(t.churn_probability),
-                   @extschema@.insight_report_number(t.value_at_risk, 2),
-                   COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
+        r := r || pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value)\n', top)
+          || pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
+        FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
+            r := r || pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
+                       @extschema@.insight_report_number(t.churn_probability),
+                       @extschema@.insight_report_number(t.value_at_risk, 2),
+                       COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
+        END LOOP;
+    END IF;
+
+    -- segments: the RFM map and the clusters of the active segments model
+    r := r || E'\nSegments (insight_segment_summary)\n'
+      || pg_catalog.format(E'  %-34s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
+    FOR t IN SELECT * FROM @extschema@.insight_segment_summary LOOP
+        r := r || pg_catalog.format(E'  %-34s %9s %8s %9s %8s\n',
+                   CASE WHEN t.kind OPERATOR(pg_catalog.=) 'cluster'
+                        THEN pg_catalog.format('cluster %s: %s', t.cluster, t.segment) ELSE t.segment END,
+                   t.customers,
+                   @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.customer_share, 1) OPERATOR(pg_catalog.||) '%',
+                   @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.revenue_share, 1) OPERATOR(pg_catalog.||) '%',
+                   @extschema@.insight_report_number(t.mean_churn_probability));
     END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models mm
+                    WHERE mm.task OPERATOR(pg_catalog.=) 'segments' AND mm.status OPERATOR(pg_catalog.=) 'active') THEN
+        r := r || E'  (no clusters: run SELECT insight_train_segments();)\n';
+    END IF;
     RETURN r;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, and the top customers to retain (insight_retention_targets_at()). Times in UTC.';
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), and the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability). Times in UTC.';

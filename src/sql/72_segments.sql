@@ -127,17 +127,17 @@ BEGIN
     IF customer IS NULL THEN
         RETURN NULL;
     END IF;
-    EXECUTE pg_catalog.format(
-        'SELECT %I.insight_segment_cluster($3, $4, f.recency_days, f.orders, f.total_spend)'
-        ' FROM %I.insight_customer_features($2) f WHERE f.customer_id OPERATOR(pg_catalog.=) $1::%s',
-        '@extschema@', '@extschema@', pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL))
-       INTO result USING customer::text, as_of, model.weights, model.preprocessing;
+    -- only this customer's lines (insight_customer_features_of)
+    SELECT @extschema@.insight_segment_cluster(model.weights, model.preprocessing,
+                                               f.recency_days, f.orders, f.total_spend)
+      INTO result
+      FROM @extschema@.insight_customer_features_of(customer::text, as_of) f;
     RETURN result;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_cluster(anyelement, timestamptz) IS
-'The cluster (1..k) of one customer under the active segments model, from the customer''s RFM as of as_of (default: the whole history); NULL for a customer without a purchase before as_of. The key may be given in any type whose text form is a key of the source. Raises 55000 when no segments model is active.';
+'The cluster (1..k) of one customer under the active segments model, from the customer''s RFM as of as_of (default: the whole history), reading only that customer''s lines (insight_customer_features_of); NULL for a customer without a purchase before as_of. The key may be given in any type whose text form is a key of the source. Raises 55000 when no segments model is active.';
 
 CREATE FUNCTION @extschema@.insight_cluster_label(centroid float8[])
 RETURNS text
@@ -158,3 +158,27 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_cluster_label(float8[]) IS
 'A readable label of a segments centroid (standardized log-RFM): recency "recent" (z <= -0.5), "lapsed" (z >= 0.5) or "mid recency"; frequency "frequent" (z >= 0.5), "infrequent" (z <= -0.5) or "occasional"; spend "high spend", "low spend" or "mid spend" on the same cuts. z is in standard deviations of the training customers.';
+
+-- The segments concern of insight_customer_360 (see insight_churn_views_sql).
+CREATE FUNCTION @extschema@.insight_customer_360_segments(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, segment text, cluster integer, cluster_label text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH m AS (
+    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_models mo
+     WHERE mo.task OPERATOR(pg_catalog.=) 'segments' AND mo.status OPERATOR(pg_catalog.=) 'active'
+),
+labels AS (
+    SELECT c.cluster, @extschema@.insight_cluster_label(c.centroid) AS label
+      FROM m, @extschema@.insight_kmeans_centroids(m.weights) c
+)
+SELECT r.customer_id::text, r.segment, x.cluster, l.label
+  FROM @extschema@.insight_rfm_scores($1) r
+  LEFT JOIN LATERAL (SELECT @extschema@.insight_segment_cluster(m.weights, m.preprocessing,
+                                                                r.recency_days, r.frequency, r.monetary) AS cluster
+                       FROM m) x ON true
+  LEFT JOIN labels l ON l.cluster OPERATOR(pg_catalog.=) x.cluster
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_customer_360_segments(timestamptz) IS
+'The segments concern of insight_customer_360: every customer''s RFM segment (insight_rfm_scores) and, when a segments model is active, their cluster and its label (insight_cluster_label of the centroid). customer_id as text.';
