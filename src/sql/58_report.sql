@@ -94,9 +94,35 @@ BEGIN
                     WHERE mm.task OPERATOR(pg_catalog.=) 'segments' AND mm.status OPERATOR(pg_catalog.=) 'active') THEN
         r := r || E'  (no clusters: run SELECT insight_train_segments();)\n';
     END IF;
+
+    -- recommendations: offline metrics against popularity, a few examples
+    SELECT * INTO m FROM @extschema@.insight_models mm
+     WHERE mm.task OPERATOR(pg_catalog.=) 'recommender' AND mm.status OPERATOR(pg_catalog.=) 'active';
+    IF NOT FOUND THEN
+        r := r || E'\nRecommendations\n  No recommender model is active: run SELECT insight_train_recommender();\n';
+        RETURN r;
+    END IF;
+    x := m.metrics;
+    r := r || pg_catalog.format(E'\nRecommendations: model %s (%s), fitted on purchases before %s, scored on the %s customers who bought in the next %s\n',
+             m.model_id, m.algorithm, COALESCE(x OPERATOR(pg_catalog.->>) 'split', n),
+             COALESCE(x OPERATOR(pg_catalog.->>) 'test_customers', n), COALESCE(x OPERATOR(pg_catalog.->>) 'holdout', n))
+      || pg_catalog.format(E'  %-16s %10s %10s\n', 'metric', m.algorithm, 'popularity');
+    FOR t IN SELECT u.metric FROM pg_catalog.unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10',
+                                                          'ndcg_at_10', 'map_at_10', 'coverage_at_10']) u(metric) LOOP
+        r := r || pg_catalog.format(E'  %-16s %10s %10s\n', t.metric,
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) t.metric)::float8, 4),
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->) 'baseline' OPERATOR(pg_catalog.->>) t.metric)::float8, 4));
+    END LOOP;
+    -- examples: the first customers to retain, else the first customers
+    FOR t IN SELECT c.customer_id,
+                    (SELECT pg_catalog.string_agg(COALESCE(i.item_name, i.item_id), '; ' ORDER BY i.rank)
+                       FROM @extschema@.insight_recommend(c.customer_id, 3) i) AS items
+               FROM (SELECT rt.customer_id FROM @extschema@.insight_retention_targets_at() rt LIMIT 3) c LOOP
+        r := r || pg_catalog.format(E'  for %s: %s\n', t.customer_id, COALESCE(t.items, n));
+    END LOOP;
     RETURN r;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), and the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability). Times in UTC.';
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
