@@ -76,3 +76,30 @@ SELECT * FROM insight_clv_summary('2019-02-01', NULL);
 \o
 DROP TABLE clv_raw, cdnow_copy, cdnow_orders;
 SELECT pg_typeof(customer_id) AS online_retail_key, count(*) AS customers FROM insight_clv_summary() GROUP BY 1;
+
+-- A parallel plan (the per-day sums under a Gather Merge) gives the serial
+-- summary, row for row (Online Retail, as_of 2011-06-01).
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE clv_serial AS SELECT * FROM insight_clv_summary('2011-06-01 00:00+00');
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+CREATE FUNCTION pg_temp.plan_shows(q text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        IF line LIKE pattern THEN RETURN true; END IF;
+    END LOOP;
+    RETURN false;
+END $$;
+SELECT pg_temp.plan_shows('SELECT * FROM insight_clv_summary(''2011-06-01 00:00+00'')', '%Workers Planned: 2%') AS parallel_plan;
+SELECT (SELECT count(*) FROM clv_serial) AS customers, count(*) AS differing_rows FROM (
+    (SELECT * FROM insight_clv_summary('2011-06-01 00:00+00') EXCEPT ALL SELECT * FROM clv_serial)
+    UNION ALL
+    (SELECT * FROM clv_serial EXCEPT ALL SELECT * FROM insight_clv_summary('2011-06-01 00:00+00'))) d;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+DROP TABLE clv_serial;

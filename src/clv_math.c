@@ -145,7 +145,6 @@ clv_gauss_legendre_16(const double **nodes, const double **weights)
 #define NM_MAX_ITERATIONS 5000	/* per run */
 #define NM_MAX_EVALUATIONS 20000	/* all runs */
 #define NM_MAX_RESTARTS 20
-#define NM_BOX 15.0				/* |log-parameter| <= 15: parameters in [3e-7, 3.3e6] */
 #define NM_FTOL 1e-13			/* relative spread of the simplex values */
 #define NM_XTOL 1e-9			/* simplex diameter in log-parameters */
 
@@ -171,7 +170,7 @@ nm_eval(NelderMead *nm, const double *x)
 	double		v;
 
 	for (int j = 0; j < nm->n; j++)
-		if (!(fabs(x[j]) <= NM_BOX))
+		if (!(fabs(x[j]) <= CLV_LOG_PARAM_BOX))
 			return INFINITY;
 	v = nm->f(x, nm->arg);
 	nm->evaluations++;

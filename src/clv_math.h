@@ -64,6 +64,7 @@ typedef struct ClvMinimum
  * every iteration.
  */
 #define CLV_MAX_PARAMS 4
+#define CLV_LOG_PARAM_BOX 15.0	/* |log-parameter| <= 15: parameters in [3e-7, 3.3e6] */
 extern ClvMinimum clv_minimize(ClvObjective f, void *arg, double *theta, int n);
 
 #endif							/* INSIGHT_CLV_MATH_H */

@@ -194,12 +194,42 @@ insight_clv_rows_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
+/*
+ * Where a fit ends without an interior maximum: the likelihood still rises
+ * towards "no dropout at all" (BG/NBD: the mean dropout probability per
+ * purchase a/(a+b) -> 0; Pareto/NBD: the mean dropout rate s/beta -> 0),
+ * where both models become the NBD (FHL 2005, section 3) and the dropout
+ * parameters are not identified; or a parameter at the edge of the search
+ * range.  A sentence (ending in a space) for the message's detail, or NULL.
+ */
+#define CLV_NO_DROPOUT 1e-6
+#define CLV_LIMIT_HINT "The data show almost no customers dropping out (a short history, or loyal buyers): the predictions are those of the NBD model; a longer history may identify the dropout process."
+
+static char *
+clv_fit_limit(const ClvModel *m)
+{
+	const double *p = m->params;
+
+	if (m->algorithm == INSIGHT_ALG_BGNBD && p[2] / (p[2] + p[3]) < CLV_NO_DROPOUT)
+		return psprintf("The likelihood rises towards no dropout (mean dropout probability per purchase a/(a+b) = %.3g), where BG/NBD becomes the NBD model with r = %.6g, alpha = %.6g and a, b are not identified. ",
+						p[2] / (p[2] + p[3]), p[0], p[1]);
+	if (m->algorithm == INSIGHT_ALG_PNBD && p[2] / p[3] < CLV_NO_DROPOUT)
+		return psprintf("The likelihood rises towards no dropout (mean dropout rate s/beta = %.3g per period), where Pareto/NBD becomes the NBD model with r = %.6g, alpha = %.6g and s, beta are not identified. ",
+						p[2] / p[3], p[0], p[1]);
+	for (int i = 0; i < m->nparams; i++)
+		if (fabs(log(p[i])) > CLV_LOG_PARAM_BOX - 0.5)
+			return psprintf("Parameter %s = %.6g is at the edge of the range searched, exp(-%g) to exp(%g). ",
+							clv_param_names(m->algorithm)[i], p[i], CLV_LOG_PARAM_BOX, CLV_LOG_PARAM_BOX);
+	return NULL;
+}
+
 bytea *
 clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra)
 {
 	ClvModel	model;
 	ClvMinimum	minimum;
 	double		theta[CLV_MAX_PARAMS] = {0};
+	char	   *limit;
 
 	memset(&model, 0, sizeof(model));
 	clv_rows_compact(s);
@@ -232,11 +262,19 @@ clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra)
 					 errdetail("Parameter %s went to %g: the data do not identify the model.",
 							   clv_param_names(algorithm)[i], model.params[i]),
 					 errhint("Fit on more customers, with repeat purchases and different observation lengths.")));
+	limit = clv_fit_limit(&model);
 	if (!minimum.converged)
 		ereport(WARNING,
 				(errmsg("maximum-likelihood fit of the %s model did not converge after %d iterations",
 						insight_algorithm_name(algorithm), minimum.iterations),
-				 errdetail("The model info reports \"converged\": false.")));
+				 errdetail("%sThe model info reports \"converged\": false.", limit ? limit : ""),
+				 limit ? errhint("%s", CLV_LIMIT_HINT) : 0));
+	else if (limit)
+		ereport(NOTICE,
+				(errmsg("maximum-likelihood fit of the %s model is at the limit of its parameter space",
+						insight_algorithm_name(algorithm)),
+				 errdetail("%s", limit),
+				 errhint("%s", CLV_LIMIT_HINT)));
 	ereport(DEBUG1,
 			(errmsg_internal("%s fit: log-likelihood %.6f after %d iterations, %d evaluations",
 							 insight_algorithm_name(algorithm), model.log_likelihood,

@@ -118,6 +118,59 @@ SELECT cluster, segment AS label, customers, round((100 * customer_share)::numer
 SELECT rank, customer_id, round(score::numeric, 3) AS score FROM insight_target_audience('85123A', 10);
 
 \echo
+\echo '== Customer lifetime value: BG/NBD and Pareto/NBD trained on the first 3/4 of the history, tested on the last 1/4 =='
+SET client_min_messages = warning;
+SELECT insight_train_clv() AS clv_model_id \gset
+RESET client_min_messages;
+SELECT m.metrics ->> 'calibration_end' AS calibration_end, m.metrics ->> 'holdout' AS holdout,
+       m.metrics -> 'bgnbd' -> 'customers' AS customers,
+       m.metrics -> 'bgnbd' -> 'total_actual' AS actual_repeat_days
+  FROM insight_models m WHERE m.model_id = :clv_model_id;
+SELECT x.model, round((m.metrics -> x.key ->> 'total_predicted')::numeric, 0) AS predicted_repeat_days,
+       round((m.metrics -> x.key ->> 'total_error_percent')::numeric, 1) AS total_error_pct,
+       round((m.metrics -> x.key ->> 'mae')::numeric, 3) AS mae, round((m.metrics -> x.key ->> 'rmse')::numeric, 3) AS rmse,
+       round((m.metrics -> x.key ->> 'correlation')::numeric, 3) AS correlation,
+       x.key = m.metrics ->> 'algorithm' AS chosen
+  FROM insight_models m,
+       (VALUES ('bgnbd', 'BG/NBD'), ('pnbd', 'Pareto/NBD'), ('baseline', 'past rate x/T continued')) x(key, model)
+ WHERE m.model_id = :clv_model_id;
+
+\echo
+\echo '== The models in service (refitted on the whole history; weeks; spend in the source currency) =='
+SELECT m.task, m.algorithm,
+       (SELECT string_agg(format('%s = %s', k, (i ->> k)::float8::real), ', ' ORDER BY n)
+          FROM unnest(ARRAY['r', 'alpha', 'a', 'b', 's', 'beta', 'p', 'q', 'gamma']) WITH ORDINALITY u(k, n)
+         WHERE i ? k) AS parameters,
+       round((i ->> 'log_likelihood')::numeric, 2) AS log_likelihood, i -> 'customers' AS customers,
+       round((i ->> 'frequency_spend_correlation')::numeric, 3) AS frequency_spend_corr
+  FROM insight_models m, insight_model_info(m.weights) i
+ WHERE m.task IN ('clv', 'clv_spend') AND m.status = 'active' ORDER BY m.task;
+
+CREATE TEMP TABLE demo_clv AS SELECT * FROM insight_clv_scores_at();
+
+\echo
+\echo '== The 10 most valuable customers: value over the next 12 months (discounted 1 % a month) =='
+SELECT customer_id, frequency AS repeat_days, round(recency::numeric, 1) AS recency_weeks, round("T"::numeric, 1) AS "T_weeks",
+       round(monetary_value::numeric, 2) AS mean_repeat_spend, round(p_alive::numeric, 3) AS p_alive,
+       round(expected_purchases_90d::numeric, 2) AS purchases_90d, round(clv_12m::numeric, 0) AS clv_12m
+  FROM demo_clv ORDER BY clv_12m DESC LIMIT 10;
+
+\echo
+\echo '== Value concentration: customers by CLV decile =='
+SELECT decile, count(*) AS customers, round(sum(clv_12m)::numeric, 0) AS clv_12m,
+       round((100 * sum(clv_12m) / sum(sum(clv_12m)) OVER ())::numeric, 1) AS pct_of_value,
+       round(avg(p_alive)::numeric, 3) AS mean_p_alive
+  FROM (SELECT *, ntile(10) OVER (ORDER BY clv_12m DESC, customer_id) AS decile FROM demo_clv) d
+ GROUP BY decile ORDER BY decile;
+
+\echo
+\echo '== One customer: insight_p_alive, insight_expected_purchases, insight_clv =='
+SELECT round(insight_p_alive(12347)::numeric, 3) AS p_alive,
+       round(insight_expected_purchases(12347, '90 days')::numeric, 2) AS purchases_90d,
+       round(insight_clv(12347)::numeric, 0) AS clv_12m,
+       round(insight_clv(12347, months => 36, monthly_discount_rate => 0.01)::numeric, 0) AS clv_36m;
+
+\echo
 \echo '== Operations: what CALL insight_retrain() would retrain, with which parameters =='
 SELECT task, algorithm, params FROM insight_retrain_plan();
 \echo '(schedule it nightly with pg_cron: SELECT cron.schedule(''insight-nightly'', ''15 3 * * *'', ''CALL insight_retrain()'');'

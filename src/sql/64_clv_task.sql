@@ -163,7 +163,9 @@ BEGIN
     END IF;
     activate := active_mae IS NULL OR new_mae OPERATOR(pg_catalog.<=) active_mae;
 
-    params := pg_catalog.jsonb_build_object('period', period::text, 'holdout', hold::text);
+    -- the hyper-parameters as given (a NULL holdout: the last quarter again
+    -- when retrained), so that insight_retrain('clv') trains the same way
+    params := pg_catalog.jsonb_build_object('period', period::text, 'holdout', holdout::text);
     spend_id := @extschema@.insight_store_model('clv_spend', 'gammagamma', m_spend, params,
         pg_catalog.jsonb_build_object('frequency_spend_correlation',
             @extschema@.insight_model_info(m_spend) OPERATOR(pg_catalog.->) 'frequency_spend_correlation'),
@@ -173,6 +175,7 @@ BEGIN
         'calibration_end', pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
         'holdout', hold::text,
         'holdout_periods', t_hold,
+        'customers', (@extschema@.insight_model_info(m_serve) OPERATOR(pg_catalog.->>) 'customers')::float8,
         'algorithm', chosen,
         'holdout_mae', new_mae,
         'bgnbd', bg_metrics,
@@ -200,7 +203,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
-'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (params: period and holdout as ISO 8601 intervals; times in metrics in UTC) (task clv_spend, metrics.spend_model_id). Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs in the caller''s transaction.';
+'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs in the caller''s transaction.';
 
 -- Scoring --------------------------------------------------------------------
 

@@ -41,8 +41,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
 'Retraining adapter of the churn task (insight_trainers): insight_train_churn() with the horizon, algorithm and hyper-parameters of the given params, on the latest data (as_of NULL).';
 
+-- clv: the period and holdout as stored (a null holdout: the last quarter of
+-- the history again), as_of the default (the day after the latest purchase)
+CREATE FUNCTION @extschema@.insight_retrain_clv(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_clv(NULL,
+        COALESCE(($1 OPERATOR(pg_catalog.->>) 'period')::interval, interval '7 days'),
+        ($1 OPERATOR(pg_catalog.->>) 'holdout')::interval)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_clv(jsonb) IS
+'Retraining adapter of the CLV task (insight_trainers): insight_train_clv() on all purchases (default as_of) with the period and holdout of the given params (holdout null: the last quarter of the history).';
+
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
     ('churn', '@extschema@.insight_retrain_churn(jsonb)', 'serve_rows', true),
+    ('clv', '@extschema@.insight_retrain_clv(jsonb)', 'customers', true),
     ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true),
     ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true);
 
