@@ -149,7 +149,8 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected purchases of the BG/NBD model need a + b + frequency > 1"),
-				 errdetail("The model has a = %g and b = %g and the customer frequency %g.", a, b, x)));
+				 errdetail("The model has a = %g and b = %g and the customer frequency %g.", a, b, x),
+				 errhint("Only a model with a + b <= 1 given by hand can fail this; a fitted model has a + b > 1 or customers with repeat purchases.")));
 	z = t / (alpha + T + t);
 	log1mz = log1p(-z);
 
@@ -176,7 +177,8 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("hypergeometric series of the BG/NBD expectation did not converge"),
-				 errdetail("The horizon t = %g is very long compared with alpha + T = %g.", t, alpha + T)));
+				 errdetail("The horizon t = %g is very long compared with alpha + T = %g.", t, alpha + T),
+				 errhint("Use a shorter horizon, in the time unit of the model.")));
 
 	return c * (clv_one_minus_pow_over(e, log1mz) - exp(e * log1mz) * sum) *
 		clv_bgnbd_p_alive(p, x, t_x, T);

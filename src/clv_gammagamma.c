@@ -40,7 +40,8 @@ insight_gammagamma_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("frequency and monetary_value must be finite"),
-				 errdetail("The values are %g and %g.", row[0], row[1])));
+				 errdetail("The values are %g and %g.", row[0], row[1]),
+				 errhint("Pass NULL for a customer without repeat purchases; NULL rows are skipped and counted.")));
 	clv_check_summary(row[0], 0, 0);
 	if (row[0] == 0 || row[1] <= 0)
 		PG_RETURN_POINTER(clv_rows_skip(s, 2));
@@ -159,7 +160,9 @@ clv_gammagamma_expected_spend(const ClvModel *model, double x, double m)
 	if (!isfinite(m) || m < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("monetary_value must be non-negative and finite, not %g", m)));
+				 errmsg("monetary_value must be non-negative and finite, not %g", m),
+				 errdetail("monetary_value is the mean spend of the customer's repeat purchase days."),
+				 errhint("Compute it with insight_clv_summary(); pass NULL or any value when frequency is 0.")));
 	if (!(p * x + q > 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -116,6 +116,7 @@ clv_model_read(bytea *value, int expected, ClvModel *model)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a transaction model",
 						insight_algorithm_name(m.header.algorithm)),
+				 errdetail("Purchases and P(alive) come from a BG/NBD or Pareto/NBD model."),
 				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit or their _model constructors.")));
 	clv_model_read_payload(&m, model);
 }
@@ -138,7 +139,8 @@ clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm)
 					 errmsg("parameter %s must be positive and finite, not %g",
 							names[i], model.params[i]),
 					 errdetail("Every parameter of a %s model is the shape or scale of a gamma or beta distribution.",
-							   insight_algorithm_name(algorithm))));
+							   insight_algorithm_name(algorithm)),
+					 errhint("Published models give all of them as positive numbers, for example insight_bgnbd_model(0.243, 4.414, 0.793, 2.426).")));
 	}
 	model.log_likelihood = NAN;
 	model.extra = NAN;
@@ -178,12 +180,14 @@ clv_check_summary(double x, double t_x, double T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("frequency, recency and T must be finite"),
-				 errdetail("The values are %g, %g and %g.", x, t_x, T)));
+				 errdetail("The values are %g, %g and %g.", x, t_x, T),
+				 errhint("Compute them with insight_clv_summary().")));
 	if (x < 0 || x != floor(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("frequency must be a non-negative whole number, not %g", x),
-				 errdetail("frequency counts the repeat purchase days.")));
+				 errdetail("frequency counts the repeat purchase days."),
+				 errhint("Compute it with insight_clv_summary().")));
 	if (t_x < 0 || T < t_x)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -194,7 +198,8 @@ clv_check_summary(double x, double t_x, double T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("recency must be 0 when frequency is 0, not %g", t_x),
-				 errdetail("A customer without repeat purchases has no time between first and last purchase.")));
+				 errdetail("A customer without repeat purchases has no time between first and last purchase."),
+				 errhint("Compute them with insight_clv_summary().")));
 }
 
 /*
@@ -213,6 +218,7 @@ clv_period_days(Datum value)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("period must be positive"),
+				 errdetail("The period is the time unit in which frequency, recency and T are measured."),
 				 errhint("Pass the time unit of the model, for example interval '7 days' for weeks.")));
 	return days;
 }

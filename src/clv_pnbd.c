@@ -234,7 +234,8 @@ pnbd_log_hyp2f1(double a, double b, double c, double z)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("hypergeometric series of the Pareto/NBD probability did not converge"),
 				 errdetail("2F1(%g, %g; %g; %g) needs more than %d terms.",
-						   a, b, c, z, CLV_HYP2F1_MAX_TERMS)));
+						   a, b, c, z, CLV_HYP2F1_MAX_TERMS),
+				 errhint("This happens for n far beyond what the model expects in t, or alpha and beta of very different size; use a smaller n or horizon.")));
 	return v;
 }
 

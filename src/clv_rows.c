@@ -185,7 +185,9 @@ insight_clv_rows_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("cannot combine CLV fit states of %d and %d values per row",
-						(int) a->width, (int) b->width)));
+						(int) a->width, (int) b->width),
+				 errdetail("The states come from different CLV aggregates (transaction models collect 3 values per row, Gamma-Gamma 2)."),
+				 errhint("Combine only states of the same aggregate.")));
 	a = rows_reserve(a, b->nrows);
 	memcpy(&a->rows[a->nrows * (a->width + 1)], b->rows,
 		   sizeof(double) * (b->width + 1) * b->nrows);

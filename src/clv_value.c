@@ -29,7 +29,8 @@ check_horizon(double t)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("t must be non-negative and finite, not %g", t),
-				 errdetail("t is the prediction horizon in the time unit of the model.")));
+				 errdetail("t is the prediction horizon in the time unit of the model."),
+				 errhint("For a horizon in days with a model in weeks, pass days / 7.")));
 }
 
 static double
@@ -88,7 +89,9 @@ purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 	if (n < 0 || n > 100000000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n must be between 0 and 100000000, not " INT64_FORMAT, n)));
+				 errmsg("n must be between 0 and 100000000, not " INT64_FORMAT, n),
+				 errdetail("n is the number of purchases whose probability is asked for."),
+				 errhint("Pass a non-negative whole number of purchases.")));
 	check_horizon(t);
 	PG_RETURN_FLOAT8(m.algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m.params, (double) n, t)
 					 : clv_pnbd_pmf(m.params, (double) n, t));
@@ -167,11 +170,15 @@ insight_clv_value(PG_FUNCTION_ARGS)
 	if (months < 0 || months > 1200)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("months must be between 0 and 1200, not %d", months)));
+				 errmsg("months must be between 0 and 1200, not %d", months),
+				 errdetail("months is the length of the CLV horizon in months of 30.4375 days."),
+				 errhint("Use 12 for a year, 36 for three years.")));
 	if (!(isfinite(d) && d > -1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("monthly_discount_rate must be greater than -1 and finite, not %g", d)));
+				 errmsg("monthly_discount_rate must be greater than -1 and finite, not %g", d),
+				 errdetail("Month k is discounted by (1 + monthly_discount_rate)^k."),
+				 errhint("Pass a rate as a fraction, for example 0.01 for 1 %% a month.")));
 	month = CLV_MONTH_DAYS / clv_period_days(PG_GETARG_DATUM(8));
 	clv_check_summary(x, t_x, T);
 	per_purchase = clv_gammagamma_expected_spend(&spend, x, m);

@@ -210,6 +210,7 @@ COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interva
 CREATE FUNCTION @extschema@.insight_clv_active()
 RETURNS TABLE (model_id bigint, transactions bytea, spend bytea, period interval)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+ROWS 1                                  -- at most one active CLV model
 AS $$
 BEGIN
     RETURN QUERY
@@ -253,6 +254,7 @@ COMMENT ON FUNCTION @extschema@.insight_clv_scores_at(timestamptz) IS
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
 AS $$
 SELECT @extschema@.insight_transaction_model_p_alive(a.transactions, k.frequency, k.recency, k."T")
   FROM @extschema@.insight_clv_active() a
@@ -274,6 +276,7 @@ CREATE FUNCTION @extschema@.insight_expected_purchases(customer text, horizon in
                                                        as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
 AS $$
 SELECT @extschema@.insight_transaction_model_expected_purchases(a.transactions,
            pg_catalog.date_part('epoch', $2) / @extschema@.insight_clv_period_seconds(a.period),
@@ -299,6 +302,7 @@ CREATE FUNCTION @extschema@.insight_clv(customer text, months integer DEFAULT 12
                                         as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
 AS $$
 SELECT @extschema@.insight_clv_value(a.transactions, a.spend, k.frequency, k.recency, k."T",
                                      k.monetary_value, $2, $3, a.period)

@@ -5,8 +5,8 @@ test/bench/bench_clv.sh.
     clv_simulate.py N SEED
 
 Fader, Hardie & Lee (2005), section 2: while active, a customer buys as a
-Poisson process of rate lambda ~ Gamma(r, alpha); after every purchase they
-become inactive with probability p ~ Beta(a, b).  Customers are acquired
+Poisson process of rate lambda ~ Gamma(r, alpha); after every repeat purchase
+they become inactive with probability p ~ Beta(a, b).  Customers are acquired
 uniformly over 12 weeks and observed until week 78 (CDNOW's design); times
 are whole days in weeks, as the summary of a real source has them.  The
 spend per repeat purchase is Gamma(p_s, nu), nu ~ Gamma(q, gamma) (Fader &
@@ -28,8 +28,7 @@ p = rng.beta(a, b, n)
 T = 78 - rng.integers(0, 84, n) / 7            # first purchase in the first 12 weeks
 x = np.zeros(n, np.int64)
 t = np.zeros(n)                                # time of the latest purchase
-alive = rng.random(n) >= p                     # dropout after the first purchase
-idx = np.flatnonzero(alive)
+idx = np.arange(n)                             # dropout only after repeat purchases (FHL eq. 6)
 while idx.size:
     t_next = t[idx] + rng.exponential(1, idx.size) / lam[idx]
     bought = t_next <= T[idx]

@@ -276,7 +276,7 @@ checks.check("Pareto/NBD alpha, beta within 2e-3 relative of 10.580, 11.656 (the
              rel(pn[[1, 3]], [pn_pub[1], pn_pub[3]]) < 2e-3 and pub_ll < pn_ll,
              f"{pn[1]:.4f}, {pn[3]:.4f}; LL gap {pn_ll - pub_ll:.1e}")
 
-# P(alive), FH eq. (34): 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0),
+# P(alive), FH eq. (36)-(37): 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0),
 # and E[Y(t) | ...], FH eq. (41), for both orders of alpha and beta
 for p in (pn_pub, [0.553, 8.0, 0.606, 11.656]):
     r_, al_, s_, be_ = p
@@ -285,7 +285,7 @@ for p in (pn_pub, [0.553, 8.0, 0.606, 11.656]):
                       - r_ * np.log(al_) - s_ * np.log(be_))
     pa = (al_ + Ts) ** -(r_ + xs) * (be_ + Ts) ** -s_ / lik_rest
     err = np.max(np.abs(column(f"insight_pnbd_p_alive({model}, x, t, \"T\")") - pa))
-    checks.check(f"Pareto/NBD P(alive) {p}, every 10th customer = FH eq. (34) (1e-10)", err < 1e-10,
+    checks.check(f"Pareto/NBD P(alive) {p}, every 10th customer = FH eq. (36)-(37) (1e-10)", err < 1e-10,
                  f"max abs diff {err:.1e}")
     cond = pa * (r_ + xs) * (be_ + Ts) / ((al_ + Ts) * (s_ - 1)) * (1 - ((be_ + Ts) / (be_ + Ts + t)) ** (s_ - 1))
     err = rel(column(f"insight_pnbd_expected_purchases({model}, 39, x, t, \"T\")"), cond)
