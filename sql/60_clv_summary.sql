@@ -85,6 +85,8 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
+SET enable_indexscan = off;     -- 50_churn's index on the order time would
+SET enable_bitmapscan = off;    -- give a serial index scan
 CREATE FUNCTION pg_temp.plan_shows(q text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE line text;
 BEGIN
@@ -102,4 +104,6 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
 DROP TABLE clv_serial;
