@@ -80,9 +80,9 @@ BEGIN
 
     -- segments: the RFM map and the clusters of the active segments model
     r := r || E'\nSegments (insight_segment_summary)\n'
-      || pg_catalog.format(E'  %-34s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
+      || pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
     FOR t IN SELECT * FROM @extschema@.insight_segment_summary LOOP
-        r := r || pg_catalog.format(E'  %-34s %9s %8s %9s %8s\n',
+        r := r || pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n',
                    CASE WHEN t.kind OPERATOR(pg_catalog.=) 'cluster'
                         THEN pg_catalog.format('cluster %s: %s', t.cluster, t.segment) ELSE t.segment END,
                    t.customers,
