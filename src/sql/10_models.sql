@@ -16,7 +16,7 @@ CREATE TABLE @extschema@.insight_models (
     algorithm       text NOT NULL,
     version         integer NOT NULL,
     status          text NOT NULL DEFAULT 'candidate'
-                    CHECK (status IN ('candidate', 'active', 'retired')),
+                    CHECK (status OPERATOR(pg_catalog.=) ANY ('{candidate,active,retired}')),
     created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     trained_as_of   timestamptz,
     params          jsonb NOT NULL DEFAULT '{}',
@@ -27,7 +27,7 @@ CREATE TABLE @extschema@.insight_models (
                     CHECK (@extschema@.insight_model_info(weights) IS NOT NULL),
     UNIQUE (task, version),
     CONSTRAINT insight_models_one_active_per_task
-        EXCLUDE USING btree (task WITH OPERATOR(pg_catalog.=)) WHERE (status = 'active')
+        EXCLUDE USING btree (task WITH OPERATOR(pg_catalog.=)) WHERE (status OPERATOR(pg_catalog.=) 'active')
 );
 
 COMMENT ON TABLE @extschema@.insight_models IS

@@ -12,7 +12,7 @@
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.insight_sales_sources (
-    source_kind        text PRIMARY KEY DEFAULT 'sales' CHECK (source_kind = 'sales'),
+    source_kind        text PRIMARY KEY DEFAULT 'sales' CHECK (source_kind OPERATOR(pg_catalog.=) 'sales'),
     source             regclass NOT NULL,
     customer_column    name NOT NULL,
     time_column        name NOT NULL,
@@ -138,9 +138,9 @@ BEGIN
     THEN
         RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be the % column', col, source, typ::pg_catalog.regtype, role
             USING ERRCODE = 'datatype_mismatch',
-                  HINT = CASE allowed
-                      WHEN 'key' THEN 'Use a column of an integer, numeric, text or uuid type.'
-                      WHEN 'time' THEN 'Use a timestamptz, timestamp or date column.'
+                  HINT = CASE
+                      WHEN allowed OPERATOR(pg_catalog.=) 'key' THEN 'Use a column of an integer, numeric, text or uuid type.'
+                      WHEN allowed OPERATOR(pg_catalog.=) 'time' THEN 'Use a timestamptz, timestamp or date column.'
                       ELSE 'Use a smallint, integer, bigint, numeric, real or double precision column.' END;
     END IF;
     RETURN base::pg_catalog.regtype;
@@ -184,7 +184,7 @@ BEGIN
         RAISE EXCEPTION 'sales source option "returns" must be "keep" or "drop", not "%"', merged OPERATOR(pg_catalog.->>) 'returns'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_order_prefix') NOT IN ('string', 'null')
+    IF NOT pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_order_prefix') OPERATOR(pg_catalog.=) ANY ('{string,null}')
        OR (merged OPERATOR(pg_catalog.->>) 'return_order_prefix') OPERATOR(pg_catalog.=) '' THEN
         RAISE EXCEPTION 'sales source option "return_order_prefix" must be a non-empty JSON string or null'
             USING ERRCODE = 'invalid_parameter_value';
@@ -218,8 +218,8 @@ BEGIN
         RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
-       NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+    IF NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+           OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}') THEN
         RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', source
             USING ERRCODE = 'wrong_object_type';
     END IF;
@@ -240,8 +240,8 @@ BEGIN
     IF unit_price_column IS NOT NULL THEN
         PERFORM @extschema@.insight_source_column(source, unit_price_column, 'unit price', 'number');
     END IF;
-    IF order_column IS NULL AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
-                                NOT IN ('r', 'p', 'm') THEN
+    IF order_column IS NULL AND NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+                                    OPERATOR(pg_catalog.=) ANY ('{r,p,m}') THEN
         RAISE EXCEPTION '% has no row identity to tell orders apart', source
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Without an order column each row is one order, identified by its ctid, which views and foreign tables do not have.',
@@ -290,8 +290,9 @@ BEGIN
     IF typ OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4']::pg_catalog.regtype[]) THEN
         RETURN ARRAY[pg_catalog.format('s.%I IS NOT NULL', col)];
     END IF;
-    -- NaN sorts above every number in numeric and float, so BETWEEN drops it
-    RETURN ARRAY[pg_catalog.format('s.%1$I BETWEEN %2$s AND %3$s', col, '-1e15', '1e15')];
+    -- NaN sorts above every number in numeric and float, so the upper bound drops it
+    RETURN ARRAY[pg_catalog.format('s.%1$I OPERATOR(pg_catalog.>=) %2$s AND s.%1$I OPERATOR(pg_catalog.<=) %3$s',
+                                   col, '-1e15', '1e15')];
 END
 $$;
 
@@ -326,7 +327,7 @@ BEGIN
     -- Conditions compare the source columns in their own types, and each
     -- column is converted to float8 once in the select list: a numeric to
     -- float8 conversion costs more than the rest of a row's work.
-    conds := conds || pg_catalog.format('isfinite(s.%I)', r.time_column);  -- also drops NULL
+    conds := conds || pg_catalog.format('pg_catalog.isfinite(s.%I)', r.time_column);  -- also drops NULL
     IF (opts ->> 'drop_missing_customer')::boolean THEN
         conds := conds || pg_catalog.format('s.%I IS NOT NULL', r.customer_column);
     END IF;
@@ -346,7 +347,7 @@ BEGIN
         c_order := pg_catalog.format('(s.%I)::%s', r.order_column, order_type);
     ELSIF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.source) OPERATOR(pg_catalog.=) 'p' THEN
         order_type := 'pg_catalog.text';
-        c_order := '(s.tableoid::oid::text || '':'' || s.ctid::text)';
+        c_order := '(s.tableoid::oid::text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) s.ctid::text)';
     ELSE
         order_type := 'pg_catalog.tid';
         c_order := 's.ctid';
@@ -362,41 +363,41 @@ BEGIN
     -- a return: negative quantity, negative amount (or price), or a cancelled order
     is_return := 'false';
     IF r.quantity_column IS NOT NULL THEN
-        conds := conds || pg_catalog.format('s.%I <> 0', r.quantity_column);
-        is_return := is_return || pg_catalog.format(' OR s.%I < 0', r.quantity_column);
+        conds := conds || pg_catalog.format('s.%I OPERATOR(pg_catalog.<>) 0', r.quantity_column);
+        is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.quantity_column);
     END IF;
     IF r.amount_column IS NOT NULL THEN
-        is_return := is_return || pg_catalog.format(' OR s.%I < 0', r.amount_column);
+        is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.amount_column);
     ELSE
-        is_return := is_return || pg_catalog.format(' OR s.%I < 0', r.unit_price_column);
+        is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.unit_price_column);
     END IF;
     IF opts ->> 'return_order_prefix' IS NOT NULL THEN
-        is_return := is_return || pg_catalog.format(' OR starts_with((%s)::text, %L)',
+        is_return := is_return || pg_catalog.format(' OR pg_catalog.starts_with((%s)::text, %L)',
                                                      c_order, opts ->> 'return_order_prefix');
     END IF;
     is_return := '(' || is_return || ')';
 
     IF (opts ->> 'drop_nonpositive_price')::boolean THEN
         conds := conds || CASE WHEN r.unit_price_column IS NOT NULL
-                               THEN pg_catalog.format('s.%I > 0', r.unit_price_column)
-                               ELSE pg_catalog.format('s.%I <> 0', r.amount_column) END;
+                               THEN pg_catalog.format('s.%I OPERATOR(pg_catalog.>) 0', r.unit_price_column)
+                               ELSE pg_catalog.format('s.%I OPERATOR(pg_catalog.<>) 0', r.amount_column) END;
     END IF;
     IF opts ->> 'returns' = 'drop' THEN
         conds := conds || pg_catalog.format('NOT %s', is_return);
     END IF;
     IF r.item_column IS NOT NULL AND pg_catalog.jsonb_array_length(opts -> 'exclude_items') > 0 THEN
-        conds := conds || pg_catalog.format('(%s IS NULL OR (%s)::text <> ALL (%L::text[]))', c_item, c_item,
+        conds := conds || pg_catalog.format('(%s IS NULL OR (%s)::text OPERATOR(pg_catalog.<>) ALL (%L::text[]))', c_item, c_item,
             (SELECT pg_catalog.array_agg(e) FROM pg_catalog.jsonb_array_elements_text(opts -> 'exclude_items') e));
     END IF;
 
     -- sign-normalised float8 quantity and amount: returns negative, purchases positive
     c_qty := CASE WHEN r.quantity_column IS NULL THEN '1::float8'
-                  ELSE pg_catalog.format('abs((s.%I)::float8)', r.quantity_column) END;
+                  ELSE pg_catalog.format('pg_catalog.abs((s.%I)::float8)', r.quantity_column) END;
     IF r.unit_price_column IS NOT NULL THEN
-        c_price := pg_catalog.format('abs((s.%I)::float8)', r.unit_price_column);
+        c_price := pg_catalog.format('pg_catalog.abs((s.%I)::float8)', r.unit_price_column);
     END IF;
-    c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s * %s', c_qty, c_price)
-                     ELSE pg_catalog.format('abs((s.%I)::float8)', r.amount_column) END;
+    c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s OPERATOR(pg_catalog.*) %s', c_qty, c_price)
+                     ELSE pg_catalog.format('pg_catalog.abs((s.%I)::float8)', r.amount_column) END;
 
     -- The rows function and the features function are replaced in place when
     -- their result types stay the same, so views users built over them
@@ -425,8 +426,8 @@ BEGIN
                %s AS order_id,
                %s AS item_id,
                %s AS ordered_at,
-               CASE WHEN %s THEN -1 ELSE 1 END * %s AS quantity,
-               CASE WHEN %s THEN -1 ELSE 1 END * %s AS amount
+               CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s AS quantity,
+               CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s AS amount
           FROM %s s
          WHERE %s $rows$ $v$,
         cust_type, order_type, item_type,

@@ -48,7 +48,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
-        IF k NOT IN ('lambda', 'max_iterations', 'tolerance') THEN
+        IF NOT k OPERATOR(pg_catalog.=) ANY ('{lambda,max_iterations,tolerance}') THEN
             RAISE EXCEPTION 'unknown churn parameter "%"', k
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'The logistic churn model takes lambda (default 1), max_iterations (100) and tolerance (1e-8).';
@@ -110,7 +110,7 @@ BEGIN
         RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF algorithm IS DISTINCT FROM 'logistic' THEN
+    IF algorithm IS NULL OR algorithm OPERATOR(pg_catalog.<>) 'logistic' THEN
         RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The churn task supports algorithm ''logistic'' (L2-penalised logistic regression).';
@@ -166,7 +166,7 @@ BEGIN
         c_serve := c_test;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        IF msg NOT IN ('no training rows', 'training rows hold only one class') THEN
+        IF NOT msg OPERATOR(pg_catalog.=) ANY (ARRAY['no training rows', 'training rows hold only one class']) THEN
             RAISE;
         END IF;
         m_serve := m_eval;

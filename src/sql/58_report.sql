@@ -33,7 +33,7 @@ BEGIN
            pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS revenue
       INTO d FROM @extschema@.insight_sales s;
     r := E'insight report\n==============\n\nData covered\n'
-      || pg_catalog.format(E'  %s kept order lines, %s customers, %s orders\n  from %s to %s (UTC), revenue %s\n',
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s kept order lines, %s customers, %s orders\n  from %s to %s (UTC), revenue %s\n',
              d.lines, d.customers, d.orders,
              @extschema@.insight_utc_text(d.first_at), @extschema@.insight_utc_text(d.last_at),
              @extschema@.insight_report_number(d.revenue, 2));
@@ -41,37 +41,37 @@ BEGIN
     SELECT * INTO m FROM @extschema@.insight_models mm
      WHERE mm.task OPERATOR(pg_catalog.=) 'churn' AND mm.status OPERATOR(pg_catalog.=) 'active';
     IF NOT FOUND THEN
-        r := r || E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
+        r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
     ELSE
         x := m.metrics;
-        r := r || pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
                  m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
                  m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
-          || pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
                  x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::float8))
-          || pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
                  x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::float8))
-          || pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::float8),
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::float8),
-                 CASE (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean
-                      WHEN true THEN 'beats the baseline' WHEN false THEN 'does NOT beat the baseline'
+                 CASE WHEN (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'beats the baseline'
+                      WHEN NOT (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'does NOT beat the baseline'
                       ELSE 'not measurable' END)
-          || pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::float8),
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::float8),
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::float8),
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::float8),
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::float8))
-          || pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
-        r := r || pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value)\n', top)
-          || pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value)\n', top)
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
-            r := r || pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
+            r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
                        @extschema@.insight_report_number(t.churn_probability),
                        @extschema@.insight_report_number(t.value_at_risk, 2),
                        COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
@@ -79,10 +79,10 @@ BEGIN
     END IF;
 
     -- segments: the RFM map and the clusters of the active segments model
-    r := r || E'\nSegments (insight_segment_summary)\n'
-      || pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
+    r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
     FOR t IN SELECT * FROM @extschema@.insight_segment_summary LOOP
-        r := r || pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n',
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n',
                    CASE WHEN t.kind OPERATOR(pg_catalog.=) 'cluster'
                         THEN pg_catalog.format('cluster %s: %s', t.cluster, t.segment) ELSE t.segment END,
                    t.customers,
@@ -92,24 +92,24 @@ BEGIN
     END LOOP;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models mm
                     WHERE mm.task OPERATOR(pg_catalog.=) 'segments' AND mm.status OPERATOR(pg_catalog.=) 'active') THEN
-        r := r || E'  (no clusters: run SELECT insight_train_segments();)\n';
+        r := r OPERATOR(pg_catalog.||) E'  (no clusters: run SELECT insight_train_segments();)\n';
     END IF;
 
     -- recommendations: offline metrics against popularity, a few examples
     SELECT * INTO m FROM @extschema@.insight_models mm
      WHERE mm.task OPERATOR(pg_catalog.=) 'recommender' AND mm.status OPERATOR(pg_catalog.=) 'active';
     IF NOT FOUND THEN
-        r := r || E'\nRecommendations\n  No recommender model is active: run SELECT insight_train_recommender();\n';
+        r := r OPERATOR(pg_catalog.||) E'\nRecommendations\n  No recommender model is active: run SELECT insight_train_recommender();\n';
         RETURN r;
     END IF;
     x := m.metrics;
-    r := r || pg_catalog.format(E'\nRecommendations: model %s (%s), fitted on purchases before %s, scored on the %s customers who bought in the next %s\n',
+    r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nRecommendations: model %s (%s), fitted on purchases before %s, scored on the %s customers who bought in the next %s\n',
              m.model_id, m.algorithm, COALESCE(x OPERATOR(pg_catalog.->>) 'split', n),
              COALESCE(x OPERATOR(pg_catalog.->>) 'test_customers', n), COALESCE(x OPERATOR(pg_catalog.->>) 'holdout', n))
-      || pg_catalog.format(E'  %-16s %10s %10s\n', 'metric', m.algorithm, 'popularity');
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', 'metric', m.algorithm, 'popularity');
     FOR t IN SELECT u.metric FROM pg_catalog.unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10',
                                                           'ndcg_at_10', 'map_at_10', 'coverage_at_10']) u(metric) LOOP
-        r := r || pg_catalog.format(E'  %-16s %10s %10s\n', t.metric,
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', t.metric,
                    @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) t.metric)::float8, 4),
                    @extschema@.insight_report_number((x OPERATOR(pg_catalog.->) 'baseline' OPERATOR(pg_catalog.->>) t.metric)::float8, 4));
     END LOOP;
@@ -118,7 +118,7 @@ BEGIN
                     (SELECT pg_catalog.string_agg(COALESCE(i.item_name, i.item_id), '; ' ORDER BY i.rank)
                        FROM @extschema@.insight_recommend(c.customer_id, 3) i) AS items
                FROM (SELECT rt.customer_id FROM @extschema@.insight_retention_targets_at() rt LIMIT 3) c LOOP
-        r := r || pg_catalog.format(E'  for %s: %s\n', t.customer_id, COALESCE(t.items, n));
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  for %s: %s\n', t.customer_id, COALESCE(t.items, n));
     END LOOP;
     RETURN r;
 END

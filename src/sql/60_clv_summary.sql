@@ -24,12 +24,12 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass the model''s time unit, for example interval ''7 days'' for weeks.';
     END IF;
-    IF NOT isfinite(period) THEN
+    IF NOT pg_catalog.isfinite(period) THEN
         RAISE EXCEPTION 'period must be finite'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     seconds := pg_catalog.date_part('epoch', period);
-    IF seconds <= 0 THEN
+    IF seconds OPERATOR(pg_catalog.<=) 0 THEN
         RAISE EXCEPTION 'period must be positive, not %', period
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the model''s time unit, for example interval ''7 days'' for weeks or ''1 day'' for days.';
@@ -83,23 +83,23 @@ BEGIN
 -- observed day, so a purchase on the last day has t_x = T.
 WITH cutoff AS (
     SELECT @extschema@.insight_clv_period_seconds($2) AS period_seconds,
-           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date + 1)::timestamp
+           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date OPERATOR(pg_catalog.+) 1)::timestamp
                                 AT TIME ZONE 'UTC'
                            FROM @extschema@.insight_sales s
-                          WHERE s.quantity > 0 AND s.amount >= 0)) AS as_of
+                          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0)) AS as_of
 ),
 -- the last observed day: the UTC day of the last instant before as_of
 params AS (
     SELECT c.period_seconds, c.as_of,
-           ((c.as_of - interval '1 microsecond') AT TIME ZONE 'UTC')::date AS last_day
+           ((c.as_of OPERATOR(pg_catalog.-) interval '1 microsecond') AT TIME ZONE 'UTC')::date AS last_day
       FROM cutoff c
 ),
 days AS (
     SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::date AS day,
            pg_catalog.sum(s.amount::numeric) AS spend   -- exact: independent of row order
       FROM @extschema@.insight_sales s
-     WHERE s.quantity > 0 AND s.amount >= 0 AND s.customer_id IS NOT NULL
-       AND s.ordered_at < (SELECT p.as_of FROM params p) %s
+     WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0 AND s.customer_id IS NOT NULL
+       AND s.ordered_at OPERATOR(pg_catalog.<) (SELECT p.as_of FROM params p) %s
      GROUP BY 1, 2
 ),
 marked AS (
@@ -108,10 +108,12 @@ marked AS (
       FROM days d
 )
 SELECT m.customer_id,
-       (pg_catalog.count(*) - 1)::integer,
-       (pg_catalog.max(m.day) - pg_catalog.min(m.day))::float8 * 86400 / p.period_seconds,
-       (p.last_day - pg_catalog.min(m.day))::float8 * 86400 / p.period_seconds,
-       (pg_catalog.avg(m.spend) FILTER (WHERE m.day > m.first_day))::float8
+       (pg_catalog.count(*) OPERATOR(pg_catalog.-) 1)::integer,
+       (pg_catalog.max(m.day) OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::float8
+           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) p.period_seconds,
+       (p.last_day OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::float8
+           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) p.period_seconds,
+       (pg_catalog.avg(m.spend) FILTER (WHERE m.day OPERATOR(pg_catalog.>) m.first_day))::float8
   FROM marked m, params p
  GROUP BY m.customer_id, p.period_seconds, p.last_day
  ORDER BY m.customer_id

@@ -20,7 +20,7 @@ AS $$
 DECLARE
     fm integer;
 BEGIN
-    IF r_score NOT BETWEEN 1 AND 5 OR f_score NOT BETWEEN 1 AND 5 OR m_score NOT BETWEEN 1 AND 5 THEN
+    IF LEAST(r_score, f_score, m_score) OPERATOR(pg_catalog.<) 1 OR GREATEST(r_score, f_score, m_score) OPERATOR(pg_catalog.>) 5 THEN
         RAISE EXCEPTION 'RFM scores must be between 1 and 5'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = pg_catalog.format('The scores were r = %s, f = %s, m = %s.', r_score, f_score, m_score);
@@ -93,24 +93,25 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $body$
 -- score = 1 + floor(5 * (customers with a strictly worse value) / customers):
 -- rank() gives tied customers the same rank, so equal values get equal scores
--- whatever the row order.
+-- whatever the row order.  (OPERATOR() has one precedence whatever the
+-- operator: the parentheses keep * and / before +.)
 WITH f AS (
     SELECT c.customer_id, c.recency_days, c.orders AS frequency, c.total_spend AS monetary,
-           count(*) OVER () AS n,
-           rank() OVER (ORDER BY c.recency_days DESC) - 1 AS r_worse,
-           rank() OVER (ORDER BY c.orders) - 1 AS f_worse,
-           rank() OVER (ORDER BY c.total_spend) - 1 AS m_worse
+           pg_catalog.count(*) OVER () AS n,
+           pg_catalog.rank() OVER (ORDER BY c.recency_days DESC) OPERATOR(pg_catalog.-) 1 AS r_worse,
+           pg_catalog.rank() OVER (ORDER BY c.orders) OPERATOR(pg_catalog.-) 1 AS f_worse,
+           pg_catalog.rank() OVER (ORDER BY c.total_spend) OPERATOR(pg_catalog.-) 1 AS m_worse
       FROM @extschema@.insight_customer_features($1) c
 ),
 s AS (
     SELECT f.customer_id, f.recency_days, f.frequency, f.monetary,
-           (1 + 5 * f.r_worse / f.n)::integer AS r_score,
-           (1 + 5 * f.f_worse / f.n)::integer AS f_score,
-           (1 + 5 * f.m_worse / f.n)::integer AS m_score
+           (1 OPERATOR(pg_catalog.+) ((5 OPERATOR(pg_catalog.*) f.r_worse) OPERATOR(pg_catalog./) f.n))::integer AS r_score,
+           (1 OPERATOR(pg_catalog.+) ((5 OPERATOR(pg_catalog.*) f.f_worse) OPERATOR(pg_catalog./) f.n))::integer AS f_score,
+           (1 OPERATOR(pg_catalog.+) ((5 OPERATOR(pg_catalog.*) f.m_worse) OPERATOR(pg_catalog./) f.n))::integer AS m_score
       FROM f
 )
 SELECT s.customer_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score,
-       s.r_score::text || s.f_score::text || s.m_score::text,
+       s.r_score::text OPERATOR(pg_catalog.||) s.f_score::text OPERATOR(pg_catalog.||) s.m_score::text,
        @extschema@.insight_rfm_segment(s.r_score, s.f_score, s.m_score)
   FROM s
  ORDER BY s.customer_id

@@ -10,7 +10,7 @@ AS $$
 DECLARE
     result jsonb;
 BEGIN
-    IF k IS NULL OR k < 1 THEN
+    IF k IS NULL OR k OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- test_query: rows (customer_id text, relevant text[]): the items each test customer bought
@@ -18,10 +18,10 @@ BEGIN
         WITH t AS (
             SELECT q.customer_id::text AS customer_id, q.relevant::text[] AS relevant
               FROM (%s) q(customer_id, relevant)
-             WHERE pg_catalog.cardinality(q.relevant) > 0
+             WHERE pg_catalog.cardinality(q.relevant) OPERATOR(pg_catalog.>) 0
         ),
         r AS (
-            SELECT t.customer_id, x.item_key, x.rank, x.item_key = ANY (t.relevant) AS hit
+            SELECT t.customer_id, x.item_key, x.rank, x.item_key OPERATOR(pg_catalog.=) ANY (t.relevant) AS hit
               FROM t, @extschema@.insight_recommend_from($1, t.customer_id, $2) x
         ),
         c AS (
@@ -33,24 +33,26 @@ BEGIN
             SELECT t.customer_id,
                    pg_catalog.count(*) FILTER (WHERE c.hit) AS hits,
                    pg_catalog.cardinality(t.relevant) AS relevant,
-                   COALESCE(pg_catalog.sum(1.0 / pg_catalog.log(2.0, c.rank + 1.0)) FILTER (WHERE c.hit), 0) AS dcg,
-                   (SELECT pg_catalog.sum(1.0 / pg_catalog.log(2.0, i + 1.0))
+                   COALESCE(pg_catalog.sum(1.0 OPERATOR(pg_catalog./) pg_catalog.log(2.0, c.rank OPERATOR(pg_catalog.+) 1.0)) FILTER (WHERE c.hit), 0) AS dcg,
+                   (SELECT pg_catalog.sum(1.0 OPERATOR(pg_catalog./) pg_catalog.log(2.0, i OPERATOR(pg_catalog.+) 1.0))
                       FROM pg_catalog.generate_series(1, LEAST(pg_catalog.cardinality(t.relevant), $2)) i) AS idcg,
-                   COALESCE(pg_catalog.sum(c.hits_so_far::numeric / c.rank) FILTER (WHERE c.hit), 0)
-                       / LEAST(pg_catalog.cardinality(t.relevant), $2) AS ap
-              FROM t LEFT JOIN c ON c.customer_id = t.customer_id
+                   COALESCE(pg_catalog.sum(c.hits_so_far::numeric OPERATOR(pg_catalog./) c.rank) FILTER (WHERE c.hit), 0)
+                       OPERATOR(pg_catalog./) LEAST(pg_catalog.cardinality(t.relevant), $2) AS ap
+              FROM t LEFT JOIN c ON c.customer_id OPERATOR(pg_catalog.=) t.customer_id
              GROUP BY t.customer_id, t.relevant
         )
         SELECT pg_catalog.jsonb_build_object(
                    'k', $2,
                    'customers', pg_catalog.count(*),
-                   'hit_rate', pg_catalog.avg((per.hits > 0)::int)::float8,
-                   'precision', pg_catalog.avg(per.hits::numeric / $2)::float8,
-                   'recall', pg_catalog.avg(per.hits::numeric / per.relevant)::float8,
-                   'ndcg', pg_catalog.avg(per.dcg / per.idcg)::float8,
+                   'hit_rate', pg_catalog.avg((per.hits OPERATOR(pg_catalog.>) 0)::int)::float8,
+                   'precision', pg_catalog.avg(per.hits::numeric OPERATOR(pg_catalog./) $2)::float8,
+                   'recall', pg_catalog.avg(per.hits::numeric OPERATOR(pg_catalog./) per.relevant)::float8,
+                   'ndcg', pg_catalog.avg(per.dcg OPERATOR(pg_catalog./) per.idcg)::float8,
                    'map', pg_catalog.avg(per.ap)::float8,
                    'coverage', (SELECT pg_catalog.count(DISTINCT r.item_key) FROM r)::float8
-                               / NULLIF((@extschema@.insight_model_info($1) OPERATOR(pg_catalog.->>) 'items')::float8, 0))
+                               OPERATOR(pg_catalog./) (SELECT CASE WHEN n.items OPERATOR(pg_catalog.<>) 0 THEN n.items END
+                                                         FROM (SELECT (@extschema@.insight_model_info($1)
+                                                                       OPERATOR(pg_catalog.->>) 'items')::float8 AS items) n))
           FROM per $q$, test_query)
     INTO result USING model, k;
     RETURN result;
@@ -69,10 +71,10 @@ DECLARE
     defaults jsonb;
     key text;
 BEGIN
-    defaults := CASE algorithm
-        WHEN 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0}'::jsonb
-        WHEN 'itemknn' THEN '{"neighbors": 100, "similarity": "cosine"}'::jsonb
-        WHEN 'popularity' THEN '{}'::jsonb
+    defaults := CASE
+        WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0}'::jsonb
+        WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN '{"neighbors": 100, "similarity": "cosine"}'::jsonb
+        WHEN algorithm OPERATOR(pg_catalog.=) 'popularity' THEN '{}'::jsonb
     END;
     IF defaults IS NULL THEN
         RAISE EXCEPTION 'unrecognized recommender algorithm "%"', algorithm
@@ -105,11 +107,11 @@ RETURNS bytea
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    RETURN CASE algorithm
-        WHEN 'als' THEN @extschema@.insight_als_fit(query, (params OPERATOR(pg_catalog.->>) 'factors')::int,
+    RETURN CASE
+        WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN @extschema@.insight_als_fit(query, (params OPERATOR(pg_catalog.->>) 'factors')::int,
                 (params OPERATOR(pg_catalog.->>) 'regularization')::float8, (params OPERATOR(pg_catalog.->>) 'alpha')::float8,
                 (params OPERATOR(pg_catalog.->>) 'iterations')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint)
-        WHEN 'itemknn' THEN @extschema@.insight_itemknn_fit(query, (params OPERATOR(pg_catalog.->>) 'neighbors')::int,
+        WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN @extschema@.insight_itemknn_fit(query, (params OPERATOR(pg_catalog.->>) 'neighbors')::int,
                 params OPERATOR(pg_catalog.->>) 'similarity')
         ELSE @extschema@.insight_popularity_fit(query) END;
 END
@@ -159,7 +161,7 @@ BEGIN
     ANALYZE pg_temp.insight_rec_train;
     CREATE TEMP TABLE insight_rec_test ON COMMIT DROP AS
         SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
-               h.customer_id IN (SELECT t.customer_id FROM pg_temp.insight_rec_train t) AS known
+               h.customer_id OPERATOR(pg_catalog.=) ANY (SELECT t.customer_id FROM pg_temp.insight_rec_train t) AS known
           FROM @extschema@.insight_interactions(as_of, split, measure) h
          WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train t
                             WHERE t.customer_id OPERATOR(pg_catalog.=) h.customer_id

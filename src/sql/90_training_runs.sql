@@ -11,7 +11,7 @@ CREATE TABLE @extschema@.insight_training_runs (
     task            text NOT NULL,
     algorithm       text,
     status          text NOT NULL DEFAULT 'running'
-                    CHECK (status IN ('running', 'succeeded', 'failed', 'kept_candidate')),
+                    CHECK (status OPERATOR(pg_catalog.=) ANY ('{running,succeeded,failed,kept_candidate}')),
     started_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at     timestamptz,
     rows_used       bigint,
