@@ -13,13 +13,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 SELECT pg_catalog.jsonb_build_object(
            'customers', pg_catalog.count(*),
-           'mae', pg_catalog.avg(abs(u.p - u.a)),
-           'rmse', sqrt(pg_catalog.avg((u.p - u.a) ^ 2)),
+           'mae', pg_catalog.avg(pg_catalog.abs(u.p OPERATOR(pg_catalog.-) u.a)),
+           'rmse', pg_catalog.sqrt(pg_catalog.avg((u.p OPERATOR(pg_catalog.-) u.a) OPERATOR(pg_catalog.^) 2)),
            'correlation', pg_catalog.corr(u.p, u.a),
            'total_predicted', pg_catalog.sum(u.p),
            'total_actual', pg_catalog.sum(u.a),
-           'total_error_percent', 100 * (pg_catalog.sum(u.p) - pg_catalog.sum(u.a)) / NULLIF(pg_catalog.sum(u.a), 0))
-  FROM unnest($1, $2) u(p, a)
+           'total_error_percent', 100 OPERATOR(pg_catalog.*) (pg_catalog.sum(u.p) OPERATOR(pg_catalog.-) pg_catalog.sum(u.a))
+                                  OPERATOR(pg_catalog./) CASE WHEN pg_catalog.sum(u.a) OPERATOR(pg_catalog.<>) 0 THEN pg_catalog.sum(u.a) END)
+  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) u(p, a)
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_error_metrics(float8[], float8[]) IS
@@ -60,7 +61,7 @@ DECLARE
     metrics jsonb;
     msg text;
 BEGIN
-    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date + 1)::timestamp AT TIME ZONE 'UTC'),
+    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
            pg_catalog.min(s.ordered_at)
       INTO t_end, first_at
       FROM @extschema@.insight_sales s
@@ -73,7 +74,7 @@ BEGIN
     -- default holdout: the last quarter of the history, in whole days
     IF hold IS NULL THEN
         hold := pg_catalog.make_interval(days => GREATEST(1, pg_catalog.floor(
-            pg_catalog.date_part('epoch', t_end OPERATOR(pg_catalog.-) first_at) / 86400 / 4)::integer));
+            pg_catalog.date_part('epoch', t_end OPERATOR(pg_catalog.-) first_at) OPERATOR(pg_catalog./) 86400 OPERATOR(pg_catalog./) 4)::integer));
     END IF;
     IF hold OPERATOR(pg_catalog.<=) interval '0' OR t_end OPERATOR(pg_catalog.-) hold OPERATOR(pg_catalog.<=) first_at THEN
         RAISE EXCEPTION 'holdout must be positive and shorter than the history'
@@ -83,7 +84,7 @@ BEGIN
                                              pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc), hold);
     END IF;
     c := t_end OPERATOR(pg_catalog.-) hold;
-    t_hold := pg_catalog.date_part('epoch', hold) / period_s;
+    t_hold := pg_catalog.date_part('epoch', hold) OPERATOR(pg_catalog./) period_s;
 
     -- calibration summary and the repeat purchase days of the holdout
     IF pg_catalog.to_regclass('pg_temp.insight_clv_holdout') IS NOT NULL THEN
@@ -157,7 +158,7 @@ BEGIN
        AND @extschema@.insight_clv_period_seconds((m.params OPERATOR(pg_catalog.->>) 'period')::interval)
            OPERATOR(pg_catalog.=) period_s;
     IF active_eval IS NOT NULL THEN
-        SELECT pg_catalog.avg(abs(@extschema@.insight_transaction_model_expected_purchases(
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
                    active_eval, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
           INTO active_mae FROM pg_temp.insight_clv_holdout h;
     END IF;
@@ -239,7 +240,8 @@ AS $$
 SELECT k.customer_id::text, k.frequency, k.recency, k."T", k.monetary_value,
        @extschema@.insight_transaction_model_p_alive(a.transactions, k.frequency, k.recency, k."T"),
        @extschema@.insight_transaction_model_expected_purchases(a.transactions,
-           90 * 86400 / @extschema@.insight_clv_period_seconds(a.period), k.frequency, k.recency, k."T"),
+           90 OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(a.period),
+           k.frequency, k.recency, k."T"),
        @extschema@.insight_clv_value(a.transactions, a.spend, k.frequency, k.recency, k."T",
            k.monetary_value, 12, 0.01, a.period),
        a.model_id
@@ -279,7 +281,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET jit = off                           -- one customer: compiling costs more than it saves
 AS $$
 SELECT @extschema@.insight_transaction_model_expected_purchases(a.transactions,
-           pg_catalog.date_part('epoch', $2) / @extschema@.insight_clv_period_seconds(a.period),
+           pg_catalog.date_part('epoch', $2) OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(a.period),
            k.frequency, k.recency, k."T")
   FROM @extschema@.insight_clv_active() a
   LEFT JOIN LATERAL @extschema@.insight_clv_customer_summary($3, a.period, $1) k ON true
