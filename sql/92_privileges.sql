@@ -17,11 +17,13 @@ CREATE ROLE ops_nobody;
 GRANT SELECT ON order_lines TO ops_admin;
 CREATE TABLE priv_rows AS SELECT ARRAY[i, 2 * i]::float8[] AS x FROM generate_series(1, 10) i;
 GRANT SELECT ON priv_rows TO ops_admin, ops_reader;
+-- (its built-ins are qualified: the hijack attempt below retrains it with
+-- public ahead of pg_catalog)
 CREATE FUNCTION priv_train(params jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE id bigint;
 BEGIN
     id := insight_store_model('priv_task', 'scaler', (SELECT insight_scaler_fit(x) FROM priv_rows), params,
-                              jsonb_build_object('rows', (SELECT count(*) FROM priv_rows)));
+                              pg_catalog.jsonb_build_object('rows', (SELECT pg_catalog.count(*) FROM priv_rows)));
     PERFORM insight_activate(id);
     RETURN id;
 END $$;
@@ -74,43 +76,166 @@ SET ROLE ops_reader;
 SELECT count(*) AS reader_sales FROM insight_sales WHERE customer_id = 12347;
 RESET ROLE;
 
--- a hijack attempt: a user with CREATE on public plants operators and
--- functions that match insight's calls of built-ins, and a session puts
--- public before pg_catalog.  insight qualifies its built-ins, so none fires.
+-- a hijack attempt: a user with CREATE on public plants a twin of every
+-- operator of pg_catalog (same name, same argument types) and of every
+-- built-in function and aggregate insight calls (same signature), each
+-- raising "hijacked: ...", and a session puts public before pg_catalog,
+-- where a twin wins over the built-in.  insight qualifies its built-ins
+-- (OPERATOR(pg_catalog.=), pg_catalog.sum), in its functions and in the SQL
+-- it generates at registration, so none fires: every path gives the result
+-- it gives without the traps.  (Twins of functions taking "any", such as
+-- format or jsonb_build_object, cannot be written in PL/pgSQL; insight
+-- qualifies those too.)
 CREATE ROLE ops_mallory;
 GRANT CREATE ON SCHEMA public TO ops_mallory;
 SET ROLE ops_mallory;
-CREATE FUNCTION public.trap_text(text, text) RETURNS boolean LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: text = text'; END $$;
-CREATE FUNCTION public.trap_bigint(bigint, bigint) RETURNS boolean LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: bigint = bigint'; END $$;
-CREATE FUNCTION public.trap_ts(timestamptz, timestamptz) RETURNS boolean LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: timestamptz < timestamptz'; END $$;
-CREATE FUNCTION public.trap_plus(timestamptz, interval) RETURNS timestamptz LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: timestamptz + interval'; END $$;
-CREATE FUNCTION public.trap_max(timestamptz, timestamptz) RETURNS timestamptz LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: max'; END $$;
-CREATE FUNCTION public.sum_trap(float8, float8) RETURNS float8 LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: sum'; END $$;
-CREATE FUNCTION public.array_replace(float8[], float8, float8) RETURNS float8[] LANGUAGE plpgsql
-    AS $$ BEGIN RAISE EXCEPTION 'hijacked: array_replace'; END $$;
-CREATE AGGREGATE public.sum(float8) (sfunc = public.sum_trap, stype = float8);
-CREATE AGGREGATE public.max(timestamptz) (sfunc = public.trap_max, stype = timestamptz);
-CREATE OPERATOR public.= (leftarg = text, rightarg = text, function = public.trap_text);
-CREATE OPERATOR public.= (leftarg = bigint, rightarg = bigint, function = public.trap_bigint);
-CREATE OPERATOR public.< (leftarg = timestamptz, rightarg = timestamptz, function = public.trap_ts);
-CREATE OPERATOR public.+ (leftarg = timestamptz, rightarg = interval, function = public.trap_plus);
+DO $traps$
+DECLARE
+    o record;
+    i integer := 0;
+    fn text;
+    body text;
+BEGIN
+    FOR o IN SELECT op.oid, op.oprname, op.oprleft, op.oprright, op.oprresult
+               FROM pg_catalog.pg_operator op
+              WHERE op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+              ORDER BY op.oid
+    LOOP
+        i := i OPERATOR(pg_catalog.+) 1;
+        fn := 'public.trap_' OPERATOR(pg_catalog.||) i;
+        body := pg_catalog.format('BEGIN RAISE EXCEPTION USING MESSAGE = %L; END',
+                                  'hijacked: operator ' OPERATOR(pg_catalog.||) o.oid::pg_catalog.regoperator::text);
+        BEGIN
+            EXECUTE pg_catalog.format('CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql AS %L', fn,
+                pg_catalog.concat_ws(', ', NULLIF(o.oprleft, 0)::pg_catalog.regtype, NULLIF(o.oprright, 0)::pg_catalog.regtype),
+                o.oprresult::pg_catalog.regtype, body);
+            EXECUTE pg_catalog.format('CREATE OPERATOR public.%s (%s%s function = %s)', o.oprname,
+                'leftarg = ' OPERATOR(pg_catalog.||) NULLIF(o.oprleft, 0)::pg_catalog.regtype OPERATOR(pg_catalog.||) ', ',
+                'rightarg = ' OPERATOR(pg_catalog.||) NULLIF(o.oprright, 0)::pg_catalog.regtype OPERATOR(pg_catalog.||) ', ', fn);
+        EXCEPTION WHEN OTHERS THEN
+            NULL;   -- an operator PL/pgSQL cannot imitate (argument of type "any", ...)
+        END;
+    END LOOP;
+    FOR o IN SELECT p.oid, p.proname, p.prokind, p.prorettype::pg_catalog.regtype AS rettype,
+                    pg_catalog.pg_get_function_arguments(p.oid) AS args,
+                    pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity_args,
+                    pg_catalog.pg_get_function_result(p.oid) AS result
+               FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
+                    -- what insight's SQL calls (grep -o 'pg_catalog\.[a-z_0-9]*' src/sql/*.sql),
+                    -- and the usual suspects
+                    'abs', 'array_agg', 'array_append', 'array_cat', 'array_length', 'array_position',
+                    'array_replace', 'array_to_string', 'avg', 'cardinality', 'ceil', 'clock_timestamp',
+                    'corr', 'count', 'date_part', 'date_trunc', 'decode', 'encode', 'exp', 'floor',
+                    'format_type', 'generate_series', 'has_column_privilege', 'hashtextextended',
+                    'isfinite', 'jsonb_agg', 'jsonb_array_elements', 'jsonb_array_elements_text',
+                    'jsonb_array_length', 'jsonb_each', 'jsonb_object_keys', 'jsonb_to_recordset',
+                    'jsonb_typeof', 'length', 'ln', 'log', 'lower', 'make_interval', 'max', 'md5', 'min',
+                    'mode', 'now', 'pg_advisory_xact_lock', 'pg_backend_pid', 'pg_has_role',
+                    'pg_try_advisory_xact_lock', 'power', 'random', 'rank', 'record_image_ne', 'round',
+                    'row_number', 'sqrt', 'starts_with', 'statement_timestamp', 'stddev', 'string_agg',
+                    'sum', 'to_char', 'to_jsonb', 'to_regclass', 'trunc', 'unnest', 'upper', 'variance'])
+              ORDER BY p.oid
+    LOOP
+        i := i OPERATOR(pg_catalog.+) 1;
+        fn := 'public.trap_' OPERATOR(pg_catalog.||) i;
+        body := pg_catalog.format('BEGIN RAISE EXCEPTION USING MESSAGE = %L; END',
+                                  pg_catalog.format('hijacked: %s(%s)', o.proname, o.identity_args));
+        BEGIN
+            IF o.prokind OPERATOR(pg_catalog.=) 'a' THEN
+                -- an aggregate whose transition function raises
+                EXECUTE pg_catalog.format('CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql AS %L', fn,
+                    pg_catalog.concat_ws(', ', o.rettype,
+                        NULLIF(pg_catalog.regexp_replace(o.identity_args, '^\*$|ORDER BY ', '', 'g'), '')),
+                    o.rettype, body);
+                EXECUTE pg_catalog.format('CREATE AGGREGATE public.%I(%s) (sfunc = %s, stype = %s)', o.proname,
+                    COALESCE(NULLIF(o.identity_args, ''), '*'), fn, o.rettype);
+            ELSE
+                -- a function (a window function's twin is a plain function: OVER then fails)
+                EXECUTE pg_catalog.format('CREATE FUNCTION public.%I(%s) RETURNS %s LANGUAGE plpgsql AS %L',
+                    o.proname, o.args, o.result, body);
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END LOOP;
+END
+$traps$;
 RESET ROLE;
+SELECT pg_catalog.count(*) > 700 AS operators_planted
+  FROM pg_operator WHERE oprowner = 'ops_mallory'::regrole;
+SELECT pg_catalog.count(*) FILTER (WHERE prokind = 'a') > 50 AS aggregates_planted,
+       pg_catalog.count(*) FILTER (WHERE prokind = 'f' AND proname !~ '^trap_') > 100 AS functions_planted
+  FROM pg_proc WHERE proowner = 'ops_mallory'::regrole;
+
+-- Every scoring path, and its result: once as usual, once with the traps first.
+CREATE TEMP VIEW hijack_paths AS
+          SELECT 'insight_customer_features' AS path,
+                 (SELECT count(*) || ' customers, spend ' || round(sum(f.total_spend)::numeric, 2)
+                    FROM insight_customer_features('2011-06-01') f) AS result
+UNION ALL SELECT 'insight_customer_features_of', (SELECT f.features::text FROM insight_customer_features_of('12347') f)
+UNION ALL SELECT 'insight_interactions', (SELECT count(*)::text FROM insight_interactions('2011-03-01'))
+UNION ALL SELECT 'insight_churn', insight_churn(12347)::text || ' ' || insight_churn('12348')::text
+UNION ALL SELECT 'insight_churn_scores', (SELECT md5(string_agg(v::text, ';' ORDER BY v.customer_id)) FROM insight_churn_scores v)
+UNION ALL SELECT 'insight_customer_360', (SELECT md5(string_agg(v::text, ';' ORDER BY v.customer_id)) FROM insight_customer_360 v)
+UNION ALL SELECT 'insight_retention_targets', (SELECT md5(string_agg(v::text, ';' ORDER BY v.customer_id)) FROM insight_retention_targets v)
+UNION ALL SELECT 'insight_report', md5(insight_report())
+UNION ALL SELECT 'insight_clv', insight_clv(12347)::text || ' ' || insight_clv('12348', 24, 0)::text
+UNION ALL SELECT 'insight_p_alive', insight_p_alive(12347)::text
+UNION ALL SELECT 'insight_expected_purchases', insight_expected_purchases(12347, '90 days')::text
+UNION ALL SELECT 'insight_clv_scores_at', (SELECT md5(string_agg(v::text, ';' ORDER BY v.customer_id)) FROM insight_clv_scores_at() v)
+UNION ALL SELECT 'insight_rfm', (SELECT md5(string_agg(v::text, ';' ORDER BY v.customer_id)) FROM insight_rfm v)
+UNION ALL SELECT 'insight_segment', insight_segment(12347) || ' ' || insight_cluster(12347)
+UNION ALL SELECT 'insight_segment_summary', (SELECT md5(string_agg(v::text, ';' ORDER BY v.kind, v.segment, v.cluster)) FROM insight_segment_summary v)
+UNION ALL SELECT 'insight_recommend', (SELECT string_agg(r.item_id, ',' ORDER BY r.rank) FROM insight_recommend(12347, 5) r)
+UNION ALL SELECT 'insight_similar_items', (SELECT string_agg(r.item_id, ',' ORDER BY r.rank) FROM insight_similar_items('85123A', 5) r)
+UNION ALL SELECT 'insight_target_audience', (SELECT string_agg(r.customer_id, ',' ORDER BY r.rank) FROM insight_target_audience('85123A', 5) r);
+CREATE TEMP TABLE hijack_results AS SELECT 'usual'::text AS run, p.* FROM hijack_paths p;
+
 SET search_path = public, pg_catalog;
 SELECT 'a'::text = 'a'::text AS trap_is_live;
-SELECT count(*) AS customers, round(pg_catalog.sum(total_spend)::numeric, 2) AS spend
-  FROM insight_customer_features('2011-06-01');
-SELECT count(*) AS interactions FROM insight_interactions('2011-03-01');
+SELECT sum(x) FROM (VALUES (1::float8)) v(x);
+INSERT INTO hijack_results SELECT 'traps first', p.* FROM hijack_paths p;
+RESET search_path;
+-- every path gave the same result with and without the traps
+SELECT path, count(*) AS runs, count(DISTINCT result) AS results, bool_and(result IS NOT NULL) AS all_set
+  FROM hijack_results GROUP BY path ORDER BY path;
+SELECT result AS churn_12347_12348 FROM hijack_results WHERE path = 'insight_churn' AND run = 'usual';
+DROP TABLE hijack_results;
+DROP VIEW hijack_paths;    -- (a registration drops and creates the views it reads)
+
+SET search_path = public, pg_catalog;
 SELECT insight_rollback('priv_task') OPERATOR(pg_catalog.=) :m2 AS rollback_ok;
 SELECT insight_activate(:m1) OPERATOR(pg_catalog.=) :m1 AS activate_ok;
 CALL insight_retrain('priv_task');
 SELECT task, status FROM insight_training_runs ORDER BY run_id DESC LIMIT 1;
+-- training, and a registration (CDNOW for CLV), under the traps: undone
+-- afterwards, so the tests after this one see the registry as it was
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SELECT insight_train_churn() AS trapped_churn \gset
+SELECT insight_train_segments(4) AS trapped_segments \gset
+SELECT insight_train_recommender('popularity') AS trapped_recommender \gset
+\set ECHO none
+\o /dev/null
+\i test/clv/load_cdnow.sql
+\o
+\set ECHO all
+SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '273 days') AS trapped_clv \gset
+SELECT pg_catalog.string_agg(m.task OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) pg_catalog.md5(m.weights), ' ')
+       AS trapped_models
+  FROM insight_models m
+ WHERE m.model_id OPERATOR(pg_catalog.=) ANY (ARRAY[:trapped_churn, :trapped_segments, :trapped_recommender, :trapped_clv]) \gset
+ROLLBACK;
 RESET search_path;
+
+-- each training under the traps stored exactly the model the same training
+-- gave without them (50_churn, 72_segments, 83_recommender_task, 64_clv_task)
+SELECT split_part(t, ':', 1) AS task,
+       EXISTS (SELECT 1 FROM insight_models m WHERE m.task = split_part(t, ':', 1) AND md5(m.weights) = split_part(t, ':', 2)) AS same_model
+  FROM unnest(string_to_array(:'trapped_models', ' ')) t ORDER BY 1;
+SELECT count(*) AS models_after_rollback FROM insight_models WHERE model_id >= LEAST(:trapped_churn, :trapped_segments, :trapped_recommender, :trapped_clv);
 DROP OWNED BY ops_mallory;
 REVOKE CREATE ON SCHEMA public FROM ops_mallory;
 DROP ROLE ops_mallory;
