@@ -51,10 +51,8 @@ customers="SELECT customer_id::text AS c FROM (SELECT DISTINCT customer_id FROM 
 digest_recommend="SELECT md5(string_agg(c || ':' || (SELECT string_agg(item_id || '=' || round(score::numeric, 9), ',' ORDER BY rank)
                                                       FROM insight_recommend(c, 5)), ';' ORDER BY c)) FROM ($customers) cs"
 digest_churn="SELECT md5(string_agg(c || ':' || coalesce(insight_churn(c)::text, '-'), ';' ORDER BY c)) FROM ($customers) cs"
-# (jit off: the planner's estimate for one customer's CLV summary is high
-# enough for JIT, which then costs ~300 ms a call instead of ~5 ms)
-digest_clv="SET jit = off; SELECT md5(string_agg(c || ':' || coalesce(insight_clv(c)::text, '-') || ':' || coalesce(insight_p_alive(c)::text, '-'),
-                                                 ';' ORDER BY c)) FROM ($customers) cs"
+digest_clv="SELECT md5(string_agg(c || ':' || coalesce(insight_clv(c)::text, '-') || ':' || coalesce(insight_p_alive(c)::text, '-'),
+                                  ';' ORDER BY c)) FROM ($customers) cs"
 digest_features="SELECT md5(string_agg(f::text, ';' ORDER BY f.customer_id)) FROM (
                    SELECT customer_id, recency_days::numeric(20,6), frequency, monetary::numeric(20,6), orders
                      FROM insight_customer_features('2011-10-01 00:00+00')) f"
