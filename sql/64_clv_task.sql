@@ -42,6 +42,13 @@ SELECT insight_clv_error_metrics(ARRAY[1, 2, 3], ARRAY[1, 1, 5]);
 \i test/clv/load_cdnow.sql
 \o
 SELECT insight_p_alive(1);
+-- no CLV model yet: the CLV columns of insight_customer_360 are NULL, the
+-- retention targets are valued at the past rate, the report says so
+SELECT count(*) > 2000 AS customers, count(p_alive) AS p_alive, count(expected_purchases_90d) AS expected,
+       count(clv_12m) AS clv_12m, count(clv_model_id) AS clv_model
+  FROM insight_customer_360;
+SELECT value_basis, count(*) > 2000 AS customers, count(clv_12m) AS clv_12m FROM insight_retention_targets GROUP BY 1;
+SELECT line FROM regexp_split_to_table(insight_report(), E'\n') AS line WHERE line ~ 'CLV|lifetime';
 SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '273 days') AS clv_model_id \gset
 SELECT task, algorithm, status, params, feature_names, trained_as_of AT TIME ZONE 'UTC' AS trained_as_of
   FROM insight_models WHERE task LIKE 'clv%' ORDER BY model_id;

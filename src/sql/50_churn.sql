@@ -299,13 +299,18 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_scores_at(timestamptz) IS
 'Churn probability of every customer with a purchase before as_of (default: just after the latest event), set-wise from one computation of the features, with the active churn model''s id and the as_of used. No rows when no churn model is active. customer_id as text (the view insight_churn_scores has the source''s key type).';
 
--- Expected value and value at risk until a CLV model exists: monetary (mean
--- order value) x orders expected in the horizon at the customer's past rate,
--- orders / max(tenure, horizon) (so a new customer's rate is not inflated).
+-- Expected value: with an active CLV model, the customer's CLV over 12
+-- months (insight_customer_360_clv, defined with the CLV functions in
+-- 64_clv_task.sql: an extension script runs with check_function_bodies off,
+-- so a body may name a function of a later part); without one, monetary (mean order value)
+-- x orders expected in the horizon at the customer's past rate, orders /
+-- max(tenure, horizon) (so a new customer's rate is not inflated).  Value at
+-- risk = churn probability x expected value.
 CREATE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,
                expected_value float8, value_at_risk float8, reasons text[],
-               recency_days float8, orders integer, monetary float8, model_id bigint)
+               recency_days float8, orders integer, monetary float8, model_id bigint,
+               clv_12m float8, value_basis text, clv_model_id bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
@@ -328,17 +333,26 @@ scored AS (
                      WHERE x.c OPERATOR(pg_catalog.>) 0
                      ORDER BY x.c DESC LIMIT 3) u) AS reasons
       FROM model m, LATERAL @extschema@.insight_customer_features($1) f
+),
+clv AS (
+    SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
+),
+valued AS (
+    SELECT s.*, c.clv_12m, c.clv_model_id,
+           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
+                ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
+           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+      FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
 )
-SELECT s.customer_id, s.churn_probability, s.expected_orders,
-       s.monetary OPERATOR(pg_catalog.*) s.expected_orders,
-       s.churn_probability OPERATOR(pg_catalog.*) (s.monetary OPERATOR(pg_catalog.*) s.expected_orders),
-       s.reasons, s.recency_days, s.orders, s.monetary, s.model_id
-  FROM scored s
- ORDER BY 5 DESC, 1
+SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
+       v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
+       v.reasons, v.recency_days, v.orders, v.monetary, v.model_id, v.clv_12m, v.value_basis, v.clv_model_id
+  FROM valued v
+ ORDER BY 5 DESC NULLS LAST, 1
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value, where expected value = monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days). reasons: up to three features whose contribution to the churn logit, w_j·(x_j - training mean_j), is largest and positive. No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit, w_j·(x_j - training mean_j), is largest and positive. No rows when no churn model is active. customer_id as text.';
 
 -- Views ------------------------------------------------------------------------
 --
@@ -388,16 +402,20 @@ SELECT f.customer_id::%s AS customer_id,
        f.distinct_items, f.return_rate,
        @extschema@.insight_logreg_predict(churn.weights, f.features) AS churn_probability,
        churn.model_id AS churn_model_id,
-       seg.segment, seg.cluster, seg.cluster_label
+       seg.segment, seg.cluster, seg.cluster_label,
+       clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
   FROM @extschema@.insight_customer_360_features() f
   LEFT JOIN @extschema@.insight_models churn
          ON churn.task OPERATOR(pg_catalog.=) 'churn' AND churn.status OPERATOR(pg_catalog.=) 'active'
   LEFT JOIN @extschema@.insight_customer_360_segments() seg
-         ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$, key_type),
+         ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id
+  LEFT JOIN @extschema@.insight_customer_360_clv() clv
+         ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$, key_type),
 pg_catalog.format($v$
 CREATE VIEW @extschema@.insight_retention_targets AS
 SELECT t.customer_id::%s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,
-       t.value_at_risk, t.reasons, t.recency_days, t.orders, t.monetary, t.model_id
+       t.value_at_risk, t.reasons, t.recency_days, t.orders, t.monetary, t.model_id,
+       t.clv_12m, t.value_basis, t.clv_model_id
   FROM @extschema@.insight_retention_targets_at() t $v$, key_type)] $f$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_views_sql(text) IS
@@ -416,7 +434,7 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_churn_scores.as_of IS 'Features were computed from events strictly before this time.';
 
     COMMENT ON VIEW @extschema@.insight_customer_360 IS
-'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, and the cluster of the active segments model with its label (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
+'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, the cluster of the active segments model with its label (NULL when none is active), and P(alive), expected purchases and 12-month CLV of the active CLV models (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.customer_id IS 'Customer key, in the source''s type.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.recency_days IS 'Days since the last purchase.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.frequency IS 'Distinct (UTC) purchase days after the first.';
@@ -436,19 +454,26 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_customer_360.segment IS 'RFM segment (insight_rfm: Champions, Loyal, ..., Lost).';
     COMMENT ON COLUMN @extschema@.insight_customer_360.cluster IS 'Cluster (1..k) of the active segments model; NULL when none is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.cluster_label IS 'Readable label of the cluster''s centroid (insight_cluster_label), e.g. ''recent, frequent, high spend''.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.p_alive IS 'Probability that the customer is still alive (active CLV model: BG/NBD or Pareto/NBD, 0..1); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.expected_purchases_90d IS 'Repeat purchase days expected in the next 90 days (active CLV model); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency; insight_clv_value with the active CLV models); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.clv_model_id IS 'The CLV transaction model that scored (insight_models.model_id, task clv); NULL when no CLV model is active.';
 
     COMMENT ON VIEW @extschema@.insight_retention_targets IS
-'Customers to retain first, by value at risk = churn probability x expected value (until a CLV model exists: monetary x orders expected in the churn horizon at the customer''s past rate), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
+'Customers to retain first, by value at risk = churn probability x expected value (the 12-month CLV when a CLV model is active, else monetary x orders expected in the churn horizon at the customer''s past rate; see value_basis), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.customer_id IS 'Customer key, in the source''s type.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.churn_probability IS 'Probability of no purchase in the next horizon (active churn model).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_orders IS 'Orders expected in the churn horizon at the past rate: orders x horizon_days / max(tenure_days, horizon_days).';
-    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'monetary x expected_orders (source currency).';
-    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_at_risk IS 'churn_probability x expected_value (source currency); the order of the view.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'clv_12m when a CLV model is active, else monetary x expected_orders (source currency); see value_basis.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_at_risk IS 'churn_probability x expected_value (source currency); the order of the view (NULLs last).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, w_j·(x_j - training mean_j), largest first.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.recency_days IS 'Days since the last purchase.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.orders IS 'Orders with a purchase.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.monetary IS 'Mean order value (source currency).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency), by the active CLV models; NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_basis IS 'What expected_value is: clv_12m (a CLV model is active) or past_rate (monetary x expected_orders).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_model_id IS 'The CLV transaction model that valued the customer (insight_models.model_id, task clv); NULL when none is active.';
 END
 $$;
 

@@ -68,7 +68,11 @@ BEGIN
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
-        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value)\n', top)
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_models c
+                                                       WHERE c.task OPERATOR(pg_catalog.=) 'clv'
+                                                         AND c.status OPERATOR(pg_catalog.=) 'active')
+                                         THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
             r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
@@ -77,6 +81,9 @@ BEGIN
                        COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
         END LOOP;
     END IF;
+
+    -- customer lifetime value (64_clv_task.sql)
+    r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_clv();
 
     -- segments: the RFM map and the clusters of the active segments model
     r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
@@ -125,4 +132,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';

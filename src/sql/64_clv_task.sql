@@ -32,6 +32,7 @@ CREATE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
 RETURNS bigint
 LANGUAGE plpgsql
 SET IntervalStyle = 'iso_8601'      -- intervals in params and metrics as ISO 8601 (P7D)
+SET TimeZone = 'UTC'                -- as_of - holdout in whole UTC days, whatever the session's zone
 AS $$
 DECLARE
     utc constant text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
@@ -252,6 +253,86 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_scores_at(timestamptz) IS
 'CLV scores of every customer with a purchase before as_of (default: the start of the UTC day after the latest purchase), set-wise with the active CLV models: the summary, p_alive, expected_purchases_90d (repeat purchases in the next 90 days) and clv_12m (insight_clv_value over 12 months at 1 % a month). customer_id as text. Raises 55000 when no CLV model is active.';
+
+-- The CLV concern of insight_customer_360 and insight_retention_targets
+-- (joined by the views of 50_churn.sql, created in 88_customer_views.sql).
+CREATE FUNCTION @extschema@.insight_customer_360_clv(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, p_alive float8, expected_purchases_90d float8, clv_12m float8,
+               clv_model_id bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM @extschema@.insight_models m
+                WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active') THEN
+        RETURN QUERY SELECT s.customer_id, s.p_alive, s.expected_purchases_90d, s.clv_12m, s.model_id
+                       FROM @extschema@.insight_clv_scores_at(as_of) s;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_customer_360_clv(timestamptz) IS
+'The CLV concern of insight_customer_360 and insight_retention_targets: p_alive, expected_purchases_90d, clv_12m and the model of every customer (insight_clv_scores_at(as_of)), or no rows when no CLV model is active.';
+
+-- The CLV section of insight_report().
+CREATE FUNCTION @extschema@.insight_report_clv()
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    c record;
+    sp record;
+    x jsonb;
+    ci jsonb;
+    si jsonb;
+    chosen jsonb;
+    totals record;
+    names text;
+BEGIN
+    SELECT * INTO c FROM @extschema@.insight_models m
+     WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active';
+    IF NOT FOUND THEN
+        RETURN E'\nCustomer lifetime value\n  No CLV model is active: run SELECT insight_train_clv();\n';
+    END IF;
+    x := c.metrics;
+    chosen := x OPERATOR(pg_catalog.->) c.algorithm;
+    SELECT * INTO sp FROM @extschema@.insight_models m
+     WHERE m.model_id OPERATOR(pg_catalog.=) (x OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint;
+    ci := @extschema@.insight_model_info(c.weights);
+    si := @extschema@.insight_model_info(sp.weights);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k, (ci OPERATOR(pg_catalog.->>) k)::float8::real), ', ' ORDER BY n)
+      INTO names
+      FROM pg_catalog.unnest(ARRAY['r', 'alpha', 'a', 'b', 's', 'beta']) WITH ORDINALITY u(k, n)
+     WHERE ci OPERATOR(pg_catalog.?) k;
+    SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(v.clv_12m) AS clv, pg_catalog.avg(v.p_alive) AS p_alive
+      INTO totals FROM @extschema@.insight_customer_360_clv() v;
+    RETURN pg_catalog.format(E'\nCustomer lifetime value: model %s (%s, time unit %s) with spend model %s (Gamma-Gamma)\n',
+               c.model_id, CASE WHEN c.algorithm OPERATOR(pg_catalog.=) 'bgnbd' THEN 'BG/NBD' WHEN c.algorithm OPERATOR(pg_catalog.=) 'pnbd' THEN 'Pareto/NBD' ELSE c.algorithm END,
+               (c.params OPERATOR(pg_catalog.->>) 'period')::interval, sp.model_id)
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  holdout: fitted up to %s, tested on the %s after it: %s customers, %s actual repeat purchase days\n',
+               x OPERATOR(pg_catalog.->>) 'calibration_end', (x OPERATOR(pg_catalog.->>) 'holdout')::interval,
+               chosen OPERATOR(pg_catalog.->>) 'customers', chosen OPERATOR(pg_catalog.->>) 'total_actual')
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  predicted %s (%s %%), MAE %s against %s for the past rate x/T continued, correlation %s\n',
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_predicted')::float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_error_percent')::float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::float8),
+               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::float8),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::float8))
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving models, fitted on all %s customers: %s%s; spend p %s, q %s, gamma %s (frequency-spend correlation %s)\n',
+               x OPERATOR(pg_catalog.->>) 'customers', names,
+               CASE WHEN (ci OPERATOR(pg_catalog.->>) 'converged')::boolean THEN '' ELSE ' (not converged)' END,
+               (si OPERATOR(pg_catalog.->>) 'p')::float8::real, (si OPERATOR(pg_catalog.->>) 'q')::float8::real,
+               (si OPERATOR(pg_catalog.->>) 'gamma')::float8::real,
+               @extschema@.insight_report_number((si OPERATOR(pg_catalog.->>) 'frequency_spend_correlation')::float8))
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s customers now: total 12-month CLV %s, mean P(alive) %s\n',
+               totals.customers, @extschema@.insight_report_number(totals.clv, 2),
+               @extschema@.insight_report_number(totals.p_alive));
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active.';
 
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8

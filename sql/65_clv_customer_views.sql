@@ -1,0 +1,55 @@
+-- CLV in the customer views and the report, on Online Retail (registered
+-- again at the end of 64_clv_task; the churn model of 50_churn is active).
+SET client_min_messages = warning;
+SELECT insight_train_clv() AS clv_id \gset
+RESET client_min_messages;
+SELECT task, algorithm, status, params FROM insight_models WHERE model_id = :clv_id;
+
+-- insight_customer_360: p_alive, expected_purchases_90d and clv_12m of every
+-- customer are those of insight_clv_scores_at(), from the active model
+CREATE TEMP TABLE v360 AS SELECT * FROM insight_customer_360;
+SELECT count(*) AS customers, count(p_alive) AS with_clv, bool_and(clv_model_id = :clv_id) AS active_model,
+       count(churn_probability) AS with_churn
+  FROM v360;
+SELECT count(*) AS scored,
+       count(*) FILTER (WHERE v.p_alive IS DISTINCT FROM s.p_alive
+                           OR v.expected_purchases_90d IS DISTINCT FROM s.expected_purchases_90d
+                           OR v.clv_12m IS DISTINCT FROM s.clv_12m) AS differing
+  FROM v360 v JOIN insight_clv_scores_at() s ON s.customer_id = v.customer_id::text;
+SELECT pg_typeof(customer_id) AS key_type, round(p_alive::numeric, 6) AS p_alive,
+       round(expected_purchases_90d::numeric, 6) AS expected_90d, round(clv_12m::numeric, 2) AS clv_12m,
+       round(insight_clv(12347)::numeric, 2) AS insight_clv
+  FROM v360 WHERE customer_id = 12347;
+
+-- insight_retention_targets: ranked by churn probability x clv_12m
+CREATE TEMP TABLE targets AS SELECT row_number() OVER () AS pos, * FROM insight_retention_targets;
+SELECT value_basis, count(*) AS customers, count(clv_12m) AS with_clv, bool_and(clv_model_id = :clv_id) AS active_model,
+       max(abs(value_at_risk - churn_probability * clv_12m)) < 1e-9 AS at_risk_is_churn_x_clv,
+       bool_and(expected_value = clv_12m) AS expected_value_is_clv
+  FROM targets GROUP BY 1;
+SELECT count(*) AS out_of_order
+  FROM (SELECT value_at_risk, lag(value_at_risk) OVER (ORDER BY pos) AS before FROM targets) t
+ WHERE value_at_risk > before;
+SELECT t.customer_id = v.customer_id AS top_is_max, round(t.value_at_risk::numeric, 2) AS top_value_at_risk
+  FROM targets t,
+       (SELECT customer_id FROM v360 ORDER BY churn_probability * clv_12m DESC NULLS LAST, customer_id::text LIMIT 1) v
+ WHERE t.pos = 1;
+
+-- the report's CLV section (numbers as in the model's metrics)
+SELECT line FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS l(line, n)
+ WHERE n >= (SELECT min(n) FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS k(line, n)
+              WHERE line LIKE 'Customer lifetime value%')
+ ORDER BY n;
+SELECT round((metrics -> 'pnbd' ->> 'mae')::numeric, 3) AS pnbd_mae, round((metrics -> 'baseline' ->> 'mae')::numeric, 3) AS baseline_mae,
+       (SELECT round(sum(clv_12m)::numeric, 2) FROM v360) AS total_clv
+  FROM insight_models WHERE model_id = :clv_id;
+
+-- every column of the customer views has a comment
+SELECT c.relname, a.attname AS column_without_comment
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relname IN ('insight_customer_360', 'insight_retention_targets', 'insight_churn_scores')
+   AND a.attnum > 0 AND col_description(a.attrelid, a.attnum) IS NULL;
+SELECT a.attname, col_description(a.attrelid, a.attnum)
+  FROM pg_attribute a
+ WHERE a.attrelid = 'insight_customer_360'::regclass AND a.attname IN ('p_alive', 'expected_purchases_90d', 'clv_12m')
+ ORDER BY a.attnum;
