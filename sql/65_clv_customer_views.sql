@@ -36,9 +36,10 @@ SELECT t.customer_id = v.customer_id AS top_is_max, round(t.value_at_risk::numer
  WHERE t.pos = 1;
 
 -- the report's CLV section (numbers as in the model's metrics)
-SELECT line FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS l(line, n)
- WHERE n >= (SELECT min(n) FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS k(line, n)
-              WHERE line LIKE 'Customer lifetime value%')
+WITH l AS (SELECT line, n FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS l(line, n)),
+     s AS (SELECT min(n) AS first FROM l WHERE line LIKE 'Customer lifetime value%')
+SELECT line FROM l, s
+ WHERE n >= s.first AND n < (SELECT min(n) FROM l WHERE n > s.first AND line = '')
  ORDER BY n;
 SELECT round((metrics -> 'pnbd' ->> 'mae')::numeric, 3) AS pnbd_mae, round((metrics -> 'baseline' ->> 'mae')::numeric, 3) AS baseline_mae,
        (SELECT round(sum(clv_12m)::numeric, 2) FROM v360) AS total_clv
