@@ -99,6 +99,18 @@ SELECT insight_kmeans_pass(features, NULL) FROM km_dup;
 SELECT insight_kmeans_pass(features, '\x00112233'::bytea) FROM km_dup;
 SELECT insight_kmeans_pass_accum(decode(repeat('00', 80), 'hex'), '{1,2}', NULL);
 SELECT insight_kmeans_pass_combine('\x01'::bytea, '\x02'::bytea);
+-- Inside an aggregate a state gets only the cheap checks (sizes), so a run with more
+-- centres than k (here 1000, k = 1, in an initial state) is refused where it is read.
+DO $$
+BEGIN
+    EXECUTE format('CREATE AGGREGATE km_crafted(float8[], bytea) (SFUNC = insight_kmeans_pass_accum, '
+                   'STYPE = bytea, INITCOND = %L)',
+                   '\x31504d4b04000000010000000100000001000000' || repeat('00', 32)
+                   || repeat('000000000000f03f', 3) || 'e803000000000000' || '0100000000000000'
+                   || repeat('00', 128));
+END $$;
+SELECT km_crafted(f, NULL) FROM (VALUES ('{1}'::float8[])) AS v(f);
+DROP AGGREGATE km_crafted(float8[], bytea);
 
 -- More than 10,000 rows: the silhouette is computed on a seeded sample of about 10,000.
 CREATE TEMP TABLE km_big AS

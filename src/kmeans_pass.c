@@ -118,25 +118,53 @@ get64(const double *slot)
 	return v;
 }
 
-/* Round a scaled value to an integer; the plan's scales keep |v| < 2^62. */
+/*
+ * Round a scaled value to an integer, halves away from zero (as llround, but
+ * inline: it runs for every coordinate of every row).  The plan's scales keep
+ * |v| < 2^62, so the truncation t is exact and so is v - t.
+ */
 static inline int64
 fixed(double v)
 {
-	return (int64) llround(v);
+	int64		t = (int64) v;
+	double		frac = v - (double) t;
+
+	if (frac >= 0.5)
+		t++;
+	else if (frac <= -0.5)
+		t--;
+	return t;
 }
 
-static inline double
-sqdist(const double *a, const double *b, int dim)
+/*
+ * The nearest of the first c > 0 centres (row-major) to x, lowest index on
+ * ties (as scikit-learn), and its squared distance in *dist.  The choice is
+ * written without a branch: which centre wins is data, and a mispredicted
+ * branch per centre costs more than the distance.  Starting from infinity
+ * rather than from centre 0 changes nothing (distances are never NaN).
+ */
+static inline int
+nearest_centre(const double *x, const double *centres, int c, int dim, double *dist)
 {
-	double		s = 0;
+	int			best = 0;
+	double		bd = get_float8_infinity();
 
-	for (int j = 0; j < dim; j++)
+	for (int i = 0; i < c; i++)
 	{
-		double		t = a[j] - b[j];
+		const double *ci = centres + (Size) i * dim;
+		double		d = 0;
 
-		s += t * t;
+		for (int j = 0; j < dim; j++)
+		{
+			double		t = x[j] - ci[j];
+
+			d += t * t;
+		}
+		best = d < bd ? i : best;
+		bd = d < bd ? d : bd;
 	}
-	return s;
+	*dist = bd;
+	return best;
 }
 
 static void
@@ -150,12 +178,66 @@ pass_corrupt(const char *detail)
 }
 
 /*
+ * The layout of p's shape.  A pass calls the transition function once per
+ * row with states of one shape, and a layout (overflow-checked sizes) costs
+ * more than the row itself, so the last one is kept in fn_extra.
+ */
+typedef struct LayoutCache
+{
+	int32		dim;
+	int32		k;
+	int32		nruns;
+	KMeansLayout l;
+} LayoutCache;
+
+static void
+pass_layout(FunctionCallInfo fcinfo, const KMeansPass *p, KMeansLayout *l)
+{
+	LayoutCache *c = fcinfo->flinfo ? fcinfo->flinfo->fn_extra : NULL;
+
+	if (fcinfo->flinfo && c == NULL)
+	{
+		c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(LayoutCache));
+		c->dim = -1;
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c == NULL)
+		kmeans_pass_layout(p->dim, p->k, p->nruns, l);
+	else
+	{
+		if (c->dim != p->dim || c->k != p->k || c->nruns != p->nruns)
+		{
+			kmeans_pass_layout(p->dim, p->k, p->nruns, &c->l);
+			c->dim = p->dim;
+			c->k = p->k;
+			c->nruns = p->nruns;
+		}
+		*l = c->l;
+	}
+}
+
+/*
+ * The centres of run r.  Checked on every use: inside an aggregate a state
+ * gets only the cheap check below, and a count above k would index past the
+ * state.
+ */
+static inline int
+run_clusters(const KMeansPass *p, const KMeansLayout *l, int r)
+{
+	int64		c = get64(KM_REGION(p, l, nclusters, double) + r);
+
+	if (unlikely(c < 0 || c > p->k))
+		pass_corrupt(psprintf("Run %d has %lld centres, k is %d.", r + 1, (long long) c, p->k));
+	return (int) c;
+}
+
+/*
  * Check a plan or state: header, sizes and (when 'deep') every value a pass
  * relies on.  States made by this file inside an aggregate need only the
  * cheap check.
  */
 static void
-pass_check(const KMeansPass *p, bool deep, KMeansLayout *l)
+pass_check(FunctionCallInfo fcinfo, const KMeansPass *p, bool deep, KMeansLayout *l)
 {
 	if (VARSIZE(p) < offsetof(KMeansPass, data) || p->magic != KMEANS_PASS_MAGIC)
 		pass_corrupt("The value is not a k-means pass state.");
@@ -165,7 +247,7 @@ pass_check(const KMeansPass *p, bool deep, KMeansLayout *l)
 		(p->mode != KM_STATS && (p->dim == 0 || p->k == 0 || p->nruns == 0)))
 		pass_corrupt(psprintf("Mode %d with %d features, %d clusters and %d runs is not valid.",
 							  p->mode, p->dim, p->k, p->nruns));
-	kmeans_pass_layout(p->dim, p->k, p->nruns, l);
+	pass_layout(fcinfo, p, l);
 	if (VARSIZE(p) != l->size)
 		pass_corrupt(psprintf("The state has %zu bytes, not %zu.", (Size) VARSIZE(p), l->size));
 	if (!deep)
@@ -173,12 +255,7 @@ pass_check(const KMeansPass *p, bool deep, KMeansLayout *l)
 	if (p->mode == KM_SEED && (p->step < 0 || p->step >= p->k))
 		pass_corrupt(psprintf("Seeding step %d is not below k = %d.", p->step, p->k));
 	for (int r = 0; r < p->nruns; r++)
-	{
-		int64		c = get64(KM_REGION(p, l, nclusters, double) + r);
-
-		if (c < 0 || c > p->k)
-			pass_corrupt(psprintf("Run %d has %lld centres, k is %d.", r + 1, (long long) c, p->k));
-	}
+		(void) run_clusters(p, l, r);
 	for (Size i = l->fixscale; i < l->centres + sizeof(double) * (Size) p->nruns * p->k * p->dim;
 		 i += sizeof(double))
 	{
@@ -198,7 +275,7 @@ pass_arg(FunctionCallInfo fcinfo, int argno, KMeansLayout *l)
 	KMeansPass *s = insight_state_get(fcinfo, argno, offsetof(KMeansPass, data));
 
 	if (s != NULL)
-		pass_check(s, !AggCheckCallContext(fcinfo, NULL), l);
+		pass_check(fcinfo, s, !AggCheckCallContext(fcinfo, NULL), l);
 	return s;
 }
 
@@ -279,7 +356,7 @@ accum_row(KMeansPass *s, const KMeansLayout *l, const double *x)
 		case KM_SEED:
 			for (int r = 0; r < s->nruns; r++)
 			{
-				int			c = (int) get64(KM_REGION(s, l, nclusters, double) + r);
+				int			c = run_clusters(s, l, r);
 				const double *centres = KM_REGION(s, l, centres, double) + (Size) r * s->k * dim;
 				double	   *best_key = KM_REGION(s, l, best_key, double) + r;
 				double	   *best_point = KM_REGION(s, l, best_point, double) + (Size) r * dim;
@@ -290,9 +367,7 @@ accum_row(KMeansPass *s, const KMeansLayout *l, const double *x)
 					continue;
 				if (c > 0)
 				{
-					w = sqdist(x, centres, dim);
-					for (int i = 1; i < c; i++)
-						w = Min(w, sqdist(x, centres + (Size) i * dim, dim));
+					(void) nearest_centre(x, centres, c, dim, &w);
 					add128(KM_REGION(s, l, potential, double) + 2 * r, fixed(w * dscale));
 				}
 				if (w <= 0)
@@ -308,25 +383,15 @@ accum_row(KMeansPass *s, const KMeansLayout *l, const double *x)
 		case KM_LLOYD:
 			for (int r = 0; r < s->nruns; r++)
 			{
-				int			c = (int) get64(KM_REGION(s, l, nclusters, double) + r);
+				int			c = run_clusters(s, l, r);
 				const double *centres = KM_REGION(s, l, centres, double) + (Size) r * s->k * dim;
 				double	   *sums;
-				int			best = 0;
+				int			best;
 				double		bd;
 
 				if (get64(KM_REGION(s, l, active, double) + r) == 0 || c == 0)
 					continue;
-				bd = sqdist(x, centres, dim);
-				for (int i = 1; i < c; i++)
-				{
-					double		d = sqdist(x, centres + (Size) i * dim, dim);
-
-					if (d < bd)
-					{
-						bd = d;
-						best = i;
-					}
-				}
+				best = nearest_centre(x, centres, c, dim, &bd);
 				sums = KM_REGION(s, l, sums, double) + 2 * ((Size) r * s->k + best) * dim;
 				for (int j = 0; j < dim; j++)
 					add128(sums + 2 * j, fixed(x[j] * fixscale[j]));
@@ -343,6 +408,7 @@ insight_kmeans_pass_accum(PG_FUNCTION_ARGS)
 {
 	KMeansLayout l;
 	KMeansPass *s = pass_arg(fcinfo, 0, &l);
+	InsightArrayBuf buf;
 	const double *x;
 	int			n;
 
@@ -355,12 +421,13 @@ insight_kmeans_pass_accum(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("k-means plan must not be NULL")));
 		plan = (KMeansPass *) PG_DETOAST_DATUM(PG_GETARG_DATUM(2));
-		pass_check(plan, true, &l);
+		pass_check(fcinfo, plan, true, &l);
 		s = insight_state_new(fcinfo, VARSIZE(plan));
 		memcpy(s, plan, VARSIZE(plan));
 	}
 	if (PG_ARGISNULL(1) ||
-		!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), s->dim > 0 ? s->dim : -1, &x, &n))
+		!insight_read_features(insight_array_arg(fcinfo, 1, &buf),
+							   s->dim > 0 ? s->dim : -1, &x, &n))
 	{
 		s->skipped++;
 		PG_RETURN_POINTER(s);

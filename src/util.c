@@ -61,6 +61,22 @@ insight_read_features(ArrayType *array, int expected, const double **values, int
 }
 
 ArrayType *
+insight_array_arg(FunctionCallInfo fcinfo, int argno, InsightArrayBuf *buf)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	if (VARATT_IS_SHORT(v) && !VARATT_IS_EXTERNAL(v))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(&buf->array, VARHDRSZ + len);
+		memcpy(VARDATA(&buf->array), VARDATA_SHORT(v), len);
+		return &buf->array;
+	}
+	return PG_GETARG_ARRAYTYPE_P(argno);
+}
+
+ArrayType *
 insight_float8_array(const double *values, int n)
 {
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));

@@ -24,6 +24,24 @@
 extern bool insight_read_features(ArrayType *array, int expected,
 								  const double **values, int *n);
 
+/*
+ * Room for an array stored with a 1-byte header (a short varlena: on disk,
+ * every float8[] of up to 13 values), unpacked to the 4-byte form.
+ */
+typedef union InsightArrayBuf
+{
+	ArrayType	array;
+	double		align;
+	char		bytes[VARHDRSZ + VARATT_SHORT_MAX];
+} InsightArrayBuf;
+
+/*
+ * The array argument 'argno' (not NULL), as PG_GETARG_ARRAYTYPE_P but
+ * without a palloc'd copy per row for a short array: that one is unpacked
+ * into *buf, so the result lives as long as *buf.
+ */
+extern ArrayType *insight_array_arg(FunctionCallInfo fcinfo, int argno, InsightArrayBuf *buf);
+
 /* A one-dimensional float8[] holding n values. */
 extern ArrayType *insight_float8_array(const double *values, int n);
 
