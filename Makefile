@@ -22,9 +22,14 @@ REGRESS_OPTS = --inputdir=. --use-existing
 
 PG_CONFIG   ?= pg_config
 PG_CPPFLAGS  = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -Wextra
-SHLIB_LINK   = -llapacke -lopenblas -lm
+SHLIB_LINK   = -lm
 
-EXTRA_CLEAN  = test/fuzz/fuzz_model
+# BLAS and LAPACK are linked only into the module insight_blas (src/blas/),
+# which src/linalg.c loads on first use (see there).
+BLAS_MODULE  = insight_blas$(DLSUFFIX)
+BLAS_LINK    = -llapacke -lopenblas
+
+EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/blas/blas.o
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -32,7 +37,21 @@ include $(PGXS)
 insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 	cat $(SQL_PARTS) > $@
 
-$(OBJS): $(wildcard src/*.h)
+$(OBJS) src/blas/blas.o: $(wildcard src/*.h)
+
+all: $(BLAS_MODULE)
+$(BLAS_MODULE): src/blas/blas.o
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDFLAGS_SL) -shared -o $@ $(BLAS_LINK)
+
+install: install-blas
+install-blas: $(BLAS_MODULE) installdirs
+	$(INSTALL_SHLIB) $(BLAS_MODULE) '$(DESTDIR)$(pkglibdir)/'
+
+uninstall: uninstall-blas
+uninstall-blas:
+	rm -f '$(DESTDIR)$(pkglibdir)/$(BLAS_MODULE)'
+
+.PHONY: install-blas uninstall-blas
 
 # libFuzzer harness: the model reader core is plain C (no backend calls), built
 # here as frontend code against libpgport for CRC-32C.

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * insight.c
- *	  Module initialisation: configuration parameters and the single-threaded
- *	  BLAS set-up.
+ *	  Module initialisation: configuration parameters.  (BLAS is set up by its
+ *	  own module, loaded on first use: see linalg.c.)
  *
  *-------------------------------------------------------------------------
  */
@@ -14,7 +14,6 @@
 #include "utils/guc.h"
 
 #include "insight.h"
-#include "linalg.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,8 +35,6 @@ _PG_init(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("insight");
-
-	insight_linalg_init();
 }
 
 void

@@ -1,49 +1,46 @@
 /*-------------------------------------------------------------------------
  *
  * linalg.c
- *	  BLAS/LAPACK wrapper (OpenBLAS, LAPACKE).
+ *	  The gateway to BLAS/LAPACK.  The calls are made by the module
+ *	  insight_blas (src/blas/blas.c, linked with OpenBLAS and LAPACKE), which
+ *	  is loaded on the first call here, not with insight: loading OpenBLAS
+ *	  starts its threads and takes about 10 ms, which every backend and every
+ *	  parallel worker that loads insight would otherwise pay, BLAS or not.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "fmgr.h"
 
 #include "linalg.h"
 
-void
-insight_linalg_init(void)
+#define BLAS_MODULE "$libdir/insight_blas"
+
+static bool (*blas_cholesky_solve) (double *a, double *b, int n);
+static void (*blas_gram_lower) (const double *a, int n, int f, double *out, bool accumulate);
+
+static void
+load_blas(void)
 {
-	/* Parallelism comes from PostgreSQL's workers, never from BLAS threads. */
-	openblas_set_num_threads(1);
+	if (blas_gram_lower != NULL)
+		return;
+	blas_cholesky_solve = load_external_function(BLAS_MODULE, "insight_blas_cholesky_solve",
+												 true, NULL);
+	blas_gram_lower = load_external_function(BLAS_MODULE, "insight_blas_gram_lower",
+											 true, NULL);
 }
 
 bool
 insight_cholesky_solve(double *a, double *b, int n)
 {
-	lapack_int	info;
-
-	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, a, n);
-	if (info > 0)
-		return false;
-	if (info < 0)
-		elog(ERROR, "LAPACKE_dpotrf: argument %d had an illegal value", (int) -info);
-	info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, 1, a, n, b, 1);
-	if (info != 0)
-		elog(ERROR, "LAPACKE_dpotrs: argument %d had an illegal value", (int) -info);
-	return true;
+	load_blas();
+	return blas_cholesky_solve(a, b, n);
 }
 
 void
 insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate)
 {
-	if (n == 0)
-	{
-		if (!accumulate)
-			memset(out, 0, sizeof(double) * f * f);
-		return;
-	}
-	cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, f, n,
-				1.0, a, f, accumulate ? 1.0 : 0.0, out, f);
+	load_blas();
+	blas_gram_lower(a, n, f, out, accumulate);
 }

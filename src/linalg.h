@@ -3,15 +3,13 @@
  * linalg.h
  *	  The only gateway to BLAS/LAPACK (OpenBLAS).  Every LAPACK status code is
  *	  checked here and turned into an error; callers never include cblas.h or
- *	  lapacke.h themselves.
+ *	  lapacke.h themselves.  The BLAS calls are in the module insight_blas
+ *	  (src/blas/blas.c), loaded on the first call (see linalg.c).
  *
  *-------------------------------------------------------------------------
  */
 #ifndef INSIGHT_LINALG_H
 #define INSIGHT_LINALG_H
-
-/* Called once from _PG_init: one BLAS thread per backend. */
-extern void insight_linalg_init(void);
 
 /*
  * Solve A x = b for a symmetric positive definite n x n matrix A (row-major,
@@ -27,5 +25,13 @@ extern bool insight_cholesky_solve(double *a, double *b, int n);
  * lower triangle is written, which is what insight_cholesky_solve reads.
  */
 extern void insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate);
+
+/*
+ * The same two, as exported by the module insight_blas (which also sets one
+ * BLAS thread per backend when loaded); only linalg.c calls them.
+ */
+extern PGDLLEXPORT bool insight_blas_cholesky_solve(double *a, double *b, int n);
+extern PGDLLEXPORT void insight_blas_gram_lower(const double *a, int n, int f,
+												double *out, bool accumulate);
 
 #endif							/* INSIGHT_LINALG_H */

@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * blas.c
+ *	  The module insight_blas: the only code linked with BLAS/LAPACK
+ *	  (OpenBLAS, LAPACKE).  src/linalg.c loads it on first use and is its only
+ *	  caller (see linalg.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "fmgr.h"
+
+#include "linalg.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	/* Parallelism comes from PostgreSQL's workers, never from BLAS threads. */
+	openblas_set_num_threads(1);
+}
+
+bool
+insight_blas_cholesky_solve(double *a, double *b, int n)
+{
+	lapack_int	info;
+
+	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, a, n);
+	if (info > 0)
+		return false;
+	if (info < 0)
+		elog(ERROR, "LAPACKE_dpotrf: argument %d had an illegal value", (int) -info);
+	info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, 1, a, n, b, 1);
+	if (info != 0)
+		elog(ERROR, "LAPACKE_dpotrs: argument %d had an illegal value", (int) -info);
+	return true;
+}
+
+void
+insight_blas_gram_lower(const double *a, int n, int f, double *out, bool accumulate)
+{
+	if (n == 0)
+	{
+		if (!accumulate)
+			memset(out, 0, sizeof(double) * f * f);
+		return;
+	}
+	cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, f, n,
+				1.0, a, f, accumulate ? 1.0 : 0.0, out, f);
+}
