@@ -19,16 +19,19 @@
 
 static bool (*blas_cholesky_solve) (double *a, double *b, int n);
 static void (*blas_gram_lower) (const double *a, int n, int f, double *out, bool accumulate);
+static void (*blas_matvec) (const double *a, int n, int f, const double *x, double *y,
+							bool transpose, bool accumulate);
 
 static void
 load_blas(void)
 {
-	if (blas_gram_lower != NULL)
+	if (blas_matvec != NULL)
 		return;
 	blas_cholesky_solve = load_external_function(BLAS_MODULE, "insight_blas_cholesky_solve",
 												 true, NULL);
 	blas_gram_lower = load_external_function(BLAS_MODULE, "insight_blas_gram_lower",
 											 true, NULL);
+	blas_matvec = load_external_function(BLAS_MODULE, "insight_blas_matvec", true, NULL);
 }
 
 bool
@@ -43,4 +46,12 @@ insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate)
 {
 	load_blas();
 	blas_gram_lower(a, n, f, out, accumulate);
+}
+
+void
+insight_matvec(const double *a, int n, int f, const double *x, double *y,
+			   bool transpose, bool accumulate)
+{
+	load_blas();
+	blas_matvec(a, n, f, x, y, transpose, accumulate);
 }

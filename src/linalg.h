@@ -27,11 +27,21 @@ extern bool insight_cholesky_solve(double *a, double *b, int n);
 extern void insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate);
 
 /*
- * The same two, as exported by the module insight_blas (which also sets one
- * BLAS thread per backend when loaded); only linalg.c calls them.
+ * Matrix-vector product with an n x f row-major matrix A (BLAS dgemv):
+ * y[n] = A x[f], or, with transpose, y[f] = A^T x[n]; with accumulate, y is
+ * added to instead of overwritten.
+ */
+extern void insight_matvec(const double *a, int n, int f, const double *x, double *y,
+						   bool transpose, bool accumulate);
+
+/*
+ * The same three, as exported by the module insight_blas (which also sets
+ * one BLAS thread per backend when loaded); only linalg.c calls them.
  */
 extern PGDLLEXPORT bool insight_blas_cholesky_solve(double *a, double *b, int n);
 extern PGDLLEXPORT void insight_blas_gram_lower(const double *a, int n, int f,
 												double *out, bool accumulate);
+extern PGDLLEXPORT void insight_blas_matvec(const double *a, int n, int f, const double *x,
+											double *y, bool transpose, bool accumulate);
 
 #endif							/* INSIGHT_LINALG_H */

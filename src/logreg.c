@@ -56,22 +56,31 @@
 /*
  * Transition state of one IRLS pass: counters, then
  *	 params:    means[d], scales[d], beta[d + 1]   (the pass's fixed inputs)
- *	 inv_scale: [d], 1 / scales (derived from params at the first row)
+ *	 derived:   inv_scale[d] = 1 / scales, and v[d + 1] = (beta[0],
+ *				beta[1..d] / scales) (computed from params at the first row)
  *	 gradient:  [d + 1]
  *	 hessian:   [(d + 1) * (d + 1)], row-major, lower triangle filled
- *	 buffer:    [BUFFER_ROWS(d) * (d + 1)], rows sqrt(p (1 - p)) z not yet
- *				added to the Hessian
- * The Hessian is the Gram matrix of the buffered rows, so it is updated a
- * block of rows at a time by BLAS dsyrk (insight_gram_lower) instead of one
- * rank-one update per row: that keeps a pass close to the cost of reading
- * the rows.  The final and combine functions empty the buffer.
+ *	 rows:      [capacity * (d + 1)], rows read but not yet added
+ *	 labels:    [capacity], their labels (1 or 0)
+ *	 work:      [2 * capacity], scratch of logreg_state_flush
+ * The transition function only copies a row, centred, and its label into
+ * the buffer; a full buffer is added to the sums a block at a time by BLAS
+ * (dgemv for the margins and the gradient, dsyrk for the Hessian) and loops
+ * without a dependency from one row to the next.  That keeps a pass close
+ * to the cost of reading the rows.
+ *
+ * The sums are kept in centred coordinates c = (1, x - mean), which a row
+ * gives without a division: with D = diag(1, 1 / scales), the standardised
+ * row is z = D c, so the gradient and Hessian of the pass are D g_c and
+ * D H_c D, applied once by the final function (logreg_state_finish); the
+ * combine function adds centred sums.
  */
 typedef struct LogregState
 {
 	int32		vl_len_;
 	int32		dim;
+	int32		capacity;		/* rows the buffer holds */
 	int32		buffered;		/* rows in the buffer */
-	int32		pad;
 	double		n;				/* rows used */
 	double		skipped;		/* rows with a NULL label, array or element */
 	double		positives;		/* rows with label true */
@@ -79,20 +88,33 @@ typedef struct LogregState
 	double		values[FLEXIBLE_ARRAY_MEMBER];
 } LogregState;
 
-#define PARAMS_LEN(d)	(3 * (Size) (d) + 1)
-/* rows buffered before a dsyrk: up to 64, and at most 64 KB of them */
-#define BUFFER_ROWS(d)	Max(1, Min(64, 8192 / ((int) (d) + 1)))
-#define SUMS_LEN(d)		(((Size) (d) + 1) + ((Size) (d) + 1) * ((Size) (d) + 1))
-#define VALUES_LEN(d)	(PARAMS_LEN(d) + (Size) (d) + SUMS_LEN(d) + \
-						 (Size) BUFFER_ROWS(d) * ((Size) (d) + 1))
-
 /* Largest number of features: the Hessian must fit in one bytea. */
 #define LOGREG_MAX_DIM 10000
 
-static Size
-logreg_state_size(int dim)
+/*
+ * Rows buffered before they are added: up to 128 (a product of 128 factors
+ * in [1, 2] stays finite, see logreg_state_flush), and at most 64 KB of them.
+ */
+#define LOGREG_MAX_BUFFER 128
+#define LOGREG_BUFFER_ROWS(d)	Max(1, Min(LOGREG_MAX_BUFFER, 8192 / ((d) + 1)))
+
+#define PARAMS_LEN(d)	(3 * (Size) (d) + 1)
+#define SUMS_LEN(d)		(((Size) (d) + 1) + ((Size) (d) + 1) * ((Size) (d) + 1))
+
+/*
+ * Bytes of a state for dim features and a buffer of capacity rows, with
+ * 1 <= dim <= LOGREG_MAX_DIM and 1 <= capacity <= LOGREG_MAX_BUFFER: under
+ * 1 GB, so plain arithmetic cannot overflow.  It runs for every row
+ * (logreg_state_check), where overflow-checked add_size would show.
+ */
+static inline Size
+logreg_state_size(int dim, int capacity)
 {
-	return add_size(offsetof(LogregState, values), mul_size(sizeof(double), VALUES_LEN(dim)));
+	Assert(dim >= 1 && dim <= LOGREG_MAX_DIM);
+	Assert(capacity >= 1 && capacity <= LOGREG_MAX_BUFFER);
+	return offsetof(LogregState, values) +
+		sizeof(double) * (PARAMS_LEN(dim) + 2 * (Size) dim + 1 + SUMS_LEN(dim) +
+						  (Size) capacity * ((Size) dim + 4));
 }
 
 static inline double *
@@ -107,10 +129,17 @@ state_inv_scale(LogregState *s)
 	return s->values + PARAMS_LEN(s->dim);
 }
 
+/* v = (beta[0], beta[1..d] / scales): the margin beta . z is v . c */
+static inline double *
+state_v(LogregState *s)
+{
+	return state_inv_scale(s) + s->dim;
+}
+
 static inline double *
 state_gradient(LogregState *s)
 {
-	return state_inv_scale(s) + s->dim;
+	return state_v(s) + s->dim + 1;
 }
 
 static inline double *
@@ -120,25 +149,127 @@ state_hessian(LogregState *s)
 }
 
 static inline double *
-state_buffer(LogregState *s)
+state_rows(LogregState *s)
 {
 	return state_hessian(s) + ((Size) s->dim + 1) * ((Size) s->dim + 1);
 }
 
-/* Add the buffered rows to the Hessian and empty the buffer. */
+static inline double *
+state_labels(LogregState *s)
+{
+	return state_rows(s) + (Size) s->capacity * ((Size) s->dim + 1);
+}
+
+static inline double *
+state_work(LogregState *s)
+{
+	return state_labels(s) + s->capacity;
+}
+
+/*
+ * Add the buffered rows c_i = (1, x_i - mean) with labels y_i to the loss,
+ * gradient and Hessian at beta, and empty the buffer:
+ *	 1. margins m_i = beta . z_i = v . c_i (dgemv);
+ *	 2. with h = exp(-|m_i| / 2) and e = h^2 = exp(-|m_i|), one exponential
+ *		for all of: p_i = 1 / (1 + e) or e / (1 + e), sqrt(p_i (1 - p_i)) =
+ *		h / (1 + e), and the log loss max(-+m_i, 0) + log(1 + e) (see
+ *		insight_log1pexp), whose logarithms are summed as the logarithm of
+ *		the product of the 1 + e, each in [1, 2]: one logarithm per block;
+ *	 3. gradient += sum_i (p_i - y_i) c_i (dgemv);
+ *	 4. Hessian += sum_i p_i (1 - p_i) c_i c_i', the Gram matrix of the rows
+ *		sqrt(p_i (1 - p_i)) c_i (dsyrk).
+ */
 static void
 logreg_state_flush(LogregState *s)
 {
-	if (s->buffered > 0)
-		insight_gram_lower(state_buffer(s), s->buffered, s->dim + 1, state_hessian(s), true);
+	const int	nb = s->buffered;
+	const int	width = s->dim + 1;
+	const double *pg_restrict y = state_labels(s);
+	double	   *pg_restrict c = state_rows(s);
+	double	   *pg_restrict margin = state_work(s);	/* then p - y */
+	double	   *pg_restrict weight = margin + s->capacity;
+	double		linear = 0.0;
+	double		product = 1.0;
+
+	if (nb == 0)
+		return;
+	insight_matvec(c, nb, width, state_v(s), margin, false, false);
+	for (int i = 0; i < nb; i++)
+	{
+		double		m = margin[i];
+		double		h = exp(-0.5 * fabs(m));
+		double		e = h * h;
+		double		q = 1.0 / (1.0 + e);
+
+		linear += y[i] > 0 ? Max(-m, 0.0) : Max(m, 0.0);
+		product *= 1.0 + e;
+		margin[i] = (m >= 0 ? q : e * q) - y[i];
+		weight[i] = h * q;
+	}
+	s->loss += linear + log(product);
+	insight_matvec(c, nb, width, margin, state_gradient(s), true, true);
+	for (int i = 0; i < nb; i++)
+	{
+		double		w = weight[i];
+		double	   *pg_restrict ci = c + (Size) i * width;
+
+		for (int j = 0; j < width; j++)
+			ci[j] *= w;
+	}
+	insight_gram_lower(c, nb, width, state_hessian(s), true);
 	s->buffered = 0;
 }
 
+/* Buffer one row x (d finite features) with label y (1 or 0). */
+static inline void
+logreg_add_row(LogregState *s, const double *pg_restrict x, double y)
+{
+	const int	dim = s->dim;
+	const double *pg_restrict mean = state_params(s);
+	double	   *pg_restrict c = state_rows(s) + (Size) s->buffered * (dim + 1);
+
+	c[0] = 1.0;
+	for (int j = 0; j < dim; j++)
+		c[j + 1] = x[j] - mean[j];
+	state_labels(s)[s->buffered] = y;
+	s->n += 1;
+	s->positives += y;
+	if (++s->buffered == s->capacity)
+		logreg_state_flush(s);
+}
+
+/*
+ * The end of a pass: every row added, and the sums taken from centred to
+ * standardised coordinates, g = D g_c and H = D H_c D (see LogregState).
+ */
+static void
+logreg_state_finish(LogregState *s)
+{
+	const int	dim = s->dim;
+	const double *inv_scale = state_inv_scale(s);
+	double	   *grad = state_gradient(s);
+	double	   *hess = state_hessian(s);
+
+	logreg_state_flush(s);
+	for (int j = 1; j <= dim; j++)
+	{
+		double	   *row = hess + (Size) j * (dim + 1);
+
+		grad[j] *= inv_scale[j - 1];
+		row[0] *= inv_scale[j - 1];
+		for (int k = 1; k <= j; k++)
+			row[k] *= inv_scale[j - 1] * inv_scale[k - 1];
+	}
+}
+
+/* Multiplications only: this runs for every row. */
 static void
 logreg_state_check(const LogregState *s)
 {
-	if (s->dim < 1 || s->dim > LOGREG_MAX_DIM || VARSIZE(s) != logreg_state_size(s->dim) ||
-		s->buffered < 0 || s->buffered > BUFFER_ROWS(s->dim))
+	if (s->dim < 1 || s->dim > LOGREG_MAX_DIM ||
+		s->capacity < 1 || s->capacity > LOGREG_MAX_BUFFER ||
+		VARSIZE(s) != logreg_state_size(s->dim, s->capacity) ||
+		s->buffered < 0 || s->buffered >= s->capacity)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid insight_logreg_irls_step state"),
@@ -182,11 +313,16 @@ logreg_state_init(FunctionCallInfo fcinfo, ArrayType *params)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid insight_logreg_irls_step parameters"),
 					 errdetail("Scale %d is %g; scales must be positive.", j + 1, p[dim + j])));
-	s = insight_state_new(fcinfo, logreg_state_size(dim));
+	s = insight_state_new(fcinfo, logreg_state_size(dim, LOGREG_BUFFER_ROWS(dim)));
 	s->dim = dim;
+	s->capacity = LOGREG_BUFFER_ROWS(dim);
 	memcpy(s->values, p, sizeof(double) * PARAMS_LEN(dim));
+	state_v(s)[0] = p[2 * dim];
 	for (int j = 0; j < dim; j++)
+	{
 		state_inv_scale(s)[j] = 1.0 / p[dim + j];
+		state_v(s)[j + 1] = p[2 * dim + 1 + j] / p[dim + j];
+	}
 	return s;
 }
 
@@ -216,19 +352,7 @@ insight_logreg_irls_accum(PG_FUNCTION_ARGS)
 {
 	LogregState *s = logreg_state_arg(fcinfo, 0);
 	const double *x;
-	const double *mean;
-	const double *inv_scale;
-	const double *beta;
-	double	   *grad;
-	double	   *z;
 	int			n;
-	int			dim;
-	double		m;
-	double		e;
-	double		p;
-	double		y;
-	double		r;
-	double		sw;
 
 	if (s == NULL)
 	{
@@ -238,50 +362,14 @@ insight_logreg_irls_accum(PG_FUNCTION_ARGS)
 					 errmsg("insight_logreg_irls_step parameters must not be NULL")));
 		s = logreg_state_init(fcinfo, PG_GETARG_ARRAYTYPE_P(3));
 	}
-	dim = s->dim;
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) ||
-		!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), dim, &x, &n))
+		!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), s->dim, &x, &n))
 	{
 		s->skipped += 1;
 		PG_RETURN_POINTER(s);
 	}
 
-	mean = state_params(s);
-	beta = mean + 2 * dim;
-	inv_scale = state_inv_scale(s);
-	grad = state_gradient(s);
-	z = state_buffer(s) + (Size) s->buffered * (dim + 1);
-
-	/* z = (1, standardised x) and the margin m = beta . z */
-	z[0] = 1.0;
-	m = beta[0];
-	for (int j = 0; j < dim; j++)
-	{
-		z[j + 1] = (x[j] - mean[j]) * inv_scale[j];
-		m += beta[j + 1] * z[j + 1];
-	}
-
-	/*
-	 * One exponential for the probability and the log loss: with e =
-	 * exp(-|m|), p = 1 / (1 + e) or e / (1 + e), and log(1 + exp(+-m)) =
-	 * max(+-m, 0) + log1p(e) (see insight_log1pexp).
-	 */
-	y = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
-	e = exp(-fabs(m));
-	p = m >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-	s->loss += (y > 0 ? Max(-m, 0.0) : Max(m, 0.0)) + log1p(e);
-	r = p - y;
-	for (int j = 0; j <= dim; j++)
-		grad[j] += r * z[j];
-
-	/* the row's Hessian term p (1 - p) z z' is (sqrt(p (1 - p)) z)(...)' */
-	sw = sqrt(p * (1.0 - p));
-	for (int j = 0; j <= dim; j++)
-		z[j] *= sw;
-	if (++s->buffered == BUFFER_ROWS(dim))
-		logreg_state_flush(s);
-	s->n += 1;
-	s->positives += y;
+	logreg_add_row(s, x, PG_GETARG_BOOL(2) ? 1.0 : 0.0);
 	PG_RETURN_POINTER(s);
 }
 
@@ -298,7 +386,7 @@ insight_logreg_irls_final(PG_FUNCTION_ARGS)
 	/* a final function must not change the aggregate's own state */
 	copy = palloc(VARSIZE(s));
 	memcpy(copy, s, VARSIZE(s));
-	logreg_state_flush(copy);
+	logreg_state_finish(copy);
 	PG_RETURN_POINTER(copy);
 }
 
@@ -327,7 +415,14 @@ insight_logreg_irls_combine(PG_FUNCTION_ARGS)
 						   a->dim, b->dim)));
 	logreg_state_flush(a);
 	if (b->buffered > 0)
-		insight_gram_lower(state_buffer(b), b->buffered, b->dim + 1, state_hessian(a), true);
+	{
+		/* b is an input, not ours to change: empty the buffer of a copy */
+		LogregState *copy = palloc(VARSIZE(b));
+
+		memcpy(copy, b, VARSIZE(b));
+		logreg_state_flush(copy);
+		b = copy;
+	}
 	a->n += b->n;
 	a->skipped += b->skipped;
 	a->positives += b->positives;

@@ -55,3 +55,19 @@ insight_blas_gram_lower(const double *a, int n, int f, double *out, bool accumul
 	cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, f, n,
 				1.0, a, f, accumulate ? 1.0 : 0.0, out, f);
 }
+
+void
+insight_blas_matvec(const double *a, int n, int f, const double *x, double *y,
+					bool transpose, bool accumulate)
+{
+	int			len = transpose ? f : n;
+
+	if (n == 0 || f == 0)
+	{
+		if (!accumulate)
+			memset(y, 0, sizeof(double) * len);
+		return;
+	}
+	cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, n, f,
+				1.0, a, f, x, 1, accumulate ? 1.0 : 0.0, y, 1);
+}
