@@ -510,8 +510,9 @@ BEGIN
     ALTER EXTENSION insight DROP VIEW @extschema@.insight_churn_scores;
     DROP VIEW @extschema@.insight_retention_targets, @extschema@.insight_customer_360,
               @extschema@.insight_churn_scores;
+    -- (not format_type's name: for bpchar it is "character", which means char(1))
     PERFORM @extschema@.insight_create_churn_views(
-        pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL));
+        @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type()));
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_churn_scores;
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_customer_360;
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_retention_targets;
