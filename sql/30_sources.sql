@@ -60,6 +60,14 @@ SET TimeZone = 'Pacific/Kiritimati';
 SELECT customer_id, ordered_at AT TIME ZONE 'UTC' AS utc FROM insight_sales ORDER BY 1, 2;
 SET TimeZone = 'UTC';
 
+-- a char(n) key keeps its whole value, in the functions and the views built for it
+CREATE TABLE fixed_keys (cust char(5), at timestamptz, total numeric);
+INSERT INTO fixed_keys VALUES ('AB123', '2024-01-01', 10), ('AB124', '2024-01-02', 20), ('AB123', '2024-02-01', 5);
+SELECT insight_register_sales('fixed_keys', 'cust', 'at', amount_column => 'total');
+SELECT customer_id, orders, total_spend FROM insight_customer_360 ORDER BY 1;
+SELECT customer_id, orders FROM insight_customer_features_of('AB123');
+SELECT customer_id, frequency FROM insight_clv_customer_summary(NULL, '7 days', 'AB124');
+
 -- hostile identifiers are data, not SQL
 CREATE TABLE "weird ""shop""" ("a""; DROP TABLE shop; --" int, "When" timestamp, "Sum $1" float8);
 INSERT INTO "weird ""shop""" VALUES (7, '2024-05-01 12:00', 9.5);
@@ -134,7 +142,7 @@ SELECT * FROM my_lines;
 -- a different key type cannot replace them while the views exist
 SELECT insight_register_sales('payments', 'who', 'paid', amount_column => 'total');
 DROP VIEW my_customers, my_lines;
-DROP TABLE huge, cash;
+DROP TABLE huge, cash, fixed_keys;
 
 -- an empty source is not an error: no lines, no customers
 CREATE TABLE empty_shop (LIKE shop);

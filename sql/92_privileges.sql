@@ -85,7 +85,12 @@ RESET ROLE;
 -- it generates at registration, so none fires: every path gives the result
 -- it gives without the traps.  (Twins of functions taking "any", such as
 -- format or jsonb_build_object, cannot be written in PL/pgSQL; insight
--- qualifies those too.)
+-- qualifies those too.)  The same user plants a twin of every base type of
+-- pg_catalog: a domain of the same name whose check raises, so that a cast
+-- (::float8, ::text[]) or a PL/pgSQL variable that finds it fails.  Type
+-- names that are SQL keywords (integer, bigint, double precision, boolean,
+-- numeric, interval, timestamp, varchar) always mean pg_catalog's type;
+-- insight writes the others qualified (pg_catalog.float8, pg_catalog.text).
 CREATE ROLE ops_mallory;
 GRANT CREATE ON SCHEMA public TO ops_mallory;
 SET ROLE ops_mallory;
@@ -160,6 +165,16 @@ BEGIN
             NULL;
         END;
     END LOOP;
+    CREATE FUNCTION public.trap_type(name pg_catalog.text) RETURNS pg_catalog.bool LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'hijacked: type %', name; END $$;
+    FOR o IN SELECT t.typname FROM pg_catalog.pg_type t
+              WHERE t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                AND t.typtype OPERATOR(pg_catalog.=) ANY ('{b,r,m}') AND t.typcategory OPERATOR(pg_catalog.<>) 'A'
+              ORDER BY t.oid
+    LOOP
+        -- (with its array type: float8[] finds public._float8, a domain's array)
+        EXECUTE pg_catalog.format('CREATE DOMAIN public.%1$I AS pg_catalog.%1$I CHECK (public.trap_type(%1$L))', o.typname);
+    END LOOP;
 END
 $traps$;
 RESET ROLE;
@@ -168,9 +183,17 @@ SELECT pg_catalog.count(*) > 700 AS operators_planted
 SELECT pg_catalog.count(*) FILTER (WHERE prokind = 'a') > 50 AS aggregates_planted,
        pg_catalog.count(*) FILTER (WHERE prokind = 'f' AND proname !~ '^trap_') > 100 AS functions_planted
   FROM pg_proc WHERE proowner = 'ops_mallory'::regrole;
+-- (among them every type name insight's SQL uses)
+SELECT pg_catalog.count(*) AS types_planted,
+       pg_catalog.count(*) FILTER (WHERE typname IN ('float8', 'text', 'jsonb', 'bytea', 'timestamptz', 'date',
+                                                     'int4', 'int8', 'bool', 'name', 'oid', 'regclass', 'regtype',
+                                                     'regprocedure', 'regnamespace', 'tid', 'char')) AS used_by_insight
+  FROM pg_type WHERE typowner = 'ops_mallory'::regrole AND typtype = 'd';
 
--- Every scoring path, and its result: once as usual, once with the traps first.
-CREATE TEMP VIEW hijack_paths AS
+-- Every scoring path, and its result: once as usual, once with the traps
+-- first, in a new session (PL/pgSQL resolves the types of its variables when
+-- a session first calls a function).
+CREATE VIEW hijack_paths AS
           SELECT 'insight_customer_features' AS path,
                  (SELECT count(*) || ' customers, spend ' || round(sum(f.total_spend)::numeric, 2)
                     FROM insight_customer_features('2011-06-01') f) AS result
@@ -191,11 +214,15 @@ UNION ALL SELECT 'insight_segment_summary', (SELECT md5(string_agg(v::text, ';' 
 UNION ALL SELECT 'insight_recommend', (SELECT string_agg(r.item_id, ',' ORDER BY r.rank) FROM insight_recommend(12347, 5) r)
 UNION ALL SELECT 'insight_similar_items', (SELECT string_agg(r.item_id, ',' ORDER BY r.rank) FROM insight_similar_items('85123A', 5) r)
 UNION ALL SELECT 'insight_target_audience', (SELECT string_agg(r.customer_id, ',' ORDER BY r.rank) FROM insight_target_audience('85123A', 5) r);
-CREATE TEMP TABLE hijack_results AS SELECT 'usual'::text AS run, p.* FROM hijack_paths p;
+CREATE TABLE hijack_results AS SELECT 'usual'::text AS run, p.* FROM hijack_paths p;
 
+\c
 SET search_path = public, pg_catalog;
-SELECT 'a'::text = 'a'::text AS trap_is_live;
-SELECT sum(x) FROM (VALUES (1::float8)) v(x);
+SELECT 'a'::pg_catalog.text = 'a'::pg_catalog.text AS trap_is_live;
+SELECT sum(x) FROM (VALUES (1::pg_catalog.float8)) v(x);
+SELECT 1::float8 AS type_trap_is_live;
+SELECT ARRAY[1]::float8[] AS type_trap_is_live;
+DO $$ DECLARE t text; BEGIN END $$;
 INSERT INTO hijack_results SELECT 'traps first', p.* FROM hijack_paths p;
 RESET search_path;
 -- every path gave the same result with and without the traps
@@ -217,11 +244,19 @@ SET LOCAL client_min_messages = warning;
 SELECT insight_train_churn() AS trapped_churn \gset
 SELECT insight_train_segments(4) AS trapped_segments \gset
 SELECT insight_train_recommender('popularity') AS trapped_recommender \gset
+-- (the CDNOW tables are created with the built-in types; with the traps
+-- first their columns would take the twins; the registration is repeated
+-- under the traps)
+RESET search_path;
 \set ECHO none
 \o /dev/null
 \i test/clv/load_cdnow.sql
 \o
 \set ECHO all
+SET search_path = public, pg_catalog;
+SELECT insight_register_sales('cdnow_orders', customer_column => 'customer_id',
+    time_column => 'ordered_on', quantity_column => 'cds', amount_column => 'amount',
+    options => '{"drop_nonpositive_price": false}');
 SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '273 days') AS trapped_clv \gset
 SELECT pg_catalog.string_agg(m.task OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) pg_catalog.md5(m.weights), ' ')
        AS trapped_models

@@ -110,7 +110,7 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    header_algorithm text;
+    header_algorithm pg_catalog.text;
     new_id bigint;
 BEGIN
     IF task IS NULL OR weights IS NULL OR algorithm IS NULL THEN

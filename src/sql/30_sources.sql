@@ -39,7 +39,7 @@ AS $$ SELECT '{"drop_missing_customer": true,
                "returns": "keep",
                "return_order_prefix": null,
                "exclude_items": [],
-               "drop_nonpositive_price": true}'::jsonb $$;
+               "drop_nonpositive_price": true}'::pg_catalog.jsonb $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sales_default_options() IS
 'Default cleaning options of insight_register_sales: drop_missing_customer (true: rows without a customer are dropped), returns ("keep": return lines stay in insight_sales with negative quantity and amount; "drop": they are removed), return_order_prefix (null; e.g. "C": orders whose id starts with it are cancellations, treated as returns), exclude_items ([]: item codes that are not products, dropped), drop_nonpositive_price (true: lines with unit price <= 0, or amount 0 without a price column, are dropped).';
@@ -95,7 +95,7 @@ RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['recency_days', 'frequency', 'monetary', 'tenure_days', 'orders', 'items',
                    'total_spend', 'spend_90d', 'spend_trend', 'mean_days_between_orders',
-                   'sd_days_between_orders', 'distinct_items', 'return_rate']::text[] $$;
+                   'sd_days_between_orders', 'distinct_items', 'return_rate']::pg_catalog.text[] $$;
 
 COMMENT ON FUNCTION @extschema@.insight_feature_names() IS
 'Names of the elements of insight_customer_features().features, in order.';
@@ -107,9 +107,9 @@ RETURNS regtype
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    typ oid;
-    base oid;
-    category "char";
+    typ pg_catalog.oid;
+    base pg_catalog.oid;
+    category pg_catalog."char";
 BEGIN
     SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) col
@@ -130,7 +130,7 @@ BEGIN
     END LOOP;
     SELECT t.typcategory INTO category FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base;
 
-    IF (allowed OPERATOR(pg_catalog.=) 'key' AND NOT ((category OPERATOR(pg_catalog.=) ANY (ARRAY['N', 'S']::"char"[])
+    IF (allowed OPERATOR(pg_catalog.=) 'key' AND NOT ((category OPERATOR(pg_catalog.=) ANY (ARRAY['N', 'S']::pg_catalog."char"[])
                                                        AND base OPERATOR(pg_catalog.<>) 'pg_catalog.money'::pg_catalog.regtype)
                                                       OR base OPERATOR(pg_catalog.=) 'pg_catalog.uuid'::pg_catalog.regtype))
        OR (allowed OPERATOR(pg_catalog.=) 'time' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz', 'pg_catalog.timestamp', 'pg_catalog.date']::pg_catalog.regtype[]))
@@ -147,16 +147,27 @@ BEGIN
 END
 $$;
 
+-- A type's name for the SQL that insight generates: schema-qualified, since
+-- the bodies of the functions built at registration are parsed with the
+-- caller's search_path, where a type of the same name could come first
+-- (regtype's output, and format_type's, leave out pg_catalog).
+CREATE FUNCTION @extschema@.insight_qualified_type(typ regtype)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.format('%I.%I', n.nspname, t.typname)
+        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace
+       WHERE t.oid OPERATOR(pg_catalog.=) typ::pg_catalog.oid $$;
+
 -- Validate options against the defaults and return them complete.
 CREATE FUNCTION @extschema@.insight_sales_options(options jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    defaults jsonb := @extschema@.insight_sales_default_options();
-    merged jsonb;
-    key text;
-    expected text;
+    defaults pg_catalog.jsonb := @extschema@.insight_sales_default_options();
+    merged pg_catalog.jsonb;
+    key pg_catalog.text;
+    expected pg_catalog.text;
 BEGIN
     IF options IS NULL THEN
         options := '{}';
@@ -212,7 +223,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    full_options jsonb;
+    full_options pg_catalog.jsonb;
 BEGIN
     IF source IS NULL OR customer_column IS NULL OR time_column IS NULL THEN
         RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
@@ -281,10 +292,10 @@ RETURNS text[]
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    typ regtype;
+    typ pg_catalog.regtype;
 BEGIN
     IF col IS NULL THEN
-        RETURN ARRAY[]::text[];
+        RETURN ARRAY[]::pg_catalog.text[];
     END IF;
     typ := @extschema@.insight_source_column(source, col, col, 'number');
     IF typ OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4']::pg_catalog.regtype[]) THEN
@@ -305,21 +316,21 @@ LANGUAGE plpgsql
 AS $build$
 DECLARE
     r @extschema@.insight_sales_sources := NEW;
-    opts jsonb := r.options;
-    time_type regtype;
-    cust_type regtype;
-    order_type regtype;
-    item_type regtype;
-    c_time text;
-    c_order text;
-    c_item text;
-    c_qty text;
-    c_price text;
-    c_amount text;
-    is_return text;
-    conds text[] := ARRAY[]::text[];
+    opts pg_catalog.jsonb := r.options;
+    time_type pg_catalog.regtype;
+    cust_type pg_catalog.regtype;
+    order_type pg_catalog.regtype;
+    item_type pg_catalog.regtype;
+    c_time pg_catalog.text;
+    c_order pg_catalog.text;
+    c_item pg_catalog.text;
+    c_qty pg_catalog.text;
+    c_price pg_catalog.text;
+    c_amount pg_catalog.text;
+    is_return pg_catalog.text;
+    conds pg_catalog.text[] := ARRAY[]::pg_catalog.text[];
     features_recreated boolean := false;
-    features_sql text;
+    features_sql pg_catalog.text;
 BEGIN
     time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
     cust_type := @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key');
@@ -344,20 +355,20 @@ BEGIN
     -- address: ctid in a table, (partition, ctid) in a partitioned table.
     IF r.order_column IS NOT NULL THEN
         order_type := @extschema@.insight_source_column(r.source, r.order_column, 'order', 'key');
-        c_order := pg_catalog.format('(s.%I)::%s', r.order_column, order_type);
+        c_order := pg_catalog.format('(s.%I)::%s', r.order_column, @extschema@.insight_qualified_type(order_type));
     ELSIF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.source) OPERATOR(pg_catalog.=) 'p' THEN
         order_type := 'pg_catalog.text';
-        c_order := '(s.tableoid::oid::text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) s.ctid::text)';
+        c_order := '(s.tableoid::pg_catalog.oid::pg_catalog.text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) s.ctid::pg_catalog.text)';
     ELSE
         order_type := 'pg_catalog.tid';
         c_order := 's.ctid';
     END IF;
     IF r.item_column IS NOT NULL THEN
         item_type := @extschema@.insight_source_column(r.source, r.item_column, 'item', 'key');
-        c_item := pg_catalog.format('(s.%I)::%s', r.item_column, item_type);
+        c_item := pg_catalog.format('(s.%I)::%s', r.item_column, @extschema@.insight_qualified_type(item_type));
     ELSE
         item_type := 'pg_catalog.text';
-        c_item := 'NULL::text';
+        c_item := 'NULL::pg_catalog.text';
     END IF;
 
     -- a return: negative quantity, negative amount (or price), or a cancelled order
@@ -372,7 +383,7 @@ BEGIN
         is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.unit_price_column);
     END IF;
     IF opts ->> 'return_order_prefix' IS NOT NULL THEN
-        is_return := is_return || pg_catalog.format(' OR pg_catalog.starts_with((%s)::text, %L)',
+        is_return := is_return || pg_catalog.format(' OR pg_catalog.starts_with((%s)::pg_catalog.text, %L)',
                                                      c_order, opts ->> 'return_order_prefix');
     END IF;
     is_return := '(' || is_return || ')';
@@ -386,18 +397,18 @@ BEGIN
         conds := conds || pg_catalog.format('NOT %s', is_return);
     END IF;
     IF r.item_column IS NOT NULL AND pg_catalog.jsonb_array_length(opts -> 'exclude_items') > 0 THEN
-        conds := conds || pg_catalog.format('(%s IS NULL OR (%s)::text OPERATOR(pg_catalog.<>) ALL (%L::text[]))', c_item, c_item,
+        conds := conds || pg_catalog.format('(%s IS NULL OR (%s)::pg_catalog.text OPERATOR(pg_catalog.<>) ALL (%L::pg_catalog.text[]))', c_item, c_item,
             (SELECT pg_catalog.array_agg(e) FROM pg_catalog.jsonb_array_elements_text(opts -> 'exclude_items') e));
     END IF;
 
     -- sign-normalised float8 quantity and amount: returns negative, purchases positive
-    c_qty := CASE WHEN r.quantity_column IS NULL THEN '1::float8'
-                  ELSE pg_catalog.format('pg_catalog.abs((s.%I)::float8)', r.quantity_column) END;
+    c_qty := CASE WHEN r.quantity_column IS NULL THEN '1::pg_catalog.float8'
+                  ELSE pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.quantity_column) END;
     IF r.unit_price_column IS NOT NULL THEN
-        c_price := pg_catalog.format('pg_catalog.abs((s.%I)::float8)', r.unit_price_column);
+        c_price := pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.unit_price_column);
     END IF;
     c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s OPERATOR(pg_catalog.*) %s', c_qty, c_price)
-                     ELSE pg_catalog.format('pg_catalog.abs((s.%I)::float8)', r.amount_column) END;
+                     ELSE pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.amount_column) END;
 
     -- The rows function and the features function are replaced in place when
     -- their result types stay the same, so views users built over them
@@ -431,7 +442,7 @@ BEGIN
           FROM %s s
          WHERE %s $rows$ $v$,
         cust_type, order_type, item_type,
-        r.customer_column, cust_type, c_order, c_item, c_time,
+        r.customer_column, @extschema@.insight_qualified_type(cust_type), c_order, c_item, c_time,
         is_return, c_qty,
         is_return, c_amount,
         r.source, pg_catalog.array_to_string(conds, E'\n           AND '));
@@ -487,7 +498,7 @@ f AS MATERIALIZED (
 )
 SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, f.x[6], f.x[7],
        f.x[8], f.x[9], f.x[10], f.x[11], f.x[12]::integer, f.x[13],
-       pg_catalog.array_replace(f.x, NULL, 0::float8)
+       pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8)
   FROM f
  ORDER BY f.customer_id
 $body$ $f$;
@@ -497,7 +508,7 @@ $body$ $f$;
     -- one customer: only their lines, the default as_of from the latest line
     -- (an index on the source's time column makes that one index probe)
     EXECUTE pg_catalog.format(features_sql, 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
-        '$2', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s', cust_type),
+        '$2', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s', @extschema@.insight_qualified_type(cust_type)),
         '(SELECT pg_catalog.max(a.ordered_at) FROM @extschema@.insight_sales a WHERE a.customer_id IS NOT NULL)',
         cust_type, '');
     IF features_recreated THEN

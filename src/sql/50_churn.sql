@@ -25,7 +25,7 @@ WITH buyers AS (
        AND s.ordered_at OPERATOR(pg_catalog.>=) $1
        AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
 )
-SELECT f.customer_id::text, f.features, b.customer_id IS NULL, f.recency_days
+SELECT f.customer_id::pg_catalog.text, f.features, b.customer_id IS NULL, f.recency_days
   FROM @extschema@.insight_customer_features($1) f
   LEFT JOIN buyers b ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id
  ORDER BY 1
@@ -40,7 +40,7 @@ RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
-    k text;
+    k pg_catalog.text;
 BEGIN
     params := COALESCE(params, '{}');
     IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
@@ -58,7 +58,7 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END LOOP;
-    RETURN '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::jsonb OPERATOR(pg_catalog.||) params;
+    RETURN '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb OPERATOR(pg_catalog.||) params;
 END
 $$;
 
@@ -84,27 +84,27 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
-    p jsonb;
-    t_end timestamptz;
-    c_train timestamptz;
-    c_test timestamptz;
-    c_serve timestamptz;
+    p pg_catalog.jsonb;
+    t_end pg_catalog.timestamptz;
+    c_train pg_catalog.timestamptz;
+    c_test pg_catalog.timestamptz;
+    c_serve pg_catalog.timestamptz;
     n_train bigint;
     n_test bigint;
-    train_rate float8;
-    m_eval bytea;
-    m_serve bytea;
-    test_metrics jsonb;
-    baseline_auc float8;
-    new_auc float8;
+    train_rate pg_catalog.float8;
+    m_eval pg_catalog.bytea;
+    m_serve pg_catalog.bytea;
+    test_metrics pg_catalog.jsonb;
+    baseline_auc pg_catalog.float8;
+    new_auc pg_catalog.float8;
     active_id bigint;
-    active_model bytea;
-    active_auc float8;
+    active_model pg_catalog.bytea;
+    active_auc pg_catalog.float8;
     activate boolean;
-    metrics jsonb;
+    metrics pg_catalog.jsonb;
     new_id bigint;
-    fit_query text := 'SELECT t.features, t.churned FROM pg_temp.%I t';
-    msg text;
+    fit_query pg_catalog.text := 'SELECT t.features, t.churned FROM pg_temp.%I t';
+    msg pg_catalog.text;
 BEGIN
     IF horizon IS NULL OR horizon OPERATOR(pg_catalog.<=) interval '0' THEN
         RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
@@ -150,19 +150,19 @@ BEGIN
 
     -- out-of-time evaluation: fit at c_train, measure at c_test
     m_eval := @extschema@.insight_logreg_fit(pg_catalog.format(fit_query, 'insight_churn_train'),
-        (p OPERATOR(pg_catalog.->>) 'lambda')::float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-        (p OPERATOR(pg_catalog.->>) 'tolerance')::float8);
+        (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+        (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
     SELECT @extschema@.insight_binary_metrics(@extschema@.insight_logreg_predict(m_eval, t.features), t.churned),
            @extschema@.insight_auc(t.recency_days, t.churned), pg_catalog.count(*)
       INTO test_metrics, baseline_auc, n_test
       FROM pg_temp.insight_churn_test t;
-    new_auc := (test_metrics OPERATOR(pg_catalog.->>) 'auc')::float8;
+    new_auc := (test_metrics OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
 
     -- the model that serves: fitted on the latest labelled window
     BEGIN
         m_serve := @extschema@.insight_logreg_fit(pg_catalog.format(fit_query, 'insight_churn_test'),
-            (p OPERATOR(pg_catalog.->>) 'lambda')::float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-            (p OPERATOR(pg_catalog.->>) 'tolerance')::float8);
+            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
         c_serve := c_test;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
@@ -193,7 +193,7 @@ BEGIN
                 OR (new_auc IS NOT NULL AND new_auc OPERATOR(pg_catalog.>=) active_auc);
 
     metrics := pg_catalog.jsonb_build_object(
-        'horizon', horizon::text,
+        'horizon', horizon::pg_catalog.text,
         'as_of', @extschema@.insight_utc_text(t_end),
         'train_cutoff', @extschema@.insight_utc_text(c_train),
         'test_cutoff', @extschema@.insight_utc_text(c_test),
@@ -210,7 +210,7 @@ BEGIN
                               THEN pg_catalog.jsonb_build_object('model_id', active_id, 'auc', active_auc) END,
         'evaluation_model', pg_catalog.encode(m_eval, 'base64'));
     new_id := @extschema@.insight_store_model('churn', 'logreg', m_serve,
-        p OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::text),
+        p OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text),
         metrics, @extschema@.insight_feature_names(), NULL, c_serve);
 
     IF activate THEN
@@ -251,8 +251,8 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
-    model bytea;
-    f float8[];
+    model pg_catalog.bytea;
+    f pg_catalog.float8[];
 BEGIN
     SELECT m.weights INTO model FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active';
@@ -274,7 +274,7 @@ COMMENT ON FUNCTION @extschema@.insight_churn(text, timestamptz) IS
 CREATE FUNCTION @extschema@.insight_churn(customer anyelement, as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT @extschema@.insight_churn($1::text, $2) $$;
+AS $$ SELECT @extschema@.insight_churn($1::pg_catalog.text, $2) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn(anyelement, timestamptz) IS
 'insight_churn(customer::text, as_of) for a customer key given in the source''s type (12347) or any type whose text form is a key.';
@@ -289,7 +289,7 @@ WITH model AS (
     SELECT m.model_id, m.weights FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active'
 )
-SELECT f.customer_id::text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
+SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
        COALESCE($1, (SELECT pg_catalog.max(s.ordered_at) FROM @extschema@.insight_sales s)
                     OPERATOR(pg_catalog.+) interval '1 microsecond')
   FROM model m, @extschema@.insight_customer_features($1) f
@@ -322,7 +322,7 @@ WITH model AS (
      WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active'
 ),
 scored AS (
-    SELECT f.customer_id::text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
+    SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
            @extschema@.insight_logreg_predict(m.weights, f.features) AS churn_probability,
            (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
                OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
@@ -378,7 +378,7 @@ RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetar
 LANGUAGE sql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
-AS $$ SELECT f.customer_id::text, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,
+AS $$ SELECT f.customer_id::pg_catalog.text, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,
              f.items, f.total_spend, f.spend_90d, f.spend_trend, f.mean_days_between_orders,
              f.sd_days_between_orders, f.distinct_items, f.return_rate, f.features
         FROM @extschema@.insight_customer_features($1) f $$;
@@ -485,7 +485,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    stmt text;
+    stmt pg_catalog.text;
 BEGIN
     FOREACH stmt IN ARRAY @extschema@.insight_churn_views_sql(key_type) LOOP
         EXECUTE stmt;
@@ -510,8 +510,9 @@ BEGIN
     ALTER EXTENSION insight DROP VIEW @extschema@.insight_churn_scores;
     DROP VIEW @extschema@.insight_retention_targets, @extschema@.insight_customer_360,
               @extschema@.insight_churn_scores;
+    -- (not format_type's name: for bpchar it is "character", which means char(1))
     PERFORM @extschema@.insight_create_churn_views(
-        pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL));
+        @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type()));
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_churn_scores;
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_customer_360;
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_retention_targets;

@@ -8,7 +8,7 @@
 CREATE FUNCTION @extschema@.insight_report_number(v float8, digits integer DEFAULT 3)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT COALESCE(pg_catalog.round(v::numeric, digits)::text, 'n/a') $$;
+AS $$ SELECT COALESCE(pg_catalog.round(v::numeric, digits)::pg_catalog.text, 'n/a') $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_number(float8, integer) IS
 'A number rounded to digits decimals as text, ''n/a'' for NULL (used by insight_report).';
@@ -20,12 +20,12 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
-    r text;
+    r pg_catalog.text;
     d record;
     m record;
     t record;
-    x jsonb;
-    n text := @extschema@.insight_report_number(NULL);
+    x pg_catalog.jsonb;
+    n pg_catalog.text := @extschema@.insight_report_number(NULL);
 BEGIN
     SELECT pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.customer_id) AS customers,
            pg_catalog.count(DISTINCT s.order_id) AS orders,
@@ -49,22 +49,22 @@ BEGIN
                  m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
                  x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::float8))
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::pg_catalog.float8))
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
                  x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::float8))
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::pg_catalog.float8))
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::float8),
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::pg_catalog.float8),
                  CASE WHEN (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'beats the baseline'
                       WHEN NOT (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'does NOT beat the baseline'
                       ELSE 'not measurable' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::float8),
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::float8),
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::float8),
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::float8),
-                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::float8))
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::pg_catalog.float8))
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
@@ -117,8 +117,8 @@ BEGIN
     FOR t IN SELECT u.metric FROM pg_catalog.unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10',
                                                           'ndcg_at_10', 'map_at_10', 'coverage_at_10']) u(metric) LOOP
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', t.metric,
-                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) t.metric)::float8, 4),
-                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->) 'baseline' OPERATOR(pg_catalog.->>) t.metric)::float8, 4));
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) t.metric)::pg_catalog.float8, 4),
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->) 'baseline' OPERATOR(pg_catalog.->>) t.metric)::pg_catalog.float8, 4));
     END LOOP;
     -- examples: the first customers to retain, else the first customers
     FOR t IN SELECT c.customer_id,

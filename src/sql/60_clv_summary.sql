@@ -17,7 +17,7 @@ RETURNS float8
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
-    seconds float8;
+    seconds pg_catalog.float8;
 BEGIN
     IF period IS NULL THEN
         RAISE EXCEPTION 'period must not be NULL'
@@ -47,7 +47,7 @@ CREATE FUNCTION @extschema@.insight_clv_summary(as_of timestamptz DEFAULT NULL,
 RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
                monetary_value float8)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::integer, NULL::float8, NULL::float8, NULL::float8
+AS $$ SELECT s.customer_id, NULL::integer, NULL::pg_catalog.float8, NULL::pg_catalog.float8, NULL::pg_catalog.float8
         FROM @extschema@.insight_no_sales_source() s $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
@@ -57,7 +57,7 @@ CREATE FUNCTION @extschema@.insight_clv_customer_summary(as_of timestamptz, peri
 RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
                monetary_value float8)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::integer, NULL::float8, NULL::float8, NULL::float8
+AS $$ SELECT s.customer_id, NULL::integer, NULL::pg_catalog.float8, NULL::pg_catalog.float8, NULL::pg_catalog.float8
         FROM @extschema@.insight_no_sales_source() s $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text) IS
@@ -68,11 +68,12 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $build$
 DECLARE
-    cust_type text;
-    body text;
+    cust_type pg_catalog.text;
+    body pg_catalog.text;
 BEGIN
-    cust_type := pg_catalog.format_type(
-        @extschema@.insight_source_column(NEW.source, NEW.customer_column, 'customer', 'key'), NULL);
+    -- (qualified: the body below is parsed with the caller's search_path)
+    cust_type := @extschema@.insight_qualified_type(
+        @extschema@.insight_source_column(NEW.source, NEW.customer_column, 'customer', 'key'));
 
     ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
     DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
@@ -83,7 +84,7 @@ BEGIN
 -- observed day, so a purchase on the last day has t_x = T.
 WITH cutoff AS (
     SELECT @extschema@.insight_clv_period_seconds($2) AS period_seconds,
-           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date OPERATOR(pg_catalog.+) 1)::timestamp
+           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp
                                 AT TIME ZONE 'UTC'
                            FROM @extschema@.insight_sales s
                           WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0)) AS as_of
@@ -91,11 +92,11 @@ WITH cutoff AS (
 -- the last observed day: the UTC day of the last instant before as_of
 params AS (
     SELECT c.period_seconds, c.as_of,
-           ((c.as_of OPERATOR(pg_catalog.-) interval '1 microsecond') AT TIME ZONE 'UTC')::date AS last_day
+           ((c.as_of OPERATOR(pg_catalog.-) interval '1 microsecond') AT TIME ZONE 'UTC')::pg_catalog.date AS last_day
       FROM cutoff c
 ),
 days AS (
-    SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::date AS day,
+    SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date AS day,
            pg_catalog.sum(s.amount::numeric) AS spend   -- exact: independent of row order
       FROM @extschema@.insight_sales s
      WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0 AND s.customer_id IS NOT NULL
@@ -109,11 +110,11 @@ marked AS (
 )
 SELECT m.customer_id,
        (pg_catalog.count(*) OPERATOR(pg_catalog.-) 1)::integer,
-       (pg_catalog.max(m.day) OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::float8
+       (pg_catalog.max(m.day) OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::pg_catalog.float8
            OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) p.period_seconds,
-       (p.last_day OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::float8
+       (p.last_day OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::pg_catalog.float8
            OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) p.period_seconds,
-       (pg_catalog.avg(m.spend) FILTER (WHERE m.day OPERATOR(pg_catalog.>) m.first_day))::float8
+       (pg_catalog.avg(m.spend) FILTER (WHERE m.day OPERATOR(pg_catalog.>) m.first_day))::pg_catalog.float8
   FROM marked m, params p
  GROUP BY m.customer_id, p.period_seconds, p.last_day
  ORDER BY m.customer_id

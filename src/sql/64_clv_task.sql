@@ -35,34 +35,34 @@ SET IntervalStyle = 'iso_8601'      -- intervals in params and metrics as ISO 86
 SET TimeZone = 'UTC'                -- as_of - holdout in whole UTC days, whatever the session's zone
 AS $$
 DECLARE
-    utc constant text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
-    period_s float8 := @extschema@.insight_clv_period_seconds(period);
-    t_end timestamptz;
-    first_at timestamptz;
+    utc constant pg_catalog.text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
+    period_s pg_catalog.float8 := @extschema@.insight_clv_period_seconds(period);
+    t_end pg_catalog.timestamptz;
+    first_at pg_catalog.timestamptz;
     hold interval := holdout;
-    c timestamptz;
-    t_hold float8;
-    m_bg bytea;
-    m_pn bytea;
-    bg_metrics jsonb;
-    pn_metrics jsonb;
-    base_metrics jsonb;
-    chosen text;
-    m_eval bytea;
-    m_serve bytea;
-    m_spend bytea;
-    new_mae float8;
+    c pg_catalog.timestamptz;
+    t_hold pg_catalog.float8;
+    m_bg pg_catalog.bytea;
+    m_pn pg_catalog.bytea;
+    bg_metrics pg_catalog.jsonb;
+    pn_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    chosen pg_catalog.text;
+    m_eval pg_catalog.bytea;
+    m_serve pg_catalog.bytea;
+    m_spend pg_catalog.bytea;
+    new_mae pg_catalog.float8;
     active_id bigint;
-    active_eval bytea;
-    active_mae float8;
+    active_eval pg_catalog.bytea;
+    active_mae pg_catalog.float8;
     activate boolean;
     spend_id bigint;
     new_id bigint;
-    params jsonb;
-    metrics jsonb;
-    msg text;
+    params pg_catalog.jsonb;
+    metrics pg_catalog.jsonb;
+    msg pg_catalog.text;
 BEGIN
-    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
+    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
            pg_catalog.min(s.ordered_at)
       INTO t_end, first_at
       FROM @extschema@.insight_sales s
@@ -92,15 +92,15 @@ BEGIN
         DROP TABLE pg_temp.insight_clv_holdout;
     END IF;
     CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
-        SELECT k.customer_id::text AS customer_id, k.frequency, k.recency, k."T",
-               COALESCE(h.days, 0)::float8 AS actual
+        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T",
+               COALESCE(h.days, 0)::pg_catalog.float8 AS actual
           FROM @extschema@.insight_clv_summary(c, period) k
-          LEFT JOIN (SELECT s.customer_id::text AS customer_id,
-                            pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::date) AS days
+          LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
+                            pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days
                        FROM @extschema@.insight_sales s
                       WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
                         AND s.ordered_at OPERATOR(pg_catalog.>=) c AND s.ordered_at OPERATOR(pg_catalog.<) t_end
-                      GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::text;
+                      GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text;
 
     SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
     BEGIN
@@ -124,15 +124,15 @@ BEGIN
       INTO bg_metrics, pn_metrics, base_metrics
       FROM pg_temp.insight_clv_holdout h;
 
-    IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::float8
-                                  OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::float8 THEN
+    IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
+                                  OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 THEN
         chosen := 'pnbd';
         m_eval := m_pn;
-        new_mae := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::float8;
+        new_mae := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
     ELSE
         chosen := 'bgnbd';
         m_eval := m_bg;
-        new_mae := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::float8;
+        new_mae := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
     END IF;
 
     -- the models that serve: refitted on the whole history
@@ -167,7 +167,7 @@ BEGIN
 
     -- the hyper-parameters as given (a NULL holdout: the last quarter again
     -- when retrained), so that insight_retrain('clv') trains the same way
-    params := pg_catalog.jsonb_build_object('period', period::text, 'holdout', holdout::text);
+    params := pg_catalog.jsonb_build_object('period', period::pg_catalog.text, 'holdout', holdout::pg_catalog.text);
     spend_id := @extschema@.insight_store_model('clv_spend', 'gammagamma', m_spend, params,
         pg_catalog.jsonb_build_object('frequency_spend_correlation',
             @extschema@.insight_model_info(m_spend) OPERATOR(pg_catalog.->) 'frequency_spend_correlation'),
@@ -175,15 +175,15 @@ BEGIN
     metrics := pg_catalog.jsonb_build_object(
         'as_of', pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
         'calibration_end', pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
-        'holdout', hold::text,
+        'holdout', hold::pg_catalog.text,
         'holdout_periods', t_hold,
-        'customers', (@extschema@.insight_model_info(m_serve) OPERATOR(pg_catalog.->>) 'customers')::float8,
+        'customers', (@extschema@.insight_model_info(m_serve) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8,
         'algorithm', chosen,
         'holdout_mae', new_mae,
         'bgnbd', bg_metrics,
         'pnbd', pn_metrics,
-        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::jsonb,
-        'beats_baseline', new_mae OPERATOR(pg_catalog.<) (base_metrics OPERATOR(pg_catalog.->>) 'mae')::float8,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
+        'beats_baseline', new_mae OPERATOR(pg_catalog.<) (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8,
         'compared_with', CASE WHEN active_id IS NOT NULL
                               THEN pg_catalog.jsonb_build_object('model_id', active_id, 'holdout_mae', active_mae) END,
         'spend_model_id', spend_id,
@@ -238,7 +238,7 @@ RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
                clv_12m float8, model_id bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT k.customer_id::text, k.frequency, k.recency, k."T", k.monetary_value,
+SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
        @extschema@.insight_transaction_model_p_alive(a.transactions, k.frequency, k.recency, k."T"),
        @extschema@.insight_transaction_model_expected_purchases(a.transactions,
            90 OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(a.period),
@@ -283,12 +283,12 @@ AS $$
 DECLARE
     c record;
     sp record;
-    x jsonb;
-    ci jsonb;
-    si jsonb;
-    chosen jsonb;
+    x pg_catalog.jsonb;
+    ci pg_catalog.jsonb;
+    si pg_catalog.jsonb;
+    chosen pg_catalog.jsonb;
     totals record;
-    names text;
+    names pg_catalog.text;
 BEGIN
     SELECT * INTO c FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active';
@@ -301,7 +301,7 @@ BEGIN
      WHERE m.model_id OPERATOR(pg_catalog.=) (x OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint;
     ci := @extschema@.insight_model_info(c.weights);
     si := @extschema@.insight_model_info(sp.weights);
-    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k, (ci OPERATOR(pg_catalog.->>) k)::float8::real), ', ' ORDER BY n)
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k, (ci OPERATOR(pg_catalog.->>) k)::pg_catalog.float8::real), ', ' ORDER BY n)
       INTO names
       FROM pg_catalog.unnest(ARRAY['r', 'alpha', 'a', 'b', 's', 'beta']) WITH ORDINALITY u(k, n)
      WHERE ci OPERATOR(pg_catalog.?) k;
@@ -314,17 +314,17 @@ BEGIN
                x OPERATOR(pg_catalog.->>) 'calibration_end', (x OPERATOR(pg_catalog.->>) 'holdout')::interval,
                chosen OPERATOR(pg_catalog.->>) 'customers', chosen OPERATOR(pg_catalog.->>) 'total_actual')
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  predicted %s (%s %%), MAE %s against %s for the past rate x/T continued, correlation %s\n',
-               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_predicted')::float8, 1),
-               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_error_percent')::float8, 1),
-               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::float8),
-               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::float8),
-               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::float8))
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_predicted')::pg_catalog.float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_error_percent')::pg_catalog.float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8),
+               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::pg_catalog.float8))
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving models, fitted on all %s customers: %s%s; spend p %s, q %s, gamma %s (frequency-spend correlation %s)\n',
                x OPERATOR(pg_catalog.->>) 'customers', names,
                CASE WHEN (ci OPERATOR(pg_catalog.->>) 'converged')::boolean THEN '' ELSE ' (not converged)' END,
-               (si OPERATOR(pg_catalog.->>) 'p')::float8::real, (si OPERATOR(pg_catalog.->>) 'q')::float8::real,
-               (si OPERATOR(pg_catalog.->>) 'gamma')::float8::real,
-               @extschema@.insight_report_number((si OPERATOR(pg_catalog.->>) 'frequency_spend_correlation')::float8))
+               (si OPERATOR(pg_catalog.->>) 'p')::pg_catalog.float8::real, (si OPERATOR(pg_catalog.->>) 'q')::pg_catalog.float8::real,
+               (si OPERATOR(pg_catalog.->>) 'gamma')::pg_catalog.float8::real,
+               @extschema@.insight_report_number((si OPERATOR(pg_catalog.->>) 'frequency_spend_correlation')::pg_catalog.float8))
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s customers now: total 12-month CLV %s, mean P(alive) %s\n',
                totals.customers, @extschema@.insight_report_number(totals.clv, 2),
                @extschema@.insight_report_number(totals.p_alive));
@@ -350,7 +350,7 @@ COMMENT ON FUNCTION @extschema@.insight_p_alive(text, timestamptz) IS
 CREATE FUNCTION @extschema@.insight_p_alive(customer anyelement, as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT @extschema@.insight_p_alive($1::text, $2) $$;
+AS $$ SELECT @extschema@.insight_p_alive($1::pg_catalog.text, $2) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_p_alive(anyelement, timestamptz) IS
 'insight_p_alive(customer::text, as_of) for a key given in its own type.';
@@ -375,7 +375,7 @@ CREATE FUNCTION @extschema@.insight_expected_purchases(customer anyelement, hori
                                                        as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT @extschema@.insight_expected_purchases($1::text, $2, $3) $$;
+AS $$ SELECT @extschema@.insight_expected_purchases($1::pg_catalog.text, $2, $3) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_expected_purchases(anyelement, interval, timestamptz) IS
 'insight_expected_purchases(customer::text, horizon, as_of) for a key given in its own type.';
@@ -401,7 +401,7 @@ CREATE FUNCTION @extschema@.insight_clv(customer anyelement, months integer DEFA
                                         as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT @extschema@.insight_clv($1::text, $2, $3, $4) $$;
+AS $$ SELECT @extschema@.insight_clv($1::pg_catalog.text, $2, $3, $4) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv(anyelement, integer, float8, timestamptz) IS
 'insight_clv(customer::text, months, monthly_discount_rate, as_of) for a key given in its own type.';

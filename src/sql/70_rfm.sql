@@ -50,7 +50,7 @@ RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['Champions', 'Loyal', 'Potential loyalist', 'New customers', 'Promising',
                    'Need attention', 'About to sleep', 'At risk', 'Cannot lose them',
-                   'Hibernating', 'Lost']::text[] $$;
+                   'Hibernating', 'Lost']::pg_catalog.text[] $$;
 
 COMMENT ON FUNCTION @extschema@.insight_rfm_segment_names() IS
 'The 11 RFM segment names of insight_rfm_segment(), in map order (best first).';
@@ -63,7 +63,7 @@ AS $$
 SELECT u.t::pg_catalog.regtype
   FROM pg_catalog.pg_proc p,
        LATERAL ROWS FROM (pg_catalog.unnest(p.proallargtypes), pg_catalog.unnest(p.proargnames)) AS u(t, n)
- WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_customer_features(timestamptz)'::pg_catalog.regprocedure
+ WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_customer_features(pg_catalog.timestamptz)'::pg_catalog.regprocedure
    AND u.n OPERATOR(pg_catalog.=) 'customer_id'
 $$;
 
@@ -75,8 +75,8 @@ CREATE FUNCTION @extschema@.insight_rfm_scores(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
                r_score integer, f_score integer, m_score integer, rfm_cell text, segment text)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::float8, NULL::integer, NULL::float8, NULL::integer,
-             NULL::integer, NULL::integer, NULL::text, NULL::text
+AS $$ SELECT s.customer_id, NULL::pg_catalog.float8, NULL::integer, NULL::pg_catalog.float8, NULL::integer,
+             NULL::integer, NULL::integer, NULL::pg_catalog.text, NULL::pg_catalog.text
         FROM @extschema@.insight_no_sales_source() s $$;
 
 CREATE VIEW @extschema@.insight_rfm AS SELECT * FROM @extschema@.insight_rfm_scores();
@@ -111,7 +111,7 @@ s AS (
       FROM f
 )
 SELECT s.customer_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score,
-       s.r_score::text OPERATOR(pg_catalog.||) s.f_score::text OPERATOR(pg_catalog.||) s.m_score::text,
+       s.r_score::pg_catalog.text OPERATOR(pg_catalog.||) s.f_score::pg_catalog.text OPERATOR(pg_catalog.||) s.m_score::pg_catalog.text,
        @extschema@.insight_rfm_segment(s.r_score, s.f_score, s.m_score)
   FROM s
  ORDER BY s.customer_id
@@ -122,7 +122,7 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    key_type text := pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL);
+    key_type pg_catalog.text := pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL);
 BEGIN
     ALTER EXTENSION insight DROP VIEW @extschema@.insight_rfm;
     DROP VIEW @extschema@.insight_rfm;
@@ -160,7 +160,7 @@ RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
-    result text;
+    result pg_catalog.text;
 BEGIN
     IF customer IS NULL THEN
         RETURN NULL;
@@ -168,8 +168,8 @@ BEGIN
     -- the key is compared in the source's key type, whatever type the caller passed
     EXECUTE pg_catalog.format(
         'SELECT r.segment FROM @extschema@.insight_rfm_scores($2) r WHERE r.customer_id OPERATOR(pg_catalog.=) $1::%s',
-        pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL))
-       INTO result USING customer::text, as_of;
+        @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type()))
+       INTO result USING customer::pg_catalog.text, as_of;
     RETURN result;
 END
 $$;

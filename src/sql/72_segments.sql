@@ -9,7 +9,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT ARRAY[pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(recency_days, 0)),
                    pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(frequency, 0)),
                    pg_catalog.ln(1 OPERATOR(pg_catalog.+)
-                       GREATEST(pg_catalog.round(monetary::numeric, 6)::float8, 0))]::float8[] $$;
+                       GREATEST(pg_catalog.round(monetary::numeric, 6)::pg_catalog.float8, 0))]::pg_catalog.float8[] $$;
 
 COMMENT ON FUNCTION @extschema@.insight_log_rfm(float8, float8, float8) IS
 'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0). monetary is rounded to 6 decimals first: currency amounts have fewer, and the rounding removes the last-bit differences that parallel sums leave in total spend, so the same data give the same model. The logarithm tames the long right tails of frequency and spend.';
@@ -17,7 +17,7 @@ COMMENT ON FUNCTION @extschema@.insight_log_rfm(float8, float8, float8) IS
 CREATE FUNCTION @extschema@.insight_segment_feature_names()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ARRAY['ln1p_recency_days', 'ln1p_frequency', 'ln1p_monetary']::text[] $$;
+AS $$ SELECT ARRAY['ln1p_recency_days', 'ln1p_frequency', 'ln1p_monetary']::pg_catalog.text[] $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segment_feature_names() IS
 'Names of the inputs of the segments model, in the order of insight_log_rfm().';
@@ -27,10 +27,10 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    cutoff timestamptz := as_of;
-    scaler bytea;
-    model bytea;
-    info jsonb;
+    cutoff pg_catalog.timestamptz := as_of;
+    scaler pg_catalog.bytea;
+    model pg_catalog.bytea;
+    info pg_catalog.jsonb;
     new_id bigint;
 BEGIN
     IF k IS NOT NULL AND k OPERATOR(pg_catalog.<) 1 THEN
@@ -56,7 +56,7 @@ BEGIN
                   HINT = 'Register a sales source with purchases, or pass a later as_of.';
     END IF;
     model := @extschema@.insight_kmeans_fit(
-        pg_catalog.format('SELECT %I.insight_scaler_transform(%L::bytea, t.raw) FROM pg_temp.insight_segments_training t',
+        pg_catalog.format('SELECT %I.insight_scaler_transform(%L::pg_catalog.bytea, t.raw) FROM pg_temp.insight_segments_training t',
                           '@extschema@', scaler),
         k, n_init => 10, seed => 0);
     DROP TABLE pg_temp.insight_segments_training;
@@ -131,7 +131,7 @@ BEGIN
     SELECT @extschema@.insight_segment_cluster(model.weights, model.preprocessing,
                                                f.recency_days, f.orders, f.total_spend)
       INTO result
-      FROM @extschema@.insight_customer_features_of(customer::text, as_of) f;
+      FROM @extschema@.insight_customer_features_of(customer::pg_catalog.text, as_of) f;
     RETURN result;
 END
 $$;
@@ -172,7 +172,7 @@ labels AS (
     SELECT c.cluster, @extschema@.insight_cluster_label(c.centroid) AS label
       FROM m, @extschema@.insight_kmeans_centroids(m.weights) c
 )
-SELECT r.customer_id::text, r.segment, x.cluster, l.label
+SELECT r.customer_id::pg_catalog.text, r.segment, x.cluster, l.label
   FROM @extschema@.insight_rfm_scores($1) r
   LEFT JOIN LATERAL (SELECT @extschema@.insight_segment_cluster(m.weights, m.preprocessing,
                                                                 r.recency_days, r.frequency, r.monetary) AS cluster

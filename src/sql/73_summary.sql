@@ -20,7 +20,7 @@ BEGIN
           FULL JOIN @extschema@.insight_clv_scores_at($1) v ON v.customer_id OPERATOR(pg_catalog.=) c.customer_id;
     ELSE
         RETURN QUERY
-        SELECT c.customer_id, c.churn_probability, NULL::float8
+        SELECT c.customer_id, c.churn_probability, NULL::pg_catalog.float8
           FROM @extschema@.insight_churn_scores_at($1) c;
     END IF;
 END
@@ -40,14 +40,14 @@ WITH r AS (
     SELECT s.recency_days, s.frequency, s.monetary, s.segment, x.churn_probability, x.clv_12m
       FROM @extschema@.insight_rfm_scores($1) s
       LEFT JOIN @extschema@.insight_segment_model_scores($1) x
-             ON x.customer_id OPERATOR(pg_catalog.=) s.customer_id::text
+             ON x.customer_id OPERATOR(pg_catalog.=) s.customer_id::pg_catalog.text
 ),
 m AS (
     SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_models mo
      WHERE mo.task OPERATOR(pg_catalog.=) 'segments' AND mo.status OPERATOR(pg_catalog.=) 'active'
 ),
 labelled AS (
-    SELECT 'rfm'::text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary,
+    SELECT 'rfm'::pg_catalog.text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary,
            r.churn_probability, r.clv_12m
       FROM r
     UNION ALL
@@ -59,7 +59,7 @@ labelled AS (
 agg AS (
     SELECT l.kind, l.segment, l.cluster, pg_catalog.count(*) AS customers,
            pg_catalog.avg(l.recency_days) AS mean_recency_days,
-           pg_catalog.avg(l.frequency)::float8 AS mean_frequency,
+           pg_catalog.avg(l.frequency)::pg_catalog.float8 AS mean_frequency,
            pg_catalog.avg(l.monetary) AS mean_monetary,
            pg_catalog.sum(l.monetary) AS revenue,
            pg_catalog.avg(l.churn_probability) AS mean_churn_probability,
@@ -72,7 +72,7 @@ SELECT a.kind,
                               FROM m, @extschema@.insight_kmeans_centroids(m.weights) c
                              WHERE c.cluster OPERATOR(pg_catalog.=) a.cluster)),
        a.cluster, a.customers,
-       a.customers::float8 OPERATOR(pg_catalog./) pg_catalog.sum(a.customers) OVER (PARTITION BY a.kind),
+       a.customers::pg_catalog.float8 OPERATOR(pg_catalog./) pg_catalog.sum(a.customers) OVER (PARTITION BY a.kind),
        a.mean_recency_days, a.mean_frequency, a.mean_monetary, a.revenue,
        a.revenue OPERATOR(pg_catalog./) pg_catalog.sum(a.revenue) OVER (PARTITION BY a.kind),
        a.mean_churn_probability, a.total_clv_12m

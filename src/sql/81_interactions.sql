@@ -10,14 +10,14 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 #variable_conflict use_column
 BEGIN
-    IF measure IS NULL OR NOT measure OPERATOR(pg_catalog.=) ANY ('{orders,quantity,log_quantity}'::text[]) THEN
+    IF measure IS NULL OR NOT measure OPERATOR(pg_catalog.=) ANY ('{orders,quantity,log_quantity}'::pg_catalog.text[]) THEN
         RAISE EXCEPTION 'unrecognized interaction measure "%"', measure
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Valid measures are orders, quantity and log_quantity.';
     END IF;
     RETURN QUERY
     SELECT g.customer_id, g.item_id, v.value
-      FROM (SELECT s.customer_id::text AS customer_id, s.item_id::text AS item_id,
+      FROM (SELECT s.customer_id::pg_catalog.text AS customer_id, s.item_id::pg_catalog.text AS item_id,
                    pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.>) 0) AS bought,
                    pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.<) 0) AS returned,
                    pg_catalog.sum(s.quantity) AS net_quantity
@@ -28,7 +28,7 @@ BEGIN
              GROUP BY 1, 2) g
      CROSS JOIN LATERAL (
             SELECT CASE WHEN insight_interactions.measure OPERATOR(pg_catalog.=) 'orders'
-                            THEN (g.bought OPERATOR(pg_catalog.-) g.returned)::float8
+                            THEN (g.bought OPERATOR(pg_catalog.-) g.returned)::pg_catalog.float8
                         WHEN insight_interactions.measure OPERATOR(pg_catalog.=) 'quantity' THEN g.net_quantity
                         WHEN g.net_quantity OPERATOR(pg_catalog.>) 0
                             THEN pg_catalog.ln(1 OPERATOR(pg_catalog.+) g.net_quantity)
@@ -73,9 +73,9 @@ BEGIN
     DELETE FROM @extschema@.insight_items;
     EXECUTE pg_catalog.format($q$
         INSERT INTO @extschema@.insight_items (item_id, item_name, category)
-        SELECT (s.%I)::text,
-               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::text),
-               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::text)
+        SELECT (s.%I)::pg_catalog.text,
+               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::pg_catalog.text),
+               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::pg_catalog.text)
           FROM %s s
          WHERE s.%I IS NOT NULL
          GROUP BY 1 $q$,

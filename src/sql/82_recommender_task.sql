@@ -8,7 +8,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    result jsonb;
+    result pg_catalog.jsonb;
 BEGIN
     IF k IS NULL OR k OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
@@ -16,7 +16,7 @@ BEGIN
     -- test_query: rows (customer_id text, relevant text[]): the items each test customer bought
     EXECUTE pg_catalog.format($q$
         WITH t AS (
-            SELECT q.customer_id::text AS customer_id, q.relevant::text[] AS relevant
+            SELECT q.customer_id::pg_catalog.text AS customer_id, q.relevant::pg_catalog.text[] AS relevant
               FROM (%s) q(customer_id, relevant)
              WHERE pg_catalog.cardinality(q.relevant) OPERATOR(pg_catalog.>) 0
         ),
@@ -44,15 +44,15 @@ BEGIN
         SELECT pg_catalog.jsonb_build_object(
                    'k', $2,
                    'customers', pg_catalog.count(*),
-                   'hit_rate', pg_catalog.avg((per.hits OPERATOR(pg_catalog.>) 0)::int)::float8,
-                   'precision', pg_catalog.avg(per.hits::numeric OPERATOR(pg_catalog./) $2)::float8,
-                   'recall', pg_catalog.avg(per.hits::numeric OPERATOR(pg_catalog./) per.relevant)::float8,
-                   'ndcg', pg_catalog.avg(per.dcg OPERATOR(pg_catalog./) per.idcg)::float8,
-                   'map', pg_catalog.avg(per.ap)::float8,
-                   'coverage', (SELECT pg_catalog.count(DISTINCT r.item_key) FROM r)::float8
+                   'hit_rate', pg_catalog.avg((per.hits OPERATOR(pg_catalog.>) 0)::int)::pg_catalog.float8,
+                   'precision', pg_catalog.avg(per.hits::numeric OPERATOR(pg_catalog./) $2)::pg_catalog.float8,
+                   'recall', pg_catalog.avg(per.hits::numeric OPERATOR(pg_catalog./) per.relevant)::pg_catalog.float8,
+                   'ndcg', pg_catalog.avg(per.dcg OPERATOR(pg_catalog./) per.idcg)::pg_catalog.float8,
+                   'map', pg_catalog.avg(per.ap)::pg_catalog.float8,
+                   'coverage', (SELECT pg_catalog.count(DISTINCT r.item_key) FROM r)::pg_catalog.float8
                                OPERATOR(pg_catalog./) (SELECT CASE WHEN n.items OPERATOR(pg_catalog.<>) 0 THEN n.items END
                                                          FROM (SELECT (@extschema@.insight_model_info($1)
-                                                                       OPERATOR(pg_catalog.->>) 'items')::float8 AS items) n))
+                                                                       OPERATOR(pg_catalog.->>) 'items')::pg_catalog.float8 AS items) n))
           FROM per $q$, test_query)
     INTO result USING model, k;
     RETURN result;
@@ -68,20 +68,20 @@ RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
-    defaults jsonb;
-    key text;
+    defaults pg_catalog.jsonb;
+    key pg_catalog.text;
 BEGIN
     defaults := CASE
-        WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0}'::jsonb
-        WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN '{"neighbors": 100, "similarity": "cosine"}'::jsonb
-        WHEN algorithm OPERATOR(pg_catalog.=) 'popularity' THEN '{}'::jsonb
+        WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0}'::pg_catalog.jsonb
+        WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN '{"neighbors": 100, "similarity": "cosine"}'::pg_catalog.jsonb
+        WHEN algorithm OPERATOR(pg_catalog.=) 'popularity' THEN '{}'::pg_catalog.jsonb
     END;
     IF defaults IS NULL THEN
         RAISE EXCEPTION 'unrecognized recommender algorithm "%"', algorithm
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Valid algorithms are als, itemknn and popularity.';
     END IF;
-    defaults := defaults OPERATOR(pg_catalog.||) '{"measure": "orders"}'::jsonb;
+    defaults := defaults OPERATOR(pg_catalog.||) '{"measure": "orders"}'::pg_catalog.jsonb;
     params := COALESCE(params, '{}');
     IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
         RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
@@ -109,7 +109,7 @@ AS $$
 BEGIN
     RETURN CASE
         WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN @extschema@.insight_als_fit(query, (params OPERATOR(pg_catalog.->>) 'factors')::int,
-                (params OPERATOR(pg_catalog.->>) 'regularization')::float8, (params OPERATOR(pg_catalog.->>) 'alpha')::float8,
+                (params OPERATOR(pg_catalog.->>) 'regularization')::pg_catalog.float8, (params OPERATOR(pg_catalog.->>) 'alpha')::pg_catalog.float8,
                 (params OPERATOR(pg_catalog.->>) 'iterations')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint)
         WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN @extschema@.insight_itemknn_fit(query, (params OPERATOR(pg_catalog.->>) 'neighbors')::int,
                 params OPERATOR(pg_catalog.->>) 'similarity')
@@ -126,17 +126,17 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    p jsonb := @extschema@.insight_recommender_params(algorithm, params);
-    measure text := p OPERATOR(pg_catalog.->>) 'measure';
-    split timestamptz;
-    train_query text;
-    eval_model bytea;
-    baseline bytea;
-    weights bytea;
-    m jsonb;
-    b jsonb;
-    metrics jsonb;
-    active_ndcg float8;
+    p pg_catalog.jsonb := @extschema@.insight_recommender_params(algorithm, params);
+    measure pg_catalog.text := p OPERATOR(pg_catalog.->>) 'measure';
+    split pg_catalog.timestamptz;
+    train_query pg_catalog.text;
+    eval_model pg_catalog.bytea;
+    baseline pg_catalog.bytea;
+    weights pg_catalog.bytea;
+    m pg_catalog.jsonb;
+    b pg_catalog.jsonb;
+    metrics pg_catalog.jsonb;
+    active_ndcg pg_catalog.float8;
     new_id bigint;
 BEGIN
     IF holdout IS NULL OR holdout OPERATOR(pg_catalog.<=) interval '0' THEN
@@ -182,7 +182,7 @@ BEGIN
     m := @extschema@.insight_recommender_metrics(eval_model, 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test', 10);
     b := @extschema@.insight_recommender_metrics(baseline, 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test', 10);
     metrics := pg_catalog.jsonb_build_object(
-        'split', split, 'as_of', as_of, 'holdout', holdout::text,
+        'split', split, 'as_of', as_of, 'holdout', holdout::pg_catalog.text,
         'train_interactions', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_train),
         'test_customers', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test),
         'test_customers_without_history', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test WHERE NOT known),
@@ -203,11 +203,11 @@ BEGIN
     new_id := @extschema@.insight_store_model('recommender', algorithm, weights, p, metrics, NULL, NULL, as_of);
 
     -- activate when at least as good (NDCG@10) as the popularity baseline and the model in service
-    SELECT (a.metrics OPERATOR(pg_catalog.->>) 'ndcg_at_10')::float8 INTO active_ndcg
+    SELECT (a.metrics OPERATOR(pg_catalog.->>) 'ndcg_at_10')::pg_catalog.float8 INTO active_ndcg
       FROM @extschema@.insight_models a
      WHERE a.task OPERATOR(pg_catalog.=) 'recommender' AND a.status OPERATOR(pg_catalog.=) 'active';
-    IF (m OPERATOR(pg_catalog.->>) 'ndcg')::float8 OPERATOR(pg_catalog.>=) (b OPERATOR(pg_catalog.->>) 'ndcg')::float8
-       AND (active_ndcg IS NULL OR (m OPERATOR(pg_catalog.->>) 'ndcg')::float8 OPERATOR(pg_catalog.>=) active_ndcg) THEN
+    IF (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8 OPERATOR(pg_catalog.>=) (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8
+       AND (active_ndcg IS NULL OR (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8 OPERATOR(pg_catalog.>=) active_ndcg) THEN
         PERFORM @extschema@.insight_activate(new_id);
     ELSE
         RAISE NOTICE 'recommender model % stays a candidate: NDCG@10 % is below the popularity baseline (%) or the active model (%)',
@@ -251,7 +251,7 @@ COMMENT ON FUNCTION @extschema@.insight_recommend(text, int, boolean) IS
 CREATE FUNCTION @extschema@.insight_recommend(customer anyelement, k int DEFAULT 10, exclude_purchased boolean DEFAULT true)
 RETURNS TABLE (item_id text, item_name text, score float8, rank int)
 LANGUAGE sql STABLE
-AS $$ SELECT * FROM @extschema@.insight_recommend($1::text, $2, $3) $$;
+AS $$ SELECT * FROM @extschema@.insight_recommend($1::pg_catalog.text, $2, $3) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommend(anyelement, int, boolean) IS
 'insight_recommend for a customer key of any type (12347, 12347::bigint, a uuid): compared in its text form.';

@@ -18,8 +18,8 @@ LANGUAGE plpgsql STABLE
 AS $$
 #variable_conflict use_column
 DECLARE
-    as_of timestamptz;
-    buyers text[];
+    as_of pg_catalog.timestamptz;
+    buyers pg_catalog.text[];
 BEGIN
     SELECT m.trained_as_of INTO as_of FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active';
@@ -30,9 +30,9 @@ BEGIN
     END IF;
     -- customers who bought the item in [as_of - exclude_buyers_within, as_of) are left out
     IF exclude_buyers_within IS NOT NULL THEN
-        SELECT pg_catalog.array_agg(DISTINCT s.customer_id::text) INTO buyers
+        SELECT pg_catalog.array_agg(DISTINCT s.customer_id::pg_catalog.text) INTO buyers
           FROM @extschema@.insight_sales s
-         WHERE s.item_id::text OPERATOR(pg_catalog.=) item AND s.quantity OPERATOR(pg_catalog.>) 0
+         WHERE s.item_id::pg_catalog.text OPERATOR(pg_catalog.=) item AND s.quantity OPERATOR(pg_catalog.>) 0
            AND s.ordered_at OPERATOR(pg_catalog.>=) (as_of OPERATOR(pg_catalog.-) exclude_buyers_within)
            AND s.ordered_at OPERATOR(pg_catalog.<) as_of;
     END IF;

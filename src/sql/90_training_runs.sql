@@ -64,7 +64,7 @@ AS $$
 DECLARE
     fn pg_catalog.pg_proc%ROWTYPE;
 BEGIN
-    SELECT * INTO fn FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) NEW.train_function::oid;
+    SELECT * INTO fn FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) NEW.train_function::pg_catalog.oid;
     IF fn.pronargs OPERATOR(pg_catalog.<>) 1
        OR fn.proargtypes[0] OPERATOR(pg_catalog.<>) 'pg_catalog.jsonb'::pg_catalog.regtype
        OR fn.prorettype OPERATOR(pg_catalog.<>) 'pg_catalog.int8'::pg_catalog.regtype

@@ -32,8 +32,8 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    fn_schema name;
-    fn_name name;
+    fn_schema pg_catalog.name;
+    fn_name pg_catalog.name;
     new_id bigint;
 BEGIN
     -- one retraining per task at a time: the second fails at once instead of
@@ -47,13 +47,13 @@ BEGIN
     END IF;
     SELECT n.nspname, p.proname INTO fn_schema, fn_name
       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-     WHERE p.oid OPERATOR(pg_catalog.=) train_function::oid;
+     WHERE p.oid OPERATOR(pg_catalog.=) train_function::pg_catalog.oid;
     EXECUTE pg_catalog.format('SELECT %I.%I($1)', fn_schema, fn_name) INTO new_id USING params;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
                     WHERE m.model_id OPERATOR(pg_catalog.=) new_id
                       AND m.task OPERATOR(pg_catalog.=) insight_retrain_one.task) THEN
         RAISE EXCEPTION 'training function % returned %, which is not a "%" model of insight_models',
-                        train_function, COALESCE(new_id::text, 'NULL'), task
+                        train_function, COALESCE(new_id::pg_catalog.text, 'NULL'), task
             USING ERRCODE = 'invalid_function_definition',
                   HINT = 'A training function stores its model with insight_store_model() and returns its model_id.';
     END IF;
@@ -69,14 +69,14 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     plan record;
-    plans jsonb;
+    plans pg_catalog.jsonb;
     run bigint;
     new_id bigint;
     model @extschema@.insight_models%ROWTYPE;
-    err_message text;
-    err_state text;
+    err_message pg_catalog.text;
+    err_state pg_catalog.text;
     cancelled boolean := false;
-    failures text[] := '{}';
+    failures pg_catalog.text[] := '{}';
 BEGIN
     PERFORM @extschema@.insight_close_lost_runs();
     IF task IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.insight_trainers tr
@@ -101,7 +101,8 @@ BEGIN
     COMMIT;
 
     FOR plan IN SELECT * FROM pg_catalog.jsonb_to_recordset(plans)
-                    AS x(task text, algorithm text, params jsonb, train_function text, rows_metric text)
+                    AS x(task pg_catalog.text, algorithm pg_catalog.text, params pg_catalog.jsonb,
+                         train_function pg_catalog.text, rows_metric pg_catalog.text)
     LOOP
         INSERT INTO @extschema@.insight_training_runs (task, algorithm, params)
         VALUES (plan.task, plan.algorithm, plan.params)
@@ -110,7 +111,7 @@ BEGIN
 
         err_message := NULL;
         BEGIN
-            new_id := @extschema@.insight_retrain_one(plan.task, plan.train_function::regprocedure, plan.params);
+            new_id := @extschema@.insight_retrain_one(plan.task, plan.train_function::pg_catalog.regprocedure, plan.params);
             SELECT * INTO model FROM @extschema@.insight_models m WHERE m.model_id OPERATOR(pg_catalog.=) new_id;
             UPDATE @extschema@.insight_training_runs r
                SET status = CASE WHEN model.status OPERATOR(pg_catalog.=) 'active'

@@ -48,7 +48,7 @@ AS $$
         OR p.proname OPERATOR(pg_catalog.~) '^insight_train_'
         OR (p.proname OPERATOR(pg_catalog.~) '^insight_retrain_'
             AND p.proname OPERATOR(pg_catalog.<>) 'insight_retrain_plan')
-     ORDER BY 1::text
+     ORDER BY 1::pg_catalog.text
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_writer_functions() IS
@@ -110,7 +110,7 @@ CREATE TRIGGER insight_sales_sources_zz_privileges
 -- The registration triggers run as the extension's owner.
 DO $definer$
 DECLARE
-    fn regprocedure;
+    fn pg_catalog.regprocedure;
 BEGIN
     FOR fn IN SELECT DISTINCT t.tgfoid::pg_catalog.regprocedure FROM pg_catalog.pg_trigger t
                WHERE t.tgrelid OPERATOR(pg_catalog.=) '@extschema@.insight_sales_sources'::pg_catalog.regclass
