@@ -30,5 +30,16 @@ SELECT pg_typeof(customer_id) AS key_type FROM insight_customer_360 LIMIT 1;
 SELECT insight_train_churn('10 days', '2020-01-15 00:00+00');
 SELECT insight_train_churn('2 days', '2020-01-14 00:00+00');
 SELECT count(*) AS churn_models FROM insight_models;
+-- the default as_of is just after the latest line of a customer, for the
+-- features and for the scores that report it (insight_default_as_of), also
+-- when a later line without a customer is kept
+INSERT INTO tiny VALUES (NULL, '2020-02-05', 5);
+SELECT insight_register_sales('tiny', customer_column => 'customer', time_column => 'bought_on',
+                              amount_column => 'amount', options => '{"drop_missing_customer": false}');
+SELECT insight_default_as_of() AS default_as_of,
+       (SELECT max(ordered_at) FROM insight_sales) AS latest_line;
+SELECT count(*) AS customers, min(as_of) = insight_default_as_of() AS reported_as_of,
+       bool_and(s.churn_probability = insight_churn(s.customer_id)) AS same_as_one_by_one
+  FROM insight_churn_scores s;
 \c :regress_db
 DROP DATABASE insight_churn_small;

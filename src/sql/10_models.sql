@@ -229,3 +229,34 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_rollback(text) IS
 'Undo the latest activation of the task: put back the model it replaced. Repeated calls walk further back through the activation history (A, B, A, C rolls back to A, B, A, then stops). Returns the model_id now active. Raises 55000 when the task has no active model, no earlier one, or an active model not set by insight_activate().';
+
+-- Helpers of the task functions -----------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_no_active_model(task text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    RAISE EXCEPTION 'no % model is active', task
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = pg_catalog.format('Train one with SELECT insight_train_%s();', task);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_no_active_model(text) IS
+'Raises "no <task> model is active" (55000) with a hint to run insight_train_<task>(); the error of every scoring function called while its task has no active model.';
+
+CREATE FUNCTION @extschema@.insight_drop_temp_table(name text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- DROP TABLE IF EXISTS would send a NOTICE when there is none
+    IF pg_catalog.to_regclass(pg_catalog.format('pg_temp.%I', name)) IS NOT NULL THEN
+        EXECUTE pg_catalog.format('DROP TABLE pg_temp.%I', name);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_drop_temp_table(text) IS
+'Drops the session''s temporary table of that name, if there is one, without a NOTICE: a training''s scratch tables are created ON COMMIT DROP, and this clears one left by an earlier training in the same transaction.';

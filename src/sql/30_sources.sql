@@ -69,6 +69,23 @@ AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
 CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.insight_sales_rows();
 
+-- The as_of every task uses by default: just after the latest line of a
+-- customer, so that the whole history counts.  insight_customer_features()
+-- computes the same from its own pass over the lines, and
+-- insight_customer_features_of() embeds this body as a subquery, where the
+-- planner turns it into one probe of an index on the source's time column.
+CREATE FUNCTION @extschema@.insight_default_as_of()
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT pg_catalog.max(s.ordered_at) OPERATOR(pg_catalog.+) interval '1 microsecond'
+  FROM @extschema@.insight_sales s
+ WHERE s.customer_id IS NOT NULL
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_default_as_of() IS
+'The default as_of of features, scores and trainings: one microsecond after the latest order line that has a customer (NULL when the source has none), so that every purchase counts and nothing is after it.';
+
 CREATE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
                tenure_days float8, orders integer, items float8, total_spend float8,
@@ -486,9 +503,9 @@ WITH h AS (
      WHERE (%2$s IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %2$s) AND %3$s
      GROUP BY s.customer_id
 ),
--- default as_of: just after the latest line of any customer
+-- default as_of: just after the latest line of any customer (insight_default_as_of)
 cutoff AS (
-    SELECT COALESCE(%2$s, %4$s OPERATOR(pg_catalog.+) interval '1 microsecond') AS as_of%6$s
+    SELECT COALESCE(%2$s, %4$s) AS as_of%6$s
 ),
 -- materialized: otherwise each f.x[i] below would compute the features again
 f AS MATERIALIZED (
@@ -504,12 +521,15 @@ SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, 
 $body$ $f$;
     -- every customer: the default as_of comes from the same pass
     EXECUTE pg_catalog.format(features_sql, 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
-        '$1', 's.customer_id IS NOT NULL', 'pg_catalog.max(h.last_event)', cust_type, ' FROM h');
+        '$1', 's.customer_id IS NOT NULL',
+        'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''', cust_type, ' FROM h');
     -- one customer: only their lines, the default as_of from the latest line
     -- (an index on the source's time column makes that one index probe)
     EXECUTE pg_catalog.format(features_sql, 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
         '$2', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s', @extschema@.insight_qualified_type(cust_type)),
-        '(SELECT pg_catalog.max(a.ordered_at) FROM @extschema@.insight_sales a WHERE a.customer_id IS NOT NULL)',
+        '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
+                                      WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
+            OPERATOR(pg_catalog.||) ')',
         cust_type, '');
     IF features_recreated THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);

@@ -117,8 +117,7 @@ BEGIN
     END IF;
     p := @extschema@.insight_churn_params(params);
 
-    t_end := COALESCE(as_of, (SELECT pg_catalog.max(s.ordered_at) FROM @extschema@.insight_sales s)
-                             OPERATOR(pg_catalog.+) interval '1 microsecond');
+    t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
     IF t_end IS NULL THEN
         RAISE EXCEPTION 'no training rows'
             USING ERRCODE = 'data_exception',
@@ -128,12 +127,8 @@ BEGIN
     c_train := c_test OPERATOR(pg_catalog.-) horizon;
 
     -- the labelled windows, materialised once for all passes
-    IF pg_catalog.to_regclass('pg_temp.insight_churn_train') IS NOT NULL THEN
-        DROP TABLE pg_temp.insight_churn_train;
-    END IF;
-    IF pg_catalog.to_regclass('pg_temp.insight_churn_test') IS NOT NULL THEN
-        DROP TABLE pg_temp.insight_churn_test;
-    END IF;
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
     CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
         SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon);
     CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
@@ -230,20 +225,6 @@ COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text,
 
 -- Scoring --------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_no_churn_model()
-RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-AS $$
-BEGIN
-    RAISE EXCEPTION 'no churn model is active'
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = 'Train one with SELECT insight_train_churn();';
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.insight_no_churn_model() IS
-'Raises "no churn model is active" (55000) with a hint to run insight_train_churn().';
-
 CREATE FUNCTION @extschema@.insight_churn(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -257,7 +238,7 @@ BEGIN
     SELECT m.weights INTO model FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active';
     IF model IS NULL THEN
-        PERFORM @extschema@.insight_no_churn_model();
+        PERFORM @extschema@.insight_no_active_model('churn');
     END IF;
     IF customer IS NULL THEN
         RETURN NULL;
@@ -290,8 +271,7 @@ WITH model AS (
      WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active'
 )
 SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
-       COALESCE($1, (SELECT pg_catalog.max(s.ordered_at) FROM @extschema@.insight_sales s)
-                    OPERATOR(pg_catalog.+) interval '1 microsecond')
+       COALESCE($1, @extschema@.insight_default_as_of())
   FROM model m, @extschema@.insight_customer_features($1) f
  ORDER BY 1
 $$;

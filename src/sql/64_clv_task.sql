@@ -88,9 +88,7 @@ BEGIN
     t_hold := pg_catalog.date_part('epoch', hold) OPERATOR(pg_catalog./) period_s;
 
     -- calibration summary and the repeat purchase days of the holdout
-    IF pg_catalog.to_regclass('pg_temp.insight_clv_holdout') IS NOT NULL THEN
-        DROP TABLE pg_temp.insight_clv_holdout;
-    END IF;
+    PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
     CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
         SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T",
                COALESCE(h.days, 0)::pg_catalog.float8 AS actual
@@ -222,9 +220,7 @@ BEGIN
         ON s.model_id OPERATOR(pg_catalog.=) (m.metrics OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint
      WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active';
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no CLV model is active'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Train one with SELECT insight_train_clv();';
+        PERFORM @extschema@.insight_no_active_model('clv');
     END IF;
 END
 $$;

@@ -38,13 +38,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
     END IF;
-    IF cutoff IS NULL THEN
-        SELECT pg_catalog.max(s.ordered_at) OPERATOR(pg_catalog.+) interval '1 microsecond'
-          INTO cutoff FROM @extschema@.insight_sales s;
-    END IF;
-    IF pg_catalog.to_regclass('pg_temp.insight_segments_training') IS NOT NULL THEN
-        DROP TABLE pg_temp.insight_segments_training;
-    END IF;
+    cutoff := COALESCE(cutoff, @extschema@.insight_default_as_of());
+    PERFORM @extschema@.insight_drop_temp_table('insight_segments_training');
     CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
         SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
           FROM @extschema@.insight_customer_features(cutoff) f
@@ -94,9 +89,7 @@ BEGIN
       FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'segments' AND m.status OPERATOR(pg_catalog.=) 'active';
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no active segments model'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Train one with SELECT insight_train_segments().';
+        PERFORM @extschema@.insight_no_active_model('segments');
     END IF;
 END
 $$;

@@ -142,20 +142,13 @@ BEGIN
     IF holdout IS NULL OR holdout OPERATOR(pg_catalog.<=) interval '0' THEN
         RAISE EXCEPTION 'holdout must be a positive interval' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF as_of IS NULL THEN
-        SELECT pg_catalog.max(s.ordered_at) OPERATOR(pg_catalog.+) interval '1 microsecond' INTO as_of
-          FROM @extschema@.insight_sales s;
-    END IF;
+    as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
     split := as_of OPERATOR(pg_catalog.-) holdout;
 
     -- the time split: fit before split, test on what customers bought in [split, as_of)
     -- that they had not bought before
-    IF pg_catalog.to_regclass('pg_temp.insight_rec_train') IS NOT NULL THEN
-        DROP TABLE pg_temp.insight_rec_train;
-    END IF;
-    IF pg_catalog.to_regclass('pg_temp.insight_rec_test') IS NOT NULL THEN
-        DROP TABLE pg_temp.insight_rec_test;
-    END IF;
+    PERFORM @extschema@.insight_drop_temp_table('insight_rec_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_rec_test');
     CREATE TEMP TABLE insight_rec_train ON COMMIT DROP AS
         SELECT i.customer_id, i.item_id, i.value FROM @extschema@.insight_interactions(split, NULL, measure) i;
     ANALYZE pg_temp.insight_rec_train;
@@ -229,9 +222,7 @@ AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
                     WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active') THEN
-        RAISE EXCEPTION 'no active recommender model'
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Train one with SELECT insight_train_recommender().';
+        PERFORM @extschema@.insight_no_active_model('recommender');
     END IF;
     -- the weights go to the C function as stored (a TOAST pointer): the decoded
     -- model is cached per backend, so the value is not read again
@@ -246,7 +237,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommend(text, int, boolean) IS
-'The k items the active recommender model (insight_train_recommender) ranks best for a customer, with names from insight_register_items: (item_id as text, item_name, score, rank). exclude_purchased leaves out what the customer bought before the model''s as_of. A customer without history, unknown or NULL gets the fallback: the most popular items (share of customers who bought them), ties broken by item key; never an error, never NaN. Raises 42704 when no recommender model is active.';
+'The k items the active recommender model (insight_train_recommender) ranks best for a customer, with names from insight_register_items: (item_id as text, item_name, score, rank). exclude_purchased leaves out what the customer bought before the model''s as_of. A customer without history, unknown or NULL gets the fallback: the most popular items (share of customers who bought them), ties broken by item key; never an error, never NaN. Raises 55000 "no recommender model is active" when none is.';
 
 CREATE FUNCTION @extschema@.insight_recommend(customer anyelement, k int DEFAULT 10, exclude_purchased boolean DEFAULT true)
 RETURNS TABLE (item_id text, item_name text, score float8, rank int)
@@ -264,9 +255,7 @@ AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
                     WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active') THEN
-        RAISE EXCEPTION 'no active recommender model'
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Train one with SELECT insight_train_recommender().';
+        PERFORM @extschema@.insight_no_active_model('recommender');
     END IF;
     RETURN QUERY
     SELECT r.item_key, i.item_name, r.score, r.rank
@@ -279,4 +268,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_similar_items(text, int) IS
-'The k items most similar to an item under the active recommender model (ALS: cosine of item factors; item-kNN: its neighbour list), with names: (item_id, item_name, score, rank). No rows for an item the model has not seen; 0A000 when the active model is popularity; 42704 when no recommender model is active.';
+'The k items most similar to an item under the active recommender model (ALS: cosine of item factors; item-kNN: its neighbour list), with names: (item_id, item_name, score, rank). No rows for an item the model has not seen; 0A000 when the active model is popularity; 55000 when no recommender model is active.';

@@ -24,9 +24,7 @@ BEGIN
     SELECT m.trained_as_of INTO as_of FROM @extschema@.insight_models m
      WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active';
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no active recommender model'
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Train one with SELECT insight_train_recommender().';
+        PERFORM @extschema@.insight_no_active_model('recommender');
     END IF;
     -- customers who bought the item in [as_of - exclude_buyers_within, as_of) are left out
     IF exclude_buyers_within IS NOT NULL THEN
@@ -46,4 +44,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_target_audience(text, int, interval) IS
-'The size customers most likely to buy an item next under the active recommender model, for a campaign: (customer_id as text, score, rank), ties by customer key. Customers who bought the item within exclude_buyers_within before the model''s as_of are left out (NULL: nobody is). No rows for an item the model has not seen; 0A000 when the active model is popularity; 42704 when no recommender model is active.';
+'The size customers most likely to buy an item next under the active recommender model, for a campaign: (customer_id as text, score, rank), ties by customer key. Customers who bought the item within exclude_buyers_within before the model''s as_of are left out (NULL: nobody is). No rows for an item the model has not seen; 0A000 when the active model is popularity; 55000 when no recommender model is active.';

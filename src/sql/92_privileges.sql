@@ -48,7 +48,7 @@ AS $$
         OR p.proname OPERATOR(pg_catalog.~) '^insight_train_'
         OR (p.proname OPERATOR(pg_catalog.~) '^insight_retrain_'
             AND p.proname OPERATOR(pg_catalog.<>) 'insight_retrain_plan')
-     ORDER BY 1::pg_catalog.text
+     ORDER BY p.oid::pg_catalog.regprocedure::pg_catalog.text
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_writer_functions() IS
