@@ -271,7 +271,7 @@ WITH model AS (
      WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active'
 )
 SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
-       COALESCE($1, @extschema@.insight_default_as_of())
+       COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
   FROM model m, @extschema@.insight_customer_features($1) f
  ORDER BY 1
 $$;
