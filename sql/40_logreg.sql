@@ -116,6 +116,15 @@ SELECT s.plan, max(abs(a.v - b.v) / greatest(abs(a.v), 1e-300)) < 1e-9 AS same_w
  GROUP BY s.plan, s.m ORDER BY s.plan;
 SELECT insight_logreg_irls_step(f, l, '{0,0,0,0,1,1,1,1,0,0,0,0,0}') IS NULL AS no_rows FROM lr_big WHERE i < 0;
 SELECT insight_logreg_fit('SELECT f, l FROM lr_big WHERE i < 0');
+-- a query that ends in a comment (the query is wrapped in a subquery)
+SELECT insight_model_info(insight_logreg_fit(E'SELECT f, l FROM lr_small -- the small rows'))->'rows' AS rows;
+-- features far outside the model's units: an error, not NaN (weights of
+-- opposite signs in the thousands, so w1 x1 + w2 x2 is Infinity - Infinity)
+CREATE TEMP TABLE lr_tiny_units AS
+    SELECT ARRAY[(i % 17) * 0.0005, (i % 13) * 0.0007]::float8[] AS f,
+           (i % 17) * 0.0005 - (i % 13) * 0.0007 + ((i % 7) - 3) * 1e-5 > 0 AS l
+      FROM generate_series(1, 200) i;
+SELECT insight_logreg_predict(insight_logreg_fit('SELECT f, l FROM lr_tiny_units', 1e-6), '{1e306,1e306}');
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;

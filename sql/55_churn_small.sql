@@ -1,13 +1,16 @@
 -- The churn task on a five-line source, in a database of its own (the other
 -- tests keep Online Retail registered): a holdout window with one class
--- trains, and the metrics that need both classes are NULL.
+-- trains, and the metrics that need both classes are NULL.  The extension
+-- is installed into a schema of its own, as README's Privileges advises.
 \set VERBOSITY default
 \set regress_db :DBNAME
 CREATE DATABASE insight_churn_small;
 \c insight_churn_small
 SET client_min_messages = warning;
-CREATE EXTENSION insight;
+CREATE SCHEMA insight;
+CREATE EXTENSION insight SCHEMA insight;
 RESET client_min_messages;
+SET search_path = public, insight;
 CREATE TABLE tiny (customer text, bought_on date, amount numeric);
 -- horizon 10 days, as_of 2020-01-30: training cutoff 01-10 (A and D buy again
 -- before 01-20, B does not), test cutoff 01-20 (nobody buys again: one class)

@@ -45,7 +45,7 @@ SELECT customer_id, round(recency_days::numeric, 3) AS recency_days, frequency,
 
 -- insight_segment: any key type whose text is a key of the source
 SELECT insight_segment(12347) AS int_key, insight_segment(12347::bigint) AS bigint_key,
-       insight_segment('12347'::text) AS text_key, insight_segment(12346) AS lost_one,
+       insight_segment('12347'::text) AS text_key, insight_segment('12347') AS literal_key, insight_segment(12346) AS lost_one,
        insight_segment(1) IS NULL AS unknown_is_null, insight_segment(NULL::integer) IS NULL AS null_is_null;
 SELECT insight_segment(12347, '2011-01-01') AS as_of_2011, insight_segment(12347, '2010-01-01') IS NULL AS before_first_purchase;
 SELECT insight_segment('x'::text);

@@ -32,6 +32,7 @@ SELECT insight_segment_cluster(m.weights, m.preprocessing, r.recency_days, r.fre
   FROM insight_rfm r, insight_segments_model() m GROUP BY 1 ORDER BY 1;
 SELECT insight_cluster(12347) = insight_kmeans_assign(m.weights, s.features) AS cluster_ok,
        insight_cluster('12347'::text) = insight_cluster(12347::bigint) AS any_key_type,
+       insight_cluster('12347') = insight_cluster(12347) AS literal_key,
        insight_cluster(1) IS NULL AS unknown_customer, insight_cluster(NULL::int) IS NULL AS null_customer
   FROM seg_std s, insight_segments_model() m WHERE s.customer_id = 12347;
 

@@ -845,7 +845,7 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 
 	/* the first column must be float8[] */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT q.features FROM (%s) AS q(features)", query);
+	appendStringInfo(&sql, "SELECT q.features FROM (%s\n) AS q(features)", query);
 	in.rows_sql = pstrdup(sql.data);
 	if (SPI_execute(psprintf("%s LIMIT 0", sql.data), true, 0) != SPI_OK_SELECT)
 		param_error("query must be a SELECT returning a float8[] column", NULL);
@@ -853,7 +853,7 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 		param_error("the first column of query must be float8[]",
 					psprintf("It is %s.", format_type_be(SPI_gettypeid(SPI_tuptable->tupdesc, 1))));
 	resetStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM (%s) AS q(features)",
+	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM (%s\n) AS q(features)",
 					 schema, query);
 	in.pass_plan = SPI_prepare_cursor(sql.data, 1, argtypes, CURSOR_OPT_PARALLEL_OK);
 	if (in.pass_plan == NULL)

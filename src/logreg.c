@@ -479,7 +479,7 @@ check_query_shape(const LogregFit *fit)
 {
 	TupleDesc	desc;
 
-	if (SPI_execute(psprintf("SELECT * FROM (%s) AS insight_query LIMIT 0", fit->query),
+	if (SPI_execute(psprintf("SELECT * FROM (%s\n) AS insight_query LIMIT 0", fit->query),
 					true, 0) != SPI_OK_SELECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -511,7 +511,7 @@ fit_scaler(LogregFit *fit)
 	MemoryContext old;
 
 	if (SPI_execute(psprintf("SELECT %s.insight_scaler_fit(CASE WHEN q.label IS NOT NULL THEN q.features END), pg_catalog.count(*) "
-							 "FROM (%s) AS q(features, label)", fit->schema, fit->query),
+							 "FROM (%s\n) AS q(features, label)", fit->schema, fit->query),
 					true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "insight_logreg_fit: scaler pass failed");
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
@@ -650,7 +650,7 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	delta = MemoryContextAllocZero(fit.work, sizeof(double) * D);
 	sql = MemoryContextStrdup(fit.work,
 							  psprintf("SELECT %s.insight_logreg_irls_step(q.features, q.label, $1) "
-									   "FROM (%s) AS q(features, label)", fit.schema, fit.query));
+									   "FROM (%s\n) AS q(features, label)", fit.schema, fit.query));
 
 	while (passes < max_iterations)
 	{
@@ -935,6 +935,12 @@ insight_logreg_predict(PG_FUNCTION_ARGS)
 	m = model->intercept;
 	for (int j = 0; j < n; j++)
 		m += model->weights[j] * x[j];
+	if (isnan(m))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("features out of range for the model"),
+				 errdetail("The terms weight x feature overflow to both +Infinity and -Infinity."),
+				 errhint("Give the features in the units the model was trained on.")));
 	PG_RETURN_FLOAT8(insight_sigmoid(m));
 }
 

@@ -14,9 +14,10 @@
 #include "utils/array.h"
 
 /*
- * Read a float8[] of features.  Errors (SQLSTATE 22023 or 2202E) when the
- * array is not one-dimensional, is empty, has a length other than
- * 'expected' (pass -1 when any length is fine) or holds NaN or Infinity.
+ * Read a float8[] of features.  Errors: 42804 when it is not a float8[];
+ * 2202E when it is not one-dimensional, is empty or has a length other than
+ * 'expected' (pass -1 when any length is fine); 22000 when it holds NaN or
+ * Infinity.
  * Returns false, with *values untouched, when an element is NULL so the
  * caller can skip the row; otherwise sets *values (pointing into the array
  * or a palloc'd copy) and *n.

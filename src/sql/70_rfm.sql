@@ -155,7 +155,7 @@ CREATE TRIGGER insight_sales_sources_build_rfm
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
     FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_build_rfm_objects();
 
-CREATE FUNCTION @extschema@.insight_segment(customer anyelement, as_of timestamptz DEFAULT NULL)
+CREATE FUNCTION @extschema@.insight_segment(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
@@ -169,10 +169,18 @@ BEGIN
     EXECUTE pg_catalog.format(
         'SELECT r.segment FROM @extschema@.insight_rfm_scores($2) r WHERE r.customer_id OPERATOR(pg_catalog.=) $1::%s',
         @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type()))
-       INTO result USING customer::pg_catalog.text, as_of;
+       INTO result USING customer, as_of;
     RETURN result;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_segment(text, timestamptz) IS
+'The RFM segment of one customer as of as_of (default: the whole history), as in insight_rfm; NULL for a customer without a purchase before as_of. The customer is the text form of a key of the source (''12347''); insight_segment(anyelement) takes the key in its own type (12347, 12347::bigint). Scores are relative to every customer, so each call ranks them all: for many customers, join insight_rfm or insight_rfm_scores(as_of) instead.';
+
+CREATE FUNCTION @extschema@.insight_segment(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_segment($1::pg_catalog.text, $2) $$;
+
 COMMENT ON FUNCTION @extschema@.insight_segment(anyelement, timestamptz) IS
-'The RFM segment of one customer as of as_of (default: the whole history), as in insight_rfm; NULL for a customer without a purchase before as_of. The customer may be given in any type whose text form is a key of the source (12347, ''12347'', 12347::bigint). Scores are relative to every customer, so each call ranks them all: for many customers, join insight_rfm or insight_rfm_scores(as_of) instead.';
+'insight_segment(customer::text, as_of) for a key given in its own type.';

@@ -108,7 +108,7 @@ AS $$ SELECT @extschema@.insight_kmeans_assign(weights,
 COMMENT ON FUNCTION @extschema@.insight_segment_cluster(bytea, bytea, float8, float8, float8) IS
 'The cluster of an RFM triple (recency_days, orders, total spend) under a segments model and its scaler: insight_kmeans_assign(weights, insight_scaler_transform(preprocessing, insight_log_rfm(...))).';
 
-CREATE FUNCTION @extschema@.insight_cluster(customer anyelement, as_of timestamptz DEFAULT NULL)
+CREATE FUNCTION @extschema@.insight_cluster(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
@@ -124,13 +124,21 @@ BEGIN
     SELECT @extschema@.insight_segment_cluster(model.weights, model.preprocessing,
                                                f.recency_days, f.orders, f.total_spend)
       INTO result
-      FROM @extschema@.insight_customer_features_of(customer::pg_catalog.text, as_of) f;
+      FROM @extschema@.insight_customer_features_of(customer, as_of) f;
     RETURN result;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_cluster(text, timestamptz) IS
+'The cluster (1..k) of one customer under the active segments model, from the customer''s RFM as of as_of (default: the whole history), reading only that customer''s lines (insight_customer_features_of); NULL for a customer without a purchase before as_of. The customer is the text form of a key of the source (''12347''); insight_cluster(anyelement) takes the key in its own type. Raises 55000 when no segments model is active.';
+
+CREATE FUNCTION @extschema@.insight_cluster(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_cluster($1::pg_catalog.text, $2) $$;
+
 COMMENT ON FUNCTION @extschema@.insight_cluster(anyelement, timestamptz) IS
-'The cluster (1..k) of one customer under the active segments model, from the customer''s RFM as of as_of (default: the whole history), reading only that customer''s lines (insight_customer_features_of); NULL for a customer without a purchase before as_of. The key may be given in any type whose text form is a key of the source. Raises 55000 when no segments model is active.';
+'insight_cluster(customer::text, as_of) for a key given in its own type.';
 
 CREATE FUNCTION @extschema@.insight_cluster_label(centroid float8[])
 RETURNS text
