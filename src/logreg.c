@@ -273,8 +273,8 @@ logreg_state_check(const LogregState *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid insight_logreg_irls_step state"),
-				 errdetail("A state for %d features cannot have %zu bytes.",
-						   s->dim, (Size) VARSIZE(s))));
+				 errdetail("The state has %zu bytes for %d features and %d of %d buffer rows.",
+						   (Size) VARSIZE(s), s->dim, s->buffered, s->capacity)));
 }
 
 static LogregState *
@@ -765,10 +765,18 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	if (!converged && lambda == 0)
 		no_finite_optimum(passes, false);
 	if (!converged)
+	{
+		/*
+		 * Out of passes: keep the last point whose objective a pass measured
+		 * (the best so far), not the step from it that no pass has checked.
+		 */
+		memcpy(fit.beta, prev_beta, sizeof(double) * D);
+		obj = prev_obj;
 		ereport(WARNING,
 				(errmsg("logistic regression did not converge in %d passes", passes),
 				 errdetail("The last Newton step was larger than tolerance %g allows.", tolerance),
 				 errhint("Raise max_iterations or lambda; the model is flagged as not converged.")));
+	}
 
 	rows = (uint64) s->n;
 	skipped = (uint64) s->skipped;
