@@ -56,8 +56,8 @@
 /*
  * Transition state of one IRLS pass: counters, then
  *	 params:    means[d], scales[d], beta[d + 1]   (the pass's fixed inputs)
- *	 derived:   inv_scale[d] = 1 / scales, and v[d + 1] = (beta[0],
- *				beta[1..d] / scales) (computed from params at the first row)
+ *	 v:         [d + 1] = (beta[0], beta[1..d] / scales), computed from params
+ *				at the first row
  *	 gradient:  [d + 1]
  *	 hessian:   [(d + 1) * (d + 1)], row-major, lower triangle filled
  *	 rows:      [capacity * (d + 1)], rows read but not yet added
@@ -113,7 +113,7 @@ logreg_state_size(int dim, int capacity)
 	Assert(dim >= 1 && dim <= LOGREG_MAX_DIM);
 	Assert(capacity >= 1 && capacity <= LOGREG_MAX_BUFFER);
 	return offsetof(LogregState, values) +
-		sizeof(double) * (PARAMS_LEN(dim) + 2 * (Size) dim + 1 + SUMS_LEN(dim) +
+		sizeof(double) * (PARAMS_LEN(dim) + (Size) dim + 1 + SUMS_LEN(dim) +
 						  (Size) capacity * ((Size) dim + 4));
 }
 
@@ -123,17 +123,11 @@ state_params(LogregState *s)
 	return s->values;
 }
 
-static inline double *
-state_inv_scale(LogregState *s)
-{
-	return s->values + PARAMS_LEN(s->dim);
-}
-
 /* v = (beta[0], beta[1..d] / scales): the margin beta . z is v . c */
 static inline double *
 state_v(LogregState *s)
 {
-	return state_inv_scale(s) + s->dim;
+	return s->values + PARAMS_LEN(s->dim);
 }
 
 static inline double *
@@ -246,19 +240,20 @@ static void
 logreg_state_finish(LogregState *s)
 {
 	const int	dim = s->dim;
-	const double *inv_scale = state_inv_scale(s);
+	const double *scale = state_params(s) + dim;
 	double	   *grad = state_gradient(s);
 	double	   *hess = state_hessian(s);
 
 	logreg_state_flush(s);
+	/* times the reciprocals, which round as the fits stored so far did */
 	for (int j = 1; j <= dim; j++)
 	{
 		double	   *row = hess + (Size) j * (dim + 1);
 
-		grad[j] *= inv_scale[j - 1];
-		row[0] *= inv_scale[j - 1];
+		grad[j] *= 1.0 / scale[j - 1];
+		row[0] *= 1.0 / scale[j - 1];
 		for (int k = 1; k <= j; k++)
-			row[k] *= inv_scale[j - 1] * inv_scale[k - 1];
+			row[k] *= (1.0 / scale[j - 1]) * (1.0 / scale[k - 1]);
 	}
 }
 
@@ -319,10 +314,7 @@ logreg_state_init(FunctionCallInfo fcinfo, ArrayType *params)
 	memcpy(s->values, p, sizeof(double) * PARAMS_LEN(dim));
 	state_v(s)[0] = p[2 * dim];
 	for (int j = 0; j < dim; j++)
-	{
-		state_inv_scale(s)[j] = 1.0 / p[dim + j];
 		state_v(s)[j + 1] = p[2 * dim + 1 + j] / p[dim + j];
-	}
 	return s;
 }
 
