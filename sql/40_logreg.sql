@@ -129,6 +129,9 @@ CREATE TEMP TABLE lr_tiny_units AS
            (i % 17) * 0.0005 - (i % 13) * 0.0007 + ((i % 7) - 3) * 1e-5 > 0 AS l
       FROM generate_series(1, 200) i;
 SELECT insight_logreg_predict(insight_logreg_fit('SELECT f, l FROM lr_tiny_units', 1e-6), '{1e306,1e306}');
+-- OpenBLAS started no threads in this backend (parallelism is PostgreSQL's;
+-- an idle OpenBLAS thread spins on a core the parallel workers need)
+SELECT count(*) AS backend_threads FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task');
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;

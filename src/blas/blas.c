@@ -23,7 +23,12 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	/* Parallelism comes from PostgreSQL's workers, never from BLAS threads. */
+	/*
+	 * Parallelism comes from PostgreSQL's workers, never from BLAS threads.
+	 * linalg.c loads this module with OPENBLAS_NUM_THREADS=1, so OpenBLAS
+	 * starts no threads; this covers an OpenBLAS that something else in the
+	 * backend loaded first.
+	 */
 	openblas_set_num_threads(1);
 }
 
