@@ -39,6 +39,10 @@ insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 
 $(OBJS) src/blas/blas.o: $(wildcard src/*.h)
 
+# The loops of an IRLS pass over the rows it buffers (copy, scale), as
+# PostgreSQL builds its page checksums (src/backend/storage/page/Makefile).
+src/logreg.o: CFLAGS += $(CFLAGS_VECTORIZE)
+
 all: $(BLAS_MODULE)
 $(BLAS_MODULE): src/blas/blas.o
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDFLAGS_SL) -shared -o $@ $(BLAS_LINK)

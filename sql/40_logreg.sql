@@ -74,6 +74,11 @@ SELECT insight_logreg_fit('SELECT f, l::int FROM lr_small');
 SELECT insight_logreg_fit('   ;');
 SELECT insight_logreg_fit($$SELECT f, l FROM (VALUES ('{1,2}'::float8[], true), ('{1,2,3}', false)) v(f, l)$$);
 SELECT insight_logreg_fit($$SELECT f, l FROM (VALUES ('{1,Infinity}'::float8[], true), ('{1,2}', false)) v(f, l)$$);
+-- a pass checks its rows a block at a time: at coefficients 0 (the margin
+-- is 0 x Infinity = NaN), in the last, partial block, and in a full block
+SELECT insight_logreg_irls_step(f, l, '{0,0,1,1,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true), ('{-Infinity,2}', false)) v(f, l);
+SELECT length(insight_logreg_irls_step(CASE WHEN i = 300 THEN '{1,NaN}' ELSE ARRAY[i, 1]::float8[] END, i % 2 = 0, '{0,0,1,1,0.5,-1,2}'))
+  FROM generate_series(1, 1000) i;
 SELECT insight_logreg_fit('SELECT f, l FROM lr_small', -1);
 SELECT insight_logreg_fit('SELECT f, l FROM lr_small', 'NaN');
 SELECT insight_logreg_fit('SELECT f, l FROM lr_small', 1, 0);

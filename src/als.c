@@ -103,7 +103,7 @@ als_solve_row(AlsSolver *s, const uint32 *idx, const double *r, int n, double *x
 			s->b[j] += c * (double) y[j];
 		}
 	}
-	insight_gram_lower(s->gather, n, f, s->a, true);
+	insight_gram_lower(s->gather, n, f, s->a, f, true);
 	if (!insight_cholesky_solve(s->a, s->b, f))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -119,7 +119,7 @@ als_gram(const float *factors, Size n, int f, double lambda, double *gram, doubl
 {
 	for (Size k = 0; k < n * f; k++)
 		copy[k] = (double) factors[k];
-	insight_gram_lower(copy, (int) n, f, gram, false);
+	insight_gram_lower(copy, (int) n, f, gram, f, false);
 	for (int j = 0; j < f; j++)
 		gram[j * f + j] += lambda;
 }

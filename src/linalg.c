@@ -29,7 +29,8 @@
 #define BLAS_MODULE "$libdir/insight_blas"
 
 static bool (*blas_cholesky_solve) (double *a, double *b, int n);
-static void (*blas_gram_lower) (const double *a, int n, int f, double *out, bool accumulate);
+static void (*blas_gram_lower) (const double *a, int n, int f, double *out, int ldout,
+								bool accumulate);
 static void (*blas_matvec) (const double *a, int n, int f, const double *x, double *y,
 							bool transpose, bool accumulate);
 
@@ -74,10 +75,10 @@ insight_cholesky_solve(double *a, double *b, int n)
 }
 
 void
-insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate)
+insight_gram_lower(const double *a, int n, int f, double *out, int ldout, bool accumulate)
 {
 	load_blas();
-	blas_gram_lower(a, n, f, out, accumulate);
+	blas_gram_lower(a, n, f, out, ldout, accumulate);
 }
 
 void

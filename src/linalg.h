@@ -20,11 +20,13 @@
 extern bool insight_cholesky_solve(double *a, double *b, int n);
 
 /*
- * out (f x f, row-major, lower triangle) = A^T A for an n x f row-major
- * matrix A (BLAS dsyrk); with accumulate, out += A^T A instead.  Only the
- * lower triangle is written, which is what insight_cholesky_solve reads.
+ * out (f x f, row-major with ldout >= f doubles a row, lower triangle) =
+ * A^T A for an n x f row-major matrix A (BLAS dsyrk); with accumulate,
+ * out += A^T A instead.  Only the lower triangle is written, which is what
+ * insight_cholesky_solve reads (with ldout = f).
  */
-extern void insight_gram_lower(const double *a, int n, int f, double *out, bool accumulate);
+extern void insight_gram_lower(const double *a, int n, int f, double *out, int ldout,
+							   bool accumulate);
 
 /*
  * Matrix-vector product with an n x f row-major matrix A (BLAS dgemv):
@@ -40,7 +42,7 @@ extern void insight_matvec(const double *a, int n, int f, const double *x, doubl
  */
 extern PGDLLEXPORT bool insight_blas_cholesky_solve(double *a, double *b, int n);
 extern PGDLLEXPORT void insight_blas_gram_lower(const double *a, int n, int f,
-												double *out, bool accumulate);
+												double *out, int ldout, bool accumulate);
 extern PGDLLEXPORT void insight_blas_matvec(const double *a, int n, int f, const double *x,
 											double *y, bool transpose, bool accumulate);
 

@@ -21,8 +21,16 @@
 bool
 insight_read_features(ArrayType *array, int expected, const double **values, int *n)
 {
+	if (!insight_read_feature_array(array, expected, values, n))
+		return false;
+	insight_check_finite(*values, *n);
+	return true;
+}
+
+bool
+insight_read_feature_array(ArrayType *array, int expected, const double **values, int *n)
+{
 	int			len;
-	double	   *data;
 
 	if (ARR_ELEMTYPE(array) != FLOAT8OID)
 		ereport(ERROR,
@@ -45,19 +53,22 @@ insight_read_features(ArrayType *array, int expected, const double **values, int
 				 errmsg("features must not be an empty array")));
 	if (ARR_HASNULL(array))
 		return false;
+	*values = (double *) ARR_DATA_PTR(array);
+	*n = len;
+	return true;
+}
 
-	data = (double *) ARR_DATA_PTR(array);
-	for (int i = 0; i < len; i++)
-		if (!isfinite(data[i]))
+void
+insight_check_finite(const double *values, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isfinite(values[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("features must be finite"),
 					 errdetail("Element %d is %s.", i + 1,
-							   isnan(data[i]) ? "NaN" : "infinite"),
+							   isnan(values[i]) ? "NaN" : "infinite"),
 					 errhint("Replace NaN and Infinity before training or scoring, for example with NULL to skip the row.")));
-	*values = data;
-	*n = len;
-	return true;
 }
 
 ArrayType *

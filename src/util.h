@@ -26,6 +26,16 @@ extern bool insight_read_features(ArrayType *array, int expected,
 								  const double **values, int *n);
 
 /*
+ * insight_read_features without the check for NaN and Infinity, for a
+ * caller that checks its rows a block at a time with insight_check_finite.
+ */
+extern bool insight_read_feature_array(ArrayType *array, int expected,
+									   const double **values, int *n);
+
+/* The 22000 error of insight_read_features when values[0..n) is not all finite. */
+extern void insight_check_finite(const double *values, int n);
+
+/*
  * Room for an array stored with a 1-byte header (a short varlena: on disk,
  * every float8[] of up to 13 values), unpacked to the 4-byte form.
  */

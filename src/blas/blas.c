@@ -49,16 +49,18 @@ insight_blas_cholesky_solve(double *a, double *b, int n)
 }
 
 void
-insight_blas_gram_lower(const double *a, int n, int f, double *out, bool accumulate)
+insight_blas_gram_lower(const double *a, int n, int f, double *out, int ldout,
+						bool accumulate)
 {
 	if (n == 0)
 	{
 		if (!accumulate)
-			memset(out, 0, sizeof(double) * f * f);
+			for (int j = 0; j < f; j++)
+				memset(out + (Size) j * ldout, 0, sizeof(double) * f);
 		return;
 	}
 	cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, f, n,
-				1.0, a, f, accumulate ? 1.0 : 0.0, out, f);
+				1.0, a, f, accumulate ? 1.0 : 0.0, out, ldout);
 }
 
 void
