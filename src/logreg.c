@@ -397,6 +397,7 @@ Datum
 insight_logreg_irls_accum(PG_FUNCTION_ARGS)
 {
 	LogregState *s = logreg_state_arg(fcinfo, 0);
+	InsightArrayBuf buf;
 	const double *x;
 	int			n;
 
@@ -409,7 +410,7 @@ insight_logreg_irls_accum(PG_FUNCTION_ARGS)
 		s = logreg_state_init(fcinfo, PG_GETARG_ARRAYTYPE_P(3));
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) ||
-		!insight_read_feature_array(PG_GETARG_ARRAYTYPE_P(1), s->dim, &x, &n))
+		!insight_read_feature_array(insight_array_arg(fcinfo, 1, &buf), s->dim, &x, &n))
 	{
 		s->skipped += 1;
 		PG_RETURN_POINTER(s);

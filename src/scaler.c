@@ -72,6 +72,7 @@ Datum
 insight_scaler_accum(PG_FUNCTION_ARGS)
 {
 	ScalerState *s = scaler_state_arg(fcinfo, 0);
+	InsightArrayBuf buf;
 	const double *x;
 	int			n;
 
@@ -79,7 +80,8 @@ insight_scaler_accum(PG_FUNCTION_ARGS)
 		s = scaler_state_resize(fcinfo, NULL, 0);
 
 	if (PG_ARGISNULL(1) ||
-		!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), s->dim > 0 ? s->dim : -1, &x, &n))
+		!insight_read_features(insight_array_arg(fcinfo, 1, &buf), s->dim > 0 ? s->dim : -1,
+							   &x, &n))
 	{
 		s->skipped += 1;
 		PG_RETURN_POINTER(s);
