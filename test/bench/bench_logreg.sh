@@ -2,8 +2,8 @@
 # Logistic regression and churn scoring benchmarks (issue 3).
 #   1. one IRLS pass (insight_logreg_irls_step) vs a plain scan
 #      (SELECT sum(features[1])) over the same 1,000,000 rows x 16 features;
-#      median of 5, timed inside the server with clock_timestamp(), with 2
-#      parallel workers and with none
+#      median of 9 interleaved runs, timed inside the server with
+#      clock_timestamp(), with 2 parallel workers and with none
 #   2. the whole fit in the database (insight_logreg_fit, lambda 1) vs
 #      exporting the same rows with COPY and fitting scikit-learn
 #      LogisticRegression(C = 1) on them, end to end (wall clock)
@@ -37,7 +37,7 @@ DECLARE
                                  array_fill(0.1::float8, ARRAY[17]));
 BEGIN
     PERFORM sum(f[1]) FROM bench_lr;       -- warm the cache
-    FOR i IN 1..5 LOOP
+    FOR i IN 1..9 LOOP
         t0 := clock_timestamp();
         PERFORM sum(f[1]) FROM bench_lr;
         INSERT INTO bench_runs VALUES ('plain scan: sum(features[1])', 1000 * extract(epoch FROM clock_timestamp() - t0));
