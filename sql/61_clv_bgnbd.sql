@@ -59,6 +59,9 @@ SELECT round(insight_bgnbd_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 
 SELECT round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1 - 1e-9, 2.426), 52, 3, 20, 38)::numeric, 6) AS below,
        round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1, 2.426), 52, 3, 20, 38)::numeric, 6) AS at_1,
        round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1 + 1e-9, 2.426), 52, 3, 20, 38)::numeric, 6) AS above;
+-- a + b + frequency <= 1 (a one-time buyer under a + b < 1): an error that
+-- names the parameters, not NaN
+SELECT insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.5), 52, 0, 0, 38);
 -- a heavy buyer and a very long horizon stay finite
 SELECT round(insight_bgnbd_p_alive(m, 500, 38, 38.86)::numeric, 6) AS heavy_p_alive,
        round(insight_bgnbd_expected_purchases(m, 39, 500, 38, 38.86)::numeric, 3) AS heavy_39,

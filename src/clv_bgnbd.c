@@ -150,7 +150,7 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected purchases of the BG/NBD model need a + b + frequency > 1"),
 				 errdetail("The model has a = %g and b = %g and the customer frequency %g.", a, b, x),
-				 errhint("Only a model with a + b <= 1 given by hand can fail this; a fitted model has a + b > 1 or customers with repeat purchases.")));
+				 errhint("a + b <= 1 comes from a model given by hand or from a fit that did not converge (\"converged\": false in its info, typically too few customers with repeat purchases).")));
 	z = t / (alpha + T + t);
 	log1mz = log1p(-z);
 
