@@ -164,9 +164,10 @@ state_work(LogregState *s)
 }
 
 /*
- * m >= 0 ? a : b, without a branch: the signs of the margins are a coin toss
- * to the branch predictor, and a mispredicted branch costs more than these
- * few integer operations (GCC turns the plain conditional into a branch).
+ * m >= 0 ? a : b (b when m is NaN), without a branch: the signs of the
+ * margins are a coin toss to the branch predictor, and a mispredicted branch
+ * costs more than these few integer operations (GCC turns the plain
+ * conditional into a branch).
  */
 static inline double
 select_by_sign(double m, double a, double b)
@@ -243,7 +244,7 @@ logreg_state_flush(LogregState *s)
 		double		q = 1.0 / (1.0 + e);
 		double		signed_m = (1.0 - 2.0 * y[i]) * m;	/* -m if y = 1, m if 0 */
 
-		linear += 0.5 * signed_m + 0.5 * fabs(signed_m);	/* max(signed_m, 0) */
+		linear += select_by_sign(signed_m, signed_m, 0.0);	/* max(signed_m, 0) */
 		product *= 1.0 + e;
 		residual[i] = select_by_sign(m, q, e * q) - y[i];
 		weight[i] = h * q;
