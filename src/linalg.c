@@ -58,11 +58,12 @@ load_blas(void)
 	PG_FINALLY();
 	{
 		if (saved != NULL)
+		{
 			setenv("OPENBLAS_NUM_THREADS", saved, 1);
+			pfree(saved);
+		}
 		else
 			unsetenv("OPENBLAS_NUM_THREADS");
-		if (saved != NULL)
-			pfree(saved);
 	}
 	PG_END_TRY();
 }
