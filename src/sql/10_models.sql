@@ -232,6 +232,17 @@ COMMENT ON FUNCTION @extschema@.insight_rollback(text) IS
 
 -- Helpers of the task functions -----------------------------------------------
 
+CREATE FUNCTION @extschema@.insight_active_model(task text)
+RETURNS SETOF @extschema@.insight_models
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+SELECT * FROM @extschema@.insight_models m
+ WHERE m.task OPERATOR(pg_catalog.=) $1 AND m.status OPERATOR(pg_catalog.=) 'active'
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_active_model(text) IS
+'The active model of a task: one row of insight_models, or none. A plain SQL function, inlined where it is called, so a lookup stays one probe of the index that keeps one active model per task.';
+
 CREATE FUNCTION @extschema@.insight_no_active_model(task text)
 RETURNS bigint
 LANGUAGE plpgsql STABLE PARALLEL SAFE

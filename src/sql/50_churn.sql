@@ -174,8 +174,7 @@ BEGIN
     SELECT m.model_id,
            COALESCE(pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64'), m.weights)
       INTO active_id, active_model
-      FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active';
+      FROM @extschema@.insight_active_model('churn') m;
     IF active_id IS NOT NULL THEN
         BEGIN
             SELECT @extschema@.insight_auc(@extschema@.insight_logreg_predict(active_model, t.features), t.churned)
@@ -235,8 +234,7 @@ DECLARE
     model pg_catalog.bytea;
     f pg_catalog.float8[];
 BEGIN
-    SELECT m.weights INTO model FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active';
+    SELECT m.weights INTO model FROM @extschema@.insight_active_model('churn') m;
     IF model IS NULL THEN
         PERFORM @extschema@.insight_no_active_model('churn');
     END IF;
@@ -267,8 +265,7 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 WITH model AS (
-    SELECT m.model_id, m.weights FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active'
+    SELECT m.model_id, m.weights FROM @extschema@.insight_active_model('churn') m
 )
 SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
        COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
@@ -298,8 +295,7 @@ AS $$
 WITH model AS (
     SELECT m.model_id, m.weights,
            pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
-      FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'churn' AND m.status OPERATOR(pg_catalog.=) 'active'
+      FROM @extschema@.insight_active_model('churn') m
 ),
 scored AS (
     SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
@@ -385,8 +381,7 @@ SELECT f.customer_id::%s AS customer_id,
        seg.segment, seg.cluster, seg.cluster_label,
        clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
   FROM @extschema@.insight_customer_360_features() f
-  LEFT JOIN @extschema@.insight_models churn
-         ON churn.task OPERATOR(pg_catalog.=) 'churn' AND churn.status OPERATOR(pg_catalog.=) 'active'
+  LEFT JOIN @extschema@.insight_active_model('churn') churn ON true
   LEFT JOIN @extschema@.insight_customer_360_segments() seg
          ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id
   LEFT JOIN @extschema@.insight_customer_360_clv() clv

@@ -38,8 +38,7 @@ BEGIN
              @extschema@.insight_utc_text(d.first_at), @extschema@.insight_utc_text(d.last_at),
              @extschema@.insight_report_number(d.revenue, 2));
 
-    SELECT * INTO m FROM @extschema@.insight_models mm
-     WHERE mm.task OPERATOR(pg_catalog.=) 'churn' AND mm.status OPERATOR(pg_catalog.=) 'active';
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') mm;
     IF NOT FOUND THEN
         r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
     ELSE
@@ -69,9 +68,7 @@ BEGIN
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
-                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_models c
-                                                       WHERE c.task OPERATOR(pg_catalog.=) 'clv'
-                                                         AND c.status OPERATOR(pg_catalog.=) 'active')
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'))
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
@@ -97,14 +94,12 @@ BEGIN
                    @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.revenue_share, 1) OPERATOR(pg_catalog.||) '%',
                    @extschema@.insight_report_number(t.mean_churn_probability));
     END LOOP;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models mm
-                    WHERE mm.task OPERATOR(pg_catalog.=) 'segments' AND mm.status OPERATOR(pg_catalog.=) 'active') THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_active_model('segments')) THEN
         r := r OPERATOR(pg_catalog.||) E'  (no clusters: run SELECT insight_train_segments();)\n';
     END IF;
 
     -- recommendations: offline metrics against popularity, a few examples
-    SELECT * INTO m FROM @extschema@.insight_models mm
-     WHERE mm.task OPERATOR(pg_catalog.=) 'recommender' AND mm.status OPERATOR(pg_catalog.=) 'active';
+    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
     IF NOT FOUND THEN
         r := r OPERATOR(pg_catalog.||) E'\nRecommendations\n  No recommender model is active: run SELECT insight_train_recommender();\n';
         RETURN r;

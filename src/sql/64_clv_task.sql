@@ -152,9 +152,8 @@ BEGIN
     -- activation: the active model's evaluation model on the same holdout
     SELECT m.model_id, pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64')
       INTO active_id, active_eval
-      FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active'
-       AND @extschema@.insight_clv_period_seconds((m.params OPERATOR(pg_catalog.->>) 'period')::interval)
+      FROM @extschema@.insight_active_model('clv') m
+     WHERE @extschema@.insight_clv_period_seconds((m.params OPERATOR(pg_catalog.->>) 'period')::interval)
            OPERATOR(pg_catalog.=) period_s;
     IF active_eval IS NOT NULL THEN
         SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
@@ -215,10 +214,9 @@ AS $$
 BEGIN
     RETURN QUERY
     SELECT m.model_id, m.weights, s.weights, (m.params OPERATOR(pg_catalog.->>) 'period')::interval
-      FROM @extschema@.insight_models m
+      FROM @extschema@.insight_active_model('clv') m
       JOIN @extschema@.insight_models s
-        ON s.model_id OPERATOR(pg_catalog.=) (m.metrics OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint
-     WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active';
+        ON s.model_id OPERATOR(pg_catalog.=) (m.metrics OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint;
     IF NOT FOUND THEN
         PERFORM @extschema@.insight_no_active_model('clv');
     END IF;
@@ -258,8 +256,7 @@ RETURNS TABLE (customer_id text, p_alive float8, expected_purchases_90d float8, 
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM @extschema@.insight_models m
-                WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active') THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv')) THEN
         RETURN QUERY SELECT s.customer_id, s.p_alive, s.expected_purchases_90d, s.clv_12m, s.model_id
                        FROM @extschema@.insight_clv_scores_at(as_of) s;
     END IF;
@@ -286,8 +283,7 @@ DECLARE
     totals record;
     names pg_catalog.text;
 BEGIN
-    SELECT * INTO c FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active';
+    SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
     IF NOT FOUND THEN
         RETURN E'\nCustomer lifetime value\n  No CLV model is active: run SELECT insight_train_clv();\n';
     END IF;

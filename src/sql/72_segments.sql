@@ -86,8 +86,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
     SELECT m.weights, m.preprocessing INTO weights, preprocessing
-      FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'segments' AND m.status OPERATOR(pg_catalog.=) 'active';
+      FROM @extschema@.insight_active_model('segments') m;
     IF NOT FOUND THEN
         PERFORM @extschema@.insight_no_active_model('segments');
     END IF;
@@ -166,8 +165,7 @@ RETURNS TABLE (customer_id text, segment text, cluster integer, cluster_label te
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH m AS (
-    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_models mo
-     WHERE mo.task OPERATOR(pg_catalog.=) 'segments' AND mo.status OPERATOR(pg_catalog.=) 'active'
+    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
 ),
 labels AS (
     SELECT c.cluster, @extschema@.insight_cluster_label(c.centroid) AS label

@@ -10,8 +10,7 @@ RETURNS TABLE (customer_id text, churn_probability float8, clv_12m float8)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    has_clv boolean := EXISTS (SELECT 1 FROM @extschema@.insight_models m
-                                WHERE m.task OPERATOR(pg_catalog.=) 'clv' AND m.status OPERATOR(pg_catalog.=) 'active');
+    has_clv boolean := EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'));
 BEGIN
     IF has_clv THEN
         RETURN QUERY
@@ -43,8 +42,7 @@ WITH r AS (
              ON x.customer_id OPERATOR(pg_catalog.=) s.customer_id::pg_catalog.text
 ),
 m AS (
-    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_models mo
-     WHERE mo.task OPERATOR(pg_catalog.=) 'segments' AND mo.status OPERATOR(pg_catalog.=) 'active'
+    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
 ),
 labelled AS (
     SELECT 'rfm'::pg_catalog.text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary,

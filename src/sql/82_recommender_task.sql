@@ -197,8 +197,7 @@ BEGIN
 
     -- activate when at least as good (NDCG@10) as the popularity baseline and the model in service
     SELECT (a.metrics OPERATOR(pg_catalog.->>) 'ndcg_at_10')::pg_catalog.float8 INTO active_ndcg
-      FROM @extschema@.insight_models a
-     WHERE a.task OPERATOR(pg_catalog.=) 'recommender' AND a.status OPERATOR(pg_catalog.=) 'active';
+      FROM @extschema@.insight_active_model('recommender') a;
     IF (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8 OPERATOR(pg_catalog.>=) (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8
        AND (active_ndcg IS NULL OR (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8 OPERATOR(pg_catalog.>=) active_ndcg) THEN
         PERFORM @extschema@.insight_activate(new_id);
@@ -220,18 +219,16 @@ LANGUAGE plpgsql STABLE
 AS $$
 #variable_conflict use_column
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
-                    WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active') THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_active_model('recommender')) THEN
         PERFORM @extschema@.insight_no_active_model('recommender');
     END IF;
     -- the weights go to the C function as stored (a TOAST pointer): the decoded
     -- model is cached per backend, so the value is not read again
     RETURN QUERY
     SELECT r.item_key, i.item_name, r.score, r.rank
-      FROM @extschema@.insight_models m
+      FROM @extschema@.insight_active_model('recommender') m
      CROSS JOIN LATERAL @extschema@.insight_recommend_from(m.weights, customer, k, exclude_purchased) r
       LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) r.item_key
-     WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active'
      ORDER BY r.rank;
 END
 $$;
@@ -253,16 +250,14 @@ LANGUAGE plpgsql STABLE
 AS $$
 #variable_conflict use_column
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
-                    WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active') THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_active_model('recommender')) THEN
         PERFORM @extschema@.insight_no_active_model('recommender');
     END IF;
     RETURN QUERY
     SELECT r.item_key, i.item_name, r.score, r.rank
-      FROM @extschema@.insight_models m
+      FROM @extschema@.insight_active_model('recommender') m
      CROSS JOIN LATERAL @extschema@.insight_similar_items_from(m.weights, item, k) r
       LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) r.item_key
-     WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active'
      ORDER BY r.rank;
 END
 $$;

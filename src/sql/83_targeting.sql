@@ -21,8 +21,7 @@ DECLARE
     as_of pg_catalog.timestamptz;
     buyers pg_catalog.text[];
 BEGIN
-    SELECT m.trained_as_of INTO as_of FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active';
+    SELECT m.trained_as_of INTO as_of FROM @extschema@.insight_active_model('recommender') m;
     IF NOT FOUND THEN
         PERFORM @extschema@.insight_no_active_model('recommender');
     END IF;
@@ -36,9 +35,8 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT a.user_key, a.score, a.rank
-      FROM @extschema@.insight_models m
+      FROM @extschema@.insight_active_model('recommender') m
      CROSS JOIN LATERAL @extschema@.insight_audience_from(m.weights, item, size, buyers) a
-     WHERE m.task OPERATOR(pg_catalog.=) 'recommender' AND m.status OPERATOR(pg_catalog.=) 'active'
      ORDER BY a.rank;
 END
 $$;
