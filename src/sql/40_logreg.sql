@@ -36,7 +36,7 @@ CREATE AGGREGATE @extschema@.insight_logreg_irls_step(features float8[], label b
 );
 
 COMMENT ON AGGREGATE @extschema@.insight_logreg_irls_step(float8[], boolean, float8[]) IS
-'One Newton (IRLS) pass of logistic regression over (features, label) rows, as a bytea state: rows used, rows skipped, positives, log loss, gradient and Hessian in standardised coordinates at params = means[d] || scales[d] || coefficients[d + 1]. Parallel safe (combine function); insight_logreg_fit runs one per iteration. Rows with a NULL label, array or element are skipped and counted.';
+'One Newton (IRLS) pass of logistic regression over (features, label) rows, as a bytea state: rows used, rows skipped, positives, log loss, gradient and Hessian in standardised coordinates at params = means[d] || scales[d] || coefficients[d + 1], which must be the same for every row (each state reads them at its first row; partial states of different params do not combine, 22023). Parallel safe (combine function); insight_logreg_fit runs one per iteration. Rows with a NULL label, array or element are skipped and counted; a non-finite feature is an error (22000), found when the block of rows holding it is added.';
 
 CREATE FUNCTION @extschema@.insight_logreg_fit(query text, lambda float8 DEFAULT 1.0,
                                                max_iterations integer DEFAULT 100,
