@@ -77,6 +77,9 @@ SELECT insight_logreg_fit($$SELECT f, l FROM (VALUES ('{1,Infinity}'::float8[], 
 -- a pass checks its rows a block at a time: at coefficients 0 (the margin
 -- is 0 x Infinity = NaN), in the last, partial block, and in a full block
 SELECT insight_logreg_irls_step(f, l, '{0,0,1,1,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true), ('{-Infinity,2}', false)) v(f, l);
+-- parameters that are not finite, a scale without a finite reciprocal
+SELECT insight_logreg_irls_step(f, l, '{0,0,1,NaN,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true)) v(f, l);
+SELECT insight_logreg_irls_step(f, l, '{0,0,1,1e-320,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true)) v(f, l);
 SELECT length(insight_logreg_irls_step(CASE WHEN i = 300 THEN '{1,NaN}' ELSE ARRAY[i, 1]::float8[] END, i % 2 = 0, '{0,0,1,1,0.5,-1,2}'))
   FROM generate_series(1, 1000) i;
 SELECT insight_logreg_fit('SELECT f, l FROM lr_small', -1);
@@ -127,6 +130,21 @@ SELECT insight_logreg_irls_step(f, l, '{0,0,0,0,1,1,1,1,0,0,0,0,0}') IS NULL AS 
 SELECT insight_logreg_fit('SELECT f, l FROM lr_big WHERE i < 0');
 -- a query that ends in a comment (the query is wrapped in a subquery)
 SELECT insight_model_info(insight_logreg_fit(E'SELECT f, l FROM lr_small -- the small rows'))->'rows' AS rows;
+-- a feature in units near the smallest doubles (scale about 1e-155) fits as
+-- in its own units: the weight times 1e155, the other weight and the
+-- objective the same (summing unstandardised products had underflowed)
+CREATE TEMP TABLE lr_tiny AS
+    SELECT ((i * 7919) % 1000) / 1000.0 - 0.5 AS a, ((i * 104729) % 997) / 997.0 - 0.5 AS b,
+           ((i::bigint * 2654435761) % 1000) / 1000.0 < 1 / (1 + exp(-(2 * (((i * 7919) % 1000) / 1000.0 - 0.5)
+                                                                       - (((i * 104729) % 997) / 997.0 - 0.5)))) AS y
+      FROM generate_series(1, 1000) i;
+WITH n AS (SELECT insight_model_info(insight_logreg_fit('SELECT ARRAY[a, b]::float8[], y FROM lr_tiny', 0)) i),
+     t AS (SELECT insight_model_info(insight_logreg_fit('SELECT ARRAY[a * 1e-155, b]::float8[], y FROM lr_tiny', 0)) i)
+SELECT round((n.i->'weights'->>0)::numeric, 6) AS w1,
+       abs((t.i->'weights'->>0)::float8 * 1e-155 / (n.i->'weights'->>0)::float8 - 1) < 1e-9 AS same_w1_in_its_units,
+       abs((t.i->'weights'->>1)::float8 / (n.i->'weights'->>1)::float8 - 1) < 1e-9 AS same_w2,
+       abs((t.i->>'objective')::float8 / (n.i->>'objective')::float8 - 1) < 1e-12 AS same_objective
+  FROM n, t;
 -- features far outside the model's units: an error, not NaN (weights of
 -- opposite signs in the thousands, so w1 x1 + w2 x2 is Infinity - Infinity)
 CREATE TEMP TABLE lr_tiny_units AS
@@ -142,4 +160,4 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET client_min_messages;
-DROP TABLE lr_small, lr_ten, lr_nulls, lr_big, lr_models, lr_par;
+DROP TABLE lr_small, lr_ten, lr_nulls, lr_big, lr_models, lr_par, lr_tiny;

@@ -56,15 +56,14 @@
 /*
  * Transition state of one IRLS pass: counters, then
  *	 params:    means[d], scales[d], beta[d + 1]   (the pass's fixed inputs)
- *	 v:         [d + 1] = (beta[0], beta[1..d] / scales), computed from params
- *				at the first row
+ *	 inverse:   [d] = 1 / scales, computed from params at the first row
  *	 gradient:  [d + 1]
  *	 hessian:   [(d + 1) * (d + 1)], row-major, lower triangle filled
  *	 rows:      [capacity * d], rows read but not yet added
  *	 labels:    [capacity], their labels (1 or 0)
  *	 work:      [2 * capacity + d], scratch of logreg_state_flush
- * The transition function only copies a row's features, centred, and its
- * label into the buffer; a full buffer is added to the sums a block at a
+ * The transition function only copies a row's features, standardised
+ * (z = (x - mean) * (1 / scale)), and its label into the buffer; a full buffer is added to the sums a block at a
  * time by BLAS (dgemv for the margins and the gradient, dsyrk for the
  * Hessian) and loops without a dependency from one row to the next.  That
  * keeps a pass close to the cost of reading the rows.  The buffer holds the
@@ -72,11 +71,10 @@
  * a multiple of 4 or 8 doubles a row is what OpenBLAS's kernels are made
  * for (a dsyrk of 128 rows x 16 takes about 3/4 of the time of 128 x 17).
  *
- * The sums are kept in centred coordinates c = (1, x - mean), which a row
- * gives without a division: with D = diag(1, 1 / scales), the standardised
- * row is z = D c, so the gradient and Hessian of the pass are D g_c and
- * D H_c D, applied once by the final function (logreg_state_finish); the
- * combine function adds centred sums.
+ * Each row is standardised before it is summed, not the sums afterwards:
+ * for a feature in units near the smallest doubles (a scale below 1e-154),
+ * products of centred values underflow and the factor 1 / scale^2 overflows,
+ * where the standardised values are of order 1.
  */
 typedef struct LogregState
 {
@@ -116,7 +114,7 @@ logreg_state_size(int dim, int capacity)
 	Assert(dim >= 1 && dim <= LOGREG_MAX_DIM);
 	Assert(capacity >= 1 && capacity <= LOGREG_MAX_BUFFER);
 	return offsetof(LogregState, values) +
-		sizeof(double) * (PARAMS_LEN(dim) + (Size) dim + 1 + SUMS_LEN(dim) +
+		sizeof(double) * (PARAMS_LEN(dim) + (Size) dim + SUMS_LEN(dim) +
 						  (Size) capacity * ((Size) dim + 3) + (Size) dim);
 }
 
@@ -126,9 +124,15 @@ state_params(LogregState *s)
 	return s->values;
 }
 
-/* v = (beta[0], beta[1..d] / scales): the margin beta . z is v . c */
 static inline double *
-state_v(LogregState *s)
+state_beta(LogregState *s)
+{
+	return state_params(s) + 2 * (Size) s->dim;
+}
+
+/* 1 / scales */
+static inline double *
+state_inverse_scales(LogregState *s)
 {
 	return s->values + PARAMS_LEN(s->dim);
 }
@@ -136,7 +140,7 @@ state_v(LogregState *s)
 static inline double *
 state_gradient(LogregState *s)
 {
-	return state_v(s) + s->dim + 1;
+	return state_inverse_scales(s) + s->dim;
 }
 
 static inline double *
@@ -184,18 +188,18 @@ select_by_sign(double m, double a, double b)
 }
 
 /*
- * Add the buffered rows x_i - mean with labels y_i to the loss, gradient and
- * Hessian at beta, and empty the buffer.  With c_i = (1, x_i - mean):
- *	 1. margins m_i = beta . z_i = v . c_i (dgemv, plus v_0);
+ * Add the buffered standardised rows with labels y_i to the loss, gradient
+ * and Hessian at beta, and empty the buffer.  With z_i = (1, buffered row i):
+ *	 1. margins m_i = beta . z_i (dgemv, plus beta_0);
  *	 2. with h = exp(-|m_i| / 2) and e = h^2 = exp(-|m_i|), one exponential
  *		for all of: p_i = 1 / (1 + e) or e / (1 + e), sqrt(p_i (1 - p_i)) =
  *		h / (1 + e), and the log loss max(-+m_i, 0) + log(1 + e) (see
  *		insight_log1pexp), whose logarithms are summed as the logarithm of
  *		the product of the 1 + e, each in [1, 2]: one logarithm per block;
- *	 3. gradient += sum_i (p_i - y_i) c_i (dgemv, and a sum for the
+ *	 3. gradient += sum_i (p_i - y_i) z_i (dgemv, and a sum for the
  *		intercept);
- *	 4. Hessian += sum_i p_i (1 - p_i) c_i c_i', the Gram matrix of the rows
- *		w_i c_i with w_i = sqrt(p_i (1 - p_i)): dsyrk for the features, a
+ *	 4. Hessian += sum_i p_i (1 - p_i) z_i z_i', the Gram matrix of the rows
+ *		w_i z_i with w_i = sqrt(p_i (1 - p_i)): dsyrk for the features, a
  *		dgemv for the intercept's column, a sum for its diagonal entry.
  */
 static void
@@ -203,7 +207,7 @@ logreg_state_flush(LogregState *s)
 {
 	const int	nb = s->buffered;
 	const int	dim = s->dim;
-	const double *v = state_v(s);
+	const double *beta = state_beta(s);
 	const double *pg_restrict y = state_labels(s);
 	double	   *pg_restrict c = state_rows(s);
 	double	   *pg_restrict residual = state_work(s);	/* margins, then p - y */
@@ -218,19 +222,19 @@ logreg_state_flush(LogregState *s)
 
 	if (nb == 0)
 		return;
-	insight_matvec(c, nb, dim, v + 1, residual, false, false);
+	insight_matvec(c, nb, dim, beta + 1, residual, false, false);
 	/*
 	 * The exponentials first, so that the sums below stay in registers.  The
 	 * features are checked for NaN and Infinity here, not as the transition
 	 * function reads them: a feature that is not finite makes the margin NaN
 	 * or infinite whatever the coefficients (a zero one gives NaN), so one
-	 * test a row finds the rows to look at.  (x - mean is not finite when x
-	 * is not; it also overflows for finite x and mean of opposite signs near
-	 * the largest double, which no fitted scaler gives.)
+	 * test a row finds the rows to look at.  ((x - mean) / scale is not
+	 * finite when x is not; it also overflows for finite x far outside the
+	 * data a scaler was fitted to, near the largest double.)
 	 */
 	for (int i = 0; i < nb; i++)
 	{
-		residual[i] += v[0];
+		residual[i] += beta[0];
 		if (unlikely(!isfinite(residual[i])))
 			insight_check_finite(c + (Size) i * dim, dim);
 		weight[i] = exp(-0.5 * fabs(residual[i]));
@@ -270,46 +274,22 @@ logreg_state_flush(LogregState *s)
 	s->buffered = 0;
 }
 
-/* Buffer one row x (d features) with label y (1 or 0). */
+/* Buffer one row x (d features), standardised, with label y (1 or 0). */
 static inline void
 logreg_add_row(LogregState *s, const double *pg_restrict x, double y)
 {
 	const int	dim = s->dim;
 	const double *pg_restrict mean = state_params(s);
-	double	   *pg_restrict c = state_rows(s) + (Size) s->buffered * dim;
+	const double *pg_restrict inverse = state_inverse_scales(s);
+	double	   *pg_restrict z = state_rows(s) + (Size) s->buffered * dim;
 
 	for (int j = 0; j < dim; j++)
-		c[j] = x[j] - mean[j];
+		z[j] = (x[j] - mean[j]) * inverse[j];
 	state_labels(s)[s->buffered] = y;
 	s->n += 1;
 	s->positives += y;
 	if (++s->buffered == s->capacity)
 		logreg_state_flush(s);
-}
-
-/*
- * The end of a pass: every row added, and the sums taken from centred to
- * standardised coordinates, g = D g_c and H = D H_c D (see LogregState).
- */
-static void
-logreg_state_finish(LogregState *s)
-{
-	const int	dim = s->dim;
-	const double *scale = state_params(s) + dim;
-	double	   *grad = state_gradient(s);
-	double	   *hess = state_hessian(s);
-
-	logreg_state_flush(s);
-	/* times the reciprocals, which round as the fits stored so far did */
-	for (int j = 1; j <= dim; j++)
-	{
-		double	   *row = hess + (Size) j * (dim + 1);
-
-		grad[j] *= 1.0 / scale[j - 1];
-		row[0] *= 1.0 / scale[j - 1];
-		for (int k = 1; k <= j; k++)
-			row[k] *= (1.0 / scale[j - 1]) * (1.0 / scale[k - 1]);
-	}
 }
 
 /* Multiplications only: this runs for every row. */
@@ -346,7 +326,7 @@ logreg_state_init(FunctionCallInfo fcinfo, ArrayType *params)
 	int			dim;
 	LogregState *s;
 
-	if (!insight_read_features(params, -1, &p, &len) || len < 4 || (len - 1) % 3 != 0)
+	if (!insight_read_feature_array(params, -1, &p, &len) || len < 4 || (len - 1) % 3 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid insight_logreg_irls_step parameters"),
@@ -357,19 +337,25 @@ logreg_state_init(FunctionCallInfo fcinfo, ArrayType *params)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("logistic regression supports at most %d features, not %d",
 						LOGREG_MAX_DIM, dim)));
-	for (int j = 0; j < dim; j++)
-		if (p[dim + j] <= 0)
+	for (int j = 0; j < len; j++)
+		if (!isfinite(p[j]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid insight_logreg_irls_step parameters"),
-					 errdetail("Scale %d is %g; scales must be positive.", j + 1, p[dim + j])));
+					 errdetail("Parameter %d is %g; the parameters must be finite.", j + 1, p[j])));
+	for (int j = 0; j < dim; j++)
+		if (!(p[dim + j] > 0) || !isfinite(1.0 / p[dim + j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid insight_logreg_irls_step parameters"),
+					 errdetail("Scale %d is %g; scales must be positive, with a finite reciprocal.",
+							   j + 1, p[dim + j])));
 	s = insight_state_new(fcinfo, logreg_state_size(dim, LOGREG_BUFFER_ROWS(dim)));
 	s->dim = dim;
 	s->capacity = LOGREG_BUFFER_ROWS(dim);
 	memcpy(s->values, p, sizeof(double) * PARAMS_LEN(dim));
-	state_v(s)[0] = p[2 * dim];
 	for (int j = 0; j < dim; j++)
-		state_v(s)[j + 1] = p[2 * dim + 1 + j] / p[dim + j];
+		state_inverse_scales(s)[j] = 1.0 / p[dim + j];
 	return s;
 }
 
@@ -438,7 +424,7 @@ insight_logreg_irls_final(PG_FUNCTION_ARGS)
 	/* a final function must not change the aggregate's own state */
 	copy = palloc(VARSIZE(s));
 	memcpy(copy, s, VARSIZE(s));
-	logreg_state_finish(copy);
+	logreg_state_flush(copy);
 	PG_RETURN_POINTER(copy);
 }
 

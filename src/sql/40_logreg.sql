@@ -9,7 +9,7 @@ AS 'MODULE_PATHNAME', 'insight_logreg_irls_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_logreg_irls_accum(bytea, float8[], boolean, float8[]) IS
-'Transition function of insight_logreg_irls_step: buffers one row, centred; a full buffer (up to 128 rows) is added to the log loss, gradient and Hessian at the pass''s coefficients by BLAS (dgemv, dsyrk).';
+'Transition function of insight_logreg_irls_step: buffers one row, standardised with the pass''s means and scales; a full buffer (up to 128 rows) is added to the log loss, gradient and Hessian at the pass''s coefficients by BLAS (dgemv, dsyrk).';
 
 CREATE FUNCTION @extschema@.insight_logreg_irls_combine(state1 bytea, state2 bytea)
 RETURNS bytea
@@ -25,7 +25,7 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'insight_logreg_irls_final';
 
 COMMENT ON FUNCTION @extschema@.insight_logreg_irls_final(bytea) IS
-'Final function of insight_logreg_irls_step: adds the rows still buffered and takes the gradient and Hessian from centred to standardised coordinates.';
+'Final function of insight_logreg_irls_step: adds the rows still buffered.';
 
 CREATE AGGREGATE @extschema@.insight_logreg_irls_step(features float8[], label boolean, params float8[]) (
     SFUNC = @extschema@.insight_logreg_irls_accum,
