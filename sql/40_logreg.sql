@@ -145,6 +145,16 @@ SELECT round((n.i->'weights'->>0)::numeric, 6) AS w1,
        abs((t.i->'weights'->>1)::float8 / (n.i->'weights'->>1)::float8 - 1) < 1e-9 AS same_w2,
        abs((t.i->>'objective')::float8 / (n.i->>'objective')::float8 - 1) < 1e-12 AS same_objective
   FROM n, t;
+-- with lambda 1 the penalty, lambda / scale^2 = 1e310 in standardised
+-- coordinates, would overflow: the feature keeps its own units (scale 1), its
+-- weight stays near 0 and the rest of the model is the one without it
+WITH n AS (SELECT insight_model_info(insight_logreg_fit('SELECT ARRAY[b]::float8[], y FROM lr_tiny', 1)) i),
+     t AS (SELECT insight_model_info(insight_logreg_fit('SELECT ARRAY[a * 1e-155, b]::float8[], y FROM lr_tiny', 1)) i)
+SELECT t.i->'scales'->0 AS scale_1, abs((t.i->'weights'->>0)::float8) < 1e-140 AS w1_near_0,
+       abs((t.i->'weights'->>1)::float8 / (n.i->'weights'->>0)::float8 - 1) < 1e-9 AS same_w2,
+       abs((t.i->>'intercept')::float8 / (n.i->>'intercept')::float8 - 1) < 1e-9 AS same_intercept,
+       abs((t.i->>'objective')::float8 / (n.i->>'objective')::float8 - 1) < 1e-12 AS same_objective
+  FROM n, t;
 -- features far outside the model's units: an error, not NaN (weights of
 -- opposite signs in the thousands, so w1 x1 + w2 x2 is Infinity - Infinity)
 CREATE TEMP TABLE lr_tiny_units AS

@@ -571,6 +571,21 @@ fit_scaler(LogregFit *fit)
 	fit->means = fit->params;
 	fit->scales = fit->params + scaler.dim;
 	fit->beta = fit->params + 2 * scaler.dim;
+
+	/*
+	 * Any positive scales give the same optimum.  Where the penalty on the
+	 * raw weight, lambda / scale^2 in standardised coordinates, would
+	 * overflow (or lose precision as a subnormal scale^2), as for a feature
+	 * in units near the smallest doubles, the feature keeps its own units.
+	 */
+	if (fit->lambda > 0)
+		for (int j = 0; j < fit->dim; j++)
+		{
+			double		square = fit->scales[j] * fit->scales[j];
+
+			if (!(square >= DBL_MIN) || !isfinite(fit->lambda / square))
+				fit->scales[j] = 1.0;
+		}
 	MemoryContextSwitchTo(old);
 	SPI_freetuptable(SPI_tuptable);
 }
