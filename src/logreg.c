@@ -63,13 +63,14 @@
  *	 labels:    [capacity], their labels (1 or 0)
  *	 work:      [2 * capacity + d], scratch of logreg_state_flush
  * The transition function only copies a row's features, standardised
- * (z = (x - mean) * (1 / scale)), and its label into the buffer; a full buffer is added to the sums a block at a
- * time by BLAS (dgemv for the margins and the gradient, dsyrk for the
- * Hessian) and loops without a dependency from one row to the next.  That
- * keeps a pass close to the cost of reading the rows.  The buffer holds the
- * d features without the intercept's constant 1, whose terms are plain sums:
- * a multiple of 4 or 8 doubles a row is what OpenBLAS's kernels are made
- * for (a dsyrk of 128 rows x 16 takes about 3/4 of the time of 128 x 17).
+ * (z = (x - mean) * (1 / scale)), and its label into the buffer; a full
+ * buffer is added to the sums a block at a time by BLAS (dgemv for the
+ * margins and the gradient, dsyrk for the Hessian) and loops without a
+ * dependency from one row to the next.  That keeps a pass close to the cost
+ * of reading the rows.  The buffer holds the d features without the
+ * intercept's constant 1, whose terms are plain sums: a multiple of 4 or 8
+ * doubles a row is what OpenBLAS's kernels are made for (a dsyrk of 128 rows
+ * x 16 takes about 3/4 of the time of 128 x 17).
  *
  * Each row is standardised before it is summed, not the sums afterwards:
  * for a feature in units near the smallest doubles (a scale below 1e-154),
@@ -209,7 +210,7 @@ logreg_state_flush(LogregState *s)
 	const int	dim = s->dim;
 	const double *beta = state_beta(s);
 	const double *pg_restrict y = state_labels(s);
-	double	   *pg_restrict c = state_rows(s);
+	double	   *pg_restrict z = state_rows(s);
 	double	   *pg_restrict residual = state_work(s);	/* margins, then p - y */
 	double	   *pg_restrict weight = residual + s->capacity;
 	double	   *pg_restrict column = weight + s->capacity;
@@ -222,7 +223,7 @@ logreg_state_flush(LogregState *s)
 
 	if (nb == 0)
 		return;
-	insight_matvec(c, nb, dim, beta + 1, residual, false, false);
+	insight_matvec(z, nb, dim, beta + 1, residual, false, false);
 	/*
 	 * The exponentials first, so that the sums below stay in registers.  The
 	 * features are checked for NaN and Infinity here, not as the transition
@@ -236,7 +237,7 @@ logreg_state_flush(LogregState *s)
 	{
 		residual[i] += beta[0];
 		if (unlikely(!isfinite(residual[i])))
-			insight_check_finite(c + (Size) i * dim, dim);
+			insight_check_finite(z + (Size) i * dim, dim);
 		weight[i] = exp(-0.5 * fabs(residual[i]));
 	}
 	/* without branches: the signs of the margins and the labels are random */
@@ -257,20 +258,20 @@ logreg_state_flush(LogregState *s)
 	}
 	s->loss += linear + log(product);
 	gradient[0] += residual_sum;
-	insight_matvec(c, nb, dim, residual, gradient + 1, true, true);
+	insight_matvec(z, nb, dim, residual, gradient + 1, true, true);
 	for (int i = 0; i < nb; i++)
 	{
 		double		w = weight[i];
-		double	   *pg_restrict ci = c + (Size) i * dim;
+		double	   *pg_restrict zi = z + (Size) i * dim;
 
 		for (int j = 0; j < dim; j++)
-			ci[j] *= w;
+			zi[j] *= w;
 	}
 	hessian[0] += weight_sum;
-	insight_matvec(c, nb, dim, weight, column, true, false);
+	insight_matvec(z, nb, dim, weight, column, true, false);
 	for (int j = 1; j <= dim; j++)
 		hessian[(Size) j * (dim + 1)] += column[j - 1];
-	insight_gram_lower(c, nb, dim, hessian + dim + 2, dim + 1, true);
+	insight_gram_lower(z, nb, dim, hessian + dim + 2, dim + 1, true);
 	s->buffered = 0;
 }
 
