@@ -79,6 +79,7 @@ SELECT insight_logreg_fit($$SELECT f, l FROM (VALUES ('{1,Infinity}'::float8[], 
 SELECT insight_logreg_irls_step(f, l, '{0,0,1,1,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true), ('{-Infinity,2}', false)) v(f, l);
 -- parameters that are not finite, a scale without a finite reciprocal
 SELECT insight_logreg_irls_step(f, l, '{0,0,1,NaN,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true)) v(f, l);
+SELECT insight_logreg_irls_step(f, l, '{0,0,1,NULL,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true)) v(f, l);
 SELECT insight_logreg_irls_step(f, l, '{0,0,1,1e-320,0,0,0}') FROM (VALUES ('{1,2}'::float8[], true)) v(f, l);
 SELECT length(insight_logreg_irls_step(CASE WHEN i = 300 THEN '{1,NaN}' ELSE ARRAY[i, 1]::float8[] END, i % 2 = 0, '{0,0,1,1,0.5,-1,2}'))
   FROM generate_series(1, 1000) i;

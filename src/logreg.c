@@ -323,15 +323,19 @@ static LogregState *
 logreg_state_init(FunctionCallInfo fcinfo, ArrayType *params)
 {
 	const double *p;
-	int			len;
+	int			len = 0;
+	bool		no_nulls;
 	int			dim;
 	LogregState *s;
 
-	if (!insight_read_feature_array(params, -1, &p, &len) || len < 4 || (len - 1) % 3 != 0)
+	no_nulls = insight_read_feature_array(params, -1, &p, &len);
+	if (!no_nulls || len < 4 || (len - 1) % 3 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid insight_logreg_irls_step parameters"),
-				 errdetail("The parameters are means[d], scales[d] and coefficients[d + 1] for d features: 3d + 1 values without NULLs, not %d.", len)));
+				 no_nulls ?
+				 errdetail("The parameters are means[d], scales[d] and coefficients[d + 1] for d features: 3d + 1 values, not %d.", len) :
+				 errdetail("The parameters hold a NULL.")));
 	dim = (len - 1) / 3;
 	if (dim > LOGREG_MAX_DIM)
 		ereport(ERROR,
