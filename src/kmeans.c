@@ -31,7 +31,6 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -831,13 +830,8 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 			param_error("k does not match initial_centroids",
 						psprintf("k is %d but initial_centroids has %d rows.", k, init_k));
 	}
-	/* strip a trailing semicolon so that the query can be a subquery */
-	{
-		int			len = strlen(query);
-
-		while (len > 0 && (query[len - 1] == ';' || isspace((unsigned char) query[len - 1])))
-			query[--len] = '\0';
-	}
+	/* so that the query can be a subquery */
+	query = insight_trim_query(query);
 
 	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	if (SPI_connect() != SPI_OK_CONNECT)

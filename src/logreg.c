@@ -34,7 +34,6 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
 #include <float.h>
 #include <math.h>
 
@@ -499,16 +498,13 @@ typedef struct LogregFit
 	MemoryContext work;
 } LogregFit;
 
-/* The query text without trailing white space and semicolons. */
+/* The query text without trailing white space and semicolons, not empty. */
 static char *
 trim_query(const char *query)
 {
-	char	   *q = pstrdup(query);
-	int			len = strlen(q);
+	char	   *q = insight_trim_query(query);
 
-	while (len > 0 && (q[len - 1] == ';' || isspace((unsigned char) q[len - 1])))
-		q[--len] = '\0';
-	if (len == 0)
+	if (q[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query must not be empty"),
