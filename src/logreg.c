@@ -292,22 +292,28 @@ logreg_add_row(LogregState *s, const double *pg_restrict x, double y)
 		logreg_state_flush(s);
 }
 
-/* Multiplications only: this runs for every row. */
 static void
-logreg_state_check(const LogregState *s)
+logreg_state_corrupted(const LogregState *s)
 {
-	if (s->dim < 1 || s->dim > LOGREG_MAX_DIM ||
-		s->capacity < 1 || s->capacity > LOGREG_MAX_BUFFER ||
-		VARSIZE(s) != logreg_state_size(s->dim, s->capacity) ||
-		s->buffered < 0 || s->buffered >= s->capacity)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid insight_logreg_irls_step state"),
-				 errdetail("The state has %zu bytes for %d features and %d of %d buffer rows.",
-						   (Size) VARSIZE(s), s->dim, s->buffered, s->capacity)));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid insight_logreg_irls_step state"),
+			 errdetail("The state has %zu bytes for %d features and %d of %d buffer rows.",
+					   (Size) VARSIZE(s), s->dim, s->buffered, s->capacity)));
 }
 
-static LogregState *
+/* Inline, multiplications only: this runs for every row. */
+static inline void
+logreg_state_check(const LogregState *s)
+{
+	if (unlikely(s->dim < 1 || s->dim > LOGREG_MAX_DIM ||
+				 s->capacity < 1 || s->capacity > LOGREG_MAX_BUFFER ||
+				 VARSIZE(s) != logreg_state_size(s->dim, s->capacity) ||
+				 s->buffered < 0 || s->buffered >= s->capacity))
+		logreg_state_corrupted(s);
+}
+
+static inline LogregState *
 logreg_state_arg(FunctionCallInfo fcinfo, int argno)
 {
 	LogregState *s = insight_state_get(fcinfo, argno, offsetof(LogregState, values));

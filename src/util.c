@@ -28,8 +28,8 @@ insight_read_features(ArrayType *array, int expected, const double **values, int
 	return true;
 }
 
-bool
-insight_read_feature_array(ArrayType *array, int expected, const double **values, int *n)
+void
+insight_feature_array_error(ArrayType *array, int expected)
 {
 	int			len;
 
@@ -52,11 +52,7 @@ insight_read_feature_array(ArrayType *array, int expected, const double **values
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("features must not be an empty array")));
-	if (ARR_HASNULL(array))
-		return false;
-	*values = (double *) ARR_DATA_PTR(array);
-	*n = len;
-	return true;
+	elog(ERROR, "insight_feature_array_error called for a valid array");
 }
 
 void
@@ -84,7 +80,7 @@ insight_trim_query(const char *query)
 }
 
 ArrayType *
-insight_array_arg(FunctionCallInfo fcinfo, int argno, InsightArrayBuf *buf)
+insight_array_arg_unpack(FunctionCallInfo fcinfo, int argno, InsightArrayBuf *buf)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 
@@ -120,27 +116,18 @@ insight_state_new(FunctionCallInfo fcinfo, Size size)
 }
 
 void *
-insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
+insight_state_get_copy(FunctionCallInfo fcinfo, int argno, Size minsize)
 {
-	struct varlena *raw;
-	struct varlena *value;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	struct varlena *value = pg_detoast_datum(raw);
 	void	   *copy;
 
-	if (PG_ARGISNULL(argno))
-		return NULL;
-	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	value = pg_detoast_datum(raw);
 	if (VARSIZE(value) < minsize)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid aggregate state"),
 				 errdetail("The state has %zu bytes, fewer than the %zu a state needs.",
 						   (Size) VARSIZE(value), minsize)));
-
-	if (AggCheckCallContext(fcinfo, NULL) && value == raw &&
-		(uintptr_t) value % MAXIMUM_ALIGNOF == 0)
-		return value;			/* the aggregate's own value: update in place */
-
 	/* a copy in the per-call context; the aggregate copies what we return */
 	copy = palloc(VARSIZE(value));
 	memcpy(copy, value, VARSIZE(value));

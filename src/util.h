@@ -9,9 +9,18 @@
 #ifndef INSIGHT_UTIL_H
 #define INSIGHT_UTIL_H
 
+#include "catalog/pg_type_d.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
+
+/*
+ * Transition functions run these helpers for every row, where a call into
+ * the server costs about as much as the row's own work (insight_logreg_irls_step
+ * spent a quarter of its time over a plain scan in them), so their common
+ * cases are inline here and only the rest is out of line in util.c.
+ */
 
 /*
  * Read a float8[] of features.  Errors: 42804 when it is not a float8[];
@@ -25,12 +34,25 @@
 extern bool insight_read_features(ArrayType *array, int expected,
 								  const double **values, int *n);
 
+/* The error of insight_read_feature_array for an array of the wrong shape. */
+extern void insight_feature_array_error(ArrayType *array, int expected) pg_attribute_noreturn();
+
 /*
  * insight_read_features without the check for NaN and Infinity, for a
  * caller that checks its rows a block at a time with insight_check_finite.
  */
-extern bool insight_read_feature_array(ArrayType *array, int expected,
-									   const double **values, int *n);
+static inline bool
+insight_read_feature_array(ArrayType *array, int expected, const double **values, int *n)
+{
+	if (unlikely(ARR_ELEMTYPE(array) != FLOAT8OID || ARR_NDIM(array) != 1 ||
+				 (expected >= 0 ? ARR_DIMS(array)[0] != expected : ARR_DIMS(array)[0] < 1)))
+		insight_feature_array_error(array, expected);
+	if (ARR_HASNULL(array))
+		return false;
+	*values = (double *) ARR_DATA_PTR(array);
+	*n = ARR_DIMS(array)[0];
+	return true;
+}
 
 /* The 22000 error of insight_read_features when values[0..n) is not all finite. */
 extern void insight_check_finite(const double *values, int n);
@@ -54,12 +76,25 @@ typedef union InsightArrayBuf
 	char		bytes[VARHDRSZ + VARATT_SHORT_MAX];
 } InsightArrayBuf;
 
+/* insight_array_arg for a value that is not a plain 4-byte varlena. */
+extern ArrayType *insight_array_arg_unpack(FunctionCallInfo fcinfo, int argno,
+										   InsightArrayBuf *buf);
+
 /*
  * The array argument 'argno' (not NULL), as PG_GETARG_ARRAYTYPE_P but
  * without a palloc'd copy per row for a short array: that one is unpacked
- * into *buf, so the result lives as long as *buf.
+ * into *buf, so the result lives as long as *buf.  An array stored with a
+ * 4-byte header, neither compressed nor external, is used where it lies.
  */
-extern ArrayType *insight_array_arg(FunctionCallInfo fcinfo, int argno, InsightArrayBuf *buf);
+static inline ArrayType *
+insight_array_arg(FunctionCallInfo fcinfo, int argno, InsightArrayBuf *buf)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	if (!VARATT_IS_EXTENDED(v))
+		return (ArrayType *) v;
+	return insight_array_arg_unpack(fcinfo, argno, buf);
+}
 
 /* A one-dimensional float8[] holding n values. */
 extern ArrayType *insight_float8_array(const double *values, int n);
@@ -68,14 +103,37 @@ extern ArrayType *insight_float8_array(const double *values, int n);
  * Aggregate states are bytea values (see DESIGN.md, Scale: Citus pushes down
  * only non-internal states).  A state is a fixed struct that starts with the
  * varlena header; these helpers give a writable, MAXALIGNed pointer to it.
- *
- * insight_state_get: the state argument 'argno' as a writable state of at
- * least 'minsize' bytes.  When called as an aggregate the value already in
- * the aggregate context is updated in place; otherwise (direct calls, or a
- * value that is not aligned) it is copied first, into the per-call context.  Returns NULL for a NULL
- * argument.  A state of the wrong size is an error (not a crash).
  */
-extern void *insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize);
+
+/*
+ * insight_state_get for any state but the aggregate's own: a copy, in the
+ * per-call context, of the detoasted value; too small a value is an error.
+ */
+extern void *insight_state_get_copy(FunctionCallInfo fcinfo, int argno, Size minsize);
+
+/*
+ * The state argument 'argno' as a writable state of at least 'minsize'
+ * bytes.  When called as an aggregate the value already in the aggregate
+ * context is updated in place; otherwise (direct calls, or a value that is
+ * not aligned or is toasted) it is copied first, into the per-call context.
+ * Returns NULL for a NULL argument.  A state of the wrong size is an error
+ * (not a crash).  "Called as an aggregate" is AggCheckCallContext's test,
+ * inlined: the context is an AggState or a WindowAggState.
+ */
+static inline void *
+insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
+{
+	struct varlena *raw;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	if (!VARATT_IS_EXTENDED(raw) && VARSIZE(raw) >= minsize &&
+		(uintptr_t) raw % MAXIMUM_ALIGNOF == 0 && fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
+		return raw;				/* the aggregate's own value: update in place */
+	return insight_state_get_copy(fcinfo, argno, minsize);
+}
 
 /*
  * A zeroed state of 'size' bytes in the current (per-call) context.  When a
