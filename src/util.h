@@ -16,10 +16,11 @@
 #include "utils/array.h"
 
 /*
- * Transition functions run these helpers for every row, where a call into
- * the server costs about as much as the row's own work (insight_logreg_irls_step
- * spent a quarter of its time over a plain scan in them), so their common
- * cases are inline here and only the rest is out of line in util.c.
+ * Transition functions call some of these helpers for every row, where a
+ * call into the server costs about as much as the row's own arithmetic (in
+ * insight_logreg_irls_step, about a quarter of a pass's cost over a plain
+ * scan), so their common cases are inline here and only their error and
+ * copy paths are out of line, in util.c.
  */
 
 /*
@@ -35,7 +36,8 @@ extern bool insight_read_features(ArrayType *array, int expected,
 								  const double **values, int *n);
 
 /* The error of insight_read_feature_array for an array of the wrong shape. */
-extern void insight_feature_array_error(ArrayType *array, int expected) pg_attribute_noreturn();
+extern void insight_feature_array_error(ArrayType *array, int expected)
+			pg_attribute_noreturn();
 
 /*
  * insight_read_features without the check for NaN and Infinity, for a
