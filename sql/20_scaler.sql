@@ -32,6 +32,21 @@ SELECT insight_scaler_combine(NULL, '\x00000000ffffffff'::bytea);
 SELECT insight_model_info(insight_scaler_final(insight_scaler_combine(
            insight_scaler_accum(insight_scaler_accum(NULL, '{1,10}'), '{2,20}'),
            insight_scaler_accum(NULL, '{4,40}')))) -> 'means' AS means;
+-- a combine function as the transition function of a user's aggregate reads
+-- its second argument, here a value in a table's buffer page, without
+-- writing into it (the first row's state has no rows, so the combine returns
+-- the second with the skipped rows added)
+CREATE TABLE scaler_states AS
+SELECT k, s FROM (VALUES (1::int8, insight_scaler_accum(NULL, NULL)),
+                         (2::int8, insight_scaler_accum(NULL, array_fill(2::float8, ARRAY[100])))) v(k, s);
+CREATE TABLE scaler_states_before AS SELECT k, md5(s) AS h FROM scaler_states;
+CREATE AGGREGATE combine_states(bytea) (SFUNC = insight_scaler_combine, STYPE = bytea);
+SELECT insight_model_info(insight_scaler_final(combine_states(s))) -> 'rows_skipped' AS skipped
+  FROM scaler_states;
+SELECT count(*) AS changed_in_table
+  FROM scaler_states JOIN scaler_states_before USING (k) WHERE md5(s) <> h;
+DROP AGGREGATE combine_states(bytea);
+DROP TABLE scaler_states, scaler_states_before;
 
 -- a forced parallel plan gives the serial answer, also when a filter leaves
 -- workers without rows and when no row qualifies

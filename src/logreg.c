@@ -462,15 +462,7 @@ insight_logreg_irls_combine(PG_FUNCTION_ARGS)
 				 errdetail("Both states must have the same number of features (%d and %d) and the same parameters.",
 						   a->dim, b->dim)));
 	logreg_state_flush(a);
-	if (b->buffered > 0)
-	{
-		/* b is an input, not ours to change: empty the buffer of a copy */
-		LogregState *copy = palloc(VARSIZE(b));
-
-		memcpy(copy, b, VARSIZE(b));
-		logreg_state_flush(copy);
-		b = copy;
-	}
+	logreg_state_flush(b);		/* a copy (insight_state_get) */
 	a->n += b->n;
 	a->skipped += b->skipped;
 	a->positives += b->positives;

@@ -47,7 +47,8 @@ static inline bool
 insight_read_feature_array(ArrayType *array, int expected, const double **values, int *n)
 {
 	if (unlikely(ARR_ELEMTYPE(array) != FLOAT8OID || ARR_NDIM(array) != 1 ||
-				 (expected >= 0 ? ARR_DIMS(array)[0] != expected : ARR_DIMS(array)[0] < 1)))
+				 ARR_DIMS(array)[0] < 1 ||
+				 (expected >= 0 && ARR_DIMS(array)[0] != expected)))
 		insight_feature_array_error(array, expected);
 	if (ARR_HASNULL(array))
 		return false;
@@ -108,16 +109,21 @@ extern ArrayType *insight_float8_array(const double *values, int n);
  */
 
 /*
- * insight_state_get for any state but the aggregate's own: a copy, in the
- * per-call context, of the detoasted value; too small a value is an error.
+ * insight_state_get for any value but the aggregate's own transition value:
+ * a copy, in the per-call context, of the detoasted value; too small a value
+ * is an error.
  */
 extern void *insight_state_get_copy(FunctionCallInfo fcinfo, int argno, Size minsize);
 
 /*
  * The state argument 'argno' as a writable state of at least 'minsize'
- * bytes.  When called as an aggregate the value already in the aggregate
- * context is updated in place; otherwise (direct calls, or a value that is
- * not aligned or is toasted) it is copied first, into the per-call context.
+ * bytes.  Argument 0 of a transition or combine function called as an
+ * aggregate is the aggregate's own transition value, in its context, and is
+ * updated in place.  Anything else is copied first, into the per-call
+ * context: direct calls, values that are not aligned or are toasted, and
+ * argument 1 of a combine function, which belongs to someone else (a
+ * worker's partial state, or, in a user's aggregate whose transition
+ * function is a combine function, a value in a table's buffer page).
  * Returns NULL for a NULL argument.  A state of the wrong size is an error
  * (not a crash).  "Called as an aggregate" is AggCheckCallContext's test,
  * inlined: the context is an AggState or a WindowAggState.
@@ -130,7 +136,7 @@ insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	if (!VARATT_IS_EXTENDED(raw) && VARSIZE(raw) >= minsize &&
+	if (argno == 0 && !VARATT_IS_EXTENDED(raw) && VARSIZE(raw) >= minsize &&
 		(uintptr_t) raw % MAXIMUM_ALIGNOF == 0 && fcinfo->context != NULL &&
 		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
 		return raw;				/* the aggregate's own value: update in place */
