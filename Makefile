@@ -5,17 +5,54 @@
 #   make installcheck         pg_regress against a running server (see ./run test)
 #   make fuzz                 build the libFuzzer harness over the model reader
 #
-# The extension script is assembled from src/sql/*.sql in file-name order, so each
-# concern keeps its SQL next to its C and numbered files fix the order.
+# The install script of the current version is assembled from the SQL parts
+# listed in SQL_PARTS (src/sql/, folders mirroring src/), in that order.  The
+# install scripts of released versions are frozen in src/sql/releases/, and
+# each upgrade script insight--A--B.sql is assembled from the parts in
+# src/sql/updates/A--B/ in file-name order.  Any change to the SQL goes into
+# SQL_PARTS and into the upgrade script to the current version.
 
 EXTENSION    = insight
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" insight.control)
 
 MODULE_big   = insight
-OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# C sources by layer (see src/README.md); src/math/blas/ is a module of its own
+C_SOURCES    = $(sort $(wildcard src/core/*.c src/math/*.c src/features/*.c src/eval/*.c \
+                                 src/models/*.c src/models/*/*.c))
+OBJS         = $(C_SOURCES:.c=.o)
+HEADERS      = $(wildcard src/*/*.h src/models/*/*.h)
 
-DATA_built   = insight--$(EXTVERSION).sql
-SQL_PARTS    = $(sort $(wildcard src/sql/*.sql))
+# The order matters: an object is created after what it refers to.
+SQL_PARTS    = src/sql/core/header.sql \
+               src/sql/core/registry.sql \
+               src/sql/features/scaler.sql \
+               src/sql/features/history.sql \
+               src/sql/features/sales_source.sql \
+               src/sql/models/linear/logreg.sql \
+               src/sql/eval/metrics.sql \
+               src/sql/tasks/churn.sql \
+               src/sql/tasks/report.sql \
+               src/sql/models/clv/summary.sql \
+               src/sql/models/clv/models.sql \
+               src/sql/tasks/clv.sql \
+               src/sql/features/rfm.sql \
+               src/sql/models/cluster/kmeans.sql \
+               src/sql/tasks/segments.sql \
+               src/sql/tasks/segment_summary.sql \
+               src/sql/models/recsys/recommend.sql \
+               src/sql/features/interactions.sql \
+               src/sql/tasks/recommender.sql \
+               src/sql/tasks/targeting.sql \
+               src/sql/tasks/customer_views.sql \
+               src/sql/ops/training_runs.sql \
+               src/sql/ops/retrain.sql \
+               src/sql/ops/privileges.sql \
+               src/sql/ops/trainers.sql
+
+UPDATE_DIRS  = $(sort $(wildcard src/sql/updates/*--*))
+UPDATES      = $(patsubst src/sql/updates/%,insight--%.sql,$(UPDATE_DIRS))
+DATA         = $(wildcard src/sql/releases/insight--*.sql)
+DATA_built   = insight--$(EXTVERSION).sql $(UPDATES)
 
 REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --use-existing
@@ -24,12 +61,12 @@ PG_CONFIG   ?= pg_config
 PG_CPPFLAGS  = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -Wextra
 SHLIB_LINK   = -lm
 
-# BLAS and LAPACK are linked only into the module insight_blas (src/blas/),
-# which src/linalg.c loads on first use (see there).
+# BLAS and LAPACK are linked only into the module insight_blas (src/math/blas/),
+# which src/math/linalg.c loads on first use (see there).
 BLAS_MODULE  = insight_blas$(DLSUFFIX)
 BLAS_LINK    = -llapacke -lopenblas
 
-EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/blas/blas.o
+EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/math/blas/blas.o
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -37,14 +74,18 @@ include $(PGXS)
 insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 	cat $(SQL_PARTS) > $@
 
-$(OBJS) src/blas/blas.o: $(wildcard src/*.h)
+.SECONDEXPANSION:
+$(UPDATES): insight--%.sql: $$(sort $$(wildcard src/sql/updates/%/*.sql))
+	cat $^ > $@
+
+$(OBJS) src/math/blas/blas.o: $(HEADERS)
 
 # The loops of an IRLS pass over the rows it buffers (copy, scale), as
 # PostgreSQL builds its page checksums (src/backend/storage/page/Makefile).
-src/logreg.o: CFLAGS += $(CFLAGS_VECTORIZE)
+src/models/linear/logreg.o: CFLAGS += $(CFLAGS_VECTORIZE)
 
 all: $(BLAS_MODULE)
-$(BLAS_MODULE): src/blas/blas.o
+$(BLAS_MODULE): src/math/blas/blas.o
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDFLAGS_SL) -shared -o $@ $(BLAS_LINK)
 
 install: install-blas
@@ -61,10 +102,10 @@ uninstall-blas:
 # here as frontend code against libpgport for CRC-32C.
 FUZZ_CC ?= clang
 fuzz: test/fuzz/fuzz_model
-test/fuzz/fuzz_model: test/fuzz/fuzz_model.c src/model_core.c src/model_core.h
+test/fuzz/fuzz_model: test/fuzz/fuzz_model.c src/core/model_core.c src/core/model_core.h
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DFRONTEND -Wall -Wno-ignored-attributes \
 	    -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) \
-	    test/fuzz/fuzz_model.c src/model_core.c \
+	    test/fuzz/fuzz_model.c src/core/model_core.c \
 	    -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) -lpgport -lpgcommon -o $@
 
 .PHONY: fuzz

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Every test, against the server in the PG* environment (./run test starts one):
+#   0. the include layers of src/ (test/check_layers.sh)
 #   1. pg_regress: sql/*.sql against expected/*.out (database insight_regress)
 #   2. peer tests: test/peer/*.py (Debian's /usr/bin/python3) and test/peer/*.sh,
 #      against database insight_peer with Online Retail loaded
@@ -10,6 +11,9 @@ cd "$(dirname "$0")/.."
 . test/lib.sh
 
 failed=()
+
+log "layers of src/ (test/check_layers.sh)"
+test/check_layers.sh || failed+=(layers)
 
 log "pg_regress"
 dropdb --if-exists insight_regress && createdb insight_regress

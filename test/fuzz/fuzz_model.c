@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness over insight's model reader (src/model_core.c).
+ * libFuzzer harness over insight's model reader (src/core/model_core.c).
  *
  * Each input is checked twice: as given (almost every mutation must be
  * rejected by the header or checksum checks) and with its checksum repaired,
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_core.h"
+#include "core/model_core.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,49 @@
+/*-------------------------------------------------------------------------
+ *
+ * insight.c
+ *	  Module initialisation: configuration parameters.  (BLAS is set up by its
+ *	  own module, loaded on first use: see linalg.c.)
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "core/insight.h"
+
+PG_MODULE_MAGIC;
+
+int			insight_max_training_memory = 1024 * 1024; /* kB, i.e. 1 GB */
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("insight.max_training_memory",
+							"Largest in-memory copy of training data a training function may hold.",
+							"Valid range is 1MB to 2TB. Training that needs more stops with an error.",
+							&insight_max_training_memory,
+							1024 * 1024,
+							1024,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("insight");
+}
+
+void
+insight_check_training_memory(Size bytes, const char *what)
+{
+	if (bytes / 1024 > (Size) insight_max_training_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs %zu kB, more than insight.max_training_memory (%d kB)",
+						what, bytes / 1024, insight_max_training_memory),
+				 errhint("Raise insight.max_training_memory, or train on fewer rows.")));
+}

@@ -1,0 +1,462 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.c
+ *	  Customer purchase histories and the point-in-time features computed
+ *	  from them (insight_customer_features).
+ *
+ * insight_customer_history(order_key "any", item_key "any", ordered_at,
+ * quantity, amount) is an aggregate used with GROUP BY customer over the
+ * cleaned sales lines.  Its state is a bytea holding one fixed-size record
+ * per line (hashes of the order and item keys, time, quantity, amount);
+ * partial states combine by concatenation, so the aggregate runs in
+ * parallel workers and on Citus shards.  The final function folds the lines
+ * into a compact history, a float8[]:
+ *
+ *	  [orders, distinct_items, returned_amount,
+ *	   t_1, value_1, units_1, ..., t_n, value_n, units_n]
+ *
+ * with one (t, value, units) triple per order that has a purchase (a line
+ * with a positive amount), sorted by t: the time of its first purchase line
+ * in microseconds since 2000-01-01 00:00 UTC (PostgreSQL's timestamptz
+ * epoch; exact in a double for 285 years), its purchase amount and units.
+ * Return lines (negative amounts) count only in returned_amount; a line
+ * whose order key is NULL is an order by itself.  Keys are
+ * compared through their type's extended hash function, 64 bits: two keys
+ * of one customer collide with probability about n^2 / 2^65.
+ *
+ * insight_history_features(history, as_of) turns a history into the
+ * features of insight_feature_names(); see the README for definitions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "core/util.h"
+
+#define USECS_PER_DAY_F ((double) USECS_PER_DAY)
+#define WINDOW_DAYS 90			/* spend_90d and the window before it */
+#define HISTORY_HEAD 3			/* orders, distinct_items, returned */
+#define NFEATURES 13
+
+typedef struct HistoryLine
+{
+	uint64		order_hash;
+	uint64		item_hash;
+	bool		has_order;		/* false: the line is an order by itself */
+	bool		has_item;
+	int64		at;				/* timestamptz, microseconds */
+	double		quantity;
+	double		amount;
+} HistoryLine;
+
+typedef struct HistoryState
+{
+	int32		vl_len_;
+	int32		pad;
+	int64		n;				/* lines used */
+	int64		capacity;		/* lines that fit */
+	HistoryLine lines[FLEXIBLE_ARRAY_MEMBER];
+} HistoryState;
+
+static Size
+history_state_size(int64 capacity)
+{
+	return add_size(offsetof(HistoryState, lines),
+					mul_size(sizeof(HistoryLine), (Size) capacity));
+}
+
+static HistoryState *
+history_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	HistoryState *s = insight_state_get(fcinfo, argno, offsetof(HistoryState, lines));
+
+	if (s != NULL && (s->n < 0 || s->n > s->capacity ||
+					  VARSIZE(s) != history_state_size(s->capacity)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid insight_customer_history state"),
+				 errdetail("A state of %zu bytes cannot hold %lld of %lld lines.",
+						   (Size) VARSIZE(s), (long long) s->n, (long long) s->capacity)));
+	return s;
+}
+
+/* A state with room for at least 'need' lines, keeping the lines of 'old'. */
+static HistoryState *
+history_state_reserve(FunctionCallInfo fcinfo, HistoryState *old, int64 need)
+{
+	HistoryState *s;
+	int64		capacity = old ? old->capacity : 0;
+
+	if (old && need <= old->capacity)
+		return old;
+	capacity = Max(Max(capacity * 2, need), 8);
+	if (history_state_size(capacity) > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a customer history cannot hold more than %zu lines",
+						(MaxAllocSize - offsetof(HistoryState, lines)) / sizeof(HistoryLine))));
+	s = insight_state_new(fcinfo, history_state_size(capacity));
+	s->capacity = capacity;
+	if (old)
+	{
+		memcpy(s->lines, old->lines, sizeof(HistoryLine) * old->n);
+		s->n = old->n;
+	}
+	return s;
+}
+
+/* Per-call cache of the hash functions of the two key arguments. */
+typedef struct KeyHashers
+{
+	Oid			types[2];
+	FmgrInfo	procs[2];
+} KeyHashers;
+
+static KeyHashers *
+key_hashers(FunctionCallInfo fcinfo)
+{
+	KeyHashers *h = fcinfo->flinfo->fn_extra;
+
+	if (h == NULL)
+	{
+		h = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(KeyHashers));
+		for (int i = 0; i < 2; i++)
+		{
+			Oid			type = get_fn_expr_argtype(fcinfo->flinfo, i + 1);
+			TypeCacheEntry *tc;
+
+			if (!OidIsValid(type))
+				elog(ERROR, "could not determine the type of argument %d", i + 2);
+			tc = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+			if (!OidIsValid(tc->hash_extended_proc_finfo.fn_oid))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_FUNCTION),
+						 errmsg("could not identify an extended hash function for type %s",
+								format_type_be(type)),
+						 errhint("Order and item keys must be of a hashable type such as integer, text or uuid.")));
+			h->types[i] = type;
+			fmgr_info_copy(&h->procs[i], &tc->hash_extended_proc_finfo, fcinfo->flinfo->fn_mcxt);
+		}
+		fcinfo->flinfo->fn_extra = h;
+	}
+	return h;
+}
+
+static uint64
+hash_key(FunctionCallInfo fcinfo, KeyHashers *h, int i, bool *isnull)
+{
+	int			argno = i + 1;
+
+	*isnull = PG_ARGISNULL(argno);
+	if (*isnull)
+		return 0;
+	return DatumGetUInt64(FunctionCall2Coll(&h->procs[i], PG_GET_COLLATION(),
+											PG_GETARG_DATUM(argno), UInt64GetDatum(0)));
+}
+
+PG_FUNCTION_INFO_V1(insight_history_accum);
+Datum
+insight_history_accum(PG_FUNCTION_ARGS)
+{
+	HistoryState *s = history_state_arg(fcinfo, 0);
+	KeyHashers *h = key_hashers(fcinfo);
+	HistoryLine *line;
+	bool		null_item;
+	double		quantity,
+				amount;
+
+	/* a line without a time or amount cannot be placed: not counted */
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(5))
+		PG_RETURN_POINTER(s ? s : history_state_reserve(fcinfo, NULL, 0));
+	quantity = PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4);
+	amount = PG_GETARG_FLOAT8(5);
+	if (!isfinite(quantity) || !isfinite(amount))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("sales line quantity and amount must be finite"),
+				 errdetail("Quantity %g, amount %g.", quantity, amount)));
+
+	s = history_state_reserve(fcinfo, s, (s ? s->n : 0) + 1);
+	line = &s->lines[s->n++];
+	memset(line, 0, sizeof(HistoryLine));	/* no uninitialised padding in the state */
+	{
+		bool		null_order;
+
+		line->order_hash = hash_key(fcinfo, h, 0, &null_order);
+		line->has_order = !null_order;
+	}
+	line->item_hash = hash_key(fcinfo, h, 1, &null_item);
+	line->has_item = !null_item;
+	line->at = PG_GETARG_TIMESTAMPTZ(3);
+	line->quantity = quantity;
+	line->amount = amount;
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(insight_history_combine);
+Datum
+insight_history_combine(PG_FUNCTION_ARGS)
+{
+	HistoryState *a = history_state_arg(fcinfo, 0);
+	HistoryState *b = history_state_arg(fcinfo, 1);
+
+	if (a == NULL && b == NULL)
+		PG_RETURN_NULL();		/* no rows on either side */
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		PG_RETURN_POINTER(b);
+	a = history_state_reserve(fcinfo, a, a->n + b->n);
+	memcpy(&a->lines[a->n], b->lines, sizeof(HistoryLine) * b->n);
+	a->n += b->n;
+	PG_RETURN_POINTER(a);
+}
+
+static int
+compare_by_order(const void *x, const void *y)
+{
+	const HistoryLine *a = x;
+	const HistoryLine *b = y;
+
+	if (a->has_order != b->has_order)
+		return a->has_order ? -1 : 1;
+	if (a->order_hash != b->order_hash)
+		return a->order_hash < b->order_hash ? -1 : 1;
+	/* then by content, so that sums add up in one order whatever the input order */
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	if (a->amount != b->amount)
+		return a->amount < b->amount ? -1 : 1;
+	if (a->quantity != b->quantity)
+		return a->quantity < b->quantity ? -1 : 1;
+	if (a->item_hash != b->item_hash)
+		return a->item_hash < b->item_hash ? -1 : 1;
+	return 0;
+}
+
+static int
+compare_uint64(const void *x, const void *y)
+{
+	uint64		a = *(const uint64 *) x;
+	uint64		b = *(const uint64 *) y;
+
+	return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+/* Orders as (t, value, units), compared by t. */
+typedef struct OrderSummary
+{
+	double		t;
+	double		value;
+	double		units;
+} OrderSummary;
+
+static int
+compare_orders(const void *x, const void *y)
+{
+	const OrderSummary *a = x;
+	const OrderSummary *b = y;
+
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->value != b->value)	/* same time: deterministic order */
+		return a->value < b->value ? -1 : 1;
+	return a->units < b->units ? -1 : (a->units > b->units ? 1 : 0);
+}
+
+PG_FUNCTION_INFO_V1(insight_history_final);
+Datum
+insight_history_final(PG_FUNCTION_ARGS)
+{
+	HistoryState *s = history_state_arg(fcinfo, 0);
+	OrderSummary *orders;
+	uint64	   *items;
+	int64		n_orders = 0,
+				n_items = 0,
+				distinct_items = 0;
+	double		returned = 0;
+	double	   *out;
+	int64		i;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+
+	/*
+	 * Group lines by order.  The sort is total on the line contents, so every
+	 * sum below is taken in the same order in serial and parallel plans and
+	 * the features are reproducible to the last bit.
+	 */
+	qsort(s->lines, s->n, sizeof(HistoryLine), compare_by_order);
+	orders = palloc(sizeof(OrderSummary) * s->n);
+	items = palloc(sizeof(uint64) * s->n);
+	for (i = 0; i < s->n;)
+	{
+		int64		j;
+		OrderSummary o = {0, 0, 0};
+		bool		bought = false;
+
+		/* the lines of one order; a line without an order id is one by itself */
+		j = i + 1;
+		if (s->lines[i].has_order)
+			while (j < s->n && s->lines[j].has_order &&
+				   s->lines[j].order_hash == s->lines[i].order_hash)
+				j++;
+		for (int64 k = i; k < j; k++)
+		{
+			HistoryLine *l = &s->lines[k];
+
+			if (l->amount > 0)
+			{
+				if (!bought || l->at < o.t)
+					o.t = (double) l->at;
+				bought = true;
+				o.value += l->amount;
+				o.units += l->quantity;
+				if (l->has_item)
+					items[n_items++] = l->item_hash;
+			}
+			else if (l->amount < 0)
+				returned -= l->amount;
+		}
+		if (bought)
+			orders[n_orders++] = o;
+		i = j;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (n_orders == 0)
+		PG_RETURN_NULL();		/* only returns: no purchase history */
+
+	qsort(orders, n_orders, sizeof(OrderSummary), compare_orders);
+	qsort(items, n_items, sizeof(uint64), compare_uint64);
+	for (i = 0; i < n_items; i++)
+		if (i == 0 || items[i] != items[i - 1])
+			distinct_items++;
+
+	out = palloc(sizeof(double) * (HISTORY_HEAD + 3 * n_orders));
+	out[0] = (double) n_orders;
+	out[1] = (double) distinct_items;
+	out[2] = returned;
+	for (i = 0; i < n_orders; i++)
+	{
+		out[HISTORY_HEAD + 3 * i] = orders[i].t;
+		out[HISTORY_HEAD + 3 * i + 1] = orders[i].value;
+		out[HISTORY_HEAD + 3 * i + 2] = orders[i].units;
+	}
+	PG_RETURN_ARRAYTYPE_P(insight_float8_array(out, HISTORY_HEAD + 3 * n_orders));
+}
+
+/* Validate a history array; returns its number of orders. */
+static int64
+history_orders(ArrayType *history, const double **values)
+{
+	const double *v;
+	int			n;
+
+	if (!insight_read_features(history, -1, &v, &n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a customer history must not contain NULL")));
+	if (n < HISTORY_HEAD + 3 || (n - HISTORY_HEAD) % 3 != 0 ||
+		v[0] != (double) ((n - HISTORY_HEAD) / 3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid customer history of %d values", n),
+				 errhint("Pass a value produced by insight_customer_history().")));
+	*values = v;
+	return (int64) v[0];
+}
+
+PG_FUNCTION_INFO_V1(insight_history_features);
+Datum
+insight_history_features(PG_FUNCTION_ARGS)
+{
+	const double *h;
+	int64		n = history_orders(PG_GETARG_ARRAYTYPE_P(0), &h);
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+	const double *t = h + HISTORY_HEAD;
+	double		window = WINDOW_DAYS * USECS_PER_DAY_F;
+	double		total = 0,
+				units = 0,
+				spend_recent = 0,
+				spend_before = 0,
+				gap_mean = 0,
+				gap_m2 = 0,
+				last_day = -INFINITY;
+	int64		days = 0;
+	Datum		d[NFEATURES];
+	bool		nulls[NFEATURES] = {0};
+	int			dims[1] = {NFEATURES};
+	int			lbs[1] = {1};
+
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must be a finite timestamp")));
+
+	if (t[3 * (n - 1)] >= (double) as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customer history has orders at or after as_of"),
+				 errhint("Build the history from lines before as_of only.")));
+	for (int64 i = 0; i < n; i++)
+	{
+		double		ti = t[3 * i],
+					day = floor(ti / USECS_PER_DAY_F);
+
+		if (i > 0 && ti < t[3 * (i - 1)])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("customer history orders are not sorted by time")));
+		total += t[3 * i + 1];
+		units += t[3 * i + 2];
+		if (ti >= (double) as_of - window)
+			spend_recent += t[3 * i + 1];
+		else if (ti >= (double) as_of - 2 * window)
+			spend_before += t[3 * i + 1];
+		if (day != last_day)
+			days++;
+		last_day = day;
+		if (i > 0)
+		{
+			/* Welford's running mean and M2 of the gaps between orders */
+			double		gap = (ti - t[3 * (i - 1)]) / USECS_PER_DAY_F;
+			double		delta = gap - gap_mean;
+
+			gap_mean += delta / (double) i;
+			gap_m2 += delta * (gap - gap_mean);
+		}
+	}
+
+	d[0] = Float8GetDatum(((double) as_of - t[3 * (n - 1)]) / USECS_PER_DAY_F);	/* recency_days */
+	d[1] = Float8GetDatum((double) (days - 1));	/* frequency */
+	d[2] = Float8GetDatum(total / (double) n);	/* monetary */
+	d[3] = Float8GetDatum(((double) as_of - t[0]) / USECS_PER_DAY_F);	/* tenure_days */
+	d[4] = Float8GetDatum((double) n);	/* orders */
+	d[5] = Float8GetDatum(units);	/* items */
+	d[6] = Float8GetDatum(total);	/* total_spend */
+	d[7] = Float8GetDatum(spend_recent);	/* spend_90d */
+	d[8] = Float8GetDatum(spend_recent + spend_before > 0 ?	/* spend_trend */
+						  (spend_recent - spend_before) / (spend_recent + spend_before) : 0.0);
+	d[9] = Float8GetDatum(gap_mean);	/* mean_days_between_orders */
+	nulls[9] = n < 2;
+	d[10] = Float8GetDatum(n >= 3 ? sqrt(gap_m2 / (double) (n - 2)) : 0.0);	/* sd, sample */
+	nulls[10] = n < 3;
+	d[11] = Float8GetDatum(h[1]);	/* distinct_items */
+	d[12] = Float8GetDatum(h[2] / total);	/* return_rate */
+
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(d, nulls, 1, dims, lbs, FLOAT8OID,
+											 sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}

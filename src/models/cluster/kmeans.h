@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * kmeans.h
+ *	  k-means clustering: k-means++ seeding (Arthur & Vassilvitskii 2007) and
+ *	  Lloyd iterations (Lloyd 1982), each pass over the data one parallel-safe
+ *	  aggregate with a bytea state.
+ *
+ * SQL:
+ *	  insight_kmeans_pass(features float8[], plan bytea) aggregate -> bytea
+ *	  insight_kmeans_fit(query text, k, max_iterations, tolerance, n_init,
+ *						 seed, initial_centroids) -> bytea model
+ *	  insight_kmeans_assign(model bytea, features float8[]) -> int (1..k)
+ *	  insight_kmeans_centroids(model bytea) -> (cluster, centroid, size)
+ *
+ * Model (algorithm "kmeans"): counts[0] = features d, counts[1] = clusters k,
+ * counts[2] = entries of the k-selection curve c.  Payload:
+ *	  uint64 rows, uint64 rows skipped, uint64 seed,
+ *	  uint32 requested k (0: chosen by silhouette), uint32 iterations,
+ *	  uint32 n_init, uint32 max_iterations,
+ *	  float8 tolerance, float8 inertia, float8 silhouette (NaN: not computed),
+ *	  uint64 silhouette rows,
+ *	  float8 centroids[k * d] (row-major), uint64 sizes[k],
+ *	  c x (uint64 k, float8 silhouette, float8 inertia).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_KMEANS_H
+#define INSIGHT_KMEANS_H
+
+#include "lib/stringinfo.h"
+
+#include "core/model_format.h"
+
+extern void insight_kmeans_info(InsightModel *m, StringInfo buf);
+
+#endif							/* INSIGHT_KMEANS_H */

@@ -1,0 +1,247 @@
+/*-------------------------------------------------------------------------
+ *
+ * bgnbd.c
+ *	  The BG/NBD model of Fader, Hardie & Lee (2005), "Counting Your
+ *	  Customers the Easy Way: An Alternative to the Pareto/NBD Model",
+ *	  Marketing Science 24(2), 275-284 (FHL below): likelihood, fit,
+ *	  P(alive), expected purchases and P(X(t) = n).
+ *
+ * While alive a customer buys as a Poisson process of rate lambda ~
+ * Gamma(r, alpha); after each purchase they drop out with probability
+ * p ~ Beta(a, b).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+
+#include "models/clv/clv_model.h"
+
+/*
+ * Negative log-likelihood over log-parameters, FHL eq. (6) in log space as
+ * in lifetimes' BetaGeoFitter:
+ *	  ln L = ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b)
+ *			 + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
+ * The rows are sorted by x, so the x-only terms are computed once per x.
+ */
+static double
+bgnbd_negll(const double *theta, void *arg)
+{
+	const ClvRows *s = arg;
+	double		r = exp(theta[0]),
+				alpha = exp(theta[1]),
+				a = exp(theta[2]),
+				b = exp(theta[3]);
+	double		lbeta_ab,
+				lgamma_r,
+				log_alpha;
+	double		prev_x = -1,
+				common = 0,
+				log_drop = 0;
+	double		ll = 0;
+
+	if (!(isfinite(r) && isfinite(alpha) && isfinite(a) && isfinite(b) &&
+		  r > 0 && alpha > 0 && a > 0 && b > 0))
+		return INFINITY;
+	lbeta_ab = clv_lbeta(a, b);
+	lgamma_r = lgamma(r);
+	log_alpha = log(alpha);
+
+	for (int64 i = 0; i < s->nrows; i++)
+	{
+		const double *row = &s->rows[i * 4];
+		double		x = row[0],
+					t_x = row[1],
+					T = row[2],
+					w = row[3];
+		double		l;
+
+		if (x != prev_x)
+		{
+			common = lgamma(r + x) - lgamma_r + r * log_alpha + clv_lbeta(a, b + x) - lbeta_ab;
+			log_drop = x > 0 ? log(a) - log(b + x - 1) : 0;
+			prev_x = x;
+		}
+		l = -(r + x) * log(alpha + T);
+		if (x > 0)
+			l = clv_logaddexp(l, log_drop - (r + x) * log(alpha + t_x));
+		ll += w * (common + l);
+	}
+	return -ll;
+}
+
+PG_FUNCTION_INFO_V1(insight_bgnbd_final);
+Datum
+insight_bgnbd_final(PG_FUNCTION_ARGS)
+{
+	ClvRows    *s = clv_transaction_rows(fcinfo, INSIGHT_ALG_BGNBD);
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_BGNBD, bgnbd_negll, NAN));
+}
+
+PG_FUNCTION_INFO_V1(insight_bgnbd_model);
+Datum
+insight_bgnbd_model(PG_FUNCTION_ARGS)
+{
+	return clv_model_from_args(fcinfo, INSIGHT_ALG_BGNBD);
+}
+
+/*
+ * FHL eq. (11) (also Fader, Hardie & Lee 2008, "Computing P(alive) using
+ * the BG/NBD model"):
+ *	  P(alive) = 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
+ * exactly 1 for x = 0, whatever b.
+ */
+double
+clv_bgnbd_p_alive(const double *p, double x, double t_x, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				a = p[2],
+				b = p[3];
+
+	if (x == 0)
+		return 1.0;
+	return 1.0 / (1.0 + exp(log(a) - log(b + x - 1) +
+							(r + x) * (log(alpha + T) - log(alpha + t_x))));
+}
+
+/*
+ * FHL eq. (10):
+ *	  E[Y(t) | x, t_x, T] = (a+b+x-1)/(a-1)
+ *		  * [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] * P(alive),
+ *	  z = t / (alpha+T+t).
+ * With Euler's transformation (Abramowitz & Stegun 15.3.3),
+ *	  (1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^e 2F1(d, e; c; z),
+ *	  c = a+b+x-1, d = a+b-1-r, e = a-1,
+ * and 2F1(d, e; c; z) = 1 + e S, S = sum_{n>=1} (d)_n (e+1)_{n-1} / ((c)_n n!) z^n,
+ * the bracket divided by (a-1) is
+ *	  (1 - (1-z)^e) / e - (1-z)^e S,
+ * which has no pole at a = 1 and no cancellation for small t.  E[X(t)] of a
+ * new customer (FHL eq. 9) is the case x = t_x = T = 0.
+ */
+double
+clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				a = p[2],
+				b = p[3];
+	double		c = a + b + x - 1,
+				d = a + b - 1 - r,
+				e = a - 1;
+	double		z,
+				log1mz,
+				term,
+				sum = 0;
+	long		n;
+
+	if (t == 0)
+		return 0.0;
+	if (!(c > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected purchases of the BG/NBD model need a + b + frequency > 1"),
+				 errdetail("The model has a = %g and b = %g and the customer frequency %g.", a, b, x),
+				 errhint("a + b <= 1 comes from a model given by hand or from a fit that did not converge (\"converged\": false in its info, typically too few customers with repeat purchases).")));
+	z = t / (alpha + T + t);
+	log1mz = log1p(-z);
+
+	term = d / c * z;			/* n = 1 */
+	for (n = 1; n < CLV_HYP2F1_MAX_TERMS; n++)
+	{
+		double		ratio = (d + n) * (e + n) / ((c + n) * (n + 1)) * z;
+		double		bound = Max(fabs(ratio), z);
+
+		/* once n > -d, (d + n) and so the terms keep their sign */
+		bool		settled = d >= 0 || n > -d;
+
+		sum += term;
+		if (term == 0 && settled)
+			break;				/* d a negative integer: the series ends */
+		if (settled && fabs(ratio) < 1 &&
+			fabs(term) * bound / (1 - bound) <= DBL_EPSILON * fabs(sum))
+			break;
+		term *= ratio;
+		if ((n & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (n >= CLV_HYP2F1_MAX_TERMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("hypergeometric series of the BG/NBD expectation did not converge"),
+				 errdetail("The horizon t = %g is very long compared with alpha + T = %g.", t, alpha + T),
+				 errhint("Use a shorter horizon, in the time unit of the model.")));
+
+	return c * (clv_one_minus_pow_over(e, log1mz) - exp(e * log1mz) * sum) *
+		clv_bgnbd_p_alive(p, x, t_x, T);
+}
+
+/*
+ * P(X(t) >= n) of the NBD with shape r and P(one more) q = t/(alpha+t):
+ * 1 - the lower sum while that is accurate, else the upper tail summed.
+ */
+static double
+nbd_upper_tail(double r, double log_p0, double q, double n)
+{
+	double		pmf = exp(log_p0);
+	double		lower = 0;
+	double		tail = 0;
+	double		mode = Max(0, (r - 1) * q / (1 - q));
+
+	for (double j = 0; j < n; j++)
+	{
+		lower += pmf;
+		pmf *= (r + j) / (j + 1) * q;
+		if (fmod(j, 65536) == 65535)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (lower <= 0.5)
+		return Max(0, 1 - lower);
+	/* pmf is now P(X = n) */
+	for (double j = n; j < n + CLV_HYP2F1_MAX_TERMS; j++)
+	{
+		tail += pmf;
+		if (j > mode && pmf <= DBL_EPSILON * tail)
+			break;
+		pmf *= (r + j) / (j + 1) * q;
+		if (fmod(j, 65536) == 65535)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return tail;
+}
+
+/*
+ * FHL eq. (8):
+ *	  P(X(t) = n) = B(a, b+n)/B(a, b) NBD(n; r, alpha/(alpha+t))
+ *				  + [n>0] B(a+1, b+n-1)/B(a, b) P(NBD >= n).
+ */
+double
+clv_bgnbd_pmf(const double *p, double n, double t)
+{
+	double		r = p[0],
+				alpha = p[1],
+				a = p[2],
+				b = p[3];
+	double		log_p0,
+				q,
+				result;
+
+	if (t == 0)
+		return n == 0 ? 1.0 : 0.0;
+	q = t / (alpha + t);
+	log_p0 = r * log(alpha / (alpha + t));
+	result = exp(clv_lbeta(a, b + n) - clv_lbeta(a, b) + lgamma(r + n) - lgamma(r) -
+				 lgamma(n + 1) + log_p0 + n * log(q));
+	if (n > 0)
+		result += exp(clv_lbeta(a + 1, b + n - 1) - clv_lbeta(a, b)) *
+			nbd_upper_tail(r, log_p0, q, n);
+	return result;
+}

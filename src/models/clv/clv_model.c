@@ -1,0 +1,224 @@
+/*-------------------------------------------------------------------------
+ *
+ * clv_model.c
+ *	  CLV model values (layout in clv_model.h), their description for
+ *	  insight_model_info(), and input validation shared by the models.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "datatype/timestamp.h"
+#include "utils/timestamp.h"
+
+#include "models/clv/clv_model.h"
+#include "core/util.h"
+
+static const char *const bgnbd_names[] = {"r", "alpha", "a", "b"};
+static const char *const pnbd_names[] = {"r", "alpha", "s", "beta"};
+static const char *const gammagamma_names[] = {"p", "q", "gamma"};
+
+int
+clv_param_count(uint16 algorithm)
+{
+	switch (algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+		case INSIGHT_ALG_PNBD:
+			return 4;
+		case INSIGHT_ALG_GAMMAGAMMA:
+			return 3;
+		default:
+			elog(ERROR, "algorithm %u is not a CLV model", (unsigned) algorithm);
+	}
+	return 0;					/* keep the compiler quiet */
+}
+
+const char *const *
+clv_param_names(uint16 algorithm)
+{
+	switch (algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+			return bgnbd_names;
+		case INSIGHT_ALG_PNBD:
+			return pnbd_names;
+		default:
+			return gammagamma_names;
+	}
+}
+
+#define CLV_PAYLOAD_FIXED (8 + 8 + 8 + 8 + 4 + 4 + 8)
+
+bytea *
+clv_model_write(const ClvModel *model)
+{
+	InsightModelWriter w;
+
+	insight_writer_init(&w, model->algorithm);
+	w.header.counts[0] = (uint32) model->nparams;
+	insight_write_float8_array(&w, model->params, model->nparams);
+	insight_write_float8(&w, model->log_likelihood);
+	insight_write_float8(&w, model->customers);
+	insight_write_uint64(&w, model->distinct_rows);
+	insight_write_float8(&w, model->skipped);
+	insight_write_uint32(&w, model->iterations);
+	insight_write_uint32(&w, model->status);
+	insight_write_float8(&w, model->extra);
+	return insight_writer_finish(&w);
+}
+
+static void
+clv_model_read_payload(InsightModel *m, ClvModel *model)
+{
+	const char *const *names;
+
+	model->algorithm = m->header.algorithm;
+	model->nparams = clv_param_count(model->algorithm);
+	if (m->header.counts[0] != (uint32) model->nparams)
+		insight_model_corrupt(psprintf("A \"%s\" model has %d parameters, not %u.",
+									   insight_algorithm_name(model->algorithm),
+									   model->nparams, m->header.counts[0]));
+	insight_model_expect_payload(m, 8 * model->nparams + CLV_PAYLOAD_FIXED);
+	insight_read_float8_array(m, model->params, model->nparams);
+	model->log_likelihood = insight_read_float8(m);
+	model->customers = insight_read_float8(m);
+	model->distinct_rows = insight_read_uint64(m);
+	model->skipped = insight_read_float8(m);
+	model->iterations = insight_read_uint32(m);
+	model->status = insight_read_uint32(m);
+	model->extra = insight_read_float8(m);
+	insight_model_close(m);
+
+	names = clv_param_names(model->algorithm);
+	for (int i = 0; i < model->nparams; i++)
+		if (!(isfinite(model->params[i]) && model->params[i] > 0))
+			insight_model_corrupt(psprintf("Parameter %s is %g; it must be positive and finite.",
+										   names[i], model->params[i]));
+	if (model->status > CLV_NOT_CONVERGED)
+		insight_model_corrupt(psprintf("Fit status %u is not known.", model->status));
+	if (!(model->customers >= 0) || !(model->skipped >= 0))
+		insight_model_corrupt("The customer counts are negative.");
+}
+
+void
+clv_model_read(bytea *value, int expected, ClvModel *model)
+{
+	InsightModel m;
+
+	insight_model_open(&m, value, expected);
+	if (expected == 0 && m.header.algorithm != INSIGHT_ALG_BGNBD &&
+		m.header.algorithm != INSIGHT_ALG_PNBD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model is a \"%s\" model, not a transaction model",
+						insight_algorithm_name(m.header.algorithm)),
+				 errdetail("Purchases and P(alive) come from a BG/NBD or Pareto/NBD model."),
+				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit or their _model constructors.")));
+	clv_model_read_payload(&m, model);
+}
+
+Datum
+clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm)
+{
+	ClvModel	model;
+	const char *const *names = clv_param_names(algorithm);
+
+	memset(&model, 0, sizeof(model));
+	model.algorithm = algorithm;
+	model.nparams = clv_param_count(algorithm);
+	for (int i = 0; i < model.nparams; i++)
+	{
+		model.params[i] = PG_GETARG_FLOAT8(i);
+		if (!(isfinite(model.params[i]) && model.params[i] > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter %s must be positive and finite, not %g",
+							names[i], model.params[i]),
+					 errdetail("Every parameter of a %s model is the shape or scale of a gamma or beta distribution.",
+							   insight_algorithm_name(algorithm)),
+					 errhint("Published models give all of them as positive numbers, for example insight_bgnbd_model(0.243, 4.414, 0.793, 2.426).")));
+	}
+	model.log_likelihood = NAN;
+	model.extra = NAN;
+	model.status = CLV_GIVEN;
+	PG_RETURN_BYTEA_P(clv_model_write(&model));
+}
+
+void
+insight_clv_model_info(InsightModel *m, StringInfo buf)
+{
+	ClvModel	model;
+	const char *const *names;
+
+	clv_model_read_payload(m, &model);
+	names = clv_param_names(model.algorithm);
+	for (int i = 0; i < model.nparams; i++)
+		insight_json_float8(buf, names[i], model.params[i]);
+	insight_json_text(buf, "source", model.status == CLV_GIVEN ? "given" : "fit");
+	if (model.status != CLV_GIVEN)
+	{
+		insight_json_float8(buf, "log_likelihood", model.log_likelihood);
+		insight_json_float8(buf, "customers", model.customers);
+		insight_json_int64(buf, "distinct_rows", (int64) model.distinct_rows);
+		insight_json_float8(buf, "rows_skipped", model.skipped);
+		insight_json_int64(buf, "iterations", model.iterations);
+		appendStringInfo(buf, ", \"converged\": %s",
+						 model.status == CLV_CONVERGED ? "true" : "false");
+		if (model.algorithm == INSIGHT_ALG_GAMMAGAMMA)
+			insight_json_float8(buf, "frequency_spend_correlation", model.extra);
+	}
+}
+
+void
+clv_check_summary(double x, double t_x, double T)
+{
+	if (!isfinite(x) || !isfinite(t_x) || !isfinite(T))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency, recency and T must be finite"),
+				 errdetail("The values are %g, %g and %g.", x, t_x, T),
+				 errhint("Compute them with insight_clv_summary().")));
+	if (x < 0 || x != floor(x))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must be a non-negative whole number, not %g", x),
+				 errdetail("frequency counts the repeat purchase days."),
+				 errhint("Compute it with insight_clv_summary().")));
+	if (t_x < 0 || T < t_x)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency and T must satisfy 0 <= recency <= T, not recency %g and T %g", t_x, T),
+				 errdetail("recency runs from the first to the last purchase, T from the first purchase to the end of observation."),
+				 errhint("Compute them with insight_clv_summary().")));
+	if (x == 0 && t_x != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must be 0 when frequency is 0, not %g", t_x),
+				 errdetail("A customer without repeat purchases has no time between first and last purchase."),
+				 errhint("Compute them with insight_clv_summary().")));
+}
+
+/*
+ * Days in a period as extract(epoch from interval) / 86400: a month is
+ * 30.4375 days (365.25 / 12), as in PostgreSQL.
+ */
+double
+clv_period_days(Datum value)
+{
+	Interval   *period = DatumGetIntervalP(value);
+	double		days;
+
+	days = period->time / (double) USECS_PER_DAY + period->day +
+		period->month * (DAYS_PER_YEAR / MONTHS_PER_YEAR);
+	if (!(isfinite(days) && days > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be positive"),
+				 errdetail("The period is the time unit in which frequency, recency and T are measured."),
+				 errhint("Pass the time unit of the model, for example interval '7 days' for weeks.")));
+	return days;
+}

@@ -1,0 +1,134 @@
+/*-------------------------------------------------------------------------
+ *
+ * clv_model.h
+ *	  What the CLV models (BG/NBD, Pareto/NBD, Gamma-Gamma) share: the model
+ *	  value, the aggregate state that collects the training rows, and the
+ *	  validation of a customer's summary (frequency, recency, T).
+ *
+ * Model (algorithms "bgnbd", "pnbd", "gammagamma"): counts[0] = number of
+ * parameters k (4, 4, 3); payload, little-endian:
+ *	  float8 params[k]			 (r, alpha, a, b | r, alpha, s, beta | p, q, gamma)
+ *	  float8 log_likelihood		 (NaN for a model built from given parameters)
+ *	  float8 customers			 (rows fitted, sum of weights)
+ *	  uint64 distinct_rows		 (after collapsing identical rows)
+ *	  float8 rows_skipped
+ *	  uint32 iterations			 (Nelder-Mead iterations)
+ *	  uint32 status				 (ClvStatus)
+ *	  float8 extra				 (Gamma-Gamma: correlation of frequency and
+ *								  spend; NaN otherwise)
+ *
+ * Aggregate state (a bytea, updated in place, see docs/design.md, Scale): rows of
+ * 'width' values plus a weight; identical rows are merged (sorted and
+ * collapsed) whenever the state is full, so customers with the same summary
+ * cost one row (Fader, Hardie & Lee 2005 fit on the collapsed (x, t_x, T)
+ * counts the same way).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_CLV_MODEL_H
+#define INSIGHT_CLV_MODEL_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+#include "math/special.h"
+#include "core/model_format.h"
+
+typedef enum ClvStatus
+{
+	CLV_GIVEN = 0,				/* built from given parameters */
+	CLV_CONVERGED = 1,			/* maximum-likelihood fit, converged */
+	CLV_NOT_CONVERGED = 2		/* fit stopped at the iteration limit */
+} ClvStatus;
+
+typedef struct ClvRows ClvRows;	/* the aggregate state, below */
+
+typedef struct ClvModel
+{
+	uint16		algorithm;
+	int			nparams;
+	double		params[CLV_MAX_PARAMS];
+	double		log_likelihood;
+	double		customers;
+	uint64		distinct_rows;
+	double		skipped;
+	uint32		iterations;
+	uint32		status;
+	double		extra;
+} ClvModel;
+
+/* Number of parameters and their names for a CLV algorithm. */
+extern int	clv_param_count(uint16 algorithm);
+extern const char *const *clv_param_names(uint16 algorithm);
+
+/* A model value from a ClvModel. */
+extern bytea *clv_model_write(const ClvModel *model);
+
+/*
+ * Read and validate a CLV model.  'expected' is an algorithm id, or 0 for
+ * "a transaction model" (bgnbd or pnbd).
+ */
+extern void clv_model_read(bytea *value, int expected, ClvModel *model);
+
+/* A model from parameters given in SQL (each must be positive and finite). */
+extern Datum clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm);
+
+/* insight_model_info() for the three algorithms. */
+extern void insight_clv_model_info(InsightModel *m, StringInfo buf);
+
+/* Validate a customer's summary (frequency, recency, T). */
+extern void clv_check_summary(double x, double t_x, double T);
+
+/* Length of a period in days (errors for zero, negative or infinite). */
+extern double clv_period_days(Datum interval);
+
+/*
+ * Fit a model by maximum likelihood on the rows of a state: minimise the
+ * negative log-likelihood f over log-parameters, starting from all
+ * parameters = 1 (as lifetimes does).  'extra' is stored as is.
+ */
+extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra);
+
+/*
+ * Transaction models (params in the order of clv_param_names).  A new
+ * customer is x = t_x = T = 0.
+ *	  _p_alive: P(alive | x, t_x, T)
+ *	  _expected: E[purchases in (T, T + t] | x, t_x, T]
+ *	  _pmf: P(X(t) = n) for a new customer
+ */
+extern double clv_bgnbd_p_alive(const double *p, double x, double t_x, double T);
+extern double clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T);
+extern double clv_bgnbd_pmf(const double *p, double n, double t);
+extern double clv_pnbd_p_alive(const double *p, double x, double t_x, double T);
+extern double clv_pnbd_expected(const double *p, double t, double x, double t_x, double T);
+extern double clv_pnbd_pmf(const double *p, double n, double t);
+
+/* Gamma-Gamma E[spend per transaction | x, m] (m ignored when x = 0). */
+extern double clv_gammagamma_expected_spend(const ClvModel *model, double x, double m);
+
+/* ---- aggregate state ---- */
+struct ClvRows
+{
+	int32		vl_len_;
+	int32		width;			/* values per row, without the weight */
+	int64		nrows;
+	int64		capacity;
+	double		skipped;		/* rows skipped, counted */
+	double		rows[FLEXIBLE_ARRAY_MEMBER];	/* capacity * (width + 1) */
+};
+
+/* The state argument argno (NULL when NULL), validated for 'width'. */
+extern ClvRows *clv_rows_arg(FunctionCallInfo fcinfo, int argno, int width);
+/* Add one row (a new state when s is NULL or full: use the result). */
+extern ClvRows *clv_rows_add(ClvRows *s, int width,
+							 const double *values, double weight);
+/* Count a skipped row. */
+extern ClvRows *clv_rows_skip(ClvRows *s, int width);
+/* Sort the rows and merge identical ones. */
+extern void clv_rows_compact(ClvRows *s);
+/* A transaction-model state ready to fit (see clv_rows.c). */
+extern ClvRows *clv_transaction_rows(FunctionCallInfo fcinfo, uint16 algorithm);
+/* Sum of the weights. */
+extern double clv_rows_weight(const ClvRows *s);
+
+#endif							/* INSIGHT_CLV_MODEL_H */

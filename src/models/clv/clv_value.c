@@ -1,0 +1,194 @@
+/*-------------------------------------------------------------------------
+ *
+ * clv_value.c
+ *	  SQL predictions of the transaction models (BG/NBD and Pareto/NBD
+ *	  share their signatures) and insight_clv_value, the discounted value of
+ *	  a customer's expected purchases.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+
+#include "models/clv/clv_model.h"
+
+/* A transaction model of the given algorithm (0: either) from argument 0. */
+static void
+read_transaction_model(FunctionCallInfo fcinfo, int algorithm, ClvModel *model)
+{
+	clv_model_read(PG_GETARG_BYTEA_PP(0), algorithm, model);
+}
+
+static void
+check_horizon(double t)
+{
+	if (!(isfinite(t) && t >= 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t must be non-negative and finite, not %g", t),
+				 errdetail("t is the prediction horizon in the time unit of the model."),
+				 errhint("For a horizon in days with a model in weeks, pass days / 7.")));
+}
+
+static double
+p_alive(const ClvModel *m, double x, double t_x, double T)
+{
+	clv_check_summary(x, t_x, T);
+	return m->algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_p_alive(m->params, x, t_x, T)
+		: clv_pnbd_p_alive(m->params, x, t_x, T);
+}
+
+static double
+expected(const ClvModel *m, double t, double x, double t_x, double T)
+{
+	check_horizon(t);
+	clv_check_summary(x, t_x, T);
+	return m->algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_expected(m->params, t, x, t_x, T)
+		: clv_pnbd_expected(m->params, t, x, t_x, T);
+}
+
+static Datum
+p_alive_common(FunctionCallInfo fcinfo, int algorithm)
+{
+	ClvModel	m;
+
+	read_transaction_model(fcinfo, algorithm, &m);
+	PG_RETURN_FLOAT8(p_alive(&m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
+}
+
+static Datum
+expected_common(FunctionCallInfo fcinfo, int algorithm)
+{
+	ClvModel	m;
+
+	read_transaction_model(fcinfo, algorithm, &m);
+	PG_RETURN_FLOAT8(expected(&m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
+							  PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4)));
+}
+
+static Datum
+expected_new_common(FunctionCallInfo fcinfo, int algorithm)
+{
+	ClvModel	m;
+
+	read_transaction_model(fcinfo, algorithm, &m);
+	PG_RETURN_FLOAT8(expected(&m, PG_GETARG_FLOAT8(1), 0, 0, 0));
+}
+
+static Datum
+purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
+{
+	ClvModel	m;
+	int64		n = PG_GETARG_INT64(1);
+	double		t = PG_GETARG_FLOAT8(2);
+
+	read_transaction_model(fcinfo, algorithm, &m);
+	if (n < 0 || n > 100000000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be between 0 and 100000000, not " INT64_FORMAT, n),
+				 errdetail("n is the number of purchases whose probability is asked for."),
+				 errhint("Pass a non-negative whole number of purchases.")));
+	check_horizon(t);
+	PG_RETURN_FLOAT8(m.algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m.params, (double) n, t)
+					 : clv_pnbd_pmf(m.params, (double) n, t));
+}
+
+/* The SQL functions insight_<model>_p_alive, ... of one transaction model. */
+#define CLV_TRANSACTION_FUNCTIONS(model, algorithm) \
+PG_FUNCTION_INFO_V1(insight_##model##_p_alive); \
+Datum insight_##model##_p_alive(PG_FUNCTION_ARGS) \
+{ return p_alive_common(fcinfo, algorithm); } \
+PG_FUNCTION_INFO_V1(insight_##model##_expected_purchases); \
+Datum insight_##model##_expected_purchases(PG_FUNCTION_ARGS) \
+{ return expected_common(fcinfo, algorithm); } \
+PG_FUNCTION_INFO_V1(insight_##model##_expected_purchases_new); \
+Datum insight_##model##_expected_purchases_new(PG_FUNCTION_ARGS) \
+{ return expected_new_common(fcinfo, algorithm); } \
+PG_FUNCTION_INFO_V1(insight_##model##_purchase_probability); \
+Datum insight_##model##_purchase_probability(PG_FUNCTION_ARGS) \
+{ return purchase_probability_common(fcinfo, algorithm); }
+
+CLV_TRANSACTION_FUNCTIONS(bgnbd, INSIGHT_ALG_BGNBD)
+CLV_TRANSACTION_FUNCTIONS(pnbd, INSIGHT_ALG_PNBD)
+/* either model: insight_transaction_model_p_alive, ... */
+CLV_TRANSACTION_FUNCTIONS(transaction_model, 0)
+
+/* A month for insight_clv_value: 365.25 / 12 days. */
+#define CLV_MONTH_DAYS 30.4375
+
+/*
+ * insight_clv_value(transactions, spend, frequency, recency, T,
+ *					 monetary_value, months, monthly_discount_rate, period):
+ *	  sum_{k=1..months} E[spend] (E[Y(k month)] - E[Y((k-1) month)]) / (1+d)^k
+ * (Fader, Hardie & Lee 2005b, "RFM and CLV: Using Iso-Value Curves for
+ * Customer Base Analysis", JMR 42(4), with monthly discounting as in
+ * lifetimes.utils._customer_lifetime_value).  NULL when a model or the
+ * summary is NULL.
+ */
+PG_FUNCTION_INFO_V1(insight_clv_value);
+Datum
+insight_clv_value(PG_FUNCTION_ARGS)
+{
+	ClvModel	trans,
+				spend;
+	double		x,
+				t_x,
+				T,
+				m,
+				d,
+				month,
+				per_purchase,
+				previous = 0,
+				value = 0;
+	int32		months;
+
+	for (int i = 0; i <= 8; i++)
+		if (PG_ARGISNULL(i) && i != 5)
+			PG_RETURN_NULL();
+	x = PG_GETARG_FLOAT8(2);
+	t_x = PG_GETARG_FLOAT8(3);
+	T = PG_GETARG_FLOAT8(4);
+	if (x > 0 && PG_ARGISNULL(5))
+		PG_RETURN_NULL();
+	m = PG_ARGISNULL(5) ? 0 : PG_GETARG_FLOAT8(5);
+	months = PG_GETARG_INT32(6);
+	d = PG_GETARG_FLOAT8(7);
+
+	read_transaction_model(fcinfo, 0, &trans);
+	clv_model_read(PG_GETARG_BYTEA_PP(1), INSIGHT_ALG_GAMMAGAMMA, &spend);
+	if (!(spend.params[1] > 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the spend model has no finite mean spend"),
+				 errdetail("Its q is %g; a Gamma-Gamma model has a finite mean only for q > 1.",
+						   spend.params[1]),
+				 errhint("Spend is too dispersed for the model; check the spend data for outliers.")));
+	if (months < 0 || months > 1200)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("months must be between 0 and 1200, not %d", months),
+				 errdetail("months is the length of the CLV horizon in months of 30.4375 days."),
+				 errhint("Use 12 for a year, 36 for three years.")));
+	if (!(isfinite(d) && d > -1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("monthly_discount_rate must be greater than -1 and finite, not %g", d),
+				 errdetail("Month k is discounted by (1 + monthly_discount_rate)^k."),
+				 errhint("Pass a rate as a fraction, for example 0.01 for 1 %% a month.")));
+	month = CLV_MONTH_DAYS / clv_period_days(PG_GETARG_DATUM(8));
+	clv_check_summary(x, t_x, T);
+	per_purchase = clv_gammagamma_expected_spend(&spend, x, m);
+
+	for (int k = 1; k <= months; k++)
+	{
+		double		e = expected(&trans, k * month, x, t_x, T);
+
+		value += per_purchase * (e - previous) / pow(1 + d, k);
+		previous = e;
+	}
+	PG_RETURN_FLOAT8(value);
+}

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * recommend.h
+ *	  Recommenders over implicit feedback: the interaction matrix shared by
+ *	  every recommender, its model section, and the per-algorithm parts
+ *	  (popularity, implicit ALS, item-kNN).
+ *
+ * Interactions are rows (user_key, item_key, value) of any query, keys of
+ * any type in their text form.  Duplicate (user, item) rows sum; pairs whose
+ * sum is <= 0 are dropped (a purchase returned in full is no interaction);
+ * rows with a NULL key or value are skipped and counted.  Users and items are
+ * numbered in byte order of their keys (strcmp), so every tie broken "by
+ * key" is broken by index.
+ *
+ * Model layout (algorithms "popularity", "als", "itemknn"):
+ *	  counts[0] = users, counts[1] = items, counts[2] = interactions (nnz),
+ *	  counts[3] = factors (als), neighbors (itemknn) or 0 (popularity).
+ *	  payload, shared part:
+ *		uint64 rows read, uint64 rows skipped,
+ *		items x text item key (strictly increasing),
+ *		users x text user key (strictly increasing),
+ *		uint32 row pointers[users + 1], uint32 item index[nnz] (increasing
+ *		within a user), float8 value[nnz] (finite, > 0)
+ *	  then the algorithm's part (see als.c and itemknn.c; none for
+ *	  popularity).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_RECOMMEND_H
+#define INSIGHT_RECOMMEND_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+#include "core/model_format.h"
+
+/* The user x item matrix in compressed sparse rows, keys sorted. */
+typedef struct RecMatrix
+{
+	int32		n_users;
+	int32		n_items;
+	int64		nnz;
+	uint64		rows_read;
+	uint64		rows_skipped;
+	char	  **user_keys;
+	char	  **item_keys;
+	uint32	   *indptr;			/* n_users + 1 */
+	uint32	   *indices;		/* nnz item indexes */
+	double	   *values;			/* nnz values r_ui > 0 */
+} RecMatrix;
+
+/* Item-kNN similarity weighting (implicit's CosineRecommender, TFIDF..., BM25...). */
+typedef enum RecSimilarity
+{
+	REC_SIM_COSINE = 1,
+	REC_SIM_TFIDF = 2,
+	REC_SIM_BM25 = 3
+} RecSimilarity;
+
+/* A recommender model read from its bytea value. */
+typedef struct RecModel
+{
+	uint16		algorithm;
+	RecMatrix	m;
+	double	   *popularity;		/* per item: share of users with r > 0 */
+	int32	   *by_popularity;	/* item indexes, most popular first, ties by key */
+
+	/* als */
+	int32		factors;
+	int32		iterations;
+	double		regularization;
+	double		alpha;
+	uint64		seed;
+	double	   *loss;			/* objective after each iteration */
+	float	   *user_factors;	/* n_users x factors */
+	float	   *item_factors;	/* n_items x factors */
+
+	/* itemknn */
+	int32		neighbors;
+	int32		similarity;		/* RecSimilarity */
+	double		bm25_k1;
+	double		bm25_b;
+	uint32	   *nbr_ptr;		/* n_items + 1 */
+	uint32	   *nbr_index;		/* neighbour item indexes, most similar first */
+	float	   *nbr_sim;		/* their similarities */
+} RecModel;
+
+/* recommend_data.c: read interactions from a query under the memory limit. */
+extern void rec_matrix_from_query(const char *query, const char *fname, RecMatrix *m);
+/* Item-major copy (CSC) of the matrix: user indexes and values per item. */
+extern void rec_matrix_transpose(const RecMatrix *m, uint32 **item_ptr,
+								 uint32 **user_index, double **item_values);
+/* Bytes a matrix of this size holds (for insight_check_training_memory). */
+extern Size rec_matrix_bytes(int64 n_users, int64 n_items, int64 nnz);
+
+/* recommend_model.c: the model's shared part, lookups, a per-backend cache. */
+extern void rec_write_matrix(InsightModelWriter *w, const RecMatrix *m, uint32 param);
+extern void rec_read_matrix(InsightModel *im, RecModel *model);
+extern void rec_derive_popularity(RecModel *model);
+extern void rec_info_matrix(const RecModel *model, StringInfo buf);
+extern int32 rec_find_key(char **keys, int32 n, const char *key);
+/* Check that the remaining payload holds n values of 'size' bytes. */
+extern void rec_expect_values(InsightModel *im, Size n, Size size, const char *what);
+/* The model of a bytea argument (any recommender algorithm), cached. */
+extern RecModel *rec_model_from_arg(FunctionCallInfo fcinfo, int argno);
+/* Read any recommender model (no cache) */
+extern void rec_model_read(InsightModel *im, RecModel *model);
+
+/* Per-algorithm payload parts (als.c, itemknn.c). */
+extern void als_read_part(InsightModel *im, RecModel *model);
+extern void als_info(RecModel *model, StringInfo buf);
+extern void als_score_user(const RecModel *model, int32 user, double *scores);
+extern void als_similar_items(const RecModel *model, int32 item, double *scores);
+extern void itemknn_read_part(InsightModel *im, RecModel *model);
+extern void itemknn_info(RecModel *model, StringInfo buf);
+extern void itemknn_score_user(const RecModel *model, int32 user, double *scores);
+extern void itemknn_similar_items(const RecModel *model, int32 item, double *scores);
+
+/* insight_model_info entries (src/models/algorithms.c). */
+extern void insight_popularity_info(InsightModel *m, StringInfo buf);
+extern void insight_als_info(InsightModel *m, StringInfo buf);
+extern void insight_itemknn_info(InsightModel *m, StringInfo buf);
+
+#endif							/* INSIGHT_RECOMMEND_H */

@@ -1,0 +1,548 @@
+-- ---------------------------------------------------------------------------
+-- Sales source: the shop's order-lines relation, registered once.
+--
+-- Registration stores the column mapping and cleaning rules in
+-- insight_sales_sources (kept by pg_dump).  A trigger on that table then
+-- (re)builds two objects from the mapping, as members of the extension:
+--   insight_sales                  view of the cleaned rows, keys in the source's types
+--   insight_customer_features()    point-in-time customer features
+-- The trigger also fires when pg_restore loads the table, so a restored
+-- database gets both objects back.  Until a source is registered, both raise
+-- "no sales source is registered".
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.insight_sales_sources (
+    source_kind        text PRIMARY KEY DEFAULT 'sales' CHECK (source_kind OPERATOR(pg_catalog.=) 'sales'),
+    source             regclass NOT NULL,
+    customer_column    name NOT NULL,
+    time_column        name NOT NULL,
+    order_column       name,
+    item_column        name,
+    quantity_column    name,
+    amount_column      name,
+    unit_price_column  name,
+    options            jsonb NOT NULL,
+    registered_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by      name NOT NULL DEFAULT CURRENT_USER
+);
+
+COMMENT ON TABLE @extschema@.insight_sales_sources IS
+'The registered sales source (one row): relation, column mapping and cleaning options with their defaults filled in. Written by insight_register_sales().';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_sales_sources', '');
+
+-- The cleaning rules and their defaults (documented in the README).
+CREATE FUNCTION @extschema@.insight_sales_default_options()
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '{"drop_missing_customer": true,
+               "returns": "keep",
+               "return_order_prefix": null,
+               "exclude_items": [],
+               "drop_nonpositive_price": true}'::pg_catalog.jsonb $$;
+
+COMMENT ON FUNCTION @extschema@.insight_sales_default_options() IS
+'Default cleaning options of insight_register_sales: drop_missing_customer (true: rows without a customer are dropped), returns ("keep": return lines stay in insight_sales with negative quantity and amount; "drop": they are removed), return_order_prefix (null; e.g. "C": orders whose id starts with it are cancellations, treated as returns), exclude_items ([]: item codes that are not products, dropped), drop_nonpositive_price (true: lines with unit price <= 0, or amount 0 without a price column, are dropped).';
+
+-- Raised by the placeholders until a source is registered.
+CREATE FUNCTION @extschema@.insight_no_sales_source()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    RAISE EXCEPTION 'no sales source is registered'
+        USING ERRCODE = 'undefined_object',
+              HINT = 'Register the order-lines table with insight_register_sales(source, customer_column, time_column, ...).';
+END
+$$;
+
+-- The cleaned lines; a registration replaces this placeholder by an SQL
+-- function over the source that the planner inlines into every query.  The
+-- view reads the source through it, so the source table does not depend on
+-- the view (dropping the table cannot cascade into the extension).
+CREATE FUNCTION @extschema@.insight_sales_rows()
+RETURNS TABLE (customer_id text, order_id text, item_id text, ordered_at timestamptz,
+               quantity float8, amount float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.insight_sales_rows();
+
+-- The as_of every task uses by default: just after the latest line of a
+-- customer, so that the whole history counts.  insight_customer_features()
+-- computes the same from its own pass over the lines, and
+-- insight_customer_features_of() embeds this body as a subquery, where the
+-- planner turns it into one probe of an index on the source's time column.
+CREATE FUNCTION @extschema@.insight_default_as_of()
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT pg_catalog.max(s.ordered_at) OPERATOR(pg_catalog.+) interval '1 microsecond'
+  FROM @extschema@.insight_sales s
+ WHERE s.customer_id IS NOT NULL
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_default_as_of() IS
+'The default as_of of features, scores and trainings: one microsecond after the latest order line that has a customer (NULL when the source has none), so that every purchase counts and nothing is after it.';
+
+CREATE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+-- The same row for one customer, reading only that customer's lines (an index
+-- on the source's customer column serves it); for scoring one customer.
+CREATE FUNCTION @extschema@.insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+-- The names of the features[] elements, in order.
+CREATE FUNCTION @extschema@.insight_feature_names()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['recency_days', 'frequency', 'monetary', 'tenure_days', 'orders', 'items',
+                   'total_spend', 'spend_90d', 'spend_trend', 'mean_days_between_orders',
+                   'sd_days_between_orders', 'distinct_items', 'return_rate']::pg_catalog.text[] $$;
+
+COMMENT ON FUNCTION @extschema@.insight_feature_names() IS
+'Names of the elements of insight_customer_features().features, in order.';
+
+-- Look up a column of the source and check its type family; returns its type
+-- (the base type for a domain).
+CREATE FUNCTION @extschema@.insight_source_column(source regclass, col name, role text, allowed text)
+RETURNS regtype
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    typ pg_catalog.oid;
+    base pg_catalog.oid;
+    category pg_catalog."char";
+BEGIN
+    SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) col
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF typ IS NULL THEN
+        RAISE EXCEPTION 'column "%" does not exist in relation %', col, source
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = pg_catalog.format('The %s column was given as %L.', role, col),
+                  HINT = 'Column names are case sensitive; pass them as they appear in the table.';
+    END IF;
+    IF NOT pg_catalog.has_column_privilege(source, col, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for column "%" of relation %', col, source
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    base := typ;
+    WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base) OPERATOR(pg_catalog.=) 'd' LOOP
+        SELECT t.typbasetype INTO base FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base;
+    END LOOP;
+    SELECT t.typcategory INTO category FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base;
+
+    IF (allowed OPERATOR(pg_catalog.=) 'key' AND NOT ((category OPERATOR(pg_catalog.=) ANY (ARRAY['N', 'S']::pg_catalog."char"[])
+                                                       AND base OPERATOR(pg_catalog.<>) 'pg_catalog.money'::pg_catalog.regtype)
+                                                      OR base OPERATOR(pg_catalog.=) 'pg_catalog.uuid'::pg_catalog.regtype))
+       OR (allowed OPERATOR(pg_catalog.=) 'time' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz', 'pg_catalog.timestamp', 'pg_catalog.date']::pg_catalog.regtype[]))
+       OR (allowed OPERATOR(pg_catalog.=) 'number' AND NOT base OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4', 'pg_catalog.int8', 'pg_catalog.numeric', 'pg_catalog.float4', 'pg_catalog.float8']::pg_catalog.regtype[]))
+    THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be the % column', col, source, typ::pg_catalog.regtype, role
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = CASE
+                      WHEN allowed OPERATOR(pg_catalog.=) 'key' THEN 'Use a column of an integer, numeric, text or uuid type.'
+                      WHEN allowed OPERATOR(pg_catalog.=) 'time' THEN 'Use a timestamptz, timestamp or date column.'
+                      ELSE 'Use a smallint, integer, bigint, numeric, real or double precision column.' END;
+    END IF;
+    RETURN base::pg_catalog.regtype;
+END
+$$;
+
+-- A type's name for the SQL that insight generates: schema-qualified, since
+-- the bodies of the functions built at registration are parsed with the
+-- caller's search_path, where a type of the same name could come first
+-- (regtype's output, and format_type's, leave out pg_catalog).
+CREATE FUNCTION @extschema@.insight_qualified_type(typ regtype)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.format('%I.%I', n.nspname, t.typname)
+        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace
+       WHERE t.oid OPERATOR(pg_catalog.=) typ::pg_catalog.oid $$;
+
+-- Validate options against the defaults and return them complete.
+CREATE FUNCTION @extschema@.insight_sales_options(options jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    defaults pg_catalog.jsonb := @extschema@.insight_sales_default_options();
+    merged pg_catalog.jsonb;
+    key pg_catalog.text;
+    expected pg_catalog.text;
+BEGIN
+    IF options IS NULL THEN
+        options := '{}';
+    END IF;
+    IF pg_catalog.jsonb_typeof(options) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR key IN SELECT pg_catalog.jsonb_object_keys(options) LOOP
+        IF NOT defaults OPERATOR(pg_catalog.?) key THEN
+            RAISE EXCEPTION 'unrecognized sales source option "%"', key
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = pg_catalog.format('Valid options are: %s.',
+                          (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k) FROM pg_catalog.jsonb_object_keys(defaults) k));
+        END IF;
+    END LOOP;
+    merged := defaults OPERATOR(pg_catalog.||) options;
+    FOR key, expected IN VALUES ('drop_missing_customer', 'boolean'), ('drop_nonpositive_price', 'boolean'),
+                                ('exclude_items', 'array'), ('returns', 'string') LOOP
+        IF pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.<>) expected THEN
+            RAISE EXCEPTION 'sales source option "%" must be a JSON %', key, expected
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    IF NOT (merged OPERATOR(pg_catalog.->>) 'returns') OPERATOR(pg_catalog.=) ANY (ARRAY['keep', 'drop']) THEN
+        RAISE EXCEPTION 'sales source option "returns" must be "keep" or "drop", not "%"', merged OPERATOR(pg_catalog.->>) 'returns'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_order_prefix') OPERATOR(pg_catalog.=) ANY ('{string,null}')
+       OR (merged OPERATOR(pg_catalog.->>) 'return_order_prefix') OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION 'sales source option "return_order_prefix" must be a non-empty JSON string or null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(merged OPERATOR(pg_catalog.->) 'exclude_items') e
+                WHERE pg_catalog.jsonb_typeof(e) OPERATOR(pg_catalog.<>) 'string') THEN
+        RAISE EXCEPTION 'sales source option "exclude_items" must be an array of strings'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN merged;
+END
+$$;
+
+CREATE FUNCTION @extschema@.insight_register_sales(
+    source regclass,
+    customer_column name,
+    time_column name,
+    order_column name DEFAULT NULL,
+    item_column name DEFAULT NULL,
+    quantity_column name DEFAULT NULL,
+    amount_column name DEFAULT NULL,
+    unit_price_column name DEFAULT NULL,
+    options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    full_options pg_catalog.jsonb;
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR time_column IS NULL THEN
+        RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+           OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}') THEN
+        RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', source
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    PERFORM @extschema@.insight_source_column(source, customer_column, 'customer', 'key');
+    PERFORM @extschema@.insight_source_column(source, time_column, 'time', 'time');
+    IF order_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, order_column, 'order', 'key');
+    END IF;
+    IF item_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, item_column, 'item', 'key');
+    END IF;
+    IF quantity_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, quantity_column, 'quantity', 'number');
+    END IF;
+    IF amount_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, amount_column, 'amount', 'number');
+    END IF;
+    IF unit_price_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, unit_price_column, 'unit price', 'number');
+    END IF;
+    IF order_column IS NULL AND NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+                                    OPERATOR(pg_catalog.=) ANY ('{r,p,m}') THEN
+        RAISE EXCEPTION '% has no row identity to tell orders apart', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Without an order column each row is one order, identified by its ctid, which views and foreign tables do not have.',
+                  HINT = 'Pass order_column, or register the underlying table.';
+    END IF;
+    IF amount_column IS NULL AND (quantity_column IS NULL OR unit_price_column IS NULL) THEN
+        RAISE EXCEPTION 'the line amount is unknown'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Neither amount_column nor both quantity_column and unit_price_column were given.',
+                  HINT = 'Pass amount_column, or quantity_column and unit_price_column (amount = quantity x unit price).';
+    END IF;
+
+    full_options := @extschema@.insight_sales_options(options);
+    IF full_options OPERATOR(pg_catalog.->>) 'return_order_prefix' IS NOT NULL AND order_column IS NULL THEN
+        RAISE EXCEPTION 'option "return_order_prefix" needs an order column'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- one registration: a new one replaces the old; the trigger rebuilds the objects
+    DELETE FROM @extschema@.insight_sales_sources;
+    INSERT INTO @extschema@.insight_sales_sources
+        (source, customer_column, time_column, order_column, item_column,
+         quantity_column, amount_column, unit_price_column, options)
+    VALUES (source, customer_column, time_column, order_column, item_column,
+            quantity_column, amount_column, unit_price_column, full_options);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
+'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(). Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
+
+-- Conditions that drop NaN, infinite and absurd (beyond +-10^15) values of a
+-- numeric source column, compared in the column's own type: no product of two
+-- kept values can overflow float8.  Small integer types need no check.
+CREATE FUNCTION @extschema@.insight_finite_conditions(source regclass, col name)
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    typ pg_catalog.regtype;
+BEGIN
+    IF col IS NULL THEN
+        RETURN ARRAY[]::pg_catalog.text[];
+    END IF;
+    typ := @extschema@.insight_source_column(source, col, col, 'number');
+    IF typ OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4']::pg_catalog.regtype[]) THEN
+        RETURN ARRAY[pg_catalog.format('s.%I IS NOT NULL', col)];
+    END IF;
+    -- NaN sorts above every number in numeric and float, so the upper bound drops it
+    RETURN ARRAY[pg_catalog.format('s.%1$I OPERATOR(pg_catalog.>=) %2$s AND s.%1$I OPERATOR(pg_catalog.<=) %3$s',
+                                   col, '-1e15', '1e15')];
+END
+$$;
+
+-- SQL of the view and the features function for one registration.
+-- Made SECURITY DEFINER with a pinned search_path by ops/privileges.sql, so
+-- that an insight_admin who is not the extension's owner can register.
+CREATE FUNCTION @extschema@.insight_build_sales_objects()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $build$
+DECLARE
+    r @extschema@.insight_sales_sources := NEW;
+    opts pg_catalog.jsonb := r.options;
+    time_type pg_catalog.regtype;
+    cust_type pg_catalog.regtype;
+    order_type pg_catalog.regtype;
+    item_type pg_catalog.regtype;
+    c_time pg_catalog.text;
+    c_order pg_catalog.text;
+    c_item pg_catalog.text;
+    c_qty pg_catalog.text;
+    c_price pg_catalog.text;
+    c_amount pg_catalog.text;
+    is_return pg_catalog.text;
+    conds pg_catalog.text[] := ARRAY[]::pg_catalog.text[];
+    features_recreated boolean := false;
+    features_sql pg_catalog.text;
+BEGIN
+    time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
+    cust_type := @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key');
+
+    -- Conditions compare the source columns in their own types, and each
+    -- column is converted to float8 once in the select list: a numeric to
+    -- float8 conversion costs more than the rest of a row's work.
+    conds := conds || pg_catalog.format('pg_catalog.isfinite(s.%I)', r.time_column);  -- also drops NULL
+    IF (opts ->> 'drop_missing_customer')::boolean THEN
+        conds := conds || pg_catalog.format('s.%I IS NOT NULL', r.customer_column);
+    END IF;
+    conds := conds || @extschema@.insight_finite_conditions(r.source, r.quantity_column)
+                   || @extschema@.insight_finite_conditions(r.source, r.unit_price_column)
+                   || @extschema@.insight_finite_conditions(r.source, r.amount_column);
+
+    -- all timestamps in UTC, whatever the session's TimeZone
+    c_time := CASE time_type
+        WHEN 'pg_catalog.timestamptz'::pg_catalog.regtype THEN pg_catalog.format('s.%I', r.time_column)
+        WHEN 'pg_catalog.timestamp'::pg_catalog.regtype THEN pg_catalog.format('(s.%I AT TIME ZONE ''UTC'')', r.time_column)
+        ELSE pg_catalog.format('((s.%I)::timestamp AT TIME ZONE ''UTC'')', r.time_column) END;
+    -- Without an order column each row is one order, identified by its row
+    -- address: ctid in a table, (partition, ctid) in a partitioned table.
+    IF r.order_column IS NOT NULL THEN
+        order_type := @extschema@.insight_source_column(r.source, r.order_column, 'order', 'key');
+        c_order := pg_catalog.format('(s.%I)::%s', r.order_column, @extschema@.insight_qualified_type(order_type));
+    ELSIF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.source) OPERATOR(pg_catalog.=) 'p' THEN
+        order_type := 'pg_catalog.text';
+        c_order := '(s.tableoid::pg_catalog.oid::pg_catalog.text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) s.ctid::pg_catalog.text)';
+    ELSE
+        order_type := 'pg_catalog.tid';
+        c_order := 's.ctid';
+    END IF;
+    IF r.item_column IS NOT NULL THEN
+        item_type := @extschema@.insight_source_column(r.source, r.item_column, 'item', 'key');
+        c_item := pg_catalog.format('(s.%I)::%s', r.item_column, @extschema@.insight_qualified_type(item_type));
+    ELSE
+        item_type := 'pg_catalog.text';
+        c_item := 'NULL::pg_catalog.text';
+    END IF;
+
+    -- a return: negative quantity, negative amount (or price), or a cancelled order
+    is_return := 'false';
+    IF r.quantity_column IS NOT NULL THEN
+        conds := conds || pg_catalog.format('s.%I OPERATOR(pg_catalog.<>) 0', r.quantity_column);
+        is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.quantity_column);
+    END IF;
+    IF r.amount_column IS NOT NULL THEN
+        is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.amount_column);
+    ELSE
+        is_return := is_return || pg_catalog.format(' OR s.%I OPERATOR(pg_catalog.<) 0', r.unit_price_column);
+    END IF;
+    IF opts ->> 'return_order_prefix' IS NOT NULL THEN
+        is_return := is_return || pg_catalog.format(' OR pg_catalog.starts_with((%s)::pg_catalog.text, %L)',
+                                                     c_order, opts ->> 'return_order_prefix');
+    END IF;
+    is_return := '(' || is_return || ')';
+
+    IF (opts ->> 'drop_nonpositive_price')::boolean THEN
+        conds := conds || CASE WHEN r.unit_price_column IS NOT NULL
+                               THEN pg_catalog.format('s.%I OPERATOR(pg_catalog.>) 0', r.unit_price_column)
+                               ELSE pg_catalog.format('s.%I OPERATOR(pg_catalog.<>) 0', r.amount_column) END;
+    END IF;
+    IF opts ->> 'returns' = 'drop' THEN
+        conds := conds || pg_catalog.format('NOT %s', is_return);
+    END IF;
+    IF r.item_column IS NOT NULL AND pg_catalog.jsonb_array_length(opts -> 'exclude_items') > 0 THEN
+        conds := conds || pg_catalog.format('(%s IS NULL OR (%s)::pg_catalog.text OPERATOR(pg_catalog.<>) ALL (%L::pg_catalog.text[]))', c_item, c_item,
+            (SELECT pg_catalog.array_agg(e) FROM pg_catalog.jsonb_array_elements_text(opts -> 'exclude_items') e));
+    END IF;
+
+    -- sign-normalised float8 quantity and amount: returns negative, purchases positive
+    c_qty := CASE WHEN r.quantity_column IS NULL THEN '1::pg_catalog.float8'
+                  ELSE pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.quantity_column) END;
+    IF r.unit_price_column IS NOT NULL THEN
+        c_price := pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.unit_price_column);
+    END IF;
+    c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s OPERATOR(pg_catalog.*) %s', c_qty, c_price)
+                     ELSE pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.amount_column) END;
+
+    -- The rows function and the features function are replaced in place when
+    -- their result types stay the same, so views users built over them
+    -- survive a new registration; when a key type changes they are dropped
+    -- and created again (with the view), staying members of the extension so
+    -- that DROP EXTENSION removes them.
+    -- (looked up by name: a regprocedure constant would stay in the cached plan
+    -- after the function is dropped and created again)
+    IF (SELECT p.proallargtypes FROM pg_catalog.pg_proc p
+         WHERE p.proname OPERATOR(pg_catalog.=) 'insight_sales_rows'
+           AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.<>) ARRAY[cust_type, order_type, item_type, 'pg_catalog.timestamptz'::pg_catalog.regtype,
+                                     'pg_catalog.float8'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype]::pg_catalog.oid[] THEN
+        ALTER EXTENSION insight DROP VIEW @extschema@.insight_sales;
+        DROP VIEW @extschema@.insight_sales;
+        ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_sales_rows();
+        DROP FUNCTION @extschema@.insight_sales_rows();
+    END IF;
+    EXECUTE pg_catalog.format($v$
+        CREATE OR REPLACE FUNCTION @extschema@.insight_sales_rows()
+        RETURNS TABLE (customer_id %s, order_id %s, item_id %s, ordered_at timestamptz,
+                       quantity float8, amount float8)
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $rows$
+        SELECT (s.%I)::%s AS customer_id,
+               %s AS order_id,
+               %s AS item_id,
+               %s AS ordered_at,
+               CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s AS quantity,
+               CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s AS amount
+          FROM %s s
+         WHERE %s $rows$ $v$,
+        cust_type, order_type, item_type,
+        r.customer_column, @extschema@.insight_qualified_type(cust_type), c_order, c_item, c_time,
+        is_return, c_qty,
+        is_return, c_amount,
+        r.source, pg_catalog.array_to_string(conds, E'\n           AND '));
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('@extschema@.insight_sales')) THEN
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_sales_rows();
+        CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
+            SELECT * FROM @extschema@.insight_sales_rows();
+        ALTER EXTENSION insight ADD VIEW @extschema@.insight_sales;
+    END IF;
+    COMMENT ON VIEW @extschema@.insight_sales IS
+'The registered sales source after cleaning (see insight_sales_sources.options). One row per kept order line: customer_id, order_id and item_id in the source''s types (order_id is the row''s ctid when no order column is registered: each row is one order), ordered_at as timestamptz (timestamp and date columns are read as UTC), quantity and amount as float8 in source units and currency; return lines have negative quantity and amount. Reads with the caller''s privileges (security_invoker).';
+
+    IF (SELECT p.proallargtypes[2] FROM pg_catalog.pg_proc p
+         WHERE p.proname OPERATOR(pg_catalog.=) 'insight_customer_features'
+           AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.<>) cust_type THEN
+        ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
+        DROP FUNCTION @extschema@.insight_customer_features(timestamptz);
+        ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
+        DROP FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
+        features_recreated := true;
+    END IF;
+    -- One body for both functions: %1$s is the signature, %2$s the as_of
+    -- parameter, %3$s the condition on the customer, %4$s the default as_of.
+    features_sql := $f$
+CREATE OR REPLACE FUNCTION @extschema@.%1$s
+RETURNS TABLE (customer_id %5$s, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $body$
+-- one pass over the lines: a purchase history per customer (history.c)
+WITH h AS (
+    SELECT s.customer_id,
+           @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history,
+           pg_catalog.max(s.ordered_at) AS last_event
+      FROM @extschema@.insight_sales s
+     WHERE (%2$s IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %2$s) AND %3$s
+     GROUP BY s.customer_id
+),
+-- default as_of: just after the latest line of any customer (insight_default_as_of)
+cutoff AS (
+    SELECT COALESCE(%2$s, %4$s) AS as_of%6$s
+),
+-- materialized: otherwise each f.x[i] below would compute the features again
+f AS MATERIALIZED (
+    SELECT h.customer_id, @extschema@.insight_history_features(h.history, c.as_of) AS x
+      FROM h, cutoff c
+     WHERE h.history IS NOT NULL
+)
+SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, f.x[6], f.x[7],
+       f.x[8], f.x[9], f.x[10], f.x[11], f.x[12]::integer, f.x[13],
+       pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8)
+  FROM f
+ ORDER BY f.customer_id
+$body$ $f$;
+    -- every customer: the default as_of comes from the same pass
+    EXECUTE pg_catalog.format(features_sql, 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
+        '$1', 's.customer_id IS NOT NULL',
+        'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''', cust_type, ' FROM h');
+    -- one customer: only their lines, the default as_of from the latest line
+    -- (an index on the source's time column makes that one index probe)
+    EXECUTE pg_catalog.format(features_sql, 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
+        '$2', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s', @extschema@.insight_qualified_type(cust_type)),
+        '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
+                                      WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
+            OPERATOR(pg_catalog.||) ')',
+        cust_type, '');
+    IF features_recreated THEN
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
+    END IF;
+    COMMENT ON FUNCTION @extschema@.insight_customer_features(timestamptz) IS
+'One row per customer with at least one kept purchase strictly before as_of (default: just after the latest event, so the whole history counts), computed from insight_sales in one pass; no event at or after as_of changes any value. Days are elapsed time / 86400 s; calendar days are UTC days. recency_days: as_of - last purchase; frequency: distinct purchase days after the first; monetary: mean order value; tenure_days: as_of - first purchase; orders: orders with a purchase; items: units bought; total_spend: sum of purchase amounts; spend_90d: spend in [as_of - 90 days, as_of); spend_trend: (spend_90d - spend of the 90 days before) / their sum, 0 when both are 0; mean_days_between_orders and sd_days_between_orders (sample): gaps between consecutive orders, NULL with too few orders; distinct_items: distinct items bought; return_rate: returned amount / total_spend. features: these in the order of insight_feature_names(), NULL gaps as 0.';
+    COMMENT ON FUNCTION @extschema@.insight_customer_features_of(text, timestamptz) IS
+'The insight_customer_features(as_of) row of one customer (the text form of a key of the source), reading only that customer''s lines: with an index on the source''s customer column (and one on its time column for the default as_of, just after the latest event of any customer) it costs a few index probes. No row when the customer has no kept purchase before as_of. An invalid key for the source''s type is an error (22P02).';
+    RETURN NULL;
+END
+$build$;
+
+CREATE TRIGGER insight_sales_sources_build
+    AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_build_sales_objects();

@@ -1,0 +1,503 @@
+-- ---------------------------------------------------------------------------
+-- The churn task: labelled rows at a cutoff, out-of-time training and
+-- evaluation, activation, scoring.
+--
+-- A customer has churned at cutoff c when they bought before c and make no
+-- purchase (a line with a positive amount, as in insight_customer_features)
+-- in [c, c + horizon).  Features are insight_customer_features(c).features,
+-- computed from events strictly before c, so no label leaks into them.
+-- ---------------------------------------------------------------------------
+
+-- Every function here that reads insight_customer_features runs with
+-- TimeZone UTC (and IntervalStyle postgres), so that
+-- cutoff - horizon, the features' 90-day windows and the text of the horizon
+-- never depend on the session's settings (a day is a UTC day).
+CREATE FUNCTION @extschema@.insight_churn_training_rows(cutoff timestamptz, horizon interval)
+RETURNS TABLE (customer_id text, features float8[], churned boolean, recency_days float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH buyers AS (
+    SELECT DISTINCT s.customer_id
+      FROM @extschema@.insight_sales s
+     WHERE s.amount OPERATOR(pg_catalog.>) 0
+       AND s.ordered_at OPERATOR(pg_catalog.>=) $1
+       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
+)
+SELECT f.customer_id::pg_catalog.text, f.features, b.customer_id IS NULL, f.recency_days
+  FROM @extschema@.insight_customer_features($1) f
+  LEFT JOIN buyers b ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id
+ ORDER BY 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_training_rows(timestamptz, interval) IS
+'Labelled churn rows at a cutoff: one row per customer with a purchase strictly before cutoff; features = insight_customer_features(cutoff).features (events before cutoff only), churned = no purchase in [cutoff, cutoff + horizon), recency_days = the recency feature (the baseline score). customer_id as text.';
+
+-- Hyper-parameters of the logistic churn model, defaults filled in.
+CREATE FUNCTION @extschema@.insight_churn_params(params jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    k pg_catalog.text;
+BEGIN
+    params := COALESCE(params, '{}');
+    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION 'churn params must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
+        IF NOT k OPERATOR(pg_catalog.=) ANY ('{lambda,max_iterations,tolerance}') THEN
+            RAISE EXCEPTION 'unknown churn parameter "%"', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'The logistic churn model takes lambda (default 1), max_iterations (100) and tolerance (1e-8).';
+        END IF;
+        IF pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) k) OPERATOR(pg_catalog.<>) 'number' THEN
+            RAISE EXCEPTION 'churn parameter "%" must be a number', k
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    RETURN '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb OPERATOR(pg_catalog.||) params;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_params(jsonb) IS
+'Validated hyper-parameters of the logistic churn model with their defaults: lambda 1 (L2 penalty, scikit-learn C = 1/lambda), max_iterations 100, tolerance 1e-8 (see insight_logreg_fit). Unknown keys and non-numbers are errors.';
+
+-- A timestamptz as ISO 8601 in UTC, whatever the session's TimeZone.
+CREATE FUNCTION @extschema@.insight_utc_text(t timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+
+COMMENT ON FUNCTION @extschema@.insight_utc_text(timestamptz) IS
+'A timestamptz as ISO 8601 text in UTC with microseconds (2011-09-10T12:50:00.000001Z), independent of the session''s TimeZone.';
+
+CREATE FUNCTION @extschema@.insight_train_churn(horizon interval DEFAULT '90 days',
+                                                as_of timestamptz DEFAULT NULL,
+                                                algorithm text DEFAULT 'logistic',
+                                                params jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    p pg_catalog.jsonb;
+    t_end pg_catalog.timestamptz;
+    c_train pg_catalog.timestamptz;
+    c_test pg_catalog.timestamptz;
+    c_serve pg_catalog.timestamptz;
+    n_train bigint;
+    n_test bigint;
+    train_rate pg_catalog.float8;
+    m_eval pg_catalog.bytea;
+    m_serve pg_catalog.bytea;
+    test_metrics pg_catalog.jsonb;
+    baseline_auc pg_catalog.float8;
+    new_auc pg_catalog.float8;
+    active_id bigint;
+    active_model pg_catalog.bytea;
+    active_auc pg_catalog.float8;
+    activate boolean;
+    metrics pg_catalog.jsonb;
+    new_id bigint;
+    fit_query pg_catalog.text := 'SELECT t.features, t.churned FROM pg_temp.%I t';
+    msg pg_catalog.text;
+BEGIN
+    IF horizon IS NULL OR horizon OPERATOR(pg_catalog.<=) interval '0' THEN
+        RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF algorithm IS NULL OR algorithm OPERATOR(pg_catalog.<>) 'logistic' THEN
+        RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The churn task supports algorithm ''logistic'' (L2-penalised logistic regression).';
+    END IF;
+    p := @extschema@.insight_churn_params(params);
+
+    t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
+    IF t_end IS NULL THEN
+        RAISE EXCEPTION 'no training rows'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = 'The registered sales source has no kept order lines.';
+    END IF;
+    c_test := t_end OPERATOR(pg_catalog.-) horizon;
+    c_train := c_test OPERATOR(pg_catalog.-) horizon;
+
+    -- the labelled windows, materialised once for all passes
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
+    CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon);
+    CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon);
+    SELECT pg_catalog.count(*), pg_catalog.avg(t.churned::integer) INTO n_train, train_rate
+      FROM pg_temp.insight_churn_train t;
+    IF n_train OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'no training rows'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = pg_catalog.format('No customer has a purchase before the training cutoff %s (as_of - 2 x horizon).',
+                                             @extschema@.insight_utc_text(c_train)),
+                  HINT = 'Use a shorter horizon or a later as_of.';
+    END IF;
+
+    -- out-of-time evaluation: fit at c_train, measure at c_test
+    m_eval := @extschema@.insight_logreg_fit(pg_catalog.format(fit_query, 'insight_churn_train'),
+        (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+        (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
+    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_logreg_predict(m_eval, t.features), t.churned),
+           @extschema@.insight_auc(t.recency_days, t.churned), pg_catalog.count(*)
+      INTO test_metrics, baseline_auc, n_test
+      FROM pg_temp.insight_churn_test t;
+    new_auc := (test_metrics OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
+
+    -- the model that serves: fitted on the latest labelled window
+    BEGIN
+        m_serve := @extschema@.insight_logreg_fit(pg_catalog.format(fit_query, 'insight_churn_test'),
+            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
+        c_serve := c_test;
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        IF NOT msg OPERATOR(pg_catalog.=) ANY (ARRAY['no training rows', 'training rows hold only one class']) THEN
+            RAISE;
+        END IF;
+        m_serve := m_eval;
+        c_serve := c_train;
+        RAISE NOTICE 'the latest labelled window (cutoff %) cannot be fitted: %; the model fitted at % serves',
+            @extschema@.insight_utc_text(c_test), msg, @extschema@.insight_utc_text(c_train);
+    END;
+
+    -- activation: the active model's evaluation model on the same window
+    SELECT m.model_id,
+           COALESCE(pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64'), m.weights)
+      INTO active_id, active_model
+      FROM @extschema@.insight_active_model('churn') m;
+    IF active_id IS NOT NULL THEN
+        BEGIN
+            SELECT @extschema@.insight_auc(@extschema@.insight_logreg_predict(active_model, t.features), t.churned)
+              INTO active_auc FROM pg_temp.insight_churn_test t;
+        EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted THEN
+            active_auc := NULL;     -- the active model cannot score these features
+        END;
+    END IF;
+    activate := active_id IS NULL OR active_auc IS NULL
+                OR (new_auc IS NOT NULL AND new_auc OPERATOR(pg_catalog.>=) active_auc);
+
+    metrics := pg_catalog.jsonb_build_object(
+        'horizon', horizon::pg_catalog.text,
+        'as_of', @extschema@.insight_utc_text(t_end),
+        'train_cutoff', @extschema@.insight_utc_text(c_train),
+        'test_cutoff', @extschema@.insight_utc_text(c_test),
+        'serve_cutoff', @extschema@.insight_utc_text(c_serve),
+        'train_rows', n_train,
+        'train_churn_rate', train_rate,
+        'test_rows', n_test,
+        'serve_rows', CASE WHEN c_serve OPERATOR(pg_catalog.=) c_test THEN n_test ELSE n_train END,
+        'auc', new_auc,
+        'test', test_metrics,
+        'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', baseline_auc),
+        'beats_baseline', new_auc OPERATOR(pg_catalog.>) baseline_auc,
+        'compared_with', CASE WHEN active_id IS NOT NULL
+                              THEN pg_catalog.jsonb_build_object('model_id', active_id, 'auc', active_auc) END,
+        'evaluation_model', pg_catalog.encode(m_eval, 'base64'));
+    new_id := @extschema@.insight_store_model('churn', 'logreg', m_serve,
+        p OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text),
+        metrics, @extschema@.insight_feature_names(), NULL, c_serve);
+
+    IF activate THEN
+        PERFORM @extschema@.insight_activate(new_id);
+    ELSE
+        RAISE NOTICE 'churn model % stays a candidate: its out-of-time AUC % is below the % of active model % on the same window',
+            new_id, pg_catalog.round(new_auc::numeric, 4), pg_catalog.round(active_auc::numeric, 4), active_id
+            USING HINT = pg_catalog.format('Activate it anyway with SELECT insight_activate(%s);', new_id);
+    END IF;
+    DROP TABLE pg_temp.insight_churn_train, pg_temp.insight_churn_test;
+    RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone), the comparison with the active model and the evaluation model (base64). The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
+
+-- Scoring --------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_churn(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    model pg_catalog.bytea;
+    f pg_catalog.float8[];
+BEGIN
+    SELECT m.weights INTO model FROM @extschema@.insight_active_model('churn') m;
+    IF model IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('churn');
+    END IF;
+    IF customer IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- only this customer's lines, compared in the source's key type
+    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    RETURN @extschema@.insight_logreg_predict(model, f);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn(text, timestamptz) IS
+'Probability that the customer makes no purchase in the next horizon (the active churn model''s), from features as of as_of (default: just after the source''s latest event). The customer is the text form of a key of the source (''12347''); insight_churn(anyelement) takes the key in its own type. NULL for a customer with no purchase before as_of; 55000 "no churn model is active" with a hint when none is. The decoded model is cached per backend. Reads only the customer''s lines (insight_customer_features_of): index the source''s customer column, and its time column for the default as_of. To score many customers, read insight_churn_scores or insight_churn_scores_at(as_of), which compute all features in one pass.';
+
+CREATE FUNCTION @extschema@.insight_churn(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_churn($1::pg_catalog.text, $2) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn(anyelement, timestamptz) IS
+'insight_churn(customer::text, as_of) for a customer key given in the source''s type (12347) or any type whose text form is a key.';
+
+CREATE FUNCTION @extschema@.insight_churn_scores_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, model_id bigint, as_of timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH model AS (
+    SELECT m.model_id, m.weights FROM @extschema@.insight_active_model('churn') m
+)
+SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
+       COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
+  FROM model m, @extschema@.insight_customer_features($1) f
+ ORDER BY 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_scores_at(timestamptz) IS
+'Churn probability of every customer with a purchase before as_of (default: just after the latest event), set-wise from one computation of the features, with the active churn model''s id and the as_of used. No rows when no churn model is active. customer_id as text (the view insight_churn_scores has the source''s key type).';
+
+-- Expected value: with an active CLV model, the customer's CLV over 12
+-- months (insight_customer_360_clv, defined with the CLV functions in
+-- tasks/clv.sql: an extension script runs with check_function_bodies off,
+-- so a body may name a function of a later part); without one, monetary (mean order value)
+-- x orders expected in the horizon at the customer's past rate, orders /
+-- max(tenure, horizon) (so a new customer's rate is not inflated).  Value at
+-- risk = churn probability x expected value.
+CREATE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,
+               expected_value float8, value_at_risk float8, reasons text[],
+               recency_days float8, orders integer, monetary float8, model_id bigint,
+               clv_12m float8, value_basis text, clv_model_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH model AS (
+    SELECT m.model_id, m.weights,
+           pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
+      FROM @extschema@.insight_active_model('churn') m
+),
+scored AS (
+    SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
+           @extschema@.insight_logreg_predict(m.weights, f.features) AS churn_probability,
+           (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
+               OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
+           (SELECT pg_catalog.array_agg(u.name ORDER BY u.c DESC)
+              FROM (SELECT x.name, x.c
+                      FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()),
+                                      pg_catalog.unnest(@extschema@.insight_logreg_contributions(m.weights, f.features))) x(name, c)
+                     WHERE x.c OPERATOR(pg_catalog.>) 0
+                     ORDER BY x.c DESC LIMIT 3) u) AS reasons
+      FROM model m, LATERAL @extschema@.insight_customer_features($1) f
+),
+clv AS (
+    SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
+),
+valued AS (
+    SELECT s.*, c.clv_12m, c.clv_model_id,
+           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
+                ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
+           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+      FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
+)
+SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
+       v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
+       v.reasons, v.recency_days, v.orders, v.monetary, v.model_id, v.clv_12m, v.value_basis, v.clv_model_id
+  FROM valued v
+ ORDER BY 5 DESC NULLS LAST, 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit, w_j·(x_j - training mean_j), is largest and positive. No rows when no churn model is active. customer_id as text.';
+
+-- Views ------------------------------------------------------------------------
+--
+-- The views show customer_id in the source's key type, so they are rebuilt at
+-- every registration (trigger below) by insight_churn_views_sql(key_type).
+-- They read per-concern functions, never insight_sales or
+-- insight_customer_features directly (those are rebuilt at registration too).
+--
+-- insight_customer_360 is one row per customer: the features (from
+-- insight_customer_360_features()) and one LEFT JOIN per concern.  To add the
+-- columns of another concern (CLV, segments, ...): write a LANGUAGE sql
+-- function returning (customer_id text, your columns), then add its columns
+-- and a "LEFT JOIN your_function() x ON x.customer_id = f.customer_id" line
+-- in insight_churn_views_sql below, and COMMENT ON its columns in
+-- insight_comment_churn_views().
+
+CREATE FUNCTION @extschema@.insight_customer_360_features(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$ SELECT f.customer_id::pg_catalog.text, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,
+             f.items, f.total_spend, f.spend_90d, f.spend_trend, f.mean_days_between_orders,
+             f.sd_days_between_orders, f.distinct_items, f.return_rate, f.features
+        FROM @extschema@.insight_customer_features($1) f $$;
+
+COMMENT ON FUNCTION @extschema@.insight_customer_360_features(timestamptz) IS
+'insight_customer_features(as_of) with customer_id as text: the features concern of insight_customer_360.';
+
+CREATE FUNCTION @extschema@.insight_churn_views_sql(key_type text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $f$ SELECT ARRAY[
+pg_catalog.format($v$
+CREATE VIEW @extschema@.insight_churn_scores AS
+SELECT s.customer_id::%s AS customer_id, s.churn_probability, s.model_id, s.as_of
+  FROM @extschema@.insight_churn_scores_at() s $v$, key_type),
+pg_catalog.format($v$
+CREATE VIEW @extschema@.insight_customer_360 AS
+SELECT f.customer_id::%s AS customer_id,
+       f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders, f.items, f.total_spend,
+       f.spend_90d, f.spend_trend, f.mean_days_between_orders, f.sd_days_between_orders,
+       f.distinct_items, f.return_rate,
+       @extschema@.insight_logreg_predict(churn.weights, f.features) AS churn_probability,
+       churn.model_id AS churn_model_id,
+       seg.segment, seg.cluster, seg.cluster_label,
+       clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
+  FROM @extschema@.insight_customer_360_features() f
+  LEFT JOIN @extschema@.insight_active_model('churn') churn ON true
+  LEFT JOIN @extschema@.insight_customer_360_segments() seg
+         ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id
+  LEFT JOIN @extschema@.insight_customer_360_clv() clv
+         ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$, key_type),
+pg_catalog.format($v$
+CREATE VIEW @extschema@.insight_retention_targets AS
+SELECT t.customer_id::%s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,
+       t.value_at_risk, t.reasons, t.recency_days, t.orders, t.monetary, t.model_id,
+       t.clv_12m, t.value_basis, t.clv_model_id
+  FROM @extschema@.insight_retention_targets_at() t $v$, key_type)] $f$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_views_sql(text) IS
+'The CREATE VIEW statements of insight_churn_scores, insight_customer_360 and insight_retention_targets for a customer key type.';
+
+CREATE FUNCTION @extschema@.insight_comment_churn_views()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    COMMENT ON VIEW @extschema@.insight_churn_scores IS
+'Churn probability of every customer over the whole history, from the active churn model (insight_churn_scores_at()); no rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.churn_probability IS 'Probability of no purchase in the next horizon of the active churn model (0..1).';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.as_of IS 'Features were computed from events strictly before this time.';
+
+    COMMENT ON VIEW @extschema@.insight_customer_360 IS
+'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, the cluster of the active segments model with its label (NULL when none is active), and P(alive), expected purchases and 12-month CLV of the active CLV models (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.recency_days IS 'Days since the last purchase.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.frequency IS 'Distinct (UTC) purchase days after the first.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.monetary IS 'Mean order value (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.tenure_days IS 'Days since the first purchase.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.orders IS 'Orders with a purchase.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.items IS 'Units bought.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.total_spend IS 'Sum of purchase amounts (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.spend_90d IS 'Spend in the last 90 days (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.spend_trend IS '(spend of the last 90 days - spend of the 90 days before) / their sum, -1..1; 0 when both are 0.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.mean_days_between_orders IS 'Mean days between consecutive orders; NULL with one order.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.sd_days_between_orders IS 'Sample standard deviation of the days between orders; NULL with fewer than three orders.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.distinct_items IS 'Distinct items bought.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.return_rate IS 'Returned amount / total spend.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.churn_probability IS 'Probability of no purchase in the next horizon of the active churn model (0..1); NULL when no churn model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.churn_model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.segment IS 'RFM segment (insight_rfm: Champions, Loyal, ..., Lost).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster IS 'Cluster (1..k) of the active segments model; NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster_label IS 'Readable label of the cluster''s centroid (insight_cluster_label), e.g. ''recent, frequent, high spend''.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.p_alive IS 'Probability that the customer is still alive (active CLV model: BG/NBD or Pareto/NBD, 0..1); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.expected_purchases_90d IS 'Repeat purchase days expected in the next 90 days (active CLV model); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency; insight_clv_value with the active CLV models); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.clv_model_id IS 'The CLV transaction model that scored (insight_models.model_id, task clv); NULL when no CLV model is active.';
+
+    COMMENT ON VIEW @extschema@.insight_retention_targets IS
+'Customers to retain first, by value at risk = churn probability x expected value (the 12-month CLV when a CLV model is active, else monetary x orders expected in the churn horizon at the customer''s past rate; see value_basis), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.churn_probability IS 'Probability of no purchase in the next horizon (active churn model).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_orders IS 'Orders expected in the churn horizon at the past rate: orders x horizon_days / max(tenure_days, horizon_days).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'clv_12m when a CLV model is active, else monetary x expected_orders (source currency); see value_basis.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_at_risk IS 'churn_probability x expected_value (source currency); the order of the view (NULLs last).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, w_j·(x_j - training mean_j), largest first.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.recency_days IS 'Days since the last purchase.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.orders IS 'Orders with a purchase.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.monetary IS 'Mean order value (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency), by the active CLV models; NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_basis IS 'What expected_value is: clv_12m (a CLV model is active) or past_rate (monetary x expected_orders).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_model_id IS 'The CLV transaction model that valued the customer (insight_models.model_id, task clv); NULL when none is active.';
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_comment_churn_views() IS
+'Comments of the churn views and their columns (re-applied whenever the views are rebuilt).';
+
+CREATE FUNCTION @extschema@.insight_create_churn_views(key_type text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    stmt pg_catalog.text;
+BEGIN
+    FOREACH stmt IN ARRAY @extschema@.insight_churn_views_sql(key_type) LOOP
+        EXECUTE stmt;
+    END LOOP;
+    PERFORM @extschema@.insight_comment_churn_views();
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_create_churn_views(text) IS
+'Create the churn views for a customer key type (at installation: text; at registration: the source''s type).';
+
+-- (the views are created at installation by tasks/customer_views.sql, once the
+-- functions of every concern they join exist)
+
+CREATE FUNCTION @extschema@.insight_build_churn_objects()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    ALTER EXTENSION insight DROP VIEW @extschema@.insight_retention_targets;
+    ALTER EXTENSION insight DROP VIEW @extschema@.insight_customer_360;
+    ALTER EXTENSION insight DROP VIEW @extschema@.insight_churn_scores;
+    DROP VIEW @extschema@.insight_retention_targets, @extschema@.insight_customer_360,
+              @extschema@.insight_churn_scores;
+    -- (not format_type's name: for bpchar it is "character", which means char(1))
+    PERFORM @extschema@.insight_create_churn_views(
+        @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type()));
+    ALTER EXTENSION insight ADD VIEW @extschema@.insight_churn_scores;
+    ALTER EXTENSION insight ADD VIEW @extschema@.insight_customer_360;
+    ALTER EXTENSION insight ADD VIEW @extschema@.insight_retention_targets;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_build_churn_objects() IS
+'Trigger function: rebuilds the churn views with the registered source''s customer key type.';
+
+CREATE TRIGGER insight_sales_sources_build_churn
+    AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_build_churn_objects();

@@ -1,0 +1,399 @@
+-- ---------------------------------------------------------------------------
+-- Customer lifetime value, part 3: the CLV task.  insight_train_clv() fits
+-- BG/NBD and Pareto/NBD on a calibration period, measures both on the
+-- holdout period after it, and stores the better one (task 'clv') with a
+-- Gamma-Gamma spend model (task 'clv_spend'), both refitted on the whole
+-- history.  Scoring reads the active 'clv' model and the spend model it
+-- names (metrics.spend_model_id), so a rollback keeps the pair together.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_clv_error_metrics(predicted float8[], actual float8[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT pg_catalog.jsonb_build_object(
+           'customers', pg_catalog.count(*),
+           'mae', pg_catalog.avg(pg_catalog.abs(u.p OPERATOR(pg_catalog.-) u.a)),
+           'rmse', pg_catalog.sqrt(pg_catalog.avg((u.p OPERATOR(pg_catalog.-) u.a) OPERATOR(pg_catalog.^) 2)),
+           'correlation', pg_catalog.corr(u.p, u.a),
+           'total_predicted', pg_catalog.sum(u.p),
+           'total_actual', pg_catalog.sum(u.a),
+           'total_error_percent', 100 OPERATOR(pg_catalog.*) (pg_catalog.sum(u.p) OPERATOR(pg_catalog.-) pg_catalog.sum(u.a))
+                                  OPERATOR(pg_catalog./) CASE WHEN pg_catalog.sum(u.a) OPERATOR(pg_catalog.<>) 0 THEN pg_catalog.sum(u.a) END)
+  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) u(p, a)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_error_metrics(float8[], float8[]) IS
+'Holdout errors of predicted against actual purchases per customer: customers, mae (mean absolute error), rmse, correlation (Pearson), total_predicted, total_actual and total_error_percent = 100 (sum predicted - sum actual) / sum actual.';
+
+CREATE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
+                                              period interval DEFAULT '7 days',
+                                              holdout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'      -- intervals in params and metrics as ISO 8601 (P7D)
+SET TimeZone = 'UTC'                -- as_of - holdout in whole UTC days, whatever the session's zone
+AS $$
+DECLARE
+    utc constant pg_catalog.text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
+    period_s pg_catalog.float8 := @extschema@.insight_clv_period_seconds(period);
+    t_end pg_catalog.timestamptz;
+    first_at pg_catalog.timestamptz;
+    hold interval := holdout;
+    c pg_catalog.timestamptz;
+    t_hold pg_catalog.float8;
+    m_bg pg_catalog.bytea;
+    m_pn pg_catalog.bytea;
+    bg_metrics pg_catalog.jsonb;
+    pn_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    chosen pg_catalog.text;
+    m_eval pg_catalog.bytea;
+    m_serve pg_catalog.bytea;
+    m_spend pg_catalog.bytea;
+    new_mae pg_catalog.float8;
+    active_id bigint;
+    active_eval pg_catalog.bytea;
+    active_mae pg_catalog.float8;
+    activate boolean;
+    spend_id bigint;
+    new_id bigint;
+    params pg_catalog.jsonb;
+    metrics pg_catalog.jsonb;
+    msg pg_catalog.text;
+BEGIN
+    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
+           pg_catalog.min(s.ordered_at)
+      INTO t_end, first_at
+      FROM @extschema@.insight_sales s
+     WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0;
+    IF first_at IS NULL OR first_at OPERATOR(pg_catalog.>=) t_end THEN
+        RAISE EXCEPTION 'no purchases before as_of'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = 'The registered sales source has no purchase to train on.';
+    END IF;
+    -- default holdout: the last quarter of the history, in whole days
+    IF hold IS NULL THEN
+        hold := pg_catalog.make_interval(days => GREATEST(1, pg_catalog.floor(
+            pg_catalog.date_part('epoch', t_end OPERATOR(pg_catalog.-) first_at) OPERATOR(pg_catalog./) 86400 OPERATOR(pg_catalog./) 4)::integer));
+    END IF;
+    IF hold OPERATOR(pg_catalog.<=) interval '0' OR t_end OPERATOR(pg_catalog.-) hold OPERATOR(pg_catalog.<=) first_at THEN
+        RAISE EXCEPTION 'holdout must be positive and shorter than the history'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('The history runs from %s to %s; the holdout is %s.',
+                                             pg_catalog.to_char(first_at AT TIME ZONE 'UTC', utc),
+                                             pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc), hold);
+    END IF;
+    c := t_end OPERATOR(pg_catalog.-) hold;
+    t_hold := pg_catalog.date_part('epoch', hold) OPERATOR(pg_catalog./) period_s;
+
+    -- calibration summary and the repeat purchase days of the holdout
+    PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
+    CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
+        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T",
+               COALESCE(h.days, 0)::pg_catalog.float8 AS actual
+          FROM @extschema@.insight_clv_summary(c, period) k
+          LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
+                            pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days
+                       FROM @extschema@.insight_sales s
+                      WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+                        AND s.ordered_at OPERATOR(pg_catalog.>=) c AND s.ordered_at OPERATOR(pg_catalog.<) t_end
+                      GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text;
+
+    SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
+    BEGIN
+        SELECT @extschema@.insight_pnbd_fit(h.frequency, h.recency, h."T") INTO m_pn FROM pg_temp.insight_clv_holdout h;
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the Pareto/NBD model is not used: %', msg;
+        m_pn := NULL;
+    END;
+    SELECT @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(@extschema@.insight_bgnbd_expected_purchases(m_bg, t_hold, h.frequency, h.recency, h."T")),
+               pg_catalog.array_agg(h.actual)),
+           CASE WHEN m_pn IS NOT NULL THEN @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(@extschema@.insight_pnbd_expected_purchases(m_pn, t_hold, h.frequency, h.recency, h."T")),
+               pg_catalog.array_agg(h.actual)) END,
+           -- baseline: the customer's past repeat rate x / T continued
+           @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
+                                         THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END),
+               pg_catalog.array_agg(h.actual))
+      INTO bg_metrics, pn_metrics, base_metrics
+      FROM pg_temp.insight_clv_holdout h;
+
+    IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
+                                  OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 THEN
+        chosen := 'pnbd';
+        m_eval := m_pn;
+        new_mae := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    ELSE
+        chosen := 'bgnbd';
+        m_eval := m_bg;
+        new_mae := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    END IF;
+
+    -- the models that serve: refitted on the whole history
+    IF chosen OPERATOR(pg_catalog.=) 'pnbd' THEN
+        SELECT @extschema@.insight_pnbd_fit(k.frequency, k.recency, k."T"),
+               @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
+          INTO m_serve, m_spend FROM @extschema@.insight_clv_summary(t_end, period) k;
+    ELSE
+        SELECT @extschema@.insight_bgnbd_fit(k.frequency, k.recency, k."T"),
+               @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
+          INTO m_serve, m_spend FROM @extschema@.insight_clv_summary(t_end, period) k;
+    END IF;
+    IF m_spend IS NULL THEN
+        RAISE EXCEPTION 'no customer with repeat purchases to fit the spend model'
+            USING ERRCODE = 'data_exception',
+                  HINT = 'The Gamma-Gamma model needs customers with frequency > 0 and a positive monetary_value.';
+    END IF;
+
+    -- activation: the active model's evaluation model on the same holdout
+    SELECT m.model_id, pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64')
+      INTO active_id, active_eval
+      FROM @extschema@.insight_active_model('clv') m
+     WHERE @extschema@.insight_clv_period_seconds((m.params OPERATOR(pg_catalog.->>) 'period')::interval)
+           OPERATOR(pg_catalog.=) period_s;
+    IF active_eval IS NOT NULL THEN
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
+                   active_eval, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
+          INTO active_mae FROM pg_temp.insight_clv_holdout h;
+    END IF;
+    activate := active_mae IS NULL OR new_mae OPERATOR(pg_catalog.<=) active_mae;
+
+    -- the hyper-parameters as given (a NULL holdout: the last quarter again
+    -- when retrained), so that insight_retrain('clv') trains the same way
+    params := pg_catalog.jsonb_build_object('period', period::pg_catalog.text, 'holdout', holdout::pg_catalog.text);
+    spend_id := @extschema@.insight_store_model('clv_spend', 'gammagamma', m_spend, params,
+        pg_catalog.jsonb_build_object('frequency_spend_correlation',
+            @extschema@.insight_model_info(m_spend) OPERATOR(pg_catalog.->) 'frequency_spend_correlation'),
+        ARRAY['frequency', 'monetary_value'], NULL, t_end);
+    metrics := pg_catalog.jsonb_build_object(
+        'as_of', pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
+        'calibration_end', pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
+        'holdout', hold::pg_catalog.text,
+        'holdout_periods', t_hold,
+        'customers', (@extschema@.insight_model_info(m_serve) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8,
+        'algorithm', chosen,
+        'holdout_mae', new_mae,
+        'bgnbd', bg_metrics,
+        'pnbd', pn_metrics,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
+        'beats_baseline', new_mae OPERATOR(pg_catalog.<) (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8,
+        'compared_with', CASE WHEN active_id IS NOT NULL
+                              THEN pg_catalog.jsonb_build_object('model_id', active_id, 'holdout_mae', active_mae) END,
+        'spend_model_id', spend_id,
+        'evaluation_model', pg_catalog.encode(m_eval, 'base64'));
+    new_id := @extschema@.insight_store_model('clv', chosen, m_serve, params, metrics,
+        ARRAY['frequency', 'recency', 'T'], NULL, t_end);
+
+    IF activate THEN
+        PERFORM @extschema@.insight_activate(spend_id);
+        PERFORM @extschema@.insight_activate(new_id);
+    ELSE
+        RAISE NOTICE 'CLV model % stays a candidate: its holdout MAE % is above the % of active model %',
+            new_id, pg_catalog.round(new_mae::numeric, 4), pg_catalog.round(active_mae::numeric, 4), active_id
+            USING HINT = pg_catalog.format('Activate it anyway with SELECT insight_activate(%s), insight_activate(%s);', spend_id, new_id);
+    END IF;
+    DROP TABLE pg_temp.insight_clv_holdout;
+    RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
+'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs in the caller''s transaction.';
+
+-- Scoring --------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_clv_active()
+RETURNS TABLE (model_id bigint, transactions bytea, spend bytea, period interval)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+ROWS 1                                  -- at most one active CLV model
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT m.model_id, m.weights, s.weights, (m.params OPERATOR(pg_catalog.->>) 'period')::interval
+      FROM @extschema@.insight_active_model('clv') m
+      JOIN @extschema@.insight_models s
+        ON s.model_id OPERATOR(pg_catalog.=) (m.metrics OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint;
+    IF NOT FOUND THEN
+        PERFORM @extschema@.insight_no_active_model('clv');
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_active() IS
+'The active CLV models: the transaction model (task clv), the spend model it names and the time unit they use. Raises 55000 "no CLV model is active" when there is none.';
+
+CREATE FUNCTION @extschema@.insight_clv_scores_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
+               monetary_value float8, p_alive float8, expected_purchases_90d float8,
+               clv_12m float8, model_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
+       @extschema@.insight_transaction_model_p_alive(a.transactions, k.frequency, k.recency, k."T"),
+       @extschema@.insight_transaction_model_expected_purchases(a.transactions,
+           90 OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(a.period),
+           k.frequency, k.recency, k."T"),
+       @extschema@.insight_clv_value(a.transactions, a.spend, k.frequency, k.recency, k."T",
+           k.monetary_value, 12, 0.01, a.period),
+       a.model_id
+  FROM @extschema@.insight_clv_active() a,
+       LATERAL @extschema@.insight_clv_summary($1, a.period) k
+ ORDER BY 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_scores_at(timestamptz) IS
+'CLV scores of every customer with a purchase before as_of (default: the start of the UTC day after the latest purchase), set-wise with the active CLV models: the summary, p_alive, expected_purchases_90d (repeat purchases in the next 90 days) and clv_12m (insight_clv_value over 12 months at 1 % a month). customer_id as text. Raises 55000 when no CLV model is active.';
+
+-- The CLV concern of insight_customer_360 and insight_retention_targets
+-- (joined by the views of tasks/churn.sql, created in tasks/customer_views.sql).
+CREATE FUNCTION @extschema@.insight_customer_360_clv(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, p_alive float8, expected_purchases_90d float8, clv_12m float8,
+               clv_model_id bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv')) THEN
+        RETURN QUERY SELECT s.customer_id, s.p_alive, s.expected_purchases_90d, s.clv_12m, s.model_id
+                       FROM @extschema@.insight_clv_scores_at(as_of) s;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_customer_360_clv(timestamptz) IS
+'The CLV concern of insight_customer_360 and insight_retention_targets: p_alive, expected_purchases_90d, clv_12m and the model of every customer (insight_clv_scores_at(as_of)), or no rows when no CLV model is active.';
+
+-- The CLV section of insight_report().
+CREATE FUNCTION @extschema@.insight_report_clv()
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    c record;
+    sp record;
+    x pg_catalog.jsonb;
+    ci pg_catalog.jsonb;
+    si pg_catalog.jsonb;
+    chosen pg_catalog.jsonb;
+    totals record;
+    names pg_catalog.text;
+BEGIN
+    SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
+    IF NOT FOUND THEN
+        RETURN E'\nCustomer lifetime value\n  No CLV model is active: run SELECT insight_train_clv();\n';
+    END IF;
+    x := c.metrics;
+    chosen := x OPERATOR(pg_catalog.->) c.algorithm;
+    SELECT * INTO sp FROM @extschema@.insight_models m
+     WHERE m.model_id OPERATOR(pg_catalog.=) (x OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint;
+    ci := @extschema@.insight_model_info(c.weights);
+    si := @extschema@.insight_model_info(sp.weights);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k, (ci OPERATOR(pg_catalog.->>) k)::pg_catalog.float8::real), ', ' ORDER BY n)
+      INTO names
+      FROM pg_catalog.unnest(ARRAY['r', 'alpha', 'a', 'b', 's', 'beta']) WITH ORDINALITY u(k, n)
+     WHERE ci OPERATOR(pg_catalog.?) k;
+    SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(v.clv_12m) AS clv, pg_catalog.avg(v.p_alive) AS p_alive
+      INTO totals FROM @extschema@.insight_customer_360_clv() v;
+    RETURN pg_catalog.format(E'\nCustomer lifetime value: model %s (%s, time unit %s) with spend model %s (Gamma-Gamma)\n',
+               c.model_id, CASE WHEN c.algorithm OPERATOR(pg_catalog.=) 'bgnbd' THEN 'BG/NBD' WHEN c.algorithm OPERATOR(pg_catalog.=) 'pnbd' THEN 'Pareto/NBD' ELSE c.algorithm END,
+               (c.params OPERATOR(pg_catalog.->>) 'period')::interval, sp.model_id)
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  holdout: fitted up to %s, tested on the %s after it: %s customers, %s actual repeat purchase days\n',
+               x OPERATOR(pg_catalog.->>) 'calibration_end', (x OPERATOR(pg_catalog.->>) 'holdout')::interval,
+               chosen OPERATOR(pg_catalog.->>) 'customers', chosen OPERATOR(pg_catalog.->>) 'total_actual')
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  predicted %s (%s %%), MAE %s against %s for the past rate x/T continued, correlation %s\n',
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_predicted')::pg_catalog.float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_error_percent')::pg_catalog.float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8),
+               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::pg_catalog.float8))
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving models, fitted on all %s customers: %s%s; spend p %s, q %s, gamma %s (frequency-spend correlation %s)\n',
+               x OPERATOR(pg_catalog.->>) 'customers', names,
+               CASE WHEN (ci OPERATOR(pg_catalog.->>) 'converged')::boolean THEN '' ELSE ' (not converged)' END,
+               (si OPERATOR(pg_catalog.->>) 'p')::pg_catalog.float8::real, (si OPERATOR(pg_catalog.->>) 'q')::pg_catalog.float8::real,
+               (si OPERATOR(pg_catalog.->>) 'gamma')::pg_catalog.float8::real,
+               @extschema@.insight_report_number((si OPERATOR(pg_catalog.->>) 'frequency_spend_correlation')::pg_catalog.float8))
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s customers now: total 12-month CLV %s, mean P(alive) %s\n',
+               totals.customers, @extschema@.insight_report_number(totals.clv, 2),
+               @extschema@.insight_report_number(totals.p_alive));
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active.';
+
+CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
+AS $$
+SELECT @extschema@.insight_transaction_model_p_alive(a.transactions, k.frequency, k.recency, k."T")
+  FROM @extschema@.insight_clv_active() a
+  LEFT JOIN LATERAL @extschema@.insight_clv_customer_summary($2, a.period, $1) k ON true
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_p_alive(text, timestamptz) IS
+'Probability that the customer (text form of a key of the source) is still alive, by the active CLV model, from their purchases before as_of (default: the start of the UTC day after the latest purchase). NULL for a customer without purchases; 55000 when no CLV model is active.';
+
+CREATE FUNCTION @extschema@.insight_p_alive(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_p_alive($1::pg_catalog.text, $2) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_p_alive(anyelement, timestamptz) IS
+'insight_p_alive(customer::text, as_of) for a key given in its own type.';
+
+CREATE FUNCTION @extschema@.insight_expected_purchases(customer text, horizon interval,
+                                                       as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
+AS $$
+SELECT @extschema@.insight_transaction_model_expected_purchases(a.transactions,
+           pg_catalog.date_part('epoch', $2) OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(a.period),
+           k.frequency, k.recency, k."T")
+  FROM @extschema@.insight_clv_active() a
+  LEFT JOIN LATERAL @extschema@.insight_clv_customer_summary($3, a.period, $1) k ON true
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_expected_purchases(text, interval, timestamptz) IS
+'Repeat purchases (purchase days) the customer is expected to make in the next horizon, by the active CLV model, from their purchases before as_of. NULL for a customer without purchases; 55000 when no CLV model is active.';
+
+CREATE FUNCTION @extschema@.insight_expected_purchases(customer anyelement, horizon interval,
+                                                       as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_expected_purchases($1::pg_catalog.text, $2, $3) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_expected_purchases(anyelement, interval, timestamptz) IS
+'insight_expected_purchases(customer::text, horizon, as_of) for a key given in its own type.';
+
+CREATE FUNCTION @extschema@.insight_clv(customer text, months integer DEFAULT 12,
+                                        monthly_discount_rate float8 DEFAULT 0.01,
+                                        as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
+AS $$
+SELECT @extschema@.insight_clv_value(a.transactions, a.spend, k.frequency, k.recency, k."T",
+                                     k.monetary_value, $2, $3, a.period)
+  FROM @extschema@.insight_clv_active() a
+  LEFT JOIN LATERAL @extschema@.insight_clv_customer_summary($4, a.period, $1) k ON true
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv(text, integer, float8, timestamptz) IS
+'Customer lifetime value over the next months (source currency), discounted monthly, by the active CLV models (see insight_clv_value), from the customer''s purchases before as_of. NULL for a customer without purchases; 55000 when no CLV model is active.';
+
+CREATE FUNCTION @extschema@.insight_clv(customer anyelement, months integer DEFAULT 12,
+                                        monthly_discount_rate float8 DEFAULT 0.01,
+                                        as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_clv($1::pg_catalog.text, $2, $3, $4) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv(anyelement, integer, float8, timestamptz) IS
+'insight_clv(customer::text, months, monthly_discount_rate, as_of) for a key given in its own type.';
