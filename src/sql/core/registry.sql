@@ -32,10 +32,12 @@ CREATE TABLE @extschema@.insight_models (
 
 COMMENT ON TABLE @extschema@.insight_models IS
 'Trained models, one row each. Rows are immutable except status (candidate, active, retired); at most one active model per task (constraint insight_models_one_active_per_task). Change status with insight_activate() and insight_rollback().';
+COMMENT ON COLUMN @extschema@.insight_models.model_id IS 'Identifier of the model, from 1 in storing order; what insight_activate(), insight_rollback() and the scoring views refer to.';
 COMMENT ON COLUMN @extschema@.insight_models.task IS 'What the model is for: churn, clv, segments, recommender, ...';
 COMMENT ON COLUMN @extschema@.insight_models.algorithm IS 'Algorithm name as in the model header (logreg, bgnbd, kmeans, als, ...).';
 COMMENT ON COLUMN @extschema@.insight_models.version IS '1, 2, ... per task, in training order.';
 COMMENT ON COLUMN @extschema@.insight_models.status IS 'candidate (trained, not serving), active (serving; at most one per task), retired (served before).';
+COMMENT ON COLUMN @extschema@.insight_models.created_at IS 'When the model was stored (transaction time).';
 COMMENT ON COLUMN @extschema@.insight_models.trained_as_of IS 'Cutoff of the training data: every feature came from events strictly before it.';
 COMMENT ON COLUMN @extschema@.insight_models.params IS 'Hyper-parameters the model was trained with.';
 COMMENT ON COLUMN @extschema@.insight_models.metrics IS 'Evaluation on data the model did not see, with the baseline it must beat.';
@@ -60,6 +62,15 @@ CREATE TABLE @extschema@.insight_model_activations (
 
 COMMENT ON TABLE @extschema@.insight_model_activations IS
 'Every activation and rollback: which model became active and which one it replaced. Activations form a stack per task: insight_rollback() undoes the latest activation not yet undone (marking it undone) and puts back the model it replaced.';
+
+COMMENT ON COLUMN @extschema@.insight_model_activations.activation_id IS 'Identifier, increasing in the order of the activations and rollbacks.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.task IS 'The task whose active model changed.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.model_id IS 'The model that became active.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.previous_model_id IS 'The model it replaced; NULL for the first active model of the task.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.activated_at IS 'When (transaction time).';
+COMMENT ON COLUMN @extschema@.insight_model_activations.activated_by IS 'The role that activated or rolled back.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.is_rollback IS 'true for a row written by insight_rollback() (model_id is the model put back).';
+COMMENT ON COLUMN @extschema@.insight_model_activations.undone IS 'true once insight_rollback() has undone this activation.';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_model_activations', '');
 SELECT pg_catalog.pg_extension_config_dump(
@@ -91,6 +102,9 @@ BEGIN
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_models_guard() IS
+'Trigger function (BEFORE UPDATE on insight_models): rejects a change to any column but status, compared by stored images (record_image_ne). Error 55000 with the model_id.';
+
 CREATE TRIGGER insight_models_immutable
     BEFORE UPDATE ON @extschema@.insight_models
     FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_models_guard();
@@ -100,6 +114,9 @@ CREATE FUNCTION @extschema@.insight_lock_task(task text)
 RETURNS void
 LANGUAGE sql
 AS $$ SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('insight.task:' OPERATOR(pg_catalog.||) task, 0)) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_lock_task(text) IS
+'Take the transaction-level advisory lock of a task (key: hashtextextended(''insight.task:'' || task, 0)), so that storing, activating and rolling back models of one task run one at a time; released at the end of the transaction.';
 
 CREATE FUNCTION @extschema@.insight_store_model(
     task text, algorithm text, weights bytea,
