@@ -71,7 +71,7 @@ digests=("recommendations|$digest_recommend"
 # --- 1. scoring while retraining --------------------------------------------
 # One-customer scoring reads the customer's lines: index the customer column
 # and the time expression insight_sales reads (invoice_date is a timestamp,
-# read as UTC), so insight_churn is a few index probes (README, Customer
+# read as UTC), so insight_churn is a few index probes (docs/reference/sources-and-features.md, Customer
 # features).  The indexes stay, so the dump below restores them too.
 q -q <<'SQL'
 SET client_min_messages = warning;
@@ -90,7 +90,7 @@ SQL
 # - recommender: item-kNN (bm25) on purchases before 2011-11-01, stored as a
 #   model trained elsewhere (no evaluation in its metrics), so the retraining
 #   on all purchases is activated when it beats the popularity baseline
-#   (NDCG@10 0.0766 vs 0.0397 on Online Retail, see README);
+#   (NDCG@10 0.0766 vs 0.0397 on Online Retail, see docs/reference/recommender.md);
 # - CLV: trained on all purchases, for the digests of parts 2 and 3 (and
 #   retrained by CALL insight_retrain() when insight_trainers has its task).
 log "ops: churn as of 2011-10-01, item-kNN before 2011-11-01, CLV; then CALL insight_retrain() under pgbench"

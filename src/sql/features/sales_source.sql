@@ -44,7 +44,7 @@ COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_by IS 'The role t
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_sales_sources', '');
 
--- The cleaning rules and their defaults (documented in the README).
+-- The cleaning rules and their defaults (documented in docs/reference/sources-and-features.md).
 CREATE FUNCTION @extschema@.insight_sales_default_options()
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
