@@ -28,6 +28,7 @@ SELECT count(*) AS served FROM insight_recommend('12347', 5);
 -- but the same one is not stored again, however often it is retrained
 SELECT model_id AS seg_before, params AS seg_params_before, md5(weights) AS seg_weights_before
   FROM insight_models WHERE task = 'segments' AND status = 'active' \gset
+SELECT max(model_id) AS seg_last FROM insight_models WHERE task = 'segments' \gset
 SELECT max(run_id) AS seg_runs_from FROM insight_training_runs \gset
 SET client_min_messages = warning;
 CALL insight_retrain('segments');
@@ -38,14 +39,14 @@ SELECT r.task, r.algorithm, r.status, r.params = :'seg_params_before' AS same_pa
        m.status AS model_status, r.model_id = :seg_before AS active_model
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  WHERE r.run_id > :seg_runs_from ORDER BY r.run_id;
-SELECT count(*) AS new_versions FROM insight_models WHERE task = 'segments' AND model_id > :seg_before;
+SELECT count(*) AS new_versions FROM insight_models WHERE task = 'segments' AND model_id > :seg_last;
 -- a new customer: the data changed, so a new version, activated
 INSERT INTO order_lines (invoice_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country)
 VALUES ('T93001', '85123A', 'WHITE HANGING HEART T-LIGHT HOLDER', 6, '2011-06-01 10:00', 2.55, 99993, 'United Kingdom');
 SET client_min_messages = warning;
 CALL insight_retrain('segments');
 RESET client_min_messages;
-SELECT r.status, m.status AS model_status, m.model_id > :seg_before AS newer, md5(m.weights) = :'seg_weights_before' AS same_weights,
+SELECT r.status, m.status AS model_status, m.model_id > :seg_last AS newer, md5(m.weights) = :'seg_weights_before' AS same_weights,
        (m.metrics ->> 'customers')::bigint - (SELECT (x.metrics ->> 'customers')::bigint FROM insight_models x
                                                WHERE x.model_id = :seg_before) AS more_customers
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
@@ -57,12 +58,12 @@ SET client_min_messages = warning;
 CALL insight_retrain('segments');
 RESET client_min_messages;
 SELECT r.status, m.status AS model_status, md5(m.weights) = :'seg_weights_before' AS same_weights,
-       (SELECT count(*) FROM insight_models x WHERE x.task = 'segments' AND x.model_id > :seg_before) AS new_versions
+       (SELECT count(*) FROM insight_models x WHERE x.task = 'segments' AND x.model_id > :seg_last) AS new_versions
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  ORDER BY r.run_id DESC LIMIT 1;
 -- a training called directly always stores a new version
 SET client_min_messages = warning;
-SELECT insight_train_segments((:'seg_params_before'::jsonb ->> 'k')::integer) > :seg_before AS stored;
+SELECT insight_train_segments((:'seg_params_before'::jsonb ->> 'k')::integer) > :seg_last AS stored;
 RESET client_min_messages;
 
 -- churn (trained by 50_churn, horizon 90 days): the same data and params give
