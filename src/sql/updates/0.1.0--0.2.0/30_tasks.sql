@@ -96,7 +96,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_store_model(@extschema@.insight_models) IS
 'Add a model, given as a row of insight_models, as a candidate with the next version of its task; returns model_id. Its model_id, version, status and created_at are ignored (assigned here). weights, preprocessing and evaluation_weights are validated first, so a corrupt value never enters the registry. Used by insight_train_task().';
 
-CREATE FUNCTION @extschema@.insight_store_model(
+CREATE OR REPLACE FUNCTION @extschema@.insight_store_model(
     task text, algorithm text, weights bytea,
     params jsonb DEFAULT '{}', metrics jsonb DEFAULT '{}',
     feature_names text[] DEFAULT NULL, preprocessing bytea DEFAULT NULL,
