@@ -257,7 +257,7 @@ compare_digests restored "${R[@]}"
 check "restored: built-in trainers once" "$(q "${R[@]}" -c "SELECT count(*) FROM insight_trainers WHERE task = 'recommender'")" 1
 # (the restored data and params give the model in service: unchanged, nothing stored)
 check "restored: retraining works" "$(q -q "${R[@]}" -c "SET client_min_messages = warning" -c "CALL insight_retrain('recommender')" \
-      -c "SELECT status || ' ' || (model_id = $new_rec) FROM insight_training_runs ORDER BY run_id DESC LIMIT 1")" "unchanged t"
+      -c "SELECT status || ' ' || (model_id = $new_rec) FROM insight_training_runs ORDER BY run_id DESC LIMIT 1")" "unchanged true"
 run_as_owner "$PG_BIN/pg_ctl" -D "$work/restore" -m fast -w stop >/dev/null
 
 # --- 3. a physical standby --------------------------------------------------------
