@@ -31,6 +31,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/features/sales_source.sql \
                src/sql/models/linear/logreg.sql \
                src/sql/eval/metrics.sql \
+               src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \
                src/sql/tasks/report.sql \
                src/sql/models/clv/summary.sql \
