@@ -3,7 +3,8 @@
  * logreg.h
  *	  L2-penalised logistic regression: one IRLS pass per aggregate
  *	  (insight_logreg_irls_step), a driver that runs the passes over any
- *	  query (insight_logreg_fit), and prediction.
+ *	  query (insight_logreg_fit), both in logreg.c, and the model with its
+ *	  prediction (logreg_model.c).
  *
  * Objective (the one scikit-learn's LogisticRegression minimises with
  * C = 1 / lambda, penalty "l2"; intercept not penalised):
@@ -32,6 +33,9 @@
 
 #define INSIGHT_LOGREG_NOT_CONVERGED 0x1
 
+/* Largest number of features: the Hessian must fit in one bytea. */
+#define LOGREG_MAX_DIM 10000
+
 typedef struct InsightLogreg
 {
 	int			dim;
@@ -49,6 +53,7 @@ typedef struct InsightLogreg
 	double	   *scales;
 } InsightLogreg;
 
+/* logreg_model.c */
 extern void insight_logreg_read(bytea *value, InsightLogreg *model);
 extern void insight_logreg_info(InsightModel *m, StringInfo buf);
 
