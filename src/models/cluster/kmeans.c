@@ -46,9 +46,10 @@
 #include "utils/memutils.h"
 
 #include "core/insight.h"
+#include "core/user_query.h"
+#include "core/util.h"
 #include "models/cluster/kmeans.h"
 #include "models/cluster/kmeans_pass.h"
-#include "core/util.h"
 
 #define SILHOUETTE_MAX_ROWS 10000
 #define KSEARCH_MIN 2
@@ -589,6 +590,16 @@ fit_k(KMeansInput *in, int k, int n_init, int max_iterations,
 	lloyd_runs(in, k, nruns, centres, nclusters, max_iterations, sol);
 }
 
+/* A training query: rows (features float8[], ...), further columns unread. */
+static const InsightQueryColumn kmeans_columns[] = {
+	{"features", INSIGHT_COLUMN_TYPE, FLOAT8ARRAYOID, "float8[]"},
+};
+
+static const InsightQuerySpec kmeans_query = {
+	kmeans_columns, lengthof(kmeans_columns), true,
+	"Cast the column, for example SELECT features::float8[] FROM ..."
+};
+
 PG_FUNCTION_INFO_V1(insight_kmeans_fit);
 Datum
 insight_kmeans_fit(PG_FUNCTION_ARGS)
@@ -606,6 +617,7 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 	KMeansModel mo = {0};
 	KMeansSolution sol;
 	StringInfoData sql;
+	InsightUserQuery uq;
 	const char *schema;
 	Oid			argtypes[1] = {BYTEAOID};
 	MemoryContext caller = CurrentMemoryContext;
@@ -634,25 +646,15 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 			param_error("k does not match initial_centroids",
 						psprintf("k is %d but initial_centroids has %d rows.", k, init_k));
 	}
-	/* so that the query can be a subquery */
-	query = insight_trim_query(query);
-
 	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* the first column must be float8[] */
+	insight_user_query(&uq, query, "insight_kmeans_fit", &kmeans_query);
+	in.rows_sql = psprintf("SELECT q.features FROM %s", uq.from);
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT q.features FROM (%s\n) AS q(features)", query);
-	in.rows_sql = pstrdup(sql.data);
-	if (SPI_execute(psprintf("%s LIMIT 0", sql.data), true, 0) != SPI_OK_SELECT)
-		param_error("query must be a SELECT returning a float8[] column", NULL);
-	if (SPI_gettypeid(SPI_tuptable->tupdesc, 1) != FLOAT8ARRAYOID)
-		param_error("the first column of query must be float8[]",
-					psprintf("It is %s.", format_type_be(SPI_gettypeid(SPI_tuptable->tupdesc, 1))));
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM (%s\n) AS q(features)",
-					 schema, query);
+	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM %s",
+					 schema, uq.from);
 	in.pass_plan = SPI_prepare_cursor(sql.data, 1, argtypes, CURSOR_OPT_PARALLEL_OK);
 	if (in.pass_plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));

@@ -47,6 +47,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "core/user_query.h"
 #include "core/util.h"
 #include "features/scaler.h"
 #include "math/linalg.h"
@@ -463,7 +464,7 @@ insight_logreg_irls_combine(PG_FUNCTION_ARGS)
 
 typedef struct LogregFit
 {
-	const char *query;			/* user's query, trailing ';' removed */
+	const char *from;			/* the user's query, wrapped as q(features, label) */
 	const char *schema;			/* quoted schema of the extension */
 	int			dim;
 	double		lambda;
@@ -474,46 +475,16 @@ typedef struct LogregFit
 	MemoryContext work;
 } LogregFit;
 
-/* The query text without trailing white space and semicolons, not empty. */
-static char *
-trim_query(const char *query)
-{
-	char	   *q = insight_trim_query(query);
+/* A training query: rows (features float8[], label boolean). */
+static const InsightQueryColumn logreg_columns[] = {
+	{"features", INSIGHT_COLUMN_TYPE, FLOAT8ARRAYOID, "float8[]"},
+	{"label", INSIGHT_COLUMN_TYPE, BOOLOID, "boolean"},
+};
 
-	if (q[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("query must not be empty"),
-				 errhint("Pass a query returning (features float8[], label boolean).")));
-	return q;
-}
-
-/* Error unless the query returns exactly (float8[], boolean). */
-static void
-check_query_shape(const LogregFit *fit)
-{
-	TupleDesc	desc;
-
-	if (SPI_execute(psprintf("SELECT * FROM (%s\n) AS insight_query LIMIT 0", fit->query),
-					true, 0) != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("query must be a SELECT returning (features float8[], label boolean)")));
-	desc = SPI_tuptable->tupdesc;
-	if (desc->natts != 2 ||
-		TupleDescAttr(desc, 0)->atttypid != FLOAT8ARRAYOID ||
-		TupleDescAttr(desc, 1)->atttypid != BOOLOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("query must return two columns (features float8[], label boolean)"),
-				 errdetail("The query returns %d columns%s%s%s%s.", desc->natts,
-						   desc->natts > 0 ? " of types " : "",
-						   desc->natts > 0 ? format_type_be(TupleDescAttr(desc, 0)->atttypid) : "",
-						   desc->natts > 1 ? ", " : "",
-						   desc->natts > 1 ? format_type_be(TupleDescAttr(desc, 1)->atttypid) : ""),
-				 errhint("Cast the columns, for example SELECT features::float8[], (churned)::boolean FROM ...")));
-	SPI_freetuptable(SPI_tuptable);
-}
+static const InsightQuerySpec logreg_query = {
+	logreg_columns, lengthof(logreg_columns), false,
+	"Cast the columns, for example SELECT features::float8[], (churned)::boolean FROM ..."
+};
 
 /* Pass 0: means and scales of the usable rows (insight_scaler_fit). */
 static void
@@ -526,7 +497,7 @@ fit_scaler(LogregFit *fit)
 	MemoryContext old;
 
 	if (SPI_execute(psprintf("SELECT %s.insight_scaler_fit(CASE WHEN q.label IS NOT NULL THEN q.features END), pg_catalog.count(*) "
-							 "FROM (%s\n) AS q(features, label)", fit->schema, fit->query),
+							 "FROM %s", fit->schema, fit->from),
 					true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "insight_logreg_fit: scaler pass failed");
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
@@ -623,6 +594,7 @@ Datum
 insight_logreg_fit(PG_FUNCTION_ARGS)
 {
 	LogregFit	fit;
+	InsightUserQuery uq;
 	double		lambda;
 	int32		max_iterations;
 	double		tolerance;
@@ -665,14 +637,15 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 
 	memset(&fit, 0, sizeof(fit));
 	fit.lambda = lambda;
-	fit.query = trim_query(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	fit.schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	fit.work = AllocSetContextCreate(CurrentMemoryContext, "insight_logreg_fit",
 									 ALLOCSET_DEFAULT_SIZES);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "insight_logreg_fit: SPI_connect failed");
-	check_query_shape(&fit);
+	insight_user_query(&uq, text_to_cstring(PG_GETARG_TEXT_PP(0)), "insight_logreg_fit",
+					   &logreg_query);
+	fit.from = uq.from;
 	fit_scaler(&fit);
 
 	D = fit.dim + 1;
@@ -680,7 +653,7 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	delta = MemoryContextAllocZero(fit.work, sizeof(double) * D);
 	sql = MemoryContextStrdup(fit.work,
 							  psprintf("SELECT %s.insight_logreg_irls_step(q.features, q.label, $1) "
-									   "FROM (%s\n) AS q(features, label)", fit.schema, fit.query));
+									   "FROM %s", fit.schema, fit.from));
 
 	while (passes < max_iterations)
 	{
