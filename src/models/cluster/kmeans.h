@@ -90,8 +90,9 @@ kmeans_nearest(const double *centres, int k, int dim, const double *x)
 	return best;
 }
 
-/* kmeans_model.c: the model value. */
+/* kmeans_model.c: the model value, and the algorithm table's entry. */
 extern bytea *kmeans_model_write(const KMeansModel *mo);
-extern void insight_kmeans_info(InsightModel *m, StringInfo buf);
+extern void *insight_kmeans_decode(InsightModel *m);
+extern void insight_kmeans_info(const void *model, StringInfo buf);
 
 #endif							/* INSIGHT_KMEANS_H */

@@ -16,6 +16,7 @@
 #include "utils/array.h"
 #include "utils/tuplestore.h"
 
+#include "core/model_cache.h"
 #include "core/util.h"
 #include "models/cluster/kmeans.h"
 
@@ -46,9 +47,10 @@ kmeans_model_write(const KMeansModel *mo)
 	return insight_writer_finish(&w);
 }
 
-static void
-read_model_payload(InsightModel *m, KMeansModel *mo)
+void *
+insight_kmeans_decode(InsightModel *m)
 {
+	KMeansModel *mo = palloc(sizeof(KMeansModel));
 	Size		dim = m->header.counts[0];
 	Size		k = m->header.counts[1];
 	Size		ncurve = m->header.counts[2];
@@ -94,81 +96,82 @@ read_model_payload(InsightModel *m, KMeansModel *mo)
 	}
 	if (total != mo->rows)
 		insight_model_corrupt("The cluster sizes do not add up to the rows.");
-}
-
-static void
-read_model(bytea *value, KMeansModel *mo)
-{
-	InsightModel m;
-
-	insight_model_open(&m, value, INSIGHT_ALG_KMEANS);
-	read_model_payload(&m, mo);
+	return mo;
 }
 
 void
-insight_kmeans_info(InsightModel *m, StringInfo buf)
+insight_kmeans_info(const void *model, StringInfo buf)
 {
-	KMeansModel mo;
+	const KMeansModel *mo = model;
 
-	read_model_payload(m, &mo);
-	insight_json_int64(buf, "features", mo.dim);
-	insight_json_int64(buf, "k", mo.k);
-	if (mo.requested_k > 0)
-		insight_json_int64(buf, "requested_k", mo.requested_k);
+	insight_json_int64(buf, "features", mo->dim);
+	insight_json_int64(buf, "k", mo->k);
+	if (mo->requested_k > 0)
+		insight_json_int64(buf, "requested_k", mo->requested_k);
 	else
 		insight_json_text(buf, "k_chosen_by", "silhouette");
-	insight_json_int64(buf, "rows", (int64) mo.rows);
-	insight_json_int64(buf, "rows_skipped", (int64) mo.skipped);
-	insight_json_int64(buf, "seed", (int64) mo.seed);
-	insight_json_int64(buf, "n_init", mo.n_init);
-	insight_json_int64(buf, "max_iterations", mo.max_iterations);
-	insight_json_float8(buf, "tolerance", mo.tolerance);
-	insight_json_int64(buf, "iterations", mo.iterations);
-	insight_json_float8(buf, "inertia", mo.inertia);
-	insight_json_float8(buf, "silhouette", mo.silhouette);
-	insight_json_int64(buf, "silhouette_rows", (int64) mo.silhouette_rows);
+	insight_json_int64(buf, "rows", (int64) mo->rows);
+	insight_json_int64(buf, "rows_skipped", (int64) mo->skipped);
+	insight_json_int64(buf, "seed", (int64) mo->seed);
+	insight_json_int64(buf, "n_init", mo->n_init);
+	insight_json_int64(buf, "max_iterations", mo->max_iterations);
+	insight_json_float8(buf, "tolerance", mo->tolerance);
+	insight_json_int64(buf, "iterations", mo->iterations);
+	insight_json_float8(buf, "inertia", mo->inertia);
+	insight_json_float8(buf, "silhouette", mo->silhouette);
+	insight_json_int64(buf, "silhouette_rows", (int64) mo->silhouette_rows);
 	appendStringInfoString(buf, ", \"sizes\": [");
-	for (int i = 0; i < mo.k; i++)
-		appendStringInfo(buf, "%s" UINT64_FORMAT, i ? ", " : "", mo.sizes[i]);
+	for (int i = 0; i < mo->k; i++)
+		appendStringInfo(buf, "%s" UINT64_FORMAT, i ? ", " : "", mo->sizes[i]);
 	appendStringInfoString(buf, "], \"centroids\": [");
-	for (int i = 0; i < mo.k; i++)
+	for (int i = 0; i < mo->k; i++)
 	{
 		StringInfoData one;
 
 		initStringInfo(&one);
-		insight_json_float8_array(&one, "c", mo.centroids + (Size) i * mo.dim, mo.dim);
+		insight_json_float8_array(&one, "c", mo->centroids + (Size) i * mo->dim, mo->dim);
 		/* one.data is ', "c": [...]': keep the array */
 		appendStringInfo(buf, "%s%s", i ? ", " : "", strchr(one.data, '['));
 	}
 	appendStringInfoChar(buf, ']');
-	if (mo.ncurve > 0)
+	if (mo->ncurve > 0)
 	{
 		appendStringInfoString(buf, ", \"k_curve\": [");
-		for (int i = 0; i < mo.ncurve; i++)
+		for (int i = 0; i < mo->ncurve; i++)
 		{
-			appendStringInfo(buf, "%s{\"k\": %d", i ? ", " : "", (int) mo.curve[3 * i]);
-			insight_json_float8(buf, "silhouette", mo.curve[3 * i + 1]);
-			insight_json_float8(buf, "inertia", mo.curve[3 * i + 2]);
+			appendStringInfo(buf, "%s{\"k\": %d", i ? ", " : "", (int) mo->curve[3 * i]);
+			insight_json_float8(buf, "silhouette", mo->curve[3 * i + 1]);
+			insight_json_float8(buf, "inertia", mo->curve[3 * i + 2]);
 			appendStringInfoChar(buf, '}');
 		}
 		appendStringInfoChar(buf, ']');
 	}
 }
 
-/* ---------- SQL functions ---------- */
+static InsightModelReader
+kmeans_lookup(const InsightModelHeader *header, int expected)
+{
+	insight_model_expect_algorithm(header, expected);
+	return insight_kmeans_decode;
+}
+
+static const KMeansModel *
+kmeans_model_arg(FunctionCallInfo fcinfo)
+{
+	return insight_model_cache_get(fcinfo, 0, kmeans_lookup, INSIGHT_ALG_KMEANS, NULL);
+}
 
 PG_FUNCTION_INFO_V1(insight_kmeans_assign);
 Datum
 insight_kmeans_assign(PG_FUNCTION_ARGS)
 {
-	KMeansModel mo;
+	const KMeansModel *mo = kmeans_model_arg(fcinfo);
 	const double *x;
 	int			n;
 
-	read_model(PG_GETARG_BYTEA_PP(0), &mo);
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), mo.dim, &x, &n))
+	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), mo->dim, &x, &n))
 		PG_RETURN_NULL();
-	PG_RETURN_INT32(kmeans_nearest(mo.centroids, mo.k, mo.dim, x) + 1);
+	PG_RETURN_INT32(kmeans_nearest(mo->centroids, mo->k, mo->dim, x) + 1);
 }
 
 PG_FUNCTION_INFO_V1(insight_kmeans_centroids);
@@ -176,18 +179,18 @@ Datum
 insight_kmeans_centroids(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	KMeansModel mo;
+	const KMeansModel *mo;
 
 	InitMaterializedSRF(fcinfo, 0);
-	read_model(PG_GETARG_BYTEA_PP(0), &mo);
-	for (int i = 0; i < mo.k; i++)
+	mo = kmeans_model_arg(fcinfo);
+	for (int i = 0; i < mo->k; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int32GetDatum(i + 1);
-		values[1] = PointerGetDatum(insight_float8_array(mo.centroids + (Size) i * mo.dim, mo.dim));
-		values[2] = Int64GetDatum((int64) mo.sizes[i]);
+		values[1] = PointerGetDatum(insight_float8_array(mo->centroids + (Size) i * mo->dim, mo->dim));
+		values[2] = Int64GetDatum((int64) mo->sizes[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

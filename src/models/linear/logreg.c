@@ -493,7 +493,7 @@ fit_scaler(LogregFit *fit)
 	bool		isnull;
 	Datum		d;
 	int64		total;
-	InsightScaler scaler;
+	const InsightScaler *scaler;
 	MemoryContext old;
 
 	if (SPI_execute(psprintf("SELECT %s.insight_scaler_fit(CASE WHEN q.label IS NOT NULL THEN q.features END), pg_catalog.count(*) "
@@ -511,14 +511,14 @@ fit_scaler(LogregFit *fit)
 				 errdetail("All " INT64_FORMAT " rows were skipped because their label, their feature array or an element of it is NULL.", total)));
 
 	old = MemoryContextSwitchTo(fit->work);
-	insight_scaler_read(DatumGetByteaPP(d), &scaler);
-	fit->dim = scaler.dim;
-	fit->params = palloc0(sizeof(double) * PARAMS_LEN(scaler.dim));
-	memcpy(fit->params, scaler.means, sizeof(double) * scaler.dim);
-	memcpy(fit->params + scaler.dim, scaler.scales, sizeof(double) * scaler.dim);
+	scaler = insight_scaler_read(DatumGetByteaPP(d));
+	fit->dim = scaler->dim;
+	fit->params = palloc0(sizeof(double) * PARAMS_LEN(scaler->dim));
+	memcpy(fit->params, scaler->means, sizeof(double) * scaler->dim);
+	memcpy(fit->params + scaler->dim, scaler->scales, sizeof(double) * scaler->dim);
 	fit->means = fit->params;
-	fit->scales = fit->params + scaler.dim;
-	fit->beta = fit->params + 2 * scaler.dim;
+	fit->scales = fit->params + scaler->dim;
+	fit->beta = fit->params + 2 * scaler->dim;
 
 	/*
 	 * Any positive scales give the same optimum.  Where the penalty on the
@@ -808,10 +808,9 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	insight_write_float8_array(&w, fit.scales, fit.dim);
 	{
 		bytea	   *result = insight_writer_finish(&w);
-		InsightLogreg check;
 
 		/* validates finiteness of everything written */
-		insight_logreg_read(result, &check);
+		(void) insight_logreg_read(result);
 		MemoryContextDelete(fit.work);
 		PG_RETURN_BYTEA_P(result);
 	}

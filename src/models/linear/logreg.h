@@ -53,8 +53,19 @@ typedef struct InsightLogreg
 	double	   *scales;
 } InsightLogreg;
 
-/* logreg_model.c */
-extern void insight_logreg_read(bytea *value, InsightLogreg *model);
-extern void insight_logreg_info(InsightModel *m, StringInfo buf);
+/* logreg_model.c: read a model value (not cached: for a model just fitted). */
+extern InsightLogreg *insight_logreg_read(bytea *value);
+
+/*
+ * The algorithm table's entry (models/algorithms.c): reader, info, number
+ * of features, predict (the probability of label true) and contributions
+ * (w_j (x_j - mean_j)) of a row of finite features.
+ */
+extern void *insight_logreg_decode(InsightModel *m);
+extern void insight_logreg_info(const void *model, StringInfo buf);
+extern int	insight_logreg_features(const void *model);
+extern double insight_logreg_predict_row(const void *model, const double *x);
+extern void insight_logreg_contributions_row(const void *model, const double *x,
+											 double *out);
 
 #endif							/* INSIGHT_LOGREG_H */

@@ -2,7 +2,8 @@
  *
  * logreg_model.c
  *	  A logistic-regression model: reading and validating it, its info, and
- *	  insight_logreg_predict / insight_logreg_contributions.
+ *	  scoring a row (the algorithm table's operations predict and
+ *	  contributions, and insight_logreg_predict / _contributions).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,15 +13,16 @@
 
 #include "fmgr.h"
 #include "utils/array.h"
-#include "utils/memutils.h"
 
+#include "core/model_cache.h"
 #include "core/util.h"
 #include "math/special.h"
 #include "models/linear/logreg.h"
 
-static void
-logreg_read_model(InsightModel *m, InsightLogreg *model)
+void *
+insight_logreg_decode(InsightModel *m)
 {
+	InsightLogreg *model = palloc(sizeof(InsightLogreg));
 	Size		dim = m->header.counts[0];
 
 	if (dim == 0 || dim > LOGREG_MAX_DIM)
@@ -55,115 +57,120 @@ logreg_read_model(InsightModel *m, InsightLogreg *model)
 			insight_model_corrupt(psprintf("Feature %zu has weight %g, mean %g and scale %g.",
 										   j + 1, model->weights[j], model->means[j],
 										   model->scales[j]));
+	return model;
 }
 
-void
-insight_logreg_read(bytea *value, InsightLogreg *model)
+InsightLogreg *
+insight_logreg_read(bytea *value)
 {
 	InsightModel m;
 
 	insight_model_open(&m, value, INSIGHT_ALG_LOGREG);
-	logreg_read_model(&m, model);
+	return insight_logreg_decode(&m);
 }
 
 void
-insight_logreg_info(InsightModel *m, StringInfo buf)
+insight_logreg_info(const void *model, StringInfo buf)
 {
-	InsightLogreg model;
+	const InsightLogreg *lr = model;
 
-	logreg_read_model(m, &model);
-	insight_json_int64(buf, "features", model.dim);
-	insight_json_int64(buf, "rows", (int64) model.rows);
-	insight_json_int64(buf, "rows_skipped", (int64) model.skipped);
-	insight_json_int64(buf, "positives", (int64) model.positives);
-	insight_json_int64(buf, "iterations", model.iterations);
+	insight_json_int64(buf, "features", lr->dim);
+	insight_json_int64(buf, "rows", (int64) lr->rows);
+	insight_json_int64(buf, "rows_skipped", (int64) lr->skipped);
+	insight_json_int64(buf, "positives", (int64) lr->positives);
+	insight_json_int64(buf, "iterations", lr->iterations);
 	appendStringInfo(buf, ", \"converged\": %s",
-					 (model.flags & INSIGHT_LOGREG_NOT_CONVERGED) ? "false" : "true");
-	insight_json_float8(buf, "lambda", model.lambda);
-	insight_json_float8(buf, "tolerance", model.tolerance);
-	insight_json_float8(buf, "objective", model.objective);
-	insight_json_float8(buf, "intercept", model.intercept);
-	insight_json_float8_array(buf, "weights", model.weights, model.dim);
-	insight_json_float8_array(buf, "means", model.means, model.dim);
-	insight_json_float8_array(buf, "scales", model.scales, model.dim);
+					 (lr->flags & INSIGHT_LOGREG_NOT_CONVERGED) ? "false" : "true");
+	insight_json_float8(buf, "lambda", lr->lambda);
+	insight_json_float8(buf, "tolerance", lr->tolerance);
+	insight_json_float8(buf, "objective", lr->objective);
+	insight_json_float8(buf, "intercept", lr->intercept);
+	insight_json_float8_array(buf, "weights", lr->weights, lr->dim);
+	insight_json_float8_array(buf, "means", lr->means, lr->dim);
+	insight_json_float8_array(buf, "scales", lr->scales, lr->dim);
 }
 
-/*
- * Per-backend cache of the last model used for scoring: scoring many rows
- * with the same model (or the active model, call after call) validates and
- * decodes it once.  The key is the model's bytes, so a different value is
- * never mistaken for the cached one.
- */
-static MemoryContext logreg_cache_context = NULL;
-static bytea *logreg_cache_bytes = NULL;
-static InsightLogreg logreg_cache_model;
-
-static const InsightLogreg *
-logreg_cached(bytea *value)
+int
+insight_logreg_features(const void *model)
 {
-	Size		len = VARSIZE_ANY_EXHDR(value);
-	MemoryContext old;
-	bytea	   *copy;
-
-	if (logreg_cache_bytes != NULL &&
-		VARSIZE_ANY_EXHDR(logreg_cache_bytes) == len &&
-		memcmp(VARDATA_ANY(logreg_cache_bytes), VARDATA_ANY(value), len) == 0)
-		return &logreg_cache_model;
-
-	if (logreg_cache_context == NULL)
-		logreg_cache_context = AllocSetContextCreate(TopMemoryContext,
-													 "insight logreg model cache",
-													 ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(logreg_cache_context);
-	logreg_cache_bytes = NULL;
-
-	old = MemoryContextSwitchTo(logreg_cache_context);
-	insight_logreg_read(value, &logreg_cache_model);
-	copy = palloc(VARHDRSZ + len);
-	SET_VARSIZE(copy, VARHDRSZ + len);
-	memcpy(VARDATA(copy), VARDATA_ANY(value), len);
-	MemoryContextSwitchTo(old);
-	logreg_cache_bytes = copy;
-	return &logreg_cache_model;
+	return ((const InsightLogreg *) model)->dim;
 }
 
-PG_FUNCTION_INFO_V1(insight_logreg_predict);
-Datum
-insight_logreg_predict(PG_FUNCTION_ARGS)
+/* P(label true | x) = 1 / (1 + exp(-(intercept + w . x))). */
+double
+insight_logreg_predict_row(const void *model, const double *x)
 {
-	const InsightLogreg *model = logreg_cached(PG_GETARG_BYTEA_PP(0));
-	const double *x;
-	int			n;
-	double		m;
+	const InsightLogreg *lr = model;
+	double		m = lr->intercept;
 
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), model->dim, &x, &n))
-		PG_RETURN_NULL();
-	m = model->intercept;
-	for (int j = 0; j < n; j++)
-		m += model->weights[j] * x[j];
+	for (int j = 0; j < lr->dim; j++)
+		m += lr->weights[j] * x[j];
 	if (isnan(m))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("features out of range for the model"),
 				 errdetail("The terms weight x feature overflow to both +Infinity and -Infinity."),
 				 errhint("Give the features in the units the model was trained on.")));
-	PG_RETURN_FLOAT8(insight_sigmoid(m));
+	return insight_sigmoid(m);
+}
+
+/* w_j (x_j - mean_j): the logit's terms relative to the mean training row. */
+void
+insight_logreg_contributions_row(const void *model, const double *x, double *out)
+{
+	const InsightLogreg *lr = model;
+
+	for (int j = 0; j < lr->dim; j++)
+		out[j] = lr->weights[j] * (x[j] - lr->means[j]);
+}
+
+static InsightModelReader
+logreg_lookup(const InsightModelHeader *header, int expected)
+{
+	insight_model_expect_algorithm(header, expected);
+	return insight_logreg_decode;
+}
+
+/*
+ * insight_logreg_predict and insight_logreg_contributions: insight_predict
+ * and insight_contributions (models/serving.c) for logistic regression
+ * models only.
+ */
+static const InsightLogreg *
+logreg_arg(FunctionCallInfo fcinfo, const double **x)
+{
+	const InsightLogreg *model = insight_model_cache_get(fcinfo, 0, logreg_lookup,
+														 INSIGHT_ALG_LOGREG, NULL);
+	int			n;
+
+	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), model->dim, x, &n))
+		return NULL;
+	return model;
+}
+
+PG_FUNCTION_INFO_V1(insight_logreg_predict);
+Datum
+insight_logreg_predict(PG_FUNCTION_ARGS)
+{
+	const double *x;
+	const InsightLogreg *model = logreg_arg(fcinfo, &x);
+
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(insight_logreg_predict_row(model, x));
 }
 
 PG_FUNCTION_INFO_V1(insight_logreg_contributions);
 Datum
 insight_logreg_contributions(PG_FUNCTION_ARGS)
 {
-	const InsightLogreg *model = logreg_cached(PG_GETARG_BYTEA_PP(0));
 	const double *x;
+	const InsightLogreg *model = logreg_arg(fcinfo, &x);
 	double	   *c;
-	int			n;
 
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), model->dim, &x, &n))
+	if (model == NULL)
 		PG_RETURN_NULL();
-	c = palloc(sizeof(double) * n);
-	for (int j = 0; j < n; j++)
-		c[j] = model->weights[j] * (x[j] - model->means[j]);
-	PG_RETURN_ARRAYTYPE_P(insight_float8_array(c, n));
+	c = palloc(sizeof(double) * model->dim);
+	insight_logreg_contributions_row(model, x, c);
+	PG_RETURN_ARRAYTYPE_P(insight_float8_array(c, model->dim));
 }
