@@ -310,7 +310,7 @@ BEGIN
     END IF;
     -- only this customer's lines, compared in the source's key type
     SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
-    RETURN @extschema@.insight_logreg_predict(model, f);
+    RETURN @extschema@.insight_predict(model, f);
 END
 $$;
 
@@ -334,7 +334,7 @@ AS $$
 WITH model AS (
     SELECT m.model_id, m.weights FROM @extschema@.insight_active_model('churn') m
 )
-SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
+SELECT f.customer_id::pg_catalog.text, @extschema@.insight_predict(m.weights, f.features), m.model_id,
        COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
   FROM model m, @extschema@.insight_customer_features($1) f
  ORDER BY 1
@@ -366,13 +366,13 @@ WITH model AS (
 ),
 scored AS (
     SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
-           @extschema@.insight_logreg_predict(m.weights, f.features) AS churn_probability,
+           @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
            (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
                OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
            (SELECT pg_catalog.array_agg(u.name ORDER BY u.c DESC)
               FROM (SELECT x.name, x.c
                       FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()),
-                                      pg_catalog.unnest(@extschema@.insight_logreg_contributions(m.weights, f.features))) x(name, c)
+                                      pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f.features))) x(name, c)
                      WHERE x.c OPERATOR(pg_catalog.>) 0
                      ORDER BY x.c DESC LIMIT 3) u) AS reasons
       FROM model m, LATERAL @extschema@.insight_customer_features($1) f
@@ -443,7 +443,7 @@ SELECT f.customer_id::%s AS customer_id,
        f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders, f.items, f.total_spend,
        f.spend_90d, f.spend_trend, f.mean_days_between_orders, f.sd_days_between_orders,
        f.distinct_items, f.return_rate,
-       @extschema@.insight_logreg_predict(churn.weights, f.features) AS churn_probability,
+       @extschema@.insight_predict(churn.weights, f.features) AS churn_probability,
        churn.model_id AS churn_model_id,
        seg.segment, seg.cluster, seg.cluster_label,
        clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
