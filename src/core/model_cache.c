@@ -139,6 +139,7 @@ decode_value(bytea *value, const struct varatt_external *ptr,
 	MemoryContext cxt;
 	MemoryContext old;
 	void	   *model;
+	uint8	   *bytes;
 	Size		charged;
 	CacheEntry *e;
 
@@ -151,9 +152,11 @@ decode_value(bytea *value, const struct varatt_external *ptr,
 	MemoryContextSetIdentifier(cxt, insight_algorithm_name(m.header.algorithm));
 	old = MemoryContextSwitchTo(cxt);
 	model = reader(&m);
+	bytes = palloc_extended(Max(len, 1), MCXT_ALLOC_HUGE);
+	memcpy(bytes, VARDATA_ANY(value), len);
 	MemoryContextSwitchTo(old);
 
-	charged = add_size(MemoryContextMemAllocated(cxt, true), len);
+	charged = MemoryContextMemAllocated(cxt, true);
 	e = make_room(charged <= budget ? charged : 0, budget);
 	if (charged > budget)
 		return model;			/* for this call alone */
@@ -161,10 +164,9 @@ decode_value(bytea *value, const struct varatt_external *ptr,
 	if (cache_context == NULL)
 		cache_context = AllocSetContextCreate(TopMemoryContext, "insight model cache",
 											  ALLOCSET_SMALL_SIZES);
-	e->bytes = MemoryContextAllocExtended(cxt, Max(len, 1), MCXT_ALLOC_HUGE);
-	memcpy(e->bytes, VARDATA_ANY(value), len);
 	MemoryContextSetParent(cxt, cache_context);
 	e->cxt = cxt;
+	e->bytes = bytes;
 	e->reader = reader;
 	e->header = m.header;
 	e->len = len;
@@ -172,7 +174,7 @@ decode_value(bytea *value, const struct varatt_external *ptr,
 	if (ptr)
 		e->pointer = *ptr;
 	e->model = model;
-	e->charged = MemoryContextMemAllocated(cxt, true);
+	e->charged = charged;
 	e->last_used = ++cache_clock;
 	cache_charged += e->charged;
 	return model;
