@@ -189,7 +189,7 @@ DECLARE
 BEGIN
     -- out-of-time evaluation: fit at the training cutoff, measure at the test cutoff
     t.evaluation_weights := @extschema@.insight_churn_fit(t.params, 'insight_churn_train');
-    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_logreg_predict(t.evaluation_weights, r.features), r.churned),
+    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(t.evaluation_weights, r.features), r.churned),
            @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
       INTO test_metrics, t.baseline_score, n_test
       FROM pg_temp.insight_churn_test r;
@@ -253,10 +253,11 @@ DECLARE
 BEGIN
     -- the active model's evaluation model on the same window
     BEGIN
-        SELECT @extschema@.insight_auc(@extschema@.insight_logreg_predict(
+        SELECT @extschema@.insight_auc(@extschema@.insight_predict(
                    COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
           INTO active_auc FROM pg_temp.insight_churn_test r;
-    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted THEN
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
+                   OR feature_not_supported THEN
         active_auc := NULL;     -- the active model cannot score these features
     END;
     RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'auc', active_auc);
