@@ -30,6 +30,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/features/history.sql \
                src/sql/features/sales_source.sql \
                src/sql/models/linear/logreg.sql \
+               src/sql/models/algorithms.sql \
                src/sql/eval/metrics.sql \
                src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \

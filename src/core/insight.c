@@ -18,6 +18,7 @@
 PG_MODULE_MAGIC;
 
 int			insight_max_training_memory = 1024 * 1024; /* kB, i.e. 1 GB */
+int			insight_model_cache_size = 64 * 1024;	/* kB, i.e. 64 MB */
 
 void		_PG_init(void);
 
@@ -30,6 +31,18 @@ _PG_init(void)
 							&insight_max_training_memory,
 							1024 * 1024,
 							1024,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("insight.model_cache_size",
+							"Memory each session may keep for decoded models between calls.",
+							"Valid range is 0 to 2TB; 0 decodes a model at every call. "
+							"The least recently used models go first; a model larger "
+							"than this is decoded for its call alone.",
+							&insight_model_cache_size,
+							64 * 1024,
+							0,
 							INT_MAX,
 							PGC_USERSET,
 							GUC_UNIT_KB,

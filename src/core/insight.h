@@ -16,6 +16,12 @@
  */
 extern int	insight_max_training_memory;
 
+/*
+ * insight.model_cache_size (kB): the most memory the model cache
+ * (model_cache.c) keeps for decoded models between calls.
+ */
+extern int	insight_model_cache_size;
+
 /* Error out (program_limit_exceeded) if 'bytes' exceeds the limit. */
 extern void insight_check_training_memory(Size bytes, const char *what);
 

@@ -124,7 +124,7 @@ insight_header_encode(const InsightModelHeader *header, const uint8 *payload, ui
 	for (int i = 0; i < INSIGHT_NCOUNTS; i++)
 		insight_put_uint32(out + 16 + 4 * i, header->counts[i]);
 	insight_put_uint64(out + 32, header->payload_length);
-	insight_put_uint32(out + 44,
+	insight_put_uint32(out + INSIGHT_HEADER_CRC_OFFSET,
 					   insight_model_crc(out, payload, (size_t) header->payload_length));
 }
 
@@ -150,7 +150,7 @@ insight_model_check(const uint8 *data, size_t len, InsightModelHeader *header,
 	for (int i = 0; i < INSIGHT_NCOUNTS; i++)
 		header->counts[i] = get_uint32(data + 16 + 4 * i);
 	header->payload_length = get_uint64(data + 32);
-	header->crc = get_uint32(data + 44);
+	header->crc = get_uint32(data + INSIGHT_HEADER_CRC_OFFSET);
 
 	if (header->version == 0 || header->version > INSIGHT_FORMAT_VERSION)
 		FAIL("Format version %u is not known to this build, which reads versions 1 to %d.",

@@ -121,15 +121,22 @@ insight_model_open(InsightModel *m, bytea *value, int expected)
 	if (!insight_model_check(data, len, &m->header, errbuf, sizeof(errbuf)))
 		insight_model_corrupt(errbuf);
 
-	if (expected != 0 && m->header.algorithm != expected)
+	if (expected != 0)
+		insight_model_expect_algorithm(&m->header, (uint16) expected);
+
+	insight_cursor_init(&m->cur, data + INSIGHT_HEADER_SIZE, len - INSIGHT_HEADER_SIZE);
+}
+
+void
+insight_model_expect_algorithm(const InsightModelHeader *header, uint16 expected)
+{
+	if (header->algorithm != expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a \"%s\" model",
-						insight_algorithm_name(m->header.algorithm),
-						insight_algorithm_name((uint16) expected)),
+						insight_algorithm_name(header->algorithm),
+						insight_algorithm_name(expected)),
 				 errhint("Pass a model trained by the matching insight function.")));
-
-	insight_cursor_init(&m->cur, data + INSIGHT_HEADER_SIZE, len - INSIGHT_HEADER_SIZE);
 }
 
 void

@@ -58,6 +58,13 @@ extern bytea *insight_writer_finish(InsightModelWriter *w);
  */
 extern void insight_model_open(InsightModel *m, bytea *value, int expected);
 
+/*
+ * Error (22023) unless a validated header is of algorithm 'expected': the
+ * check of insight_model_open, for callers that read the header elsewhere.
+ */
+extern void insight_model_expect_algorithm(const InsightModelHeader *header,
+										   uint16 expected);
+
 /* Error unless the payload is exactly 'bytes' long (overflow-checked sizes). */
 extern void insight_model_expect_payload(InsightModel *m, Size bytes);
 

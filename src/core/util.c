@@ -7,7 +7,6 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -66,17 +65,6 @@ insight_check_finite(const double *values, int n)
 					 errdetail("Element %d is %s.", i + 1,
 							   isnan(values[i]) ? "NaN" : "infinite"),
 					 errhint("Replace NaN and Infinity before training or scoring, for example with NULL to skip the row.")));
-}
-
-char *
-insight_trim_query(const char *query)
-{
-	char	   *q = pstrdup(query);
-	int			len = strlen(q);
-
-	while (len > 0 && (q[len - 1] == ';' || isspace((unsigned char) q[len - 1])))
-		q[--len] = '\0';
-	return q;
 }
 
 ArrayType *

@@ -61,14 +61,6 @@ insight_read_feature_array(ArrayType *array, int expected, const double **values
 extern void insight_check_finite(const double *values, int n);
 
 /*
- * A user's query as the fit functions embed it in their own SQL: a palloc'd
- * copy without trailing white space and semicolons (possibly empty).  The
- * callers wrap it as "(query\n)", so that a trailing -- comment ends before
- * the closing parenthesis.
- */
-extern char *insight_trim_query(const char *query);
-
-/*
  * Room for an array stored with a 1-byte header (a short varlena: on disk,
  * every float8[] of up to 13 values), unpacked to the 4-byte form.
  */

@@ -20,8 +20,9 @@
 #include "utils/array.h"
 #include "utils/memutils.h"
 
-#include "features/scaler.h"
+#include "core/model_cache.h"
 #include "core/util.h"
+#include "features/scaler.h"
 
 /* Transition state: header, then means[dim] and m2[dim]. */
 typedef struct ScalerState
@@ -181,9 +182,10 @@ insight_scaler_final(PG_FUNCTION_ARGS)
 }
 
 /* Read and validate a scaler model; every scale must be positive and finite. */
-static void
-scaler_read_model(InsightModel *m, InsightScaler *scaler)
+void *
+insight_scaler_decode(InsightModel *m)
 {
+	InsightScaler *scaler = palloc(sizeof(InsightScaler));
 	Size		dim = m->header.counts[0];
 
 	if (dim == 0 || dim > MaxAllocSize / (2 * sizeof(double)))
@@ -206,44 +208,51 @@ scaler_read_model(InsightModel *m, InsightScaler *scaler)
 			scaler->scales[j] <= 0)
 			insight_model_corrupt(psprintf("Feature %zu has mean %g and scale %g.",
 										   j + 1, scaler->means[j], scaler->scales[j]));
+	return scaler;
 }
 
-void
-insight_scaler_read(bytea *value, InsightScaler *scaler)
+InsightScaler *
+insight_scaler_read(bytea *value)
 {
 	InsightModel m;
 
 	insight_model_open(&m, value, INSIGHT_ALG_SCALER);
-	scaler_read_model(&m, scaler);
+	return insight_scaler_decode(&m);
 }
 
 void
-insight_scaler_info(InsightModel *m, StringInfo buf)
+insight_scaler_info(const void *model, StringInfo buf)
 {
-	InsightScaler scaler;
+	const InsightScaler *scaler = model;
 
-	scaler_read_model(m, &scaler);
-	insight_json_int64(buf, "features", scaler.dim);
-	insight_json_int64(buf, "rows", (int64) scaler.rows);
-	insight_json_int64(buf, "rows_skipped", (int64) scaler.skipped);
-	insight_json_float8_array(buf, "means", scaler.means, scaler.dim);
-	insight_json_float8_array(buf, "scales", scaler.scales, scaler.dim);
+	insight_json_int64(buf, "features", scaler->dim);
+	insight_json_int64(buf, "rows", (int64) scaler->rows);
+	insight_json_int64(buf, "rows_skipped", (int64) scaler->skipped);
+	insight_json_float8_array(buf, "means", scaler->means, scaler->dim);
+	insight_json_float8_array(buf, "scales", scaler->scales, scaler->dim);
+}
+
+static InsightModelReader
+scaler_lookup(const InsightModelHeader *header, int expected)
+{
+	insight_model_expect_algorithm(header, expected);
+	return insight_scaler_decode;
 }
 
 PG_FUNCTION_INFO_V1(insight_scaler_transform);
 Datum
 insight_scaler_transform(PG_FUNCTION_ARGS)
 {
-	InsightScaler scaler;
+	const InsightScaler *scaler = insight_model_cache_get(fcinfo, 0, scaler_lookup,
+														  INSIGHT_ALG_SCALER, NULL);
 	const double *x;
 	double	   *z;
 	int			n;
 
-	insight_scaler_read(PG_GETARG_BYTEA_PP(0), &scaler);
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), scaler.dim, &x, &n))
+	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), scaler->dim, &x, &n))
 		PG_RETURN_NULL();
 	z = palloc(sizeof(double) * n);
 	for (int j = 0; j < n; j++)
-		z[j] = (x[j] - scaler.means[j]) / scaler.scales[j];
+		z[j] = (x[j] - scaler->means[j]) / scaler->scales[j];
 	PG_RETURN_ARRAYTYPE_P(insight_float8_array(z, n));
 }

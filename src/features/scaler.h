@@ -33,7 +33,11 @@ typedef struct InsightScaler
 	double	   *scales;
 } InsightScaler;
 
-extern void insight_scaler_read(bytea *value, InsightScaler *scaler);
-extern void insight_scaler_info(InsightModel *m, StringInfo buf);
+/* Read a scaler model value (not cached: for a model just fitted). */
+extern InsightScaler *insight_scaler_read(bytea *value);
+
+/* The algorithm table's entry (models/algorithms.c): reader and info. */
+extern void *insight_scaler_decode(InsightModel *m);
+extern void insight_scaler_info(const void *model, StringInfo buf);
 
 #endif							/* INSIGHT_SCALER_H */

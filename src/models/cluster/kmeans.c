@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * kmeans.c
- *	  insight_kmeans_fit (the driver), the kmeans model format, assignment,
- *	  centroids and model info.
+ *	  insight_kmeans_fit, the driver (the model value, assignment and
+ *	  centroids are in kmeans_model.c).
  *
  * The driver runs every pass over the caller's query as one aggregate,
  * insight_kmeans_pass (kmeans_pass.c), through SPI, so PostgreSQL may run
@@ -46,36 +46,14 @@
 #include "utils/memutils.h"
 
 #include "core/insight.h"
+#include "core/user_query.h"
+#include "core/util.h"
 #include "models/cluster/kmeans.h"
 #include "models/cluster/kmeans_pass.h"
-#include "core/util.h"
 
 #define SILHOUETTE_MAX_ROWS 10000
 #define KSEARCH_MIN 2
-#define KSEARCH_MAX 10
 #define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
-
-/* A kmeans model in memory. */
-typedef struct KMeansModel
-{
-	int			dim;
-	int			k;
-	int			ncurve;
-	uint64		rows;
-	uint64		skipped;
-	uint64		seed;
-	uint32		requested_k;
-	uint32		iterations;
-	uint32		n_init;
-	uint32		max_iterations;
-	double		tolerance;
-	double		inertia;
-	double		silhouette;
-	uint64		silhouette_rows;
-	double	   *centroids;		/* [k * dim] */
-	uint64	   *sizes;			/* [k] */
-	double	   *curve;			/* [ncurve * 3]: k, silhouette, inertia */
-} KMeansModel;
 
 /* What the driver knows about the data and the query. */
 typedef struct KMeansInput
@@ -126,41 +104,6 @@ get128(const double *slot)
 
 	memcpy(&v, slot, sizeof(v));
 	return (double) v;
-}
-
-static inline double
-sqdist(const double *a, const double *b, int dim)
-{
-	double		s = 0;
-
-	for (int j = 0; j < dim; j++)
-	{
-		double		t = a[j] - b[j];
-
-		s += t * t;
-	}
-	return s;
-}
-
-static int
-nearest(const double *centres, int k, int dim, const double *x, double *dist)
-{
-	int			best = 0;
-	double		bd = sqdist(x, centres, dim);
-
-	for (int i = 1; i < k; i++)
-	{
-		double		d = sqdist(x, centres + (Size) i * dim, dim);
-
-		if (d < bd)
-		{
-			bd = d;
-			best = i;
-		}
-	}
-	if (dist)
-		*dist = bd;
-	return best;
 }
 
 /* ---------- passes ---------- */
@@ -540,7 +483,7 @@ silhouette(const double *pts, int m, int dim, const double *centres, int k)
 
 	for (int i = 0; i < m; i++)
 	{
-		label[i] = nearest(centres, k, dim, pts + (Size) i * dim, NULL);
+		label[i] = kmeans_nearest(centres, k, dim, pts + (Size) i * dim);
 		if (size[label[i]]++ == 0)
 			used++;
 	}
@@ -553,7 +496,7 @@ silhouette(const double *pts, int m, int dim, const double *centres, int k)
 		CHECK_FOR_INTERRUPTS();
 		for (int j = i + 1; j < m; j++)
 		{
-			double		d = sqrt(sqdist(x, pts + (Size) j * dim, dim));
+			double		d = sqrt(kmeans_sqdist(x, pts + (Size) j * dim, dim));
 
 			dsum[(Size) i * k + label[j]] += d;
 			dsum[(Size) j * k + label[i]] += d;
@@ -578,144 +521,6 @@ silhouette(const double *pts, int m, int dim, const double *centres, int k)
 		total += s;
 	}
 	return total / m;
-}
-
-/* ---------- model ---------- */
-
-static bytea *
-write_model(const KMeansModel *mo)
-{
-	InsightModelWriter w;
-
-	insight_writer_init(&w, INSIGHT_ALG_KMEANS);
-	w.header.counts[0] = (uint32) mo->dim;
-	w.header.counts[1] = (uint32) mo->k;
-	w.header.counts[2] = (uint32) mo->ncurve;
-	insight_write_uint64(&w, mo->rows);
-	insight_write_uint64(&w, mo->skipped);
-	insight_write_uint64(&w, mo->seed);
-	insight_write_uint32(&w, mo->requested_k);
-	insight_write_uint32(&w, mo->iterations);
-	insight_write_uint32(&w, mo->n_init);
-	insight_write_uint32(&w, mo->max_iterations);
-	insight_write_float8(&w, mo->tolerance);
-	insight_write_float8(&w, mo->inertia);
-	insight_write_float8(&w, mo->silhouette);
-	insight_write_uint64(&w, mo->silhouette_rows);
-	insight_write_float8_array(&w, mo->centroids, (Size) mo->k * mo->dim);
-	for (int i = 0; i < mo->k; i++)
-		insight_write_uint64(&w, mo->sizes[i]);
-	insight_write_float8_array(&w, mo->curve, (Size) mo->ncurve * 3);
-	return insight_writer_finish(&w);
-}
-
-static void
-read_model_payload(InsightModel *m, KMeansModel *mo)
-{
-	Size		dim = m->header.counts[0];
-	Size		k = m->header.counts[1];
-	Size		ncurve = m->header.counts[2];
-	uint64		total = 0;
-
-	if (dim == 0 || k == 0 || dim > 100000 || k > 100000 || ncurve > KSEARCH_MAX ||
-		m->header.counts[3] != 0)
-		insight_model_corrupt(psprintf("A k-means model cannot have %zu features, %zu clusters and %zu curve points.",
-									   dim, k, ncurve));
-	insight_model_expect_payload(m, 8 * 3 + 4 * 4 + 8 * 4 + 8 * k * dim + 8 * k + 24 * ncurve);
-	mo->dim = (int) dim;
-	mo->k = (int) k;
-	mo->ncurve = (int) ncurve;
-	mo->rows = insight_read_uint64(m);
-	mo->skipped = insight_read_uint64(m);
-	mo->seed = insight_read_uint64(m);
-	mo->requested_k = insight_read_uint32(m);
-	mo->iterations = insight_read_uint32(m);
-	mo->n_init = insight_read_uint32(m);
-	mo->max_iterations = insight_read_uint32(m);
-	mo->tolerance = insight_read_float8(m);
-	mo->inertia = insight_read_float8(m);
-	mo->silhouette = insight_read_float8(m);
-	mo->silhouette_rows = insight_read_uint64(m);
-	mo->centroids = palloc(sizeof(double) * k * dim);
-	insight_read_float8_array(m, mo->centroids, k * dim);
-	mo->sizes = palloc(sizeof(uint64) * k);
-	for (Size i = 0; i < k; i++)
-		mo->sizes[i] = insight_read_uint64(m);
-	mo->curve = palloc(sizeof(double) * Max(ncurve, 1) * 3);
-	insight_read_float8_array(m, mo->curve, ncurve * 3);
-	insight_model_close(m);
-	for (Size i = 0; i < k * dim; i++)
-		if (!isfinite(mo->centroids[i]))
-			insight_model_corrupt(psprintf("Centroid value %zu is not finite.", i + 1));
-	for (Size i = 0; i < k; i++)
-	{
-		if (mo->sizes[i] == 0 || mo->sizes[i] > mo->rows)
-			insight_model_corrupt(psprintf("Cluster %zu has size %llu of %llu rows.", i + 1,
-										   (unsigned long long) mo->sizes[i],
-										   (unsigned long long) mo->rows));
-		total += mo->sizes[i];
-	}
-	if (total != mo->rows)
-		insight_model_corrupt("The cluster sizes do not add up to the rows.");
-}
-
-static void
-read_model(bytea *value, KMeansModel *mo)
-{
-	InsightModel m;
-
-	insight_model_open(&m, value, INSIGHT_ALG_KMEANS);
-	read_model_payload(&m, mo);
-}
-
-void
-insight_kmeans_info(InsightModel *m, StringInfo buf)
-{
-	KMeansModel mo;
-
-	read_model_payload(m, &mo);
-	insight_json_int64(buf, "features", mo.dim);
-	insight_json_int64(buf, "k", mo.k);
-	if (mo.requested_k > 0)
-		insight_json_int64(buf, "requested_k", mo.requested_k);
-	else
-		insight_json_text(buf, "k_chosen_by", "silhouette");
-	insight_json_int64(buf, "rows", (int64) mo.rows);
-	insight_json_int64(buf, "rows_skipped", (int64) mo.skipped);
-	insight_json_int64(buf, "seed", (int64) mo.seed);
-	insight_json_int64(buf, "n_init", mo.n_init);
-	insight_json_int64(buf, "max_iterations", mo.max_iterations);
-	insight_json_float8(buf, "tolerance", mo.tolerance);
-	insight_json_int64(buf, "iterations", mo.iterations);
-	insight_json_float8(buf, "inertia", mo.inertia);
-	insight_json_float8(buf, "silhouette", mo.silhouette);
-	insight_json_int64(buf, "silhouette_rows", (int64) mo.silhouette_rows);
-	appendStringInfoString(buf, ", \"sizes\": [");
-	for (int i = 0; i < mo.k; i++)
-		appendStringInfo(buf, "%s" UINT64_FORMAT, i ? ", " : "", mo.sizes[i]);
-	appendStringInfoString(buf, "], \"centroids\": [");
-	for (int i = 0; i < mo.k; i++)
-	{
-		StringInfoData one;
-
-		initStringInfo(&one);
-		insight_json_float8_array(&one, "c", mo.centroids + (Size) i * mo.dim, mo.dim);
-		/* one.data is ', "c": [...]': keep the array */
-		appendStringInfo(buf, "%s%s", i ? ", " : "", strchr(one.data, '['));
-	}
-	appendStringInfoChar(buf, ']');
-	if (mo.ncurve > 0)
-	{
-		appendStringInfoString(buf, ", \"k_curve\": [");
-		for (int i = 0; i < mo.ncurve; i++)
-		{
-			appendStringInfo(buf, "%s{\"k\": %d", i ? ", " : "", (int) mo.curve[3 * i]);
-			insight_json_float8(buf, "silhouette", mo.curve[3 * i + 1]);
-			insight_json_float8(buf, "inertia", mo.curve[3 * i + 2]);
-			appendStringInfoChar(buf, '}');
-		}
-		appendStringInfoChar(buf, ']');
-	}
 }
 
 /* ---------- SQL functions ---------- */
@@ -785,6 +590,16 @@ fit_k(KMeansInput *in, int k, int n_init, int max_iterations,
 	lloyd_runs(in, k, nruns, centres, nclusters, max_iterations, sol);
 }
 
+/* A training query: rows (features float8[], ...), further columns unread. */
+static const InsightQueryColumn kmeans_columns[] = {
+	{"features", INSIGHT_COLUMN_TYPE, FLOAT8ARRAYOID, "float8[]"},
+};
+
+static const InsightQuerySpec kmeans_query = {
+	kmeans_columns, lengthof(kmeans_columns), true,
+	"Cast the column, for example SELECT features::float8[] FROM ..."
+};
+
 PG_FUNCTION_INFO_V1(insight_kmeans_fit);
 Datum
 insight_kmeans_fit(PG_FUNCTION_ARGS)
@@ -802,6 +617,7 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 	KMeansModel mo = {0};
 	KMeansSolution sol;
 	StringInfoData sql;
+	InsightUserQuery uq;
 	const char *schema;
 	Oid			argtypes[1] = {BYTEAOID};
 	MemoryContext caller = CurrentMemoryContext;
@@ -830,25 +646,15 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 			param_error("k does not match initial_centroids",
 						psprintf("k is %d but initial_centroids has %d rows.", k, init_k));
 	}
-	/* so that the query can be a subquery */
-	query = insight_trim_query(query);
-
 	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* the first column must be float8[] */
+	insight_user_query(&uq, query, "insight_kmeans_fit", &kmeans_query);
+	in.rows_sql = psprintf("SELECT q.features FROM %s", uq.from);
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT q.features FROM (%s\n) AS q(features)", query);
-	in.rows_sql = pstrdup(sql.data);
-	if (SPI_execute(psprintf("%s LIMIT 0", sql.data), true, 0) != SPI_OK_SELECT)
-		param_error("query must be a SELECT returning a float8[] column", NULL);
-	if (SPI_gettypeid(SPI_tuptable->tupdesc, 1) != FLOAT8ARRAYOID)
-		param_error("the first column of query must be float8[]",
-					psprintf("It is %s.", format_type_be(SPI_gettypeid(SPI_tuptable->tupdesc, 1))));
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM (%s\n) AS q(features)",
-					 schema, query);
+	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM %s",
+					 schema, uq.from);
 	in.pass_plan = SPI_prepare_cursor(sql.data, 1, argtypes, CURSOR_OPT_PARALLEL_OK);
 	if (in.pass_plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -918,47 +724,11 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 	mo.inertia = sol.inertia;
 	mo.centroids = sol.centres;
 	mo.sizes = sol.sizes;
-	result = write_model(&mo);
+	result = kmeans_model_write(&mo);
 
 	/* copy out of SPI's memory before SPI_finish frees it */
 	copy = MemoryContextAlloc(caller, VARSIZE(result));
 	memcpy(copy, result, VARSIZE(result));
 	SPI_finish();
 	PG_RETURN_BYTEA_P(copy);
-}
-
-PG_FUNCTION_INFO_V1(insight_kmeans_assign);
-Datum
-insight_kmeans_assign(PG_FUNCTION_ARGS)
-{
-	KMeansModel mo;
-	const double *x;
-	int			n;
-
-	read_model(PG_GETARG_BYTEA_PP(0), &mo);
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), mo.dim, &x, &n))
-		PG_RETURN_NULL();
-	PG_RETURN_INT32(nearest(mo.centroids, mo.k, mo.dim, x, NULL) + 1);
-}
-
-PG_FUNCTION_INFO_V1(insight_kmeans_centroids);
-Datum
-insight_kmeans_centroids(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	KMeansModel mo;
-
-	InitMaterializedSRF(fcinfo, 0);
-	read_model(PG_GETARG_BYTEA_PP(0), &mo);
-	for (int i = 0; i < mo.k; i++)
-	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-
-		values[0] = Int32GetDatum(i + 1);
-		values[1] = PointerGetDatum(insight_float8_array(mo.centroids + (Size) i * mo.dim, mo.dim));
-		values[2] = Int64GetDatum((int64) mo.sizes[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
 }

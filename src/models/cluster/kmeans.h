@@ -31,6 +31,68 @@
 
 #include "core/model_format.h"
 
-extern void insight_kmeans_info(InsightModel *m, StringInfo buf);
+/* Most k tried when k is chosen by silhouette (entries of the curve). */
+#define KSEARCH_MAX 10
+
+/* A kmeans model in memory. */
+typedef struct KMeansModel
+{
+	int			dim;
+	int			k;
+	int			ncurve;
+	uint64		rows;
+	uint64		skipped;
+	uint64		seed;
+	uint32		requested_k;
+	uint32		iterations;
+	uint32		n_init;
+	uint32		max_iterations;
+	double		tolerance;
+	double		inertia;
+	double		silhouette;
+	uint64		silhouette_rows;
+	double	   *centroids;		/* [k * dim] */
+	uint64	   *sizes;			/* [k] */
+	double	   *curve;			/* [ncurve * 3]: k, silhouette, inertia */
+} KMeansModel;
+
+static inline double
+kmeans_sqdist(const double *a, const double *b, int dim)
+{
+	double		s = 0;
+
+	for (int j = 0; j < dim; j++)
+	{
+		double		t = a[j] - b[j];
+
+		s += t * t;
+	}
+	return s;
+}
+
+/* The nearest of k centres (row-major) to x, lowest index on ties. */
+static inline int
+kmeans_nearest(const double *centres, int k, int dim, const double *x)
+{
+	int			best = 0;
+	double		bd = kmeans_sqdist(x, centres, dim);
+
+	for (int i = 1; i < k; i++)
+	{
+		double		d = kmeans_sqdist(x, centres + (Size) i * dim, dim);
+
+		if (d < bd)
+		{
+			bd = d;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* kmeans_model.c: the model value, and the algorithm table's entry. */
+extern bytea *kmeans_model_write(const KMeansModel *mo);
+extern void *insight_kmeans_decode(InsightModel *m);
+extern void insight_kmeans_info(const void *model, StringInfo buf);
 
 #endif							/* INSIGHT_KMEANS_H */

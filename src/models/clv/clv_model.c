@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * clv_model.c
- *	  CLV model values (layout in clv_model.h), their description for
- *	  insight_model_info(), and input validation shared by the models.
+ *	  CLV model values (layout in clv_model.h): reading them (the algorithm
+ *	  table's reader, and the cached models of the scoring functions), their
+ *	  description for insight_model_info(), and input validation shared by
+ *	  the models.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,8 +16,9 @@
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
-#include "models/clv/clv_model.h"
+#include "core/model_cache.h"
 #include "core/util.h"
+#include "models/clv/clv_model.h"
 
 static const char *const bgnbd_names[] = {"r", "alpha", "a", "b"};
 static const char *const pnbd_names[] = {"r", "alpha", "s", "beta"};
@@ -71,9 +74,10 @@ clv_model_write(const ClvModel *model)
 	return insight_writer_finish(&w);
 }
 
-static void
-clv_model_read_payload(InsightModel *m, ClvModel *model)
+void *
+clv_model_decode(InsightModel *m)
 {
+	ClvModel   *model = palloc(sizeof(ClvModel));
 	const char *const *names;
 
 	model->algorithm = m->header.algorithm;
@@ -102,23 +106,29 @@ clv_model_read_payload(InsightModel *m, ClvModel *model)
 		insight_model_corrupt(psprintf("Fit status %u is not known.", model->status));
 	if (!(model->customers >= 0) || !(model->skipped >= 0))
 		insight_model_corrupt("The customer counts are negative.");
+	return model;
 }
 
-void
-clv_model_read(bytea *value, int expected, ClvModel *model)
+/* The reader of a CLV model of algorithm 'expected' (0: a transaction model). */
+static InsightModelReader
+clv_lookup(const InsightModelHeader *header, int expected)
 {
-	InsightModel m;
-
-	insight_model_open(&m, value, expected);
-	if (expected == 0 && m.header.algorithm != INSIGHT_ALG_BGNBD &&
-		m.header.algorithm != INSIGHT_ALG_PNBD)
+	if (expected != 0)
+		insight_model_expect_algorithm(header, (uint16) expected);
+	else if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a transaction model",
-						insight_algorithm_name(m.header.algorithm)),
+						insight_algorithm_name(header->algorithm)),
 				 errdetail("Purchases and P(alive) come from a BG/NBD or Pareto/NBD model."),
 				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit or their _model constructors.")));
-	clv_model_read_payload(&m, model);
+	return clv_model_decode;
+}
+
+const ClvModel *
+clv_model_arg(FunctionCallInfo fcinfo, int argno, int expected)
+{
+	return insight_model_cache_get(fcinfo, argno, clv_lookup, expected, NULL);
 }
 
 Datum
@@ -149,27 +159,26 @@ clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm)
 }
 
 void
-insight_clv_model_info(InsightModel *m, StringInfo buf)
+insight_clv_model_info(const void *clv, StringInfo buf)
 {
-	ClvModel	model;
+	const ClvModel *model = clv;
 	const char *const *names;
 
-	clv_model_read_payload(m, &model);
-	names = clv_param_names(model.algorithm);
-	for (int i = 0; i < model.nparams; i++)
-		insight_json_float8(buf, names[i], model.params[i]);
-	insight_json_text(buf, "source", model.status == CLV_GIVEN ? "given" : "fit");
-	if (model.status != CLV_GIVEN)
+	names = clv_param_names(model->algorithm);
+	for (int i = 0; i < model->nparams; i++)
+		insight_json_float8(buf, names[i], model->params[i]);
+	insight_json_text(buf, "source", model->status == CLV_GIVEN ? "given" : "fit");
+	if (model->status != CLV_GIVEN)
 	{
-		insight_json_float8(buf, "log_likelihood", model.log_likelihood);
-		insight_json_float8(buf, "customers", model.customers);
-		insight_json_int64(buf, "distinct_rows", (int64) model.distinct_rows);
-		insight_json_float8(buf, "rows_skipped", model.skipped);
-		insight_json_int64(buf, "iterations", model.iterations);
+		insight_json_float8(buf, "log_likelihood", model->log_likelihood);
+		insight_json_float8(buf, "customers", model->customers);
+		insight_json_int64(buf, "distinct_rows", (int64) model->distinct_rows);
+		insight_json_float8(buf, "rows_skipped", model->skipped);
+		insight_json_int64(buf, "iterations", model->iterations);
 		appendStringInfo(buf, ", \"converged\": %s",
-						 model.status == CLV_CONVERGED ? "true" : "false");
-		if (model.algorithm == INSIGHT_ALG_GAMMAGAMMA)
-			insight_json_float8(buf, "frequency_spend_correlation", model.extra);
+						 model->status == CLV_CONVERGED ? "true" : "false");
+		if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA)
+			insight_json_float8(buf, "frequency_spend_correlation", model->extra);
 	}
 }
 

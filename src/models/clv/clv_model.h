@@ -65,16 +65,18 @@ extern const char *const *clv_param_names(uint16 algorithm);
 extern bytea *clv_model_write(const ClvModel *model);
 
 /*
- * Read and validate a CLV model.  'expected' is an algorithm id, or 0 for
+ * The CLV model of bytea argument argno, read and validated once per
+ * backend (core/model_cache.h).  'expected' is an algorithm id, or 0 for
  * "a transaction model" (bgnbd or pnbd).
  */
-extern void clv_model_read(bytea *value, int expected, ClvModel *model);
+extern const ClvModel *clv_model_arg(FunctionCallInfo fcinfo, int argno, int expected);
 
 /* A model from parameters given in SQL (each must be positive and finite). */
 extern Datum clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm);
 
-/* insight_model_info() for the three algorithms. */
-extern void insight_clv_model_info(InsightModel *m, StringInfo buf);
+/* The algorithm table's entry of the three algorithms: reader and info. */
+extern void *clv_model_decode(InsightModel *m);
+extern void insight_clv_model_info(const void *model, StringInfo buf);
 
 /* Validate a customer's summary (frequency, recency, T). */
 extern void clv_check_summary(double x, double t_x, double T);

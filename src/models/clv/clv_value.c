@@ -15,13 +15,6 @@
 
 #include "models/clv/clv_model.h"
 
-/* A transaction model of the given algorithm (0: either) from argument 0. */
-static void
-read_transaction_model(FunctionCallInfo fcinfo, int algorithm, ClvModel *model)
-{
-	clv_model_read(PG_GETARG_BYTEA_PP(0), algorithm, model);
-}
-
 static void
 check_horizon(double t)
 {
@@ -53,39 +46,35 @@ expected(const ClvModel *m, double t, double x, double t_x, double T)
 static Datum
 p_alive_common(FunctionCallInfo fcinfo, int algorithm)
 {
-	ClvModel	m;
+	const ClvModel *m = clv_model_arg(fcinfo, 0, algorithm);
 
-	read_transaction_model(fcinfo, algorithm, &m);
-	PG_RETURN_FLOAT8(p_alive(&m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
+	PG_RETURN_FLOAT8(p_alive(m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
 }
 
 static Datum
 expected_common(FunctionCallInfo fcinfo, int algorithm)
 {
-	ClvModel	m;
+	const ClvModel *m = clv_model_arg(fcinfo, 0, algorithm);
 
-	read_transaction_model(fcinfo, algorithm, &m);
-	PG_RETURN_FLOAT8(expected(&m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
+	PG_RETURN_FLOAT8(expected(m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
 							  PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4)));
 }
 
 static Datum
 expected_new_common(FunctionCallInfo fcinfo, int algorithm)
 {
-	ClvModel	m;
+	const ClvModel *m = clv_model_arg(fcinfo, 0, algorithm);
 
-	read_transaction_model(fcinfo, algorithm, &m);
-	PG_RETURN_FLOAT8(expected(&m, PG_GETARG_FLOAT8(1), 0, 0, 0));
+	PG_RETURN_FLOAT8(expected(m, PG_GETARG_FLOAT8(1), 0, 0, 0));
 }
 
 static Datum
 purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 {
-	ClvModel	m;
+	const ClvModel *m = clv_model_arg(fcinfo, 0, algorithm);
 	int64		n = PG_GETARG_INT64(1);
 	double		t = PG_GETARG_FLOAT8(2);
 
-	read_transaction_model(fcinfo, algorithm, &m);
 	if (n < 0 || n > 100000000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -93,8 +82,8 @@ purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 				 errdetail("n is the number of purchases whose probability is asked for."),
 				 errhint("Pass a non-negative whole number of purchases.")));
 	check_horizon(t);
-	PG_RETURN_FLOAT8(m.algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m.params, (double) n, t)
-					 : clv_pnbd_pmf(m.params, (double) n, t));
+	PG_RETURN_FLOAT8(m->algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m->params, (double) n, t)
+					 : clv_pnbd_pmf(m->params, (double) n, t));
 }
 
 /* The SQL functions insight_<model>_p_alive, ... of one transaction model. */
@@ -133,8 +122,8 @@ PG_FUNCTION_INFO_V1(insight_clv_value);
 Datum
 insight_clv_value(PG_FUNCTION_ARGS)
 {
-	ClvModel	trans,
-				spend;
+	const ClvModel *trans;
+	const ClvModel *spend;
 	double		x,
 				t_x,
 				T,
@@ -158,14 +147,14 @@ insight_clv_value(PG_FUNCTION_ARGS)
 	months = PG_GETARG_INT32(6);
 	d = PG_GETARG_FLOAT8(7);
 
-	read_transaction_model(fcinfo, 0, &trans);
-	clv_model_read(PG_GETARG_BYTEA_PP(1), INSIGHT_ALG_GAMMAGAMMA, &spend);
-	if (!(spend.params[1] > 1))
+	trans = clv_model_arg(fcinfo, 0, 0);
+	spend = clv_model_arg(fcinfo, 1, INSIGHT_ALG_GAMMAGAMMA);
+	if (!(spend->params[1] > 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the spend model has no finite mean spend"),
 				 errdetail("Its q is %g; a Gamma-Gamma model has a finite mean only for q > 1.",
-						   spend.params[1]),
+						   spend->params[1]),
 				 errhint("Spend is too dispersed for the model; check the spend data for outliers.")));
 	if (months < 0 || months > 1200)
 		ereport(ERROR,
@@ -181,11 +170,11 @@ insight_clv_value(PG_FUNCTION_ARGS)
 				 errhint("Pass a rate as a fraction, for example 0.01 for 1 %% a month.")));
 	month = CLV_MONTH_DAYS / clv_period_days(PG_GETARG_DATUM(8));
 	clv_check_summary(x, t_x, T);
-	per_purchase = clv_gammagamma_expected_spend(&spend, x, m);
+	per_purchase = clv_gammagamma_expected_spend(spend, x, m);
 
 	for (int k = 1; k <= months; k++)
 	{
-		double		e = expected(&trans, k * month, x, t_x, T);
+		double		e = expected(trans, k * month, x, t_x, T);
 
 		value += per_purchase * (e - previous) / pow(1 + d, k);
 		previous = e;

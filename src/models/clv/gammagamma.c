@@ -176,7 +176,7 @@ PG_FUNCTION_INFO_V1(insight_gammagamma_expected_spend);
 Datum
 insight_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 {
-	ClvModel	model;
+	const ClvModel *model;
 	double		x;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -184,7 +184,7 @@ insight_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	x = PG_GETARG_FLOAT8(1);
 	if (x > 0 && PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	clv_model_read(PG_GETARG_BYTEA_PP(0), INSIGHT_ALG_GAMMAGAMMA, &model);
-	PG_RETURN_FLOAT8(clv_gammagamma_expected_spend(&model, x,
+	model = clv_model_arg(fcinfo, 0, INSIGHT_ALG_GAMMAGAMMA);
+	PG_RETURN_FLOAT8(clv_gammagamma_expected_spend(model, x,
 												   PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2)));
 }

@@ -47,6 +47,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "core/user_query.h"
 #include "core/util.h"
 #include "features/scaler.h"
 #include "math/linalg.h"
@@ -89,9 +90,6 @@ typedef struct LogregState
 	double		loss;			/* sum of log losses at beta */
 	double		values[FLEXIBLE_ARRAY_MEMBER];
 } LogregState;
-
-/* Largest number of features: the Hessian must fit in one bytea. */
-#define LOGREG_MAX_DIM 10000
 
 /*
  * Rows buffered before they are added: up to 128 (a product of 128 factors
@@ -466,7 +464,7 @@ insight_logreg_irls_combine(PG_FUNCTION_ARGS)
 
 typedef struct LogregFit
 {
-	const char *query;			/* user's query, trailing ';' removed */
+	const char *from;			/* the user's query, wrapped as q(features, label) */
 	const char *schema;			/* quoted schema of the extension */
 	int			dim;
 	double		lambda;
@@ -477,46 +475,16 @@ typedef struct LogregFit
 	MemoryContext work;
 } LogregFit;
 
-/* The query text without trailing white space and semicolons, not empty. */
-static char *
-trim_query(const char *query)
-{
-	char	   *q = insight_trim_query(query);
+/* A training query: rows (features float8[], label boolean). */
+static const InsightQueryColumn logreg_columns[] = {
+	{"features", INSIGHT_COLUMN_TYPE, FLOAT8ARRAYOID, "float8[]"},
+	{"label", INSIGHT_COLUMN_TYPE, BOOLOID, "boolean"},
+};
 
-	if (q[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("query must not be empty"),
-				 errhint("Pass a query returning (features float8[], label boolean).")));
-	return q;
-}
-
-/* Error unless the query returns exactly (float8[], boolean). */
-static void
-check_query_shape(const LogregFit *fit)
-{
-	TupleDesc	desc;
-
-	if (SPI_execute(psprintf("SELECT * FROM (%s\n) AS insight_query LIMIT 0", fit->query),
-					true, 0) != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("query must be a SELECT returning (features float8[], label boolean)")));
-	desc = SPI_tuptable->tupdesc;
-	if (desc->natts != 2 ||
-		TupleDescAttr(desc, 0)->atttypid != FLOAT8ARRAYOID ||
-		TupleDescAttr(desc, 1)->atttypid != BOOLOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("query must return two columns (features float8[], label boolean)"),
-				 errdetail("The query returns %d columns%s%s%s%s.", desc->natts,
-						   desc->natts > 0 ? " of types " : "",
-						   desc->natts > 0 ? format_type_be(TupleDescAttr(desc, 0)->atttypid) : "",
-						   desc->natts > 1 ? ", " : "",
-						   desc->natts > 1 ? format_type_be(TupleDescAttr(desc, 1)->atttypid) : ""),
-				 errhint("Cast the columns, for example SELECT features::float8[], (churned)::boolean FROM ...")));
-	SPI_freetuptable(SPI_tuptable);
-}
+static const InsightQuerySpec logreg_query = {
+	logreg_columns, lengthof(logreg_columns), false,
+	"Cast the columns, for example SELECT features::float8[], (churned)::boolean FROM ..."
+};
 
 /* Pass 0: means and scales of the usable rows (insight_scaler_fit). */
 static void
@@ -525,11 +493,11 @@ fit_scaler(LogregFit *fit)
 	bool		isnull;
 	Datum		d;
 	int64		total;
-	InsightScaler scaler;
+	const InsightScaler *scaler;
 	MemoryContext old;
 
 	if (SPI_execute(psprintf("SELECT %s.insight_scaler_fit(CASE WHEN q.label IS NOT NULL THEN q.features END), pg_catalog.count(*) "
-							 "FROM (%s\n) AS q(features, label)", fit->schema, fit->query),
+							 "FROM %s", fit->schema, fit->from),
 					true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "insight_logreg_fit: scaler pass failed");
 	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
@@ -543,14 +511,14 @@ fit_scaler(LogregFit *fit)
 				 errdetail("All " INT64_FORMAT " rows were skipped because their label, their feature array or an element of it is NULL.", total)));
 
 	old = MemoryContextSwitchTo(fit->work);
-	insight_scaler_read(DatumGetByteaPP(d), &scaler);
-	fit->dim = scaler.dim;
-	fit->params = palloc0(sizeof(double) * PARAMS_LEN(scaler.dim));
-	memcpy(fit->params, scaler.means, sizeof(double) * scaler.dim);
-	memcpy(fit->params + scaler.dim, scaler.scales, sizeof(double) * scaler.dim);
+	scaler = insight_scaler_read(DatumGetByteaPP(d));
+	fit->dim = scaler->dim;
+	fit->params = palloc0(sizeof(double) * PARAMS_LEN(scaler->dim));
+	memcpy(fit->params, scaler->means, sizeof(double) * scaler->dim);
+	memcpy(fit->params + scaler->dim, scaler->scales, sizeof(double) * scaler->dim);
 	fit->means = fit->params;
-	fit->scales = fit->params + scaler.dim;
-	fit->beta = fit->params + 2 * scaler.dim;
+	fit->scales = fit->params + scaler->dim;
+	fit->beta = fit->params + 2 * scaler->dim;
 
 	/*
 	 * Any positive scales give the same optimum.  Where the penalty on the
@@ -626,6 +594,7 @@ Datum
 insight_logreg_fit(PG_FUNCTION_ARGS)
 {
 	LogregFit	fit;
+	InsightUserQuery uq;
 	double		lambda;
 	int32		max_iterations;
 	double		tolerance;
@@ -668,14 +637,15 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 
 	memset(&fit, 0, sizeof(fit));
 	fit.lambda = lambda;
-	fit.query = trim_query(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	fit.schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	fit.work = AllocSetContextCreate(CurrentMemoryContext, "insight_logreg_fit",
 									 ALLOCSET_DEFAULT_SIZES);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "insight_logreg_fit: SPI_connect failed");
-	check_query_shape(&fit);
+	insight_user_query(&uq, text_to_cstring(PG_GETARG_TEXT_PP(0)), "insight_logreg_fit",
+					   &logreg_query);
+	fit.from = uq.from;
 	fit_scaler(&fit);
 
 	D = fit.dim + 1;
@@ -683,7 +653,7 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	delta = MemoryContextAllocZero(fit.work, sizeof(double) * D);
 	sql = MemoryContextStrdup(fit.work,
 							  psprintf("SELECT %s.insight_logreg_irls_step(q.features, q.label, $1) "
-									   "FROM (%s\n) AS q(features, label)", fit.schema, fit.query));
+									   "FROM %s", fit.schema, fit.from));
 
 	while (passes < max_iterations)
 	{
@@ -838,166 +808,10 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	insight_write_float8_array(&w, fit.scales, fit.dim);
 	{
 		bytea	   *result = insight_writer_finish(&w);
-		InsightLogreg check;
 
 		/* validates finiteness of everything written */
-		insight_logreg_read(result, &check);
+		(void) insight_logreg_read(result);
 		MemoryContextDelete(fit.work);
 		PG_RETURN_BYTEA_P(result);
 	}
-}
-
-/* ---------------------------------------------------------------------------
- * Reading, prediction, info
- * ---------------------------------------------------------------------------
- */
-
-static void
-logreg_read_model(InsightModel *m, InsightLogreg *model)
-{
-	Size		dim = m->header.counts[0];
-
-	if (dim == 0 || dim > LOGREG_MAX_DIM)
-		insight_model_corrupt(psprintf("A logistic regression cannot have %zu features.", dim));
-	insight_model_expect_payload(m, 64 + 24 * dim);
-	model->dim = (int) dim;
-	model->flags = m->header.flags;
-	model->rows = insight_read_uint64(m);
-	model->skipped = insight_read_uint64(m);
-	model->positives = insight_read_uint64(m);
-	model->iterations = insight_read_uint32(m);
-	if (insight_read_uint32(m) != 0)
-		insight_model_corrupt("A reserved logistic regression field is not zero.");
-	model->lambda = insight_read_float8(m);
-	model->tolerance = insight_read_float8(m);
-	model->objective = insight_read_float8(m);
-	model->intercept = insight_read_float8(m);
-	model->weights = palloc(sizeof(double) * dim);
-	model->means = palloc(sizeof(double) * dim);
-	model->scales = palloc(sizeof(double) * dim);
-	insight_read_float8_array(m, model->weights, dim);
-	insight_read_float8_array(m, model->means, dim);
-	insight_read_float8_array(m, model->scales, dim);
-	insight_model_close(m);
-
-	if (!isfinite(model->lambda) || model->lambda < 0 || !isfinite(model->intercept) ||
-		!isfinite(model->objective) || !isfinite(model->tolerance))
-		insight_model_corrupt("The lambda, tolerance, objective or intercept is not a finite number in range.");
-	for (Size j = 0; j < dim; j++)
-		if (!isfinite(model->weights[j]) || !isfinite(model->means[j]) ||
-			!isfinite(model->scales[j]) || model->scales[j] <= 0)
-			insight_model_corrupt(psprintf("Feature %zu has weight %g, mean %g and scale %g.",
-										   j + 1, model->weights[j], model->means[j],
-										   model->scales[j]));
-}
-
-void
-insight_logreg_read(bytea *value, InsightLogreg *model)
-{
-	InsightModel m;
-
-	insight_model_open(&m, value, INSIGHT_ALG_LOGREG);
-	logreg_read_model(&m, model);
-}
-
-void
-insight_logreg_info(InsightModel *m, StringInfo buf)
-{
-	InsightLogreg model;
-
-	logreg_read_model(m, &model);
-	insight_json_int64(buf, "features", model.dim);
-	insight_json_int64(buf, "rows", (int64) model.rows);
-	insight_json_int64(buf, "rows_skipped", (int64) model.skipped);
-	insight_json_int64(buf, "positives", (int64) model.positives);
-	insight_json_int64(buf, "iterations", model.iterations);
-	appendStringInfo(buf, ", \"converged\": %s",
-					 (model.flags & INSIGHT_LOGREG_NOT_CONVERGED) ? "false" : "true");
-	insight_json_float8(buf, "lambda", model.lambda);
-	insight_json_float8(buf, "tolerance", model.tolerance);
-	insight_json_float8(buf, "objective", model.objective);
-	insight_json_float8(buf, "intercept", model.intercept);
-	insight_json_float8_array(buf, "weights", model.weights, model.dim);
-	insight_json_float8_array(buf, "means", model.means, model.dim);
-	insight_json_float8_array(buf, "scales", model.scales, model.dim);
-}
-
-/*
- * Per-backend cache of the last model used for scoring: scoring many rows
- * with the same model (or the active model, call after call) validates and
- * decodes it once.  The key is the model's bytes, so a different value is
- * never mistaken for the cached one.
- */
-static MemoryContext logreg_cache_context = NULL;
-static bytea *logreg_cache_bytes = NULL;
-static InsightLogreg logreg_cache_model;
-
-static const InsightLogreg *
-logreg_cached(bytea *value)
-{
-	Size		len = VARSIZE_ANY_EXHDR(value);
-	MemoryContext old;
-	bytea	   *copy;
-
-	if (logreg_cache_bytes != NULL &&
-		VARSIZE_ANY_EXHDR(logreg_cache_bytes) == len &&
-		memcmp(VARDATA_ANY(logreg_cache_bytes), VARDATA_ANY(value), len) == 0)
-		return &logreg_cache_model;
-
-	if (logreg_cache_context == NULL)
-		logreg_cache_context = AllocSetContextCreate(TopMemoryContext,
-													 "insight logreg model cache",
-													 ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(logreg_cache_context);
-	logreg_cache_bytes = NULL;
-
-	old = MemoryContextSwitchTo(logreg_cache_context);
-	insight_logreg_read(value, &logreg_cache_model);
-	copy = palloc(VARHDRSZ + len);
-	SET_VARSIZE(copy, VARHDRSZ + len);
-	memcpy(VARDATA(copy), VARDATA_ANY(value), len);
-	MemoryContextSwitchTo(old);
-	logreg_cache_bytes = copy;
-	return &logreg_cache_model;
-}
-
-PG_FUNCTION_INFO_V1(insight_logreg_predict);
-Datum
-insight_logreg_predict(PG_FUNCTION_ARGS)
-{
-	const InsightLogreg *model = logreg_cached(PG_GETARG_BYTEA_PP(0));
-	const double *x;
-	int			n;
-	double		m;
-
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), model->dim, &x, &n))
-		PG_RETURN_NULL();
-	m = model->intercept;
-	for (int j = 0; j < n; j++)
-		m += model->weights[j] * x[j];
-	if (isnan(m))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("features out of range for the model"),
-				 errdetail("The terms weight x feature overflow to both +Infinity and -Infinity."),
-				 errhint("Give the features in the units the model was trained on.")));
-	PG_RETURN_FLOAT8(insight_sigmoid(m));
-}
-
-PG_FUNCTION_INFO_V1(insight_logreg_contributions);
-Datum
-insight_logreg_contributions(PG_FUNCTION_ARGS)
-{
-	const InsightLogreg *model = logreg_cached(PG_GETARG_BYTEA_PP(0));
-	const double *x;
-	double	   *c;
-	int			n;
-
-	if (!insight_read_features(PG_GETARG_ARRAYTYPE_P(1), model->dim, &x, &n))
-		PG_RETURN_NULL();
-	c = palloc(sizeof(double) * n);
-	for (int j = 0; j < n; j++)
-		c[j] = model->weights[j] * (x[j] - model->means[j]);
-	PG_RETURN_ARRAYTYPE_P(insight_float8_array(c, n));
 }

@@ -3,7 +3,8 @@
  * logreg.h
  *	  L2-penalised logistic regression: one IRLS pass per aggregate
  *	  (insight_logreg_irls_step), a driver that runs the passes over any
- *	  query (insight_logreg_fit), and prediction.
+ *	  query (insight_logreg_fit), both in logreg.c, and the model with its
+ *	  prediction (logreg_model.c).
  *
  * Objective (the one scikit-learn's LogisticRegression minimises with
  * C = 1 / lambda, penalty "l2"; intercept not penalised):
@@ -32,6 +33,9 @@
 
 #define INSIGHT_LOGREG_NOT_CONVERGED 0x1
 
+/* Largest number of features: the Hessian must fit in one bytea. */
+#define LOGREG_MAX_DIM 10000
+
 typedef struct InsightLogreg
 {
 	int			dim;
@@ -49,7 +53,19 @@ typedef struct InsightLogreg
 	double	   *scales;
 } InsightLogreg;
 
-extern void insight_logreg_read(bytea *value, InsightLogreg *model);
-extern void insight_logreg_info(InsightModel *m, StringInfo buf);
+/* logreg_model.c: read a model value (not cached: for a model just fitted). */
+extern InsightLogreg *insight_logreg_read(bytea *value);
+
+/*
+ * The algorithm table's entry (models/algorithms.c): reader, info, number
+ * of features, predict (the probability of label true) and contributions
+ * (w_j (x_j - mean_j)) of a row of finite features.
+ */
+extern void *insight_logreg_decode(InsightModel *m);
+extern void insight_logreg_info(const void *model, StringInfo buf);
+extern int	insight_logreg_features(const void *model);
+extern double insight_logreg_predict_row(const void *model, const double *x);
+extern void insight_logreg_contributions_row(const void *model, const double *x,
+											 double *out);
 
 #endif							/* INSIGHT_LOGREG_H */

@@ -2,8 +2,10 @@
  *
  * als.c
  *	  Implicit-feedback alternating least squares: insight_als_fit,
- *	  insight_als_fold_in, insight_als_model, the factor exports, and ALS
- *	  scoring for insight_recommend_from / insight_similar_items_from.
+ *	  insight_als_fold_in, insight_als_model, the factor exports, and the
+ *	  algorithm table's entry for ALS (reader, info, scores for
+ *	  insight_recommend_from, insight_similar_items_from and
+ *	  insight_audience_from).
  *
  * Hu, Koren & Volinsky, "Collaborative Filtering for Implicit Feedback
  * Datasets", ICDM 2008: preference p_ui = 1 when r_ui > 0 (else 0),
@@ -51,9 +53,10 @@
 #include "utils/tuplestore.h"
 
 #include "core/insight.h"
+#include "core/model_cache.h"
+#include "core/util.h"
 #include "math/linalg.h"
 #include "models/recsys/recommend.h"
-#include "core/util.h"
 
 #define ALS_MAX_FACTORS 4096
 
@@ -306,9 +309,10 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
 }
 
-void
-als_read_part(InsightModel *im, RecModel *model)
+void *
+als_decode(InsightModel *im)
 {
+	RecModel   *model = rec_model_begin(im);
 	Size		f = im->header.counts[3];
 	Size		nf;
 
@@ -340,22 +344,33 @@ als_read_part(InsightModel *im, RecModel *model)
 	for (Size k = 0; k < nf; k++)
 		if (!isfinite(model->item_factors[k]))
 			insight_model_corrupt("An item factor is not finite.");
+	rec_model_end(im, model);
+	return model;
 }
 
-void
-als_score_user(const RecModel *model, int32 user, double *scores)
+/* scores[r] = rows[r] . v for n rows of f factors: the ALS score x_u . y_i. */
+static void
+dot_rows(const float *rows, int32 n, int f, const float *v, double *scores)
 {
-	int			f = model->factors;
-	const float *x = model->user_factors + (Size) user * f;
+	for (int32 r = 0; r < n; r++)
+		scores[r] = dot_float(rows + (Size) r * f, v, f);
+}
 
-	for (int32 i = 0; i < model->m.n_items; i++)
-		scores[i] = dot_float(x, model->item_factors + (Size) i * f, f);
+/* x_u . y_i of every item i. */
+void
+als_score_items(const void *rec, int32 user, double *scores)
+{
+	const RecModel *model = rec;
+
+	dot_rows(model->item_factors, model->m.n_items, model->factors,
+			 model->user_factors + (Size) user * model->factors, scores);
 }
 
 /* Cosine of item factors (as implicit's similar_items); 0 for a zero vector. */
 void
-als_similar_items(const RecModel *model, int32 item, double *scores)
+als_similar_items(const void *rec, int32 item, double *scores)
 {
+	const RecModel *model = rec;
 	int			f = model->factors;
 	const float *y = model->item_factors + (Size) item * f;
 	double		ny = sqrt(dot_float(y, y, f));
@@ -369,9 +384,21 @@ als_similar_items(const RecModel *model, int32 item, double *scores)
 	}
 }
 
+/* x_u . y_i of every user u: the score insight_recommend_from gives item i. */
 void
-als_info(RecModel *model, StringInfo buf)
+als_score_users(const void *rec, int32 item, double *scores)
 {
+	const RecModel *model = rec;
+
+	dot_rows(model->user_factors, model->m.n_users, model->factors,
+			 model->item_factors + (Size) item * model->factors, scores);
+}
+
+void
+als_info(const void *rec, StringInfo buf)
+{
+	const RecModel *model = rec;
+
 	rec_info_matrix(model, buf);
 	insight_json_int64(buf, "factors", model->factors);
 	insight_json_float8(buf, "regularization", model->regularization);
@@ -381,27 +408,22 @@ als_info(RecModel *model, StringInfo buf)
 	insight_json_float8_array(buf, "loss", model->loss, model->iterations);
 }
 
-void
-insight_als_info(InsightModel *m, StringInfo buf)
+static InsightModelReader
+als_lookup(const InsightModelHeader *header, int expected pg_attribute_unused())
 {
-	RecModel	model;
-
-	rec_model_read(m, &model);
-	als_info(&model, buf);
-}
-
-static RecModel *
-als_model_arg(FunctionCallInfo fcinfo)
-{
-	RecModel   *model = rec_model_from_arg(fcinfo, 0);
-
-	if (model->algorithm != INSIGHT_ALG_ALS)
+	if (header->algorithm != INSIGHT_ALG_ALS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not an \"als\" model",
-						insight_algorithm_name(model->algorithm)),
+						insight_algorithm_name(header->algorithm)),
 				 errhint("Pass a model from insight_als_fit or insight_als_model.")));
-	return model;
+	return als_decode;
+}
+
+static const RecModel *
+als_model_arg(FunctionCallInfo fcinfo)
+{
+	return insight_model_cache_get(fcinfo, 0, als_lookup, INSIGHT_ALG_ALS, NULL);
 }
 
 /* text[] elements as C strings; NULL elements stay NULL. */
@@ -453,7 +475,7 @@ PG_FUNCTION_INFO_V1(insight_als_fold_in);
 Datum
 insight_als_fold_in(PG_FUNCTION_ARGS)
 {
-	RecModel   *model = als_model_arg(fcinfo);
+	const RecModel *model = als_model_arg(fcinfo);
 	ArrayType  *vals = PG_GETARG_ARRAYTYPE_P(2);
 	int			f = model->factors;
 	char	  **keys;
@@ -630,7 +652,7 @@ static Datum
 als_factor_rows(FunctionCallInfo fcinfo, bool users)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	RecModel   *model;
+	const RecModel *model;
 	int32		n;
 	int			f;
 	double	   *x;

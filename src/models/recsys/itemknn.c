@@ -2,7 +2,9 @@
  *
  * itemknn.c
  *	  Item-based k-nearest-neighbour recommender: insight_itemknn_fit and
- *	  its scoring for insight_recommend_from / insight_similar_items_from.
+ *	  the algorithm table's entry for item-kNN (reader, info, scores for
+ *	  insight_recommend_from, insight_similar_items_from and
+ *	  insight_audience_from).
  *
  * Sarwar, Karypis, Konstan & Riedl, "Item-based collaborative filtering
  * recommendation algorithms", WWW 2001; Deshpande & Karypis, "Item-based
@@ -242,9 +244,10 @@ insight_itemknn_fit(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(insight_writer_finish(&w_out));
 }
 
-void
-itemknn_read_part(InsightModel *im, RecModel *model)
+void *
+itemknn_decode(InsightModel *im)
 {
+	RecModel   *model = rec_model_begin(im);
 	Size		k_nbr = im->header.counts[3];
 	Size		n = (Size) model->m.n_items;
 	Size		total;
@@ -282,11 +285,14 @@ itemknn_read_part(InsightModel *im, RecModel *model)
 	for (Size t = 0; t < total; t++)
 		if (!isfinite(model->nbr_sim[t]))
 			insight_model_corrupt("A similarity is not finite.");
+	rec_model_end(im, model);
+	return model;
 }
 
 void
-itemknn_score_user(const RecModel *model, int32 user, double *scores)
+itemknn_score_items(const void *rec, int32 user, double *scores)
 {
+	const RecModel *model = rec;
 	const RecMatrix *m = &model->m;
 
 	memset(scores, 0, sizeof(double) * m->n_items);
@@ -301,17 +307,44 @@ itemknn_score_user(const RecModel *model, int32 user, double *scores)
 
 /* The item's neighbour list; every other item is unavailable (-Infinity). */
 void
-itemknn_similar_items(const RecModel *model, int32 item, double *scores)
+itemknn_similar_items(const void *rec, int32 item, double *scores)
 {
+	const RecModel *model = rec;
+
 	for (int32 i = 0; i < model->m.n_items; i++)
 		scores[i] = -INFINITY;
 	for (uint32 t = model->nbr_ptr[item]; t < model->nbr_ptr[item + 1]; t++)
 		scores[model->nbr_index[t]] = (double) model->nbr_sim[t];
 }
 
+/*
+ * sum over the user's items j of r_uj * sim(j, item), for every user: the
+ * score insight_recommend_from gives the item.
+ */
 void
-itemknn_info(RecModel *model, StringInfo buf)
+itemknn_score_users(const void *rec, int32 item, double *scores)
 {
+	const RecModel *model = rec;
+	const RecMatrix *m = &model->m;
+	double	   *to_target = palloc0(sizeof(double) * Max(m->n_items, 1));
+
+	/* similarity of every item j to the target: the target in j's list */
+	for (int32 j = 0; j < m->n_items; j++)
+		for (uint32 t = model->nbr_ptr[j]; t < model->nbr_ptr[j + 1]; t++)
+			if (model->nbr_index[t] == (uint32) item)
+				to_target[j] = (double) model->nbr_sim[t];
+	memset(scores, 0, sizeof(double) * m->n_users);
+	for (int32 u = 0; u < m->n_users; u++)
+		for (uint32 p = m->indptr[u]; p < m->indptr[u + 1]; p++)
+			scores[u] += m->values[p] * to_target[m->indices[p]];
+	pfree(to_target);
+}
+
+void
+itemknn_info(const void *rec, StringInfo buf)
+{
+	const RecModel *model = rec;
+
 	rec_info_matrix(model, buf);
 	insight_json_int64(buf, "neighbors", model->neighbors);
 	insight_json_text(buf, "similarity", similarity_names[model->similarity]);
@@ -321,13 +354,4 @@ itemknn_info(RecModel *model, StringInfo buf)
 		insight_json_float8(buf, "bm25_b", model->bm25_b);
 	}
 	insight_json_int64(buf, "similarities", model->nbr_ptr[model->m.n_items]);
-}
-
-void
-insight_itemknn_info(InsightModel *m, StringInfo buf)
-{
-	RecModel	model;
-
-	rec_model_read(m, &model);
-	itemknn_info(&model, buf);
 }

@@ -31,6 +31,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 
 #include "core/model_format.h"
 
@@ -93,32 +94,45 @@ extern void rec_matrix_transpose(const RecMatrix *m, uint32 **item_ptr,
 /* Bytes a matrix of this size holds (for insight_check_training_memory). */
 extern Size rec_matrix_bytes(int64 n_users, int64 n_items, int64 nnz);
 
-/* recommend_model.c: the model's shared part, lookups, a per-backend cache. */
+/* recommend_model.c: the model's shared part, key lookup. */
 extern void rec_write_matrix(InsightModelWriter *w, const RecMatrix *m, uint32 param);
-extern void rec_read_matrix(InsightModel *im, RecModel *model);
-extern void rec_derive_popularity(RecModel *model);
+/* A new RecModel holding the shared part of the model at the cursor. */
+extern RecModel *rec_model_begin(InsightModel *im);
+/* After the algorithm's part: no payload byte left; popularity derived. */
+extern void rec_model_end(InsightModel *im, RecModel *model);
 extern void rec_info_matrix(const RecModel *model, StringInfo buf);
 extern int32 rec_find_key(char **keys, int32 n, const char *key);
 /* Check that the remaining payload holds n values of 'size' bytes. */
 extern void rec_expect_values(InsightModel *im, Size n, Size size, const char *what);
-/* The model of a bytea argument (any recommender algorithm), cached. */
-extern RecModel *rec_model_from_arg(FunctionCallInfo fcinfo, int argno);
-/* Read any recommender model (no cache) */
-extern void rec_model_read(InsightModel *im, RecModel *model);
 
-/* Per-algorithm payload parts (als.c, itemknn.c). */
-extern void als_read_part(InsightModel *im, RecModel *model);
-extern void als_info(RecModel *model, StringInfo buf);
-extern void als_score_user(const RecModel *model, int32 user, double *scores);
-extern void als_similar_items(const RecModel *model, int32 item, double *scores);
-extern void itemknn_read_part(InsightModel *im, RecModel *model);
-extern void itemknn_info(RecModel *model, StringInfo buf);
-extern void itemknn_score_user(const RecModel *model, int32 user, double *scores);
-extern void itemknn_similar_items(const RecModel *model, int32 item, double *scores);
+/* recommend.c: the ranking (see there). */
+/*
+ * Emit the top k of n entries (keys[i], scores[i]) whose score is not
+ * -Infinity as rows (key, score, rank), ties by tiebreak (descending; NULL:
+ * none), then by index.
+ */
+extern void rec_emit_ranked(FunctionCallInfo fcinfo, char **keys, int32 n,
+							const double *scores, const double *tiebreak, int32 k);
+/* Set the score of every key of a text[] to -Infinity (unknown keys, NULLs ignored). */
+extern void rec_exclude_keys(char **keys, int32 n, ArrayType *exclude, double *scores);
 
-/* insight_model_info entries (src/models/algorithms.c). */
-extern void insight_popularity_info(InsightModel *m, StringInfo buf);
-extern void insight_als_info(InsightModel *m, StringInfo buf);
-extern void insight_itemknn_info(InsightModel *m, StringInfo buf);
+/*
+ * The algorithm table's entries (models/algorithms.c): reader, info and the
+ * recommender operations of each algorithm (popularity in recommend.c, the
+ * others in their own files).  A model is a RecModel.
+ */
+extern void *popularity_decode(InsightModel *im);
+extern void popularity_info(const void *model, StringInfo buf);
+extern void popularity_score_items(const void *model, int32 user, double *scores);
+extern void *als_decode(InsightModel *im);
+extern void als_info(const void *model, StringInfo buf);
+extern void als_score_items(const void *model, int32 user, double *scores);
+extern void als_similar_items(const void *model, int32 item, double *scores);
+extern void als_score_users(const void *model, int32 item, double *scores);
+extern void *itemknn_decode(InsightModel *im);
+extern void itemknn_info(const void *model, StringInfo buf);
+extern void itemknn_score_items(const void *model, int32 user, double *scores);
+extern void itemknn_similar_items(const void *model, int32 item, double *scores);
+extern void itemknn_score_users(const void *model, int32 item, double *scores);
 
 #endif							/* INSIGHT_RECOMMEND_H */

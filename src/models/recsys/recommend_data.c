@@ -4,7 +4,8 @@
  *	  Read interactions (user_key, item_key, value) from a query into a
  *	  compressed sparse row matrix, under insight.max_training_memory.
  *
- * The query runs read-only through an SPI cursor, fetched in batches.  Keys
+ * The query (checked by core/user_query.c: one SELECT of three columns, the
+ * third a number) runs read-only through an SPI cursor, fetched in batches.  Keys
  * of any type are kept in their text form (the type's output function).  The
  * result does not depend on the order the query returns rows in: keys are
  * sorted in byte order, and duplicate pairs are summed after sorting by
@@ -26,6 +27,7 @@
 #include "utils/memutils.h"
 
 #include "core/insight.h"
+#include "core/user_query.h"
 #include "models/recsys/recommend.h"
 
 #define FETCH_ROWS 10000
@@ -158,26 +160,17 @@ value_datum(Datum d, Oid type)
 	return 0;					/* keep the compiler quiet */
 }
 
-static void
-check_columns(Reader *r, TupleDesc desc)
-{
-	Oid			vtype;
+/* Interactions: rows (user_key, item_key, value), keys of any type. */
+static const InsightQueryColumn interaction_columns[] = {
+	{"user_key", INSIGHT_COLUMN_ANY, InvalidOid, NULL},
+	{"item_key", INSIGHT_COLUMN_ANY, InvalidOid, NULL},
+	{"value", INSIGHT_COLUMN_NUMBER, InvalidOid, "number"},
+};
 
-	if (desc->natts != 3)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: the query must return 3 columns, not %d", r->fname, desc->natts),
-				 errdetail("Interactions are rows (user_key, item_key, value)."),
-				 errhint("For the registered sales source use SELECT customer_id, item_id, value FROM insight_interactions().")));
-	vtype = getBaseType(TupleDescAttr(desc, 2)->atttypid);
-	if (vtype != FLOAT8OID && vtype != FLOAT4OID && vtype != INT2OID &&
-		vtype != INT4OID && vtype != INT8OID && vtype != NUMERICOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: the value column has type %s, not a number",
-						r->fname, format_type_be(TupleDescAttr(desc, 2)->atttypid)),
-				 errhint("Cast the third column to float8.")));
-}
+static const InsightQuerySpec interaction_query = {
+	interaction_columns, lengthof(interaction_columns), false,
+	"For the registered sales source use SELECT customer_id, item_id, value FROM insight_interactions(); cast a value of another type to float8."
+};
 
 static void
 read_batch(Reader *r, SPITupleTable *tt, uint64 ntuples, FmgrInfo *out, Oid vtype)
@@ -227,20 +220,23 @@ read_batch(Reader *r, SPITupleTable *tt, uint64 ntuples, FmgrInfo *out, Oid vtyp
 static void
 run_query(Reader *r, const char *query)
 {
-	SPIPlanPtr	plan;
+	InsightUserQuery uq;
 	Portal		portal;
 	MemoryContext batch_cxt;
 	FmgrInfo	out[2];
-	Oid			vtype = InvalidOid;
-	bool		first = true;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "%s: could not prepare the query: %s", r->fname,
-			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	insight_user_query(&uq, query, r->fname, &interaction_query);
+	for (int c = 0; c < 2; c++)
+	{
+		Oid			f;
+		bool		varlena;
+
+		getTypeOutputInfo(uq.types[c], &f, &varlena);
+		fmgr_info_cxt(f, &out[c], r->cxt);
+	}
+	portal = SPI_cursor_open(NULL, uq.plan, NULL, NULL, true);
 	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "insight interactions batch",
 									  ALLOCSET_DEFAULT_SIZES);
 	for (;;)
@@ -249,26 +245,10 @@ run_query(Reader *r, const char *query)
 
 		CHECK_FOR_INTERRUPTS();
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (first)
-		{
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-
-			check_columns(r, desc);
-			for (int c = 0; c < 2; c++)
-			{
-				Oid			f;
-				bool		varlena;
-
-				getTypeOutputInfo(TupleDescAttr(desc, c)->atttypid, &f, &varlena);
-				fmgr_info_cxt(f, &out[c], r->cxt);
-			}
-			vtype = getBaseType(TupleDescAttr(desc, 2)->atttypid);
-			first = false;
-		}
 		if (SPI_processed == 0)
 			break;
 		old = MemoryContextSwitchTo(batch_cxt);
-		read_batch(r, SPI_tuptable, SPI_processed, out, vtype);
+		read_batch(r, SPI_tuptable, SPI_processed, out, uq.types[2]);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(batch_cxt);
 		SPI_freetuptable(SPI_tuptable);

@@ -2,9 +2,11 @@
  *
  * recommend_model.c
  *	  The part of the model format every recommender shares (keys and the
- *	  interaction matrix, see recommend.h), key lookup, the popularity
- *	  ranking derived from it, and a small per-backend cache of decoded
- *	  models so that serving one customer does not decode the model again.
+ *	  interaction matrix, see recommend.h), key lookup, and the popularity
+ *	  ranking derived from it.  Each algorithm's reader (als_decode, ...)
+ *	  reads this part with rec_model_begin, then its own part, then ends
+ *	  with rec_model_end; the algorithm table (models/algorithms.c) calls
+ *	  the readers, so this file calls none of them.
  *
  *-------------------------------------------------------------------------
  */
@@ -12,7 +14,6 @@
 
 #include <math.h>
 
-#include "access/detoast.h"
 #include "utils/memutils.h"
 
 #include "models/recsys/recommend.h"
@@ -63,7 +64,7 @@ read_keys(InsightModel *im, Size n, const char *what)
 	return keys;
 }
 
-void
+static void
 rec_read_matrix(InsightModel *im, RecModel *model)
 {
 	RecMatrix  *m = &model->m;
@@ -132,7 +133,7 @@ cmp_popularity(const void *a, const void *b)
  * interaction with it (the "most popular" baseline of e.g. Cremonesi, Koren
  * & Turrin 2010, counted in users rather than in purchases).
  */
-void
+static void
 rec_derive_popularity(RecModel *model)
 {
 	RecMatrix  *m = &model->m;
@@ -184,157 +185,18 @@ rec_find_key(char **keys, int32 n, const char *key)
 	return -1;
 }
 
-void
-rec_model_read(InsightModel *im, RecModel *model)
+RecModel *
+rec_model_begin(InsightModel *im)
 {
-	memset(model, 0, sizeof(*model));
-	switch (im->header.algorithm)
-	{
-		case INSIGHT_ALG_POPULARITY:
-			rec_read_matrix(im, model);
-			if (im->header.counts[3] != 0)
-				insight_model_corrupt("A popularity model has no parameter count.");
-			break;
-		case INSIGHT_ALG_ALS:
-			rec_read_matrix(im, model);
-			als_read_part(im, model);
-			break;
-		case INSIGHT_ALG_ITEMKNN:
-			rec_read_matrix(im, model);
-			itemknn_read_part(im, model);
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("model is a \"%s\" model, not a recommender",
-							insight_algorithm_name(im->header.algorithm)),
-					 errhint("Pass a model from insight_als_fit, insight_itemknn_fit or insight_popularity_fit.")));
-	}
+	RecModel   *model = palloc0(sizeof(RecModel));
+
+	rec_read_matrix(im, model);
+	return model;
+}
+
+void
+rec_model_end(InsightModel *im, RecModel *model)
+{
 	insight_model_close(im);
 	rec_derive_popularity(model);
-}
-
-/*
- * A cache of the most recently decoded models of this backend.  A model is
- * found again by its exact bytes (a model value is immutable), or, for a
- * value stored out of line, by its TOAST pointer (relation, value id, sizes)
- * without reading it at all; that is what makes serving one customer from
- * insight_models cheap.
- */
-#define REC_CACHE_SLOTS 2
-
-typedef struct RecCacheEntry
-{
-	MemoryContext cxt;
-	bool		has_pointer;
-	struct varatt_external pointer;
-	Size		len;
-	uint8	   *bytes;
-	RecModel   *model;
-	uint64		last_used;
-} RecCacheEntry;
-
-static RecCacheEntry rec_cache[REC_CACHE_SLOTS];
-static uint64 rec_cache_clock = 0;
-
-static bool
-same_pointer(const struct varatt_external *a, const struct varatt_external *b)
-{
-	return a->va_valueid == b->va_valueid && a->va_toastrelid == b->va_toastrelid &&
-		a->va_rawsize == b->va_rawsize && a->va_extinfo == b->va_extinfo;
-}
-
-/* Decode a model into a slot (in the slot's memory context). */
-static void
-rec_cache_fill(RecCacheEntry *slot, bytea *value, const struct varatt_external *ptr)
-{
-	const uint8 *data = (const uint8 *) VARDATA_ANY(value);
-	Size		len = VARSIZE_ANY_EXHDR(value);
-	InsightModel im;
-	RecModel   *model;
-
-	insight_model_open(&im, value, 0);
-	model = palloc(sizeof(RecModel));
-	rec_model_read(&im, model);
-	slot->bytes = palloc_extended(Max(len, 1), MCXT_ALLOC_HUGE);
-	memcpy(slot->bytes, data, len);
-	slot->len = len;
-	slot->has_pointer = ptr != NULL;
-	if (ptr)
-		slot->pointer = *ptr;
-	slot->last_used = ++rec_cache_clock;
-	slot->model = model;
-}
-
-/* rec_cache_fill, leaving the slot empty on error. */
-static void
-rec_cache_decode(RecCacheEntry *slot, bytea *value, const struct varatt_external *ptr)
-{
-	MemoryContext old = CurrentMemoryContext;
-
-	PG_TRY();
-	{
-		MemoryContextSwitchTo(slot->cxt);
-		rec_cache_fill(slot, value, ptr);
-		MemoryContextSwitchTo(old);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(slot->cxt);
-		memset(slot, 0, sizeof(*slot));
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-}
-
-RecModel *
-rec_model_from_arg(FunctionCallInfo fcinfo, int argno)
-{
-	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	struct varatt_external ptr;
-	bool		on_disk = VARATT_IS_EXTERNAL_ONDISK(raw);
-	bytea	   *value;
-	const uint8 *data;
-	Size		len;
-	RecCacheEntry *slot;
-
-	if (on_disk)
-	{
-		VARATT_EXTERNAL_GET_POINTER(ptr, raw);
-		for (int s = 0; s < REC_CACHE_SLOTS; s++)
-			if (rec_cache[s].model && rec_cache[s].has_pointer && same_pointer(&rec_cache[s].pointer, &ptr))
-			{
-				rec_cache[s].last_used = ++rec_cache_clock;
-				return rec_cache[s].model;
-			}
-	}
-	value = PG_GETARG_BYTEA_PP(argno);
-	data = (const uint8 *) VARDATA_ANY(value);
-	len = VARSIZE_ANY_EXHDR(value);
-	for (int s = 0; s < REC_CACHE_SLOTS; s++)
-		if (rec_cache[s].model && rec_cache[s].len == len &&
-			memcmp(rec_cache[s].bytes, data, len) == 0)
-		{
-			rec_cache[s].last_used = ++rec_cache_clock;
-			if (on_disk)
-			{
-				rec_cache[s].has_pointer = true;
-				rec_cache[s].pointer = ptr;
-			}
-			return rec_cache[s].model;
-		}
-
-	/* decode into a fresh slot (least recently used) */
-	slot = &rec_cache[0];
-	for (int s = 1; s < REC_CACHE_SLOTS; s++)
-		if (rec_cache[s].last_used < slot->last_used)
-			slot = &rec_cache[s];
-	if (slot->cxt)
-		MemoryContextDelete(slot->cxt);
-	memset(slot, 0, sizeof(*slot));
-	slot->cxt = AllocSetContextCreate(TopMemoryContext, "insight recommender model",
-									  ALLOCSET_DEFAULT_SIZES);
-	rec_cache_decode(slot, value, on_disk ? &ptr : NULL);
-	return slot->model;
 }

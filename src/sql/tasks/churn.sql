@@ -189,7 +189,7 @@ DECLARE
 BEGIN
     -- out-of-time evaluation: fit at the training cutoff, measure at the test cutoff
     t.evaluation_weights := @extschema@.insight_churn_fit(t.params, 'insight_churn_train');
-    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_logreg_predict(t.evaluation_weights, r.features), r.churned),
+    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(t.evaluation_weights, r.features), r.churned),
            @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
       INTO test_metrics, t.baseline_score, n_test
       FROM pg_temp.insight_churn_test r;
@@ -253,10 +253,11 @@ DECLARE
 BEGIN
     -- the active model's evaluation model on the same window
     BEGIN
-        SELECT @extschema@.insight_auc(@extschema@.insight_logreg_predict(
+        SELECT @extschema@.insight_auc(@extschema@.insight_predict(
                    COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
           INTO active_auc FROM pg_temp.insight_churn_test r;
-    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted THEN
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
+                   OR feature_not_supported THEN
         active_auc := NULL;     -- the active model cannot score these features
     END;
     RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'auc', active_auc);
@@ -310,7 +311,7 @@ BEGIN
     END IF;
     -- only this customer's lines, compared in the source's key type
     SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
-    RETURN @extschema@.insight_logreg_predict(model, f);
+    RETURN @extschema@.insight_predict(model, f);
 END
 $$;
 
@@ -334,7 +335,7 @@ AS $$
 WITH model AS (
     SELECT m.model_id, m.weights FROM @extschema@.insight_active_model('churn') m
 )
-SELECT f.customer_id::pg_catalog.text, @extschema@.insight_logreg_predict(m.weights, f.features), m.model_id,
+SELECT f.customer_id::pg_catalog.text, @extschema@.insight_predict(m.weights, f.features), m.model_id,
        COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
   FROM model m, @extschema@.insight_customer_features($1) f
  ORDER BY 1
@@ -366,13 +367,13 @@ WITH model AS (
 ),
 scored AS (
     SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
-           @extschema@.insight_logreg_predict(m.weights, f.features) AS churn_probability,
+           @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
            (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
                OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
            (SELECT pg_catalog.array_agg(u.name ORDER BY u.c DESC)
               FROM (SELECT x.name, x.c
                       FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()),
-                                      pg_catalog.unnest(@extschema@.insight_logreg_contributions(m.weights, f.features))) x(name, c)
+                                      pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f.features))) x(name, c)
                      WHERE x.c OPERATOR(pg_catalog.>) 0
                      ORDER BY x.c DESC LIMIT 3) u) AS reasons
       FROM model m, LATERAL @extschema@.insight_customer_features($1) f
@@ -443,7 +444,7 @@ SELECT f.customer_id::%s AS customer_id,
        f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders, f.items, f.total_spend,
        f.spend_90d, f.spend_trend, f.mean_days_between_orders, f.sd_days_between_orders,
        f.distinct_items, f.return_rate,
-       @extschema@.insight_logreg_predict(churn.weights, f.features) AS churn_probability,
+       @extschema@.insight_predict(churn.weights, f.features) AS churn_probability,
        churn.model_id AS churn_model_id,
        seg.segment, seg.cluster, seg.cluster_label,
        clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
