@@ -17,6 +17,7 @@
 #include "core/model_format.h"
 #include "models/linear/logreg.h"
 #include "models/recsys/recommend.h"
+#include "models/trees/gbdt.h"
 #include "features/scaler.h"
 #include "core/util.h"
 
@@ -33,6 +34,7 @@ static const InsightInfoFunction info_functions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_ALS] = insight_als_info,
 	[INSIGHT_ALG_ITEMKNN] = insight_itemknn_info,
 	[INSIGHT_ALG_POPULARITY] = insight_popularity_info,
+	[INSIGHT_ALG_GBDT] = insight_gbdt_info,
 };
 
 PG_FUNCTION_INFO_V1(insight_model_info);
