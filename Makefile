@@ -16,9 +16,12 @@ EXTENSION    = insight
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" insight.control)
 
 MODULE_big   = insight
-# C sources by layer (see src/README.md); src/math/blas/ is a module of its own
-C_SOURCES    = $(sort $(wildcard src/core/*.c src/math/*.c src/features/*.c src/eval/*.c \
-                                 src/models/*.c src/models/*/*.c))
+# C sources by layer (see src/README.md); src/math/blas/ and
+# src/models/trees/xgboost_module.c are modules of their own
+XGB_SOURCE   = src/models/trees/xgboost_module.c
+C_SOURCES    = $(filter-out $(XGB_SOURCE), \
+               $(sort $(wildcard src/core/*.c src/math/*.c src/features/*.c src/eval/*.c \
+                                 src/models/*.c src/models/*/*.c)))
 OBJS         = $(C_SOURCES:.c=.o)
 HEADERS      = $(wildcard src/*/*.h src/models/*/*.h)
 
@@ -31,6 +34,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/features/sales_source.sql \
                src/sql/models/linear/logreg.sql \
                src/sql/models/algorithms.sql \
+               src/sql/models/trees/gbdt.sql \
                src/sql/eval/metrics.sql \
                src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \
@@ -69,7 +73,13 @@ SHLIB_LINK   = -lm
 BLAS_MODULE  = insight_blas$(DLSUFFIX)
 BLAS_LINK    = -llapacke -lopenblas
 
-EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/math/blas/blas.o
+# XGBoost (with OpenMP and libstdc++) is linked only into the module
+# insight_xgboost, which src/models/trees/xgb.c loads on first use (see there).
+XGB_MODULE   = insight_xgboost$(DLSUFFIX)
+XGB_LINK     = -lxgboost
+
+EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/math/blas/blas.o \
+               $(XGB_MODULE) $(XGB_SOURCE:.c=.o)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -81,7 +91,7 @@ insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 $(UPDATES): insight--%.sql: $$(sort $$(wildcard src/sql/updates/%/*.sql))
 	cat $^ > $@
 
-$(OBJS) src/math/blas/blas.o: $(HEADERS)
+$(OBJS) src/math/blas/blas.o $(XGB_SOURCE:.c=.o): $(HEADERS)
 
 # The loops of an IRLS pass over the rows it buffers (copy, scale), as
 # PostgreSQL builds its page checksums (src/backend/storage/page/Makefile).
@@ -99,16 +109,29 @@ uninstall: uninstall-blas
 uninstall-blas:
 	rm -f '$(DESTDIR)$(pkglibdir)/$(BLAS_MODULE)'
 
-.PHONY: install-blas uninstall-blas
+all: $(XGB_MODULE)
+$(XGB_MODULE): $(XGB_SOURCE:.c=.o)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDFLAGS_SL) -shared -o $@ $(XGB_LINK)
+
+install: install-xgb
+install-xgb: $(XGB_MODULE) installdirs
+	$(INSTALL_SHLIB) $(XGB_MODULE) '$(DESTDIR)$(pkglibdir)/'
+
+uninstall: uninstall-xgb
+uninstall-xgb:
+	rm -f '$(DESTDIR)$(pkglibdir)/$(XGB_MODULE)'
+
+.PHONY: install-blas uninstall-blas install-xgb uninstall-xgb
 
 # libFuzzer harness: the model reader core is plain C (no backend calls), built
 # here as frontend code against libpgport for CRC-32C.
 FUZZ_CC ?= clang
 fuzz: test/fuzz/fuzz_model
-test/fuzz/fuzz_model: test/fuzz/fuzz_model.c src/core/model_core.c src/core/model_core.h
+FUZZ_SOURCES = src/core/model_core.c src/models/trees/gbdt_format.c
+test/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_SOURCES) src/core/model_core.h src/models/trees/gbdt_format.h
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DFRONTEND -Wall -Wno-ignored-attributes \
 	    -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) \
-	    test/fuzz/fuzz_model.c src/core/model_core.c \
+	    test/fuzz/fuzz_model.c $(FUZZ_SOURCES) \
 	    -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) -lpgport -lpgcommon -o $@
 
 .PHONY: fuzz

@@ -40,6 +40,7 @@ static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_MLP] = {"mlp", 0},
 	[INSIGHT_ALG_SEQUENCE] = {"sequence", 0},
 	[INSIGHT_ALG_TEXT] = {"text", 0},
+	[INSIGHT_ALG_GBDT] = {"gbdt", 0x1},	/* 0x1: stopped early (gbdt_format.h) */
 };
 
 const char *

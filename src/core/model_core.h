@@ -62,10 +62,11 @@ typedef enum InsightAlgorithm
 	INSIGHT_ALG_POPULARITY = 9, /* popularity baseline */
 	INSIGHT_ALG_MLP = 10,		/* multilayer perceptron */
 	INSIGHT_ALG_SEQUENCE = 11,	/* transformer sequence model */
-	INSIGHT_ALG_TEXT = 12		/* review sentiment model */
+	INSIGHT_ALG_TEXT = 12,		/* review sentiment model */
+	INSIGHT_ALG_GBDT = 13		/* gradient-boosted trees (XGBoost) */
 } InsightAlgorithm;
 
-#define INSIGHT_ALG_MAX 12
+#define INSIGHT_ALG_MAX 13
 
 /* The decoded header. */
 typedef struct InsightModelHeader

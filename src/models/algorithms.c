@@ -21,6 +21,7 @@
 #include "models/clv/clv_model.h"
 #include "models/linear/logreg.h"
 #include "models/recsys/recommend.h"
+#include "models/trees/gbdt.h"
 
 /*
  * One entry per algorithm this build reads, by id.  The ids reserved for
@@ -81,6 +82,14 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 		.read = popularity_decode,
 		.info = popularity_info,
 		.score_items = popularity_score_items,
+	},
+	[INSIGHT_ALG_GBDT] = {
+		.fit = "insight_gbdt_fit",
+		.read = insight_gbdt_decode,
+		.info = insight_gbdt_info_model,
+		.features = insight_gbdt_features,
+		.predict = insight_gbdt_predict_row,
+		.contributions = insight_gbdt_contributions_row,
 	},
 };
 

@@ -5,6 +5,9 @@
  * rejected by the header or checksum checks) and with its checksum repaired,
  * so that mutations of valid models reach the length checks and the payload
  * cursor.  Accepted models are then read value by value to the end.
+ * Models of algorithm "gbdt" also go through their payload reader
+ * (src/models/trees/gbdt_format.c), the insight-side checks that guard what
+ * XGBoost is given; an accepted one must describe a booster inside the payload.
  * Sanitizers (address, undefined) turn any out-of-bounds read into a crash.
  */
 #include "postgres_fe.h"
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "core/model_core.h"
+#include "models/trees/gbdt_format.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,6 +52,26 @@ read_payload(const uint8 *data, size_t size, const InsightModelHeader *h)
 		}
 	}
 	(void) sink;
+
+	if (h->algorithm == INSIGHT_ALG_GBDT)
+	{
+		GbdtView	view;
+		char		errbuf[INSIGHT_ERRBUF_SIZE];
+		const uint8 *payload = data + INSIGHT_HEADER_SIZE;
+		size_t		len = size - INSIGHT_HEADER_SIZE;
+
+		errbuf[0] = '\0';
+		if (gbdt_view_read(h, payload, len, &view, errbuf, sizeof(errbuf)))
+		{
+			/* the booster lies inside the payload, a '{' ... '}' object */
+			if (view.booster < payload || view.booster_len > len ||
+				view.booster + view.booster_len != payload + len ||
+				view.booster[0] != '{' || view.features == 0)
+				abort();
+		}
+		else if (errbuf[0] == '\0')
+			abort();
+	}
 }
 
 int

@@ -15,3 +15,6 @@ SELECT encode(insight_kmeans_fit('SELECT ARRAY[i % 4]::float8[] FROM generate_se
 SELECT encode(insight_popularity_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 2), (''b'', ''i1'', 1)) v'), 'hex');
 SELECT encode(insight_als_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 2), (''b'', ''i1'', 1)) v', 2, 0.1, 1, 2, 0), 'hex');
 SELECT encode(insight_itemknn_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''a'', ''i2'', 2), (''b'', ''i1'', 1)) v', 5, 'bm25'), 'hex');
+-- gradient-boosted trees: with feature names and early stopping, and a regression
+SELECT encode(insight_gbdt_fit($$SELECT ARRAY[i % 7, i % 3]::float8[], i % 7 > 2 FROM generate_series(1, 40) i$$, '{"rounds": 4, "max_depth": 1, "feature_names": ["a", "b"], "early_stopping_rounds": 1}'), 'hex');
+SELECT encode(insight_gbdt_fit($$SELECT ARRAY[i]::float8[], (i % 5)::float8 FROM generate_series(1, 20) i$$, '{"rounds": 2, "max_depth": 1}'), 'hex');

@@ -1,0 +1,448 @@
+/*-------------------------------------------------------------------------
+ *
+ * gbdt_predict.c
+ *	  Reading GBDT models, the per-backend booster cache, prediction, SHAP
+ *	  explanations and export.
+ *
+ * Explanations are XGBoost's exact TreeSHAP (pred_contribs: Lundberg, Erion
+ * & Lee, "Consistent Individualized Feature Attribution for Tree
+ * Ensembles", 2018, Algorithm 2): for a row of d features, d + 1 values,
+ * the contribution of each feature then the bias (the expected margin over
+ * the training data), in the margin's units (log-odds for a classifier),
+ * summing to the margin the model predicts for the row.
+ *
+ * Cache: the last model used, decoded with its booster loaded, is kept per
+ * backend and found again only by its exact bytes (a new model version is
+ * never served stale); a call site whose model argument is a constant or an
+ * external parameter (get_fn_expr_arg_stable) remembers the cache entry
+ * while it is current, so scoring a table with one model compares the bytes
+ * once.  Replacing the entry deletes its memory context, whose reset
+ * callback frees the booster (xgb.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type_d.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+
+#include "core/util.h"
+#include "models/trees/gbdt.h"
+
+/* ---------------------------------------------------------------------------
+ * Reading
+ * ---------------------------------------------------------------------------
+ */
+
+static void
+read_view(InsightModel *m, GbdtView *view)
+{
+	char		errbuf[INSIGHT_ERRBUF_SIZE];
+
+	if (!gbdt_view_read(&m->header, m->cur.data, m->cur.len, view, errbuf, sizeof(errbuf)))
+		insight_model_corrupt(errbuf);
+	m->cur.pos = m->cur.len;	/* the view read the whole payload */
+	insight_model_close(m);
+}
+
+/* The model's feature names, or f1 .. fd. */
+static char **
+view_names(const GbdtView *view)
+{
+	char	  **names = palloc(sizeof(char *) * view->features);
+	InsightCursor cur;
+
+	insight_cursor_init(&cur, view->names, (size_t) -1 / 2);	/* validated */
+	for (uint32 i = 0; i < view->features; i++)
+	{
+		if (view->nnames > 0)
+		{
+			uint32		len = insight_cursor_uint32(&cur);
+			const uint8 *bytes;
+
+			insight_cursor_bytes(&cur, len, &bytes);
+			names[i] = pnstrdup((const char *) bytes, len);
+		}
+		else
+			names[i] = psprintf("f%u", i + 1);
+	}
+	return names;
+}
+
+void *
+insight_gbdt_decode(InsightModel *m)
+{
+	InsightGbdt *model = palloc0(sizeof(InsightGbdt));
+	const InsightXgbApi *api = insight_xgb();
+	bst_ulong	features = 0;
+	int			rounds = 0;
+
+	read_view(m, &model->view);
+	model->names = view_names(&model->view);
+	model->booster = insight_xgb_handle(CurrentMemoryContext, true);
+	insight_xgb_booster(model->booster, NULL, 0);
+	insight_xgb_check(api->BoosterLoadModelFromBuffer(model->booster->h, model->view.booster,
+													  model->view.booster_len),
+					  "load the model");
+	insight_xgb_set(model->booster, "nthread", "1");	/* again, after the load */
+	insight_xgb_check(api->BoosterGetNumFeature(model->booster->h, &features),
+					  "count the model's features");
+	insight_xgb_check(api->BoosterBoostedRounds(model->booster->h, &rounds),
+					  "count the model's rounds");
+	if (features != model->view.features || rounds != (int) model->view.trees)
+		insight_model_corrupt(psprintf("The booster has %llu features and %d rounds, the header %u and %u.",
+									   (unsigned long long) features, rounds,
+									   model->view.features, model->view.trees));
+	model->view.names = NULL;
+	model->view.booster = NULL;
+	return model;
+}
+
+/* The parameters of a model's view; names[] are its feature names. */
+static void
+gbdt_info_view(const GbdtView *view, char **names, StringInfo buf)
+{
+	bool		binary = view->objective == GBDT_BINARY;
+
+	insight_json_int64(buf, "features", view->features);
+	insight_json_text(buf, "objective", binary ? "binary:logistic" : "reg:squarederror");
+	insight_json_int64(buf, "rounds", view->trees);
+	insight_json_int64(buf, "rounds_trained", view->rounds_trained);
+	appendStringInfo(buf, ", \"early_stopped\": %s",
+					 (view->flags & GBDT_EARLY_STOPPED) ? "true" : "false");
+	insight_json_int64(buf, "rows", (int64) view->rows);
+	insight_json_int64(buf, "rows_skipped", (int64) view->skipped);
+	insight_json_int64(buf, "validation_rows", (int64) view->validation_rows);
+	if (binary)
+		insight_json_int64(buf, "positives", (int64) view->positives);
+	insight_json_text(buf, "metric", binary ? "logloss" : "rmse");
+	insight_json_float8(buf, "training_metric", view->train_metric);
+	if (view->validation_rows > 0)
+		insight_json_float8(buf, "validation_metric", view->valid_metric);
+	appendStringInfoString(buf, ", \"params\": {");
+	escape_json(buf, "tree_method");
+	appendStringInfo(buf, ": \"%s\"", gbdt_tree_methods[view->params.tree_method]);
+	for (int i = 0; i < GBDT_NUM_PARAMS; i++)
+		insight_json_float8(buf, gbdt_params[i].name, view->params.v[i]);
+	appendStringInfoChar(buf, '}');
+	appendStringInfoString(buf, ", \"feature_names\": [");
+	for (uint32 i = 0; i < view->features; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		escape_json(buf, names[i]);
+	}
+	appendStringInfoChar(buf, ']');
+	insight_json_int64(buf, "booster_bytes", (int64) view->booster_len);
+}
+
+void
+insight_gbdt_info(InsightModel *m, StringInfo buf)
+{
+	GbdtView	view;
+
+	read_view(m, &view);
+	gbdt_info_view(&view, view_names(&view), buf);
+}
+
+void
+insight_gbdt_info_model(const void *model, StringInfo buf)
+{
+	const InsightGbdt *g = model;
+
+	gbdt_info_view(&g->view, g->names, buf);
+}
+
+/* ---------------------------------------------------------------------------
+ * The per-backend cache
+ * ---------------------------------------------------------------------------
+ */
+
+static MemoryContext cache_context = NULL;
+static Size cache_len = 0;
+static uint8 *cache_bytes = NULL;
+static InsightGbdt *cache_model = NULL;
+static uint64 cache_generation = 0;
+
+typedef struct GbdtCallSite
+{
+	uint64		generation;
+	InsightGbdt *model;
+} GbdtCallSite;
+
+static InsightGbdt *
+gbdt_lookup(bytea *value)
+{
+	Size		len = VARSIZE_ANY_EXHDR(value);
+	MemoryContext cxt;
+	MemoryContext old;
+	InsightModel m;
+	InsightGbdt *model;
+
+	if (cache_model != NULL && cache_len == len &&
+		memcmp(cache_bytes, VARDATA_ANY(value), len) == 0)
+		return cache_model;
+
+	/* decoded under the caller's context, so that an error frees it all */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "insight gbdt model",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	insight_model_open(&m, value, INSIGHT_ALG_GBDT);
+	model = insight_gbdt_decode(&m);
+	cache_bytes = MemoryContextAllocHuge(cxt, Max(len, 1));
+	memcpy(cache_bytes, VARDATA_ANY(value), len);
+	MemoryContextSwitchTo(old);
+
+	if (cache_context != NULL)
+		MemoryContextDelete(cache_context); /* frees the old booster */
+	MemoryContextSetParent(cxt, TopMemoryContext);
+	cache_context = cxt;
+	cache_len = len;
+	cache_model = model;
+	cache_generation++;
+	return model;
+}
+
+/* The model of argument 0, from the cache. */
+static const InsightGbdt *
+gbdt_cached(FunctionCallInfo fcinfo)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	GbdtCallSite *site = flinfo ? (GbdtCallSite *) flinfo->fn_extra : NULL;
+	InsightGbdt *model;
+
+	if (site != NULL && site->generation == cache_generation)
+		return site->model;
+	model = gbdt_lookup(PG_GETARG_BYTEA_PP(0));
+	if (flinfo != NULL && get_fn_expr_arg_stable(flinfo, 0))
+	{
+		if (site == NULL)
+			flinfo->fn_extra = site = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(GbdtCallSite));
+		site->generation = cache_generation;
+		site->model = model;
+	}
+	return model;
+}
+
+/* ---------------------------------------------------------------------------
+ * Prediction and explanation
+ * ---------------------------------------------------------------------------
+ */
+
+/* The row of argument 1 as float32 (NULL elements missing), palloc'd. */
+static float *
+row_arg(FunctionCallInfo fcinfo, const InsightGbdt *model)
+{
+	float	   *x = palloc(sizeof(float) * model->view.features);
+
+	insight_gbdt_row(PG_GETARG_ARRAYTYPE_P(1), (int) model->view.features, x);
+	return x;
+}
+
+/*
+ * The prediction (type 0) or margin (type 1) of one row, by XGBoost's
+ * in-place prediction over a dense array (the array-interface protocol,
+ * as xgboost.Booster.inplace_predict passes it).
+ */
+static double
+predict_row(const InsightGbdt *model, const float *x, int type)
+{
+	char		values[160];
+	char		config[192];
+	const bst_ulong *shape;
+	bst_ulong	dim;
+	const float *out;
+
+	snprintf(values, sizeof(values),
+			 "{\"data\": [%zu, true], \"shape\": [1, %u], \"typestr\": \"<f4\", \"version\": 3}",
+			 (size_t) (uintptr_t) x, model->view.features);
+	snprintf(config, sizeof(config),
+			 "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+			 "\"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}", type);
+	insight_xgb_check(insight_xgb()->BoosterPredictFromDense(model->booster->h, values, config,
+															  NULL, &shape, &dim, &out),
+					  "predict");
+	return (double) out[0];
+}
+
+/* SHAP values of one row: d contributions then the bias, palloc'd. */
+static double *
+explain_row(const InsightGbdt *model, const float *x)
+{
+	uint32		d = model->view.features;
+	XgbHandle  *m = insight_xgb_handle(CurrentMemoryContext, false);
+	const bst_ulong *shape;
+	bst_ulong	dim;
+	const float *out;
+	double	   *shap = palloc(sizeof(double) * (d + 1));
+
+	insight_xgb_dmatrix(m, x, 1, d);
+	insight_xgb_check(insight_xgb()->BoosterPredictFromDMatrix(model->booster->h, m->h,
+																"{\"type\": 2, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}",
+																&shape, &dim, &out),
+					  "compute SHAP values");
+	for (uint32 j = 0; j <= d; j++)
+		shap[j] = (double) out[j];
+	insight_xgb_free(m);
+	return shap;
+}
+
+/* A finite float8 row as float32 (the table's rows are finite). */
+static float *
+row_float4(const InsightGbdt *model, const double *x)
+{
+	float	   *f = palloc(sizeof(float) * model->view.features);
+
+	for (uint32 j = 0; j < model->view.features; j++)
+		f[j] = (float) x[j];
+	return f;
+}
+
+int
+insight_gbdt_features(const void *model)
+{
+	return (int) ((const InsightGbdt *) model)->view.features;
+}
+
+double
+insight_gbdt_predict_row(const void *model, const double *x)
+{
+	return predict_row(model, row_float4(model, x), 0);
+}
+
+void
+insight_gbdt_contributions_row(const void *model, const double *x, double *out)
+{
+	const InsightGbdt *g = model;
+	double	   *shap = explain_row(g, row_float4(g, x));
+
+	memcpy(out, shap, sizeof(double) * g->view.features);
+}
+
+PG_FUNCTION_INFO_V1(insight_gbdt_predict);
+Datum
+insight_gbdt_predict(PG_FUNCTION_ARGS)
+{
+	const InsightGbdt *model = gbdt_cached(fcinfo);
+	bool		margin = PG_NARGS() > 2 && PG_GETARG_BOOL(2);
+
+	PG_RETURN_FLOAT8(predict_row(model, row_arg(fcinfo, model), margin ? 1 : 0));
+}
+
+PG_FUNCTION_INFO_V1(insight_gbdt_explain);
+Datum
+insight_gbdt_explain(PG_FUNCTION_ARGS)
+{
+	const InsightGbdt *model = gbdt_cached(fcinfo);
+	double	   *shap = explain_row(model, row_arg(fcinfo, model));
+
+	PG_RETURN_ARRAYTYPE_P(insight_float8_array(shap, (int) model->view.features + 1));
+}
+
+/* (ordinal, feature, shap) rows: each feature, then (0, '(bias)', bias). */
+PG_FUNCTION_INFO_V1(insight_gbdt_explain_named);
+Datum
+insight_gbdt_explain_named(PG_FUNCTION_ARGS)
+{
+	const InsightGbdt *model = gbdt_cached(fcinfo);
+	double	   *shap = explain_row(model, row_arg(fcinfo, model));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint32		d = model->view.features;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (uint32 j = 0; j <= d; j++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int32GetDatum(j < d ? (int32) j + 1 : 0);
+		values[1] = CStringGetTextDatum(j < d ? model->names[j] : "(bias)");
+		values[2] = Float8GetDatum(shap[j]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* Features by |SHAP|, largest first; ties by position. */
+static int
+compare_abs_desc(const void *a, const void *b, void *arg)
+{
+	const double *shap = (const double *) arg;
+	int			i = *(const int *) a;
+	int			j = *(const int *) b;
+
+	if (fabs(shap[i]) != fabs(shap[j]))
+		return fabs(shap[i]) > fabs(shap[j]) ? -1 : 1;
+	return i - j;
+}
+
+PG_FUNCTION_INFO_V1(insight_gbdt_reasons);
+Datum
+insight_gbdt_reasons(PG_FUNCTION_ARGS)
+{
+	const InsightGbdt *model = gbdt_cached(fcinfo);
+	double	   *shap = explain_row(model, row_arg(fcinfo, model));
+	int32		n = PG_GETARG_INT32(2);
+	int			d = (int) model->view.features;
+	int		   *order;
+	Datum	   *texts;
+
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of reasons must be at least 1, not %d", n)));
+	n = Min(n, d);
+	order = palloc(sizeof(int) * d);
+	for (int j = 0; j < d; j++)
+		order[j] = j;
+	qsort_arg(order, d, sizeof(int), compare_abs_desc, shap);
+	texts = palloc(sizeof(Datum) * n);
+	for (int k = 0; k < n; k++)
+		texts[k] = CStringGetTextDatum(psprintf("%s %+.2f", model->names[order[k]],
+												shap[order[k]]));
+	PG_RETURN_ARRAYTYPE_P(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+PG_FUNCTION_INFO_V1(insight_gbdt_export);
+Datum
+insight_gbdt_export(PG_FUNCTION_ARGS)
+{
+	char	   *format = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	const InsightGbdt *model;
+	bst_ulong	len = 0;
+	const char *bytes = NULL;
+	bytea	   *result;
+
+	if (strcmp(format, "ubj") != 0 && strcmp(format, "json") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown export format \"%s\"", format),
+				 errhint("Use \"ubj\" (Universal Binary JSON) or \"json\".")));
+	model = gbdt_cached(fcinfo);
+	insight_xgb_check(insight_xgb()->BoosterSaveModelToBuffer(model->booster->h,
+															   psprintf("{\"format\": \"%s\"}", format),
+															   &len, &bytes),
+					  "save the model");
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("exported model of %llu bytes exceeds the maximum size of a bytea value",
+						(unsigned long long) len)));
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), bytes, len);
+	PG_RETURN_BYTEA_P(result);
+}
+
+PG_FUNCTION_INFO_V1(insight_gbdt_handles);
+Datum
+insight_gbdt_handles(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_INT32(insight_xgb_live_handles());
+}
