@@ -71,6 +71,11 @@ EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/math/blas/blas.o
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PostgreSQL 15 or later (insight.control); MAJORVERSION comes from PGXS.
+ifneq ($(shell test '0$(MAJORVERSION)' -ge 15 2>/dev/null && echo ok),ok)
+$(error insight needs PostgreSQL 15 or later, and $(PG_CONFIG) is PostgreSQL $(MAJORVERSION))
+endif
+
 insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 	cat $(SQL_PARTS) > $@
 
