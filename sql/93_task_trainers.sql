@@ -1,6 +1,7 @@
 -- insight's own tasks plugged into insight_retrain(): each retrains with the
 -- params of its active model; with a fixed seed the new model is the same
 -- model, byte for byte.
+\i test/setup/models.sql
 \set VERBOSITY terse
 SELECT task, train_function, rows_metric FROM insight_trainers WHERE builtin ORDER BY task;
 SELECT has_function_privilege('public', 'insight_retrain_recommender(jsonb)', 'EXECUTE') AS public_may_train;
