@@ -25,11 +25,13 @@ HEADERS      = $(wildcard src/*/*.h src/models/*/*.h)
 # The order matters: an object is created after what it refers to.
 SQL_PARTS    = src/sql/core/header.sql \
                src/sql/core/registry.sql \
+               src/sql/core/generated_sql.sql \
                src/sql/features/scaler.sql \
                src/sql/features/history.sql \
                src/sql/features/sales_source.sql \
                src/sql/models/linear/logreg.sql \
                src/sql/eval/metrics.sql \
+               src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \
                src/sql/tasks/report.sql \
                src/sql/models/clv/summary.sql \

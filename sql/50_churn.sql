@@ -46,12 +46,12 @@ SELECT round((metrics->>'auc')::numeric, 4) AS auc, round((metrics#>>'{baseline,
        round((metrics#>>'{test,at_0_5,f1}')::numeric, 4) AS f1_at_0_5, metrics->'compared_with' AS compared_with
   FROM insight_models WHERE model_id = :first_id;
 -- the stored figures are reproducible from the labelled rows
-SELECT round(insight_auc(insight_logreg_predict(decode(m.metrics->>'evaluation_model', 'base64'), r.features), r.churned)::numeric, 12)
+SELECT round(insight_auc(insight_logreg_predict(m.evaluation_weights, r.features), r.churned)::numeric, 12)
          = round((m.metrics->>'auc')::numeric, 12) AS same_auc,
        insight_auc(r.recency_days, r.churned) = (m.metrics#>>'{baseline,auc}')::float8 AS same_baseline,
        count(*) = (m.metrics->>'test_rows')::bigint AS same_rows
   FROM insight_models m, insight_churn_training_rows((m.metrics->>'test_cutoff')::timestamptz, '90 days') r
- WHERE m.model_id = :first_id GROUP BY m.metrics;
+ WHERE m.model_id = :first_id GROUP BY m.metrics, m.evaluation_weights;
 CREATE TEMP TABLE serve_rows AS
 SELECT r.* FROM insight_models m, insight_churn_training_rows((m.metrics->>'serve_cutoff')::timestamptz, '90 days') r
  WHERE m.model_id = :first_id;

@@ -1,6 +1,8 @@
 -- insight's own tasks plugged into insight_retrain(): each retrains with the
 -- params of its active model; with a fixed seed the new model is the same
--- model, byte for byte.
+-- model, byte for byte, so on unchanged data the run is recorded as
+-- unchanged and no new version is stored (insight_train_task(...,
+-- skip_unchanged => true)); changed data give a new version.
 \i test/setup/models.sql
 \set VERBOSITY terse
 SELECT task, train_function, rows_metric FROM insight_trainers WHERE builtin ORDER BY task;
@@ -18,23 +20,55 @@ SELECT r.task, r.algorithm, r.status, r.params = :'rec_params_before' AS same_pa
        r.metrics_summary ? 'ndcg_at_10' AS has_ndcg, r.metrics_summary ? 'baseline' AS has_nested
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  ORDER BY r.run_id DESC LIMIT 1;
-SELECT m.status, m.model_id > :rec_before AS newer, md5(m.weights) = :'rec_weights_before' AS same_weights
+SELECT m.status, m.model_id > :rec_before AS newer, md5(m.weights) = :'rec_weights_before' AS same_weights,
+       (SELECT count(*) FROM insight_models x WHERE x.model_id > :rec_before AND x.task = 'recommender') AS new_versions
   FROM insight_models m WHERE m.task = 'recommender' AND m.status = 'active';
 SELECT count(*) AS served FROM insight_recommend('12347', 5);
 
--- segments (trained by 72_segments): always activated, the newest clustering serves
-SELECT params AS seg_params_before FROM insight_models WHERE task = 'segments' AND status = 'active' \gset
+-- segments (trained by 72_segments): a new clustering is always activated,
+-- but the same one is not stored again, however often it is retrained
+SELECT model_id AS seg_before, params AS seg_params_before, md5(weights) AS seg_weights_before
+  FROM insight_models WHERE task = 'segments' AND status = 'active' \gset
+SELECT max(model_id) AS seg_last FROM insight_models WHERE task = 'segments' \gset
+SELECT max(run_id) AS seg_runs_from FROM insight_training_runs \gset
 SET client_min_messages = warning;
+CALL insight_retrain('segments');
 CALL insight_retrain('segments');
 RESET client_min_messages;
 SELECT r.task, r.algorithm, r.status, r.params = :'seg_params_before' AS same_params,
        r.rows_used = (m.metrics ->> 'customers')::bigint AS rows_from_metrics, r.rows_used > 4000 AS many_rows,
-       m.status AS model_status
+       m.status AS model_status, r.model_id = :seg_before AS active_model
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ WHERE r.run_id > :seg_runs_from ORDER BY r.run_id;
+SELECT count(*) AS new_versions FROM insight_models WHERE task = 'segments' AND model_id > :seg_last;
+-- a new customer: the data changed, so a new version, activated
+INSERT INTO order_lines (invoice_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country)
+VALUES ('T93001', '85123A', 'WHITE HANGING HEART T-LIGHT HOLDER', 6, '2011-06-01 10:00', 2.55, 99993, 'United Kingdom');
+SET client_min_messages = warning;
+CALL insight_retrain('segments');
+RESET client_min_messages;
+SELECT r.status, m.status AS model_status, m.model_id > :seg_last AS newer, md5(m.weights) = :'seg_weights_before' AS same_weights,
+       (m.metrics ->> 'customers')::bigint - (SELECT (x.metrics ->> 'customers')::bigint FROM insight_models x
+                                               WHERE x.model_id = :seg_before) AS more_customers
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  ORDER BY r.run_id DESC LIMIT 1;
+-- the customer gone again: the data differ from the active model's, so
+-- another version, the same clustering as before the customer came
+DELETE FROM order_lines WHERE invoice_no = 'T93001';
+SET client_min_messages = warning;
+CALL insight_retrain('segments');
+RESET client_min_messages;
+SELECT r.status, m.status AS model_status, md5(m.weights) = :'seg_weights_before' AS same_weights,
+       (SELECT count(*) FROM insight_models x WHERE x.task = 'segments' AND x.model_id > :seg_last) AS new_versions
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ ORDER BY r.run_id DESC LIMIT 1;
+-- a training called directly always stores a new version
+SET client_min_messages = warning;
+SELECT insight_train_segments((:'seg_params_before'::jsonb ->> 'k')::integer) > :seg_last AS stored;
+RESET client_min_messages;
 
 -- churn (trained by 50_churn, horizon 90 days): the same data and params give
--- the same weights, the retrained model ties on AUC and replaces the active one
+-- the same weights and evaluation model: unchanged
 SELECT model_id AS churn_before, md5(weights) AS churn_weights_before, params AS churn_params_before
   FROM insight_models WHERE task = 'churn' AND status = 'active' \gset
 SELECT task, algorithm, params = :'churn_params_before' AS active_params FROM insight_retrain_plan('churn');
@@ -44,7 +78,7 @@ RESET client_min_messages;
 SELECT r.task, r.algorithm, r.status, r.params = :'churn_params_before' AS same_params,
        r.rows_used = (m.metrics ->> 'serve_rows')::bigint AS rows_from_metrics, r.rows_used > 3000 AS many_rows,
        m.status AS model_status, m.model_id > :churn_before AS newer,
-       md5(m.weights) = :'churn_weights_before' AS same_weights
+       md5(m.weights) = :'churn_weights_before' AS same_weights, m.evaluation_weights IS NOT NULL AS has_evaluation_model
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  ORDER BY r.run_id DESC LIMIT 1;
 SELECT insight_churn(12347) = (SELECT churn_probability FROM insight_churn_scores WHERE customer_id = 12347) AS served;
@@ -52,9 +86,8 @@ SELECT insight_churn(12347) = (SELECT churn_probability FROM insight_churn_score
 -- clv (65_clv_customer_views trained it on Online Retail with the defaults,
 -- whose holdout, the last quarter of the history, is stored as null and
 -- chosen again by every retraining): retrained on the same data (the default
--- as_of is again the day after the latest purchase), the new model is the
--- same model, byte for byte, and it is activated (same holdout MAE as the
--- active one)
+-- as_of is again the day after the latest purchase), the new models are the
+-- same models, byte for byte: unchanged, the active pair stays
 SELECT model_id AS clv_before, params AS clv_params_before, md5(weights) AS clv_weights_before
   FROM insight_models WHERE task = 'clv' AND status = 'active' \gset
 SELECT :'clv_params_before' AS params;

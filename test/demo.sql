@@ -173,7 +173,7 @@ SELECT round(insight_p_alive(12347)::numeric, 3) AS p_alive,
 \echo
 \echo '== Operations: what CALL insight_retrain() would retrain, with which parameters =='
 SELECT task, algorithm, params FROM insight_retrain_plan();
-\echo '(schedule it nightly with pg_cron: SELECT cron.schedule(''insight-nightly'', ''15 3 * * *'', ''CALL insight_retrain()'');'
+\echo '(schedule it nightly with pg_cron as in docs/operations.md: SELECT cron.schedule_in_database(''insight-nightly'', ''15 3 * * *'', ''CALL insight_retrain()'', current_database(), ''insight_cron'');'
 \echo ' every run is logged in insight_training_runs)'
 
 \echo

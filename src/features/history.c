@@ -25,7 +25,7 @@
  * of one customer collide with probability about n^2 / 2^65.
  *
  * insight_history_features(history, as_of) turns a history into the
- * features of insight_feature_names(); see the README for definitions.
+ * features of insight_feature_names(); see docs/reference/sources-and-features.md for definitions.
  *
  *-------------------------------------------------------------------------
  */

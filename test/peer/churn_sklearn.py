@@ -5,7 +5,7 @@ rows it was trained on (insight_churn_training_rows at the stored cutoffs),
 and checks:
   - scikit-learn LogisticRegression(C = 1/lambda) on the same rows gives the
     same weights and intercept (1e-4 relative), for the serving model and for
-    the evaluation model stored in the metrics;
+    the evaluation model stored in evaluation_weights;
   - insight_auc equals roc_auc_score on the same scores (1e-9), for the
     evaluation model's out-of-time scores and for the recency baseline.
 """
@@ -23,8 +23,8 @@ from pgquery import Checks, query, scalar  # noqa: E402
 checks = Checks("churn_sklearn")
 
 model_id = scalar("SET client_min_messages = warning; SELECT insight_train_churn()")
-row = query(f"SELECT metrics - 'evaluation_model', params, insight_model_info(weights), "
-            f"insight_model_info(decode(metrics->>'evaluation_model', 'base64')) "
+row = query(f"SELECT metrics, params, insight_model_info(weights), "
+            f"insight_model_info(evaluation_weights) "
             f"FROM insight_models WHERE model_id = {model_id}")[0]
 metrics, params, serve_info, eval_info = (json.loads(v) for v in row)
 lam = float(params["lambda"])
@@ -62,7 +62,7 @@ compare_fit("evaluation model", X_train, y_train, eval_info)
 compare_fit("serving model", X_test, y_test, serve_info)
 
 # AUC of the evaluation model's out-of-time scores and of recency
-scores = query(f"""SELECT insight_logreg_predict(decode(m.metrics->>'evaluation_model', 'base64'), r.features),
+scores = query(f"""SELECT insight_logreg_predict(m.evaluation_weights, r.features),
                           r.recency_days, r.churned
                      FROM insight_models m, insight_churn_training_rows('{metrics["test_cutoff"]}', '{horizon}') r
                     WHERE m.model_id = {model_id}""")

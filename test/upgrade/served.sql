@@ -17,11 +17,15 @@ SELECT customer_id, n
           FROM (SELECT DISTINCT customer_id FROM order_lines WHERE customer_id IS NOT NULL) c) c
  WHERE n % 40 = 1;
 
--- the registry: every model's row, its bytes and what its header says
+-- the registry: every model's row, its bytes and what its header says; 0.1.0
+-- kept the evaluation model in metrics (evaluation_model, base64), 0.2.0 in
+-- the column evaluation_weights (read through to_jsonb: absent in 0.1.0)
 SELECT 'model', model_id, task, algorithm, version, status, created_at, trained_as_of,
-       params, metrics, feature_names, md5(preprocessing), md5(weights),
+       params, metrics - 'evaluation_model', feature_names, md5(preprocessing), md5(weights),
+       md5(COALESCE(decode(metrics ->> 'evaluation_model', 'base64'),
+                    decode(substr(to_jsonb(m) ->> 'evaluation_weights', 3), 'hex'))),
        insight_model_info(weights), insight_model_info(preprocessing)
-  FROM insight_models ORDER BY model_id;
+  FROM insight_models m ORDER BY model_id;
 SELECT 'activation', a.* FROM insight_model_activations a ORDER BY 2;
 SELECT 'training_run', r.* FROM insight_training_runs r ORDER BY 2;
 SELECT 'source', s.* FROM insight_sales_sources s;

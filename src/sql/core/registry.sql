@@ -25,6 +25,9 @@ CREATE TABLE @extschema@.insight_models (
     preprocessing   bytea,
     weights         bytea NOT NULL
                     CHECK (@extschema@.insight_model_info(weights) IS NOT NULL),
+    evaluation_weights bytea
+                    CHECK (evaluation_weights IS NULL
+                           OR @extschema@.insight_model_info(evaluation_weights) IS NOT NULL),
     UNIQUE (task, version),
     CONSTRAINT insight_models_one_active_per_task
         EXCLUDE USING btree (task WITH OPERATOR(pg_catalog.=)) WHERE (status OPERATOR(pg_catalog.=) 'active')
@@ -32,16 +35,19 @@ CREATE TABLE @extschema@.insight_models (
 
 COMMENT ON TABLE @extschema@.insight_models IS
 'Trained models, one row each. Rows are immutable except status (candidate, active, retired); at most one active model per task (constraint insight_models_one_active_per_task). Change status with insight_activate() and insight_rollback().';
+COMMENT ON COLUMN @extschema@.insight_models.model_id IS 'Identifier of the model, from 1 in storing order; what insight_activate(), insight_rollback() and the scoring views refer to.';
 COMMENT ON COLUMN @extschema@.insight_models.task IS 'What the model is for: churn, clv, segments, recommender, ...';
 COMMENT ON COLUMN @extschema@.insight_models.algorithm IS 'Algorithm name as in the model header (logreg, bgnbd, kmeans, als, ...).';
 COMMENT ON COLUMN @extschema@.insight_models.version IS '1, 2, ... per task, in training order.';
 COMMENT ON COLUMN @extschema@.insight_models.status IS 'candidate (trained, not serving), active (serving; at most one per task), retired (served before).';
+COMMENT ON COLUMN @extschema@.insight_models.created_at IS 'When the model was stored (transaction time).';
 COMMENT ON COLUMN @extschema@.insight_models.trained_as_of IS 'Cutoff of the training data: every feature came from events strictly before it.';
 COMMENT ON COLUMN @extschema@.insight_models.params IS 'Hyper-parameters the model was trained with.';
 COMMENT ON COLUMN @extschema@.insight_models.metrics IS 'Evaluation on data the model did not see, with the baseline it must beat.';
 COMMENT ON COLUMN @extschema@.insight_models.feature_names IS 'Names of the model inputs, in order.';
 COMMENT ON COLUMN @extschema@.insight_models.preprocessing IS 'Preprocessing applied before scoring, as an insight model value (for example a scaler with means and scales).';
 COMMENT ON COLUMN @extschema@.insight_models.weights IS 'The model in insight''s binary format (see README, Model format); read it with insight_model_info().';
+COMMENT ON COLUMN @extschema@.insight_models.evaluation_weights IS 'The evaluation model: the same algorithm fitted on the training window only, whose out-of-time metrics are in metrics; a later training scores it on its own holdout to decide whether the new model is not worse (see insight_task_steps). NULL when the task keeps none. Same format and check as weights.';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_models', '');
 SELECT pg_catalog.pg_extension_config_dump(
@@ -61,6 +67,15 @@ CREATE TABLE @extschema@.insight_model_activations (
 COMMENT ON TABLE @extschema@.insight_model_activations IS
 'Every activation and rollback: which model became active and which one it replaced. Activations form a stack per task: insight_rollback() undoes the latest activation not yet undone (marking it undone) and puts back the model it replaced.';
 
+COMMENT ON COLUMN @extschema@.insight_model_activations.activation_id IS 'Identifier, increasing in the order of the activations and rollbacks.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.task IS 'The task whose active model changed.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.model_id IS 'The model that became active.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.previous_model_id IS 'The model it replaced; NULL for the first active model of the task.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.activated_at IS 'When (transaction time).';
+COMMENT ON COLUMN @extschema@.insight_model_activations.activated_by IS 'The role that activated or rolled back.';
+COMMENT ON COLUMN @extschema@.insight_model_activations.is_rollback IS 'true for a row written by insight_rollback() (model_id is the model put back).';
+COMMENT ON COLUMN @extschema@.insight_model_activations.undone IS 'true once insight_rollback() has undone this activation.';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_model_activations', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.insight_model_activations', 'activation_id'), '');
@@ -77,10 +92,10 @@ BEGIN
     IF pg_catalog.record_image_ne(
            ROW(NEW.model_id, NEW.task, NEW.algorithm, NEW.version, NEW.created_at,
                NEW.trained_as_of, NEW.params, NEW.metrics, NEW.feature_names,
-               NEW.preprocessing, NEW.weights),
+               NEW.preprocessing, NEW.weights, NEW.evaluation_weights),
            ROW(OLD.model_id, OLD.task, OLD.algorithm, OLD.version, OLD.created_at,
                OLD.trained_as_of, OLD.params, OLD.metrics, OLD.feature_names,
-               OLD.preprocessing, OLD.weights))
+               OLD.preprocessing, OLD.weights, OLD.evaluation_weights))
     THEN
         RAISE EXCEPTION 'insight_models rows are immutable except their status'
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -90,6 +105,9 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_models_guard() IS
+'Trigger function (BEFORE UPDATE on insight_models): rejects a change to any column but status, compared by stored images (record_image_ne). Error 55000 with the model_id.';
 
 CREATE TRIGGER insight_models_immutable
     BEFORE UPDATE ON @extschema@.insight_models
@@ -101,6 +119,54 @@ RETURNS void
 LANGUAGE sql
 AS $$ SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('insight.task:' OPERATOR(pg_catalog.||) task, 0)) $$;
 
+COMMENT ON FUNCTION @extschema@.insight_lock_task(text) IS
+'Take the transaction-level advisory lock of a task (key: hashtextextended(''insight.task:'' || task, 0)), so that storing, activating and rolling back models of one task run one at a time; released at the end of the transaction.';
+
+-- Store one model row as given; model_id, version, status and created_at are
+-- assigned here.
+CREATE FUNCTION @extschema@.insight_store_model(model @extschema@.insight_models)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    header_algorithm pg_catalog.text;
+    new_id bigint;
+BEGIN
+    IF model.task IS NULL OR model.weights IS NULL OR model.algorithm IS NULL THEN
+        RAISE EXCEPTION 'task, algorithm and weights must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- validates the whole value (checksum, payload) before it enters the registry
+    header_algorithm := @extschema@.insight_model_info(model.weights) OPERATOR(pg_catalog.->>) 'algorithm';
+    IF header_algorithm OPERATOR(pg_catalog.<>) model.algorithm THEN
+        RAISE EXCEPTION 'model weights hold a "%" model, not "%"', header_algorithm, model.algorithm
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF model.preprocessing IS NOT NULL THEN
+        PERFORM @extschema@.insight_model_info(model.preprocessing);
+    END IF;
+    IF model.evaluation_weights IS NOT NULL THEN
+        PERFORM @extschema@.insight_model_info(model.evaluation_weights);
+    END IF;
+    PERFORM @extschema@.insight_lock_task(model.task);
+    INSERT INTO @extschema@.insight_models
+        (task, algorithm, version, params, metrics, feature_names, preprocessing, weights,
+         evaluation_weights, trained_as_of)
+    SELECT model.task, model.algorithm,
+           COALESCE(pg_catalog.max(m.version), 0) OPERATOR(pg_catalog.+) 1,
+           COALESCE(model.params, '{}'), COALESCE(model.metrics, '{}'),
+           model.feature_names, model.preprocessing, model.weights,
+           model.evaluation_weights, model.trained_as_of
+      FROM @extschema@.insight_models m
+     WHERE m.task OPERATOR(pg_catalog.=) model.task
+    RETURNING model_id INTO new_id;
+    RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_store_model(@extschema@.insight_models) IS
+'Add a model, given as a row of insight_models, as a candidate with the next version of its task; returns model_id. Its model_id, version, status and created_at are ignored (assigned here). weights, preprocessing and evaluation_weights are validated first, so a corrupt value never enters the registry. Used by insight_train_task().';
+
 CREATE FUNCTION @extschema@.insight_store_model(
     task text, algorithm text, weights bytea,
     params jsonb DEFAULT '{}', metrics jsonb DEFAULT '{}',
@@ -110,34 +176,17 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    header_algorithm pg_catalog.text;
-    new_id bigint;
+    model @extschema@.insight_models;
 BEGIN
-    IF task IS NULL OR weights IS NULL OR algorithm IS NULL THEN
-        RAISE EXCEPTION 'task, algorithm and weights must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    -- validates the whole value (checksum, payload) before it enters the registry
-    header_algorithm := @extschema@.insight_model_info(weights) OPERATOR(pg_catalog.->>) 'algorithm';
-    IF header_algorithm OPERATOR(pg_catalog.<>) algorithm THEN
-        RAISE EXCEPTION 'model weights hold a "%" model, not "%"', header_algorithm, algorithm
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF preprocessing IS NOT NULL THEN
-        PERFORM @extschema@.insight_model_info(preprocessing);
-    END IF;
-    PERFORM @extschema@.insight_lock_task(task);
-    INSERT INTO @extschema@.insight_models
-        (task, algorithm, version, params, metrics, feature_names, preprocessing, weights, trained_as_of)
-    SELECT insight_store_model.task, insight_store_model.algorithm,
-           COALESCE(pg_catalog.max(m.version), 0) OPERATOR(pg_catalog.+) 1,
-           COALESCE(insight_store_model.params, '{}'), COALESCE(insight_store_model.metrics, '{}'),
-           insight_store_model.feature_names, insight_store_model.preprocessing,
-           insight_store_model.weights, insight_store_model.trained_as_of
-      FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) insight_store_model.task
-    RETURNING model_id INTO new_id;
-    RETURN new_id;
+    model.task := task;
+    model.algorithm := algorithm;
+    model.weights := weights;
+    model.params := params;
+    model.metrics := metrics;
+    model.feature_names := feature_names;
+    model.preprocessing := preprocessing;
+    model.trained_as_of := trained_as_of;
+    RETURN @extschema@.insight_store_model(model);
 END
 $$;
 

@@ -9,15 +9,24 @@ RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_history_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.insight_history_accum(bytea, "any", "any", timestamptz, float8, float8) IS
+'Transition function of insight_customer_history: adds one sales line (order key, item key, time, quantity, amount) to the customer''s history state (bytea, updated in place when called as an aggregate).';
+
 CREATE FUNCTION @extschema@.insight_history_combine(state1 bytea, state2 bytea)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_history_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.insight_history_combine(bytea, bytea) IS
+'Combine function of insight_customer_history: merges two partial history states of the same customer (parallel aggregation).';
+
 CREATE FUNCTION @extschema@.insight_history_final(state bytea)
 RETURNS float8[]
 AS 'MODULE_PATHNAME', 'insight_history_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_history_final(bytea) IS
+'Final function of insight_customer_history: the history as float8[] (see the aggregate); NULL when there is no purchase.';
 
 CREATE AGGREGATE @extschema@.insight_customer_history(order_key "any", item_key "any",
                                                       ordered_at timestamptz, quantity float8, amount float8) (

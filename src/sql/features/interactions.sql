@@ -49,6 +49,10 @@ CREATE TABLE @extschema@.insight_items (
 COMMENT ON TABLE @extschema@.insight_items IS
 'Readable names (and categories) of items, copied from the relation given to insight_register_items(); item_id is the item key as text. Call insight_register_items() again to refresh.';
 
+COMMENT ON COLUMN @extschema@.insight_items.item_id IS 'Item key, as text (the key of insight_sales.item_id).';
+COMMENT ON COLUMN @extschema@.insight_items.item_name IS 'Readable name: the most frequent non-NULL name of the item in the relation registered; NULL without a name column.';
+COMMENT ON COLUMN @extschema@.insight_items.category IS 'Category: the most frequent non-NULL category of the item; NULL without a category column.';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_items', '');
 
 CREATE FUNCTION @extschema@.insight_register_items(source regclass, item_column name,

@@ -85,9 +85,9 @@ CREATE VIEW @extschema@.insight_rfm AS SELECT * FROM @extschema@.insight_rfm_sco
 CREATE FUNCTION @extschema@.insight_rfm_scores_sql(key_type text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $f$ SELECT pg_catalog.format($sql$
+AS $f$ SELECT @extschema@.insight_fill_sql($sql$
 CREATE FUNCTION @extschema@.insight_rfm_scores(as_of timestamptz DEFAULT NULL)
-RETURNS TABLE (customer_id %s, recency_days float8, frequency integer, monetary float8,
+RETURNS TABLE (customer_id %(key_type)s, recency_days float8, frequency integer, monetary float8,
                r_score integer, f_score integer, m_score integer, rfm_cell text, segment text)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $body$
@@ -115,7 +115,10 @@ SELECT s.customer_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_sc
        @extschema@.insight_rfm_segment(s.r_score, s.f_score, s.m_score)
   FROM s
  ORDER BY s.customer_id
-$body$ $sql$, key_type) $f$;
+$body$ $sql$, pg_catalog.jsonb_build_object('key_type', key_type)) $f$;
+
+COMMENT ON FUNCTION @extschema@.insight_rfm_scores_sql(text) IS
+'The CREATE FUNCTION statement of insight_rfm_scores(timestamptz) with customer_id of type key_type (a type name as format_type gives it), filled by insight_fill_sql.';
 
 CREATE FUNCTION @extschema@.insight_build_rfm_objects()
 RETURNS trigger
@@ -137,6 +140,9 @@ BEGIN
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_build_rfm_objects() IS
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_rfm_scores(timestamptz) and the view insight_rfm again with the registered customer key type, and comments them. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
+
 CREATE FUNCTION @extschema@.insight_comment_rfm_objects()
 RETURNS void
 LANGUAGE plpgsql
@@ -146,8 +152,20 @@ BEGIN
 'RFM of every customer with a purchase strictly before as_of (default: the whole history), from insight_customer_features(as_of). recency_days: days from the last purchase to as_of (not BG/NBD recency); frequency: orders with a purchase; monetary: total spend (source currency). r_score, f_score, m_score: 1..5 by quintile, 5 = best (most recent, most orders, highest spend): score = 1 + floor(5 * (customers with a strictly worse value) / customers), so tied values share a score whatever the row order. rfm_cell: the three scores as text, e.g. ''545''. segment: insight_rfm_segment(r, f, m). Rebuilt at every registration with the source''s customer key type.';
     COMMENT ON VIEW @extschema@.insight_rfm IS
 'RFM scores and segment of every customer over the whole history (insight_rfm_scores()). Scores 1..5 by quintile, 5 = best, ties share a score: score = 1 + floor(5 * (customers with a strictly worse value) / customers). recency_days = days since the last purchase; frequency = orders; monetary = total spend. Segments on R x FM (fm = round half up of (f + m) / 2): Champions R 5, FM 4-5; Loyal R 3-4, FM 4-5; Potential loyalist R 4-5, FM 2-3; New customers R 5, FM 1; Promising R 4, FM 1; Need attention R 3, FM 3; About to sleep R 3, FM 1-2; At risk R 1-2, FM 3-4; Cannot lose them R 1-2, FM 5; Hibernating R 2, FM 1-2; Lost R 1, FM 1-2. Rebuilt at every registration: read it from other views through a function.';
+    COMMENT ON COLUMN @extschema@.insight_rfm.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_rfm.recency_days IS 'Days from the last purchase to the end of the history (not BG/NBD recency).';
+    COMMENT ON COLUMN @extschema@.insight_rfm.frequency IS 'Orders with a purchase.';
+    COMMENT ON COLUMN @extschema@.insight_rfm.monetary IS 'Total spend (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_rfm.r_score IS 'Recency score 1..5, 5 = most recent: 1 + floor(5 x customers with a longer recency / customers).';
+    COMMENT ON COLUMN @extschema@.insight_rfm.f_score IS 'Frequency score 1..5, 5 = most orders: 1 + floor(5 x customers with fewer orders / customers).';
+    COMMENT ON COLUMN @extschema@.insight_rfm.m_score IS 'Monetary score 1..5, 5 = highest spend: 1 + floor(5 x customers with a lower total spend / customers).';
+    COMMENT ON COLUMN @extschema@.insight_rfm.rfm_cell IS 'The three scores as text, r then f then m, e.g. ''545''.';
+    COMMENT ON COLUMN @extschema@.insight_rfm.segment IS 'insight_rfm_segment(r_score, f_score, m_score): one of the 11 names of insight_rfm_segment_names().';
 END
 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_comment_rfm_objects() IS
+'Comment insight_rfm_scores(timestamptz), the view insight_rfm and its columns: run at installation and by every registration, which rebuilds them.';
 
 SELECT @extschema@.insight_comment_rfm_objects();
 

@@ -29,9 +29,22 @@ CREATE TABLE @extschema@.insight_sales_sources (
 COMMENT ON TABLE @extschema@.insight_sales_sources IS
 'The registered sales source (one row): relation, column mapping and cleaning options with their defaults filled in. Written by insight_register_sales().';
 
+COMMENT ON COLUMN @extschema@.insight_sales_sources.source_kind IS 'Always ''sales'': the key that keeps the table to one registration.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.source IS 'The registered relation (table, partitioned table, view, materialized view or foreign table).';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.customer_column IS 'Column of the customer key (integer, numeric, text or uuid type).';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.time_column IS 'Column of the line''s time (timestamptz, timestamp or date; the last two read as UTC).';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.order_column IS 'Column of the order key; NULL: each row is one order.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.item_column IS 'Column of the item key; NULL: the lines have no item (item_id NULL).';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.quantity_column IS 'Column of the quantity; NULL: 1 unit a line.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.amount_column IS 'Column of the line amount (source currency); NULL: quantity x unit price.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.unit_price_column IS 'Column of the unit price (source currency); used when amount_column is NULL.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.options IS 'Cleaning options as given, completed with insight_sales_default_options(); return_status_column and return_status_values only when given.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_at IS 'When the source was registered.';
+COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_by IS 'The role that registered it.';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_sales_sources', '');
 
--- The cleaning rules and their defaults (documented in the README).
+-- The cleaning rules and their defaults (documented in docs/reference/sources-and-features.md).
 CREATE FUNCTION @extschema@.insight_sales_default_options()
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -42,7 +55,7 @@ AS $$ SELECT '{"drop_missing_customer": true,
                "drop_nonpositive_price": true}'::pg_catalog.jsonb $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sales_default_options() IS
-'Default cleaning options of insight_register_sales: drop_missing_customer (true: rows without a customer are dropped), returns ("keep": return lines stay in insight_sales with negative quantity and amount; "drop": they are removed), return_order_prefix (null; e.g. "C": orders whose id starts with it are cancellations, treated as returns), exclude_items ([]: item codes that are not products, dropped), drop_nonpositive_price (true: lines with unit price <= 0, or amount 0 without a price column, are dropped).';
+'Default cleaning options of insight_register_sales: drop_missing_customer (true: rows without a customer are dropped), returns ("keep": return lines stay in insight_sales with negative quantity and amount; "drop": they are removed), return_order_prefix (null; e.g. "C": orders whose id starts with it are cancellations, treated as returns), exclude_items ([]: item codes that are not products, dropped), drop_nonpositive_price (true: lines with unit price <= 0, or amount 0 without a price column, are dropped). Two options have no default and are stored only when given, together: return_status_column (a column of the source, of any type) and return_status_values (a non-empty JSON array of strings, numbers or booleans): a line whose status, as text, is one of the values is a return, as with return_order_prefix.';
 
 -- Raised by the placeholders until a source is registered.
 CREATE FUNCTION @extschema@.insight_no_sales_source()
@@ -55,6 +68,9 @@ BEGIN
               HINT = 'Register the order-lines table with insight_register_sales(source, customer_column, time_column, ...).';
 END
 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_no_sales_source() IS
+'Raises "no sales source is registered" (42704, with a hint to call insight_register_sales): the body of the objects that exist only for a registered source, until one is registered.';
 
 -- The cleaned lines; a registration replaces this placeholder by an SQL
 -- function over the source that the planner inlines into every query.  The
@@ -105,6 +121,35 @@ RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetar
                features float8[])
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+-- The comments of the objects a registration rebuilds (above: placeholders),
+-- applied at installation and again after every registration.
+CREATE FUNCTION @extschema@.insight_comment_sales_objects()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    COMMENT ON FUNCTION @extschema@.insight_sales_rows() IS
+'The cleaned lines of the registered source, as insight_sales shows them: a LANGUAGE sql function generated at every registration, which the planner inlines into the query that reads insight_sales (so the source does not depend on the view). Before any registration it raises "no sales source is registered" (42704).';
+    COMMENT ON VIEW @extschema@.insight_sales IS
+'The registered sales source after cleaning (see insight_sales_sources.options). One row per kept order line: customer_id, order_id and item_id in the source''s types (order_id is the row''s ctid when no order column is registered: each row is one order), ordered_at as timestamptz (timestamp and date columns are read as UTC), quantity and amount as float8 in source units and currency; return lines have negative quantity and amount. Reads with the caller''s privileges (security_invoker).';
+    COMMENT ON COLUMN @extschema@.insight_sales.customer_id IS 'Customer key, in the type of the source''s customer column; NULL only for guest lines kept with drop_missing_customer = false.';
+    COMMENT ON COLUMN @extschema@.insight_sales.order_id IS 'Order key, in the type of the source''s order column; without one, the row''s address (ctid, or partition oid:ctid in a partitioned table): each row is one order.';
+    COMMENT ON COLUMN @extschema@.insight_sales.item_id IS 'Item key, in the type of the source''s item column; NULL without an item column or for a line without an item.';
+    COMMENT ON COLUMN @extschema@.insight_sales.ordered_at IS 'Time of the line (timestamptz; timestamp and date columns are read as UTC).';
+    COMMENT ON COLUMN @extschema@.insight_sales.quantity IS 'Units: |quantity| of the source (1 without a quantity column), negative for a return line.';
+    COMMENT ON COLUMN @extschema@.insight_sales.amount IS 'Line amount in the source''s currency: |amount|, or |quantity| x |unit price|; negative for a return line (negative quantity or amount, return_order_prefix, return_status_column).';
+    COMMENT ON FUNCTION @extschema@.insight_customer_features(timestamptz) IS
+'One row per customer with at least one kept purchase strictly before as_of (default: just after the latest event, so the whole history counts), computed from insight_sales in one pass; no event at or after as_of changes any value. Days are elapsed time / 86400 s; calendar days are UTC days. recency_days: as_of - last purchase; frequency: distinct purchase days after the first; monetary: mean order value; tenure_days: as_of - first purchase; orders: orders with a purchase; items: units bought; total_spend: sum of purchase amounts; spend_90d: spend in [as_of - 90 days, as_of); spend_trend: (spend_90d - spend of the 90 days before) / their sum, 0 when both are 0; mean_days_between_orders and sd_days_between_orders (sample): gaps between consecutive orders, NULL with too few orders; distinct_items: distinct items bought; return_rate: returned amount / total_spend. features: these in the order of insight_feature_names(), NULL gaps as 0.';
+    COMMENT ON FUNCTION @extschema@.insight_customer_features_of(text, timestamptz) IS
+'The insight_customer_features(as_of) row of one customer (the text form of a key of the source), reading only that customer''s lines: with an index on the source''s customer column (and one on its time column for the default as_of, just after the latest event of any customer) it costs a few index probes. No row when the customer has no kept purchase before as_of. An invalid key for the source''s type is an error (22P02).';
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_comment_sales_objects() IS
+'Comment insight_sales (and its columns), insight_sales_rows(), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz): run at installation and by every registration, which rebuilds them.';
+
+SELECT @extschema@.insight_comment_sales_objects();
 
 -- The names of the features[] elements, in order.
 CREATE FUNCTION @extschema@.insight_feature_names()
@@ -164,6 +209,9 @@ BEGIN
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_source_column(regclass, name, text, text) IS
+'Check that column col of source exists, that the caller may SELECT it and that its type suits allowed (''key'': integer, numeric, text or uuid family, not money; ''time'': timestamptz, timestamp or date; ''number'': smallint, integer, bigint, numeric, real or double precision; ''any'': every type); returns the column''s type, the base type for a domain. role names the column in messages. Errors: 42703 no such column, 42501 no SELECT privilege, 42804 a type that does not suit.';
+
 -- A type's name for the SQL that insight generates: schema-qualified, since
 -- the bodies of the functions built at registration are parsed with the
 -- caller's search_path, where a type of the same name could come first
@@ -182,6 +230,8 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     defaults pg_catalog.jsonb := @extschema@.insight_sales_default_options();
+    -- options without a default: stored only when given
+    optional pg_catalog.text[] := ARRAY['return_status_column', 'return_status_values'];
     merged pg_catalog.jsonb;
     key pg_catalog.text;
     expected pg_catalog.text;
@@ -193,11 +243,12 @@ BEGIN
         RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR key IN SELECT pg_catalog.jsonb_object_keys(options) LOOP
-        IF NOT defaults OPERATOR(pg_catalog.?) key THEN
+        IF NOT (defaults OPERATOR(pg_catalog.?) key OR key OPERATOR(pg_catalog.=) ANY (optional)) THEN
             RAISE EXCEPTION 'unrecognized sales source option "%"', key
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = pg_catalog.format('Valid options are: %s.',
-                          (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k) FROM pg_catalog.jsonb_object_keys(defaults) k));
+                          (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
+                             FROM (SELECT pg_catalog.jsonb_object_keys(defaults) UNION ALL SELECT pg_catalog.unnest(optional)) o(k)));
         END IF;
     END LOOP;
     merged := defaults OPERATOR(pg_catalog.||) options;
@@ -222,9 +273,36 @@ BEGIN
         RAISE EXCEPTION 'sales source option "exclude_items" must be an array of strings'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- returns by a status column: both options or neither
+    IF (merged OPERATOR(pg_catalog.?) 'return_status_column') OPERATOR(pg_catalog.<>) (merged OPERATOR(pg_catalog.?) 'return_status_values') THEN
+        RAISE EXCEPTION 'sales source options "return_status_column" and "return_status_values" must be given together'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the status column and the statuses that mark a return, e.g. {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]}.';
+    END IF;
+    IF merged OPERATOR(pg_catalog.?) 'return_status_column'
+       AND (pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_status_column') OPERATOR(pg_catalog.<>) 'string'
+            OR (merged OPERATOR(pg_catalog.->>) 'return_status_column') OPERATOR(pg_catalog.=) '') THEN
+        RAISE EXCEPTION 'sales source option "return_status_column" must be a non-empty JSON string'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF merged OPERATOR(pg_catalog.?) 'return_status_values'
+       AND (pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_status_values') OPERATOR(pg_catalog.<>) 'array'
+            OR pg_catalog.jsonb_array_length(merged OPERATOR(pg_catalog.->) 'return_status_values') OPERATOR(pg_catalog.=) 0
+            OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(merged OPERATOR(pg_catalog.->) 'return_status_values') e
+                        WHERE NOT pg_catalog.jsonb_typeof(e) OPERATOR(pg_catalog.=) ANY ('{string,number,boolean}'))) THEN
+        RAISE EXCEPTION 'sales source option "return_status_values" must be a non-empty JSON array of strings, numbers or booleans'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A line is a return when the text form of its status is one of these values.';
+    END IF;
     RETURN merged;
 END
 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_sales_options(jsonb) IS
+'Validate the options of insight_register_sales and return them completed with insight_sales_default_options() (NULL counts as {}); return_status_column and return_status_values have no default and are kept only when given, together. Errors (22023): not a JSON object, an unknown option, a value of the wrong JSON type, returns other than keep or drop, an empty return_order_prefix, exclude_items not all strings, only one of return_status_column and return_status_values, return_status_values empty or not all strings, numbers or booleans.';
+
+COMMENT ON FUNCTION @extschema@.insight_qualified_type(regtype) IS
+'The schema-qualified name of a type (pg_catalog.int8, pg_catalog.bpchar), for the SQL generated at registration, which is parsed with the caller''s search_path.';
 
 CREATE FUNCTION @extschema@.insight_register_sales(
     source regclass,
@@ -287,6 +365,10 @@ BEGIN
         RAISE EXCEPTION 'option "return_order_prefix" needs an order column'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF full_options OPERATOR(pg_catalog.?) 'return_status_column' THEN
+        PERFORM @extschema@.insight_source_column(source, full_options OPERATOR(pg_catalog.->>) 'return_status_column',
+                                                  'return status', 'any');
+    END IF;
 
     -- one registration: a new one replaces the old; the trigger rebuilds the objects
     DELETE FROM @extschema@.insight_sales_sources;
@@ -299,7 +381,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
-'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(). Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
+'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
 
 -- Conditions that drop NaN, infinite and absurd (beyond +-10^15) values of a
 -- numeric source column, compared in the column's own type: no product of two
@@ -324,7 +406,14 @@ BEGIN
 END
 $$;
 
--- SQL of the view and the features function for one registration.
+COMMENT ON FUNCTION @extschema@.insight_finite_conditions(regclass, name) IS
+'SQL conditions over the source row s that keep a value of the numeric column col only when it is finite and within +-10^15 (compared in the column''s own type; smallint and integer need only IS NOT NULL), so that no product of two kept values overflows float8. An empty array when col is NULL.';
+
+-- The objects of one registration: insight_sales_rows() (insight_sales reads
+-- it) and the two features functions.  They are generated because their
+-- result types and bodies name the source's key types and columns: the
+-- expressions over the source's columns are built first, then each statement
+-- is one template filled by insight_fill_sql.
 -- Made SECURITY DEFINER with a pinned search_path by ops/privileges.sql, so
 -- that an insight_admin who is not the extension's owner can register.
 CREATE FUNCTION @extschema@.insight_build_sales_objects()
@@ -388,7 +477,8 @@ BEGIN
         c_item := 'NULL::pg_catalog.text';
     END IF;
 
-    -- a return: negative quantity, negative amount (or price), or a cancelled order
+    -- a return: negative quantity, negative amount (or price), a cancelled
+    -- order (by its id's prefix), or a line with a return status (as text)
     is_return := 'false';
     IF r.quantity_column IS NOT NULL THEN
         conds := conds || pg_catalog.format('s.%I OPERATOR(pg_catalog.<>) 0', r.quantity_column);
@@ -402,6 +492,12 @@ BEGIN
     IF opts ->> 'return_order_prefix' IS NOT NULL THEN
         is_return := is_return || pg_catalog.format(' OR pg_catalog.starts_with((%s)::pg_catalog.text, %L)',
                                                      c_order, opts ->> 'return_order_prefix');
+    END IF;
+    IF opts ->> 'return_status_column' IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(r.source, opts ->> 'return_status_column', 'return status', 'any');
+        is_return := is_return || pg_catalog.format(' OR (s.%I)::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.text[])',
+            opts ->> 'return_status_column',
+            (SELECT pg_catalog.array_agg(e) FROM pg_catalog.jsonb_array_elements_text(opts -> 'return_status_values') e));
     END IF;
     is_return := '(' || is_return || ')';
 
@@ -444,25 +540,27 @@ BEGIN
         ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_sales_rows();
         DROP FUNCTION @extschema@.insight_sales_rows();
     END IF;
-    EXECUTE pg_catalog.format($v$
+    EXECUTE @extschema@.insight_fill_sql($sql$
         CREATE OR REPLACE FUNCTION @extschema@.insight_sales_rows()
-        RETURNS TABLE (customer_id %s, order_id %s, item_id %s, ordered_at timestamptz,
-                       quantity float8, amount float8)
+        RETURNS TABLE (customer_id %(customer_type)s, order_id %(order_type)s, item_id %(item_type)s,
+                       ordered_at timestamptz, quantity float8, amount float8)
         LANGUAGE sql STABLE PARALLEL SAFE
         AS $rows$
-        SELECT (s.%I)::%s AS customer_id,
-               %s AS order_id,
-               %s AS item_id,
-               %s AS ordered_at,
-               CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s AS quantity,
-               CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s AS amount
-          FROM %s s
-         WHERE %s $rows$ $v$,
-        cust_type, order_type, item_type,
-        r.customer_column, @extschema@.insight_qualified_type(cust_type), c_order, c_item, c_time,
-        is_return, c_qty,
-        is_return, c_amount,
-        r.source, pg_catalog.array_to_string(conds, E'\n           AND '));
+        SELECT (s.%(customer_column)I)::%(customer_type)s AS customer_id,
+               %(order_id)s AS order_id,
+               %(item_id)s AS item_id,
+               %(ordered_at)s AS ordered_at,
+               CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(quantity)s AS quantity,
+               CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(amount)s AS amount
+          FROM %(source)s s
+         WHERE %(conditions)s $rows$ $sql$,
+        pg_catalog.jsonb_build_object(
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'order_type', @extschema@.insight_qualified_type(order_type),
+            'item_type', @extschema@.insight_qualified_type(item_type),
+            'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
+            'is_return', is_return, 'quantity', c_qty, 'amount', c_amount, 'source', r.source::pg_catalog.text,
+            'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                     WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('@extschema@.insight_sales')) THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_sales_rows();
@@ -470,8 +568,6 @@ BEGIN
             SELECT * FROM @extschema@.insight_sales_rows();
         ALTER EXTENSION insight ADD VIEW @extschema@.insight_sales;
     END IF;
-    COMMENT ON VIEW @extschema@.insight_sales IS
-'The registered sales source after cleaning (see insight_sales_sources.options). One row per kept order line: customer_id, order_id and item_id in the source''s types (order_id is the row''s ctid when no order column is registered: each row is one order), ordered_at as timestamptz (timestamp and date columns are read as UTC), quantity and amount as float8 in source units and currency; return lines have negative quantity and amount. Reads with the caller''s privileges (security_invoker).';
 
     IF (SELECT p.proallargtypes[2] FROM pg_catalog.pg_proc p
          WHERE p.proname OPERATOR(pg_catalog.=) 'insight_customer_features'
@@ -483,11 +579,11 @@ BEGIN
         DROP FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
         features_recreated := true;
     END IF;
-    -- One body for both functions: %1$s is the signature, %2$s the as_of
-    -- parameter, %3$s the condition on the customer, %4$s the default as_of.
+    -- One template for both functions; they differ in the signature, the
+    -- as_of parameter, the condition on the customer and the default as_of.
     features_sql := $f$
-CREATE OR REPLACE FUNCTION @extschema@.%1$s
-RETURNS TABLE (customer_id %5$s, recency_days float8, frequency integer, monetary float8,
+CREATE OR REPLACE FUNCTION @extschema@.%(signature)s
+RETURNS TABLE (customer_id %(customer_type)s, recency_days float8, frequency integer, monetary float8,
                tenure_days float8, orders integer, items float8, total_spend float8,
                spend_90d float8, spend_trend float8, mean_days_between_orders float8,
                sd_days_between_orders float8, distinct_items integer, return_rate float8,
@@ -500,12 +596,12 @@ WITH h AS (
            @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history,
            pg_catalog.max(s.ordered_at) AS last_event
       FROM @extschema@.insight_sales s
-     WHERE (%2$s IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %2$s) AND %3$s
+     WHERE (%(as_of)s IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %(as_of)s) AND %(customer_condition)s
      GROUP BY s.customer_id
 ),
 -- default as_of: just after the latest line of any customer (insight_default_as_of)
 cutoff AS (
-    SELECT COALESCE(%2$s, %4$s) AS as_of%6$s
+    SELECT COALESCE(%(as_of)s, %(default_as_of)s) AS as_of%(default_as_of_from)s
 ),
 -- materialized: otherwise each f.x[i] below would compute the features again
 f AS MATERIALIZED (
@@ -520,28 +616,35 @@ SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, 
  ORDER BY f.customer_id
 $body$ $f$;
     -- every customer: the default as_of comes from the same pass
-    EXECUTE pg_catalog.format(features_sql, 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
-        '$1', 's.customer_id IS NOT NULL',
-        'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''', cust_type, ' FROM h');
+    EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+        'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
+        'customer_type', @extschema@.insight_qualified_type(cust_type),
+        'as_of', '$1', 'customer_condition', 's.customer_id IS NOT NULL',
+        'default_as_of', 'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''',
+        'default_as_of_from', ' FROM h'));
     -- one customer: only their lines, the default as_of from the latest line
     -- (an index on the source's time column makes that one index probe)
-    EXECUTE pg_catalog.format(features_sql, 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
-        '$2', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s', @extschema@.insight_qualified_type(cust_type)),
-        '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
-                                      WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
-            OPERATOR(pg_catalog.||) ')',
-        cust_type, '');
+    EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+        'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
+        'customer_type', @extschema@.insight_qualified_type(cust_type),
+        'as_of', '$2',
+        'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s',
+                                                @extschema@.insight_qualified_type(cust_type)),
+        'default_as_of', '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
+                                                      WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
+                             OPERATOR(pg_catalog.||) ')',
+        'default_as_of_from', ''));
     IF features_recreated THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
     END IF;
-    COMMENT ON FUNCTION @extschema@.insight_customer_features(timestamptz) IS
-'One row per customer with at least one kept purchase strictly before as_of (default: just after the latest event, so the whole history counts), computed from insight_sales in one pass; no event at or after as_of changes any value. Days are elapsed time / 86400 s; calendar days are UTC days. recency_days: as_of - last purchase; frequency: distinct purchase days after the first; monetary: mean order value; tenure_days: as_of - first purchase; orders: orders with a purchase; items: units bought; total_spend: sum of purchase amounts; spend_90d: spend in [as_of - 90 days, as_of); spend_trend: (spend_90d - spend of the 90 days before) / their sum, 0 when both are 0; mean_days_between_orders and sd_days_between_orders (sample): gaps between consecutive orders, NULL with too few orders; distinct_items: distinct items bought; return_rate: returned amount / total_spend. features: these in the order of insight_feature_names(), NULL gaps as 0.';
-    COMMENT ON FUNCTION @extschema@.insight_customer_features_of(text, timestamptz) IS
-'The insight_customer_features(as_of) row of one customer (the text form of a key of the source), reading only that customer''s lines: with an index on the source''s customer column (and one on its time column for the default as_of, just after the latest event of any customer) it costs a few index probes. No row when the customer has no kept purchase before as_of. An invalid key for the source''s type is an error (22P02).';
+    PERFORM @extschema@.insight_comment_sales_objects();
     RETURN NULL;
 END
 $build$;
+
+COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
 
 CREATE TRIGGER insight_sales_sources_build
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources

@@ -7,15 +7,24 @@ RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_scaler_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.insight_scaler_accum(bytea, float8[]) IS
+'Transition function of insight_scaler_fit: adds one feature row to the count, means and sums of squared deviations (Welford); rows with a NULL array or element are skipped and counted. Errors: a row of another length, NaN or Infinity.';
+
 CREATE FUNCTION @extschema@.insight_scaler_combine(state1 bytea, state2 bytea)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_scaler_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.insight_scaler_combine(bytea, bytea) IS
+'Combine function of insight_scaler_fit: merges two partial states (Chan, Golub & LeVeque 1979).';
+
 CREATE FUNCTION @extschema@.insight_scaler_final(state bytea)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_scaler_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_scaler_final(bytea) IS
+'Final function of insight_scaler_fit: the scaler model (means, population standard deviations, 1 for a constant feature); NULL for no usable row.';
 
 CREATE AGGREGATE @extschema@.insight_scaler_fit(features float8[]) (
     SFUNC = @extschema@.insight_scaler_accum,

@@ -103,6 +103,9 @@ BEGIN
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_sales_sources_privileges() IS
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, fired last): runs insight_apply_privileges() so that the views rebuilt by the registration get their grants again.';
+
 CREATE TRIGGER insight_sales_sources_zz_privileges
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
     FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_sales_sources_privileges();

@@ -26,14 +26,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_plan(text) IS
 'What CALL insight_retrain(task) would retrain: every task of insight_trainers that has a model in insight_models (or only the given task), with the algorithm and params of its active model (or of its latest model when none is active) and its training function.';
 
--- One training, inside the caller's (sub)transaction: returns the model.
+-- One training, inside the caller's (sub)transaction: returns the model (a
+-- model stored before this transaction: the training found it unchanged).
 CREATE FUNCTION @extschema@.insight_retrain_one(task text, train_function regprocedure, params jsonb)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    fn_schema pg_catalog.name;
-    fn_name pg_catalog.name;
     new_id bigint;
 BEGIN
     -- one retraining per task at a time: the second fails at once instead of
@@ -45,10 +44,8 @@ BEGIN
                   DETAIL = 'Two retrainings of one task would train the same model twice and both try to activate it.',
                   HINT = 'See SELECT * FROM insight_training_runs WHERE status = ''running''.';
     END IF;
-    SELECT n.nspname, p.proname INTO fn_schema, fn_name
-      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-     WHERE p.oid OPERATOR(pg_catalog.=) train_function::pg_catalog.oid;
-    EXECUTE pg_catalog.format('SELECT %I.%I($1)', fn_schema, fn_name) INTO new_id USING params;
+    EXECUTE pg_catalog.format('SELECT %s($1)', @extschema@.insight_function_name(train_function))
+       INTO new_id USING params;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
                     WHERE m.model_id OPERATOR(pg_catalog.=) new_id
                       AND m.task OPERATOR(pg_catalog.=) insight_retrain_one.task) THEN
@@ -114,8 +111,8 @@ BEGIN
             new_id := @extschema@.insight_retrain_one(plan.task, plan.train_function::pg_catalog.regprocedure, plan.params);
             SELECT * INTO model FROM @extschema@.insight_models m WHERE m.model_id OPERATOR(pg_catalog.=) new_id;
             UPDATE @extschema@.insight_training_runs r
-               SET status = CASE WHEN model.status OPERATOR(pg_catalog.=) 'active'
-                                 THEN 'succeeded' ELSE 'kept_candidate' END,
+               SET status = CASE WHEN model.created_at OPERATOR(pg_catalog.<) pg_catalog.now() THEN 'unchanged'
+                                 WHEN model.status OPERATOR(pg_catalog.=) 'active' THEN 'succeeded' ELSE 'kept_candidate' END,
                    finished_at = pg_catalog.clock_timestamp(),
                    model_id = new_id,
                    algorithm = model.algorithm,
@@ -161,4 +158,4 @@ END
 $$;
 
 COMMENT ON PROCEDURE @extschema@.insight_retrain(text) IS
-'Retrain every task that has been trained before (or only task) with the parameters of its active model, through the task''s training function in insight_trainers. Each task runs in its own transaction, logged in insight_training_runs (committed as running first, then succeeded, kept_candidate or failed), so one failing task neither stops the others nor leaves anything half-written. Two retrainings of one task never overlap: the second fails with 55P03. A cancel or statement_timeout is recorded as a failed run (57014) and ends the CALL. Raises 38000 at the end when any task failed, so a scheduler sees the failure. Must be called outside a transaction block (it commits).';
+'Retrain every task that has been trained before (or only task) with the parameters of its active model, through the task''s training function in insight_trainers. Each task runs in its own transaction, logged in insight_training_runs (committed as running first, then succeeded, kept_candidate, unchanged or failed), so one failing task neither stops the others nor leaves anything half-written. A task whose data and params are unchanged gives the model already active: no new version is stored and the run is recorded as unchanged (insight''s own tasks compare the retrained model, its evaluation model and params with the active model''s, byte for byte: see insight_same_model). Two retrainings of one task never overlap: the second fails with 55P03. A cancel or statement_timeout is recorded as a failed run (57014) and ends the CALL. Raises 38000 at the end when any task failed, so a scheduler sees the failure. Must be called outside a transaction block (it commits).';

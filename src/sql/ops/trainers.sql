@@ -1,7 +1,9 @@
 -- ---------------------------------------------------------------------------
 -- Operations, part 4: insight's own tasks in the retraining dispatch table.
--- One adapter and one row per task: the adapter calls the task's training
--- function with the params of its active model (see insight_retrain()).
+-- One adapter and one row per task: the adapter trains the task as its
+-- training function does, with the params of its active model, through
+-- insight_train_task(..., skip_unchanged => true), so that unchanged data
+-- and params store no new version (see insight_retrain()).
 -- ---------------------------------------------------------------------------
 
 -- recommender: the algorithm is the model's (als, itemknn, popularity), the
@@ -10,21 +12,24 @@ CREATE FUNCTION @extschema@.insight_retrain_recommender(params jsonb)
 RETURNS bigint
 LANGUAGE sql
 AS $$
-    SELECT @extschema@.insight_train_recommender(
-        (SELECT p.algorithm FROM @extschema@.insight_retrain_plan('recommender') p), $1)
+    SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup(
+        (SELECT p.algorithm FROM @extschema@.insight_retrain_plan('recommender') p), $1, NULL, interval '30 days'), true)
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retrain_recommender(jsonb) IS
-'Retraining adapter of the recommender task (insight_trainers): insight_train_recommender() with the algorithm of the model retrained from (the active one, else the latest) and the given params.';
+'Retraining adapter of the recommender task (insight_trainers): trains as insight_train_recommender() does, with the algorithm of the model retrained from (the active one, else the latest) and the given params; stores nothing when the model equals the active one.';
 
 -- segments: k as stored (NULL: chosen again by the silhouette)
 CREATE FUNCTION @extschema@.insight_retrain_segments(params jsonb)
 RETURNS bigint
 LANGUAGE sql
-AS $$ SELECT @extschema@.insight_train_segments(($1 OPERATOR(pg_catalog.->>) 'k')::integer) $$;
+AS $$
+    SELECT @extschema@.insight_train_task(
+        @extschema@.insight_segments_setup(($1 OPERATOR(pg_catalog.->>) 'k')::integer, NULL), true)
+$$;
 
 COMMENT ON FUNCTION @extschema@.insight_retrain_segments(jsonb) IS
-'Retraining adapter of the segments task (insight_trainers): insight_train_segments() with the k of the given params (NULL: chosen again by the silhouette).';
+'Retraining adapter of the segments task (insight_trainers): trains as insight_train_segments() does, with the k of the given params (NULL: chosen again by the silhouette); stores nothing when the model equals the active one.';
 
 -- churn: the horizon and the algorithm as stored, the rest are the model's
 -- hyper-parameters
@@ -32,14 +37,14 @@ CREATE FUNCTION @extschema@.insight_retrain_churn(params jsonb)
 RETURNS bigint
 LANGUAGE sql
 AS $$
-    SELECT @extschema@.insight_train_churn(
+    SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup(
         COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
         COALESCE($1 OPERATOR(pg_catalog.->>) 'algorithm', 'logistic'),
-        $1 OPERATOR(pg_catalog.-) 'horizon' OPERATOR(pg_catalog.-) 'algorithm')
+        $1 OPERATOR(pg_catalog.-) 'horizon' OPERATOR(pg_catalog.-) 'algorithm'), true)
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
-'Retraining adapter of the churn task (insight_trainers): insight_train_churn() with the horizon, algorithm and hyper-parameters of the given params, on the latest data (as_of NULL).';
+'Retraining adapter of the churn task (insight_trainers): trains as insight_train_churn() does, with the horizon, algorithm and hyper-parameters of the given params, on the latest data (as_of NULL); stores nothing when the model equals the active one.';
 
 -- clv: the period and holdout as stored (a null holdout: the last quarter of
 -- the history again), as_of the default (the day after the latest purchase)
@@ -47,13 +52,13 @@ CREATE FUNCTION @extschema@.insight_retrain_clv(params jsonb)
 RETURNS bigint
 LANGUAGE sql
 AS $$
-    SELECT @extschema@.insight_train_clv(NULL,
+    SELECT @extschema@.insight_train_task(@extschema@.insight_clv_setup(NULL,
         COALESCE(($1 OPERATOR(pg_catalog.->>) 'period')::interval, interval '7 days'),
-        ($1 OPERATOR(pg_catalog.->>) 'holdout')::interval)
+        ($1 OPERATOR(pg_catalog.->>) 'holdout')::interval), true)
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retrain_clv(jsonb) IS
-'Retraining adapter of the CLV task (insight_trainers): insight_train_clv() on all purchases (default as_of) with the period and holdout of the given params (holdout null: the last quarter of the history).';
+'Retraining adapter of the CLV task (insight_trainers): trains as insight_train_clv() does, on all purchases (default as_of) with the period and holdout of the given params (holdout null: the last quarter of the history); stores nothing when the models equal the active ones.';
 
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
     ('churn', '@extschema@.insight_retrain_churn(jsonb)', 'serve_rows', true),

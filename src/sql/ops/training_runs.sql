@@ -3,7 +3,8 @@
 -- CALL insight_retrain() (ops/retrain.sql) writes one row of
 -- insight_training_runs per task it retrains, committed before the training
 -- starts, so other sessions see it as 'running', and updated in its own
--- transaction when the training ends (succeeded, kept_candidate, failed).
+-- transaction when the training ends (succeeded, kept_candidate, unchanged,
+-- failed).
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.insight_training_runs (
@@ -11,7 +12,7 @@ CREATE TABLE @extschema@.insight_training_runs (
     task            text NOT NULL,
     algorithm       text,
     status          text NOT NULL DEFAULT 'running'
-                    CHECK (status OPERATOR(pg_catalog.=) ANY ('{running,succeeded,failed,kept_candidate}')),
+                    CHECK (status OPERATOR(pg_catalog.=) ANY ('{running,succeeded,failed,kept_candidate,unchanged}')),
     started_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at     timestamptz,
     rows_used       bigint,
@@ -26,12 +27,16 @@ CREATE TABLE @extschema@.insight_training_runs (
 );
 
 COMMENT ON TABLE @extschema@.insight_training_runs IS
-'One row per training run of CALL insight_retrain(): written and committed as running before the training starts (visible to other sessions), then set to succeeded (the new model is active), kept_candidate (trained and stored, but not better than the active model) or failed (error, cancel or statement_timeout; error_message and sqlstate say why). Kept by pg_dump.';
+'One row per training run of CALL insight_retrain(): written and committed as running before the training starts (visible to other sessions), then set to succeeded (the new model is active), kept_candidate (trained and stored, but not better than the active model), unchanged (the data and params gave the model already active: no new version stored) or failed (error, cancel or statement_timeout; error_message and sqlstate say why). Kept by pg_dump.';
+COMMENT ON COLUMN @extschema@.insight_training_runs.run_id IS 'Identifier of the run, increasing in starting order.';
+COMMENT ON COLUMN @extschema@.insight_training_runs.started_at IS 'When the run started (clock time).';
+COMMENT ON COLUMN @extschema@.insight_training_runs.finished_at IS 'When the run ended (clock time); NULL while running.';
+COMMENT ON COLUMN @extschema@.insight_training_runs.started_by IS 'The role that ran insight_retrain().';
 COMMENT ON COLUMN @extschema@.insight_training_runs.task IS 'The task retrained (churn, clv, segments, recommender, ...).';
 COMMENT ON COLUMN @extschema@.insight_training_runs.algorithm IS 'Algorithm of the model the run started from (the active model of the task), and after success the algorithm of the new model.';
-COMMENT ON COLUMN @extschema@.insight_training_runs.status IS 'running, succeeded, kept_candidate or failed.';
-COMMENT ON COLUMN @extschema@.insight_training_runs.rows_used IS 'Training rows of the new model, as its task reports them in its metrics (see insight_trainers.rows_metric).';
-COMMENT ON COLUMN @extschema@.insight_training_runs.model_id IS 'The model the run stored in insight_models (NULL when it failed).';
+COMMENT ON COLUMN @extschema@.insight_training_runs.status IS 'running, succeeded, kept_candidate, unchanged (the retrained model equals the active one: nothing stored) or failed.';
+COMMENT ON COLUMN @extschema@.insight_training_runs.rows_used IS 'Training rows of the new model (of the active one when unchanged), as its task reports them in its metrics (see insight_trainers.rows_metric).';
+COMMENT ON COLUMN @extschema@.insight_training_runs.model_id IS 'The model the run stored in insight_models; for an unchanged run the active model that stays in service (NULL when it failed).';
 COMMENT ON COLUMN @extschema@.insight_training_runs.params IS 'Hyper-parameters the run trained with (those of the active model).';
 COMMENT ON COLUMN @extschema@.insight_training_runs.metrics_summary IS 'The scalar top-level entries of the new model''s metrics (nested objects and long values left out).';
 COMMENT ON COLUMN @extschema@.insight_training_runs.error_message IS 'Why the run failed.';
@@ -53,7 +58,12 @@ CREATE TABLE @extschema@.insight_trainers (
 );
 
 COMMENT ON TABLE @extschema@.insight_trainers IS
-'How CALL insight_retrain() retrains each task: train_function(params jsonb) RETURNS bigint trains the task with the given hyper-parameters (those of its active model), stores the model with insight_store_model() (activating it or keeping it a candidate, as the task decides) and returns its model_id. rows_metric names the key of the model''s metrics that holds its number of training rows. insight''s own tasks are rows with builtin = true; a custom task is one INSERT (kept by pg_dump).';
+'How CALL insight_retrain() retrains each task: train_function(params jsonb) RETURNS bigint trains the task with the given hyper-parameters (those of its active model), stores the model with insight_store_model() (activating it or keeping it a candidate, as the task decides) and returns its model_id; when the model it would store equals the active one, it stores nothing and returns the active model''s model_id (a model stored before the run''s transaction), and the run is recorded as unchanged (insight''s own tasks do so through insight_train_task(..., skip_unchanged => true)). rows_metric names the key of the model''s metrics that holds its number of training rows. insight''s own tasks are rows with builtin = true; a custom task is one INSERT (kept by pg_dump).';
+
+COMMENT ON COLUMN @extschema@.insight_trainers.task IS 'The task (churn, clv, segments, recommender, or a custom one).';
+COMMENT ON COLUMN @extschema@.insight_trainers.train_function IS 'Its training function: (params jsonb) RETURNS bigint, the model_id it stored (checked by a trigger).';
+COMMENT ON COLUMN @extschema@.insight_trainers.rows_metric IS 'Key of the model''s metrics that holds its number of training rows (copied to insight_training_runs.rows_used); NULL: none.';
+COMMENT ON COLUMN @extschema@.insight_trainers.builtin IS 'true for insight''s own tasks (created with the extension, not dumped); false for a task added by the user (kept by pg_dump).';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_trainers', 'WHERE NOT builtin');
 
@@ -77,6 +87,9 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+COMMENT ON FUNCTION @extschema@.insight_trainers_check() IS
+'Trigger function (BEFORE INSERT OR UPDATE on insight_trainers): the training function must be a plain function (params jsonb) RETURNS bigint, else error 42P13.';
 
 CREATE TRIGGER insight_trainers_signature
     BEFORE INSERT OR UPDATE ON @extschema@.insight_trainers

@@ -74,37 +74,19 @@ AS $$ SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.U
 COMMENT ON FUNCTION @extschema@.insight_utc_text(timestamptz) IS
 'A timestamptz as ISO 8601 text in UTC with microseconds (2011-09-10T12:50:00.000001Z), independent of the session''s TimeZone.';
 
-CREATE FUNCTION @extschema@.insight_train_churn(horizon interval DEFAULT '90 days',
-                                                as_of timestamptz DEFAULT NULL,
-                                                algorithm text DEFAULT 'logistic',
-                                                params jsonb DEFAULT '{}')
-RETURNS bigint
+-- The churn task's steps (see tasks/train.sql).  With T = as_of: the model
+-- is fitted on the labelled window at T - 2 horizon, measured on the one at
+-- T - horizon, and the serving model is fitted on that latest window.
+CREATE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
-    p pg_catalog.jsonb;
+    t @extschema@.insight_training;
     t_end pg_catalog.timestamptz;
-    c_train pg_catalog.timestamptz;
     c_test pg_catalog.timestamptz;
-    c_serve pg_catalog.timestamptz;
-    n_train bigint;
-    n_test bigint;
-    train_rate pg_catalog.float8;
-    m_eval pg_catalog.bytea;
-    m_serve pg_catalog.bytea;
-    test_metrics pg_catalog.jsonb;
-    baseline_auc pg_catalog.float8;
-    new_auc pg_catalog.float8;
-    active_id bigint;
-    active_model pg_catalog.bytea;
-    active_auc pg_catalog.float8;
-    activate boolean;
-    metrics pg_catalog.jsonb;
-    new_id bigint;
-    fit_query pg_catalog.text := 'SELECT t.features, t.churned FROM pg_temp.%I t';
-    msg pg_catalog.text;
 BEGIN
     IF horizon IS NULL OR horizon OPERATOR(pg_catalog.<=) interval '0' THEN
         RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
@@ -115,8 +97,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The churn task supports algorithm ''logistic'' (L2-penalised logistic regression).';
     END IF;
-    p := @extschema@.insight_churn_params(params);
-
+    t.params := @extschema@.insight_churn_params(params)
+                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
     t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
     IF t_end IS NULL THEN
         RAISE EXCEPTION 'no training rows'
@@ -124,8 +106,52 @@ BEGIN
                   DETAIL = 'The registered sales source has no kept order lines.';
     END IF;
     c_test := t_end OPERATOR(pg_catalog.-) horizon;
-    c_train := c_test OPERATOR(pg_catalog.-) horizon;
+    t.task := 'churn';
+    t.algorithm := 'logreg';
+    t.feature_names := @extschema@.insight_feature_names();
+    t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
+        'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
+        'temp_tables', pg_catalog.jsonb_build_array('insight_churn_train', 'insight_churn_test'));
+    t.metrics := pg_catalog.jsonb_build_object(
+        'horizon', horizon::pg_catalog.text,
+        'as_of', @extschema@.insight_utc_text(t_end),
+        'train_cutoff', @extschema@.insight_utc_text(c_test OPERATOR(pg_catalog.-) horizon),
+        'test_cutoff', @extschema@.insight_utc_text(c_test));
+    RETURN t;
+END
+$$;
 
+COMMENT ON FUNCTION @extschema@.insight_churn_setup(interval, timestamptz, text, jsonb) IS
+'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults, algorithm and horizon).';
+
+-- Fit the churn model of the params on a labelled-rows temporary table.
+CREATE FUNCTION @extschema@.insight_churn_fit(params jsonb, rows_table text)
+RETURNS bytea
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_logreg_fit(
+        pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table),
+        (params OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
+        (params OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+        (params OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
+'Fits the churn model of the params (insight_churn_params; algorithm logistic: insight_logreg_fit) on a temporary table of labelled rows (insight_churn_training_rows). A new churn algorithm is a branch here and in insight_churn_params.';
+
+CREATE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
+    c_train pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
+    c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    n_train bigint;
+    train_rate pg_catalog.float8;
+BEGIN
     -- the labelled windows, materialised once for all passes
     PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
     PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
@@ -133,8 +159,8 @@ BEGIN
         SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon);
     CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
         SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon);
-    SELECT pg_catalog.count(*), pg_catalog.avg(t.churned::integer) INTO n_train, train_rate
-      FROM pg_temp.insight_churn_train t;
+    SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) INTO n_train, train_rate
+      FROM pg_temp.insight_churn_train r;
     IF n_train OPERATOR(pg_catalog.=) 0 THEN
         RAISE EXCEPTION 'no training rows'
             USING ERRCODE = 'data_exception',
@@ -142,85 +168,126 @@ BEGIN
                                              @extschema@.insight_utc_text(c_train)),
                   HINT = 'Use a shorter horizon or a later as_of.';
     END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||)
+                 pg_catalog.jsonb_build_object('train_rows', n_train, 'train_churn_rate', train_rate);
+    RETURN t;
+END
+$$;
 
-    -- out-of-time evaluation: fit at c_train, measure at c_test
-    m_eval := @extschema@.insight_logreg_fit(pg_catalog.format(fit_query, 'insight_churn_train'),
-        (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-        (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
-    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_logreg_predict(m_eval, t.features), t.churned),
-           @extschema@.insight_auc(t.recency_days, t.churned), pg_catalog.count(*)
-      INTO test_metrics, baseline_auc, n_test
-      FROM pg_temp.insight_churn_test t;
-    new_auc := (test_metrics OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
+COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
+'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
 
+CREATE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    test_metrics pg_catalog.jsonb;
+    n_test bigint;
+BEGIN
+    -- out-of-time evaluation: fit at the training cutoff, measure at the test cutoff
+    t.evaluation_weights := @extschema@.insight_churn_fit(t.params, 'insight_churn_train');
+    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_logreg_predict(t.evaluation_weights, r.features), r.churned),
+           @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
+      INTO test_metrics, t.baseline_score, n_test
+      FROM pg_temp.insight_churn_test r;
+    t.score := (test_metrics OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'test_rows', n_test,
+        'auc', t.score,
+        'test', test_metrics,
+        'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', t.baseline_score),
+        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone.';
+
+CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    msg pg_catalog.text;
+BEGIN
     -- the model that serves: fitted on the latest labelled window
     BEGIN
-        m_serve := @extschema@.insight_logreg_fit(pg_catalog.format(fit_query, 'insight_churn_test'),
-            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8, (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
-        c_serve := c_test;
+        t.weights := @extschema@.insight_churn_fit(t.params, 'insight_churn_test');
+        t.trained_as_of := c_test;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
         IF NOT msg OPERATOR(pg_catalog.=) ANY (ARRAY['no training rows', 'training rows hold only one class']) THEN
             RAISE;
         END IF;
-        m_serve := m_eval;
-        c_serve := c_train;
+        t.weights := t.evaluation_weights;
+        t.trained_as_of := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
         RAISE NOTICE 'the latest labelled window (cutoff %) cannot be fitted: %; the model fitted at % serves',
-            @extschema@.insight_utc_text(c_test), msg, @extschema@.insight_utc_text(c_train);
+            t.metrics OPERATOR(pg_catalog.->>) 'test_cutoff', msg, t.metrics OPERATOR(pg_catalog.->>) 'train_cutoff';
     END;
-
-    -- activation: the active model's evaluation model on the same window
-    SELECT m.model_id,
-           COALESCE(pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64'), m.weights)
-      INTO active_id, active_model
-      FROM @extschema@.insight_active_model('churn') m;
-    IF active_id IS NOT NULL THEN
-        BEGIN
-            SELECT @extschema@.insight_auc(@extschema@.insight_logreg_predict(active_model, t.features), t.churned)
-              INTO active_auc FROM pg_temp.insight_churn_test t;
-        EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted THEN
-            active_auc := NULL;     -- the active model cannot score these features
-        END;
-    END IF;
-    activate := active_id IS NULL OR active_auc IS NULL
-                OR (new_auc IS NOT NULL AND new_auc OPERATOR(pg_catalog.>=) active_auc);
-
-    metrics := pg_catalog.jsonb_build_object(
-        'horizon', horizon::pg_catalog.text,
-        'as_of', @extschema@.insight_utc_text(t_end),
-        'train_cutoff', @extschema@.insight_utc_text(c_train),
-        'test_cutoff', @extschema@.insight_utc_text(c_test),
-        'serve_cutoff', @extschema@.insight_utc_text(c_serve),
-        'train_rows', n_train,
-        'train_churn_rate', train_rate,
-        'test_rows', n_test,
-        'serve_rows', CASE WHEN c_serve OPERATOR(pg_catalog.=) c_test THEN n_test ELSE n_train END,
-        'auc', new_auc,
-        'test', test_metrics,
-        'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', baseline_auc),
-        'beats_baseline', new_auc OPERATOR(pg_catalog.>) baseline_auc,
-        'compared_with', CASE WHEN active_id IS NOT NULL
-                              THEN pg_catalog.jsonb_build_object('model_id', active_id, 'auc', active_auc) END,
-        'evaluation_model', pg_catalog.encode(m_eval, 'base64'));
-    new_id := @extschema@.insight_store_model('churn', 'logreg', m_serve,
-        p OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text),
-        metrics, @extschema@.insight_feature_names(), NULL, c_serve);
-
-    IF activate THEN
-        PERFORM @extschema@.insight_activate(new_id);
-    ELSE
-        RAISE NOTICE 'churn model % stays a candidate: its out-of-time AUC % is below the % of active model % on the same window',
-            new_id, pg_catalog.round(new_auc::numeric, 4), pg_catalog.round(active_auc::numeric, 4), active_id
-            USING HINT = pg_catalog.format('Activate it anyway with SELECT insight_activate(%s);', new_id);
-    END IF;
-    DROP TABLE pg_temp.insight_churn_train, pg_temp.insight_churn_test;
-    RETURN new_id;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'serve_cutoff', @extschema@.insight_utc_text(t.trained_as_of),
+        'serve_rows', t.metrics OPERATOR(pg_catalog.->) CASE WHEN t.trained_as_of OPERATOR(pg_catalog.=) c_test
+                                                             THEN 'test_rows' ELSE 'train_rows' END);
+    RETURN t;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_churn_serve(@extschema@.insight_training) IS
+'Churn step serve: fits the serving model on the latest labelled window (insight_churn_test); when that window has one class only (or no rows), the evaluation model serves, with a NOTICE.';
+
+CREATE FUNCTION @extschema@.insight_churn_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    active_auc pg_catalog.float8;
+BEGIN
+    -- the active model's evaluation model on the same window
+    BEGIN
+        SELECT @extschema@.insight_auc(@extschema@.insight_logreg_predict(
+                   COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
+          INTO active_auc FROM pg_temp.insight_churn_test r;
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted THEN
+        active_auc := NULL;     -- the active model cannot score these features
+    END;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'auc', active_auc);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'Churn step compare: the AUC of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
+
+INSERT INTO @extschema@.insight_task_steps
+    (task, prepare, evaluate, serve, compare, metric, higher_is_better, kept_notice, builtin)
+VALUES ('churn', '@extschema@.insight_churn_prepare(@extschema@.insight_training)',
+        '@extschema@.insight_churn_evaluate(@extschema@.insight_training)',
+        '@extschema@.insight_churn_serve(@extschema@.insight_training)',
+        '@extschema@.insight_churn_compare(@extschema@.insight_training, @extschema@.insight_models)',
+        'auc', true,
+        'churn model %1$s stays a candidate: its out-of-time AUC %2$s is below the %3$s of active model %4$s on the same window',
+        true);
+
+CREATE FUNCTION @extschema@.insight_train_churn(horizon interval DEFAULT '90 days',
+                                                as_of timestamptz DEFAULT NULL,
+                                                algorithm text DEFAULT 'logistic',
+                                                params jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE sql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup($1, $2, $3, $4)) $$;
+
 COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
-'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone), the comparison with the active model and the evaluation model (base64). The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
 
 -- Scoring --------------------------------------------------------------------
 

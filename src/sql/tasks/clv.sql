@@ -26,41 +26,36 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_error_metrics(float8[], float8[]) IS
 'Holdout errors of predicted against actual purchases per customer: customers, mae (mean absolute error), rmse, correlation (Pearson), total_predicted, total_actual and total_error_percent = 100 (sum predicted - sum actual) / sum actual.';
 
-CREATE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
-                                              period interval DEFAULT '7 days',
-                                              holdout interval DEFAULT NULL)
-RETURNS bigint
+-- The CLV task's steps (see tasks/train.sql).  They run with IntervalStyle
+-- iso_8601 (intervals in params and metrics as P7D) and TimeZone UTC (as_of
+-- - holdout in whole UTC days, whatever the session's zone).
+-- The holdout in periods (weeks for period 7 days) of a CLV training.
+CREATE FUNCTION @extschema@.insight_clv_holdout_periods(t @extschema@.insight_training)
+RETURNS float8
+LANGUAGE sql IMMUTABLE
+SET IntervalStyle = 'iso_8601'
+AS $$
+    SELECT pg_catalog.date_part('epoch', (t.setup OPERATOR(pg_catalog.->>) 'holdout')::interval)
+           OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds((t.setup OPERATOR(pg_catalog.->>) 'period')::interval)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_holdout_periods(@extschema@.insight_training) IS
+'The holdout of a CLV training (setup.holdout) in its time unit (setup.period): the horizon of the holdout predictions.';
+
+CREATE FUNCTION @extschema@.insight_clv_setup(as_of timestamptz, period interval, holdout interval)
+RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
-SET IntervalStyle = 'iso_8601'      -- intervals in params and metrics as ISO 8601 (P7D)
-SET TimeZone = 'UTC'                -- as_of - holdout in whole UTC days, whatever the session's zone
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
 AS $$
 DECLARE
     utc constant pg_catalog.text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
-    period_s pg_catalog.float8 := @extschema@.insight_clv_period_seconds(period);
+    period_s pg_catalog.float8 := @extschema@.insight_clv_period_seconds(period);   -- validates period first
+    t @extschema@.insight_training;
     t_end pg_catalog.timestamptz;
     first_at pg_catalog.timestamptz;
     hold interval := holdout;
     c pg_catalog.timestamptz;
-    t_hold pg_catalog.float8;
-    m_bg pg_catalog.bytea;
-    m_pn pg_catalog.bytea;
-    bg_metrics pg_catalog.jsonb;
-    pn_metrics pg_catalog.jsonb;
-    base_metrics pg_catalog.jsonb;
-    chosen pg_catalog.text;
-    m_eval pg_catalog.bytea;
-    m_serve pg_catalog.bytea;
-    m_spend pg_catalog.bytea;
-    new_mae pg_catalog.float8;
-    active_id bigint;
-    active_eval pg_catalog.bytea;
-    active_mae pg_catalog.float8;
-    activate boolean;
-    spend_id bigint;
-    new_id bigint;
-    params pg_catalog.jsonb;
-    metrics pg_catalog.jsonb;
-    msg pg_catalog.text;
 BEGIN
     SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
            pg_catalog.min(s.ordered_at)
@@ -85,8 +80,37 @@ BEGIN
                                              pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc), hold);
     END IF;
     c := t_end OPERATOR(pg_catalog.-) hold;
-    t_hold := pg_catalog.date_part('epoch', hold) OPERATOR(pg_catalog./) period_s;
 
+    t.task := 'clv';
+    -- the hyper-parameters as given (a NULL holdout: the last quarter again
+    -- when retrained), so that insight_retrain('clv') trains the same way
+    t.params := pg_catalog.jsonb_build_object('period', period::pg_catalog.text, 'holdout', holdout::pg_catalog.text);
+    t.feature_names := ARRAY['frequency', 'recency', 'T'];
+    t.trained_as_of := t_end;
+    t.setup := pg_catalog.jsonb_build_object('period', period::pg_catalog.text, 'holdout', hold::pg_catalog.text,
+        'calibration_end', c, 'temp_tables', pg_catalog.jsonb_build_array('insight_clv_holdout'));
+    t.metrics := pg_catalog.jsonb_build_object(
+        'as_of', pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
+        'calibration_end', pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
+        'holdout', hold::pg_catalog.text,
+        'holdout_periods', @extschema@.insight_clv_holdout_periods(t));
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_setup(timestamptz, interval, interval) IS
+'The CLV task''s entry step: validates the arguments of insight_train_clv(), chooses the holdout (default: the last quarter of the history, in whole days) and returns the insight_training that insight_train_task() takes.';
+
+CREATE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    period interval := (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
+    c pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'calibration_end')::pg_catalog.timestamptz;
+BEGIN
     -- calibration summary and the repeat purchase days of the holdout
     PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
     CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
@@ -97,9 +121,30 @@ BEGIN
                             pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days
                        FROM @extschema@.insight_sales s
                       WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
-                        AND s.ordered_at OPERATOR(pg_catalog.>=) c AND s.ordered_at OPERATOR(pg_catalog.<) t_end
+                        AND s.ordered_at OPERATOR(pg_catalog.>=) c AND s.ordered_at OPERATOR(pg_catalog.<) t.trained_as_of
                       GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text;
+    RETURN t;
+END
+$$;
 
+COMMENT ON FUNCTION @extschema@.insight_clv_prepare(@extschema@.insight_training) IS
+'CLV step prepare: the calibration summary at as_of - holdout with each customer''s actual repeat purchase days in the holdout, in the temporary table insight_clv_holdout.';
+
+CREATE FUNCTION @extschema@.insight_clv_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
+    m_bg pg_catalog.bytea;
+    m_pn pg_catalog.bytea;
+    bg_metrics pg_catalog.jsonb;
+    pn_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    msg pg_catalog.text;
+BEGIN
     SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
     BEGIN
         SELECT @extschema@.insight_pnbd_fit(h.frequency, h.recency, h."T") INTO m_pn FROM pg_temp.insight_clv_holdout h;
@@ -124,85 +169,116 @@ BEGIN
 
     IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
                                   OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 THEN
-        chosen := 'pnbd';
-        m_eval := m_pn;
-        new_mae := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+        t.algorithm := 'pnbd';
+        t.evaluation_weights := m_pn;
+        t.score := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
     ELSE
-        chosen := 'bgnbd';
-        m_eval := m_bg;
-        new_mae := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+        t.algorithm := 'bgnbd';
+        t.evaluation_weights := m_bg;
+        t.score := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
     END IF;
+    t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'algorithm', t.algorithm,
+        'holdout_mae', t.score,
+        'bgnbd', bg_metrics,
+        'pnbd', pn_metrics,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
+        'beats_baseline', t.score OPERATOR(pg_catalog.<) t.baseline_score);
+    RETURN t;
+END
+$$;
 
-    -- the models that serve: refitted on the whole history
-    IF chosen OPERATOR(pg_catalog.=) 'pnbd' THEN
-        SELECT @extschema@.insight_pnbd_fit(k.frequency, k.recency, k."T"),
-               @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
-          INTO m_serve, m_spend FROM @extschema@.insight_clv_summary(t_end, period) k;
-    ELSE
-        SELECT @extschema@.insight_bgnbd_fit(k.frequency, k.recency, k."T"),
-               @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
-          INTO m_serve, m_spend FROM @extschema@.insight_clv_summary(t_end, period) k;
-    END IF;
-    IF m_spend IS NULL THEN
+COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
+'CLV step evaluate: fits BG/NBD and Pareto/NBD on the calibration summary, compares their predicted repeat purchase days in the holdout with the actual ones (and those of the baseline "past repeat rate x / T continued"), and keeps the model with the lower MAE (score) as the evaluation model.';
+
+CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    spend @extschema@.insight_models;
+BEGIN
+    -- the models that serve: the chosen one and the spend model, refitted on the whole history
+    EXECUTE pg_catalog.format(
+        'SELECT %I.%I(k.frequency, k.recency, k."T"), %I.insight_gammagamma_fit(k.frequency, k.monetary_value)
+           FROM %I.insight_clv_summary($1, $2) k',
+        '@extschema@', 'insight_' OPERATOR(pg_catalog.||) t.algorithm OPERATOR(pg_catalog.||) '_fit', '@extschema@', '@extschema@')
+       INTO t.weights, spend.weights
+      USING t.trained_as_of, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
+    IF spend.weights IS NULL THEN
         RAISE EXCEPTION 'no customer with repeat purchases to fit the spend model'
             USING ERRCODE = 'data_exception',
                   HINT = 'The Gamma-Gamma model needs customers with frequency > 0 and a positive monetary_value.';
     END IF;
-
-    -- activation: the active model's evaluation model on the same holdout
-    SELECT m.model_id, pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64')
-      INTO active_id, active_eval
-      FROM @extschema@.insight_active_model('clv') m
-     WHERE @extschema@.insight_clv_period_seconds((m.params OPERATOR(pg_catalog.->>) 'period')::interval)
-           OPERATOR(pg_catalog.=) period_s;
-    IF active_eval IS NOT NULL THEN
-        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
-                   active_eval, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
-          INTO active_mae FROM pg_temp.insight_clv_holdout h;
-    END IF;
-    activate := active_mae IS NULL OR new_mae OPERATOR(pg_catalog.<=) active_mae;
-
-    -- the hyper-parameters as given (a NULL holdout: the last quarter again
-    -- when retrained), so that insight_retrain('clv') trains the same way
-    params := pg_catalog.jsonb_build_object('period', period::pg_catalog.text, 'holdout', holdout::pg_catalog.text);
-    spend_id := @extschema@.insight_store_model('clv_spend', 'gammagamma', m_spend, params,
-        pg_catalog.jsonb_build_object('frequency_spend_correlation',
-            @extschema@.insight_model_info(m_spend) OPERATOR(pg_catalog.->) 'frequency_spend_correlation'),
-        ARRAY['frequency', 'monetary_value'], NULL, t_end);
-    metrics := pg_catalog.jsonb_build_object(
-        'as_of', pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
-        'calibration_end', pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
-        'holdout', hold::pg_catalog.text,
-        'holdout_periods', t_hold,
-        'customers', (@extschema@.insight_model_info(m_serve) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8,
-        'algorithm', chosen,
-        'holdout_mae', new_mae,
-        'bgnbd', bg_metrics,
-        'pnbd', pn_metrics,
-        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
-        'beats_baseline', new_mae OPERATOR(pg_catalog.<) (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8,
-        'compared_with', CASE WHEN active_id IS NOT NULL
-                              THEN pg_catalog.jsonb_build_object('model_id', active_id, 'holdout_mae', active_mae) END,
-        'spend_model_id', spend_id,
-        'evaluation_model', pg_catalog.encode(m_eval, 'base64'));
-    new_id := @extschema@.insight_store_model('clv', chosen, m_serve, params, metrics,
-        ARRAY['frequency', 'recency', 'T'], NULL, t_end);
-
-    IF activate THEN
-        PERFORM @extschema@.insight_activate(spend_id);
-        PERFORM @extschema@.insight_activate(new_id);
-    ELSE
-        RAISE NOTICE 'CLV model % stays a candidate: its holdout MAE % is above the % of active model %',
-            new_id, pg_catalog.round(new_mae::numeric, 4), pg_catalog.round(active_mae::numeric, 4), active_id
-            USING HINT = pg_catalog.format('Activate it anyway with SELECT insight_activate(%s), insight_activate(%s);', spend_id, new_id);
-    END IF;
-    DROP TABLE pg_temp.insight_clv_holdout;
-    RETURN new_id;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'customers', (@extschema@.insight_model_info(t.weights) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8);
+    spend.task := 'clv_spend';
+    spend.algorithm := 'gammagamma';
+    spend.params := t.params;
+    spend.metrics := pg_catalog.jsonb_build_object('frequency_spend_correlation',
+        @extschema@.insight_model_info(spend.weights) OPERATOR(pg_catalog.->) 'frequency_spend_correlation');
+    spend.feature_names := ARRAY['frequency', 'monetary_value'];
+    spend.trained_as_of := t.trained_as_of;
+    t.companion := spend;
+    RETURN t;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_clv_serve(@extschema@.insight_training) IS
+'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period).';
+
+CREATE FUNCTION @extschema@.insight_clv_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
+    active_mae pg_catalog.float8;
+BEGIN
+    -- only a model of the same time unit is comparable
+    IF (@extschema@.insight_clv_period_seconds((active.params OPERATOR(pg_catalog.->>) 'period')::interval)
+        OPERATOR(pg_catalog.=) @extschema@.insight_clv_period_seconds((t.setup OPERATOR(pg_catalog.->>) 'period')::interval))
+       IS NOT TRUE THEN
+        RETURN NULL;
+    END IF;
+    IF active.evaluation_weights IS NOT NULL THEN
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
+                   active.evaluation_weights, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
+          INTO active_mae FROM pg_temp.insight_clv_holdout h;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'holdout_mae', active_mae);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'CLV step compare: the holdout MAE of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
+
+INSERT INTO @extschema@.insight_task_steps
+    (task, prepare, evaluate, serve, compare, metric, higher_is_better, companion_key, kept_notice, builtin)
+VALUES ('clv', '@extschema@.insight_clv_prepare(@extschema@.insight_training)',
+        '@extschema@.insight_clv_evaluate(@extschema@.insight_training)',
+        '@extschema@.insight_clv_serve(@extschema@.insight_training)',
+        '@extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models)',
+        'holdout_mae', false, 'spend_model_id',
+        'CLV model %1$s stays a candidate: its holdout MAE %2$s is above the %3$s of active model %4$s',
+        true);
+
+CREATE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
+                                              period interval DEFAULT '7 days',
+                                              holdout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_clv_setup($1, $2, $3)) $$;
+
 COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
-'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs in the caller''s transaction.';
+'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is kept as the evaluation model (evaluation_weights), refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs through insight_train_task() (steps insight_clv_*) in the caller''s transaction.';
 
 -- Scoring --------------------------------------------------------------------
 

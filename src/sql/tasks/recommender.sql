@@ -120,31 +120,43 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_recommender_fit(text, jsonb, text) IS
 'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query of interactions. Used by insight_train_recommender.';
 
-CREATE FUNCTION @extschema@.insight_train_recommender(algorithm text DEFAULT 'als', params jsonb DEFAULT '{}',
-    as_of timestamptz DEFAULT NULL, holdout interval DEFAULT '30 days')
-RETURNS bigint
+-- The recommender task's steps (see tasks/train.sql).  Evaluation on a time
+-- split: fit on purchases before as_of - holdout, test on the new purchases
+-- in [as_of - holdout, as_of).  They run with the caller's settings.
+CREATE FUNCTION @extschema@.insight_recommender_setup(algorithm text, params jsonb, as_of timestamptz, holdout interval)
+RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    p pg_catalog.jsonb := @extschema@.insight_recommender_params(algorithm, params);
-    measure pg_catalog.text := p OPERATOR(pg_catalog.->>) 'measure';
+    t @extschema@.insight_training;
     split pg_catalog.timestamptz;
-    train_query pg_catalog.text;
-    eval_model pg_catalog.bytea;
-    baseline pg_catalog.bytea;
-    weights pg_catalog.bytea;
-    m pg_catalog.jsonb;
-    b pg_catalog.jsonb;
-    metrics pg_catalog.jsonb;
-    active_ndcg pg_catalog.float8;
-    new_id bigint;
 BEGIN
+    t.params := @extschema@.insight_recommender_params(algorithm, params);
     IF holdout IS NULL OR holdout OPERATOR(pg_catalog.<=) interval '0' THEN
         RAISE EXCEPTION 'holdout must be a positive interval' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
-    split := as_of OPERATOR(pg_catalog.-) holdout;
+    t.task := 'recommender';
+    t.algorithm := algorithm;
+    t.trained_as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
+    split := t.trained_as_of OPERATOR(pg_catalog.-) holdout;
+    t.setup := pg_catalog.jsonb_build_object('split', split,
+        'temp_tables', pg_catalog.jsonb_build_array('insight_rec_train', 'insight_rec_test'));
+    t.metrics := pg_catalog.jsonb_build_object('split', split, 'as_of', t.trained_as_of, 'holdout', holdout::pg_catalog.text);
+    RETURN t;
+END
+$$;
 
+COMMENT ON FUNCTION @extschema@.insight_recommender_setup(text, jsonb, timestamptz, interval) IS
+'The recommender task''s entry step: validates the arguments of insight_train_recommender() (params with their defaults, insight_recommender_params) and returns the insight_training that insight_train_task() takes.';
+
+CREATE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    measure pg_catalog.text := t.params OPERATOR(pg_catalog.->>) 'measure';
+    split pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz;
+BEGIN
     -- the time split: fit before split, test on what customers bought in [split, as_of)
     -- that they had not bought before
     PERFORM @extschema@.insight_drop_temp_table('insight_rec_train');
@@ -154,64 +166,113 @@ BEGIN
     ANALYZE pg_temp.insight_rec_train;
     CREATE TEMP TABLE insight_rec_test ON COMMIT DROP AS
         SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
-               h.customer_id OPERATOR(pg_catalog.=) ANY (SELECT t.customer_id FROM pg_temp.insight_rec_train t) AS known
-          FROM @extschema@.insight_interactions(as_of, split, measure) h
-         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train t
-                            WHERE t.customer_id OPERATOR(pg_catalog.=) h.customer_id
-                              AND t.item_id OPERATOR(pg_catalog.=) h.item_id)
+               h.customer_id OPERATOR(pg_catalog.=) ANY (SELECT r.customer_id FROM pg_temp.insight_rec_train r) AS known
+          FROM @extschema@.insight_interactions(t.trained_as_of, split, measure) h
+         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train r
+                            WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
+                              AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
          GROUP BY h.customer_id;
     ANALYZE pg_temp.insight_rec_train;
     ANALYZE pg_temp.insight_rec_test;
     IF NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train) OR NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_test) THEN
         RAISE EXCEPTION 'no interactions on one side of the evaluation split'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Training uses purchases before %s, the test the new purchases in [%s, %s).', split, split, as_of),
+                  DETAIL = pg_catalog.format('Training uses purchases before %s, the test the new purchases in [%s, %s).',
+                                             split, split, t.trained_as_of),
                   HINT = 'Choose as_of and holdout so that both periods have purchases.';
     END IF;
-
-    train_query := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
-    eval_model := @extschema@.insight_recommender_fit(algorithm, p, train_query);
-    baseline := @extschema@.insight_popularity_fit(train_query);
-    m := @extschema@.insight_recommender_metrics(eval_model, 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test', 10);
-    b := @extschema@.insight_recommender_metrics(baseline, 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test', 10);
-    metrics := pg_catalog.jsonb_build_object(
-        'split', split, 'as_of', as_of, 'holdout', holdout::pg_catalog.text,
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
         'train_interactions', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_train),
         'test_customers', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test),
-        'test_customers_without_history', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test WHERE NOT known),
-        'k', 10,
-        'hit_rate_at_10', m OPERATOR(pg_catalog.->) 'hit_rate', 'precision_at_10', m OPERATOR(pg_catalog.->) 'precision',
-        'recall_at_10', m OPERATOR(pg_catalog.->) 'recall', 'ndcg_at_10', m OPERATOR(pg_catalog.->) 'ndcg',
-        'map_at_10', m OPERATOR(pg_catalog.->) 'map', 'coverage_at_10', m OPERATOR(pg_catalog.->) 'coverage',
-        'baseline', pg_catalog.jsonb_build_object(
-            'algorithm', 'popularity',
-            'hit_rate_at_10', b OPERATOR(pg_catalog.->) 'hit_rate', 'precision_at_10', b OPERATOR(pg_catalog.->) 'precision',
-            'recall_at_10', b OPERATOR(pg_catalog.->) 'recall', 'ndcg_at_10', b OPERATOR(pg_catalog.->) 'ndcg',
-            'map_at_10', b OPERATOR(pg_catalog.->) 'map', 'coverage_at_10', b OPERATOR(pg_catalog.->) 'coverage'));
-    DROP TABLE pg_temp.insight_rec_train, pg_temp.insight_rec_test;
-
-    -- the serving model: every purchase before as_of
-    weights := @extschema@.insight_recommender_fit(algorithm, p,
-        pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)', as_of, measure));
-    new_id := @extschema@.insight_store_model('recommender', algorithm, weights, p, metrics, NULL, NULL, as_of);
-
-    -- activate when at least as good (NDCG@10) as the popularity baseline and the model in service
-    SELECT (a.metrics OPERATOR(pg_catalog.->>) 'ndcg_at_10')::pg_catalog.float8 INTO active_ndcg
-      FROM @extschema@.insight_active_model('recommender') a;
-    IF (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8 OPERATOR(pg_catalog.>=) (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8
-       AND (active_ndcg IS NULL OR (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8 OPERATOR(pg_catalog.>=) active_ndcg) THEN
-        PERFORM @extschema@.insight_activate(new_id);
-    ELSE
-        RAISE NOTICE 'recommender model % stays a candidate: NDCG@10 % is below the popularity baseline (%) or the active model (%)',
-            new_id, pg_catalog.round((m OPERATOR(pg_catalog.->>) 'ndcg')::numeric, 4),
-            pg_catalog.round((b OPERATOR(pg_catalog.->>) 'ndcg')::numeric, 4), pg_catalog.round(active_ndcg::numeric, 4);
-    END IF;
-    RETURN new_id;
+        'test_customers_without_history', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test WHERE NOT known));
+    RETURN t;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
+'Recommender step prepare: the interactions before the split (temporary table insight_rec_train) and, per customer, the items first bought in [split, as_of) (insight_rec_test); 22023 when either side is empty.';
+
+CREATE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    train_query constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
+    test_query constant pg_catalog.text := 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test';
+    m pg_catalog.jsonb;
+    b pg_catalog.jsonb;
+BEGIN
+    -- the evaluation model is not kept: the rule compares stored NDCG@10
+    m := @extschema@.insight_recommender_metrics(@extschema@.insight_recommender_fit(t.algorithm, t.params, train_query), test_query, 10);
+    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(train_query), test_query, 10);
+    t.score := (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.baseline_score := (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('k', 10)
+                 OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(m)
+                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('baseline',
+                     pg_catalog.jsonb_build_object('algorithm', 'popularity') OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(b));
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
+'Recommender step evaluate: fits the algorithm and the popularity baseline on insight_rec_train and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
+
+-- Top-level metrics names of insight_recommender_metrics at k = 10.
+CREATE FUNCTION @extschema@.insight_recommender_at_10(m jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.jsonb_object_agg(x.key OPERATOR(pg_catalog.||) '_at_10', m OPERATOR(pg_catalog.->) x.key)
+      FROM pg_catalog.unnest(ARRAY['hit_rate', 'precision', 'recall', 'ndcg', 'map', 'coverage']) x(key)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_at_10(jsonb) IS
+'hit_rate, precision, recall, ndcg, map and coverage of insight_recommender_metrics(..., 10) as hit_rate_at_10, ..., coverage_at_10: the names in a recommender model''s metrics.';
+
+CREATE FUNCTION @extschema@.insight_recommender_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- the serving model: every purchase before as_of
+    t.weights := @extschema@.insight_recommender_fit(t.algorithm, t.params,
+        pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                          t.trained_as_of, t.params OPERATOR(pg_catalog.->>) 'measure'));
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_serve(@extschema@.insight_training) IS
+'Recommender step serve: fits the algorithm on every purchase before as_of.';
+
+CREATE FUNCTION @extschema@.insight_recommender_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$ SELECT pg_catalog.jsonb_build_object('model_id', active.model_id,
+                                           'ndcg_at_10', active.metrics OPERATOR(pg_catalog.->) 'ndcg_at_10') $$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'Recommender step compare: the NDCG@10 the active model measured at its own training (its metrics), which the new model must reach.';
+
+INSERT INTO @extschema@.insight_task_steps
+    (task, prepare, evaluate, serve, compare, metric, higher_is_better, must_beat_baseline, kept_notice, builtin)
+VALUES ('recommender', '@extschema@.insight_recommender_prepare(@extschema@.insight_training)',
+        '@extschema@.insight_recommender_evaluate(@extschema@.insight_training)',
+        '@extschema@.insight_recommender_serve(@extschema@.insight_training)',
+        '@extschema@.insight_recommender_compare(@extschema@.insight_training, @extschema@.insight_models)',
+        'ndcg_at_10', true, true,
+        'recommender model %1$s stays a candidate: NDCG@10 %2$s is below the popularity baseline (%5$s) or the active model (%3$s)',
+        true);
+
+CREATE FUNCTION @extschema@.insight_train_recommender(algorithm text DEFAULT 'als', params jsonb DEFAULT '{}',
+    as_of timestamptz DEFAULT NULL, holdout interval DEFAULT '30 days')
+RETURNS bigint
+LANGUAGE sql
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup($1, $2, $3, $4)) $$;
+
 COMMENT ON FUNCTION @extschema@.insight_train_recommender(text, jsonb, timestamptz, interval) IS
-'Train, evaluate and register a recommender (algorithm als, itemknn or popularity; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics; it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Returns model_id.';
+'Train, evaluate and register a recommender (algorithm als, itemknn or popularity; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
 
 CREATE FUNCTION @extschema@.insight_recommend(customer text, k int DEFAULT 10, exclude_purchased boolean DEFAULT true)
 RETURNS TABLE (item_id text, item_name text, score float8, rank int)

@@ -88,3 +88,15 @@ CREATE VIEW @extschema@.insight_segment_summary AS
 
 COMMENT ON VIEW @extschema@.insight_segment_summary IS
 'Segment profiles over the whole history, for BI tools: per RFM segment (kind = ''rfm'') and per cluster of the active segments model (kind = ''cluster'', with a readable label such as ''recent, frequent, high spend''): customers, share of customers, mean recency (days since the last purchase), mean frequency (orders), mean monetary (total spend), revenue (total spend) and share of revenue, mean churn probability and total 12-month CLV (NULL without an active churn / CLV model). See insight_segment_profiles(as_of) for another cut-off.';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.kind IS '''rfm'' for an RFM segment, ''cluster'' for a cluster of the active segments model.';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment name (kind rfm), or the cluster''s label from insight_cluster_label of its centroid (kind cluster).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.cluster IS 'Cluster number 1..k of the active segments model (kind cluster); NULL for kind rfm.';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.customers IS 'Customers in the group.';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.customer_share IS 'customers / all customers of the same kind (0..1).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.mean_recency_days IS 'Mean days since the last purchase (insight_rfm.recency_days).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.mean_frequency IS 'Mean number of orders (insight_rfm.frequency).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.mean_monetary IS 'Mean total spend per customer (insight_rfm.monetary, source currency).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.revenue IS 'Total spend of the group (source currency).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.revenue_share IS 'revenue / revenue of all customers of the same kind (0..1).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.mean_churn_probability IS 'Mean churn probability of the group by the active churn model (0..1); NULL when none is active.';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.total_clv_12m IS 'Sum of the 12-month CLV of the group by the active CLV models, discounted 1 % a month (source currency); NULL when none is active.';

@@ -22,63 +22,97 @@ AS $$ SELECT ARRAY['ln1p_recency_days', 'ln1p_frequency', 'ln1p_monetary']::pg_c
 COMMENT ON FUNCTION @extschema@.insight_segment_feature_names() IS
 'Names of the inputs of the segments model, in the order of insight_log_rfm().';
 
-CREATE FUNCTION @extschema@.insight_train_segments(k integer DEFAULT NULL, as_of timestamptz DEFAULT NULL)
-RETURNS bigint
+-- The segments task's steps (see tasks/train.sql): no evaluation and no
+-- comparison, since clusterings of different data have no common quality
+-- measure: the newest one serves.
+CREATE FUNCTION @extschema@.insight_segments_setup(k integer, as_of timestamptz)
+RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    cutoff pg_catalog.timestamptz := as_of;
-    scaler pg_catalog.bytea;
-    model pg_catalog.bytea;
-    info pg_catalog.jsonb;
-    new_id bigint;
+    t @extschema@.insight_training;
 BEGIN
     IF k IS NOT NULL AND k OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'k must be at least 1'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
     END IF;
-    cutoff := COALESCE(cutoff, @extschema@.insight_default_as_of());
-    PERFORM @extschema@.insight_drop_temp_table('insight_segments_training');
-    CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
-        SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
-          FROM @extschema@.insight_customer_features(cutoff) f
-         ORDER BY f.customer_id;
-    SELECT @extschema@.insight_scaler_fit(t.raw) INTO scaler FROM pg_temp.insight_segments_training t;
-    IF scaler IS NULL THEN
-        RAISE EXCEPTION 'no customer has a purchase before %', cutoff
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'Register a sales source with purchases, or pass a later as_of.';
-    END IF;
-    model := @extschema@.insight_kmeans_fit(
-        pg_catalog.format('SELECT %I.insight_scaler_transform(%L::pg_catalog.bytea, t.raw) FROM pg_temp.insight_segments_training t',
-                          '@extschema@', scaler),
-        k, n_init => 10, seed => 0);
-    DROP TABLE pg_temp.insight_segments_training;
-    info := @extschema@.insight_model_info(model);
-    new_id := @extschema@.insight_store_model(
-        'segments', 'kmeans', model,
-        params => pg_catalog.jsonb_build_object('k', k, 'features', 'standardized log-RFM',
-                                                'n_init', 10, 'seed', 0, 'max_iterations', 300,
-                                                'tolerance', 1e-4),
-        metrics => pg_catalog.jsonb_build_object(
-            'customers', info OPERATOR(pg_catalog.->) 'rows',
-            'k', info OPERATOR(pg_catalog.->) 'k',
-            'inertia', info OPERATOR(pg_catalog.->) 'inertia',
-            'silhouette', info OPERATOR(pg_catalog.->) 'silhouette',
-            'iterations', info OPERATOR(pg_catalog.->) 'iterations',
-            'sizes', info OPERATOR(pg_catalog.->) 'sizes',
-            'k_curve', info OPERATOR(pg_catalog.->) 'k_curve'),
-        feature_names => @extschema@.insight_segment_feature_names(),
-        preprocessing => scaler,
-        trained_as_of => cutoff);
-    PERFORM @extschema@.insight_activate(new_id);
-    RETURN new_id;
+    t.task := 'segments';
+    t.algorithm := 'kmeans';
+    t.params := pg_catalog.jsonb_build_object('k', k, 'features', 'standardized log-RFM',
+                                              'n_init', 10, 'seed', 0, 'max_iterations', 300,
+                                              'tolerance', 1e-4);
+    t.feature_names := @extschema@.insight_segment_feature_names();
+    t.trained_as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
+    t.setup := pg_catalog.jsonb_build_object('temp_tables', pg_catalog.jsonb_build_array('insight_segments_training'));
+    RETURN t;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
+'The segments task''s entry step: validates the arguments of insight_train_segments() and returns the insight_training that insight_train_task() takes.';
+
+CREATE FUNCTION @extschema@.insight_segments_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM @extschema@.insight_drop_temp_table('insight_segments_training');
+    CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
+        SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
+          FROM @extschema@.insight_customer_features(t.trained_as_of) f
+         ORDER BY f.customer_id;
+    SELECT @extschema@.insight_scaler_fit(r.raw) INTO t.preprocessing FROM pg_temp.insight_segments_training r;
+    IF t.preprocessing IS NULL THEN
+        RAISE EXCEPTION 'no customer has a purchase before %', t.trained_as_of
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Register a sales source with purchases, or pass a later as_of.';
+    END IF;
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
+'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the temporary table insight_segments_training, and the scaler fitted on it (the model''s preprocessing); 02000 when there is no customer.';
+
+CREATE FUNCTION @extschema@.insight_segments_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    info pg_catalog.jsonb;
+BEGIN
+    t.weights := @extschema@.insight_kmeans_fit(
+        pg_catalog.format('SELECT %I.insight_scaler_transform(%L::pg_catalog.bytea, r.raw) FROM pg_temp.insight_segments_training r',
+                          '@extschema@', t.preprocessing),
+        (t.params OPERATOR(pg_catalog.->>) 'k')::integer, n_init => 10, seed => 0);
+    info := @extschema@.insight_model_info(t.weights);
+    t.metrics := pg_catalog.jsonb_build_object(
+        'customers', info OPERATOR(pg_catalog.->) 'rows',
+        'k', info OPERATOR(pg_catalog.->) 'k',
+        'inertia', info OPERATOR(pg_catalog.->) 'inertia',
+        'silhouette', info OPERATOR(pg_catalog.->) 'silhouette',
+        'iterations', info OPERATOR(pg_catalog.->) 'iterations',
+        'sizes', info OPERATOR(pg_catalog.->) 'sizes',
+        'k_curve', info OPERATOR(pg_catalog.->) 'k_curve');
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_segments_serve(@extschema@.insight_training) IS
+'Segments step serve: k-means (k-means++, n_init 10, seed 0; k NULL: chosen by the silhouette) on the standardized log-RFM; metrics from the model''s info.';
+
+INSERT INTO @extschema@.insight_task_steps (task, prepare, serve, builtin)
+VALUES ('segments', '@extschema@.insight_segments_prepare(@extschema@.insight_training)',
+        '@extschema@.insight_segments_serve(@extschema@.insight_training)', true);
+
+CREATE FUNCTION @extschema@.insight_train_segments(k integer DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_segments_setup($1, $2)) $$;
+
 COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
-'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 by the silhouette. Stores the model as task ''segments'' (metrics: customers, k, inertia, silhouette, iterations, sizes, k_curve) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. The training rows live in a temporary table, so its passes run without parallel workers.';
+'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 by the silhouette. Stores the model as task ''segments'' (metrics: customers, k, inertia, silhouette, iterations, sizes, k_curve) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';
 
 -- The active segments model (weights and scaler); raises when there is none.
 CREATE FUNCTION @extschema@.insight_segments_model(OUT weights bytea, OUT preprocessing bytea)

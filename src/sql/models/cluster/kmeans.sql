@@ -8,10 +8,16 @@ RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_kmeans_pass_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.insight_kmeans_pass_accum(bytea, float8[], bytea) IS
+'Transition function of insight_kmeans_pass: adds one feature row to the pass that plan describes (bounding box and variances, k-means++ draw, or Lloyd assignment); rows with a NULL array or element are skipped and counted.';
+
 CREATE FUNCTION @extschema@.insight_kmeans_pass_combine(state1 bytea, state2 bytea)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_kmeans_pass_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_kmeans_pass_combine(bytea, bytea) IS
+'Combine function of insight_kmeans_pass: merges two partial states of the same plan (exact fixed-point sums, so any split gives the same bytes).';
 
 CREATE AGGREGATE @extschema@.insight_kmeans_pass(features float8[], plan bytea) (
     SFUNC = @extschema@.insight_kmeans_pass_accum,
