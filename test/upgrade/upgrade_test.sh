@@ -9,7 +9,9 @@
 #      fresh CREATE EXTENSION with the source registered the same way
 #      (test/upgrade/catalogue.sql);
 #   3. pg_dump of the upgraded database, restored into another one: the
-#      registry (model bytes included) and every served value survive.
+#      registry (model bytes included) and every served value survive;
+#   4. without a registered source, too, the update gives the objects of a
+#      fresh CREATE EXTENSION.
 # Prints one ok / FAIL line per check and exits non-zero when any fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,11 +21,12 @@ new_version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" insight.control)
 upgraded=insight_upgrade
 fresh=insight_upgrade_fresh
 restored=insight_upgrade_restored
+bare=insight_upgrade_bare
 work=$(mktemp -d /tmp/insight-upgrade.XXXXXX)
 
 cleanup() {
     local db
-    for db in "$upgraded" "$fresh" "$restored"; do dropdb --if-exists "$db" >/dev/null 2>&1 || true; done
+    for db in "$upgraded" "$fresh" "$restored" "$bare"; do dropdb --if-exists "$db" >/dev/null 2>&1 || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -70,17 +73,17 @@ catalogue() {
 }
 
 # compare_catalogues FILE1 FILE2 WHAT: the catalogues must be the same except
-# for comments inside function sources (source_comments lines: reported only)
+# for comments inside function sources and initial privileges (reported only;
+# see test/upgrade/catalogue.sql)
 compare_catalogues() {
-    local notes
-    grep -v '^source_comments | ' "$1" >"$1.checked" || true
-    grep -v '^source_comments | ' "$2" >"$2.checked" || true
+    local noted='^(source_comments|init_privs) \| ' notes
+    grep -Ev "$noted" "$1" >"$1.checked" || true
+    grep -Ev "$noted" "$2" >"$2.checked" || true
     same "$1.checked" "$2.checked" "$3"
-    notes=$(diff <(grep '^source_comments | ' "$1") <(grep '^source_comments | ' "$2") \
-                | sed -n 's/^> source_comments | \([^|]*\) |.*/\1/p' || true)
+    notes=$(diff <(grep -E "$noted" "$1") <(grep -E "$noted" "$2") | grep '^[<>]' || true)
     if [[ -n $notes ]]; then
-        echo "     note: these functions differ only in comments inside their source:"
-        echo "$notes" | sed 's/^/       /'
+        echo "     note: differences reported only (< ${1##*/}, > ${2##*/}):"
+        echo "$notes" | cut -c1-160 | sed 's/^/       /'
     fi
 }
 
@@ -129,5 +132,14 @@ same "$work/before" "$work/restored" "registry and served values after pg_dump a
 catalogue "$restored" "$work/catalogue.restored"
 compare_catalogues "$work/catalogue.fresh" "$work/catalogue.restored" \
     "objects of the restored extension = those of CREATE EXTENSION insight ($new_version)"
+
+# 4. no source registered
+new_database "$bare" "$old_version"
+sql "$bare" -c 'ALTER EXTENSION insight UPDATE'
+catalogue "$bare" "$work/catalogue.bare-upgraded"
+new_database "$fresh" ""
+catalogue "$fresh" "$work/catalogue.bare-fresh"
+compare_catalogues "$work/catalogue.bare-fresh" "$work/catalogue.bare-upgraded" \
+    "objects of the updated extension without a source = those of CREATE EXTENSION insight ($new_version)"
 
 exit $status
