@@ -61,7 +61,10 @@ UPDATES      = $(patsubst src/sql/updates/%,insight--%.sql,$(UPDATE_DIRS))
 DATA         = $(wildcard src/sql/releases/insight--*.sql)
 DATA_built   = insight--$(EXTVERSION).sql $(UPDATES)
 
-REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+# pg_regress runs the schedule test/schedule (00_setup, then the others, some
+# in parallel groups); REGRESS="00_setup 50_churn" on the command line runs
+# those files only.
+REGRESS      = --schedule=test/schedule
 REGRESS_OPTS = --inputdir=. --use-existing
 
 PG_CONFIG   ?= pg_config
@@ -83,6 +86,11 @@ EXTRA_CLEAN  = test/fuzz/fuzz_model $(BLAS_MODULE) src/math/blas/blas.o \
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PostgreSQL 15 or later (insight.control); MAJORVERSION comes from PGXS.
+ifneq ($(shell test '0$(MAJORVERSION)' -ge 15 2>/dev/null && echo ok),ok)
+$(error insight needs PostgreSQL 15 or later, and $(PG_CONFIG) is PostgreSQL $(MAJORVERSION))
+endif
 
 insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 	cat $(SQL_PARTS) > $@

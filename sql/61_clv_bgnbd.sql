@@ -1,5 +1,6 @@
 -- BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW sample summary of
 -- 60_clv_summary (table cdnow_clv: weeks, as_of 1997-10-01).
+\i test/setup/cdnow_summary.sql
 CREATE TABLE clv_bgnbd AS
     SELECT insight_bgnbd_fit(frequency, recency, "T") AS model FROM cdnow_clv;
 -- Published by Fader, Hardie & Lee (2005): r = 0.243, alpha = 4.414,

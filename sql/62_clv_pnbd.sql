@@ -1,5 +1,6 @@
 -- Pareto/NBD (Schmittlein, Morrison & Colombo 1987) on the CDNOW sample
 -- summary (table cdnow_clv of 60_clv_summary).
+\i test/setup/cdnow_copies.sql
 CREATE TABLE clv_pnbd AS
     SELECT insight_pnbd_fit(frequency, recency, "T") AS model FROM cdnow_clv;
 -- Published by Fader, Hardie & Lee (2005, the Pareto/NBD column next to

@@ -1,5 +1,6 @@
 -- Gamma-Gamma spend model (Fader & Hardie 2013) on the 946 repeat customers
 -- of the CDNOW sample (table cdnow_clv of 60_clv_summary).
+\i test/setup/cdnow_copies.sql
 CREATE TABLE clv_gg AS
     SELECT insight_gammagamma_fit(frequency, monetary_value) AS model FROM cdnow_clv;
 -- published: p = 6.25, q = 3.74, gamma = 15.44 (+- 0.02)

@@ -1,6 +1,7 @@
 -- insight_clv_value, the CLV task and scoring, on the CDNOW sample:
 -- calibration 1997-01-01 .. 1997-09-30, holdout the 39 weeks after it
 -- (Fader, Hardie & Lee 2005).
+\i test/setup/churn_model.sql
 CREATE TABLE clv_pub AS
     SELECT insight_bgnbd_model(0.243, 4.414, 0.793, 2.426) AS bg,
            insight_pnbd_model(0.553, 10.580, 0.606, 11.656) AS pn,

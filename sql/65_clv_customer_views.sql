@@ -1,5 +1,6 @@
 -- CLV in the customer views and the report, on Online Retail (registered
 -- again at the end of 64_clv_task; the churn model of 50_churn is active).
+\i test/setup/churn_model.sql
 SET client_min_messages = warning;
 SELECT insight_train_clv() AS clv_id \gset
 RESET client_min_messages;
@@ -35,10 +36,14 @@ SELECT t.customer_id = v.customer_id AS top_is_max, round(t.value_at_risk::numer
        (SELECT customer_id FROM v360 ORDER BY churn_probability * clv_12m DESC NULLS LAST, customer_id::text LIMIT 1) v
  WHERE t.pos = 1;
 
--- the report's CLV section (numbers as in the model's metrics)
+-- the report's CLV section (numbers as in the model's metrics; the model ids,
+-- which depend on the tests run before, named)
 WITH l AS (SELECT line, n FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS l(line, n)),
-     s AS (SELECT min(n) AS first FROM l WHERE line LIKE 'Customer lifetime value%')
-SELECT line FROM l, s
+     s AS (SELECT min(n) AS first FROM l WHERE line LIKE 'Customer lifetime value%'),
+     m AS (SELECT model_id, metrics ->> 'spend_model_id' AS spend_id FROM insight_models WHERE model_id = :clv_id)
+SELECT replace(replace(line, format('model %s ', m.model_id), 'model <clv_id> '),
+               format('model %s ', m.spend_id), 'model <spend_model_id> ') AS line
+  FROM l, s, m
  WHERE n >= s.first AND n < (SELECT min(n) FROM l WHERE n > s.first AND line = '')
  ORDER BY n;
 SELECT round((metrics -> 'pnbd' ->> 'mae')::numeric, 3) AS pnbd_mae, round((metrics -> 'baseline' ->> 'mae')::numeric, 3) AS baseline_mae,

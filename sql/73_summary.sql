@@ -1,4 +1,5 @@
 -- Segment profiles (src/sql/73_summary.sql); the segments model of 72_segments (k = 4) is active.
+\i test/setup/models.sql
 SELECT kind, segment, cluster, customers, round(customer_share::numeric, 4) AS customer_share,
        round(mean_recency_days::numeric, 1) AS mean_recency_days, round(mean_frequency::numeric, 2) AS mean_frequency,
        round(mean_monetary::numeric, 2) AS mean_monetary, round(revenue::numeric, 2) AS revenue,

@@ -1,5 +1,6 @@
 -- The recommender task on Online Retail: time-split evaluation against popularity,
 -- registry, serving.
+\i test/setup/online_retail_interactions.sql
 SELECT * FROM insight_recommend('12347');
 
 -- Metrics by hand.  Popularity from a: i1 i2; b: i1 i3; c: i1 i2 i4 ranks i1 (3/3),

@@ -1,6 +1,7 @@
 -- The privilege model: insight_reader scores and reads, insight_admin also
 -- registers, trains, activates, rolls back and retrains; and a user who can
 -- create objects in public cannot hijack insight's calls of built-ins.
+\i test/setup/models.sql
 \set VERBOSITY terse
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN ('insight_reader', 'insight_admin') ORDER BY 1;
 SELECT pg_has_role('insight_admin', 'insight_reader', 'MEMBER') AS admin_is_reader;

@@ -3,6 +3,7 @@
 -- model, byte for byte, so on unchanged data the run is recorded as
 -- unchanged and no new version is stored (insight_train_task(...,
 -- skip_unchanged => true)); changed data give a new version.
+\i test/setup/models.sql
 \set VERBOSITY terse
 SELECT task, train_function, rows_metric FROM insight_trainers WHERE builtin ORDER BY task;
 SELECT has_function_privilege('public', 'insight_retrain_recommender(jsonb)', 'EXECUTE') AS public_may_train;

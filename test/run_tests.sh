@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Every test, against the server in the PG* environment (./run test starts one):
 #   0. the include layers of src/ (test/check_layers.sh)
-#   1. pg_regress: sql/*.sql against expected/*.out (database insight_regress)
-#   2. peer tests: test/peer/*.py (Debian's /usr/bin/python3) and test/peer/*.sh,
+#   1. pg_regress: the schedule test/schedule of sql/*.sql against
+#      expected/*.out (database insight_regress); it must list every sql/*.sql
+#   2. the upgrade from the oldest released version (test/upgrade/upgrade_test.sh)
+#   3. peer tests: test/peer/*.py (Debian's /usr/bin/python3) and test/peer/*.sh,
 #      against database insight_peer with Online Retail loaded
-#   3. the libFuzzer harness over the model reader, a bounded number of runs
+#   4. the libFuzzer harness over the model reader, a bounded number of runs
 # Exits non-zero when any of them fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,12 +17,28 @@ failed=()
 log "layers of src/ (test/check_layers.sh)"
 test/check_layers.sh || failed+=(layers)
 
-log "pg_regress"
+# check_schedule: test/schedule lists every sql/*.sql once, and nothing else
+check_schedule() {
+    local listed files
+    listed=$(sed -n 's/^test: //p' test/schedule | tr ' ' '\n' | sed '/^$/d' | sort)
+    files=$(ls sql | sed -n 's/\.sql$//p' | sort)
+    if [[ $listed != "$files" || -n $(uniq -d <<<"$listed") ]]; then
+        echo "test/schedule does not list every sql/*.sql once:" >&2
+        diff <(echo "$listed") <(echo "$files") >&2
+        return 1
+    fi
+}
+
+log "pg_regress (test/schedule)"
+check_schedule || failed+=(schedule)
 dropdb --if-exists insight_regress && createdb insight_regress
 if ! make -s PG_CONFIG="$PG_CONFIG" CONTRIB_TESTDB=insight_regress installcheck; then
     [[ -f regression.diffs ]] && cat regression.diffs
     failed+=(pg_regress)
 fi
+
+log "upgrade (test/upgrade/upgrade_test.sh)"
+test/upgrade/upgrade_test.sh || failed+=(upgrade)
 
 log "peer tests"
 dropdb --if-exists insight_peer && createdb insight_peer

@@ -4,7 +4,9 @@
 -- cdnow_customers_summary_with_transactions.csv), and register cdnow_orders
 -- as the sales source.  Zero-dollar lines are purchases there, so
 -- non-positive amounts are kept.  Run with psql from the repository root.
+SET client_min_messages = warning;   -- the same output whether they exist or not
 DROP TABLE IF EXISTS cdnow_orders, cdnow_summary;
+RESET client_min_messages;
 CREATE TABLE cdnow_orders (customer_id integer, ordered_on date, cds integer, amount numeric(10,2));
 \copy cdnow_orders FROM PROGRAM 'awk ''{ print $2 "," $3 "," $4 "," $5 }'' test/data/CDNOW_sample.txt' WITH (FORMAT csv)
 CREATE TABLE cdnow_summary (customer_id integer PRIMARY KEY, x integer, t_x float8, "T" float8, zbar float8);
