@@ -46,7 +46,7 @@ COMMENT ON COLUMN @extschema@.insight_models.params IS 'Hyper-parameters the mod
 COMMENT ON COLUMN @extschema@.insight_models.metrics IS 'Evaluation on data the model did not see, with the baseline it must beat.';
 COMMENT ON COLUMN @extschema@.insight_models.feature_names IS 'Names of the model inputs, in order.';
 COMMENT ON COLUMN @extschema@.insight_models.preprocessing IS 'Preprocessing applied before scoring, as an insight model value (for example a scaler with means and scales).';
-COMMENT ON COLUMN @extschema@.insight_models.weights IS 'The model in insight''s binary format (see README, Model format); read it with insight_model_info().';
+COMMENT ON COLUMN @extschema@.insight_models.weights IS 'The model in insight''s binary format (see docs/model-format.md); read it with insight_model_info().';
 COMMENT ON COLUMN @extschema@.insight_models.evaluation_weights IS 'The evaluation model: the same algorithm fitted on the training window only, whose out-of-time metrics are in metrics; a later training scores it on its own holdout to decide whether the new model is not worse (see insight_task_steps). NULL when the task keeps none. Same format and check as weights.';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_models', '');
