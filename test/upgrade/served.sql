@@ -61,9 +61,11 @@ SELECT 'retention_targets', customer_id, churn_probability, expected_orders, exp
   FROM insight_retention_targets ORDER BY customer_id;
 SELECT 'churn_scores', customer_id, churn_probability, model_id, as_of
   FROM insight_churn_scores ORDER BY customer_id;
-SELECT 'segment_summary', kind, segment, cluster, customers, customer_share, mean_recency_days,
-       mean_frequency, mean_monetary, revenue, revenue_share, mean_churn_probability,
-       total_clv_12m
+-- (the shares divide by a sum over the groups in the order a hash aggregate
+-- gives them, which another plan may change: rounded to 12 decimals)
+SELECT 'segment_summary', kind, segment, cluster, customers, round(customer_share::numeric, 12),
+       mean_recency_days, mean_frequency, mean_monetary, revenue, round(revenue_share::numeric, 12),
+       mean_churn_probability, total_clv_12m
   FROM insight_segment_summary ORDER BY kind, segment, cluster;
 SELECT 'rfm', customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
        rfm_cell, segment
