@@ -1,0 +1,256 @@
+-- Issue 20 (hostile input): insight_log_rfm becomes a C function that
+-- refuses NaN and infinite inputs (it passed them through as NaN or
+-- Infinity) and computes the same bits otherwise; insight_clv_error_metrics
+-- refuses arrays of different lengths or more than one dimension (it
+-- reported the longer one's count); insight_train_clv refuses a holdout
+-- period without purchases (as_of far after the last sale kept the
+-- Pareto/NBD fit busy for minutes); new: insight_clv_model_unusable, the
+-- check that a CLV model can score every customer (for activation).  The C changes of the issue need no SQL.
+--
+-- MERGE NOTE: insight_train_clv is copied here whole.  If another part of
+-- this upgrade (the task skeleton) replaces insight_train_clv, drop the copy
+-- below and put the holdout check (the IF NOT EXISTS block after
+-- "c := t_end - hold" in src/sql/tasks/clv.sql) into that version instead.
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_log_rfm(recency_days float8, frequency float8, monetary float8)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'insight_log_rfm'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_log_rfm(float8, float8, float8) IS
+'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0). monetary is rounded to 6 decimals first: currency amounts have fewer, and the rounding removes the last-bit differences that parallel sums leave in total spend, so the same data give the same model. The logarithm tames the long right tails of frequency and spend. NaN and infinite inputs are an error (22023).';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_error_metrics(predicted float8[], actual float8[])
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    result pg_catalog.jsonb;
+BEGIN
+    -- one predicted and one actual value per customer: same length, one dimension
+    IF pg_catalog.cardinality(predicted) OPERATOR(pg_catalog.<>) pg_catalog.cardinality(actual)
+       OR pg_catalog.array_ndims(predicted) OPERATOR(pg_catalog.>) 1
+       OR pg_catalog.array_ndims(actual) OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'predicted and actual must be one-dimensional arrays of the same length'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('predicted has %s values in %s dimensions, actual %s values in %s dimensions.',
+                                             pg_catalog.cardinality(predicted), pg_catalog.array_ndims(predicted),
+                                             pg_catalog.cardinality(actual), pg_catalog.array_ndims(actual)),
+                  HINT = 'Pass one predicted and one actual value per customer, in the same order.';
+    END IF;
+    SELECT pg_catalog.jsonb_build_object(
+               'customers', pg_catalog.count(*),
+               'mae', pg_catalog.avg(pg_catalog.abs(u.p OPERATOR(pg_catalog.-) u.a)),
+               'rmse', pg_catalog.sqrt(pg_catalog.avg((u.p OPERATOR(pg_catalog.-) u.a) OPERATOR(pg_catalog.^) 2)),
+               'correlation', pg_catalog.corr(u.p, u.a),
+               'total_predicted', pg_catalog.sum(u.p),
+               'total_actual', pg_catalog.sum(u.a),
+               'total_error_percent', 100 OPERATOR(pg_catalog.*) (pg_catalog.sum(u.p) OPERATOR(pg_catalog.-) pg_catalog.sum(u.a))
+                                      OPERATOR(pg_catalog./) CASE WHEN pg_catalog.sum(u.a) OPERATOR(pg_catalog.<>) 0 THEN pg_catalog.sum(u.a) END)
+      INTO result
+      FROM ROWS FROM (pg_catalog.unnest(predicted), pg_catalog.unnest(actual)) u(p, a);
+    RETURN result;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_error_metrics(float8[], float8[]) IS
+'Holdout errors of predicted against actual purchases per customer: customers, mae (mean absolute error), rmse, correlation (Pearson), total_predicted, total_actual and total_error_percent = 100 (sum predicted - sum actual) / sum actual. Arrays of different lengths or more than one dimension are an error (22023).';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
+                                              period interval DEFAULT '7 days',
+                                              holdout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'      -- intervals in params and metrics as ISO 8601 (P7D)
+SET TimeZone = 'UTC'                -- as_of - holdout in whole UTC days, whatever the session's zone
+AS $$
+DECLARE
+    utc constant pg_catalog.text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
+    period_s pg_catalog.float8 := @extschema@.insight_clv_period_seconds(period);
+    t_end pg_catalog.timestamptz;
+    first_at pg_catalog.timestamptz;
+    last_at pg_catalog.timestamptz;
+    hold interval := holdout;
+    c pg_catalog.timestamptz;
+    t_hold pg_catalog.float8;
+    m_bg pg_catalog.bytea;
+    m_pn pg_catalog.bytea;
+    bg_metrics pg_catalog.jsonb;
+    pn_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    chosen pg_catalog.text;
+    m_eval pg_catalog.bytea;
+    m_serve pg_catalog.bytea;
+    m_spend pg_catalog.bytea;
+    new_mae pg_catalog.float8;
+    active_id bigint;
+    active_eval pg_catalog.bytea;
+    active_mae pg_catalog.float8;
+    activate boolean;
+    spend_id bigint;
+    new_id bigint;
+    params pg_catalog.jsonb;
+    metrics pg_catalog.jsonb;
+    msg pg_catalog.text;
+BEGIN
+    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
+           pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at)
+      INTO t_end, first_at, last_at
+      FROM @extschema@.insight_sales s
+     WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0;
+    IF first_at IS NULL OR first_at OPERATOR(pg_catalog.>=) t_end THEN
+        RAISE EXCEPTION 'no purchases before as_of'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = 'The registered sales source has no purchase to train on.';
+    END IF;
+    -- default holdout: the last quarter of the history, in whole days
+    IF hold IS NULL THEN
+        hold := pg_catalog.make_interval(days => GREATEST(1, pg_catalog.floor(
+            pg_catalog.date_part('epoch', t_end OPERATOR(pg_catalog.-) first_at) OPERATOR(pg_catalog./) 86400 OPERATOR(pg_catalog./) 4)::integer));
+    END IF;
+    IF hold OPERATOR(pg_catalog.<=) interval '0' OR t_end OPERATOR(pg_catalog.-) hold OPERATOR(pg_catalog.<=) first_at THEN
+        RAISE EXCEPTION 'holdout must be positive and shorter than the history'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('The history runs from %s to %s; the holdout is %s.',
+                                             pg_catalog.to_char(first_at AT TIME ZONE 'UTC', utc),
+                                             pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc), hold);
+    END IF;
+    c := t_end OPERATOR(pg_catalog.-) hold;
+    -- a holdout without purchases measures nothing, and a calibration period
+    -- that ends long after the last sale sends the fits to the edge of their
+    -- search box for minutes (as_of far in the future): refused at once
+    IF last_at OPERATOR(pg_catalog.<) c THEN
+        RAISE EXCEPTION 'the holdout period has no purchases'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('No purchase from %s to %s (as_of minus holdout to as_of); the last one is at %s.',
+                                             pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
+                                             pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
+                                             pg_catalog.to_char(last_at AT TIME ZONE 'UTC', utc)),
+                  HINT = 'Pass an as_of within the sales history (the default is the day after the last sale) or a longer holdout.';
+    END IF;
+    t_hold := pg_catalog.date_part('epoch', hold) OPERATOR(pg_catalog./) period_s;
+
+    -- calibration summary and the repeat purchase days of the holdout
+    PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
+    CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
+        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T",
+               COALESCE(h.days, 0)::pg_catalog.float8 AS actual
+          FROM @extschema@.insight_clv_summary(c, period) k
+          LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
+                            pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days
+                       FROM @extschema@.insight_sales s
+                      WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+                        AND s.ordered_at OPERATOR(pg_catalog.>=) c AND s.ordered_at OPERATOR(pg_catalog.<) t_end
+                      GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text;
+
+    SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
+    BEGIN
+        SELECT @extschema@.insight_pnbd_fit(h.frequency, h.recency, h."T") INTO m_pn FROM pg_temp.insight_clv_holdout h;
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the Pareto/NBD model is not used: %', msg;
+        m_pn := NULL;
+    END;
+    SELECT @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(@extschema@.insight_bgnbd_expected_purchases(m_bg, t_hold, h.frequency, h.recency, h."T")),
+               pg_catalog.array_agg(h.actual)),
+           CASE WHEN m_pn IS NOT NULL THEN @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(@extschema@.insight_pnbd_expected_purchases(m_pn, t_hold, h.frequency, h.recency, h."T")),
+               pg_catalog.array_agg(h.actual)) END,
+           -- baseline: the customer's past repeat rate x / T continued
+           @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
+                                         THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END),
+               pg_catalog.array_agg(h.actual))
+      INTO bg_metrics, pn_metrics, base_metrics
+      FROM pg_temp.insight_clv_holdout h;
+
+    IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
+                                  OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 THEN
+        chosen := 'pnbd';
+        m_eval := m_pn;
+        new_mae := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    ELSE
+        chosen := 'bgnbd';
+        m_eval := m_bg;
+        new_mae := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    END IF;
+
+    -- the models that serve: refitted on the whole history
+    IF chosen OPERATOR(pg_catalog.=) 'pnbd' THEN
+        SELECT @extschema@.insight_pnbd_fit(k.frequency, k.recency, k."T"),
+               @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
+          INTO m_serve, m_spend FROM @extschema@.insight_clv_summary(t_end, period) k;
+    ELSE
+        SELECT @extschema@.insight_bgnbd_fit(k.frequency, k.recency, k."T"),
+               @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
+          INTO m_serve, m_spend FROM @extschema@.insight_clv_summary(t_end, period) k;
+    END IF;
+    IF m_spend IS NULL THEN
+        RAISE EXCEPTION 'no customer with repeat purchases to fit the spend model'
+            USING ERRCODE = 'data_exception',
+                  HINT = 'The Gamma-Gamma model needs customers with frequency > 0 and a positive monetary_value.';
+    END IF;
+
+    -- activation: the active model's evaluation model on the same holdout
+    SELECT m.model_id, pg_catalog.decode(m.metrics OPERATOR(pg_catalog.->>) 'evaluation_model', 'base64')
+      INTO active_id, active_eval
+      FROM @extschema@.insight_active_model('clv') m
+     WHERE @extschema@.insight_clv_period_seconds((m.params OPERATOR(pg_catalog.->>) 'period')::interval)
+           OPERATOR(pg_catalog.=) period_s;
+    IF active_eval IS NOT NULL THEN
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
+                   active_eval, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
+          INTO active_mae FROM pg_temp.insight_clv_holdout h;
+    END IF;
+    activate := active_mae IS NULL OR new_mae OPERATOR(pg_catalog.<=) active_mae;
+
+    -- the hyper-parameters as given (a NULL holdout: the last quarter again
+    -- when retrained), so that insight_retrain('clv') trains the same way
+    params := pg_catalog.jsonb_build_object('period', period::pg_catalog.text, 'holdout', holdout::pg_catalog.text);
+    spend_id := @extschema@.insight_store_model('clv_spend', 'gammagamma', m_spend, params,
+        pg_catalog.jsonb_build_object('frequency_spend_correlation',
+            @extschema@.insight_model_info(m_spend) OPERATOR(pg_catalog.->) 'frequency_spend_correlation'),
+        ARRAY['frequency', 'monetary_value'], NULL, t_end);
+    metrics := pg_catalog.jsonb_build_object(
+        'as_of', pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
+        'calibration_end', pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
+        'holdout', hold::pg_catalog.text,
+        'holdout_periods', t_hold,
+        'customers', (@extschema@.insight_model_info(m_serve) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8,
+        'algorithm', chosen,
+        'holdout_mae', new_mae,
+        'bgnbd', bg_metrics,
+        'pnbd', pn_metrics,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
+        'beats_baseline', new_mae OPERATOR(pg_catalog.<) (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8,
+        'compared_with', CASE WHEN active_id IS NOT NULL
+                              THEN pg_catalog.jsonb_build_object('model_id', active_id, 'holdout_mae', active_mae) END,
+        'spend_model_id', spend_id,
+        'evaluation_model', pg_catalog.encode(m_eval, 'base64'));
+    new_id := @extschema@.insight_store_model('clv', chosen, m_serve, params, metrics,
+        ARRAY['frequency', 'recency', 'T'], NULL, t_end);
+
+    IF activate THEN
+        PERFORM @extschema@.insight_activate(spend_id);
+        PERFORM @extschema@.insight_activate(new_id);
+    ELSE
+        RAISE NOTICE 'CLV model % stays a candidate: its holdout MAE % is above the % of active model %',
+            new_id, pg_catalog.round(new_mae::numeric, 4), pg_catalog.round(active_mae::numeric, 4), active_id
+            USING HINT = pg_catalog.format('Activate it anyway with SELECT insight_activate(%s), insight_activate(%s);', spend_id, new_id);
+    END IF;
+    DROP TABLE pg_temp.insight_clv_holdout;
+    RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
+'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs in the caller''s transaction.';
+
+CREATE FUNCTION @extschema@.insight_clv_model_unusable(model bytea)
+RETURNS text
+AS 'MODULE_PATHNAME', 'insight_clv_model_unusable'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_model_unusable(bytea) IS
+'NULL when a BG/NBD, Pareto/NBD or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend), a BG/NBD model a + b > 1. For activation: a model that cannot serve should not become active.';
