@@ -303,7 +303,7 @@ class Fuzzer:
         self.conn.rollback()
         self.pool = Pool(self.rng, models, big)
         self.excluded = [(o[12], "procedure: commits, cannot be rolled back") for o in self.objects if o[2] == "p"]
-        self.targets = [o for o in self.objects if o[2] in ("f", "a")]
+        self.targets = [o for o in self.objects if o[2] in ("f", "a") and re.search(args.only, o[1])]
 
     def connect(self):
         for _ in range(60):
@@ -416,11 +416,18 @@ class Fuzzer:
                 return
         if took > self.args.timeout + 1:
             self.finding("overtime", sql, f"{obj[12]} took {took:.1f} s with statement_timeout {self.args.timeout} s")
-        try:
-            self.conn.rollback()
-        except psycopg2.Error:
-            self.finding("crash", sql, f"{obj[12]}: connection lost at rollback")
-            self.connect()
+        for attempt in range(3):
+            try:
+                self.conn.rollback()
+                return
+            except psycopg2.Error as e:
+                # a statement_timeout that fires as the statement ends cancels
+                # the ROLLBACK after it (57014): the connection is fine, retry
+                if not self.conn.closed:
+                    continue
+                self.finding("crash", sql, f"{obj[12]}: connection lost at rollback: {str(e).splitlines()[0] if str(e) else ''}")
+                self.connect()
+                return
 
     def run(self):
         deadline = time.monotonic() + self.args.seconds
@@ -466,8 +473,11 @@ def main():
     ap.add_argument("--timeout", type=float, default=1, help="statement_timeout in seconds")
     ap.add_argument("--dsn", default="", help="libpq connection string (default: PG* environment)")
     ap.add_argument("--report", help="write the summary as JSON to this file")
+    ap.add_argument("--only", default="", help="fuzz only the objects whose name matches this regex")
     args = ap.parse_args()
     fz = Fuzzer(args)
+    if not fz.targets:
+        sys.exit("sql_fuzz: nothing to fuzz")
     fz.run()
     s = fz.summary()
     print(f"sql_fuzz: seed {s['seed']}, {s['seconds']:.0f} s, statement_timeout {s['statement_timeout_s']} s: "
