@@ -102,6 +102,9 @@ SELECT insight_clv_model_unusable(insight_kmeans_fit('SELECT ARRAY[1,2]::float8[
 
 -- Training far after the last sale: the holdout has no purchases, refused
 -- before any fit (minutes in the Pareto/NBD fit before).
+-- (terse: the detail names the dates of whichever source is registered)
+\set VERBOSITY terse
 BEGIN;
 SELECT insight_train_clv(as_of => '2200-01-01');
 ROLLBACK;
+\set VERBOSITY default
