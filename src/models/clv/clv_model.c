@@ -254,8 +254,8 @@ Datum
 insight_clv_model_unusable(PG_FUNCTION_ARGS)
 {
 	InsightModel m;
-	ClvModel	model;
-	const double *p = model.params;
+	const ClvModel *model;
+	const double *p;
 
 	insight_model_open(&m, PG_GETARG_BYTEA_PP(0), 0);
 	if (m.header.algorithm != INSIGHT_ALG_BGNBD && m.header.algorithm != INSIGHT_ALG_PNBD &&
@@ -265,10 +265,11 @@ insight_clv_model_unusable(PG_FUNCTION_ARGS)
 				 errmsg("model is a \"%s\" model, not a CLV model",
 						insight_algorithm_name(m.header.algorithm)),
 				 errhint("Pass a BG/NBD, Pareto/NBD or Gamma-Gamma model.")));
-	clv_model_read_payload(&m, &model);
-	if (model.algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
+	model = clv_model_arg(fcinfo, 0, m.header.algorithm);
+	p = model->params;
+	if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("q = %g: a Gamma-Gamma model has a finite mean spend only for q > 1", p[1])));
-	if (model.algorithm == INSIGHT_ALG_BGNBD && !(p[2] + p[3] > 1))
+	if (model->algorithm == INSIGHT_ALG_BGNBD && !(p[2] + p[3] > 1))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("a + b = %g: BG/NBD expected purchases need a + b > 1", p[2] + p[3])));
 	PG_RETURN_NULL();
 }
