@@ -7,6 +7,8 @@
 #   3. peer tests: test/peer/*.py (Debian's /usr/bin/python3) and test/peer/*.sh,
 #      against database insight_peer with Online Retail loaded
 #   4. the libFuzzer harness over the model reader, a bounded number of runs
+#   5. the SQL fuzzer over every function and aggregate, 90 s, seed 1
+#      (test/fuzz/run_sql_fuzz.sh; its own database, trained)
 # Exits non-zero when any of them fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +61,9 @@ fi
 
 log "fuzzing the model reader"
 test/fuzz/run_fuzz.sh || failed+=(fuzz)
+
+log "SQL fuzzer (test/fuzz/sql_fuzz.py)"
+test/fuzz/run_sql_fuzz.sh "${SQL_FUZZ_SECONDS:-90}" 1 || failed+=(sql_fuzz)
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     printf '\nFAILED: %s\n' "${failed[*]}" >&2

@@ -406,18 +406,36 @@ typedef struct MeanState
 	CompensatedSum total;
 } MeanState;
 
+#define MEAN_MAX_COUNT 9007199254740992.0	/* 2^53: n counts exactly below */
+
 static MeanState *
 mean_state_arg(FunctionCallInfo fcinfo, int argno)
 {
 	MeanState  *s = insight_state_get(fcinfo, argno, sizeof(MeanState));
 
-	if (s != NULL && (VARSIZE(s) != sizeof(MeanState) || s->unused != 0 || !(s->n >= 0)))
+	/* a crafted state must not smuggle in a NaN, an infinity or a fraction */
+	if (s != NULL && (VARSIZE(s) != sizeof(MeanState) || s->unused != 0 ||
+					  !(s->n >= 0 && s->n <= MEAN_MAX_COUNT && s->n == floor(s->n)) ||
+					  !isfinite(s->total.sum) || !isfinite(s->total.c) ||
+					  (s->n == 0 && (s->total.sum != 0 || s->total.c != 0))))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid mean aggregate state"),
-				 errdetail("A state must have %zu bytes and a non-negative count; this one has %zu bytes.",
+				 errdetail("A state must have %zu bytes, a whole non-negative count and a finite sum; this one has %zu bytes.",
 						   sizeof(MeanState), (Size) VARSIZE(s))));
 	return s;
+}
+
+/* The sum of finite losses can still overflow: an error, never Inf or NaN. */
+static void
+mean_check_total(const MeanState *s)
+{
+	if (!isfinite(s->total.sum + s->total.c))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sum of the losses is out of the range of float8"),
+				 errdetail("The losses of %.0f rows add up to more than %g.", s->n, DBL_MAX),
+				 errhint("Scores this extreme (logits near the float8 limit) have no meaningful mean loss.")));
 }
 
 /* Add one value (skipping NULL inputs) to the mean state in argument 0. */
@@ -436,6 +454,7 @@ mean_accum(FunctionCallInfo fcinfo, double (*loss) (double, double))
 		s = insight_state_new(fcinfo, sizeof(MeanState));
 	s->n += 1;
 	csum_add(&s->total, loss(PG_GETARG_FLOAT8(1), PG_GETARG_BOOL(2) ? 1.0 : 0.0));
+	mean_check_total(s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -449,11 +468,21 @@ log_loss_probability(double p, double y)
 static double
 log_loss_logit(double m, double y)
 {
+	double		v = y > 0 ? -m : m;
+
 	if (isnan(m))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("logit must not be NaN")));
-	return y > 0 ? insight_log1pexp(-m) : insight_log1pexp(m);
+	/* the loss log(1 + e^v) is 0 at v = -Infinity, infinite at +Infinity */
+	if (v == INFINITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("log loss of a logit of %s with label %s is infinite",
+						m > 0 ? "Infinity" : "-Infinity", y > 0 ? "true" : "false"),
+				 errdetail("A certain prediction that is wrong has an infinite cross-entropy."),
+				 errhint("Pass finite logits, or probabilities to insight_log_loss, which clips them.")));
+	return insight_log1pexp(v);
 }
 
 static double
@@ -502,6 +531,7 @@ insight_mean_combine(PG_FUNCTION_ARGS)
 	a->n += b->n;
 	csum_add(&a->total, b->total.sum);
 	csum_add(&a->total, b->total.c);
+	mean_check_total(a);
 	PG_RETURN_POINTER(a);
 }
 
@@ -513,5 +543,6 @@ insight_mean_final(PG_FUNCTION_ARGS)
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
+	mean_check_total(s);
 	PG_RETURN_FLOAT8((s->total.sum + s->total.c) / s->n);
 }

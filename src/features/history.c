@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -277,6 +278,17 @@ compare_orders(const void *x, const void *y)
 	return a->units < b->units ? -1 : (a->units > b->units ? 1 : 0);
 }
 
+/* Sums of finite amounts can overflow: an error, never Infinity. */
+static void
+history_out_of_range(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("customer history sums are out of the range of float8"),
+			 errdetail("The amounts or quantities of one customer add up to more than %g.", DBL_MAX),
+			 errhint("Check the amount and quantity columns of the sales source.")));
+}
+
 PG_FUNCTION_INFO_V1(insight_history_final);
 Datum
 insight_history_final(PG_FUNCTION_ARGS)
@@ -318,6 +330,13 @@ insight_history_final(PG_FUNCTION_ARGS)
 		{
 			HistoryLine *l = &s->lines[k];
 
+			/* what insight_history_accum refuses, a crafted state may hold */
+			if (!isfinite(l->quantity) || !isfinite(l->amount) || TIMESTAMP_NOT_FINITE(l->at))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("invalid insight_customer_history state"),
+						 errdetail("A line has quantity %g, amount %g or a time that is not finite.",
+								   l->quantity, l->amount)));
 			if (l->amount > 0)
 			{
 				if (!bought || l->at < o.t)
@@ -331,6 +350,8 @@ insight_history_final(PG_FUNCTION_ARGS)
 			else if (l->amount < 0)
 				returned -= l->amount;
 		}
+		if (!isfinite(o.value) || !isfinite(o.units) || !isfinite(returned))
+			history_out_of_range();
 		if (bought)
 			orders[n_orders++] = o;
 		i = j;
@@ -457,6 +478,9 @@ insight_history_features(PG_FUNCTION_ARGS)
 	d[11] = Float8GetDatum(h[1]);	/* distinct_items */
 	d[12] = Float8GetDatum(h[2] / total);	/* return_rate */
 
+	for (int i = 0; i < NFEATURES; i++)
+		if (!nulls[i] && !isfinite(DatumGetFloat8(d[i])))
+			history_out_of_range();
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(d, nulls, 1, dims, lbs, FLOAT8OID,
 											 sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

@@ -53,6 +53,7 @@
 
 #define SILHOUETTE_MAX_ROWS 10000
 #define KSEARCH_MIN 2
+#define KMEANS_MAX_K 100000		/* as the model reader accepts */
 #define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
 
 /* What the driver knows about the data and the query. */
@@ -560,15 +561,23 @@ fit_k(KMeansInput *in, int k, int n_init, int max_iterations,
 	  const double *init, KMeansSolution *sol)
 {
 	int			nruns = init ? 1 : n_init;
-	double	   *centres = palloc0(sizeof(double) * (Size) nruns * k * in->dim);
-	int		   *nclusters = palloc(sizeof(int) * nruns);
+	double	   *centres;
+	int		   *nclusters;
 
+	/* before any allocation: k = 10^7 on one row is refused at once */
 	if (k > in->rows)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k = %d exceeds the number of rows (%lld)", k, (long long) in->rows),
 				 errdetail("Every cluster needs at least one row."),
 				 errhint("Use a smaller k.")));
+	if ((double) nruns * k * in->dim * sizeof(double) > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("k-means centres of %d runs, k = %d and %d features exceed 1 GB", nruns, k, in->dim),
+				 errhint("Use a smaller k or n_init.")));
+	centres = palloc0(sizeof(double) * (Size) nruns * k * in->dim);
+	nclusters = palloc(sizeof(int) * nruns);
 	if (init)
 	{
 		memcpy(centres, init, sizeof(double) * (Size) k * in->dim);
@@ -631,6 +640,8 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (!PG_ARGISNULL(1) && k < 1)
 		param_error("k must be at least 1", psprintf("k was %d.", k));
+	if (k > KMEANS_MAX_K)
+		param_error("k must be at most 100000", psprintf("k was %d; a k-means model holds at most 100000 clusters.", k));
 	if (max_iterations < 1)
 		param_error("max_iterations must be at least 1", NULL);
 	if (!isfinite(tolerance) || tolerance < 0)

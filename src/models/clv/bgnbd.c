@@ -113,6 +113,31 @@ clv_bgnbd_p_alive(const double *p, double x, double t_x, double T)
 							(r + x) * (log(alpha + T) - log(alpha + t_x))));
 }
 
+/* The error for an expectation whose series did not converge or overflowed. */
+static double
+bgnbd_check_expected(double v, double t, double alpha_T)
+{
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("hypergeometric series of the BG/NBD expectation did not converge"),
+				 errdetail("The horizon t = %g is very long compared with alpha + T = %g, or the model's a and b are extreme.", t, alpha_T),
+				 errhint("Use a shorter horizon, in the time unit of the model.")));
+	return v;
+}
+
+/*
+ * (a+b+x-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; c; z)] for e = a-1 > 0,
+ * with u = r+x, v = b+x (see clv_bgnbd_expected).
+ */
+static double
+bgnbd_expected_direct(double u, double v, double c, double e, double z, double log1mz)
+{
+	double		l = clv_log_hyp2f1(u, v, c, z, CLV_HYP2F1_MAX_TERMS);
+
+	return -expm1(u * log1mz + l) * c / e;
+}
+
 /*
  * FHL eq. (10):
  *	  E[Y(t) | x, t_x, T] = (a+b+x-1)/(a-1)
@@ -126,7 +151,16 @@ clv_bgnbd_p_alive(const double *p, double x, double t_x, double T)
  *	  (1 - (1-z)^e) / e - (1-z)^e S,
  * which has no pole at a = 1 and no cancellation for small t.  E[X(t)] of a
  * new customer (FHL eq. 9) is the case x = t_x = T = 0.
+ *
+ * The terms of S grow until n is about e z d / c before they fall, and
+ * (1-z)^e underflows: for large a and b (a fit on customers who hardly
+ * ever drop out gives a ~ 1e6) the Euler form overflows.  There the
+ * bracket is taken directly, 1 - exp((r+x) ln(1-z) + ln 2F1(r+x, b+x; c; z))
+ * by clv_log_hyp2f1 (positive terms, rescaled), whose terms grow only until
+ * n is about (r+x) z (b+x) / c and which loses no precision once a is well
+ * above 1: the form with the shorter growth is used.
  */
+#define BGNBD_EULER_MAX_GROWTH 30.0
 double
 clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 {
@@ -153,6 +187,9 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 				 errhint("a + b <= 1 comes from a model given by hand or from a fit that did not converge (\"converged\": false in its info, typically too few customers with repeat purchases).")));
 	z = t / (alpha + T + t);
 	log1mz = log1p(-z);
+	if (e * z * d / c > Max(BGNBD_EULER_MAX_GROWTH, (r + x) * z * (b + x) / c))
+		return bgnbd_check_expected(bgnbd_expected_direct(r + x, b + x, c, e, z, log1mz),
+									t, alpha + T) * clv_bgnbd_p_alive(p, x, t_x, T);
 
 	term = d / c * z;			/* n = 1 */
 	for (n = 1; n < CLV_HYP2F1_MAX_TERMS; n++)
@@ -174,13 +211,8 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 			CHECK_FOR_INTERRUPTS();
 	}
 	if (n >= CLV_HYP2F1_MAX_TERMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("hypergeometric series of the BG/NBD expectation did not converge"),
-				 errdetail("The horizon t = %g is very long compared with alpha + T = %g.", t, alpha + T),
-				 errhint("Use a shorter horizon, in the time unit of the model.")));
-
-	return c * (clv_one_minus_pow_over(e, log1mz) - exp(e * log1mz) * sum) *
+		sum = NAN;
+	return bgnbd_check_expected(c * (clv_one_minus_pow_over(e, log1mz) - exp(e * log1mz) * sum), t, alpha + T) *
 		clv_bgnbd_p_alive(p, x, t_x, T);
 }
 

@@ -14,6 +14,7 @@
 
 #include "fmgr.h"
 #include "datatype/timestamp.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "core/model_cache.h"
@@ -197,6 +198,12 @@ clv_check_summary(double x, double t_x, double T)
 				 errmsg("frequency must be a non-negative whole number, not %g", x),
 				 errdetail("frequency counts the repeat purchase days."),
 				 errhint("Compute it with insight_clv_summary().")));
+	if (x > CLV_MAX_FREQUENCY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must be at most 2^53, not %g", x),
+				 errdetail("frequency counts the repeat purchase days; above 2^53 a float8 no longer holds every whole number."),
+				 errhint("Compute it with insight_clv_summary().")));
 	if (t_x < 0 || T < t_x)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -230,4 +237,39 @@ clv_period_days(Datum value)
 				 errdetail("The period is the time unit in which frequency, recency and T are measured."),
 				 errhint("Pass the time unit of the model, for example interval '7 days' for weeks.")));
 	return days;
+}
+
+/*
+ * insight_clv_model_unusable(model): NULL when the model can score every
+ * customer, otherwise why not (for activation: a model in service must be
+ * able to serve).  Reading the model checks that every parameter is positive
+ * and finite; beyond that, a Gamma-Gamma model has a finite mean spend only
+ * for q > 1 (Fader & Hardie 2013, eq. 5 at frequency 0), and the BG/NBD
+ * expectation of a new customer needs a + b > 1 (Fader, Hardie & Lee 2005,
+ * eq. 9: 2F1(r, b; a+b-1; z) needs a+b-1 > 0).  The Pareto/NBD has no
+ * further condition (its expectation is continuous at s = 1).
+ */
+PG_FUNCTION_INFO_V1(insight_clv_model_unusable);
+Datum
+insight_clv_model_unusable(PG_FUNCTION_ARGS)
+{
+	InsightModel m;
+	const ClvModel *model;
+	const double *p;
+
+	insight_model_open(&m, PG_GETARG_BYTEA_PP(0), 0);
+	if (m.header.algorithm != INSIGHT_ALG_BGNBD && m.header.algorithm != INSIGHT_ALG_PNBD &&
+		m.header.algorithm != INSIGHT_ALG_GAMMAGAMMA)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model is a \"%s\" model, not a CLV model",
+						insight_algorithm_name(m.header.algorithm)),
+				 errhint("Pass a BG/NBD, Pareto/NBD or Gamma-Gamma model.")));
+	model = clv_model_arg(fcinfo, 0, m.header.algorithm);
+	p = model->params;
+	if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
+		PG_RETURN_TEXT_P(cstring_to_text(psprintf("q = %g: a Gamma-Gamma model has a finite mean spend only for q > 1", p[1])));
+	if (model->algorithm == INSIGHT_ALG_BGNBD && !(p[2] + p[3] > 1))
+		PG_RETURN_TEXT_P(cstring_to_text(psprintf("a + b = %g: BG/NBD expected purchases need a + b > 1", p[2] + p[3])));
+	PG_RETURN_NULL();
 }

@@ -78,7 +78,13 @@ extern Datum clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm);
 extern void *clv_model_decode(InsightModel *m);
 extern void insight_clv_model_info(const void *model, StringInfo buf);
 
-/* Validate a customer's summary (frequency, recency, T). */
+/*
+ * Validate a customer's summary (frequency, recency, T): finite, 0 <=
+ * recency <= T, frequency a whole number of at most CLV_MAX_FREQUENCY (2^53,
+ * the last whole number every float8 below holds; the Pareto/NBD terms
+ * (r+x) ln(alpha+T) stay finite up to there).
+ */
+#define CLV_MAX_FREQUENCY 9007199254740992.0
 extern void clv_check_summary(double x, double t_x, double T);
 
 /* Length of a period in days (errors for zero, negative or infinite). */

@@ -9,9 +9,11 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "models/clv/clv_model.h"
 
@@ -178,6 +180,13 @@ insight_clv_value(PG_FUNCTION_ARGS)
 
 		value += per_purchase * (e - previous) / pow(1 + d, k);
 		previous = e;
+		CHECK_FOR_INTERRUPTS();
 	}
+	if (!isfinite(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("customer lifetime value is out of the range of float8"),
+				 errdetail("%d months discounted at %g a month give a value beyond %g.", months, d, DBL_MAX),
+				 errhint("A monthly_discount_rate near -1 grows the value without bound; use a rate of 0 or more.")));
 	PG_RETURN_FLOAT8(value);
 }

@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "fmgr.h"
@@ -153,6 +154,8 @@ clv_gammagamma_expected_spend(const ClvModel *model, double x, double m)
 	double		p = model->params[0],
 				q = model->params[1],
 				g = model->params[2];
+	double		w,
+				spend;
 
 	clv_check_summary(x, 0, 0);
 	if (x == 0)
@@ -169,7 +172,17 @@ clv_gammagamma_expected_spend(const ClvModel *model, double x, double m)
 				 errmsg("the spend model has no finite expected spend for frequency %g", x),
 				 errdetail("The Gamma-Gamma model with p = %g and q = %g needs p * frequency + q > 1.", p, q),
 				 errhint("A fit with q <= 1 means spend is too dispersed to have a mean; check the spend data.")));
-	return (g + m * x) * p / (p * x + q - 1);
+	/* as g w + m (x w), w = p / (p x + q - 1): x w < 1 for q > 1 cannot overflow */
+	w = p / (p * x + q - 1);
+	spend = g * w + m * (x * w);
+	if (!isfinite(spend))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected spend is out of the range of float8"),
+				 errdetail("The model (p = %g, q = %g, gamma = %g) and monetary_value %g give a mean spend above %g.",
+						   p, q, g, m, DBL_MAX),
+				 errhint("Check the units of monetary_value and the model's parameters.")));
+	return spend;
 }
 
 PG_FUNCTION_INFO_V1(insight_gammagamma_expected_spend);

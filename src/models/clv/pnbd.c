@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "models/clv/clv_model.h"
 
@@ -27,12 +28,14 @@
  * log 2F1(a, b; a+1; z) through Euler's transformation (Abramowitz & Stegun
  * 15.3.3): (1-z)^(1-b) 2F1(1, a+1-b; a+1; z), whose terms are positive and
  * below z^n, so it stays finite and converges fast for heavy buyers (large
- * a and b), where the direct series first grows like (1-z)^-b.
+ * a and b), where the direct series first grows like (1-z)^-b.  The caller
+ * passes a+1-b itself (r+x or s+1): computed as a+1-b it would cancel to 0
+ * for a frequency of 1e16 or more.
  */
 static double
-log_hyp2f1_c_a1(double a, double b, double z, long max_terms)
+log_hyp2f1_c_a1(double a, double b, double a1mb, double z, long max_terms)
 {
-	return (1 - b) * log1p(-z) + clv_log_hyp2f1(1, a + 1 - b, a + 1, z, max_terms);
+	return (1 - b) * log1p(-z) + clv_log_hyp2f1(1, a1mb, a + 1, z, max_terms);
 }
 
 /*
@@ -47,13 +50,7 @@ log_hyp2f1_c_a1(double a, double b, double z, long max_terms)
  * difference taken in log space with log1mexp.  The series converge like
  * z^n, so when z = |alpha-beta|/(M+t_x) is close to 1 (one of alpha, beta
  * much larger than the other, as when a fit drifts to "no dropout") the
- * integral is taken instead by Gauss-Legendre quadrature after the change
- * of variable w = (alpha+tau)^-(r+x+s), which absorbs the power-law decay:
- *	  I = w(t_x)/k int_{w(T)/w(t_x)}^{1} (1 + (beta-alpha)/(alpha+tau))^-(s+1) dw',
- * k = r+x+s, on panels whose ends differ by a factor 4 in w' (16 nodes
- * each, from the top; panels whose whole measure is below machine
- * precision of the sum are skipped; the integrand is scaled by its larger
- * end, so it cannot overflow).
+ * integral is taken by quadrature instead (pnbd_log_si_quadrature).
  */
 #define PNBD_SERIES_MAX_Z 0.9
 
@@ -67,11 +64,100 @@ pnbd_log_si_series(const double *p, double x, double t_x, double T, long max_ter
 	double		m = Max(alpha, beta),
 				diff = fabs(alpha - beta),
 				b = alpha >= beta ? s + 1 : r + x,
+				a1mb = alpha >= beta ? r + x : s + 1,
 				rsx = r + s + x;
-	double		l1 = log_hyp2f1_c_a1(rsx, b, diff / (m + t_x), max_terms) - rsx * log(m + t_x);
-	double		l2 = log_hyp2f1_c_a1(rsx, b, diff / (m + T), max_terms) - rsx * log(m + T);
+	double		l1 = log_hyp2f1_c_a1(rsx, b, a1mb, diff / (m + t_x), max_terms) - rsx * log(m + t_x);
+	double		l2 = log_hyp2f1_c_a1(rsx, b, a1mb, diff / (m + T), max_terms) - rsx * log(m + T);
 
 	return log(s) + l1 + clv_log1mexp(l2 - l1) - log(rsx);
+}
+
+/*
+ * The integral by quadrature in u = ln((alpha+tau)/(alpha+t_x)), u in
+ * [0, L], L = ln((alpha+T)/(alpha+t_x)) (at most ~1400 for doubles):
+ *	  I = (alpha+t_x)^(1-r-x) (beta+t_x)^-(s+1) int_0^L exp(psi(u)) du,
+ *	  psi(u) = (1-r-x) u - (s+1) ln(1 + c expm1(u)),  c = (alpha+t_x)/(beta+t_x).
+ * psi'(u) = (1-r-x) - (s+1) y, y = (alpha+tau)/(beta+tau) monotone in tau,
+ * so psi has at most one critical point, where y = (1-r-x)/(s+1); there the
+ * interval is split into pieces on which psi is monotone.  Each piece is
+ * integrated from its higher end by 16-point Gauss-Legendre panels that
+ * halve while psi falls by more than 16 across a panel and double while it
+ * falls by less than 4 (the rule's error for exp(-16 u) on [0, 1] is about
+ * 16^32 (16!)^4 / (33 (32!)^3) ~ 1e-16, Abramowitz & Stegun 25.4.30), until the rest of the piece (its length times the
+ * integrand at the panel's far end, a bound since psi is monotone there)
+ * is below machine precision of the piece's sum.  A sharp peak of any
+ * width (frequency up to 2^53, alpha and beta over the whole range of
+ * doubles) costs a few dozen panels, never a number that grows with them.
+ */
+typedef struct PnbdPsi
+{
+	double		slope;			/* 1 - r - x */
+	double		power;			/* s + 1 */
+	double		log_c;			/* ln((alpha+t_x)/(beta+t_x)) */
+} PnbdPsi;
+
+static double
+pnbd_psi(const PnbdPsi *f, double u)
+{
+	/* ln(expm1(u)) without overflow for large u (-Inf at u = 0) */
+	double		log_em1 = u > 30 ? u + log1p(-exp(-u)) : log(expm1(u));
+
+	return f->slope * u - f->power * clv_logaddexp(0, f->log_c + log_em1);
+}
+
+#define PNBD_MAX_PANELS 100000
+#define PNBD_PANEL_MAX_DROP 16.0	/* 16-point Gauss-Legendre: exp(-16 u) on [0, 1] to ~1e-16 */
+
+/* ln of the integral of exp(psi) from 'from' to 'to', psi falling from 'from' */
+static double
+pnbd_log_piece(const PnbdPsi *f, double from, double to)
+{
+	double		dir = to > from ? 1 : -1,
+				len = fabs(to - from),
+				psi0 = pnbd_psi(f, from),
+				pos = 0,
+				h = len,
+				sum = 0;
+	const double *nodes,
+			   *weights;
+
+	if (len == 0)
+		return -INFINITY;
+	clv_gauss_legendre_16(&nodes, &weights);
+	for (int panel = 0; pos < len; panel++)
+	{
+		double		psi_a = pnbd_psi(f, from + dir * pos),
+					end,
+					psi_b,
+					half;
+
+		CHECK_FOR_INTERRUPTS();
+		if (panel >= PNBD_MAX_PANELS)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("Pareto/NBD integral did not converge in %d panels", PNBD_MAX_PANELS),
+					 errdetail("The model's parameters or the customer's summary are extreme."),
+					 errhint("Check the parameters of the model and the units of frequency, recency and T.")));
+		h = Min(h, len - pos);
+		for (;;)
+		{
+			end = pos + h;
+			psi_b = pnbd_psi(f, from + dir * end);
+			if (!(psi_a - psi_b > PNBD_PANEL_MAX_DROP) || end - pos <= len * DBL_EPSILON)
+				break;
+			h /= 2;
+		}
+		half = (end - pos) / 2;
+		for (int i = 0; i < 16; i++)
+			sum += half * weights[i] *
+				exp(pnbd_psi(f, from + dir * (pos + half * (1 + nodes[i]))) - psi0);
+		pos = end;
+		if ((len - pos) * exp(psi_b - psi0) <= DBL_EPSILON * sum)
+			break;
+		if (psi_a - psi_b < PNBD_PANEL_MAX_DROP / 4)
+			h *= 2;
+	}
+	return psi0 + log(sum);
 }
 
 static double
@@ -81,37 +167,39 @@ pnbd_log_si_quadrature(const double *p, double x, double t_x, double T)
 				alpha = p[1],
 				s = p[2],
 				beta = p[3];
-	double		k = r + x + s,
-				b = s + 1,
-				d = beta - alpha;
-	double		l_tx = log(alpha + t_x),
-				log_range = k * (log(alpha + T) - l_tx);	/* ln(w(t_x)/w(T)) */
-	/* the integrand is monotone: scale it by its larger end (it can overflow) */
-	double		log_h_max = Max(-b * log1p(d / (alpha + t_x)), -b * log1p(d / (alpha + T)));
-	double		sum = 0;
-	const double *nodes,
-			   *weights;
+	PnbdPsi		f;
+	double		len = log1p((T - t_x) / (alpha + t_x)),
+				split = -1,
+				rho = (1 - r - x) / (s + 1),
+				pieces;
 
-	clv_gauss_legendre_16(&nodes, &weights);
-	for (double u_hi = 0; u_hi > -log_range; u_hi -= 2 * M_LN2)
+	f.slope = 1 - r - x;
+	f.power = s + 1;
+	f.log_c = log(alpha + t_x) - log(beta + t_x);
+	/* the critical point: (alpha+tau)/(beta+tau) = rho */
+	if (rho > 0 && rho != 1)
 	{
-		double		u_lo = Max(u_hi - 2 * M_LN2, -log_range);
-		double		w_lo = exp(u_lo),
-					w_hi = exp(u_hi),
-					half = (w_hi - w_lo) / 2,
-					mid = (w_hi + w_lo) / 2;
+		double		tau = (rho * beta - alpha) / (1 - rho);
 
-		for (int i = 0; i < 16; i++)
-		{
-			double		w = mid + half * nodes[i];
-			double		l = l_tx - log(w) / k;	/* ln(alpha + tau) */
-
-			sum += half * weights[i] * exp(-b * log1p(d * exp(-l)) - log_h_max);
-		}
-		if (w_lo <= DBL_EPSILON * sum)
-			break;
+		if (tau > t_x && tau < T)
+			split = log1p((tau - t_x) / (alpha + t_x));
 	}
-	return log(s) - k * l_tx - log(k) + log_h_max + log(sum);
+	if (split > 0 && split < len)
+	{
+		/* two monotone pieces, each from its higher end */
+		double		psi_0 = pnbd_psi(&f, 0),
+					psi_s = pnbd_psi(&f, split),
+					psi_l = pnbd_psi(&f, len);
+
+		pieces = clv_logaddexp(psi_0 > psi_s ? pnbd_log_piece(&f, 0, split)
+							   : pnbd_log_piece(&f, split, 0),
+							   psi_l > psi_s ? pnbd_log_piece(&f, len, split)
+							   : pnbd_log_piece(&f, split, len));
+	}
+	else
+		pieces = pnbd_psi(&f, 0) >= pnbd_psi(&f, len) ? pnbd_log_piece(&f, 0, len)
+			: pnbd_log_piece(&f, len, 0);
+	return log(s) + (1 - r - x) * log(alpha + t_x) - (s + 1) * log(beta + t_x) + pieces;
 }
 
 static double
@@ -274,6 +362,7 @@ clv_pnbd_pmf(const double *p, double n, double t)
 			pnbd_log_hyp2f1(r + s + i, b, c, diff / (m + t)) - (r + s + i) * log(m + t);
 
 		rest += exp(log_b2 - log_b1);
+		CHECK_FOR_INTERRUPTS();	/* n + 1 series: n is up to 10^8 */
 	}
 	return first + Max(0, exp(r * log(alpha) + s * log(beta) + clv_lbeta(r + n, s + 1) -
 							  clv_lbeta(r, s) + log_b1) * (1 - rest));

@@ -9,22 +9,39 @@
 
 CREATE FUNCTION @extschema@.insight_clv_error_metrics(predicted float8[], actual float8[])
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-SELECT pg_catalog.jsonb_build_object(
-           'customers', pg_catalog.count(*),
-           'mae', pg_catalog.avg(pg_catalog.abs(u.p OPERATOR(pg_catalog.-) u.a)),
-           'rmse', pg_catalog.sqrt(pg_catalog.avg((u.p OPERATOR(pg_catalog.-) u.a) OPERATOR(pg_catalog.^) 2)),
-           'correlation', pg_catalog.corr(u.p, u.a),
-           'total_predicted', pg_catalog.sum(u.p),
-           'total_actual', pg_catalog.sum(u.a),
-           'total_error_percent', 100 OPERATOR(pg_catalog.*) (pg_catalog.sum(u.p) OPERATOR(pg_catalog.-) pg_catalog.sum(u.a))
-                                  OPERATOR(pg_catalog./) CASE WHEN pg_catalog.sum(u.a) OPERATOR(pg_catalog.<>) 0 THEN pg_catalog.sum(u.a) END)
-  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) u(p, a)
+DECLARE
+    result pg_catalog.jsonb;
+BEGIN
+    -- one predicted and one actual value per customer: same length, one dimension
+    IF pg_catalog.cardinality(predicted) OPERATOR(pg_catalog.<>) pg_catalog.cardinality(actual)
+       OR pg_catalog.array_ndims(predicted) OPERATOR(pg_catalog.>) 1
+       OR pg_catalog.array_ndims(actual) OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'predicted and actual must be one-dimensional arrays of the same length'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('predicted has %s values in %s dimensions, actual %s values in %s dimensions.',
+                                             pg_catalog.cardinality(predicted), pg_catalog.array_ndims(predicted),
+                                             pg_catalog.cardinality(actual), pg_catalog.array_ndims(actual)),
+                  HINT = 'Pass one predicted and one actual value per customer, in the same order.';
+    END IF;
+    SELECT pg_catalog.jsonb_build_object(
+               'customers', pg_catalog.count(*),
+               'mae', pg_catalog.avg(pg_catalog.abs(u.p OPERATOR(pg_catalog.-) u.a)),
+               'rmse', pg_catalog.sqrt(pg_catalog.avg((u.p OPERATOR(pg_catalog.-) u.a) OPERATOR(pg_catalog.^) 2)),
+               'correlation', pg_catalog.corr(u.p, u.a),
+               'total_predicted', pg_catalog.sum(u.p),
+               'total_actual', pg_catalog.sum(u.a),
+               'total_error_percent', 100 OPERATOR(pg_catalog.*) (pg_catalog.sum(u.p) OPERATOR(pg_catalog.-) pg_catalog.sum(u.a))
+                                      OPERATOR(pg_catalog./) CASE WHEN pg_catalog.sum(u.a) OPERATOR(pg_catalog.<>) 0 THEN pg_catalog.sum(u.a) END)
+      INTO result
+      FROM ROWS FROM (pg_catalog.unnest(predicted), pg_catalog.unnest(actual)) u(p, a);
+    RETURN result;
+END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_error_metrics(float8[], float8[]) IS
-'Holdout errors of predicted against actual purchases per customer: customers, mae (mean absolute error), rmse, correlation (Pearson), total_predicted, total_actual and total_error_percent = 100 (sum predicted - sum actual) / sum actual.';
+'Holdout errors of predicted against actual purchases per customer: customers, mae (mean absolute error), rmse, correlation (Pearson), total_predicted, total_actual and total_error_percent = 100 (sum predicted - sum actual) / sum actual. Arrays of different lengths or more than one dimension are an error (22023).';
 
 -- The CLV task's steps (see tasks/train.sql).  They run with IntervalStyle
 -- iso_8601 (intervals in params and metrics as P7D) and TimeZone UTC (as_of
@@ -54,12 +71,13 @@ DECLARE
     t @extschema@.insight_training;
     t_end pg_catalog.timestamptz;
     first_at pg_catalog.timestamptz;
+    last_at pg_catalog.timestamptz;
     hold interval := holdout;
     c pg_catalog.timestamptz;
 BEGIN
     SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
-           pg_catalog.min(s.ordered_at)
-      INTO t_end, first_at
+           pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at)
+      INTO t_end, first_at, last_at
       FROM @extschema@.insight_sales s
      WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0;
     IF first_at IS NULL OR first_at OPERATOR(pg_catalog.>=) t_end THEN
@@ -80,6 +98,18 @@ BEGIN
                                              pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc), hold);
     END IF;
     c := t_end OPERATOR(pg_catalog.-) hold;
+    -- a holdout without purchases measures nothing, and a calibration period
+    -- that ends long after the last sale sends the fits to the edge of their
+    -- search box for minutes (as_of far in the future): refused at once
+    IF last_at OPERATOR(pg_catalog.<) c THEN
+        RAISE EXCEPTION 'the holdout period has no purchases'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('No purchase from %s to %s (as_of minus holdout to as_of); the last one is at %s.',
+                                             pg_catalog.to_char(c AT TIME ZONE 'UTC', utc),
+                                             pg_catalog.to_char(t_end AT TIME ZONE 'UTC', utc),
+                                             pg_catalog.to_char(last_at AT TIME ZONE 'UTC', utc)),
+                  HINT = 'Pass an as_of within the sales history (the default is the day after the last sale) or a longer holdout.';
+    END IF;
 
     t.task := 'clv';
     -- the hyper-parameters as given (a NULL holdout: the last quarter again

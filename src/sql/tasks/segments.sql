@@ -5,14 +5,11 @@
 
 CREATE FUNCTION @extschema@.insight_log_rfm(recency_days float8, frequency float8, monetary float8)
 RETURNS float8[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT ARRAY[pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(recency_days, 0)),
-                   pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(frequency, 0)),
-                   pg_catalog.ln(1 OPERATOR(pg_catalog.+)
-                       GREATEST(pg_catalog.round(monetary::numeric, 6)::pg_catalog.float8, 0))]::pg_catalog.float8[] $$;
+AS 'MODULE_PATHNAME', 'insight_log_rfm'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_log_rfm(float8, float8, float8) IS
-'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0). monetary is rounded to 6 decimals first: currency amounts have fewer, and the rounding removes the last-bit differences that parallel sums leave in total spend, so the same data give the same model. The logarithm tames the long right tails of frequency and spend.';
+'The inputs of the segments model before standardization: ARRAY[ln(1 + recency_days), ln(1 + frequency), ln(1 + monetary)] with the RFM definitions of insight_rfm (days since the last purchase, orders, total spend; negative values count as 0). monetary is rounded to 6 decimals first: currency amounts have fewer, and the rounding removes the last-bit differences that parallel sums leave in total spend, so the same data give the same model. The logarithm tames the long right tails of frequency and spend. NaN and infinite inputs are an error (22023).';
 
 CREATE FUNCTION @extschema@.insight_segment_feature_names()
 RETURNS text[]

@@ -220,3 +220,11 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_transaction_model_expected_purchases(bytea, float8, float8, float8, float8) IS
 'insight_bgnbd_expected_purchases or insight_pnbd_expected_purchases, whichever the model is.';
+
+CREATE FUNCTION @extschema@.insight_clv_model_unusable(model bytea)
+RETURNS text
+AS 'MODULE_PATHNAME', 'insight_clv_model_unusable'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_model_unusable(bytea) IS
+'NULL when a BG/NBD, Pareto/NBD or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend), a BG/NBD model a + b > 1. For activation: a model that cannot serve should not become active.';
