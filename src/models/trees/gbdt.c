@@ -93,17 +93,22 @@ insight_gbdt_row(ArrayType *array, int expected, float *out)
 	{
 		if (nulls != NULL && nulls[j])
 			out[j] = get_float4_nan();
-		else if (unlikely(fabs(values[j]) > FLT_MAX))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("feature %d is out of range for gradient-boosted trees: %g",
-							j + 1, values[j]),
-					 errdetail("XGBoost stores features as float4, whose largest magnitude is %g.",
-							   (double) FLT_MAX),
-					 errhint("Rescale the feature, for example with a logarithm.")));
 		else
-			out[j] = (float) values[j];
+			out[j] = insight_gbdt_float4(values[j], j);
 	}
+}
+
+float
+insight_gbdt_float4(double v, int j)
+{
+	if (unlikely(fabs(v) > FLT_MAX))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("feature %d is out of range for gradient-boosted trees: %g", j + 1, v),
+				 errdetail("XGBoost stores features as float4, whose largest magnitude is %g.",
+						   (double) FLT_MAX),
+				 errhint("Rescale the feature, for example with a logarithm.")));
+	return (float) v;
 }
 
 /* The query's shape: (features float8[], target boolean or float8). */

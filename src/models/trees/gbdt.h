@@ -39,6 +39,9 @@ extern void insight_gbdt_parse_params(Jsonb *params, GbdtParams *p,
  */
 extern void insight_gbdt_row(ArrayType *array, int expected, float *out);
 
+/* Feature j (0-based) of a finite row as float4; 22003 beyond its range. */
+extern float insight_gbdt_float4(double v, int j);
+
 /*
  * Validate and decode a model positioned by insight_model_open, loading its
  * booster (nthread = 1) into a handle owned by CurrentMemoryContext.

@@ -292,14 +292,14 @@ explain_row(const InsightGbdt *model, const float *x)
 	return shap;
 }
 
-/* A finite float8 row as float32 (the table's rows are finite). */
+/* A finite float8 row as float32 (22003 beyond float4's range). */
 static float *
 row_float4(const InsightGbdt *model, const double *x)
 {
 	float	   *f = palloc(sizeof(float) * model->view.features);
 
 	for (uint32 j = 0; j < model->view.features; j++)
-		f[j] = (float) x[j];
+		f[j] = insight_gbdt_float4(x[j], (int) j);
 	return f;
 }
 
