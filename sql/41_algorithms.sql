@@ -162,7 +162,7 @@ SELECT count(*) > 4000 AS customers,
        insight_models m
  WHERE m.model_id = :v2;
 SELECT bool_and(t.reasons IS NOT DISTINCT FROM
-                (SELECT array_agg(u.name ORDER BY u.c DESC)
+                (SELECT array_agg(u.name || ' ' || to_char(u.c, 'FMSG990.00') ORDER BY u.c DESC)
                    FROM (SELECT x.name, x.c
                            FROM ROWS FROM (unnest(insight_feature_names()),
                                            unnest(insight_logreg_contributions(m.weights, r.features))) x(name, c)

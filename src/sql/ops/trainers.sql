@@ -40,11 +40,11 @@ AS $$
     SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup(
         COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
         COALESCE($1 OPERATOR(pg_catalog.->>) 'algorithm', 'logistic'),
-        $1 OPERATOR(pg_catalog.-) 'horizon' OPERATOR(pg_catalog.-) 'algorithm'), true)
+        $1 OPERATOR(pg_catalog.-) '{horizon,algorithm,chosen}'::pg_catalog.text[]), true)
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
-'Retraining adapter of the churn task (insight_trainers): trains as insight_train_churn() does, with the horizon, algorithm and hyper-parameters of the given params, on the latest data (as_of NULL); stores nothing when the model equals the active one.';
+'Retraining adapter of the churn task (insight_trainers): trains as insight_train_churn() does, with the horizon, algorithm and hyper-parameters of the given params (for algorithm auto the choice is made again: params.chosen is dropped), on the latest data (as_of NULL); stores nothing when the model equals the active one.';
 
 -- clv: the period and holdout as stored (a null holdout: the last quarter of
 -- the history again), as_of the default (the day after the latest purchase)

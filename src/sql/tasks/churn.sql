@@ -34,6 +34,20 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_training_rows(timestamptz, interval) IS
 'Labelled churn rows at a cutoff: one row per customer with a purchase strictly before cutoff; features = insight_customer_features(cutoff).features (events before cutoff only), churned = no purchase in [cutoff, cutoff + horizon), recency_days = the recency feature (the baseline score). customer_id as text.';
 
+-- The algorithms of the churn task: one row each, in order of complexity
+-- ('auto' prefers the simpler of two with the same AUC).  A new algorithm is
+-- a row here and a branch of insight_churn_fit.
+CREATE FUNCTION @extschema@.insight_churn_algorithms()
+RETURNS TABLE (algorithm text, model_algorithm text, defaults jsonb, complexity integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+VALUES ('logistic', 'logreg', '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb, 1),
+       ('gbdt', 'gbdt', '{"rounds": 100, "max_depth": 3, "eta": 0.1}'::pg_catalog.jsonb, 2)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_algorithms() IS
+'The algorithms insight_train_churn() takes, in order of complexity: logistic (L2-penalised logistic regression, insight_logreg_fit; model algorithm logreg) and gbdt (gradient-boosted trees, insight_gbdt_fit; model algorithm gbdt), with their default hyper-parameters. algorithm => ''auto'' trains each on the same out-of-time windows and keeps the one with the best AUC, the simpler one on a tie.';
+
 -- Hyper-parameters of the logistic churn model, defaults filled in.
 CREATE FUNCTION @extschema@.insight_churn_params(params jsonb)
 RETURNS jsonb
@@ -58,7 +72,8 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END LOOP;
-    RETURN '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb OPERATOR(pg_catalog.||) params;
+    RETURN (SELECT a.defaults FROM @extschema@.insight_churn_algorithms() a
+             WHERE a.algorithm OPERATOR(pg_catalog.=) 'logistic') OPERATOR(pg_catalog.||) params;
 END
 $$;
 
@@ -73,6 +88,59 @@ AS $$ SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.U
 
 COMMENT ON FUNCTION @extschema@.insight_utc_text(timestamptz) IS
 'A timestamptz as ISO 8601 text in UTC with microseconds (2011-09-10T12:50:00.000001Z), independent of the session''s TimeZone.';
+
+-- Hyper-parameters of a churn algorithm (or of every one, for 'auto'),
+-- defaults filled in.
+CREATE FUNCTION @extschema@.insight_churn_algorithm_params(algorithm text, params jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    a record;
+    k pg_catalog.text;
+    result pg_catalog.jsonb := '{}';
+BEGIN
+    params := COALESCE(params, '{}');
+    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION 'churn params must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF algorithm OPERATOR(pg_catalog.=) 'auto' THEN
+        -- one object of hyper-parameters per algorithm: {"gbdt": {"rounds": 200}}
+        FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
+            IF NOT EXISTS (SELECT FROM @extschema@.insight_churn_algorithms() x WHERE x.algorithm OPERATOR(pg_catalog.=) k) THEN
+                RAISE EXCEPTION 'unknown churn algorithm "%" in the params of algorithm auto', k
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'With algorithm ''auto'', params holds one object of hyper-parameters per algorithm, for example {"gbdt": {"rounds": 200}}; the algorithms are '
+                                 OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(x.algorithm), ', ' ORDER BY x.complexity)
+                                                            FROM @extschema@.insight_churn_algorithms() x) OPERATOR(pg_catalog.||) '.';
+            END IF;
+        END LOOP;
+        FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x ORDER BY x.complexity LOOP
+            result := result OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm,
+                @extschema@.insight_churn_algorithm_params(a.algorithm, params OPERATOR(pg_catalog.->) a.algorithm));
+        END LOOP;
+        RETURN result;
+    END IF;
+    SELECT * INTO a FROM @extschema@.insight_churn_algorithms() x WHERE x.algorithm OPERATOR(pg_catalog.=) $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The churn task takes algorithm '
+                         OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(x.algorithm), ', ' ORDER BY x.complexity)
+                                                    FROM @extschema@.insight_churn_algorithms() x)
+                         OPERATOR(pg_catalog.||) ' or ''auto'' (the best of them by out-of-time AUC).';
+    END IF;
+    IF a.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
+        RETURN @extschema@.insight_churn_params(params);
+    END IF;
+    -- the other fits validate their own keys and ranges
+    RETURN a.defaults OPERATOR(pg_catalog.||) params;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_algorithm_params(text, jsonb) IS
+'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
 
 -- The churn task's steps (see tasks/train.sql).  With T = as_of: the model
 -- is fitted on the labelled window at T - 2 horizon, measured on the one at
@@ -92,12 +160,11 @@ BEGIN
         RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF algorithm IS NULL OR algorithm OPERATOR(pg_catalog.<>) 'logistic' THEN
-        RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The churn task supports algorithm ''logistic'' (L2-penalised logistic regression).';
+    IF algorithm IS NULL THEN
+        RAISE EXCEPTION 'the churn algorithm must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    t.params := @extschema@.insight_churn_params(params)
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
     t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
     IF t_end IS NULL THEN
@@ -107,7 +174,8 @@ BEGIN
     END IF;
     c_test := t_end OPERATOR(pg_catalog.-) horizon;
     t.task := 'churn';
-    t.algorithm := 'logreg';
+    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
+                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
     t.feature_names := @extschema@.insight_feature_names();
     t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
         'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
@@ -122,22 +190,36 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_setup(interval, timestamptz, text, jsonb) IS
-'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults, algorithm and horizon).';
+'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon).';
 
--- Fit the churn model of the params on a labelled-rows temporary table.
+-- Fit the churn model of the params on a labelled-rows temporary table: the
+-- algorithm of params, or for 'auto' the one named by params.chosen.
 CREATE FUNCTION @extschema@.insight_churn_fit(params jsonb, rows_table text)
 RETURNS bytea
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-    SELECT @extschema@.insight_logreg_fit(
-        pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table),
-        (params OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
-        (params OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-        (params OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8)
+DECLARE
+    algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
+    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
+    p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+                               THEN params OPERATOR(pg_catalog.->) algorithm
+                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen}'::pg_catalog.text[] END;
+BEGIN
+    CASE algorithm
+    WHEN 'logistic' THEN
+        RETURN @extschema@.insight_logreg_fit(query,
+            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
+    WHEN 'gbdt' THEN
+        RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
+            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
+    END CASE;
+END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
-'Fits the churn model of the params (insight_churn_params; algorithm logistic: insight_logreg_fit) on a temporary table of labelled rows (insight_churn_training_rows). A new churn algorithm is a branch here and in insight_churn_params.';
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_feature_names). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
 
 CREATE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -184,17 +266,45 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
+    a record;
+    w pg_catalog.bytea;
+    auc pg_catalog.float8;
+    candidates pg_catalog.jsonb := '{}';
+    chosen pg_catalog.text;
     test_metrics pg_catalog.jsonb;
     n_test bigint;
 BEGIN
-    -- out-of-time evaluation: fit at the training cutoff, measure at the test cutoff
-    t.evaluation_weights := @extschema@.insight_churn_fit(t.params, 'insight_churn_train');
+    -- out-of-time evaluation: fit at the training cutoff, measure at the test
+    -- cutoff; for 'auto' every algorithm, keeping the best AUC (the simpler
+    -- one on a tie, or when no AUC is defined)
+    FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x
+              WHERE t.params OPERATOR(pg_catalog.->>) 'algorithm' IN (x.algorithm, 'auto')
+              ORDER BY x.complexity LOOP
+        w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
+                                           'insight_churn_train');
+        SELECT @extschema@.insight_auc(@extschema@.insight_predict(w, r.features), r.churned) INTO auc
+          FROM pg_temp.insight_churn_test r;
+        candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
+        IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
+            chosen := a.algorithm;
+            t.algorithm := a.model_algorithm;
+            t.evaluation_weights := w;
+            t.score := auc;
+        END IF;
+    END LOOP;
+    IF t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto' THEN
+        t.params := t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', chosen);
+        RAISE NOTICE 'churn algorithm auto: % has the best out-of-time AUC (%)', chosen,
+            (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.key, @extschema@.insight_notice_number(c.value::pg_catalog.float8)), ', ')
+               FROM pg_catalog.jsonb_each_text(candidates) c);
+    END IF;
     SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(t.evaluation_weights, r.features), r.churned),
            @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
       INTO test_metrics, t.baseline_score, n_test
       FROM pg_temp.insight_churn_test r;
-    t.score := (test_metrics OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'algorithm', chosen,
+        'candidates', candidates,
         'test_rows', n_test,
         'auc', t.score,
         'test', test_metrics,
@@ -205,7 +315,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
-'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone.';
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone. With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -288,7 +398,7 @@ SET IntervalStyle = 'postgres'
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup($1, $2, $3, $4)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
-'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
 
 -- Scoring --------------------------------------------------------------------
 
@@ -344,6 +454,60 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_scores_at(timestamptz) IS
 'Churn probability of every customer with a purchase before as_of (default: just after the latest event), set-wise from one computation of the features, with the active churn model''s id and the as_of used. No rows when no churn model is active. customer_id as text (the view insight_churn_scores has the source''s key type).';
 
+-- Reasons --------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_top_reasons(names text[], contributions float8[], n integer)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s %s', u.name,
+               pg_catalog.to_char(u.c, 'FMSG9999999990.00')) ORDER BY u.c DESC, u.i)
+      FROM (SELECT x.name, x.c, x.i
+              FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY x(name, c, i)
+             WHERE x.c OPERATOR(pg_catalog.>) 0
+             ORDER BY x.c DESC, x.i LIMIT GREATEST($3, 0)) u
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_top_reasons(text[], float8[], integer) IS
+'The up to n features with the largest positive contributions, largest first (ties in feature order), as "name +0.42": the feature''s name and its contribution with a sign and two decimals. names and contributions pair up by position (insight_feature_names() and insight_contributions(model, features)); NULL when none is positive.';
+
+CREATE FUNCTION @extschema@.insight_churn_reasons(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    m @extschema@.insight_models;
+    f pg_catalog.float8[];
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') x;
+    IF m.model_id IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('churn');
+    END IF;
+    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    IF f IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT x.name, x.v, x.c, m.model_id, m.algorithm
+          FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()), pg_catalog.unnest(f),
+                          pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f))) WITH ORDINALITY x(name, v, c, i)
+         ORDER BY x.c DESC, x.i;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_reasons(text, timestamptz) IS
+'Why the active churn model scores this customer as it does: one row per feature (insight_feature_names) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j·(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
+
+CREATE FUNCTION @extschema@.insight_churn_reasons(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT * FROM @extschema@.insight_churn_reasons($1::pg_catalog.text, $2) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_reasons(anyelement, timestamptz) IS
+'insight_churn_reasons(customer::text, as_of) for a customer key given in the source''s type (12347) or any type whose text form is a key.';
+
 -- Expected value: with an active CLV model, the customer's CLV over 12
 -- months (insight_customer_360_clv, defined with the CLV functions in
 -- tasks/clv.sql: an extension script runs with check_function_bodies off,
@@ -370,12 +534,8 @@ scored AS (
            @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
            (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
                OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
-           (SELECT pg_catalog.array_agg(u.name ORDER BY u.c DESC)
-              FROM (SELECT x.name, x.c
-                      FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()),
-                                      pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f.features))) x(name, c)
-                     WHERE x.c OPERATOR(pg_catalog.>) 0
-                     ORDER BY x.c DESC LIMIT 3) u) AS reasons
+           @extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
+                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons
       FROM model m, LATERAL @extschema@.insight_customer_features($1) f
 ),
 clv AS (
@@ -396,7 +556,7 @@ SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit, w_j·(x_j - training mean_j), is largest and positive. No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt). No rows when no churn model is active. customer_id as text.';
 
 -- Views ------------------------------------------------------------------------
 --
@@ -509,7 +669,7 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_orders IS 'Orders expected in the churn horizon at the past rate: orders x horizon_days / max(tenure_days, horizon_days).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'clv_12m when a CLV model is active, else monetary x expected_orders (source currency); see value_basis.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.value_at_risk IS 'churn_probability x expected_value (source currency); the order of the view (NULLs last).';
-    COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, w_j·(x_j - training mean_j), largest first.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.recency_days IS 'Days since the last purchase.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.orders IS 'Orders with a purchase.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.monetary IS 'Mean order value (source currency).';

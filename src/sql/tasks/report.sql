@@ -13,6 +13,36 @@ AS $$ SELECT COALESCE(pg_catalog.round(v::numeric, digits)::pg_catalog.text, 'n/
 COMMENT ON FUNCTION @extschema@.insight_report_number(float8, integer) IS
 'A number rounded to digits decimals as text, ''n/a'' for NULL (used by insight_report).';
 
+-- The churn model of the report's header: its algorithm, hyper-parameters and,
+-- for algorithm auto, the AUC of every candidate.
+CREATE FUNCTION @extschema@.insight_churn_model_text(params jsonb, metrics jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+WITH c AS (
+    SELECT COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm') AS algorithm,
+           CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+                THEN params OPERATOR(pg_catalog.->) (params OPERATOR(pg_catalog.->>) 'chosen') ELSE params END AS p
+)
+SELECT CASE c.algorithm
+           WHEN 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
+           WHEN 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
+                                              c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
+                                              c.p OPERATOR(pg_catalog.->>) 'eta')
+           ELSE c.algorithm END
+       OPERATOR(pg_catalog.||)
+       CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+            THEN ', chosen by out-of-time AUC among ' OPERATOR(pg_catalog.||)
+                 (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k.key,
+                             @extschema@.insight_report_number(k.value::pg_catalog.float8, 4)), ', ' ORDER BY k.key)
+                    FROM pg_catalog.jsonb_each_text(metrics OPERATOR(pg_catalog.->) 'candidates') k)
+            ELSE '' END
+  FROM c
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_model_text(jsonb, jsonb) IS
+'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1") and, for algorithm auto, each candidate''s out-of-time AUC.';
+
 CREATE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -43,9 +73,9 @@ BEGIN
         r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
     ELSE
         x := m.metrics;
-        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
-                 m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
-                 m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s), churn = no purchase in the next %s\n',
+                 m.model_id, m.version, @extschema@.insight_churn_model_text(m.params, x),
+                 m.params OPERATOR(pg_catalog.->>) 'horizon')
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
                  x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::pg_catalog.float8))

@@ -1,0 +1,547 @@
+
+-- The churn task takes algorithm => 'logistic' | 'gbdt' | 'auto'
+-- (insight_churn_algorithms), reasons carry their contributions
+-- ("recency_days +0.42", insight_top_reasons) and insight_churn_reasons()
+-- explains one customer's score, as in src/sql/tasks/churn.sql, report.sql
+-- and ops/trainers.sql.
+
+CREATE FUNCTION @extschema@.insight_churn_algorithms()
+RETURNS TABLE (algorithm text, model_algorithm text, defaults jsonb, complexity integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+VALUES ('logistic', 'logreg', '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb, 1),
+       ('gbdt', 'gbdt', '{"rounds": 100, "max_depth": 3, "eta": 0.1}'::pg_catalog.jsonb, 2)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_algorithms() IS
+'The algorithms insight_train_churn() takes, in order of complexity: logistic (L2-penalised logistic regression, insight_logreg_fit; model algorithm logreg) and gbdt (gradient-boosted trees, insight_gbdt_fit; model algorithm gbdt), with their default hyper-parameters. algorithm => ''auto'' trains each on the same out-of-time windows and keeps the one with the best AUC, the simpler one on a tie.';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_params(params jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    k pg_catalog.text;
+BEGIN
+    params := COALESCE(params, '{}');
+    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION 'churn params must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
+        IF NOT k OPERATOR(pg_catalog.=) ANY ('{lambda,max_iterations,tolerance}') THEN
+            RAISE EXCEPTION 'unknown churn parameter "%"', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'The logistic churn model takes lambda (default 1), max_iterations (100) and tolerance (1e-8).';
+        END IF;
+        IF pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) k) OPERATOR(pg_catalog.<>) 'number' THEN
+            RAISE EXCEPTION 'churn parameter "%" must be a number', k
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    RETURN (SELECT a.defaults FROM @extschema@.insight_churn_algorithms() a
+             WHERE a.algorithm OPERATOR(pg_catalog.=) 'logistic') OPERATOR(pg_catalog.||) params;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_params(jsonb) IS
+'Validated hyper-parameters of the logistic churn model with their defaults: lambda 1 (L2 penalty, scikit-learn C = 1/lambda), max_iterations 100, tolerance 1e-8 (see insight_logreg_fit). Unknown keys and non-numbers are errors.';
+
+CREATE FUNCTION @extschema@.insight_churn_algorithm_params(algorithm text, params jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    a record;
+    k pg_catalog.text;
+    result pg_catalog.jsonb := '{}';
+BEGIN
+    params := COALESCE(params, '{}');
+    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION 'churn params must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF algorithm OPERATOR(pg_catalog.=) 'auto' THEN
+        -- one object of hyper-parameters per algorithm: {"gbdt": {"rounds": 200}}
+        FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
+            IF NOT EXISTS (SELECT FROM @extschema@.insight_churn_algorithms() x WHERE x.algorithm OPERATOR(pg_catalog.=) k) THEN
+                RAISE EXCEPTION 'unknown churn algorithm "%" in the params of algorithm auto', k
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'With algorithm ''auto'', params holds one object of hyper-parameters per algorithm, for example {"gbdt": {"rounds": 200}}; the algorithms are '
+                                 OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(x.algorithm), ', ' ORDER BY x.complexity)
+                                                            FROM @extschema@.insight_churn_algorithms() x) OPERATOR(pg_catalog.||) '.';
+            END IF;
+        END LOOP;
+        FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x ORDER BY x.complexity LOOP
+            result := result OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm,
+                @extschema@.insight_churn_algorithm_params(a.algorithm, params OPERATOR(pg_catalog.->) a.algorithm));
+        END LOOP;
+        RETURN result;
+    END IF;
+    SELECT * INTO a FROM @extschema@.insight_churn_algorithms() x WHERE x.algorithm OPERATOR(pg_catalog.=) $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The churn task takes algorithm '
+                         OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(x.algorithm), ', ' ORDER BY x.complexity)
+                                                    FROM @extschema@.insight_churn_algorithms() x)
+                         OPERATOR(pg_catalog.||) ' or ''auto'' (the best of them by out-of-time AUC).';
+    END IF;
+    IF a.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
+        RETURN @extschema@.insight_churn_params(params);
+    END IF;
+    -- the other fits validate their own keys and ranges
+    RETURN a.defaults OPERATOR(pg_catalog.||) params;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_algorithm_params(text, jsonb) IS
+'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    t @extschema@.insight_training;
+    t_end pg_catalog.timestamptz;
+    c_test pg_catalog.timestamptz;
+BEGIN
+    IF horizon IS NULL OR horizon OPERATOR(pg_catalog.<=) interval '0' THEN
+        RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF algorithm IS NULL THEN
+        RAISE EXCEPTION 'the churn algorithm must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
+                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
+    t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
+    IF t_end IS NULL THEN
+        RAISE EXCEPTION 'no training rows'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = 'The registered sales source has no kept order lines.';
+    END IF;
+    c_test := t_end OPERATOR(pg_catalog.-) horizon;
+    t.task := 'churn';
+    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
+                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
+    t.feature_names := @extschema@.insight_feature_names();
+    t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
+        'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
+        'temp_tables', pg_catalog.jsonb_build_array('insight_churn_train', 'insight_churn_test'));
+    t.metrics := pg_catalog.jsonb_build_object(
+        'horizon', horizon::pg_catalog.text,
+        'as_of', @extschema@.insight_utc_text(t_end),
+        'train_cutoff', @extschema@.insight_utc_text(c_test OPERATOR(pg_catalog.-) horizon),
+        'test_cutoff', @extschema@.insight_utc_text(c_test));
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_setup(interval, timestamptz, text, jsonb) IS
+'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon).';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_fit(params jsonb, rows_table text)
+RETURNS bytea
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
+    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
+    p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+                               THEN params OPERATOR(pg_catalog.->) algorithm
+                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen}'::pg_catalog.text[] END;
+BEGIN
+    CASE algorithm
+    WHEN 'logistic' THEN
+        RETURN @extschema@.insight_logreg_fit(query,
+            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
+    WHEN 'gbdt' THEN
+        RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
+            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
+    END CASE;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_feature_names). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    a record;
+    w pg_catalog.bytea;
+    auc pg_catalog.float8;
+    candidates pg_catalog.jsonb := '{}';
+    chosen pg_catalog.text;
+    test_metrics pg_catalog.jsonb;
+    n_test bigint;
+BEGIN
+    -- out-of-time evaluation: fit at the training cutoff, measure at the test
+    -- cutoff; for 'auto' every algorithm, keeping the best AUC (the simpler
+    -- one on a tie, or when no AUC is defined)
+    FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x
+              WHERE t.params OPERATOR(pg_catalog.->>) 'algorithm' IN (x.algorithm, 'auto')
+              ORDER BY x.complexity LOOP
+        w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
+                                           'insight_churn_train');
+        SELECT @extschema@.insight_auc(@extschema@.insight_predict(w, r.features), r.churned) INTO auc
+          FROM pg_temp.insight_churn_test r;
+        candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
+        IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
+            chosen := a.algorithm;
+            t.algorithm := a.model_algorithm;
+            t.evaluation_weights := w;
+            t.score := auc;
+        END IF;
+    END LOOP;
+    IF t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto' THEN
+        t.params := t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', chosen);
+        RAISE NOTICE 'churn algorithm auto: % has the best out-of-time AUC (%)', chosen,
+            (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.key, @extschema@.insight_notice_number(c.value::pg_catalog.float8)), ', ')
+               FROM pg_catalog.jsonb_each_text(candidates) c);
+    END IF;
+    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(t.evaluation_weights, r.features), r.churned),
+           @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
+      INTO test_metrics, t.baseline_score, n_test
+      FROM pg_temp.insight_churn_test r;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'algorithm', chosen,
+        'candidates', candidates,
+        'test_rows', n_test,
+        'auc', t.score,
+        'test', test_metrics,
+        'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', t.baseline_score),
+        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone. With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
+
+COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
+
+CREATE FUNCTION @extschema@.insight_top_reasons(names text[], contributions float8[], n integer)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s %s', u.name,
+               pg_catalog.to_char(u.c, 'FMSG9999999990.00')) ORDER BY u.c DESC, u.i)
+      FROM (SELECT x.name, x.c, x.i
+              FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY x(name, c, i)
+             WHERE x.c OPERATOR(pg_catalog.>) 0
+             ORDER BY x.c DESC, x.i LIMIT GREATEST($3, 0)) u
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_top_reasons(text[], float8[], integer) IS
+'The up to n features with the largest positive contributions, largest first (ties in feature order), as "name +0.42": the feature''s name and its contribution with a sign and two decimals. names and contributions pair up by position (insight_feature_names() and insight_contributions(model, features)); NULL when none is positive.';
+
+CREATE FUNCTION @extschema@.insight_churn_reasons(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    m @extschema@.insight_models;
+    f pg_catalog.float8[];
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') x;
+    IF m.model_id IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('churn');
+    END IF;
+    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    IF f IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT x.name, x.v, x.c, m.model_id, m.algorithm
+          FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()), pg_catalog.unnest(f),
+                          pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f))) WITH ORDINALITY x(name, v, c, i)
+         ORDER BY x.c DESC, x.i;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_reasons(text, timestamptz) IS
+'Why the active churn model scores this customer as it does: one row per feature (insight_feature_names) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j·(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
+
+CREATE FUNCTION @extschema@.insight_churn_reasons(customer anyelement, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT * FROM @extschema@.insight_churn_reasons($1::pg_catalog.text, $2) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_reasons(anyelement, timestamptz) IS
+'insight_churn_reasons(customer::text, as_of) for a customer key given in the source''s type (12347) or any type whose text form is a key.';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,
+               expected_value float8, value_at_risk float8, reasons text[],
+               recency_days float8, orders integer, monetary float8, model_id bigint,
+               clv_12m float8, value_basis text, clv_model_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH model AS (
+    SELECT m.model_id, m.weights,
+           pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
+      FROM @extschema@.insight_active_model('churn') m
+),
+scored AS (
+    SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
+           @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
+           (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
+               OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
+           @extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
+                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons
+      FROM model m, LATERAL @extschema@.insight_customer_features($1) f
+),
+clv AS (
+    SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
+),
+valued AS (
+    SELECT s.*, c.clv_12m, c.clv_model_id,
+           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
+                ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
+           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+      FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
+)
+SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
+       v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
+       v.reasons, v.recency_days, v.orders, v.monetary, v.model_id, v.clv_12m, v.value_basis, v.clv_model_id
+  FROM valued v
+ ORDER BY 5 DESC NULLS LAST, 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt). No rows when no churn model is active. customer_id as text.';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_comment_churn_views()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    COMMENT ON VIEW @extschema@.insight_churn_scores IS
+'Churn probability of every customer over the whole history, from the active churn model (insight_churn_scores_at()); no rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.churn_probability IS 'Probability of no purchase in the next horizon of the active churn model (0..1).';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_churn_scores.as_of IS 'Features were computed from events strictly before this time.';
+
+    COMMENT ON VIEW @extschema@.insight_customer_360 IS
+'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, the cluster of the active segments model with its label (NULL when none is active), and P(alive), expected purchases and 12-month CLV of the active CLV models (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.recency_days IS 'Days since the last purchase.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.frequency IS 'Distinct (UTC) purchase days after the first.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.monetary IS 'Mean order value (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.tenure_days IS 'Days since the first purchase.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.orders IS 'Orders with a purchase.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.items IS 'Units bought.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.total_spend IS 'Sum of purchase amounts (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.spend_90d IS 'Spend in the last 90 days (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.spend_trend IS '(spend of the last 90 days - spend of the 90 days before) / their sum, -1..1; 0 when both are 0.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.mean_days_between_orders IS 'Mean days between consecutive orders; NULL with one order.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.sd_days_between_orders IS 'Sample standard deviation of the days between orders; NULL with fewer than three orders.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.distinct_items IS 'Distinct items bought.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.return_rate IS 'Returned amount / total spend.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.churn_probability IS 'Probability of no purchase in the next horizon of the active churn model (0..1); NULL when no churn model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.churn_model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.segment IS 'RFM segment (insight_rfm: Champions, Loyal, ..., Lost).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster IS 'Cluster (1..k) of the active segments model; NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster_label IS 'Readable label of the cluster''s centroid (insight_cluster_label), e.g. ''recent, frequent, high spend''.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.p_alive IS 'Probability that the customer is still alive (active CLV model: BG/NBD or Pareto/NBD, 0..1); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.expected_purchases_90d IS 'Repeat purchase days expected in the next 90 days (active CLV model); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency; insight_clv_value with the active CLV models); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.clv_model_id IS 'The CLV transaction model that scored (insight_models.model_id, task clv); NULL when no CLV model is active.';
+
+    COMMENT ON VIEW @extschema@.insight_retention_targets IS
+'Customers to retain first, by value at risk = churn probability x expected value (the 12-month CLV when a CLV model is active, else monetary x orders expected in the churn horizon at the customer''s past rate; see value_basis), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.customer_id IS 'Customer key, in the source''s type.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.churn_probability IS 'Probability of no purchase in the next horizon (active churn model).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_orders IS 'Orders expected in the churn horizon at the past rate: orders x horizon_days / max(tenure_days, horizon_days).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'clv_12m when a CLV model is active, else monetary x expected_orders (source currency); see value_basis.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_at_risk IS 'churn_probability x expected_value (source currency); the order of the view (NULLs last).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.recency_days IS 'Days since the last purchase.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.orders IS 'Orders with a purchase.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.monetary IS 'Mean order value (source currency).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.model_id IS 'The churn model that scored (insight_models.model_id).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency), by the active CLV models; NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_basis IS 'What expected_value is: clv_12m (a CLV model is active) or past_rate (monetary x expected_orders).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_model_id IS 'The CLV transaction model that valued the customer (insight_models.model_id, task clv); NULL when none is active.';
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_comment_churn_views() IS
+'Comments of the churn views and their columns (re-applied whenever the views are rebuilt).';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_churn(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup(
+        COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
+        COALESCE($1 OPERATOR(pg_catalog.->>) 'algorithm', 'logistic'),
+        $1 OPERATOR(pg_catalog.-) '{horizon,algorithm,chosen}'::pg_catalog.text[]), true)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
+'Retraining adapter of the churn task (insight_trainers): trains as insight_train_churn() does, with the horizon, algorithm and hyper-parameters of the given params (for algorithm auto the choice is made again: params.chosen is dropped), on the latest data (as_of NULL); stores nothing when the model equals the active one.';
+
+CREATE FUNCTION @extschema@.insight_churn_model_text(params jsonb, metrics jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+WITH c AS (
+    SELECT COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm') AS algorithm,
+           CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+                THEN params OPERATOR(pg_catalog.->) (params OPERATOR(pg_catalog.->>) 'chosen') ELSE params END AS p
+)
+SELECT CASE c.algorithm
+           WHEN 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
+           WHEN 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
+                                              c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
+                                              c.p OPERATOR(pg_catalog.->>) 'eta')
+           ELSE c.algorithm END
+       OPERATOR(pg_catalog.||)
+       CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+            THEN ', chosen by out-of-time AUC among ' OPERATOR(pg_catalog.||)
+                 (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k.key,
+                             @extschema@.insight_report_number(k.value::pg_catalog.float8, 4)), ', ' ORDER BY k.key)
+                    FROM pg_catalog.jsonb_each_text(metrics OPERATOR(pg_catalog.->) 'candidates') k)
+            ELSE '' END
+  FROM c
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_model_text(jsonb, jsonb) IS
+'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1") and, for algorithm auto, each candidate''s out-of-time AUC.';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    r pg_catalog.text;
+    d record;
+    m record;
+    t record;
+    x pg_catalog.jsonb;
+    n pg_catalog.text := @extschema@.insight_report_number(NULL);
+BEGIN
+    SELECT pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.customer_id) AS customers,
+           pg_catalog.count(DISTINCT s.order_id) AS orders,
+           pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
+           pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS revenue
+      INTO d FROM @extschema@.insight_sales s;
+    r := E'insight report\n==============\n\nData covered\n'
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s kept order lines, %s customers, %s orders\n  from %s to %s (UTC), revenue %s\n',
+             d.lines, d.customers, d.orders,
+             @extschema@.insight_utc_text(d.first_at), @extschema@.insight_utc_text(d.last_at),
+             @extschema@.insight_report_number(d.revenue, 2));
+
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') mm;
+    IF NOT FOUND THEN
+        r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
+    ELSE
+        x := m.metrics;
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s), churn = no purchase in the next %s\n',
+                 m.model_id, m.version, @extschema@.insight_churn_model_text(m.params, x),
+                 m.params OPERATOR(pg_catalog.->>) 'horizon')
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
+                 x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::pg_catalog.float8))
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
+                 x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::pg_catalog.float8))
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::pg_catalog.float8),
+                 CASE WHEN (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'beats the baseline'
+                      WHEN NOT (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'does NOT beat the baseline'
+                      ELSE 'not measurable' END)
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::pg_catalog.float8))
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
+                 x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
+
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'))
+                                         THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
+        FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
+            r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
+                       @extschema@.insight_report_number(t.churn_probability),
+                       @extschema@.insight_report_number(t.value_at_risk, 2),
+                       COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
+        END LOOP;
+    END IF;
+
+    -- customer lifetime value (tasks/clv.sql)
+    r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_clv();
+
+    -- segments: the RFM map and the clusters of the active segments model
+    r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
+    FOR t IN SELECT * FROM @extschema@.insight_segment_summary LOOP
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n',
+                   CASE WHEN t.kind OPERATOR(pg_catalog.=) 'cluster'
+                        THEN pg_catalog.format('cluster %s: %s', t.cluster, t.segment) ELSE t.segment END,
+                   t.customers,
+                   @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.customer_share, 1) OPERATOR(pg_catalog.||) '%',
+                   @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.revenue_share, 1) OPERATOR(pg_catalog.||) '%',
+                   @extschema@.insight_report_number(t.mean_churn_probability));
+    END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_active_model('segments')) THEN
+        r := r OPERATOR(pg_catalog.||) E'  (no clusters: run SELECT insight_train_segments();)\n';
+    END IF;
+
+    -- recommendations: offline metrics against popularity, a few examples
+    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
+    IF NOT FOUND THEN
+        r := r OPERATOR(pg_catalog.||) E'\nRecommendations\n  No recommender model is active: run SELECT insight_train_recommender();\n';
+        RETURN r;
+    END IF;
+    x := m.metrics;
+    r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nRecommendations: model %s (%s), fitted on purchases before %s, scored on the %s customers who bought in the next %s\n',
+             m.model_id, m.algorithm, COALESCE(x OPERATOR(pg_catalog.->>) 'split', n),
+             COALESCE(x OPERATOR(pg_catalog.->>) 'test_customers', n), COALESCE(x OPERATOR(pg_catalog.->>) 'holdout', n))
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', 'metric', m.algorithm, 'popularity');
+    FOR t IN SELECT u.metric FROM pg_catalog.unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10',
+                                                          'ndcg_at_10', 'map_at_10', 'coverage_at_10']) u(metric) LOOP
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', t.metric,
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) t.metric)::pg_catalog.float8, 4),
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->) 'baseline' OPERATOR(pg_catalog.->>) t.metric)::pg_catalog.float8, 4));
+    END LOOP;
+    -- examples: the first customers to retain, else the first customers
+    FOR t IN SELECT c.customer_id,
+                    (SELECT pg_catalog.string_agg(COALESCE(i.item_name, i.item_id), '; ' ORDER BY i.rank)
+                       FROM @extschema@.insight_recommend(c.customer_id, 3) i) AS items
+               FROM (SELECT rt.customer_id FROM @extschema@.insight_retention_targets_at() rt LIMIT 3) c LOOP
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  for %s: %s\n', t.customer_id, COALESCE(t.items, n));
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+
+COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';
