@@ -91,6 +91,11 @@ def compare(name, table, target, X, y, p, objective):
     gap = np.abs(shap.sum(axis=1) - margin).max()
     checks.check(f"{name}: bias + sum of SHAP = margin within 1e-5 (float4 sums)", gap <= 1e-5,
                  f"max gap {gap:.2e}")
+    # the gap is XGBoost's own float32 arithmetic: its Python API shows the same
+    gap_theirs = np.abs(contribs.astype(np.float64).sum(axis=1)
+                        - bst.predict(d, output_margin=True).astype(np.float64)).max()
+    checks.check(f"{name}: that gap is xgboost's own ({gap_theirs:.2e} in Python)",
+                 abs(gap - gap_theirs) <= 1e-6, f"ours {gap:.2e}")
 
     for fmt in ("ubj", "json"):
         raw = bytes.fromhex(scalar(f"SELECT encode(insight_gbdt_export(m, '{fmt}'), 'hex') FROM gbdt_peer_model"))
