@@ -56,7 +56,9 @@ SELECT 'customer_360', customer_id, recency_days, frequency, monetary, tenure_da
        segment, cluster, cluster_label, p_alive, expected_purchases_90d, clv_12m, clv_model_id
   FROM insight_customer_360 ORDER BY customer_id;
 SELECT 'retention_targets', customer_id, churn_probability, expected_orders, expected_value,
-       value_at_risk, reasons, recency_days, orders, monetary, model_id, clv_12m, value_basis,
+       value_at_risk,
+       -- the features named (0.2.0 adds their contributions: "monetary +2.96")
+       ARRAY(SELECT pg_catalog.split_part(r, ' ', 1) FROM unnest(reasons) WITH ORDINALITY u(r, n) ORDER BY n) AS reasons, recency_days, orders, monetary, model_id, clv_12m, value_basis,
        clv_model_id
   FROM insight_retention_targets ORDER BY customer_id;
 SELECT 'churn_scores', customer_id, churn_probability, model_id, as_of

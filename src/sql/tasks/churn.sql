@@ -205,16 +205,17 @@ DECLARE
                                THEN params OPERATOR(pg_catalog.->) algorithm
                                ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen}'::pg_catalog.text[] END;
 BEGIN
-    CASE algorithm
-    WHEN 'logistic' THEN
+    IF algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
         RETURN @extschema@.insight_logreg_fit(query,
             (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
             (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
             (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
-    WHEN 'gbdt' THEN
+    ELSIF algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN
         RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
             pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
-    END CASE;
+    END IF;
+    RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
+        USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
 
@@ -271,6 +272,7 @@ DECLARE
     auc pg_catalog.float8;
     candidates pg_catalog.jsonb := '{}';
     chosen pg_catalog.text;
+    m pg_catalog.jsonb;
     test_metrics pg_catalog.jsonb;
     n_test bigint;
 BEGIN
@@ -278,18 +280,20 @@ BEGIN
     -- cutoff; for 'auto' every algorithm, keeping the best AUC (the simpler
     -- one on a tie, or when no AUC is defined)
     FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x
-              WHERE t.params OPERATOR(pg_catalog.->>) 'algorithm' IN (x.algorithm, 'auto')
+              WHERE t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) ANY (ARRAY[x.algorithm, 'auto'])
               ORDER BY x.complexity LOOP
         w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
                                            'insight_churn_train');
-        SELECT @extschema@.insight_auc(@extschema@.insight_predict(w, r.features), r.churned) INTO auc
+        SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(w, r.features), r.churned) INTO m
           FROM pg_temp.insight_churn_test r;
+        auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
         candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
         IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
             chosen := a.algorithm;
             t.algorithm := a.model_algorithm;
             t.evaluation_weights := w;
             t.score := auc;
+            test_metrics := m;
         END IF;
     END LOOP;
     IF t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto' THEN
@@ -298,9 +302,8 @@ BEGIN
             (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.key, @extschema@.insight_notice_number(c.value::pg_catalog.float8)), ', ')
                FROM pg_catalog.jsonb_each_text(candidates) c);
     END IF;
-    SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(t.evaluation_weights, r.features), r.churned),
-           @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
-      INTO test_metrics, t.baseline_score, n_test
+    SELECT @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
+      INTO t.baseline_score, n_test
       FROM pg_temp.insight_churn_test r;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
         'algorithm', chosen,
