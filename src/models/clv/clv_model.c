@@ -249,23 +249,29 @@ clv_period_days(Datum value)
  * eq. 9: 2F1(r, b; a+b-1; z) needs a+b-1 > 0).  The Pareto/NBD has no
  * further condition (its expectation is continuous at s = 1).
  */
+/* The reader of any CLV model: BG/NBD, Pareto/NBD or Gamma-Gamma. */
+static InsightModelReader
+clv_any_lookup(const InsightModelHeader *header, int expected pg_attribute_unused())
+{
+	if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
+		header->algorithm != INSIGHT_ALG_GAMMAGAMMA)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model is a \"%s\" model, not a CLV model",
+						insight_algorithm_name(header->algorithm)),
+				 errhint("Pass a BG/NBD, Pareto/NBD or Gamma-Gamma model.")));
+	return clv_model_decode;
+}
+
 PG_FUNCTION_INFO_V1(insight_clv_model_unusable);
 Datum
 insight_clv_model_unusable(PG_FUNCTION_ARGS)
 {
-	InsightModel m;
 	const ClvModel *model;
 	const double *p;
 
-	insight_model_open(&m, PG_GETARG_BYTEA_PP(0), 0);
-	if (m.header.algorithm != INSIGHT_ALG_BGNBD && m.header.algorithm != INSIGHT_ALG_PNBD &&
-		m.header.algorithm != INSIGHT_ALG_GAMMAGAMMA)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model is a \"%s\" model, not a CLV model",
-						insight_algorithm_name(m.header.algorithm)),
-				 errhint("Pass a BG/NBD, Pareto/NBD or Gamma-Gamma model.")));
-	model = clv_model_arg(fcinfo, 0, m.header.algorithm);
+	/* one read: the cache checks the header, then decodes (or finds) the model */
+	model = insight_model_cache_get(fcinfo, 0, clv_any_lookup, 0, NULL);
 	p = model->params;
 	if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("q = %g: a Gamma-Gamma model has a finite mean spend only for q > 1", p[1])));

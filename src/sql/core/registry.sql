@@ -200,6 +200,7 @@ AS $$
 DECLARE
     target @extschema@.insight_models%ROWTYPE;
     current_id bigint;
+    why pg_catalog.text;
 BEGIN
     SELECT * INTO target FROM @extschema@.insight_models m
      WHERE m.model_id OPERATOR(pg_catalog.=) insight_activate.model_id;
@@ -218,6 +219,16 @@ BEGIN
         RETURN model_id;
     END IF;
 
+    -- a model in service must be able to score every customer
+    why := @extschema@.insight_model_unusable(target);
+    IF why IS NOT NULL THEN
+        RAISE EXCEPTION 'model % cannot serve', model_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The %s model %s cannot score every customer: %s.', target.task, model_id, why),
+                  HINT = CASE WHEN current_id IS NULL THEN pg_catalog.format('Train a new %s model.', target.task)
+                              ELSE pg_catalog.format('Model %s stays active; train a new %s model.', current_id, target.task) END;
+    END IF;
+
     UPDATE @extschema@.insight_models m SET status = 'retired'
      WHERE m.model_id OPERATOR(pg_catalog.=) current_id;
     UPDATE @extschema@.insight_models m SET status = 'active'
@@ -229,7 +240,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_activate(bigint) IS
-'Make a model the active one of its task, in one transaction: the model in service becomes retired. Returns model_id. Raises P0002 for an unknown model_id.';
+'Make a model the active one of its task, in one transaction: the model in service becomes retired. Returns model_id. Raises P0002 for an unknown model_id and 55000 "model N cannot serve" (detail: the reason of insight_model_unusable; the active model stays) for a model that cannot score every customer, such as a Gamma-Gamma spend model with q <= 1 or a CLV model naming one.';
 
 CREATE FUNCTION @extschema@.insight_rollback(task text)
 RETURNS bigint

@@ -82,9 +82,9 @@ AS $$ SELECT s.customer_id, NULL::pg_catalog.float8, NULL::integer, NULL::pg_cat
 CREATE VIEW @extschema@.insight_rfm AS SELECT * FROM @extschema@.insight_rfm_scores();
 
 -- The body of insight_rfm_scores for a customer key type.
-CREATE FUNCTION @extschema@.insight_rfm_scores_sql(key_type text)
+CREATE FUNCTION @extschema@.insight_rfm_scores_sql(key_type regtype)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $f$ SELECT @extschema@.insight_fill_sql($sql$
 CREATE FUNCTION @extschema@.insight_rfm_scores(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id %(key_type)s, recency_days float8, frequency integer, monetary float8,
@@ -115,23 +115,21 @@ SELECT s.customer_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_sc
        @extschema@.insight_rfm_segment(s.r_score, s.f_score, s.m_score)
   FROM s
  ORDER BY s.customer_id
-$body$ $sql$, pg_catalog.jsonb_build_object('key_type', key_type)) $f$;
+$body$ $sql$, pg_catalog.jsonb_build_object('key_type', @extschema@.insight_qualified_type(key_type))) $f$;
 
-COMMENT ON FUNCTION @extschema@.insight_rfm_scores_sql(text) IS
-'The CREATE FUNCTION statement of insight_rfm_scores(timestamptz) with customer_id of type key_type (a type name as format_type gives it), filled by insight_fill_sql.';
+COMMENT ON FUNCTION @extschema@.insight_rfm_scores_sql(regtype) IS
+'The CREATE FUNCTION statement of insight_rfm_scores(timestamptz) with customer_id of type key_type, filled by insight_fill_sql with the schema-qualified, quoted name of insight_qualified_type (a type or domain of any name in any schema).';
 
 CREATE FUNCTION @extschema@.insight_build_rfm_objects()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    key_type pg_catalog.text := pg_catalog.format_type(@extschema@.insight_customer_key_type(), NULL);
 BEGIN
     ALTER EXTENSION insight DROP VIEW @extschema@.insight_rfm;
     DROP VIEW @extschema@.insight_rfm;
     ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_rfm_scores(timestamptz);
     DROP FUNCTION @extschema@.insight_rfm_scores(timestamptz);
-    EXECUTE @extschema@.insight_rfm_scores_sql(key_type);
+    EXECUTE @extschema@.insight_rfm_scores_sql(@extschema@.insight_customer_key_type());
     CREATE VIEW @extschema@.insight_rfm AS SELECT * FROM @extschema@.insight_rfm_scores();
     ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_rfm_scores(timestamptz);
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_rfm;

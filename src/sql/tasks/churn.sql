@@ -593,17 +593,19 @@ AS $$ SELECT f.customer_id::pg_catalog.text, f.recency_days, f.frequency, f.mone
 COMMENT ON FUNCTION @extschema@.insight_customer_360_features(timestamptz) IS
 'insight_customer_features(as_of) with customer_id as text: the features concern of insight_customer_360.';
 
-CREATE FUNCTION @extschema@.insight_churn_views_sql(key_type text)
+CREATE FUNCTION @extschema@.insight_churn_views_sql(key_type regtype)
 RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $f$ SELECT ARRAY[
-pg_catalog.format($v$
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $f$ SELECT ARRAY(SELECT @extschema@.insight_fill_sql(v, pg_catalog.jsonb_build_object(
+                               'key_type', @extschema@.insight_qualified_type(key_type)))
+                      FROM pg_catalog.unnest(ARRAY[
+$v$
 CREATE VIEW @extschema@.insight_churn_scores AS
-SELECT s.customer_id::%s AS customer_id, s.churn_probability, s.model_id, s.as_of
-  FROM @extschema@.insight_churn_scores_at() s $v$, key_type),
-pg_catalog.format($v$
+SELECT s.customer_id::%(key_type)s AS customer_id, s.churn_probability, s.model_id, s.as_of
+  FROM @extschema@.insight_churn_scores_at() s $v$,
+$v$
 CREATE VIEW @extschema@.insight_customer_360 AS
-SELECT f.customer_id::%s AS customer_id,
+SELECT f.customer_id::%(key_type)s AS customer_id,
        f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders, f.items, f.total_spend,
        f.spend_90d, f.spend_trend, f.mean_days_between_orders, f.sd_days_between_orders,
        f.distinct_items, f.return_rate,
@@ -612,20 +614,21 @@ SELECT f.customer_id::%s AS customer_id,
        seg.segment, seg.cluster, seg.cluster_label,
        clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
   FROM @extschema@.insight_customer_360_features() f
-  LEFT JOIN @extschema@.insight_active_model('churn') churn ON true
+  LEFT JOIN @extschema@.insight_serving_model('churn') churn ON true
   LEFT JOIN @extschema@.insight_customer_360_segments() seg
          ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id
   LEFT JOIN @extschema@.insight_customer_360_clv() clv
-         ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$, key_type),
-pg_catalog.format($v$
+         ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$,
+$v$
 CREATE VIEW @extschema@.insight_retention_targets AS
-SELECT t.customer_id::%s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,
+SELECT t.customer_id::%(key_type)s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,
        t.value_at_risk, t.reasons, t.recency_days, t.orders, t.monetary, t.model_id,
        t.clv_12m, t.value_basis, t.clv_model_id
-  FROM @extschema@.insight_retention_targets_at() t $v$, key_type)] $f$;
+  FROM @extschema@.insight_retention_targets_at() t $v$]) WITH ORDINALITY u(v, n)
+                     ORDER BY u.n) $f$;
 
-COMMENT ON FUNCTION @extschema@.insight_churn_views_sql(text) IS
-'The CREATE VIEW statements of insight_churn_scores, insight_customer_360 and insight_retention_targets for a customer key type.';
+COMMENT ON FUNCTION @extschema@.insight_churn_views_sql(regtype) IS
+'The CREATE VIEW statements of insight_churn_scores, insight_customer_360 and insight_retention_targets for a customer key type (filled by insight_fill_sql with the schema-qualified, quoted name of insight_qualified_type, so a type or domain of any name in any schema is safe). The churn model is joined through insight_serving_model(''churn''), so a model that cannot serve leaves its column NULL.';
 
 CREATE FUNCTION @extschema@.insight_comment_churn_views()
 RETURNS void
@@ -686,7 +689,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_comment_churn_views() IS
 'Comments of the churn views and their columns (re-applied whenever the views are rebuilt).';
 
-CREATE FUNCTION @extschema@.insight_create_churn_views(key_type text)
+CREATE FUNCTION @extschema@.insight_create_churn_views(key_type regtype)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -700,7 +703,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.insight_create_churn_views(text) IS
+COMMENT ON FUNCTION @extschema@.insight_create_churn_views(regtype) IS
 'Create the churn views for a customer key type (at installation: text; at registration: the source''s type).';
 
 -- (the views are created at installation by tasks/customer_views.sql, once the
@@ -716,9 +719,7 @@ BEGIN
     ALTER EXTENSION insight DROP VIEW @extschema@.insight_churn_scores;
     DROP VIEW @extschema@.insight_retention_targets, @extschema@.insight_customer_360,
               @extschema@.insight_churn_scores;
-    -- (not format_type's name: for bpchar it is "character", which means char(1))
-    PERFORM @extschema@.insight_create_churn_views(
-        @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type()));
+    PERFORM @extschema@.insight_create_churn_views(@extschema@.insight_customer_key_type());
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_churn_scores;
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_customer_360;
     ALTER EXTENSION insight ADD VIEW @extschema@.insight_retention_targets;

@@ -288,15 +288,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
 'CLV step compare: the holdout MAE of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
 
+CREATE FUNCTION @extschema@.insight_clv_usable(model @extschema@.insight_models)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_clv_model_unusable(model.weights) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_usable(@extschema@.insight_models) IS
+'CLV step usable: insight_clv_model_unusable of the model''s weights (a transaction model or its Gamma-Gamma spend model): NULL when it can score every customer, otherwise why not (Gamma-Gamma q <= 1, BG/NBD a + b <= 1).';
+
 INSERT INTO @extschema@.insight_task_steps
-    (task, prepare, evaluate, serve, compare, metric, higher_is_better, companion_key, kept_notice, builtin)
+    (task, prepare, evaluate, serve, compare, metric, higher_is_better, companion_key, kept_notice, builtin, usable)
 VALUES ('clv', '@extschema@.insight_clv_prepare(@extschema@.insight_training)',
         '@extschema@.insight_clv_evaluate(@extschema@.insight_training)',
         '@extschema@.insight_clv_serve(@extschema@.insight_training)',
         '@extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models)',
         'holdout_mae', false, 'spend_model_id',
         'CLV model %1$s stays a candidate: its holdout MAE %2$s is above the %3$s of active model %4$s',
-        true);
+        true, '@extschema@.insight_clv_usable(@extschema@.insight_models)');
 
 CREATE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
                                               period interval DEFAULT '7 days',
@@ -362,7 +370,7 @@ RETURNS TABLE (customer_id text, p_alive float8, expected_purchases_90d float8, 
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv')) THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv')) THEN
         RETURN QUERY SELECT s.customer_id, s.p_alive, s.expected_purchases_90d, s.clv_12m, s.model_id
                        FROM @extschema@.insight_clv_scores_at(as_of) s;
     END IF;
@@ -370,7 +378,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_customer_360_clv(timestamptz) IS
-'The CLV concern of insight_customer_360 and insight_retention_targets: p_alive, expected_purchases_90d, clv_12m and the model of every customer (insight_clv_scores_at(as_of)), or no rows when no CLV model is active.';
+'The CLV concern of insight_customer_360 and insight_retention_targets: p_alive, expected_purchases_90d, clv_12m and the model of every customer (insight_clv_scores_at(as_of)), or no rows when no CLV model is active or the active one cannot serve (insight_serving_model: a NOTICE says why).';
 
 -- The CLV section of insight_report().
 CREATE FUNCTION @extschema@.insight_report_clv()
@@ -380,7 +388,7 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
-    c record;
+    c @extschema@.insight_models;
     sp record;
     x pg_catalog.jsonb;
     ci pg_catalog.jsonb;
@@ -392,6 +400,11 @@ BEGIN
     SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
     IF NOT FOUND THEN
         RETURN E'\nCustomer lifetime value\n  No CLV model is active: run SELECT insight_train_clv();\n';
+    END IF;
+    names := @extschema@.insight_model_unusable(c);
+    IF names IS NOT NULL THEN
+        RETURN pg_catalog.format(E'\nCustomer lifetime value\n  Active CLV model %s cannot serve: %s.\n  Train a new one with SELECT insight_train_clv(); or roll back with SELECT insight_rollback(''clv'');\n',
+                                 c.model_id, names);
     END IF;
     x := c.metrics;
     chosen := x OPERATOR(pg_catalog.->) c.algorithm;
@@ -430,7 +443,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
-'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active.';
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
 
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8

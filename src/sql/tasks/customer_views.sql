@@ -5,4 +5,4 @@
 -- registration creates them again with the source's key type.
 -- ---------------------------------------------------------------------------
 
-SELECT @extschema@.insight_create_churn_views('text');
+SELECT @extschema@.insight_create_churn_views('pg_catalog.text'::pg_catalog.regtype);

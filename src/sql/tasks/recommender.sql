@@ -70,6 +70,8 @@ AS $$
 DECLARE
     defaults pg_catalog.jsonb;
     key pg_catalog.text;
+    lo integer;
+    hi integer;
 BEGIN
     defaults := CASE
         WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0}'::pg_catalog.jsonb
@@ -94,12 +96,25 @@ BEGIN
                           (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k) FROM pg_catalog.jsonb_object_keys(defaults) k));
         END IF;
     END LOOP;
-    RETURN defaults OPERATOR(pg_catalog.||) params;
+    params := defaults OPERATOR(pg_catalog.||) params;
+    -- the sizes, checked before any work with the bounds of the fitting
+    -- functions (insight_als_fit, insight_itemknn_fit)
+    FOR key, lo, hi IN VALUES ('factors', 1, 4096), ('iterations', 1, 10000), ('neighbors', 1, 100000) LOOP
+        IF params OPERATOR(pg_catalog.?) key
+           AND (pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.<>) 'number'
+                OR (params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric OPERATOR(pg_catalog.<>) pg_catalog.trunc((params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric)
+                OR (params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric NOT BETWEEN lo AND hi) THEN
+            RAISE EXCEPTION '% must be a whole number between % and %, not %', key, lo, hi, params OPERATOR(pg_catalog.->) key
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('%s is a size of the %s model; it is checked before any data is read.', key, algorithm);
+        END IF;
+    END LOOP;
+    RETURN params;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_params(text, jsonb) IS
-'The parameters of a recommender algorithm (als, itemknn, popularity) with their defaults filled in, plus measure (orders); errors for an unknown algorithm or parameter. Used by insight_train_recommender.';
+'The parameters of a recommender algorithm (als, itemknn, popularity) with their defaults filled in, plus measure (orders); errors for an unknown algorithm or parameter, and (22023, before any work) for a size out of its bounds: factors 1..4096, iterations 1..10000, neighbors 1..100000, whole numbers. Used by insight_train_recommender.';
 
 -- Fit one recommender over the interactions a query returns.
 CREATE FUNCTION @extschema@.insight_recommender_fit(algorithm text, params jsonb, query text)

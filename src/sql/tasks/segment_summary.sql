@@ -10,7 +10,7 @@ RETURNS TABLE (customer_id text, churn_probability float8, clv_12m float8)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    has_clv boolean := EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'));
+    has_clv boolean := EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv'));
 BEGIN
     IF has_clv THEN
         RETURN QUERY
@@ -26,7 +26,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segment_model_scores(timestamptz) IS
-'Churn probability (insight_churn_scores_at) and 12-month CLV (insight_clv_scores_at) of every customer scored at as_of, for insight_segment_profiles; a model that is not active gives NULLs, not an error. customer_id as text.';
+'Churn probability (insight_churn_scores_at) and 12-month CLV (insight_clv_scores_at) of every customer scored at as_of, for insight_segment_profiles; a model that is not active, or a CLV model that cannot serve (insight_serving_model, with a NOTICE), gives NULLs, not an error. customer_id as text.';
 
 CREATE FUNCTION @extschema@.insight_segment_profiles(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (kind text, segment text, cluster integer, customers bigint, customer_share float8,

@@ -29,9 +29,16 @@ AS $$
 DECLARE
     t @extschema@.insight_training;
 BEGIN
+    -- checked before any work (the features of every customer come next)
     IF k IS NOT NULL AND k OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'k must be at least 1'
             USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
+    END IF;
+    IF k OPERATOR(pg_catalog.>) 100000 THEN
+        RAISE EXCEPTION 'k must be at most 100000, not %', k
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A k-means model holds at most 100000 clusters (insight_kmeans_fit).',
                   HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
     END IF;
     t.task := 'segments';
@@ -47,7 +54,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
-'The segments task''s entry step: validates the arguments of insight_train_segments() and returns the insight_training that insight_train_task() takes.';
+'The segments task''s entry step: validates the arguments of insight_train_segments() before any work (k in 1..100000 or NULL, else 22023) and returns the insight_training that insight_train_task() takes.';
 
 CREATE FUNCTION @extschema@.insight_segments_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

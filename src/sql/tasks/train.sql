@@ -48,6 +48,7 @@ CREATE TABLE @extschema@.insight_task_steps (
     kept_notice        text NOT NULL
                        DEFAULT 'model %1$s stays a candidate: its score %2$s is worse than the %3$s of active model %4$s',
     builtin            boolean NOT NULL DEFAULT false,
+    usable             regprocedure,
     CHECK ((compare IS NULL) OPERATOR(pg_catalog.=) (metric IS NULL))
 );
 
@@ -63,6 +64,7 @@ COMMENT ON COLUMN @extschema@.insight_task_steps.higher_is_better IS 'Direction 
 COMMENT ON COLUMN @extschema@.insight_task_steps.must_beat_baseline IS 'When true, a model whose score is worse than baseline_score stays a candidate.';
 COMMENT ON COLUMN @extschema@.insight_task_steps.companion_key IS 'The key of metrics that names the companion model stored with the model (spend_model_id for CLV).';
 COMMENT ON COLUMN @extschema@.insight_task_steps.kept_notice IS 'The NOTICE when the model stays a candidate, a format() string: %1$s new model_id, %2$s its score, %3$s the active model''s score, %4$s the active model_id, %5$s the baseline''s score (scores rounded to 4 decimals).';
+COMMENT ON COLUMN @extschema@.insight_task_steps.usable IS 'usable(insight_models) returns NULL when a model of the task (or its companion) can score every customer, otherwise the reason it cannot (for CLV: insight_clv_usable). Called on the new model and its companion before activation (an unusable model stays a candidate, with a NOTICE), by insight_activate() (which refuses an unusable model) and by insight_serving_model() (the views leave an unusable model''s columns NULL). NULL: every model that reads can serve.';
 COMMENT ON COLUMN @extschema@.insight_task_steps.builtin IS 'true for insight''s own tasks (created by CREATE EXTENSION, not dumped).';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_task_steps', 'WHERE NOT builtin');
@@ -103,6 +105,77 @@ AS $$ SELECT COALESCE(pg_catalog.round(x::numeric, 4)::pg_catalog.text, '<NULL>'
 COMMENT ON FUNCTION @extschema@.insight_notice_number(float8) IS
 'A score in a NOTICE of insight_train_task(): rounded to 4 decimals, <NULL> for NULL.';
 
+-- Why a model cannot serve (NULL when it can): the usable step of its task,
+-- on the model and on the companion it names; a companion (a model that
+-- another task's models name by companion_key, such as a CLV spend model) is
+-- checked by the usable step of that task.
+CREATE FUNCTION @extschema@.insight_model_unusable(model @extschema@.insight_models)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    s @extschema@.insight_task_steps;
+    companion @extschema@.insight_models;
+    why pg_catalog.text;
+BEGIN
+    SELECT * INTO s FROM @extschema@.insight_task_steps x WHERE x.task OPERATOR(pg_catalog.=) model.task;
+    IF NOT FOUND THEN
+        SELECT x.* INTO s
+          FROM @extschema@.insight_task_steps x JOIN @extschema@.insight_models m ON m.task OPERATOR(pg_catalog.=) x.task
+         WHERE x.companion_key IS NOT NULL
+           AND (m.metrics OPERATOR(pg_catalog.->>) x.companion_key) OPERATOR(pg_catalog.=) model.model_id::pg_catalog.text
+         LIMIT 1;
+    END IF;
+    IF s.usable IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT %s($1)', @extschema@.insight_function_name(s.usable)) INTO why USING model;
+    IF why IS NULL AND s.task OPERATOR(pg_catalog.=) model.task AND s.companion_key IS NOT NULL
+       AND model.metrics OPERATOR(pg_catalog.?) s.companion_key THEN
+        SELECT * INTO companion FROM @extschema@.insight_models m
+         WHERE m.model_id::pg_catalog.text OPERATOR(pg_catalog.=) (model.metrics OPERATOR(pg_catalog.->>) s.companion_key);
+        IF NOT FOUND THEN
+            why := pg_catalog.format('the model %s it names as %s does not exist',
+                                     model.metrics OPERATOR(pg_catalog.->>) s.companion_key, s.companion_key);
+        ELSE
+            EXECUTE pg_catalog.format('SELECT %s($1)', @extschema@.insight_function_name(s.usable)) INTO why USING companion;
+            IF why IS NOT NULL THEN
+                why := pg_catalog.format('its %s model %s: %s', companion.task, companion.model_id, why);
+            END IF;
+        END IF;
+    END IF;
+    RETURN why;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_model_unusable(@extschema@.insight_models) IS
+'Why a model of insight_models cannot score every customer, or NULL when it can: the usable step of its task (insight_task_steps.usable) on the model and on the companion model it names (metrics by companion_key; a missing companion is a reason too). A companion (a CLV spend model) is checked by the usable step of the task whose models name it. NULL for a task without a usable step. Used by insight_train_task(), insight_activate() and insight_serving_model().';
+
+-- The active model of a task if it can serve; otherwise no row and a NOTICE.
+CREATE FUNCTION @extschema@.insight_serving_model(task text)
+RETURNS SETOF @extschema@.insight_models
+LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1
+AS $$
+DECLARE
+    m @extschema@.insight_models;
+    why pg_catalog.text;
+BEGIN
+    FOR m IN SELECT * FROM @extschema@.insight_active_model(task) a LOOP
+        why := @extschema@.insight_model_unusable(m);
+        IF why IS NULL THEN
+            RETURN NEXT m;
+        ELSE
+            RAISE NOTICE 'active % model % cannot serve: %', task, m.model_id, why
+                USING DETAIL = 'Its columns are NULL in the views and the report.',
+                      HINT = pg_catalog.format('Activate a usable model with insight_activate(), roll back with SELECT insight_rollback(%L), or train again.', task);
+        END IF;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_serving_model(text) IS
+'The active model of a task (as insight_active_model) when it can serve (insight_model_unusable is NULL); otherwise no row and a NOTICE naming the model and the reason. The views and the report join the models they combine through it, so one model that cannot serve leaves its columns NULL instead of failing the whole query.';
+
 CREATE FUNCTION @extschema@.insight_train_task(training @extschema@.insight_training,
                                                skip_unchanged boolean DEFAULT false)
 RETURNS bigint
@@ -122,6 +195,7 @@ DECLARE
     new_id bigint;
     id bigint;
     tbl pg_catalog.text;
+    why pg_catalog.text;
 BEGIN
     SELECT * INTO s FROM @extschema@.insight_task_steps x WHERE x.task OPERATOR(pg_catalog.=) t.task;
     IF NOT FOUND THEN
@@ -180,6 +254,17 @@ BEGIN
                          THEN t.score OPERATOR(pg_catalog.>=) active_score
                          ELSE t.score OPERATOR(pg_catalog.<=) active_score END, false));
 
+        -- a model that cannot score every customer never serves
+        IF s.usable IS NOT NULL THEN
+            EXECUTE pg_catalog.format('SELECT %s($1)', @extschema@.insight_function_name(s.usable)) INTO why USING model;
+            IF why IS NULL AND (t.companion).weights IS NOT NULL THEN
+                EXECUTE pg_catalog.format('SELECT %s($1)', @extschema@.insight_function_name(s.usable)) INTO why USING t.companion;
+                IF why IS NOT NULL THEN
+                    why := pg_catalog.format('its %s model: %s', (t.companion).task, why);
+                END IF;
+            END IF;
+        END IF;
+
         -- store: the companion first, named in the model's metrics
         IF (t.companion).weights IS NOT NULL THEN
             ids := ARRAY[@extschema@.insight_store_model(t.companion)];
@@ -188,7 +273,12 @@ BEGIN
         new_id := @extschema@.insight_store_model(model);
         ids := ids OPERATOR(pg_catalog.||) new_id;
 
-        IF activate THEN
+        IF why IS NOT NULL THEN
+            RAISE NOTICE '% model % stays a candidate: it cannot serve: %', t.task, new_id, why
+                USING DETAIL = CASE WHEN active.model_id IS NULL THEN pg_catalog.format('No %s model is active.', t.task)
+                                    ELSE pg_catalog.format('Model %s stays active.', active.model_id) END,
+                      HINT = 'Train again on more data or with other parameters.';
+        ELSIF activate THEN
             FOREACH id IN ARRAY ids LOOP
                 PERFORM @extschema@.insight_activate(id);
             END LOOP;
@@ -210,4 +300,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_task(@extschema@.insight_training, boolean) IS
-'The training flow of every task (steps in insight_task_steps): prepare, evaluate (fit on the training window, measure out of time), serve (fit the serving model), compare with the active model on the same holdout (metrics.compared_with), store (a companion model first, named in metrics by companion_key), then activate when not worse than the active model (and, with must_beat_baseline, not worse than the baseline) or keep a candidate with a NOTICE. With skip_unchanged (CALL insight_retrain()), a model that equals the active one (insight_same_model; for CLV with its spend model) is not stored: a NOTICE says so and the active model_id is returned. Returns the model_id. Runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched.';
+'The training flow of every task (steps in insight_task_steps): prepare, evaluate (fit on the training window, measure out of time), serve (fit the serving model), compare with the active model on the same holdout (metrics.compared_with), store (a companion model first, named in metrics by companion_key), then activate when the model and its companion can serve (the usable step; otherwise they stay candidates with a NOTICE giving the reason, and the active model stays) and it is not worse than the active model (and, with must_beat_baseline, not worse than the baseline), or keep a candidate with a NOTICE. With skip_unchanged (CALL insight_retrain()), a model that equals the active one (insight_same_model; for CLV with its spend model) is not stored: a NOTICE says so and the active model_id is returned. Returns the model_id. Runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched.';

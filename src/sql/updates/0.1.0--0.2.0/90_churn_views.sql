@@ -9,8 +9,7 @@ DO $$
 DECLARE
     stmt pg_catalog.text;
 BEGIN
-    FOREACH stmt IN ARRAY @extschema@.insight_churn_views_sql(
-            @extschema@.insight_qualified_type(@extschema@.insight_customer_key_type())) LOOP
+    FOREACH stmt IN ARRAY @extschema@.insight_churn_views_sql(@extschema@.insight_customer_key_type()) LOOP
         EXECUTE pg_catalog.regexp_replace(stmt, '^\s*CREATE VIEW', 'CREATE OR REPLACE VIEW');
     END LOOP;
 END
