@@ -398,9 +398,9 @@ BEGIN
         r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
     ELSE
         x := m.metrics;
-        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
-                 m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
-                 m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s), churn = no purchase in the next %s\n',
+                 m.model_id, m.version, @extschema@.insight_churn_model_text(m.params, x),
+                 m.params OPERATOR(pg_catalog.->>) 'horizon')
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
                  x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::pg_catalog.float8))
