@@ -99,7 +99,8 @@ nn_arch_parse(NnArch *arch, const char *spec, int inputs)
 			if (strcmp(name, layer_names[kind]) == 0)
 				break;
 		if (kind == (int) lengthof(layer_names) ||
-			((kind == NN_LINEAR || kind == NN_DROPOUT || kind == NN_RESIDUAL) != (arg1 != NULL)) ||
+			((kind == NN_LINEAR || kind == NN_DROPOUT || kind == NN_RESIDUAL ||
+			  kind == NN_EMBEDDING) != (arg1 != NULL)) ||
 			((kind == NN_EMBEDDING) != (arg2 != NULL)) ||
 			(arg2 != NULL && strchr(arg2, ':') != NULL))
 			ereport(ERROR,

@@ -40,7 +40,7 @@
 #define MLP_MAX_CLASSES 1000
 
 /* Steps of the integrated-gradients path (trapezoidal rule). */
-#define MLP_IG_STEPS 128
+#define MLP_IG_STEPS 256
 
 typedef struct InsightMlp
 {

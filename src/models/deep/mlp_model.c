@@ -10,7 +10,8 @@
  * contributions explain:
  *	  binary	P(true) = sigmoid(z); link z (the logit)
  *	  mse		z; link z
- *	  softmax	the most probable class; link its logit z_c
+ *	  softmax	the most probable class c; link its log-probability
+ *				log softmax(z)_c (c fixed at the explained row)
  *	  ziln		P(y > 0) E[y | y > 0] = sigmoid(z) exp(mu + sigma^2 / 2),
  *				sigma = softplus(s) (google/lifetime_value,
  *				zero_inflated_lognormal_pred); link the log of that value
@@ -200,12 +201,20 @@ link(const InsightMlp *mlp, const double *o, int c, double *grad, double weight)
 				grad[0] = weight;
 			return o[0];
 		case NN_LOSS_SOFTMAX:
-			if (grad)
 			{
-				memset(grad, 0, sizeof(double) * mlp->outputs);
-				grad[c] = weight;
+				/* log softmax_c = z_c - logsumexp(z); its gradient onehot_c - softmax */
+				double		max = o[0],
+							sum = 0;
+
+				for (int j = 1; j < mlp->outputs; j++)
+					max = Max(max, o[j]);
+				for (int j = 0; j < mlp->outputs; j++)
+					sum += exp(o[j] - max);
+				if (grad)
+					for (int j = 0; j < mlp->outputs; j++)
+						grad[j] = weight * ((j == c) - exp(o[j] - max) / sum);
+				return o[c] - max - log(sum);
 			}
-			return o[c];
 		case NN_LOSS_ZILN:
 			{
 				double		sigma = softplus(o[2]);

@@ -40,7 +40,7 @@ AS 'MODULE_PATHNAME', 'insight_mlp_predict'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_mlp_predict(bytea, float8[], boolean) IS
-'Prediction of an MLP (insight_mlp_fit) for one row of raw features: for loss binary the probability of true, mse the value, softmax the most probable class (0-based), ziln the expected value P(y > 0) exp(mu + sigma^2 / 2) (google/lifetime_value''s zero_inflated_lognormal_pred). With margin => true the value insight_contributions explains: the logit (binary), the value (mse), the logit of the most probable class (softmax), the logarithm of the expected value (ziln). NULL when an element is NULL; errors for the wrong number of features (2202E), NaN or Infinity (22000), a model of another algorithm (22023) or corrupt bytes (XX001). The decoded model is cached per backend.';
+'Prediction of an MLP (insight_mlp_fit) for one row of raw features: for loss binary the probability of true, mse the value, softmax the most probable class (0-based), ziln the expected value P(y > 0) exp(mu + sigma^2 / 2) (google/lifetime_value''s zero_inflated_lognormal_pred). With margin => true the value insight_contributions explains: the logit (binary), the value (mse), the log-probability of the most probable class (softmax), the logarithm of the expected value (ziln). NULL when an element is NULL; errors for the wrong number of features (2202E), NaN or Infinity (22000), a model of another algorithm (22023) or corrupt bytes (XX001). The decoded model is cached per backend.';
 
 CREATE FUNCTION @extschema@.insight_mlp_predict_proba(model bytea, features float8[])
 RETURNS float8[]
