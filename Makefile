@@ -21,7 +21,7 @@ MODULE_big   = insight
 XGB_SOURCE   = src/models/trees/xgboost_module.c
 C_SOURCES    = $(filter-out $(XGB_SOURCE), \
                $(sort $(wildcard src/core/*.c src/math/*.c src/features/*.c src/eval/*.c \
-                                 src/models/*.c src/models/*/*.c)))
+                                 src/nn/*.c src/models/*.c src/models/*/*.c)))
 OBJS         = $(C_SOURCES:.c=.o)
 HEADERS      = $(wildcard src/*/*.h src/models/*/*.h)
 
@@ -30,11 +30,13 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/core/registry.sql \
                src/sql/core/generated_sql.sql \
                src/sql/features/scaler.sql \
+               src/sql/nn/nn.sql \
                src/sql/features/history.sql \
                src/sql/features/sales_source.sql \
                src/sql/models/linear/logreg.sql \
                src/sql/models/algorithms.sql \
                src/sql/models/trees/gbdt.sql \
+               src/sql/models/deep/mlp.sql \
                src/sql/eval/metrics.sql \
                src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \

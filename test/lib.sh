@@ -12,7 +12,7 @@ export PATH="$PG_BIN:$PATH"
 # Packages the extension needs to build and run, and those only the tests need.
 RUNTIME_PACKAGES=(make gcc gzip postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
                   libopenblas-dev liblapacke-dev libxgboost-dev)
-TEST_PACKAGES=(clang libclang-rt-14-dev python3 python3-numpy python3-scipy python3-sklearn python3-xgboost python3-psycopg2
+TEST_PACKAGES=(clang libclang-rt-14-dev python3 python3-numpy python3-scipy python3-sklearn python3-xgboost python3-torch python3-psycopg2
                postgresql-$PG_MAJOR-cron)
 
 # Extra server options of the throwaway cluster of ./run test (@socket_dir@ is

@@ -41,6 +41,31 @@ scaler_state_size(int dim)
 					mul_size(2 * sizeof(double), (Size) dim));
 }
 
+/*
+ * Add row x (the count-th) to the running means and sums of squared
+ * deviations m2 (Welford 1962).
+ */
+static inline void
+welford_add(double *means, double *m2, double count, const double *x, int dim)
+{
+	for (int j = 0; j < dim; j++)
+	{
+		double		delta = x[j] - means[j];
+
+		means[j] += delta / count;
+		m2[j] += delta * (x[j] - means[j]);
+	}
+}
+
+/* The scale of a feature: population standard deviation, 1 when constant. */
+static inline double
+scaler_scale(double m2, double count)
+{
+	double		sd = sqrt(Max(m2, 0.0) / count);
+
+	return sd > 0 ? sd : 1.0;
+}
+
 /* Validate a state read from an argument (sizes must agree with dim). */
 static ScalerState *
 scaler_state_arg(FunctionCallInfo fcinfo, int argno)
@@ -91,15 +116,7 @@ insight_scaler_accum(PG_FUNCTION_ARGS)
 		s = scaler_state_resize(fcinfo, s, n);
 
 	s->n += 1;
-	for (int j = 0; j < n; j++)
-	{
-		double	   *mean = &s->values[j];
-		double	   *m2 = &s->values[n + j];
-		double		delta = x[j] - *mean;
-
-		*mean += delta / s->n;
-		*m2 += delta * (x[j] - *mean);
-	}
+	welford_add(s->values, s->values + n, s->n, x, n);
 	PG_RETURN_POINTER(s);
 }
 
@@ -173,11 +190,7 @@ insight_scaler_final(PG_FUNCTION_ARGS)
 	insight_write_uint64(&w, (uint64) s->skipped);
 	insight_write_float8_array(&w, s->values, dim);
 	for (int j = 0; j < dim; j++)
-	{
-		double		sd = sqrt(Max(s->values[dim + j], 0.0) / s->n);
-
-		insight_write_float8(&w, sd > 0 ? sd : 1.0);
-	}
+		insight_write_float8(&w, scaler_scale(s->values[dim + j], s->n));
 	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
 }
 
@@ -255,4 +268,26 @@ insight_scaler_transform(PG_FUNCTION_ARGS)
 	for (int j = 0; j < n; j++)
 		z[j] = (x[j] - scaler->means[j]) / scaler->scales[j];
 	PG_RETURN_ARRAYTYPE_P(insight_float8_array(z, n));
+}
+
+void
+insight_scaler_fit_rows(const double *x, int dim, const uint32 *rows, Size n,
+						double *means, double *scales)
+{
+	double	   *m2 = palloc0(sizeof(double) * dim);
+
+	memset(means, 0, sizeof(double) * dim);
+	for (Size i = 0; i < n; i++)
+		welford_add(means, m2, (double) (i + 1), x + (Size) rows[i] * dim, dim);
+	for (int j = 0; j < dim; j++)
+	{
+		if (!isfinite(means[j]) || !isfinite(m2[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature %d is too large to standardize", j + 1),
+					 errdetail("Its mean or variance overflows a double precision value."),
+					 errhint("Rescale the feature, for example to thousands or with a logarithm.")));
+		scales[j] = scaler_scale(m2[j], (double) n);
+	}
+	pfree(m2);
 }

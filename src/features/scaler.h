@@ -36,6 +36,17 @@ typedef struct InsightScaler
 /* Read a scaler model value (not cached: for a model just fitted). */
 extern InsightScaler *insight_scaler_read(bytea *value);
 
+/*
+ * The means and scales insight_scaler_fit gives (Welford's update, the
+ * population standard deviation, 1 for a constant feature) of the rows
+ * rows[0..n) of the row-major matrix x (dim values a row), taken in that
+ * order: for a fitting function that holds its rows in memory and wants
+ * the same bits whatever order they arrived in.  n > 0; 22003 when a mean
+ * or variance overflows.
+ */
+extern void insight_scaler_fit_rows(const double *x, int dim, const uint32 *rows, Size n,
+									double *means, double *scales);
+
 /* The algorithm table's entry (models/algorithms.c): reader and info. */
 extern void *insight_scaler_decode(InsightModel *m);
 extern void insight_scaler_info(const void *model, StringInfo buf);

@@ -33,6 +33,10 @@ static void (*blas_gram_lower) (const double *a, int n, int f, double *out, int 
 								bool accumulate);
 static void (*blas_matvec) (const double *a, int n, int f, const double *x, double *y,
 							bool transpose, bool accumulate);
+static void (*blas_sgemm) (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+						   const float *a, const float *b, float beta, float *c);
+static void (*blas_dgemm) (bool trans_a, bool trans_b, int m, int n, int k, double alpha,
+						   const double *a, const double *b, double beta, double *c);
 
 static void
 load_blas(void)
@@ -53,6 +57,9 @@ load_blas(void)
 													 "insight_blas_cholesky_solve", true, NULL);
 		blas_gram_lower = load_external_function(BLAS_MODULE, "insight_blas_gram_lower",
 												 true, NULL);
+		blas_sgemm = load_external_function(BLAS_MODULE, "insight_blas_sgemm", true, NULL);
+		blas_dgemm = load_external_function(BLAS_MODULE, "insight_blas_dgemm", true, NULL);
+		/* last: load_blas tests it to know the module is loaded */
 		blas_matvec = load_external_function(BLAS_MODULE, "insight_blas_matvec", true, NULL);
 	}
 	PG_FINALLY();
@@ -88,4 +95,20 @@ insight_matvec(const double *a, int n, int f, const double *x, double *y,
 {
 	load_blas();
 	blas_matvec(a, n, f, x, y, transpose, accumulate);
+}
+
+void
+insight_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+			  const float *a, const float *b, float beta, float *c)
+{
+	load_blas();
+	blas_sgemm(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+}
+
+void
+insight_dgemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha,
+			  const double *a, const double *b, double beta, double *c)
+{
+	load_blas();
+	blas_dgemm(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
 }

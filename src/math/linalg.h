@@ -37,7 +37,19 @@ extern void insight_matvec(const double *a, int n, int f, const double *x, doubl
 						   bool transpose, bool accumulate);
 
 /*
- * The same three, as exported by the module insight_blas (which also sets
+ * General matrix product on compact row-major matrices (BLAS sgemm/dgemm):
+ * C[m x n] = alpha op(A) op(B) + beta C, where op(A) is m x k (A is stored
+ * k x m when trans_a) and op(B) is k x n (B is stored n x k when trans_b).
+ * With beta = 0, C is overwritten (its old values, even NaN, are ignored).
+ * The neural-network core (src/nn/) runs on these.
+ */
+extern void insight_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+						  const float *a, const float *b, float beta, float *c);
+extern void insight_dgemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha,
+						  const double *a, const double *b, double beta, double *c);
+
+/*
+ * The same five, as exported by the module insight_blas (which also sets
  * one BLAS thread per backend when loaded); only linalg.c calls them.
  */
 extern PGDLLEXPORT bool insight_blas_cholesky_solve(double *a, double *b, int n);
@@ -45,5 +57,11 @@ extern PGDLLEXPORT void insight_blas_gram_lower(const double *a, int n, int f,
 												double *out, int ldout, bool accumulate);
 extern PGDLLEXPORT void insight_blas_matvec(const double *a, int n, int f, const double *x,
 											double *y, bool transpose, bool accumulate);
+extern PGDLLEXPORT void insight_blas_sgemm(bool trans_a, bool trans_b, int m, int n, int k,
+										   float alpha, const float *a, const float *b,
+										   float beta, float *c);
+extern PGDLLEXPORT void insight_blas_dgemm(bool trans_a, bool trans_b, int m, int n, int k,
+										   double alpha, const double *a, const double *b,
+										   double beta, double *c);
 
 #endif							/* INSIGHT_LINALG_H */

@@ -19,13 +19,14 @@
 #include "models/algorithms.h"
 #include "models/cluster/kmeans.h"
 #include "models/clv/clv_model.h"
+#include "models/deep/mlp.h"
 #include "models/linear/logreg.h"
 #include "models/recsys/recommend.h"
 #include "models/trees/gbdt.h"
 
 /*
  * One entry per algorithm this build reads, by id.  The ids reserved for
- * algorithms to come (mlp, sequence, text) have none yet.
+ * algorithms to come (sequence, text) have none yet.
  */
 static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = {
@@ -82,6 +83,14 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 		.read = popularity_decode,
 		.info = popularity_info,
 		.score_items = popularity_score_items,
+	},
+	[INSIGHT_ALG_MLP] = {
+		.fit = "insight_mlp_fit",
+		.read = insight_mlp_decode,
+		.info = insight_mlp_info,
+		.features = insight_mlp_features,
+		.predict = insight_mlp_predict_row,
+		.contributions = insight_mlp_contributions_row,
 	},
 	[INSIGHT_ALG_GBDT] = {
 		.fit = "insight_gbdt_fit",

@@ -78,3 +78,40 @@ insight_blas_matvec(const double *a, int n, int f, const double *x, double *y,
 	cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, n, f,
 				1.0, a, f, x, 1, accumulate ? 1.0 : 0.0, y, 1);
 }
+
+/*
+ * C = alpha op(A) op(B) + beta C on compact row-major matrices (linalg.h).
+ * An empty product (k = 0) scales C by beta, as BLAS does, except that beta
+ * = 0 clears C; with m = 0 or n = 0 there is nothing to do.
+ */
+void
+insight_blas_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+				   const float *a, const float *b, float beta, float *c)
+{
+	if (m == 0 || n == 0)
+		return;
+	if (k == 0 && beta == 0)
+	{
+		memset(c, 0, sizeof(float) * (Size) m * n);
+		return;
+	}
+	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+				trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha,
+				a, trans_a ? m : k, b, trans_b ? k : n, beta, c, n);
+}
+
+void
+insight_blas_dgemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha,
+				   const double *a, const double *b, double beta, double *c)
+{
+	if (m == 0 || n == 0)
+		return;
+	if (k == 0 && beta == 0)
+	{
+		memset(c, 0, sizeof(double) * (Size) m * n);
+		return;
+	}
+	cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+				trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha,
+				a, trans_a ? m : k, b, trans_b ? k : n, beta, c, n);
+}
