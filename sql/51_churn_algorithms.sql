@@ -17,6 +17,11 @@ SELECT insight_train_churn(algorithm => 'auto', params => '{"logistic": {"C": 1}
 SELECT insight_train_churn(algorithm => 'auto', params => '{"gbdt": 3}');
 SELECT insight_train_churn(algorithm => 'gbdt', params => '{"max_depth": 0}');
 SELECT insight_train_churn(algorithm => 'gbdt', params => '{"trees": 10}');
+SELECT insight_train_churn(algorithm => 'mlp', params => '{"layers": 2}');
+SELECT insight_train_churn(algorithm => 'mlp', params => '{"hidden": 64}');
+\set VERBOSITY terse
+SELECT insight_train_churn(algorithm => 'mlp', params => '{"hidden": [100000000]}');
+\set VERBOSITY default
 SELECT count(*) = :churn_models_before AS no_model_stored FROM insight_models WHERE task = 'churn';
 
 -- the rest in a transaction rolled back at the end, with the sequences set
@@ -85,9 +90,41 @@ SELECT regexp_replace(line, 'model \d+ \(version \d+', 'model N (version N') AS 
   FROM regexp_split_to_table(insight_report(), E'\n') AS line WHERE line ~ '^Churn: model';
 SELECT insight_activate(:logistic_id) = :logistic_id AS logistic_active_again;
 
+-- mlp: a multilayer perceptron (insight_mlp_fit); reasons from integrated
+-- gradients, which add up to the logit minus the logit of the average
+-- training row (to 1%: the trapezoidal rule over 256 steps)
+SET LOCAL client_min_messages = warning;   -- the per-epoch NOTICEs
+SELECT insight_train_churn(algorithm => 'mlp') AS mlp_id \gset
+SET LOCAL client_min_messages = notice;
+SELECT algorithm, status, params - 'horizon' AS params, round((metrics->>'auc')::numeric, 4) AS auc,
+       (metrics->>'auc')::float8 > (metrics#>>'{baseline,auc}')::float8 AS beats_recency
+  FROM insight_models WHERE model_id = :mlp_id;
+SELECT insight_activate(:mlp_id) = :mlp_id AS mlp_active;
+SELECT abs(insight_churn(12347) - insight_mlp_predict(m.weights, c.features)) < 1e-12 AS one_customer
+  FROM insight_models m, insight_customer_features_of('12347') c WHERE m.model_id = :mlp_id;
+WITH b AS (
+    SELECT ln(c.p / (1 - c.p)) AS logit,
+           insight_mlp_predict(m.weights, ARRAY(SELECT jsonb_array_elements_text(insight_model_info(m.weights)->'means')::float8),
+                               true) AS base_logit
+      FROM insight_models m, (SELECT insight_churn(12347) AS p) c WHERE m.model_id = :mlp_id
+)
+SELECT count(*) = cardinality(insight_feature_names()) AS every_feature, bool_and(r.algorithm = 'mlp') AS mlp,
+       abs(sum(r.contribution) - (b.logit - b.base_logit)) <= 0.01 * greatest(abs(b.logit - b.base_logit), 1) AS adds_up
+  FROM insight_churn_reasons('12347') r, b
+ GROUP BY b.logit, b.base_logit;
+SELECT bool_and(t.reasons IS NOT DISTINCT FROM
+                (SELECT array_agg(r.feature || ' ' || to_char(r.contribution, 'FMSG990.00') ORDER BY r.contribution DESC)
+                   FROM (SELECT * FROM insight_churn_reasons(t.customer_id::text)
+                          WHERE contribution > 0 LIMIT 3) r)) AS reasons_are_top_ig,
+       count(*) AS checked
+  FROM (SELECT * FROM insight_retention_targets ORDER BY value_at_risk DESC NULLS LAST LIMIT 20) t;
+SELECT regexp_replace(line, 'model \d+ \(version \d+', 'model N (version N') AS line
+  FROM regexp_split_to_table(insight_report(), E'\n') AS line WHERE line ~ '^Churn: model';
+SELECT insight_activate(:logistic_id) = :logistic_id AS logistic_active_again;
+
 -- auto: every algorithm on the same windows, the best AUC kept
 SET LOCAL client_min_messages = warning;
-SELECT insight_train_churn(algorithm => 'auto', params => '{"gbdt": {"rounds": 50}}') AS auto_id \gset
+SELECT insight_train_churn(algorithm => 'auto', params => '{"gbdt": {"rounds": 50}, "mlp": {"epochs": 20}}') AS auto_id \gset
 SET LOCAL client_min_messages = notice;
 SELECT m.algorithm, m.status, m.params->>'chosen' AS chosen, m.params->'gbdt' AS gbdt_params,
        m.params->'logistic' AS logistic_params,
@@ -103,14 +140,15 @@ SET LOCAL client_min_messages = warning;
 SELECT insight_retrain_churn(params) = :auto_id AS retrain_unchanged FROM insight_models WHERE model_id = :auto_id;
 SET LOCAL client_min_messages = notice;
 
--- the choice goes the other way when the trees are better: a logistic model
--- made weak by a huge penalty loses to them
+-- the choice goes the other way when another algorithm is better: a logistic
+-- model made weak by a huge penalty loses
 SET LOCAL client_min_messages = warning;
 SELECT insight_train_churn(algorithm => 'auto', params => '{"logistic": {"lambda": 1e9}}') AS auto2_id \gset
 SET LOCAL client_min_messages = notice;
-SELECT m.algorithm, m.params->>'chosen' AS chosen,
-       (m.metrics#>>'{candidates,gbdt}')::float8 > (m.metrics#>>'{candidates,logistic}')::float8 AS gbdt_better,
-       (m.metrics->>'auc')::float8 = (m.metrics#>>'{candidates,gbdt}')::float8 AS gbdt_auc_kept
+SELECT m.params->>'chosen' <> 'logistic' AS logistic_not_chosen,
+       m.params->>'chosen' = (SELECT c.key FROM jsonb_each_text(m.metrics->'candidates') c
+                               ORDER BY c.value::float8 DESC LIMIT 1) AS best_chosen,
+       m.algorithm = (SELECT model_algorithm FROM insight_churn_algorithms() WHERE algorithm = m.params->>'chosen') AS stored_as_chosen
   FROM insight_models m WHERE m.model_id = :auto2_id;
 
 ROLLBACK;

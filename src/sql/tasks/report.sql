@@ -29,6 +29,8 @@ SELECT CASE c.algorithm
            WHEN 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
                                               c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
                                               c.p OPERATOR(pg_catalog.->>) 'eta')
+           WHEN 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
+                                             c.p OPERATOR(pg_catalog.->) 'hidden', c.p OPERATOR(pg_catalog.->>) 'epochs')
            ELSE c.algorithm END
        OPERATOR(pg_catalog.||)
        CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
@@ -41,7 +43,7 @@ SELECT CASE c.algorithm
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_model_text(jsonb, jsonb) IS
-'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1") and, for algorithm auto, each candidate''s out-of-time AUC.';
+'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1"; "multilayer perceptron, hidden layers [64, 32], up to 40 epochs") and, for algorithm auto, each candidate''s out-of-time AUC.';
 
 CREATE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
 RETURNS text

@@ -10,11 +10,14 @@ RETURNS TABLE (algorithm text, model_algorithm text, defaults jsonb, complexity 
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 VALUES ('logistic', 'logreg', '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb, 1),
-       ('gbdt', 'gbdt', '{"rounds": 100, "max_depth": 3, "eta": 0.1}'::pg_catalog.jsonb, 2)
+       ('gbdt', 'gbdt', '{"rounds": 100, "max_depth": 3, "eta": 0.1}'::pg_catalog.jsonb, 2),
+       ('mlp', 'mlp', '{"hidden": [64, 32], "epochs": 40, "batch_size": 256, "learning_rate": 0.001,
+                        "weight_decay": 0.01, "dropout": 0.1, "validation_fraction": 0.2, "patience": 5,
+                        "seed": 1}'::pg_catalog.jsonb, 3)
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_algorithms() IS
-'The algorithms insight_train_churn() takes, in order of complexity: logistic (L2-penalised logistic regression, insight_logreg_fit; model algorithm logreg) and gbdt (gradient-boosted trees, insight_gbdt_fit; model algorithm gbdt), with their default hyper-parameters. algorithm => ''auto'' trains each on the same out-of-time windows and keeps the one with the best AUC, the simpler one on a tie.';
+'The algorithms insight_train_churn() takes, in order of complexity: logistic (L2-penalised logistic regression, insight_logreg_fit; model algorithm logreg), gbdt (gradient-boosted trees, insight_gbdt_fit; model algorithm gbdt) and mlp (a multilayer perceptron with a binary cross-entropy loss, insight_mlp_fit; model algorithm mlp), with their default hyper-parameters. algorithm => ''auto'' trains each on the same out-of-time windows and keeps the one with the best AUC, the simpler one on a tie.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_churn_params(params jsonb)
 RETURNS jsonb
@@ -90,13 +93,31 @@ BEGIN
     IF a.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
         RETURN @extschema@.insight_churn_params(params);
     END IF;
-    -- the other fits validate their own keys and ranges
+    IF a.algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
+        -- the arguments of insight_mlp_fit, which checks their ranges
+        FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
+            IF NOT a.defaults OPERATOR(pg_catalog.?) k THEN
+                RAISE EXCEPTION 'unknown churn parameter "%" of algorithm mlp', k
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'The mlp churn model takes ' OPERATOR(pg_catalog.||)
+                                 (SELECT pg_catalog.string_agg(x, ', ') FROM pg_catalog.jsonb_object_keys(a.defaults) x)
+                                 OPERATOR(pg_catalog.||) ' (see insight_mlp_fit).';
+            END IF;
+            IF pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) k) OPERATOR(pg_catalog.<>)
+               pg_catalog.jsonb_typeof(a.defaults OPERATOR(pg_catalog.->) k) THEN
+                RAISE EXCEPTION 'churn parameter "%" of algorithm mlp must be a JSON %', k,
+                                pg_catalog.jsonb_typeof(a.defaults OPERATOR(pg_catalog.->) k)
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+    END IF;
+    -- gbdt's fit validates its own keys and ranges
     RETURN a.defaults OPERATOR(pg_catalog.||) params;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_algorithm_params(text, jsonb) IS
-'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
+'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1); mlp the arguments of insight_mlp_fit (hidden [64, 32], epochs 40, batch_size 256, learning_rate 0.001, weight_decay 0.01, dropout 0.1, validation_fraction 0.2, patience 5, seed 1; ranges checked when it fits). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
 RETURNS @extschema@.insight_training
@@ -164,6 +185,18 @@ BEGIN
     ELSIF algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN
         RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
             pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
+    ELSIF algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
+        RETURN @extschema@.insight_mlp_fit(query,
+            ARRAY(SELECT h::integer FROM pg_catalog.jsonb_array_elements_text(p OPERATOR(pg_catalog.->) 'hidden') h),
+            'binary',
+            (p OPERATOR(pg_catalog.->>) 'epochs')::integer,
+            (p OPERATOR(pg_catalog.->>) 'batch_size')::integer,
+            (p OPERATOR(pg_catalog.->>) 'learning_rate')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'weight_decay')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'dropout')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'validation_fraction')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'patience')::integer,
+            (p OPERATOR(pg_catalog.->>) 'seed')::bigint);
     END IF;
     RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
         USING ERRCODE = 'invalid_parameter_value';
@@ -171,7 +204,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
-'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_feature_names). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_feature_names), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -234,7 +267,7 @@ COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_train
 'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone. With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
-'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'', ''mlp'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
 
 CREATE FUNCTION @extschema@.insight_top_reasons(names text[], contributions float8[], n integer)
 RETURNS text[]
@@ -278,7 +311,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_reasons(text, timestamptz) IS
-'Why the active churn model scores this customer as it does: one row per feature (insight_feature_names) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j·(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
+'Why the active churn model scores this customer as it does: one row per feature (insight_feature_names) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j·(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit; mlp: integrated gradients from the average training row (Sundararajan et al. 2017), which add up to the logit minus the logit of that row. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
 
 CREATE FUNCTION @extschema@.insight_churn_reasons(customer anyelement, as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
@@ -329,7 +362,7 @@ SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt). No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_comment_churn_views()
 RETURNS void
@@ -417,6 +450,8 @@ SELECT CASE c.algorithm
            WHEN 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
                                               c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
                                               c.p OPERATOR(pg_catalog.->>) 'eta')
+           WHEN 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
+                                             c.p OPERATOR(pg_catalog.->) 'hidden', c.p OPERATOR(pg_catalog.->>) 'epochs')
            ELSE c.algorithm END
        OPERATOR(pg_catalog.||)
        CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
@@ -429,7 +464,7 @@ SELECT CASE c.algorithm
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_model_text(jsonb, jsonb) IS
-'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1") and, for algorithm auto, each candidate''s out-of-time AUC.';
+'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1"; "multilayer perceptron, hidden layers [64, 32], up to 40 epochs") and, for algorithm auto, each candidate''s out-of-time AUC.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
 RETURNS text
@@ -486,7 +521,7 @@ BEGIN
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
-                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'))
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
