@@ -37,6 +37,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/models/algorithms.sql \
                src/sql/models/trees/gbdt.sql \
                src/sql/models/deep/mlp.sql \
+               src/sql/models/deep/mlp_params.sql \
                src/sql/eval/metrics.sql \
                src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \
@@ -44,6 +45,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/models/clv/summary.sql \
                src/sql/models/clv/models.sql \
                src/sql/tasks/clv.sql \
+               src/sql/tasks/value.sql \
                src/sql/features/rfm.sql \
                src/sql/models/cluster/kmeans.sql \
                src/sql/tasks/segments.sql \

@@ -60,11 +60,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_clv(jsonb) IS
 'Retraining adapter of the CLV task (insight_trainers): trains as insight_train_clv() does, on all purchases (default as_of) with the period and holdout of the given params (holdout null: the last quarter of the history); stores nothing when the models equal the active ones.';
 
+-- value: the horizon as stored, the rest are the model's hyper-parameters
+CREATE FUNCTION @extschema@.insight_retrain_value(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_task(@extschema@.insight_value_setup(
+        COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
+        $1 OPERATOR(pg_catalog.-) '{horizon,algorithm}'::pg_catalog.text[]), true)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_value(jsonb) IS
+'Retraining adapter of the value task (insight_trainers): trains as insight_train_value() does, with the horizon and hyper-parameters of the given params, on the latest data (as_of NULL); stores nothing when the model equals the active one.';
+
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
     ('churn', '@extschema@.insight_retrain_churn(jsonb)', 'serve_rows', true),
     ('clv', '@extschema@.insight_retrain_clv(jsonb)', 'customers', true),
     ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true),
-    ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true);
+    ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true),
+    ('value', '@extschema@.insight_retrain_value(jsonb)', 'serve_rows', true);
 
 -- the writing adapters are for insight_admin only (ops/privileges.sql ran before)
 SELECT @extschema@.insight_apply_privileges();
