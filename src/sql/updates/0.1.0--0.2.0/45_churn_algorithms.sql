@@ -412,9 +412,9 @@ WITH c AS (
            CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
                 THEN params OPERATOR(pg_catalog.->) (params OPERATOR(pg_catalog.->>) 'chosen') ELSE params END AS p
 )
-SELECT CASE c.algorithm
-           WHEN 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
-           WHEN 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
+SELECT CASE
+           WHEN c.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
+           WHEN c.algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
                                               c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
                                               c.p OPERATOR(pg_catalog.->>) 'eta')
            ELSE c.algorithm END
@@ -486,7 +486,7 @@ BEGIN
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
-                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'))
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
