@@ -139,15 +139,16 @@ SELECT insight_gbdt_predict(substr(m, 1, 100), '{1,2,3}') FROM gb_models WHERE n
 SELECT count(*) AS backend_threads FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task');
 
 -- a cancel (statement_timeout) between rounds stores nothing and leaks nothing:
--- one handle (the cached model) before and after
+-- as many handles after as before (one per GBDT model in the model cache)
 CREATE TABLE gb_big AS
 SELECT ARRAY[i % 101, i % 7, (i * 13) % 59, random()]::float8[] AS f, random() < 0.3 AS y
   FROM generate_series(1, 30000) i;
-SELECT insight_gbdt_handles() AS handles_before;
+SELECT insight_gbdt_handles() AS handles_before \gset
+SELECT :handles_before > 0 AS models_cached;
 SET statement_timeout = '300ms';
 INSERT INTO gb_models SELECT 'cancelled', insight_gbdt_fit('SELECT f, y FROM gb_big', '{"rounds": 10000, "max_depth": 8}');
 RESET statement_timeout;
-SELECT insight_gbdt_handles() AS handles_after, count(*) AS stored FROM gb_models WHERE name = 'cancelled';
+SELECT insight_gbdt_handles() = :handles_before AS no_handle_leaked, count(*) AS stored FROM gb_models WHERE name = 'cancelled';
 
 -- through the algorithm table: insight_predict / insight_contributions give
 -- the prediction and the SHAP values without the bias; a feature beyond

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * gbdt_predict.c
- *	  Reading GBDT models, the per-backend booster cache, prediction, SHAP
+ *	  Reading GBDT models, their place in the model cache, prediction, SHAP
  *	  explanations and export.
  *
  * Explanations are XGBoost's exact TreeSHAP (pred_contribs: Lundberg, Erion
@@ -11,13 +11,12 @@
  * the training data), in the margin's units (log-odds for a classifier),
  * summing to the margin the model predicts for the row.
  *
- * Cache: the last model used, decoded with its booster loaded, is kept per
- * backend and found again only by its exact bytes (a new model version is
- * never served stale); a call site whose model argument is a constant or an
- * external parameter (get_fn_expr_arg_stable) remembers the cache entry
- * while it is current, so scoring a table with one model compares the bytes
- * once.  Replacing the entry deletes its memory context, whose reset
- * callback frees the booster (xgb.h).
+ * Cache: decoded models, their boosters loaded, live in insight's
+ * per-backend model cache (core/model_cache.h), shared with
+ * insight_predict and insight_contributions: the same bytes are decoded
+ * once whichever function scores them.  The cache drops a model by
+ * deleting its memory context, whose reset callback frees the booster
+ * (xgb.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +30,7 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+#include "core/model_cache.h"
 #include "core/util.h"
 #include "models/trees/gbdt.h"
 
@@ -159,74 +159,22 @@ insight_gbdt_info_model(const void *model, StringInfo buf)
 }
 
 /* ---------------------------------------------------------------------------
- * The per-backend cache
+ * The per-backend cache: insight's model cache (core/model_cache.h)
  * ---------------------------------------------------------------------------
  */
 
-static MemoryContext cache_context = NULL;
-static Size cache_len = 0;
-static uint8 *cache_bytes = NULL;
-static InsightGbdt *cache_model = NULL;
-static uint64 cache_generation = 0;
-
-typedef struct GbdtCallSite
+static InsightModelReader
+gbdt_lookup(const InsightModelHeader *header, int expected)
 {
-	uint64		generation;
-	InsightGbdt *model;
-} GbdtCallSite;
-
-static InsightGbdt *
-gbdt_lookup(bytea *value)
-{
-	Size		len = VARSIZE_ANY_EXHDR(value);
-	MemoryContext cxt;
-	MemoryContext old;
-	InsightModel m;
-	InsightGbdt *model;
-
-	if (cache_model != NULL && cache_len == len &&
-		memcmp(cache_bytes, VARDATA_ANY(value), len) == 0)
-		return cache_model;
-
-	/* decoded under the caller's context, so that an error frees it all */
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "insight gbdt model",
-								ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	insight_model_open(&m, value, INSIGHT_ALG_GBDT);
-	model = insight_gbdt_decode(&m);
-	cache_bytes = MemoryContextAllocHuge(cxt, Max(len, 1));
-	memcpy(cache_bytes, VARDATA_ANY(value), len);
-	MemoryContextSwitchTo(old);
-
-	if (cache_context != NULL)
-		MemoryContextDelete(cache_context); /* frees the old booster */
-	MemoryContextSetParent(cxt, TopMemoryContext);
-	cache_context = cxt;
-	cache_len = len;
-	cache_model = model;
-	cache_generation++;
-	return model;
+	insight_model_expect_algorithm(header, expected);
+	return insight_gbdt_decode;
 }
 
-/* The model of argument 0, from the cache. */
+/* The model of argument 0, decoded with its booster loaded, from the cache. */
 static const InsightGbdt *
 gbdt_cached(FunctionCallInfo fcinfo)
 {
-	FmgrInfo   *flinfo = fcinfo->flinfo;
-	GbdtCallSite *site = flinfo ? (GbdtCallSite *) flinfo->fn_extra : NULL;
-	InsightGbdt *model;
-
-	if (site != NULL && site->generation == cache_generation)
-		return site->model;
-	model = gbdt_lookup(PG_GETARG_BYTEA_PP(0));
-	if (flinfo != NULL && get_fn_expr_arg_stable(flinfo, 0))
-	{
-		if (site == NULL)
-			flinfo->fn_extra = site = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(GbdtCallSite));
-		site->generation = cache_generation;
-		site->model = model;
-	}
-	return model;
+	return insight_model_cache_get(fcinfo, 0, gbdt_lookup, INSIGHT_ALG_GBDT, NULL);
 }
 
 /* ---------------------------------------------------------------------------

@@ -58,4 +58,4 @@ AS 'MODULE_PATHNAME', 'insight_gbdt_handles'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION @extschema@.insight_gbdt_handles() IS
-'Diagnostics: the number of XGBoost handles (boosters and data matrices) this backend holds: 1 while a GBDT model is cached, 0 before; anything more between statements would be a leak.';
+'Diagnostics: the number of XGBoost handles (boosters and data matrices) this backend holds: one booster per GBDT model in the per-backend model cache (insight.model_cache_size), 0 before any; anything more between statements would be a leak.';
