@@ -24,9 +24,9 @@ WITH c AS (
            CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
                 THEN params OPERATOR(pg_catalog.->) (params OPERATOR(pg_catalog.->>) 'chosen') ELSE params END AS p
 )
-SELECT CASE c.algorithm
-           WHEN 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
-           WHEN 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
+SELECT CASE
+           WHEN c.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
+           WHEN c.algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
                                               c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
                                               c.p OPERATOR(pg_catalog.->>) 'eta')
            WHEN 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
