@@ -29,7 +29,7 @@ SELECT CASE
            WHEN c.algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
                                               c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
                                               c.p OPERATOR(pg_catalog.->>) 'eta')
-           WHEN 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
+           WHEN c.algorithm OPERATOR(pg_catalog.=) 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
                                              c.p OPERATOR(pg_catalog.->) 'hidden', c.p OPERATOR(pg_catalog.->>) 'epochs')
            ELSE c.algorithm END
        OPERATOR(pg_catalog.||)
