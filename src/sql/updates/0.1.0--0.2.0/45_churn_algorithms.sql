@@ -94,22 +94,7 @@ BEGIN
         RETURN @extschema@.insight_churn_params(params);
     END IF;
     IF a.algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
-        -- the arguments of insight_mlp_fit, which checks their ranges
-        FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
-            IF NOT a.defaults OPERATOR(pg_catalog.?) k THEN
-                RAISE EXCEPTION 'unknown churn parameter "%" of algorithm mlp', k
-                    USING ERRCODE = 'invalid_parameter_value',
-                          HINT = 'The mlp churn model takes ' OPERATOR(pg_catalog.||)
-                                 (SELECT pg_catalog.string_agg(x, ', ') FROM pg_catalog.jsonb_object_keys(a.defaults) x)
-                                 OPERATOR(pg_catalog.||) ' (see insight_mlp_fit).';
-            END IF;
-            IF pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) k) OPERATOR(pg_catalog.<>)
-               pg_catalog.jsonb_typeof(a.defaults OPERATOR(pg_catalog.->) k) THEN
-                RAISE EXCEPTION 'churn parameter "%" of algorithm mlp must be a JSON %', k,
-                                pg_catalog.jsonb_typeof(a.defaults OPERATOR(pg_catalog.->) k)
-                    USING ERRCODE = 'invalid_parameter_value';
-            END IF;
-        END LOOP;
+        RETURN @extschema@.insight_mlp_params(params, a.defaults, 'mlp churn model');
     END IF;
     -- gbdt's fit validates its own keys and ranges
     RETURN a.defaults OPERATOR(pg_catalog.||) params;
@@ -186,17 +171,7 @@ BEGIN
         RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
             pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
     ELSIF algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
-        RETURN @extschema@.insight_mlp_fit(query,
-            ARRAY(SELECT h::integer FROM pg_catalog.jsonb_array_elements_text(p OPERATOR(pg_catalog.->) 'hidden') h),
-            'binary',
-            (p OPERATOR(pg_catalog.->>) 'epochs')::integer,
-            (p OPERATOR(pg_catalog.->>) 'batch_size')::integer,
-            (p OPERATOR(pg_catalog.->>) 'learning_rate')::pg_catalog.float8,
-            (p OPERATOR(pg_catalog.->>) 'weight_decay')::pg_catalog.float8,
-            (p OPERATOR(pg_catalog.->>) 'dropout')::pg_catalog.float8,
-            (p OPERATOR(pg_catalog.->>) 'validation_fraction')::pg_catalog.float8,
-            (p OPERATOR(pg_catalog.->>) 'patience')::integer,
-            (p OPERATOR(pg_catalog.->>) 'seed')::bigint);
+        RETURN @extschema@.insight_mlp_fit_params(query, 'binary', p);
     END IF;
     RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
         USING ERRCODE = 'invalid_parameter_value';
@@ -347,12 +322,18 @@ scored AS (
 clv AS (
     SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
 ),
+val AS (
+    SELECT v.customer_id, v.expected_spend FROM @extschema@.insight_value_scores_at($1) v
+),
 valued AS (
     SELECT s.*, c.clv_12m, c.clv_model_id,
-           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN v.expected_spend
+                WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
                 ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
-           CASE WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN 'value_model'
+                WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
       FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
+                    LEFT JOIN val v ON v.customer_id OPERATOR(pg_catalog.=) s.customer_id
 )
 SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
        v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
@@ -362,7 +343,7 @@ SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_comment_churn_views()
 RETURNS void
@@ -401,13 +382,15 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_customer_360.expected_purchases_90d IS 'Repeat purchase days expected in the next 90 days (active CLV model); NULL when no CLV model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency; insight_clv_value with the active CLV models); NULL when no CLV model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.clv_model_id IS 'The CLV transaction model that scored (insight_models.model_id, task clv); NULL when no CLV model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.expected_spend IS 'Spend expected in the next horizon (the value model''s params.horizon, default 90 days; source currency) by the active value model (insight_train_value: an MLP with the zero-inflated lognormal loss); NULL when no value model is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.value_model_id IS 'The value model that scored (insight_models.model_id, task value); NULL when none is active.';
 
     COMMENT ON VIEW @extschema@.insight_retention_targets IS
 'Customers to retain first, by value at risk = churn probability x expected value (the 12-month CLV when a CLV model is active, else monetary x orders expected in the churn horizon at the customer''s past rate; see value_basis), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.customer_id IS 'Customer key, in the source''s type.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.churn_probability IS 'Probability of no purchase in the next horizon (active churn model).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_orders IS 'Orders expected in the churn horizon at the past rate: orders x horizon_days / max(tenure_days, horizon_days).';
-    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'clv_12m when a CLV model is active, else monetary x expected_orders (source currency); see value_basis.';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.expected_value IS 'The active value model''s expected spend in its horizon, else clv_12m when a CLV model is active, else monetary x expected_orders (source currency); see value_basis.';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.value_at_risk IS 'churn_probability x expected_value (source currency); the order of the view (NULLs last).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.recency_days IS 'Days since the last purchase.';
@@ -415,7 +398,7 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_retention_targets.monetary IS 'Mean order value (source currency).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.model_id IS 'The churn model that scored (insight_models.model_id).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency), by the active CLV models; NULL when none is active.';
-    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_basis IS 'What expected_value is: clv_12m (a CLV model is active) or past_rate (monetary x expected_orders).';
+    COMMENT ON COLUMN @extschema@.insight_retention_targets.value_basis IS 'What expected_value is: value_model (the spend the active value model expects in its horizon, insight_value_scores_at), clv_12m (no value model, a CLV model is active) or past_rate (neither: monetary x expected_orders).';
     COMMENT ON COLUMN @extschema@.insight_retention_targets.clv_model_id IS 'The CLV transaction model that valued the customer (insight_models.model_id, task clv); NULL when none is active.';
 END
 $$;
@@ -450,7 +433,7 @@ SELECT CASE
            WHEN c.algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
                                               c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
                                               c.p OPERATOR(pg_catalog.->>) 'eta')
-           WHEN 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
+           WHEN c.algorithm OPERATOR(pg_catalog.=) 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
                                              c.p OPERATOR(pg_catalog.->) 'hidden', c.p OPERATOR(pg_catalog.->>) 'epochs')
            ELSE c.algorithm END
        OPERATOR(pg_catalog.||)
@@ -521,7 +504,9 @@ BEGIN
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
-                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('value') v WHERE @extschema@.insight_model_unusable(v) IS NULL)
+                                         THEN 'the spend the value model expects in its horizon'
+                                         WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
@@ -534,6 +519,9 @@ BEGIN
 
     -- customer lifetime value (tasks/clv.sql)
     r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_clv();
+
+    -- the deep value model (tasks/value.sql)
+    r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_value();
 
     -- segments: the RFM map and the clusters of the active segments model
     r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
@@ -580,6 +568,6 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
 
 COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';

@@ -423,7 +423,9 @@ BEGIN
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
-                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('value') v WHERE @extschema@.insight_model_unusable(v) IS NULL)
+                                         THEN 'the spend the value model expects in its horizon'
+                                         WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
@@ -436,6 +438,9 @@ BEGIN
 
     -- customer lifetime value (tasks/clv.sql)
     r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_clv();
+
+    -- the deep value model (tasks/value.sql)
+    r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_value();
 
     -- segments: the RFM map and the clusters of the active segments model
     r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
@@ -482,7 +487,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_segments_setup(k integer, as_of timestamptz)
 RETURNS @extschema@.insight_training
@@ -595,13 +600,16 @@ SELECT f.customer_id::%(key_type)s AS customer_id,
        @extschema@.insight_predict(churn.weights, f.features) AS churn_probability,
        churn.model_id AS churn_model_id,
        seg.segment, seg.cluster, seg.cluster_label,
-       clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id
+       clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id,
+       val.expected_spend, val.value_model_id
   FROM @extschema@.insight_customer_360_features() f
   LEFT JOIN @extschema@.insight_serving_model('churn') churn ON true
   LEFT JOIN @extschema@.insight_customer_360_segments() seg
          ON seg.customer_id OPERATOR(pg_catalog.=) f.customer_id
   LEFT JOIN @extschema@.insight_customer_360_clv() clv
-         ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$,
+         ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id
+  LEFT JOIN @extschema@.insight_value_scores_at() val
+         ON val.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$,
 $v$
 CREATE VIEW @extschema@.insight_retention_targets AS
 SELECT t.customer_id::%(key_type)s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,

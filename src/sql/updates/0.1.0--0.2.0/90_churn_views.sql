@@ -14,3 +14,6 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- comments of the columns added since 0.1.0 (expected_spend, value_model_id)
+SELECT @extschema@.insight_comment_churn_views();
