@@ -267,6 +267,8 @@ RESET insight.max_training_memory;
 SELECT insight_mlp_predict(m, '{1,2}') FROM mlp_models WHERE name = 'binary';
 SELECT insight_mlp_predict(m, '{1,2,NaN}') FROM mlp_models WHERE name = 'binary';
 SELECT insight_mlp_predict_proba(m, '{1,2,3}') FROM mlp_models WHERE name = 'mse';
+SELECT insight_mlp_predict(m, '{1.7e308,-1.7e308,1.7e308}') FROM mlp_models WHERE name = 'ziln';
+SELECT insight_contributions(m, '{1.7e308,-1.7e308,1.7e308}') FROM mlp_models WHERE name = 'binary';
 SELECT insight_mlp_predict(insight_logreg_fit('SELECT f, y FROM mlp_rows'), '{1,2,3}');
 SELECT insight_mlp_predict(set_byte(m, 60, get_byte(m, 60) # 1), '{1,2,3}') FROM mlp_models WHERE name = 'binary';
 \set VERBOSITY default

@@ -44,5 +44,16 @@ PGDATABASE=$db psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warni
     -c 'CREATE EXTENSION insight' -f test/load_online_retail.sql >/dev/null
 PGDATABASE=$db psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = error' \
     -c 'SELECT insight_train_churn(), insight_train_clv(), insight_train_segments(), insight_train_recommender()' >/dev/null
+# MLPs of every loss (no task stores one yet), for the fuzzer's pool of models
+PGDATABASE=$db psql -X -q -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
+SET client_min_messages = error;
+CREATE TEMP TABLE r AS
+SELECT features, churned, recency_days FROM insight_churn_training_rows(insight_default_as_of() - interval '90 days', '90 days');
+CREATE TABLE insight_fuzz_models AS
+SELECT insight_mlp_fit('SELECT features, churned FROM r', '{8,4}', epochs => 2) AS m
+UNION ALL SELECT insight_mlp_fit('SELECT features, recency_days FROM r', '{8}', 'mse', epochs => 2)
+UNION ALL SELECT insight_mlp_fit('SELECT features, (recency_days > 30)::int + churned::int FROM r', '{8}', 'softmax', epochs => 2)
+UNION ALL SELECT insight_mlp_fit('SELECT features, CASE WHEN churned THEN 0 ELSE recency_days END FROM r', '{8}', 'ziln', epochs => 2);
+SQL
 PGDATABASE=$db /usr/bin/python3 test/fuzz/sql_fuzz.py --seed "$seed" --seconds "$seconds" --timeout 1 \
     ${report:+--report "$report"}

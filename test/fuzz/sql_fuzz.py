@@ -7,7 +7,9 @@ without a change here) and calls each with values drawn from a seeded pool
 of hostile values: NULLs, NaN, +-Infinity, huge and negative numbers, empty,
 2-D and NULL-holding arrays, models from the registry with bytes flipped and
 the checksum recomputed (layout in src/core/model_core.h: CRC-32C over bytes
-0-43 and the payload, stored at 44), states that earlier calls returned
+0-43 and the payload, stored at 44; also those of a table
+public.insight_fuzz_models(m bytea) when it exists, for algorithms no task
+stores yet), states that earlier calls returned
 (mutated the same way), 1 MB texts, far and infinite timestamps, hostile
 identifiers and queries.  Aggregates run over a few rows of such values, and
 also as a user's aggregate (CREATE AGGREGATE in pg_temp) over the
@@ -298,6 +300,11 @@ class Fuzzer:
         cur.execute(f"SELECT weights FROM insight_models WHERE length(weights) <= {BIG} UNION ALL "
                     f"SELECT preprocessing FROM insight_models WHERE length(preprocessing) <= {BIG}")
         models = [bytes(r[0]) for r in cur.fetchall()]
+        # models of algorithms no task stores yet (run_sql_fuzz.sh: MLPs of each loss)
+        cur.execute("SELECT to_regclass('public.insight_fuzz_models') IS NOT NULL")
+        if cur.fetchone()[0]:
+            cur.execute(f"SELECT m FROM public.insight_fuzz_models WHERE length(m) <= {BIG}")
+            models += [bytes(r[0]) for r in cur.fetchall()]
         cur.execute(f"SELECT model_id FROM insight_models WHERE length(weights) > {BIG} ORDER BY 1")
         big = [f"(SELECT weights FROM public.insight_models WHERE model_id = {r[0]})" for r in cur.fetchall()]
         self.conn.rollback()

@@ -232,12 +232,33 @@ link(const InsightMlp *mlp, const double *o, int c, double *grad, double weight)
 	return 0;
 }
 
-/* The network's outputs for one raw row. */
+/*
+ * 22003 unless v is finite: a row far outside the training data (or a
+ * network whose weights make it so) overflows a double on the way.
+ */
+static double
+finite_result(double v)
+{
+	if (unlikely(!isfinite(v)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the MLP's output overflows for this row"),
+				 errdetail("A value computed from the features is not finite."),
+				 errhint("Check the features: they are far outside the range of the training rows.")));
+	return v;
+}
+
+/* The network's outputs for one raw row (finite). */
 static const double *
 outputs(const InsightMlp *mlp, const double *x)
 {
+	const double *o;
+
 	standardise(mlp, x, 1.0, 0);
-	return nn_forward_d(mlp->net, 1);
+	o = nn_forward_d(mlp->net, 1);
+	for (int j = 0; j < mlp->outputs; j++)
+		finite_result(o[j]);
+	return o;
 }
 
 double
@@ -255,7 +276,7 @@ insight_mlp_predict_row(const void *model, const double *x)
 		case NN_LOSS_SOFTMAX:
 			return argmax(o, mlp->outputs);
 		case NN_LOSS_ZILN:
-			return exp(link(mlp, o, 0, NULL, 0));
+			return finite_result(exp(finite_result(link(mlp, o, 0, NULL, 0))));
 	}
 	return 0;
 }
@@ -286,7 +307,7 @@ insight_mlp_contributions_row(const void *model, const double *x, double *out)
 		for (int r = 0; r <= m; r++)
 			avg += net->gact[0][(Size) r * mlp->d + j];
 		/* row m is the standardised row itself */
-		out[j] = net->act[0][(Size) m * mlp->d + j] * avg;
+		out[j] = finite_result(net->act[0][(Size) m * mlp->d + j] * avg);
 	}
 }
 
@@ -359,7 +380,7 @@ insight_mlp_predict(PG_FUNCTION_ARGS)
 	{
 		const double *o = outputs(mlp, x);
 
-		PG_RETURN_FLOAT8(link(mlp, o, argmax(o, mlp->outputs), NULL, 0));
+		PG_RETURN_FLOAT8(finite_result(link(mlp, o, argmax(o, mlp->outputs), NULL, 0)));
 	}
 	PG_RETURN_FLOAT8(insight_mlp_predict_row(mlp, x));
 }

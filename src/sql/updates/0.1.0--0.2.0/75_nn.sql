@@ -1,6 +1,7 @@
 -- The neural-network core and the MLP (issue 14, parts 1 and 2): the
 -- diagnostic functions of src/sql/nn/nn.sql and the MLP of
--- src/sql/models/deep/mlp.sql.
+-- src/sql/models/deep/mlp.sql, and the comments of insight_predict and
+-- insight_contributions (src/sql/models/algorithms.sql), which serve it.
 
 CREATE FUNCTION @extschema@.insight_nn_diagnose(
     layers text, loss text, x float8[], y float8[], weights float8[] DEFAULT NULL,
@@ -49,3 +50,9 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_mlp_predict_proba(bytea, float8[]) IS
 'Class probabilities of an MLP classifier for one row of raw features: {P(false), P(true)} for loss binary, the softmax of the outputs (one per class, class 0 first) for loss softmax; they sum to 1. 22023 for an MLP of loss mse or ziln; other errors as insight_mlp_predict.';
+
+COMMENT ON FUNCTION @extschema@.insight_predict(bytea, float8[]) IS
+'The score of one row of features under a feature-based model of any algorithm (read from the model''s header): for logistic regression the probability of label true, exactly insight_logreg_predict; for an MLP what insight_mlp_predict returns (probability, value, most probable class or expected value, by its loss). NULL when an element is NULL. Errors: 0A000 for an algorithm that does not predict from features (scaler, kmeans, the CLV models, recommenders), XX001 for a corrupt model, 2202E for the wrong number of features or an array that is not one-dimensional, 22000 for NaN or Infinity. The decoded model is cached per backend (insight.model_cache_size).';
+
+COMMENT ON FUNCTION @extschema@.insight_contributions(bytea, float8[]) IS
+'Per-feature contributions to the score of one row under a feature-based model of any algorithm: for logistic regression w_j·(x_j - mean_j), the terms of the logit relative to the average training row, exactly insight_logreg_contributions; for an MLP the integrated gradients (Sundararajan, Taly & Yan 2017; trapezoidal rule over 256 steps) of insight_mlp_predict(model, features, margin => true) from the average training row, which sum to that margin minus the average row''s up to the rule''s error (within 1% in sql/43_nn.sql). Positive values push the score up. NULL when an element is NULL; errors as insight_predict (0A000 for an algorithm without contributions).';
