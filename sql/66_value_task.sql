@@ -9,11 +9,11 @@
 SELECT insight_value_metrics('{1,2,3}', '{1,2}');
 SELECT insight_value_metrics('{1,NaN}', '{1,2}');
 SELECT insight_value_metrics('{1,Infinity}', '{1,2}');
--- a perfect ranking has normalized Gini 1 and Spearman 1; pairs with a NULL are skipped
+-- a perfect ranking has normalized Gini 1 (Spearman just below 1: the two zeros tie); pairs with a NULL are skipped
 SELECT (m->>'normalized_gini')::float8 = 1 AS gini_1, round((m->>'spearman')::numeric, 12) AS spearman,
        m->'pairs' AS pairs, jsonb_array_length(m->'deciles') AS deciles
   FROM insight_value_metrics('{1,2,3,4,5,6,7,8,9,10,NULL}', '{0,0,1,2,3,5,8,13,21,34,55}') m;
--- the reverse ranking: normalized Gini below 0, Spearman -1
+-- the reverse ranking: normalized Gini below 0, Spearman the opposite
 SELECT (m->>'normalized_gini')::float8 < 0 AS gini_negative, round((m->>'spearman')::numeric, 12) AS spearman
   FROM insight_value_metrics('{10,9,8,7,6,5,4,3,2,1}', '{0,0,1,2,3,5,8,13,21,34}') m;
 SELECT insight_signed_log1p('{0,-1,1,NULL,Infinity}') AS signed_log1p;

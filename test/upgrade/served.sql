@@ -72,8 +72,11 @@ SELECT 'segment_summary', kind, segment, cluster, customers, round(customer_shar
 SELECT 'rfm', customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
        rfm_cell, segment
   FROM insight_rfm ORDER BY customer_id;
--- (0.2.0 names the churn algorithm in words, "logistic regression", and
--- gives each reason its contribution, "monetary +2.96": compared without)
-SELECT 'report', pg_catalog.regexp_replace(pg_catalog.regexp_replace(r, ' [+-][0-9]+\.[0-9]{2}', '', 'g'),
-                                           'logistic regression, lambda', 'logistic, lambda')
+-- (0.2.0 names the churn algorithm in words, "logistic regression", gives
+-- each reason its contribution, "monetary +2.96", and adds a section for the
+-- value task: compared without)
+SELECT 'report', pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(r,
+           ' [+-][0-9]+\.[0-9]{2}', '', 'g'),
+           'logistic regression, lambda', 'logistic, lambda'),
+           E'\nValue\n  No value model is active: run SELECT insight_train_value\\(\\);\n', '')
   FROM insight_report() r;

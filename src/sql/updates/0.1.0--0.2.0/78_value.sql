@@ -92,11 +92,12 @@ BEGIN
                -- first, so that it earns no credit), and by actual value
                pg_catalog.sum(x.a) OVER (ORDER BY x.p DESC, x.a, x.i ROWS UNBOUNDED PRECEDING) AS gain_model,
                pg_catalog.sum(x.a) OVER (ORDER BY x.a DESC, x.i ROWS UNBOUNDED PRECEDING) AS gain_truth,
-               -- average ranks, for Spearman's correlation
+               -- average ranks, for Spearman's correlation (OPERATOR() has
+               -- one precedence for every operator: parentheses)
                pg_catalog.rank() OVER (ORDER BY x.p) OPERATOR(pg_catalog.+)
-                   (pg_catalog.count(*) OVER (PARTITION BY x.p) OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) 2 AS rank_p,
+                   ((pg_catalog.count(*) OVER (PARTITION BY x.p) OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) 2) AS rank_p,
                pg_catalog.rank() OVER (ORDER BY x.a) OPERATOR(pg_catalog.+)
-                   (pg_catalog.count(*) OVER (PARTITION BY x.a) OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) 2 AS rank_a,
+                   ((pg_catalog.count(*) OVER (PARTITION BY x.a) OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) 2) AS rank_a,
                -- ten buckets of equal size by predicted value, lowest first
                pg_catalog.ntile(10) OVER (ORDER BY x.p, x.a, x.i) AS decile
           FROM pairs x
