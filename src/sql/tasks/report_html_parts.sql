@@ -287,14 +287,14 @@ SELECT CASE WHEN v IS NULL OR v <> v OR pg_catalog.abs(v) = 'Infinity'::pg_catal
             WHEN lang = 'zh' AND pg_catalog.abs(v) >= 1e6
             -- Chinese groups large numbers by ten thousands (万)
             THEN pg_catalog.to_char(pg_catalog.round((v / 1e4)::numeric, 1), 'FM999,999,999,990.0') || '万'
-            ELSE pg_catalog.to_char(pg_catalog.round(v::numeric, digits),
-                     'FM999,999,999,999,990' ||
-                     CASE WHEN digits > 0 THEN '.' || pg_catalog.repeat('0', digits) ELSE '' END)
+            ELSE pg_catalog.to_char(pg_catalog.round(v::numeric, LEAST(GREATEST(digits, 0), 12)),
+                     'FM999,999,999,999,999,999,990' ||
+                     CASE WHEN digits > 0 THEN '.' || pg_catalog.repeat('0', LEAST(digits, 12)) ELSE '' END)
        END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_num(float8, integer, text) IS
-'A number for insight_report_html in a language: rounded to digits decimals with thousands separators (1,234.5); in zh, values of a million or more in units of 万 (ten thousand: 832.6万). NULL, NaN and infinities as the language''s n/a.';
+'A number for insight_report_html in a language: rounded to digits decimals (0 to 12) with thousands separators (1,234.5); in zh, values of a million or more in units of 万 (ten thousand: 832.6万). NULL, NaN and infinities as the language''s n/a.';
 
 CREATE FUNCTION @extschema@.insight_report_pct(v float8, lang text, digits integer DEFAULT 1)
 RETURNS text
@@ -356,13 +356,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN @extschema@.insight_svg_text_width(t, font_px) <= max_px THEN t
             ELSE COALESCE((SELECT pg_catalog.rtrim(pg_catalog.left(t, n)) || '…'
-                             FROM pg_catalog.generate_series(pg_catalog.length(t) - 1, 1, -1) n
+                             FROM pg_catalog.generate_series(LEAST(pg_catalog.length(t) - 1, 200), 1, -1) n
                             WHERE @extschema@.insight_svg_text_width(pg_catalog.left(t, n), font_px) + font_px <= max_px
                             LIMIT 1), '…') END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_svg_fit_text(text, float8, float8) IS
-'A chart label cut to max_px at a font size (insight_svg_text_width): the text itself when it fits, else its longest prefix that fits followed by an ellipsis. The full text stays in the chart''s table and in the SVG <title> of the label.';
+'A chart label cut to max_px at a font size (insight_svg_text_width): the text itself when it fits, else its longest prefix (of at most 200 characters) that fits followed by an ellipsis. The full text stays in the chart''s table and in the SVG <title> of the label.';
 
 CREATE FUNCTION @extschema@.insight_svg_color(i integer)
 RETURNS text
