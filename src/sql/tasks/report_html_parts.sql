@@ -53,7 +53,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
     ('data.summary', '%s kept order lines (purchases and returns) in %s orders, from %s to %s; %s customers with a purchase (every customer count in this report counts those), and %s more with returns only; revenue %s (purchases, before returns).',
                      '保留订单行 %s 条（含购买与退货），共 %s 个订单，时间从 %s 到 %s；有购买的客户 %s 位（本报告中所有客户数均按此口径统计），另有 %s 位只有退货；收入 %s（仅购买，未扣除退货）。'),
     ('data.revenue.title', 'Revenue by month', '月度收入'),
-    ('data.revenue.reading', 'The best month is %s with %s; the first and last months are partial (%s to %s).', '收入最高的月份是 %s（%s）；首尾两个月份不完整（%s 至 %s）。'),
+    ('data.revenue.reading', 'The best month is %s with %s; the data run from %s to %s, so a month at either end may be partial.', '收入最高的月份是 %s（%s）；数据从 %s 到 %s，首尾月份可能不完整。'),
     ('data.active.title', 'Customers with a purchase, by month', '每月有购买的客户数'),
     ('data.active.reading', 'Between %s and %s customers buy in a month; the most in %s.', '每月有 %s 到 %s 位客户购买；最多的是 %s。'),
     ('data.cohort.title', 'Cohort retention: share of each month''s new customers who buy again N months later', '客户群留存：各月新客户在 N 个月后再次购买的比例'),
