@@ -209,7 +209,7 @@ BEGIN
             @extschema@.insight_report_msg(lang, 'data.revenue.reading', mo.best, @extschema@.insight_report_num(mo.best_revenue, 0, lang),
                 @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang)),
             @extschema@.insight_svg_bars(mo.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.revenue')], ARRAY[mo.revenue], mo.revenue_text),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.month'), @extschema@.insight_report_msg(lang, 'col.revenue')],
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.revenue']),
                 (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.revenue_text)) WITH ORDINALITY u(l, t, n))),
             lang),
         @extschema@.insight_report_figure('data-active', @extschema@.insight_report_msg(lang, 'data.active.title'),
@@ -226,7 +226,7 @@ BEGIN
                                   FROM pg_catalog.unnest(ARRAY[0, pg_catalog.round(mo.most / 2.0), mo.most]) x),
                     'x_title', @extschema@.insight_report_msg(lang, 'col.month'),
                     'y_title', @extschema@.insight_report_msg(lang, 'col.customers'))),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.month'), @extschema@.insight_report_msg(lang, 'col.customers')],
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.customers']),
                 (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.customers_text)) WITH ORDINALITY u(l, t, n))),
             lang),
         @extschema@.insight_report_privacy(ctx, 0, mo.suppressed::integer));
@@ -274,7 +274,7 @@ BEGIN
                 @extschema@.insight_report_msg(lang, 'data.cohort.reading', @extschema@.insight_report_pct(co.month1, lang), k::pg_catalog.text),
                 @extschema@.insight_svg_heatmap(co.labels, co.cols, co.shares, co.cell_text,
                     @extschema@.insight_report_msg(lang, 'col.months_since'), @extschema@.insight_report_msg(lang, 'col.cohort')),
-                @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.cohort'), @extschema@.insight_report_msg(lang, 'col.cohort_size')] || co.cols,
+                @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.cohort', 'col.cohort_size']) || co.cols,
                                                co.rows),
                 lang),
             @extschema@.insight_report_privacy(ctx, 0, co.small::integer));
@@ -347,7 +347,7 @@ BEGIN
             pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
                 'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
                 'x_title', @extschema@.insight_report_msg(lang, 'axis.fpr'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.tpr'))),
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.series'), @extschema@.insight_report_msg(lang, 'col.fpr'), @extschema@.insight_report_msg(lang, 'col.tpr')],
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.series', 'col.fpr', 'col.tpr']),
             (SELECT pg_catalog.array_agg(ARRAY[u.name, @extschema@.insight_report_num((u.p ->> 0)::pg_catalog.float8, 3, lang),
                                          @extschema@.insight_report_num((u.p ->> 1)::pg_catalog.float8, 3, lang)] ORDER BY u.o, u.n)
                FROM (SELECT 1 AS o, pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id) AS name, e.p, e.n
@@ -385,9 +385,7 @@ BEGIN
             pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true, 'dots', true,
                 'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
                 'x_title', @extschema@.insight_report_msg(lang, 'axis.contacted'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.captured'))),
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.decile'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                             @extschema@.insight_report_msg(lang, 'col.share_customers'), @extschema@.insight_report_msg(lang, 'col.share_churners'),
-                                             @extschema@.insight_report_msg(lang, 'col.lift')], g.rows),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.share_customers', 'col.share_churners', 'col.lift']), g.rows),
         lang));
 
     WITH d AS (
@@ -408,10 +406,9 @@ BEGIN
       INTO cal FROM c;
     body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-calibration', @extschema@.insight_report_msg(lang, 'churn.calibration.title'),
         @extschema@.insight_report_msg(lang, 'churn.calibration.reading', @extschema@.insight_report_pct(cal.off, lang)),
-        @extschema@.insight_svg_bars(cal.labels, ARRAY[@extschema@.insight_report_msg(lang, 'series.predicted'), @extschema@.insight_report_msg(lang, 'series.observed')],
+        @extschema@.insight_svg_bars(cal.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'series.observed']),
                                      cal.vals, cal.texts, 1),
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.decile'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                             @extschema@.insight_report_msg(lang, 'col.predicted'), @extschema@.insight_report_msg(lang, 'col.observed')], cal.rows),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.observed']), cal.rows),
         lang), @extschema@.insight_report_privacy(ctx, 0, cal.small::integer));
 
     -- the customers to retain first (keys only for roles allowed to see them),
@@ -450,7 +447,7 @@ BEGIN
             @extschema@.insight_report_pct(dist.high::pg_catalog.float8 / NULLIF(dist.total, 0), lang),
             @extschema@.insight_report_num(dist.total, 0, lang)),
         @extschema@.insight_svg_bars(dist.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.customers')], dist.vals, dist.texts),
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.range'), @extschema@.insight_report_msg(lang, 'col.customers')],
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.range', 'col.customers']),
             (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(dist.labels), pg_catalog.unnest(dist.texts)) WITH ORDINALITY u(l, t, n))),
         lang), @extschema@.insight_report_privacy(ctx, 0, dist.small::integer));
 
@@ -460,10 +457,9 @@ BEGIN
             @extschema@.insight_report_msg(lang, CASE WHEN tg.basis = 'clv_12m' THEN 'churn.value.clv' ELSE 'churn.value.past' END))),
         CASE WHEN NOT (ctx ->> 'ids')::boolean
              THEN pg_catalog.format('<p class="privacy">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.hidden'))) END,
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, CASE WHEN (ctx ->> 'ids')::boolean THEN 'col.customer' ELSE 'col.rank' END),
-                                             @extschema@.insight_report_msg(lang, 'col.churn_probability'), @extschema@.insight_report_msg(lang, 'col.value_at_risk'),
-                                             @extschema@.insight_report_msg(lang, 'col.days_since'), @extschema@.insight_report_msg(lang, 'col.orders'),
-                                             @extschema@.insight_report_msg(lang, 'col.reasons')], tg.rows)));
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY[
+                                           CASE WHEN (ctx ->> 'ids')::boolean THEN 'col.customer' ELSE 'col.rank' END,
+                                           'col.churn_probability', 'col.value_at_risk', 'col.days_since', 'col.orders', 'col.reasons']), tg.rows)));
     RETURN @extschema@.insight_report_section('churn', @extschema@.insight_report_msg(lang, 'churn.title'), body);
 END
 $$;
@@ -614,8 +610,7 @@ BEGIN
                     'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 1, lang)))
                                   FROM pg_catalog.unnest(ARRAY[0, gn.top / 2, gn.top]) v),
                     'x_title', @extschema@.insight_report_msg(lang, 'axis.frequency_cal'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.purchases_holdout'))),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.frequency'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                                 @extschema@.insight_report_msg(lang, 'col.predicted'), @extschema@.insight_report_msg(lang, 'col.actual')], gn.rows),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.frequency', 'col.customers', 'col.predicted', 'col.actual']), gn.rows),
             lang));
     END IF;
 
@@ -665,21 +660,18 @@ BEGIN
                 pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
                     'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
                     'x_title', @extschema@.insight_report_msg(lang, 'axis.customers_ranked'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.revenue_captured'))),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.share_customers'), @extschema@.insight_report_msg(lang, 'series.model'),
-                                                 @extschema@.insight_report_msg(lang, 'series.perfect')], gn.gain_rows),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'series.model', 'series.perfect']), gn.gain_rows),
             lang),
         @extschema@.insight_report_figure('clv-deciles', @extschema@.insight_report_msg(lang, 'clv.decile.title'),
             @extschema@.insight_report_msg(lang, 'clv.decile.reading', @extschema@.insight_report_num(gn.top_p, 0, lang), @extschema@.insight_report_num(gn.top_a, 0, lang)),
-            @extschema@.insight_svg_bars(gn.labels, ARRAY[@extschema@.insight_report_msg(lang, 'series.predicted'), @extschema@.insight_report_msg(lang, 'col.actual')],
+            @extschema@.insight_svg_bars(gn.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'col.actual']),
                                          gn.vals, gn.texts),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.decile'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                                 @extschema@.insight_report_msg(lang, 'col.predicted'), @extschema@.insight_report_msg(lang, 'col.actual')], gn.dec_rows),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.actual']), gn.dec_rows),
             lang),
         @extschema@.insight_report_figure('clv-concentration', @extschema@.insight_report_msg(lang, 'clv.concentration.title'),
             @extschema@.insight_report_msg(lang, 'clv.concentration.reading', @extschema@.insight_report_pct(con.top, lang)),
             @extschema@.insight_svg_bars(con.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.clv_share')], con.vals, con.texts),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.decile'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                                 @extschema@.insight_report_msg(lang, 'col.clv'), @extschema@.insight_report_msg(lang, 'col.clv_share')], con.rows),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.clv', 'col.clv_share']), con.rows),
             lang));
     RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'), body);
 END
@@ -749,11 +741,9 @@ BEGIN
     IF rf.labels IS NOT NULL THEN
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-rfm', @extschema@.insight_report_msg(lang, 'segments.rfm.title'),
             @extschema@.insight_report_msg(lang, 'segments.rfm.reading', rf.top, @extschema@.insight_report_pct(rf.top_c, lang), @extschema@.insight_report_pct(rf.top_r, lang)),
-            @extschema@.insight_svg_bars(rf.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.share_customers'), @extschema@.insight_report_msg(lang, 'col.share_revenue_all')],
+            @extschema@.insight_svg_bars(rf.labels, @extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'col.share_revenue_all']),
                                          rf.vals, rf.texts),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.segment'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                                 @extschema@.insight_report_msg(lang, 'col.share_customers'), @extschema@.insight_report_msg(lang, 'col.revenue'),
-                                                 @extschema@.insight_report_msg(lang, 'col.share_revenue_all')], rf.rows),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.segment', 'col.customers', 'col.share_customers', 'col.revenue', 'col.share_revenue_all']), rf.rows),
             lang), @extschema@.insight_report_privacy(ctx, (rf.merged - rf.dropped)::integer, rf.dropped::integer));
     END IF;
 
@@ -800,9 +790,7 @@ BEGIN
             @extschema@.insight_report_msg(lang, CASE WHEN sm.params ->> 'k' IS NULL THEN 'segments.k.chosen' ELSE 'segments.k.given' END,
                 @extschema@.insight_report_num((sm.metrics ->> 'silhouette')::pg_catalog.float8, 3, lang))),
         @extschema@.insight_svg_bars(cl.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.customers')], cl.vals, cl.texts),
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.label'), @extschema@.insight_report_msg(lang, 'col.customers'),
-                                             @extschema@.insight_report_msg(lang, 'col.recency_q'), @extschema@.insight_report_msg(lang, 'col.orders_q'),
-                                             @extschema@.insight_report_msg(lang, 'col.spend_q')], cl.rows),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.label', 'col.customers', 'col.recency_q', 'col.orders_q', 'col.spend_q']), cl.rows),
         lang), @extschema@.insight_report_privacy(ctx, 0, cl.small::integer));
     IF kc.best_k IS NOT NULL THEN
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-k', @extschema@.insight_report_msg(lang, 'segments.kcurve.title'),
@@ -815,7 +803,7 @@ BEGIN
                     'x_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(i, i::pg_catalog.text)) FROM pg_catalog.generate_series(2, 10) i),
                     'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 2, lang))) FROM pg_catalog.unnest(ARRAY[0, 0.25, 0.5, 0.75, 1]::pg_catalog.float8[]) v),
                     'x_title', @extschema@.insight_report_msg(lang, 'col.k'), 'y_title', @extschema@.insight_report_msg(lang, 'col.silhouette'))),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.k'), @extschema@.insight_report_msg(lang, 'col.silhouette')],
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.k', 'col.silhouette']),
                 (SELECT pg_catalog.array_agg(ARRAY[e ->> 'k', @extschema@.insight_report_num((e ->> 'silhouette')::pg_catalog.float8, 3, lang)]
                                              ORDER BY (e ->> 'k')::integer)
                    FROM pg_catalog.jsonb_array_elements(sm.metrics -> 'k_curve') e)),
@@ -918,7 +906,7 @@ BEGIN
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-items', @extschema@.insight_report_msg(lang, 'recommender.items.title'),
             @extschema@.insight_report_msg(lang, 'recommender.items.reading', it.labels[1], it.texts[1]),
             @extschema@.insight_svg_bars(it.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.buyers')], it.vals, it.texts),
-            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.item'), @extschema@.insight_report_msg(lang, 'col.buyers')], it.rows),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.item', 'col.buyers']), it.rows),
             lang), @extschema@.insight_report_privacy(ctx, 0, 0));
     END IF;
     RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'), body);

@@ -266,6 +266,17 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_report_msg(text, text, text[]) IS
 'A message of insight_report_messages in a language, its %s filled with args (format()). A key without a row in that language is an error (42704).';
 
+-- Several messages without arguments (the headers of a table, the series of a chart).
+CREATE FUNCTION @extschema@.insight_report_msgs(lang text, keys text[])
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, k.key) ORDER BY k.n)
+        FROM pg_catalog.unnest(keys) WITH ORDINALITY k(key, n) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_msgs(text, text[]) IS
+'The messages of keys in a language, in the order of keys (insight_report_msg without arguments); NULL for no keys.';
+
 CREATE FUNCTION @extschema@.insight_html(t text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
