@@ -55,6 +55,8 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/tasks/recommender.sql \
                src/sql/tasks/targeting.sql \
                src/sql/tasks/customer_views.sql \
+               src/sql/tasks/report_html_parts.sql \
+               src/sql/tasks/report_html.sql \
                src/sql/ops/training_runs.sql \
                src/sql/ops/retrain.sql \
                src/sql/ops/privileges.sql \

@@ -68,6 +68,8 @@ SELECT model_id, status, metrics->>'train_cutoff' AS train_cutoff, metrics->'tra
 \echo '== Recommendations: implicit ALS vs the popularity baseline (time split, last 30 days held out) =='
 SELECT insight_register_items('order_lines', 'stock_code', 'description') AS items_named \gset
 SET client_min_messages = warning;
+-- item-kNN first, so that the report compares ALS with it on the same split
+SELECT insight_train_recommender('itemknn') AS demo_itemknn_id \gset
 SELECT insight_train_recommender('als') AS demo_als_id \gset
 RESET client_min_messages;
 SELECT x.metric, round((m.metrics ->> x.metric)::numeric, 4) AS als,
@@ -181,3 +183,17 @@ SELECT task, algorithm, params FROM insight_retrain_plan();
 \pset format unaligned
 SELECT insight_report();
 \pset format aligned
+
+\echo
+\echo '== The report as a web page (insight_report_html): out/report.html (English), out/report.en.html, out/report.zh.html =='
+\pset format unaligned
+\pset tuples_only on
+\o out/report.en.html
+SELECT insight_report_html('en');
+\o out/report.zh.html
+SELECT insight_report_html('zh');
+\o
+\! cp out/report.en.html out/report.html
+\pset tuples_only off
+\pset format aligned
+\! ls -l out/report.html out/report.en.html out/report.zh.html

@@ -9,6 +9,8 @@
 #   4. the libFuzzer harness over the model reader, a bounded number of runs
 #   5. the SQL fuzzer over every function and aggregate, 90 s, seed 1
 #      (test/fuzz/run_sql_fuzz.sh; its own database, trained)
+#   6. the HTML report in headless Chromium and tidy
+#      (test/browser/report_browser.sh; its own database, trained)
 # Exits non-zero when any of them fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +66,9 @@ test/fuzz/run_fuzz.sh || failed+=(fuzz)
 
 log "SQL fuzzer (test/fuzz/sql_fuzz.py)"
 test/fuzz/run_sql_fuzz.sh "${SQL_FUZZ_SECONDS:-90}" 1 || failed+=(sql_fuzz)
+
+log "the HTML report in a browser (test/browser/report_browser.sh)"
+test/browser/report_browser.sh || failed+=(browser)
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     printf '\nFAILED: %s\n' "${failed[*]}" >&2

@@ -19,6 +19,7 @@ PG_MODULE_MAGIC;
 
 int			insight_max_training_memory = 1024 * 1024; /* kB, i.e. 1 GB */
 int			insight_model_cache_size = 64 * 1024;	/* kB, i.e. 64 MB */
+int			insight_min_group_size = 10;	/* customers */
 
 void		_PG_init(void);
 
@@ -47,7 +48,36 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	/*
+	 * Superuser-set (PGC_SUSET), like a privacy rule should be: a reader of
+	 * the report cannot lower it for their own session; ALTER ROLE or ALTER
+	 * DATABASE ... SET by a superuser can.
+	 */
+	DefineCustomIntVariable("insight.min_group_size",
+							"Smallest group of customers whose own figures a report or chart shows.",
+							"Valid range is 1 to 1000000. Smaller groups are merged into "
+							"\"other\" or suppressed, and the report says so.",
+							&insight_min_group_size,
+							10,
+							1,
+							1000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("insight");
+}
+
+PG_FUNCTION_INFO_V1(insight_min_group_size_value);
+
+/*
+ * The value of insight.min_group_size.  Calling it loads the library, so the
+ * parameter is defined (current_setting() alone would not see it in a session
+ * that has not loaded insight yet).
+ */
+Datum
+insight_min_group_size_value(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(insight_min_group_size);
 }
 
 void

@@ -15,6 +15,7 @@
  * hint, never an out-of-memory crash.
  */
 extern int	insight_max_training_memory;
+extern int	insight_min_group_size;
 
 /*
  * insight.model_cache_size (kB): the most memory the model cache

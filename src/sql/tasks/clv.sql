@@ -131,6 +131,30 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_setup(timestamptz, interval, interval) IS
 'The CLV task''s entry step: validates the arguments of insight_train_clv(), chooses the holdout (default: the last quarter of the history, in whole days) and returns the insight_training that insight_train_task() takes.';
 
+-- The repeat purchase days and spend of every customer of a CLV calibration
+-- period in the holdout after it: shared by the CLV task (insight_clv_prepare)
+-- and the calibration, gain and decile charts of insight_report_html.
+CREATE FUNCTION @extschema@.insight_clv_holdout_rows(calibration_end timestamptz, holdout_end timestamptz, period interval)
+RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8, monetary_value float8,
+               actual float8, actual_spend float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+AS $$
+SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
+       COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)
+  FROM @extschema@.insight_clv_summary($1, $3) k
+  LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
+                    pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
+                    pg_catalog.sum(s.amount) AS spend
+               FROM @extschema@.insight_sales s
+              WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+                AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
+              GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_holdout_rows(timestamptz, timestamptz, interval) IS
+'The CLV calibration summary at calibration_end (insight_clv_summary(calibration_end, period)) with each customer''s actual repeat purchase days (distinct UTC days with a purchase) and spend (source currency) in [calibration_end, holdout_end). Used by the CLV task''s prepare step and by insight_report_html.';
+
 CREATE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
@@ -144,15 +168,8 @@ BEGIN
     -- calibration summary and the repeat purchase days of the holdout
     PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
     CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
-        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T",
-               COALESCE(h.days, 0)::pg_catalog.float8 AS actual
-          FROM @extschema@.insight_clv_summary(c, period) k
-          LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
-                            pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days
-                       FROM @extschema@.insight_sales s
-                      WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
-                        AND s.ordered_at OPERATOR(pg_catalog.>=) c AND s.ordered_at OPERATOR(pg_catalog.<) t.trained_as_of
-                      GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text;
+        SELECT h.customer_id, h.frequency, h.recency, h."T", h.actual
+          FROM @extschema@.insight_clv_holdout_rows(c, t.trained_as_of, period) h;
     RETURN t;
 END
 $$;

@@ -1,0 +1,1861 @@
+-- insight_report_html() (issue 22): the HTML report in English and Chinese,
+-- its message catalogue and SVG helpers (src/sql/tasks/report_html_parts.sql
+-- and report_html.sql, copied here), insight.min_group_size, the CLV holdout
+-- rows shared by the CLV task and the report (tasks/clv.sql), and the text
+-- report's customer count labelled (tasks/report.sql).
+
+-- The repeat purchase days and spend of every customer of a CLV calibration
+-- period in the holdout after it: shared by the CLV task (insight_clv_prepare)
+-- and the calibration, gain and decile charts of insight_report_html.
+CREATE FUNCTION @extschema@.insight_clv_holdout_rows(calibration_end timestamptz, holdout_end timestamptz, period interval)
+RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8, monetary_value float8,
+               actual float8, actual_spend float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+AS $$
+SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
+       COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)
+  FROM @extschema@.insight_clv_summary($1, $3) k
+  LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
+                    pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
+                    pg_catalog.sum(s.amount) AS spend
+               FROM @extschema@.insight_sales s
+              WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+                AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
+              GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_holdout_rows(timestamptz, timestamptz, interval) IS
+'The CLV calibration summary at calibration_end (insight_clv_summary(calibration_end, period)) with each customer''s actual repeat purchase days (distinct UTC days with a purchase) and spend (source currency) in [calibration_end, holdout_end). Used by the CLV task''s prepare step and by insight_report_html.';
+
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    period interval := (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
+    c pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'calibration_end')::pg_catalog.timestamptz;
+BEGIN
+    -- calibration summary and the repeat purchase days of the holdout
+    PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
+    CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
+        SELECT h.customer_id, h.frequency, h.recency, h."T", h.actual
+          FROM @extschema@.insight_clv_holdout_rows(c, t.trained_as_of, period) h;
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_prepare(@extschema@.insight_training) IS
+'CLV step prepare: the calibration summary at as_of - holdout with each customer''s actual repeat purchase days in the holdout, in the temporary table insight_clv_holdout.';
+
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_report(top integer DEFAULT 10)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    r pg_catalog.text;
+    d record;
+    m record;
+    t record;
+    x pg_catalog.jsonb;
+    n pg_catalog.text := @extschema@.insight_report_number(NULL);
+BEGIN
+    -- customers = customers with a purchase (a line with a positive amount),
+    -- as insight_customer_features and insight_customer_360 count them
+    SELECT pg_catalog.count(*) AS lines,
+           pg_catalog.count(DISTINCT s.customer_id) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS customers,
+           pg_catalog.count(DISTINCT s.customer_id) AS any_customers,
+           pg_catalog.count(DISTINCT s.order_id) AS orders,
+           pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
+           pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS revenue
+      INTO d FROM @extschema@.insight_sales s;
+    r := E'insight report\n==============\n\nData covered\n'
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s kept order lines (purchases and returns), %s customers with a purchase (%s more with returns only), %s orders\n  from %s to %s (UTC), revenue %s\n',
+             d.lines, d.customers, d.any_customers OPERATOR(pg_catalog.-) d.customers, d.orders,
+             @extschema@.insight_utc_text(d.first_at), @extschema@.insight_utc_text(d.last_at),
+             @extschema@.insight_report_number(d.revenue, 2));
+
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') mm;
+    IF NOT FOUND THEN
+        r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
+    ELSE
+        x := m.metrics;
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
+                 m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
+                 m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
+                 x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::pg_catalog.float8))
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  measured on %s customers at %s (churn rate %s)\n',
+                 x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,base_rate}')::pg_catalog.float8))
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  AUC %s against %s for recency alone: %s\n',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,auc}')::pg_catalog.float8),
+                 CASE WHEN (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'beats the baseline'
+                      WHEN NOT (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean THEN 'does NOT beat the baseline'
+                      ELSE 'not measurable' END)
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  log loss %s, Brier %s; at 0.5: precision %s, recall %s, F1 %s\n',
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,log_loss}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,brier}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,precision}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,recall}')::pg_catalog.float8),
+                 @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{test,at_0_5,f1}')::pg_catalog.float8))
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
+                 x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
+
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'))
+                                         THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
+          OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
+        FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
+            r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
+                       @extschema@.insight_report_number(t.churn_probability),
+                       @extschema@.insight_report_number(t.value_at_risk, 2),
+                       COALESCE(pg_catalog.array_to_string(t.reasons, ', '), n));
+        END LOOP;
+    END IF;
+
+    -- customer lifetime value (tasks/clv.sql)
+    r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_clv();
+
+    -- segments: the RFM map and the clusters of the active segments model
+    r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n', 'segment', 'customers', 'share', 'revenue', 'churn');
+    FOR t IN SELECT * FROM @extschema@.insight_segment_summary LOOP
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-44s %9s %8s %9s %8s\n',
+                   CASE WHEN t.kind OPERATOR(pg_catalog.=) 'cluster'
+                        THEN pg_catalog.format('cluster %s: %s', t.cluster, t.segment) ELSE t.segment END,
+                   t.customers,
+                   @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.customer_share, 1) OPERATOR(pg_catalog.||) '%',
+                   @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) t.revenue_share, 1) OPERATOR(pg_catalog.||) '%',
+                   @extschema@.insight_report_number(t.mean_churn_probability));
+    END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_active_model('segments')) THEN
+        r := r OPERATOR(pg_catalog.||) E'  (no clusters: run SELECT insight_train_segments();)\n';
+    END IF;
+
+    -- recommendations: offline metrics against popularity, a few examples
+    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
+    IF NOT FOUND THEN
+        r := r OPERATOR(pg_catalog.||) E'\nRecommendations\n  No recommender model is active: run SELECT insight_train_recommender();\n';
+        RETURN r;
+    END IF;
+    x := m.metrics;
+    r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nRecommendations: model %s (%s), fitted on purchases before %s, scored on the %s customers who bought in the next %s\n',
+             m.model_id, m.algorithm, COALESCE(x OPERATOR(pg_catalog.->>) 'split', n),
+             COALESCE(x OPERATOR(pg_catalog.->>) 'test_customers', n), COALESCE(x OPERATOR(pg_catalog.->>) 'holdout', n))
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', 'metric', m.algorithm, 'popularity');
+    FOR t IN SELECT u.metric FROM pg_catalog.unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10',
+                                                          'ndcg_at_10', 'map_at_10', 'coverage_at_10']) u(metric) LOOP
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-16s %10s %10s\n', t.metric,
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) t.metric)::pg_catalog.float8, 4),
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.->) 'baseline' OPERATOR(pg_catalog.->>) t.metric)::pg_catalog.float8, 4));
+    END LOOP;
+    -- examples: the first customers to retain, else the first customers
+    FOR t IN SELECT c.customer_id,
+                    (SELECT pg_catalog.string_agg(COALESCE(i.item_name, i.item_id), '; ' ORDER BY i.rank)
+                       FROM @extschema@.insight_recommend(c.customer_id, 3) i) AS items
+               FROM (SELECT rt.customer_id FROM @extschema@.insight_retention_targets_at() rt LIMIT 3) c LOOP
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  for %s: %s\n', t.customer_id, COALESCE(t.items, n));
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
+'A readable report: the data covered (insight_sales: kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+
+
+-- ---------------------------------------------------------------------------
+-- insight_report_html(), part 1: the message catalogue (English and
+-- Simplified Chinese), number and date formats, and the pieces every chart
+-- is made of: an HTML table, a bar chart, a line chart and a heatmap, each
+-- one SVG helper reused by every section (tasks/report_html.sql).
+--
+-- The charts are inline SVG with a viewBox, so they scale to the page and
+-- need neither script nor network.  Every drawn data mark has class "mark"
+-- (the browser test counts them against the numbers in the table next to
+-- the chart); axes, grid lines and reference lines have other classes.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_min_group_size()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'insight_min_group_size_value'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_min_group_size() IS
+'The value of insight.min_group_size (default 10, 1 to 1000000, set by a superuser: ALTER ROLE / ALTER DATABASE ... SET): no group of customers smaller than this is shown with its own figures by insight_report_html(); such groups are merged into "other" or suppressed, and the page says so. Calling it loads the library, which defines the parameter.';
+
+CREATE TABLE @extschema@.insight_report_messages (
+    key      text NOT NULL,
+    lang     text NOT NULL,
+    message  text NOT NULL,
+    PRIMARY KEY (key, lang)
+);
+
+COMMENT ON TABLE @extschema@.insight_report_messages IS
+'Every text of insight_report_html() in every language it speaks (en, zh): one row per message key and language. A message is a format() string (%s, %1$s) filled by insight_report_msg().';
+COMMENT ON COLUMN @extschema@.insight_report_messages.key IS 'The message key (section.what, e.g. churn.roc.title).';
+COMMENT ON COLUMN @extschema@.insight_report_messages.lang IS 'Language: en (English) or zh (Simplified Chinese).';
+COMMENT ON COLUMN @extschema@.insight_report_messages.message IS 'The text, a format() string whose %s are filled by insight_report_msg(lang, key, args...); HTML-escaped where it is used.';
+
+INSERT INTO @extschema@.insight_report_messages (key, lang, message)
+SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
+  FROM (VALUES
+    ('html.lang', 'en', 'zh-Hans'),
+    ('title', 'insight report', 'insight 客户洞察报告'),
+    ('subtitle', 'Data up to %s (UTC). Groups of fewer than %s customers are not shown with their own figures.',
+                 '数据截至 %s（UTC）。少于 %s 位客户的群组不单独显示其数字。'),
+    ('na', 'n/a', '无'),
+    ('other', 'other', '其他'),
+    ('suppressed', 'fewer than %s', '少于 %s'),
+    ('numbers', 'The numbers behind the chart', '图表数据'),
+    ('privacy.merged', '%s groups of fewer than %s customers are merged into "other".', '%s 个少于 %s 位客户的群组已合并为“其他”。'),
+    ('privacy.suppressed', '%s groups of fewer than %s customers are not shown.', '%s 个少于 %s 位客户的群组未显示。'),
+    ('privacy.none', 'Every group shown has at least %s customers.', '显示的每个群组至少有 %s 位客户。'),
+    ('not_trained', 'No %s model is trained yet: run SELECT %s; to add this section.', '尚未训练%s模型：运行 SELECT %s; 即可生成本节。'),
+    ('toc', 'Contents', '目录'),
+    ('unit.days', '%s days', '%s 天'),
+    -- data covered
+    ('data.title', 'Data covered', '数据范围'),
+    ('data.summary', '%s kept order lines (purchases and returns) in %s orders, from %s to %s; %s customers with a purchase (every customer count in this report counts those), and %s more with returns only; revenue %s (purchases, before returns).',
+                     '保留订单行 %s 条（含购买与退货），共 %s 个订单，时间从 %s 到 %s；有购买的客户 %s 位（本报告中所有客户数均按此口径统计），另有 %s 位只有退货；收入 %s（仅购买，未扣除退货）。'),
+    ('data.revenue.title', 'Revenue by month', '月度收入'),
+    ('data.revenue.reading', 'The best month is %s with %s; the data run from %s to %s, so a month at either end may be partial.', '收入最高的月份是 %s（%s）；数据从 %s 到 %s，首尾月份可能不完整。'),
+    ('data.active.title', 'Customers with a purchase, by month', '每月有购买的客户数'),
+    ('data.active.reading', 'Between %s and %s customers buy in a month; the most in %s.', '每月有 %s 到 %s 位客户购买；最多的是 %s。'),
+    ('data.cohort.title', 'Cohort retention: share of each month''s new customers who buy again N months later', '客户群留存：各月新客户在 N 个月后再次购买的比例'),
+    ('data.cohort.reading', 'On average %s of new customers buy again in their second month; cells of fewer than %s customers are left blank.', '新客户在第二个月再次购买的平均比例为 %s；少于 %s 位客户的单元格留空。'),
+    ('col.month', 'month', '月份'),
+    ('col.revenue', 'revenue', '收入'),
+    ('col.customers', 'customers with a purchase', '有购买的客户'),
+    ('col.cohort', 'first purchase', '首次购买月份'),
+    ('col.cohort_size', 'new customers', '新客户数'),
+    ('col.months_since', 'months since the first purchase', '距首次购买的月数'),
+    -- churn
+    ('churn.title', 'Churn', '流失'),
+    ('churn.task', 'churn', '流失'),
+    ('churn.summary', 'Model %s (logistic regression) gives the probability that a customer buys nothing in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s, of whom %s churned. AUC %s against %s for the days since the last purchase alone.',
+                      '模型 %1$s（逻辑回归）给出客户在未来 %2$s 内不再购买的概率。跨时间评估：在 %3$s 位客户上于 %4$s 拟合，在 %6$s 之前有购买的 %5$s 位客户上测试，其中 %7$s 流失。AUC 为 %8$s，仅用距上次购买天数时为 %9$s。'),
+    ('churn.roc.title', 'ROC curve, out of time', 'ROC 曲线（跨时间评估）'),
+    ('churn.roc.reading', 'The model (AUC %s) ranks churners above stayers more often than the days since the last purchase alone (AUC %s).', '模型（AUC %s）比仅用距上次购买天数（AUC %s）更能把流失客户排在留存客户之前。'),
+    ('churn.gain.title', 'Cumulative gain: churners found by contacting the riskiest customers first', '累积增益：优先联系风险最高的客户可找到的流失客户'),
+    ('churn.gain.reading', 'Contacting the riskiest 30%% of customers reaches %s of those who churned (lift %s).', '联系风险最高的 30%% 客户可覆盖 %s 的流失客户（提升度 %s）。'),
+    ('churn.calibration.title', 'Calibration: predicted and observed churn by decile of predicted probability', '校准：按预测概率十分位的预测与实际流失率'),
+    ('churn.calibration.reading', 'Across the ten deciles the predicted churn rate is off the observed one by %s on average.', '十个分位上预测流失率与实际流失率的平均偏差为 %s。'),
+    ('churn.distribution.title', 'Churn probability of today''s customers', '当前客户的流失概率分布'),
+    ('churn.distribution.reading', '%s of the %s customers have a churn probability of 0.5 or more.', '%2$s 位客户中有 %1$s 的流失概率不低于 0.5。'),
+    ('churn.targets.title', 'Customers to retain first', '优先挽留的客户'),
+    ('churn.targets.reading', 'Ranked by value at risk = churn probability x expected value (%s); the reasons are the features that raise the score most.', '按风险价值 = 流失概率 x 预期价值（%s）排序；原因为最推高流失分数的特征。'),
+    ('churn.targets.hidden', 'Customer identifiers are shown to members of insight_admin only; you see ranks.', '客户编号仅对 insight_admin 成员显示；此处显示排名。'),
+    ('churn.value.clv', 'the 12-month CLV', '12 个月客户终身价值'),
+    ('churn.value.past', 'mean order value x orders expected at the past rate', '平均订单金额 x 按过去频率预期的订单数'),
+    ('series.model', 'model', '模型'),
+    ('series.recency', 'days since last purchase', '距上次购买天数'),
+    ('series.random', 'random', '随机'),
+    ('series.perfect', 'perfect order', '理想排序'),
+    ('series.predicted', 'predicted', '预测'),
+    ('series.observed', 'observed', '实际'),
+    ('axis.fpr', 'stayers flagged (false positive rate)', '被误判的留存客户（假阳性率）'),
+    ('axis.tpr', 'churners found (true positive rate)', '找到的流失客户（真阳性率）'),
+    ('axis.contacted', 'customers contacted, riskiest first', '按风险从高到低联系的客户'),
+    ('axis.captured', 'churners reached', '覆盖的流失客户'),
+    ('col.threshold_group', 'score group', '分数组'),
+    ('col.decile', 'decile', '十分位'),
+    ('col.predicted', 'predicted', '预测'),
+    ('col.observed', 'observed', '实际'),
+    ('col.churn_probability', 'churn probability', '流失概率'),
+    ('col.rank', 'rank', '排名'),
+    ('col.customer', 'customer', '客户'),
+    ('col.value_at_risk', 'value at risk', '风险价值'),
+    ('col.reasons', 'reasons', '原因'),
+    ('col.days_since', 'days since last purchase', '距上次购买天数'),
+    ('col.orders', 'orders', '订单数'),
+    ('col.share_customers', 'share of customers', '客户占比'),
+    ('col.share_churners', 'share of churners reached', '覆盖流失客户占比'),
+    ('col.lift', 'lift', '提升度'),
+    ('col.fpr', 'false positive rate', '假阳性率'),
+    ('col.tpr', 'true positive rate', '真阳性率'),
+    ('col.series', 'curve', '曲线'),
+    ('col.range', 'probability', '概率区间'),
+    ('feature.recency_days', 'days since last purchase', '距上次购买天数'),
+    ('feature.frequency', 'purchase days', '购买天数'),
+    ('feature.monetary', 'mean order value', '平均订单金额'),
+    ('feature.tenure_days', 'days since first purchase', '距首次购买天数'),
+    ('feature.orders', 'orders', '订单数'),
+    ('feature.items', 'units bought', '购买件数'),
+    ('feature.total_spend', 'total spend', '总消费'),
+    ('feature.spend_90d', 'spend in the last 90 days', '近 90 天消费'),
+    ('feature.spend_trend', 'spend trend', '消费趋势'),
+    ('feature.mean_days_between_orders', 'mean days between orders', '平均下单间隔天数'),
+    ('feature.sd_days_between_orders', 'irregular gaps between orders', '下单间隔不规律'),
+    ('feature.distinct_items', 'distinct items', '不同商品数'),
+    ('feature.return_rate', 'return rate', '退货率'),
+    -- value
+    ('clv.title', 'Customer value', '客户价值'),
+    ('clv.task', 'CLV', '客户终身价值'),
+    ('clv.summary', 'Model %s (%s, time unit %s) with the Gamma-Gamma spend model %s. Tested on the %s after %s: %s customers, predicted %s repeat purchase days against %s actual (MAE %s, against %s for the past rate continued).',
+                    '模型 %1$s（%2$s，时间单位 %3$s），消费模型 %4$s（Gamma-Gamma）。在 %6$s 之后的 %5$s 内测试：%7$s 位客户，预测重复购买天数 %8$s，实际 %9$s（MAE %10$s，按过去频率延续为 %11$s）。'),
+    ('clv.fr.title', 'Expected purchase days in the next 90 days, by frequency and recency', '按频率与最近购买时间划分的未来 90 天预期购买天数'),
+    ('clv.fr.reading', 'A customer who bought often and recently (top right) is expected to buy on %s days in the next 90 days; one who bought often but long ago, on %s.', '购买频繁且最近购买的客户（右上）预计未来 90 天有 %s 天购买；购买频繁但很久未购买的客户为 %s 天。'),
+    ('clv.alive.title', 'Probability of being alive, by frequency and recency', '按频率与最近购买时间划分的存活概率'),
+    ('clv.alive.reading', 'A customer with %s repeat purchase days whose last one was long ago is alive with probability %s.', '有 %s 个重复购买日但很久未购买的客户，存活概率为 %s。'),
+    ('clv.holdout.title', 'Calibration against the holdout: repeat purchase days by frequency before the holdout', '留出期校准：按留出期前购买频率的重复购买天数'),
+    ('clv.holdout.reading', 'Over all customers the model predicts %s repeat purchase days in the holdout where %s happened (%s).', '整体上模型预测留出期内 %s 个重复购买日，实际为 %s（%s）。'),
+    ('clv.gain.title', 'Value gain: share of holdout revenue from the customers predicted most valuable', '价值增益：预测价值最高的客户贡献的留出期收入占比'),
+    ('clv.gain.reading', 'The 20%% of customers the model ranks highest brought %s of the holdout revenue (%s in the best possible order).', '模型排名前 20%% 的客户贡献了留出期收入的 %s（理想排序为 %s）。'),
+    ('clv.decile.title', 'Predicted and actual holdout revenue per customer, by decile of predicted value', '按预测价值十分位的人均预测与实际留出期收入'),
+    ('clv.decile.reading', 'The top decile is predicted %s per customer and spent %s.', '最高十分位预测人均 %s，实际人均消费 %s。'),
+    ('clv.concentration.title', 'Value concentration: share of the 12-month CLV by decile of customers', '价值集中度：各十分位客户的 12 个月 CLV 占比'),
+    ('clv.concentration.reading', 'The most valuable 10%% of customers hold %s of the expected 12-month value.', '价值最高的 10%% 客户占预期 12 个月价值的 %s。'),
+    ('axis.frequency', 'repeat purchase days (frequency)', '重复购买天数（频率）'),
+    ('axis.recency', 'age at last purchase (recency, weeks)', '最后一次购买时的客户年龄（最近度，周）'),
+    ('axis.frequency_cal', 'repeat purchase days before the holdout', '留出期前的重复购买天数'),
+    ('axis.purchases_holdout', 'mean repeat purchase days in the holdout', '留出期内平均重复购买天数'),
+    ('axis.revenue_captured', 'holdout revenue reached', '覆盖的留出期收入'),
+    ('axis.customers_ranked', 'customers, most valuable first', '客户（按价值从高到低）'),
+    ('col.frequency', 'frequency', '频率'),
+    ('col.clv_share', 'share of 12-month CLV', '12 个月 CLV 占比'),
+    ('col.clv', '12-month CLV', '12 个月 CLV'),
+    ('col.actual', 'actual', '实际'),
+    ('col.share_revenue', 'share of holdout revenue', '留出期收入占比'),
+    -- segments
+    ('segments.title', 'Segments', '客户分群'),
+    ('segments.task', 'segments', '分群'),
+    ('segments.rfm.title', 'RFM segments: share of customers and of revenue', 'RFM 分群：客户与收入占比'),
+    ('segments.rfm.reading', '%s holds %s of the customers and %s of the revenue.', '%s 占客户的 %s，占收入的 %s。'),
+    ('segments.clusters.title', 'k-means clusters: customers', 'k-means 聚类：客户数'),
+    ('segments.clusters.reading', 'k = %s, %s. A label says what holds for at least three quarters of the cluster''s members, compared with the median customer; "mixed" where it does not.',
+                                  'k = %s，%s。标签描述的是该群至少四分之三成员相对中位客户成立的特征；不成立时标为“混合”。'),
+    ('segments.k.chosen', 'chosen by the silhouette among k = 2 to 10 (silhouette %s)', '按轮廓系数在 k = 2 到 10 中选出（轮廓系数 %s）'),
+    ('segments.k.given', 'given by the caller of insight_train_segments (silhouette %s)', '由 insight_train_segments 的调用者指定（轮廓系数 %s）'),
+    ('segments.kcurve.title', 'Silhouette by k', '不同 k 的轮廓系数'),
+    ('segments.kcurve.reading', 'The silhouette is highest at k = %s (%s); it favours few clusters on skewed data.', '轮廓系数在 k = %s 时最高（%s）；在偏态数据上它倾向于较少的聚类。'),
+    ('col.segment', 'segment', '分群'),
+    ('col.cluster', 'cluster', '聚类'),
+    ('col.label', 'label (members)', '标签（成员）'),
+    ('col.share_revenue_all', 'share of revenue', '收入占比'),
+    ('col.recency_q', 'days since last purchase (quartiles)', '距上次购买天数（四分位）'),
+    ('col.orders_q', 'orders (quartiles)', '订单数（四分位）'),
+    ('col.spend_q', 'total spend (quartiles)', '总消费（四分位）'),
+    ('col.k', 'k', 'k'),
+    ('col.silhouette', 'silhouette', '轮廓系数'),
+    ('label.recent', 'recent', '近期购买'),
+    ('label.lapsed', 'lapsed', '久未购买'),
+    ('label.mixed_recency', 'mixed recency', '最近度混合'),
+    ('label.frequent', 'frequent', '高频'),
+    ('label.infrequent', 'infrequent', '低频'),
+    ('label.mixed_frequency', 'mixed frequency', '频率混合'),
+    ('label.high_spend', 'high spend', '高消费'),
+    ('label.low_spend', 'low spend', '低消费'),
+    ('label.mixed_spend', 'mixed spend', '消费混合'),
+    ('label.sep', ', ', '，'),
+    ('rfm.Champions', 'Champions', '冠军客户'),
+    ('rfm.Loyal', 'Loyal', '忠诚客户'),
+    ('rfm.Potential loyalist', 'Potential loyalist', '潜在忠诚客户'),
+    ('rfm.New customers', 'New customers', '新客户'),
+    ('rfm.Promising', 'Promising', '有潜力客户'),
+    ('rfm.Need attention', 'Need attention', '需要关注'),
+    ('rfm.About to sleep', 'About to sleep', '即将沉睡'),
+    ('rfm.At risk', 'At risk', '有流失风险'),
+    ('rfm.Cannot lose them', 'Cannot lose them', '不能失去'),
+    ('rfm.Hibernating', 'Hibernating', '休眠客户'),
+    ('rfm.Lost', 'Lost', '已流失'),
+    -- recommendations
+    ('recommender.title', 'Recommendations', '商品推荐'),
+    ('recommender.task', 'recommender', '推荐'),
+    ('recommender.summary', 'Model %s (%s), fitted on purchases before %s and scored on the %s customers who bought in the next %s (top 10 recommendations each).',
+                            '模型 %s（%s），用 %s 之前的购买拟合，在之后 %s 内有购买的 %s 位客户上评估（每人推荐 10 件）。'),
+    ('recommender.metrics.title', 'Offline metrics at 10 against popularity and the other algorithms', '前 10 推荐的离线指标：与热门推荐及其他算法对比'),
+    ('recommender.metrics.reading', '%s finds at least one item the customer went on to buy for %s of customers, popularity for %s.', '%s 为 %s 的客户推荐到至少一件其后购买的商品，热门推荐为 %s。'),
+    ('recommender.items.title', 'Top items: customers who bought them in the last 90 days', '热门商品：近 90 天购买的客户数'),
+    ('recommender.items.reading', '%s was bought by the most customers (%s).', '购买客户最多的商品是 %s（%s 位）。'),
+    ('metric.hit_rate_at_10', 'hit rate', '命中率'),
+    ('metric.precision_at_10', 'precision', '精确率'),
+    ('metric.recall_at_10', 'recall', '召回率'),
+    ('metric.ndcg_at_10', 'NDCG', 'NDCG'),
+    ('metric.map_at_10', 'MAP', 'MAP'),
+    ('metric.coverage_at_10', 'catalogue coverage', '商品覆盖率'),
+    ('col.metric', 'metric', '指标'),
+    ('col.item', 'item', '商品'),
+    ('col.buyers', 'customers who bought it', '购买客户数'),
+    ('algorithm.popularity', 'popularity', '热门推荐'),
+    ('algorithm.als', 'implicit ALS', '隐式 ALS'),
+    ('algorithm.itemknn', 'item-kNN', '物品近邻'),
+    ('algorithm.pnbd', 'Pareto/NBD', 'Pareto/NBD'),
+    ('algorithm.bgnbd', 'BG/NBD', 'BG/NBD'),
+    -- other tasks
+    ('other.title', 'Other models', '其他模型'),
+    ('other.active', 'Task %s: model %s (%s), trained on data up to %s.', '任务 %s：模型 %s（%s），训练数据截至 %s。'),
+    ('other.none', 'Task %s: no model is active yet.', '任务 %s：尚无已启用的模型。'),
+    ('other.empty', 'No other task is registered.', '没有其他已注册的任务。')
+  ) v(key, en, zh)
+ CROSS JOIN (VALUES ('en'), ('zh')) l(lang);
+
+-- The language of a report: 'en' or 'zh'; anything else is an error.
+CREATE FUNCTION @extschema@.insight_report_lang(lang text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF lang IS NULL OR NOT lang = ANY (ARRAY['en', 'zh']) THEN
+        RAISE EXCEPTION 'unknown report language "%"', lang
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'insight_report_html speaks en (English) and zh (Simplified Chinese).',
+                  HINT = 'Pass lang => ''en'' or lang => ''zh''.';
+    END IF;
+    RETURN lang;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_lang(text) IS
+'Validates a report language: returns ''en'' or ''zh''; anything else (NULL too) is an error (22023).';
+
+CREATE FUNCTION @extschema@.insight_report_msg(lang text, key text, VARIADIC args text[] DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m pg_catalog.text;
+BEGIN
+    SELECT r.message INTO m FROM @extschema@.insight_report_messages r
+     WHERE r.key = $2 AND r.lang = $1;
+    IF m IS NULL THEN
+        RAISE EXCEPTION 'no report message "%" in language "%"', key, lang
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Every key of insight_report_messages has a row per language (en, zh).';
+    END IF;
+    RETURN pg_catalog.format(m, VARIADIC args);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_msg(text, text, text[]) IS
+'A message of insight_report_messages in a language, its %s filled with args (format()). A key without a row in that language is an error (42704).';
+
+-- Several messages without arguments (the headers of a table, the series of a chart).
+CREATE FUNCTION @extschema@.insight_report_msgs(lang text, keys text[])
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, k.key) ORDER BY k.n)
+        FROM pg_catalog.unnest(keys) WITH ORDINALITY k(key, n) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_msgs(text, text[]) IS
+'The messages of keys in a language, in the order of keys (insight_report_msg without arguments); NULL for no keys.';
+
+CREATE FUNCTION @extschema@.insight_html(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+             pg_catalog.replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') $$;
+
+COMMENT ON FUNCTION @extschema@.insight_html(text) IS
+'Text escaped for HTML and SVG (& < > " '').';
+
+-- Numbers: grouped thousands, fixed decimals; NULL as the language's n/a.
+CREATE FUNCTION @extschema@.insight_report_num(v float8, digits integer, lang text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN v IS NULL OR v <> v OR pg_catalog.abs(v) = 'Infinity'::pg_catalog.float8
+            THEN @extschema@.insight_report_msg(lang, 'na')
+            WHEN lang = 'zh' AND pg_catalog.abs(v) >= 1e6
+            -- Chinese groups large numbers by ten thousands (万)
+            THEN pg_catalog.to_char(pg_catalog.round((v / 1e4)::numeric, 1), 'FM999,999,999,990.0') || '万'
+            ELSE pg_catalog.to_char(pg_catalog.round(v::numeric, LEAST(GREATEST(digits, 0), 12)),
+                     'FM999,999,999,999,999,999,990' ||
+                     CASE WHEN digits > 0 THEN '.' || pg_catalog.repeat('0', LEAST(digits, 12)) ELSE '' END)
+       END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_num(float8, integer, text) IS
+'A number for insight_report_html in a language: rounded to digits decimals (0 to 12) with thousands separators (1,234.5); in zh, values of a million or more in units of 万 (ten thousand: 832.6万). NULL, NaN and infinities as the language''s n/a.';
+
+CREATE FUNCTION @extschema@.insight_report_pct(v float8, lang text, digits integer DEFAULT 1)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN v IS NULL THEN @extschema@.insight_report_msg(lang, 'na')
+                  ELSE @extschema@.insight_report_num(100 * v, digits, lang) || '%' END $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_pct(float8, text, integer) IS
+'A share (0..1) as a percentage for insight_report_html (0.4302 -> 43.0%); NULL as n/a.';
+
+CREATE FUNCTION @extschema@.insight_report_date(t timestamptz, lang text, unit text DEFAULT 'day')
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN t IS NULL THEN @extschema@.insight_report_msg(lang, 'na')
+            WHEN lang = 'zh' AND unit = 'month'
+            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY"年"FMMM"月"')
+            WHEN lang = 'zh'
+            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY"年"FMMM"月"FMDD"日"')
+            WHEN unit = 'month'
+            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'Mon YYYY')
+            ELSE pg_catalog.to_char(t AT TIME ZONE 'UTC', 'FMDD Mon YYYY') END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_date(timestamptz, text, text) IS
+'A UTC date for insight_report_html: en 9 Dec 2011 (unit month: Dec 2011), zh 2011年12月9日 (2011年12月). NULL as n/a.';
+
+CREATE FUNCTION @extschema@.insight_report_interval(i interval, lang text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.insight_report_msg(lang, 'unit.days',
+                 @extschema@.insight_report_num(pg_catalog.date_part('epoch', i) / 86400, 0, lang)) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_interval(interval, text) IS
+'An interval in whole days for insight_report_html (90 days, 90 天); a month counts 30 days.';
+
+-- The width of a text in pixels at a font size (for laying out labels): a
+-- generous estimate for DejaVu Sans / Noto Sans: capitals and digits 0.72
+-- em, other ASCII characters 0.6 em, CJK and other wide characters 1 em.
+CREATE FUNCTION @extschema@.insight_svg_text_width(t text, font_px float8)
+RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT font_px * (0.72 * pg_catalog.length(pg_catalog.regexp_replace(COALESCE(t, ''), '[^A-Z0-9@%&#MW]', '', 'g'))
+                        + 0.6 * pg_catalog.length(pg_catalog.regexp_replace(COALESCE(t, ''), '[^\x01-\x7e]|[A-Z0-9@%&#]', '', 'g'))
+                        + 1.0 * pg_catalog.length(pg_catalog.regexp_replace(COALESCE(t, ''), '[\x01-\x7e]', '', 'g'))) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_svg_text_width(text, float8) IS
+'Estimated width in pixels of a text at a font size, generous so that labels fit: 0.72 em per capital letter or digit, 0.6 em per other ASCII character, 1 em per other (CJK) character; used to lay out chart labels.';
+
+-- A label cut to a width: the longest prefix that fits, with an ellipsis.
+CREATE FUNCTION @extschema@.insight_svg_fit_text(t text, max_px float8, font_px float8)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN @extschema@.insight_svg_text_width(t, font_px) <= max_px THEN t
+            ELSE COALESCE((SELECT pg_catalog.rtrim(pg_catalog.left(t, n)) || '…'
+                             FROM pg_catalog.generate_series(LEAST(pg_catalog.length(t) - 1, 200), 1, -1) n
+                            WHERE @extschema@.insight_svg_text_width(pg_catalog.left(t, n), font_px) + font_px <= max_px
+                            LIMIT 1), '…') END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_svg_fit_text(text, float8, float8) IS
+'A chart label cut to max_px at a font size (insight_svg_text_width): the text itself when it fits, else its longest prefix (of at most 200 characters) that fits followed by an ellipsis. The full text stays in the chart''s table and in the SVG <title> of the label.';
+
+CREATE FUNCTION @extschema@.insight_svg_color(i integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT (ARRAY['#2b6cb0', '#dd6b20', '#718096', '#38a169', '#805ad5', '#d53f8c'])[1 + (i - 1) % 6] $$;
+
+COMMENT ON FUNCTION @extschema@.insight_svg_color(integer) IS
+'The colour of the i-th data series of a chart (1-based, six colours that stay apart for common colour blindness, then repeated).';
+
+-- An HTML table: a header row and rows of cells (text, escaped here).
+CREATE FUNCTION @extschema@.insight_html_table(headers text[], rows text[])
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pg_catalog.concat('<div class="numbers"><table><thead><tr>',
+           (SELECT pg_catalog.string_agg(pg_catalog.format('<th scope="col">%s</th>', @extschema@.insight_html(h)), '' ORDER BY n)
+              FROM pg_catalog.unnest(headers) WITH ORDINALITY u(h, n)),
+           '</tr></thead><tbody>',
+           (SELECT pg_catalog.string_agg(pg_catalog.concat('<tr>',
+                       (SELECT pg_catalog.string_agg(pg_catalog.format('<td>%s</td>', @extschema@.insight_html(rows[r][c])), '' ORDER BY c)
+                          FROM pg_catalog.generate_series(1, pg_catalog.array_length(rows, 2)) c),
+                       '</tr>'), '' ORDER BY r)
+              FROM pg_catalog.generate_series(1, COALESCE(pg_catalog.array_length(rows, 1), 0)) r),
+           '</tbody></table></div>')
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_html_table(text[], text[]) IS
+'An HTML table for insight_report_html: headers (one per column) and rows, a two-dimensional text array (one row per data row, NULL cells empty); every cell is HTML-escaped. Wrapped in <div class="numbers">, which scrolls sideways on a narrow screen.';
+
+-- A horizontal bar chart: one row per category, one bar per series in it.
+-- vals[s][c]: series s, category c (NULL: no bar, the label says why).
+CREATE FUNCTION @extschema@.insight_svg_bars(categories text[], series text[], vals float8[],
+                                             value_labels text[], value_max float8 DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    width constant pg_catalog.float8 := 640;
+    font constant pg_catalog.float8 := 12;
+    n_cat integer := COALESCE(pg_catalog.array_length(categories, 1), 0);
+    n_ser integer := COALESCE(pg_catalog.array_length(series, 1), 0);
+    bar_h constant pg_catalog.float8 := 14;
+    legend_h pg_catalog.float8 := CASE WHEN n_ser > 1 THEN 24 ELSE 4 END;
+    row_h pg_catalog.float8 := n_ser * bar_h + 8;
+    label_w pg_catalog.float8;
+    value_w pg_catalog.float8;
+    plot_w pg_catalog.float8;
+    vmax pg_catalog.float8;
+    height pg_catalog.float8;
+    out pg_catalog.text;
+    s integer;
+    c integer;
+    y pg_catalog.float8;
+    w pg_catalog.float8;
+    lx pg_catalog.float8 := 0;
+BEGIN
+    IF n_cat = 0 THEN
+        RETURN '';              -- nothing to draw (every group suppressed)
+    END IF;
+    IF pg_catalog.array_length(vals, 1) IS DISTINCT FROM n_ser OR pg_catalog.array_length(vals, 2) IS DISTINCT FROM n_cat THEN
+        RAISE EXCEPTION 'bar chart values must be an array of % series by % categories', n_ser, n_cat
+            USING ERRCODE = 'array_subscript_error';
+    END IF;
+    SELECT LEAST(290, 8 + pg_catalog.max(@extschema@.insight_svg_text_width(x, font))) INTO label_w
+      FROM pg_catalog.unnest(categories) x;
+    SELECT 8 + pg_catalog.max(@extschema@.insight_svg_text_width(x, font - 1)) INTO value_w
+      FROM pg_catalog.unnest(value_labels) x;
+    plot_w := width - label_w - COALESCE(value_w, 0) - 4;
+    SELECT COALESCE(value_max, pg_catalog.max(x)) INTO vmax FROM pg_catalog.unnest(vals) x;
+    IF vmax IS NULL OR vmax <= 0 THEN
+        vmax := 1;
+    END IF;
+    height := legend_h + n_cat * row_h + 4;
+    out := pg_catalog.format('<svg class="chart bars" viewBox="0 0 %s %s" role="img" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">',
+                             width, pg_catalog.round(height::numeric, 1));
+    IF n_ser > 1 THEN
+        FOR s IN 1 .. n_ser LOOP
+            out := pg_catalog.concat(out, pg_catalog.format(
+                '<rect class="legend" x="%s" y="4" width="12" height="12" fill="%s"/><text x="%s" y="14">%s</text>',
+                pg_catalog.round(label_w::numeric + lx::numeric, 1), @extschema@.insight_svg_color(s),
+                pg_catalog.round(label_w::numeric + lx::numeric + 16, 1), @extschema@.insight_html(series[s])));
+            lx := lx + 28 + @extschema@.insight_svg_text_width(series[s], font);
+        END LOOP;
+    END IF;
+    FOR c IN 1 .. n_cat LOOP
+        y := legend_h + (c - 1) * row_h;
+        out := pg_catalog.concat(out, pg_catalog.format('<g class="category"><text class="label" x="%s" y="%s" text-anchor="end"><title>%s</title>%s</text>',
+                   pg_catalog.round(label_w::numeric - 6, 1),
+                   pg_catalog.round((y + row_h / 2 + 2)::numeric, 1),
+                   @extschema@.insight_html(categories[c]),
+                   @extschema@.insight_html(@extschema@.insight_svg_fit_text(categories[c], label_w - 8, font))));
+        FOR s IN 1 .. n_ser LOOP
+            w := GREATEST(0, COALESCE(vals[s][c], 0)) / vmax * plot_w;
+            IF vals[s][c] IS NOT NULL THEN
+                out := pg_catalog.concat(out, pg_catalog.format('<rect class="mark" data-series="%s" x="%s" y="%s" width="%s" height="%s" fill="%s"/>',
+                           s, label_w, pg_catalog.round((y + 4 + (s - 1) * bar_h)::numeric, 1),
+                           pg_catalog.round(GREATEST(w, 0.5)::numeric, 1), bar_h - 2, @extschema@.insight_svg_color(s)));
+            END IF;
+            out := pg_catalog.concat(out, pg_catalog.format('<text class="value" x="%s" y="%s">%s</text>',
+                       pg_catalog.round((label_w + w + 4)::numeric, 1),
+                       pg_catalog.round((y + 4 + (s - 1) * bar_h + bar_h - 4)::numeric, 1),
+                       @extschema@.insight_html(value_labels[(c - 1) * n_ser + s])));
+        END LOOP;
+        out := pg_catalog.concat(out, '</g>');
+    END LOOP;
+    RETURN pg_catalog.concat(out, '</svg>');
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_svg_bars(text[], text[], float8[], text[], float8) IS
+'An SVG horizontal bar chart for insight_report_html: one row (<g class="category">) per category with its label, one bar (<rect class="mark">) per series in it, scaled to value_max (default: the largest value), and the formatted value after each bar. vals is a two-dimensional array [series][category]; a NULL value draws no bar. value_labels holds the formatted values category by category, series within category. A legend names the series when there are several. No categories: an empty string. Wrong dimensions are an error (2202E).';
+
+-- A line chart of one or more series of (x, y) points on linear axes.
+-- series: [{"name": ..., "points": [[x, y], ...]}]; opts: x_min, x_max,
+-- y_min, y_max, x_title, y_title, x_ticks ([[x, "label"], ...]),
+-- y_ticks (same), diagonal (a reference line from (x_min, y_min) to
+-- (x_max, y_max)), dots (draw the points).
+CREATE FUNCTION @extschema@.insight_svg_lines(series jsonb, opts jsonb)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    width constant pg_catalog.float8 := 640;
+    height constant pg_catalog.float8 := 320;
+    left_m constant pg_catalog.float8 := 64;
+    right_m constant pg_catalog.float8 := 36;
+    top_m pg_catalog.float8 := 12 + 20 * CASE WHEN pg_catalog.jsonb_array_length(series) > 0 THEN 1 ELSE 0 END;
+    bottom_m constant pg_catalog.float8 := 48;
+    x0 pg_catalog.float8 := COALESCE((opts ->> 'x_min')::pg_catalog.float8, 0);
+    x1 pg_catalog.float8 := (opts ->> 'x_max')::pg_catalog.float8;
+    y0 pg_catalog.float8 := COALESCE((opts ->> 'y_min')::pg_catalog.float8, 0);
+    y1 pg_catalog.float8 := (opts ->> 'y_max')::pg_catalog.float8;
+    pw pg_catalog.float8 := width - left_m - right_m;
+    ph pg_catalog.float8;
+    out pg_catalog.text;
+    s record;
+    t record;
+    lx pg_catalog.float8 := left_m;
+BEGIN
+    ph := height - top_m - bottom_m;
+    IF x1 IS NULL THEN
+        SELECT pg_catalog.max((p ->> 0)::pg_catalog.float8) INTO x1
+          FROM pg_catalog.jsonb_array_elements(series) e, pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(e -> 'points') = 'array' THEN e -> 'points' ELSE '[]' END) p;
+    END IF;
+    IF y1 IS NULL THEN
+        SELECT pg_catalog.max((p ->> 1)::pg_catalog.float8) INTO y1
+          FROM pg_catalog.jsonb_array_elements(series) e, pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(e -> 'points') = 'array' THEN e -> 'points' ELSE '[]' END) p;
+    END IF;
+    IF x1 IS NULL OR x1 <= x0 THEN x1 := x0 + 1; END IF;
+    IF y1 IS NULL OR y1 <= y0 THEN y1 := y0 + 1; END IF;
+    out := pg_catalog.format('<svg class="chart lines" viewBox="0 0 %s %s" role="img" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">', width, height);
+    -- axes, ticks and grid
+    out := pg_catalog.concat(out, pg_catalog.format('<path class="axis" d="M%s %sV%sH%s"/>', left_m, top_m,
+               top_m + ph, left_m + pw));
+    FOR t IN SELECT (e ->> 0)::pg_catalog.float8 AS v, e ->> 1 AS label
+               FROM pg_catalog.jsonb_array_elements(COALESCE(opts -> 'x_ticks', '[]')) e LOOP
+        out := pg_catalog.concat(out, pg_catalog.format('<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>',
+                   pg_catalog.round((left_m + (t.v - x0) / (x1 - x0) * pw)::numeric, 1),
+                   top_m + ph + 16, @extschema@.insight_html(t.label)));
+    END LOOP;
+    FOR t IN SELECT (e ->> 0)::pg_catalog.float8 AS v, e ->> 1 AS label
+               FROM pg_catalog.jsonb_array_elements(COALESCE(opts -> 'y_ticks', '[]')) e LOOP
+        out := pg_catalog.concat(out, pg_catalog.format('<path class="grid" d="M%s %sH%s"/><text class="tick" x="%s" y="%s" text-anchor="end">%s</text>',
+                   left_m, pg_catalog.round((top_m + ph - (t.v - y0) / (y1 - y0) * ph)::numeric, 1),
+                   left_m + pw, left_m - 6,
+                   pg_catalog.round((top_m + ph - (t.v - y0) / (y1 - y0) * ph + 4)::numeric, 1),
+                   @extschema@.insight_html(t.label)));
+    END LOOP;
+    out := pg_catalog.concat(out,
+        pg_catalog.format('<text class="axis-title" x="%s" y="%s" text-anchor="middle">%s</text>',
+            left_m + pw / 2, height - 8, @extschema@.insight_html(opts ->> 'x_title')),
+        pg_catalog.format('<text class="axis-title" transform="translate(14 %s) rotate(-90)" text-anchor="middle">%s</text>',
+            top_m + ph / 2, @extschema@.insight_html(opts ->> 'y_title')));
+    IF (opts ->> 'diagonal')::boolean THEN
+        out := pg_catalog.concat(out, pg_catalog.format('<path class="reference" d="M%s %sL%s %s"/>',
+                   left_m, top_m + ph, left_m + pw, top_m));
+    END IF;
+    -- one path per series, and its legend entry
+    FOR s IN SELECT e ->> 'name' AS name, CASE WHEN pg_catalog.jsonb_typeof(e -> 'points') = 'array' THEN e -> 'points' ELSE '[]' END AS points, n::integer AS n
+               FROM pg_catalog.jsonb_array_elements(series) WITH ORDINALITY u(e, n) LOOP
+        out := pg_catalog.concat(out,
+            pg_catalog.format('<path class="mark" data-series="%s" fill="none" stroke="%s" d="%s"/>', s.n, @extschema@.insight_svg_color(s.n),
+                (SELECT pg_catalog.string_agg(pg_catalog.format('%s%s %s', CASE WHEN i = 1 THEN 'M' ELSE 'L' END,
+                            pg_catalog.round((left_m + ((p ->> 0)::pg_catalog.float8 - x0) / (x1 - x0) * pw)::numeric, 1),
+                            pg_catalog.round((top_m + ph - ((p ->> 1)::pg_catalog.float8 - y0) / (y1 - y0) * ph)::numeric, 1)),
+                            '' ORDER BY i)
+                   FROM pg_catalog.jsonb_array_elements(s.points) WITH ORDINALITY q(p, i))),
+            CASE WHEN (opts ->> 'dots')::boolean THEN
+                (SELECT pg_catalog.string_agg(pg_catalog.format('<circle class="dot" cx="%s" cy="%s" r="3" fill="%s"/>',
+                            pg_catalog.round((left_m + ((p ->> 0)::pg_catalog.float8 - x0) / (x1 - x0) * pw)::numeric, 1),
+                            pg_catalog.round((top_m + ph - ((p ->> 1)::pg_catalog.float8 - y0) / (y1 - y0) * ph)::numeric, 1),
+                            @extschema@.insight_svg_color(s.n)), '')
+                   FROM pg_catalog.jsonb_array_elements(s.points) p) END,
+            pg_catalog.format('<rect class="legend" x="%s" y="6" width="12" height="4" fill="%s"/><text x="%s" y="13">%s</text>',
+                pg_catalog.round(lx::numeric, 1), @extschema@.insight_svg_color(s.n), pg_catalog.round(lx::numeric + 16, 1), @extschema@.insight_html(s.name)));
+        lx := lx + 28 + @extschema@.insight_svg_text_width(s.name, 12);
+    END LOOP;
+    RETURN pg_catalog.concat(out, '</svg>');
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_svg_lines(jsonb, jsonb) IS
+'An SVG line chart for insight_report_html: series is a JSON array of {"name", "points": [[x, y], ...]}, one path (<path class="mark">) and one legend entry per series; opts: x_min, x_max, y_min, y_max (default 0 and the largest value), x_title, y_title, x_ticks and y_ticks ([[value, "label"], ...]), a series without points (null) draws nothing; diagonal (a dashed reference line from the lower left to the upper right corner: chance for ROC and gain charts, perfect calibration), dots (draw each point).';
+
+-- A heatmap: rows x columns of cells coloured by value (0..value_max).
+-- vals[r][c] (NULL: a blank, suppressed cell); cell_text[r][c] the label.
+CREATE FUNCTION @extschema@.insight_svg_heatmap(row_labels text[], col_labels text[], vals float8[],
+                                                cell_text text[], x_title text, y_title text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    width constant pg_catalog.float8 := 640;
+    font constant pg_catalog.float8 := 10;
+    n_r integer := COALESCE(pg_catalog.array_length(row_labels, 1), 0);
+    n_c integer := COALESCE(pg_catalog.array_length(col_labels, 1), 0);
+    label_w pg_catalog.float8;
+    top_m constant pg_catalog.float8 := 34;
+    cell_w pg_catalog.float8;
+    cell_h constant pg_catalog.float8 := 22;
+    vmax pg_catalog.float8;
+    out pg_catalog.text;
+    r integer;
+    c integer;
+    a pg_catalog.float8;
+BEGIN
+    IF pg_catalog.array_length(vals, 1) IS DISTINCT FROM n_r OR pg_catalog.array_length(vals, 2) IS DISTINCT FROM n_c THEN
+        RAISE EXCEPTION 'heatmap values must be an array of % rows by % columns', n_r, n_c
+            USING ERRCODE = 'array_subscript_error';
+    END IF;
+    SELECT 24 + pg_catalog.max(@extschema@.insight_svg_text_width(x, font)) INTO label_w FROM pg_catalog.unnest(row_labels) x;
+    cell_w := (width - label_w - 4) / GREATEST(n_c, 1);
+    SELECT pg_catalog.max(x) INTO vmax FROM pg_catalog.unnest(vals) x;
+    IF vmax IS NULL OR vmax <= 0 THEN vmax := 1; END IF;
+    out := pg_catalog.format('<svg class="chart heatmap" viewBox="0 0 %s %s" role="img" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">',
+                             width, top_m + n_r * cell_h + 4);
+    out := pg_catalog.concat(out,
+        pg_catalog.format('<text class="axis-title" x="%s" y="11" text-anchor="middle">%s</text>',
+            pg_catalog.round((label_w + n_c * cell_w / 2)::numeric, 1), @extschema@.insight_html(x_title)),
+        pg_catalog.format('<text class="axis-title" transform="translate(10 %s) rotate(-90)" text-anchor="middle">%s</text>',
+            pg_catalog.round((top_m + n_r * cell_h / 2)::numeric, 1),
+            @extschema@.insight_html(CASE WHEN @extschema@.insight_svg_text_width(y_title, font) <= n_r * cell_h
+                                          THEN y_title ELSE '' END)));
+    FOR c IN 1 .. n_c LOOP
+        out := pg_catalog.concat(out, pg_catalog.format('<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>',
+                   pg_catalog.round((label_w + (c - 0.5) * cell_w)::numeric, 1), top_m - 6,
+                   @extschema@.insight_html(col_labels[c])));
+    END LOOP;
+    FOR r IN 1 .. n_r LOOP
+        out := pg_catalog.concat(out, pg_catalog.format('<text class="tick" x="%s" y="%s" text-anchor="end">%s</text>',
+                   label_w - 4, top_m + (r - 1) * cell_h + 15,
+                   @extschema@.insight_html(row_labels[r])));
+        FOR c IN 1 .. n_c LOOP
+            IF vals[r][c] IS NOT NULL THEN
+                a := GREATEST(0, LEAST(1, vals[r][c] / vmax));
+                out := pg_catalog.concat(out, pg_catalog.format(
+                    '<rect class="mark cell" x="%s" y="%s" width="%s" height="%s" fill="rgb(%s,%s,%s)"/><text class="cell-text%s" x="%s" y="%s" text-anchor="middle">%s</text>',
+                    pg_catalog.round((label_w + (c - 1) * cell_w)::numeric, 1),
+                    top_m + (r - 1) * cell_h,
+                    pg_catalog.round((cell_w - 1)::numeric, 1), cell_h - 1,
+                    -- from #f7fbff to #08306b (ColorBrewer Blues)
+                    pg_catalog.round(247 - a * 239), pg_catalog.round(251 - a * 203),
+                    pg_catalog.round(255 - a * 148),
+                    CASE WHEN a > 0.55 THEN ' light' ELSE '' END,
+                    pg_catalog.round((label_w + (c - 0.5) * cell_w)::numeric, 1),
+                    top_m + (r - 1) * cell_h + 15,
+                    CASE WHEN @extschema@.insight_svg_text_width(cell_text[r][c], font) <= cell_w - 2
+                         THEN @extschema@.insight_html(cell_text[r][c]) ELSE '' END));
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN pg_catalog.concat(out, '</svg>');
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_svg_heatmap(text[], text[], float8[], text[], text, text) IS
+'An SVG heatmap for insight_report_html: one cell (<rect class="mark cell">) per row and column, coloured from light to dark blue by vals[r][c] / the largest value (ColorBrewer Blues), with cell_text[r][c] written in it when it fits; a NULL value leaves the cell blank (suppressed). Row and column labels, titles of both axes. Wrong dimensions are an error (2202E).';
+
+-- A chart with its title, its one-sentence reading, the SVG and the table of
+-- its numbers.
+CREATE FUNCTION @extschema@.insight_report_figure(id text, title text, reading text, svg text, tbl text, lang text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pg_catalog.format('<figure class="chart-box" id="%s"><figcaption><h3>%s</h3><p class="reading">%s</p></figcaption>%s<details><summary>%s</summary>%s</details></figure>',
+                         id, @extschema@.insight_html(title), @extschema@.insight_html(reading), svg,
+                         @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'numbers')), tbl)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_figure(text, text, text, text, text, text) IS
+'One chart of insight_report_html: <figure id> with the title, the one-sentence reading, the SVG and, in a <details> element, the HTML table of the numbers it draws (for screen readers and copy-paste).';
+
+-- ---------------------------------------------------------------------------
+-- insight_report_html(), part 2: the sections and the page.  Each section is
+-- a function of the report's context (insight_report_context: language,
+-- as_of, insight.min_group_size, whether the caller may see customer keys)
+-- returning its <section>; the benchmark times them one by one.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_context(lang text DEFAULT 'en', as_of timestamptz DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pg_catalog.jsonb_build_object(
+           'lang', @extschema@.insight_report_lang(lang),
+           'as_of', as_of,
+           'k', @extschema@.insight_min_group_size(),
+           'ids', pg_catalog.pg_has_role('insight_admin', 'MEMBER'))
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_context(text, timestamptz) IS
+'The context every section of insight_report_html reads: lang (validated: en or zh, else 22023), as_of (NULL: the whole history), k = insight.min_group_size and ids = whether the caller may see customer keys (a member of insight_admin, or a superuser).';
+
+CREATE FUNCTION @extschema@.insight_report_privacy(ctx jsonb, merged integer, suppressed integer)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pg_catalog.concat('<p class="privacy">',
+           @extschema@.insight_html(pg_catalog.concat_ws(' ',
+               CASE WHEN merged > 0 THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'privacy.merged', merged::pg_catalog.text, ctx ->> 'k') END,
+               CASE WHEN suppressed > 0 THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'privacy.suppressed', suppressed::pg_catalog.text, ctx ->> 'k') END,
+               CASE WHEN COALESCE(merged, 0) + COALESCE(suppressed, 0) = 0
+                    THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'privacy.none', ctx ->> 'k') END)),
+           '</p>')
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_privacy(jsonb, integer, integer) IS
+'The privacy line under a chart of insight_report_html: how many groups smaller than insight.min_group_size were merged into "other" or not shown, or that every group shown is at least that large.';
+
+CREATE FUNCTION @extschema@.insight_report_section(id text, title text, body text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.format('<section id="%s"><h2>%s</h2>%s</section>', id, @extschema@.insight_html(title), body) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_section(text, text, text) IS
+'A <section> of insight_report_html with its id and escaped title around an HTML body.';
+
+CREATE FUNCTION @extschema@.insight_report_not_trained(ctx jsonb, task text, train_call text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.format('<p class="not-trained">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(
+             ctx ->> 'lang', 'not_trained',
+             @extschema@.insight_report_msg(ctx ->> 'lang', task || '.task'), train_call))) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_not_trained(jsonb, text, text) IS
+'The paragraph of a section whose task has no active model: which call trains one.';
+
+-- x-axis ticks for n consecutive labels, at most about six of them.
+CREATE FUNCTION @extschema@.insight_report_ticks(labels text[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(i - 1, labels[i]) ORDER BY i), '[]')
+  FROM pg_catalog.generate_series(1, COALESCE(pg_catalog.array_length(labels, 1), 0)) i
+ WHERE (i - 1) % GREATEST(1, pg_catalog.ceil(pg_catalog.array_length(labels, 1) / 6.0)::integer) = 0
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_ticks(text[]) IS
+'Ticks for a line chart whose x values are 0..n-1 with these labels: every label when there are at most six, else every ceil(n/6)-th.';
+
+-- Ticks 0, 25 %, 50 %, 75 %, 100 % of a 0..1 axis.
+CREATE FUNCTION @extschema@.insight_report_share_ticks(lang text)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_pct(v, lang, 0)) ORDER BY v)
+        FROM pg_catalog.unnest(ARRAY[0, 0.25, 0.5, 0.75, 1]::pg_catalog.float8[]) v $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_share_ticks(text) IS
+'Axis ticks at 0, 25, 50, 75 and 100 % for a share axis of a line chart.';
+
+-- Points of a ROC curve: (false positive rate, true positive rate) at each
+-- distinct score taken as a threshold, about `points` of them.
+CREATE FUNCTION @extschema@.insight_report_roc(scores float8[], labels boolean[], points integer DEFAULT 50)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH t AS (
+    SELECT u.s, pg_catalog.count(*) FILTER (WHERE u.y) AS tp, pg_catalog.count(*) FILTER (WHERE NOT u.y) AS fp
+      FROM ROWS FROM (pg_catalog.unnest(scores), pg_catalog.unnest(labels)) u(s, y)
+     WHERE u.s IS NOT NULL AND u.y IS NOT NULL
+     GROUP BY u.s
+),
+c AS (
+    SELECT pg_catalog.sum(t.tp) OVER w AS ctp, pg_catalog.sum(t.fp) OVER w AS cfp,
+           pg_catalog.row_number() OVER w AS rn, pg_catalog.count(*) OVER () AS n,
+           pg_catalog.sum(t.tp) OVER () AS p, pg_catalog.sum(t.fp) OVER () AS q
+      FROM t WINDOW w AS (ORDER BY t.s DESC)
+)
+SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+       COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+           pg_catalog.round(c.cfp / NULLIF(c.q, 0), 4), pg_catalog.round(c.ctp / NULLIF(c.p, 0), 4)) ORDER BY c.rn), '[]')
+  FROM c
+ WHERE c.rn % GREATEST(1, c.n / points) = 0 OR c.rn = c.n
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_roc(float8[], boolean[], integer) IS
+'The ROC curve of scores for labels (true = positive) as a JSON array of [false positive rate, true positive rate] points from [0, 0] to [1, 1]: one point per distinct score taken as the threshold (ties move together, as in scikit-learn roc_curve), thinned to about `points` of them. Rows with a NULL are ignored.';
+
+-- A label of a k-means cluster that is true of its members: for each of
+-- recency, orders and spend, the share of members on the better side of the
+-- median customer decides: at least 3/4 gives "recent" / "frequent" / "high
+-- spend", at most 1/4 "lapsed" / "infrequent" / "low spend", else "mixed".
+CREATE FUNCTION @extschema@.insight_report_cluster_label(lang text, recent_share float8, frequent_share float8, high_spend_share float8)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pg_catalog.array_to_string(ARRAY[
+           @extschema@.insight_report_msg(lang, CASE WHEN recent_share >= 0.75 THEN 'label.recent'
+                                                     WHEN recent_share <= 0.25 THEN 'label.lapsed' ELSE 'label.mixed_recency' END),
+           @extschema@.insight_report_msg(lang, CASE WHEN frequent_share >= 0.75 THEN 'label.frequent'
+                                                     WHEN frequent_share <= 0.25 THEN 'label.infrequent' ELSE 'label.mixed_frequency' END),
+           @extschema@.insight_report_msg(lang, CASE WHEN high_spend_share >= 0.75 THEN 'label.high_spend'
+                                                     WHEN high_spend_share <= 0.25 THEN 'label.low_spend' ELSE 'label.mixed_spend' END)],
+       @extschema@.insight_report_msg(lang, 'label.sep'))
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_cluster_label(text, float8, float8, float8) IS
+'A label of a k-means cluster from its members (not its centroid): recent_share, frequent_share and high_spend_share are the shares of members with fewer days since the last purchase, more orders and more total spend than the median customer; a share of at least 3/4 gives recent / frequent / high spend, at most 1/4 lapsed / infrequent / low spend, else mixed. So the label holds for at least three quarters of the members.';
+
+-- Data covered ------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_data(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    d record;
+    mo record;
+    co record;
+    body pg_catalog.text;
+BEGIN
+    -- one pass over the sales: every customer's months with a purchase, and the totals
+    WITH g AS (
+        SELECT s.customer_id::pg_catalog.text AS customer_id, pg_catalog.date_trunc('month', s.ordered_at) AS month,
+               pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.order_id) AS orders,
+               pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
+               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
+               GROUPING(s.customer_id) AS total
+          FROM @extschema@.insight_sales s
+         WHERE as_of IS NULL OR s.ordered_at < as_of
+         GROUP BY ROLLUP ((s.customer_id, pg_catalog.date_trunc('month', s.ordered_at)))
+    )
+    SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
+           pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
+           pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
+           pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
+           pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
+           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
+           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0) AS customers,
+           pg_catalog.array_agg(g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
+           pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
+           pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
+      INTO d FROM g;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'data.summary',
+                @extschema@.insight_report_num(d.lines, 0, lang), @extschema@.insight_report_num(d.orders, 0, lang),
+                @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang),
+                @extschema@.insight_report_num(d.buyers, 0, lang),
+                @extschema@.insight_report_num(d.customers - d.buyers, 0, lang),
+                @extschema@.insight_report_num(d.revenue, 0, lang))));
+    IF COALESCE(d.lines, 0) = 0 THEN
+        RETURN @extschema@.insight_report_section('data', @extschema@.insight_report_msg(lang, 'data.title'), body);
+    END IF;
+
+    -- months: revenue and customers with a purchase; months of fewer than k customers suppressed
+    WITH m AS (
+        SELECT u.month, pg_catalog.sum(u.revenue) AS revenue, pg_catalog.count(*) AS customers
+          FROM ROWS FROM (pg_catalog.unnest(d.cm_month), pg_catalog.unnest(d.cm_revenue)) u(month, revenue)
+         GROUP BY 1
+    ), v AS (
+        SELECT m.month, @extschema@.insight_report_date(m.month, lang, 'month') AS label,
+               CASE WHEN m.customers >= k THEN m.revenue END AS revenue,
+               CASE WHEN m.customers >= k THEN m.customers END AS customers
+          FROM m
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.month) AS labels,
+           pg_catalog.array_agg(v.revenue ORDER BY v.month) AS revenue,
+           pg_catalog.array_agg(v.customers ORDER BY v.month) AS customers,
+           pg_catalog.array_agg(COALESCE(@extschema@.insight_report_num(v.revenue, 0, lang), @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text)) ORDER BY v.month) AS revenue_text,
+           pg_catalog.array_agg(COALESCE(@extschema@.insight_report_num(v.customers, 0, lang), @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text)) ORDER BY v.month) AS customers_text,
+           pg_catalog.count(*) FILTER (WHERE v.customers IS NULL) AS suppressed,
+           (pg_catalog.array_agg(v.label ORDER BY v.revenue DESC NULLS LAST))[1] AS best,
+           pg_catalog.max(v.revenue) AS best_revenue,
+           pg_catalog.min(v.customers) AS least, pg_catalog.max(v.customers) AS most,
+           (pg_catalog.array_agg(v.label ORDER BY v.customers DESC NULLS LAST))[1] AS most_month
+      INTO mo FROM v;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('data-revenue', @extschema@.insight_report_msg(lang, 'data.revenue.title'),
+            @extschema@.insight_report_msg(lang, 'data.revenue.reading', mo.best, @extschema@.insight_report_num(mo.best_revenue, 0, lang),
+                @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang)),
+            @extschema@.insight_svg_bars(mo.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.revenue')], ARRAY[mo.revenue], mo.revenue_text),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.revenue']),
+                (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.revenue_text)) WITH ORDINALITY u(l, t, n))),
+            lang),
+        @extschema@.insight_report_figure('data-active', @extschema@.insight_report_msg(lang, 'data.active.title'),
+            @extschema@.insight_report_msg(lang, 'data.active.reading', @extschema@.insight_report_num(mo.least, 0, lang),
+                @extschema@.insight_report_num(mo.most, 0, lang), mo.most_month),
+            @extschema@.insight_svg_lines(
+                pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.customers'),
+                    'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(u.n - 1, u.c) ORDER BY u.n)
+                                 FROM pg_catalog.unnest(mo.customers) WITH ORDINALITY u(c, n) WHERE u.c IS NOT NULL))),
+                pg_catalog.jsonb_build_object('x_max', pg_catalog.array_length(mo.labels, 1) - 1,
+                    'x_ticks', @extschema@.insight_report_ticks(mo.labels), 'dots', true,
+                    'y_max', mo.most * 1.1,
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(x, @extschema@.insight_report_num(x, 0, lang)))
+                                  FROM pg_catalog.unnest(ARRAY[0, pg_catalog.round(mo.most / 2.0), mo.most]) x),
+                    'x_title', @extschema@.insight_report_msg(lang, 'col.month'),
+                    'y_title', @extschema@.insight_report_msg(lang, 'col.customers'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.customers']),
+                (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.customers_text)) WITH ORDINALITY u(l, t, n))),
+            lang),
+        @extschema@.insight_report_privacy(ctx, 0, mo.suppressed::integer));
+
+    -- cohorts: customers by month of first purchase x months since; cohorts
+    -- and cells of fewer than k customers are blank
+    WITH p AS (
+        SELECT u.customer_id, u.month FROM ROWS FROM (pg_catalog.unnest(d.cm_customer), pg_catalog.unnest(d.cm_month)) u(customer_id, month)
+    ), f AS (
+        SELECT p.customer_id, pg_catalog.min(p.month) AS first FROM p GROUP BY 1
+    ), c AS (
+        SELECT f.first, ((pg_catalog.date_part('year', p.month) - pg_catalog.date_part('year', f.first)) * 12
+                         + pg_catalog.date_part('month', p.month) - pg_catalog.date_part('month', f.first))::integer AS since,
+               pg_catalog.count(*) AS n
+          FROM p JOIN f ON f.customer_id = p.customer_id
+         GROUP BY 1, 2
+    ), sized AS (
+        SELECT c.first, c.since, c.n, pg_catalog.max(c.n) FILTER (WHERE c.since = 0) OVER (PARTITION BY c.first) AS size
+          FROM c
+    ), grid AS (
+        SELECT fs.first, fs.size, g.since, x.n
+          FROM (SELECT DISTINCT sized.first, sized.size FROM sized WHERE sized.size >= k) fs
+         CROSS JOIN pg_catalog.generate_series(0, (SELECT pg_catalog.max(sized.since) FROM sized)) g(since)
+          LEFT JOIN sized x ON x.first = fs.first AND x.since = g.since
+    ), r AS (
+        SELECT grid.first, grid.size,
+               pg_catalog.array_agg(CASE WHEN grid.n >= k THEN grid.n::pg_catalog.float8 / grid.size END ORDER BY grid.since) AS shares
+          FROM grid GROUP BY 1, 2
+    )
+    SELECT pg_catalog.array_agg(pg_catalog.concat(@extschema@.insight_report_date(r.first, lang, 'month'), ' (', r.size, ')') ORDER BY r.first) AS labels,
+           pg_catalog.array_agg(r.shares ORDER BY r.first) AS shares,
+           pg_catalog.array_agg(pg_catalog.array_prepend(@extschema@.insight_report_date(r.first, lang, 'month'),
+               pg_catalog.array_prepend(@extschema@.insight_report_num(r.size, 0, lang),
+                   (SELECT pg_catalog.array_agg(COALESCE(@extschema@.insight_report_pct(x, lang, 0), '') ORDER BY i) FROM pg_catalog.unnest(r.shares) WITH ORDINALITY u(x, i)))) ORDER BY r.first) AS rows,
+           pg_catalog.array_agg((SELECT pg_catalog.array_agg(COALESCE(@extschema@.insight_report_pct(x, lang, 0), '') ORDER BY i) FROM pg_catalog.unnest(r.shares) WITH ORDINALITY u(x, i)) ORDER BY r.first) AS cell_text,
+           (SELECT pg_catalog.count(DISTINCT sized.first) FROM sized WHERE sized.size < k) AS small,
+           (SELECT pg_catalog.sum(sized.n) FILTER (WHERE sized.since = 1)::pg_catalog.float8
+                   / NULLIF(pg_catalog.sum(sized.size) FILTER (WHERE sized.since = 1), 0)
+              FROM sized WHERE sized.size >= k) AS month1,
+           (SELECT pg_catalog.array_agg(g::pg_catalog.text ORDER BY g) FROM pg_catalog.generate_series(0, (SELECT pg_catalog.max(sized.since) FROM sized)) g) AS cols
+      INTO co FROM r;
+    IF co.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body,
+            @extschema@.insight_report_figure('data-cohorts', @extschema@.insight_report_msg(lang, 'data.cohort.title'),
+                @extschema@.insight_report_msg(lang, 'data.cohort.reading', @extschema@.insight_report_pct(co.month1, lang), k::pg_catalog.text),
+                @extschema@.insight_svg_heatmap(co.labels, co.cols, co.shares, co.cell_text,
+                    @extschema@.insight_report_msg(lang, 'col.months_since'), @extschema@.insight_report_msg(lang, 'col.cohort')),
+                @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.cohort', 'col.cohort_size']) || co.cols,
+                                               co.rows),
+                lang),
+            @extschema@.insight_report_privacy(ctx, 0, co.small::integer));
+    END IF;
+    RETURN @extschema@.insight_report_section('data', @extschema@.insight_report_msg(lang, 'data.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_data(jsonb) IS
+'The "data covered" section of insight_report_html: kept lines, orders, dates, customers with a purchase (and those with returns only), revenue; revenue and customers with a purchase by month (months of fewer than insight.min_group_size customers suppressed); the cohort retention heatmap (customers by month of first purchase x months since: share of the cohort with a purchase that month; cohorts and cells of fewer than min_group_size customers blank). ctx: insight_report_context().';
+
+-- Churn ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_churn(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    ps pg_catalog.float8[];
+    ys boolean[];
+    rs pg_catalog.float8[];
+    roc_model pg_catalog.jsonb;
+    roc_recency pg_catalog.jsonb;
+    g record;
+    cal record;
+    dist record;
+    tg record;
+    body pg_catalog.text;
+    na pg_catalog.text := @extschema@.insight_report_msg(lang, 'na');
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('churn', @extschema@.insight_report_msg(lang, 'churn.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'churn', 'insight_train_churn()'));
+    END IF;
+    x := m.metrics;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'train_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'train_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((x ->> 'test_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'test_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_pct((x #>> '{test,base_rate}')::pg_catalog.float8, lang),
+                @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
+                @extschema@.insight_report_num((x #>> '{baseline,auc}')::pg_catalog.float8, 3, lang))));
+
+    -- the out-of-time predictions: the evaluation model on the test window, as insight_churn_evaluate measured it
+    SELECT pg_catalog.array_agg(@extschema@.insight_predict(COALESCE(m.evaluation_weights, m.weights), r.features) ORDER BY r.customer_id),
+           pg_catalog.array_agg(r.churned ORDER BY r.customer_id), pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id)
+      INTO ps, ys, rs
+      FROM @extschema@.insight_churn_training_rows((x ->> 'test_cutoff')::pg_catalog.timestamptz,
+                                                   (m.params ->> 'horizon')::interval) r;
+    roc_model := @extschema@.insight_report_roc(ps, ys);
+    roc_recency := @extschema@.insight_report_roc(rs, ys);
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-roc', @extschema@.insight_report_msg(lang, 'churn.roc.title'),
+        @extschema@.insight_report_msg(lang, 'churn.roc.reading',
+            @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
+            @extschema@.insight_report_num((x #>> '{baseline,auc}')::pg_catalog.float8, 3, lang)),
+        @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id), 'points', roc_model),
+                pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.recency'), 'points', roc_recency)),
+            pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                'x_title', @extschema@.insight_report_msg(lang, 'axis.fpr'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.tpr'))),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.series', 'col.fpr', 'col.tpr']),
+            (SELECT pg_catalog.array_agg(ARRAY[u.name, @extschema@.insight_report_num((u.p ->> 0)::pg_catalog.float8, 3, lang),
+                                         @extschema@.insight_report_num((u.p ->> 1)::pg_catalog.float8, 3, lang)] ORDER BY u.o, u.n)
+               FROM (SELECT 1 AS o, pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id) AS name, e.p, e.n
+                       FROM pg_catalog.jsonb_array_elements(roc_model) WITH ORDINALITY e(p, n)
+                     UNION ALL
+                     SELECT 2, @extschema@.insight_report_msg(lang, 'series.recency'), e.p, e.n
+                       FROM pg_catalog.jsonb_array_elements(roc_recency) WITH ORDINALITY e(p, n)) u)),
+        lang));
+
+    -- cumulative gain and calibration by decile of the predicted probability
+    WITH d AS (
+        SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p DESC) AS risk_decile,
+               pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
+          FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
+    ), gd AS (
+        SELECT d.risk_decile AS decile, pg_catalog.count(*) AS n, pg_catalog.count(*) FILTER (WHERE d.y) AS churners FROM d GROUP BY 1
+    ), gc AS (
+        SELECT gd.decile, gd.n,
+               pg_catalog.sum(gd.n) OVER w::pg_catalog.float8 / pg_catalog.sum(gd.n) OVER () AS contacted,
+               pg_catalog.sum(gd.churners) OVER w::pg_catalog.float8 / NULLIF(pg_catalog.sum(gd.churners) OVER (), 0) AS reached
+          FROM gd WINDOW w AS (ORDER BY gd.decile)
+    )
+    SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(pg_catalog.round(gc.contacted::numeric, 4), pg_catalog.round(gc.reached::numeric, 4)) ORDER BY gc.decile) AS points,
+           pg_catalog.array_agg(ARRAY[gc.decile::pg_catalog.text, @extschema@.insight_report_num(gc.n, 0, lang), @extschema@.insight_report_pct(gc.contacted, lang),
+                                      @extschema@.insight_report_pct(gc.reached, lang),
+                                      @extschema@.insight_report_num(gc.reached / gc.contacted, 2, lang)] ORDER BY gc.decile) AS rows,
+           pg_catalog.max(gc.reached) FILTER (WHERE gc.decile = 3) AS at30
+      INTO g FROM gc;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-gain', @extschema@.insight_report_msg(lang, 'churn.gain.title'),
+        @extschema@.insight_report_msg(lang, 'churn.gain.reading', @extschema@.insight_report_pct(g.at30, lang),
+                                       @extschema@.insight_report_num(g.at30 / 0.3, 2, lang)),
+        @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id), 'points', g.points)),
+            pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true, 'dots', true,
+                'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                'x_title', @extschema@.insight_report_msg(lang, 'axis.contacted'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.captured'))),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.share_customers', 'col.share_churners', 'col.lift']), g.rows),
+        lang));
+
+    WITH d AS (
+        SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
+          FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
+    ), c AS (
+        SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.avg(d.p) AS predicted, pg_catalog.avg(d.y::integer)::pg_catalog.float8 AS observed
+          FROM d GROUP BY 1 HAVING pg_catalog.count(*) >= k
+    )
+    SELECT pg_catalog.array_agg(c.decile::pg_catalog.text ORDER BY c.decile) AS labels,
+           ARRAY[pg_catalog.array_agg(c.predicted ORDER BY c.decile), pg_catalog.array_agg(c.observed ORDER BY c.decile)] AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY c2.decile, o)
+              FROM c c2, LATERAL (VALUES (1, @extschema@.insight_report_pct(c2.predicted, lang)), (2, @extschema@.insight_report_pct(c2.observed, lang))) v(o, t)) AS texts,
+           pg_catalog.array_agg(ARRAY[c.decile::pg_catalog.text, @extschema@.insight_report_num(c.n, 0, lang),
+                                      @extschema@.insight_report_pct(c.predicted, lang), @extschema@.insight_report_pct(c.observed, lang)] ORDER BY c.decile) AS rows,
+           pg_catalog.avg(pg_catalog.abs(c.predicted - c.observed)) AS off,
+           10 - pg_catalog.count(*) AS small
+      INTO cal FROM c;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-calibration', @extschema@.insight_report_msg(lang, 'churn.calibration.title'),
+        @extschema@.insight_report_msg(lang, 'churn.calibration.reading', @extschema@.insight_report_pct(cal.off, lang)),
+        @extschema@.insight_svg_bars(cal.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'series.observed']),
+                                     cal.vals, cal.texts, 1),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.observed']), cal.rows),
+        lang), @extschema@.insight_report_privacy(ctx, 0, cal.small::integer));
+
+    -- the customers to retain first (keys only for roles allowed to see them),
+    -- and every customer's probability for the distribution
+    SELECT pg_catalog.array_agg(ARRAY[
+               CASE WHEN (ctx ->> 'ids')::boolean THEN t.customer_id ELSE t.n::pg_catalog.text END,
+               @extschema@.insight_report_num(t.churn_probability, 3, lang),
+               @extschema@.insight_report_num(t.value_at_risk, 0, lang),
+               @extschema@.insight_report_num(t.recency_days, 0, lang),
+               @extschema@.insight_report_num(t.orders, 0, lang),
+               COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || r.name), @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
+                           FROM pg_catalog.unnest(t.reasons) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
+               FILTER (WHERE t.n <= 10) AS rows,
+           pg_catalog.max(t.value_basis) AS basis,
+           pg_catalog.array_agg(t.churn_probability) AS probabilities
+      INTO tg
+      FROM (SELECT rt.*, pg_catalog.row_number() OVER () AS n
+              FROM @extschema@.insight_retention_targets_at(as_of) rt) t;
+    -- today's customers: the serving model's probabilities in ten bins
+    WITH s AS (
+        SELECT LEAST(pg_catalog.width_bucket(u.p, 0, 1, 10), 10) AS bin FROM pg_catalog.unnest(tg.probabilities) u(p)
+    ), b AS (
+        SELECT gs.bin, pg_catalog.count(s.bin) AS n
+          FROM pg_catalog.generate_series(1, 10) gs(bin) LEFT JOIN s ON s.bin = gs.bin GROUP BY 1
+    )
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s–%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
+                                                  @extschema@.insight_report_num(b.bin / 10.0, 1, lang)) ORDER BY b.bin) AS labels,
+           ARRAY[pg_catalog.array_agg(CASE WHEN b.n >= k THEN b.n::pg_catalog.float8 WHEN b.n = 0 THEN 0 END ORDER BY b.bin)] AS vals,
+           pg_catalog.array_agg(CASE WHEN b.n >= k OR b.n = 0 THEN @extschema@.insight_report_num(b.n, 0, lang)
+                                     ELSE @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text) END ORDER BY b.bin) AS texts,
+           pg_catalog.sum(b.n) AS total, pg_catalog.sum(b.n) FILTER (WHERE b.bin > 5) AS high,
+           pg_catalog.count(*) FILTER (WHERE b.n > 0 AND b.n < k) AS small
+      INTO dist FROM b;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-distribution', @extschema@.insight_report_msg(lang, 'churn.distribution.title'),
+        @extschema@.insight_report_msg(lang, 'churn.distribution.reading',
+            @extschema@.insight_report_pct(dist.high::pg_catalog.float8 / NULLIF(dist.total, 0), lang),
+            @extschema@.insight_report_num(dist.total, 0, lang)),
+        @extschema@.insight_svg_bars(dist.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.customers')], dist.vals, dist.texts),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.range', 'col.customers']),
+            (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(dist.labels), pg_catalog.unnest(dist.texts)) WITH ORDINALITY u(l, t, n))),
+        lang), @extschema@.insight_report_privacy(ctx, 0, dist.small::integer));
+
+    body := pg_catalog.concat(body, pg_catalog.format('<div class="table-box" id="churn-targets"><h3>%s</h3><p class="reading">%s</p>%s%s</div>',
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.title')),
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.reading',
+            @extschema@.insight_report_msg(lang, CASE WHEN tg.basis = 'clv_12m' THEN 'churn.value.clv' ELSE 'churn.value.past' END))),
+        CASE WHEN NOT (ctx ->> 'ids')::boolean
+             THEN pg_catalog.format('<p class="privacy">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.hidden'))) END,
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY[
+                                           CASE WHEN (ctx ->> 'ids')::boolean THEN 'col.customer' ELSE 'col.rank' END,
+                                           'col.churn_probability', 'col.value_at_risk', 'col.days_since', 'col.orders', 'col.reasons']), tg.rows)));
+    RETURN @extschema@.insight_report_section('churn', @extschema@.insight_report_msg(lang, 'churn.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_churn(jsonb) IS
+'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile, all on the test window recomputed as insight_churn_evaluate measured it (insight_churn_training_rows at metrics.test_cutoff, scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
+
+-- Customer value ------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_clv(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'iso_8601'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    c @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    chosen pg_catalog.jsonb;
+    period interval;
+    h90 pg_catalog.float8;
+    f_max integer;
+    t_max pg_catalog.float8;
+    fr record;
+    ho record;
+    cap integer;
+    gn record;
+    con record;
+    spend_cal pg_catalog.bytea;
+    body pg_catalog.text;
+    f_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.frequency');
+    r_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.recency');
+BEGIN
+    SELECT * INTO c FROM @extschema@.insight_active_model('clv') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'clv', 'insight_train_clv()'));
+    END IF;
+    x := c.metrics;
+    chosen := x -> c.algorithm;
+    period := (c.params ->> 'period')::interval;
+    h90 := 90 * 86400 / @extschema@.insight_clv_period_seconds(period);
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'clv.summary',
+                c.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || c.algorithm), @extschema@.insight_report_interval(period, lang),
+                x ->> 'spend_model_id',
+                @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang), @extschema@.insight_report_date((x ->> 'calibration_end')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((chosen ->> 'customers')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_actual')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'mae')::pg_catalog.float8, 3, lang),
+                @extschema@.insight_report_num((x #>> '{baseline,mae}')::pg_catalog.float8, 3, lang))));
+
+    -- today's customers: the grid of the matrices and the concentration
+    WITH s AS (SELECT * FROM @extschema@.insight_clv_scores_at(as_of)),
+    d AS (SELECT s.clv_12m, pg_catalog.ntile(10) OVER (ORDER BY s.clv_12m DESC, s.customer_id) AS decile FROM s WHERE s.clv_12m IS NOT NULL),
+    dd AS (SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.sum(d.clv_12m) / pg_catalog.sum(pg_catalog.sum(d.clv_12m)) OVER () AS share,
+                  pg_catalog.sum(d.clv_12m) AS clv
+             FROM d GROUP BY 1)
+    SELECT (SELECT GREATEST(1, pg_catalog.percentile_disc(0.95) WITHIN GROUP (ORDER BY s.frequency)) FROM s) AS f_max,
+           (SELECT pg_catalog.max(s."T") FROM s) AS t_max,
+           pg_catalog.array_agg(dd.decile::pg_catalog.text ORDER BY dd.decile) AS labels,
+           ARRAY[pg_catalog.array_agg(dd.share ORDER BY dd.decile)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_pct(dd.share, lang) ORDER BY dd.decile) AS texts,
+           pg_catalog.array_agg(ARRAY[dd.decile::pg_catalog.text, @extschema@.insight_report_num(dd.n, 0, lang), @extschema@.insight_report_num(dd.clv, 0, lang),
+                                      @extschema@.insight_report_pct(dd.share, lang)] ORDER BY dd.decile) AS rows,
+           pg_catalog.max(dd.share) FILTER (WHERE dd.decile = 1) AS top
+      INTO con FROM dd;
+    f_max := con.f_max;
+    t_max := con.t_max;
+
+    -- the frequency/recency matrices of a customer of age t_max (lifetimes' plot_frequency_recency_matrix)
+    WITH g AS (
+        SELECT fi.f, ri.r, ri.j,
+               @extschema@.insight_transaction_model_expected_purchases(c.weights, h90, fi.f, ri.r, t_max) AS e,
+               @extschema@.insight_transaction_model_p_alive(c.weights, fi.f, ri.r, t_max) AS a
+          FROM (SELECT DISTINCT pg_catalog.round(f_max * i / 7.0)::integer AS f FROM pg_catalog.generate_series(0, 7) i) fi,
+               (SELECT j, t_max * j / 9.0 AS r FROM pg_catalog.generate_series(0, 9) j) ri
+         WHERE fi.f > 0 OR ri.j = 0
+    ), rw AS (
+        SELECT g.f, pg_catalog.array_agg(g.e ORDER BY g.j) AS e, pg_catalog.array_agg(g.a ORDER BY g.j) AS a,
+               pg_catalog.array_agg(@extschema@.insight_report_num(g.e, 1, lang) ORDER BY g.j) AS et,
+               pg_catalog.array_agg(@extschema@.insight_report_num(g.a, 2, lang) ORDER BY g.j) AS at
+          FROM g WHERE g.f > 0 GROUP BY 1
+    )
+    SELECT pg_catalog.array_agg(rw.f::pg_catalog.text ORDER BY rw.f DESC) AS rows_f,
+           pg_catalog.array_agg(rw.e ORDER BY rw.f DESC) AS e, pg_catalog.array_agg(rw.a ORDER BY rw.f DESC) AS a,
+           pg_catalog.array_agg(rw.et ORDER BY rw.f DESC) AS et, pg_catalog.array_agg(rw.at ORDER BY rw.f DESC) AS at,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(t_max * j / 9.0, 0, lang) ORDER BY j) FROM pg_catalog.generate_series(0, 9) j) AS cols,
+           pg_catalog.max(rw.e[10]) FILTER (WHERE rw.f = f_max) AS hot, pg_catalog.max(rw.e[1]) FILTER (WHERE rw.f = f_max) AS cold,
+           pg_catalog.max(rw.a[1]) FILTER (WHERE rw.f = f_max) AS cold_alive
+      INTO fr FROM rw;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('clv-frequency-recency', @extschema@.insight_report_msg(lang, 'clv.fr.title'),
+            @extschema@.insight_report_msg(lang, 'clv.fr.reading', @extschema@.insight_report_num(fr.hot, 1, lang), @extschema@.insight_report_num(fr.cold, 1, lang)),
+            @extschema@.insight_svg_heatmap(fr.rows_f, fr.cols, fr.e, fr.et, r_title, f_title),
+            @extschema@.insight_html_table(ARRAY[pg_catalog.concat(f_title, ' \ ', r_title)] || fr.cols,
+                (SELECT pg_catalog.array_agg(pg_catalog.array_prepend(fr.rows_f[i], ARRAY(SELECT pg_catalog.unnest(fr.et[i:i][:]))) ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
+            lang),
+        @extschema@.insight_report_figure('clv-p-alive', @extschema@.insight_report_msg(lang, 'clv.alive.title'),
+            @extschema@.insight_report_msg(lang, 'clv.alive.reading', f_max::pg_catalog.text, @extschema@.insight_report_num(fr.cold_alive, 2, lang)),
+            @extschema@.insight_svg_heatmap(fr.rows_f, fr.cols, fr.a, fr.at, r_title, f_title),
+            @extschema@.insight_html_table(ARRAY[pg_catalog.concat(f_title, ' \ ', r_title)] || fr.cols,
+                (SELECT pg_catalog.array_agg(pg_catalog.array_prepend(fr.rows_f[i], ARRAY(SELECT pg_catalog.unnest(fr.at[i:i][:]))) ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
+            lang));
+
+    -- the holdout, as the CLV task measured it: the evaluation model on the calibration period
+    SELECT pg_catalog.array_agg(h.frequency) AS f,
+           pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
+               (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")) AS predicted,
+           pg_catalog.array_agg(h.actual) AS actual, pg_catalog.array_agg(h.actual_spend) AS spend,
+           pg_catalog.array_agg(h.monetary_value) AS monetary,
+           @extschema@.insight_gammagamma_fit(h.frequency, h.monetary_value) AS spend_model
+      INTO ho
+      FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
+                                                c.trained_as_of, period) h;
+    -- the largest cap <= 7 such that every bucket 0 .. cap-1 and cap+ has at least k customers
+    SELECT pg_catalog.max(cc.cap) INTO cap
+      FROM pg_catalog.generate_series(1, 7) cc(cap)
+     WHERE (SELECT pg_catalog.bool_and(b.n >= k)
+              FROM (SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest(ho.f) u(f) GROUP BY LEAST(u.f, cc.cap)) b)
+       AND (SELECT pg_catalog.count(DISTINCT LEAST(u.f, cc.cap)) FROM pg_catalog.unnest(ho.f) u(f)) = cc.cap + 1;
+    IF cap IS NOT NULL THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.p) ORDER BY b.f) AS pp,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.a) ORDER BY b.f) AS aa,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, CASE WHEN b.f = cap THEN pg_catalog.concat(cap, '+') ELSE b.f::pg_catalog.text END) ORDER BY b.f) AS ticks,
+               pg_catalog.array_agg(ARRAY[CASE WHEN b.f = cap THEN pg_catalog.concat(cap, '+') ELSE b.f::pg_catalog.text END,
+                                          @extschema@.insight_report_num(b.n, 0, lang), @extschema@.insight_report_num(b.p, 2, lang),
+                                          @extschema@.insight_report_num(b.a, 2, lang)] ORDER BY b.f) AS rows,
+               pg_catalog.max(GREATEST(b.p, b.a)) AS top
+          INTO gn
+          FROM (SELECT LEAST(u.f, cap) AS f, pg_catalog.count(*) AS n, pg_catalog.avg(u.p) AS p, pg_catalog.avg(u.a) AS a
+                  FROM ROWS FROM (pg_catalog.unnest(ho.f), pg_catalog.unnest(ho.predicted), pg_catalog.unnest(ho.actual)) u(f, p, a) GROUP BY 1) b;
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-holdout', @extschema@.insight_report_msg(lang, 'clv.holdout.title'),
+            @extschema@.insight_report_msg(lang, 'clv.holdout.reading',
+                @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_actual')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_error_percent')::pg_catalog.float8, 1, lang) || '%'),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.predicted'), 'points', gn.pp),
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.observed'), 'points', gn.aa)),
+                pg_catalog.jsonb_build_object('x_max', cap, 'y_max', gn.top * 1.1, 'dots', true, 'x_ticks', gn.ticks,
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 1, lang)))
+                                  FROM pg_catalog.unnest(ARRAY[0, gn.top / 2, gn.top]) v),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.frequency_cal'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.purchases_holdout'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.frequency', 'col.customers', 'col.predicted', 'col.actual']), gn.rows),
+            lang));
+    END IF;
+
+    -- value gain and deciles (google/lifetime_value): predicted holdout revenue =
+    -- expected purchases x expected spend of a Gamma-Gamma fitted on the calibration period
+    spend_cal := ho.spend_model;
+    WITH u AS (
+        SELECT v.p * COALESCE(@extschema@.insight_gammagamma_expected_spend(spend_cal, v.f, v.m), 0) AS pv, v.s AS av
+          FROM ROWS FROM (pg_catalog.unnest(ho.f), pg_catalog.unnest(ho.predicted), pg_catalog.unnest(ho.spend), pg_catalog.unnest(ho.monetary)) v(f, p, s, m)
+    ), r AS (
+        SELECT u.pv, u.av, pg_catalog.ntile(20) OVER (ORDER BY u.pv DESC) AS q, pg_catalog.ntile(20) OVER (ORDER BY u.av DESC) AS qa,
+               pg_catalog.ntile(10) OVER (ORDER BY u.pv DESC) AS decile
+          FROM u
+    ), model AS (
+        SELECT r.q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.q) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
+          FROM r GROUP BY 1
+    ), perfect AS (
+        SELECT r.qa AS q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.qa) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
+          FROM r GROUP BY 1
+    ), dec AS (
+        SELECT r.decile, pg_catalog.count(*) AS n, pg_catalog.avg(r.pv) AS p, pg_catalog.avg(r.av) AS a FROM r GROUP BY 1
+    )
+    SELECT (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                   pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(model.q / 20.0, pg_catalog.round(model.share::numeric, 4)) ORDER BY model.q) FROM model) AS model_pts,
+           (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                   pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(perfect.q / 20.0, pg_catalog.round(perfect.share::numeric, 4)) ORDER BY perfect.q) FROM perfect) AS perfect_pts,
+           (SELECT pg_catalog.array_agg(ARRAY[@extschema@.insight_report_pct(model.q / 20.0, lang, 0), @extschema@.insight_report_pct(model.share, lang),
+                                              @extschema@.insight_report_pct(perfect.share, lang)] ORDER BY model.q)
+              FROM model JOIN perfect ON perfect.q = model.q) AS gain_rows,
+           (SELECT model.share FROM model WHERE model.q = 4) AS at20,
+           (SELECT perfect.share FROM perfect WHERE perfect.q = 4) AS best20,
+           (SELECT pg_catalog.array_agg(dec.decile::pg_catalog.text ORDER BY dec.decile) FROM dec) AS labels,
+           (SELECT ARRAY[pg_catalog.array_agg(dec.p ORDER BY dec.decile), pg_catalog.array_agg(dec.a ORDER BY dec.decile)] FROM dec) AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY dec.decile, o) FROM dec,
+                   LATERAL (VALUES (1, @extschema@.insight_report_num(dec.p, 0, lang)), (2, @extschema@.insight_report_num(dec.a, 0, lang))) v(o, t)) AS texts,
+           (SELECT pg_catalog.array_agg(ARRAY[dec.decile::pg_catalog.text, @extschema@.insight_report_num(dec.n, 0, lang),
+                                              @extschema@.insight_report_num(dec.p, 0, lang), @extschema@.insight_report_num(dec.a, 0, lang)] ORDER BY dec.decile) FROM dec) AS dec_rows,
+           (SELECT dec.p FROM dec WHERE dec.decile = 1) AS top_p,
+           (SELECT dec.a FROM dec WHERE dec.decile = 1) AS top_a
+      INTO gn;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('clv-gain', @extschema@.insight_report_msg(lang, 'clv.gain.title'),
+            @extschema@.insight_report_msg(lang, 'clv.gain.reading', @extschema@.insight_report_pct(gn.at20, lang), @extschema@.insight_report_pct(gn.best20, lang)),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                    pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', c.model_id), 'points', gn.model_pts),
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.perfect'), 'points', gn.perfect_pts)),
+                pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                    'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.customers_ranked'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.revenue_captured'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'series.model', 'series.perfect']), gn.gain_rows),
+            lang),
+        @extschema@.insight_report_figure('clv-deciles', @extschema@.insight_report_msg(lang, 'clv.decile.title'),
+            @extschema@.insight_report_msg(lang, 'clv.decile.reading', @extschema@.insight_report_num(gn.top_p, 0, lang), @extschema@.insight_report_num(gn.top_a, 0, lang)),
+            @extschema@.insight_svg_bars(gn.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'col.actual']),
+                                         gn.vals, gn.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.actual']), gn.dec_rows),
+            lang),
+        @extschema@.insight_report_figure('clv-concentration', @extschema@.insight_report_msg(lang, 'clv.concentration.title'),
+            @extschema@.insight_report_msg(lang, 'clv.concentration.reading', @extschema@.insight_report_pct(con.top, lang)),
+            @extschema@.insight_svg_bars(con.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.clv_share')], con.vals, con.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.clv', 'col.clv_share']), con.rows),
+            lang));
+    RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
+
+-- Segments --------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_segments(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    sm @extschema@.insight_models;
+    segs pg_catalog.text[];
+    rec pg_catalog.float8[];
+    frq pg_catalog.float8[];
+    mon pg_catalog.float8[];
+    cls integer[];
+    rf record;
+    cl record;
+    kc record;
+    body pg_catalog.text := '';
+    sep pg_catalog.text := @extschema@.insight_report_msg(lang, 'label.sep');
+BEGIN
+    SELECT * INTO sm FROM @extschema@.insight_active_model('segments') mm;
+    SELECT pg_catalog.array_agg(r.segment), pg_catalog.array_agg(r.recency_days), pg_catalog.array_agg(r.frequency::pg_catalog.float8),
+           pg_catalog.array_agg(r.monetary),
+           pg_catalog.array_agg(CASE WHEN sm.model_id IS NOT NULL
+                                     THEN @extschema@.insight_segment_cluster(sm.weights, sm.preprocessing, r.recency_days, r.frequency, r.monetary) END)
+      INTO segs, rec, frq, mon, cls
+      FROM @extschema@.insight_rfm_scores(as_of) r;
+
+    -- the RFM map: segments of fewer than k customers go into "other"
+    WITH g AS (
+        SELECT u.s, pg_catalog.count(*) AS n, pg_catalog.sum(u.m) AS revenue
+          FROM ROWS FROM (pg_catalog.unnest(segs), pg_catalog.unnest(mon)) u(s, m) GROUP BY 1
+    ), h AS (
+        SELECT CASE WHEN g.n >= k THEN g.s END AS s,
+               pg_catalog.sum(g.n) AS n, pg_catalog.sum(g.revenue) AS revenue, pg_catalog.count(*) AS groups
+          FROM g GROUP BY 1
+    ), v AS (
+        SELECT h.*, h.n::pg_catalog.float8 / pg_catalog.sum(h.n) OVER () AS cshare,
+               h.revenue / NULLIF(pg_catalog.sum(h.revenue) OVER (), 0) AS rshare,
+               CASE WHEN h.s IS NULL THEN @extschema@.insight_report_msg(lang, 'other') ELSE @extschema@.insight_report_msg(lang, 'rfm.' || h.s) END AS label,
+               COALESCE(pg_catalog.array_position(@extschema@.insight_rfm_segment_names(), h.s), 99) AS o
+          FROM h WHERE h.s IS NOT NULL OR h.n >= k
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.o) AS labels,
+           ARRAY[pg_catalog.array_agg(v.cshare ORDER BY v.o), pg_catalog.array_agg(v.rshare ORDER BY v.o)] AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY v2.o, x) FROM v v2,
+                   LATERAL (VALUES (1, @extschema@.insight_report_pct(v2.cshare, lang)), (2, @extschema@.insight_report_pct(v2.rshare, lang))) w(x, t)) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang), @extschema@.insight_report_pct(v.cshare, lang),
+                                      @extschema@.insight_report_num(v.revenue, 0, lang), @extschema@.insight_report_pct(v.rshare, lang)] ORDER BY v.o) AS rows,
+           (pg_catalog.array_agg(v.label ORDER BY v.rshare DESC))[1] AS top, pg_catalog.max(v.rshare) AS top_r,
+           (pg_catalog.array_agg(v.cshare ORDER BY v.rshare DESC))[1] AS top_c,
+           (SELECT COALESCE(pg_catalog.sum(h.groups), 0) FROM h WHERE h.s IS NULL) AS merged,
+           (SELECT COALESCE(pg_catalog.sum(h.groups), 0) FROM h WHERE h.s IS NULL AND h.n < k) AS dropped
+      INTO rf FROM v;
+    IF rf.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-rfm', @extschema@.insight_report_msg(lang, 'segments.rfm.title'),
+            @extschema@.insight_report_msg(lang, 'segments.rfm.reading', rf.top, @extschema@.insight_report_pct(rf.top_c, lang), @extschema@.insight_report_pct(rf.top_r, lang)),
+            @extschema@.insight_svg_bars(rf.labels, @extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'col.share_revenue_all']),
+                                         rf.vals, rf.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.segment', 'col.customers', 'col.share_customers', 'col.revenue', 'col.share_revenue_all']), rf.rows),
+            lang), @extschema@.insight_report_privacy(ctx, (rf.merged - rf.dropped)::integer, rf.dropped::integer));
+    END IF;
+
+    IF sm.model_id IS NULL THEN
+        RETURN @extschema@.insight_report_section('segments', @extschema@.insight_report_msg(lang, 'segments.title'),
+                   pg_catalog.concat(body, @extschema@.insight_report_not_trained(ctx, 'segments', 'insight_train_segments()')));
+    END IF;
+
+    -- clusters: labelled from their members against the median customer
+    WITH u AS (
+        SELECT x.c, x.r, x.f, x.m FROM ROWS FROM (pg_catalog.unnest(cls), pg_catalog.unnest(rec), pg_catalog.unnest(frq), pg_catalog.unnest(mon)) x(c, r, f, m)
+    ), med AS (
+        SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.r) AS r, pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.f) AS f,
+               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.m) AS m FROM u
+    ), p AS (
+        SELECT u.c, pg_catalog.count(*) AS n,
+               pg_catalog.avg((u.r < med.r)::integer) AS recent, pg_catalog.avg((u.f > med.f)::integer) AS frequent,
+               pg_catalog.avg((u.m > med.m)::integer) AS high,
+               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.r) AS rq,
+               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.f) AS fq,
+               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.m) AS mq
+          FROM u, med GROUP BY u.c
+    ), v AS (
+        SELECT p.*, pg_catalog.concat(@extschema@.insight_report_msg(lang, 'col.cluster'), ' ', p.c, ': ',
+                                      @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high)) AS label
+          FROM p WHERE p.n >= k
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.c) AS labels,
+           ARRAY[pg_catalog.array_agg(v.n::pg_catalog.float8 ORDER BY v.c)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_num(v.n, 0, lang) ORDER BY v.c) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang),
+               pg_catalog.concat_ws(' / ', @extschema@.insight_report_num(v.rq[1], 0, lang), @extschema@.insight_report_num(v.rq[2], 0, lang), @extschema@.insight_report_num(v.rq[3], 0, lang)),
+               pg_catalog.concat_ws(' / ', @extschema@.insight_report_num(v.fq[1], 0, lang), @extschema@.insight_report_num(v.fq[2], 0, lang), @extschema@.insight_report_num(v.fq[3], 0, lang)),
+               pg_catalog.concat_ws(' / ', @extschema@.insight_report_num(v.mq[1], 0, lang), @extschema@.insight_report_num(v.mq[2], 0, lang), @extschema@.insight_report_num(v.mq[3], 0, lang))]
+               ORDER BY v.c) AS rows,
+           (SELECT pg_catalog.count(*) FROM p WHERE p.n < k) AS small
+      INTO cl FROM v;
+    SELECT (e ->> 'k')::integer AS best_k, (e ->> 'silhouette')::pg_catalog.float8 AS best_s
+      INTO kc FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(sm.metrics -> 'k_curve') = 'array'
+                                                        THEN sm.metrics -> 'k_curve' ELSE '[]' END) e
+     ORDER BY (e ->> 'silhouette')::pg_catalog.float8 DESC LIMIT 1;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-clusters', @extschema@.insight_report_msg(lang, 'segments.clusters.title'),
+        @extschema@.insight_report_msg(lang, 'segments.clusters.reading', sm.metrics ->> 'k',
+            @extschema@.insight_report_msg(lang, CASE WHEN sm.params ->> 'k' IS NULL THEN 'segments.k.chosen' ELSE 'segments.k.given' END,
+                @extschema@.insight_report_num((sm.metrics ->> 'silhouette')::pg_catalog.float8, 3, lang))),
+        @extschema@.insight_svg_bars(cl.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.customers')], cl.vals, cl.texts),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.label', 'col.customers', 'col.recency_q', 'col.orders_q', 'col.spend_q']), cl.rows),
+        lang), @extschema@.insight_report_privacy(ctx, 0, cl.small::integer));
+    IF kc.best_k IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-k', @extschema@.insight_report_msg(lang, 'segments.kcurve.title'),
+            @extschema@.insight_report_msg(lang, 'segments.kcurve.reading', kc.best_k::pg_catalog.text, @extschema@.insight_report_num(kc.best_s, 3, lang)),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.silhouette'),
+                    'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array((e ->> 'k')::integer, pg_catalog.round((e ->> 'silhouette')::numeric, 4))
+                                                            ORDER BY (e ->> 'k')::integer)
+                                 FROM pg_catalog.jsonb_array_elements(sm.metrics -> 'k_curve') e))),
+                pg_catalog.jsonb_build_object('x_min', 1, 'x_max', 10, 'y_max', 1, 'dots', true,
+                    'x_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(i, i::pg_catalog.text)) FROM pg_catalog.generate_series(2, 10) i),
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 2, lang))) FROM pg_catalog.unnest(ARRAY[0, 0.25, 0.5, 0.75, 1]::pg_catalog.float8[]) v),
+                    'x_title', @extschema@.insight_report_msg(lang, 'col.k'), 'y_title', @extschema@.insight_report_msg(lang, 'col.silhouette'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.k', 'col.silhouette']),
+                (SELECT pg_catalog.array_agg(ARRAY[e ->> 'k', @extschema@.insight_report_num((e ->> 'silhouette')::pg_catalog.float8, 3, lang)]
+                                             ORDER BY (e ->> 'k')::integer)
+                   FROM pg_catalog.jsonb_array_elements(sm.metrics -> 'k_curve') e)),
+            lang));
+    END IF;
+    RETURN @extschema@.insight_report_section('segments', @extschema@.insight_report_msg(lang, 'segments.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
+'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_report_cluster_label: recency, orders and spend of at least 3/4 of the members against the median customer) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen, with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
+
+-- Recommendations ------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_recommender(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    mt record;
+    it record;
+    body pg_catalog.text;
+    metric_keys constant pg_catalog.text[] := ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10', 'coverage_at_10'];
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'recommender', 'insight_train_recommender()'));
+    END IF;
+    x := m.metrics;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'recommender.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                @extschema@.insight_report_date((x ->> 'split')::pg_catalog.timestamptz, lang), @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'test_customers')::pg_catalog.float8, 0, lang))));
+
+    -- the active model, the latest model of every other algorithm measured on the same split, popularity
+    WITH s AS (
+        SELECT 1 AS o, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm) AS name, x AS metrics
+        UNION ALL
+        SELECT 2, o.name, o.metrics FROM (
+            SELECT DISTINCT ON (mo.algorithm) @extschema@.insight_report_msg(lang, 'algorithm.' || mo.algorithm) AS name, mo.metrics
+              FROM @extschema@.insight_models mo
+             WHERE mo.task = 'recommender' AND mo.algorithm <> m.algorithm
+               AND mo.algorithm <> 'popularity'
+               AND mo.metrics ->> 'split' = x ->> 'split'
+             ORDER BY mo.algorithm, mo.model_id DESC) o
+        UNION ALL
+        SELECT 3, @extschema@.insight_report_msg(lang, 'algorithm.popularity'), x -> 'baseline'
+    ), v AS (
+        SELECT s.o, s.name, pg_catalog.row_number() OVER (ORDER BY s.o, s.name) AS n, mi.i, mi.metric,
+               (s.metrics ->> mi.metric)::pg_catalog.float8 AS value
+          FROM s, pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)
+    )
+    SELECT (SELECT pg_catalog.array_agg(q.name ORDER BY q.o, q.name) FROM (SELECT DISTINCT v.o, v.name FROM v) q) AS series,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, 'metric.' || mi.metric) ORDER BY mi.i)
+              FROM pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)) AS labels,
+           (SELECT pg_catalog.array_agg(r.vals ORDER BY r.o, r.name)
+              FROM (SELECT v.o, v.name, pg_catalog.array_agg(v.value ORDER BY v.i) AS vals FROM v GROUP BY 1, 2) r) AS vals,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 3, lang) ORDER BY v.i, v.o, v.name) FROM v) AS texts,
+           (SELECT pg_catalog.array_agg(r.row ORDER BY r.i)
+              FROM (SELECT v.i, pg_catalog.array_prepend(@extschema@.insight_report_msg(lang, 'metric.' || pg_catalog.min(v.metric)),
+                                                         pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 4, lang) ORDER BY v.o, v.name)) AS row
+                      FROM v GROUP BY v.i) r) AS rows
+      INTO mt;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-metrics', @extschema@.insight_report_msg(lang, 'recommender.metrics.title'),
+        @extschema@.insight_report_msg(lang, 'recommender.metrics.reading', @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+            @extschema@.insight_report_pct((x ->> 'hit_rate_at_10')::pg_catalog.float8, lang),
+            @extschema@.insight_report_pct((x #>> '{baseline,hit_rate_at_10}')::pg_catalog.float8, lang)),
+        @extschema@.insight_svg_bars(mt.labels, mt.series, mt.vals, mt.texts),
+        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.metric')] || mt.series, mt.rows),
+        lang));
+
+    -- the items bought by the most customers in the last 90 days
+    WITH e AS (
+        SELECT COALESCE(as_of, pg_catalog.max(s.ordered_at)) AS t_end FROM @extschema@.insight_sales s
+    ), b AS (
+        SELECT s.item_id::pg_catalog.text AS item_id, pg_catalog.count(DISTINCT s.customer_id) AS n
+          FROM @extschema@.insight_sales s, e
+         WHERE s.amount > 0 AND s.ordered_at < e.t_end
+           AND s.ordered_at >= e.t_end - interval '90 days'
+         GROUP BY 1 HAVING pg_catalog.count(DISTINCT s.customer_id) >= k
+         ORDER BY 2 DESC, 1 LIMIT 10
+    ), v AS (
+        SELECT b.*, pg_catalog.concat(COALESCE(i.item_name, b.item_id), ' (', b.item_id, ')') AS label
+          FROM b LEFT JOIN @extschema@.insight_items i ON i.item_id = b.item_id
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.n DESC, v.item_id) AS labels,
+           ARRAY[pg_catalog.array_agg(v.n::pg_catalog.float8 ORDER BY v.n DESC, v.item_id)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_num(v.n, 0, lang) ORDER BY v.n DESC, v.item_id) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang)] ORDER BY v.n DESC, v.item_id) AS rows
+      INTO it FROM v;
+    IF it.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-items', @extschema@.insight_report_msg(lang, 'recommender.items.title'),
+            @extschema@.insight_report_msg(lang, 'recommender.items.reading', it.labels[1], it.texts[1]),
+            @extschema@.insight_svg_bars(it.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.buyers')], it.vals, it.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.item', 'col.buyers']), it.rows),
+            lang), @extschema@.insight_report_privacy(ctx, 0, 0));
+    END IF;
+    RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_recommender(jsonb) IS
+'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
+
+-- Tasks the report has no section of: their active model, or that there is none.
+CREATE FUNCTION @extschema@.insight_report_html_other(ctx jsonb)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT @extschema@.insight_report_section('other', @extschema@.insight_report_msg(ctx ->> 'lang', 'other.title'),
+           COALESCE(pg_catalog.string_agg(pg_catalog.format('<p class="%s">%s</p>', CASE WHEN m.model_id IS NULL THEN 'not-trained' ELSE 'summary' END,
+               @extschema@.insight_html(CASE WHEN m.model_id IS NULL
+                   THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'other.none', s.task)
+                   ELSE @extschema@.insight_report_msg(ctx ->> 'lang', 'other.active', s.task, m.model_id::pg_catalog.text, m.algorithm,
+                            @extschema@.insight_report_date(m.trained_as_of, ctx ->> 'lang')) END)), '' ORDER BY s.task),
+                    pg_catalog.format('<p>%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(ctx ->> 'lang', 'other.empty')))))
+  FROM @extschema@.insight_task_steps s
+  LEFT JOIN @extschema@.insight_models m ON m.task = s.task AND m.status = 'active'
+ WHERE NOT s.task = ANY (ARRAY['churn', 'clv', 'segments', 'recommender'])
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_other(jsonb) IS
+'The last section of insight_report_html: every task of insight_task_steps other than churn, clv, segments and recommender (the tasks of later issues), with its active model, or saying that it has none; a line when there is no such task.';
+
+CREATE FUNCTION @extschema@.insight_report_html_style()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT $css$
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:980px;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei",sans-serif;color:#1a202c;background:#fff}
+h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.3em;border-bottom:2px solid #2b6cb0;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;margin:.2em 0}
+p{overflow-wrap:anywhere}
+nav ul{display:flex;flex-wrap:wrap;gap:.3em 1.2em;list-style:none;padding:0}
+.chart-box,.table-box{margin:1.4em 0;padding:12px;border:1px solid #e2e8f0;border-radius:6px}
+figure{margin:1.4em 0}
+.reading{margin:.2em 0 .6em;color:#2d3748}
+.privacy,.not-trained{color:#4a5568;font-size:.9em}
+.not-trained{padding:.6em;background:#fffaf0;border-left:4px solid #dd6b20}
+svg.chart{display:block;width:100%;height:auto;max-width:760px}
+svg text{font-size:12px;fill:#1a202c}
+svg text.tick,svg text.value{font-size:11px;fill:#4a5568}
+svg text.cell-text{font-size:10px}svg text.cell-text.light{fill:#fff}
+svg .axis{fill:none;stroke:#4a5568}svg .grid{stroke:#e2e8f0}
+svg .reference{fill:none;stroke:#a0aec0;stroke-dasharray:4 4}
+svg path.mark{fill:none;stroke-width:2.5}
+.numbers{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:.85em;margin:.4em 0}
+th,td{border:1px solid #e2e8f0;padding:2px 6px;text-align:right;overflow-wrap:anywhere}
+th:first-child,td:first-child{text-align:left}
+details summary{cursor:pointer;color:#2b6cb0;font-size:.9em}
+$css$ $$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_style()  IS
+'The style sheet of insight_report_html (inline CSS: layout, charts, tables; CJK fonts in the font list).';
+
+CREATE FUNCTION @extschema@.insight_report_html(lang text DEFAULT 'en', as_of timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    ctx pg_catalog.jsonb := @extschema@.insight_report_context(lang, as_of);
+    l pg_catalog.text := ctx ->> 'lang';
+    last_at pg_catalog.timestamptz;
+    sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'segments', 'recommender', 'other'];
+    titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'segments.title', 'recommender.title', 'other.title'];
+BEGIN
+    SELECT pg_catalog.max(s.ordered_at) INTO last_at FROM @extschema@.insight_sales s
+     WHERE as_of IS NULL OR s.ordered_at < as_of;
+    RETURN pg_catalog.concat(
+        '<!DOCTYPE html>', E'\n',
+        pg_catalog.format('<html lang="%s"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>%s</title><style>%s</style></head><body>',
+            CASE l WHEN 'zh' THEN 'zh-Hans' ELSE 'en' END, @extschema@.insight_html(@extschema@.insight_report_msg(l, 'title')), @extschema@.insight_report_html_style()),
+        E'\n<header>',
+        pg_catalog.format('<h1>%s</h1><p class="subtitle">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(l, 'title')),
+            @extschema@.insight_html(@extschema@.insight_report_msg(l, 'subtitle', @extschema@.insight_report_date(COALESCE(as_of, last_at), l), ctx ->> 'k'))),
+        pg_catalog.format('<nav aria-label="%s"><ul>%s</ul></nav>', @extschema@.insight_html(@extschema@.insight_report_msg(l, 'toc')),
+            (SELECT pg_catalog.string_agg(pg_catalog.format('<li><a href="#%s">%s</a></li>', s, @extschema@.insight_html(@extschema@.insight_report_msg(l, t))), '' ORDER BY n)
+               FROM ROWS FROM (pg_catalog.unnest(sections), pg_catalog.unnest(titles)) WITH ORDINALITY u(s, t, n))),
+        E'</header>\n<main>\n',
+        @extschema@.insight_report_html_data(ctx), E'\n',
+        @extschema@.insight_report_html_churn(ctx), E'\n',
+        @extschema@.insight_report_html_clv(ctx), E'\n',
+        @extschema@.insight_report_html_segments(ctx), E'\n',
+        @extschema@.insight_report_html_recommender(ctx), E'\n',
+        @extschema@.insight_report_html_other(ctx), E'\n',
+        E'</main>\n</body></html>\n');
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html(text, timestamptz) IS
+'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _segments, _recommender, _other.';
+
+-- grants for the new table and functions
+SELECT @extschema@.insight_apply_privileges();
