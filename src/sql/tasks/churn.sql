@@ -148,10 +148,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_algorithm_params(text, jsonb) IS
 'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1); mlp the arguments of insight_mlp_fit (hidden [64, 32], epochs 40, batch_size 256, learning_rate 0.001, weight_decay 0.01, dropout 0.1, validation_fraction 0.2, patience 5, seed 1; ranges checked when it fits). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
 
--- The churn task's steps (see tasks/train.sql).  With T = as_of: the model
--- is fitted on the labelled window at T - 2 horizon, measured on the one at
--- T - horizon, and the serving model is fitted on that latest window.
-CREATE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+-- The out-of-time windows of a task that learns from the horizon after a
+-- cutoff (churn, value).  With T = as_of (default: just after the latest
+-- event): the model is fitted on the labelled window at T - 2 horizon,
+-- measured on the one at T - horizon, and the serving model is fitted on
+-- that latest window.
+CREATE FUNCTION @extschema@.insight_horizon_windows(task text, horizon interval, as_of timestamptz)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 SET TimeZone = 'UTC'
@@ -166,12 +168,6 @@ BEGIN
         RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF algorithm IS NULL THEN
-        RAISE EXCEPTION 'the churn algorithm must not be NULL'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
-                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
     t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
     IF t_end IS NULL THEN
         RAISE EXCEPTION 'no training rows'
@@ -179,18 +175,44 @@ BEGIN
                   DETAIL = 'The registered sales source has no kept order lines.';
     END IF;
     c_test := t_end OPERATOR(pg_catalog.-) horizon;
-    t.task := 'churn';
-    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
-                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
+    t.task := task;
     t.feature_names := @extschema@.insight_feature_names();
     t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
         'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
-        'temp_tables', pg_catalog.jsonb_build_array('insight_churn_train', 'insight_churn_test'));
+        'temp_tables', pg_catalog.jsonb_build_array(pg_catalog.format('insight_%s_train', task),
+                                                    pg_catalog.format('insight_%s_test', task)));
     t.metrics := pg_catalog.jsonb_build_object(
         'horizon', horizon::pg_catalog.text,
         'as_of', @extschema@.insight_utc_text(t_end),
         'train_cutoff', @extschema@.insight_utc_text(c_test OPERATOR(pg_catalog.-) horizon),
         'test_cutoff', @extschema@.insight_utc_text(c_test));
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_horizon_windows(text, interval, timestamptz) IS
+'The out-of-time windows of a task that learns what happens in the horizon after a cutoff (churn, value): an insight_training with task, feature_names (insight_feature_names), setup (horizon, train_cutoff = as_of - 2·horizon, test_cutoff = as_of - horizon, temp_tables insight_<task>_train and insight_<task>_test) and metrics (the same times as ISO 8601 text in UTC). as_of NULL: just after the latest event (insight_default_as_of). Errors: a horizon that is not positive (22023); no kept order lines (22000 "no training rows").';
+
+-- The churn task's steps (see tasks/train.sql).  With T = as_of: the model
+-- is fitted on the labelled window at T - 2 horizon, measured on the one at
+-- T - horizon, and the serving model is fitted on that latest window.
+CREATE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    t @extschema@.insight_training := @extschema@.insight_horizon_windows('churn', horizon, as_of);
+BEGIN
+    IF algorithm IS NULL THEN
+        RAISE EXCEPTION 'the churn algorithm must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
+                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
+    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
+                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
     RETURN t;
 END
 $$;

@@ -82,6 +82,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
     ('churn.targets.hidden', 'Customer identifiers are shown to members of insight_admin only; you see ranks.', '客户编号仅对 insight_admin 成员显示；此处显示排名。'),
     ('churn.value.clv', 'the 12-month CLV', '12 个月客户终身价值'),
     ('churn.value.past', 'mean order value x orders expected at the past rate', '平均订单金额 x 按过去频率预期的订单数'),
+    ('churn.value.model', 'the spend the value model expects in its horizon', '价值模型预测的下一周期消费额'),
     ('series.model', 'model', '模型'),
     ('series.recency', 'days since last purchase', '距上次购买天数'),
     ('series.random', 'random', '随机'),

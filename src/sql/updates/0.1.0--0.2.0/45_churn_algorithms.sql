@@ -104,7 +104,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_algorithm_params(text, jsonb) IS
 'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1); mlp the arguments of insight_mlp_fit (hidden [64, 32], epochs 40, batch_size 256, learning_rate 0.001, weight_decay 0.01, dropout 0.1, validation_fraction 0.2, patience 5, seed 1; ranges checked when it fits). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+CREATE FUNCTION @extschema@.insight_horizon_windows(task text, horizon interval, as_of timestamptz)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 SET TimeZone = 'UTC'
@@ -119,12 +119,6 @@ BEGIN
         RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF algorithm IS NULL THEN
-        RAISE EXCEPTION 'the churn algorithm must not be NULL'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
-                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
     t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
     IF t_end IS NULL THEN
         RAISE EXCEPTION 'no training rows'
@@ -132,18 +126,41 @@ BEGIN
                   DETAIL = 'The registered sales source has no kept order lines.';
     END IF;
     c_test := t_end OPERATOR(pg_catalog.-) horizon;
-    t.task := 'churn';
-    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
-                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
+    t.task := task;
     t.feature_names := @extschema@.insight_feature_names();
     t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
         'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
-        'temp_tables', pg_catalog.jsonb_build_array('insight_churn_train', 'insight_churn_test'));
+        'temp_tables', pg_catalog.jsonb_build_array(pg_catalog.format('insight_%s_train', task),
+                                                    pg_catalog.format('insight_%s_test', task)));
     t.metrics := pg_catalog.jsonb_build_object(
         'horizon', horizon::pg_catalog.text,
         'as_of', @extschema@.insight_utc_text(t_end),
         'train_cutoff', @extschema@.insight_utc_text(c_test OPERATOR(pg_catalog.-) horizon),
         'test_cutoff', @extschema@.insight_utc_text(c_test));
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_horizon_windows(text, interval, timestamptz) IS
+'The out-of-time windows of a task that learns what happens in the horizon after a cutoff (churn, value): an insight_training with task, feature_names (insight_feature_names), setup (horizon, train_cutoff = as_of - 2·horizon, test_cutoff = as_of - horizon, temp_tables insight_<task>_train and insight_<task>_test) and metrics (the same times as ISO 8601 text in UTC). as_of NULL: just after the latest event (insight_default_as_of). Errors: a horizon that is not positive (22023); no kept order lines (22000 "no training rows").';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    t @extschema@.insight_training := @extschema@.insight_horizon_windows('churn', horizon, as_of);
+BEGIN
+    IF algorithm IS NULL THEN
+        RAISE EXCEPTION 'the churn algorithm must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
+                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
+    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
+                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
     RETURN t;
 END
 $$;
@@ -463,14 +480,18 @@ DECLARE
     x pg_catalog.jsonb;
     n pg_catalog.text := @extschema@.insight_report_number(NULL);
 BEGIN
-    SELECT pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.customer_id) AS customers,
+    -- customers = customers with a purchase (a line with a positive amount),
+    -- as insight_customer_features and insight_customer_360 count them
+    SELECT pg_catalog.count(*) AS lines,
+           pg_catalog.count(DISTINCT s.customer_id) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS customers,
+           pg_catalog.count(DISTINCT s.customer_id) AS any_customers,
            pg_catalog.count(DISTINCT s.order_id) AS orders,
            pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
            pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS revenue
       INTO d FROM @extschema@.insight_sales s;
     r := E'insight report\n==============\n\nData covered\n'
-      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s kept order lines, %s customers, %s orders\n  from %s to %s (UTC), revenue %s\n',
-             d.lines, d.customers, d.orders,
+      OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s kept order lines (purchases and returns), %s customers with a purchase (%s more with returns only), %s orders\n  from %s to %s (UTC), revenue %s\n',
+             d.lines, d.customers, d.any_customers OPERATOR(pg_catalog.-) d.customers, d.orders,
              @extschema@.insight_utc_text(d.first_at), @extschema@.insight_utc_text(d.last_at),
              @extschema@.insight_report_number(d.revenue, 2));
 
@@ -568,6 +589,6 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+'A readable report: the data covered (insight_sales: kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
 
 COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';

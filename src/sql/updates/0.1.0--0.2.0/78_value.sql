@@ -217,40 +217,17 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
-    t @extschema@.insight_training;
-    t_end pg_catalog.timestamptz;
-    c_test pg_catalog.timestamptz;
+    t @extschema@.insight_training := @extschema@.insight_horizon_windows('value', horizon, as_of);
 BEGIN
-    IF horizon IS NULL OR horizon OPERATOR(pg_catalog.<=) interval '0' THEN
-        RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     t.params := @extschema@.insight_mlp_params(params, @extschema@.insight_value_defaults(), 'value model')
                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', 'ziln', 'horizon', horizon::pg_catalog.text);
-    t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
-    IF t_end IS NULL THEN
-        RAISE EXCEPTION 'no training rows'
-            USING ERRCODE = 'data_exception',
-                  DETAIL = 'The registered sales source has no kept order lines.';
-    END IF;
-    c_test := t_end OPERATOR(pg_catalog.-) horizon;
-    t.task := 'value';
     t.algorithm := 'mlp';
-    t.feature_names := @extschema@.insight_feature_names();
-    t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
-        'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
-        'temp_tables', pg_catalog.jsonb_build_array('insight_value_train', 'insight_value_test'));
-    t.metrics := pg_catalog.jsonb_build_object(
-        'horizon', horizon::pg_catalog.text,
-        'as_of', @extschema@.insight_utc_text(t_end),
-        'train_cutoff', @extschema@.insight_utc_text(c_test OPERATOR(pg_catalog.-) horizon),
-        'test_cutoff', @extschema@.insight_utc_text(c_test));
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_setup(interval, timestamptz, jsonb) IS
-'The value task''s entry step: validates the arguments of insight_train_value() (params: insight_mlp_params over insight_value_defaults) and returns the insight_training that insight_train_task() takes, with the cutoffs in setup.';
+'The value task''s entry step: validates the arguments of insight_train_value() (params: insight_mlp_params over insight_value_defaults) and returns the insight_training that insight_train_task() takes, with the windows of insight_horizon_windows.';
 
 CREATE FUNCTION @extschema@.insight_value_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

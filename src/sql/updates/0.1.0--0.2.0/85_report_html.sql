@@ -257,6 +257,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
     ('churn.targets.hidden', 'Customer identifiers are shown to members of insight_admin only; you see ranks.', '客户编号仅对 insight_admin 成员显示；此处显示排名。'),
     ('churn.value.clv', 'the 12-month CLV', '12 个月客户终身价值'),
     ('churn.value.past', 'mean order value x orders expected at the past rate', '平均订单金额 x 按过去频率预期的订单数'),
+    ('churn.value.model', 'the spend the value model expects in its horizon', '价值模型预测的下一周期消费额'),
     ('series.model', 'model', '模型'),
     ('series.recency', 'days since last purchase', '距上次购买天数'),
     ('series.random', 'random', '随机'),
@@ -1268,7 +1269,10 @@ BEGIN
                @extschema@.insight_report_num(t.value_at_risk, 0, lang),
                @extschema@.insight_report_num(t.recency_days, 0, lang),
                @extschema@.insight_report_num(t.orders, 0, lang),
-               COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || r.name), @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
+               -- a reason is "name +0.42": the feature's name in the page's language, then its contribution
+               COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || pg_catalog.split_part(r.name, ' ', 1))
+                                                      || ' ' || pg_catalog.split_part(r.name, ' ', 2),
+                                                      @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
                            FROM pg_catalog.unnest(t.reasons) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
                FILTER (WHERE t.n <= 10) AS rows,
            pg_catalog.max(t.value_basis) AS basis,
@@ -1303,7 +1307,7 @@ BEGIN
     body := pg_catalog.concat(body, pg_catalog.format('<div class="table-box" id="churn-targets"><h3>%s</h3><p class="reading">%s</p>%s%s</div>',
         @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.title')),
         @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.reading',
-            @extschema@.insight_report_msg(lang, CASE WHEN tg.basis = 'clv_12m' THEN 'churn.value.clv' ELSE 'churn.value.past' END))),
+            @extschema@.insight_report_msg(lang, CASE tg.basis WHEN 'clv_12m' THEN 'churn.value.clv' WHEN 'value_model' THEN 'churn.value.model' ELSE 'churn.value.past' END))),
         CASE WHEN NOT (ctx ->> 'ids')::boolean
              THEN pg_catalog.format('<p class="privacy">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.hidden'))) END,
         @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY[
