@@ -86,9 +86,9 @@ BEGIN
         r := r OPERATOR(pg_catalog.||) E'\nChurn\n  No churn model is active: run SELECT insight_train_churn();\n';
     ELSE
         x := m.metrics;
-        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s, lambda %s), churn = no purchase in the next %s\n',
-                 m.model_id, m.version, m.params OPERATOR(pg_catalog.->>) 'algorithm',
-                 m.params OPERATOR(pg_catalog.->>) 'lambda', m.params OPERATOR(pg_catalog.->>) 'horizon')
+        r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nChurn: model %s (version %s, %s), churn = no purchase in the next %s\n',
+                 m.model_id, m.version, @extschema@.insight_churn_model_text(m.params, x),
+                 m.params OPERATOR(pg_catalog.->>) 'horizon')
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s (churn rate %s),\n',
                  x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
                  @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'train_churn_rate')::pg_catalog.float8))
@@ -111,7 +111,9 @@ BEGIN
                  x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
 
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'\nTop %s customers to retain (value at risk = churn probability x expected value, %s)\n', top,
-                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'))
+                                    CASE WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('value') v WHERE @extschema@.insight_model_unusable(v) IS NULL)
+                                         THEN 'the spend the value model expects in its horizon'
+                                         WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
         FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
@@ -124,6 +126,9 @@ BEGIN
 
     -- customer lifetime value (tasks/clv.sql)
     r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_clv();
+
+    -- the deep value model (tasks/value.sql)
+    r := r OPERATOR(pg_catalog.||) @extschema@.insight_report_value();
 
     -- segments: the RFM map and the clusters of the active segments model
     r := r OPERATOR(pg_catalog.||) E'\nSegments (insight_segment_summary)\n'
@@ -170,7 +175,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales: kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+'A readable report: the data covered (insight_sales: kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
 
 
 -- ---------------------------------------------------------------------------
