@@ -13,6 +13,10 @@ SELECT insight_value_metrics('{1,Infinity}', '{1,2}');
 SELECT (m->>'normalized_gini')::float8 = 1 AS gini_1, round((m->>'spearman')::numeric, 12) AS spearman,
        m->'pairs' AS pairs, jsonb_array_length(m->'deciles') AS deciles
   FROM insight_value_metrics('{1,2,3,4,5,6,7,8,9,10,NULL}', '{0,0,1,2,3,5,8,13,21,34,55}') m;
+-- a pair with a NULL counts in no metric: the totals are those without it
+SELECT (m->>'total_predicted')::float8 AS total_predicted, (m->>'total_actual')::float8 AS total_actual,
+       (m->>'mae')::float8 AS mae, m->'pairs' AS pairs
+  FROM insight_value_metrics('{1,2,NULL,4}', '{2,2,100,NULL}') m;
 -- the reverse ranking: normalized Gini below 0, Spearman the opposite
 SELECT (m->>'normalized_gini')::float8 < 0 AS gini_negative, round((m->>'spearman')::numeric, 12) AS spearman
   FROM insight_value_metrics('{10,9,8,7,6,5,4,3,2,1}', '{0,0,1,2,3,5,8,13,21,34}') m;

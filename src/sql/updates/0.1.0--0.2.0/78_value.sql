@@ -69,8 +69,14 @@ DECLARE
     result pg_catalog.jsonb;
     bad pg_catalog.float8;
 BEGIN
-    -- same length and one dimension (raises otherwise); MAE, RMSE, totals
-    errors := @extschema@.insight_clv_error_metrics(predicted, actual);
+    -- same length and one dimension (raises otherwise); then MAE, RMSE and
+    -- totals over the pairs without a NULL, as every other metric here
+    PERFORM @extschema@.insight_clv_error_metrics(predicted, actual);
+    errors := @extschema@.insight_clv_error_metrics(
+        ARRAY(SELECT u.p FROM ROWS FROM (pg_catalog.unnest(predicted), pg_catalog.unnest(actual)) WITH ORDINALITY u(p, a, i)
+               WHERE u.p IS NOT NULL AND u.a IS NOT NULL ORDER BY u.i),
+        ARRAY(SELECT u.a FROM ROWS FROM (pg_catalog.unnest(predicted), pg_catalog.unnest(actual)) WITH ORDINALITY u(p, a, i)
+               WHERE u.p IS NOT NULL AND u.a IS NOT NULL ORDER BY u.i));
     SELECT x INTO bad
       FROM pg_catalog.unnest(predicted OPERATOR(pg_catalog.||) actual) x
      WHERE x OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::pg_catalog.float8[])
@@ -140,7 +146,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_metrics(float8[], float8[]) IS
-'Out-of-sample metrics of predicted against actual customer value (one element per customer, same order), as google/lifetime_value measures a value model (Wang, Liu & Miao 2019, section 4; lifetime_value/metrics.py): gini, the raw Gini coefficient of the gain chart (2 x the mean share of the total actual value held by the customers ranked above, by predicted value highest first; a tie in predicted value ranks the lower actual value first), normalized_gini = gini / the Gini of the actual values ranked by themselves (1 = a perfect ranking, 0 = random); spearman (Spearman''s rank correlation, average ranks for ties); deciles (ten equal-size buckets by predicted value, lowest first, with customers, predicted_mean and actual_mean) and decile_mape = the mean over deciles with a positive actual mean of |predicted_mean - actual_mean| / actual_mean; and insight_clv_error_metrics''s mae, rmse, correlation, total_predicted, total_actual and total_error_percent. Pairs with a NULL are skipped (pairs counts the rest). Errors (22023): arrays of different lengths or more than one dimension, NaN or Infinity.';
+'Out-of-sample metrics of predicted against actual customer value (one element per customer, same order), as google/lifetime_value measures a value model (Wang, Liu & Miao 2019, section 4; lifetime_value/metrics.py): gini, the raw Gini coefficient of the gain chart (2 x the mean share of the total actual value held by the customers ranked above, by predicted value highest first; a tie in predicted value ranks the lower actual value first), normalized_gini = gini / the Gini of the actual values ranked by themselves (1 = a perfect ranking, 0 = random); spearman (Spearman''s rank correlation, average ranks for ties); deciles (ten equal-size buckets by predicted value, lowest first, with customers, predicted_mean and actual_mean) and decile_mape = the mean over deciles with a positive actual mean of |predicted_mean - actual_mean| / actual_mean; and insight_clv_error_metrics''s mae, rmse, correlation, total_predicted, total_actual and total_error_percent. Pairs with a NULL are skipped by every metric (pairs counts the rest). Errors (22023): arrays of different lengths or more than one dimension, NaN or Infinity.';
 
 -- Training rows -------------------------------------------------------------------
 
