@@ -14,6 +14,8 @@ RUNTIME_PACKAGES=(make gcc gzip postgresql-$PG_MAJOR postgresql-server-dev-$PG_M
                   libopenblas-dev liblapacke-dev libxgboost-dev)
 TEST_PACKAGES=(clang libclang-rt-14-dev python3 python3-numpy python3-scipy python3-sklearn python3-xgboost python3-torch python3-psycopg2
                postgresql-$PG_MAJOR-cron chromium tidy fonts-wqy-zenhei)
+# Only the benchmarks need these (perf: where the MLP's training time goes).
+BENCH_PACKAGES=(linux-perf)
 
 # Extra server options of the throwaway cluster of ./run test (@socket_dir@ is
 # replaced by its socket directory).  None today: test/peer/ops_cron.sh runs

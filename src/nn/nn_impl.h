@@ -401,7 +401,11 @@ NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const REAL *gout)
 			case NN_RELU:
 				if (gx)
 					for (Size j = 0; j < len; j++)
-						gx[j] = x[j] > 0 ? gy[j] : 0;
+					{
+						REAL		g = gy[j];	/* read always: vectorises */
+
+						gx[j] = x[j] > 0 ? g : 0;
+					}
 				break;
 			case NN_GELU:
 				if (gx)

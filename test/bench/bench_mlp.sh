@@ -17,10 +17,14 @@
 #      the three matrix products per epoch (forward 2, backward 4), against
 #      this machine's single-thread float32 matrix product of 1024 x 1024
 #      matrices (numpy over the system BLAS, and torch.mm).
+#   4. share of the fit's time in sgemm: one more EPOCHS-epoch fit sampled by
+#      `perf record` (cpu-clock, 999 Hz) on the backend; the share of samples
+#      in libopenblas (the NN core's only BLAS call in training is sgemm) and
+#      in the other objects of the process.
 # Expects the extension installed (test/bench/run_benchmarks.sh).
 set -euo pipefail
 ROWS=${BENCH_MLP_ROWS:-1000000}
-EPOCHS=${BENCH_MLP_EPOCHS:-3}
+EPOCHS=${BENCH_MLP_EPOCHS:-10}
 
 psql -X -q -v ON_ERROR_STOP=1 -v rows=$ROWS <<'SQL'
 DROP TABLE IF EXISTS bench_mlp;
@@ -56,6 +60,23 @@ echo "  whole fit: 1 epoch ${t1} s, $EPOCHS epochs ${tn} s"
 echo "  seconds per epoch: $per_epoch; rows x epochs per second: $(echo "$ROWS / $per_epoch" | bc)"
 echo "  GFLOP/s: $(echo "scale=2; 6 * $ROWS * 3104 / $per_epoch / 1000000000" | bc)"
 echo "  backend peak resident memory (VmHWM): $((hwm1 / 1024)) MB after the $EPOCHS-epoch fit ($((hwm0 / 1024)) MB before it)"
+
+if command -v perf >/dev/null; then
+    psql -X -q -At -v ON_ERROR_STOP=1 -v epochs="$EPOCHS" <<'SQL'
+SET client_min_messages = warning;
+SELECT pg_backend_pid() AS pid \gset
+\setenv BENCH_PID :pid
+\! (perf record -q -e cpu-clock -F 999 -p "$BENCH_PID" -o /tmp/bench_mlp.perf >/dev/null 2>&1 &); sleep 2
+SELECT length(insight_mlp_fit('SELECT f, l FROM bench_mlp', '{64,32}', epochs => :epochs, batch_size => 256,
+                              validation_fraction => 0, seed => 1)) > 0 AS fitted \gset
+\! pkill -INT -f '^perf record .*bench_mlp'; while pgrep -f '^perf record .*bench_mlp' >/dev/null; do sleep 0.2; done
+SQL
+    echo "  share of the fit's CPU samples by object (perf record, cpu-clock 999 Hz; libopenblas = sgemm):"
+    perf report -i /tmp/bench_mlp.perf --sort dso --stdio -q 2>/dev/null | awk 'NF && $1+0 >= 0.5 {print "    " $0}'
+    echo "  the functions with the most samples:"
+    perf report -i /tmp/bench_mlp.perf --sort dso,sym --stdio -q 2>/dev/null | awk 'NF && $1+0 >= 2 {print "    " $0}'
+    rm -f /tmp/bench_mlp.perf /tmp/bench_mlp.perf.old /tmp/bench_mlp.perf.log
+fi
 
 OPENBLAS_NUM_THREADS=1 ROWS=$ROWS EPOCHS=$EPOCHS /usr/bin/python3 - <<'PY'
 import io, os, resource, subprocess, time
