@@ -3,6 +3,8 @@
 CREATE TABLE rec_small (u text, i text, v float8);
 INSERT INTO rec_small VALUES ('a', 'i1', 1), ('a', 'i2', 1), ('a', 'i3', 1),
                              ('b', 'i1', 1), ('c', 'i2', 2), ('c', 'i3', 1);
+-- (the NOTICE per ALS iteration has the iteration's seconds as DETAIL: terse)
+\set VERBOSITY terse
 CREATE TABLE rec_models AS
 SELECT 'popularity' AS algorithm, insight_popularity_fit('SELECT u, i, v FROM rec_small') AS model
 UNION ALL
@@ -10,6 +12,7 @@ SELECT 'als', insight_als_fit('SELECT u, i, v FROM rec_small', factors => 2, reg
                               alpha => 40, iterations => 4, seed => 1)
 UNION ALL
 SELECT 'itemknn', insight_itemknn_fit('SELECT u, i, v FROM rec_small');
+\set VERBOSITY default
 
 -- a has every item: nothing left to recommend, no error, no padding
 SELECT m.algorithm, count(r.item_key) AS rows
@@ -95,6 +98,7 @@ SELECT insight_als_model('{i1}', '{{1,Infinity}}');
 SELECT insight_als_model('{i1}', '{{1,0}}', regularization => -1);
 
 -- deterministic for a seed
+\set VERBOSITY terse
 SELECT md5(insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 1, 2, 7)) =
        md5(insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 1, 2, 7)) AS same_seed_same_bytes,
        md5(insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 1, 2, 7)) =
@@ -102,6 +106,27 @@ SELECT md5(insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 1, 2, 7)) =
 -- row order does not matter; duplicate rows sum; NULL rows are skipped and counted
 SELECT md5(insight_als_fit('SELECT u, i, v FROM rec_small ORDER BY v DESC, i DESC', 3, 0.1, 1, 2, 7)) =
        md5(insight_als_fit('SELECT u, i, v FROM rec_small ORDER BY u, i', 3, 0.1, 1, 2, 7)) AS order_free;
+-- CG: with as many steps as factors, each half-step reaches the exact solution
+-- (conjugate gradients converge in f steps); with fewer, the objective still
+-- falls at every iteration and ends above the exact solver's
+WITH m AS (
+    SELECT insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 40, 6, 7, 'exact') AS exact,
+           insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 40, 6, 7, 'cg', 3) AS cg3,
+           insight_als_fit('SELECT u, i, v FROM rec_small', 3, 0.1, 40, 6, 7, 'cg', 1) AS cg1
+), f AS (
+    SELECT (SELECT max(abs(a.x - b.x)) FROM
+              (SELECT u.item_key, x, n FROM insight_als_item_factors(m.exact) u, unnest(u.factors) WITH ORDINALITY v(x, n)) a
+              JOIN (SELECT u.item_key, x, n FROM insight_als_item_factors(m.cg3) u, unnest(u.factors) WITH ORDINALITY v(x, n)) b
+                USING (item_key, n)) AS cg3_gap,
+           (SELECT array_agg(x::numeric(8,4) ORDER BY n) FROM jsonb_array_elements_text(insight_model_info(m.exact)->'loss') WITH ORDINALITY l(x, n)) AS exact_loss,
+           (SELECT array_agg(x::numeric(8,4) ORDER BY n) FROM jsonb_array_elements_text(insight_model_info(m.cg1)->'loss') WITH ORDINALITY l(x, n)) AS cg1_loss
+      FROM m
+)
+SELECT cg3_gap < 1e-5 AS cg_f_steps_is_exact,
+       (SELECT bool_and(cg1_loss[n] < cg1_loss[n - 1]) FROM generate_subscripts(cg1_loss, 1) n WHERE n > 1) AS cg1_loss_falls,
+       cg1_loss[6] >= exact_loss[6] AS cg1_not_below_exact, exact_loss, cg1_loss
+  FROM f;
+\set VERBOSITY default
 SELECT insight_model_info(insight_popularity_fit(
            'SELECT * FROM (VALUES (''a'', ''i1'', 1.0), (''a'', ''i1'', 1.0), (''b'', NULL, 1.0), (''b'', ''i2'', -1.0), (NULL, ''i3'', 1.0)) v'))
        - 'checksum' - 'payload_bytes' AS info;
@@ -119,6 +144,8 @@ SELECT insight_popularity_fit('DELETE FROM rec_small RETURNING u, i, v');
 SELECT insight_als_fit('SELECT u, i, v FROM rec_small', factors => 0);
 SELECT insight_als_fit('SELECT u, i, v FROM rec_small', alpha => -1);
 SELECT insight_als_fit('SELECT u, i, v FROM rec_small', iterations => 0);
+SELECT insight_als_fit('SELECT u, i, v FROM rec_small', solver => 'lu');
+SELECT insight_als_fit('SELECT u, i, v FROM rec_small', cg_steps => 0);
 SELECT insight_itemknn_fit('SELECT u, i, v FROM rec_small', similarity => 'jaccard');
 SELECT insight_itemknn_fit('SELECT u, i, v FROM rec_small', neighbors => 0);
 SELECT * FROM insight_recommend_from((SELECT insight_scaler_fit(ARRAY[1]::float8[])), 'a');

@@ -86,3 +86,29 @@ SELECT count(*) AS audience,
 SELECT count(*) FROM insight_target_audience('85123A', 200, exclude_buyers_within => NULL) a
  WHERE a.customer_id IN (SELECT customer_id FROM rec_or WHERE item_id = '85123A');
 SELECT count(*) FROM insight_target_audience('no such item');
+
+-- The CG solver (the default) against the exact one on the same split and
+-- parameters: every offline metric within 1% (issue 23); trained in a
+-- transaction rolled back, the sequences set back
+CREATE TEMP TABLE registry_ids AS
+SELECT format('%I.%I', schemaname, sequencename) AS seq, last_value
+  FROM pg_sequences
+ WHERE sequencename IN ('insight_models_model_id_seq', 'insight_model_activations_activation_id_seq');
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SELECT insight_train_recommender('als', '{"factors": 16, "iterations": 5, "seed": 1, "solver": "exact"}') AS exact_id \gset
+SET LOCAL client_min_messages = notice;
+SELECT x.metric, round((c.metrics ->> x.metric)::numeric, 4) AS cg, round((e.metrics ->> x.metric)::numeric, 4) AS exact,
+       abs((c.metrics ->> x.metric)::float8 / (e.metrics ->> x.metric)::float8 - 1) <= 0.01 AS within_1_percent
+  FROM insight_models c, insight_models e,
+       unnest(ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10']) AS x(metric)
+ WHERE c.model_id = :als_id AND e.model_id = :exact_id
+ ORDER BY x.metric;
+SELECT params ->> 'solver' AS solver FROM insight_models WHERE model_id IN (:als_id, :exact_id) ORDER BY model_id;
+ROLLBACK;
+SELECT count(*) AS sequences_set_back
+  FROM registry_ids,
+       LATERAL (SELECT CASE WHEN last_value IS NULL THEN setval(seq, 1, false) ELSE setval(seq, last_value) END) s;
+DROP TABLE registry_ids;
+SELECT insight_train_recommender('als', '{"solver": "lu"}');
+SELECT insight_train_recommender('als', '{"cg_steps": 0}');

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Recommender benchmarks (figures for the README; not a timed test).
-#   1. insight_als_fit at 64 factors: seconds per iteration and peak memory, on
-#      Online Retail interactions and on a synthetic 1,000,000-interaction table
+#   1. insight_als_fit: seconds per iteration (and microseconds per interaction
+#      per iteration) and peak memory, with the conjugate-gradient solver (3
+#      steps, the default) and the exact one, at 64 factors on Online Retail
+#      interactions, at 64 and 128 factors on a synthetic 1,000,000-interaction
+#      table; one iteration = both half-steps and the objective
 #   2. insight_recommend(customer, 10) latency p50 / p99 under pgbench
 # Run by ./run bench against the server in the PG* environment (Online Retail
 # loaded and registered by test/bench/run_benchmarks.sh).
@@ -37,7 +40,7 @@ def hwm(pid):
             if line.startswith("VmHWM"):
                 return int(line.split()[1])
 
-def bench(table, cols):
+def bench(table, cols, factors, solver):
     rows = int(run(f"SELECT count(*) FROM {table}"))
     out = {}
     for iters in (1, 6):
@@ -51,7 +54,8 @@ def bench(table, cols):
         p.stdout.readline()
         before = hwm(pid)
         t0 = time.time()
-        p.stdin.write(f"SELECT length(insight_als_fit('SELECT {cols} FROM {table}', 64, 0.01, 1.0, {iters}, 0));\n")
+        p.stdin.write(f"SELECT length(insight_als_fit('SELECT {cols} FROM {table}', {factors}, 0.01, 1.0, {iters}, 0, "
+                      f"'{solver}'));\n")
         p.stdin.flush()
         p.stdout.readline()
         t = time.time() - t0
@@ -60,12 +64,17 @@ def bench(table, cols):
         p.wait()
         out[iters] = (t, after - before)
     per_iter = (out[6][0] - out[1][0]) / 5
-    print(f"{table}: {rows} interactions; fit with 1 iteration {out[1][0]:.2f} s, with 6 iterations "
-          f"{out[6][0]:.2f} s -> {per_iter:.3f} s per iteration; peak memory of the fit "
+    print(f"{table}: {rows} interactions, {factors} factors, solver {solver}: fit with 1 iteration {out[1][0]:.2f} s, "
+          f"with 6 iterations {out[6][0]:.2f} s -> {per_iter:.3f} s per iteration "
+          f"({per_iter / rows * 1e6:.3f} us per interaction); peak memory of the fit "
           f"{out[6][1] / 1024:.0f} MB (backend VmHWM after minus before)")
+    return per_iter
 
-bench("bench_rec_or", "customer_id, item_id, value")
-bench("bench_rec_1m", "u, i, v")
+for solver in ("cg", "exact"):
+    bench("bench_rec_or", "customer_id, item_id, value", 64, solver)
+for factors in (64, 128):
+    t = {solver: bench("bench_rec_1m", "u, i, v", factors, solver) for solver in ("cg", "exact")}
+    print(f"  {factors} factors: CG {t['exact'] / t['cg']:.1f}x faster than the exact solve per iteration")
 PY
 
 # insight_recommend latency under pgbench (2 clients, 20 s; customers drawn from

@@ -15,12 +15,21 @@
  * factors solve (their eq. 4)
  *	  x_u = (Y^T Y + Y^T (C^u - I) Y + lambda I)^-1 Y^T C^u p(u)
  * where Y^T Y is computed once per half-step and Y^T (C^u - I) Y only has
- * terms for the user's own items; symmetrically for items.  Each system is
- * solved exactly by Cholesky (LAPACK dpotrf/dpotrs, src/math/linalg.c); the
- * conjugate-gradient variant of Takacs, Pilaszy & Tikk (RecSys 2011) is not
- * used.  lambda is not scaled by the number of interactions, as in the
- * reference implementation benfred/implicit (implicit.cpu.als,
- * recalculate_user is the fold-in below).
+ * terms for the user's own items; symmetrically for items.  lambda is not
+ * scaled by the number of interactions, as in the reference implementation
+ * benfred/implicit (implicit.cpu.als; recalculate_user is the fold-in below).
+ *
+ * Two solvers of each row's system A x = b (A = Y^T C^u Y + lambda I,
+ * b = Y^T C^u p(u)):
+ *	- 'cg' (the default, as implicit's use_cg): a few steps of conjugate
+ *	  gradients warm-started from the row's current factors (Takacs, Pilaszy
+ *	  & Tikk, "Applications of the conjugate gradient method for implicit
+ *	  feedback collaborative filtering", RecSys 2011, section 3.2).  A step
+ *	  needs A p = G p + sum_k (c_k - 1) (y_k . p) y_k, O(f^2 + n f) against
+ *	  the exact solve's O(n f^2 + f^3): the factors improve a little per
+ *	  iteration rather than jump to the half-step's optimum, and with f steps
+ *	  CG reaches it (exact arithmetic).
+ *	- 'exact': Cholesky (LAPACK dpotrf/dpotrs, src/math/linalg.c).
  *
  * Factors are float32 (as implicit); every system is formed and solved in
  * double from the float32 factors of the other side.  Initial item factors
@@ -47,6 +56,7 @@
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
 #include "funcapi.h"
+#include "portability/instr_time.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -65,21 +75,36 @@ typedef struct AlsSolver
 {
 	int			f;
 	double		alpha;
-	const double *gram;			/* Y^T Y + lambda I (lower triangle) */
+	int			cg_steps;		/* 0: exact (Cholesky) */
+	const double *gram;			/* Y^T Y + lambda I (lower triangle; CG: both) */
 	const float *other;			/* factors of the fixed side */
 	double	   *a;				/* f x f */
-	double	   *b;				/* f */
-	double	   *gather;			/* max_len x f */
+	double	   *b;				/* f; CG: the residual */
+	double	   *gather;			/* max_len x f: the row's other-side factors */
+	double	   *w;				/* CG: max_len, c_k - 1; then scratch */
+	double	   *t;				/* CG: max_len, scratch */
+	double	   *p;				/* CG: f, the search direction */
+	double	   *ap;				/* CG: f, A p */
 } AlsSolver;
 
+/* cg_steps 0: the exact solver; max_len: the longest row it will solve. */
 static void
-als_solver_init(AlsSolver *s, int f, double alpha, Size max_len)
+als_solver_init(AlsSolver *s, int f, double alpha, int cg_steps, Size max_len)
 {
 	s->f = f;
 	s->alpha = alpha;
-	s->a = palloc(sizeof(double) * f * f);
+	s->cg_steps = cg_steps;
 	s->b = palloc(sizeof(double) * f);
 	s->gather = palloc_extended(mul_size(sizeof(double) * f, Max(max_len, 1)), MCXT_ALLOC_HUGE);
+	if (cg_steps > 0)
+	{
+		s->w = palloc_extended(sizeof(double) * Max(max_len, 1), MCXT_ALLOC_HUGE);
+		s->t = palloc_extended(sizeof(double) * Max(max_len, 1), MCXT_ALLOC_HUGE);
+		s->p = palloc(sizeof(double) * f);
+		s->ap = palloc(sizeof(double) * f);
+	}
+	else
+		s->a = palloc(sizeof(double) * f * f);
 }
 
 /*
@@ -116,6 +141,86 @@ als_solve_row(AlsSolver *s, const uint32 *idx, const double *r, int n, double *x
 	memcpy(x, s->b, sizeof(double) * f);
 }
 
+static inline double
+dot_double(const double *a, const double *b, int f)
+{
+	double		s = 0;
+
+	for (int j = 0; j < f; j++)
+		s += a[j] * b[j];
+	return s;
+}
+
+/*
+ * out = A v = G v + Yu^T (w o (Yu v)) for the row's n gathered factors Yu
+ * (s->gather) and weights w_k = c_k - 1, G symmetric (both halves): two
+ * matrix-vector products with Yu and one with G (BLAS dgemv).
+ */
+static void
+als_cg_apply(AlsSolver *s, int n, const double *v, double *out)
+{
+	int			f = s->f;
+
+	insight_matvec(s->gram, f, f, v, out, false, false);
+	insight_matvec(s->gather, n, f, v, s->t, false, false);
+	for (int k = 0; k < n; k++)
+		s->t[k] *= s->w[k];
+	insight_matvec(s->gather, n, f, s->t, out, true, true);
+}
+
+/*
+ * cg_steps of conjugate gradients on A x = b from the x given (Takacs et al.
+ * 2011, algorithm of section 3.2; implicit's _least_squares_cg), stopping
+ * early when the squared residual falls below 1e-20 (implicit's threshold).
+ * b = Yu^T c needs no term of the unobserved items (p = 0 there).
+ */
+static void
+als_cg_row(AlsSolver *s, const uint32 *idx, const double *r, int n, double *x)
+{
+	int			f = s->f;
+	double	   *res = s->b;
+	double		rs_old,
+				rs_new;
+
+	for (int k = 0; k < n; k++)
+	{
+		const float *y = s->other + (Size) idx[k] * f;
+		double	   *g = s->gather + (Size) k * f;
+
+		for (int j = 0; j < f; j++)
+			g[j] = (double) y[j];
+		s->w[k] = s->alpha * r[k];
+		s->t[k] = 1.0 + s->w[k];
+	}
+	/* res = b - A x, b = Yu^T c */
+	insight_matvec(s->gather, n, f, s->t, res, true, false);
+	als_cg_apply(s, n, x, s->ap);
+	for (int j = 0; j < f; j++)
+		res[j] -= s->ap[j];
+	memcpy(s->p, res, sizeof(double) * f);
+	rs_old = dot_double(res, res, f);
+	for (int step = 0; step < s->cg_steps && rs_old >= 1e-20; step++)
+	{
+		double		pap,
+					step_size;
+
+		als_cg_apply(s, n, s->p, s->ap);
+		pap = dot_double(s->p, s->ap, f);
+		if (!(pap > 0))
+			break;				/* p = 0 in floating point: nothing to gain */
+		step_size = rs_old / pap;
+		for (int j = 0; j < f; j++)
+		{
+			x[j] += step_size * s->p[j];
+			res[j] -= step_size * s->ap[j];
+		}
+		rs_new = dot_double(res, res, f);
+		for (int j = 0; j < f; j++)
+			s->p[j] = res[j] + (rs_new / rs_old) * s->p[j];
+		rs_old = rs_new;
+	}
+}
+
 /* gram = F^T F + lambda I (lower triangle) for n rows of float factors. */
 static void
 als_gram(const float *factors, Size n, int f, double lambda, double *gram, double *copy)
@@ -127,20 +232,47 @@ als_gram(const float *factors, Size n, int f, double lambda, double *gram, doubl
 		gram[j * f + j] += lambda;
 }
 
-/* One half-step: every row of 'solve' from the fixed 'other' side. */
+/* Both halves of a symmetric matrix from its lower triangle. */
+static void
+fill_upper(double *a, int f)
+{
+	for (int i = 0; i < f; i++)
+		for (int j = 0; j < i; j++)
+			a[j * f + i] = a[i * f + j];
+}
+
+/*
+ * One half-step: every row of 'solve' from the fixed 'other' side, exactly
+ * or by CG from the row's current factors.
+ */
 static void
 als_half_step(AlsSolver *s, const uint32 *ptr, const uint32 *idx, const double *val,
 			  Size rows, float *solve)
 {
-	double	   *x = palloc(sizeof(double) * s->f);
+	int			f = s->f;
+	double	   *x = palloc(sizeof(double) * f);
 
+	if (s->cg_steps > 0)
+		fill_upper((double *) s->gram, f);
 	for (Size u = 0; u < rows; u++)
 	{
+		const uint32 *row_idx = idx + ptr[u];
+		const double *row_val = val + ptr[u];
+		int			n = (int) (ptr[u + 1] - ptr[u]);
+		float	   *out = solve + u * f;
+
 		if ((u & 255) == 0)
 			CHECK_FOR_INTERRUPTS();
-		als_solve_row(s, idx + ptr[u], val + ptr[u], (int) (ptr[u + 1] - ptr[u]), x);
-		for (int j = 0; j < s->f; j++)
-			solve[u * s->f + j] = (float) x[j];
+		if (s->cg_steps > 0)
+		{
+			for (int j = 0; j < f; j++)
+				x[j] = (double) out[j];
+			als_cg_row(s, row_idx, row_val, n, x);
+		}
+		else
+			als_solve_row(s, row_idx, row_val, n, x);
+		for (int j = 0; j < f; j++)
+			out[j] = (float) x[j];
 	}
 	pfree(x);
 }
@@ -163,21 +295,22 @@ als_loss(const RecMatrix *m, const float *X, const float *Y, int f, double lambd
 	double		obs = 0;
 	double		unobs = 0;
 	double		reg = 0;
+	double	   *xtx = palloc(sizeof(double) * f * f);
 
+	/* sum_u x_u^T G x_u = <X^T X, G> (Frobenius), from both lower triangles */
+	als_gram(X, m->n_users, f, 0.0, xtx, ycopy);
 	als_gram(Y, m->n_items, f, 0.0, gram, ycopy);
+	for (int a = 0; a < f; a++)
+	{
+		unobs += gram[a * f + a] * xtx[a * f + a];
+		for (int b = 0; b < a; b++)
+			unobs += 2.0 * gram[a * f + b] * xtx[a * f + b];
+	}
+	pfree(xtx);
 	for (int32 u = 0; u < m->n_users; u++)
 	{
 		const float *x = X + (Size) u * f;
-		double		q = 0;
 
-		/* x^T G x from the lower triangle */
-		for (int a = 0; a < f; a++)
-		{
-			q += gram[a * f + a] * x[a] * x[a];
-			for (int b = 0; b < a; b++)
-				q += 2.0 * gram[a * f + b] * x[a] * x[b];
-		}
-		unobs += q;
 		for (uint32 k = m->indptr[u]; k < m->indptr[u + 1]; k++)
 		{
 			double		sc = dot_float(x, Y + (Size) m->indices[k] * f, f);
@@ -215,6 +348,26 @@ check_als_params(int32 factors, double regularization, double alpha, int32 itera
 				 errmsg("iterations must be between 1 and 10000, not %d", iterations)));
 }
 
+/* The solver's CG steps (0: exact); errors for an unknown solver or steps. */
+static int32
+check_als_solver(const char *solver, int32 cg_steps)
+{
+	if (strcmp(solver, "exact") == 0)
+		return 0;
+	if (strcmp(solver, "cg") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown ALS solver \"%s\"", solver),
+				 errdetail("The solver finds each user's and item's factors in a half-step."),
+				 errhint("Use 'cg' (conjugate gradients, the default) or 'exact' (Cholesky).")));
+	if (cg_steps < 1 || cg_steps > ALS_MAX_FACTORS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cg_steps must be between 1 and %d, not %d", ALS_MAX_FACTORS, cg_steps),
+				 errdetail("Each conjugate-gradient step moves every row's factors closer to its least-squares solution; as many steps as factors reach it.")));
+	return cg_steps;
+}
+
 static void
 als_write(InsightModelWriter *w, const RecMatrix *m, int f, double lambda, double alpha,
 		  int32 iterations, uint64 seed, const double *loss, const float *X, const float *Y)
@@ -249,6 +402,9 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	double		alpha = PG_GETARG_FLOAT8(3);
 	int32		iterations = PG_GETARG_INT32(4);
 	uint64		seed = (uint64) PG_GETARG_INT64(5);
+	/* the 0.1.0 SQL declaration has no solver arguments: exact, as then */
+	char	   *solver = PG_NARGS() > 6 ? text_to_cstring(PG_GETARG_TEXT_PP(6)) : "exact";
+	int32		cg_steps = PG_NARGS() > 7 ? PG_GETARG_INT32(7) : 0;
 	RecMatrix	m;
 	uint32	   *iptr;
 	uint32	   *iidx;
@@ -265,6 +421,7 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	InsightModelWriter w;
 
 	check_als_params(f, lambda, alpha, iterations);
+	cg_steps = check_als_solver(solver, cg_steps);
 	rec_matrix_from_query(text_to_cstring(PG_GETARG_TEXT_PP(0)), "insight_als_fit", &m);
 	if (m.nnz == 0)
 		PG_RETURN_NULL();
@@ -275,11 +432,12 @@ insight_als_fit(PG_FUNCTION_ARGS)
 					mul_size(sizeof(uint32) + sizeof(double), (Size) m.nnz));
 	need = add_size(need, mul_size(sizeof(float) * f, (Size) m.n_users + m.n_items));
 	need = add_size(need, mul_size(sizeof(double) * f, Max((Size) m.n_users, (Size) m.n_items)));
-	need = add_size(need, mul_size(sizeof(double) * f, max_len));
+	need = add_size(need, mul_size(sizeof(double) * (f + 2), max_len));	/* gather, CG's w, t */
 	insight_check_training_memory(need, "insight_als_fit");
 
 	rec_matrix_transpose(&m, &iptr, &iidx, &ival);
-	X = palloc_extended(sizeof(float) * f * (Size) m.n_users, MCXT_ALLOC_HUGE);
+	/* zero: where CG starts the first user half-step (exact ignores it) */
+	X = palloc_extended(sizeof(float) * f * (Size) m.n_users, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	Y = palloc_extended(sizeof(float) * f * (Size) m.n_items, MCXT_ALLOC_HUGE);
 	copy = palloc_extended(sizeof(double) * f * Max((Size) m.n_users, (Size) m.n_items), MCXT_ALLOC_HUGE);
 	gram = palloc(sizeof(double) * f * f);
@@ -287,13 +445,17 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	pg_prng_seed(&rng, seed);
 	for (Size k = 0; k < (Size) m.n_items * f; k++)
 		Y[k] = (float) (pg_prng_double(&rng) * 0.01);
-	als_solver_init(&s, f, alpha, Max(max_row_length(m.indptr, m.n_users),
-									  max_row_length(iptr, m.n_items)));
+	als_solver_init(&s, f, alpha, cg_steps, Max(max_row_length(m.indptr, m.n_users),
+												max_row_length(iptr, m.n_items)));
 	s.gram = gram;
 
 	for (int32 it = 0; it < iterations; it++)
 	{
+		instr_time	start,
+					elapsed;
+
 		CHECK_FOR_INTERRUPTS();
+		INSTR_TIME_SET_CURRENT(start);
 		als_gram(Y, m.n_items, f, lambda, gram, copy);
 		s.other = Y;
 		als_half_step(&s, m.indptr, m.indices, m.values, m.n_users, X);
@@ -301,9 +463,14 @@ insight_als_fit(PG_FUNCTION_ARGS)
 		s.other = X;
 		als_half_step(&s, iptr, iidx, ival, m.n_items, Y);
 		loss[it] = als_loss(&m, X, Y, f, lambda, alpha, copy, gram);
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
 		ereport(NOTICE,
 				(errmsg("insight_als_fit: iteration %d of %d, loss %.6g",
-						it + 1, iterations, loss[it])));
+						it + 1, iterations, loss[it]),
+				 errdetail("%s solver, %.3f s for the iteration (both half-steps and the loss).",
+						   cg_steps > 0 ? psprintf("CG (%d steps)", cg_steps) : "exact",
+						   INSTR_TIME_GET_DOUBLE(elapsed))));
 	}
 	als_write(&w, &m, f, lambda, alpha, iterations, seed, loss, X, Y);
 	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
@@ -549,7 +716,7 @@ insight_als_fold_in(PG_FUNCTION_ARGS)
 		gram = palloc(sizeof(double) * f * f);
 		copy = palloc_extended(sizeof(double) * f * Max((Size) model->m.n_items, 1), MCXT_ALLOC_HUGE);
 		als_gram(model->item_factors, model->m.n_items, f, model->regularization, gram, copy);
-		als_solver_init(&s, f, model->alpha, nm);
+		als_solver_init(&s, f, model->alpha, 0, nm);
 		s.gram = gram;
 		s.other = model->item_factors;
 		als_solve_row(&s, idx, r, nm, x);

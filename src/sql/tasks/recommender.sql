@@ -74,7 +74,7 @@ DECLARE
     hi integer;
 BEGIN
     defaults := CASE
-        WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0}'::pg_catalog.jsonb
+        WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0, "solver": "cg", "cg_steps": 3}'::pg_catalog.jsonb
         WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN '{"neighbors": 100, "similarity": "cosine"}'::pg_catalog.jsonb
         WHEN algorithm OPERATOR(pg_catalog.=) 'popularity' THEN '{}'::pg_catalog.jsonb
     END;
@@ -99,7 +99,7 @@ BEGIN
     params := defaults OPERATOR(pg_catalog.||) params;
     -- the sizes, checked before any work with the bounds of the fitting
     -- functions (insight_als_fit, insight_itemknn_fit)
-    FOR key, lo, hi IN VALUES ('factors', 1, 4096), ('iterations', 1, 10000), ('neighbors', 1, 100000) LOOP
+    FOR key, lo, hi IN VALUES ('factors', 1, 4096), ('iterations', 1, 10000), ('neighbors', 1, 100000), ('cg_steps', 1, 4096) LOOP
         IF params OPERATOR(pg_catalog.?) key
            AND (pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.<>) 'number'
                 OR (params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric OPERATOR(pg_catalog.<>) pg_catalog.trunc((params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric)
@@ -109,12 +109,19 @@ BEGIN
                       DETAIL = pg_catalog.format('%s is a size of the %s model; it is checked before any data is read.', key, algorithm);
         END IF;
     END LOOP;
+    IF params OPERATOR(pg_catalog.?) 'solver'
+       AND NOT (params OPERATOR(pg_catalog.->) 'solver') OPERATOR(pg_catalog.<@) '["cg", "exact"]'::pg_catalog.jsonb THEN
+        RAISE EXCEPTION 'unknown ALS solver %', params OPERATOR(pg_catalog.->) 'solver'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The solver finds each user''s and item''s factors in a half-step of ALS.',
+                  HINT = 'Use "cg" (conjugate gradients, the default) or "exact" (Cholesky).';
+    END IF;
     RETURN params;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_params(text, jsonb) IS
-'The parameters of a recommender algorithm (als, itemknn, popularity) with their defaults filled in, plus measure (orders); errors for an unknown algorithm or parameter, and (22023, before any work) for a size out of its bounds: factors 1..4096, iterations 1..10000, neighbors 1..100000, whole numbers. Used by insight_train_recommender.';
+'The parameters of a recommender algorithm (als, itemknn, popularity) with their defaults filled in, plus measure (orders); errors for an unknown algorithm or parameter, and (22023, before any work) for a size out of its bounds: factors 1..4096, iterations 1..10000, neighbors 1..100000, cg_steps 1..4096, whole numbers, and for an ALS solver other than "cg" or "exact". Used by insight_train_recommender.';
 
 -- Fit one recommender over the interactions a query returns.
 CREATE FUNCTION @extschema@.insight_recommender_fit(algorithm text, params jsonb, query text)
@@ -125,7 +132,9 @@ BEGIN
     RETURN CASE
         WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN @extschema@.insight_als_fit(query, (params OPERATOR(pg_catalog.->>) 'factors')::int,
                 (params OPERATOR(pg_catalog.->>) 'regularization')::pg_catalog.float8, (params OPERATOR(pg_catalog.->>) 'alpha')::pg_catalog.float8,
-                (params OPERATOR(pg_catalog.->>) 'iterations')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint)
+                (params OPERATOR(pg_catalog.->>) 'iterations')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint,
+                -- models trained before the solver existed (no key) were exact
+                COALESCE(params OPERATOR(pg_catalog.->>) 'solver', 'exact'), COALESCE((params OPERATOR(pg_catalog.->>) 'cg_steps')::int, 3))
         WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN @extschema@.insight_itemknn_fit(query, (params OPERATOR(pg_catalog.->>) 'neighbors')::int,
                 params OPERATOR(pg_catalog.->>) 'similarity')
         ELSE @extschema@.insight_popularity_fit(query) END;

@@ -15,13 +15,14 @@ COMMENT ON FUNCTION @extschema@.insight_popularity_fit(text) IS
 
 CREATE FUNCTION @extschema@.insight_als_fit(query text, factors int DEFAULT 64,
     regularization float8 DEFAULT 0.01, alpha float8 DEFAULT 1.0,
-    iterations int DEFAULT 15, seed bigint DEFAULT 0)
+    iterations int DEFAULT 15, seed bigint DEFAULT 0,
+    solver text DEFAULT 'cg', cg_steps int DEFAULT 3)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'insight_als_fit'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION @extschema@.insight_als_fit(text, int, float8, float8, int, bigint) IS
-'Implicit-feedback ALS (Hu, Koren & Volinsky 2008) over a query of rows (user_key, item_key, value r): preference 1 for r > 0, confidence 1 + alpha * r, objective sum c (p - x.y)^2 + regularization (|X|^2 + |Y|^2) over all user-item pairs; each half-step solves every user (item) exactly by Cholesky with the Y^T Y + Y^T (C - I) Y decomposition. Users are solved first from item factors uniform in [0, 0.01) drawn from seed; float32 factors; the same data and seed give the same model. The objective after each iteration is reported as NOTICE and stored (insight_model_info(...)->''loss''). Interactions as in insight_popularity_fit; held in memory under insight.max_training_memory; interruptible. NULL when no interaction remains.';
+COMMENT ON FUNCTION @extschema@.insight_als_fit(text, int, float8, float8, int, bigint, text, int) IS
+'Implicit-feedback ALS (Hu, Koren & Volinsky 2008) over a query of rows (user_key, item_key, value r): preference 1 for r > 0, confidence 1 + alpha * r, objective sum c (p - x.y)^2 + regularization (|X|^2 + |Y|^2) over all user-item pairs, with the Y^T Y + Y^T (C - I) Y decomposition. solver: cg (default) takes cg_steps (1 to 4096, default 3) conjugate-gradient steps on each user''s (item''s) normal equations per half-step, warm-started from its current factors (Takacs, Pilaszy & Tikk 2011; implicit''s use_cg), O(f^2 + n f) a step; exact solves each system by Cholesky, O(n f^2 + f^3). Users are solved first (CG from zero factors) from item factors uniform in [0, 0.01) drawn from seed; float32 factors; the same data, solver and seed give the same model. The objective after each iteration is reported as NOTICE (with the solver and the iteration''s seconds as DETAIL) and stored (insight_model_info(...)->''loss''). Interactions as in insight_popularity_fit; held in memory under insight.max_training_memory; interruptible. NULL when no interaction remains. Errors (22023): factors outside 1..4096, iterations outside 1..10000, a negative or non-finite regularization or alpha, an unknown solver, cg_steps outside 1..4096.';
 
 CREATE FUNCTION @extschema@.insight_itemknn_fit(query text, neighbors int DEFAULT 100,
     similarity text DEFAULT 'cosine')
