@@ -28,7 +28,10 @@
  *	  needs A p = G p + sum_k (c_k - 1) (y_k . p) y_k, O(f^2 + n f) against
  *	  the exact solve's O(n f^2 + f^3): the factors improve a little per
  *	  iteration rather than jump to the half-step's optimum, and with f steps
- *	  CG reaches it (exact arithmetic).
+ *	  CG reaches it (exact arithmetic).  The SQL default is 4 steps
+ *	  (implicit's is 3): on Online Retail, 3 steps left the recommender's
+ *	  hit rate@10 1.04% below the exact solver's, 4 kept every metric within
+ *	  1% (docs/reference/recommender.md).
  *	- 'exact': Cholesky (LAPACK dpotrf/dpotrs, src/math/linalg.c).
  *
  * Factors are float32 (as implicit); every system is formed and solved in
