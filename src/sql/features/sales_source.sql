@@ -85,22 +85,34 @@ AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
 CREATE VIEW @extschema@.insight_sales WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.insight_sales_rows();
 
+-- The time of the latest kept line that has a customer; a registration
+-- replaces this placeholder by a query over the source ordered by its own
+-- time column, which an index on that column answers with one probe even
+-- when the source is a view joining orders and their lines (max() over
+-- insight_sales cannot use it: the view converts timestamp and date columns
+-- to timestamptz, and PostgreSQL turns max() into an index probe only over
+-- one table).
+CREATE FUNCTION @extschema@.insight_latest_line()
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+COMMENT ON FUNCTION @extschema@.insight_latest_line() IS
+'The time (timestamptz) of the latest kept line of the registered source that has a customer, as insight_sales shows it (NULL when there is none): a LANGUAGE sql function generated at every registration that reads the source ordered by its own time column, descending, and stops at the first kept line, so an index on the time column (of the orders table, when the source is a view joining orders and their lines) makes it one index probe whatever the size of the source. Before any registration it raises "no sales source is registered" (42704).';
+
 -- The as_of every task uses by default: just after the latest line of a
 -- customer, so that the whole history counts.  insight_customer_features()
 -- computes the same from its own pass over the lines, and
--- insight_customer_features_of() embeds this body as a subquery, where the
--- planner turns it into one probe of an index on the source's time column.
+-- insight_customer_features_of() embeds this body as a subquery.
 CREATE FUNCTION @extschema@.insight_default_as_of()
 RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT pg_catalog.max(s.ordered_at) OPERATOR(pg_catalog.+) interval '1 microsecond'
-  FROM @extschema@.insight_sales s
- WHERE s.customer_id IS NOT NULL
+SELECT @extschema@.insight_latest_line() OPERATOR(pg_catalog.+) interval '1 microsecond'
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_default_as_of() IS
-'The default as_of of features, scores and trainings: one microsecond after the latest order line that has a customer (NULL when the source has none), so that every purchase counts and nothing is after it.';
+'The default as_of of features, scores and trainings: one microsecond after the latest order line that has a customer (insight_latest_line(); NULL when the source has none), so that every purchase counts and nothing is after it. One index probe with an index on the source''s time column.';
 
 CREATE FUNCTION @extschema@.insight_customer_features(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
@@ -561,6 +573,22 @@ BEGIN
             'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
             'is_return', is_return, 'quantity', c_qty, 'amount', c_amount, 'source', r.source::pg_catalog.text,
             'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
+    -- the latest kept line with a customer, ordered by the source's own time
+    -- column (c_time is monotonic in it), so that an index on it serves
+    EXECUTE @extschema@.insight_fill_sql($sql$
+        CREATE OR REPLACE FUNCTION @extschema@.insight_latest_line()
+        RETURNS timestamptz
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $latest$
+        SELECT %(ordered_at)s
+          FROM %(source)s s
+         WHERE %(conditions)s
+           AND s.%(customer_column)I IS NOT NULL
+         ORDER BY s.%(time_column)I DESC
+         LIMIT 1 $latest$ $sql$,
+        pg_catalog.jsonb_build_object(
+            'ordered_at', c_time, 'source', r.source::pg_catalog.text, 'customer_column', r.customer_column,
+            'time_column', r.time_column, 'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                     WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('@extschema@.insight_sales')) THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_sales_rows();
