@@ -20,6 +20,13 @@ colsample_bytree, seed, early stopping on the last rows) and a regression:
     every row, with xgboost's own float32 gap printed next to it;
   - the model of insight_gbdt_export (UBJ and JSON) loads in xgboost.Booster
     and predicts what insight predicts.
+Forged models: XGBoost's model inside an insight model replaced by one that
+xgboost.Booster loads without complaint but whose trees are broken (a node
+its own child, which XGBoost's predictor would walk forever; a split on a
+feature the model does not have; two parents for one node; a cover of 0),
+the checksum recomputed: insight rejects each with XX001 and its reason, and
+the same procedure on the intact tree gives a model that predicts as the
+original.
 On the Online Retail churn windows (insight_churn_training_rows at the
 cutoffs insight_train_churn uses): the GBDT's out-of-time AUC, printed next to
 recency alone, equal to roc_auc_score over xgboost.train's predictions, and
@@ -29,6 +36,7 @@ import csv
 import json
 import math
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -36,7 +44,9 @@ import xgboost as xgb
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fuzz"))
 from pgquery import Checks, query, scalar  # noqa: E402
+from sql_fuzz import reseal  # noqa: E402
 
 checks = Checks("gbdt_xgboost")
 csv.field_size_limit(sys.maxsize)  # exported models are read as one hex field
@@ -238,6 +248,70 @@ compare("binary", "gbdt_peer", "y", X, yb,
 compare("regression", "gbdt_peer", "v", X, yr,
         {"rounds": 40, "max_depth": 5, "eta": 0.3, "tree_method": "exact"}, "reg:squarederror")
 query("DROP TABLE gbdt_peer, gbdt_peer_model")
+
+# --- forged models: a broken tree inside a valid checksum ----------------
+def forge(model, tree_json):
+    """The insight model with XGBoost's model replaced (layout in
+    src/models/trees/gbdt_format.h; a model without feature names: the
+    booster's length follows 152 bytes of fixed fields) and resealed."""
+    assert int.from_bytes(model[28:32], "little") == 0, "a model without feature names"
+    ubj = xgb.Booster(model_file=bytearray(json.dumps(tree_json).encode())).save_raw("ubj")
+    payload = model[48:48 + 152] + len(ubj).to_bytes(8, "little") + bytes(ubj)
+    header = model[:32] + len(payload).to_bytes(8, "little") + model[40:48]
+    return reseal(header + payload)
+
+
+def predict_forged(model):
+    """(ok, output) of insight_gbdt_predict on a model given as bytes."""
+    run = subprocess.run(["psql", "-X", "-q", "-At", "-v", "VERBOSITY=verbose", "-c",
+                          f"SELECT insight_gbdt_predict('\\x{model.hex()}'::bytea, '{{1.5,-0.5,0.25}}')"],
+                         capture_output=True, text=True)
+    return run.returncode == 0, (run.stdout + run.stderr).strip()
+
+
+query("SET client_min_messages = warning; DROP TABLE IF EXISTS gbdt_peer_model; "
+      "CREATE TABLE gbdt_peer_model AS SELECT insight_gbdt_fit($q$SELECT ARRAY[i % 7, i % 5, i % 3]::float8[], "
+      "(i % 7) + (i % 5) > 5 FROM generate_series(1, 300) i$q$, '{\"rounds\": 3, \"max_depth\": 2}') AS m")
+original = bytes.fromhex(scalar("SELECT encode(m, 'hex') FROM gbdt_peer_model"))
+expected = float(scalar("SELECT insight_gbdt_predict(m, '{1.5,-0.5,0.25}') FROM gbdt_peer_model"))
+doc = json.loads(bytes.fromhex(scalar("SELECT encode(insight_gbdt_export(m, 'json'), 'hex') FROM gbdt_peer_model")))
+ok, out = predict_forged(forge(original, doc))
+checks.check("forged: the intact tree rebuilt and resealed predicts as the original",
+             ok and abs(float(out) - expected) < 1e-15, out)
+
+
+def broken(change):
+    d = json.loads(json.dumps(doc))
+    change(d["learner"]["gradient_booster"]["model"]["trees"][1])
+    return d
+
+
+def self_child(t):
+    t["left_children"][0] = 0
+
+
+def far_feature(t):
+    t["split_indices"][0] = 99
+
+
+def two_parents(t):
+    t["right_children"][0] = t["left_children"][0]
+
+
+def zero_cover(t):
+    t["sum_hessian"][0] = 0.0
+
+
+for label, change, reason in (("a node its own child", self_child, "has children 0 and"),
+                              ("a split on feature 99 of 3", far_feature, "splits on feature 99 of 3"),
+                              ("two parents of one node", two_parents, "has children"),
+                              ("a split with a cover of 0", zero_cover, "splits with a cover of 0")):
+    ok, out = predict_forged(forge(original, broken(change)))
+    detail = [line for line in out.splitlines() if line.startswith("DETAIL")]
+    checks.check(f"forged: {label}: XX001 with its reason", not ok and "XX001" in out and reason in out,
+                 detail[0] if detail else out or "no output")
+checks.check("forged: the server still answers", scalar("SELECT 1") == "1")
+query("DROP TABLE gbdt_peer_model")
 
 # --- Online Retail churn windows, as insight_train_churn builds them -------
 horizon = "90 days"
