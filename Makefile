@@ -143,12 +143,14 @@ uninstall-xgb:
 
 .PHONY: install-blas uninstall-blas install-xgb uninstall-xgb
 
-# libFuzzer harness: the model reader core is plain C (no backend calls), built
-# here as frontend code against libpgport for CRC-32C.
+# libFuzzer harness: the model reader core and the GBDT tree reader are plain C
+# (no backend calls), built here as frontend code against libpgport for
+# CRC-32C and libpgcommon for the JSON parser.
 FUZZ_CC ?= clang
 fuzz: test/fuzz/fuzz_model
-FUZZ_SOURCES = src/core/model_core.c src/models/trees/gbdt_format.c
-test/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_SOURCES) src/core/model_core.h src/models/trees/gbdt_format.h
+FUZZ_SOURCES = src/core/model_core.c src/models/trees/gbdt_format.c src/models/trees/gbdt_trees.c
+test/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_SOURCES) src/core/model_core.h src/models/trees/gbdt_format.h \
+                      src/models/trees/gbdt_trees.h
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -DFRONTEND -Wall -Wno-ignored-attributes \
 	    -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) \
 	    test/fuzz/fuzz_model.c $(FUZZ_SOURCES) \

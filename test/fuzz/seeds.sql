@@ -18,3 +18,6 @@ SELECT encode(insight_itemknn_fit('SELECT * FROM (VALUES (''a'', ''i1'', 1), (''
 -- gradient-boosted trees: with feature names and early stopping, and a regression
 SELECT encode(insight_gbdt_fit($$SELECT ARRAY[i % 7, i % 3]::float8[], i % 7 > 2 FROM generate_series(1, 40) i$$, '{"rounds": 4, "max_depth": 1, "feature_names": ["a", "b"], "early_stopping_rounds": 1}'), 'hex');
 SELECT encode(insight_gbdt_fit($$SELECT ARRAY[i]::float8[], (i % 5)::float8 FROM generate_series(1, 20) i$$, '{"rounds": 2, "max_depth": 1}'), 'hex');
+-- and their XGBoost JSON models, read by the GBDT tree reader (gbdt_trees.c)
+SELECT encode(insight_gbdt_export(insight_gbdt_fit($$SELECT ARRAY[i % 7, i % 3]::float8[], i % 7 > 2 FROM generate_series(1, 40) i$$, '{"rounds": 3, "max_depth": 2}'), 'json'), 'hex');
+SELECT encode(insight_gbdt_export(insight_gbdt_fit($$SELECT ARRAY[i, NULLIF(i % 4, 0)]::float8[], (i % 5)::float8 FROM generate_series(1, 20) i$$, '{"rounds": 2, "max_depth": 2}'), 'json'), 'hex');

@@ -17,14 +17,19 @@
 
 #include "core/model_format.h"
 #include "models/trees/gbdt_format.h"
+#include "models/trees/gbdt_trees.h"
 #include "models/trees/xgb.h"
 
-/* A decoded model: the validated view and the loaded booster. */
+/*
+ * A decoded model: the validated view, the loaded booster (for export) and
+ * its trees in flat arrays, which predict and explain (gbdt_trees.h).
+ */
 typedef struct InsightGbdt
 {
 	GbdtView	view;			/* its pointers are cleared: nothing points into the value */
 	char	  **names;			/* d names: the model's, or f1 .. fd */
 	XgbHandle  *booster;		/* owned by the context the model lives in */
+	GbdtTrees	trees;			/* allocated in that context too */
 } InsightGbdt;
 
 /* Parameters from the params jsonb, validated (22023); names may be NULL. */
@@ -44,7 +49,10 @@ extern float insight_gbdt_float4(double v, int j);
 
 /*
  * Validate and decode a model positioned by insight_model_open, loading its
- * booster (nthread = 1) into a handle owned by CurrentMemoryContext.
+ * booster (nthread = 1) into a handle owned by CurrentMemoryContext and
+ * reading its trees from the booster's JSON model (gbdt_trees_read), checked
+ * against the header: features, objective, number of trees, depth at most
+ * the model's max_depth.
  * The signature of a model cache reader.
  */
 extern void *insight_gbdt_decode(InsightModel *m);

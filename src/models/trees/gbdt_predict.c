@@ -4,19 +4,27 @@
  *	  Reading GBDT models, their place in the model cache, prediction, SHAP
  *	  explanations and export.
  *
- * Explanations are XGBoost's exact TreeSHAP (pred_contribs: Lundberg, Erion
- * & Lee, "Consistent Individualized Feature Attribution for Tree
- * Ensembles", 2018, Algorithm 2): for a row of d features, d + 1 values,
- * the contribution of each feature then the bias (the expected margin over
- * the training data), in the margin's units (log-odds for a classifier),
- * summing to the margin the model predicts for the row.
+ * Prediction and explanation walk the model's trees in double precision
+ * (gbdt_trees.h): XGBoost trains the model and exports it, but its own
+ * predictor and pred_contribs compute in float32, and their bias + sum of
+ * SHAP values misses their margin by up to a few 1e-6 (issue 17).  The
+ * trees are read once per decoded model from XGBoost's JSON dump of the
+ * booster it loaded (XGBoosterSaveModelToBuffer, format "json").
  *
- * Cache: decoded models, their boosters loaded, live in insight's
- * per-backend model cache (core/model_cache.h), shared with
+ * Explanations are exact path-dependent TreeSHAP (Lundberg, Erion & Lee,
+ * "Consistent Individualized Feature Attribution for Tree Ensembles", 2018,
+ * Algorithm 2), with XGBoost's conventions (RegTree::TreeShap): for a row
+ * of d features, d + 1 values, the contribution of each feature then the
+ * bias (the base margin plus each tree's cover-weighted mean leaf value),
+ * in the margin's units (log-odds for a classifier), summing to the margin
+ * the model predicts for the row to about 1e-15.
+ *
+ * Cache: decoded models, their boosters loaded and their trees read, live
+ * in insight's per-backend model cache (core/model_cache.h), shared with
  * insight_predict and insight_contributions: the same bytes are decoded
- * once whichever function scores them.  The cache drops a model by
- * deleting its memory context, whose reset callback frees the booster
- * (xgb.h).
+ * once whichever function scores them, and the trees' arrays count in the
+ * cached model's memory.  The cache drops a model by deleting its memory
+ * context, whose reset callback frees the booster (xgb.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -74,6 +82,56 @@ view_names(const GbdtView *view)
 	return names;
 }
 
+/* Copy n elements of size bytes into CurrentMemoryContext. */
+static void *
+copy_array(const void *src, size_t n, size_t size)
+{
+	void	   *dst = palloc_extended(Max(n * size, 1), MCXT_ALLOC_HUGE);
+
+	memcpy(dst, src, n * size);
+	return dst;
+}
+
+/*
+ * The booster's trees, from its JSON model, into model->trees (allocated in
+ * CurrentMemoryContext, the model's); parsed in a context of its own,
+ * deleted once the arrays are copied out at their exact sizes.
+ */
+static void
+read_trees(InsightGbdt *model)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext parse_cxt = AllocSetContextCreate(cxt, "gbdt trees", ALLOCSET_DEFAULT_SIZES);
+	GbdtTrees	t;
+	bst_ulong	len = 0;
+	const char *json = NULL;
+	char		errbuf[256];
+	bool		ok;
+
+	insight_xgb_check(insight_xgb()->BoosterSaveModelToBuffer(model->booster->h,
+															   "{\"format\": \"json\"}",
+															   &len, &json),
+					  "save the model as JSON");
+	MemoryContextSwitchTo(parse_cxt);
+	ok = gbdt_trees_read(json, (size_t) len, &t, errbuf, sizeof(errbuf));
+	MemoryContextSwitchTo(cxt);
+	if (!ok)
+		insight_model_corrupt(errbuf);
+	if (t.features != model->view.features || t.objective != model->view.objective ||
+		t.ntrees != model->view.trees)
+		insight_model_corrupt(psprintf("The booster's JSON model has %u features, objective %u and %u trees; the header %u, %u and %u.",
+									   t.features, t.objective, t.ntrees, model->view.features,
+									   model->view.objective, model->view.trees));
+	if (t.max_depth > (uint32) model->view.params.v[GBDT_MAX_DEPTH])
+		insight_model_corrupt(psprintf("The booster has a tree of depth %u, deeper than the model's max_depth %g.",
+									   t.max_depth, model->view.params.v[GBDT_MAX_DEPTH]));
+	model->trees = t;
+	model->trees.nodes = copy_array(t.nodes, t.nnodes, sizeof(GbdtNode));
+	model->trees.roots = copy_array(t.roots, t.ntrees, sizeof(uint32));
+	model->trees.expected = copy_array(t.expected, t.ntrees, sizeof(double));
+	MemoryContextDelete(parse_cxt);
+}
+
 void *
 insight_gbdt_decode(InsightModel *m)
 {
@@ -98,6 +156,7 @@ insight_gbdt_decode(InsightModel *m)
 		insight_model_corrupt(psprintf("The booster has %llu features and %d rounds, the header %u and %u.",
 									   (unsigned long long) features, rounds,
 									   model->view.features, model->view.trees));
+	read_trees(model);
 	model->view.names = NULL;
 	model->view.booster = NULL;
 	return model;
@@ -193,50 +252,31 @@ row_arg(FunctionCallInfo fcinfo, const InsightGbdt *model)
 }
 
 /*
- * The prediction (type 0) or margin (type 1) of one row, by XGBoost's
- * in-place prediction over a dense array (the array-interface protocol,
- * as xgboost.Booster.inplace_predict passes it).
+ * The prediction (margin false: the probability for binary:logistic, the
+ * value for reg:squarederror) or the margin of one row, by the double
+ * tree walker.  The probability is the logistic function of the margin, in
+ * double (XGBoost's PredTransform, common::Sigmoid, in float32).
  */
 static double
-predict_row(const InsightGbdt *model, const float *x, int type)
+predict_row(const InsightGbdt *model, const float *x, bool margin)
 {
-	char		values[160];
-	char		config[192];
-	const bst_ulong *shape;
-	bst_ulong	dim;
-	const float *out;
+	double		m = gbdt_trees_margin(&model->trees, x);
 
-	snprintf(values, sizeof(values),
-			 "{\"data\": [%zu, true], \"shape\": [1, %u], \"typestr\": \"<f4\", \"version\": 3}",
-			 (size_t) (uintptr_t) x, model->view.features);
-	snprintf(config, sizeof(config),
-			 "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
-			 "\"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}", type);
-	insight_xgb_check(insight_xgb()->BoosterPredictFromDense(model->booster->h, values, config,
-															  NULL, &shape, &dim, &out),
-					  "predict");
-	return (double) out[0];
+	if (margin || model->trees.objective != GBDT_BINARY)
+		return m;
+	return 1.0 / (1.0 + exp(-m));
 }
 
 /* SHAP values of one row: d contributions then the bias, palloc'd. */
 static double *
 explain_row(const InsightGbdt *model, const float *x)
 {
-	uint32		d = model->view.features;
-	XgbHandle  *m = insight_xgb_handle(CurrentMemoryContext, false);
-	const bst_ulong *shape;
-	bst_ulong	dim;
-	const float *out;
-	double	   *shap = palloc(sizeof(double) * (d + 1));
+	double	   *shap = palloc(sizeof(double) * (model->view.features + 1));
+	GbdtPathElement *path = palloc(sizeof(GbdtPathElement) *
+								   gbdt_trees_path_size(&model->trees));
 
-	insight_xgb_dmatrix(m, x, 1, d);
-	insight_xgb_check(insight_xgb()->BoosterPredictFromDMatrix(model->booster->h, m->h,
-																"{\"type\": 2, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}",
-																&shape, &dim, &out),
-					  "compute SHAP values");
-	for (uint32 j = 0; j <= d; j++)
-		shap[j] = (double) out[j];
-	insight_xgb_free(m);
+	gbdt_trees_shap(&model->trees, x, shap, path);
+	pfree(path);
 	return shap;
 }
 
@@ -260,7 +300,7 @@ insight_gbdt_features(const void *model)
 double
 insight_gbdt_predict_row(const void *model, const double *x)
 {
-	return predict_row(model, row_float4(model, x), 0);
+	return predict_row(model, row_float4(model, x), false);
 }
 
 void
@@ -279,7 +319,7 @@ insight_gbdt_predict(PG_FUNCTION_ARGS)
 	const InsightGbdt *model = gbdt_cached(fcinfo);
 	bool		margin = PG_NARGS() > 2 && PG_GETARG_BOOL(2);
 
-	PG_RETURN_FLOAT8(predict_row(model, row_arg(fcinfo, model), margin ? 1 : 0));
+	PG_RETURN_FLOAT8(predict_row(model, row_arg(fcinfo, model), margin));
 }
 
 PG_FUNCTION_INFO_V1(insight_gbdt_explain);
