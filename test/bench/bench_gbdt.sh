@@ -88,7 +88,7 @@ echo "insight_churn-like one-row latency with a GBDT model under pgbench"
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET client_min_messages = warning;
 CREATE INDEX IF NOT EXISTS order_lines_customer ON order_lines (customer_id);
-CREATE INDEX IF NOT EXISTS order_lines_time ON order_lines ((invoice_date AT TIME ZONE 'UTC'));
+CREATE INDEX IF NOT EXISTS order_lines_time ON order_lines (invoice_date);
 ANALYZE order_lines;
 DROP TABLE IF EXISTS bench_gbdt_churn_model;
 CREATE TABLE bench_gbdt_churn_model AS
