@@ -301,9 +301,7 @@ DECLARE
     as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
     m @extschema@.insight_models;
     x pg_catalog.jsonb;
-    ps pg_catalog.float8[];
-    ys boolean[];
-    rs pg_catalog.float8[];
+    curves pg_catalog.jsonb;
     roc_model pg_catalog.jsonb;
     roc_recency pg_catalog.jsonb;
     g record;
@@ -320,7 +318,8 @@ BEGIN
     END IF;
     x := m.metrics;
     body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.summary',
-                m.model_id::pg_catalog.text, @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
                 @extschema@.insight_report_num((x ->> 'train_rows')::pg_catalog.float8, 0, lang),
                 @extschema@.insight_report_date((x ->> 'train_cutoff')::pg_catalog.timestamptz, lang),
                 @extschema@.insight_report_num((x ->> 'test_rows')::pg_catalog.float8, 0, lang),
@@ -329,14 +328,19 @@ BEGIN
                 @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
                 @extschema@.insight_report_num((x #>> '{baseline,auc}')::pg_catalog.float8, 3, lang))));
 
-    -- the out-of-time predictions: the evaluation model on the test window, as insight_churn_evaluate measured it
-    SELECT pg_catalog.array_agg(@extschema@.insight_predict(COALESCE(m.evaluation_weights, m.weights), r.features) ORDER BY r.customer_id),
-           pg_catalog.array_agg(r.churned ORDER BY r.customer_id), pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id)
-      INTO ps, ys, rs
-      FROM @extschema@.insight_churn_training_rows((x ->> 'test_cutoff')::pg_catalog.timestamptz,
-                                                   (m.params ->> 'horizon')::interval) r;
-    roc_model := @extschema@.insight_report_roc(ps, ys);
-    roc_recency := @extschema@.insight_report_roc(rs, ys);
+    -- the charts of the out-of-time evaluation, as insight_churn_evaluate stored
+    -- them (computed here on the test window for a model trained without them)
+    curves := x -> 'curves';
+    IF curves IS NULL THEN
+        SELECT @extschema@.insight_churn_curves(
+                   pg_catalog.array_agg(@extschema@.insight_predict(COALESCE(m.evaluation_weights, m.weights), r.features) ORDER BY r.customer_id),
+                   pg_catalog.array_agg(r.churned ORDER BY r.customer_id), pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
+          INTO curves
+          FROM @extschema@.insight_churn_training_rows((x ->> 'test_cutoff')::pg_catalog.timestamptz,
+                                                       (m.params ->> 'horizon')::interval) r;
+    END IF;
+    roc_model := curves -> 'roc_model';
+    roc_recency := curves -> 'roc_recency';
     body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-roc', @extschema@.insight_report_msg(lang, 'churn.roc.title'),
         @extschema@.insight_report_msg(lang, 'churn.roc.reading',
             @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
@@ -358,12 +362,9 @@ BEGIN
         lang));
 
     -- cumulative gain and calibration by decile of the predicted probability
-    WITH d AS (
-        SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p DESC) AS risk_decile,
-               pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
-          FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
-    ), gd AS (
-        SELECT d.risk_decile AS decile, pg_catalog.count(*) AS n, pg_catalog.count(*) FILTER (WHERE d.y) AS churners FROM d GROUP BY 1
+    WITH gd AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n, (e ->> 'churners')::bigint AS churners
+          FROM pg_catalog.jsonb_array_elements(curves -> 'gain') e
     ), gc AS (
         SELECT gd.decile, gd.n,
                pg_catalog.sum(gd.n) OVER w::pg_catalog.float8 / pg_catalog.sum(gd.n) OVER () AS contacted,
@@ -388,12 +389,11 @@ BEGIN
         @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.share_customers', 'col.share_churners', 'col.lift']), g.rows),
         lang));
 
-    WITH d AS (
-        SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
-          FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
-    ), c AS (
-        SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.avg(d.p) AS predicted, pg_catalog.avg(d.y::integer)::pg_catalog.float8 AS observed
-          FROM d GROUP BY 1 HAVING pg_catalog.count(*) >= k
+    WITH c AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS predicted, (e ->> 'observed')::pg_catalog.float8 AS observed
+          FROM pg_catalog.jsonb_array_elements(curves -> 'calibration') e
+         WHERE (e ->> 'customers')::bigint >= k
     )
     SELECT pg_catalog.array_agg(c.decile::pg_catalog.text ORDER BY c.decile) AS labels,
            ARRAY[pg_catalog.array_agg(c.predicted ORDER BY c.decile), pg_catalog.array_agg(c.observed ORDER BY c.decile)] AS vals,
@@ -468,7 +468,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_churn(jsonb) IS
-'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile, all on the test window recomputed as insight_churn_evaluate measured it (insight_churn_training_rows at metrics.test_cutoff, scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
+'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile of the test window, as insight_churn_evaluate stored them (metrics.curves, insight_churn_curves; for a model trained without them, computed on insight_churn_training_rows at metrics.test_cutoff scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
 
 -- Customer value ------------------------------------------------------------------
 
@@ -756,22 +756,13 @@ BEGIN
     END IF;
 
     -- clusters: labelled from their members against the median customer
-    WITH u AS (
-        SELECT x.c, x.r, x.f, x.m FROM ROWS FROM (pg_catalog.unnest(cls), pg_catalog.unnest(rec), pg_catalog.unnest(frq), pg_catalog.unnest(mon)) x(c, r, f, m)
-    ), med AS (
-        SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.r) AS r, pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.f) AS f,
-               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.m) AS m FROM u
-    ), p AS (
-        SELECT u.c, pg_catalog.count(*) AS n,
-               pg_catalog.avg((u.r < med.r)::integer) AS recent, pg_catalog.avg((u.f > med.f)::integer) AS frequent,
-               pg_catalog.avg((u.m > med.m)::integer) AS high,
-               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.r) AS rq,
-               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.f) AS fq,
-               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.m) AS mq
-          FROM u, med GROUP BY u.c
+    WITH p AS (
+        SELECT pr.cluster AS c, pr.customers AS n, pr.recency_quartiles AS rq, pr.frequency_quartiles AS fq,
+               pr.monetary_quartiles AS mq, pr.label
+          FROM @extschema@.insight_cluster_profiles(cls, rec, frq, mon, lang) pr
     ), v AS (
-        SELECT p.*, pg_catalog.concat(@extschema@.insight_report_msg(lang, 'col.cluster'), ' ', p.c, ': ',
-                                      @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high)) AS label
+        SELECT p.c, p.n, p.rq, p.fq, p.mq,
+               pg_catalog.concat(@extschema@.insight_report_msg(lang, 'col.cluster'), ' ', p.c, ': ', p.label) AS label
           FROM p WHERE p.n >= k
     )
     SELECT pg_catalog.array_agg(v.label ORDER BY v.c) AS labels,
@@ -797,7 +788,7 @@ BEGIN
         lang), @extschema@.insight_report_privacy(ctx, 0, cl.small::integer));
     IF kc.best_k IS NOT NULL THEN
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-k', @extschema@.insight_report_msg(lang, 'segments.kcurve.title'),
-            @extschema@.insight_report_msg(lang, 'segments.kcurve.reading', kc.best_k::pg_catalog.text, @extschema@.insight_report_num(kc.best_s, 3, lang)),
+            @extschema@.insight_report_msg(lang, 'segments.kcurve.reading', kc.best_k::pg_catalog.text, @extschema@.insight_report_num(kc.best_s, 3, lang), sm.metrics ->> 'k'),
             @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.silhouette'),
                     'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array((e ->> 'k')::integer, pg_catalog.round((e ->> 'silhouette')::numeric, 4))
                                                             ORDER BY (e ->> 'k')::integer)
@@ -817,7 +808,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
-'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_report_cluster_label: recency, orders and spend of at least 3/4 of the members against the median customer) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen, with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
+'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_cluster_profiles: recency, orders and spend of at least 3/4 of the members against the median customer, as insight_customer_360 and insight_segment_summary label them) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen (at the knee of the inertia curve, insight_kmeans_knee, or given), with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
 
 -- Recommendations ------------------------------------------------------------------
 
