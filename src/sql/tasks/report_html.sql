@@ -683,6 +683,136 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
 'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
 
+-- The value model (deep) --------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_value(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    mt record;
+    gn record;
+    dc record;
+    body pg_catalog.text;
+    model_name pg_catalog.text := @extschema@.insight_report_msg(lang, 'series.value_model');
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('value') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('value', @extschema@.insight_report_msg(lang, 'value.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'value', 'insight_train_value()'));
+    END IF;
+    x := m.metrics;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                COALESCE(m.params ->> 'hidden', @extschema@.insight_report_msg(lang, 'na')),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'train_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'train_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((x ->> 'test_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'test_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang))));
+
+    -- the out-of-time metrics of the model and its two comparators, as training stored them
+    WITH p AS (
+        SELECT v.n, @extschema@.insight_report_msg(lang, v.name) AS name, x -> v.key AS j
+          FROM (VALUES (1, 'test', 'series.value_model'), (2, 'btyd', 'series.btyd'), (3, 'baseline', 'series.past_rate')) v(n, key, name)
+    )
+    SELECT pg_catalog.array_agg(ARRAY[p.name,
+               @extschema@.insight_report_num((p.j ->> 'normalized_gini')::pg_catalog.float8, 4, lang),
+               @extschema@.insight_report_num((p.j ->> 'spearman')::pg_catalog.float8, 4, lang),
+               @extschema@.insight_report_num((p.j ->> 'decile_mape')::pg_catalog.float8, 4, lang),
+               COALESCE(@extschema@.insight_report_num((p.j ->> 'total_error_percent')::pg_catalog.float8, 1, lang) || '%',
+                        @extschema@.insight_report_msg(lang, 'na'))] ORDER BY p.n) AS rows
+      INTO mt FROM p;
+    body := pg_catalog.concat(body, pg_catalog.format('<div class="table-box" id="value-metrics"><h3>%s</h3><p class="reading">%s</p>%s</div>',
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.metrics.title')),
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.metrics.reading',
+            @extschema@.insight_report_num((x #>> '{test,normalized_gini}')::pg_catalog.float8, 4, lang),
+            @extschema@.insight_report_num((x #>> '{baseline,normalized_gini}')::pg_catalog.float8, 4, lang))),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.predictor', 'col.normalized_gini', 'col.spearman',
+                                                                                  'col.decile_mape', 'col.total_error']), mt.rows)));
+
+    -- the gain chart (google/lifetime_value): each predictor's curve as training stored it, and the perfect order
+    IF pg_catalog.jsonb_typeof(x #> '{test,gain}') = 'array' THEN
+        WITH p AS (
+            SELECT v.n, v.name, x #> ARRAY[v.key, 'gain'] AS g
+              FROM (VALUES (1, 'test', model_name),
+                           (2, 'btyd', @extschema@.insight_report_msg(lang, 'series.btyd')),
+                           (3, 'baseline', @extschema@.insight_report_msg(lang, 'series.past_rate'))) v(n, key, name)
+             WHERE pg_catalog.jsonb_typeof(x #> ARRAY[v.key, 'gain']) = 'array'
+            UNION ALL
+            SELECT 4, @extschema@.insight_report_msg(lang, 'series.perfect'),
+                   (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('customers', e -> 'customers', 'model', e -> 'perfect') ORDER BY i)
+                      FROM pg_catalog.jsonb_array_elements(x #> '{test,gain}') WITH ORDINALITY u(e, i))
+        ), pts AS (
+            SELECT p.n, p.name, u.i, (u.e ->> 'customers')::pg_catalog.float8 AS c, (u.e ->> 'model')::pg_catalog.float8 AS s
+              FROM p, pg_catalog.jsonb_array_elements(p.g) WITH ORDINALITY u(e, i)
+        )
+        SELECT (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', q.name, 'points', q.points) ORDER BY q.n)
+                  FROM (SELECT pts.n, pts.name, pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(pg_catalog.round(pts.c::numeric, 4), pg_catalog.round(pts.s::numeric, 4)) ORDER BY pts.i) AS points
+                          FROM pts GROUP BY pts.n, pts.name) q) AS series,
+               (SELECT pg_catalog.array_agg(q.name ORDER BY q.n) FROM (SELECT DISTINCT pts.n, pts.name FROM pts) q) AS names,
+               (SELECT pg_catalog.array_agg(r.row ORDER BY r.i)
+                  FROM (SELECT pts.i, pg_catalog.array_prepend(@extschema@.insight_report_pct(pg_catalog.min(pts.c), lang, 0),
+                                                               pg_catalog.array_agg(@extschema@.insight_report_pct(pts.s, lang) ORDER BY pts.n)) AS row
+                          FROM pts GROUP BY pts.i) r) AS rows,
+               (SELECT pts.s FROM pts WHERE pts.n = 1 AND pts.i = 4) AS at20,
+               (SELECT pts.s FROM pts WHERE pts.n = 4 AND pts.i = 4) AS best20
+          INTO gn;
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('value-gain', @extschema@.insight_report_msg(lang, 'value.gain.title'),
+            @extschema@.insight_report_msg(lang, 'value.gain.reading', @extschema@.insight_report_pct(gn.at20, lang), @extschema@.insight_report_pct(gn.best20, lang)),
+            @extschema@.insight_svg_lines(gn.series,
+                pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                    'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.customers_by_spend'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.spend_reached'))),
+            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.share_customers')] || gn.names, gn.rows),
+            lang));
+    ELSE
+        body := pg_catalog.concat(body, pg_catalog.format('<p class="not-trained">%s</p>',
+                    @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.gain.missing'))));
+    END IF;
+
+    -- the decile chart (google/lifetime_value): mean predicted and actual spend by decile of predicted spend
+    WITH d AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted_mean')::pg_catalog.float8 AS p, (e ->> 'actual_mean')::pg_catalog.float8 AS a
+          FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(x #> '{test,deciles}') = 'array' THEN x #> '{test,deciles}' ELSE '[]' END) e
+    ), c AS (
+        SELECT * FROM d WHERE d.n >= k
+    )
+    SELECT pg_catalog.array_agg(c.decile::pg_catalog.text ORDER BY c.decile) AS labels,
+           ARRAY[pg_catalog.array_agg(c.p ORDER BY c.decile), pg_catalog.array_agg(c.a ORDER BY c.decile)] AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY c2.decile, o)
+              FROM c c2, LATERAL (VALUES (1, @extschema@.insight_report_num(c2.p, 0, lang)), (2, @extschema@.insight_report_num(c2.a, 0, lang))) v(o, t)) AS texts,
+           pg_catalog.array_agg(ARRAY[c.decile::pg_catalog.text, @extschema@.insight_report_num(c.n, 0, lang),
+                                      @extschema@.insight_report_num(c.p, 0, lang), @extschema@.insight_report_num(c.a, 0, lang)] ORDER BY c.decile) AS rows,
+           (pg_catalog.array_agg(c.p ORDER BY c.decile DESC))[1] AS top_p, (pg_catalog.array_agg(c.a ORDER BY c.decile DESC))[1] AS top_a,
+           (pg_catalog.array_agg(c.p ORDER BY c.decile))[1] AS low_p, (pg_catalog.array_agg(c.a ORDER BY c.decile))[1] AS low_a,
+           (SELECT pg_catalog.count(*) FROM d) - pg_catalog.count(*) AS small
+      INTO dc FROM c;
+    IF dc.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('value-deciles', @extschema@.insight_report_msg(lang, 'value.decile.title'),
+            @extschema@.insight_report_msg(lang, 'value.decile.reading', @extschema@.insight_report_num(dc.top_p, 0, lang), @extschema@.insight_report_num(dc.top_a, 0, lang),
+                @extschema@.insight_report_num(dc.low_p, 0, lang), @extschema@.insight_report_num(dc.low_a, 0, lang)),
+            @extschema@.insight_svg_bars(dc.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'col.actual']), dc.vals, dc.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.actual']), dc.rows),
+            lang), @extschema@.insight_report_privacy(ctx, 0, dc.small::integer));
+    END IF;
+    RETURN @extschema@.insight_report_section('value', @extschema@.insight_report_msg(lang, 'value.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_value(jsonb) IS
+'The section of insight_report_html on the deep value model (insight_train_value), from what its training stored (insight_models.metrics, no recomputation): the active model and its windows; its out-of-time normalized Gini, Spearman correlation, decile MAPE and total error next to BG/NBD x Gamma-Gamma and the past rate continued, as a table; the gain chart of google/lifetime_value (share of the test window''s spend reached by the customers ranked by each predictor, metrics.*.gain of insight_value_metrics, and the perfect order; a model trained before the gain was stored says to retrain); the decile chart (mean predicted and actual spend per customer by decile of predicted spend, lowest first, metrics.test.deciles; deciles of fewer than insight.min_group_size customers not shown). Says how to train a model when none is active.';
+
 -- Segments --------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.insight_report_html_segments(ctx jsonb)
@@ -925,11 +1055,11 @@ SELECT @extschema@.insight_report_section('other', @extschema@.insight_report_ms
                     pg_catalog.format('<p>%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(ctx ->> 'lang', 'other.empty')))))
   FROM @extschema@.insight_task_steps s
   LEFT JOIN @extschema@.insight_models m ON m.task = s.task AND m.status = 'active'
- WHERE NOT s.task = ANY (ARRAY['churn', 'clv', 'segments', 'recommender'])
+ WHERE NOT s.task = ANY (ARRAY['churn', 'clv', 'value', 'segments', 'recommender'])
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_other(jsonb) IS
-'The last section of insight_report_html: every task of insight_task_steps other than churn, clv, segments and recommender (the tasks of later issues), with its active model, or saying that it has none; a line when there is no such task.';
+'The last section of insight_report_html: every task of insight_task_steps other than churn, clv, value, segments and recommender (the tasks of later issues), with its active model, or saying that it has none; a line when there is no such task.';
 
 CREATE FUNCTION @extschema@.insight_report_html_style()
 RETURNS text
@@ -973,8 +1103,8 @@ DECLARE
     ctx pg_catalog.jsonb := @extschema@.insight_report_context(lang, as_of);
     l pg_catalog.text := ctx ->> 'lang';
     last_at pg_catalog.timestamptz;
-    sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'segments', 'recommender', 'other'];
-    titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'segments.title', 'recommender.title', 'other.title'];
+    sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'value', 'segments', 'recommender', 'other'];
+    titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'value.title', 'segments.title', 'recommender.title', 'other.title'];
 BEGIN
     SELECT pg_catalog.max(s.ordered_at) INTO last_at FROM @extschema@.insight_sales s
      WHERE as_of IS NULL OR s.ordered_at < as_of;
@@ -992,6 +1122,7 @@ BEGIN
         @extschema@.insight_report_html_data(ctx), E'\n',
         @extschema@.insight_report_html_churn(ctx), E'\n',
         @extschema@.insight_report_html_clv(ctx), E'\n',
+        @extschema@.insight_report_html_value(ctx), E'\n',
         @extschema@.insight_report_html_segments(ctx), E'\n',
         @extschema@.insight_report_html_recommender(ctx), E'\n',
         @extschema@.insight_report_html_other(ctx), E'\n',
@@ -1000,4 +1131,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html(text, timestamptz) IS
-'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _segments, _recommender, _other.';
+'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), the deep value model (out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate, gain and decile charts, as its training stored them), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _value, _segments, _recommender, _other.';
