@@ -86,7 +86,7 @@ SELECT lang, id, pg_temp.n(pg_temp.fig(html, id), '<g class="category">') AS cat
 SELECT count(*) AS english_in_zh, min(e.key) AS first_key
   FROM insight_report_messages e, rep
  WHERE e.lang = 'en' AND rep.lang = 'zh' AND e.key NOT LIKE 'algorithm.%' AND e.key NOT LIKE 'metric.%'
-   AND e.key NOT IN ('html.lang', 'col.k', 'label.sep')
+   AND e.key NOT IN ('html.lang', 'col.k', 'label.sep', 'series.btyd')
    AND EXISTS (SELECT FROM regexp_split_to_table(e.message, '%[0-9$]*s') p
                 WHERE length(p) >= 12 AND strpos(rep.html, insight_html(p)) > 0);
 -- and every key has both languages
