@@ -491,11 +491,10 @@ DECLARE
     f_max integer;
     t_max pg_catalog.float8;
     fr record;
-    ho record;
+    hc pg_catalog.jsonb;
     cap integer;
     gn record;
     con record;
-    spend_cal pg_catalog.bytea;
     body pg_catalog.text;
     f_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.frequency');
     r_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.recency');
@@ -574,22 +573,23 @@ BEGIN
                    FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
             lang));
 
-    -- the holdout, as the CLV task measured it: the evaluation model on the calibration period
-    SELECT pg_catalog.array_agg(h.frequency) AS f,
-           pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
-               (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")) AS predicted,
-           pg_catalog.array_agg(h.actual) AS actual, pg_catalog.array_agg(h.actual_spend) AS spend,
-           pg_catalog.array_agg(h.monetary_value) AS monetary,
-           @extschema@.insight_gammagamma_fit(h.frequency, h.monetary_value) AS spend_model
-      INTO ho
-      FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
-                                                c.trained_as_of, period) h;
+    -- the holdout charts, as insight_clv_evaluate stored them (computed here for
+    -- a model trained without them): the evaluation model on the calibration period
+    hc := x -> 'holdout_curves';
+    IF hc IS NULL THEN
+        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
+                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
+                       (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")),
+                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
+          INTO hc
+          FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
+                                                    c.trained_as_of, period) h;
+    END IF;
     -- the largest cap <= 7 such that every bucket 0 .. cap-1 and cap+ has at least k customers
-    SELECT pg_catalog.max(cc.cap) INTO cap
-      FROM pg_catalog.generate_series(1, 7) cc(cap)
-     WHERE (SELECT pg_catalog.bool_and(b.n >= k)
-              FROM (SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest(ho.f) u(f) GROUP BY LEAST(u.f, cc.cap)) b)
-       AND (SELECT pg_catalog.count(DISTINCT LEAST(u.f, cc.cap)) FROM pg_catalog.unnest(ho.f) u(f)) = cc.cap + 1;
+    SELECT pg_catalog.max(b.key::integer) INTO cap
+      FROM pg_catalog.jsonb_each(hc -> 'by_frequency') b
+     WHERE (SELECT pg_catalog.bool_and((e ->> 'customers')::bigint >= k) AND pg_catalog.count(*) = b.key::integer + 1
+              FROM pg_catalog.jsonb_array_elements(b.value) e);
     IF cap IS NOT NULL THEN
         SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.p) ORDER BY b.f) AS pp,
                pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.a) ORDER BY b.f) AS aa,
@@ -599,8 +599,9 @@ BEGIN
                                           @extschema@.insight_report_num(b.a, 2, lang)] ORDER BY b.f) AS rows,
                pg_catalog.max(GREATEST(b.p, b.a)) AS top
           INTO gn
-          FROM (SELECT LEAST(u.f, cap) AS f, pg_catalog.count(*) AS n, pg_catalog.avg(u.p) AS p, pg_catalog.avg(u.a) AS a
-                  FROM ROWS FROM (pg_catalog.unnest(ho.f), pg_catalog.unnest(ho.predicted), pg_catalog.unnest(ho.actual)) u(f, p, a) GROUP BY 1) b;
+          FROM (SELECT (e ->> 'frequency')::integer AS f, (e ->> 'customers')::bigint AS n,
+                       (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+                  FROM pg_catalog.jsonb_array_elements(hc -> 'by_frequency' -> cap::pg_catalog.text) e) b;
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-holdout', @extschema@.insight_report_msg(lang, 'clv.holdout.title'),
             @extschema@.insight_report_msg(lang, 'clv.holdout.reading',
                 @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
@@ -619,22 +620,17 @@ BEGIN
 
     -- value gain and deciles (google/lifetime_value): predicted holdout revenue =
     -- expected purchases x expected spend of a Gamma-Gamma fitted on the calibration period
-    spend_cal := ho.spend_model;
-    WITH u AS (
-        SELECT v.p * COALESCE(@extschema@.insight_gammagamma_expected_spend(spend_cal, v.f, v.m), 0) AS pv, v.s AS av
-          FROM ROWS FROM (pg_catalog.unnest(ho.f), pg_catalog.unnest(ho.predicted), pg_catalog.unnest(ho.spend), pg_catalog.unnest(ho.monetary)) v(f, p, s, m)
-    ), r AS (
-        SELECT u.pv, u.av, pg_catalog.ntile(20) OVER (ORDER BY u.pv DESC) AS q, pg_catalog.ntile(20) OVER (ORDER BY u.av DESC) AS qa,
-               pg_catalog.ntile(10) OVER (ORDER BY u.pv DESC) AS decile
-          FROM u
+    WITH g AS (
+        SELECT (e ->> 'q')::integer AS q, (e ->> 'model')::pg_catalog.float8 AS model, (e ->> 'perfect')::pg_catalog.float8 AS perfect
+          FROM pg_catalog.jsonb_array_elements(hc -> 'gain') e
     ), model AS (
-        SELECT r.q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.q) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
-          FROM r GROUP BY 1
+        SELECT g.q, g.model AS share FROM g
     ), perfect AS (
-        SELECT r.qa AS q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.qa) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
-          FROM r GROUP BY 1
+        SELECT g.q, g.perfect AS share FROM g
     ), dec AS (
-        SELECT r.decile, pg_catalog.count(*) AS n, pg_catalog.avg(r.pv) AS p, pg_catalog.avg(r.av) AS a FROM r GROUP BY 1
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+          FROM pg_catalog.jsonb_array_elements(hc -> 'deciles') e
     )
     SELECT (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
                    pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(model.q / 20.0, pg_catalog.round(model.share::numeric, 4)) ORDER BY model.q) FROM model) AS model_pts,
@@ -681,7 +677,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
-'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
 
 -- The value model (deep) --------------------------------------------------------------
 
