@@ -16,14 +16,14 @@ SELECT count(*) AS mismatches
   JOIN (SELECT segment, count(*) AS n, avg(recency_days) AS r, sum(monetary) AS m FROM insight_rfm GROUP BY segment) r USING (segment)
  WHERE s.kind = 'rfm' AND (s.customers <> r.n OR abs(s.mean_recency_days - r.r) > 1e-9 OR abs(s.revenue - r.m) > 1e-6);
 -- the cluster rows agree with insight_kmeans_centroids of the active model and carry its labels
-SELECT s.cluster, s.customers = c.size AS size_ok,
-       s.segment = (SELECT p.label FROM insight_cluster_profiles(
-                        (SELECT array_agg(x.cluster ORDER BY x.customer_id) FROM insight_customer_360 x),
-                        (SELECT array_agg(x.recency_days ORDER BY x.customer_id) FROM insight_rfm x),
-                        (SELECT array_agg(x.frequency::float8 ORDER BY x.customer_id) FROM insight_rfm x),
-                        (SELECT array_agg(x.monetary ORDER BY x.customer_id) FROM insight_rfm x)) p
-                     WHERE p.cluster = s.cluster) AS label_ok
-  FROM insight_segment_summary s, insight_segments_model() m, insight_kmeans_centroids(m.weights) c
+WITH x AS MATERIALIZED (SELECT c.customer_id, c.cluster, r.recency_days, r.frequency, r.monetary
+                          FROM insight_customer_360 c JOIN insight_rfm r USING (customer_id)),
+p AS (SELECT * FROM insight_cluster_profiles((SELECT array_agg(x.cluster ORDER BY x.customer_id) FROM x),
+                                             (SELECT array_agg(x.recency_days ORDER BY x.customer_id) FROM x),
+                                             (SELECT array_agg(x.frequency::float8 ORDER BY x.customer_id) FROM x),
+                                             (SELECT array_agg(x.monetary ORDER BY x.customer_id) FROM x)))
+SELECT s.cluster, s.customers = c.size AS size_ok, s.segment = p.label AS label_ok
+  FROM insight_segment_summary s JOIN p ON p.cluster = s.cluster, insight_segments_model() m, insight_kmeans_centroids(m.weights) c
  WHERE s.kind = 'cluster' AND c.cluster = s.cluster ORDER BY s.cluster;
 -- another cut-off
 SELECT kind, sum(customers) AS customers FROM insight_segment_profiles('2011-06-01 00:00+00') GROUP BY kind ORDER BY kind;

@@ -3,7 +3,7 @@
 -- customer keys only for insight_admin, the ROC helper against a closed form.
 -- (The page in a real browser: test/browser/report_browser.sh.)
 \i test/setup/models.sql
--- the deep value model of 66_value_task (trained here when this test runs alone)
+-- a deep value model (66_value_task leaves none active): trained here, retired at the end
 SELECT NOT EXISTS (SELECT FROM insight_models WHERE task = 'value' AND status = 'active') AS no_value_model \gset
 \if :no_value_model
 SET client_min_messages = error;
@@ -172,3 +172,9 @@ ROLLBACK;
 -- the chart helpers refuse values of the wrong shape
 SELECT insight_svg_bars(ARRAY['a', 'b'], ARRAY['s'], ARRAY[[1.0]], ARRAY['1']);
 SELECT insight_svg_heatmap(ARRAY['a'], ARRAY['x', 'y'], ARRAY[[1.0, 2.0, 3.0]], ARRAY[['1', '2', '3']], 'x', 'y');
+
+-- the value model trained above retired again, out of the way of the tests
+-- after this one (66_value_task leaves no value model active)
+\if :no_value_model
+UPDATE insight_models SET status = 'retired' WHERE model_id = :value_model_id;
+\endif
