@@ -1278,7 +1278,7 @@ DECLARE
     gn record;
     dc record;
     body pg_catalog.text;
-    model_name pg_catalog.text := @extschema@.insight_report_msg(lang, 'series.value_model');
+    model_name pg_catalog.text;
 BEGIN
     SELECT * INTO m FROM @extschema@.insight_active_model('value') mm;
     IF NOT FOUND THEN
@@ -1286,6 +1286,7 @@ BEGIN
                    @extschema@.insight_report_not_trained(ctx, 'value', 'insight_train_value()'));
     END IF;
     x := m.metrics;
+    model_name := pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id);
     body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.summary',
                 m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
                 COALESCE(m.params ->> 'hidden', @extschema@.insight_report_msg(lang, 'na')),
