@@ -36,12 +36,24 @@ SELECT insight_cluster(12347) = insight_kmeans_assign(m.weights, s.features) AS 
        insight_cluster(1) IS NULL AS unknown_customer, insight_cluster(NULL::int) IS NULL AS null_customer
   FROM seg_std s, insight_segments_model() m WHERE s.customer_id = 12347;
 
--- k => NULL: chosen by silhouette, a new version that replaces the first; rollback puts it back
+-- k => NULL: the knee of the inertia curve (the silhouette, highest at k = 2,
+-- is kept in the curve), a new version that replaces the first; rollback puts it back
 SELECT insight_train_segments() AS auto_id \gset
 SELECT version, status, metrics->'k' AS k FROM insight_models WHERE task = 'segments' ORDER BY version;
-SELECT metrics->'k' AS k, jsonb_array_length(metrics->'k_curve') AS curve_points,
+SELECT metrics->'k' AS k, metrics->>'k_rule' AS k_rule, jsonb_array_length(metrics->'k_curve') AS curve_points,
+       (metrics->>'k')::int = insight_kmeans_knee(metrics->'k_curve') AS k_at_knee,
        (SELECT max((e->>'silhouette')::float8) FROM jsonb_array_elements(metrics->'k_curve') e) = (metrics->>'silhouette')::float8 AS best_silhouette,
        (SELECT string_agg((e->>'k') || ': ' || round((e->>'silhouette')::numeric, 3), ', ') FROM jsonb_array_elements(metrics->'k_curve') e) AS curve
   FROM insight_models WHERE model_id = :auto_id;
+-- the knee by hand (Satopää et al. 2011): inertia 100, 40, 25, 20, 18 for k = 1..5 scaled to
+-- 0..1 gives drops 0, .73, .91, .98, 1 against k shares 0, .25, .5, .75, 1: the largest gap at k = 2;
+-- a flat or one-point curve has no knee
+SELECT insight_kmeans_knee('[{"k": 1, "inertia": 100}, {"k": 2, "inertia": 40}, {"k": 3, "inertia": 25}, {"k": 4, "inertia": 20}, {"k": 5, "inertia": 18}]') AS knee,
+       insight_kmeans_knee('[{"k": 2, "inertia": 5}, {"k": 3, "inertia": 5}]') AS flat,
+       insight_kmeans_knee('[{"k": 2, "inertia": 5}]') AS one_point, insight_kmeans_knee(NULL) AS none;
+-- customer 12346 (one order, 325 days before the end, a large spend returned) is not in a
+-- cluster labelled recent (with k = 2 by the silhouette it was: "recent, frequent, high spend")
+SELECT c.recency_days::int AS recency_days, c.orders, c.cluster_label, c.cluster_label !~ '(^|, )recent' AS not_recent
+  FROM insight_customer_360 c WHERE c.customer_id = 12346;
 SELECT insight_rollback('segments') = :model_id AS rolled_back;
 SELECT version, status FROM insight_models WHERE task = 'segments' ORDER BY version;

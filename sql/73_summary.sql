@@ -16,8 +16,14 @@ SELECT count(*) AS mismatches
   JOIN (SELECT segment, count(*) AS n, avg(recency_days) AS r, sum(monetary) AS m FROM insight_rfm GROUP BY segment) r USING (segment)
  WHERE s.kind = 'rfm' AND (s.customers <> r.n OR abs(s.mean_recency_days - r.r) > 1e-9 OR abs(s.revenue - r.m) > 1e-6);
 -- the cluster rows agree with insight_kmeans_centroids of the active model and carry its labels
-SELECT s.cluster, s.customers = c.size AS size_ok, s.segment = insight_cluster_label(c.centroid) AS label_ok
-  FROM insight_segment_summary s, insight_segments_model() m, insight_kmeans_centroids(m.weights) c
+WITH x AS MATERIALIZED (SELECT c.customer_id, c.cluster, r.recency_days, r.frequency, r.monetary
+                          FROM insight_customer_360 c JOIN insight_rfm r USING (customer_id)),
+p AS (SELECT * FROM insight_cluster_profiles((SELECT array_agg(x.cluster ORDER BY x.customer_id) FROM x),
+                                             (SELECT array_agg(x.recency_days ORDER BY x.customer_id) FROM x),
+                                             (SELECT array_agg(x.frequency::float8 ORDER BY x.customer_id) FROM x),
+                                             (SELECT array_agg(x.monetary ORDER BY x.customer_id) FROM x)))
+SELECT s.cluster, s.customers = c.size AS size_ok, s.segment = p.label AS label_ok
+  FROM insight_segment_summary s JOIN p ON p.cluster = s.cluster, insight_segments_model() m, insight_kmeans_centroids(m.weights) c
  WHERE s.kind = 'cluster' AND c.cluster = s.cluster ORDER BY s.cluster;
 -- another cut-off
 SELECT kind, sum(customers) AS customers FROM insight_segment_profiles('2011-06-01 00:00+00') GROUP BY kind ORDER BY kind;
@@ -46,6 +52,26 @@ SELECT count(*) AS customers, count(*) FILTER (WHERE c.segment = r.segment) AS s
   FROM insight_customer_360 c
   JOIN insight_rfm r USING (customer_id)
   LEFT JOIN insight_segment_summary s ON s.kind = 'cluster' AND s.cluster = c.cluster;
+-- every word of a cluster's label is true of its members' median against the
+-- median customer: recent / lapsed (days since the last purchase below / above),
+-- frequent / infrequent (orders), high / low spend (total spend); mixed claims nothing
+WITH r AS (SELECT c.cluster, c.cluster_label, f.recency_days, f.frequency::float8 AS frequency, f.monetary
+             FROM insight_customer_360 c JOIN insight_rfm f USING (customer_id)),
+med AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS r,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency) AS f,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) AS m FROM r),
+cl AS (SELECT cluster, min(cluster_label) AS label,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS r,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency) AS f,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) AS m
+         FROM r GROUP BY cluster)
+SELECT cl.cluster, cl.label,
+       bool_and(CASE w WHEN 'recent' THEN cl.r < med.r WHEN 'lapsed' THEN cl.r > med.r
+                       WHEN 'frequent' THEN cl.f > med.f WHEN 'infrequent' THEN cl.f < med.f
+                       WHEN 'high spend' THEN cl.m > med.m WHEN 'low spend' THEN cl.m < med.m
+                       ELSE w LIKE 'mixed %' END) AS true_of_median
+  FROM cl, med, regexp_split_to_table(cl.label, ', ') w
+ GROUP BY cl.cluster, cl.label ORDER BY cl.cluster;
 SELECT count(*) AS sampled, count(*) FILTER (WHERE c.cluster = insight_cluster(c.customer_id)) AS cluster_agrees
   FROM insight_customer_360 c WHERE c.customer_id % 25 = 0;
 SELECT cluster, count(*) AS customers FROM insight_customer_360 GROUP BY cluster ORDER BY cluster;

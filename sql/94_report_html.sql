@@ -3,6 +3,12 @@
 -- customer keys only for insight_admin, the ROC helper against a closed form.
 -- (The page in a real browser: test/browser/report_browser.sh.)
 \i test/setup/models.sql
+-- a deep value model (66_value_task leaves none active): trained here, retired at the end
+SELECT NOT EXISTS (SELECT FROM insight_models WHERE task = 'value' AND status = 'active') AS no_value_model \gset
+\if :no_value_model
+SET client_min_messages = error;
+SELECT insight_train_value() AS value_model_id \gset
+\endif
 SET client_min_messages = warning;
 CREATE TEMP TABLE rep AS SELECT l AS lang, insight_report_html(l) AS html FROM unnest(ARRAY['en', 'zh']) l;
 RESET client_min_messages;
@@ -17,7 +23,7 @@ LANGUAGE sql AS $$ SELECT substring(t FROM '<figure class="chart-box" id="' || i
 SELECT insight_report_html('fr');
 SELECT insight_report_html(NULL);
 
--- a document, six sections, every chart, no script, no address outside the page
+-- a document, seven sections, every chart, no script, no address outside the page
 SELECT lang, html LIKE '<!DOCTYPE html>%' AND html LIKE '%</html>' || E'\n' AS document,
        pg_temp.n(html, '<section id="') AS sections,
        pg_temp.n(html, '<figure class="chart-box"') AS charts,
@@ -28,11 +34,13 @@ SELECT lang, array_agg(id ORDER BY id) FILTER (WHERE pg_temp.fig(html, id) IS NU
   FROM rep, unnest(ARRAY['data-revenue', 'data-active', 'data-cohorts', 'churn-roc', 'churn-gain',
                          'churn-calibration', 'churn-distribution', 'clv-frequency-recency', 'clv-p-alive',
                          'clv-holdout', 'clv-gain', 'clv-deciles', 'clv-concentration', 'segments-rfm',
-                         'segments-clusters', 'recommender-metrics', 'recommender-items']) id
+                         'segments-clusters', 'recommender-metrics', 'recommender-items', 'value-gain', 'value-deciles']) id
  GROUP BY lang ORDER BY lang;
 
 -- marks = data: 11 RFM segments with two bars each, two ROC curves (the
--- model and recency), 10 deciles, one bar per cluster, 13 months
+-- model and recency), 10 deciles, one bar per cluster, 13 months; the value
+-- model's gain chart: its curve, BG/NBD x Gamma-Gamma's, the past rate's and
+-- the perfect order; its decile chart: 10 deciles of two bars
 WITH f AS (SELECT lang, html FROM rep)
 SELECT lang,
        pg_temp.n(pg_temp.fig(html, 'segments-rfm'), '<g class="category">') AS rfm_segments,
@@ -43,8 +51,22 @@ SELECT lang,
        pg_temp.n(pg_temp.fig(html, 'clv-concentration'), 'class="mark"') AS concentration_bars,
        pg_temp.n(pg_temp.fig(html, 'data-revenue'), 'class="mark"') AS months,
        pg_temp.n(pg_temp.fig(html, 'segments-clusters'), 'class="mark"')
-           = (SELECT (metrics ->> 'k')::int FROM insight_models WHERE task = 'segments' AND status = 'active') AS one_bar_per_cluster
+           = (SELECT (metrics ->> 'k')::int FROM insight_models WHERE task = 'segments' AND status = 'active') AS one_bar_per_cluster,
+       pg_temp.n(pg_temp.fig(html, 'value-gain'), '<path class="mark"') AS value_gain_curves,
+       pg_temp.n(pg_temp.fig(html, 'value-deciles'), '<g class="category">') AS value_model_deciles,
+       pg_temp.n(pg_temp.fig(html, 'value-deciles'), 'class="mark"') AS value_model_bars
   FROM f ORDER BY lang;
+-- the value section shows what training stored: the metrics table, the gain at 20 %
+-- and the top decile of the active value model
+WITH m AS (SELECT metrics AS x FROM insight_models WHERE task = 'value' AND status = 'active')
+SELECT lang,
+       html ~ ('<tr><td>[^<]*</td><td>' || to_char(round((x #>> '{test,normalized_gini}')::numeric, 4), 'FM0.0000')
+               || '</td><td>' || to_char(round((x #>> '{test,spearman}')::numeric, 4), 'FM0.0000') || '</td>') AS model_metrics_shown,
+       html ~ ('<tr><td>[^<]*</td><td>' || to_char(round((x #>> '{baseline,normalized_gini}')::numeric, 4), 'FM0.0000') || '</td>') AS baseline_shown,
+       html ~ ('<tr><td>[^<]*</td><td>' || to_char(round((x #>> '{btyd,normalized_gini}')::numeric, 4), 'FM0.0000') || '</td>') AS btyd_shown,
+       pg_temp.fig(html, 'value-gain') ~ ('<tr><td>20%</td><td>' || to_char(round(100 * (x #> '{test,gain}' -> 3 ->> 'model')::numeric, 1), 'FM990.0') || '%</td>') AS gain_at_20,
+       pg_temp.fig(html, 'value-deciles') ~ ('<tr><td>10</td><td>[0-9,]+</td><td>' || to_char(round((x #> '{test,deciles}' -> 9 ->> 'predicted_mean')::numeric), 'FM9,999,990') || '</td>') AS top_decile
+  FROM rep, m ORDER BY lang;
 
 -- every chart has a reading and a table with a row per mark (bars: one row per category)
 SELECT lang, count(*) AS charts,
@@ -56,7 +78,7 @@ SELECT lang, id, pg_temp.n(pg_temp.fig(html, id), '<g class="category">') AS cat
        pg_temp.n(pg_temp.fig(html, id), '<tbody>.*') AS one_table,
        pg_temp.n(substring(pg_temp.fig(html, id) FROM '<tbody>.*'), '<tr>') AS table_rows
   FROM rep, unnest(ARRAY['data-revenue', 'churn-calibration', 'churn-distribution', 'clv-deciles',
-                         'clv-concentration', 'segments-rfm', 'recommender-items']) id
+                         'clv-concentration', 'segments-rfm', 'recommender-items', 'value-deciles']) id
  WHERE pg_temp.n(pg_temp.fig(html, id), '<g class="category">')
        <> pg_temp.n(substring(pg_temp.fig(html, id) FROM '<tbody>.*'), '<tr>');
 
@@ -64,7 +86,7 @@ SELECT lang, id, pg_temp.n(pg_temp.fig(html, id), '<g class="category">') AS cat
 SELECT count(*) AS english_in_zh, min(e.key) AS first_key
   FROM insight_report_messages e, rep
  WHERE e.lang = 'en' AND rep.lang = 'zh' AND e.key NOT LIKE 'algorithm.%' AND e.key NOT LIKE 'metric.%'
-   AND e.key NOT IN ('html.lang', 'col.k', 'label.sep')
+   AND e.key NOT IN ('html.lang', 'col.k', 'label.sep', 'series.btyd')
    AND EXISTS (SELECT FROM regexp_split_to_table(e.message, '%[0-9$]*s') p
                 WHERE length(p) >= 12 AND strpos(rep.html, insight_html(p)) > 0);
 -- and every key has both languages
@@ -129,11 +151,30 @@ DROP ROLE report_reader;
 
 -- a section whose task has no active model says how to train one
 BEGIN;
-UPDATE insight_models SET status = 'retired' WHERE task = 'recommender' AND status = 'active';
+UPDATE insight_models SET status = 'retired' WHERE task IN ('recommender', 'value') AND status = 'active';
 SELECT insight_report_html('zh') ~ '尚未训练推荐模型：运行 SELECT insight_train_recommender\(\);' AS zh_says_not_trained,
+       insight_report_html('zh') ~ '尚未训练价值模型：运行 SELECT insight_train_value\(\);' AS zh_value_not_trained,
+       insight_report_html('en') ~ '<section id="value"><h2>[^<]*</h2><p class="not-trained">No value model is trained yet: run SELECT insight_train_value\(\); to add this section.</p></section>' AS en_value_not_trained,
        pg_temp.n(insight_report_html('en'), '<section id="') AS sections;
+ROLLBACK;
+
+-- the churn section names the active model's algorithm (a gradient-boosted trees model here)
+BEGIN;
+SET LOCAL client_min_messages = error;
+SELECT insight_activate(insight_train_churn(algorithm => 'gbdt')) IS NOT NULL AS gbdt_active;
+SELECT substring(h FROM '<section id="churn"><h2>[^<]*</h2><p class="summary">Model [0-9]+ \(([^)]*)\)') AS en_algorithm,
+       substring(insight_report_html('zh') FROM '<section id="churn"><h2>[^<]*</h2><p class="summary">模型 [0-9]+（([^）]*)）') AS zh_algorithm,
+       pg_temp.n(pg_temp.fig(h, 'churn-roc'), '<path class="mark"') AS roc_curves,
+       pg_temp.n(pg_temp.fig(h, 'churn-calibration'), '<g class="category">') AS calibration_deciles
+  FROM (SELECT insight_report_html('en') AS h) r;
 ROLLBACK;
 
 -- the chart helpers refuse values of the wrong shape
 SELECT insight_svg_bars(ARRAY['a', 'b'], ARRAY['s'], ARRAY[[1.0]], ARRAY['1']);
 SELECT insight_svg_heatmap(ARRAY['a'], ARRAY['x', 'y'], ARRAY[[1.0, 2.0, 3.0]], ARRAY[['1', '2', '3']], 'x', 'y');
+
+-- the value model trained above retired again, out of the way of the tests
+-- after this one (66_value_task leaves no value model active)
+\if :no_value_model
+UPDATE insight_models SET status = 'retired' WHERE model_id = :value_model_id;
+\endif

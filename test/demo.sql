@@ -92,7 +92,7 @@ SELECT rank, item_id, item_name, round(score::numeric, 3) AS share_of_customers 
 SELECT rank, item_id, item_name, round(score::numeric, 3) AS cosine FROM insight_similar_items('85123A', 5);
 
 \echo
-\echo '== Segments: training k-means on standardized log-RFM (k chosen by silhouette) =='
+\echo '== Segments: training k-means on standardized log-RFM (k at the knee of the inertia curve) =='
 SELECT insight_train_segments() AS segments_model_id \gset
 SELECT model_id, version, metrics->'k' AS k, round((metrics->>'silhouette')::numeric, 3) AS silhouette,
        round((metrics->>'inertia')::numeric, 1) AS inertia, metrics->'sizes' AS sizes

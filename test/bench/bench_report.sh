@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The cost of insight_report_html, section by section: Online Retail with
 # every task trained (test/browser/trained_online_retail.sql: churn, CLV,
-# segments, item-kNN then ALS) in a database of its own.
+# segments, item-kNN then ALS, the deep value model) in a database of its own.
 #
 # Method: each section function (insight_report_html_data, _churn, _clv,
-# _segments, _recommender, _other) with the context of insight_report_context
-# ('en'), then the whole report in English and in Chinese, each timed by
+# _value, _segments, _recommender, _other) with the context of
+# insight_report_context('en'), their sum, then the whole report in English
+# and in Chinese and the text report insight_report(), each timed by
 # clock_timestamp() around an EXECUTE in one PL/pgSQL loop; 3 rounds, and each
 # figure is the best and the median of its 3.  Also what the sections call that
 # costs most, for reference: the features of every customer
-# (insight_customer_features), the retention targets, the CLV scores.  Say
-# the machine's load when quoting the figures (uptime is printed).
+# (insight_customer_features), the retention targets, the CLV scores, the RFM
+# scores, the segment summary.  Say the machine's load when quoting the
+# figures (uptime is printed before and after).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=insight_bench_report
@@ -19,7 +21,7 @@ PGDATABASE=$db psql -X -q -f test/browser/trained_online_retail.sql
 uptime
 PGDATABASE=$db psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET client_min_messages = warning;
-CREATE TEMP TABLE t (what text, n int, ms float8);
+CREATE TEMP TABLE t (what text, n int, ms float8, round int);
 CREATE FUNCTION pg_temp.ms(q text) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz;
 BEGIN
@@ -39,16 +41,22 @@ BEGIN
             (3, 'section clv', format('SELECT insight_report_html_clv(%L)', ctx)),
             (4, 'section segments', format('SELECT insight_report_html_segments(%L)', ctx)),
             (5, 'section recommender', format('SELECT insight_report_html_recommender(%L)', ctx)),
-            (6, 'section other', format('SELECT insight_report_html_other(%L)', ctx)),
-            (7, 'whole report, en', 'SELECT insight_report_html(''en'')'),
-            (8, 'whole report, zh', 'SELECT insight_report_html(''zh'')'),
-            (9, '(insight_customer_features())', 'SELECT count(*) FROM insight_customer_features()'),
-            (10, '(insight_retention_targets_at())', 'SELECT count(*) FROM insight_retention_targets_at()'),
-            (11, '(insight_clv_scores_at())', 'SELECT count(*) FROM insight_clv_scores_at()')) v(n, what, sql)
+            (6, 'section value', format('SELECT insight_report_html_value(%L)', ctx)),
+            (7, 'section other', format('SELECT insight_report_html_other(%L)', ctx)),
+            (9, 'whole report, en', 'SELECT insight_report_html(''en'')'),
+            (10, 'whole report, zh', 'SELECT insight_report_html(''zh'')'),
+            (11, 'text report, insight_report()', 'SELECT insight_report()'),
+            (12, '(insight_customer_features())', 'SELECT count(*) FROM insight_customer_features()'),
+            (13, '(insight_retention_targets_at())', 'SELECT count(*) FROM insight_retention_targets_at()'),
+            (14, '(insight_clv_scores_at())', 'SELECT count(*) FROM insight_clv_scores_at()'),
+            (15, '(insight_rfm_scores())', 'SELECT count(*) FROM insight_rfm_scores()'),
+            (16, '(insight_segment_summary)', 'SELECT count(*) FROM insight_segment_summary')) v(n, what, sql)
         LOOP
-            INSERT INTO t VALUES (q.what, q.n, pg_temp.ms(q.sql));
+            INSERT INTO t VALUES (q.what, q.n, pg_temp.ms(q.sql), r);
         END LOOP;
     END LOOP;
+    -- the sections' total, round by round
+    INSERT INTO t SELECT 'sum of the sections', 8, sum(ms), round FROM t WHERE n <= 7 GROUP BY round;
 END $$;
 SELECT what, round(min(ms)) AS best_ms,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric) AS median_ms

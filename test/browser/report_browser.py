@@ -34,11 +34,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WIDTHS = (1280, 390)
-SECTIONS = ['data', 'churn', 'clv', 'segments', 'recommender', 'other']
+SECTIONS = ['data', 'churn', 'clv', 'value', 'segments', 'recommender', 'other']
 CHARTS = ['data-revenue', 'data-active', 'data-cohorts', 'churn-roc', 'churn-gain', 'churn-calibration',
           'churn-distribution', 'clv-frequency-recency', 'clv-p-alive', 'clv-holdout', 'clv-gain',
           'clv-deciles', 'clv-concentration', 'segments-rfm', 'segments-clusters', 'segments-k',
-          'recommender-metrics', 'recommender-items']
+          'recommender-metrics', 'recommender-items', 'value-gain', 'value-deciles']
 failures = []
 
 
@@ -151,15 +151,15 @@ def check_marks(lang, width, charts):
     rows = {i: c(i).get('rows', []) for i in CHARTS}
     # bar charts: one group per table row; a bar per series and row, but none for a suppressed value
     for i in ['data-revenue', 'churn-calibration', 'churn-distribution', 'clv-deciles', 'clv-concentration',
-              'segments-rfm', 'segments-clusters', 'recommender-metrics', 'recommender-items']:
+              'segments-rfm', 'segments-clusters', 'recommender-metrics', 'recommender-items', 'value-deciles']:
         check(c(i).get('categories') == len(rows[i]) and len(rows[i]) > 0,
               f'{lang} {width}px {i}: {c(i).get("categories")} bar groups for {len(rows[i])} rows of data')
     check(c('segments-rfm').get('categories') == 11 and c('segments-rfm').get('marks') == 22,
           f'{lang} {width}px segments-rfm: 11 RFM segments give 11 bar groups of 2 bars '
           f'({c("segments-rfm").get("categories")}, {c("segments-rfm").get("marks")})')
-    for i in ['churn-calibration', 'clv-deciles', 'clv-concentration']:
+    for i in ['churn-calibration', 'clv-deciles', 'clv-concentration', 'value-deciles']:
         check(c(i).get('categories') == 10, f'{lang} {width}px {i}: 10 deciles ({c(i).get("categories")})')
-    for i, per_row in [('churn-calibration', 2), ('clv-deciles', 2), ('clv-concentration', 1),
+    for i, per_row in [('churn-calibration', 2), ('clv-deciles', 2), ('clv-concentration', 1), ('value-deciles', 2),
                        ('segments-clusters', 1), ('recommender-items', 1)]:
         check(c(i).get('marks') == per_row * len(rows[i]),
               f'{lang} {width}px {i}: {c(i).get("marks")} bars = {per_row} x {len(rows[i])} rows')
@@ -178,6 +178,8 @@ def check_marks(lang, width, charts):
           f'{lang} {width}px churn-gain: one curve of 10 deciles and the origin ({c("churn-gain").get("dots")} points)')
     check(c('clv-gain').get('paths') == len(rows['clv-gain'][0]) - 1 if rows['clv-gain'] else False,
           f'{lang} {width}px clv-gain: one curve per column of the table ({c("clv-gain").get("paths")})')
+    check(c('value-gain').get('paths') == len(rows['value-gain'][0]) - 1 == 4 if rows['value-gain'] else False,
+          f'{lang} {width}px value-gain: one curve per column of the table: the model, BG/NBD x Gamma-Gamma, the past rate, the perfect order ({c("value-gain").get("paths")})')
     check(c('clv-holdout').get('paths') == 2 and c('clv-holdout').get('dots') == 2 * len(rows['clv-holdout']),
           f'{lang} {width}px clv-holdout: predicted and actual, one dot per frequency ({c("clv-holdout").get("dots")} for {len(rows["clv-holdout"])})')
     check(c('data-active').get('dots') == sum(1 for r in rows['data-active'] if numeric(r[1])),

@@ -49,11 +49,13 @@ SELECT 'similar', s.item_id, r.*
        insight_similar_items(s.item_id, 10) r
  ORDER BY s.item_id, r.rank;
 
--- the views a BI tool reads, with the columns they had in 0.1.0
+-- the views a BI tool reads, with the columns they had in 0.1.0 (0.2.0 labels
+-- a cluster from its members, not its centroid: cluster_label, the summary's
+-- cluster names and the report's cluster lines are compared without the label)
 SELECT 'customer_360', customer_id, recency_days, frequency, monetary, tenure_days, orders,
        items, total_spend, spend_90d, spend_trend, mean_days_between_orders,
        sd_days_between_orders, distinct_items, return_rate, churn_probability, churn_model_id,
-       segment, cluster, cluster_label, p_alive, expected_purchases_90d, clv_12m, clv_model_id
+       segment, cluster, p_alive, expected_purchases_90d, clv_12m, clv_model_id
   FROM insight_customer_360 ORDER BY customer_id;
 SELECT 'retention_targets', customer_id, churn_probability, expected_orders, expected_value,
        value_at_risk,
@@ -65,7 +67,7 @@ SELECT 'churn_scores', customer_id, churn_probability, model_id, as_of
   FROM insight_churn_scores ORDER BY customer_id;
 -- (the shares divide by a sum over the groups in the order a hash aggregate
 -- gives them, which another plan may change: rounded to 12 decimals)
-SELECT 'segment_summary', kind, segment, cluster, customers, round(customer_share::numeric, 12),
+SELECT 'segment_summary', kind, CASE WHEN kind = 'rfm' THEN segment END, cluster, customers, round(customer_share::numeric, 12),
        mean_recency_days, mean_frequency, mean_monetary, revenue, round(revenue_share::numeric, 12),
        mean_churn_probability, total_clv_12m
   FROM insight_segment_summary ORDER BY kind, segment, cluster;
@@ -78,7 +80,8 @@ SELECT 'rfm', customer_id, recency_days, frequency, monetary, r_score, f_score, 
 -- churn algorithm in words, "logistic regression", gives each reason its
 -- contribution, "monetary +2.96", and adds a section for the value task:
 -- compared without)
-SELECT 'report', pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(r,
+SELECT 'report', pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(r,
+           '(cluster [0-9]+): [a-z ,]*[a-z] +', '\1 ', 'g'),
            ' [+-][0-9]+\.[0-9]{2}', '', 'g'),
            'logistic regression, lambda', 'logistic, lambda'),
            E'\nValue\n  No value model is active: run SELECT insight_train_value\\(\\);\n', '')

@@ -290,6 +290,41 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
 'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
 
+-- The charts of an out-of-time churn evaluation, computed once by the
+-- evaluate step and stored in metrics.curves (insight_report_html draws them):
+-- ROC of the model and of recency alone, churners by decile of risk (gain)
+-- and predicted against observed churn by decile of probability
+-- (calibration).  ps, ys and rs pair up by position, in customer order.
+CREATE FUNCTION @extschema@.insight_churn_curves(ps float8[], ys boolean[], rs float8[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH d AS (
+    SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p DESC) AS risk_decile,
+           pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
+      FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
+), gain AS (
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('decile', g.decile, 'customers', g.n, 'churners', g.churners) ORDER BY g.decile) AS j
+      FROM (SELECT d.risk_decile AS decile, pg_catalog.count(*) AS n, pg_catalog.count(*) FILTER (WHERE d.y) AS churners
+              FROM d GROUP BY 1) g
+), cal AS (
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('decile', c.decile, 'customers', c.n, 'predicted', c.predicted,
+                                                              'observed', c.observed) ORDER BY c.decile) AS j
+      FROM (SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.avg(d.p) AS predicted,
+                   pg_catalog.avg(d.y::integer)::pg_catalog.float8 AS observed
+              FROM d GROUP BY 1) c
+)
+SELECT pg_catalog.jsonb_build_object(
+           'roc_model', @extschema@.insight_report_roc(ps, ys),
+           'roc_recency', @extschema@.insight_report_roc(rs, ys),
+           'gain', COALESCE(gain.j, '[]'), 'calibration', COALESCE(cal.j, '[]'))
+  FROM gain, cal
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_curves(float8[], boolean[], float8[]) IS
+'The charts of an out-of-time churn evaluation from the predicted probabilities ps, the labels ys (true = churned) and the recency scores rs of the test rows (pairs by position; rows with a NULL probability left out): roc_model and roc_recency (insight_report_roc: [false positive rate, true positive rate] points), gain (per decile of risk, highest first, by ntile(10): customers and churners) and calibration (per decile of the probability, lowest first: customers, mean predicted probability, observed churn rate). Stored by insight_churn_evaluate in metrics.curves; insight_report_html draws them (and computes them on the test window for a model trained without them).';
+
 CREATE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
@@ -317,6 +352,13 @@ BEGIN
         SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(w, r.features), r.churned) INTO m
           FROM pg_temp.insight_churn_test r;
         auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
+        -- the charts of the evaluation, in customer order (as insight_report_html drew them)
+        m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves',
+                 (SELECT @extschema@.insight_churn_curves(
+                             pg_catalog.array_agg(@extschema@.insight_predict(w, r.features) ORDER BY r.customer_id),
+                             pg_catalog.array_agg(r.churned ORDER BY r.customer_id),
+                             pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
+                    FROM pg_temp.insight_churn_test r));
         candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
         IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
             chosen := a.algorithm;
@@ -340,7 +382,8 @@ BEGIN
         'candidates', candidates,
         'test_rows', n_test,
         'auc', t.score,
-        'test', test_metrics,
+        'test', test_metrics OPERATOR(pg_catalog.-) 'curves',
+        'curves', test_metrics OPERATOR(pg_catalog.->) 'curves',
         'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', t.baseline_score),
         'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
     RETURN t;
@@ -348,7 +391,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
-'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone. With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -562,30 +605,31 @@ WITH model AS (
            pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
       FROM @extschema@.insight_active_model('churn') m
 ),
+val AS (
+    SELECT v.weights FROM @extschema@.insight_serving_model('value') v
+),
 scored AS (
     SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
            @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
            (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
                OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
            @extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
-                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons
+                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons,
+           -- the value model scores the same features (as insight_value_scores_at would, without computing them again)
+           (SELECT @extschema@.insight_value_predict(v.weights, f.features) FROM val v) AS expected_spend
       FROM model m, LATERAL @extschema@.insight_customer_features($1) f
 ),
 clv AS (
     SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
 ),
-val AS (
-    SELECT v.customer_id, v.expected_spend FROM @extschema@.insight_value_scores_at($1) v
-),
 valued AS (
     SELECT s.*, c.clv_12m, c.clv_model_id,
-           CASE WHEN EXISTS (SELECT 1 FROM val) THEN v.expected_spend
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN s.expected_spend
                 WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
                 ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
            CASE WHEN EXISTS (SELECT 1 FROM val) THEN 'value_model'
                 WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
       FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
-                    LEFT JOIN val v ON v.customer_id OPERATOR(pg_catalog.=) s.customer_id
 )
 SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
        v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
@@ -595,7 +639,7 @@ SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_predict on the same features, as insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
 
 -- Views ------------------------------------------------------------------------
 --
@@ -701,7 +745,7 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_customer_360.churn_model_id IS 'The churn model that scored (insight_models.model_id).';
     COMMENT ON COLUMN @extschema@.insight_customer_360.segment IS 'RFM segment (insight_rfm: Champions, Loyal, ..., Lost).';
     COMMENT ON COLUMN @extschema@.insight_customer_360.cluster IS 'Cluster (1..k) of the active segments model; NULL when none is active.';
-    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster_label IS 'Readable label of the cluster''s centroid (insight_cluster_label), e.g. ''recent, frequent, high spend''.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.cluster_label IS 'Label of the cluster from its members (insight_cluster_profiles): recent / lapsed, frequent / infrequent, high / low spend where at least three quarters of the members are on that side of the median customer, mixed otherwise; e.g. ''lapsed, infrequent, low spend''.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.p_alive IS 'Probability that the customer is still alive (active CLV model: BG/NBD or Pareto/NBD, 0..1); NULL when no CLV model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.expected_purchases_90d IS 'Repeat purchase days expected in the next 90 days (active CLV model); NULL when no CLV model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.clv_12m IS 'Customer lifetime value over the next 12 months, discounted 1 % a month (source currency; insight_clv_value with the active CLV models); NULL when no CLV model is active.';

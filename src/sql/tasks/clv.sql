@@ -168,14 +168,67 @@ BEGIN
     -- calibration summary and the repeat purchase days of the holdout
     PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
     CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
-        SELECT h.customer_id, h.frequency, h.recency, h."T", h.actual
+        SELECT h.customer_id, h.frequency, h.recency, h."T", h.actual, h.monetary_value, h.actual_spend
           FROM @extschema@.insight_clv_holdout_rows(c, t.trained_as_of, period) h;
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_prepare(@extschema@.insight_training) IS
-'CLV step prepare: the calibration summary at as_of - holdout with each customer''s actual repeat purchase days in the holdout, in the temporary table insight_clv_holdout.';
+'CLV step prepare: the calibration summary at as_of - holdout with each customer''s actual repeat purchase days and spend in the holdout, in the temporary table insight_clv_holdout.';
+
+-- The charts of a CLV holdout evaluation, computed once by the evaluate step
+-- and stored in metrics.holdout_curves (insight_report_html draws them): the
+-- calibration by frequency before the holdout (lifetimes'
+-- plot_calibration_purchases_vs_holdout_purchases) for every top bucket
+-- 1+ .. 7+, and the value gain and decile charts of google/lifetime_value
+-- (predicted holdout revenue = expected purchases x the expected spend of a
+-- Gamma-Gamma fitted on the calibration period).  The arrays pair up by
+-- position: one element per customer of the calibration summary.
+CREATE FUNCTION @extschema@.insight_clv_holdout_curves(frequency integer[], predicted float8[], actual float8[],
+                                                       actual_spend float8[], monetary_value float8[])
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH h AS (
+    SELECT v.f, v.p, v.a, v.s, v.m
+      FROM ROWS FROM (pg_catalog.unnest(frequency), pg_catalog.unnest(predicted), pg_catalog.unnest(actual),
+                      pg_catalog.unnest(actual_spend), pg_catalog.unnest(monetary_value)) v(f, p, a, s, m)
+), spend AS (
+    SELECT @extschema@.insight_gammagamma_fit(h.f, h.m) AS model FROM h
+), buckets AS (
+    SELECT cc.cap, pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('frequency', b.f, 'customers', b.n, 'predicted', b.p, 'actual', b.a) ORDER BY b.f) AS j
+      FROM pg_catalog.generate_series(1, 7) cc(cap),
+           LATERAL (SELECT LEAST(h.f, cc.cap) AS f, pg_catalog.count(*) AS n, pg_catalog.avg(h.p) AS p, pg_catalog.avg(h.a) AS a
+                      FROM h GROUP BY 1) b
+     GROUP BY cc.cap
+), u AS (
+    SELECT h.p * COALESCE(@extschema@.insight_gammagamma_expected_spend(spend.model, h.f, h.m), 0) AS pv, h.s AS av
+      FROM h, spend
+), r AS (
+    SELECT u.pv, u.av, pg_catalog.ntile(20) OVER (ORDER BY u.pv DESC) AS q, pg_catalog.ntile(20) OVER (ORDER BY u.av DESC) AS qa,
+           pg_catalog.ntile(10) OVER (ORDER BY u.pv DESC) AS decile
+      FROM u
+), model AS (
+    SELECT r.q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.q) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
+      FROM r GROUP BY 1
+), perfect AS (
+    SELECT r.qa AS q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.qa) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
+      FROM r GROUP BY 1
+), dec AS (
+    SELECT r.decile, pg_catalog.count(*) AS n, pg_catalog.avg(r.pv) AS p, pg_catalog.avg(r.av) AS a FROM r GROUP BY 1
+)
+SELECT pg_catalog.jsonb_build_object(
+           'by_frequency', (SELECT pg_catalog.jsonb_object_agg(buckets.cap::pg_catalog.text, buckets.j) FROM buckets),
+           'gain', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('q', model.q, 'model', model.share, 'perfect', perfect.share) ORDER BY model.q)
+                      FROM model JOIN perfect ON perfect.q = model.q),
+           'deciles', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('decile', dec.decile, 'customers', dec.n, 'predicted', dec.p, 'actual', dec.a) ORDER BY dec.decile)
+                         FROM dec))
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_holdout_curves(integer[], float8[], float8[], float8[], float8[]) IS
+'The charts of a CLV holdout evaluation from one element per calibration customer: frequency (repeat purchase days before the holdout), predicted (the evaluation model''s expected repeat purchase days in the holdout), actual (those that happened), actual_spend (holdout revenue, source currency) and monetary_value (mean spend per repeat purchase day before it). by_frequency: for each top bucket cap 1..7, the customers and mean predicted and actual repeat purchase days per frequency 0 .. cap-1 and cap+ (lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the report picks the largest cap whose buckets all hold insight.min_group_size customers); gain: per twentieth of the customers ranked by predicted holdout revenue (expected purchases x the expected spend of a Gamma-Gamma fitted on these customers, insight_gammagamma_fit), the share of the actual holdout revenue reached (model) and the share reached in the best order (perfect); deciles: customers and mean predicted and actual holdout revenue per decile of predicted revenue, highest first (google/lifetime_value''s gain and decile charts). Stored by insight_clv_evaluate in metrics.holdout_curves; insight_report_html draws them.';
 
 CREATE FUNCTION @extschema@.insight_clv_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -190,6 +243,7 @@ DECLARE
     bg_metrics pg_catalog.jsonb;
     pn_metrics pg_catalog.jsonb;
     base_metrics pg_catalog.jsonb;
+    curves pg_catalog.jsonb;
     msg pg_catalog.text;
 BEGIN
     SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
@@ -225,8 +279,21 @@ BEGIN
         t.score := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
     END IF;
     t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    -- the charts of the holdout (insight_report_html draws them), once
+    BEGIN
+        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
+                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(t.evaluation_weights, t_hold,
+                                                                                                h.frequency, h.recency, h."T")),
+                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
+          INTO curves FROM pg_temp.insight_clv_holdout h;
+    EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the holdout charts are not stored: %', msg;
+        curves := NULL;
+    END;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
         'algorithm', t.algorithm,
+        'holdout_curves', curves,
         'holdout_mae', t.score,
         'bgnbd', bg_metrics,
         'pnbd', pn_metrics,
@@ -237,7 +304,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD and Pareto/NBD on the calibration summary, compares their predicted repeat purchase days in the holdout with the actual ones (and those of the baseline "past repeat rate x / T continued"), and keeps the model with the lower MAE (score) as the evaluation model.';
+'CLV step evaluate: fits BG/NBD and Pareto/NBD on the calibration summary, compares their predicted repeat purchase days in the holdout with the actual ones (and those of the baseline "past repeat rate x / T continued"), and keeps the model with the lower MAE (score) as the evaluation model; the holdout charts of that model (insight_clv_holdout_curves) go to metrics.holdout_curves.';
 
 CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

@@ -56,6 +56,8 @@ DECLARE
     d record;
     m record;
     t record;
+    examples pg_catalog.text[] := '{}';
+    shown integer := 0;
     x pg_catalog.jsonb;
     n pg_catalog.text := @extschema@.insight_report_number(NULL);
 BEGIN
@@ -109,7 +111,14 @@ BEGIN
                                          WHEN EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv') c WHERE @extschema@.insight_model_unusable(c) IS NULL)
                                          THEN 'the 12-month CLV' ELSE 'mean order value x orders expected at the past rate' END)
           OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', 'customer', 'churn', 'at risk', 'reasons');
-        FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at() LIMIT top LOOP
+        -- the targets are ranked once: the first three are also the examples of the recommendations
+        FOR t IN SELECT * FROM @extschema@.insight_retention_targets_at()
+                  LIMIT CASE WHEN top IS NULL OR top OPERATOR(pg_catalog.<) 0 THEN top ELSE GREATEST(top, 3) END LOOP
+            IF pg_catalog.cardinality(examples) OPERATOR(pg_catalog.<) 3 THEN
+                examples := examples OPERATOR(pg_catalog.||) t.customer_id;
+            END IF;
+            shown := shown OPERATOR(pg_catalog.+) 1;
+            CONTINUE WHEN shown OPERATOR(pg_catalog.>) top;
             r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  %-12s %7s %12s  %s\n', t.customer_id,
                        @extschema@.insight_report_number(t.churn_probability),
                        @extschema@.insight_report_number(t.value_at_risk, 2),
@@ -160,7 +169,7 @@ BEGIN
     FOR t IN SELECT c.customer_id,
                     (SELECT pg_catalog.string_agg(COALESCE(i.item_name, i.item_id), '; ' ORDER BY i.rank)
                        FROM @extschema@.insight_recommend(c.customer_id, 3) i) AS items
-               FROM (SELECT rt.customer_id FROM @extschema@.insight_retention_targets_at() rt LIMIT 3) c LOOP
+               FROM pg_catalog.unnest(examples) WITH ORDINALITY c(customer_id, n) ORDER BY c.n LOOP
         r := r OPERATOR(pg_catalog.||) pg_catalog.format(E'  for %s: %s\n', t.customer_id, COALESCE(t.items, n));
     END LOOP;
     RETURN r;

@@ -301,9 +301,7 @@ DECLARE
     as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
     m @extschema@.insight_models;
     x pg_catalog.jsonb;
-    ps pg_catalog.float8[];
-    ys boolean[];
-    rs pg_catalog.float8[];
+    curves pg_catalog.jsonb;
     roc_model pg_catalog.jsonb;
     roc_recency pg_catalog.jsonb;
     g record;
@@ -320,7 +318,8 @@ BEGIN
     END IF;
     x := m.metrics;
     body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.summary',
-                m.model_id::pg_catalog.text, @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
                 @extschema@.insight_report_num((x ->> 'train_rows')::pg_catalog.float8, 0, lang),
                 @extschema@.insight_report_date((x ->> 'train_cutoff')::pg_catalog.timestamptz, lang),
                 @extschema@.insight_report_num((x ->> 'test_rows')::pg_catalog.float8, 0, lang),
@@ -329,14 +328,19 @@ BEGIN
                 @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
                 @extschema@.insight_report_num((x #>> '{baseline,auc}')::pg_catalog.float8, 3, lang))));
 
-    -- the out-of-time predictions: the evaluation model on the test window, as insight_churn_evaluate measured it
-    SELECT pg_catalog.array_agg(@extschema@.insight_predict(COALESCE(m.evaluation_weights, m.weights), r.features) ORDER BY r.customer_id),
-           pg_catalog.array_agg(r.churned ORDER BY r.customer_id), pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id)
-      INTO ps, ys, rs
-      FROM @extschema@.insight_churn_training_rows((x ->> 'test_cutoff')::pg_catalog.timestamptz,
-                                                   (m.params ->> 'horizon')::interval) r;
-    roc_model := @extschema@.insight_report_roc(ps, ys);
-    roc_recency := @extschema@.insight_report_roc(rs, ys);
+    -- the charts of the out-of-time evaluation, as insight_churn_evaluate stored
+    -- them (computed here on the test window for a model trained without them)
+    curves := x -> 'curves';
+    IF curves IS NULL THEN
+        SELECT @extschema@.insight_churn_curves(
+                   pg_catalog.array_agg(@extschema@.insight_predict(COALESCE(m.evaluation_weights, m.weights), r.features) ORDER BY r.customer_id),
+                   pg_catalog.array_agg(r.churned ORDER BY r.customer_id), pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
+          INTO curves
+          FROM @extschema@.insight_churn_training_rows((x ->> 'test_cutoff')::pg_catalog.timestamptz,
+                                                       (m.params ->> 'horizon')::interval) r;
+    END IF;
+    roc_model := curves -> 'roc_model';
+    roc_recency := curves -> 'roc_recency';
     body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-roc', @extschema@.insight_report_msg(lang, 'churn.roc.title'),
         @extschema@.insight_report_msg(lang, 'churn.roc.reading',
             @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
@@ -358,12 +362,9 @@ BEGIN
         lang));
 
     -- cumulative gain and calibration by decile of the predicted probability
-    WITH d AS (
-        SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p DESC) AS risk_decile,
-               pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
-          FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
-    ), gd AS (
-        SELECT d.risk_decile AS decile, pg_catalog.count(*) AS n, pg_catalog.count(*) FILTER (WHERE d.y) AS churners FROM d GROUP BY 1
+    WITH gd AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n, (e ->> 'churners')::bigint AS churners
+          FROM pg_catalog.jsonb_array_elements(curves -> 'gain') e
     ), gc AS (
         SELECT gd.decile, gd.n,
                pg_catalog.sum(gd.n) OVER w::pg_catalog.float8 / pg_catalog.sum(gd.n) OVER () AS contacted,
@@ -388,12 +389,11 @@ BEGIN
         @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.share_customers', 'col.share_churners', 'col.lift']), g.rows),
         lang));
 
-    WITH d AS (
-        SELECT u.p, u.y, pg_catalog.ntile(10) OVER (ORDER BY u.p) AS decile
-          FROM ROWS FROM (pg_catalog.unnest(ps), pg_catalog.unnest(ys)) u(p, y) WHERE u.p IS NOT NULL
-    ), c AS (
-        SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.avg(d.p) AS predicted, pg_catalog.avg(d.y::integer)::pg_catalog.float8 AS observed
-          FROM d GROUP BY 1 HAVING pg_catalog.count(*) >= k
+    WITH c AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS predicted, (e ->> 'observed')::pg_catalog.float8 AS observed
+          FROM pg_catalog.jsonb_array_elements(curves -> 'calibration') e
+         WHERE (e ->> 'customers')::bigint >= k
     )
     SELECT pg_catalog.array_agg(c.decile::pg_catalog.text ORDER BY c.decile) AS labels,
            ARRAY[pg_catalog.array_agg(c.predicted ORDER BY c.decile), pg_catalog.array_agg(c.observed ORDER BY c.decile)] AS vals,
@@ -468,7 +468,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_churn(jsonb) IS
-'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile, all on the test window recomputed as insight_churn_evaluate measured it (insight_churn_training_rows at metrics.test_cutoff, scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
+'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile of the test window, as insight_churn_evaluate stored them (metrics.curves, insight_churn_curves; for a model trained without them, computed on insight_churn_training_rows at metrics.test_cutoff scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
 
 -- Customer value ------------------------------------------------------------------
 
@@ -491,11 +491,10 @@ DECLARE
     f_max integer;
     t_max pg_catalog.float8;
     fr record;
-    ho record;
+    hc pg_catalog.jsonb;
     cap integer;
     gn record;
     con record;
-    spend_cal pg_catalog.bytea;
     body pg_catalog.text;
     f_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.frequency');
     r_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.recency');
@@ -574,22 +573,23 @@ BEGIN
                    FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
             lang));
 
-    -- the holdout, as the CLV task measured it: the evaluation model on the calibration period
-    SELECT pg_catalog.array_agg(h.frequency) AS f,
-           pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
-               (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")) AS predicted,
-           pg_catalog.array_agg(h.actual) AS actual, pg_catalog.array_agg(h.actual_spend) AS spend,
-           pg_catalog.array_agg(h.monetary_value) AS monetary,
-           @extschema@.insight_gammagamma_fit(h.frequency, h.monetary_value) AS spend_model
-      INTO ho
-      FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
-                                                c.trained_as_of, period) h;
+    -- the holdout charts, as insight_clv_evaluate stored them (computed here for
+    -- a model trained without them): the evaluation model on the calibration period
+    hc := x -> 'holdout_curves';
+    IF hc IS NULL THEN
+        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
+                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
+                       (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")),
+                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
+          INTO hc
+          FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
+                                                    c.trained_as_of, period) h;
+    END IF;
     -- the largest cap <= 7 such that every bucket 0 .. cap-1 and cap+ has at least k customers
-    SELECT pg_catalog.max(cc.cap) INTO cap
-      FROM pg_catalog.generate_series(1, 7) cc(cap)
-     WHERE (SELECT pg_catalog.bool_and(b.n >= k)
-              FROM (SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest(ho.f) u(f) GROUP BY LEAST(u.f, cc.cap)) b)
-       AND (SELECT pg_catalog.count(DISTINCT LEAST(u.f, cc.cap)) FROM pg_catalog.unnest(ho.f) u(f)) = cc.cap + 1;
+    SELECT pg_catalog.max(b.key::integer) INTO cap
+      FROM pg_catalog.jsonb_each(hc -> 'by_frequency') b
+     WHERE (SELECT pg_catalog.bool_and((e ->> 'customers')::bigint >= k) AND pg_catalog.count(*) = b.key::integer + 1
+              FROM pg_catalog.jsonb_array_elements(b.value) e);
     IF cap IS NOT NULL THEN
         SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.p) ORDER BY b.f) AS pp,
                pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.a) ORDER BY b.f) AS aa,
@@ -599,8 +599,9 @@ BEGIN
                                           @extschema@.insight_report_num(b.a, 2, lang)] ORDER BY b.f) AS rows,
                pg_catalog.max(GREATEST(b.p, b.a)) AS top
           INTO gn
-          FROM (SELECT LEAST(u.f, cap) AS f, pg_catalog.count(*) AS n, pg_catalog.avg(u.p) AS p, pg_catalog.avg(u.a) AS a
-                  FROM ROWS FROM (pg_catalog.unnest(ho.f), pg_catalog.unnest(ho.predicted), pg_catalog.unnest(ho.actual)) u(f, p, a) GROUP BY 1) b;
+          FROM (SELECT (e ->> 'frequency')::integer AS f, (e ->> 'customers')::bigint AS n,
+                       (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+                  FROM pg_catalog.jsonb_array_elements(hc -> 'by_frequency' -> cap::pg_catalog.text) e) b;
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-holdout', @extschema@.insight_report_msg(lang, 'clv.holdout.title'),
             @extschema@.insight_report_msg(lang, 'clv.holdout.reading',
                 @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
@@ -619,22 +620,17 @@ BEGIN
 
     -- value gain and deciles (google/lifetime_value): predicted holdout revenue =
     -- expected purchases x expected spend of a Gamma-Gamma fitted on the calibration period
-    spend_cal := ho.spend_model;
-    WITH u AS (
-        SELECT v.p * COALESCE(@extschema@.insight_gammagamma_expected_spend(spend_cal, v.f, v.m), 0) AS pv, v.s AS av
-          FROM ROWS FROM (pg_catalog.unnest(ho.f), pg_catalog.unnest(ho.predicted), pg_catalog.unnest(ho.spend), pg_catalog.unnest(ho.monetary)) v(f, p, s, m)
-    ), r AS (
-        SELECT u.pv, u.av, pg_catalog.ntile(20) OVER (ORDER BY u.pv DESC) AS q, pg_catalog.ntile(20) OVER (ORDER BY u.av DESC) AS qa,
-               pg_catalog.ntile(10) OVER (ORDER BY u.pv DESC) AS decile
-          FROM u
+    WITH g AS (
+        SELECT (e ->> 'q')::integer AS q, (e ->> 'model')::pg_catalog.float8 AS model, (e ->> 'perfect')::pg_catalog.float8 AS perfect
+          FROM pg_catalog.jsonb_array_elements(hc -> 'gain') e
     ), model AS (
-        SELECT r.q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.q) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
-          FROM r GROUP BY 1
+        SELECT g.q, g.model AS share FROM g
     ), perfect AS (
-        SELECT r.qa AS q, pg_catalog.sum(pg_catalog.sum(r.av)) OVER (ORDER BY r.qa) / NULLIF(pg_catalog.sum(pg_catalog.sum(r.av)) OVER (), 0) AS share
-          FROM r GROUP BY 1
+        SELECT g.q, g.perfect AS share FROM g
     ), dec AS (
-        SELECT r.decile, pg_catalog.count(*) AS n, pg_catalog.avg(r.pv) AS p, pg_catalog.avg(r.av) AS a FROM r GROUP BY 1
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+          FROM pg_catalog.jsonb_array_elements(hc -> 'deciles') e
     )
     SELECT (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
                    pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(model.q / 20.0, pg_catalog.round(model.share::numeric, 4)) ORDER BY model.q) FROM model) AS model_pts,
@@ -681,7 +677,138 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
-'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
+
+-- The value model (deep) --------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_report_html_value(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    mt record;
+    gn record;
+    dc record;
+    body pg_catalog.text;
+    model_name pg_catalog.text;
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('value') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('value', @extschema@.insight_report_msg(lang, 'value.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'value', 'insight_train_value()'));
+    END IF;
+    x := m.metrics;
+    model_name := pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id);
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                COALESCE(m.params ->> 'hidden', @extschema@.insight_report_msg(lang, 'na')),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'train_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'train_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((x ->> 'test_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'test_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang))));
+
+    -- the out-of-time metrics of the model and its two comparators, as training stored them
+    WITH p AS (
+        SELECT v.n, @extschema@.insight_report_msg(lang, v.name) AS name, x -> v.key AS j
+          FROM (VALUES (1, 'test', 'series.value_model'), (2, 'btyd', 'series.btyd'), (3, 'baseline', 'series.past_rate')) v(n, key, name)
+    )
+    SELECT pg_catalog.array_agg(ARRAY[p.name,
+               @extschema@.insight_report_num((p.j ->> 'normalized_gini')::pg_catalog.float8, 4, lang),
+               @extschema@.insight_report_num((p.j ->> 'spearman')::pg_catalog.float8, 4, lang),
+               @extschema@.insight_report_num((p.j ->> 'decile_mape')::pg_catalog.float8, 4, lang),
+               COALESCE(@extschema@.insight_report_num((p.j ->> 'total_error_percent')::pg_catalog.float8, 1, lang) || '%',
+                        @extschema@.insight_report_msg(lang, 'na'))] ORDER BY p.n) AS rows
+      INTO mt FROM p;
+    body := pg_catalog.concat(body, pg_catalog.format('<div class="table-box" id="value-metrics"><h3>%s</h3><p class="reading">%s</p>%s</div>',
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.metrics.title')),
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.metrics.reading',
+            @extschema@.insight_report_num((x #>> '{test,normalized_gini}')::pg_catalog.float8, 4, lang),
+            @extschema@.insight_report_num((x #>> '{baseline,normalized_gini}')::pg_catalog.float8, 4, lang))),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.predictor', 'col.normalized_gini', 'col.spearman',
+                                                                                  'col.decile_mape', 'col.total_error']), mt.rows)));
+
+    -- the gain chart (google/lifetime_value): each predictor's curve as training stored it, and the perfect order
+    IF pg_catalog.jsonb_typeof(x #> '{test,gain}') = 'array' THEN
+        WITH p AS (
+            SELECT v.n, v.name, x #> ARRAY[v.key, 'gain'] AS g
+              FROM (VALUES (1, 'test', model_name),
+                           (2, 'btyd', @extschema@.insight_report_msg(lang, 'series.btyd')),
+                           (3, 'baseline', @extschema@.insight_report_msg(lang, 'series.past_rate'))) v(n, key, name)
+             WHERE pg_catalog.jsonb_typeof(x #> ARRAY[v.key, 'gain']) = 'array'
+            UNION ALL
+            SELECT 4, @extschema@.insight_report_msg(lang, 'series.perfect'),
+                   (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('customers', e -> 'customers', 'model', e -> 'perfect') ORDER BY i)
+                      FROM pg_catalog.jsonb_array_elements(x #> '{test,gain}') WITH ORDINALITY u(e, i))
+        ), pts AS (
+            SELECT p.n, p.name, u.i, (u.e ->> 'customers')::pg_catalog.float8 AS c, (u.e ->> 'model')::pg_catalog.float8 AS s
+              FROM p, pg_catalog.jsonb_array_elements(p.g) WITH ORDINALITY u(e, i)
+        )
+        SELECT (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', q.name, 'points', q.points) ORDER BY q.n)
+                  FROM (SELECT pts.n, pts.name, pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(pg_catalog.round(pts.c::numeric, 4), pg_catalog.round(pts.s::numeric, 4)) ORDER BY pts.i) AS points
+                          FROM pts GROUP BY pts.n, pts.name) q) AS series,
+               (SELECT pg_catalog.array_agg(q.name ORDER BY q.n) FROM (SELECT DISTINCT pts.n, pts.name FROM pts) q) AS names,
+               (SELECT pg_catalog.array_agg(r.row ORDER BY r.i)
+                  FROM (SELECT pts.i, pg_catalog.array_prepend(@extschema@.insight_report_pct(pg_catalog.min(pts.c), lang, 0),
+                                                               pg_catalog.array_agg(@extschema@.insight_report_pct(pts.s, lang) ORDER BY pts.n)) AS row
+                          FROM pts GROUP BY pts.i) r) AS rows,
+               (SELECT pts.s FROM pts WHERE pts.n = 1 AND pts.i = 4) AS at20,
+               (SELECT pts.s FROM pts WHERE pts.n = 4 AND pts.i = 4) AS best20
+          INTO gn;
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('value-gain', @extschema@.insight_report_msg(lang, 'value.gain.title'),
+            @extschema@.insight_report_msg(lang, 'value.gain.reading', @extschema@.insight_report_pct(gn.at20, lang), @extschema@.insight_report_pct(gn.best20, lang)),
+            @extschema@.insight_svg_lines(gn.series,
+                pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                    'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.customers_by_spend'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.spend_reached'))),
+            @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.share_customers')] || gn.names, gn.rows),
+            lang));
+    ELSE
+        body := pg_catalog.concat(body, pg_catalog.format('<p class="not-trained">%s</p>',
+                    @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'value.gain.missing'))));
+    END IF;
+
+    -- the decile chart (google/lifetime_value): mean predicted and actual spend by decile of predicted spend
+    WITH d AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted_mean')::pg_catalog.float8 AS p, (e ->> 'actual_mean')::pg_catalog.float8 AS a
+          FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(x #> '{test,deciles}') = 'array' THEN x #> '{test,deciles}' ELSE '[]' END) e
+    ), c AS (
+        SELECT * FROM d WHERE d.n >= k
+    )
+    SELECT pg_catalog.array_agg(c.decile::pg_catalog.text ORDER BY c.decile) AS labels,
+           ARRAY[pg_catalog.array_agg(c.p ORDER BY c.decile), pg_catalog.array_agg(c.a ORDER BY c.decile)] AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY c2.decile, o)
+              FROM c c2, LATERAL (VALUES (1, @extschema@.insight_report_num(c2.p, 0, lang)), (2, @extschema@.insight_report_num(c2.a, 0, lang))) v(o, t)) AS texts,
+           pg_catalog.array_agg(ARRAY[c.decile::pg_catalog.text, @extschema@.insight_report_num(c.n, 0, lang),
+                                      @extschema@.insight_report_num(c.p, 0, lang), @extschema@.insight_report_num(c.a, 0, lang)] ORDER BY c.decile) AS rows,
+           (pg_catalog.array_agg(c.p ORDER BY c.decile DESC))[1] AS top_p, (pg_catalog.array_agg(c.a ORDER BY c.decile DESC))[1] AS top_a,
+           (pg_catalog.array_agg(c.p ORDER BY c.decile))[1] AS low_p, (pg_catalog.array_agg(c.a ORDER BY c.decile))[1] AS low_a,
+           (SELECT pg_catalog.count(*) FROM d) - pg_catalog.count(*) AS small
+      INTO dc FROM c;
+    IF dc.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('value-deciles', @extschema@.insight_report_msg(lang, 'value.decile.title'),
+            @extschema@.insight_report_msg(lang, 'value.decile.reading', @extschema@.insight_report_num(dc.top_p, 0, lang), @extschema@.insight_report_num(dc.top_a, 0, lang),
+                @extschema@.insight_report_num(dc.low_p, 0, lang), @extschema@.insight_report_num(dc.low_a, 0, lang)),
+            @extschema@.insight_svg_bars(dc.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'col.actual']), dc.vals, dc.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.actual']), dc.rows),
+            lang), @extschema@.insight_report_privacy(ctx, 0, dc.small::integer));
+    END IF;
+    RETURN @extschema@.insight_report_section('value', @extschema@.insight_report_msg(lang, 'value.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_value(jsonb) IS
+'The section of insight_report_html on the deep value model (insight_train_value), from what its training stored (insight_models.metrics, no recomputation): the active model and its windows; its out-of-time normalized Gini, Spearman correlation, decile MAPE and total error next to BG/NBD x Gamma-Gamma and the past rate continued, as a table; the gain chart of google/lifetime_value (share of the test window''s spend reached by the customers ranked by each predictor, metrics.*.gain of insight_value_metrics, and the perfect order; a model trained before the gain was stored says to retrain); the decile chart (mean predicted and actual spend per customer by decile of predicted spend, lowest first, metrics.test.deciles; deciles of fewer than insight.min_group_size customers not shown). Says how to train a model when none is active.';
 
 -- Segments --------------------------------------------------------------------------
 
@@ -756,22 +883,13 @@ BEGIN
     END IF;
 
     -- clusters: labelled from their members against the median customer
-    WITH u AS (
-        SELECT x.c, x.r, x.f, x.m FROM ROWS FROM (pg_catalog.unnest(cls), pg_catalog.unnest(rec), pg_catalog.unnest(frq), pg_catalog.unnest(mon)) x(c, r, f, m)
-    ), med AS (
-        SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.r) AS r, pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.f) AS f,
-               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.m) AS m FROM u
-    ), p AS (
-        SELECT u.c, pg_catalog.count(*) AS n,
-               pg_catalog.avg((u.r < med.r)::integer) AS recent, pg_catalog.avg((u.f > med.f)::integer) AS frequent,
-               pg_catalog.avg((u.m > med.m)::integer) AS high,
-               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.r) AS rq,
-               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.f) AS fq,
-               pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.m) AS mq
-          FROM u, med GROUP BY u.c
+    WITH p AS (
+        SELECT pr.cluster AS c, pr.customers AS n, pr.recency_quartiles AS rq, pr.frequency_quartiles AS fq,
+               pr.monetary_quartiles AS mq, pr.label
+          FROM @extschema@.insight_cluster_profiles(cls, rec, frq, mon, lang) pr
     ), v AS (
-        SELECT p.*, pg_catalog.concat(@extschema@.insight_report_msg(lang, 'col.cluster'), ' ', p.c, ': ',
-                                      @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high)) AS label
+        SELECT p.c, p.n, p.rq, p.fq, p.mq,
+               pg_catalog.concat(@extschema@.insight_report_msg(lang, 'col.cluster'), ' ', p.c, ': ', p.label) AS label
           FROM p WHERE p.n >= k
     )
     SELECT pg_catalog.array_agg(v.label ORDER BY v.c) AS labels,
@@ -797,7 +915,7 @@ BEGIN
         lang), @extschema@.insight_report_privacy(ctx, 0, cl.small::integer));
     IF kc.best_k IS NOT NULL THEN
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-k', @extschema@.insight_report_msg(lang, 'segments.kcurve.title'),
-            @extschema@.insight_report_msg(lang, 'segments.kcurve.reading', kc.best_k::pg_catalog.text, @extschema@.insight_report_num(kc.best_s, 3, lang)),
+            @extschema@.insight_report_msg(lang, 'segments.kcurve.reading', kc.best_k::pg_catalog.text, @extschema@.insight_report_num(kc.best_s, 3, lang), sm.metrics ->> 'k'),
             @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.silhouette'),
                     'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array((e ->> 'k')::integer, pg_catalog.round((e ->> 'silhouette')::numeric, 4))
                                                             ORDER BY (e ->> 'k')::integer)
@@ -817,7 +935,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
-'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_report_cluster_label: recency, orders and spend of at least 3/4 of the members against the median customer) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen, with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
+'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_cluster_profiles: recency, orders and spend of at least 3/4 of the members against the median customer, as insight_customer_360 and insight_segment_summary label them) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen (at the knee of the inertia curve, insight_kmeans_knee, or given), with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
 
 -- Recommendations ------------------------------------------------------------------
 
@@ -934,11 +1052,11 @@ SELECT @extschema@.insight_report_section('other', @extschema@.insight_report_ms
                     pg_catalog.format('<p>%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(ctx ->> 'lang', 'other.empty')))))
   FROM @extschema@.insight_task_steps s
   LEFT JOIN @extschema@.insight_models m ON m.task = s.task AND m.status = 'active'
- WHERE NOT s.task = ANY (ARRAY['churn', 'clv', 'segments', 'recommender'])
+ WHERE NOT s.task = ANY (ARRAY['churn', 'clv', 'value', 'segments', 'recommender'])
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_other(jsonb) IS
-'The last section of insight_report_html: every task of insight_task_steps other than churn, clv, segments and recommender (the tasks of later issues), with its active model, or saying that it has none; a line when there is no such task.';
+'The last section of insight_report_html: every task of insight_task_steps other than churn, clv, value, segments and recommender (the tasks of later issues), with its active model, or saying that it has none; a line when there is no such task.';
 
 CREATE FUNCTION @extschema@.insight_report_html_style()
 RETURNS text
@@ -982,8 +1100,8 @@ DECLARE
     ctx pg_catalog.jsonb := @extschema@.insight_report_context(lang, as_of);
     l pg_catalog.text := ctx ->> 'lang';
     last_at pg_catalog.timestamptz;
-    sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'segments', 'recommender', 'other'];
-    titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'segments.title', 'recommender.title', 'other.title'];
+    sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'value', 'segments', 'recommender', 'other'];
+    titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'value.title', 'segments.title', 'recommender.title', 'other.title'];
 BEGIN
     SELECT pg_catalog.max(s.ordered_at) INTO last_at FROM @extschema@.insight_sales s
      WHERE as_of IS NULL OR s.ordered_at < as_of;
@@ -1001,6 +1119,7 @@ BEGIN
         @extschema@.insight_report_html_data(ctx), E'\n',
         @extschema@.insight_report_html_churn(ctx), E'\n',
         @extschema@.insight_report_html_clv(ctx), E'\n',
+        @extschema@.insight_report_html_value(ctx), E'\n',
         @extschema@.insight_report_html_segments(ctx), E'\n',
         @extschema@.insight_report_html_recommender(ctx), E'\n',
         @extschema@.insight_report_html_other(ctx), E'\n',
@@ -1009,4 +1128,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html(text, timestamptz) IS
-'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _segments, _recommender, _other.';
+'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), the deep value model (out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate, gain and decile charts, as its training stored them), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _value, _segments, _recommender, _other.';

@@ -35,24 +35,31 @@ RETURNS TABLE (kind text, segment text, cluster integer, customers bigint, custo
                total_clv_12m float8)
 LANGUAGE sql STABLE
 AS $$
-WITH r AS (
-    SELECT s.recency_days, s.frequency, s.monetary, s.segment, x.churn_probability, x.clv_12m
+WITH m AS (
+    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
+),
+r AS MATERIALIZED (
+    SELECT s.recency_days, s.frequency, s.monetary, s.segment, x.churn_probability, x.clv_12m,
+           (SELECT @extschema@.insight_segment_cluster(m.weights, m.preprocessing, s.recency_days, s.frequency, s.monetary)
+              FROM m) AS cluster
       FROM @extschema@.insight_rfm_scores($1) s
       LEFT JOIN @extschema@.insight_segment_model_scores($1) x
              ON x.customer_id OPERATOR(pg_catalog.=) s.customer_id::pg_catalog.text
 ),
-m AS (
-    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
+labels AS (
+    SELECT p.cluster, p.label
+      FROM @extschema@.insight_cluster_profiles(
+               (SELECT pg_catalog.array_agg(r.cluster) FROM r), (SELECT pg_catalog.array_agg(r.recency_days) FROM r),
+               (SELECT pg_catalog.array_agg(r.frequency::pg_catalog.float8) FROM r), (SELECT pg_catalog.array_agg(r.monetary) FROM r)) p
+     WHERE EXISTS (SELECT 1 FROM m)
 ),
 labelled AS (
     SELECT 'rfm'::pg_catalog.text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary,
            r.churn_probability, r.clv_12m
       FROM r
     UNION ALL
-    SELECT 'cluster', NULL,
-           @extschema@.insight_segment_cluster(m.weights, m.preprocessing, r.recency_days, r.frequency, r.monetary),
-           r.recency_days, r.frequency, r.monetary, r.churn_probability, r.clv_12m
-      FROM r, m
+    SELECT 'cluster', NULL, r.cluster, r.recency_days, r.frequency, r.monetary, r.churn_probability, r.clv_12m
+      FROM r WHERE EXISTS (SELECT 1 FROM m)
 ),
 agg AS (
     SELECT l.kind, l.segment, l.cluster, pg_catalog.count(*) AS customers,
@@ -66,9 +73,7 @@ agg AS (
      GROUP BY l.kind, l.segment, l.cluster
 )
 SELECT a.kind,
-       COALESCE(a.segment, (SELECT @extschema@.insight_cluster_label(c.centroid)
-                              FROM m, @extschema@.insight_kmeans_centroids(m.weights) c
-                             WHERE c.cluster OPERATOR(pg_catalog.=) a.cluster)),
+       COALESCE(a.segment, (SELECT labels.label FROM labels WHERE labels.cluster OPERATOR(pg_catalog.=) a.cluster)),
        a.cluster, a.customers,
        a.customers::pg_catalog.float8 OPERATOR(pg_catalog./) pg_catalog.sum(a.customers) OVER (PARTITION BY a.kind),
        a.mean_recency_days, a.mean_frequency, a.mean_monetary, a.revenue,
@@ -81,15 +86,15 @@ SELECT a.kind,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segment_profiles(timestamptz) IS
-'Profiles of the customers with a purchase before as_of (default: the whole history): one row per RFM segment (kind ''rfm'', segment name, in map order) and, when a segments model is active, one per cluster (kind ''cluster'', cluster number, label from insight_cluster_label of its centroid). customers and customer_share; mean recency_days, frequency (orders) and monetary (total spend) as in insight_rfm; revenue = total spend of the group and revenue_share of all; mean_churn_probability (active churn model) and total_clv_12m (active CLV models: sum of the 12-month CLV at 1 % a month), NULL when that model is not active.';
+'Profiles of the customers with a purchase before as_of (default: the whole history): one row per RFM segment (kind ''rfm'', segment name, in map order) and, when a segments model is active, one per cluster (kind ''cluster'', cluster number, label from its members: insight_cluster_profiles). customers and customer_share; mean recency_days, frequency (orders) and monetary (total spend) as in insight_rfm; revenue = total spend of the group and revenue_share of all; mean_churn_probability (active churn model) and total_clv_12m (active CLV models: sum of the 12-month CLV at 1 % a month), NULL when that model is not active.';
 
 CREATE VIEW @extschema@.insight_segment_summary AS
     SELECT * FROM @extschema@.insight_segment_profiles();
 
 COMMENT ON VIEW @extschema@.insight_segment_summary IS
-'Segment profiles over the whole history, for BI tools: per RFM segment (kind = ''rfm'') and per cluster of the active segments model (kind = ''cluster'', with a readable label such as ''recent, frequent, high spend''): customers, share of customers, mean recency (days since the last purchase), mean frequency (orders), mean monetary (total spend), revenue (total spend) and share of revenue, mean churn probability and total 12-month CLV (NULL without an active churn / CLV model). See insight_segment_profiles(as_of) for another cut-off.';
+'Segment profiles over the whole history, for BI tools: per RFM segment (kind = ''rfm'') and per cluster of the active segments model (kind = ''cluster'', with a label true of its members such as ''lapsed, infrequent, low spend'', insight_cluster_profiles): customers, share of customers, mean recency (days since the last purchase), mean frequency (orders), mean monetary (total spend), revenue (total spend) and share of revenue, mean churn probability and total 12-month CLV (NULL without an active churn / CLV model). See insight_segment_profiles(as_of) for another cut-off.';
 COMMENT ON COLUMN @extschema@.insight_segment_summary.kind IS '''rfm'' for an RFM segment, ''cluster'' for a cluster of the active segments model.';
-COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment name (kind rfm), or the cluster''s label from insight_cluster_label of its centroid (kind cluster).';
+COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment name (kind rfm), or the cluster''s label from its members (insight_cluster_profiles: what holds for at least three quarters of them against the median customer; kind cluster).';
 COMMENT ON COLUMN @extschema@.insight_segment_summary.cluster IS 'Cluster number 1..k of the active segments model (kind cluster); NULL for kind rfm.';
 COMMENT ON COLUMN @extschema@.insight_segment_summary.customers IS 'Customers in the group.';
 COMMENT ON COLUMN @extschema@.insight_segment_summary.customer_share IS 'customers / all customers of the same kind (0..1).';

@@ -33,13 +33,13 @@ BEGIN
     IF k IS NOT NULL AND k OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'k must be at least 1'
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
+                  HINT = 'Pass NULL to choose k in 2..10 at the knee of the inertia curve.';
     END IF;
     IF k OPERATOR(pg_catalog.>) 100000 THEN
         RAISE EXCEPTION 'k must be at most 100000, not %', k
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'A k-means model holds at most 100000 clusters (insight_kmeans_fit).',
-                  HINT = 'Pass NULL to choose k in 2..10 by the silhouette.';
+                  HINT = 'Pass NULL to choose k in 2..10 at the knee of the inertia curve.';
     END IF;
     t.task := 'segments';
     t.algorithm := 'kmeans';
@@ -79,32 +79,71 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
 'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the temporary table insight_segments_training, and the scaler fitted on it (the model''s preprocessing); 02000 when there is no customer.';
 
+-- The knee of a k-means inertia curve (Satopää, Albrecht, Irwin & Raghavan
+-- 2011, "Finding a 'Kneedle' in a Haystack", for a decreasing convex curve):
+-- with k and inertia scaled to 0..1 over the curve, the k where the drop in
+-- inertia so far most exceeds the share of the k range used.  The silhouette
+-- favours k = 2 on skewed data (a small cluster of big spenders against
+-- everyone else), whose clusters are too broad for a label to hold.
+CREATE FUNCTION @extschema@.insight_kmeans_knee(k_curve jsonb)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH c AS (
+    SELECT (e ->> 'k')::integer AS k, (e ->> 'inertia')::pg_catalog.float8 AS inertia
+      FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(k_curve) = 'array' THEN k_curve ELSE '[]' END) e
+     WHERE e ->> 'k' IS NOT NULL AND e ->> 'inertia' IS NOT NULL
+), r AS (
+    SELECT pg_catalog.min(c.k) AS k0, pg_catalog.max(c.k) AS k1, pg_catalog.max(c.inertia) AS i0, pg_catalog.min(c.inertia) AS i1 FROM c
+)
+SELECT c.k
+  FROM c, r
+ WHERE r.k1 > r.k0 AND r.i0 > r.i1
+ ORDER BY (r.i0 - c.inertia) / (r.i0 - r.i1) - (c.k - r.k0)::pg_catalog.float8 / (r.k1 - r.k0) DESC, c.k
+ LIMIT 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_kmeans_knee(jsonb) IS
+'The knee of a k-means inertia curve (a k_curve of insight_model_info: [{"k", "inertia", ...}]) by Kneedle (Satopää et al. 2011, "Finding a ''Kneedle'' in a Haystack: Detecting Knee Points in System Behavior"): with k and the inertia normalised to 0..1 over the curve, the k maximising (inertia(k_min) - inertia(k)) / (inertia(k_min) - inertia(k_max)) - (k - k_min) / (k_max - k_min); ties to the smaller k. NULL for fewer than two k or a flat curve.';
+
 CREATE FUNCTION @extschema@.insight_segments_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 AS $$
 DECLARE
     info pg_catalog.jsonb;
+    curve pg_catalog.jsonb;
+    knee integer;
+    query pg_catalog.text := pg_catalog.format('SELECT %I.insight_scaler_transform(%L::pg_catalog.bytea, r.raw) FROM pg_temp.insight_segments_training r',
+                                               '@extschema@', t.preprocessing);
 BEGIN
-    t.weights := @extschema@.insight_kmeans_fit(
-        pg_catalog.format('SELECT %I.insight_scaler_transform(%L::pg_catalog.bytea, r.raw) FROM pg_temp.insight_segments_training r',
-                          '@extschema@', t.preprocessing),
-        (t.params OPERATOR(pg_catalog.->>) 'k')::integer, n_init => 10, seed => 0);
+    t.weights := @extschema@.insight_kmeans_fit(query, (t.params OPERATOR(pg_catalog.->>) 'k')::integer, n_init => 10, seed => 0);
     info := @extschema@.insight_model_info(t.weights);
+    curve := info OPERATOR(pg_catalog.->) 'k_curve';
+    -- k NULL: the knee of the inertia curve of k = 2..10, refitted with that k
+    IF t.params OPERATOR(pg_catalog.->>) 'k' IS NULL THEN
+        knee := @extschema@.insight_kmeans_knee(curve);
+        IF knee IS NOT NULL AND knee OPERATOR(pg_catalog.<>) (info OPERATOR(pg_catalog.->>) 'k')::integer THEN
+            t.weights := @extschema@.insight_kmeans_fit(query, knee, n_init => 10, seed => 0);
+            info := @extschema@.insight_model_info(t.weights);
+        END IF;
+    END IF;
     t.metrics := pg_catalog.jsonb_build_object(
         'customers', info OPERATOR(pg_catalog.->) 'rows',
         'k', info OPERATOR(pg_catalog.->) 'k',
+        'k_rule', CASE WHEN t.params OPERATOR(pg_catalog.->>) 'k' IS NULL THEN 'knee of the inertia' ELSE 'given' END,
         'inertia', info OPERATOR(pg_catalog.->) 'inertia',
         'silhouette', info OPERATOR(pg_catalog.->) 'silhouette',
         'iterations', info OPERATOR(pg_catalog.->) 'iterations',
         'sizes', info OPERATOR(pg_catalog.->) 'sizes',
-        'k_curve', info OPERATOR(pg_catalog.->) 'k_curve');
+        'k_curve', curve);
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segments_serve(@extschema@.insight_training) IS
-'Segments step serve: k-means (k-means++, n_init 10, seed 0; k NULL: chosen by the silhouette) on the standardized log-RFM; metrics from the model''s info.';
+'Segments step serve: k-means (k-means++, n_init 10, seed 0) on the standardized log-RFM; k NULL: k-means for k = 2..10, then k at the knee of the inertia curve (insight_kmeans_knee, Kneedle) refitted (the silhouette, which favours k = 2 on skewed data, is kept in k_curve); metrics from the model''s info, k_rule (''knee of the inertia'' or ''given'') and the k_curve.';
 
 INSERT INTO @extschema@.insight_task_steps (task, prepare, serve, builtin)
 VALUES ('segments', '@extschema@.insight_segments_prepare(@extschema@.insight_training)',
@@ -116,7 +155,7 @@ LANGUAGE sql
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_segments_setup($1, $2)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
-'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 by the silhouette. Stores the model as task ''segments'' (metrics: customers, k, inertia, silhouette, iterations, sizes, k_curve) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';
+'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 at the knee of the inertia curve (insight_kmeans_knee: Kneedle, Satopää et al. 2011). Stores the model as task ''segments'' (metrics: customers, k, k_rule, inertia, silhouette, iterations, sizes, k_curve with the inertia and silhouette of k = 2..10) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';
 
 -- The active segments model (weights and scaler); raises when there is none.
 CREATE FUNCTION @extschema@.insight_segments_model(OUT weights bytea, OUT preprocessing bytea)
@@ -197,6 +236,46 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_cluster_label(float8[]) IS
 'A readable label of a segments centroid (standardized log-RFM): recency "recent" (z <= -0.5), "lapsed" (z >= 0.5) or "mid recency"; frequency "frequent" (z >= 0.5), "infrequent" (z <= -0.5) or "occasional"; spend "high spend", "low spend" or "mid spend" on the same cuts. z is in standard deviations of the training customers.';
 
+-- The clusters of the active segments model described by their members (not
+-- their centroids): one labelling for the report, insight_customer_360 and
+-- insight_segment_summary.  A customer is "recent" when their days since the
+-- last purchase are below the median customer's, "frequent" / "high spend"
+-- when their orders / total spend are above it; a cluster is labelled so when
+-- at least three quarters of its members are (the other side when at most a
+-- quarter are), "mixed" otherwise (insight_report_cluster_label).  So the
+-- median member is on the labelled side of the median customer.
+CREATE FUNCTION @extschema@.insight_cluster_profiles(clusters integer[], recency_days float8[], frequency float8[],
+                                                     monetary float8[], lang text DEFAULT 'en')
+RETURNS TABLE (cluster integer, customers bigint, recent_share float8, frequent_share float8, high_spend_share float8,
+               recency_quartiles float8[], frequency_quartiles float8[], monetary_quartiles float8[], label text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH u AS (
+    SELECT x.c, x.r, x.f, x.m
+      FROM ROWS FROM (pg_catalog.unnest(clusters), pg_catalog.unnest(recency_days), pg_catalog.unnest(frequency),
+                      pg_catalog.unnest(monetary)) x(c, r, f, m)
+), med AS (
+    SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.r) AS r, pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.f) AS f,
+           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.m) AS m FROM u
+), p AS (
+    SELECT u.c, pg_catalog.count(*) AS n,
+           pg_catalog.avg((u.r < med.r)::integer)::pg_catalog.float8 AS recent,
+           pg_catalog.avg((u.f > med.f)::integer)::pg_catalog.float8 AS frequent,
+           pg_catalog.avg((u.m > med.m)::integer)::pg_catalog.float8 AS high,
+           pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.r) AS rq,
+           pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.f) AS fq,
+           pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.m) AS mq
+      FROM u, med WHERE u.c IS NOT NULL GROUP BY u.c
+)
+SELECT p.c, p.n, p.recent, p.frequent, p.high, p.rq, p.fq, p.mq,
+       @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high)
+  FROM p ORDER BY p.c
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_cluster_profiles(integer[], float8[], float8[], float8[], text) IS
+'The clusters of a segments model described by their members: clusters[i], recency_days[i], frequency[i] (orders) and monetary[i] (total spend) are one customer (insight_rfm_scores with insight_segment_cluster; a customer with a NULL cluster counts only towards the medians). Per cluster: customers; recent_share, frequent_share and high_spend_share = the shares of members with fewer days since the last purchase, more orders, more total spend than the median customer; the quartiles (25, 50, 75 %) of each; and label = insight_report_cluster_label(lang, the three shares): recent / frequent / high spend at a share of at least 3/4, lapsed / infrequent / low spend at most 1/4, mixed otherwise, so each word holds for at least three quarters of the members and for their median. lang: en or zh (insight_report_messages). The one labelling of clusters of insight_report_html, insight_customer_360 and insight_segment_summary.';
+
 -- The segments concern of insight_customer_360 (see insight_churn_views_sql).
 CREATE FUNCTION @extschema@.insight_customer_360_segments(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, segment text, cluster integer, cluster_label text)
@@ -205,17 +284,22 @@ AS $$
 WITH m AS (
     SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
 ),
+r AS MATERIALIZED (
+    SELECT r.customer_id::pg_catalog.text AS customer_id, r.segment, r.recency_days, r.frequency, r.monetary,
+           (SELECT @extschema@.insight_segment_cluster(m.weights, m.preprocessing, r.recency_days, r.frequency, r.monetary)
+              FROM m) AS cluster
+      FROM @extschema@.insight_rfm_scores($1) r
+),
 labels AS (
-    SELECT c.cluster, @extschema@.insight_cluster_label(c.centroid) AS label
-      FROM m, @extschema@.insight_kmeans_centroids(m.weights) c
+    SELECT p.cluster, p.label
+      FROM @extschema@.insight_cluster_profiles(
+               (SELECT pg_catalog.array_agg(r.cluster) FROM r), (SELECT pg_catalog.array_agg(r.recency_days) FROM r),
+               (SELECT pg_catalog.array_agg(r.frequency::pg_catalog.float8) FROM r), (SELECT pg_catalog.array_agg(r.monetary) FROM r)) p
+     WHERE EXISTS (SELECT 1 FROM m)
 )
-SELECT r.customer_id::pg_catalog.text, r.segment, x.cluster, l.label
-  FROM @extschema@.insight_rfm_scores($1) r
-  LEFT JOIN LATERAL (SELECT @extschema@.insight_segment_cluster(m.weights, m.preprocessing,
-                                                                r.recency_days, r.frequency, r.monetary) AS cluster
-                       FROM m) x ON true
-  LEFT JOIN labels l ON l.cluster OPERATOR(pg_catalog.=) x.cluster
+SELECT r.customer_id, r.segment, r.cluster, l.label
+  FROM r LEFT JOIN labels l ON l.cluster OPERATOR(pg_catalog.=) r.cluster
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_customer_360_segments(timestamptz) IS
-'The segments concern of insight_customer_360: every customer''s RFM segment (insight_rfm_scores) and, when a segments model is active, their cluster and its label (insight_cluster_label of the centroid). customer_id as text.';
+'The segments concern of insight_customer_360: every customer''s RFM segment (insight_rfm_scores) and, when a segments model is active, their cluster and its label from its members (insight_cluster_profiles, in English: what holds for at least three quarters of the members against the median customer). customer_id as text.';

@@ -60,7 +60,10 @@ BEGIN
                pg_catalog.rank() OVER (ORDER BY x.a) OPERATOR(pg_catalog.+)
                    ((pg_catalog.count(*) OVER (PARTITION BY x.a) OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) 2) AS rank_a,
                -- ten buckets of equal size by predicted value, lowest first
-               pg_catalog.ntile(10) OVER (ORDER BY x.p, x.a, x.i) AS decile
+               pg_catalog.ntile(10) OVER (ORDER BY x.p, x.a, x.i) AS decile,
+               -- positions in the two orders of the gain charts
+               pg_catalog.row_number() OVER (ORDER BY x.p DESC, x.a, x.i) AS pos_model,
+               pg_catalog.row_number() OVER (ORDER BY x.a DESC, x.i) AS pos_truth
           FROM pairs x
     ),
     totals AS (
@@ -93,7 +96,18 @@ BEGIN
                'deciles', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                       'decile', d.decile, 'customers', d.customers,
                                       'predicted_mean', d.predicted_mean, 'actual_mean', d.actual_mean) ORDER BY d.decile)
-                             FROM deciles d))
+                             FROM deciles d),
+               -- the gain chart at every 5 % of the customers (google/lifetime_value's gain chart)
+               'gain', CASE WHEN t.total OPERATOR(pg_catalog.>) 0 THEN
+                           (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                       'customers', q.q::pg_catalog.float8 OPERATOR(pg_catalog./) 20,
+                                       'model', (SELECT r.gain_model FROM ranked r
+                                                  WHERE r.pos_model OPERATOR(pg_catalog.=) pg_catalog.ceil(q.q OPERATOR(pg_catalog.*) t.n OPERATOR(pg_catalog./) 20.0)::bigint)
+                                                OPERATOR(pg_catalog./) t.total,
+                                       'perfect', (SELECT r.gain_truth FROM ranked r
+                                                    WHERE r.pos_truth OPERATOR(pg_catalog.=) pg_catalog.ceil(q.q OPERATOR(pg_catalog.*) t.n OPERATOR(pg_catalog./) 20.0)::bigint)
+                                                  OPERATOR(pg_catalog./) t.total) ORDER BY q.q)
+                              FROM pg_catalog.generate_series(1, 20) q(q)) END)
       INTO result
       FROM totals t LEFT JOIN gini g ON true;
     RETURN (errors OPERATOR(pg_catalog.-) 'customers') OPERATOR(pg_catalog.||) result;
@@ -101,7 +115,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_metrics(float8[], float8[]) IS
-'Out-of-sample metrics of predicted against actual customer value (one element per customer, same order), as google/lifetime_value measures a value model (Wang, Liu & Miao 2019, section 4; lifetime_value/metrics.py): gini, the raw Gini coefficient of the gain chart (2 x the mean share of the total actual value held by the customers ranked above, by predicted value highest first; a tie in predicted value ranks the lower actual value first), normalized_gini = gini / the Gini of the actual values ranked by themselves (1 = a perfect ranking, 0 = random); spearman (Spearman''s rank correlation, average ranks for ties); deciles (ten equal-size buckets by predicted value, lowest first, with customers, predicted_mean and actual_mean) and decile_mape = the mean over deciles with a positive actual mean of |predicted_mean - actual_mean| / actual_mean; and insight_clv_error_metrics''s mae, rmse, correlation, total_predicted, total_actual and total_error_percent. Pairs with a NULL are skipped by every metric (pairs counts the rest). Errors (22023): arrays of different lengths or more than one dimension, NaN or Infinity.';
+'Out-of-sample metrics of predicted against actual customer value (one element per customer, same order), as google/lifetime_value measures a value model (Wang, Liu & Miao 2019, section 4; lifetime_value/metrics.py): gini, the raw Gini coefficient of the gain chart (2 x the mean share of the total actual value held by the customers ranked above, by predicted value highest first; a tie in predicted value ranks the lower actual value first), normalized_gini = gini / the Gini of the actual values ranked by themselves (1 = a perfect ranking, 0 = random); spearman (Spearman''s rank correlation, average ranks for ties); deciles (ten equal-size buckets by predicted value, lowest first, with customers, predicted_mean and actual_mean) and decile_mape = the mean over deciles with a positive actual mean of |predicted_mean - actual_mean| / actual_mean; gain, the gain chart at every 5 % of the customers (customers = 0.05 .. 1; model = the share of the total actual value held by that share of customers ranked by predicted value as for gini, perfect = ranked by actual value; NULL when the total actual value is not positive); and insight_clv_error_metrics''s mae, rmse, correlation, total_predicted, total_actual and total_error_percent. Pairs with a NULL are skipped by every metric (pairs counts the rest). Errors (22023): arrays of different lengths or more than one dimension, NaN or Infinity.';
 
 -- Training rows -------------------------------------------------------------------
 
