@@ -48,16 +48,14 @@ SELECT insight_item_group('85099B') AS jumbo_bag, insight_item_group('22960') AS
 SELECT item_group, buyers FROM insight_top_item_groups('2011-09-10', 5);
 
 -- empty windows: clear errors
-SAVEPOINT before_error;
+SAVEPOINT window_errors;
 SELECT insight_train_propensity(as_of => '2009-01-01');
-ROLLBACK TO before_error;
+ROLLBACK TO window_errors;
 SELECT insight_train_propensity(as_of => '2013-06-01');
-ROLLBACK TO before_error;
+ROLLBACK TO window_errors;
 
 SET LOCAL client_min_messages = warning;   -- the per-epoch NOTICEs
-SELECT clock_timestamp() AS started \gset
 SELECT insight_train_propensity() AS prop_id \gset
-SELECT round(extract(epoch FROM clock_timestamp() - :'started'::timestamptz)) AS train_seconds \gset
 SET LOCAL client_min_messages = notice;
 SELECT task, algorithm, status, params - '{horizon,item_groups}'::text[] AS params,
        jsonb_array_length(params->'item_groups') AS groups, metrics->>'train_cutoff' AS train_cutoff,
@@ -120,19 +118,23 @@ SELECT count(*) AS customers, min(rank) AS first, max(rank) AS last,
        bool_and(probability BETWEEN 0 AND 1) AS probabilities
   FROM insight_propensity_audience('bags', 50);
 -- excluding recent buyers of the group leaves only customers who did not buy from it
-SELECT count(*) AS customers,
-       bool_and(NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.customer_id::text = a.customer_id AND l.quantity > 0
-                               AND insight_item_group(l.stock_code) = 'bags'
-                               AND l.invoice_date >= insight_default_as_of() - interval '90 days')) AS no_recent_buyer
+SELECT insight_default_as_of() AS as_of \gset
+WITH recent AS (
+    SELECT DISTINCT s.customer_id::text AS customer_id
+      FROM insight_sales s JOIN insight_items i ON i.item_id = s.item_id::text
+     WHERE i.category = 'bags' AND s.quantity > 0 AND s.ordered_at >= :'as_of'::timestamptz - interval '90 days'
+)
+SELECT count(*) AS customers, count(*) FILTER (WHERE a.customer_id IN (SELECT customer_id FROM recent)) AS recent_buyers,
+       (SELECT count(*) FROM insight_propensity_audience('bags', 50) b WHERE b.customer_id IN (SELECT customer_id FROM recent)) > 0 AS without_exclusion_some
   FROM insight_propensity_audience('bags', 50, '90 days') a;
 SELECT count(*) AS groups FROM insight_propensity_groups();
-SAVEPOINT before_error;
+SAVEPOINT serving_errors;
 SELECT insight_propensity(12347, 'no such group');
-ROLLBACK TO before_error;
+ROLLBACK TO serving_errors;
 SELECT * FROM insight_propensity_audience('no such group');
-ROLLBACK TO before_error;
+ROLLBACK TO serving_errors;
 SELECT * FROM insight_propensity_audience('bags', -1);
-ROLLBACK TO before_error;
+ROLLBACK TO serving_errors;
 -- retraining on unchanged data stores nothing
 SET LOCAL client_min_messages = warning;
 SELECT insight_retrain_propensity(params) = :prop_id AS retrain_unchanged FROM insight_models WHERE model_id = :prop_id;

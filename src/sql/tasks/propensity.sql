@@ -534,19 +534,22 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY
+    WITH recent AS (
+        -- customers who bought from the group in [t - exclude_buyers_within, t)
+        SELECT DISTINCT s.customer_id::pg_catalog.text AS customer_id
+          FROM @extschema@.insight_sales s
+          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+         WHERE exclude_buyers_within IS NOT NULL AND s.quantity OPERATOR(pg_catalog.>) 0
+           AND s.ordered_at OPERATOR(pg_catalog.>=) (t OPERATOR(pg_catalog.-) exclude_buyers_within)
+           AND s.ordered_at OPERATOR(pg_catalog.<) t
+           AND COALESCE(i.category, s.item_id::pg_catalog.text) OPERATOR(pg_catalog.=) insight_propensity_audience.item_group
+    )
     SELECT s.customer_id, s.p, (pg_catalog.row_number() OVER (ORDER BY s.p DESC, s.customer_id))::integer
       FROM (SELECT r.customer_id, @extschema@.insight_mlp_predict(m.weights, r.features) AS p
               FROM @extschema@.insight_propensity_rows(t, NULL,
                        ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.params OPERATOR(pg_catalog.->) 'item_groups'))) r
              WHERE r.item_group OPERATOR(pg_catalog.=) insight_propensity_audience.item_group
-               -- customers who bought from the group in [t - exclude_buyers_within, t) are left out
-               AND (exclude_buyers_within IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM @extschema@.insight_sales x
-                     WHERE x.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) r.customer_id
-                       AND x.quantity OPERATOR(pg_catalog.>) 0
-                       AND x.ordered_at OPERATOR(pg_catalog.>=) (t OPERATOR(pg_catalog.-) exclude_buyers_within)
-                       AND x.ordered_at OPERATOR(pg_catalog.<) t
-                       AND @extschema@.insight_item_group(x.item_id::pg_catalog.text) OPERATOR(pg_catalog.=) insight_propensity_audience.item_group))) s
+               AND NOT EXISTS (SELECT 1 FROM recent x WHERE x.customer_id OPERATOR(pg_catalog.=) r.customer_id)) s
      ORDER BY 3
      LIMIT size;
 END
