@@ -58,10 +58,15 @@ COMMENT ON FUNCTION @extschema@.insight_top_item_groups(timestamptz, integer) IS
 CREATE FUNCTION @extschema@.insight_propensity_rows(cutoff timestamptz, horizon interval, item_groups text[],
                                                     customer text DEFAULT NULL)
 RETURNS TABLE (customer_id text, item_group text, features float8[], group_orders float8, orders float8, bought boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
+#variable_conflict use_column
+BEGIN
+-- PL/pgSQL rather than SQL: the query is planned for the actual arguments
+-- (a SQL function's generic plan joined the group history by nested loops)
+RETURN QUERY
 WITH g AS (
     SELECT u.item_group, u.n::integer AS n FROM pg_catalog.unnest($3) WITH ORDINALITY u(item_group, n)
 ),
@@ -108,10 +113,11 @@ SELECT f.customer_id, g.item_group,
        OPERATOR(pg_catalog.||) ARRAY(SELECT pg_catalog.ln(1 OPERATOR(pg_catalog.+) x)
                                        FROM pg_catalog.unnest(h.orders) WITH ORDINALITY u(x, k) ORDER BY u.k),
        h.orders[g.n], f.orders::pg_catalog.float8,
-       CASE WHEN $2 IS NOT NULL THEN EXISTS (SELECT 1 FROM future x WHERE x.customer_id OPERATOR(pg_catalog.=) f.customer_id
-                                                                  AND x.n OPERATOR(pg_catalog.=) g.n) END
+       CASE WHEN $2 IS NOT NULL THEN x.n IS NOT NULL END
   FROM f JOIN history h ON h.customer_id OPERATOR(pg_catalog.=) f.customer_id CROSS JOIN g
- ORDER BY 1, g.n
+  LEFT JOIN future x ON x.customer_id OPERATOR(pg_catalog.=) f.customer_id AND x.n OPERATOR(pg_catalog.=) g.n
+ ORDER BY 1, g.n;
+END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_propensity_rows(timestamptz, interval, text[], text) IS
