@@ -61,11 +61,14 @@ RETURNS TABLE (customer_id text, item_group text, features float8[], group_order
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
+SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 BEGIN
--- PL/pgSQL rather than SQL: the query is planned for the actual arguments
--- (a SQL function's generic plan joined the group history by nested loops)
+-- PL/pgSQL rather than SQL, so that the query is planned for the actual
+-- arguments; and no nested loops: with few lines in the groups (groups that
+-- are items) the planner joined the customers x groups to the aggregated
+-- history by a nested loop that aggregated it again for every row (minutes).
 RETURN QUERY
 WITH g AS (
     SELECT u.item_group, u.n::integer AS n FROM pg_catalog.unnest($3) WITH ORDINALITY u(item_group, n)
@@ -86,13 +89,13 @@ lines AS (
        AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) COALESCE($2, interval '0'))
        AND ($4 IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) $4)
 ),
-past AS (
+past AS MATERIALIZED (
     SELECT l.customer_id, l.n, pg_catalog.count(DISTINCT l.order_id)::pg_catalog.float8 AS orders,
            pg_catalog.date_part('epoch', $1 OPERATOR(pg_catalog.-) pg_catalog.max(l.ordered_at)) OPERATOR(pg_catalog./) 86400 AS days
       FROM lines l WHERE l.ordered_at OPERATOR(pg_catalog.<) $1
      GROUP BY 1, 2
 ),
-future AS (
+future AS MATERIALIZED (
     SELECT DISTINCT l.customer_id, l.n FROM lines l WHERE l.ordered_at OPERATOR(pg_catalog.>=) $1
 ),
 history AS (
@@ -479,8 +482,8 @@ BEGIN
        AND NOT (m.params OPERATOR(pg_catalog.->) 'item_groups') OPERATOR(pg_catalog.?) item_group THEN
         RAISE EXCEPTION 'unknown item group "%"', item_group
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Propensity model %s scores %s item groups, the ones with the most buyers when it was trained.',
-                                             m.model_id, pg_catalog.jsonb_array_length(m.params OPERATOR(pg_catalog.->) 'item_groups')),
+                  DETAIL = pg_catalog.format('The active propensity model scores %s item groups, the ones with the most buyers when it was trained.',
+                                             pg_catalog.jsonb_array_length(m.params OPERATOR(pg_catalog.->) 'item_groups')),
                   HINT = 'See SELECT * FROM insight_propensity_groups(); train with a larger params.groups to score more.';
     END IF;
     RETURN m;
