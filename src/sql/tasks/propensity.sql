@@ -38,8 +38,13 @@ COMMENT ON FUNCTION @extschema@.insight_item_group(text) IS
 
 CREATE FUNCTION @extschema@.insight_top_item_groups(cutoff timestamptz, groups integer)
 RETURNS TABLE (item_group text, buyers bigint, rank integer)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL: never inlined, so an argument such as insight_default_as_of()
+    -- is computed once, not once per sales line
+    RETURN QUERY
     SELECT g.item_group, g.buyers, (pg_catalog.row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
       FROM (SELECT COALESCE(i.category, s.item_id::pg_catalog.text) AS item_group,
                    pg_catalog.count(DISTINCT s.customer_id) AS buyers
@@ -49,7 +54,8 @@ AS $$
                AND s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
              GROUP BY 1) g
      ORDER BY 3
-     LIMIT $2
+     LIMIT $2;
+END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_top_item_groups(timestamptz, integer) IS
