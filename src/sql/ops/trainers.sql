@@ -73,12 +73,27 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_value(jsonb) IS
 'Retraining adapter of the value task (insight_trainers): trains as insight_train_value() does, with the horizon and hyper-parameters of the given params, on the latest data (as_of NULL); stores nothing when the model equals the active one.';
 
+-- propensity: the horizon as stored, the groups and the model's
+-- hyper-parameters (the item groups are picked again)
+CREATE FUNCTION @extschema@.insight_retrain_propensity(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_task(@extschema@.insight_propensity_setup(
+        COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
+        $1 OPERATOR(pg_catalog.-) '{horizon,item_groups}'::pg_catalog.text[]), true)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_propensity(jsonb) IS
+'Retraining adapter of the propensity task (insight_trainers): trains as insight_train_propensity() does, with the horizon, groups and hyper-parameters of the given params (the item groups are picked again on the latest data), on the latest data (as_of NULL); stores nothing when the model equals the active one.';
+
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
     ('churn', '@extschema@.insight_retrain_churn(jsonb)', 'serve_rows', true),
     ('clv', '@extschema@.insight_retrain_clv(jsonb)', 'customers', true),
     ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true),
     ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true),
-    ('value', '@extschema@.insight_retrain_value(jsonb)', 'serve_rows', true);
+    ('value', '@extschema@.insight_retrain_value(jsonb)', 'serve_rows', true),
+    ('propensity', '@extschema@.insight_retrain_propensity(jsonb)', 'serve_rows', true);
 
 -- the writing adapters are for insight_admin only (ops/privileges.sql ran before)
 SELECT @extschema@.insight_apply_privileges();
