@@ -68,6 +68,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 SET enable_nestloop = off
+SET jit = off   -- compiling this query took about a second that no cancel interrupts
 AS $$
 #variable_conflict use_column
 BEGIN
