@@ -103,8 +103,10 @@ insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
 	cat $(SQL_PARTS) > $@
 
 .SECONDEXPANSION:
-$(UPDATES): insight--%.sql: $$(sort $$(wildcard src/sql/updates/%/*.sql))
-	cat $^ > $@
+$(UPDATES): insight--%.sql: $$(sort $$(wildcard src/sql/updates/%/*.sql)) \
+                             src/sql/updates/assemble.awk $(SQL_PARTS)
+	awk -f src/sql/updates/assemble.awk $(sort $(wildcard src/sql/updates/$*/*.sql)) > $@.tmp
+	mv $@.tmp $@
 
 $(OBJS) src/math/blas/blas.o $(XGB_SOURCE:.c=.o): $(HEADERS)
 

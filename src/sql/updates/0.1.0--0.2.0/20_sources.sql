@@ -5,213 +5,13 @@
 -- builds, byte for byte); a comment on every function, table, view and
 -- column, and on the objects rebuilt at registration after every rebuild.
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_fill_sql(template text, args jsonb)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-AS $$
-DECLARE
-    pattern CONSTANT pg_catalog.text := '%\(([a-z0-9_]+)\)([sIL])';
-    pieces pg_catalog.text[] := pg_catalog.regexp_split_to_array(template, pattern);
-    result pg_catalog.text := pieces[1];
-    p record;
-    value pg_catalog.text;
-BEGIN
-    FOR p IN SELECT m[1] AS name, m[2] AS conversion, n
-               FROM pg_catalog.regexp_matches(template, pattern, 'g') WITH ORDINALITY AS t(m, n)
-    LOOP
-        IF NOT args OPERATOR(pg_catalog.?) p.name THEN
-            RAISE EXCEPTION 'placeholder "%" of an SQL template has no value', p.name
-                USING ERRCODE = 'undefined_parameter',
-                      DETAIL = pg_catalog.format('The values given were for: %s.',
-                          (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k) FROM pg_catalog.jsonb_object_keys(args) k));
-        END IF;
-        value := args OPERATOR(pg_catalog.->>) p.name;
-        IF value IS NULL AND p.conversion OPERATOR(pg_catalog.<>) 'L' THEN
-            RAISE EXCEPTION 'placeholder "%" of an SQL template is null', p.name
-                USING ERRCODE = 'null_value_not_allowed',
-                      DETAIL = 'Only a %(name)L placeholder may be null; it is filled with NULL.';
-        END IF;
-        result := result
-            OPERATOR(pg_catalog.||) CASE p.conversion WHEN 'I' THEN pg_catalog.quote_ident(value)
-                                                     WHEN 'L' THEN pg_catalog.quote_nullable(value)
-                                                     ELSE value END
-            OPERATOR(pg_catalog.||) pieces[p.n OPERATOR(pg_catalog.+) 1];
-    END LOOP;
-    RETURN result;
-END
-$$;
+--@ function src/sql/core/generated_sql.sql insight_fill_sql
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_sales_options(options jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    defaults pg_catalog.jsonb := @extschema@.insight_sales_default_options();
-    -- options without a default: stored only when given
-    optional pg_catalog.text[] := ARRAY['return_status_column', 'return_status_values'];
-    merged pg_catalog.jsonb;
-    key pg_catalog.text;
-    expected pg_catalog.text;
-BEGIN
-    IF options IS NULL THEN
-        options := '{}';
-    END IF;
-    IF pg_catalog.jsonb_typeof(options) OPERATOR(pg_catalog.<>) 'object' THEN
-        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    FOR key IN SELECT pg_catalog.jsonb_object_keys(options) LOOP
-        IF NOT (defaults OPERATOR(pg_catalog.?) key OR key OPERATOR(pg_catalog.=) ANY (optional)) THEN
-            RAISE EXCEPTION 'unrecognized sales source option "%"', key
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = pg_catalog.format('Valid options are: %s.',
-                          (SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
-                             FROM (SELECT pg_catalog.jsonb_object_keys(defaults) UNION ALL SELECT pg_catalog.unnest(optional)) o(k)));
-        END IF;
-    END LOOP;
-    merged := defaults OPERATOR(pg_catalog.||) options;
-    FOR key, expected IN VALUES ('drop_missing_customer', 'boolean'), ('drop_nonpositive_price', 'boolean'),
-                                ('exclude_items', 'array'), ('returns', 'string') LOOP
-        IF pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.<>) expected THEN
-            RAISE EXCEPTION 'sales source option "%" must be a JSON %', key, expected
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    END LOOP;
-    IF NOT (merged OPERATOR(pg_catalog.->>) 'returns') OPERATOR(pg_catalog.=) ANY (ARRAY['keep', 'drop']) THEN
-        RAISE EXCEPTION 'sales source option "returns" must be "keep" or "drop", not "%"', merged OPERATOR(pg_catalog.->>) 'returns'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_order_prefix') OPERATOR(pg_catalog.=) ANY ('{string,null}')
-       OR (merged OPERATOR(pg_catalog.->>) 'return_order_prefix') OPERATOR(pg_catalog.=) '' THEN
-        RAISE EXCEPTION 'sales source option "return_order_prefix" must be a non-empty JSON string or null'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(merged OPERATOR(pg_catalog.->) 'exclude_items') e
-                WHERE pg_catalog.jsonb_typeof(e) OPERATOR(pg_catalog.<>) 'string') THEN
-        RAISE EXCEPTION 'sales source option "exclude_items" must be an array of strings'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- returns by a status column: both options or neither
-    IF (merged OPERATOR(pg_catalog.?) 'return_status_column') OPERATOR(pg_catalog.<>) (merged OPERATOR(pg_catalog.?) 'return_status_values') THEN
-        RAISE EXCEPTION 'sales source options "return_status_column" and "return_status_values" must be given together'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass the status column and the statuses that mark a return, e.g. {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]}.';
-    END IF;
-    IF merged OPERATOR(pg_catalog.?) 'return_status_column'
-       AND (pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_status_column') OPERATOR(pg_catalog.<>) 'string'
-            OR (merged OPERATOR(pg_catalog.->>) 'return_status_column') OPERATOR(pg_catalog.=) '') THEN
-        RAISE EXCEPTION 'sales source option "return_status_column" must be a non-empty JSON string'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF merged OPERATOR(pg_catalog.?) 'return_status_values'
-       AND (pg_catalog.jsonb_typeof(merged OPERATOR(pg_catalog.->) 'return_status_values') OPERATOR(pg_catalog.<>) 'array'
-            OR pg_catalog.jsonb_array_length(merged OPERATOR(pg_catalog.->) 'return_status_values') OPERATOR(pg_catalog.=) 0
-            OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(merged OPERATOR(pg_catalog.->) 'return_status_values') e
-                        WHERE NOT pg_catalog.jsonb_typeof(e) OPERATOR(pg_catalog.=) ANY ('{string,number,boolean}'))) THEN
-        RAISE EXCEPTION 'sales source option "return_status_values" must be a non-empty JSON array of strings, numbers or booleans'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'A line is a return when the text form of its status is one of these values.';
-    END IF;
-    RETURN merged;
-END
-$$;
+--@ function src/sql/features/sales_source.sql insight_sales_options
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_register_sales(
-    source regclass,
-    customer_column name,
-    time_column name,
-    order_column name DEFAULT NULL,
-    item_column name DEFAULT NULL,
-    quantity_column name DEFAULT NULL,
-    amount_column name DEFAULT NULL,
-    unit_price_column name DEFAULT NULL,
-    options jsonb DEFAULT '{}')
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    full_options pg_catalog.jsonb;
-BEGIN
-    IF source IS NULL OR customer_column IS NULL OR time_column IS NULL THEN
-        RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
-           OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}') THEN
-        RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', source
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-    PERFORM @extschema@.insight_source_column(source, customer_column, 'customer', 'key');
-    PERFORM @extschema@.insight_source_column(source, time_column, 'time', 'time');
-    IF order_column IS NOT NULL THEN
-        PERFORM @extschema@.insight_source_column(source, order_column, 'order', 'key');
-    END IF;
-    IF item_column IS NOT NULL THEN
-        PERFORM @extschema@.insight_source_column(source, item_column, 'item', 'key');
-    END IF;
-    IF quantity_column IS NOT NULL THEN
-        PERFORM @extschema@.insight_source_column(source, quantity_column, 'quantity', 'number');
-    END IF;
-    IF amount_column IS NOT NULL THEN
-        PERFORM @extschema@.insight_source_column(source, amount_column, 'amount', 'number');
-    END IF;
-    IF unit_price_column IS NOT NULL THEN
-        PERFORM @extschema@.insight_source_column(source, unit_price_column, 'unit price', 'number');
-    END IF;
-    IF order_column IS NULL AND NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
-                                    OPERATOR(pg_catalog.=) ANY ('{r,p,m}') THEN
-        RAISE EXCEPTION '% has no row identity to tell orders apart', source
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Without an order column each row is one order, identified by its ctid, which views and foreign tables do not have.',
-                  HINT = 'Pass order_column, or register the underlying table.';
-    END IF;
-    IF amount_column IS NULL AND (quantity_column IS NULL OR unit_price_column IS NULL) THEN
-        RAISE EXCEPTION 'the line amount is unknown'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Neither amount_column nor both quantity_column and unit_price_column were given.',
-                  HINT = 'Pass amount_column, or quantity_column and unit_price_column (amount = quantity x unit price).';
-    END IF;
+--@ function src/sql/features/sales_source.sql insight_register_sales
 
-    full_options := @extschema@.insight_sales_options(options);
-    IF full_options OPERATOR(pg_catalog.->>) 'return_order_prefix' IS NOT NULL AND order_column IS NULL THEN
-        RAISE EXCEPTION 'option "return_order_prefix" needs an order column'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF full_options OPERATOR(pg_catalog.?) 'return_status_column' THEN
-        PERFORM @extschema@.insight_source_column(source, full_options OPERATOR(pg_catalog.->>) 'return_status_column',
-                                                  'return status', 'any');
-    END IF;
-
-    -- one registration: a new one replaces the old; the trigger rebuilds the objects
-    DELETE FROM @extschema@.insight_sales_sources;
-    INSERT INTO @extschema@.insight_sales_sources
-        (source, customer_column, time_column, order_column, item_column,
-         quantity_column, amount_column, unit_price_column, options)
-    VALUES (source, customer_column, time_column, order_column, item_column,
-            quantity_column, amount_column, unit_price_column, full_options);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@.insight_comment_sales_objects()
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    COMMENT ON FUNCTION @extschema@.insight_sales_rows() IS
-'The cleaned lines of the registered source, as insight_sales shows them: a LANGUAGE sql function generated at every registration, which the planner inlines into the query that reads insight_sales (so the source does not depend on the view). Before any registration it raises "no sales source is registered" (42704).';
-    COMMENT ON VIEW @extschema@.insight_sales IS
-'The registered sales source after cleaning (see insight_sales_sources.options). One row per kept order line: customer_id, order_id and item_id in the source''s types (order_id is the row''s ctid when no order column is registered: each row is one order), ordered_at as timestamptz (timestamp and date columns are read as UTC), quantity and amount as float8 in source units and currency; return lines have negative quantity and amount. Reads with the caller''s privileges (security_invoker).';
-    COMMENT ON COLUMN @extschema@.insight_sales.customer_id IS 'Customer key, in the type of the source''s customer column; NULL only for guest lines kept with drop_missing_customer = false.';
-    COMMENT ON COLUMN @extschema@.insight_sales.order_id IS 'Order key, in the type of the source''s order column; without one, the row''s address (ctid, or partition oid:ctid in a partitioned table): each row is one order.';
-    COMMENT ON COLUMN @extschema@.insight_sales.item_id IS 'Item key, in the type of the source''s item column; NULL without an item column or for a line without an item.';
-    COMMENT ON COLUMN @extschema@.insight_sales.ordered_at IS 'Time of the line (timestamptz; timestamp and date columns are read as UTC).';
-    COMMENT ON COLUMN @extschema@.insight_sales.quantity IS 'Units: |quantity| of the source (1 without a quantity column), negative for a return line.';
-    COMMENT ON COLUMN @extschema@.insight_sales.amount IS 'Line amount in the source''s currency: |amount|, or |quantity| x |unit price|; negative for a return line (negative quantity or amount, return_order_prefix, return_status_column).';
-    COMMENT ON FUNCTION @extschema@.insight_customer_features(timestamptz) IS
-'One row per customer with at least one kept purchase strictly before as_of (default: just after the latest event, so the whole history counts), computed from insight_sales in one pass; no event at or after as_of changes any value. Days are elapsed time / 86400 s; calendar days are UTC days. recency_days: as_of - last purchase; frequency: distinct purchase days after the first; monetary: mean order value; tenure_days: as_of - first purchase; orders: orders with a purchase; items: units bought; total_spend: sum of purchase amounts; spend_90d: spend in [as_of - 90 days, as_of); spend_trend: (spend_90d - spend of the 90 days before) / their sum, 0 when both are 0; mean_days_between_orders and sd_days_between_orders (sample): gaps between consecutive orders, NULL with too few orders; distinct_items: distinct items bought; return_rate: returned amount / total_spend. features: these in the order of insight_feature_names(), NULL gaps as 0.';
-    COMMENT ON FUNCTION @extschema@.insight_customer_features_of(text, timestamptz) IS
-'The insight_customer_features(as_of) row of one customer (the text form of a key of the source), reading only that customer''s lines: with an index on the source''s customer column (and one on its time column for the default as_of, just after the latest event of any customer) it costs a few index probes. No row when the customer has no kept purchase before as_of. An invalid key for the source''s type is an error (22P02).';
-END
-$$;
+--@ function src/sql/features/sales_source.sql insight_comment_sales_objects
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_build_sales_objects()
 RETURNS trigger
@@ -475,126 +275,20 @@ SELECT s.customer_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_sc
  ORDER BY s.customer_id
 $body$ $sql$, pg_catalog.jsonb_build_object('key_type', key_type)) $f$;
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_comment_rfm_objects()
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    COMMENT ON FUNCTION @extschema@.insight_rfm_scores(timestamptz) IS
-'RFM of every customer with a purchase strictly before as_of (default: the whole history), from insight_customer_features(as_of). recency_days: days from the last purchase to as_of (not BG/NBD recency); frequency: orders with a purchase; monetary: total spend (source currency). r_score, f_score, m_score: 1..5 by quintile, 5 = best (most recent, most orders, highest spend): score = 1 + floor(5 * (customers with a strictly worse value) / customers), so tied values share a score whatever the row order. rfm_cell: the three scores as text, e.g. ''545''. segment: insight_rfm_segment(r, f, m). Rebuilt at every registration with the source''s customer key type.';
-    COMMENT ON VIEW @extschema@.insight_rfm IS
-'RFM scores and segment of every customer over the whole history (insight_rfm_scores()). Scores 1..5 by quintile, 5 = best, ties share a score: score = 1 + floor(5 * (customers with a strictly worse value) / customers). recency_days = days since the last purchase; frequency = orders; monetary = total spend. Segments on R x FM (fm = round half up of (f + m) / 2): Champions R 5, FM 4-5; Loyal R 3-4, FM 4-5; Potential loyalist R 4-5, FM 2-3; New customers R 5, FM 1; Promising R 4, FM 1; Need attention R 3, FM 3; About to sleep R 3, FM 1-2; At risk R 1-2, FM 3-4; Cannot lose them R 1-2, FM 5; Hibernating R 2, FM 1-2; Lost R 1, FM 1-2. Rebuilt at every registration: read it from other views through a function.';
-    COMMENT ON COLUMN @extschema@.insight_rfm.customer_id IS 'Customer key, in the source''s type.';
-    COMMENT ON COLUMN @extschema@.insight_rfm.recency_days IS 'Days from the last purchase to the end of the history (not BG/NBD recency).';
-    COMMENT ON COLUMN @extschema@.insight_rfm.frequency IS 'Orders with a purchase.';
-    COMMENT ON COLUMN @extschema@.insight_rfm.monetary IS 'Total spend (source currency).';
-    COMMENT ON COLUMN @extschema@.insight_rfm.r_score IS 'Recency score 1..5, 5 = most recent: 1 + floor(5 x customers with a longer recency / customers).';
-    COMMENT ON COLUMN @extschema@.insight_rfm.f_score IS 'Frequency score 1..5, 5 = most orders: 1 + floor(5 x customers with fewer orders / customers).';
-    COMMENT ON COLUMN @extschema@.insight_rfm.m_score IS 'Monetary score 1..5, 5 = highest spend: 1 + floor(5 x customers with a lower total spend / customers).';
-    COMMENT ON COLUMN @extschema@.insight_rfm.rfm_cell IS 'The three scores as text, r then f then m, e.g. ''545''.';
-    COMMENT ON COLUMN @extschema@.insight_rfm.segment IS 'insight_rfm_segment(r_score, f_score, m_score): one of the 11 names of insight_rfm_segment_names().';
-END
-$$;
+--@ function src/sql/features/rfm.sql insight_comment_rfm_objects
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_build_clv_objects()
-RETURNS trigger
-LANGUAGE plpgsql
-AS $build$
-DECLARE
-    cust_type pg_catalog.text;
-    body pg_catalog.text;
-    -- the statement of both functions: signature, key type and body
-    function_sql CONSTANT pg_catalog.text := $f$
-CREATE FUNCTION @extschema@.%(signature)s
-RETURNS TABLE (customer_id %(customer_type)s, frequency integer, recency float8, "T" float8,
-               monetary_value float8)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $fbody$ %(body)s $fbody$ $f$;
-BEGIN
-    -- (qualified: the body below is parsed with the caller's search_path)
-    cust_type := @extschema@.insight_qualified_type(
-        @extschema@.insight_source_column(NEW.source, NEW.customer_column, 'customer', 'key'));
-
-    ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
-    DROP FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
-    -- (%(customer_condition)s: all customers, or one)
-    body := $body$
--- A purchase is a kept line that is not a return.  Days are UTC calendar days
--- and times are whole days between them (lifetimes' convention): t_x from the
--- first to the last purchase day, T from the first purchase day to the last
--- observed day, so a purchase on the last day has t_x = T.
-WITH cutoff AS (
-    SELECT @extschema@.insight_clv_period_seconds($2) AS period_seconds,
-           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp
-                                AT TIME ZONE 'UTC'
-                           FROM @extschema@.insight_sales s
-                          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0)) AS as_of
-),
--- the last observed day: the UTC day of the last instant before as_of
-params AS (
-    SELECT c.period_seconds, c.as_of,
-           ((c.as_of OPERATOR(pg_catalog.-) interval '1 microsecond') AT TIME ZONE 'UTC')::pg_catalog.date AS last_day
-      FROM cutoff c
-),
-days AS (
-    SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date AS day,
-           pg_catalog.sum(s.amount::numeric) AS spend   -- exact: independent of row order
-      FROM @extschema@.insight_sales s
-     WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0 AND s.customer_id IS NOT NULL
-       AND s.ordered_at OPERATOR(pg_catalog.<) (SELECT p.as_of FROM params p) %(customer_condition)s
-     GROUP BY 1, 2
-),
-marked AS (
-    SELECT d.customer_id, d.day, d.spend,
-           pg_catalog.min(d.day) OVER (PARTITION BY d.customer_id) AS first_day
-      FROM days d
-)
-SELECT m.customer_id,
-       (pg_catalog.count(*) OPERATOR(pg_catalog.-) 1)::integer,
-       (pg_catalog.max(m.day) OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::pg_catalog.float8
-           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) p.period_seconds,
-       (p.last_day OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::pg_catalog.float8
-           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) p.period_seconds,
-       (pg_catalog.avg(m.spend) FILTER (WHERE m.day OPERATOR(pg_catalog.>) m.first_day))::pg_catalog.float8
-  FROM marked m, params p
- GROUP BY m.customer_id, p.period_seconds, p.last_day
- ORDER BY m.customer_id
-$body$;
-    EXECUTE @extschema@.insight_fill_sql(function_sql, pg_catalog.jsonb_build_object(
-        'signature', 'insight_clv_summary(as_of timestamptz DEFAULT NULL, period interval DEFAULT ''7 days'')',
-        'customer_type', cust_type,
-        'body', @extschema@.insight_fill_sql(body, '{"customer_condition": ""}')));
-    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
-    COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
-'One row per customer with a purchase (a kept line that is not a return) strictly before as_of: the input of the BG/NBD, Pareto/NBD and Gamma-Gamma models (Fader, Hardie & Lee 2005). Purchases are bucketed by UTC calendar day. frequency (x): purchase days after the first; recency (t_x): first to last purchase day; T: first purchase day to the last observed day (the UTC day of the last instant before as_of, so that as_of 1997-10-01 00:00 UTC observes up to 1997-09-30); monetary_value: mean of the per-day totals of the repeat days, NULL when frequency = 0. Times are elapsed days divided by the length of period (default 7 days: weeks), never rounded. as_of defaults to the start of the UTC day after the latest purchase (the last observed day is the latest purchase day). The result depends neither on row order nor on TimeZone.';
-
-    ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
-    DROP FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
-    EXECUTE @extschema@.insight_fill_sql(function_sql, pg_catalog.jsonb_build_object(
-        'signature', 'insight_clv_customer_summary(as_of timestamptz, period interval, customer text)',
-        'customer_type', cust_type,
-        'body', @extschema@.insight_fill_sql(body, pg_catalog.jsonb_build_object(
-            'customer_condition', 'AND s.customer_id OPERATOR(pg_catalog.=) $3::' OPERATOR(pg_catalog.||) cust_type))));
-    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
-    COMMENT ON FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text) IS
-'insight_clv_summary(as_of, period) of one customer, given as the text form of its key (no row when the customer has no purchase before as_of).';
-    RETURN NULL;
-END
-$build$;
+--@ function src/sql/models/clv/summary.sql insight_build_clv_objects
 
 -- CREATE OR REPLACE made the registration triggers SECURITY INVOKER again
 -- (ops/privileges.sql makes every one of them SECURITY DEFINER)
 ALTER FUNCTION @extschema@.insight_build_sales_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION @extschema@.insight_build_clv_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-COMMENT ON FUNCTION @extschema@.insight_sales_default_options() IS
-'Default cleaning options of insight_register_sales: drop_missing_customer (true: rows without a customer are dropped), returns ("keep": return lines stay in insight_sales with negative quantity and amount; "drop": they are removed), return_order_prefix (null; e.g. "C": orders whose id starts with it are cancellations, treated as returns), exclude_items ([]: item codes that are not products, dropped), drop_nonpositive_price (true: lines with unit price <= 0, or amount 0 without a price column, are dropped). Two options have no default and are stored only when given, together: return_status_column (a column of the source, of any type) and return_status_values (a non-empty JSON array of strings, numbers or booleans): a line whose status, as text, is one of the values is a return, as with return_order_prefix.';
+--@ comment src/sql/features/sales_source.sql insight_sales_default_options
 
-COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
-'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
+--@ comment src/sql/features/sales_source.sql insight_register_sales
 
-COMMENT ON FUNCTION @extschema@.insight_fill_sql(text, jsonb) IS
-'Fill an SQL template: every %(name)s is replaced by args->>name as it is (a qualified type name or an SQL expression built from quoted parts), every %(name)I by that value quoted as an identifier (quote_ident, as format''s %I) and every %(name)L by it quoted as a literal (quote_nullable, as format''s %L: JSON null gives NULL). Values are inserted once, never scanned for placeholders again. Used for the objects rebuilt at registration, the only SQL insight generates. Errors: 42P02 a placeholder without a value in args, 22004 a null value for %(name)s or %(name)I.';
+--@ comment src/sql/core/generated_sql.sql insight_fill_sql
 
 COMMENT ON COLUMN @extschema@.insight_models.model_id IS 'Identifier of the model, from 1 in storing order; what insight_activate(), insight_rollback() and the scoring views refer to.';
 
@@ -616,20 +310,15 @@ COMMENT ON COLUMN @extschema@.insight_model_activations.is_rollback IS 'true for
 
 COMMENT ON COLUMN @extschema@.insight_model_activations.undone IS 'true once insight_rollback() has undone this activation.';
 
-COMMENT ON FUNCTION @extschema@.insight_models_guard() IS
-'Trigger function (BEFORE UPDATE on insight_models): rejects a change to any column but status, compared by stored images (record_image_ne). Error 55000 with the model_id.';
+--@ comment src/sql/core/registry.sql insight_models_guard
 
-COMMENT ON FUNCTION @extschema@.insight_lock_task(text) IS
-'Take the transaction-level advisory lock of a task (key: hashtextextended(''insight.task:'' || task, 0)), so that storing, activating and rolling back models of one task run one at a time; released at the end of the transaction.';
+--@ comment src/sql/core/registry.sql insight_lock_task
 
-COMMENT ON FUNCTION @extschema@.insight_history_accum(bytea, "any", "any", timestamptz, float8, float8) IS
-'Transition function of insight_customer_history: adds one sales line (order key, item key, time, quantity, amount) to the customer''s history state (bytea, updated in place when called as an aggregate).';
+--@ comment src/sql/features/history.sql insight_history_accum
 
-COMMENT ON FUNCTION @extschema@.insight_history_combine(bytea, bytea) IS
-'Combine function of insight_customer_history: merges two partial history states of the same customer (parallel aggregation).';
+--@ comment src/sql/features/history.sql insight_history_combine
 
-COMMENT ON FUNCTION @extschema@.insight_history_final(bytea) IS
-'Final function of insight_customer_history: the history as float8[] (see the aggregate); NULL when there is no purchase.';
+--@ comment src/sql/features/history.sql insight_history_final
 
 COMMENT ON COLUMN @extschema@.insight_items.item_id IS 'Item key, as text (the key of insight_sales.item_id).';
 
@@ -643,8 +332,7 @@ COMMENT ON FUNCTION @extschema@.insight_rfm_scores_sql(text) IS
 COMMENT ON FUNCTION @extschema@.insight_build_rfm_objects() IS
 'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_rfm_scores(timestamptz) and the view insight_rfm again with the registered customer key type, and comments them. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
 
-COMMENT ON FUNCTION @extschema@.insight_comment_rfm_objects() IS
-'Comment insight_rfm_scores(timestamptz), the view insight_rfm and its columns: run at installation and by every registration, which rebuilds them.';
+--@ comment src/sql/features/rfm.sql insight_comment_rfm_objects
 
 COMMENT ON COLUMN @extschema@.insight_sales_sources.source_kind IS 'Always ''sales'': the key that keeps the table to one registration.';
 
@@ -670,47 +358,33 @@ COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_at IS 'When the s
 
 COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_by IS 'The role that registered it.';
 
-COMMENT ON FUNCTION @extschema@.insight_no_sales_source() IS
-'Raises "no sales source is registered" (42704, with a hint to call insight_register_sales): the body of the objects that exist only for a registered source, until one is registered.';
+--@ comment src/sql/features/sales_source.sql insight_no_sales_source
 
-COMMENT ON FUNCTION @extschema@.insight_comment_sales_objects() IS
-'Comment insight_sales (and its columns), insight_sales_rows(), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz): run at installation and by every registration, which rebuilds them.';
+--@ comment src/sql/features/sales_source.sql insight_comment_sales_objects
 
-COMMENT ON FUNCTION @extschema@.insight_source_column(regclass, name, text, text) IS
-'Check that column col of source exists, that the caller may SELECT it and that its type suits allowed (''key'': integer, numeric, text or uuid family, not money; ''time'': timestamptz, timestamp or date; ''number'': smallint, integer, bigint, numeric, real or double precision; ''any'': every type); returns the column''s type, the base type for a domain. role names the column in messages. Errors: 42703 no such column, 42501 no SELECT privilege, 42804 a type that does not suit.';
+--@ comment src/sql/features/sales_source.sql insight_source_column
 
-COMMENT ON FUNCTION @extschema@.insight_sales_options(jsonb) IS
-'Validate the options of insight_register_sales and return them completed with insight_sales_default_options() (NULL counts as {}); return_status_column and return_status_values have no default and are kept only when given, together. Errors (22023): not a JSON object, an unknown option, a value of the wrong JSON type, returns other than keep or drop, an empty return_order_prefix, exclude_items not all strings, only one of return_status_column and return_status_values, return_status_values empty or not all strings, numbers or booleans.';
+--@ comment src/sql/features/sales_source.sql insight_sales_options
 
-COMMENT ON FUNCTION @extschema@.insight_qualified_type(regtype) IS
-'The schema-qualified name of a type (pg_catalog.int8, pg_catalog.bpchar), for the SQL generated at registration, which is parsed with the caller''s search_path.';
+--@ comment src/sql/features/sales_source.sql insight_qualified_type
 
-COMMENT ON FUNCTION @extschema@.insight_finite_conditions(regclass, name) IS
-'SQL conditions over the source row s that keep a value of the numeric column col only when it is finite and within +-10^15 (compared in the column''s own type; smallint and integer need only IS NOT NULL), so that no product of two kept values overflows float8. An empty array when col is NULL.';
+--@ comment src/sql/features/sales_source.sql insight_finite_conditions
 
-COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
+--@ comment src/sql/features/sales_source.sql insight_build_sales_objects
 
-COMMENT ON FUNCTION @extschema@.insight_scaler_accum(bytea, float8[]) IS
-'Transition function of insight_scaler_fit: adds one feature row to the count, means and sums of squared deviations (Welford); rows with a NULL array or element are skipped and counted. Errors: a row of another length, NaN or Infinity.';
+--@ comment src/sql/features/scaler.sql insight_scaler_accum
 
-COMMENT ON FUNCTION @extschema@.insight_scaler_combine(bytea, bytea) IS
-'Combine function of insight_scaler_fit: merges two partial states (Chan, Golub & LeVeque 1979).';
+--@ comment src/sql/features/scaler.sql insight_scaler_combine
 
-COMMENT ON FUNCTION @extschema@.insight_scaler_final(bytea) IS
-'Final function of insight_scaler_fit: the scaler model (means, population standard deviations, 1 for a constant feature); NULL for no usable row.';
+--@ comment src/sql/features/scaler.sql insight_scaler_final
 
-COMMENT ON FUNCTION @extschema@.insight_kmeans_pass_accum(bytea, float8[], bytea) IS
-'Transition function of insight_kmeans_pass: adds one feature row to the pass that plan describes (bounding box and variances, k-means++ draw, or Lloyd assignment); rows with a NULL array or element are skipped and counted.';
+--@ comment src/sql/models/cluster/kmeans.sql insight_kmeans_pass_accum
 
-COMMENT ON FUNCTION @extschema@.insight_kmeans_pass_combine(bytea, bytea) IS
-'Combine function of insight_kmeans_pass: merges two partial states of the same plan (exact fixed-point sums, so any split gives the same bytes).';
+--@ comment src/sql/models/cluster/kmeans.sql insight_kmeans_pass_combine
 
-COMMENT ON FUNCTION @extschema@.insight_build_clv_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_clv_summary(timestamptz, interval) and insight_clv_customer_summary(timestamptz, interval, text) again with the registered customer key type, from one body filled by insight_fill_sql, and comments them. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
+--@ comment src/sql/models/clv/summary.sql insight_build_clv_objects
 
-COMMENT ON FUNCTION @extschema@.insight_sales_sources_privileges() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, fired last): runs insight_apply_privileges() so that the views rebuilt by the registration get their grants again.';
+--@ comment src/sql/ops/privileges.sql insight_sales_sources_privileges
 
 COMMENT ON COLUMN @extschema@.insight_training_runs.run_id IS 'Identifier of the run, increasing in starting order.';
 
@@ -728,8 +402,7 @@ COMMENT ON COLUMN @extschema@.insight_trainers.rows_metric IS 'Key of the model'
 
 COMMENT ON COLUMN @extschema@.insight_trainers.builtin IS 'true for insight''s own tasks (created with the extension, not dumped); false for a task added by the user (kept by pg_dump).';
 
-COMMENT ON FUNCTION @extschema@.insight_trainers_check() IS
-'Trigger function (BEFORE INSERT OR UPDATE on insight_trainers): the training function must be a plain function (params jsonb) RETURNS bigint, else error 42P13.';
+--@ comment src/sql/ops/training_runs.sql insight_trainers_check
 
 COMMENT ON COLUMN @extschema@.insight_segment_summary.kind IS '''rfm'' for an RFM segment, ''cluster'' for a cluster of the active segments model.';
 

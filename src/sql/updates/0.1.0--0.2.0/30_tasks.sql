@@ -16,27 +16,7 @@ ALTER TABLE @extschema@.insight_models
                OR @extschema@.insight_model_info(evaluation_weights) IS NOT NULL);
 COMMENT ON COLUMN @extschema@.insight_models.evaluation_weights IS 'The evaluation model: the same algorithm fitted on the training window only, whose out-of-time metrics are in metrics; a later training scores it on its own holdout to decide whether the new model is not worse (see insight_task_steps). NULL when the task keeps none. Same format and check as weights.';
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_models_guard()
-RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF pg_catalog.record_image_ne(
-           ROW(NEW.model_id, NEW.task, NEW.algorithm, NEW.version, NEW.created_at,
-               NEW.trained_as_of, NEW.params, NEW.metrics, NEW.feature_names,
-               NEW.preprocessing, NEW.weights, NEW.evaluation_weights),
-           ROW(OLD.model_id, OLD.task, OLD.algorithm, OLD.version, OLD.created_at,
-               OLD.trained_as_of, OLD.params, OLD.metrics, OLD.feature_names,
-               OLD.preprocessing, OLD.weights, OLD.evaluation_weights))
-    THEN
-        RAISE EXCEPTION 'insight_models rows are immutable except their status'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('Model %s was changed in a column other than status.', OLD.model_id),
-                  HINT = 'Train a new model instead; it becomes a new row.';
-    END IF;
-    RETURN NEW;
-END
-$$;
+--@ function src/sql/core/registry.sql insight_models_guard
 
 -- The models stored by 0.1.0 keep their evaluation model in metrics: move it
 -- to the column, so that every stored model scores and compares as before.
@@ -53,74 +33,13 @@ ALTER TABLE @extschema@.insight_models ENABLE TRIGGER insight_models_immutable;
 
 -- Store one model row as given; model_id, version, status and created_at are
 -- assigned here.
-CREATE FUNCTION @extschema@.insight_store_model(model @extschema@.insight_models)
-RETURNS bigint
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    header_algorithm pg_catalog.text;
-    new_id bigint;
-BEGIN
-    IF model.task IS NULL OR model.weights IS NULL OR model.algorithm IS NULL THEN
-        RAISE EXCEPTION 'task, algorithm and weights must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    -- validates the whole value (checksum, payload) before it enters the registry
-    header_algorithm := @extschema@.insight_model_info(model.weights) OPERATOR(pg_catalog.->>) 'algorithm';
-    IF header_algorithm OPERATOR(pg_catalog.<>) model.algorithm THEN
-        RAISE EXCEPTION 'model weights hold a "%" model, not "%"', header_algorithm, model.algorithm
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF model.preprocessing IS NOT NULL THEN
-        PERFORM @extschema@.insight_model_info(model.preprocessing);
-    END IF;
-    IF model.evaluation_weights IS NOT NULL THEN
-        PERFORM @extschema@.insight_model_info(model.evaluation_weights);
-    END IF;
-    PERFORM @extschema@.insight_lock_task(model.task);
-    INSERT INTO @extschema@.insight_models
-        (task, algorithm, version, params, metrics, feature_names, preprocessing, weights,
-         evaluation_weights, trained_as_of)
-    SELECT model.task, model.algorithm,
-           COALESCE(pg_catalog.max(m.version), 0) OPERATOR(pg_catalog.+) 1,
-           COALESCE(model.params, '{}'), COALESCE(model.metrics, '{}'),
-           model.feature_names, model.preprocessing, model.weights,
-           model.evaluation_weights, model.trained_as_of
-      FROM @extschema@.insight_models m
-     WHERE m.task OPERATOR(pg_catalog.=) model.task
-    RETURNING model_id INTO new_id;
-    RETURN new_id;
-END
-$$;
+--@ function src/sql/core/registry.sql insight_store_model
 
-COMMENT ON FUNCTION @extschema@.insight_store_model(@extschema@.insight_models) IS
-'Add a model, given as a row of insight_models, as a candidate with the next version of its task; returns model_id. Its model_id, version, status and created_at are ignored (assigned here). weights, preprocessing and evaluation_weights are validated first, so a corrupt value never enters the registry. Used by insight_train_task().';
+--@ comment src/sql/core/registry.sql insight_store_model
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_store_model(
-    task text, algorithm text, weights bytea,
-    params jsonb DEFAULT '{}', metrics jsonb DEFAULT '{}',
-    feature_names text[] DEFAULT NULL, preprocessing bytea DEFAULT NULL,
-    trained_as_of timestamptz DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    model @extschema@.insight_models;
-BEGIN
-    model.task := task;
-    model.algorithm := algorithm;
-    model.weights := weights;
-    model.params := params;
-    model.metrics := metrics;
-    model.feature_names := feature_names;
-    model.preprocessing := preprocessing;
-    model.trained_as_of := trained_as_of;
-    RETURN @extschema@.insight_store_model(model);
-END
-$$;
+--@ function src/sql/core/registry.sql insight_store_model 2
 
-COMMENT ON FUNCTION @extschema@.insight_store_model(text, text, bytea, jsonb, jsonb, text[], bytea, timestamptz) IS
-'Add a trained model to insight_models as a candidate with the next version of its task; returns model_id. The weights (and preprocessing) are validated first, so a corrupt value never enters the registry. Used by the training tasks.';
+--@ comment src/sql/core/registry.sql insight_store_model 2
 
 -- The skeleton (tasks/train.sql).
 CREATE TYPE @extschema@.insight_training AS (
@@ -175,40 +94,18 @@ COMMENT ON COLUMN @extschema@.insight_task_steps.builtin IS 'true for insight''s
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_task_steps', 'WHERE NOT builtin');
 
 -- The schema-qualified, quoted name of a function, for EXECUTE.
-CREATE FUNCTION @extschema@.insight_function_name(fn regprocedure)
-RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT pg_catalog.format('%I.%I', n.nspname, p.proname)
-      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-     WHERE p.oid OPERATOR(pg_catalog.=) fn::pg_catalog.oid
-$$;
+--@ function src/sql/tasks/train.sql insight_function_name
 
-COMMENT ON FUNCTION @extschema@.insight_function_name(regprocedure) IS
-'The schema-qualified, quoted name of a function (schema.name), to call it with EXECUTE whatever the search_path.';
+--@ comment src/sql/tasks/train.sql insight_function_name
 
-CREATE FUNCTION @extschema@.insight_same_model(a @extschema@.insight_models, b @extschema@.insight_models)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT pg_catalog.record_image_eq(
-               ROW(a.task, a.algorithm, a.params, a.feature_names, a.preprocessing, a.weights,
-                   a.evaluation_weights, a.trained_as_of),
-               ROW(b.task, b.algorithm, b.params, b.feature_names, b.preprocessing, b.weights,
-                   b.evaluation_weights, b.trained_as_of))
-$$;
+--@ function src/sql/tasks/train.sql insight_same_model
 
-COMMENT ON FUNCTION @extschema@.insight_same_model(@extschema@.insight_models, @extschema@.insight_models) IS
-'Whether two models are the same model: task, algorithm, params, feature_names, preprocessing, weights, evaluation_weights and trained_as_of equal byte for byte (NULLs equal); metrics, version and status are not compared. Fits are deterministic, so a training on unchanged data with unchanged params gives the same model.';
+--@ comment src/sql/tasks/train.sql insight_same_model
 
 -- A scalar rounded to 4 decimals as RAISE shows it (<NULL> for NULL).
-CREATE FUNCTION @extschema@.insight_notice_number(x float8)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT COALESCE(pg_catalog.round(x::numeric, 4)::pg_catalog.text, '<NULL>') $$;
+--@ function src/sql/tasks/train.sql insight_notice_number
 
-COMMENT ON FUNCTION @extschema@.insight_notice_number(float8) IS
-'A score in a NOTICE of insight_train_task(): rounded to 4 decimals, <NULL> for NULL.';
+--@ comment src/sql/tasks/train.sql insight_notice_number
 
 CREATE FUNCTION @extschema@.insight_train_task(training @extschema@.insight_training,
                                                skip_unchanged boolean DEFAULT false)

@@ -69,43 +69,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
 'Fits the churn model of the params (insight_churn_params; algorithm logistic: insight_logreg_fit) on a temporary table of labelled rows (insight_churn_training_rows). A new churn algorithm is a branch here and in insight_churn_params.';
 
-CREATE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
-    c_train pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
-    c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
-    n_train bigint;
-    train_rate pg_catalog.float8;
-BEGIN
-    -- the labelled windows, materialised once for all passes
-    PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
-    PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
-    CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon);
-    CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon);
-    SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) INTO n_train, train_rate
-      FROM pg_temp.insight_churn_train r;
-    IF n_train OPERATOR(pg_catalog.=) 0 THEN
-        RAISE EXCEPTION 'no training rows'
-            USING ERRCODE = 'data_exception',
-                  DETAIL = pg_catalog.format('No customer has a purchase before the training cutoff %s (as_of - 2 x horizon).',
-                                             @extschema@.insight_utc_text(c_train)),
-                  HINT = 'Use a shorter horizon or a later as_of.';
-    END IF;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||)
-                 pg_catalog.jsonb_build_object('train_rows', n_train, 'train_churn_rate', train_rate);
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_prepare
 
-COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
-'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
+--@ comment src/sql/tasks/churn.sql insight_churn_prepare
 
 CREATE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -137,40 +103,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
 'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone.';
 
-CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
-    msg pg_catalog.text;
-BEGIN
-    -- the model that serves: fitted on the latest labelled window
-    BEGIN
-        t.weights := @extschema@.insight_churn_fit(t.params, 'insight_churn_test');
-        t.trained_as_of := c_test;
-    EXCEPTION WHEN data_exception THEN
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        IF NOT msg OPERATOR(pg_catalog.=) ANY (ARRAY['no training rows', 'training rows hold only one class']) THEN
-            RAISE;
-        END IF;
-        t.weights := t.evaluation_weights;
-        t.trained_as_of := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
-        RAISE NOTICE 'the latest labelled window (cutoff %) cannot be fitted: %; the model fitted at % serves',
-            t.metrics OPERATOR(pg_catalog.->>) 'test_cutoff', msg, t.metrics OPERATOR(pg_catalog.->>) 'train_cutoff';
-    END;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'serve_cutoff', @extschema@.insight_utc_text(t.trained_as_of),
-        'serve_rows', t.metrics OPERATOR(pg_catalog.->) CASE WHEN t.trained_as_of OPERATOR(pg_catalog.=) c_test
-                                                             THEN 'test_rows' ELSE 'train_rows' END);
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_serve
 
-COMMENT ON FUNCTION @extschema@.insight_churn_serve(@extschema@.insight_training) IS
-'Churn step serve: fits the serving model on the latest labelled window (insight_churn_test); when that window has one class only (or no rows), the evaluation model serves, with a NOTICE.';
+--@ comment src/sql/tasks/churn.sql insight_churn_serve
 
 CREATE FUNCTION @extschema@.insight_churn_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb
@@ -193,8 +128,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.insight_churn_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'Churn step compare: the AUC of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
+--@ comment src/sql/tasks/churn.sql insight_churn_compare
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, kept_notice, builtin)
@@ -206,32 +140,16 @@ VALUES ('churn', '@extschema@.insight_churn_prepare(@extschema@.insight_training
         'churn model %1$s stays a candidate: its out-of-time AUC %2$s is below the %3$s of active model %4$s on the same window',
         true);
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_train_churn(horizon interval DEFAULT '90 days',
-                                                as_of timestamptz DEFAULT NULL,
-                                                algorithm text DEFAULT 'logistic',
-                                                params jsonb DEFAULT '{}')
-RETURNS bigint
-LANGUAGE sql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup($1, $2, $3, $4)) $$;
+--@ function src/sql/tasks/churn.sql insight_train_churn
 
 COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
 'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
 
 -- CLV (tasks/clv.sql).
 -- The holdout in periods (weeks for period 7 days) of a CLV training.
-CREATE FUNCTION @extschema@.insight_clv_holdout_periods(t @extschema@.insight_training)
-RETURNS float8
-LANGUAGE sql IMMUTABLE
-SET IntervalStyle = 'iso_8601'
-AS $$
-    SELECT pg_catalog.date_part('epoch', (t.setup OPERATOR(pg_catalog.->>) 'holdout')::interval)
-           OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds((t.setup OPERATOR(pg_catalog.->>) 'period')::interval)
-$$;
+--@ function src/sql/tasks/clv.sql insight_clv_holdout_periods
 
-COMMENT ON FUNCTION @extschema@.insight_clv_holdout_periods(@extschema@.insight_training) IS
-'The holdout of a CLV training (setup.holdout) in its time unit (setup.period): the horizon of the holdout predictions.';
+--@ comment src/sql/tasks/clv.sql insight_clv_holdout_periods
 
 CREATE FUNCTION @extschema@.insight_clv_setup(as_of timestamptz, period interval, holdout interval)
 RETURNS @extschema@.insight_training
@@ -383,71 +301,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
 'CLV step evaluate: fits BG/NBD and Pareto/NBD on the calibration summary, compares their predicted repeat purchase days in the holdout with the actual ones (and those of the baseline "past repeat rate x / T continued"), and keeps the model with the lower MAE (score) as the evaluation model.';
 
-CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET IntervalStyle = 'iso_8601'
-SET TimeZone = 'UTC'
-AS $$
-DECLARE
-    spend @extschema@.insight_models;
-BEGIN
-    -- the models that serve: the chosen one and the spend model, refitted on the whole history
-    EXECUTE pg_catalog.format(
-        'SELECT %I.%I(k.frequency, k.recency, k."T"), %I.insight_gammagamma_fit(k.frequency, k.monetary_value)
-           FROM %I.insight_clv_summary($1, $2) k',
-        '@extschema@', 'insight_' OPERATOR(pg_catalog.||) t.algorithm OPERATOR(pg_catalog.||) '_fit', '@extschema@', '@extschema@')
-       INTO t.weights, spend.weights
-      USING t.trained_as_of, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
-    IF spend.weights IS NULL THEN
-        RAISE EXCEPTION 'no customer with repeat purchases to fit the spend model'
-            USING ERRCODE = 'data_exception',
-                  HINT = 'The Gamma-Gamma model needs customers with frequency > 0 and a positive monetary_value.';
-    END IF;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'customers', (@extschema@.insight_model_info(t.weights) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8);
-    spend.task := 'clv_spend';
-    spend.algorithm := 'gammagamma';
-    spend.params := t.params;
-    spend.metrics := pg_catalog.jsonb_build_object('frequency_spend_correlation',
-        @extschema@.insight_model_info(spend.weights) OPERATOR(pg_catalog.->) 'frequency_spend_correlation');
-    spend.feature_names := ARRAY['frequency', 'monetary_value'];
-    spend.trained_as_of := t.trained_as_of;
-    t.companion := spend;
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/clv.sql insight_clv_serve
 
-COMMENT ON FUNCTION @extschema@.insight_clv_serve(@extschema@.insight_training) IS
-'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period).';
+--@ comment src/sql/tasks/clv.sql insight_clv_serve
 
-CREATE FUNCTION @extschema@.insight_clv_compare(t @extschema@.insight_training, active @extschema@.insight_models)
-RETURNS jsonb
-LANGUAGE plpgsql
-SET IntervalStyle = 'iso_8601'
-SET TimeZone = 'UTC'
-AS $$
-DECLARE
-    t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
-    active_mae pg_catalog.float8;
-BEGIN
-    -- only a model of the same time unit is comparable
-    IF (@extschema@.insight_clv_period_seconds((active.params OPERATOR(pg_catalog.->>) 'period')::interval)
-        OPERATOR(pg_catalog.=) @extschema@.insight_clv_period_seconds((t.setup OPERATOR(pg_catalog.->>) 'period')::interval))
-       IS NOT TRUE THEN
-        RETURN NULL;
-    END IF;
-    IF active.evaluation_weights IS NOT NULL THEN
-        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
-                   active.evaluation_weights, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
-          INTO active_mae FROM pg_temp.insight_clv_holdout h;
-    END IF;
-    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'holdout_mae', active_mae);
-END
-$$;
+--@ function src/sql/tasks/clv.sql insight_clv_compare
 
-COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'CLV step compare: the holdout MAE of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
+--@ comment src/sql/tasks/clv.sql insight_clv_compare
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, companion_key, kept_notice, builtin)
@@ -459,17 +319,9 @@ VALUES ('clv', '@extschema@.insight_clv_prepare(@extschema@.insight_training)',
         'CLV model %1$s stays a candidate: its holdout MAE %2$s is above the %3$s of active model %4$s',
         true);
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_train_clv(as_of timestamptz DEFAULT NULL,
-                                              period interval DEFAULT '7 days',
-                                              holdout interval DEFAULT NULL)
-RETURNS bigint
-LANGUAGE sql
-SET IntervalStyle = 'iso_8601'
-SET TimeZone = 'UTC'
-AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_clv_setup($1, $2, $3)) $$;
+--@ function src/sql/tasks/clv.sql insight_train_clv
 
-COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
-'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is kept as the evaluation model (evaluation_weights), refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs through insight_train_task() (steps insight_clv_*) in the caller''s transaction.';
+--@ comment src/sql/tasks/clv.sql insight_train_clv
 
 -- Segments (tasks/segments.sql).
 -- The segments task's steps (see tasks/train.sql): no evaluation and no
@@ -502,28 +354,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
 'The segments task''s entry step: validates the arguments of insight_train_segments() and returns the insight_training that insight_train_task() takes.';
 
-CREATE FUNCTION @extschema@.insight_segments_prepare(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    PERFORM @extschema@.insight_drop_temp_table('insight_segments_training');
-    CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
-        SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
-          FROM @extschema@.insight_customer_features(t.trained_as_of) f
-         ORDER BY f.customer_id;
-    SELECT @extschema@.insight_scaler_fit(r.raw) INTO t.preprocessing FROM pg_temp.insight_segments_training r;
-    IF t.preprocessing IS NULL THEN
-        RAISE EXCEPTION 'no customer has a purchase before %', t.trained_as_of
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'Register a sales source with purchases, or pass a later as_of.';
-    END IF;
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/segments.sql insight_segments_prepare
 
-COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
-'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the temporary table insight_segments_training, and the scaler fitted on it (the model''s preprocessing); 02000 when there is no customer.';
+--@ comment src/sql/tasks/segments.sql insight_segments_prepare
 
 CREATE FUNCTION @extschema@.insight_segments_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -568,137 +401,30 @@ COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
 -- The recommender task's steps (see tasks/train.sql).  Evaluation on a time
 -- split: fit on purchases before as_of - holdout, test on the new purchases
 -- in [as_of - holdout, as_of).  They run with the caller's settings.
-CREATE FUNCTION @extschema@.insight_recommender_setup(algorithm text, params jsonb, as_of timestamptz, holdout interval)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    t @extschema@.insight_training;
-    split pg_catalog.timestamptz;
-BEGIN
-    t.params := @extschema@.insight_recommender_params(algorithm, params);
-    IF holdout IS NULL OR holdout OPERATOR(pg_catalog.<=) interval '0' THEN
-        RAISE EXCEPTION 'holdout must be a positive interval' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    t.task := 'recommender';
-    t.algorithm := algorithm;
-    t.trained_as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
-    split := t.trained_as_of OPERATOR(pg_catalog.-) holdout;
-    t.setup := pg_catalog.jsonb_build_object('split', split,
-        'temp_tables', pg_catalog.jsonb_build_array('insight_rec_train', 'insight_rec_test'));
-    t.metrics := pg_catalog.jsonb_build_object('split', split, 'as_of', t.trained_as_of, 'holdout', holdout::pg_catalog.text);
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/recommender.sql insight_recommender_setup
 
-COMMENT ON FUNCTION @extschema@.insight_recommender_setup(text, jsonb, timestamptz, interval) IS
-'The recommender task''s entry step: validates the arguments of insight_train_recommender() (params with their defaults, insight_recommender_params) and returns the insight_training that insight_train_task() takes.';
+--@ comment src/sql/tasks/recommender.sql insight_recommender_setup
 
-CREATE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    measure pg_catalog.text := t.params OPERATOR(pg_catalog.->>) 'measure';
-    split pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz;
-BEGIN
-    -- the time split: fit before split, test on what customers bought in [split, as_of)
-    -- that they had not bought before
-    PERFORM @extschema@.insight_drop_temp_table('insight_rec_train');
-    PERFORM @extschema@.insight_drop_temp_table('insight_rec_test');
-    CREATE TEMP TABLE insight_rec_train ON COMMIT DROP AS
-        SELECT i.customer_id, i.item_id, i.value FROM @extschema@.insight_interactions(split, NULL, measure) i;
-    ANALYZE pg_temp.insight_rec_train;
-    CREATE TEMP TABLE insight_rec_test ON COMMIT DROP AS
-        SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
-               h.customer_id OPERATOR(pg_catalog.=) ANY (SELECT r.customer_id FROM pg_temp.insight_rec_train r) AS known
-          FROM @extschema@.insight_interactions(t.trained_as_of, split, measure) h
-         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train r
-                            WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
-                              AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
-         GROUP BY h.customer_id;
-    ANALYZE pg_temp.insight_rec_train;
-    ANALYZE pg_temp.insight_rec_test;
-    IF NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train) OR NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_test) THEN
-        RAISE EXCEPTION 'no interactions on one side of the evaluation split'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Training uses purchases before %s, the test the new purchases in [%s, %s).',
-                                             split, split, t.trained_as_of),
-                  HINT = 'Choose as_of and holdout so that both periods have purchases.';
-    END IF;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'train_interactions', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_train),
-        'test_customers', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test),
-        'test_customers_without_history', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test WHERE NOT known));
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/recommender.sql insight_recommender_prepare
 
-COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
-'Recommender step prepare: the interactions before the split (temporary table insight_rec_train) and, per customer, the items first bought in [split, as_of) (insight_rec_test); 22023 when either side is empty.';
+--@ comment src/sql/tasks/recommender.sql insight_recommender_prepare
 
-CREATE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    train_query constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
-    test_query constant pg_catalog.text := 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test';
-    m pg_catalog.jsonb;
-    b pg_catalog.jsonb;
-BEGIN
-    -- the evaluation model is not kept: the rule compares stored NDCG@10
-    m := @extschema@.insight_recommender_metrics(@extschema@.insight_recommender_fit(t.algorithm, t.params, train_query), test_query, 10);
-    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(train_query), test_query, 10);
-    t.score := (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
-    t.baseline_score := (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('k', 10)
-                 OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(m)
-                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('baseline',
-                     pg_catalog.jsonb_build_object('algorithm', 'popularity') OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(b));
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/recommender.sql insight_recommender_evaluate
 
-COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
-'Recommender step evaluate: fits the algorithm and the popularity baseline on insight_rec_train and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
+--@ comment src/sql/tasks/recommender.sql insight_recommender_evaluate
 
 -- Top-level metrics names of insight_recommender_metrics at k = 10.
-CREATE FUNCTION @extschema@.insight_recommender_at_10(m jsonb)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT pg_catalog.jsonb_object_agg(x.key OPERATOR(pg_catalog.||) '_at_10', m OPERATOR(pg_catalog.->) x.key)
-      FROM pg_catalog.unnest(ARRAY['hit_rate', 'precision', 'recall', 'ndcg', 'map', 'coverage']) x(key)
-$$;
+--@ function src/sql/tasks/recommender.sql insight_recommender_at_10
 
-COMMENT ON FUNCTION @extschema@.insight_recommender_at_10(jsonb) IS
-'hit_rate, precision, recall, ndcg, map and coverage of insight_recommender_metrics(..., 10) as hit_rate_at_10, ..., coverage_at_10: the names in a recommender model''s metrics.';
+--@ comment src/sql/tasks/recommender.sql insight_recommender_at_10
 
-CREATE FUNCTION @extschema@.insight_recommender_serve(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    -- the serving model: every purchase before as_of
-    t.weights := @extschema@.insight_recommender_fit(t.algorithm, t.params,
-        pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
-                          t.trained_as_of, t.params OPERATOR(pg_catalog.->>) 'measure'));
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/recommender.sql insight_recommender_serve
 
-COMMENT ON FUNCTION @extschema@.insight_recommender_serve(@extschema@.insight_training) IS
-'Recommender step serve: fits the algorithm on every purchase before as_of.';
+--@ comment src/sql/tasks/recommender.sql insight_recommender_serve
 
-CREATE FUNCTION @extschema@.insight_recommender_compare(t @extschema@.insight_training, active @extschema@.insight_models)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT pg_catalog.jsonb_build_object('model_id', active.model_id,
-                                           'ndcg_at_10', active.metrics OPERATOR(pg_catalog.->) 'ndcg_at_10') $$;
+--@ function src/sql/tasks/recommender.sql insight_recommender_compare
 
-COMMENT ON FUNCTION @extschema@.insight_recommender_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'Recommender step compare: the NDCG@10 the active model measured at its own training (its metrics), which the new model must reach.';
+--@ comment src/sql/tasks/recommender.sql insight_recommender_compare
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, must_beat_baseline, kept_notice, builtin)
@@ -710,14 +436,9 @@ VALUES ('recommender', '@extschema@.insight_recommender_prepare(@extschema@.insi
         'recommender model %1$s stays a candidate: NDCG@10 %2$s is below the popularity baseline (%5$s) or the active model (%3$s)',
         true);
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_train_recommender(algorithm text DEFAULT 'als', params jsonb DEFAULT '{}',
-    as_of timestamptz DEFAULT NULL, holdout interval DEFAULT '30 days')
-RETURNS bigint
-LANGUAGE sql
-AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup($1, $2, $3, $4)) $$;
+--@ function src/sql/tasks/recommender.sql insight_train_recommender
 
-COMMENT ON FUNCTION @extschema@.insight_train_recommender(text, jsonb, timestamptz, interval) IS
-'Train, evaluate and register a recommender (algorithm als, itemknn or popularity; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
+--@ comment src/sql/tasks/recommender.sql insight_train_recommender
 
 -- Training runs (ops/training_runs.sql): the status unchanged.
 ALTER TABLE @extschema@.insight_training_runs

@@ -4,35 +4,7 @@
 -- ---------------------------------------------------------------------------
 
 -- Retraining (ops/retrain.sql, ops/trainers.sql).
-CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_one(task text, train_function regprocedure, params jsonb)
-RETURNS bigint
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    new_id bigint;
-BEGIN
-    -- one retraining per task at a time: the second fails at once instead of
-    -- training the same model again and activating it a second time
-    IF NOT pg_catalog.pg_try_advisory_xact_lock(
-            pg_catalog.hashtextextended('insight.retrain:' OPERATOR(pg_catalog.||) task, 0)) THEN
-        RAISE EXCEPTION 'task "%" is being retrained by another session', task
-            USING ERRCODE = 'lock_not_available',
-                  DETAIL = 'Two retrainings of one task would train the same model twice and both try to activate it.',
-                  HINT = 'See SELECT * FROM insight_training_runs WHERE status = ''running''.';
-    END IF;
-    EXECUTE pg_catalog.format('SELECT %s($1)', @extschema@.insight_function_name(train_function))
-       INTO new_id USING params;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
-                    WHERE m.model_id OPERATOR(pg_catalog.=) new_id
-                      AND m.task OPERATOR(pg_catalog.=) insight_retrain_one.task) THEN
-        RAISE EXCEPTION 'training function % returned %, which is not a "%" model of insight_models',
-                        train_function, COALESCE(new_id::pg_catalog.text, 'NULL'), task
-            USING ERRCODE = 'invalid_function_definition',
-                  HINT = 'A training function stores its model with insight_store_model() and returns its model_id.';
-    END IF;
-    RETURN new_id;
-END
-$$;
+--@ function src/sql/ops/retrain.sql insight_retrain_one
 
 CREATE OR REPLACE PROCEDURE @extschema@.insight_retrain(task text DEFAULT NULL)
 LANGUAGE plpgsql
@@ -133,27 +105,13 @@ $$;
 COMMENT ON PROCEDURE @extschema@.insight_retrain(text) IS
 'Retrain every task that has been trained before (or only task) with the parameters of its active model, through the task''s training function in insight_trainers. Each task runs in its own transaction, logged in insight_training_runs (committed as running first, then succeeded, kept_candidate, unchanged or failed), so one failing task neither stops the others nor leaves anything half-written. A task whose data and params are unchanged gives the model already active: no new version is stored and the run is recorded as unchanged (insight''s own tasks compare the retrained model, its evaluation model and params with the active model''s, byte for byte: see insight_same_model). Two retrainings of one task never overlap: the second fails with 55P03. A cancel or statement_timeout is recorded as a failed run (57014) and ends the CALL. Raises 38000 at the end when any task failed, so a scheduler sees the failure. Must be called outside a transaction block (it commits).';
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_recommender(params jsonb)
-RETURNS bigint
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup(
-        (SELECT p.algorithm FROM @extschema@.insight_retrain_plan('recommender') p), $1, NULL, interval '30 days'), true)
-$$;
+--@ function src/sql/ops/trainers.sql insight_retrain_recommender
 
-COMMENT ON FUNCTION @extschema@.insight_retrain_recommender(jsonb) IS
-'Retraining adapter of the recommender task (insight_trainers): trains as insight_train_recommender() does, with the algorithm of the model retrained from (the active one, else the latest) and the given params; stores nothing when the model equals the active one.';
+--@ comment src/sql/ops/trainers.sql insight_retrain_recommender
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_segments(params jsonb)
-RETURNS bigint
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_train_task(
-        @extschema@.insight_segments_setup(($1 OPERATOR(pg_catalog.->>) 'k')::integer, NULL), true)
-$$;
+--@ function src/sql/ops/trainers.sql insight_retrain_segments
 
-COMMENT ON FUNCTION @extschema@.insight_retrain_segments(jsonb) IS
-'Retraining adapter of the segments task (insight_trainers): trains as insight_train_segments() does, with the k of the given params (NULL: chosen again by the silhouette); stores nothing when the model equals the active one.';
+--@ comment src/sql/ops/trainers.sql insight_retrain_segments
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_churn(params jsonb)
 RETURNS bigint
@@ -168,17 +126,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
 'Retraining adapter of the churn task (insight_trainers): trains as insight_train_churn() does, with the horizon, algorithm and hyper-parameters of the given params, on the latest data (as_of NULL); stores nothing when the model equals the active one.';
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_clv(params jsonb)
-RETURNS bigint
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_train_task(@extschema@.insight_clv_setup(NULL,
-        COALESCE(($1 OPERATOR(pg_catalog.->>) 'period')::interval, interval '7 days'),
-        ($1 OPERATOR(pg_catalog.->>) 'holdout')::interval), true)
-$$;
+--@ function src/sql/ops/trainers.sql insight_retrain_clv
 
-COMMENT ON FUNCTION @extschema@.insight_retrain_clv(jsonb) IS
-'Retraining adapter of the CLV task (insight_trainers): trains as insight_train_clv() does, on all purchases (default as_of) with the period and holdout of the given params (holdout null: the last quarter of the history); stores nothing when the models equal the active ones.';
+--@ comment src/sql/ops/trainers.sql insight_retrain_clv
 
 -- the new writing functions (insight_train_task, insight_store_model(insight_models))
 -- are for insight_admin only; insight_task_steps is readable by insight_reader

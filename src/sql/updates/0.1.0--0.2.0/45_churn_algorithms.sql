@@ -6,198 +6,29 @@
 -- and ops/trainers.sql.  insight_report() itself, which several parts
 -- change, is replaced once, in 85_report_html.sql.
 
-CREATE FUNCTION @extschema@.insight_churn_algorithms()
-RETURNS TABLE (algorithm text, model_algorithm text, defaults jsonb, complexity integer)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-VALUES ('logistic', 'logreg', '{"lambda": 1, "max_iterations": 100, "tolerance": 1e-8}'::pg_catalog.jsonb, 1),
-       ('gbdt', 'gbdt', '{"rounds": 100, "max_depth": 3, "eta": 0.1}'::pg_catalog.jsonb, 2),
-       ('mlp', 'mlp', '{"hidden": [64, 32], "epochs": 40, "batch_size": 256, "learning_rate": 0.001,
-                        "weight_decay": 0.01, "dropout": 0.1, "validation_fraction": 0.2, "patience": 5,
-                        "seed": 1}'::pg_catalog.jsonb, 3)
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_algorithms
 
-COMMENT ON FUNCTION @extschema@.insight_churn_algorithms() IS
-'The algorithms insight_train_churn() takes, in order of complexity: logistic (L2-penalised logistic regression, insight_logreg_fit; model algorithm logreg), gbdt (gradient-boosted trees, insight_gbdt_fit; model algorithm gbdt) and mlp (a multilayer perceptron with a binary cross-entropy loss, insight_mlp_fit; model algorithm mlp), with their default hyper-parameters. algorithm => ''auto'' trains each on the same out-of-time windows and keeps the one with the best AUC, the simpler one on a tie.';
+--@ comment src/sql/tasks/churn.sql insight_churn_algorithms
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_churn_params(params jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-AS $$
-DECLARE
-    k pg_catalog.text;
-BEGIN
-    params := COALESCE(params, '{}');
-    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
-        RAISE EXCEPTION 'churn params must be a JSON object'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
-        IF NOT k OPERATOR(pg_catalog.=) ANY ('{lambda,max_iterations,tolerance}') THEN
-            RAISE EXCEPTION 'unknown churn parameter "%"', k
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'The logistic churn model takes lambda (default 1), max_iterations (100) and tolerance (1e-8).';
-        END IF;
-        IF pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) k) OPERATOR(pg_catalog.<>) 'number' THEN
-            RAISE EXCEPTION 'churn parameter "%" must be a number', k
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    END LOOP;
-    RETURN (SELECT a.defaults FROM @extschema@.insight_churn_algorithms() a
-             WHERE a.algorithm OPERATOR(pg_catalog.=) 'logistic') OPERATOR(pg_catalog.||) params;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_params
 
-COMMENT ON FUNCTION @extschema@.insight_churn_params(jsonb) IS
-'Validated hyper-parameters of the logistic churn model with their defaults: lambda 1 (L2 penalty, scikit-learn C = 1/lambda), max_iterations 100, tolerance 1e-8 (see insight_logreg_fit). Unknown keys and non-numbers are errors.';
+--@ comment src/sql/tasks/churn.sql insight_churn_params
 
-CREATE FUNCTION @extschema@.insight_churn_algorithm_params(algorithm text, params jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-AS $$
-DECLARE
-    a record;
-    k pg_catalog.text;
-    result pg_catalog.jsonb := '{}';
-BEGIN
-    params := COALESCE(params, '{}');
-    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
-        RAISE EXCEPTION 'churn params must be a JSON object'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF algorithm OPERATOR(pg_catalog.=) 'auto' THEN
-        -- one object of hyper-parameters per algorithm: {"gbdt": {"rounds": 200}}
-        FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
-            IF NOT EXISTS (SELECT FROM @extschema@.insight_churn_algorithms() x WHERE x.algorithm OPERATOR(pg_catalog.=) k) THEN
-                RAISE EXCEPTION 'unknown churn algorithm "%" in the params of algorithm auto', k
-                    USING ERRCODE = 'invalid_parameter_value',
-                          HINT = 'With algorithm ''auto'', params holds one object of hyper-parameters per algorithm, for example {"gbdt": {"rounds": 200}}; the algorithms are '
-                                 OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(x.algorithm), ', ' ORDER BY x.complexity)
-                                                            FROM @extschema@.insight_churn_algorithms() x) OPERATOR(pg_catalog.||) '.';
-            END IF;
-        END LOOP;
-        FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x ORDER BY x.complexity LOOP
-            result := result OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm,
-                @extschema@.insight_churn_algorithm_params(a.algorithm, params OPERATOR(pg_catalog.->) a.algorithm));
-        END LOOP;
-        RETURN result;
-    END IF;
-    SELECT * INTO a FROM @extschema@.insight_churn_algorithms() x WHERE x.algorithm OPERATOR(pg_catalog.=) $1;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The churn task takes algorithm '
-                         OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(x.algorithm), ', ' ORDER BY x.complexity)
-                                                    FROM @extschema@.insight_churn_algorithms() x)
-                         OPERATOR(pg_catalog.||) ' or ''auto'' (the best of them by out-of-time AUC).';
-    END IF;
-    IF a.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
-        RETURN @extschema@.insight_churn_params(params);
-    END IF;
-    IF a.algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
-        RETURN @extschema@.insight_mlp_params(params, a.defaults, 'mlp churn model');
-    END IF;
-    -- gbdt's fit validates its own keys and ranges
-    RETURN a.defaults OPERATOR(pg_catalog.||) params;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_algorithm_params
 
-COMMENT ON FUNCTION @extschema@.insight_churn_algorithm_params(text, jsonb) IS
-'Hyper-parameters of a churn algorithm (insight_churn_algorithms) with its defaults: logistic see insight_churn_params; gbdt any key of insight_gbdt_fit (validated when it fits; defaults rounds 100, max_depth 3, eta 0.1); mlp the arguments of insight_mlp_fit (hidden [64, 32], epochs 40, batch_size 256, learning_rate 0.001, weight_decay 0.01, dropout 0.1, validation_fraction 0.2, patience 5, seed 1; ranges checked when it fits). For algorithm auto, params holds one object per algorithm ({"gbdt": {"rounds": 200}}) and the result has every algorithm''s. Unknown algorithms and keys are errors (22023).';
+--@ comment src/sql/tasks/churn.sql insight_churn_algorithm_params
 
-CREATE FUNCTION @extschema@.insight_horizon_windows(task text, horizon interval, as_of timestamptz)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    t @extschema@.insight_training;
-    t_end pg_catalog.timestamptz;
-    c_test pg_catalog.timestamptz;
-BEGIN
-    IF horizon IS NULL OR horizon OPERATOR(pg_catalog.<=) interval '0' THEN
-        RAISE EXCEPTION 'horizon must be a positive interval, not %', horizon
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    t_end := COALESCE(as_of, @extschema@.insight_default_as_of());
-    IF t_end IS NULL THEN
-        RAISE EXCEPTION 'no training rows'
-            USING ERRCODE = 'data_exception',
-                  DETAIL = 'The registered sales source has no kept order lines.';
-    END IF;
-    c_test := t_end OPERATOR(pg_catalog.-) horizon;
-    t.task := task;
-    t.feature_names := @extschema@.insight_feature_names();
-    t.setup := pg_catalog.jsonb_build_object('horizon', horizon::pg_catalog.text,
-        'train_cutoff', c_test OPERATOR(pg_catalog.-) horizon, 'test_cutoff', c_test,
-        'temp_tables', pg_catalog.jsonb_build_array(pg_catalog.format('insight_%s_train', task),
-                                                    pg_catalog.format('insight_%s_test', task)));
-    t.metrics := pg_catalog.jsonb_build_object(
-        'horizon', horizon::pg_catalog.text,
-        'as_of', @extschema@.insight_utc_text(t_end),
-        'train_cutoff', @extschema@.insight_utc_text(c_test OPERATOR(pg_catalog.-) horizon),
-        'test_cutoff', @extschema@.insight_utc_text(c_test));
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_horizon_windows
 
-COMMENT ON FUNCTION @extschema@.insight_horizon_windows(text, interval, timestamptz) IS
-'The out-of-time windows of a task that learns what happens in the horizon after a cutoff (churn, value): an insight_training with task, feature_names (insight_feature_names), setup (horizon, train_cutoff = as_of - 2·horizon, test_cutoff = as_of - horizon, temp_tables insight_<task>_train and insight_<task>_test) and metrics (the same times as ISO 8601 text in UTC). as_of NULL: just after the latest event (insight_default_as_of). Errors: a horizon that is not positive (22023); no kept order lines (22000 "no training rows").';
+--@ comment src/sql/tasks/churn.sql insight_horizon_windows
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    t @extschema@.insight_training := @extschema@.insight_horizon_windows('churn', horizon, as_of);
-BEGIN
-    IF algorithm IS NULL THEN
-        RAISE EXCEPTION 'the churn algorithm must not be NULL'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
-                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
-    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
-                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_setup
 
-COMMENT ON FUNCTION @extschema@.insight_churn_setup(interval, timestamptz, text, jsonb) IS
-'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon).';
+--@ comment src/sql/tasks/churn.sql insight_churn_setup
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_churn_fit(params jsonb, rows_table text)
-RETURNS bytea
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
-    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
-    p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
-                               THEN params OPERATOR(pg_catalog.->) algorithm
-                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen}'::pg_catalog.text[] END;
-BEGIN
-    IF algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
-        RETURN @extschema@.insight_logreg_fit(query,
-            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
-            (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
-    ELSIF algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN
-        RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
-            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
-    ELSIF algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
-        RETURN @extschema@.insight_mlp_fit_params(query, 'binary', p);
-    END IF;
-    RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
-        USING ERRCODE = 'invalid_parameter_value';
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_fit
 
-COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
-'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_feature_names), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+--@ comment src/sql/tasks/churn.sql insight_churn_fit
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -259,60 +90,19 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
 'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone. With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
-COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
-'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'', ''mlp'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
+--@ comment src/sql/tasks/churn.sql insight_train_churn
 
-CREATE FUNCTION @extschema@.insight_top_reasons(names text[], contributions float8[], n integer)
-RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT pg_catalog.array_agg(pg_catalog.format('%s %s', u.name,
-               pg_catalog.to_char(u.c, 'FMSG9999999990.00')) ORDER BY u.c DESC, u.i)
-      FROM (SELECT x.name, x.c, x.i
-              FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY x(name, c, i)
-             WHERE x.c OPERATOR(pg_catalog.>) 0
-             ORDER BY x.c DESC, x.i LIMIT GREATEST($3, 0)) u
-$$;
+--@ function src/sql/tasks/churn.sql insight_top_reasons
 
-COMMENT ON FUNCTION @extschema@.insight_top_reasons(text[], float8[], integer) IS
-'The up to n features with the largest positive contributions, largest first (ties in feature order), as "name +0.42": the feature''s name and its contribution with a sign and two decimals. names and contributions pair up by position (insight_feature_names() and insight_contributions(model, features)); NULL when none is positive.';
+--@ comment src/sql/tasks/churn.sql insight_top_reasons
 
-CREATE FUNCTION @extschema@.insight_churn_reasons(customer text, as_of timestamptz DEFAULT NULL)
-RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    m @extschema@.insight_models;
-    f pg_catalog.float8[];
-BEGIN
-    SELECT * INTO m FROM @extschema@.insight_active_model('churn') x;
-    IF m.model_id IS NULL THEN
-        PERFORM @extschema@.insight_no_active_model('churn');
-    END IF;
-    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
-    IF f IS NULL THEN
-        RETURN;
-    END IF;
-    RETURN QUERY
-        SELECT x.name, x.v, x.c, m.model_id, m.algorithm
-          FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()), pg_catalog.unnest(f),
-                          pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f))) WITH ORDINALITY x(name, v, c, i)
-         ORDER BY x.c DESC, x.i;
-END
-$$;
+--@ function src/sql/tasks/churn.sql insight_churn_reasons
 
-COMMENT ON FUNCTION @extschema@.insight_churn_reasons(text, timestamptz) IS
-'Why the active churn model scores this customer as it does: one row per feature (insight_feature_names) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j·(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit; mlp: integrated gradients from the average training row (Sundararajan et al. 2017), which add up to the logit minus the logit of that row. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
+--@ comment src/sql/tasks/churn.sql insight_churn_reasons
 
-CREATE FUNCTION @extschema@.insight_churn_reasons(customer anyelement, as_of timestamptz DEFAULT NULL)
-RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT * FROM @extschema@.insight_churn_reasons($1::pg_catalog.text, $2) $$;
+--@ function src/sql/tasks/churn.sql insight_churn_reasons 2
 
-COMMENT ON FUNCTION @extschema@.insight_churn_reasons(anyelement, timestamptz) IS
-'insight_churn_reasons(customer::text, as_of) for a customer key given in the source''s type (12347) or any type whose text form is a key.';
+--@ comment src/sql/tasks/churn.sql insight_churn_reasons 2
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,
@@ -424,47 +214,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_comment_churn_views() IS
 'Comments of the churn views and their columns (re-applied whenever the views are rebuilt).';
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_retrain_churn(params jsonb)
-RETURNS bigint
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup(
-        COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
-        COALESCE($1 OPERATOR(pg_catalog.->>) 'algorithm', 'logistic'),
-        $1 OPERATOR(pg_catalog.-) '{horizon,algorithm,chosen}'::pg_catalog.text[]), true)
-$$;
+--@ function src/sql/ops/trainers.sql insight_retrain_churn
 
-COMMENT ON FUNCTION @extschema@.insight_retrain_churn(jsonb) IS
-'Retraining adapter of the churn task (insight_trainers): trains as insight_train_churn() does, with the horizon, algorithm and hyper-parameters of the given params (for algorithm auto the choice is made again: params.chosen is dropped), on the latest data (as_of NULL); stores nothing when the model equals the active one.';
+--@ comment src/sql/ops/trainers.sql insight_retrain_churn
 
-CREATE FUNCTION @extschema@.insight_churn_model_text(params jsonb, metrics jsonb)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-WITH c AS (
-    SELECT COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm') AS algorithm,
-           CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
-                THEN params OPERATOR(pg_catalog.->) (params OPERATOR(pg_catalog.->>) 'chosen') ELSE params END AS p
-)
-SELECT CASE
-           WHEN c.algorithm OPERATOR(pg_catalog.=) 'logistic' THEN pg_catalog.format('logistic regression, lambda %s', c.p OPERATOR(pg_catalog.->>) 'lambda')
-           WHEN c.algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN pg_catalog.format('gradient-boosted trees, %s rounds of depth %s, eta %s',
-                                              c.p OPERATOR(pg_catalog.->>) 'rounds', c.p OPERATOR(pg_catalog.->>) 'max_depth',
-                                              c.p OPERATOR(pg_catalog.->>) 'eta')
-           WHEN c.algorithm OPERATOR(pg_catalog.=) 'mlp' THEN pg_catalog.format('multilayer perceptron, hidden layers %s, up to %s epochs',
-                                             c.p OPERATOR(pg_catalog.->) 'hidden', c.p OPERATOR(pg_catalog.->>) 'epochs')
-           ELSE c.algorithm END
-       OPERATOR(pg_catalog.||)
-       CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
-            THEN ', chosen by out-of-time AUC among ' OPERATOR(pg_catalog.||)
-                 (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k.key,
-                             @extschema@.insight_report_number(k.value::pg_catalog.float8, 4)), ', ' ORDER BY k.key)
-                    FROM pg_catalog.jsonb_each_text(metrics OPERATOR(pg_catalog.->) 'candidates') k)
-            ELSE '' END
-  FROM c
-$$;
+--@ function src/sql/tasks/report.sql insight_churn_model_text
 
-COMMENT ON FUNCTION @extschema@.insight_churn_model_text(jsonb, jsonb) IS
-'A churn model''s params and metrics in words, for insight_report(): the algorithm and its main hyper-parameters ("logistic regression, lambda 1"; "gradient-boosted trees, 100 rounds of depth 3, eta 0.1"; "multilayer perceptron, hidden layers [64, 32], up to 40 epochs") and, for algorithm auto, each candidate''s out-of-time AUC.';
+--@ comment src/sql/tasks/report.sql insight_churn_model_text
 
 COMMENT ON COLUMN @extschema@.insight_retention_targets.reasons IS 'Up to three features with the largest positive contribution to the churn logit, largest first, as "recency_days +0.42" (see insight_churn_reasons for the contributions of each algorithm).';

@@ -5,58 +5,13 @@
 -- 90_churn_views.sql), the retention targets and the report the value model
 -- (45_churn_algorithms.sql, 65_usable_models.sql).
 
-CREATE FUNCTION @extschema@.insight_mlp_params(params jsonb, defaults jsonb, context text)
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-AS $$
-DECLARE
-    k pg_catalog.text;
-BEGIN
-    params := COALESCE(params, '{}');
-    IF pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.<>) 'object' THEN
-        RAISE EXCEPTION '% params must be a JSON object', context
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
-        IF NOT defaults OPERATOR(pg_catalog.?) k THEN
-            RAISE EXCEPTION 'unknown % parameter "%"', context, k
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = pg_catalog.format('The %s takes %s (see insight_mlp_fit).', context,
-                                 (SELECT pg_catalog.string_agg(x, ', ' ORDER BY x) FROM pg_catalog.jsonb_object_keys(defaults) x));
-        END IF;
-        IF pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) k) OPERATOR(pg_catalog.<>)
-           pg_catalog.jsonb_typeof(defaults OPERATOR(pg_catalog.->) k) THEN
-            RAISE EXCEPTION '% parameter "%" must be a JSON %', context, k,
-                            pg_catalog.jsonb_typeof(defaults OPERATOR(pg_catalog.->) k)
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    END LOOP;
-    RETURN defaults OPERATOR(pg_catalog.||) params;
-END
-$$;
+--@ function src/sql/models/deep/mlp_params.sql insight_mlp_params
 
-COMMENT ON FUNCTION @extschema@.insight_mlp_params(jsonb, jsonb, text) IS
-'A task''s MLP hyper-parameters: params (a JSON object whose keys are among those of defaults, each of the same JSON type: hidden an array, the others numbers) merged over defaults. Ranges are checked by insight_mlp_fit. context names the model in the messages ("mlp churn model"). Unknown keys, wrong types and a non-object are errors (22023).';
+--@ comment src/sql/models/deep/mlp_params.sql insight_mlp_params
 
-CREATE FUNCTION @extschema@.insight_mlp_fit_params(query text, loss text, params jsonb)
-RETURNS bytea
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_mlp_fit($1,
-        ARRAY(SELECT h::integer FROM pg_catalog.jsonb_array_elements_text($3 OPERATOR(pg_catalog.->) 'hidden') h),
-        $2,
-        ($3 OPERATOR(pg_catalog.->>) 'epochs')::integer,
-        ($3 OPERATOR(pg_catalog.->>) 'batch_size')::integer,
-        ($3 OPERATOR(pg_catalog.->>) 'learning_rate')::pg_catalog.float8,
-        ($3 OPERATOR(pg_catalog.->>) 'weight_decay')::pg_catalog.float8,
-        ($3 OPERATOR(pg_catalog.->>) 'dropout')::pg_catalog.float8,
-        ($3 OPERATOR(pg_catalog.->>) 'validation_fraction')::pg_catalog.float8,
-        ($3 OPERATOR(pg_catalog.->>) 'patience')::integer,
-        ($3 OPERATOR(pg_catalog.->>) 'seed')::bigint)
-$$;
+--@ function src/sql/models/deep/mlp_params.sql insight_mlp_fit_params
 
-COMMENT ON FUNCTION @extschema@.insight_mlp_fit_params(text, text, jsonb) IS
-'insight_mlp_fit(query, hidden, loss, epochs, batch_size, learning_rate, weight_decay, dropout, validation_fraction, patience, seed) with the hyper-parameters given as one JSON object (insight_mlp_params: every key present).';
+--@ comment src/sql/models/deep/mlp_params.sql insight_mlp_fit_params
 
 -- Metrics -----------------------------------------------------------------------
 
@@ -153,13 +108,9 @@ COMMENT ON FUNCTION @extschema@.insight_value_metrics(float8[], float8[]) IS
 -- A customer's spend expected in the horizon at their past rate: monetary
 -- (mean order value) x orders x horizon / max(tenure, horizon), the rate not
 -- inflated for a new customer.
-CREATE FUNCTION @extschema@.insight_past_rate_value(monetary float8, orders float8, tenure_days float8, horizon_days float8)
-RETURNS float8
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT $1 OPERATOR(pg_catalog.*) $2 OPERATOR(pg_catalog.*) $4 OPERATOR(pg_catalog./) GREATEST($3, $4) $$;
+--@ function src/sql/tasks/value.sql insight_past_rate_value
 
-COMMENT ON FUNCTION @extschema@.insight_past_rate_value(float8, float8, float8, float8) IS
-'The "past rate continued" baseline of customer value: monetary (mean order value) x orders x horizon_days / max(tenure_days, horizon_days), the spend expected in the horizon at the customer''s past order rate (a customer newer than the horizon counts as one horizon old).';
+--@ comment src/sql/tasks/value.sql insight_past_rate_value
 
 -- The value model's inputs: every feature as sign(x) ln(1 + |x|).  Spend
 -- features are heavy-tailed (Online Retail: monetary up to 77,183 with a
@@ -167,255 +118,54 @@ COMMENT ON FUNCTION @extschema@.insight_past_rate_value(float8, float8, float8, 
 -- lognormal's sigma linearly and exp(sigma^2 / 2) explodes for customers
 -- outside the bulk.  google/lifetime_value's notebooks likewise feed the
 -- logarithm of the calibration value.
-CREATE FUNCTION @extschema@.insight_signed_log1p(features float8[])
-RETURNS float8[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT ARRAY(SELECT pg_catalog.sign(x) OPERATOR(pg_catalog.*) pg_catalog.ln(1 OPERATOR(pg_catalog.+) pg_catalog.abs(x))
-                   FROM pg_catalog.unnest($1) WITH ORDINALITY u(x, n) ORDER BY u.n)
-$$;
+--@ function src/sql/tasks/value.sql insight_signed_log1p
 
-COMMENT ON FUNCTION @extschema@.insight_signed_log1p(float8[]) IS
-'Every element x as sign(x) ln(1 + |x|) (NULL stays NULL, Infinity stays Infinity): the value model''s input transform, which keeps heavy-tailed spend features on a scale a network does not extrapolate wildly from.';
+--@ comment src/sql/tasks/value.sql insight_signed_log1p
 
-CREATE FUNCTION @extschema@.insight_value_training_rows(cutoff timestamptz, horizon interval)
-RETURNS TABLE (customer_id text, features float8[], spend float8, past_rate float8)
-LANGUAGE sql STABLE PARALLEL SAFE
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-WITH spend AS (
-    -- summed as numeric: exact, so the same lines give the same bits in any plan
-    SELECT s.customer_id, pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS net
-      FROM @extschema@.insight_sales s
-     WHERE s.ordered_at OPERATOR(pg_catalog.>=) $1
-       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
-     GROUP BY s.customer_id
-)
-SELECT f.customer_id::pg_catalog.text, f.features,
-       GREATEST(COALESCE(b.net, 0), 0)::pg_catalog.float8,
-       @extschema@.insight_past_rate_value(f.monetary, f.orders, f.tenure_days,
-           pg_catalog.date_part('epoch', $2) OPERATOR(pg_catalog./) 86400)
-  FROM @extschema@.insight_customer_features($1) f
-  LEFT JOIN spend b ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id
- ORDER BY 1
-$$;
+--@ function src/sql/tasks/value.sql insight_value_training_rows
 
-COMMENT ON FUNCTION @extschema@.insight_value_training_rows(timestamptz, interval) IS
-'Labelled value rows at a cutoff: one row per customer with a purchase strictly before cutoff; features = insight_customer_features(cutoff).features (events before cutoff only), spend = the net amount of the customer''s kept lines in [cutoff, cutoff + horizon), 0 when negative, past_rate = the baseline insight_past_rate_value at cutoff. customer_id as text.';
+--@ comment src/sql/tasks/value.sql insight_value_training_rows
 
 -- Parameters and steps ------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_value_defaults()
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '{"hidden": [8], "epochs": 200, "batch_size": 64, "learning_rate": 0.01,
-               "weight_decay": 0.1, "dropout": 0, "validation_fraction": 0.2, "patience": 10,
-               "seed": 1}'::pg_catalog.jsonb $$;
+--@ function src/sql/tasks/value.sql insight_value_defaults
 
-COMMENT ON FUNCTION @extschema@.insight_value_defaults() IS
-'The default hyper-parameters of the value task''s model (insight_mlp_fit with loss ziln): hidden [8], epochs 200, batch_size 64, learning_rate 0.01, weight_decay 0.1, dropout 0, validation_fraction 0.2, patience 10, seed 1: a small, strongly decayed network, since a value model learns from a few thousand customers, of whom about half buy in a horizon (see docs/reference/value.md for how they were chosen).';
+--@ comment src/sql/tasks/value.sql insight_value_defaults
 
-CREATE FUNCTION @extschema@.insight_value_setup(horizon interval, as_of timestamptz, params jsonb)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    t @extschema@.insight_training := @extschema@.insight_horizon_windows('value', horizon, as_of);
-BEGIN
-    t.params := @extschema@.insight_mlp_params(params, @extschema@.insight_value_defaults(), 'value model')
-                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', 'ziln', 'horizon', horizon::pg_catalog.text);
-    t.algorithm := 'mlp';
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value_setup
 
-COMMENT ON FUNCTION @extschema@.insight_value_setup(interval, timestamptz, jsonb) IS
-'The value task''s entry step: validates the arguments of insight_train_value() (params: insight_mlp_params over insight_value_defaults) and returns the insight_training that insight_train_task() takes, with the windows of insight_horizon_windows.';
+--@ comment src/sql/tasks/value.sql insight_value_setup
 
-CREATE FUNCTION @extschema@.insight_value_prepare(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
-    n_train bigint;
-    buyers pg_catalog.float8;
-BEGIN
-    PERFORM @extschema@.insight_drop_temp_table('insight_value_train');
-    PERFORM @extschema@.insight_drop_temp_table('insight_value_test');
-    CREATE TEMP TABLE insight_value_train ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_value_training_rows((t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz, horizon);
-    CREATE TEMP TABLE insight_value_test ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_value_training_rows((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz, horizon);
-    SELECT pg_catalog.count(*), pg_catalog.avg((r.spend OPERATOR(pg_catalog.>) 0)::integer) INTO n_train, buyers
-      FROM pg_temp.insight_value_train r;
-    IF n_train OPERATOR(pg_catalog.=) 0 THEN
-        RAISE EXCEPTION 'no training rows'
-            USING ERRCODE = 'data_exception',
-                  DETAIL = pg_catalog.format('No customer has a purchase before the training cutoff %s (as_of - 2 x horizon).',
-                                             t.metrics OPERATOR(pg_catalog.->>) 'train_cutoff'),
-                  HINT = 'Use a shorter horizon or a later as_of.';
-    END IF;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||)
-                 pg_catalog.jsonb_build_object('train_rows', n_train, 'train_buyer_rate', buyers);
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value_prepare
 
-COMMENT ON FUNCTION @extschema@.insight_value_prepare(@extschema@.insight_training) IS
-'Value step prepare: the labelled rows at the training and the test cutoff (insight_value_training_rows) in the temporary tables insight_value_train and insight_value_test; "no training rows" (22000) when the first is empty.';
+--@ comment src/sql/tasks/value.sql insight_value_prepare
 
-CREATE FUNCTION @extschema@.insight_value_fit(params jsonb, rows_table text)
-RETURNS bytea
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_mlp_fit_params(
-        pg_catalog.format('SELECT %I.insight_signed_log1p(t.features), t.spend FROM pg_temp.%I t', '@extschema@', $2), 'ziln',
-        $1 OPERATOR(pg_catalog.-) '{algorithm,horizon}'::pg_catalog.text[])
-$$;
+--@ function src/sql/tasks/value.sql insight_value_fit
 
-COMMENT ON FUNCTION @extschema@.insight_value_fit(jsonb, text) IS
-'Fits the value model of the params (insight_value_setup) on a temporary table of labelled rows (insight_value_training_rows): an MLP with the zero-inflated lognormal loss (insight_mlp_fit, loss ziln) over insight_signed_log1p(features), whose prediction is P(spend > 0) x E[spend | spend > 0]. Score with insight_value_predict.';
+--@ comment src/sql/tasks/value.sql insight_value_fit
 
-CREATE FUNCTION @extschema@.insight_value_predict(model bytea, features float8[])
-RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT @extschema@.insight_predict($1, @extschema@.insight_signed_log1p($2)) $$;
+--@ function src/sql/tasks/value.sql insight_value_predict
 
-COMMENT ON FUNCTION @extschema@.insight_value_predict(bytea, float8[]) IS
-'The spend a value model (insight_value_fit) expects in its horizon for one row of raw features (insight_customer_features): insight_predict over insight_signed_log1p(features). Errors as insight_predict.';
+--@ comment src/sql/tasks/value.sql insight_value_predict
 
 -- BG/NBD + Gamma-Gamma fitted on the summary at cutoff (period one day):
 -- each customer's expected spend in the horizon = expected purchases x
 -- expected spend per purchase.
-CREATE FUNCTION @extschema@.insight_value_btyd(cutoff timestamptz, horizon interval)
-RETURNS TABLE (customer_id text, value float8)
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    m_bg pg_catalog.bytea;
-    m_gg pg_catalog.bytea;
-BEGIN
-    PERFORM @extschema@.insight_drop_temp_table('insight_value_summary');
-    CREATE TEMP TABLE insight_value_summary ON COMMIT DROP AS
-        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T", k.monetary_value
-          FROM @extschema@.insight_clv_summary(cutoff, interval '1 day') k;
-    SELECT @extschema@.insight_bgnbd_fit(k.frequency, k.recency, k."T"),
-           @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
-      INTO m_bg, m_gg FROM pg_temp.insight_value_summary k;
-    RETURN QUERY
-        SELECT k.customer_id,
-               @extschema@.insight_bgnbd_expected_purchases(m_bg,
-                   pg_catalog.date_part('epoch', horizon) OPERATOR(pg_catalog./) 86400, k.frequency, k.recency, k."T")
-               OPERATOR(pg_catalog.*) @extschema@.insight_gammagamma_expected_spend(m_gg, k.frequency, k.monetary_value)
-          FROM pg_temp.insight_value_summary k;
-    PERFORM @extschema@.insight_drop_temp_table('insight_value_summary');
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value_btyd
 
-COMMENT ON FUNCTION @extschema@.insight_value_btyd(timestamptz, interval) IS
-'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase.';
+--@ comment src/sql/tasks/value.sql insight_value_btyd
 
-CREATE FUNCTION @extschema@.insight_value_evaluate(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    model_metrics pg_catalog.jsonb;
-    btyd_metrics pg_catalog.jsonb;
-    base_metrics pg_catalog.jsonb;
-    msg pg_catalog.text;
-BEGIN
-    -- out-of-time: fit at the training cutoff, measure at the test cutoff
-    t.evaluation_weights := @extschema@.insight_value_fit(t.params, 'insight_value_train');
-    SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(@extschema@.insight_value_predict(t.evaluation_weights, r.features) ORDER BY r.customer_id),
-                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id)),
-           @extschema@.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
-                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
-      INTO model_metrics, base_metrics
-      FROM pg_temp.insight_value_test r;
-    -- the statistical comparator on the same customers
-    BEGIN
-        SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(b.value ORDER BY r.customer_id),
-                                                 pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
-          INTO btyd_metrics
-          FROM pg_temp.insight_value_test r
-          LEFT JOIN @extschema@.insight_value_btyd((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
-                                                   (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval) b
-                 ON b.customer_id OPERATOR(pg_catalog.=) r.customer_id;
-    EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        RAISE NOTICE 'the BG/NBD + Gamma-Gamma comparison is left out: %', msg;
-        btyd_metrics := pg_catalog.jsonb_build_object('error', msg);
-    END;
-    t.score := (model_metrics OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8;
-    t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'test_rows', model_metrics OPERATOR(pg_catalog.->) 'pairs',
-        'normalized_gini', t.score,
-        'test', model_metrics,
-        'btyd', btyd_metrics OPERATOR(pg_catalog.||) '{"predictor": "BG/NBD x Gamma-Gamma"}'::pg_catalog.jsonb,
-        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past rate continued"}'::pg_catalog.jsonb,
-        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value_evaluate
 
-COMMENT ON FUNCTION @extschema@.insight_value_evaluate(@extschema@.insight_training) IS
-'Value step evaluate: fits the evaluation model on insight_value_train and measures it on insight_value_test (insight_value_metrics; score: normalized Gini) next to the baseline, the past rate continued (insight_past_rate_value), and the BG/NBD + Gamma-Gamma value fitted at the test cutoff (insight_value_btyd; left out with a NOTICE when it cannot be fitted).';
+--@ comment src/sql/tasks/value.sql insight_value_evaluate
 
-CREATE FUNCTION @extschema@.insight_value_serve(t @extschema@.insight_training)
-RETURNS @extschema@.insight_training
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-BEGIN
-    -- the model that serves: fitted on the latest labelled window
-    t.weights := @extschema@.insight_value_fit(t.params, 'insight_value_test');
-    t.trained_as_of := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'serve_cutoff', @extschema@.insight_utc_text(t.trained_as_of), 'serve_rows', t.metrics OPERATOR(pg_catalog.->) 'test_rows');
-    RETURN t;
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value_serve
 
-COMMENT ON FUNCTION @extschema@.insight_value_serve(@extschema@.insight_training) IS
-'Value step serve: fits the serving model on the latest labelled window (insight_value_test).';
+--@ comment src/sql/tasks/value.sql insight_value_serve
 
-CREATE FUNCTION @extschema@.insight_value_compare(t @extschema@.insight_training, active @extschema@.insight_models)
-RETURNS jsonb
-LANGUAGE plpgsql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    gini pg_catalog.float8;
-BEGIN
-    BEGIN
-        SELECT (@extschema@.insight_value_metrics(
-                    pg_catalog.array_agg(@extschema@.insight_value_predict(COALESCE(active.evaluation_weights, active.weights), r.features) ORDER BY r.customer_id),
-                    pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8
-          INTO gini FROM pg_temp.insight_value_test r;
-    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
-                   OR feature_not_supported OR data_exception THEN
-        gini := NULL;     -- the active model cannot score these features
-    END;
-    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'normalized_gini', gini);
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value_compare
 
-COMMENT ON FUNCTION @extschema@.insight_value_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'Value step compare: the normalized Gini of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
+--@ comment src/sql/tasks/value.sql insight_value_compare
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, must_beat_baseline, kept_notice, builtin)
@@ -427,117 +177,34 @@ VALUES ('value', '@extschema@.insight_value_prepare(@extschema@.insight_training
         'value model %1$s stays a candidate: its out-of-time normalized Gini %2$s is below the %3$s of active model %4$s or the %5$s of the past rate continued',
         true);
 
-CREATE FUNCTION @extschema@.insight_train_value(horizon interval DEFAULT '90 days',
-                                                as_of timestamptz DEFAULT NULL,
-                                                params jsonb DEFAULT '{}')
-RETURNS bigint
-LANGUAGE sql
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_value_setup($1, $2, $3)) $$;
+--@ function src/sql/tasks/value.sql insight_train_value
 
-COMMENT ON FUNCTION @extschema@.insight_train_value(interval, timestamptz, jsonb) IS
-'Train the deep value model (each customer''s spend in the next horizon) on the registered source and return its model_id: an MLP with the zero-inflated lognormal loss (Wang, Liu & Miao 2019) over the point-in-time features. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with the spend of the next horizon, measures out of time on features at T - horizon with the spend of [T - horizon, T) (insight_value_metrics: normalized Gini, Spearman, decile MAPE, total error) next to the past rate continued (the baseline) and BG/NBD + Gamma-Gamma (metrics.btyd), then fits the serving model on that latest window. It becomes active when its normalized Gini is not below the baseline''s and not below the active value model''s on the same window; otherwise it stays a candidate (NOTICE). params: insight_value_defaults keys (see insight_mlp_fit). Runs through insight_train_task() (steps insight_value_*) in the caller''s transaction.';
+--@ comment src/sql/tasks/value.sql insight_train_value
 
 -- Scoring -------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_value(customer text, as_of timestamptz DEFAULT NULL)
-RETURNS float8
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-    model pg_catalog.bytea;
-    f pg_catalog.float8[];
-BEGIN
-    SELECT m.weights INTO model FROM @extschema@.insight_active_model('value') m;
-    IF model IS NULL THEN
-        PERFORM @extschema@.insight_no_active_model('value');
-    END IF;
-    IF customer IS NULL THEN
-        RETURN NULL;
-    END IF;
-    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
-    RETURN @extschema@.insight_value_predict(model, f);
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_value
 
-COMMENT ON FUNCTION @extschema@.insight_value(text, timestamptz) IS
-'The spend the active value model expects from the customer in its horizon (params.horizon, default 90 days), from features as of as_of (default: just after the latest event), in the source''s currency: P(a purchase) x E[spend | a purchase]. NULL for a customer with no purchase before as_of; 55000 "no value model is active" when none is. Reads only the customer''s lines, as insight_churn does.';
+--@ comment src/sql/tasks/value.sql insight_value
 
-CREATE FUNCTION @extschema@.insight_value(customer anyelement, as_of timestamptz DEFAULT NULL)
-RETURNS float8
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT @extschema@.insight_value($1::pg_catalog.text, $2) $$;
+--@ function src/sql/tasks/value.sql insight_value 2
 
-COMMENT ON FUNCTION @extschema@.insight_value(anyelement, timestamptz) IS
-'insight_value(customer::text, as_of) for a customer key given in the source''s type (12347) or any type whose text form is a key.';
+--@ comment src/sql/tasks/value.sql insight_value 2
 
-CREATE FUNCTION @extschema@.insight_value_scores_at(as_of timestamptz DEFAULT NULL)
-RETURNS TABLE (customer_id text, expected_spend float8, horizon interval, value_model_id bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-AS $$
-SELECT f.customer_id::pg_catalog.text, @extschema@.insight_value_predict(m.weights, f.features),
-       (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval, m.model_id
-  FROM @extschema@.insight_serving_model('value') m, @extschema@.insight_customer_features($1) f
- ORDER BY 1
-$$;
+--@ function src/sql/tasks/value.sql insight_value_scores_at
 
-COMMENT ON FUNCTION @extschema@.insight_value_scores_at(timestamptz) IS
-'The spend every customer with a purchase before as_of is expected to make in the active value model''s horizon (expected_spend, the source''s currency), with the horizon and the model''s id, set-wise from one computation of the features. No rows when no value model serves (insight_serving_model). customer_id as text.';
+--@ comment src/sql/tasks/value.sql insight_value_scores_at
 
 -- The report's section ------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_report_value()
-RETURNS text
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    m @extschema@.insight_models;
-    x pg_catalog.jsonb;
-    line pg_catalog.text := E'  %-32s %10s %10s %12s %12s\n';
-BEGIN
-    SELECT * INTO m FROM @extschema@.insight_active_model('value') a;
-    IF m.model_id IS NULL THEN
-        RETURN E'\nValue\n  No value model is active: run SELECT insight_train_value();\n';
-    END IF;
-    x := m.metrics;
-    RETURN pg_catalog.format(E'\nValue: model %s (version %s, multilayer perceptron %s with the zero-inflated lognormal loss over log features), spend in the next %s\n',
-               m.model_id, m.version, m.params OPERATOR(pg_catalog.->) 'hidden', m.params OPERATOR(pg_catalog.->>) 'horizon')
-        OPERATOR(pg_catalog.||) pg_catalog.format(E'  out of time: fitted on %s customers at %s, measured on %s customers at %s\n',
-               x OPERATOR(pg_catalog.->>) 'train_rows', x OPERATOR(pg_catalog.->>) 'train_cutoff',
-               x OPERATOR(pg_catalog.->>) 'test_rows', x OPERATOR(pg_catalog.->>) 'test_cutoff')
-        OPERATOR(pg_catalog.||) pg_catalog.format(line, 'predictor', 'norm. Gini', 'Spearman', 'decile MAPE', 'total error %')
-        OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.format(line, p.name,
-                    @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) ARRAY[p.key, 'normalized_gini'])::pg_catalog.float8),
-                    @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) ARRAY[p.key, 'spearman'])::pg_catalog.float8),
-                    @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) ARRAY[p.key, 'decile_mape'])::pg_catalog.float8),
-                    @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) ARRAY[p.key, 'total_error_percent'])::pg_catalog.float8, 1)), '' ORDER BY p.n)
-                   FROM (VALUES (1, 'test', 'this model (ZILN MLP)'), (2, 'btyd', 'BG/NBD x Gamma-Gamma'),
-                                (3, 'baseline', 'past rate continued')) p(n, key, name))
-        OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving model fitted on %s customers at %s\n',
-               x OPERATOR(pg_catalog.->>) 'serve_rows', x OPERATOR(pg_catalog.->>) 'serve_cutoff');
-END
-$$;
+--@ function src/sql/tasks/value.sql insight_report_value
 
-COMMENT ON FUNCTION @extschema@.insight_report_value() IS
-'The value section of insight_report(): the active value model, its out-of-time normalized Gini, Spearman correlation, decile MAPE and total error next to BG/NBD x Gamma-Gamma and the past rate continued (metrics of insight_train_value); a line saying how to train one when none is active.';
+--@ comment src/sql/tasks/value.sql insight_report_value
 
 -- value: the horizon as stored, the rest are the model's hyper-parameters
-CREATE FUNCTION @extschema@.insight_retrain_value(params jsonb)
-RETURNS bigint
-LANGUAGE sql
-AS $$
-    SELECT @extschema@.insight_train_task(@extschema@.insight_value_setup(
-        COALESCE(($1 OPERATOR(pg_catalog.->>) 'horizon')::interval, interval '90 days'), NULL,
-        $1 OPERATOR(pg_catalog.-) '{horizon,algorithm}'::pg_catalog.text[]), true)
-$$;
+--@ function src/sql/ops/trainers.sql insight_retrain_value
 
-COMMENT ON FUNCTION @extschema@.insight_retrain_value(jsonb) IS
-'Retraining adapter of the value task (insight_trainers): trains as insight_train_value() does, with the horizon and hyper-parameters of the given params, on the latest data (as_of NULL); stores nothing when the model equals the active one.';
+--@ comment src/sql/ops/trainers.sql insight_retrain_value
 
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
     ('value', '@extschema@.insight_retrain_value(jsonb)', 'serve_rows', true);

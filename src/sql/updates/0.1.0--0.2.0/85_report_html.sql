@@ -7,26 +7,9 @@
 -- The repeat purchase days and spend of every customer of a CLV calibration
 -- period in the holdout after it: shared by the CLV task (insight_clv_prepare)
 -- and the calibration, gain and decile charts of insight_report_html.
-CREATE FUNCTION @extschema@.insight_clv_holdout_rows(calibration_end timestamptz, holdout_end timestamptz, period interval)
-RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8, monetary_value float8,
-               actual float8, actual_spend float8)
-LANGUAGE sql STABLE PARALLEL SAFE
-SET TimeZone = 'UTC'
-AS $$
-SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
-       COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)
-  FROM @extschema@.insight_clv_summary($1, $3) k
-  LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
-                    pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
-                    pg_catalog.sum(s.amount) AS spend
-               FROM @extschema@.insight_sales s
-              WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
-                AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
-              GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
-$$;
+--@ function src/sql/tasks/clv.sql insight_clv_holdout_rows
 
-COMMENT ON FUNCTION @extschema@.insight_clv_holdout_rows(timestamptz, timestamptz, interval) IS
-'The CLV calibration summary at calibration_end (insight_clv_summary(calibration_end, period)) with each customer''s actual repeat purchase days (distinct UTC days with a purchase) and spend (source currency) in [calibration_end, holdout_end). Used by the CLV task''s prepare step and by insight_report_html.';
+--@ comment src/sql/tasks/clv.sql insight_clv_holdout_rows
 
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
@@ -190,13 +173,9 @@ COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
 -- the chart); axes, grid lines and reference lines have other classes.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_min_group_size()
-RETURNS integer
-AS 'MODULE_PATHNAME', 'insight_min_group_size_value'
-LANGUAGE C STABLE PARALLEL SAFE;
+--@ function src/sql/tasks/report_html_parts.sql insight_min_group_size
 
-COMMENT ON FUNCTION @extschema@.insight_min_group_size() IS
-'The value of insight.min_group_size (default 10, 1 to 1000000, set by a superuser: ALTER ROLE / ALTER DATABASE ... SET): no group of customers smaller than this is shown with its own figures by insight_report_html(); such groups are merged into "other" or suppressed, and the page says so. Calling it loads the library, which defines the parameter.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_min_group_size
 
 CREATE TABLE @extschema@.insight_report_messages (
     key      text NOT NULL,
@@ -406,452 +385,87 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
  CROSS JOIN (VALUES ('en'), ('zh')) l(lang);
 
 -- The language of a report: 'en' or 'zh'; anything else is an error.
-CREATE FUNCTION @extschema@.insight_report_lang(lang text)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF lang IS NULL OR NOT lang = ANY (ARRAY['en', 'zh']) THEN
-        RAISE EXCEPTION 'unknown report language "%"', lang
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'insight_report_html speaks en (English) and zh (Simplified Chinese).',
-                  HINT = 'Pass lang => ''en'' or lang => ''zh''.';
-    END IF;
-    RETURN lang;
-END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_lang
 
-COMMENT ON FUNCTION @extschema@.insight_report_lang(text) IS
-'Validates a report language: returns ''en'' or ''zh''; anything else (NULL too) is an error (22023).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_lang
 
-CREATE FUNCTION @extschema@.insight_report_msg(lang text, key text, VARIADIC args text[] DEFAULT '{}')
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    m pg_catalog.text;
-BEGIN
-    SELECT r.message INTO m FROM @extschema@.insight_report_messages r
-     WHERE r.key = $2 AND r.lang = $1;
-    IF m IS NULL THEN
-        RAISE EXCEPTION 'no report message "%" in language "%"', key, lang
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Every key of insight_report_messages has a row per language (en, zh).';
-    END IF;
-    RETURN pg_catalog.format(m, VARIADIC args);
-END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_msg
 
-COMMENT ON FUNCTION @extschema@.insight_report_msg(text, text, text[]) IS
-'A message of insight_report_messages in a language, its %s filled with args (format()). A key without a row in that language is an error (42704).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_msg
 
 -- Several messages without arguments (the headers of a table, the series of a chart).
-CREATE FUNCTION @extschema@.insight_report_msgs(lang text, keys text[])
-RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, k.key) ORDER BY k.n)
-        FROM pg_catalog.unnest(keys) WITH ORDINALITY k(key, n) $$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_msgs
 
-COMMENT ON FUNCTION @extschema@.insight_report_msgs(text, text[]) IS
-'The messages of keys in a language, in the order of keys (insight_report_msg without arguments); NULL for no keys.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_msgs
 
-CREATE FUNCTION @extschema@.insight_html(t text)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
-             pg_catalog.replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') $$;
+--@ function src/sql/tasks/report_html_parts.sql insight_html
 
-COMMENT ON FUNCTION @extschema@.insight_html(text) IS
-'Text escaped for HTML and SVG (& < > " '').';
+--@ comment src/sql/tasks/report_html_parts.sql insight_html
 
 -- Numbers: grouped thousands, fixed decimals; NULL as the language's n/a.
-CREATE FUNCTION @extschema@.insight_report_num(v float8, digits integer, lang text)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT CASE WHEN v IS NULL OR v <> v OR pg_catalog.abs(v) = 'Infinity'::pg_catalog.float8
-            THEN @extschema@.insight_report_msg(lang, 'na')
-            WHEN lang = 'zh' AND pg_catalog.abs(v) >= 1e6
-            -- Chinese groups large numbers by ten thousands (万)
-            THEN pg_catalog.to_char(pg_catalog.round((v / 1e4)::numeric, 1), 'FM999,999,999,990.0') || '万'
-            ELSE pg_catalog.to_char(pg_catalog.round(v::numeric, LEAST(GREATEST(digits, 0), 12)),
-                     'FM999,999,999,999,999,999,990' ||
-                     CASE WHEN digits > 0 THEN '.' || pg_catalog.repeat('0', LEAST(digits, 12)) ELSE '' END)
-       END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_num
 
-COMMENT ON FUNCTION @extschema@.insight_report_num(float8, integer, text) IS
-'A number for insight_report_html in a language: rounded to digits decimals (0 to 12) with thousands separators (1,234.5); in zh, values of a million or more in units of 万 (ten thousand: 832.6万). NULL, NaN and infinities as the language''s n/a.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_num
 
-CREATE FUNCTION @extschema@.insight_report_pct(v float8, lang text, digits integer DEFAULT 1)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN v IS NULL THEN @extschema@.insight_report_msg(lang, 'na')
-                  ELSE @extschema@.insight_report_num(100 * v, digits, lang) || '%' END $$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_pct
 
-COMMENT ON FUNCTION @extschema@.insight_report_pct(float8, text, integer) IS
-'A share (0..1) as a percentage for insight_report_html (0.4302 -> 43.0%); NULL as n/a.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_pct
 
-CREATE FUNCTION @extschema@.insight_report_date(t timestamptz, lang text, unit text DEFAULT 'day')
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT CASE WHEN t IS NULL THEN @extschema@.insight_report_msg(lang, 'na')
-            WHEN lang = 'zh' AND unit = 'month'
-            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY"年"FMMM"月"')
-            WHEN lang = 'zh'
-            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY"年"FMMM"月"FMDD"日"')
-            WHEN unit = 'month'
-            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'Mon YYYY')
-            ELSE pg_catalog.to_char(t AT TIME ZONE 'UTC', 'FMDD Mon YYYY') END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_date
 
-COMMENT ON FUNCTION @extschema@.insight_report_date(timestamptz, text, text) IS
-'A UTC date for insight_report_html: en 9 Dec 2011 (unit month: Dec 2011), zh 2011年12月9日 (2011年12月). NULL as n/a.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_date
 
-CREATE FUNCTION @extschema@.insight_report_interval(i interval, lang text)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@.insight_report_msg(lang, 'unit.days',
-                 @extschema@.insight_report_num(pg_catalog.date_part('epoch', i) / 86400, 0, lang)) $$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_interval
 
-COMMENT ON FUNCTION @extschema@.insight_report_interval(interval, text) IS
-'An interval in whole days for insight_report_html (90 days, 90 天); a month counts 30 days.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_interval
 
 -- The width of a text in pixels at a font size (for laying out labels): a
 -- generous estimate for DejaVu Sans / Noto Sans: capitals and digits 0.72
 -- em, other ASCII characters 0.6 em, CJK and other wide characters 1 em.
-CREATE FUNCTION @extschema@.insight_svg_text_width(t text, font_px float8)
-RETURNS float8
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT font_px * (0.72 * pg_catalog.length(pg_catalog.regexp_replace(COALESCE(t, ''), '[^A-Z0-9@%&#MW]', '', 'g'))
-                        + 0.6 * pg_catalog.length(pg_catalog.regexp_replace(COALESCE(t, ''), '[^\x01-\x7e]|[A-Z0-9@%&#]', '', 'g'))
-                        + 1.0 * pg_catalog.length(pg_catalog.regexp_replace(COALESCE(t, ''), '[\x01-\x7e]', '', 'g'))) $$;
+--@ function src/sql/tasks/report_html_parts.sql insight_svg_text_width
 
-COMMENT ON FUNCTION @extschema@.insight_svg_text_width(text, float8) IS
-'Estimated width in pixels of a text at a font size, generous so that labels fit: 0.72 em per capital letter or digit, 0.6 em per other ASCII character, 1 em per other (CJK) character; used to lay out chart labels.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_svg_text_width
 
 -- A label cut to a width: the longest prefix that fits, with an ellipsis.
-CREATE FUNCTION @extschema@.insight_svg_fit_text(t text, max_px float8, font_px float8)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT CASE WHEN @extschema@.insight_svg_text_width(t, font_px) <= max_px THEN t
-            ELSE COALESCE((SELECT pg_catalog.rtrim(pg_catalog.left(t, n)) || '…'
-                             FROM pg_catalog.generate_series(LEAST(pg_catalog.length(t) - 1, 200), 1, -1) n
-                            WHERE @extschema@.insight_svg_text_width(pg_catalog.left(t, n), font_px) + font_px <= max_px
-                            LIMIT 1), '…') END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_svg_fit_text
 
-COMMENT ON FUNCTION @extschema@.insight_svg_fit_text(text, float8, float8) IS
-'A chart label cut to max_px at a font size (insight_svg_text_width): the text itself when it fits, else its longest prefix (of at most 200 characters) that fits followed by an ellipsis. The full text stays in the chart''s table and in the SVG <title> of the label.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_svg_fit_text
 
-CREATE FUNCTION @extschema@.insight_svg_color(i integer)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT (ARRAY['#2b6cb0', '#dd6b20', '#718096', '#38a169', '#805ad5', '#d53f8c'])[1 + (i - 1) % 6] $$;
+--@ function src/sql/tasks/report_html_parts.sql insight_svg_color
 
-COMMENT ON FUNCTION @extschema@.insight_svg_color(integer) IS
-'The colour of the i-th data series of a chart (1-based, six colours that stay apart for common colour blindness, then repeated).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_svg_color
 
 -- An HTML table: a header row and rows of cells (text, escaped here).
-CREATE FUNCTION @extschema@.insight_html_table(headers text[], rows text[])
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT pg_catalog.concat('<div class="numbers"><table><thead><tr>',
-           (SELECT pg_catalog.string_agg(pg_catalog.format('<th scope="col">%s</th>', @extschema@.insight_html(h)), '' ORDER BY n)
-              FROM pg_catalog.unnest(headers) WITH ORDINALITY u(h, n)),
-           '</tr></thead><tbody>',
-           (SELECT pg_catalog.string_agg(pg_catalog.concat('<tr>',
-                       (SELECT pg_catalog.string_agg(pg_catalog.format('<td>%s</td>', @extschema@.insight_html(rows[r][c])), '' ORDER BY c)
-                          FROM pg_catalog.generate_series(1, pg_catalog.array_length(rows, 2)) c),
-                       '</tr>'), '' ORDER BY r)
-              FROM pg_catalog.generate_series(1, COALESCE(pg_catalog.array_length(rows, 1), 0)) r),
-           '</tbody></table></div>')
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_html_table
 
-COMMENT ON FUNCTION @extschema@.insight_html_table(text[], text[]) IS
-'An HTML table for insight_report_html: headers (one per column) and rows, a two-dimensional text array (one row per data row, NULL cells empty); every cell is HTML-escaped. Wrapped in <div class="numbers">, which scrolls sideways on a narrow screen.';
+--@ comment src/sql/tasks/report_html_parts.sql insight_html_table
 
 -- A horizontal bar chart: one row per category, one bar per series in it.
 -- vals[s][c]: series s, category c (NULL: no bar, the label says why).
-CREATE FUNCTION @extschema@.insight_svg_bars(categories text[], series text[], vals float8[],
-                                             value_labels text[], value_max float8 DEFAULT NULL)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    width constant pg_catalog.float8 := 640;
-    font constant pg_catalog.float8 := 12;
-    n_cat integer := COALESCE(pg_catalog.array_length(categories, 1), 0);
-    n_ser integer := COALESCE(pg_catalog.array_length(series, 1), 0);
-    bar_h constant pg_catalog.float8 := 14;
-    legend_h pg_catalog.float8 := CASE WHEN n_ser > 1 THEN 24 ELSE 4 END;
-    row_h pg_catalog.float8 := n_ser * bar_h + 8;
-    label_w pg_catalog.float8;
-    value_w pg_catalog.float8;
-    plot_w pg_catalog.float8;
-    vmax pg_catalog.float8;
-    height pg_catalog.float8;
-    out pg_catalog.text;
-    s integer;
-    c integer;
-    y pg_catalog.float8;
-    w pg_catalog.float8;
-    lx pg_catalog.float8 := 0;
-BEGIN
-    IF n_cat = 0 THEN
-        RETURN '';              -- nothing to draw (every group suppressed)
-    END IF;
-    IF pg_catalog.array_length(vals, 1) IS DISTINCT FROM n_ser OR pg_catalog.array_length(vals, 2) IS DISTINCT FROM n_cat THEN
-        RAISE EXCEPTION 'bar chart values must be an array of % series by % categories', n_ser, n_cat
-            USING ERRCODE = 'array_subscript_error';
-    END IF;
-    SELECT LEAST(290, 8 + pg_catalog.max(@extschema@.insight_svg_text_width(x, font))) INTO label_w
-      FROM pg_catalog.unnest(categories) x;
-    SELECT 8 + pg_catalog.max(@extschema@.insight_svg_text_width(x, font - 1)) INTO value_w
-      FROM pg_catalog.unnest(value_labels) x;
-    plot_w := width - label_w - COALESCE(value_w, 0) - 4;
-    SELECT COALESCE(value_max, pg_catalog.max(x)) INTO vmax FROM pg_catalog.unnest(vals) x;
-    IF vmax IS NULL OR vmax <= 0 THEN
-        vmax := 1;
-    END IF;
-    height := legend_h + n_cat * row_h + 4;
-    out := pg_catalog.format('<svg class="chart bars" viewBox="0 0 %s %s" role="img" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">',
-                             width, pg_catalog.round(height::numeric, 1));
-    IF n_ser > 1 THEN
-        FOR s IN 1 .. n_ser LOOP
-            out := pg_catalog.concat(out, pg_catalog.format(
-                '<rect class="legend" x="%s" y="4" width="12" height="12" fill="%s"/><text x="%s" y="14">%s</text>',
-                pg_catalog.round(label_w::numeric + lx::numeric, 1), @extschema@.insight_svg_color(s),
-                pg_catalog.round(label_w::numeric + lx::numeric + 16, 1), @extschema@.insight_html(series[s])));
-            lx := lx + 28 + @extschema@.insight_svg_text_width(series[s], font);
-        END LOOP;
-    END IF;
-    FOR c IN 1 .. n_cat LOOP
-        y := legend_h + (c - 1) * row_h;
-        out := pg_catalog.concat(out, pg_catalog.format('<g class="category"><text class="label" x="%s" y="%s" text-anchor="end"><title>%s</title>%s</text>',
-                   pg_catalog.round(label_w::numeric - 6, 1),
-                   pg_catalog.round((y + row_h / 2 + 2)::numeric, 1),
-                   @extschema@.insight_html(categories[c]),
-                   @extschema@.insight_html(@extschema@.insight_svg_fit_text(categories[c], label_w - 8, font))));
-        FOR s IN 1 .. n_ser LOOP
-            w := GREATEST(0, COALESCE(vals[s][c], 0)) / vmax * plot_w;
-            IF vals[s][c] IS NOT NULL THEN
-                out := pg_catalog.concat(out, pg_catalog.format('<rect class="mark" data-series="%s" x="%s" y="%s" width="%s" height="%s" fill="%s"/>',
-                           s, label_w, pg_catalog.round((y + 4 + (s - 1) * bar_h)::numeric, 1),
-                           pg_catalog.round(GREATEST(w, 0.5)::numeric, 1), bar_h - 2, @extschema@.insight_svg_color(s)));
-            END IF;
-            out := pg_catalog.concat(out, pg_catalog.format('<text class="value" x="%s" y="%s">%s</text>',
-                       pg_catalog.round((label_w + w + 4)::numeric, 1),
-                       pg_catalog.round((y + 4 + (s - 1) * bar_h + bar_h - 4)::numeric, 1),
-                       @extschema@.insight_html(value_labels[(c - 1) * n_ser + s])));
-        END LOOP;
-        out := pg_catalog.concat(out, '</g>');
-    END LOOP;
-    RETURN pg_catalog.concat(out, '</svg>');
-END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_svg_bars
 
-COMMENT ON FUNCTION @extschema@.insight_svg_bars(text[], text[], float8[], text[], float8) IS
-'An SVG horizontal bar chart for insight_report_html: one row (<g class="category">) per category with its label, one bar (<rect class="mark">) per series in it, scaled to value_max (default: the largest value), and the formatted value after each bar. vals is a two-dimensional array [series][category]; a NULL value draws no bar. value_labels holds the formatted values category by category, series within category. A legend names the series when there are several. No categories: an empty string. Wrong dimensions are an error (2202E).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_svg_bars
 
 -- A line chart of one or more series of (x, y) points on linear axes.
 -- series: [{"name": ..., "points": [[x, y], ...]}]; opts: x_min, x_max,
 -- y_min, y_max, x_title, y_title, x_ticks ([[x, "label"], ...]),
 -- y_ticks (same), diagonal (a reference line from (x_min, y_min) to
 -- (x_max, y_max)), dots (draw the points).
-CREATE FUNCTION @extschema@.insight_svg_lines(series jsonb, opts jsonb)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    width constant pg_catalog.float8 := 640;
-    height constant pg_catalog.float8 := 320;
-    left_m constant pg_catalog.float8 := 64;
-    right_m constant pg_catalog.float8 := 36;
-    top_m pg_catalog.float8 := 12 + 20 * CASE WHEN pg_catalog.jsonb_array_length(series) > 0 THEN 1 ELSE 0 END;
-    bottom_m constant pg_catalog.float8 := 48;
-    x0 pg_catalog.float8 := COALESCE((opts ->> 'x_min')::pg_catalog.float8, 0);
-    x1 pg_catalog.float8 := (opts ->> 'x_max')::pg_catalog.float8;
-    y0 pg_catalog.float8 := COALESCE((opts ->> 'y_min')::pg_catalog.float8, 0);
-    y1 pg_catalog.float8 := (opts ->> 'y_max')::pg_catalog.float8;
-    pw pg_catalog.float8 := width - left_m - right_m;
-    ph pg_catalog.float8;
-    out pg_catalog.text;
-    s record;
-    t record;
-    lx pg_catalog.float8 := left_m;
-BEGIN
-    ph := height - top_m - bottom_m;
-    IF x1 IS NULL THEN
-        SELECT pg_catalog.max((p ->> 0)::pg_catalog.float8) INTO x1
-          FROM pg_catalog.jsonb_array_elements(series) e, pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(e -> 'points') = 'array' THEN e -> 'points' ELSE '[]' END) p;
-    END IF;
-    IF y1 IS NULL THEN
-        SELECT pg_catalog.max((p ->> 1)::pg_catalog.float8) INTO y1
-          FROM pg_catalog.jsonb_array_elements(series) e, pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(e -> 'points') = 'array' THEN e -> 'points' ELSE '[]' END) p;
-    END IF;
-    IF x1 IS NULL OR x1 <= x0 THEN x1 := x0 + 1; END IF;
-    IF y1 IS NULL OR y1 <= y0 THEN y1 := y0 + 1; END IF;
-    out := pg_catalog.format('<svg class="chart lines" viewBox="0 0 %s %s" role="img" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">', width, height);
-    -- axes, ticks and grid
-    out := pg_catalog.concat(out, pg_catalog.format('<path class="axis" d="M%s %sV%sH%s"/>', left_m, top_m,
-               top_m + ph, left_m + pw));
-    FOR t IN SELECT (e ->> 0)::pg_catalog.float8 AS v, e ->> 1 AS label
-               FROM pg_catalog.jsonb_array_elements(COALESCE(opts -> 'x_ticks', '[]')) e LOOP
-        out := pg_catalog.concat(out, pg_catalog.format('<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>',
-                   pg_catalog.round((left_m + (t.v - x0) / (x1 - x0) * pw)::numeric, 1),
-                   top_m + ph + 16, @extschema@.insight_html(t.label)));
-    END LOOP;
-    FOR t IN SELECT (e ->> 0)::pg_catalog.float8 AS v, e ->> 1 AS label
-               FROM pg_catalog.jsonb_array_elements(COALESCE(opts -> 'y_ticks', '[]')) e LOOP
-        out := pg_catalog.concat(out, pg_catalog.format('<path class="grid" d="M%s %sH%s"/><text class="tick" x="%s" y="%s" text-anchor="end">%s</text>',
-                   left_m, pg_catalog.round((top_m + ph - (t.v - y0) / (y1 - y0) * ph)::numeric, 1),
-                   left_m + pw, left_m - 6,
-                   pg_catalog.round((top_m + ph - (t.v - y0) / (y1 - y0) * ph + 4)::numeric, 1),
-                   @extschema@.insight_html(t.label)));
-    END LOOP;
-    out := pg_catalog.concat(out,
-        pg_catalog.format('<text class="axis-title" x="%s" y="%s" text-anchor="middle">%s</text>',
-            left_m + pw / 2, height - 8, @extschema@.insight_html(opts ->> 'x_title')),
-        pg_catalog.format('<text class="axis-title" transform="translate(14 %s) rotate(-90)" text-anchor="middle">%s</text>',
-            top_m + ph / 2, @extschema@.insight_html(opts ->> 'y_title')));
-    IF (opts ->> 'diagonal')::boolean THEN
-        out := pg_catalog.concat(out, pg_catalog.format('<path class="reference" d="M%s %sL%s %s"/>',
-                   left_m, top_m + ph, left_m + pw, top_m));
-    END IF;
-    -- one path per series, and its legend entry
-    FOR s IN SELECT e ->> 'name' AS name, CASE WHEN pg_catalog.jsonb_typeof(e -> 'points') = 'array' THEN e -> 'points' ELSE '[]' END AS points, n::integer AS n
-               FROM pg_catalog.jsonb_array_elements(series) WITH ORDINALITY u(e, n) LOOP
-        out := pg_catalog.concat(out,
-            pg_catalog.format('<path class="mark" data-series="%s" fill="none" stroke="%s" d="%s"/>', s.n, @extschema@.insight_svg_color(s.n),
-                (SELECT pg_catalog.string_agg(pg_catalog.format('%s%s %s', CASE WHEN i = 1 THEN 'M' ELSE 'L' END,
-                            pg_catalog.round((left_m + ((p ->> 0)::pg_catalog.float8 - x0) / (x1 - x0) * pw)::numeric, 1),
-                            pg_catalog.round((top_m + ph - ((p ->> 1)::pg_catalog.float8 - y0) / (y1 - y0) * ph)::numeric, 1)),
-                            '' ORDER BY i)
-                   FROM pg_catalog.jsonb_array_elements(s.points) WITH ORDINALITY q(p, i))),
-            CASE WHEN (opts ->> 'dots')::boolean THEN
-                (SELECT pg_catalog.string_agg(pg_catalog.format('<circle class="dot" cx="%s" cy="%s" r="3" fill="%s"/>',
-                            pg_catalog.round((left_m + ((p ->> 0)::pg_catalog.float8 - x0) / (x1 - x0) * pw)::numeric, 1),
-                            pg_catalog.round((top_m + ph - ((p ->> 1)::pg_catalog.float8 - y0) / (y1 - y0) * ph)::numeric, 1),
-                            @extschema@.insight_svg_color(s.n)), '')
-                   FROM pg_catalog.jsonb_array_elements(s.points) p) END,
-            pg_catalog.format('<rect class="legend" x="%s" y="6" width="12" height="4" fill="%s"/><text x="%s" y="13">%s</text>',
-                pg_catalog.round(lx::numeric, 1), @extschema@.insight_svg_color(s.n), pg_catalog.round(lx::numeric + 16, 1), @extschema@.insight_html(s.name)));
-        lx := lx + 28 + @extschema@.insight_svg_text_width(s.name, 12);
-    END LOOP;
-    RETURN pg_catalog.concat(out, '</svg>');
-END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_svg_lines
 
-COMMENT ON FUNCTION @extschema@.insight_svg_lines(jsonb, jsonb) IS
-'An SVG line chart for insight_report_html: series is a JSON array of {"name", "points": [[x, y], ...]}, one path (<path class="mark">) and one legend entry per series; opts: x_min, x_max, y_min, y_max (default 0 and the largest value), x_title, y_title, x_ticks and y_ticks ([[value, "label"], ...]), a series without points (null) draws nothing; diagonal (a dashed reference line from the lower left to the upper right corner: chance for ROC and gain charts, perfect calibration), dots (draw each point).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_svg_lines
 
 -- A heatmap: rows x columns of cells coloured by value (0..value_max).
 -- vals[r][c] (NULL: a blank, suppressed cell); cell_text[r][c] the label.
-CREATE FUNCTION @extschema@.insight_svg_heatmap(row_labels text[], col_labels text[], vals float8[],
-                                                cell_text text[], x_title text, y_title text)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    width constant pg_catalog.float8 := 640;
-    font constant pg_catalog.float8 := 10;
-    n_r integer := COALESCE(pg_catalog.array_length(row_labels, 1), 0);
-    n_c integer := COALESCE(pg_catalog.array_length(col_labels, 1), 0);
-    label_w pg_catalog.float8;
-    top_m constant pg_catalog.float8 := 34;
-    cell_w pg_catalog.float8;
-    cell_h constant pg_catalog.float8 := 22;
-    vmax pg_catalog.float8;
-    out pg_catalog.text;
-    r integer;
-    c integer;
-    a pg_catalog.float8;
-BEGIN
-    IF pg_catalog.array_length(vals, 1) IS DISTINCT FROM n_r OR pg_catalog.array_length(vals, 2) IS DISTINCT FROM n_c THEN
-        RAISE EXCEPTION 'heatmap values must be an array of % rows by % columns', n_r, n_c
-            USING ERRCODE = 'array_subscript_error';
-    END IF;
-    SELECT 24 + pg_catalog.max(@extschema@.insight_svg_text_width(x, font)) INTO label_w FROM pg_catalog.unnest(row_labels) x;
-    cell_w := (width - label_w - 4) / GREATEST(n_c, 1);
-    SELECT pg_catalog.max(x) INTO vmax FROM pg_catalog.unnest(vals) x;
-    IF vmax IS NULL OR vmax <= 0 THEN vmax := 1; END IF;
-    out := pg_catalog.format('<svg class="chart heatmap" viewBox="0 0 %s %s" role="img" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">',
-                             width, top_m + n_r * cell_h + 4);
-    out := pg_catalog.concat(out,
-        pg_catalog.format('<text class="axis-title" x="%s" y="11" text-anchor="middle">%s</text>',
-            pg_catalog.round((label_w + n_c * cell_w / 2)::numeric, 1), @extschema@.insight_html(x_title)),
-        pg_catalog.format('<text class="axis-title" transform="translate(10 %s) rotate(-90)" text-anchor="middle">%s</text>',
-            pg_catalog.round((top_m + n_r * cell_h / 2)::numeric, 1),
-            @extschema@.insight_html(CASE WHEN @extschema@.insight_svg_text_width(y_title, font) <= n_r * cell_h
-                                          THEN y_title ELSE '' END)));
-    FOR c IN 1 .. n_c LOOP
-        out := pg_catalog.concat(out, pg_catalog.format('<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>',
-                   pg_catalog.round((label_w + (c - 0.5) * cell_w)::numeric, 1), top_m - 6,
-                   @extschema@.insight_html(col_labels[c])));
-    END LOOP;
-    FOR r IN 1 .. n_r LOOP
-        out := pg_catalog.concat(out, pg_catalog.format('<text class="tick" x="%s" y="%s" text-anchor="end">%s</text>',
-                   label_w - 4, top_m + (r - 1) * cell_h + 15,
-                   @extschema@.insight_html(row_labels[r])));
-        FOR c IN 1 .. n_c LOOP
-            IF vals[r][c] IS NOT NULL THEN
-                a := GREATEST(0, LEAST(1, vals[r][c] / vmax));
-                out := pg_catalog.concat(out, pg_catalog.format(
-                    '<rect class="mark cell" x="%s" y="%s" width="%s" height="%s" fill="rgb(%s,%s,%s)"/><text class="cell-text%s" x="%s" y="%s" text-anchor="middle">%s</text>',
-                    pg_catalog.round((label_w + (c - 1) * cell_w)::numeric, 1),
-                    top_m + (r - 1) * cell_h,
-                    pg_catalog.round((cell_w - 1)::numeric, 1), cell_h - 1,
-                    -- from #f7fbff to #08306b (ColorBrewer Blues)
-                    pg_catalog.round(247 - a * 239), pg_catalog.round(251 - a * 203),
-                    pg_catalog.round(255 - a * 148),
-                    CASE WHEN a > 0.55 THEN ' light' ELSE '' END,
-                    pg_catalog.round((label_w + (c - 0.5) * cell_w)::numeric, 1),
-                    top_m + (r - 1) * cell_h + 15,
-                    CASE WHEN @extschema@.insight_svg_text_width(cell_text[r][c], font) <= cell_w - 2
-                         THEN @extschema@.insight_html(cell_text[r][c]) ELSE '' END));
-            END IF;
-        END LOOP;
-    END LOOP;
-    RETURN pg_catalog.concat(out, '</svg>');
-END
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_svg_heatmap
 
-COMMENT ON FUNCTION @extschema@.insight_svg_heatmap(text[], text[], float8[], text[], text, text) IS
-'An SVG heatmap for insight_report_html: one cell (<rect class="mark cell">) per row and column, coloured from light to dark blue by vals[r][c] / the largest value (ColorBrewer Blues), with cell_text[r][c] written in it when it fits; a NULL value leaves the cell blank (suppressed). Row and column labels, titles of both axes. Wrong dimensions are an error (2202E).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_svg_heatmap
 
 -- A chart with its title, its one-sentence reading, the SVG and the table of
 -- its numbers.
-CREATE FUNCTION @extschema@.insight_report_figure(id text, title text, reading text, svg text, tbl text, lang text)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT pg_catalog.format('<figure class="chart-box" id="%s"><figcaption><h3>%s</h3><p class="reading">%s</p></figcaption>%s<details><summary>%s</summary>%s</details></figure>',
-                         id, @extschema@.insight_html(title), @extschema@.insight_html(reading), svg,
-                         @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'numbers')), tbl)
-$$;
+--@ function src/sql/tasks/report_html_parts.sql insight_report_figure
 
-COMMENT ON FUNCTION @extschema@.insight_report_figure(text, text, text, text, text, text) IS
-'One chart of insight_report_html: <figure id> with the title, the one-sentence reading, the SVG and, in a <details> element, the HTML table of the numbers it draws (for screen readers and copy-paste).';
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_figure
 
 -- ---------------------------------------------------------------------------
 -- insight_report_html(), part 2: the sections and the page.  Each section is
@@ -860,286 +474,51 @@ COMMENT ON FUNCTION @extschema@.insight_report_figure(text, text, text, text, te
 -- returning its <section>; the benchmark times them one by one.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_report_context(lang text DEFAULT 'en', as_of timestamptz DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT pg_catalog.jsonb_build_object(
-           'lang', @extschema@.insight_report_lang(lang),
-           'as_of', as_of,
-           'k', @extschema@.insight_min_group_size(),
-           'ids', pg_catalog.pg_has_role('insight_admin', 'MEMBER'))
-$$;
+--@ function src/sql/tasks/report_html.sql insight_report_context
 
-COMMENT ON FUNCTION @extschema@.insight_report_context(text, timestamptz) IS
-'The context every section of insight_report_html reads: lang (validated: en or zh, else 22023), as_of (NULL: the whole history), k = insight.min_group_size and ids = whether the caller may see customer keys (a member of insight_admin, or a superuser).';
+--@ comment src/sql/tasks/report_html.sql insight_report_context
 
-CREATE FUNCTION @extschema@.insight_report_privacy(ctx jsonb, merged integer, suppressed integer)
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT pg_catalog.concat('<p class="privacy">',
-           @extschema@.insight_html(pg_catalog.concat_ws(' ',
-               CASE WHEN merged > 0 THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'privacy.merged', merged::pg_catalog.text, ctx ->> 'k') END,
-               CASE WHEN suppressed > 0 THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'privacy.suppressed', suppressed::pg_catalog.text, ctx ->> 'k') END,
-               CASE WHEN COALESCE(merged, 0) + COALESCE(suppressed, 0) = 0
-                    THEN @extschema@.insight_report_msg(ctx ->> 'lang', 'privacy.none', ctx ->> 'k') END)),
-           '</p>')
-$$;
+--@ function src/sql/tasks/report_html.sql insight_report_privacy
 
-COMMENT ON FUNCTION @extschema@.insight_report_privacy(jsonb, integer, integer) IS
-'The privacy line under a chart of insight_report_html: how many groups smaller than insight.min_group_size were merged into "other" or not shown, or that every group shown is at least that large.';
+--@ comment src/sql/tasks/report_html.sql insight_report_privacy
 
-CREATE FUNCTION @extschema@.insight_report_section(id text, title text, body text)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pg_catalog.format('<section id="%s"><h2>%s</h2>%s</section>', id, @extschema@.insight_html(title), body) $$;
+--@ function src/sql/tasks/report_html.sql insight_report_section
 
-COMMENT ON FUNCTION @extschema@.insight_report_section(text, text, text) IS
-'A <section> of insight_report_html with its id and escaped title around an HTML body.';
+--@ comment src/sql/tasks/report_html.sql insight_report_section
 
-CREATE FUNCTION @extschema@.insight_report_not_trained(ctx jsonb, task text, train_call text)
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pg_catalog.format('<p class="not-trained">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(
-             ctx ->> 'lang', 'not_trained',
-             @extschema@.insight_report_msg(ctx ->> 'lang', task || '.task'), train_call))) $$;
+--@ function src/sql/tasks/report_html.sql insight_report_not_trained
 
-COMMENT ON FUNCTION @extschema@.insight_report_not_trained(jsonb, text, text) IS
-'The paragraph of a section whose task has no active model: which call trains one.';
+--@ comment src/sql/tasks/report_html.sql insight_report_not_trained
 
 -- x-axis ticks for n consecutive labels, at most about six of them.
-CREATE FUNCTION @extschema@.insight_report_ticks(labels text[])
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(i - 1, labels[i]) ORDER BY i), '[]')
-  FROM pg_catalog.generate_series(1, COALESCE(pg_catalog.array_length(labels, 1), 0)) i
- WHERE (i - 1) % GREATEST(1, pg_catalog.ceil(pg_catalog.array_length(labels, 1) / 6.0)::integer) = 0
-$$;
+--@ function src/sql/tasks/report_html.sql insight_report_ticks
 
-COMMENT ON FUNCTION @extschema@.insight_report_ticks(text[]) IS
-'Ticks for a line chart whose x values are 0..n-1 with these labels: every label when there are at most six, else every ceil(n/6)-th.';
+--@ comment src/sql/tasks/report_html.sql insight_report_ticks
 
 -- Ticks 0, 25 %, 50 %, 75 %, 100 % of a 0..1 axis.
-CREATE FUNCTION @extschema@.insight_report_share_ticks(lang text)
-RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_pct(v, lang, 0)) ORDER BY v)
-        FROM pg_catalog.unnest(ARRAY[0, 0.25, 0.5, 0.75, 1]::pg_catalog.float8[]) v $$;
+--@ function src/sql/tasks/report_html.sql insight_report_share_ticks
 
-COMMENT ON FUNCTION @extschema@.insight_report_share_ticks(text) IS
-'Axis ticks at 0, 25, 50, 75 and 100 % for a share axis of a line chart.';
+--@ comment src/sql/tasks/report_html.sql insight_report_share_ticks
 
 -- Points of a ROC curve: (false positive rate, true positive rate) at each
 -- distinct score taken as a threshold, about `points` of them.
-CREATE FUNCTION @extschema@.insight_report_roc(scores float8[], labels boolean[], points integer DEFAULT 50)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-WITH t AS (
-    SELECT u.s, pg_catalog.count(*) FILTER (WHERE u.y) AS tp, pg_catalog.count(*) FILTER (WHERE NOT u.y) AS fp
-      FROM ROWS FROM (pg_catalog.unnest(scores), pg_catalog.unnest(labels)) u(s, y)
-     WHERE u.s IS NOT NULL AND u.y IS NOT NULL
-     GROUP BY u.s
-),
-c AS (
-    SELECT pg_catalog.sum(t.tp) OVER w AS ctp, pg_catalog.sum(t.fp) OVER w AS cfp,
-           pg_catalog.row_number() OVER w AS rn, pg_catalog.count(*) OVER () AS n,
-           pg_catalog.sum(t.tp) OVER () AS p, pg_catalog.sum(t.fp) OVER () AS q
-      FROM t WINDOW w AS (ORDER BY t.s DESC)
-)
-SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
-       COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
-           pg_catalog.round(c.cfp / NULLIF(c.q, 0), 4), pg_catalog.round(c.ctp / NULLIF(c.p, 0), 4)) ORDER BY c.rn), '[]')
-  FROM c
- WHERE c.rn % GREATEST(1, c.n / points) = 0 OR c.rn = c.n
-$$;
+--@ function src/sql/tasks/report_html.sql insight_report_roc
 
-COMMENT ON FUNCTION @extschema@.insight_report_roc(float8[], boolean[], integer) IS
-'The ROC curve of scores for labels (true = positive) as a JSON array of [false positive rate, true positive rate] points from [0, 0] to [1, 1]: one point per distinct score taken as the threshold (ties move together, as in scikit-learn roc_curve), thinned to about `points` of them. Rows with a NULL are ignored.';
+--@ comment src/sql/tasks/report_html.sql insight_report_roc
 
 -- A label of a k-means cluster that is true of its members: for each of
 -- recency, orders and spend, the share of members on the better side of the
 -- median customer decides: at least 3/4 gives "recent" / "frequent" / "high
 -- spend", at most 1/4 "lapsed" / "infrequent" / "low spend", else "mixed".
-CREATE FUNCTION @extschema@.insight_report_cluster_label(lang text, recent_share float8, frequent_share float8, high_spend_share float8)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT pg_catalog.array_to_string(ARRAY[
-           @extschema@.insight_report_msg(lang, CASE WHEN recent_share >= 0.75 THEN 'label.recent'
-                                                     WHEN recent_share <= 0.25 THEN 'label.lapsed' ELSE 'label.mixed_recency' END),
-           @extschema@.insight_report_msg(lang, CASE WHEN frequent_share >= 0.75 THEN 'label.frequent'
-                                                     WHEN frequent_share <= 0.25 THEN 'label.infrequent' ELSE 'label.mixed_frequency' END),
-           @extschema@.insight_report_msg(lang, CASE WHEN high_spend_share >= 0.75 THEN 'label.high_spend'
-                                                     WHEN high_spend_share <= 0.25 THEN 'label.low_spend' ELSE 'label.mixed_spend' END)],
-       @extschema@.insight_report_msg(lang, 'label.sep'))
-$$;
+--@ function src/sql/tasks/report_html.sql insight_report_cluster_label
 
-COMMENT ON FUNCTION @extschema@.insight_report_cluster_label(text, float8, float8, float8) IS
-'A label of a k-means cluster from its members (not its centroid): recent_share, frequent_share and high_spend_share are the shares of members with fewer days since the last purchase, more orders and more total spend than the median customer; a share of at least 3/4 gives recent / frequent / high spend, at most 1/4 lapsed / infrequent / low spend, else mixed. So the label holds for at least three quarters of the members.';
+--@ comment src/sql/tasks/report_html.sql insight_report_cluster_label
 
 -- Data covered ------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_report_html_data(ctx jsonb)
-RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
-AS $$
-DECLARE
-    lang pg_catalog.text := ctx ->> 'lang';
-    k integer := (ctx ->> 'k')::integer;
-    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
-    d record;
-    mo record;
-    co record;
-    body pg_catalog.text;
-BEGIN
-    -- one pass over the sales: every customer's months with a purchase, and the totals
-    WITH g AS (
-        SELECT s.customer_id::pg_catalog.text AS customer_id, pg_catalog.date_trunc('month', s.ordered_at) AS month,
-               pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.order_id) AS orders,
-               pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
-               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
-               GROUPING(s.customer_id) AS total
-          FROM @extschema@.insight_sales s
-         WHERE as_of IS NULL OR s.ordered_at < as_of
-         GROUP BY ROLLUP ((s.customer_id, pg_catalog.date_trunc('month', s.ordered_at)))
-    )
-    SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
-           pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
-           pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
-           pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
-           pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
-           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
-           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0) AS customers,
-           pg_catalog.array_agg(g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
-           pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
-           pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
-      INTO d FROM g;
-    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'data.summary',
-                @extschema@.insight_report_num(d.lines, 0, lang), @extschema@.insight_report_num(d.orders, 0, lang),
-                @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang),
-                @extschema@.insight_report_num(d.buyers, 0, lang),
-                @extschema@.insight_report_num(d.customers - d.buyers, 0, lang),
-                @extschema@.insight_report_num(d.revenue, 0, lang))));
-    IF COALESCE(d.lines, 0) = 0 THEN
-        RETURN @extschema@.insight_report_section('data', @extschema@.insight_report_msg(lang, 'data.title'), body);
-    END IF;
+--@ function src/sql/tasks/report_html.sql insight_report_html_data
 
-    -- months: revenue and customers with a purchase; months of fewer than k customers suppressed
-    WITH m AS (
-        SELECT u.month, pg_catalog.sum(u.revenue) AS revenue, pg_catalog.count(*) AS customers
-          FROM ROWS FROM (pg_catalog.unnest(d.cm_month), pg_catalog.unnest(d.cm_revenue)) u(month, revenue)
-         GROUP BY 1
-    ), v AS (
-        SELECT m.month, @extschema@.insight_report_date(m.month, lang, 'month') AS label,
-               CASE WHEN m.customers >= k THEN m.revenue END AS revenue,
-               CASE WHEN m.customers >= k THEN m.customers END AS customers
-          FROM m
-    )
-    SELECT pg_catalog.array_agg(v.label ORDER BY v.month) AS labels,
-           pg_catalog.array_agg(v.revenue ORDER BY v.month) AS revenue,
-           pg_catalog.array_agg(v.customers ORDER BY v.month) AS customers,
-           pg_catalog.array_agg(COALESCE(@extschema@.insight_report_num(v.revenue, 0, lang), @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text)) ORDER BY v.month) AS revenue_text,
-           pg_catalog.array_agg(COALESCE(@extschema@.insight_report_num(v.customers, 0, lang), @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text)) ORDER BY v.month) AS customers_text,
-           pg_catalog.count(*) FILTER (WHERE v.customers IS NULL) AS suppressed,
-           (pg_catalog.array_agg(v.label ORDER BY v.revenue DESC NULLS LAST))[1] AS best,
-           pg_catalog.max(v.revenue) AS best_revenue,
-           pg_catalog.min(v.customers) AS least, pg_catalog.max(v.customers) AS most,
-           (pg_catalog.array_agg(v.label ORDER BY v.customers DESC NULLS LAST))[1] AS most_month
-      INTO mo FROM v;
-    body := pg_catalog.concat(body,
-        @extschema@.insight_report_figure('data-revenue', @extschema@.insight_report_msg(lang, 'data.revenue.title'),
-            @extschema@.insight_report_msg(lang, 'data.revenue.reading', mo.best, @extschema@.insight_report_num(mo.best_revenue, 0, lang),
-                @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang)),
-            @extschema@.insight_svg_bars(mo.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.revenue')], ARRAY[mo.revenue], mo.revenue_text),
-            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.revenue']),
-                (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.revenue_text)) WITH ORDINALITY u(l, t, n))),
-            lang),
-        @extschema@.insight_report_figure('data-active', @extschema@.insight_report_msg(lang, 'data.active.title'),
-            @extschema@.insight_report_msg(lang, 'data.active.reading', @extschema@.insight_report_num(mo.least, 0, lang),
-                @extschema@.insight_report_num(mo.most, 0, lang), mo.most_month),
-            @extschema@.insight_svg_lines(
-                pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.customers'),
-                    'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(u.n - 1, u.c) ORDER BY u.n)
-                                 FROM pg_catalog.unnest(mo.customers) WITH ORDINALITY u(c, n) WHERE u.c IS NOT NULL))),
-                pg_catalog.jsonb_build_object('x_max', pg_catalog.array_length(mo.labels, 1) - 1,
-                    'x_ticks', @extschema@.insight_report_ticks(mo.labels), 'dots', true,
-                    'y_max', mo.most * 1.1,
-                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(x, @extschema@.insight_report_num(x, 0, lang)))
-                                  FROM pg_catalog.unnest(ARRAY[0, pg_catalog.round(mo.most / 2.0), mo.most]) x),
-                    'x_title', @extschema@.insight_report_msg(lang, 'col.month'),
-                    'y_title', @extschema@.insight_report_msg(lang, 'col.customers'))),
-            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.customers']),
-                (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.customers_text)) WITH ORDINALITY u(l, t, n))),
-            lang),
-        @extschema@.insight_report_privacy(ctx, 0, mo.suppressed::integer));
-
-    -- cohorts: customers by month of first purchase x months since; cohorts
-    -- and cells of fewer than k customers are blank
-    WITH p AS (
-        SELECT u.customer_id, u.month FROM ROWS FROM (pg_catalog.unnest(d.cm_customer), pg_catalog.unnest(d.cm_month)) u(customer_id, month)
-    ), f AS (
-        SELECT p.customer_id, pg_catalog.min(p.month) AS first FROM p GROUP BY 1
-    ), c AS (
-        SELECT f.first, ((pg_catalog.date_part('year', p.month) - pg_catalog.date_part('year', f.first)) * 12
-                         + pg_catalog.date_part('month', p.month) - pg_catalog.date_part('month', f.first))::integer AS since,
-               pg_catalog.count(*) AS n
-          FROM p JOIN f ON f.customer_id = p.customer_id
-         GROUP BY 1, 2
-    ), sized AS (
-        SELECT c.first, c.since, c.n, pg_catalog.max(c.n) FILTER (WHERE c.since = 0) OVER (PARTITION BY c.first) AS size
-          FROM c
-    ), grid AS (
-        SELECT fs.first, fs.size, g.since, x.n
-          FROM (SELECT DISTINCT sized.first, sized.size FROM sized WHERE sized.size >= k) fs
-         CROSS JOIN pg_catalog.generate_series(0, (SELECT pg_catalog.max(sized.since) FROM sized)) g(since)
-          LEFT JOIN sized x ON x.first = fs.first AND x.since = g.since
-    ), r AS (
-        SELECT grid.first, grid.size,
-               pg_catalog.array_agg(CASE WHEN grid.n >= k THEN grid.n::pg_catalog.float8 / grid.size END ORDER BY grid.since) AS shares
-          FROM grid GROUP BY 1, 2
-    )
-    SELECT pg_catalog.array_agg(pg_catalog.concat(@extschema@.insight_report_date(r.first, lang, 'month'), ' (', r.size, ')') ORDER BY r.first) AS labels,
-           pg_catalog.array_agg(r.shares ORDER BY r.first) AS shares,
-           pg_catalog.array_agg(pg_catalog.array_prepend(@extschema@.insight_report_date(r.first, lang, 'month'),
-               pg_catalog.array_prepend(@extschema@.insight_report_num(r.size, 0, lang),
-                   (SELECT pg_catalog.array_agg(COALESCE(@extschema@.insight_report_pct(x, lang, 0), '') ORDER BY i) FROM pg_catalog.unnest(r.shares) WITH ORDINALITY u(x, i)))) ORDER BY r.first) AS rows,
-           pg_catalog.array_agg((SELECT pg_catalog.array_agg(COALESCE(@extschema@.insight_report_pct(x, lang, 0), '') ORDER BY i) FROM pg_catalog.unnest(r.shares) WITH ORDINALITY u(x, i)) ORDER BY r.first) AS cell_text,
-           (SELECT pg_catalog.count(DISTINCT sized.first) FROM sized WHERE sized.size < k) AS small,
-           (SELECT pg_catalog.sum(sized.n) FILTER (WHERE sized.since = 1)::pg_catalog.float8
-                   / NULLIF(pg_catalog.sum(sized.size) FILTER (WHERE sized.since = 1), 0)
-              FROM sized WHERE sized.size >= k) AS month1,
-           (SELECT pg_catalog.array_agg(g::pg_catalog.text ORDER BY g) FROM pg_catalog.generate_series(0, (SELECT pg_catalog.max(sized.since) FROM sized)) g) AS cols
-      INTO co FROM r;
-    IF co.labels IS NOT NULL THEN
-        body := pg_catalog.concat(body,
-            @extschema@.insight_report_figure('data-cohorts', @extschema@.insight_report_msg(lang, 'data.cohort.title'),
-                @extschema@.insight_report_msg(lang, 'data.cohort.reading', @extschema@.insight_report_pct(co.month1, lang), k::pg_catalog.text),
-                @extschema@.insight_svg_heatmap(co.labels, co.cols, co.shares, co.cell_text,
-                    @extschema@.insight_report_msg(lang, 'col.months_since'), @extschema@.insight_report_msg(lang, 'col.cohort')),
-                @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.cohort', 'col.cohort_size']) || co.cols,
-                                               co.rows),
-                lang),
-            @extschema@.insight_report_privacy(ctx, 0, co.small::integer));
-    END IF;
-    RETURN @extschema@.insight_report_section('data', @extschema@.insight_report_msg(lang, 'data.title'), body);
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.insight_report_html_data(jsonb) IS
-'The "data covered" section of insight_report_html: kept lines, orders, dates, customers with a purchase (and those with returns only), revenue; revenue and customers with a purchase by month (months of fewer than insight.min_group_size customers suppressed); the cohort retention heatmap (customers by month of first purchase x months since: share of the cohort with a purchase that month; cohorts and cells of fewer than min_group_size customers blank). ctx: insight_report_context().';
+--@ comment src/sql/tasks/report_html.sql insight_report_html_data
 
 -- Churn ---------------------------------------------------------------------------
 
@@ -1676,103 +1055,9 @@ COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
 
 -- Recommendations ------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.insight_report_html_recommender(ctx jsonb)
-RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
-AS $$
-DECLARE
-    lang pg_catalog.text := ctx ->> 'lang';
-    k integer := (ctx ->> 'k')::integer;
-    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
-    m @extschema@.insight_models;
-    x pg_catalog.jsonb;
-    mt record;
-    it record;
-    body pg_catalog.text;
-    metric_keys constant pg_catalog.text[] := ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10', 'coverage_at_10'];
-BEGIN
-    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
-    IF NOT FOUND THEN
-        RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'),
-                   @extschema@.insight_report_not_trained(ctx, 'recommender', 'insight_train_recommender()'));
-    END IF;
-    x := m.metrics;
-    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'recommender.summary',
-                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
-                @extschema@.insight_report_date((x ->> 'split')::pg_catalog.timestamptz, lang), @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang),
-                @extschema@.insight_report_num((x ->> 'test_customers')::pg_catalog.float8, 0, lang))));
+--@ function src/sql/tasks/report_html.sql insight_report_html_recommender
 
-    -- the active model, the latest model of every other algorithm measured on the same split, popularity
-    WITH s AS (
-        SELECT 1 AS o, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm) AS name, x AS metrics
-        UNION ALL
-        SELECT 2, o.name, o.metrics FROM (
-            SELECT DISTINCT ON (mo.algorithm) @extschema@.insight_report_msg(lang, 'algorithm.' || mo.algorithm) AS name, mo.metrics
-              FROM @extschema@.insight_models mo
-             WHERE mo.task = 'recommender' AND mo.algorithm <> m.algorithm
-               AND mo.algorithm <> 'popularity'
-               AND mo.metrics ->> 'split' = x ->> 'split'
-             ORDER BY mo.algorithm, mo.model_id DESC) o
-        UNION ALL
-        SELECT 3, @extschema@.insight_report_msg(lang, 'algorithm.popularity'), x -> 'baseline'
-    ), v AS (
-        SELECT s.o, s.name, pg_catalog.row_number() OVER (ORDER BY s.o, s.name) AS n, mi.i, mi.metric,
-               (s.metrics ->> mi.metric)::pg_catalog.float8 AS value
-          FROM s, pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)
-    )
-    SELECT (SELECT pg_catalog.array_agg(q.name ORDER BY q.o, q.name) FROM (SELECT DISTINCT v.o, v.name FROM v) q) AS series,
-           (SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, 'metric.' || mi.metric) ORDER BY mi.i)
-              FROM pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)) AS labels,
-           (SELECT pg_catalog.array_agg(r.vals ORDER BY r.o, r.name)
-              FROM (SELECT v.o, v.name, pg_catalog.array_agg(v.value ORDER BY v.i) AS vals FROM v GROUP BY 1, 2) r) AS vals,
-           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 3, lang) ORDER BY v.i, v.o, v.name) FROM v) AS texts,
-           (SELECT pg_catalog.array_agg(r.row ORDER BY r.i)
-              FROM (SELECT v.i, pg_catalog.array_prepend(@extschema@.insight_report_msg(lang, 'metric.' || pg_catalog.min(v.metric)),
-                                                         pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 4, lang) ORDER BY v.o, v.name)) AS row
-                      FROM v GROUP BY v.i) r) AS rows
-      INTO mt;
-    body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-metrics', @extschema@.insight_report_msg(lang, 'recommender.metrics.title'),
-        @extschema@.insight_report_msg(lang, 'recommender.metrics.reading', @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
-            @extschema@.insight_report_pct((x ->> 'hit_rate_at_10')::pg_catalog.float8, lang),
-            @extschema@.insight_report_pct((x #>> '{baseline,hit_rate_at_10}')::pg_catalog.float8, lang)),
-        @extschema@.insight_svg_bars(mt.labels, mt.series, mt.vals, mt.texts),
-        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.metric')] || mt.series, mt.rows),
-        lang));
-
-    -- the items bought by the most customers in the last 90 days
-    WITH e AS (
-        SELECT COALESCE(as_of, pg_catalog.max(s.ordered_at)) AS t_end FROM @extschema@.insight_sales s
-    ), b AS (
-        SELECT s.item_id::pg_catalog.text AS item_id, pg_catalog.count(DISTINCT s.customer_id) AS n
-          FROM @extschema@.insight_sales s, e
-         WHERE s.amount > 0 AND s.ordered_at < e.t_end
-           AND s.ordered_at >= e.t_end - interval '90 days'
-         GROUP BY 1 HAVING pg_catalog.count(DISTINCT s.customer_id) >= k
-         ORDER BY 2 DESC, 1 LIMIT 10
-    ), v AS (
-        SELECT b.*, pg_catalog.concat(COALESCE(i.item_name, b.item_id), ' (', b.item_id, ')') AS label
-          FROM b LEFT JOIN @extschema@.insight_items i ON i.item_id = b.item_id
-    )
-    SELECT pg_catalog.array_agg(v.label ORDER BY v.n DESC, v.item_id) AS labels,
-           ARRAY[pg_catalog.array_agg(v.n::pg_catalog.float8 ORDER BY v.n DESC, v.item_id)] AS vals,
-           pg_catalog.array_agg(@extschema@.insight_report_num(v.n, 0, lang) ORDER BY v.n DESC, v.item_id) AS texts,
-           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang)] ORDER BY v.n DESC, v.item_id) AS rows
-      INTO it FROM v;
-    IF it.labels IS NOT NULL THEN
-        body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-items', @extschema@.insight_report_msg(lang, 'recommender.items.title'),
-            @extschema@.insight_report_msg(lang, 'recommender.items.reading', it.labels[1], it.texts[1]),
-            @extschema@.insight_svg_bars(it.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.buyers')], it.vals, it.texts),
-            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.item', 'col.buyers']), it.rows),
-            lang), @extschema@.insight_report_privacy(ctx, 0, 0));
-    END IF;
-    RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'), body);
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.insight_report_html_recommender(jsonb) IS
-'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
+--@ comment src/sql/tasks/report_html.sql insight_report_html_recommender
 
 -- Tasks the report has no section of: their active model, or that there is none.
 CREATE FUNCTION @extschema@.insight_report_html_other(ctx jsonb)
@@ -1795,37 +1080,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_report_html_other(jsonb) IS
 'The last section of insight_report_html: every task of insight_task_steps other than churn, clv, segments and recommender (the tasks of later issues), with its active model, or saying that it has none; a line when there is no such task.';
 
-CREATE FUNCTION @extschema@.insight_report_html_style()
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT $css$
-*{box-sizing:border-box}
-body{margin:0 auto;max-width:980px;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei",sans-serif;color:#1a202c;background:#fff}
-h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.3em;border-bottom:2px solid #2b6cb0;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;margin:.2em 0}
-p{overflow-wrap:anywhere}
-nav ul{display:flex;flex-wrap:wrap;gap:.3em 1.2em;list-style:none;padding:0}
-.chart-box,.table-box{margin:1.4em 0;padding:12px;border:1px solid #e2e8f0;border-radius:6px}
-figure{margin:1.4em 0}
-.reading{margin:.2em 0 .6em;color:#2d3748}
-.privacy,.not-trained{color:#4a5568;font-size:.9em}
-.not-trained{padding:.6em;background:#fffaf0;border-left:4px solid #dd6b20}
-svg.chart{display:block;width:100%;height:auto;max-width:760px}
-svg text{font-size:12px;fill:#1a202c}
-svg text.tick,svg text.value{font-size:11px;fill:#4a5568}
-svg text.cell-text{font-size:10px}svg text.cell-text.light{fill:#fff}
-svg .axis{fill:none;stroke:#4a5568}svg .grid{stroke:#e2e8f0}
-svg .reference{fill:none;stroke:#a0aec0;stroke-dasharray:4 4}
-svg path.mark{fill:none;stroke-width:2.5}
-.numbers{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:.85em;margin:.4em 0}
-th,td{border:1px solid #e2e8f0;padding:2px 6px;text-align:right;overflow-wrap:anywhere}
-th:first-child,td:first-child{text-align:left}
-details summary{cursor:pointer;color:#2b6cb0;font-size:.9em}
-$css$ $$;
+--@ function src/sql/tasks/report_html.sql insight_report_html_style
 
-COMMENT ON FUNCTION @extschema@.insight_report_html_style()  IS
-'The style sheet of insight_report_html (inline CSS: layout, charts, tables; CJK fonts in the font list).';
+--@ comment src/sql/tasks/report_html.sql insight_report_html_style
 
 CREATE FUNCTION @extschema@.insight_report_html(lang text DEFAULT 'en', as_of timestamptz DEFAULT NULL)
 RETURNS text
