@@ -190,10 +190,6 @@ typedef double AlsVec4 __attribute__((vector_size(32), aligned(8)));
 
 #define ALS_VEC4D(v, j) __builtin_convertvector(*(const AlsVec4f *) ((v) + (j)), AlsVec4)
 
-/*
- * a . b for float vectors, summed in double: each product of two floats is
- * exact in double, so only the order of the sum differs from a plain loop.
- */
 static inline double
 dot_double(const double *a, const double *b, int f)
 {
@@ -204,24 +200,32 @@ dot_double(const double *a, const double *b, int f)
 	return s;
 }
 
-/* a . b for a float and a double vector, in double */
+/*
+ * a . b in double for a float vector a and a float (bf) or double (bd)
+ * vector b, the other NULL (a constant where it is inlined, so each caller
+ * gets its own loop), four lanes and two chains at a time.  A product of two
+ * floats is exact in double, so only the order of the sum differs from a
+ * plain loop.
+ */
 static inline double
-dot_float_double(const float *a, const double *b, int f)
+dot_mixed(const float *a, const float *bf, const double *bd, int f)
 {
 	AlsVec4		s0 = {0},
 				s1 = {0};
 	double		s;
 	int			j;
 
+#define ALS_B4(j) (bf != NULL ? ALS_VEC4D(bf, j) : *(const AlsVec4 *) (bd + (j)))
 	for (j = 0; j + 8 <= f; j += 8)
 	{
-		s0 += ALS_VEC4D(a, j) * *(const AlsVec4 *) (b + j);
-		s1 += ALS_VEC4D(a, j + 4) * *(const AlsVec4 *) (b + j + 4);
+		s0 += ALS_VEC4D(a, j) * ALS_B4(j);
+		s1 += ALS_VEC4D(a, j + 4) * ALS_B4(j + 4);
 	}
+#undef ALS_B4
 	s0 += s1;
 	s = (s0[0] + s0[1]) + (s0[2] + s0[3]);
 	for (; j < f; j++)
-		s += (double) a[j] * b[j];
+		s += (double) a[j] * (bf != NULL ? (double) bf[j] : bd[j]);
 	return s;
 }
 
@@ -229,21 +233,7 @@ ALS_KERNEL_CLONES
 static double
 dot_float(const float *a, const float *b, int f)
 {
-	AlsVec4		s0 = {0},
-				s1 = {0};
-	double		s;
-	int			j;
-
-	for (j = 0; j + 8 <= f; j += 8)
-	{
-		s0 += ALS_VEC4D(a, j) * ALS_VEC4D(b, j);
-		s1 += ALS_VEC4D(a, j + 4) * ALS_VEC4D(b, j + 4);
-	}
-	s0 += s1;
-	s = (s0[0] + s0[1]) + (s0[2] + s0[3]);
-	for (; j < f; j++)
-		s += (double) a[j] * (double) b[j];
-	return s;
+	return dot_mixed(a, b, NULL, f);
 }
 
 /*
@@ -275,7 +265,7 @@ als_rows_apply(const float *other, const uint32 *idx, const double *r, int n, in
 
 		if (k + 4 < n)
 			__builtin_prefetch(other + (Size) idx[k + 4] * f);
-		d = dot_float_double(y, v, f);
+		d = dot_mixed(y, NULL, v, f);
 		d = residual ? 1.0 + w - w * d : w * d;
 		dv = (AlsVec4) {d, d, d, d};
 		for (j = 0; j < f4; j += 4)
