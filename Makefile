@@ -117,7 +117,8 @@ src/models/linear/logreg.o: CFLAGS += $(CFLAGS_VECTORIZE)
 # gradients: as much time as sgemm on small layers), vectorised whatever
 # their length; nothing in them reassociates a sum, so results are unchanged.
 src/nn/nn_float.o src/nn/nn_double.o: CFLAGS += $(CFLAGS_VECTORIZE) -fvect-cost-model=dynamic
-# ALS's gather of a row's float32 factors into doubles for BLAS (CG).
+# ALS's CG loops over a block of rows (the updates of x, r and p); its two
+# kernels are written with vector extensions and cloned for AVX2 (als.c).
 src/models/recsys/als.o: CFLAGS += $(CFLAGS_VECTORIZE) -fvect-cost-model=dynamic
 
 all: $(BLAS_MODULE)

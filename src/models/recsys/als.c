@@ -73,22 +73,45 @@
 
 #define ALS_MAX_FACTORS 4096
 
-/* Work space for solving one row's normal equations. */
+/*
+ * CG solves the rows of a half-step in blocks of ALS_CG_BLOCK_ROWS rows in
+ * step, so that each step's products with G = Y^T Y + lambda I are one matrix
+ * product P G over the block (BLAS dgemm) instead of a matrix-vector product
+ * per row: on sparse data (tens of interactions a row) those f x f products
+ * are half of a step's arithmetic.  64 rows: fastest of 16, 32, 64 and 128
+ * on the benchmark's synthetic data (docs/benchmarks.md).
+ */
+#define ALS_CG_BLOCK_ROWS 64
+
+/* Work space for solving the rows' normal equations. */
 typedef struct AlsSolver
 {
 	int			f;
 	double		alpha;
 	int			cg_steps;		/* 0: exact (Cholesky) */
-	const double *gram;			/* Y^T Y + lambda I (lower triangle; CG: both) */
+	const double *gram;			/* Y^T Y + lambda I (both halves) */
 	const float *other;			/* factors of the fixed side */
-	double	   *a;				/* f x f */
-	double	   *b;				/* f; CG: the residual */
-	double	   *gather;			/* max_len x f: the row's other-side factors */
-	double	   *w;				/* CG: max_len, c_k - 1; then scratch */
-	double	   *t;				/* CG: max_len, scratch */
-	double	   *p;				/* CG: f, the search direction */
-	double	   *ap;				/* CG: f, A p */
+	/* exact: the system, its right-hand side, the row's weighted factors */
+	double	   *a;
+	double	   *b;
+	double	   *gather;
+	/* CG, ALS_CG_BLOCK_ROWS x f each: factors, residuals, directions, A p */
+	double	   *x;
+	double	   *r;
+	double	   *p;
+	double	   *ap;
+	double	   *rs;				/* CG: each row's squared residual */
 } AlsSolver;
+
+/* What als_solver_init allocates, for the training-memory check. */
+static Size
+als_solver_bytes(int f, int cg_steps, Size max_len)
+{
+	if (cg_steps > 0)
+		return sizeof(double) * (4 * f + 1) * ALS_CG_BLOCK_ROWS;
+	return add_size(mul_size(sizeof(double) * f, Max(max_len, 1)),
+					sizeof(double) * (f + 1) * f);
+}
 
 /* cg_steps 0: the exact solver; max_len: the longest row it will solve. */
 static void
@@ -97,17 +120,21 @@ als_solver_init(AlsSolver *s, int f, double alpha, int cg_steps, Size max_len)
 	s->f = f;
 	s->alpha = alpha;
 	s->cg_steps = cg_steps;
-	s->b = palloc(sizeof(double) * f);
-	s->gather = palloc_extended(mul_size(sizeof(double) * f, Max(max_len, 1)), MCXT_ALLOC_HUGE);
 	if (cg_steps > 0)
 	{
-		s->w = palloc_extended(sizeof(double) * Max(max_len, 1), MCXT_ALLOC_HUGE);
-		s->t = palloc_extended(sizeof(double) * Max(max_len, 1), MCXT_ALLOC_HUGE);
-		s->p = palloc(sizeof(double) * f);
-		s->ap = palloc(sizeof(double) * f);
+		s->x = palloc(sizeof(double) * f * ALS_CG_BLOCK_ROWS);
+		s->r = palloc(sizeof(double) * f * ALS_CG_BLOCK_ROWS);
+		s->p = palloc(sizeof(double) * f * ALS_CG_BLOCK_ROWS);
+		s->ap = palloc(sizeof(double) * f * ALS_CG_BLOCK_ROWS);
+		s->rs = palloc(sizeof(double) * ALS_CG_BLOCK_ROWS);
 	}
 	else
+	{
 		s->a = palloc(sizeof(double) * f * f);
+		s->b = palloc(sizeof(double) * f);
+		s->gather = palloc_extended(mul_size(sizeof(double) * f, Max(max_len, 1)),
+									MCXT_ALLOC_HUGE);
+	}
 }
 
 /*
@@ -144,6 +171,25 @@ als_solve_row(AlsSolver *s, const uint32 *idx, const double *r, int n, double *x
 	memcpy(x, s->b, sizeof(double) * f);
 }
 
+/*
+ * The kernels of ALS's own arithmetic are compiled twice, for x86-64-v3
+ * (AVX2 and FMA) and for the baseline, and the dynamic loader picks the
+ * clone the CPU runs (GCC's target_clones, an ifunc): the extension is built
+ * for any x86-64 but these loops are most of a CG fit's time.  BLAS
+ * (OpenBLAS) dispatches on the CPU the same way.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define ALS_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ALS_KERNEL_CLONES
+#endif
+
+/* Four floats, four doubles (GCC vector extensions), loaded unaligned. */
+typedef float AlsVec4f __attribute__((vector_size(16), aligned(4)));
+typedef double AlsVec4 __attribute__((vector_size(32), aligned(8)));
+
+#define ALS_VEC4D(v, j) __builtin_convertvector(*(const AlsVec4f *) ((v) + (j)), AlsVec4)
+
 static inline double
 dot_double(const double *a, const double *b, int f)
 {
@@ -155,161 +201,232 @@ dot_double(const double *a, const double *b, int f)
 }
 
 /*
- * out = A v = G v + Yu^T (w o (Yu v)) for the row's n gathered factors Yu
- * (s->gather) and weights w_k = c_k - 1, G symmetric (both halves): two
- * matrix-vector products with Yu and one with G (BLAS dgemv).
+ * a . b in double for a float vector a and a float (bf) or double (bd)
+ * vector b, the other NULL (a constant where it is inlined, so each caller
+ * gets its own loop), four lanes and two chains at a time.  A product of two
+ * floats is exact in double, so only the order of the sum differs from a
+ * plain loop.
  */
-static void
-als_cg_apply(AlsSolver *s, int n, const double *v, double *out)
+static inline double
+dot_mixed(const float *a, const float *bf, const double *bd, int f)
 {
-	int			f = s->f;
+	AlsVec4		s0 = {0},
+				s1 = {0};
+	double		s;
+	int			j;
 
-	insight_matvec(s->gram, f, f, v, out, false, false);
-	insight_matvec(s->gather, n, f, v, s->t, false, false);
-	for (int k = 0; k < n; k++)
-		s->t[k] *= s->w[k];
-	insight_matvec(s->gather, n, f, s->t, out, true, true);
+#define ALS_B4(j) (bf != NULL ? ALS_VEC4D(bf, j) : *(const AlsVec4 *) (bd + (j)))
+	for (j = 0; j + 8 <= f; j += 8)
+	{
+		s0 += ALS_VEC4D(a, j) * ALS_B4(j);
+		s1 += ALS_VEC4D(a, j + 4) * ALS_B4(j + 4);
+	}
+#undef ALS_B4
+	s0 += s1;
+	s = (s0[0] + s0[1]) + (s0[2] + s0[3]);
+	for (; j < f; j++)
+		s += (double) a[j] * (bf != NULL ? (double) bf[j] : bd[j]);
+	return s;
+}
+
+ALS_KERNEL_CLONES
+static double
+dot_float(const float *a, const float *b, int f)
+{
+	return dot_mixed(a, b, NULL, f);
 }
 
 /*
- * cg_steps of conjugate gradients on A x = b from the x given (Takacs et al.
- * 2011, algorithm of section 3.2; implicit's _least_squares_cg), stopping
- * early when the squared residual falls below 1e-20 (implicit's threshold).
- * b = Yu^T c needs no term of the unobserved items (p = 0 there).
+ * A row's own terms of its system in one pass over its n entries, reading
+ * the float factors y_k = other + idx[k] f of the fixed side in place (the
+ * next ones prefetched; each read twice while it is in L1), in double, with
+ * w_k = c_k - 1 = alpha r_k:
+ *	- residual: out += sum_k (c_k - w_k (y_k . v)) y_k, i.e. b - (A - G) v
+ *	  with b = Yu^T c;
+ *	- else:     out += sum_k w_k (y_k . v) y_k, i.e. (A - G) v.
+ * Why double: in float (twice as fast per entry in a micro-benchmark), CG
+ * with f steps stopped 1e-3 (relative) short of the exact solution on the
+ * peer test's Online Retail rows (alpha 5), where double reaches it.
  */
+ALS_KERNEL_CLONES
 static void
-als_cg_row(AlsSolver *s, const uint32 *idx, const double *r, int n, double *x)
+als_rows_apply(const float *other, const uint32 *idx, const double *r, int n, int f,
+			   double alpha, bool residual, const double *v, double *out)
 {
-	int			f = s->f;
-	double	   *res = s->b;
-	double		rs_old,
-				rs_new;
+	int			f4 = f - f % 4;
 
 	for (int k = 0; k < n; k++)
 	{
-		const float *y = s->other + (Size) idx[k] * f;
-		double	   *g = s->gather + (Size) k * f;
+		const float *y = other + (Size) idx[k] * f;
+		double		w = alpha * r[k];
+		double		d;
+		AlsVec4		dv;
+		int			j;
 
-		for (int j = 0; j < f; j++)
-			g[j] = (double) y[j];
-		s->w[k] = s->alpha * r[k];
-		s->t[k] = 1.0 + s->w[k];
-	}
-	/* res = b - A x, b = Yu^T c */
-	insight_matvec(s->gather, n, f, s->t, res, true, false);
-	als_cg_apply(s, n, x, s->ap);
-	for (int j = 0; j < f; j++)
-		res[j] -= s->ap[j];
-	memcpy(s->p, res, sizeof(double) * f);
-	rs_old = dot_double(res, res, f);
-	for (int step = 0; step < s->cg_steps && rs_old >= 1e-20; step++)
-	{
-		double		pap,
-					step_size;
-
-		als_cg_apply(s, n, s->p, s->ap);
-		pap = dot_double(s->p, s->ap, f);
-		if (!(pap > 0))
-			break;				/* p = 0 in floating point: nothing to gain */
-		step_size = rs_old / pap;
-		for (int j = 0; j < f; j++)
-		{
-			x[j] += step_size * s->p[j];
-			res[j] -= step_size * s->ap[j];
-		}
-		rs_new = dot_double(res, res, f);
-		for (int j = 0; j < f; j++)
-			s->p[j] = res[j] + (rs_new / rs_old) * s->p[j];
-		rs_old = rs_new;
+		if (k + 4 < n)
+			__builtin_prefetch(other + (Size) idx[k + 4] * f);
+		d = dot_mixed(y, NULL, v, f);
+		d = residual ? 1.0 + w - w * d : w * d;
+		dv = (AlsVec4) {d, d, d, d};
+		for (j = 0; j < f4; j += 4)
+			*(AlsVec4 *) (out + j) += dv * ALS_VEC4D(y, j);
+		for (; j < f; j++)
+			out[j] += d * (double) y[j];
 	}
 }
 
-/* gram = F^T F + lambda I (lower triangle) for n rows of float factors. */
+/*
+ * cg_steps of conjugate gradients on each row's A x = b from its current
+ * factors x (rows x f, updated in place) (Takacs et al. 2011, algorithm of
+ * section 3.2; implicit's _least_squares_cg) for a block of rows (ptr: the
+ * block's row pointers), all in step: one dgemm P G for the block, then each
+ * row's own terms.  A row stops early when its squared
+ * residual falls below 1e-20 (implicit's threshold) or its direction has no
+ * curvature left (p = 0 in floating point).  b = Yu^T c needs no term of the
+ * unobserved items (p = 0 there).
+ */
 static void
-als_gram(const float *factors, Size n, int f, double lambda, double *gram, double *copy)
+als_cg_block(AlsSolver *s, const uint32 *ptr, const uint32 *idx, const double *val,
+			 int rows, float *solve)
+{
+	int			f = s->f;
+
+	for (Size j = 0; j < (Size) rows * f; j++)
+		s->x[j] = (double) solve[j];
+
+	/* r = b - A x = -G x + Yu^T (c - w o (Yu x)), p = r */
+	insight_dgemm(false, false, rows, f, f, -1.0, s->x, s->gram, 0.0, s->r);
+	for (int row = 0; row < rows; row++)
+	{
+		double	   *r = s->r + (Size) row * f;
+
+		als_rows_apply(s->other, idx + ptr[row], val + ptr[row],
+					   (int) (ptr[row + 1] - ptr[row]), f, s->alpha, true,
+					   s->x + (Size) row * f, r);
+		memcpy(s->p + (Size) row * f, r, sizeof(double) * f);
+		s->rs[row] = dot_double(r, r, f);
+	}
+
+	for (int step = 0; step < s->cg_steps; step++)
+	{
+		insight_dgemm(false, false, rows, f, f, 1.0, s->p, s->gram, 0.0, s->ap);
+		for (int row = 0; row < rows; row++)
+		{
+			double	   *x = s->x + (Size) row * f;
+			double	   *r = s->r + (Size) row * f;
+			double	   *p = s->p + (Size) row * f;
+			double	   *ap = s->ap + (Size) row * f;
+			double		pap,
+						step_size,
+						rs_new;
+
+			if (!(s->rs[row] >= 1e-20))
+				continue;		/* converged (or stopped) */
+			als_rows_apply(s->other, idx + ptr[row], val + ptr[row],
+						   (int) (ptr[row + 1] - ptr[row]), f, s->alpha, false, p, ap);
+			pap = dot_double(p, ap, f);
+			if (!(pap > 0))
+			{
+				s->rs[row] = 0;	/* p = 0 in floating point: nothing to gain */
+				continue;
+			}
+			step_size = s->rs[row] / pap;
+			for (int j = 0; j < f; j++)
+			{
+				x[j] += step_size * p[j];
+				r[j] -= step_size * ap[j];
+			}
+			rs_new = dot_double(r, r, f);
+			for (int j = 0; j < f; j++)
+				p[j] = r[j] + (rs_new / s->rs[row]) * p[j];
+			s->rs[row] = rs_new;
+		}
+	}
+	for (Size j = 0; j < (Size) rows * f; j++)
+		solve[j] = (float) s->x[j];
+}
+
+/* gram = F^T F (lower triangle) for n rows of float factors. */
+static void
+als_gram(const float *factors, Size n, int f, double *gram, double *copy)
 {
 	for (Size k = 0; k < n * f; k++)
 		copy[k] = (double) factors[k];
 	insight_gram_lower(copy, (int) n, f, gram, f, false);
-	for (int j = 0; j < f; j++)
-		gram[j * f + j] += lambda;
 }
 
-/* Both halves of a symmetric matrix from its lower triangle. */
+/*
+ * system = gram + lambda I, both halves (the exact solver reads the lower
+ * triangle, CG's dgemm both) from the lower triangle of gram = F^T F.
+ */
 static void
-fill_upper(double *a, int f)
+als_system_gram(const double *gram, int f, double lambda, double *system)
 {
 	for (int i = 0; i < f; i++)
+	{
 		for (int j = 0; j < i; j++)
-			a[j * f + i] = a[i * f + j];
+			system[i * f + j] = system[j * f + i] = gram[i * f + j];
+		system[i * f + i] = gram[i * f + i] + lambda;
+	}
 }
 
 /*
  * One half-step: every row of 'solve' from the fixed 'other' side, exactly
- * or by CG from the row's current factors.
+ * or by CG from the rows' current factors.
  */
 static void
 als_half_step(AlsSolver *s, const uint32 *ptr, const uint32 *idx, const double *val,
 			  Size rows, float *solve)
 {
 	int			f = s->f;
-	double	   *x = palloc(sizeof(double) * f);
 
 	if (s->cg_steps > 0)
-		fill_upper((double *) s->gram, f);
-	for (Size u = 0; u < rows; u++)
 	{
-		const uint32 *row_idx = idx + ptr[u];
-		const double *row_val = val + ptr[u];
-		int			n = (int) (ptr[u + 1] - ptr[u]);
-		float	   *out = solve + u * f;
-
-		if ((u & 255) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (s->cg_steps > 0)
+		for (Size u = 0; u < rows; u += ALS_CG_BLOCK_ROWS)
 		{
-			for (int j = 0; j < f; j++)
-				x[j] = (double) out[j];
-			als_cg_row(s, row_idx, row_val, n, x);
+			CHECK_FOR_INTERRUPTS();
+			als_cg_block(s, ptr + u, idx, val, (int) Min(ALS_CG_BLOCK_ROWS, rows - u),
+						 solve + u * f);
 		}
-		else
-			als_solve_row(s, row_idx, row_val, n, x);
-		for (int j = 0; j < f; j++)
-			out[j] = (float) x[j];
 	}
-	pfree(x);
+	else
+	{
+		double	   *x = palloc(sizeof(double) * f);
+
+		for (Size u = 0; u < rows; u++)
+		{
+			if ((u & 255) == 0)
+				CHECK_FOR_INTERRUPTS();
+			als_solve_row(s, idx + ptr[u], val + ptr[u], (int) (ptr[u + 1] - ptr[u]), x);
+			for (int j = 0; j < f; j++)
+				solve[u * f + j] = (float) x[j];
+		}
+		pfree(x);
+	}
 }
 
-static double
-dot_float(const float *a, const float *b, int f)
-{
-	double		s = 0;
 
-	for (int j = 0; j < f; j++)
-		s += (double) a[j] * (double) b[j];
-	return s;
-}
-
-/* The objective of Hu et al. (eq. 3), exactly (see the file header). */
+/*
+ * The objective of Hu et al. (eq. 3), exactly (see the file header), from
+ * the grams gx = X^T X and gy = Y^T Y (lower triangles) of the factors:
+ * sum_u x_u^T (Y^T Y) x_u = <X^T X, Y^T Y> (Frobenius) and
+ * sum |x_u|^2 = trace(X^T X).
+ */
 static double
 als_loss(const RecMatrix *m, const float *X, const float *Y, int f, double lambda,
-		 double alpha, double *ycopy, double *gram)
+		 double alpha, const double *gx, const double *gy)
 {
 	double		obs = 0;
 	double		unobs = 0;
 	double		reg = 0;
-	double	   *xtx = palloc(sizeof(double) * f * f);
 
-	/* sum_u x_u^T G x_u = <X^T X, G> (Frobenius), from both lower triangles */
-	als_gram(X, m->n_users, f, 0.0, xtx, ycopy);
-	als_gram(Y, m->n_items, f, 0.0, gram, ycopy);
 	for (int a = 0; a < f; a++)
 	{
-		unobs += gram[a * f + a] * xtx[a * f + a];
+		unobs += gx[a * f + a] * gy[a * f + a];
 		for (int b = 0; b < a; b++)
-			unobs += 2.0 * gram[a * f + b] * xtx[a * f + b];
+			unobs += 2.0 * gx[a * f + b] * gy[a * f + b];
+		reg += gx[a * f + a] + gy[a * f + a];
 	}
-	pfree(xtx);
 	for (int32 u = 0; u < m->n_users; u++)
 	{
 		const float *x = X + (Size) u * f;
@@ -322,10 +439,7 @@ als_loss(const RecMatrix *m, const float *X, const float *Y, int f, double lambd
 			obs += c * (1.0 - sc) * (1.0 - sc);
 			unobs -= sc * sc;
 		}
-		reg += dot_float(x, x, f);
 	}
-	for (int32 i = 0; i < m->n_items; i++)
-		reg += dot_float(Y + (Size) i * f, Y + (Size) i * f, f);
 	return obs + unobs + lambda * reg;
 }
 
@@ -414,7 +528,9 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	double	   *ival;
 	float	   *X;
 	float	   *Y;
-	double	   *gram;
+	double	   *gx;
+	double	   *gy;
+	double	   *system;
 	double	   *copy;
 	double	   *loss;
 	AlsSolver	s;
@@ -435,7 +551,7 @@ insight_als_fit(PG_FUNCTION_ARGS)
 					mul_size(sizeof(uint32) + sizeof(double), (Size) m.nnz));
 	need = add_size(need, mul_size(sizeof(float) * f, (Size) m.n_users + m.n_items));
 	need = add_size(need, mul_size(sizeof(double) * f, Max((Size) m.n_users, (Size) m.n_items)));
-	need = add_size(need, mul_size(sizeof(double) * (f + 2), max_len));	/* gather, CG's w, t */
+	need = add_size(need, als_solver_bytes(f, cg_steps, max_len));
 	insight_check_training_memory(need, "insight_als_fit");
 
 	rec_matrix_transpose(&m, &iptr, &iidx, &ival);
@@ -443,14 +559,17 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	X = palloc_extended(sizeof(float) * f * (Size) m.n_users, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	Y = palloc_extended(sizeof(float) * f * (Size) m.n_items, MCXT_ALLOC_HUGE);
 	copy = palloc_extended(sizeof(double) * f * Max((Size) m.n_users, (Size) m.n_items), MCXT_ALLOC_HUGE);
-	gram = palloc(sizeof(double) * f * f);
+	gx = palloc(sizeof(double) * f * f);
+	gy = palloc(sizeof(double) * f * f);
+	system = palloc(sizeof(double) * f * f);
 	loss = palloc(sizeof(double) * iterations);
 	pg_prng_seed(&rng, seed);
 	for (Size k = 0; k < (Size) m.n_items * f; k++)
 		Y[k] = (float) (pg_prng_double(&rng) * 0.01);
 	als_solver_init(&s, f, alpha, cg_steps, Max(max_row_length(m.indptr, m.n_users),
 												max_row_length(iptr, m.n_items)));
-	s.gram = gram;
+	s.gram = system;
+	als_gram(Y, m.n_items, f, gy, copy);
 
 	for (int32 it = 0; it < iterations; it++)
 	{
@@ -459,13 +578,16 @@ insight_als_fit(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		INSTR_TIME_SET_CURRENT(start);
-		als_gram(Y, m.n_items, f, lambda, gram, copy);
+		als_system_gram(gy, f, lambda, system);
 		s.other = Y;
 		als_half_step(&s, m.indptr, m.indices, m.values, m.n_users, X);
-		als_gram(X, m.n_users, f, lambda, gram, copy);
+		als_gram(X, m.n_users, f, gx, copy);
+		als_system_gram(gx, f, lambda, system);
 		s.other = X;
 		als_half_step(&s, iptr, iidx, ival, m.n_items, Y);
-		loss[it] = als_loss(&m, X, Y, f, lambda, alpha, copy, gram);
+		/* Y^T Y of the new item factors: the loss's, and the next user half-step's */
+		als_gram(Y, m.n_items, f, gy, copy);
+		loss[it] = als_loss(&m, X, Y, f, lambda, alpha, gx, gy);
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);
 		ereport(NOTICE,
@@ -659,6 +781,7 @@ insight_als_fold_in(PG_FUNCTION_ARGS)
 	uint32	   *idx;
 	double	   *r;
 	double	   *gram;
+	double	   *system;
 	double	   *copy;
 	double	   *x;
 	AlsSolver	s;
@@ -717,10 +840,12 @@ insight_als_fold_in(PG_FUNCTION_ARGS)
 	if (nm > 0)
 	{
 		gram = palloc(sizeof(double) * f * f);
+		system = palloc(sizeof(double) * f * f);
 		copy = palloc_extended(sizeof(double) * f * Max((Size) model->m.n_items, 1), MCXT_ALLOC_HUGE);
-		als_gram(model->item_factors, model->m.n_items, f, model->regularization, gram, copy);
+		als_gram(model->item_factors, model->m.n_items, f, gram, copy);
+		als_system_gram(gram, f, model->regularization, system);
 		als_solver_init(&s, f, model->alpha, 0, nm);
-		s.gram = gram;
+		s.gram = system;
 		s.other = model->item_factors;
 		als_solve_row(&s, idx, r, nm, x);
 	}
