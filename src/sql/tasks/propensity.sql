@@ -394,16 +394,12 @@ SET IntervalStyle = 'postgres'
 AS $$
 BEGIN
     -- the model that serves: fitted on the latest labelled window
-    t.weights := @extschema@.insight_propensity_fit(t.params, 'insight_propensity_test');
-    t.trained_as_of := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'serve_cutoff', @extschema@.insight_utc_text(t.trained_as_of), 'serve_rows', t.metrics OPERATOR(pg_catalog.->) 'test_rows');
-    RETURN t;
+    RETURN @extschema@.insight_serve_on_test_window(t, 'insight_propensity_fit', 'insight_propensity_test');
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_propensity_serve(@extschema@.insight_training) IS
-'Propensity step serve: fits the serving model on the latest labelled window (insight_propensity_test).';
+'Propensity step serve: fits the serving model on the latest labelled window (insight_propensity_test), through insight_serve_on_test_window.';
 
 CREATE FUNCTION @extschema@.insight_propensity_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb

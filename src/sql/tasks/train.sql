@@ -105,6 +105,28 @@ AS $$ SELECT COALESCE(pg_catalog.round(x::numeric, 4)::pg_catalog.text, '<NULL>'
 COMMENT ON FUNCTION @extschema@.insight_notice_number(float8) IS
 'A score in a NOTICE of insight_train_task(): rounded to 4 decimals, <NULL> for NULL.';
 
+-- The serve step of a task whose serving model is its fit function run on the
+-- test window's rows (the latest labelled window), e.g. value and propensity.
+CREATE FUNCTION @extschema@.insight_serve_on_test_window(t @extschema@.insight_training,
+                                                         fit_function text, test_table text)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+BEGIN
+    EXECUTE pg_catalog.format('SELECT @extschema@.%I($1, $2)', fit_function)
+       INTO t.weights USING t.params, test_table;
+    t.trained_as_of := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'serve_cutoff', @extschema@.insight_utc_text(t.trained_as_of), 'serve_rows', t.metrics OPERATOR(pg_catalog.->) 'test_rows');
+    RETURN t;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_serve_on_test_window(@extschema@.insight_training, text, text) IS
+'A task''s serve step when its serving model is fitted like the evaluation model on the latest labelled window: weights := fit_function(params jsonb, test_table text) (a function of this extension, named without schema), trained_as_of := setup.test_cutoff, and serve_cutoff (UTC) and serve_rows (= test_rows) added to metrics. Used by the value and propensity tasks.';
+
 -- Why a model cannot serve (NULL when it can): the usable step of its task,
 -- on the model and on the companion it names; a companion (a model that
 -- another task's models name by companion_key, such as a CLV spend model) is

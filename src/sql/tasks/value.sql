@@ -350,16 +350,12 @@ SET IntervalStyle = 'postgres'
 AS $$
 BEGIN
     -- the model that serves: fitted on the latest labelled window
-    t.weights := @extschema@.insight_value_fit(t.params, 'insight_value_test');
-    t.trained_as_of := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'serve_cutoff', @extschema@.insight_utc_text(t.trained_as_of), 'serve_rows', t.metrics OPERATOR(pg_catalog.->) 'test_rows');
-    RETURN t;
+    RETURN @extschema@.insight_serve_on_test_window(t, 'insight_value_fit', 'insight_value_test');
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_serve(@extschema@.insight_training) IS
-'Value step serve: fits the serving model on the latest labelled window (insight_value_test).';
+'Value step serve: fits the serving model on the latest labelled window (insight_value_test), through insight_serve_on_test_window.';
 
 CREATE FUNCTION @extschema@.insight_value_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb

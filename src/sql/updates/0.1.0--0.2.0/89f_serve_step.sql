@@ -1,0 +1,4 @@
+-- One serve step for the tasks whose serving model is their fit run on the
+-- latest labelled window (value, propensity: their serve steps call it).
+--@ function src/sql/tasks/train.sql insight_serve_on_test_window
+--@ comment src/sql/tasks/train.sql insight_serve_on_test_window
