@@ -1,20 +1,20 @@
 -- Issue 22, the report's speed (src/sql/tasks/report_html.sql, copied here):
 -- what the sections share is computed once per report by
 -- insight_report_today() and passed to them in ctx.today: one pass over the
--- sales (the data section, the header's date, the top items' window, the CLV
--- scores' default as_of), the features of every customer once (the retention
--- targets and the RFM map) and the CLV scores once (the targets' value and the
--- CLV section), instead of once per function that read them.
+-- sales by order (the data section, the header's date, the top items' window,
+-- the CLV summary and scores: the targets' value and the CLV section) and the
+-- features of every customer once (the retention targets and the RFM map),
+-- instead of once per function that read them.
 
 -- Today's customers, once per report -------------------------------------------------
 
 -- What the sections need from the sales and from every customer as of as_of,
 -- computed once per report (insight_report_html puts it in ctx.today; a
--- section called without it computes it): one pass over the sales for the data
--- section, the features of every customer once (insight_customer_features:
--- the retention targets and the RFM map) and the CLV scores once
--- (insight_clv_scores_at: the value of the retention targets and the CLV
--- section), instead of once per function that reads them.
+-- section called without it computes it): one pass over the sales by order
+-- for the data section and the CLV summary (the value of the retention targets
+-- and the CLV section), and the features of every customer once
+-- (insight_customer_features: the retention targets and the RFM map), instead
+-- of once per function that reads them (the sales were read about twelve times).
 CREATE FUNCTION @extschema@.insight_report_today(ctx jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -27,27 +27,31 @@ AS $$
 DECLARE
     lang pg_catalog.text := ctx ->> 'lang';
     as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
-    d record;
     sm @extschema@.insight_models;
     churn_active boolean := EXISTS (SELECT 1 FROM @extschema@.insight_active_model('churn'));
     clv_active boolean := EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'));
     clv_serving boolean;
-    clv_as_of pg_catalog.timestamptz;
     na pg_catalog.text := @extschema@.insight_report_msg(lang, 'na');
     today pg_catalog.jsonb;
 BEGIN
-    -- one pass over the sales: every customer's months with a purchase (customers
-    -- numbered, not named), the totals, and the latest purchase (the CLV scores' default as_of)
-    WITH o AS (
-        -- orders first (hashed; a sort of every line costs more)
-        SELECT s.customer_id, pg_catalog.date_trunc('month', s.ordered_at) AS month, s.order_id,
+    SELECT * INTO sm FROM @extschema@.insight_active_model('segments') mm;
+    -- as insight_customer_360_clv: the CLV scores value the targets only when the model can serve
+    -- (asked, with its NOTICE when it cannot, only when there are targets to value)
+    clv_serving := churn_active AND clv_active AND EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv'));
+
+    -- one pass over the sales, by order (hashed: a sort of every line costs more)
+    WITH o AS MATERIALIZED (
+        SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date AS day, pg_catalog.date_trunc('month', s.ordered_at) AS month, s.order_id,
                pg_catalog.count(*) AS lines, pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
                pg_catalog.max(s.ordered_at) FILTER (WHERE s.quantity > 0 AND s.amount >= 0) AS last_purchase_at,
-               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue
+               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
+               pg_catalog.sum(s.amount::numeric) FILTER (WHERE s.quantity > 0 AND s.amount >= 0) AS spend
           FROM @extschema@.insight_sales s
          WHERE as_of IS NULL OR s.ordered_at < as_of
-         GROUP BY 1, 2, 3
-    ), a AS (
+         GROUP BY 1, 2, 3, 4
+    ),
+    -- the data section: every customer's months with a purchase (customers numbered, not named), the totals
+    a AS (
         SELECT o.customer_id, o.month, pg_catalog.sum(o.lines)::bigint AS lines, pg_catalog.count(DISTINCT o.order_id) AS orders,
                pg_catalog.min(o.first_at) AS first_at, pg_catalog.max(o.last_at) AS last_at,
                pg_catalog.max(o.last_purchase_at) AS last_purchase_at, pg_catalog.sum(o.revenue) AS revenue,
@@ -58,32 +62,52 @@ BEGIN
         SELECT a.*, CASE WHEN a.customer_id IS NOT NULL AND a.total = 0
                          THEN pg_catalog.dense_rank() OVER (ORDER BY a.customer_id) END AS customer_n
           FROM a
-    )
-    SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
-           pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
-           pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
-           pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
-           pg_catalog.max(g.last_purchase_at) FILTER (WHERE g.total = 1) AS last_purchase_at,
-           pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
-           pg_catalog.count(DISTINCT g.customer_n) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
-           pg_catalog.count(DISTINCT g.customer_n) FILTER (WHERE g.total = 0) AS customers,
-           pg_catalog.array_agg(g.customer_n) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
-           pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
-           pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
-      INTO d FROM g;
-    today := pg_catalog.jsonb_build_object('data', pg_catalog.to_jsonb(d));
-
-    SELECT * INTO sm FROM @extschema@.insight_active_model('segments') mm;
-    -- as insight_customer_360_clv: the CLV scores value the targets only when the model can serve
-    -- (asked, with its NOTICE when it cannot, only when there are targets to value)
-    clv_serving := churn_active AND clv_active AND EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv'));
-    -- insight_clv_summary's default as_of: the start of the UTC day after the latest purchase
-    clv_as_of := COALESCE(as_of, ((d.last_purchase_at AT TIME ZONE 'UTC')::pg_catalog.date + 1)::pg_catalog.timestamp AT TIME ZONE 'UTC');
-
-    WITH f AS MATERIALIZED (
-        SELECT * FROM @extschema@.insight_customer_features(as_of)
+    ), d AS (
+        SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
+               pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
+               pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
+               pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
+               pg_catalog.max(g.last_purchase_at) FILTER (WHERE g.total = 1) AS last_purchase_at,
+               pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
+               pg_catalog.count(DISTINCT g.customer_n) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
+               pg_catalog.count(DISTINCT g.customer_n) FILTER (WHERE g.total = 0) AS customers,
+               pg_catalog.array_agg(g.customer_n) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
+               pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
+               pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
+          FROM g
+    ),
+    -- the CLV summary from the same pass, as insight_clv_summary(as_of, period) computes it (the
+    -- purchase days of every customer with their exact spend; as_of by default the start of the
+    -- UTC day after the latest purchase; 94_report_html compares the two), and the 12-month CLV
+    -- as insight_clv_scores_at scores it
+    ca AS (
+        SELECT x.*, @extschema@.insight_clv_period_seconds(x.period) AS period_seconds,
+               ((COALESCE(as_of, ((d.last_purchase_at AT TIME ZONE 'UTC')::pg_catalog.date + 1)::pg_catalog.timestamp AT TIME ZONE 'UTC')
+                 - interval '1 microsecond') AT TIME ZONE 'UTC')::pg_catalog.date AS last_day
+          FROM @extschema@.insight_clv_active() x, d
+         WHERE clv_active
+    ), days AS (
+        SELECT o.customer_id, o.day, pg_catalog.sum(o.spend) AS spend,
+               pg_catalog.min(o.day) OVER (PARTITION BY o.customer_id) AS first_day
+          FROM o
+         WHERE o.last_purchase_at IS NOT NULL AND o.customer_id IS NOT NULL AND clv_active
+         GROUP BY 1, 2
+    ), k AS (
+        SELECT days.customer_id, (pg_catalog.count(*) - 1)::integer AS frequency,
+               (pg_catalog.max(days.day) - pg_catalog.min(days.day))::pg_catalog.float8 * 86400 / ca.period_seconds AS recency,
+               (ca.last_day - pg_catalog.min(days.day))::pg_catalog.float8 * 86400 / ca.period_seconds AS "T",
+               (pg_catalog.avg(days.spend) FILTER (WHERE days.day > days.first_day))::pg_catalog.float8 AS monetary_value
+          FROM days, ca
+         GROUP BY days.customer_id, ca.period_seconds, ca.last_day
     ), c AS MATERIALIZED (
-        SELECT * FROM @extschema@.insight_clv_scores_at(clv_as_of) WHERE clv_active
+        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k."T",
+               @extschema@.insight_clv_value(ca.transactions, ca.spend, k.frequency, k.recency, k."T",
+                                             k.monetary_value, 12, 0.01, ca.period) AS clv_12m
+          FROM ca, k
+    ),
+    -- the features of every customer, once
+    f AS MATERIALIZED (
+        SELECT * FROM @extschema@.insight_customer_features(as_of)
     ),
     -- the retention targets, as insight_retention_targets_at ranks them, from f and c
     model AS (
@@ -158,15 +182,15 @@ BEGIN
                pg_catalog.max(dd.share) FILTER (WHERE dd.decile = 1) AS top
           FROM dd
     )
-    SELECT today || pg_catalog.jsonb_build_object('targets', (SELECT pg_catalog.to_jsonb(tg) FROM tg), 'rfm', (SELECT pg_catalog.to_jsonb(rfm) FROM rfm),
-                                                  'clv', (SELECT pg_catalog.to_jsonb(con) FROM con WHERE clv_active))
+    SELECT pg_catalog.jsonb_build_object('data', (SELECT pg_catalog.to_jsonb(d) FROM d), 'targets', (SELECT pg_catalog.to_jsonb(tg) FROM tg),
+                                         'rfm', (SELECT pg_catalog.to_jsonb(rfm) FROM rfm), 'clv', (SELECT pg_catalog.to_jsonb(con) FROM con WHERE clv_active))
       INTO today;
     RETURN today;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_today(jsonb) IS
-'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it): data = one pass over insight_sales before as_of (lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the concentration of clv_12m by decile (NULL without an active CLV model). The features of every customer (insight_customer_features) and the CLV scores (insight_clv_scores_at, at the default as_of of insight_clv_summary) are computed once each. ctx: insight_report_context(); jit off (a long generated query; JIT compilation cannot be interrupted).';
+'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it), as jsonb: data = one pass over insight_sales before as_of, by order (lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, from the same models and value basis; keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the 12-month CLV by decile (as insight_clv_scores_at; NULL without an active CLV model). The features of every customer (insight_customer_features) are computed once, and the CLV summary comes from the same pass over the sales as the data (the purchase days of every customer and their exact numeric spend, as insight_clv_summary defines them at its default as_of, the start of the UTC day after the latest purchase; test 94_report_html compares them), so the sales are read twice in all. ctx: insight_report_context(). jit off (a long query; JIT compilation cannot be interrupted) and no parallel plan (a PL/pgSQL SELECT INTO runs without workers, and a partial aggregate without them costs more).';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_data(ctx jsonb)
 RETURNS text
