@@ -14,7 +14,8 @@
 -- for the data section and the CLV summary (the value of the retention targets
 -- and the CLV section), and the features of every customer once
 -- (insight_customer_features: the retention targets and the RFM map), instead
--- of once per function that reads them (the sales were read about twelve times).
+-- of once per function that reads them (the sales were read about twelve
+-- times; now three, with the recommender section's top items).
 CREATE FUNCTION @extschema@.insight_report_today(ctx jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -39,25 +40,24 @@ BEGIN
     -- (asked, with its NOTICE when it cannot, only when there are targets to value)
     clv_serving := churn_active AND clv_active AND EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv'));
 
-    -- one pass over the sales, by order (hashed: a sort of every line costs more)
+    -- one pass over the sales, by order and time (hashed: a sort of every line costs more)
     WITH o AS MATERIALIZED (
-        SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date AS day, pg_catalog.date_trunc('month', s.ordered_at) AS month, s.order_id,
-               pg_catalog.count(*) AS lines, pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
-               pg_catalog.max(s.ordered_at) FILTER (WHERE s.quantity > 0 AND s.amount >= 0) AS last_purchase_at,
+        SELECT s.customer_id, s.ordered_at AS at, s.order_id, pg_catalog.count(*) AS lines,
+               pg_catalog.bool_or(s.quantity > 0 AND s.amount >= 0) AS purchase,
                pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
                pg_catalog.sum(s.amount::numeric) FILTER (WHERE s.quantity > 0 AND s.amount >= 0) AS spend
           FROM @extschema@.insight_sales s
          WHERE as_of IS NULL OR s.ordered_at < as_of
-         GROUP BY 1, 2, 3, 4
+         GROUP BY 1, 2, 3
     ),
     -- the data section: every customer's months with a purchase (customers numbered, not named), the totals
     a AS (
-        SELECT o.customer_id, o.month, pg_catalog.sum(o.lines)::bigint AS lines, pg_catalog.count(DISTINCT o.order_id) AS orders,
-               pg_catalog.min(o.first_at) AS first_at, pg_catalog.max(o.last_at) AS last_at,
-               pg_catalog.max(o.last_purchase_at) AS last_purchase_at, pg_catalog.sum(o.revenue) AS revenue,
+        SELECT o.customer_id, pg_catalog.date_trunc('month', o.at) AS month, pg_catalog.sum(o.lines)::bigint AS lines,
+               pg_catalog.count(DISTINCT o.order_id) AS orders, pg_catalog.min(o.at) AS first_at, pg_catalog.max(o.at) AS last_at,
+               pg_catalog.max(o.at) FILTER (WHERE o.purchase) AS last_purchase_at, pg_catalog.sum(o.revenue) AS revenue,
                GROUPING(o.customer_id) AS total
           FROM o
-         GROUP BY ROLLUP ((o.customer_id, o.month))
+         GROUP BY ROLLUP ((o.customer_id, pg_catalog.date_trunc('month', o.at)))
     ), g AS (
         SELECT a.*, CASE WHEN a.customer_id IS NOT NULL AND a.total = 0
                          THEN pg_catalog.dense_rank() OVER (ORDER BY a.customer_id) END AS customer_n
@@ -87,10 +87,10 @@ BEGIN
           FROM @extschema@.insight_clv_active() x, d
          WHERE clv_active
     ), days AS (
-        SELECT o.customer_id, o.day, pg_catalog.sum(o.spend) AS spend,
-               pg_catalog.min(o.day) OVER (PARTITION BY o.customer_id) AS first_day
+        SELECT o.customer_id, (o.at AT TIME ZONE 'UTC')::pg_catalog.date AS day, pg_catalog.sum(o.spend) AS spend,
+               pg_catalog.min((o.at AT TIME ZONE 'UTC')::pg_catalog.date) OVER (PARTITION BY o.customer_id) AS first_day
           FROM o
-         WHERE o.last_purchase_at IS NOT NULL AND o.customer_id IS NOT NULL AND clv_active
+         WHERE o.purchase AND o.customer_id IS NOT NULL AND clv_active
          GROUP BY 1, 2
     ), k AS (
         SELECT days.customer_id, (pg_catalog.count(*) - 1)::integer AS frequency,
@@ -190,7 +190,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_today(jsonb) IS
-'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it), as jsonb: data = one pass over insight_sales before as_of, by order (lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, from the same models and value basis; keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the 12-month CLV by decile (as insight_clv_scores_at; NULL without an active CLV model). The features of every customer (insight_customer_features) are computed once, and the CLV summary comes from the same pass over the sales as the data (the purchase days of every customer and their exact numeric spend, as insight_clv_summary defines them at its default as_of, the start of the UTC day after the latest purchase; test 94_report_html compares them), so the sales are read twice in all. ctx: insight_report_context(). jit off (a long query; JIT compilation cannot be interrupted) and no parallel plan (a PL/pgSQL SELECT INTO runs without workers, and a partial aggregate without them costs more).';
+'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it), as jsonb: data = one pass over insight_sales before as_of, by order (lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, from the same models and value basis; keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the 12-month CLV by decile (as insight_clv_scores_at; NULL without an active CLV model). The features of every customer (insight_customer_features) are computed once, and the CLV summary comes from the same pass over the sales as the data (the purchase days of every customer and their exact numeric spend, as insight_clv_summary defines them at its default as_of, the start of the UTC day after the latest purchase; test 94_report_html compares them): with the recommender section's top items, the report reads the sales three times. ctx: insight_report_context(). jit off (a long query; JIT compilation cannot be interrupted) and no parallel plan (a PL/pgSQL SELECT INTO runs without workers, and a partial aggregate without them costs more).';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_data(ctx jsonb)
 RETURNS text
