@@ -99,6 +99,29 @@ SELECT (SELECT html FROM rep WHERE lang = 'en') LIKE
        (SELECT count(*) FROM insight_customer_360) AS customers_360,
        substring(insight_report() FROM '(\d+) customers with a purchase')::int = (SELECT count(*) FROM insight_customer_360) AS text_report_agrees;
 
+-- what the sections share, computed once per report (insight_report_today), is what
+-- the functions it stands for give: the latest line, the RFM segments, the retention
+-- targets (the first ten and every probability) and the CLV scores (the section's
+-- grid and deciles, from the CLV summary of the same pass), today and at an as_of
+SELECT a.as_of IS NULL AS today,
+       (t #>> '{data,last_at}')::timestamptz = (SELECT max(ordered_at) FROM insight_sales WHERE a.as_of IS NULL OR ordered_at < a.as_of) AS last_line,
+       t #> '{rfm,segs}' = (SELECT to_jsonb(array_agg(segment ORDER BY customer_id)) FROM insight_rfm_scores(a.as_of)) AS rfm,
+       (SELECT jsonb_agg(jsonb_build_array(e -> 0, e -> 1) ORDER BY i) FROM jsonb_array_elements(t #> '{targets,rows}') WITH ORDINALITY e(e, i))
+         = (SELECT jsonb_agg(jsonb_build_array(customer_id, insight_report_num(churn_probability, 3, 'en')))
+              FROM (SELECT * FROM insight_retention_targets_at(a.as_of) LIMIT 10) r) AS first_targets,
+       (SELECT array_agg(p::float8 ORDER BY p::float8) FROM jsonb_array_elements_text(t #> '{targets,probabilities}') p)
+         = (SELECT array_agg(churn_probability ORDER BY churn_probability) FROM insight_retention_targets_at(a.as_of)) AS probabilities,
+       (SELECT jsonb_build_array(GREATEST(1, percentile_disc(0.95) WITHIN GROUP (ORDER BY frequency)), max("T")) FROM insight_clv_scores_at(a.as_of))
+         = jsonb_build_array(t #> '{clv,f_max}', t #> '{clv,t_max}') AS clv_grid,
+       (SELECT jsonb_agg(jsonb_build_array(d.decile, d.n, round(d.clv::numeric)) ORDER BY d.decile)
+          FROM (SELECT decile, count(*) AS n, sum(clv_12m) AS clv
+                  FROM (SELECT clv_12m, ntile(10) OVER (ORDER BY clv_12m DESC, customer_id) AS decile
+                          FROM insight_clv_scores_at(a.as_of) WHERE clv_12m IS NOT NULL) x GROUP BY 1) d)
+         = (SELECT jsonb_agg(jsonb_build_array((e ->> 0)::int, replace(e ->> 1, ',', '')::int, replace(e ->> 2, ',', '')::numeric) ORDER BY i)
+              FROM jsonb_array_elements(t #> '{clv,rows}') WITH ORDINALITY e(e, i)) AS clv_deciles
+  FROM (VALUES (NULL::timestamptz), ('2011-09-01')) a(as_of),
+       LATERAL (SELECT insight_report_today(insight_report_context('en', a.as_of)) AS t) r;
+
 -- the ROC curve: the closed form of four scores (scikit-learn roc_curve),
 -- and the trapezoid area of the report's curve against the stored AUC
 SELECT insight_report_roc(ARRAY[0.9, 0.8, 0.7, 0.6], ARRAY[true, false, true, false]) AS roc;

@@ -133,6 +133,192 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_report_cluster_label(text, float8, float8, float8) IS
 'A label of a k-means cluster from its members (not its centroid): recent_share, frequent_share and high_spend_share are the shares of members with fewer days since the last purchase, more orders and more total spend than the median customer; a share of at least 3/4 gives recent / frequent / high spend, at most 1/4 lapsed / infrequent / low spend, else mixed. So the label holds for at least three quarters of the members.';
 
+-- Today's customers, once per report -------------------------------------------------
+
+-- What the sections need from the sales and from every customer as of as_of,
+-- computed once per report (insight_report_html puts it in ctx.today; a
+-- section called without it computes it): one pass over the sales by order
+-- for the data section and the CLV summary (the value of the retention targets
+-- and the CLV section), and the features of every customer once
+-- (insight_customer_features: the retention targets and the RFM map), instead
+-- of once per function that reads them (the sales were read about twelve
+-- times; now three, with the recommender section's top items).
+CREATE FUNCTION @extschema@.insight_report_today(ctx jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+SET jit = off
+SET max_parallel_workers_per_gather = 0
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    sm @extschema@.insight_models;
+    churn_active boolean := EXISTS (SELECT 1 FROM @extschema@.insight_active_model('churn'));
+    clv_active boolean := EXISTS (SELECT 1 FROM @extschema@.insight_active_model('clv'));
+    clv_serving boolean;
+    na pg_catalog.text := @extschema@.insight_report_msg(lang, 'na');
+    today pg_catalog.jsonb;
+BEGIN
+    SELECT * INTO sm FROM @extschema@.insight_active_model('segments') mm;
+    -- as insight_customer_360_clv: the CLV scores value the targets only when the model can serve
+    -- (asked, with its NOTICE when it cannot, only when there are targets to value)
+    clv_serving := churn_active AND clv_active AND EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv'));
+
+    -- one pass over the sales, by order and time (hashed: a sort of every line costs more)
+    WITH o AS MATERIALIZED (
+        SELECT s.customer_id, s.ordered_at AS at, s.order_id, pg_catalog.count(*) AS lines,
+               pg_catalog.bool_or(s.quantity > 0 AND s.amount >= 0) AS purchase,
+               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
+               pg_catalog.sum(s.amount::numeric) FILTER (WHERE s.quantity > 0 AND s.amount >= 0) AS spend
+          FROM @extschema@.insight_sales s
+         WHERE as_of IS NULL OR s.ordered_at < as_of
+         GROUP BY 1, 2, 3
+    ),
+    -- the data section: every customer's months with a purchase (customers numbered, not named), the totals
+    a AS (
+        SELECT o.customer_id, pg_catalog.date_trunc('month', o.at) AS month, pg_catalog.sum(o.lines)::bigint AS lines,
+               pg_catalog.count(DISTINCT o.order_id) AS orders, pg_catalog.min(o.at) AS first_at, pg_catalog.max(o.at) AS last_at,
+               pg_catalog.max(o.at) FILTER (WHERE o.purchase) AS last_purchase_at, pg_catalog.sum(o.revenue) AS revenue,
+               GROUPING(o.customer_id) AS total
+          FROM o
+         GROUP BY ROLLUP ((o.customer_id, pg_catalog.date_trunc('month', o.at)))
+    ), g AS (
+        SELECT a.*, CASE WHEN a.customer_id IS NOT NULL AND a.total = 0
+                         THEN pg_catalog.dense_rank() OVER (ORDER BY a.customer_id) END AS customer_n
+          FROM a
+    ), d AS (
+        SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
+               pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
+               pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
+               pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
+               pg_catalog.max(g.last_purchase_at) FILTER (WHERE g.total = 1) AS last_purchase_at,
+               pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
+               pg_catalog.count(DISTINCT g.customer_n) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
+               pg_catalog.count(DISTINCT g.customer_n) FILTER (WHERE g.total = 0) AS customers,
+               pg_catalog.array_agg(g.customer_n) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
+               pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
+               pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
+          FROM g
+    ),
+    -- the CLV summary from the same pass, as insight_clv_summary(as_of, period) computes it (the
+    -- purchase days of every customer with their exact spend; as_of by default the start of the
+    -- UTC day after the latest purchase; 94_report_html compares the two), and the 12-month CLV
+    -- as insight_clv_scores_at scores it
+    ca AS (
+        SELECT x.*, @extschema@.insight_clv_period_seconds(x.period) AS period_seconds,
+               ((COALESCE(as_of, ((d.last_purchase_at AT TIME ZONE 'UTC')::pg_catalog.date + 1)::pg_catalog.timestamp AT TIME ZONE 'UTC')
+                 - interval '1 microsecond') AT TIME ZONE 'UTC')::pg_catalog.date AS last_day
+          FROM @extschema@.insight_clv_active() x, d
+         WHERE clv_active
+    ), days AS (
+        SELECT o.customer_id, (o.at AT TIME ZONE 'UTC')::pg_catalog.date AS day, pg_catalog.sum(o.spend) AS spend,
+               pg_catalog.min((o.at AT TIME ZONE 'UTC')::pg_catalog.date) OVER (PARTITION BY o.customer_id) AS first_day
+          FROM o
+         WHERE o.purchase AND o.customer_id IS NOT NULL AND clv_active
+         GROUP BY 1, 2
+    ), k AS (
+        SELECT days.customer_id, (pg_catalog.count(*) - 1)::integer AS frequency,
+               (pg_catalog.max(days.day) - pg_catalog.min(days.day))::pg_catalog.float8 * 86400 / ca.period_seconds AS recency,
+               (ca.last_day - pg_catalog.min(days.day))::pg_catalog.float8 * 86400 / ca.period_seconds AS "T",
+               (pg_catalog.avg(days.spend) FILTER (WHERE days.day > days.first_day))::pg_catalog.float8 AS monetary_value
+          FROM days, ca
+         GROUP BY days.customer_id, ca.period_seconds, ca.last_day
+    ), c AS MATERIALIZED (
+        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k."T",
+               @extschema@.insight_clv_value(ca.transactions, ca.spend, k.frequency, k.recency, k."T",
+                                             k.monetary_value, 12, 0.01, ca.period) AS clv_12m
+          FROM ca, k
+    ),
+    -- the features of every customer, once
+    f AS MATERIALIZED (
+        SELECT * FROM @extschema@.insight_customer_features(as_of)
+    ),
+    -- the retention targets, as insight_retention_targets_at ranks them, from f and c
+    model AS (
+        SELECT m.model_id, m.weights, pg_catalog.date_part('epoch', (m.params ->> 'horizon')::interval) / 86400 AS horizon_days
+          FROM @extschema@.insight_active_model('churn') m
+    ), val AS (
+        SELECT v.weights FROM @extschema@.insight_serving_model('value') v WHERE churn_active
+    ), basis AS (
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM val) THEN 'value_model'
+                    WHEN clv_serving AND EXISTS (SELECT 1 FROM c) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+    ), scored AS MATERIALIZED (   -- each model called once per customer
+        SELECT f.customer_id::pg_catalog.text AS customer_id, f.features, f.recency_days, f.orders,
+               @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
+               CASE b.value_basis WHEN 'value_model' THEN (SELECT @extschema@.insight_value_predict(v.weights, f.features) FROM val v)
+                                  WHEN 'clv_12m' THEN c.clv_12m
+                    ELSE f.monetary * ((f.orders * m.horizon_days) / GREATEST(f.tenure_days, m.horizon_days)) END AS expected_value
+          FROM model m, basis b, f LEFT JOIN c ON clv_serving AND c.customer_id = f.customer_id::pg_catalog.text
+    ), t AS (
+        SELECT scored.*, pg_catalog.row_number() OVER (ORDER BY scored.churn_probability * scored.expected_value DESC NULLS LAST, scored.customer_id) AS n,
+               scored.churn_probability * scored.expected_value AS value_at_risk
+          FROM scored
+    ), tg AS (
+        SELECT pg_catalog.array_agg(ARRAY[
+                   CASE WHEN (ctx ->> 'ids')::boolean THEN t.customer_id ELSE t.n::pg_catalog.text END,
+                   @extschema@.insight_report_num(t.churn_probability, 3, lang),
+                   @extschema@.insight_report_num(t.value_at_risk, 0, lang),
+                   @extschema@.insight_report_num(t.recency_days, 0, lang),
+                   @extschema@.insight_report_num(t.orders, 0, lang),
+                   -- a reason is "name +0.42": the feature's name in the page's language, then its contribution
+                   COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || pg_catalog.split_part(r.name, ' ', 1))
+                                                          || ' ' || pg_catalog.split_part(r.name, ' ', 2),
+                                                          @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
+                               FROM pg_catalog.unnest(@extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
+                                        @extschema@.insight_contributions(m.weights, t.features), 3)) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
+                   FILTER (WHERE t.n <= 10) AS rows,
+               (SELECT b.value_basis FROM basis b) AS basis,
+               pg_catalog.array_agg(t.churn_probability) AS probabilities
+          FROM t, model m
+    ),
+    -- the RFM scores, as insight_rfm_scores computes them, from f; the k-means clusters
+    rw AS (
+        SELECT f.customer_id, f.recency_days, f.orders AS frequency, f.total_spend AS monetary,
+               pg_catalog.count(*) OVER () AS n,
+               pg_catalog.rank() OVER (ORDER BY f.recency_days DESC) - 1 AS r_worse,
+               pg_catalog.rank() OVER (ORDER BY f.orders) - 1 AS f_worse,
+               pg_catalog.rank() OVER (ORDER BY f.total_spend) - 1 AS m_worse
+          FROM f
+    ), rfm AS (
+        SELECT pg_catalog.array_agg(@extschema@.insight_rfm_segment((1 + ((5 * rw.r_worse) / rw.n))::integer, (1 + ((5 * rw.f_worse) / rw.n))::integer,
+                                                                     (1 + ((5 * rw.m_worse) / rw.n))::integer) ORDER BY rw.customer_id) AS segs,
+               pg_catalog.array_agg(rw.recency_days ORDER BY rw.customer_id) AS rec,
+               pg_catalog.array_agg(rw.frequency::pg_catalog.float8 ORDER BY rw.customer_id) AS frq,
+               pg_catalog.array_agg(rw.monetary ORDER BY rw.customer_id) AS mon,
+               pg_catalog.array_agg(CASE WHEN sm.model_id IS NOT NULL
+                                         THEN @extschema@.insight_segment_cluster(sm.weights, sm.preprocessing, rw.recency_days, rw.frequency, rw.monetary) END
+                                    ORDER BY rw.customer_id) AS cls
+          FROM rw
+    ),
+    -- the CLV section's grid of the matrices and the concentration by decile, from c
+    cd AS (SELECT c.clv_12m, pg_catalog.ntile(10) OVER (ORDER BY c.clv_12m DESC, c.customer_id) AS decile FROM c WHERE c.clv_12m IS NOT NULL),
+    dd AS (SELECT cd.decile, pg_catalog.count(*) AS n, pg_catalog.sum(cd.clv_12m) / pg_catalog.sum(pg_catalog.sum(cd.clv_12m)) OVER () AS share,
+                  pg_catalog.sum(cd.clv_12m) AS clv
+             FROM cd GROUP BY 1),
+    con AS (
+        SELECT (SELECT GREATEST(1, pg_catalog.percentile_disc(0.95) WITHIN GROUP (ORDER BY c.frequency)) FROM c) AS f_max,
+               (SELECT pg_catalog.max(c."T") FROM c) AS t_max,
+               pg_catalog.array_agg(dd.decile::pg_catalog.text ORDER BY dd.decile) AS labels,
+               ARRAY[pg_catalog.array_agg(dd.share ORDER BY dd.decile)] AS vals,
+               pg_catalog.array_agg(@extschema@.insight_report_pct(dd.share, lang) ORDER BY dd.decile) AS texts,
+               pg_catalog.array_agg(ARRAY[dd.decile::pg_catalog.text, @extschema@.insight_report_num(dd.n, 0, lang), @extschema@.insight_report_num(dd.clv, 0, lang),
+                                          @extschema@.insight_report_pct(dd.share, lang)] ORDER BY dd.decile) AS rows,
+               pg_catalog.max(dd.share) FILTER (WHERE dd.decile = 1) AS top
+          FROM dd
+    )
+    SELECT pg_catalog.jsonb_build_object('data', (SELECT pg_catalog.to_jsonb(d) FROM d), 'targets', (SELECT pg_catalog.to_jsonb(tg) FROM tg),
+                                         'rfm', (SELECT pg_catalog.to_jsonb(rfm) FROM rfm), 'clv', (SELECT pg_catalog.to_jsonb(con) FROM con WHERE clv_active))
+      INTO today;
+    RETURN today;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_today(jsonb) IS
+'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it), as jsonb: data = one pass over insight_sales before as_of, by order (lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, from the same models and value basis; keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the 12-month CLV by decile (as insight_clv_scores_at; NULL without an active CLV model). The features of every customer (insight_customer_features) are computed once, and the CLV summary comes from the same pass over the sales as the data (the purchase days of every customer and their exact numeric spend, as insight_clv_summary defines them at its default as_of, the start of the UTC day after the latest purchase; test 94_report_html compares them): with the top items of the recommender section, the report reads the sales three times. ctx: insight_report_context(). jit off (a long query; JIT compilation cannot be interrupted) and no parallel plan (a PL/pgSQL SELECT INTO runs without workers, and a partial aggregate without them costs more).';
+
 -- Data covered ------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.insight_report_html_data(ctx jsonb)
@@ -150,28 +336,11 @@ DECLARE
     co record;
     body pg_catalog.text;
 BEGIN
-    -- one pass over the sales: every customer's months with a purchase, and the totals
-    WITH g AS (
-        SELECT s.customer_id::pg_catalog.text AS customer_id, pg_catalog.date_trunc('month', s.ordered_at) AS month,
-               pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.order_id) AS orders,
-               pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
-               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
-               GROUPING(s.customer_id) AS total
-          FROM @extschema@.insight_sales s
-         WHERE as_of IS NULL OR s.ordered_at < as_of
-         GROUP BY ROLLUP ((s.customer_id, pg_catalog.date_trunc('month', s.ordered_at)))
-    )
-    SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
-           pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
-           pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
-           pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
-           pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
-           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
-           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0) AS customers,
-           pg_catalog.array_agg(g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
-           pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
-           pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
-      INTO d FROM g;
+    -- the pass over the sales, once per report (insight_report_today)
+    SELECT * INTO d
+      FROM pg_catalog.jsonb_to_record(COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) -> 'data')
+           AS x(lines bigint, orders bigint, first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz, revenue pg_catalog.float8,
+                buyers bigint, customers bigint, cm_customer bigint[], cm_month pg_catalog.timestamptz[], cm_revenue pg_catalog.float8[]);
     body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'data.summary',
                 @extschema@.insight_report_num(d.lines, 0, lang), @extschema@.insight_report_num(d.orders, 0, lang),
                 @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang),
@@ -284,7 +453,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_data(jsonb) IS
-'The "data covered" section of insight_report_html: kept lines, orders, dates, customers with a purchase (and those with returns only), revenue; revenue and customers with a purchase by month (months of fewer than insight.min_group_size customers suppressed); the cohort retention heatmap (customers by month of first purchase x months since: share of the cohort with a purchase that month; cohorts and cells of fewer than min_group_size customers blank). ctx: insight_report_context().';
+'The "data covered" section of insight_report_html, from the pass over the sales of ctx.today (insight_report_today; computed when ctx has none): kept lines, orders, dates, customers with a purchase (and those with returns only), revenue; revenue and customers with a purchase by month (months of fewer than insight.min_group_size customers suppressed); the cohort retention heatmap (customers by month of first purchase x months since: share of the cohort with a purchase that month; cohorts and cells of fewer than min_group_size customers blank). ctx: insight_report_context().';
 
 -- Churn ---------------------------------------------------------------------------
 
@@ -412,24 +581,10 @@ BEGIN
         lang), @extschema@.insight_report_privacy(ctx, 0, cal.small::integer));
 
     -- the customers to retain first (keys only for roles allowed to see them),
-    -- and every customer's probability for the distribution
-    SELECT pg_catalog.array_agg(ARRAY[
-               CASE WHEN (ctx ->> 'ids')::boolean THEN t.customer_id ELSE t.n::pg_catalog.text END,
-               @extschema@.insight_report_num(t.churn_probability, 3, lang),
-               @extschema@.insight_report_num(t.value_at_risk, 0, lang),
-               @extschema@.insight_report_num(t.recency_days, 0, lang),
-               @extschema@.insight_report_num(t.orders, 0, lang),
-               -- a reason is "name +0.42": the feature's name in the page's language, then its contribution
-               COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || pg_catalog.split_part(r.name, ' ', 1))
-                                                      || ' ' || pg_catalog.split_part(r.name, ' ', 2),
-                                                      @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
-                           FROM pg_catalog.unnest(t.reasons) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
-               FILTER (WHERE t.n <= 10) AS rows,
-           pg_catalog.max(t.value_basis) AS basis,
-           pg_catalog.array_agg(t.churn_probability) AS probabilities
-      INTO tg
-      FROM (SELECT rt.*, pg_catalog.row_number() OVER () AS n
-              FROM @extschema@.insight_retention_targets_at(as_of) rt) t;
+    -- and every customer's probability for the distribution (insight_report_today)
+    SELECT * INTO tg
+      FROM pg_catalog.jsonb_to_record(COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) -> 'targets')
+           AS x(rows pg_catalog.text[], basis pg_catalog.text, probabilities pg_catalog.float8[]);
     -- today's customers: the serving model's probabilities in ten bins
     WITH s AS (
         SELECT LEAST(pg_catalog.width_bucket(u.p, 0, 1, 10), 10) AS bin FROM pg_catalog.unnest(tg.probabilities) u(p)
@@ -468,7 +623,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_churn(jsonb) IS
-'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile of the test window, as insight_churn_evaluate stored them (metrics.curves, insight_churn_curves; for a model trained without them, computed on insight_churn_training_rows at metrics.test_cutoff scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
+'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile of the test window, as insight_churn_evaluate stored them (metrics.curves, insight_churn_curves; for a model trained without them, computed on insight_churn_training_rows at metrics.test_cutoff scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (ranked as insight_retention_targets_at ranks them) with their reasons, customer keys only for members of insight_admin; the probabilities and the targets from ctx.today (insight_report_today; computed when ctx has none). Says how to train a model when none is active.';
 
 -- Customer value ------------------------------------------------------------------
 
@@ -518,21 +673,11 @@ BEGIN
                 @extschema@.insight_report_num((chosen ->> 'mae')::pg_catalog.float8, 3, lang),
                 @extschema@.insight_report_num((x #>> '{baseline,mae}')::pg_catalog.float8, 3, lang))));
 
-    -- today's customers: the grid of the matrices and the concentration
-    WITH s AS (SELECT * FROM @extschema@.insight_clv_scores_at(as_of)),
-    d AS (SELECT s.clv_12m, pg_catalog.ntile(10) OVER (ORDER BY s.clv_12m DESC, s.customer_id) AS decile FROM s WHERE s.clv_12m IS NOT NULL),
-    dd AS (SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.sum(d.clv_12m) / pg_catalog.sum(pg_catalog.sum(d.clv_12m)) OVER () AS share,
-                  pg_catalog.sum(d.clv_12m) AS clv
-             FROM d GROUP BY 1)
-    SELECT (SELECT GREATEST(1, pg_catalog.percentile_disc(0.95) WITHIN GROUP (ORDER BY s.frequency)) FROM s) AS f_max,
-           (SELECT pg_catalog.max(s."T") FROM s) AS t_max,
-           pg_catalog.array_agg(dd.decile::pg_catalog.text ORDER BY dd.decile) AS labels,
-           ARRAY[pg_catalog.array_agg(dd.share ORDER BY dd.decile)] AS vals,
-           pg_catalog.array_agg(@extschema@.insight_report_pct(dd.share, lang) ORDER BY dd.decile) AS texts,
-           pg_catalog.array_agg(ARRAY[dd.decile::pg_catalog.text, @extschema@.insight_report_num(dd.n, 0, lang), @extschema@.insight_report_num(dd.clv, 0, lang),
-                                      @extschema@.insight_report_pct(dd.share, lang)] ORDER BY dd.decile) AS rows,
-           pg_catalog.max(dd.share) FILTER (WHERE dd.decile = 1) AS top
-      INTO con FROM dd;
+    -- today's customers: the grid of the matrices and the concentration (insight_report_today)
+    SELECT * INTO con
+      FROM pg_catalog.jsonb_to_record(COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) -> 'clv')
+           AS x(f_max integer, t_max pg_catalog.float8, labels pg_catalog.text[], vals pg_catalog.float8[], texts pg_catalog.text[],
+                rows pg_catalog.text[], top pg_catalog.float8);
     f_max := con.f_max;
     t_max := con.t_max;
 
@@ -677,7 +822,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
-'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at; with the grid of the matrices, from ctx.today, insight_report_today, computed when ctx has none). Says how to train a model when none is active.';
 
 -- The value model (deep) --------------------------------------------------------------
 
@@ -835,12 +980,10 @@ DECLARE
     sep pg_catalog.text := @extschema@.insight_report_msg(lang, 'label.sep');
 BEGIN
     SELECT * INTO sm FROM @extschema@.insight_active_model('segments') mm;
-    SELECT pg_catalog.array_agg(r.segment), pg_catalog.array_agg(r.recency_days), pg_catalog.array_agg(r.frequency::pg_catalog.float8),
-           pg_catalog.array_agg(r.monetary),
-           pg_catalog.array_agg(CASE WHEN sm.model_id IS NOT NULL
-                                     THEN @extschema@.insight_segment_cluster(sm.weights, sm.preprocessing, r.recency_days, r.frequency, r.monetary) END)
-      INTO segs, rec, frq, mon, cls
-      FROM @extschema@.insight_rfm_scores(as_of) r;
+    -- every customer's RFM segment, recency, orders, spend and cluster (insight_report_today)
+    SELECT x.segs, x.rec, x.frq, x.mon, x.cls INTO segs, rec, frq, mon, cls
+      FROM pg_catalog.jsonb_to_record(COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) -> 'rfm')
+           AS x(segs pg_catalog.text[], rec pg_catalog.float8[], frq pg_catalog.float8[], mon pg_catalog.float8[], cls integer[]);
 
     -- the RFM map: segments of fewer than k customers go into "other"
     WITH g AS (
@@ -935,7 +1078,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
-'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_cluster_profiles: recency, orders and spend of at least 3/4 of the members against the median customer, as insight_customer_360 and insight_segment_summary label them) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen (at the knee of the inertia curve, insight_kmeans_knee, or given), with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
+'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, as insight_rfm_scores scores them, from ctx.today: insight_report_today, computed when ctx has none; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_cluster_profiles: recency, orders and spend of at least 3/4 of the members against the median customer, as insight_customer_360 and insight_segment_summary label them) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen (at the knee of the inertia curve, insight_kmeans_knee, or given), with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
 
 -- Recommendations ------------------------------------------------------------------
 
@@ -1006,7 +1149,8 @@ BEGIN
 
     -- the items bought by the most customers in the last 90 days
     WITH e AS (
-        SELECT COALESCE(as_of, pg_catalog.max(s.ordered_at)) AS t_end FROM @extschema@.insight_sales s
+        -- the latest line before as_of, from the pass over the sales (insight_report_today)
+        SELECT COALESCE(as_of, (COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) #>> '{data,last_at}')::pg_catalog.timestamptz) AS t_end
     ), b AS (
         SELECT s.item_id::pg_catalog.text AS item_id, pg_catalog.count(DISTINCT s.customer_id) AS n
           FROM @extschema@.insight_sales s, e
@@ -1035,7 +1179,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_recommender(jsonb) IS
-'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
+'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (default: before the latest line, from ctx.today, insight_report_today, computed when ctx has none; only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
 
 -- Tasks the report has no section of: their active model, or that there is none.
 CREATE FUNCTION @extschema@.insight_report_html_other(ctx jsonb)
@@ -1103,8 +1247,9 @@ DECLARE
     sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'value', 'segments', 'recommender', 'other'];
     titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'value.title', 'segments.title', 'recommender.title', 'other.title'];
 BEGIN
-    SELECT pg_catalog.max(s.ordered_at) INTO last_at FROM @extschema@.insight_sales s
-     WHERE as_of IS NULL OR s.ordered_at < as_of;
+    -- what the sections read from the sales and today's customers, computed once
+    ctx := ctx || pg_catalog.jsonb_build_object('today', @extschema@.insight_report_today(ctx));
+    last_at := (ctx #>> '{today,data,last_at}')::pg_catalog.timestamptz;
     RETURN pg_catalog.concat(
         '<!DOCTYPE html>', E'\n',
         pg_catalog.format('<html lang="%s"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>%s</title><style>%s</style></head><body>',
@@ -1128,4 +1273,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html(text, timestamptz) IS
-'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), the deep value model (out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate, gain and decile charts, as its training stored them), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _value, _segments, _recommender, _other.';
+'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), the deep value model (out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate, gain and decile charts, as its training stored them), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _value, _segments, _recommender, _other, each given the context (insight_report_context) with what they share computed once (ctx.today, insight_report_today: one pass over the sales, the features and the CLV scores of every customer once).';
