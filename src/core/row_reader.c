@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include <sys/mman.h>
+
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -102,4 +104,63 @@ insight_read_rows(const InsightUserQuery *uq, InsightRowCallback fn, void *arg)
 		elog(ERROR, "insight_read_rows: query failed: %s", SPI_result_code_string(rc));
 	MemoryContextDelete(r.batch);
 	return !r.stopped;
+}
+
+/* ---- memory for the rows ---- */
+
+#define HUGE_PAGE ((Size) 2 * 1024 * 1024)
+
+typedef struct RowsMapping
+{
+	MemoryContextCallback callback;
+	void	   *address;
+	Size		length;
+} RowsMapping;
+
+static void
+rows_unmap(void *arg)
+{
+	RowsMapping *m = arg;
+
+	munmap(m->address, m->length);
+}
+
+void *
+insight_rows_alloc(MemoryContext cxt, Size bytes)
+{
+	RowsMapping *m;
+	char	   *p;
+	char	   *aligned;
+	Size		length;
+	Size		head;
+	Size		tail;
+
+	if (bytes < HUGE_PAGE)
+		return MemoryContextAllocHuge(cxt, bytes);
+	/* whole huge pages, at an address that is a multiple of their size */
+	length = add_size(bytes, HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	m = MemoryContextAlloc(cxt, sizeof(RowsMapping));
+	p = mmap(NULL, add_size(length, HUGE_PAGE), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed on a request of size %zu for training rows.", bytes)));
+	aligned = (char *) TYPEALIGN(HUGE_PAGE, p);
+	head = aligned - p;
+	tail = HUGE_PAGE - head;
+	if (head > 0)
+		munmap(p, head);
+	if (tail > 0)
+		munmap(aligned + length, tail);
+	m->address = aligned;
+	m->length = length;
+	m->callback.func = rows_unmap;
+	m->callback.arg = m;
+	MemoryContextRegisterResetCallback(cxt, &m->callback);
+#ifdef MADV_HUGEPAGE
+	(void) madvise(aligned, length, MADV_HUGEPAGE);	/* only a hint */
+#endif
+	return aligned;
 }

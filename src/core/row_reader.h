@@ -32,4 +32,14 @@ typedef bool (*InsightRowCallback) (Datum *values, bool *isnull, void *arg);
  */
 extern bool insight_read_rows(const InsightUserQuery *uq, InsightRowCallback fn, void *arg);
 
+/*
+ * bytes of memory for rows read, freed with cxt (reset or deleted): from
+ * palloc below 2 MB; from 2 MB on, a mapping of its own with transparent huge
+ * pages asked for (madvise MADV_HUGEPAGE), since touching fresh memory a 4 kB
+ * page at a time costs a page fault each (on this project's VM, more than
+ * the copy of the rows itself).  Not zeroed; ERRCODE_OUT_OF_MEMORY when the
+ * memory cannot be had.  The caller checks insight.max_training_memory.
+ */
+extern void *insight_rows_alloc(MemoryContext cxt, Size bytes);
+
 #endif							/* INSIGHT_ROW_READER_H */

@@ -502,16 +502,23 @@ typedef struct LogregFit
 	MemoryContext work;
 
 	/*
-	 * The rows in memory (in_memory and they fit): chunks of chunk_rows rows,
-	 * dim doubles a row, standardised once the means and scales are known,
-	 * and their labels (1 or 0).
+	 * The rows in memory (in_memory and they fit), in rows_cxt: chunks of
+	 * caps[k] rows, each dim doubles a row (standardised once the means and
+	 * scales are known) followed by the rows' labels (1 or 0); every chunk is
+	 * full but the last, which holds last_len rows.
 	 */
 	bool		in_memory;
-	int			chunk_rows;
+	MemoryContext rows_cxt;
+	int			first_rows;		/* rows of the first chunk */
+	int			max_rows;		/* rows of a chunk at most */
+	int			block_rows;		/* rows logreg_add_block adds at a time */
 	int			nchunks;
 	int			maxchunks;
+	int			last_len;
+	int		   *caps;
 	double	  **x;
 	double	  **y;
+	uint64		allocated;		/* rows the chunks hold room for */
 	uint64		n;				/* rows held */
 	uint64		limit_rows;		/* most rows insight.max_training_memory allows */
 	bool		too_many;		/* stopped: the rows do not fit */
@@ -528,11 +535,14 @@ typedef struct LogregFit
 } LogregFit;
 
 /*
- * Bytes a row takes in memory: its features and label.  A chunk holds about
- * 1 MB; a block (what logreg_add_block adds at a time) up to 512 rows.
+ * Bytes a row takes in memory: its features and label.  The chunks double
+ * from 64 kB (few rows take little memory) to 8 MB (insight_rows_alloc maps
+ * those in huge pages); a block, what logreg_add_block adds at a time, is up
+ * to 512 rows.
  */
 #define LOGREG_ROW_BYTES(d)		(sizeof(double) * ((Size) (d) + 1))
-#define LOGREG_CHUNK_ROWS(d)	Max(1, Min(8192, 131072 / (d)))
+#define LOGREG_FIRST_CHUNK		((Size) 64 * 1024)
+#define LOGREG_MAX_CHUNK		((Size) 8 * 1024 * 1024)
 #define LOGREG_BLOCK_ROWS		512
 
 /* A training query: rows (features float8[], label boolean). */
@@ -610,6 +620,43 @@ adjust_scales(LogregFit *fit)
 
 /* ---- the rows in memory ---- */
 
+/* A new chunk for the rows to come; false when no more rows fit. */
+static bool
+add_chunk(LogregFit *fit)
+{
+	int			k = fit->nchunks;
+	uint64		cap = Min((uint64) fit->max_rows, (uint64) fit->first_rows << Min(k, 30));
+	double	   *chunk;
+
+	cap = Min(cap, fit->limit_rows - Min(fit->limit_rows, fit->allocated));
+	if (cap == 0)
+		return false;
+	if (k == fit->maxchunks)
+	{
+		fit->maxchunks = Max(16, 2 * fit->maxchunks);
+		if (fit->x == NULL)
+		{
+			fit->x = MemoryContextAlloc(fit->rows_cxt, sizeof(double *) * fit->maxchunks);
+			fit->y = MemoryContextAlloc(fit->rows_cxt, sizeof(double *) * fit->maxchunks);
+			fit->caps = MemoryContextAlloc(fit->rows_cxt, sizeof(int) * fit->maxchunks);
+		}
+		else
+		{
+			fit->x = repalloc_huge(fit->x, sizeof(double *) * fit->maxchunks);
+			fit->y = repalloc_huge(fit->y, sizeof(double *) * fit->maxchunks);
+			fit->caps = repalloc_huge(fit->caps, sizeof(int) * fit->maxchunks);
+		}
+	}
+	chunk = insight_rows_alloc(fit->rows_cxt, cap * LOGREG_ROW_BYTES(fit->dim));
+	fit->x[k] = chunk;
+	fit->y[k] = chunk + cap * fit->dim;
+	fit->caps[k] = (int) cap;
+	fit->allocated += cap;
+	fit->nchunks = k + 1;
+	fit->last_len = 0;
+	return true;
+}
+
 /* insight_read_rows callback: keep a usable row, count a skipped one. */
 static bool
 collect_row(Datum *values, bool *isnull, void *arg)
@@ -618,7 +665,6 @@ collect_row(Datum *values, bool *isnull, void *arg)
 	const double *x;
 	int			n;
 	int			k;
-	int			at;
 
 	fit->total += 1;
 	if (isnull[0] || isnull[1] ||
@@ -633,42 +679,25 @@ collect_row(Datum *values, bool *isnull, void *arg)
 		if (n > LOGREG_MAX_DIM)
 			too_many_features(n);
 		fit->dim = n;
-		fit->chunk_rows = LOGREG_CHUNK_ROWS(n);
+		fit->first_rows = Max(1, LOGREG_FIRST_CHUNK / LOGREG_ROW_BYTES(n));
+		fit->max_rows = Max(1, LOGREG_MAX_CHUNK / LOGREG_ROW_BYTES(n));
+		fit->block_rows = Min(LOGREG_BLOCK_ROWS, fit->max_rows);
 		fit->limit_rows = (uint64) insight_max_training_memory * 1024 / LOGREG_ROW_BYTES(n);
 	}
 	insight_check_finite(x, n);
-	k = (int) (fit->n / fit->chunk_rows);
-	at = (int) (fit->n % fit->chunk_rows);
-	if (at == 0)
+	if (fit->nchunks == 0 || fit->last_len == fit->caps[fit->nchunks - 1])
 	{
-		/* a new chunk, if the rows up to its end fit */
-		if (fit->n + fit->chunk_rows > fit->limit_rows)
+		if (!add_chunk(fit))
 		{
 			fit->too_many = true;
 			return false;
 		}
-		if (k == fit->maxchunks)
-		{
-			fit->maxchunks = Max(16, 2 * fit->maxchunks);
-			if (fit->x == NULL)
-			{
-				fit->x = MemoryContextAlloc(fit->work, sizeof(double *) * fit->maxchunks);
-				fit->y = MemoryContextAlloc(fit->work, sizeof(double *) * fit->maxchunks);
-			}
-			else
-			{
-				fit->x = repalloc_huge(fit->x, sizeof(double *) * fit->maxchunks);
-				fit->y = repalloc_huge(fit->y, sizeof(double *) * fit->maxchunks);
-			}
-		}
-		fit->x[k] = MemoryContextAllocHuge(fit->work,
-										   sizeof(double) * (Size) fit->chunk_rows * fit->dim);
-		fit->y[k] = MemoryContextAllocHuge(fit->work, sizeof(double) * (Size) fit->chunk_rows);
-		fit->nchunks = k + 1;
 	}
-	memcpy(fit->x[k] + (Size) at * fit->dim, x, sizeof(double) * n);
-	fit->y[k][at] = DatumGetBool(values[1]) ? 1.0 : 0.0;
-	fit->positives += fit->y[k][at];
+	k = fit->nchunks - 1;
+	memcpy(fit->x[k] + (Size) fit->last_len * fit->dim, x, sizeof(double) * n);
+	fit->y[k][fit->last_len] = DatumGetBool(values[1]) ? 1.0 : 0.0;
+	fit->positives += fit->y[k][fit->last_len];
+	fit->last_len++;
 	fit->n++;
 	return true;
 }
@@ -677,8 +706,7 @@ collect_row(Datum *values, bool *isnull, void *arg)
 static inline int
 chunk_length(const LogregFit *fit, int k)
 {
-	return k < fit->nchunks - 1 ? fit->chunk_rows :
-		(int) (fit->n - (uint64) k * fit->chunk_rows);
+	return k < fit->nchunks - 1 ? fit->caps[k] : fit->last_len;
 }
 
 /*
@@ -688,17 +716,12 @@ chunk_length(const LogregFit *fit, int k)
 static bool
 collect_rows(LogregFit *fit, const InsightUserQuery *uq)
 {
-	bool		all;
-
-	all = insight_read_rows(uq, collect_row, fit);
-	if (!all)
+	fit->rows_cxt = AllocSetContextCreate(fit->work, "insight_logreg_fit rows",
+										  ALLOCSET_DEFAULT_SIZES);
+	if (!insight_read_rows(uq, collect_row, fit))
 	{
 		Assert(fit->too_many);
-		for (int k = 0; k < fit->nchunks; k++)
-		{
-			pfree(fit->x[k]);
-			pfree(fit->y[k]);
-		}
+		MemoryContextDelete(fit->rows_cxt);
 		ereport(NOTICE,
 				(errmsg("insight_logreg_fit: the rows do not fit in insight.max_training_memory (%d kB); one pass over the query per iteration",
 						insight_max_training_memory)));
@@ -813,9 +836,9 @@ evaluate_in_memory(LogregFit *fit, double *scratch, double *work)
 		int			nk = chunk_length(fit, k);
 
 		CHECK_FOR_INTERRUPTS();
-		for (int first = 0; first < nk; first += LOGREG_BLOCK_ROWS)
+		for (int first = 0; first < nk; first += fit->block_rows)
 			logreg_add_block(fit->beta, dim, fit->x[k] + (Size) first * dim, scratch,
-							 fit->y[k] + first, Min(LOGREG_BLOCK_ROWS, nk - first), work,
+							 fit->y[k] + first, Min(fit->block_rows, nk - first), work,
 							 &fit->loss, fit->gradient, fit->hessian);
 	}
 	fit->rows = (double) fit->n;
@@ -963,8 +986,8 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 		fit.gradient = MemoryContextAlloc(fit.work, sizeof(double) * D);
 		fit.hessian = MemoryContextAllocHuge(fit.work, sizeof(double) * D * D);
 		scratch = MemoryContextAllocHuge(fit.work,
-										 sizeof(double) * Min(LOGREG_BLOCK_ROWS, fit.chunk_rows) * fit.dim);
-		work = MemoryContextAlloc(fit.work, sizeof(double) * (2 * LOGREG_BLOCK_ROWS + fit.dim));
+										 sizeof(double) * fit.block_rows * fit.dim);
+		work = MemoryContextAlloc(fit.work, sizeof(double) * (2 * fit.block_rows + fit.dim));
 	}
 	else
 		sql = MemoryContextStrdup(fit.work,
