@@ -92,10 +92,9 @@ BEGIN
 -- observed day, so a purchase on the last day has t_x = T.
 WITH cutoff AS (
     SELECT @extschema@.insight_clv_period_seconds($2) AS period_seconds,
-           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp
-                                AT TIME ZONE 'UTC'
-                           FROM @extschema@.insight_sales s
-                          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0)) AS as_of
+           -- (the latest purchase by an index probe, insight_latest_purchase())
+           COALESCE($1, (SELECT ((@extschema@.insight_latest_purchase() AT TIME ZONE 'UTC')::pg_catalog.date
+                                 OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC')) AS as_of
 ),
 -- the last observed day: the UTC day of the last instant before as_of
 params AS (
