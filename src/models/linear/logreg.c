@@ -519,6 +519,8 @@ typedef struct LogregFit
 	double	  **x;
 	double	  **y;
 	uint64		allocated;		/* rows the chunks hold room for */
+	double	   *sums;			/* sums of the features of the rows held */
+	double	   *chunk_sums;		/* the same over the last chunk */
 	uint64		n;				/* rows held */
 	uint64		limit_rows;		/* most rows insight.max_training_memory allows */
 	bool		too_many;		/* stopped: the rows do not fit */
@@ -647,6 +649,9 @@ add_chunk(LogregFit *fit)
 			fit->caps = repalloc_huge(fit->caps, sizeof(int) * fit->maxchunks);
 		}
 	}
+	for (int j = 0; j < fit->dim; j++)
+		fit->sums[j] += fit->chunk_sums[j];
+	memset(fit->chunk_sums, 0, sizeof(double) * fit->dim);
 	chunk = insight_rows_alloc(fit->rows_cxt, cap * LOGREG_ROW_BYTES(fit->dim));
 	fit->x[k] = chunk;
 	fit->y[k] = chunk + cap * fit->dim;
@@ -683,6 +688,8 @@ collect_row(Datum *values, bool *isnull, void *arg)
 		fit->max_rows = Max(1, LOGREG_MAX_CHUNK / LOGREG_ROW_BYTES(n));
 		fit->block_rows = Min(LOGREG_BLOCK_ROWS, fit->max_rows);
 		fit->limit_rows = (uint64) insight_max_training_memory * 1024 / LOGREG_ROW_BYTES(n);
+		fit->sums = MemoryContextAllocZero(fit->rows_cxt, sizeof(double) * n);
+		fit->chunk_sums = MemoryContextAllocZero(fit->rows_cxt, sizeof(double) * n);
 	}
 	insight_check_finite(x, n);
 	if (fit->nchunks == 0 || fit->last_len == fit->caps[fit->nchunks - 1])
@@ -695,6 +702,8 @@ collect_row(Datum *values, bool *isnull, void *arg)
 	}
 	k = fit->nchunks - 1;
 	memcpy(fit->x[k] + (Size) fit->last_len * fit->dim, x, sizeof(double) * n);
+	for (int j = 0; j < n; j++)
+		fit->chunk_sums[j] += x[j];	/* the means' sums, while the row is at hand */
 	fit->y[k][fit->last_len] = DatumGetBool(values[1]) ? 1.0 : 0.0;
 	fit->positives += fit->y[k][fit->last_len];
 	fit->last_len++;
@@ -739,9 +748,10 @@ collect_rows(LogregFit *fit, const InsightUserQuery *uq)
 
 /*
  * The means and population standard deviations of the rows in memory (1 for
- * a constant feature, as insight_scaler_fit gives them; two passes over the
- * rows, the sums per chunk), then the rows standardised in place, with the
- * same arithmetic as the aggregate's transition function.
+ * a constant feature, as insight_scaler_fit gives them; the means from the
+ * sums per chunk that collect_row adds, then the squared deviations from
+ * them, per chunk), then the rows standardised in place, with the same
+ * arithmetic as the aggregate's transition function.
  */
 static void
 standardise_rows(LogregFit *fit)
@@ -756,20 +766,8 @@ standardise_rows(LogregFit *fit)
 	fit->scales = fit->params + dim;
 	fit->beta = fit->params + 2 * dim;
 	m2 = fit->scales;
-	for (int k = 0; k < fit->nchunks; k++)
-	{
-		const double *pg_restrict x = fit->x[k];
-		int			nk = chunk_length(fit, k);
-
-		memset(partial, 0, sizeof(double) * dim);
-		for (int i = 0; i < nk; i++)
-			for (int j = 0; j < dim; j++)
-				partial[j] += x[(Size) i * dim + j];
-		for (int j = 0; j < dim; j++)
-			fit->means[j] += partial[j];
-	}
 	for (int j = 0; j < dim; j++)
-		fit->means[j] /= (double) fit->n;
+		fit->means[j] = (fit->sums[j] + fit->chunk_sums[j]) / (double) fit->n;
 	for (int k = 0; k < fit->nchunks; k++)
 	{
 		const double *pg_restrict x = fit->x[k];
