@@ -165,6 +165,21 @@ RESET insight.max_training_memory;
 SELECT max(abs(a - b) / greatest(abs(a), 1)) < 1e-12 AS same_as_passes
   FROM lr_par t, lr_par p, unnest(pg_temp.lr_values(insight_model_info(t.m)), pg_temp.lr_values(insight_model_info(p.m))) u(a, b)
  WHERE t.plan = 'too_big' AND p.plan = 'parallel';
+-- from 131,072 rows in memory (lambda > 0) a warm start on 1 block of rows in
+-- 8 comes first; the iterations over all rows then find the same optimum, in
+-- fewer iterations than the passes
+CREATE TEMP TABLE lr_many AS
+SELECT ARRAY[sin(i), cos(3 * i), (i % 17) / 17.0]::float8[] AS f,
+       sin(i * 7.0) + (i % 17) / 17.0 + 0.3 * cos(i * 0.37) > 0.4 AS l
+  FROM generate_series(1, 140000) i;
+WITH m AS (SELECT insight_model_info(insight_logreg_fit('SELECT f, l FROM lr_many', 1)) i),
+     p AS (SELECT insight_model_info(insight_logreg_fit('SELECT f, l FROM lr_many', 1, in_memory => false)) i)
+SELECT max(abs(a - b) / greatest(abs(a), 1)) < 1e-9 AS same_model,
+       CASE WHEN max(abs(a - b) / greatest(abs(a), 1)) >= 1e-9 THEN max(abs(a - b) / greatest(abs(a), 1)) END AS failing,
+       (m.i->>'iterations')::int < (p.i->>'iterations')::int AS fewer_iterations,
+       m.i->'iterations' AS iterations, p.i->'iterations' AS passes, m.i->'converged' AS converged
+  FROM m, p, unnest(pg_temp.lr_values(m.i), pg_temp.lr_values(p.i)) u(a, b)
+ GROUP BY m.i, p.i;
 SELECT insight_logreg_irls_step(f, l, '{0,0,0,0,1,1,1,1,0,0,0,0,0}') IS NULL AS no_rows FROM lr_big WHERE i < 0;
 SELECT insight_logreg_fit('SELECT f, l FROM lr_big WHERE i < 0');
 -- a query that ends in a comment (the query is wrapped in a subquery)

