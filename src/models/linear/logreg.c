@@ -910,7 +910,7 @@ newton_step(LogregFit *fit, double *delta)
  * sample's own error (LOGREG_WARM_TOLERANCE), at 1/8 of the cost of an
  * iteration over all rows.  Newton's method converges quadratically from
  * there, so the iterations over all rows, which follow with their own test
- * (and so reach the same optimum), are fewer: 3 instead of 7 for the
+ * (and so reach the same optimum), are fewer: 4 instead of 7 for the
  * benchmark's 1,000,000 rows.  A failed step (a Hessian that is not positive
  * definite, a value that is not finite) ends it at the last point it
  * measured.  Returns its iterations.
