@@ -45,6 +45,28 @@ SELECT bool_or(p LIKE '%Seq Scan%') AS max_scans
 SELECT (SELECT f FROM insight_customer_features_of('12347') f) =
        (SELECT f FROM insight_customer_features_of('12347', insight_default_as_of()) f) AS same_features;
 
+-- the latest purchase (the CLV summaries' default as_of is the UTC day
+-- after it): the same time as max() over the purchases, by an index probe
+SELECT insight_latest_purchase() AS latest_purchase,
+       insight_latest_purchase() = (SELECT max(ordered_at) FROM insight_sales
+                                     WHERE quantity > 0 AND amount >= 0) AS same_as_max;
+SELECT bool_or(p LIKE '%Index Scan Backward using shop_orders_ordered_at%') AS index_probe,
+       NOT bool_or(p LIKE '%Seq Scan%') AS no_seq_scan
+  FROM pg_temp.plan_of((SELECT prosrc FROM pg_proc WHERE proname = 'insight_latest_purchase')) p;
+-- one customer's CLV summary with the default as_of (what insight_clv(id),
+-- insight_p_alive(id) and insight_expected_purchases(id) read): the rows of
+-- the explicit as_of, and with an index on the customer no scan of a table
+CREATE INDEX shop_orders_customer ON shop_orders (customer_id);
+ANALYZE shop_orders;
+SELECT (SELECT k FROM insight_clv_customer_summary(NULL, '7 days', '12347') k) =
+       (SELECT k FROM insight_clv_customer_summary(
+            ((((SELECT max(ordered_at) FROM insight_sales WHERE quantity > 0 AND amount >= 0) AT TIME ZONE 'UTC')::date + 1)::timestamp
+             AT TIME ZONE 'UTC'), '7 days', '12347') k) AS same_summary;
+SELECT NOT bool_or(p LIKE '%Seq Scan%') AS no_seq_scan,
+       string_agg(p, E'\n') FILTER (WHERE p LIKE '%Seq Scan%') AS scans
+  FROM pg_temp.plan_of((SELECT replace(replace(replace(prosrc, '$1', 'NULL::timestamptz'), '$2', '''7 days''::interval'), '$3', '''12347''')
+                          FROM pg_proc WHERE proname = 'insight_clv_customer_summary')) p;
+
 -- a date column is read as UTC midnight; guests (no customer) do not count
 CREATE TABLE dated_shop (cust int, day date, sku text, qty int, price numeric);
 INSERT INTO dated_shop VALUES (1, '2024-03-01', 'X', 1, 5), (2, '2024-03-05', 'Y', 2, 3), (NULL, '2024-03-09', 'X', 1, 5);
@@ -53,7 +75,8 @@ SELECT insight_register_sales('dated_shop', 'cust', 'day', item_column => 'sku',
                               unit_price_column => 'price', options => '{"drop_missing_customer": false}');
 RESET client_min_messages;
 SET TimeZone = 'UTC';
-SELECT insight_latest_line() AS latest_with_customer, insight_default_as_of() AS default_as_of;
+SELECT insight_latest_line() AS latest_with_customer, insight_default_as_of() AS default_as_of,
+       insight_latest_purchase() AS latest_purchase;
 RESET TimeZone;
 
 -- back to Online Retail for the tests that follow

@@ -111,15 +111,16 @@ SELECT i, ARRAY[sin(i), cos(3 * i), (i % 17) / 17.0, ln(i)]::float8[] AS f,
 ANALYZE lr_big;
 CREATE TABLE lr_par (plan text PRIMARY KEY, m bytea);
 SET max_parallel_workers_per_gather = 0;
-INSERT INTO lr_par VALUES ('serial', insight_logreg_fit('SELECT f, l FROM lr_big', 0.5)),
-    ('serial_filter', insight_logreg_fit('SELECT f, l FROM lr_big WHERE i <= 300', 0.5));
+-- (the aggregate's passes: in_memory => false)
+INSERT INTO lr_par VALUES ('serial', insight_logreg_fit('SELECT f, l FROM lr_big', 0.5, in_memory => false)),
+    ('serial_filter', insight_logreg_fit('SELECT f, l FROM lr_big WHERE i <= 300', 0.5, in_memory => false));
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) SELECT insight_logreg_irls_step(f, l, '{0,0,0,0,1,1,1,1,0,0,0,0,0}') FROM lr_big;
-INSERT INTO lr_par VALUES ('parallel', insight_logreg_fit('SELECT f, l FROM lr_big', 0.5)),
-    ('parallel_filter', insight_logreg_fit('SELECT f, l FROM lr_big WHERE i <= 300', 0.5));
+INSERT INTO lr_par VALUES ('parallel', insight_logreg_fit('SELECT f, l FROM lr_big', 0.5, in_memory => false)),
+    ('parallel_filter', insight_logreg_fit('SELECT f, l FROM lr_big WHERE i <= 300', 0.5, in_memory => false));
 SELECT s.plan, max(abs(a.v - b.v) / greatest(abs(a.v), 1e-300)) < 1e-9 AS same_weights,
        (insight_model_info(s.m)->'rows') AS rows
   FROM lr_par s JOIN lr_par p ON p.plan = replace(s.plan, 'serial', 'parallel'),
@@ -127,6 +128,58 @@ SELECT s.plan, max(abs(a.v - b.v) / greatest(abs(a.v), 1e-300)) < 1e-9 AS same_w
        LATERAL (SELECT row_number() OVER () k, w::float8 v FROM jsonb_array_elements_text(insight_model_info(p.m)->'weights') w) b
  WHERE s.plan LIKE 'serial%' AND a.k = b.k
  GROUP BY s.plan, s.m ORDER BY s.plan;
+-- the rows in memory (the default: the query runs once, through a parallel
+-- plan here) give the aggregate's model: weights, intercept, objective,
+-- means and scales within 1e-9, the same counts; also with a NULL row
+INSERT INTO lr_par VALUES ('memory', insight_logreg_fit('SELECT f, l FROM lr_big', 0.5)),
+    ('memory_filter', insight_logreg_fit('SELECT f, l FROM lr_big WHERE i <= 300', 0.5)),
+    ('memory_nulls', insight_logreg_fit('SELECT CASE WHEN i % 100 <> 7 THEN f END, l FROM lr_big', 0.5)),
+    ('passes_nulls', insight_logreg_fit('SELECT CASE WHEN i % 100 <> 7 THEN f END, l FROM lr_big', 0.5, in_memory => false));
+CREATE FUNCTION pg_temp.lr_values(i jsonb) RETURNS float8[] LANGUAGE sql AS $$
+    SELECT array_agg(v::float8) FROM (SELECT jsonb_array_elements_text(i->'weights') v
+        UNION ALL SELECT jsonb_array_elements_text(i->'means') UNION ALL SELECT jsonb_array_elements_text(i->'scales')
+        UNION ALL SELECT i->>'intercept' UNION ALL SELECT i->>'objective') x $$;
+SELECT m.plan, max(abs(a - b) / greatest(abs(a), 1)) < 1e-9 AS same_model,
+       CASE WHEN max(abs(a - b) / greatest(abs(a), 1)) >= 1e-9 THEN max(abs(a - b) / greatest(abs(a), 1)) END AS failing,
+       insight_model_info(m.m)->'rows' = insight_model_info(p.m)->'rows' AND
+       insight_model_info(m.m)->'rows_skipped' = insight_model_info(p.m)->'rows_skipped' AND
+       insight_model_info(m.m)->'positives' = insight_model_info(p.m)->'positives' AS same_counts,
+       insight_model_info(m.m)->'rows_skipped' AS skipped
+  FROM lr_par m JOIN lr_par p ON p.plan = CASE m.plan WHEN 'memory_nulls' THEN 'passes_nulls' ELSE replace(m.plan, 'memory', 'serial') END,
+       unnest(pg_temp.lr_values(insight_model_info(m.m)), pg_temp.lr_values(insight_model_info(p.m))) u(a, b)
+ WHERE m.plan LIKE 'memory%'
+ GROUP BY m.plan, m.m, p.m ORDER BY m.plan;
+-- rows that do not fit in insight.max_training_memory (60,000 x 5 doubles,
+-- 2.4 MB, against 1 MB): a NOTICE, then the passes, and the same model
+SET insight.max_training_memory = '1MB';
+SET client_min_messages = notice;
+DO $$
+DECLARE
+    m bytea;
+BEGIN
+    m := insight_logreg_fit('SELECT f, l FROM lr_big', 0.5);
+    INSERT INTO lr_par VALUES ('too_big', m);
+END $$;
+SET client_min_messages = warning;
+RESET insight.max_training_memory;
+SELECT max(abs(a - b) / greatest(abs(a), 1)) < 1e-12 AS same_as_passes
+  FROM lr_par t, lr_par p, unnest(pg_temp.lr_values(insight_model_info(t.m)), pg_temp.lr_values(insight_model_info(p.m))) u(a, b)
+ WHERE t.plan = 'too_big' AND p.plan = 'parallel';
+-- from 131,072 rows in memory (lambda > 0) a warm start on 1 block of rows in
+-- 8 comes first; the iterations over all rows then find the same optimum, in
+-- fewer iterations than the passes
+CREATE TEMP TABLE lr_many AS
+SELECT ARRAY[sin(i), cos(3 * i), (i % 17) / 17.0]::float8[] AS f,
+       sin(i * 7.0) + (i % 17) / 17.0 + 0.3 * cos(i * 0.37) > 0.4 AS l
+  FROM generate_series(1, 140000) i;
+WITH m AS (SELECT insight_model_info(insight_logreg_fit('SELECT f, l FROM lr_many', 1)) i),
+     p AS (SELECT insight_model_info(insight_logreg_fit('SELECT f, l FROM lr_many', 1, in_memory => false)) i)
+SELECT max(abs(a - b) / greatest(abs(a), 1)) < 1e-9 AS same_model,
+       CASE WHEN max(abs(a - b) / greatest(abs(a), 1)) >= 1e-9 THEN max(abs(a - b) / greatest(abs(a), 1)) END AS failing,
+       (m.i->>'iterations')::int < (p.i->>'iterations')::int AS fewer_iterations,
+       m.i->'iterations' AS iterations, p.i->'iterations' AS passes, m.i->'converged' AS converged
+  FROM m, p, unnest(pg_temp.lr_values(m.i), pg_temp.lr_values(p.i)) u(a, b)
+ GROUP BY m.i, p.i;
 SELECT insight_logreg_irls_step(f, l, '{0,0,0,0,1,1,1,1,0,0,0,0,0}') IS NULL AS no_rows FROM lr_big WHERE i < 0;
 SELECT insight_logreg_fit('SELECT f, l FROM lr_big WHERE i < 0');
 -- a query that ends in a comment (the query is wrapped in a subquery)

@@ -226,12 +226,9 @@ insight_history_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-static int
-compare_by_order(const void *x, const void *y)
+static inline int
+compare_by_order(const HistoryLine *a, const HistoryLine *b)
 {
-	const HistoryLine *a = x;
-	const HistoryLine *b = y;
-
 	if (a->has_order != b->has_order)
 		return a->has_order ? -1 : 1;
 	if (a->order_hash != b->order_hash)
@@ -248,11 +245,11 @@ compare_by_order(const void *x, const void *y)
 	return 0;
 }
 
-static int
-compare_uint64(const void *x, const void *y)
+static inline int
+compare_uint64(const uint64 *x, const uint64 *y)
 {
-	uint64		a = *(const uint64 *) x;
-	uint64		b = *(const uint64 *) y;
+	uint64		a = *x;
+	uint64		b = *y;
 
 	return a < b ? -1 : (a > b ? 1 : 0);
 }
@@ -265,18 +262,42 @@ typedef struct OrderSummary
 	double		units;
 } OrderSummary;
 
-static int
-compare_orders(const void *x, const void *y)
+static inline int
+compare_orders(const OrderSummary *a, const OrderSummary *b)
 {
-	const OrderSummary *a = x;
-	const OrderSummary *b = y;
-
 	if (a->t != b->t)
 		return a->t < b->t ? -1 : 1;
 	if (a->value != b->value)	/* same time: deterministic order */
 		return a->value < b->value ? -1 : 1;
 	return a->units < b->units ? -1 : (a->units > b->units ? 1 : 0);
 }
+
+/*
+ * The three sorts of the final function, specialised with their comparison
+ * inlined (lib/sort_template.h, the algorithm of qsort/pg_qsort, so the same
+ * order): the sort of a customer's lines is the final function's largest
+ * cost.
+ */
+#define ST_SORT sort_lines_by_order
+#define ST_ELEMENT_TYPE HistoryLine
+#define ST_COMPARE(a, b) compare_by_order(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define ST_SORT sort_uint64
+#define ST_ELEMENT_TYPE uint64
+#define ST_COMPARE(a, b) compare_uint64(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define ST_SORT sort_orders
+#define ST_ELEMENT_TYPE OrderSummary
+#define ST_COMPARE(a, b) compare_orders(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /* Sums of finite amounts can overflow: an error, never Infinity. */
 static void
@@ -311,7 +332,7 @@ insight_history_final(PG_FUNCTION_ARGS)
 	 * sum below is taken in the same order in serial and parallel plans and
 	 * the features are reproducible to the last bit.
 	 */
-	qsort(s->lines, s->n, sizeof(HistoryLine), compare_by_order);
+	sort_lines_by_order(s->lines, s->n);
 	orders = palloc(sizeof(OrderSummary) * s->n);
 	items = palloc(sizeof(uint64) * s->n);
 	for (i = 0; i < s->n;)
@@ -360,8 +381,8 @@ insight_history_final(PG_FUNCTION_ARGS)
 	if (n_orders == 0)
 		PG_RETURN_NULL();		/* only returns: no purchase history */
 
-	qsort(orders, n_orders, sizeof(OrderSummary), compare_orders);
-	qsort(items, n_items, sizeof(uint64), compare_uint64);
+	sort_orders(orders, n_orders);
+	sort_uint64(items, n_items);
 	for (i = 0; i < n_items; i++)
 		if (i == 0 || items[i] != items[i - 1])
 			distinct_items++;

@@ -5,7 +5,10 @@
 # trained; insight_churn(customer) under pgbench (1 client, 10 s, a random id
 # from the Online Retail range a call) with the default as_of and with an
 # explicit one, then max(ordered_at) over insight_sales against
-# insight_latest_line().  Registers Online Retail again at the end.
+# insight_latest_line(); the same for insight_clv(customer) (a CLV model
+# trained), whose default as_of was max(ordered_at) over the purchases of
+# insight_sales, against insight_latest_purchase().  Registers Online
+# Retail again at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
@@ -25,16 +28,20 @@ SELECT insight_register_sales('shop_lines', customer_column => 'customer_id', ti
     item_column => 'stock_code', quantity_column => 'quantity', unit_price_column => 'unit_price',
     options => '{"return_order_prefix": "C"}');
 SELECT insight_train_churn();
+SELECT insight_train_clv();
 SQL
 dir=$(mktemp -d); chmod a+rwx $dir
 printf '\\set cid random(12346, 18287)\nSELECT insight_churn(:cid);\n' > $dir/d.sql
 printf '\\set cid random(12346, 18287)\nSELECT insight_churn(:cid, %s);\n' "'2011-12-09 12:50:00.000001+00'" > $dir/e.sql
-for f in d e; do
+printf '\\set cid random(12346, 18287)\nSELECT insight_clv(:cid);\n' > $dir/cd.sql
+printf '\\set cid random(12346, 18287)\nSELECT insight_clv(:cid, as_of => %s);\n' "'2011-12-10 00:00:00+00'" > $dir/ce.sql
+for f in d e cd ce; do
   (cd $dir && pgbench -n -c 1 -T 10 -f $f.sql -l --log-prefix=$f >/dev/null 2>&1)
-  cat $dir/$f.* | awk '{print $3}' | sort -n | awk -v f=$f '{a[NR]=$1} END {printf "%s: %d calls, p50 %.3f ms, p99 %.3f ms\n", (f=="d"?"default as_of":"explicit as_of"), NR, a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
+  cat $dir/$f.* | awk '{print $3}' | sort -n | awk -v f=$f '{a[NR]=$1} END {printf "%s: %d calls, p50 %.3f ms, p99 %.3f ms\n", (f=="d"?"insight_churn, default as_of":f=="e"?"insight_churn, explicit as_of":f=="cd"?"insight_clv, default as_of":"insight_clv, explicit as_of"), NR, a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
 done
 psql -X -At -c "SELECT max(ordered_at) FROM insight_sales" >/dev/null
-psql -X -At -c "\timing on" -c "SELECT max(ordered_at) FROM insight_sales WHERE customer_id IS NOT NULL" -c "SELECT insight_latest_line()" | grep Time
+psql -X -At -c "\timing on" -c "SELECT max(ordered_at) FROM insight_sales WHERE customer_id IS NOT NULL" -c "SELECT insight_latest_line()" \
+     -c "SELECT max(ordered_at) FROM insight_sales WHERE quantity > 0 AND amount >= 0" -c "SELECT insight_latest_purchase()" | grep Time
 psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -f test/register_online_retail.sql \
      -c 'DROP VIEW shop_lines' -c 'DROP TABLE orders, order_items' >/dev/null
 rm -rf "$dir"

@@ -100,6 +100,17 @@ AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
 COMMENT ON FUNCTION @extschema@.insight_latest_line() IS
 'The time (timestamptz) of the latest kept line of the registered source that has a customer, as insight_sales shows it (NULL when there is none): a LANGUAGE sql function generated at every registration that reads the source ordered by its own time column, descending, and stops at the first kept line, so an index on the time column (of the orders table, when the source is a view joining orders and their lines) makes it one index probe whatever the size of the source. Before any registration it raises "no sales source is registered" (42704).';
 
+-- The latest purchase (a kept line that is not a return, of any customer or
+-- none), generated at registration like insight_latest_line(): the CLV
+-- summary's default as_of is the UTC day after it.
+CREATE FUNCTION @extschema@.insight_latest_purchase()
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
+
+COMMENT ON FUNCTION @extschema@.insight_latest_purchase() IS
+'The time (timestamptz) of the latest purchase of the registered source, as insight_sales shows it: the latest kept line with quantity > 0 and amount >= 0 once returns are negated, with or without a customer (NULL when there is none; the same as max(ordered_at) over those rows of insight_sales). A LANGUAGE sql function generated at every registration that reads the source ordered by its own time column, descending, and stops at the first purchase, so an index on the time column makes it an index probe (through a view joining orders and their lines too) that reads back over the latest returns only. The default as_of of the CLV summaries (insight_clv_summary, insight_clv_customer_summary) is the start of the UTC day after it. Before any registration it raises "no sales source is registered" (42704).';
+
 -- The as_of every task uses by default: just after the latest line of a
 -- customer, so that the whole history counts.  insight_customer_features()
 -- computes the same from its own pass over the lines, and
@@ -589,6 +600,24 @@ BEGIN
         pg_catalog.jsonb_build_object(
             'ordered_at', c_time, 'source', r.source::pg_catalog.text, 'customer_column', r.customer_column,
             'time_column', r.time_column, 'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
+    -- the latest purchase (quantity > 0 and amount >= 0 as insight_sales
+    -- signs them), the same way
+    EXECUTE @extschema@.insight_fill_sql($sql$
+        CREATE OR REPLACE FUNCTION @extschema@.insight_latest_purchase()
+        RETURNS timestamptz
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $latest$
+        SELECT %(ordered_at)s
+          FROM %(source)s s
+         WHERE %(conditions)s
+           AND CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(quantity)s OPERATOR(pg_catalog.>) 0
+           AND CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(amount)s OPERATOR(pg_catalog.>=) 0
+         ORDER BY s.%(time_column)I DESC
+         LIMIT 1 $latest$ $sql$,
+        pg_catalog.jsonb_build_object(
+            'ordered_at', c_time, 'source', r.source::pg_catalog.text, 'time_column', r.time_column,
+            'is_return', is_return, 'quantity', c_qty, 'amount', c_amount,
+            'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                     WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('@extschema@.insight_sales')) THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_sales_rows();
@@ -647,7 +676,13 @@ $body$ $f$;
     EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
         'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
         'customer_type', @extschema@.insight_qualified_type(cust_type),
-        'as_of', '$1', 'customer_condition', 's.customer_id IS NOT NULL',
+        'as_of', '$1',
+        -- (not a second time when the cleaning drops guest lines: the
+        -- planner would count its selectivity twice and, on a fifth of the
+        -- rows, take a bitmap scan of the customer column's index for a
+        -- sequential scan)
+        'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
+                                   THEN 'true' ELSE 's.customer_id IS NOT NULL' END,
         'default_as_of', 'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''',
         'default_as_of_from', ' FROM h'));
     -- one customer: only their lines, the default as_of from the latest line

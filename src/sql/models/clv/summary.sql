@@ -92,10 +92,9 @@ BEGIN
 -- observed day, so a purchase on the last day has t_x = T.
 WITH cutoff AS (
     SELECT @extschema@.insight_clv_period_seconds($2) AS period_seconds,
-           COALESCE($1, (SELECT ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp
-                                AT TIME ZONE 'UTC'
-                           FROM @extschema@.insight_sales s
-                          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0)) AS as_of
+           -- (the latest purchase by an index probe, insight_latest_purchase())
+           COALESCE($1, (SELECT ((@extschema@.insight_latest_purchase() AT TIME ZONE 'UTC')::pg_catalog.date
+                                 OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC')) AS as_of
 ),
 -- the last observed day: the UTC day of the last instant before as_of
 params AS (
@@ -131,7 +130,13 @@ $body$;
         'signature', 'insight_clv_summary(as_of timestamptz DEFAULT NULL, period interval DEFAULT ''7 days'')',
         'customer_type', cust_type,
         'body', @extschema@.insight_fill_sql(body, '{"customer_condition": ""}')));
-    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
+    -- (a member already when created by an update script of the extension)
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                      AND d.objid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('@extschema@.insight_clv_summary(timestamptz, interval)')
+                      AND d.deptype OPERATOR(pg_catalog.=) 'e') THEN
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_summary(timestamptz, interval);
+    END IF;
     COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
 'One row per customer with a purchase (a kept line that is not a return) strictly before as_of: the input of the BG/NBD, Pareto/NBD and Gamma-Gamma models (Fader, Hardie & Lee 2005). Purchases are bucketed by UTC calendar day. frequency (x): purchase days after the first; recency (t_x): first to last purchase day; T: first purchase day to the last observed day (the UTC day of the last instant before as_of, so that as_of 1997-10-01 00:00 UTC observes up to 1997-09-30); monetary_value: mean of the per-day totals of the repeat days, NULL when frequency = 0. Times are elapsed days divided by the length of period (default 7 days: weeks), never rounded. as_of defaults to the start of the UTC day after the latest purchase (the last observed day is the latest purchase day). The result depends neither on row order nor on TimeZone.';
 
@@ -142,7 +147,13 @@ $body$;
         'customer_type', cust_type,
         'body', @extschema@.insight_fill_sql(body, pg_catalog.jsonb_build_object(
             'customer_condition', 'AND s.customer_id OPERATOR(pg_catalog.=) $3::' OPERATOR(pg_catalog.||) cust_type))));
-    ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
+    -- (a member already when created by an update script of the extension)
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                      AND d.objid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('@extschema@.insight_clv_customer_summary(timestamptz, interval, text)')
+                      AND d.deptype OPERATOR(pg_catalog.=) 'e') THEN
+        ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text);
+    END IF;
     COMMENT ON FUNCTION @extschema@.insight_clv_customer_summary(timestamptz, interval, text) IS
 'insight_clv_summary(as_of, period) of one customer, given as the text form of its key (no row when the customer has no purchase before as_of).';
     RETURN NULL;
