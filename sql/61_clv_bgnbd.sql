@@ -60,9 +60,20 @@ SELECT round(insight_bgnbd_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 
 SELECT round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1 - 1e-9, 2.426), 52, 3, 20, 38)::numeric, 6) AS below,
        round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1, 2.426), 52, 3, 20, 38)::numeric, 6) AS at_1,
        round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1 + 1e-9, 2.426), 52, 3, 20, 38)::numeric, 6) AS above;
--- a + b + frequency <= 1 (a one-time buyer under a + b < 1): an error that
--- names the parameters, not NaN
-SELECT insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.5), 52, 0, 0, 38);
+-- a + b + frequency <= 1 (a one-time buyer under a + b < 1) scores (issue 18;
+-- test/peer/clv_boundaries.py checks the grid against scipy): continuous
+-- across c = a + b + x - 1 = 0, for a new customer and a one-time buyer, and
+-- lifetimes issue #206's fitted a = 0.001, b = 0.039 give finite values
+SELECT round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77 - 1e-9), 52, 0, 0, 38)::numeric, 6) AS below,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77), 52, 0, 0, 38)::numeric, 6) AS c_0,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77 + 1e-9), 52, 0, 0, 38)::numeric, 6) AS above,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.5), 52, 0, 0, 38)::numeric, 6) AS c_neg,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77), 52)::numeric, 6) AS new_c_0,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77 + 1e-9), 52)::numeric, 6) AS new_above;
+SELECT round(insight_bgnbd_expected_purchases(m, 52)::numeric, 6) AS new_customer,
+       round(insight_bgnbd_expected_purchases(m, 52, 3, 20, 38)::numeric, 6) AS repeat_buyer,
+       insight_clv_model_unusable(m) IS NULL AS usable
+  FROM (SELECT insight_bgnbd_model(0.5, 10, 0.001, 0.039) m) f;
 -- a heavy buyer and a very long horizon stay finite
 SELECT round(insight_bgnbd_p_alive(m, 500, 38, 38.86)::numeric, 6) AS heavy_p_alive,
        round(insight_bgnbd_expected_purchases(m, 39, 500, 38, 38.86)::numeric, 3) AS heavy_39,

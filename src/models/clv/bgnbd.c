@@ -128,7 +128,7 @@ bgnbd_check_expected(double v, double t, double alpha_T)
 
 /*
  * (a+b+x-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; c; z)] for e = a-1 > 0,
- * with u = r+x, v = b+x (see clv_bgnbd_expected).
+ * with u = r+x, v = b+x (see bgnbd_alive_expected).
  */
 static double
 bgnbd_expected_direct(double u, double v, double c, double e, double z, double log1mz)
@@ -139,57 +139,42 @@ bgnbd_expected_direct(double u, double v, double c, double e, double z, double l
 }
 
 /*
- * FHL eq. (10):
- *	  E[Y(t) | x, t_x, T] = (a+b+x-1)/(a-1)
- *		  * [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] * P(alive),
- *	  z = t / (alpha+T+t).
+ * E[Y(t) | alive] = (a+v-1)/(a-1) [1 - (1-z)^u 2F1(u, v; a+v-1; z)]
+ * (FHL eq. 10 without P(alive); u = r+x, v = b+x, z = t/(alpha+T+t)) for
+ * c = a+v-1 > 0.
+ *
  * With Euler's transformation (Abramowitz & Stegun 15.3.3),
- *	  (1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^e 2F1(d, e; c; z),
- *	  c = a+b+x-1, d = a+b-1-r, e = a-1,
+ *	  (1-z)^u 2F1(u, v; c; z) = (1-z)^e 2F1(d, e; c; z),
+ *	  d = c-u = a+b-1-r, e = a-1,
  * and 2F1(d, e; c; z) = 1 + e S, S = sum_{n>=1} (d)_n (e+1)_{n-1} / ((c)_n n!) z^n,
  * the bracket divided by (a-1) is
  *	  (1 - (1-z)^e) / e - (1-z)^e S,
- * which has no pole at a = 1 and no cancellation for small t.  E[X(t)] of a
- * new customer (FHL eq. 9) is the case x = t_x = T = 0.
+ * which has no pole at a = 1 and no cancellation for small t.
  *
  * The terms of S grow until n is about e z d / c before they fall, and
  * (1-z)^e underflows: for large a and b (a fit on customers who hardly
  * ever drop out gives a ~ 1e6) the Euler form overflows.  There the
- * bracket is taken directly, 1 - exp((r+x) ln(1-z) + ln 2F1(r+x, b+x; c; z))
+ * bracket is taken directly, 1 - exp(u ln(1-z) + ln 2F1(u, v; c; z))
  * by clv_log_hyp2f1 (positive terms, rescaled), whose terms grow only until
- * n is about (r+x) z (b+x) / c and which loses no precision once a is well
+ * n is about u z v / c and which loses no precision once a is well
  * above 1: the form with the shorter growth is used.
  */
 #define BGNBD_EULER_MAX_GROWTH 30.0
-double
-clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+static double
+bgnbd_alive_expected(double u, double v, double a, double t, double alpha_T)
 {
-	double		r = p[0],
-				alpha = p[1],
-				a = p[2],
-				b = p[3];
-	double		c = a + b + x - 1,
-				d = a + b - 1 - r,
+	double		c = a + v - 1,
+				d = c - u,
 				e = a - 1;
-	double		z,
-				log1mz,
+	double		z = t / (alpha_T + t),
+				log1mz = log1p(-z),
 				term,
 				sum = 0;
 	long		n;
 
-	if (t == 0)
-		return 0.0;
-	if (!(c > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases of the BG/NBD model need a + b + frequency > 1"),
-				 errdetail("The model has a = %g and b = %g and the customer frequency %g.", a, b, x),
-				 errhint("a + b <= 1 comes from a model given by hand or from a fit that did not converge (\"converged\": false in its info, typically too few customers with repeat purchases).")));
-	z = t / (alpha + T + t);
-	log1mz = log1p(-z);
-	if (e * z * d / c > Max(BGNBD_EULER_MAX_GROWTH, (r + x) * z * (b + x) / c))
-		return bgnbd_check_expected(bgnbd_expected_direct(r + x, b + x, c, e, z, log1mz),
-									t, alpha + T) * clv_bgnbd_p_alive(p, x, t_x, T);
+	Assert(c > 0);
+	if (e * z * d / c > Max(BGNBD_EULER_MAX_GROWTH, u * z * v / c))
+		return bgnbd_check_expected(bgnbd_expected_direct(u, v, c, e, z, log1mz), t, alpha_T);
 
 	term = d / c * z;			/* n = 1 */
 	for (n = 1; n < CLV_HYP2F1_MAX_TERMS; n++)
@@ -212,8 +197,88 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 	}
 	if (n >= CLV_HYP2F1_MAX_TERMS)
 		sum = NAN;
-	return bgnbd_check_expected(c * (clv_one_minus_pow_over(e, log1mz) - exp(e * log1mz) * sum), t, alpha + T) *
-		clv_bgnbd_p_alive(p, x, t_x, T);
+	return bgnbd_check_expected(c * (clv_one_minus_pow_over(e, log1mz) - exp(e * log1mz) * sum), t, alpha_T);
+}
+
+/*
+ * E[1 - (1 + p t/(alpha+T))^-u] for p ~ Beta(a, v):
+ *	  1 - (1-z)^u 2F1(u, v; a+v; z)
+ * (the Euler integral, Abramowitz & Stegun 15.3.1, after Pfaff's
+ * transformation 15.3.4), positive terms.  The series minus its first
+ * term is summed on its own while it stays below 1, so a short horizon
+ * keeps its relative precision (ln of 1 + a tiny sum would lose it).
+ */
+static double
+bgnbd_one_purchase_term(double u, double v, double a, double t, double alpha_T)
+{
+	double		c = a + v,
+				z = t / (alpha_T + t),
+				term = 1,
+				tail = 0,
+				log_f = NAN;
+
+	for (long n = 0; n < CLV_HYP2F1_MAX_TERMS; n++)
+	{
+		double		ratio = (u + n) * (v + n) / ((c + n) * (n + 1)) * z;
+		double		bound = Max(ratio, z);
+
+		term *= ratio;
+		tail += term;
+		if (tail > 1)
+		{
+			log_f = clv_log_hyp2f1(u, v, c, z, CLV_HYP2F1_MAX_TERMS);
+			break;
+		}
+		if (ratio < 1 && term * bound / (1 - bound) <= DBL_EPSILON * tail)
+		{
+			log_f = log1p(tail);
+			break;
+		}
+		if ((n & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return bgnbd_check_expected(-expm1(u * log1p(-z) + log_f), t, alpha_T);
+}
+
+/*
+ * FHL eq. (10):
+ *	  E[Y(t) | x, t_x, T] = (a+b+x-1)/(a-1)
+ *		  * [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] * P(alive),
+ *	  z = t / (alpha+T+t),
+ * for every valid model, E[X(t)] of a new customer (FHL eq. 9) being the
+ * case x = t_x = T = 0.  Given alive the expectation is
+ *	  E[(1 - (1 + p t/(alpha+T))^-(r+x)) / p],  p ~ Beta(a, b+x)
+ * (FHL appendix: a customer of rate lambda and dropout p buys (1 -
+ * e^(-lambda p t))/p times in t; lambda ~ Gamma(r+x, alpha+T)), finite for
+ * every a, b > 0.  Eq. (10) is that integral by the Euler integral (A&S
+ * 15.3.1), which needs c = a+b+x-1 > 0; for c <= 0 (a one-time buyer under
+ * a + b <= 1, as fits on real data give: lifetimes issues #206 and #302)
+ * 2F1 has a negative or zero c, whose pole at c = 0 the bracket's factor
+ * c removes.  Splitting 1/p = 1 + (1-p)/p under the integral gives the
+ * contiguous relation (in b, hence in c; the integral form of A&S 15.2.10
+ * and 15.2.19)
+ *	  E_v = v/(a+v) E_{v+1} + [1 - (1-z)^u 2F1(u, v; a+v; z)],
+ * both terms positive, the first an eq. (10) with c = a+v >= 1.  It is
+ * used whenever c < 1, so eq. (10) itself is only ever summed for c >= 1.
+ */
+double
+clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+	double		r = p[0],
+				alpha = p[1],
+				a = p[2],
+				b = p[3];
+	double		v = b + x,
+				alive;
+
+	if (t == 0)
+		return 0.0;
+	if (a + v - 1 >= 1)
+		alive = bgnbd_alive_expected(r + x, v, a, t, alpha + T);
+	else
+		alive = v / (a + v) * bgnbd_alive_expected(r + x, v + 1, a, t, alpha + T) +
+			bgnbd_one_purchase_term(r + x, v, a, t, alpha + T);
+	return alive * clv_bgnbd_p_alive(p, x, t_x, T);
 }
 
 /*

@@ -244,10 +244,10 @@ clv_period_days(Datum value)
  * customer, otherwise why not (for activation: a model in service must be
  * able to serve).  Reading the model checks that every parameter is positive
  * and finite; beyond that, a Gamma-Gamma model has a finite mean spend only
- * for q > 1 (Fader & Hardie 2013, eq. 5 at frequency 0), and the BG/NBD
- * expectation of a new customer needs a + b > 1 (Fader, Hardie & Lee 2005,
- * eq. 9: 2F1(r, b; a+b-1; z) needs a+b-1 > 0).  The Pareto/NBD has no
- * further condition (its expectation is continuous at s = 1).
+ * for q > 1 (Fader & Hardie 2013, eq. 5 at frequency 0).  The BG/NBD and
+ * Pareto/NBD models have no further condition: every BG/NBD expectation is
+ * finite, a + b <= 1 included (clv_bgnbd_expected), and the Pareto/NBD one
+ * is continuous at s = 1.
  */
 /* The reader of any CLV model: BG/NBD, Pareto/NBD or Gamma-Gamma. */
 static InsightModelReader
@@ -275,7 +275,5 @@ insight_clv_model_unusable(PG_FUNCTION_ARGS)
 	p = model->params;
 	if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("q = %g: a Gamma-Gamma model has a finite mean spend only for q > 1", p[1])));
-	if (model->algorithm == INSIGHT_ALG_BGNBD && !(p[2] + p[3] > 1))
-		PG_RETURN_TEXT_P(cstring_to_text(psprintf("a + b = %g: BG/NBD expected purchases need a + b > 1", p[2] + p[3])));
 	PG_RETURN_NULL();
 }

@@ -67,7 +67,7 @@ AS 'MODULE_PATHNAME', 'insight_bgnbd_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_bgnbd_expected_purchases(bytea, float8, float8, float8, float8) IS
-'Expected purchases of a customer with this history in the next t time units (BG/NBD, FHL 2005 eq. 10; the hypergeometric function summed after Euler''s transformation, without a pole at a = 1).';
+'Expected purchases of a customer with this history in the next t time units (BG/NBD, FHL 2005 eq. 10; the hypergeometric function summed after Euler''s transformation, without a pole at a = 1). Every model scores: where a + b + frequency <= 1 (2F1 with c <= 0) the expectation is taken through the contiguous relation in b of its Euler integral (A&S 15.3.1, 15.2.10), continuous across c = 0.';
 
 CREATE FUNCTION @extschema@.insight_bgnbd_expected_purchases(model bytea, t float8)
 RETURNS float8
@@ -75,7 +75,7 @@ AS 'MODULE_PATHNAME', 'insight_bgnbd_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_bgnbd_expected_purchases(bytea, float8) IS
-'Expected purchases of a new customer in their first t time units (BG/NBD, FHL 2005 eq. 9).';
+'Expected purchases of a new customer in their first t time units (BG/NBD, FHL 2005 eq. 9), for every model, a + b <= 1 included (as insight_bgnbd_expected_purchases with frequency, recency and T 0).';
 
 CREATE FUNCTION @extschema@.insight_bgnbd_purchase_probability(model bytea, n bigint, t float8)
 RETURNS float8
@@ -227,4 +227,4 @@ AS 'MODULE_PATHNAME', 'insight_clv_model_unusable'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_model_unusable(bytea) IS
-'NULL when a BG/NBD, Pareto/NBD or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend), a BG/NBD model a + b > 1. For activation: a model that cannot serve should not become active.';
+'NULL when a BG/NBD, Pareto/NBD or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend); every BG/NBD and Pareto/NBD model scores, a + b <= 1 included. For activation: a model that cannot serve should not become active.';
