@@ -134,3 +134,26 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+
+-- The gradient the fit follows (analytic, in the log-parameters) = central
+-- differences (step 1e-5) of the log-likelihood, at the published maximum,
+-- away from it and at lifetimes issue #206's a = 0.001, b = 0.039
+WITH d AS (SELECT array_agg(frequency) f, array_agg(recency) r, array_agg("T") t FROM cdnow_clv),
+     pts(p) AS (VALUES ('{0.243,4.414,0.793,2.426}'::float8[]), ('{0.5,2,0.3,0.6}'), ('{1.5,30,0.001,0.039}')),
+     g AS (SELECT p, j,
+                  (insight_clv_log_likelihood(insight_bgnbd_model(p[1], p[2], p[3], p[4]), f, r, t))[j + 1] AS grad,
+                  ((insight_clv_log_likelihood(insight_bgnbd_model(p[1] * exp((j = 1)::int * 1e-5), p[2] * exp((j = 2)::int * 1e-5),
+                                                                   p[3] * exp((j = 3)::int * 1e-5), p[4] * exp((j = 4)::int * 1e-5)), f, r, t))[1]
+                 - (insight_clv_log_likelihood(insight_bgnbd_model(p[1] * exp(-(j = 1)::int * 1e-5), p[2] * exp(-(j = 2)::int * 1e-5),
+                                                                   p[3] * exp(-(j = 3)::int * 1e-5), p[4] * exp(-(j = 4)::int * 1e-5)), f, r, t))[1]) / 2e-5 AS fd
+             FROM d, pts, generate_series(1, 4) j)
+SELECT p, bool_and(abs(grad - fd) <= 1e-5 * (1 + abs(fd))) AS gradient_matches,
+       max(abs(grad - fd))::numeric(10, 7) AS max_abs_diff
+  FROM g GROUP BY p ORDER BY p;
+-- the log-likelihood at the fit = the one its info reports
+SELECT abs((insight_clv_log_likelihood(model, (SELECT array_agg(frequency) FROM cdnow_clv), (SELECT array_agg(recency) FROM cdnow_clv),
+                                       (SELECT array_agg("T") FROM cdnow_clv)))[1]
+           - (insight_model_info(model) ->> 'log_likelihood')::float8) < 1e-9 AS same_ll
+  FROM clv_bgnbd;
+SELECT insight_clv_log_likelihood(insight_bgnbd_model(1, 1, 1, 1), ARRAY[1, 2], ARRAY[1], ARRAY[3, 4]);
+SELECT insight_clv_log_likelihood(insight_bgnbd_model(1, 1, 1, 1), ARRAY[1], ARRAY[1]);

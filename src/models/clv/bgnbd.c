@@ -29,8 +29,8 @@
  *			 + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
  * The rows are sorted by x, so the x-only terms are computed once per x.
  */
-static double
-bgnbd_negll(const double *theta, void *arg)
+double
+clv_bgnbd_negll(const double *theta, void *arg)
 {
 	const ClvRows *s = arg;
 	double		r = exp(theta[0]),
@@ -75,6 +75,104 @@ bgnbd_negll(const double *theta, void *arg)
 	return -ll;
 }
 
+/*
+ * The same negative log-likelihood with its gradient in the log-parameters
+ * (d/d ln r = r d/dr, ...).  Per row, with A = -(r+x) ln(alpha+T),
+ * D = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x) (x > 0) and w_A, w_D their
+ * shares exp(. - logaddexp(A, D)):
+ *	  d/dr	   = psi(r+x) - psi(r) + ln alpha - w_A ln(alpha+T) - w_D ln(alpha+t_x)
+ *	  d/dalpha = r/alpha - (r+x) (w_A/(alpha+T) + w_D/(alpha+t_x))
+ *	  d/da	   = psi(a+b) - psi(a+b+x) + w_D/a
+ *	  d/db	   = psi(b+x) - psi(b) + psi(a+b) - psi(a+b+x) - w_D/(b+x-1)
+ * (psi the digamma function; d ln B(a, b)/da = psi(a) - psi(a+b)).
+ */
+double
+clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
+{
+	const ClvRows *s = arg;
+	double		r = exp(theta[0]),
+				alpha = exp(theta[1]),
+				a = exp(theta[2]),
+				b = exp(theta[3]);
+	double		lbeta_ab,
+				lgamma_r,
+				log_alpha,
+				psi_r,
+				psi_b,
+				psi_ab;
+	double		prev_x = -1,
+				common = 0,
+				log_drop = 0,
+				c_r = 0,
+				c_a = 0,
+				c_b = 0;
+	double		ll = 0,
+				g[4] = {0, 0, 0, 0};
+
+	if (!(isfinite(r) && isfinite(alpha) && isfinite(a) && isfinite(b) &&
+		  r > 0 && alpha > 0 && a > 0 && b > 0))
+		return INFINITY;
+	lbeta_ab = clv_lbeta(a, b);
+	lgamma_r = lgamma(r);
+	log_alpha = log(alpha);
+	psi_r = clv_digamma(r);
+	psi_b = clv_digamma(b);
+	psi_ab = clv_digamma(a + b);
+
+	for (int64 i = 0; i < s->nrows; i++)
+	{
+		const double *row = &s->rows[i * 4];
+		double		x = row[0],
+					t_x = row[1],
+					T = row[2],
+					w = row[3];
+		double		l,
+					log_aT = log(alpha + T),
+					w_a = 1,
+					w_d = 0;
+
+		if (x != prev_x)
+		{
+			double		psi_abx = clv_digamma(a + b + x);
+
+			common = lgamma(r + x) - lgamma_r + r * log_alpha + clv_lbeta(a, b + x) - lbeta_ab;
+			log_drop = x > 0 ? log(a) - log(b + x - 1) : 0;
+			c_r = clv_digamma(r + x) - psi_r + log_alpha;
+			c_a = psi_ab - psi_abx;
+			c_b = clv_digamma(b + x) - psi_b + psi_ab - psi_abx;
+			prev_x = x;
+		}
+		l = -(r + x) * log_aT;
+		if (x > 0)
+		{
+			double		log_atx = log(alpha + t_x),
+						d = log_drop - (r + x) * log_atx,
+						total = clv_logaddexp(l, d);
+
+			w_a = exp(l - total);
+			w_d = exp(d - total);
+			l = total;
+			g[0] += w * (c_r - w_a * log_aT - w_d * log_atx);
+			g[1] += w * (r / alpha - (r + x) * (w_a / (alpha + T) + w_d / (alpha + t_x)));
+			g[2] += w * (c_a + w_d / a);
+			g[3] += w * (c_b - w_d / (b + x - 1));
+		}
+		else
+		{
+			g[0] += w * (c_r - log_aT);
+			g[1] += w * (r / alpha - r / (alpha + T));
+			g[2] += w * c_a;
+			g[3] += w * c_b;
+		}
+		ll += w * (common + l);
+	}
+	grad[0] = -g[0] * r;
+	grad[1] = -g[1] * alpha;
+	grad[2] = -g[2] * a;
+	grad[3] = -g[3] * b;
+	return -ll;
+}
+
 PG_FUNCTION_INFO_V1(insight_bgnbd_final);
 Datum
 insight_bgnbd_final(PG_FUNCTION_ARGS)
@@ -83,7 +181,7 @@ insight_bgnbd_final(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_BGNBD, bgnbd_negll, NAN));
+	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_BGNBD, clv_bgnbd_negll, clv_bgnbd_negll_grad, NAN));
 }
 
 PG_FUNCTION_INFO_V1(insight_bgnbd_model);

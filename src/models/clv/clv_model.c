@@ -250,8 +250,8 @@ clv_period_days(Datum value)
  * is continuous at s = 1.
  */
 /* The reader of any CLV model: BG/NBD, Pareto/NBD or Gamma-Gamma. */
-static InsightModelReader
-clv_any_lookup(const InsightModelHeader *header, int expected pg_attribute_unused())
+InsightModelReader
+clv_any_reader(const InsightModelHeader *header, int expected pg_attribute_unused())
 {
 	if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
 		header->algorithm != INSIGHT_ALG_GAMMAGAMMA)
@@ -271,7 +271,7 @@ insight_clv_model_unusable(PG_FUNCTION_ARGS)
 	const double *p;
 
 	/* one read: the cache checks the header, then decodes (or finds) the model */
-	model = insight_model_cache_get(fcinfo, 0, clv_any_lookup, 0, NULL);
+	model = insight_model_cache_get(fcinfo, 0, clv_any_reader, 0, NULL);
 	p = model->params;
 	if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("q = %g: a Gamma-Gamma model has a finite mean spend only for q > 1", p[1])));

@@ -33,6 +33,7 @@
 
 #include "math/special.h"
 #include "core/model_format.h"
+#include "core/model_cache.h"
 
 typedef enum ClvStatus
 {
@@ -71,6 +72,9 @@ extern bytea *clv_model_write(const ClvModel *model);
  */
 extern const ClvModel *clv_model_arg(FunctionCallInfo fcinfo, int argno, int expected);
 
+/* The model cache's lookup of any CLV model (BG/NBD, Pareto/NBD, Gamma-Gamma). */
+extern InsightModelReader clv_any_reader(const InsightModelHeader *header, int expected);
+
 /* A model from parameters given in SQL (each must be positive and finite). */
 extern Datum clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm);
 
@@ -95,7 +99,8 @@ extern double clv_period_days(Datum interval);
  * negative log-likelihood f over log-parameters, starting from all
  * parameters = 1 (as lifetimes does).  'extra' is stored as is.
  */
-extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra);
+extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, ClvObjectiveGrad fg,
+					 double extra);
 
 /*
  * Transaction models (params in the order of clv_param_names).  A new
@@ -110,6 +115,17 @@ extern double clv_bgnbd_pmf(const double *p, double n, double t);
 extern double clv_pnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_pnbd_expected(const double *p, double t, double x, double t_x, double T);
 extern double clv_pnbd_pmf(const double *p, double n, double t);
+
+/*
+ * The negative log-likelihoods of the fits over log-parameters on a state's
+ * rows (arg: the ClvRows), alone and with their analytic gradients.
+ */
+extern double clv_bgnbd_negll(const double *theta, void *arg);
+extern double clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_pnbd_negll(const double *theta, void *arg);
+extern double clv_pnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_gammagamma_negll(const double *theta, void *arg);
+extern double clv_gammagamma_negll_grad(const double *theta, double *grad, void *arg);
 
 /* Gamma-Gamma E[spend per transaction | x, m] (m ignored when x = 0). */
 extern double clv_gammagamma_expected_spend(const ClvModel *model, double x, double m);

@@ -228,3 +228,19 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_model_unusable(bytea) IS
 'NULL when a BG/NBD, Pareto/NBD or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend); every BG/NBD and Pareto/NBD model scores, a + b <= 1 included. For activation: a model that cannot serve should not become active.';
+
+CREATE FUNCTION @extschema@.insight_clv_log_likelihood(model bytea, frequency float8[], recency float8[], "T" float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'insight_clv_log_likelihood'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_log_likelihood(bytea, float8[], float8[], float8[]) IS
+'The log-likelihood that insight_bgnbd_fit or insight_pnbd_fit maximises (FHL 2005 eq. 6; Fader & Hardie 2005 note 009 eq. 18), of the customers whose (frequency, recency, T) the three equal-length arrays hold, under the model''s parameters, followed by its analytic gradient in the log-parameters (d ln L / d ln r, d ln L / d ln alpha, then a, b or s, beta): a float8[] of 5 values. For checking the gradient of the fits against finite differences, and for scoring a model on other customers. Errors: arrays of different lengths, empty or holding NULL, NaN or Infinity (2202E, 22004, 22000), a summary insight_bgnbd_fit refuses (22023), a Gamma-Gamma model (22023).';
+
+CREATE FUNCTION @extschema@.insight_clv_log_likelihood(model bytea, frequency float8[], monetary_value float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'insight_clv_log_likelihood'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_log_likelihood(bytea, float8[], float8[]) IS
+'The log-likelihood that insight_gammagamma_fit maximises (Fader & Hardie 2013, eq. 4), of the repeat customers whose frequency and mean spend the two equal-length arrays hold, under the model''s parameters, followed by its analytic gradient in the log-parameters (d ln L / d ln p, d ln L / d ln q, d ln L / d ln gamma): a float8[] of 4 values. Errors: arrays of different lengths, empty or holding NULL, NaN or Infinity (2202E, 22004, 22000), a frequency or spend that is not positive (22023), a transaction model (22023).';
