@@ -380,7 +380,7 @@ clv_digamma(double x)
 }
 
 #define BFGS_MAX_ITERATIONS 500
-#define BFGS_GTOL 1e-10			/* projected gradient, relative to 1 + |f| */
+#define BFGS_GTOL 1e-8			/* projected gradient, relative to 1 + |f| */
 #define BFGS_MAX_STEP 3.0		/* largest change of a log-parameter in one step */
 #define BFGS_ARMIJO 1e-4
 
@@ -499,6 +499,8 @@ clv_minimize_bfgs(ClvObjectiveGrad fg, void *arg, double *theta, int n)
 		}
 		if (biggest > BFGS_MAX_STEP)
 			step = BFGS_MAX_STEP / biggest;
+		if (fresh && it == 0)
+			step = Min(step, 1 / biggest);	/* first step: unit length (N&W p. 143) */
 
 		/* backtracking (Armijo) on the projected path */
 		for (int tries = 0; tries < 60; tries++)
@@ -516,7 +518,19 @@ clv_minimize_bfgs(ClvObjectiveGrad fg, void *arg, double *theta, int n)
 				accepted = true;
 				break;
 			}
-			step *= 0.5;
+			/*
+			 * the minimum of the quadratic through f, the slope and fn
+			 * (Nocedal & Wright eq. 3.57), kept within [0.1, 0.5] of the
+			 * step; halving where fn is not finite
+			 */
+			if (isfinite(fn) && decrease < 0)
+			{
+				double		next = -decrease / (2 * (fn - f - decrease));
+
+				step *= Max(0.1, Min(0.5, next));
+			}
+			else
+				step *= 0.5;
 		}
 		if (!accepted)
 		{

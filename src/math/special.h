@@ -109,7 +109,7 @@ typedef double (*ClvObjectiveGrad) (const double *theta, double *grad, void *arg
  * and the box kept by projection: a coordinate at its bound whose gradient
  * points outwards is held (the projected gradient of L-BFGS-B, Byrd, Lu,
  * Nocedal & Zhu 1995).  Converged when the projected gradient is below
- * 1e-10 (1 + |f|) in every coordinate, or when a step no longer changes f
+ * 1e-8 (1 + |f|) in every coordinate (clv_fit then takes Newton steps), or when a step no longer changes f
  * or theta.  At most 500 iterations; CHECK_FOR_INTERRUPTS() every one.
  */
 extern ClvMinimum clv_minimize_bfgs(ClvObjectiveGrad fg, void *arg, double *theta, int n);

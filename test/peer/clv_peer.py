@@ -169,6 +169,38 @@ checks.check(f"BG/NBD b = {bg_pub[3]} (rel 1.1e-4: the published point is 1.1e-7
              abs(bg[3] / bg_pub[3] - 1) < 1.1e-4 and bg_loglik(bg_pub) < bg_loglik(bg),
              f"{bg[3]:.7f}, rel {abs(bg[3] / bg_pub[3] - 1):.2e}, LL gap {bg_loglik(bg) - bg_loglik(bg_pub):.1e}")
 
+
+
+def fd_standard_errors(loglik, p, rel_step=1e-4):
+    """Standard errors from the inverse of minus the Hessian of the log-likelihood in
+    the natural parameters, the Hessian by central differences of loglik itself
+    (steps rel_step * p_i; no gradient from insight)."""
+    p = np.asarray(p, float)
+    k = len(p)
+    h = rel_step * p
+    H = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            def f(di, dj):
+                q = p.copy()
+                q[i] += di * h[i]
+                q[j] += dj * h[j]
+                return loglik(q)
+            H[i, j] = H[j, i] = (f(1, 1) - f(1, -1) - f(-1, 1) + f(-1, -1)) / (4 * h[i] * h[j])
+    return np.sqrt(np.diag(np.linalg.inv(-H)))
+
+
+def check_standard_errors(name, j, names, loglik, params):
+    mine = np.array([j["standard_errors"][n] for n in names])
+    ref = fd_standard_errors(loglik, params)
+    err = rel(mine, ref)
+    print(f"     {name} standard errors insight {mine}; scipy finite-difference Hessian {ref}")
+    checks.check(f"{name} standard errors = sqrt(diag(inverse Hessian)) by finite differences here (rel 1e-4)",
+                 err < 1e-4, f"max rel diff {err:.1e}")
+
+
+check_standard_errors("BG/NBD", j, ("r", "alpha", "a", "b"), bg_loglik, bg)
+
 # P(alive), FHL 2008: 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
 M = "insight_bgnbd_model(0.243, 4.414, 0.793, 2.426)"
 vals = [float(v) for v in query(f"""SELECT insight_bgnbd_p_alive({M}, 0, 0, 38.86), insight_bgnbd_p_alive({M}, 0, 0, 3000),
@@ -280,6 +312,9 @@ checks.check("Pareto/NBD alpha, beta within 2e-3 relative of the quoted 10.580, 
              rel(pn[[1, 3]], [pn_pub[1], pn_pub[3]]) < 2e-3 and pub_ll < pn_ll,
              f"{pn[1]:.4f}, {pn[3]:.4f}; LL gap {pn_ll - pub_ll:.1e}")
 
+check_standard_errors("Pareto/NBD", j, ("r", "alpha", "s", "beta"),
+                      lambda p: (counts * pn_loglik_rows(p, uniq[:, 0], uniq[:, 1], uniq[:, 2])).sum(), pn)
+
 # P(alive), FH eq. (36)-(37): 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0),
 # and E[Y(t) | ...], FH eq. (41), for both orders of alpha and beta
 for p in (pn_pub, [0.553, 8.0, 0.606, 11.656]):
@@ -322,6 +357,7 @@ checks.check("Gamma-Gamma reaches scipy's maximum (1e-8)", gg_loglik(gg) >= sp_l
 checks.check("Gamma-Gamma parameters = scipy's (rel 1e-5)", rel(gg, sp) < 1e-5, f"max rel diff {rel(gg, sp):.1e}")
 checks.check("Gamma-Gamma p = 6.25, q = 3.74, gamma = 15.44 (+- 0.02)",
              np.max(np.abs(gg - [6.25, 3.74, 15.44])) <= 0.02, f"{gg}")
+check_standard_errors("Gamma-Gamma", j, ("p", "q", "gamma"), gg_loglik, gg)
 checks.check("Gamma-Gamma correlation of frequency and spend = numpy's",
              abs(j["frequency_spend_correlation"] - np.corrcoef(gx, gm)[0, 1]) < 1e-12,
              f"{j['frequency_spend_correlation']:.6f}")

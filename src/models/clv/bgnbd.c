@@ -101,6 +101,8 @@ clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
 				psi_b,
 				psi_ab;
 	double		prev_x = -1,
+				prev_tx = -1,
+				log_atx = 0,
 				common = 0,
 				log_drop = 0,
 				c_r = 0,
@@ -145,13 +147,28 @@ clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
 		l = -(r + x) * log_aT;
 		if (x > 0)
 		{
-			double		log_atx = log(alpha + t_x),
-						d = log_drop - (r + x) * log_atx,
-						total = clv_logaddexp(l, d);
+			double		d,
+						e;
 
-			w_a = exp(l - total);
-			w_d = exp(d - total);
-			l = total;
+			if (t_x != prev_tx) /* rows sorted by x, then t_x: runs of one t_x */
+				log_atx = log(alpha + t_x);
+			prev_tx = t_x;
+			d = log_drop - (r + x) * log_atx;
+			/* logaddexp(l, d) and the shares with one exp */
+			if (d <= l)
+			{
+				e = exp(d - l);
+				w_a = 1 / (1 + e);
+				w_d = e * w_a;
+				l += log1p(e);
+			}
+			else
+			{
+				e = exp(l - d);
+				w_d = 1 / (1 + e);
+				w_a = e * w_d;
+				l = d + log1p(e);
+			}
 			g[0] += w * (c_r - w_a * log_aT - w_d * log_atx);
 			g[1] += w * (r / alpha - (r + x) * (w_a / (alpha + T) + w_d / (alpha + t_x)));
 			g[2] += w * (c_a + w_d / a);

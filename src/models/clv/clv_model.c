@@ -15,6 +15,8 @@
 #include "fmgr.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
 
 #include "core/model_cache.h"
@@ -64,6 +66,8 @@ clv_model_write(const ClvModel *model)
 
 	insight_writer_init(&w, model->algorithm);
 	w.header.counts[0] = (uint32) model->nparams;
+	if (model->has_se)
+		w.header.flags |= CLV_FLAG_SE;
 	insight_write_float8_array(&w, model->params, model->nparams);
 	insight_write_float8(&w, model->log_likelihood);
 	insight_write_float8(&w, model->customers);
@@ -72,6 +76,8 @@ clv_model_write(const ClvModel *model)
 	insight_write_uint32(&w, model->iterations);
 	insight_write_uint32(&w, model->status);
 	insight_write_float8(&w, model->extra);
+	if (model->has_se)
+		insight_write_float8_array(&w, model->se, model->nparams);
 	return insight_writer_finish(&w);
 }
 
@@ -87,7 +93,8 @@ clv_model_decode(InsightModel *m)
 		insight_model_corrupt(psprintf("A \"%s\" model has %d parameters, not %u.",
 									   insight_algorithm_name(model->algorithm),
 									   model->nparams, m->header.counts[0]));
-	insight_model_expect_payload(m, 8 * model->nparams + CLV_PAYLOAD_FIXED);
+	model->has_se = (m->header.flags & CLV_FLAG_SE) != 0;
+	insight_model_expect_payload(m, 8 * model->nparams * (model->has_se ? 2 : 1) + CLV_PAYLOAD_FIXED);
 	insight_read_float8_array(m, model->params, model->nparams);
 	model->log_likelihood = insight_read_float8(m);
 	model->customers = insight_read_float8(m);
@@ -96,6 +103,8 @@ clv_model_decode(InsightModel *m)
 	model->iterations = insight_read_uint32(m);
 	model->status = insight_read_uint32(m);
 	model->extra = insight_read_float8(m);
+	if (model->has_se)
+		insight_read_float8_array(m, model->se, model->nparams);
 	insight_model_close(m);
 
 	names = clv_param_names(model->algorithm);
@@ -107,6 +116,10 @@ clv_model_decode(InsightModel *m)
 		insight_model_corrupt(psprintf("Fit status %u is not known.", model->status));
 	if (!(model->customers >= 0) || !(model->skipped >= 0))
 		insight_model_corrupt("The customer counts are negative.");
+	for (int i = 0; model->has_se && i < model->nparams; i++)
+		if (!isnan(model->se[i]) && !(isfinite(model->se[i]) && model->se[i] >= 0))
+			insight_model_corrupt(psprintf("The standard error of %s is %g; it must be positive and finite, or NaN.",
+										   names[i], model->se[i]));
 	return model;
 }
 
@@ -180,6 +193,19 @@ insight_clv_model_info(const void *clv, StringInfo buf)
 						 model->status == CLV_CONVERGED ? "true" : "false");
 		if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA)
 			insight_json_float8(buf, "frequency_spend_correlation", model->extra);
+	}
+	if (model->has_se)
+	{
+		appendStringInfoString(buf, ", \"standard_errors\": {");
+		for (int i = 0; i < model->nparams; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			escape_json(buf, names[i]);
+			appendStringInfoString(buf, ": ");
+			appendStringInfoString(buf, isfinite(model->se[i]) ? float8out_internal(model->se[i]) : "null");
+		}
+		appendStringInfoChar(buf, '}');
 	}
 }
 

@@ -12,10 +12,15 @@
  *	  float8 customers			 (rows fitted, sum of weights)
  *	  uint64 distinct_rows		 (after collapsing identical rows)
  *	  float8 rows_skipped
- *	  uint32 iterations			 (Nelder-Mead iterations)
+ *	  uint32 iterations			 (BFGS iterations, plus Nelder-Mead's when it
+ *								  took over)
  *	  uint32 status				 (ClvStatus)
  *	  float8 extra				 (Gamma-Gamma: correlation of frequency and
  *								  spend; NaN otherwise)
+ *	  float8 se[k]				 (only with flag 0x1, CLV_FLAG_SE: standard
+ *								  errors of the parameters, NaN where not
+ *								  available; models written before 0.2.0
+ *								  have no flag and no standard errors)
  *
  * Aggregate state (a bytea, updated in place, see docs/design.md, Scale): rows of
  * 'width' values plus a weight; identical rows are merged (sorted and
@@ -34,6 +39,8 @@
 #include "math/special.h"
 #include "core/model_format.h"
 #include "core/model_cache.h"
+
+#define CLV_FLAG_SE 0x1
 
 typedef enum ClvStatus
 {
@@ -56,6 +63,8 @@ typedef struct ClvModel
 	uint32		iterations;
 	uint32		status;
 	double		extra;
+	bool		has_se;			/* flag CLV_FLAG_SE: standard errors follow */
+	double		se[CLV_MAX_PARAMS];	/* NaN where the Hessian is not positive definite */
 } ClvModel;
 
 /* Number of parameters and their names for a CLV algorithm. */

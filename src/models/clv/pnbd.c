@@ -405,7 +405,11 @@ clv_pnbd_negll_grad(const double *theta, double *grad, void *arg)
 	double		p[4],
 				g[4] = {0, 0, 0, 0},
 				ll = 0,
-				psi_r;
+				psi_r,
+				lgamma_r,
+				prev_x = -1,
+				x_ll = 0,
+				x_dr = 0;
 
 	for (int i = 0; i < 4; i++)
 	{
@@ -414,6 +418,7 @@ clv_pnbd_negll_grad(const double *theta, double *grad, void *arg)
 			return INFINITY;
 	}
 	psi_r = clv_digamma(p[0]);
+	lgamma_r = lgamma(p[0]);
 	for (int64 i = 0; i < rows->nrows; i++)
 	{
 		const double *row = &rows->rows[i * 4];
@@ -434,8 +439,15 @@ clv_pnbd_negll_grad(const double *theta, double *grad, void *arg)
 					w_a = exp(a - total),
 					w_s = exp(si - total);
 
-		ll += w * (lgamma(r + x) - lgamma(r) + r * log(alpha) + s * log(beta) + total);
-		g[0] += w * (clv_digamma(r + x) - psi_r + log(alpha) - w_a * log_at + w_s * d_s[0]);
+		if (x != prev_x)
+		{
+			/* the rows are sorted by x: its terms once per x */
+			x_ll = lgamma(r + x) - lgamma_r + r * log(alpha) + s * log(beta);
+			x_dr = clv_digamma(r + x) - psi_r + log(alpha);
+			prev_x = x;
+		}
+		ll += w * (x_ll + total);
+		g[0] += w * (x_dr - w_a * log_at + w_s * d_s[0]);
 		g[1] += w * (r / alpha - w_a * (r + x) / (alpha + T) + w_s * d_s[1]);
 		g[2] += w * (log(beta) - w_a * log_bt + w_s * d_s[2]);
 		g[3] += w * (s / beta - w_a * s / (beta + T) + w_s * d_s[3]);

@@ -43,7 +43,7 @@ CREATE AGGREGATE @extschema@.insight_bgnbd_fit(frequency float8, recency float8,
 );
 
 COMMENT ON AGGREGATE @extschema@.insight_bgnbd_fit(float8, float8, float8) IS
-'Fit the BG/NBD model of Fader, Hardie & Lee (2005) to customers'' (frequency, recency, T), as from insight_clv_summary(): maximum likelihood (FHL eq. 6, in log space) over log-parameters with a restarted Nelder-Mead simplex, identical rows collapsed with weights. Returns the model (parameters r, alpha, a, b; log-likelihood and convergence in insight_model_info). Rows with a NULL are skipped and counted. Errors: frequency not a whole number >= 0, recency outside [0, T], recency > 0 with frequency 0, every T = 0 (zero-length observation windows). NULL for no rows.';
+'Fit the BG/NBD model of Fader, Hardie & Lee (2005) to customers'' (frequency, recency, T), as from insight_clv_summary(): maximum likelihood (FHL eq. 6, in log space) over log-parameters by BFGS with the analytic gradient (Nocedal & Wright 2006, algorithm 6.1; Armijo backtracking; the box |ln parameter| <= 15 kept by projection) and Newton steps with the Hessian from central differences of the gradient, the restarted Nelder-Mead simplex taking over when BFGS does not converge, identical rows collapsed with weights. Returns the model (parameters r, alpha, a, b; log-likelihood, convergence and the standard errors of the parameters from the inverse Hessian of the log-likelihood, null where it is not positive definite, in insight_model_info). Rows with a NULL are skipped and counted. Errors: frequency not a whole number >= 0, recency outside [0, T], recency > 0 with frequency 0, every T = 0 (zero-length observation windows). NULL for no rows.';
 
 CREATE FUNCTION @extschema@.insight_bgnbd_model(r float8, alpha float8, a float8, b float8)
 RETURNS bytea
@@ -104,7 +104,7 @@ CREATE AGGREGATE @extschema@.insight_pnbd_fit(frequency float8, recency float8, 
 );
 
 COMMENT ON AGGREGATE @extschema@.insight_pnbd_fit(float8, float8, float8) IS
-'Fit the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; likelihood as in Fader & Hardie 2005, note 009, eq. 18, in log space with Gauss hypergeometric series after Euler''s transformation) to customers'' (frequency, recency, T): maximum likelihood over log-parameters with a restarted Nelder-Mead simplex, identical rows collapsed with weights. Returns the model (r, alpha, s, beta). Rows with a NULL are skipped and counted; the same input errors as insight_bgnbd_fit. NULL for no rows.';
+'Fit the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; likelihood as in Fader & Hardie 2005, note 009, eq. 18, in log space with Gauss hypergeometric series after Euler''s transformation) to customers'' (frequency, recency, T): maximum likelihood over log-parameters by BFGS with the analytic gradient (the series differentiated term by term; central differences where the integral is taken by quadrature) and Newton steps, as insight_bgnbd_fit, identical rows collapsed with weights. Returns the model (r, alpha, s, beta; standard errors in insight_model_info). Rows with a NULL are skipped and counted; the same input errors as insight_bgnbd_fit. NULL for no rows.';
 
 CREATE FUNCTION @extschema@.insight_pnbd_model(r float8, alpha float8, s float8, beta float8)
 RETURNS bytea
@@ -173,7 +173,7 @@ CREATE AGGREGATE @extschema@.insight_gammagamma_fit(frequency float8, monetary_v
 );
 
 COMMENT ON AGGREGATE @extschema@.insight_gammagamma_fit(float8, float8) IS
-'Fit the Gamma-Gamma spend model of Fader & Hardie (2013) to customers'' (frequency, monetary_value) from insight_clv_summary(): maximum likelihood over log-parameters p, q, gamma. Only customers with frequency > 0 and a positive monetary_value are fitted; others and rows with a NULL are skipped and counted (rows_skipped in insight_model_info). The model info records the correlation between frequency and spend: the model assumes they are independent. NULL for no usable row.';
+'Fit the Gamma-Gamma spend model of Fader & Hardie (2013) to customers'' (frequency, monetary_value) from insight_clv_summary(): maximum likelihood over log-parameters p, q, gamma by BFGS with the analytic gradient and Newton steps, as insight_bgnbd_fit (standard errors in insight_model_info). Only customers with frequency > 0 and a positive monetary_value are fitted; others and rows with a NULL are skipped and counted (rows_skipped in insight_model_info). The model info records the correlation between frequency and spend: the model assumes they are independent. NULL for no usable row.';
 
 CREATE FUNCTION @extschema@.insight_gammagamma_model(p float8, q float8, gamma float8)
 RETURNS bytea
