@@ -56,7 +56,7 @@ for fit in "sim bgnbd" "cdnow_master bgnbd" "cdnow_master pnbd"; do
     set -- $fit
     ms=$(q -At -c "SELECT round(best_ms('SELECT insight_$2_final(tx) FROM st WHERE data = ''$1''')::numeric, 1)")
     line=$(PGOPTIONS="-c client_min_messages=debug1" q -At -c "SELECT length(insight_$2_final(tx)) FROM st WHERE data = '$1'" 2>&1 \
-           | grep -o 'log-likelihood .* likelihood)' || true)
+           | grep -o 'log-likelihood .*likelihood)' || true)
     evals=$(sed -E 's/.* ([0-9]+) evaluations .*/\1/' <<<"$line")
     printf '%-13s %-6s final %9s ms  (%s; %s ms per evaluation)\n' "$1" "$2" "$ms" "$line" \
         "$(awk -v a="$ms" -v b="$evals" 'BEGIN { printf "%.2f", a / b }')"
