@@ -41,6 +41,7 @@ static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SEQUENCE] = {"sequence", 0},
 	[INSIGHT_ALG_TEXT] = {"text", 0},
 	[INSIGHT_ALG_GBDT] = {"gbdt", 0x1},	/* 0x1: stopped early (gbdt_format.h) */
+	[INSIGHT_ALG_MBGNBD] = {"mbgnbd", 0x1},	/* 0x1: standard errors (clv_model.h) */
 };
 
 const char *

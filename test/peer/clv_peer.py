@@ -245,6 +245,46 @@ err = np.max(np.abs(got - eq8))
 checks.check("BG/NBD P(X(39) = n), n = 0..14 = FHL eq. (8) (1e-12)", err < 1e-12, f"max abs diff {err:.1e}")
 
 # ---------------------------------------------------------------------------
+# 2b. Modified BG/NBD, Batislam, Denizel & Filiztekin (2007), as BTYDplus's
+#     mbgnbd.LL: the dropout chance also at the first purchase,
+#   L = B(a, b+x+1)/B(a, b) G(r+x) alpha^r / (G(r) (alpha+T)^(r+x))
+#     + B(a+1, b+x)/B(a, b) G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))
+#   E[Y(t) | x, t_x, T] = (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+#     2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))] / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))
+# ---------------------------------------------------------------------------
+def mbg_loglik(p, x=x, tx=tx, T=T):
+    r, alpha, a, b = p
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
+    return (common + np.logaddexp(betaln(a, b + x + 1) - (r + x) * np.log(alpha + T),
+                                  betaln(a + 1, b + x) - (r + x) * np.log(alpha + tx))).sum()
+
+
+j = info("SELECT insight_mbgnbd_fit(frequency, recency, \"T\") FROM cdnow_clv")
+mbg = np.array([j[n] for n in ("r", "alpha", "a", "b")])
+sp, sp_ll = fit(lambda t: -mbg_loglik(np.exp(t)), [1, 1, 1, 1])
+print(f"     MBG/NBD insight {mbg} LL {j['log_likelihood']:.7f}; scipy {sp} LL {sp_ll:.7f}")
+checks.check("MBG/NBD log-likelihood = Batislam et al. (2007) evaluated here at insight's parameters (1e-8)",
+             abs(j["log_likelihood"] - mbg_loglik(mbg)) < 1e-8, f"{j['log_likelihood']:.9f} vs {mbg_loglik(mbg):.9f}")
+checks.check("MBG/NBD reaches scipy's maximum (1e-8)", mbg_loglik(mbg) >= sp_ll - 1e-8, f"{mbg_loglik(mbg) - sp_ll:.1e}")
+checks.check("MBG/NBD parameters = scipy's (rel 1e-4)", rel(mbg, sp) < 1e-4, f"max rel diff {rel(mbg, sp):.1e}")
+for name, mine, pub in zip(("r", "alpha", "a", "b"), mbg, [0.525, 6.183, 0.891, 1.614]):
+    checks.check(f"MBG/NBD {name} = {pub} (BTYDplus, 3 decimals)", round(mine, 3) == pub, f"{mine:.5f}")
+r_, al_, a_, b_ = 0.525, 6.183, 0.891, 1.614
+sel_ = slice(0, None, 10)
+xs_, txs_, Ts_ = x[sel_], tx[sel_], T[sel_]
+rows_ = ",".join(f"({i},{a:g},{b!r},{c!r})" for i, (a, b, c) in enumerate(zip(xs_, txs_, Ts_)))
+got_ = np.array([[float(v) for v in r[1:]] for r in query(
+    f"SELECT i, insight_mbgnbd_p_alive(m, x, t, \"T\"), insight_mbgnbd_expected_purchases(m, 39, x, t, \"T\") "
+    f"FROM (VALUES {rows_}) v(i, x, t, \"T\"), insight_mbgnbd_model({r_}, {al_}, {a_}, {b_}) m ORDER BY i")])
+pa_ = 1 / (1 + a_ / (b_ + xs_) * ((al_ + Ts_) / (al_ + txs_)) ** (r_ + xs_))
+ey_ = ((a_ + b_ + xs_) / (a_ - 1) * (1 - ((al_ + Ts_) / (al_ + Ts_ + 39)) ** (r_ + xs_)
+                                     * hyp2f1(r_ + xs_, b_ + xs_ + 1, a_ + b_ + xs_, 39 / (al_ + Ts_ + 39))) * pa_)
+checks.check("MBG/NBD P(alive), every 10th customer = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) (1e-12)",
+             np.max(np.abs(got_[:, 0] - pa_)) < 1e-12, f"max abs diff {np.max(np.abs(got_[:, 0] - pa_)):.1e}")
+checks.check("MBG/NBD E[Y(39) | x, t_x, T], every 10th customer = the formula with scipy's hyp2f1 (rel 1e-10)",
+             rel(got_[:, 1], ey_) < 1e-10, f"max rel diff {rel(got_[:, 1], ey_):.1e}")
+
+# ---------------------------------------------------------------------------
 # 3. Pareto/NBD, FH 2005 eq. (18)-(22):
 #   L = G(r+x) alpha^r beta^s / G(r) [ 1/((alpha+T)^(r+x) (beta+T)^s) + s/(r+s+x) A_0 ]
 #   A_0 (alpha >= beta) = F(s+1, alpha, t_x) - F(s+1, alpha, T),

@@ -28,9 +28,18 @@
  *	  ln L = ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b)
  *			 + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
  * The rows are sorted by x, so the x-only terms are computed once per x.
+ *
+ * The modified BG/NBD (MBG/NBD) of Batislam, Denizel & Filiztekin (2007),
+ * "Empirical validation and comparison of models for customer base
+ * analysis", IJRM 24(3), 201-209, lets a customer drop out right after the
+ * first purchase too, so the dropout count is x+1 where BG/NBD has x (as in
+ * BTYDplus's mbgnbd.LL):
+ *	  ln L = ... + ln B(a, b+x+1) - ln B(a, b)
+ *			 + ln[ (alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x) ],
+ * that is the BG/NBD terms with b+x replaced by b+x+k, k = 1, for every x.
  */
-double
-clv_bgnbd_negll(const double *theta, void *arg)
+static double
+bg_family_negll(const double *theta, void *arg, int k)
 {
 	const ClvRows *s = arg;
 	double		r = exp(theta[0]),
@@ -63,16 +72,28 @@ clv_bgnbd_negll(const double *theta, void *arg)
 
 		if (x != prev_x)
 		{
-			common = lgamma(r + x) - lgamma_r + r * log_alpha + clv_lbeta(a, b + x) - lbeta_ab;
-			log_drop = x > 0 ? log(a) - log(b + x - 1) : 0;
+			common = lgamma(r + x) - lgamma_r + r * log_alpha + clv_lbeta(a, b + x + k) - lbeta_ab;
+			log_drop = x + k > 0 ? log(a) - log(b + x + k - 1) : 0;
 			prev_x = x;
 		}
 		l = -(r + x) * log(alpha + T);
-		if (x > 0)
+		if (x + k > 0)
 			l = clv_logaddexp(l, log_drop - (r + x) * log(alpha + t_x));
 		ll += w * (common + l);
 	}
 	return -ll;
+}
+
+double
+clv_bgnbd_negll(const double *theta, void *arg)
+{
+	return bg_family_negll(theta, arg, 0);
+}
+
+double
+clv_mbgnbd_negll(const double *theta, void *arg)
+{
+	return bg_family_negll(theta, arg, 1);
 }
 
 /*
@@ -84,10 +105,11 @@ clv_bgnbd_negll(const double *theta, void *arg)
  *	  d/dalpha = r/alpha - (r+x) (w_A/(alpha+T) + w_D/(alpha+t_x))
  *	  d/da	   = psi(a+b) - psi(a+b+x) + w_D/a
  *	  d/db	   = psi(b+x) - psi(b) + psi(a+b) - psi(a+b+x) - w_D/(b+x-1)
- * (psi the digamma function; d ln B(a, b)/da = psi(a) - psi(a+b)).
+ * (psi the digamma function; d ln B(a, b)/da = psi(a) - psi(a+b)); for
+ * MBG/NBD (k = 1) with b+x+1 for b+x in the beta terms and D for every x.
  */
-double
-clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
+static double
+bg_family_negll_grad(const double *theta, double *grad, void *arg, int k)
 {
 	const ClvRows *s = arg;
 	double		r = exp(theta[0]),
@@ -135,17 +157,17 @@ clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
 
 		if (x != prev_x)
 		{
-			double		psi_abx = clv_digamma(a + b + x);
+			double		psi_abx = clv_digamma(a + b + x + k);
 
-			common = lgamma(r + x) - lgamma_r + r * log_alpha + clv_lbeta(a, b + x) - lbeta_ab;
-			log_drop = x > 0 ? log(a) - log(b + x - 1) : 0;
+			common = lgamma(r + x) - lgamma_r + r * log_alpha + clv_lbeta(a, b + x + k) - lbeta_ab;
+			log_drop = x + k > 0 ? log(a) - log(b + x + k - 1) : 0;
 			c_r = clv_digamma(r + x) - psi_r + log_alpha;
 			c_a = psi_ab - psi_abx;
-			c_b = clv_digamma(b + x) - psi_b + psi_ab - psi_abx;
+			c_b = clv_digamma(b + x + k) - psi_b + psi_ab - psi_abx;
 			prev_x = x;
 		}
 		l = -(r + x) * log_aT;
-		if (x > 0)
+		if (x + k > 0)
 		{
 			double		d,
 						e;
@@ -172,7 +194,7 @@ clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
 			g[0] += w * (c_r - w_a * log_aT - w_d * log_atx);
 			g[1] += w * (r / alpha - (r + x) * (w_a / (alpha + T) + w_d / (alpha + t_x)));
 			g[2] += w * (c_a + w_d / a);
-			g[3] += w * (c_b - w_d / (b + x - 1));
+			g[3] += w * (c_b - w_d / (b + x + k - 1));
 		}
 		else
 		{
@@ -188,6 +210,18 @@ clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
 	grad[2] = -g[2] * a;
 	grad[3] = -g[3] * b;
 	return -ll;
+}
+
+double
+clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg)
+{
+	return bg_family_negll_grad(theta, grad, arg, 0);
+}
+
+double
+clv_mbgnbd_negll_grad(const double *theta, double *grad, void *arg)
+{
+	return bg_family_negll_grad(theta, grad, arg, 1);
 }
 
 PG_FUNCTION_INFO_V1(insight_bgnbd_final);
@@ -208,24 +242,56 @@ insight_bgnbd_model(PG_FUNCTION_ARGS)
 	return clv_model_from_args(fcinfo, INSIGHT_ALG_BGNBD);
 }
 
+PG_FUNCTION_INFO_V1(insight_mbgnbd_final);
+Datum
+insight_mbgnbd_final(PG_FUNCTION_ARGS)
+{
+	ClvRows    *s = clv_transaction_rows(fcinfo, INSIGHT_ALG_MBGNBD);
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_MBGNBD, clv_mbgnbd_negll, clv_mbgnbd_negll_grad, NAN));
+}
+
+PG_FUNCTION_INFO_V1(insight_mbgnbd_model);
+Datum
+insight_mbgnbd_model(PG_FUNCTION_ARGS)
+{
+	return clv_model_from_args(fcinfo, INSIGHT_ALG_MBGNBD);
+}
+
 /*
  * FHL eq. (11) (also Fader, Hardie & Lee 2008, "Computing P(alive) using
  * the BG/NBD model"):
  *	  P(alive) = 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
- * exactly 1 for x = 0, whatever b.
+ * exactly 1 for x = 0, whatever b.  MBG/NBD (k = 1; Batislam et al. 2007,
+ * BTYDplus's mbgnbd.PAlive): 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))
+ * for every x.
  */
-double
-clv_bgnbd_p_alive(const double *p, double x, double t_x, double T)
+static double
+bg_family_p_alive(const double *p, double x, double t_x, double T, int k)
 {
 	double		r = p[0],
 				alpha = p[1],
 				a = p[2],
 				b = p[3];
 
-	if (x == 0)
+	if (x + k == 0)
 		return 1.0;
-	return 1.0 / (1.0 + exp(log(a) - log(b + x - 1) +
+	return 1.0 / (1.0 + exp(log(a) - log(b + x + k - 1) +
 							(r + x) * (log(alpha + T) - log(alpha + t_x))));
+}
+
+double
+clv_bgnbd_p_alive(const double *p, double x, double t_x, double T)
+{
+	return bg_family_p_alive(p, x, t_x, T, 0);
+}
+
+double
+clv_mbgnbd_p_alive(const double *p, double x, double t_x, double T)
+{
+	return bg_family_p_alive(p, x, t_x, T, 1);
 }
 
 /* The error for an expectation whose series did not converge or overflowed. */
@@ -375,15 +441,20 @@ bgnbd_one_purchase_term(double u, double v, double a, double t, double alpha_T)
  *	  E_v = v/(a+v) E_{v+1} + [1 - (1-z)^u 2F1(u, v; a+v; z)],
  * both terms positive, the first an eq. (10) with c = a+v >= 1.  It is
  * used whenever c < 1, so eq. (10) itself is only ever summed for c >= 1.
+ *
+ * MBG/NBD (k = 1): given alive p ~ Beta(a, b+x+1) (one more survived
+ * dropout chance), so the same with v = b+x+1: (a+b+x)/(a-1) [1 -
+ * (1-z)^(r+x) 2F1(r+x, b+x+1; a+b+x; z)] P(alive), as BTYDplus's
+ * mbgnbd.ConditionalExpectedTransactions.
  */
-double
-clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+static double
+bg_family_expected(const double *p, double t, double x, double t_x, double T, int k)
 {
 	double		r = p[0],
 				alpha = p[1],
 				a = p[2],
 				b = p[3];
-	double		v = b + x,
+	double		v = b + x + k,
 				alive;
 
 	if (t == 0)
@@ -393,7 +464,19 @@ clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
 	else
 		alive = v / (a + v) * bgnbd_alive_expected(r + x, v + 1, a, t, alpha + T) +
 			bgnbd_one_purchase_term(r + x, v, a, t, alpha + T);
-	return alive * clv_bgnbd_p_alive(p, x, t_x, T);
+	return alive * bg_family_p_alive(p, x, t_x, T, k);
+}
+
+double
+clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+	return bg_family_expected(p, t, x, t_x, T, 0);
+}
+
+double
+clv_mbgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+	return bg_family_expected(p, t, x, t_x, T, 1);
 }
 
 /*
@@ -433,10 +516,13 @@ nbd_upper_tail(double r, double log_p0, double q, double n)
 /*
  * FHL eq. (8):
  *	  P(X(t) = n) = B(a, b+n)/B(a, b) NBD(n; r, alpha/(alpha+t))
- *				  + [n>0] B(a+1, b+n-1)/B(a, b) P(NBD >= n).
+ *				  + [n>0] B(a+1, b+n-1)/B(a, b) P(NBD >= n);
+ * MBG/NBD (k = 1: dropping out right after the n-th purchase, the first
+ * at time 0 included) B(a, b+n+1)/B(a, b) NBD(n) + B(a+1, b+n)/B(a, b)
+ * P(NBD >= n).
  */
-double
-clv_bgnbd_pmf(const double *p, double n, double t)
+static double
+bg_family_pmf(const double *p, double n, double t, int k)
 {
 	double		r = p[0],
 				alpha = p[1],
@@ -450,10 +536,22 @@ clv_bgnbd_pmf(const double *p, double n, double t)
 		return n == 0 ? 1.0 : 0.0;
 	q = t / (alpha + t);
 	log_p0 = r * log(alpha / (alpha + t));
-	result = exp(clv_lbeta(a, b + n) - clv_lbeta(a, b) + lgamma(r + n) - lgamma(r) -
+	result = exp(clv_lbeta(a, b + n + k) - clv_lbeta(a, b) + lgamma(r + n) - lgamma(r) -
 				 lgamma(n + 1) + log_p0 + n * log(q));
-	if (n > 0)
-		result += exp(clv_lbeta(a + 1, b + n - 1) - clv_lbeta(a, b)) *
+	if (n + k > 0)
+		result += exp(clv_lbeta(a + 1, b + n + k - 1) - clv_lbeta(a, b)) *
 			nbd_upper_tail(r, log_p0, q, n);
 	return result;
+}
+
+double
+clv_bgnbd_pmf(const double *p, double n, double t)
+{
+	return bg_family_pmf(p, n, t, 0);
+}
+
+double
+clv_mbgnbd_pmf(const double *p, double n, double t)
+{
+	return bg_family_pmf(p, n, t, 1);
 }

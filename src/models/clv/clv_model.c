@@ -34,6 +34,7 @@ clv_param_count(uint16 algorithm)
 	{
 		case INSIGHT_ALG_BGNBD:
 		case INSIGHT_ALG_PNBD:
+		case INSIGHT_ALG_MBGNBD:
 			return 4;
 		case INSIGHT_ALG_GAMMAGAMMA:
 			return 3;
@@ -49,6 +50,7 @@ clv_param_names(uint16 algorithm)
 	switch (algorithm)
 	{
 		case INSIGHT_ALG_BGNBD:
+		case INSIGHT_ALG_MBGNBD:
 			return bgnbd_names;
 		case INSIGHT_ALG_PNBD:
 			return pnbd_names;
@@ -129,13 +131,14 @@ clv_lookup(const InsightModelHeader *header, int expected)
 {
 	if (expected != 0)
 		insight_model_expect_algorithm(header, (uint16) expected);
-	else if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD)
+	else if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
+			 header->algorithm != INSIGHT_ALG_MBGNBD)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a transaction model",
 						insight_algorithm_name(header->algorithm)),
-				 errdetail("Purchases and P(alive) come from a BG/NBD or Pareto/NBD model."),
-				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit or their _model constructors.")));
+				 errdetail("Purchases and P(alive) come from a BG/NBD, Pareto/NBD or MBG/NBD model."),
+				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit, insight_mbgnbd_fit or their _model constructors.")));
 	return clv_model_decode;
 }
 
@@ -280,12 +283,12 @@ InsightModelReader
 clv_any_reader(const InsightModelHeader *header, int expected pg_attribute_unused())
 {
 	if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
-		header->algorithm != INSIGHT_ALG_GAMMAGAMMA)
+		header->algorithm != INSIGHT_ALG_GAMMAGAMMA && header->algorithm != INSIGHT_ALG_MBGNBD)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a CLV model",
 						insight_algorithm_name(header->algorithm)),
-				 errhint("Pass a BG/NBD, Pareto/NBD or Gamma-Gamma model.")));
+				 errhint("Pass a BG/NBD, Pareto/NBD, MBG/NBD or Gamma-Gamma model.")));
 	return clv_model_decode;
 }
 

@@ -5,9 +5,10 @@
  *	  value, the aggregate state that collects the training rows, and the
  *	  validation of a customer's summary (frequency, recency, T).
  *
- * Model (algorithms "bgnbd", "pnbd", "gammagamma"): counts[0] = number of
- * parameters k (4, 4, 3); payload, little-endian:
- *	  float8 params[k]			 (r, alpha, a, b | r, alpha, s, beta | p, q, gamma)
+ * Model (algorithms "bgnbd", "pnbd", "gammagamma", "mbgnbd"): counts[0] =
+ * number of parameters k (4, 4, 3, 4); payload, little-endian:
+ *	  float8 params[k]			 (r, alpha, a, b | r, alpha, s, beta | p, q, gamma
+ *								  | r, alpha, a, b)
  *	  float8 log_likelihood		 (NaN for a model built from given parameters)
  *	  float8 customers			 (rows fitted, sum of weights)
  *	  uint64 distinct_rows		 (after collapsing identical rows)
@@ -121,6 +122,9 @@ extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, ClvObjective
 extern double clv_bgnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T);
 extern double clv_bgnbd_pmf(const double *p, double n, double t);
+extern double clv_mbgnbd_p_alive(const double *p, double x, double t_x, double T);
+extern double clv_mbgnbd_expected(const double *p, double t, double x, double t_x, double T);
+extern double clv_mbgnbd_pmf(const double *p, double n, double t);
 extern double clv_pnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_pnbd_expected(const double *p, double t, double x, double t_x, double T);
 extern double clv_pnbd_pmf(const double *p, double n, double t);
@@ -131,6 +135,8 @@ extern double clv_pnbd_pmf(const double *p, double n, double t);
  */
 extern double clv_bgnbd_negll(const double *theta, void *arg);
 extern double clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_mbgnbd_negll(const double *theta, void *arg);
+extern double clv_mbgnbd_negll_grad(const double *theta, double *grad, void *arg);
 extern double clv_pnbd_negll(const double *theta, void *arg);
 extern double clv_pnbd_negll_grad(const double *theta, double *grad, void *arg);
 extern double clv_gammagamma_negll(const double *theta, void *arg);

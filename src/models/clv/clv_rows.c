@@ -215,9 +215,10 @@ clv_fit_limit(const ClvModel *m)
 {
 	const double *p = m->params;
 
-	if (m->algorithm == INSIGHT_ALG_BGNBD && p[2] / (p[2] + p[3]) < CLV_NO_DROPOUT)
-		return psprintf("The likelihood rises towards no dropout (mean dropout probability per purchase a/(a+b) = %.3g), where BG/NBD becomes the NBD model with r = %.6g, alpha = %.6g and a, b are not identified. ",
-						p[2] / (p[2] + p[3]), p[0], p[1]);
+	if ((m->algorithm == INSIGHT_ALG_BGNBD || m->algorithm == INSIGHT_ALG_MBGNBD) &&
+		p[2] / (p[2] + p[3]) < CLV_NO_DROPOUT)
+		return psprintf("The likelihood rises towards no dropout (mean dropout probability per purchase a/(a+b) = %.3g), where %s becomes the NBD model with r = %.6g, alpha = %.6g and a, b are not identified. ",
+						p[2] / (p[2] + p[3]), m->algorithm == INSIGHT_ALG_BGNBD ? "BG/NBD" : "MBG/NBD", p[0], p[1]);
 	if (m->algorithm == INSIGHT_ALG_PNBD && p[2] / p[3] < CLV_NO_DROPOUT)
 		return psprintf("The likelihood rises towards no dropout (mean dropout rate s/beta = %.3g per period), where Pareto/NBD becomes the NBD model with r = %.6g, alpha = %.6g and s, beta are not identified. ",
 						p[2] / p[3], p[0], p[1]);
@@ -529,6 +530,10 @@ insight_clv_log_likelihood(PG_FUNCTION_ARGS)
 		case INSIGHT_ALG_PNBD:
 			f = clv_pnbd_negll;
 			fg = clv_pnbd_negll_grad;
+			break;
+		case INSIGHT_ALG_MBGNBD:
+			f = clv_mbgnbd_negll;
+			fg = clv_mbgnbd_negll_grad;
 			break;
 		default:
 			f = clv_gammagamma_negll;

@@ -211,7 +211,7 @@ AS 'MODULE_PATHNAME', 'insight_transaction_model_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_transaction_model_p_alive(bytea, float8, float8, float8) IS
-'insight_bgnbd_p_alive or insight_pnbd_p_alive, whichever the model is.';
+'insight_bgnbd_p_alive, insight_pnbd_p_alive or insight_mbgnbd_p_alive, whichever the model is.';
 
 CREATE FUNCTION @extschema@.insight_transaction_model_expected_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
 RETURNS float8
@@ -219,7 +219,7 @@ AS 'MODULE_PATHNAME', 'insight_transaction_model_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_transaction_model_expected_purchases(bytea, float8, float8, float8, float8) IS
-'insight_bgnbd_expected_purchases or insight_pnbd_expected_purchases, whichever the model is.';
+'insight_bgnbd_expected_purchases, insight_pnbd_expected_purchases or insight_mbgnbd_expected_purchases, whichever the model is.';
 
 CREATE FUNCTION @extschema@.insight_clv_model_unusable(model bytea)
 RETURNS text
@@ -244,3 +244,64 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_log_likelihood(bytea, float8[], float8[]) IS
 'The log-likelihood that insight_gammagamma_fit maximises (Fader & Hardie 2013, eq. 4), of the repeat customers whose frequency and mean spend the two equal-length arrays hold, under the model''s parameters, followed by its analytic gradient in the log-parameters (d ln L / d ln p, d ln L / d ln q, d ln L / d ln gamma): a float8[] of 4 values. Errors: arrays of different lengths, empty or holding NULL, NaN or Infinity (2202E, 22004, 22000), a frequency or spend that is not positive (22023), a transaction model (22023).';
+
+-- Modified BG/NBD (Batislam, Denizel & Filiztekin 2007) -----------------------
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_final(state bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_final(bytea) IS
+'Final function of insight_mbgnbd_fit: the maximum-likelihood fit.';
+
+CREATE AGGREGATE @extschema@.insight_mbgnbd_fit(frequency float8, recency float8, "T" float8) (
+    SFUNC = @extschema@.insight_clv_summary_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_clv_rows_combine,
+    FINALFUNC = @extschema@.insight_mbgnbd_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_mbgnbd_fit(float8, float8, float8) IS
+'Fit the modified BG/NBD model (MBG/NBD) of Batislam, Denizel & Filiztekin (2007), "Empirical validation and comparison of models for customer base analysis", IJRM 24(3), to customers'' (frequency, recency, T): BG/NBD where a customer may also drop out right after the first purchase, so that one-time buyers can be gone (likelihood as in BTYDplus''s mbgnbd.LL: ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x+1) - ln B(a, b) + ln[(alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x)]). Maximum likelihood over log-parameters by BFGS with the analytic gradient and Newton steps, as insight_bgnbd_fit. Returns the model (r, alpha, a, b; standard errors in insight_model_info). Rows with a NULL are skipped and counted; the same input errors as insight_bgnbd_fit. NULL for no rows.';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_model(r float8, alpha float8, a float8, b float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_model'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_model(float8, float8, float8, float8) IS
+'An MBG/NBD model with known parameters (published values, what-if analysis): purchase rate ~ Gamma(r, alpha), dropout probability at the first purchase and after every repeat purchase ~ Beta(a, b). Each must be positive and finite.';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_p_alive(model bytea, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_p_alive(bytea, float8, float8, float8) IS
+'Probability that a customer with this history is still alive (MBG/NBD, Batislam et al. 2007; BTYDplus mbgnbd.PAlive): 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)), below 1 for frequency 0 too.';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_expected_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_expected_purchases(bytea, float8, float8, float8, float8) IS
+'Expected purchases of a customer with this history in the next t time units (MBG/NBD, Batislam et al. 2007; BTYDplus mbgnbd.ConditionalExpectedTransactions): (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))] P(alive), summed as insight_bgnbd_expected_purchases with b+x+1 for b+x (no pole at a = 1, every model scores).';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_expected_purchases(model bytea, t float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_expected_purchases_new'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_expected_purchases(bytea, float8) IS
+'Expected purchases of a new customer in their first t time units (MBG/NBD: insight_mbgnbd_expected_purchases with frequency, recency and T 0, which includes the chance a/(a+b) of dropping out at the first purchase).';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_purchase_probability(model bytea, n bigint, t float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_purchase_probability'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_purchase_probability(bytea, bigint, float8) IS
+'P(X(t) = n): probability that a new customer makes exactly n purchases in t time units (MBG/NBD: B(a, b+n+1)/B(a, b) NBD(n) + B(a+1, b+n)/B(a, b) P(NBD >= n), dropping out right after the n-th purchase, the first at time 0 included).';
