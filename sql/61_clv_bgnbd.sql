@@ -60,9 +60,20 @@ SELECT round(insight_bgnbd_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 
 SELECT round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1 - 1e-9, 2.426), 52, 3, 20, 38)::numeric, 6) AS below,
        round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1, 2.426), 52, 3, 20, 38)::numeric, 6) AS at_1,
        round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 1 + 1e-9, 2.426), 52, 3, 20, 38)::numeric, 6) AS above;
--- a + b + frequency <= 1 (a one-time buyer under a + b < 1): an error that
--- names the parameters, not NaN
-SELECT insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.5), 52, 0, 0, 38);
+-- a + b + frequency <= 1 (a one-time buyer under a + b < 1) scores (issue 18;
+-- test/peer/clv_boundaries.py checks the grid against scipy): continuous
+-- across c = a + b + x - 1 = 0, for a new customer and a one-time buyer, and
+-- lifetimes issue #206's fitted a = 0.001, b = 0.039 give finite values
+SELECT round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77 - 1e-9), 52, 0, 0, 38)::numeric, 6) AS below,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77), 52, 0, 0, 38)::numeric, 6) AS c_0,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77 + 1e-9), 52, 0, 0, 38)::numeric, 6) AS above,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.5), 52, 0, 0, 38)::numeric, 6) AS c_neg,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77), 52)::numeric, 6) AS new_c_0,
+       round(insight_bgnbd_expected_purchases(insight_bgnbd_model(0.243, 4.414, 0.23, 0.77 + 1e-9), 52)::numeric, 6) AS new_above;
+SELECT round(insight_bgnbd_expected_purchases(m, 52)::numeric, 6) AS new_customer,
+       round(insight_bgnbd_expected_purchases(m, 52, 3, 20, 38)::numeric, 6) AS repeat_buyer,
+       insight_clv_model_unusable(m) IS NULL AS usable
+  FROM (SELECT insight_bgnbd_model(0.5, 10, 0.001, 0.039) m) f;
 -- a heavy buyer and a very long horizon stay finite
 SELECT round(insight_bgnbd_p_alive(m, 500, 38, 38.86)::numeric, 6) AS heavy_p_alive,
        round(insight_bgnbd_expected_purchases(m, 39, 500, 38, 38.86)::numeric, 3) AS heavy_39,
@@ -123,3 +134,26 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+
+-- The gradient the fit follows (analytic, in the log-parameters) = central
+-- differences (step 1e-5) of the log-likelihood, at the published maximum,
+-- away from it and at lifetimes issue #206's a = 0.001, b = 0.039
+WITH d AS (SELECT array_agg(frequency) f, array_agg(recency) r, array_agg("T") t FROM cdnow_clv),
+     pts(p) AS (VALUES ('{0.243,4.414,0.793,2.426}'::float8[]), ('{0.5,2,0.3,0.6}'), ('{1.5,30,0.001,0.039}')),
+     g AS (SELECT p, j,
+                  (insight_clv_log_likelihood(insight_bgnbd_model(p[1], p[2], p[3], p[4]), f, r, t))[j + 1] AS grad,
+                  ((insight_clv_log_likelihood(insight_bgnbd_model(p[1] * exp((j = 1)::int * 1e-5), p[2] * exp((j = 2)::int * 1e-5),
+                                                                   p[3] * exp((j = 3)::int * 1e-5), p[4] * exp((j = 4)::int * 1e-5)), f, r, t))[1]
+                 - (insight_clv_log_likelihood(insight_bgnbd_model(p[1] * exp(-(j = 1)::int * 1e-5), p[2] * exp(-(j = 2)::int * 1e-5),
+                                                                   p[3] * exp(-(j = 3)::int * 1e-5), p[4] * exp(-(j = 4)::int * 1e-5)), f, r, t))[1]) / 2e-5 AS fd
+             FROM d, pts, generate_series(1, 4) j)
+SELECT p, bool_and(abs(grad - fd) <= 1e-5 * (1 + abs(fd))) AS gradient_matches,
+       max(abs(grad - fd))::numeric(10, 7) AS max_abs_diff
+  FROM g GROUP BY p ORDER BY p;
+-- the log-likelihood at the fit = the one its info reports
+SELECT abs((insight_clv_log_likelihood(model, (SELECT array_agg(frequency) FROM cdnow_clv), (SELECT array_agg(recency) FROM cdnow_clv),
+                                       (SELECT array_agg("T") FROM cdnow_clv)))[1]
+           - (insight_model_info(model) ->> 'log_likelihood')::float8) < 1e-9 AS same_ll
+  FROM clv_bgnbd;
+SELECT insight_clv_log_likelihood(insight_bgnbd_model(1, 1, 1, 1), ARRAY[1, 2], ARRAY[1], ARRAY[3, 4]);
+SELECT insight_clv_log_likelihood(insight_bgnbd_model(1, 1, 1, 1), ARRAY[1], ARRAY[1]);

@@ -73,3 +73,19 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+
+-- The gradient the fit follows (analytic: the series differentiated term by
+-- term; central differences of the quadrature where |alpha - beta| is near
+-- max(alpha, beta)) = central differences (step 1e-5) of the log-likelihood
+WITH d AS (SELECT array_agg(frequency) f, array_agg(recency) r, array_agg("T") t FROM cdnow_clv),
+     pts(p) AS (VALUES ('{0.553,10.58,0.606,11.656}'::float8[]), ('{0.3,20,1.5,5}'), ('{2,5,0.4,400}'), ('{0.5,3000,0.2,2}')),
+     g AS (SELECT p, j,
+                  (insight_clv_log_likelihood(insight_pnbd_model(p[1], p[2], p[3], p[4]), f, r, t))[j + 1] AS grad,
+                  ((insight_clv_log_likelihood(insight_pnbd_model(p[1] * exp((j = 1)::int * 1e-5), p[2] * exp((j = 2)::int * 1e-5),
+                                                                  p[3] * exp((j = 3)::int * 1e-5), p[4] * exp((j = 4)::int * 1e-5)), f, r, t))[1]
+                 - (insight_clv_log_likelihood(insight_pnbd_model(p[1] * exp(-(j = 1)::int * 1e-5), p[2] * exp(-(j = 2)::int * 1e-5),
+                                                                  p[3] * exp(-(j = 3)::int * 1e-5), p[4] * exp(-(j = 4)::int * 1e-5)), f, r, t))[1]) / 2e-5 AS fd
+             FROM d, pts, generate_series(1, 4) j)
+SELECT p, bool_and(abs(grad - fd) <= 1e-5 * (1 + abs(fd))) AS gradient_matches,
+       max(abs(grad - fd))::numeric(10, 7) AS max_abs_diff
+  FROM g GROUP BY p ORDER BY p;

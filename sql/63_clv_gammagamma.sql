@@ -58,3 +58,19 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+
+-- The gradient the fit follows (analytic, in the log-parameters) = central
+-- differences (step 1e-5) of the log-likelihood
+WITH d AS (SELECT array_agg(frequency) f, array_agg(monetary_value) m FROM cdnow_clv WHERE frequency > 0 AND monetary_value > 0),
+     pts(p) AS (VALUES ('{6.25,3.74,15.44}'::float8[]), ('{2,1.5,40}')),
+     g AS (SELECT p, j,
+                  (insight_clv_log_likelihood(insight_gammagamma_model(p[1], p[2], p[3]), f, m))[j + 1] AS grad,
+                  ((insight_clv_log_likelihood(insight_gammagamma_model(p[1] * exp((j = 1)::int * 1e-5), p[2] * exp((j = 2)::int * 1e-5),
+                                                                        p[3] * exp((j = 3)::int * 1e-5)), f, m))[1]
+                 - (insight_clv_log_likelihood(insight_gammagamma_model(p[1] * exp(-(j = 1)::int * 1e-5), p[2] * exp(-(j = 2)::int * 1e-5),
+                                                                        p[3] * exp(-(j = 3)::int * 1e-5)), f, m))[1]) / 2e-5 AS fd
+             FROM d, pts, generate_series(1, 3) j)
+SELECT p, bool_and(abs(grad - fd) <= 1e-5 * (1 + abs(fd))) AS gradient_matches,
+       max(abs(grad - fd))::numeric(10, 7) AS max_abs_diff
+  FROM g GROUP BY p ORDER BY p;
+SELECT insight_clv_log_likelihood(insight_gammagamma_model(1, 2, 3), ARRAY[0, 2], ARRAY[5, 5]);

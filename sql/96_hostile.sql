@@ -95,7 +95,7 @@ SELECT insight_history_final(('\x00000000' || '0100000000000000' || '01000000000
 -- Whether a CLV model can score every customer (for activation).
 SELECT insight_clv_model_unusable(insight_gammagamma_model(6, 0.9276, 16)) AS gg_q_below_1,
        insight_clv_model_unusable(insight_gammagamma_model(6, 4, 16)) AS gg_ok,
-       insight_clv_model_unusable(insight_bgnbd_model(0.83, 5.07, 0.3, 0.5)) AS bg_a_b_below_1,
+       insight_clv_model_unusable(insight_bgnbd_model(0.83, 5.07, 0.3, 0.5)) IS NULL AS bg_a_b_below_1_scores,
        insight_clv_model_unusable(insight_bgnbd_model(0.83, 5.07, 0.8, 2.4)) AS bg_ok,
        insight_clv_model_unusable(insight_pnbd_model(0.55, 10.5, 0.6, 11.6)) AS pn_ok;
 SELECT insight_clv_model_unusable(insight_kmeans_fit('SELECT ARRAY[1,2]::float8[] FROM generate_series(1, 3)', 1));

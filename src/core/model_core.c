@@ -31,9 +31,9 @@ static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = {"scaler", 0},
 	[INSIGHT_ALG_LOGREG] = {"logreg", 0x1},	/* 0x1: not converged (logreg.h) */
 	[INSIGHT_ALG_KMEANS] = {"kmeans", 0},
-	[INSIGHT_ALG_BGNBD] = {"bgnbd", 0},
-	[INSIGHT_ALG_PNBD] = {"pnbd", 0},
-	[INSIGHT_ALG_GAMMAGAMMA] = {"gammagamma", 0},
+	[INSIGHT_ALG_BGNBD] = {"bgnbd", 0x1},	/* 0x1: standard errors (clv_model.h) */
+	[INSIGHT_ALG_PNBD] = {"pnbd", 0x1},
+	[INSIGHT_ALG_GAMMAGAMMA] = {"gammagamma", 0x1},
 	[INSIGHT_ALG_ALS] = {"als", 0},
 	[INSIGHT_ALG_ITEMKNN] = {"itemknn", 0},
 	[INSIGHT_ALG_POPULARITY] = {"popularity", 0},
@@ -41,6 +41,7 @@ static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SEQUENCE] = {"sequence", 0},
 	[INSIGHT_ALG_TEXT] = {"text", 0},
 	[INSIGHT_ALG_GBDT] = {"gbdt", 0x1},	/* 0x1: stopped early (gbdt_format.h) */
+	[INSIGHT_ALG_MBGNBD] = {"mbgnbd", 0x1},	/* 0x1: standard errors (clv_model.h) */
 };
 
 const char *

@@ -63,10 +63,11 @@ typedef enum InsightAlgorithm
 	INSIGHT_ALG_MLP = 10,		/* multilayer perceptron */
 	INSIGHT_ALG_SEQUENCE = 11,	/* transformer sequence model */
 	INSIGHT_ALG_TEXT = 12,		/* review sentiment model */
-	INSIGHT_ALG_GBDT = 13		/* gradient-boosted trees (XGBoost) */
+	INSIGHT_ALG_GBDT = 13,		/* gradient-boosted trees (XGBoost) */
+	INSIGHT_ALG_MBGNBD = 14		/* modified BG/NBD */
 } InsightAlgorithm;
 
-#define INSIGHT_ALG_MAX 13
+#define INSIGHT_ALG_MAX 14
 
 /* The decoded header. */
 typedef struct InsightModelHeader

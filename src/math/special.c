@@ -348,3 +348,333 @@ clv_minimize(ClvObjective f, void *arg, double *theta, int n)
 	result.evaluations = nm.evaluations;
 	return result;
 }
+
+/* ---------------------------------------------------------------------------
+ * Digamma, BFGS, Hessian
+ * ---------------------------------------------------------------------------
+ */
+
+/*
+ * psi(x) for x > 0: the recurrence psi(x) = psi(x+1) - 1/x up to x >= 6,
+ * then the asymptotic series psi(x) ~ ln x - 1/(2x) - sum B_2k / (2k x^2k)
+ * (Abramowitz & Stegun 6.3.5 and 6.3.18), to 1/x^12: below 1e-16
+ * relative from x = 6.
+ */
+double
+clv_digamma(double x)
+{
+	double		shift = 0,
+				inv2;
+
+	if (!(x > 0))
+		return NAN;
+	while (x < 6)
+	{
+		shift -= 1 / x;
+		x += 1;
+	}
+	inv2 = 1 / (x * x);
+	return shift + log(x) - 0.5 / x -
+		inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 -
+																	   inv2 * (1.0 / 132 - inv2 * 691.0 / 32760)))));
+}
+
+#define BFGS_MAX_ITERATIONS 500
+#define BFGS_GTOL 1e-8			/* projected gradient, relative to 1 + |f| */
+#define BFGS_MAX_STEP 3.0		/* largest change of a log-parameter in one step */
+#define BFGS_ARMIJO 1e-4
+
+typedef struct Bfgs
+{
+	ClvObjectiveGrad fg;
+	void	   *arg;
+	int			n;
+	int			evaluations;
+} Bfgs;
+
+static double
+bfgs_eval(Bfgs *b, const double *x, double *g)
+{
+	double		v = b->fg(x, g, b->arg);
+
+	b->evaluations++;
+	if (isnan(v) || v == -INFINITY)
+		return INFINITY;
+	for (int j = 0; j < b->n && isfinite(v); j++)
+		if (!isfinite(g[j]))
+			v = INFINITY;
+	return v;
+}
+
+/* Coordinate j is held at its bound: there, with the gradient pushing out. */
+static bool
+bfgs_held(double theta, double g)
+{
+	return (theta >= CLV_LOG_PARAM_BOX && g < 0) || (theta <= -CLV_LOG_PARAM_BOX && g > 0);
+}
+
+ClvMinimum
+clv_minimize_bfgs(ClvObjectiveGrad fg, void *arg, double *theta, int n)
+{
+	Bfgs		b = {fg, arg, n, 0};
+	ClvMinimum	result;
+	double		h[CLV_MAX_PARAMS][CLV_MAX_PARAMS];
+	double		g[CLV_MAX_PARAMS],
+				f;
+	bool		fresh = true;	/* h is the identity, not yet scaled */
+
+	Assert(n >= 1 && n <= CLV_MAX_PARAMS);
+	memset(&result, 0, sizeof(result));
+	for (int j = 0; j < n; j++)
+		theta[j] = Max(-CLV_LOG_PARAM_BOX, Min(CLV_LOG_PARAM_BOX, theta[j]));
+	f = bfgs_eval(&b, theta, g);
+	result.value = f;
+	if (!isfinite(f))
+	{
+		result.evaluations = b.evaluations;
+		return result;
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			h[i][j] = i == j;
+
+	for (int it = 0; it < BFGS_MAX_ITERATIONS; it++)
+	{
+		double		d[CLV_MAX_PARAMS],
+					xn[CLV_MAX_PARAMS],
+					gn[CLV_MAX_PARAMS],
+					s[CLV_MAX_PARAMS],
+					y[CLV_MAX_PARAMS],
+					pg[CLV_MAX_PARAMS];
+		double		fn = INFINITY,
+					slope = 0,
+					biggest = 0,
+					step = 1,
+					gmax = 0,
+					sy = 0,
+					yy = 0,
+					ss = 0;
+		bool		accepted = false;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int j = 0; j < n; j++)
+		{
+			pg[j] = bfgs_held(theta[j], g[j]) ? 0 : g[j];
+			gmax = Max(gmax, fabs(pg[j]));
+		}
+		if (gmax <= BFGS_GTOL * (1 + fabs(f)))
+		{
+			result.converged = true;
+			break;
+		}
+		result.iterations++;
+		for (int i = 0; i < n; i++)
+		{
+			d[i] = 0;
+			for (int j = 0; j < n; j++)
+				d[i] -= h[i][j] * pg[j];
+		}
+		for (int j = 0; j < n; j++)
+		{
+			if (bfgs_held(theta[j], g[j]))
+				d[j] = 0;
+			slope += d[j] * g[j];
+			biggest = Max(biggest, fabs(d[j]));
+		}
+		if (!(slope < 0))
+		{
+			/* not a descent direction: restart from steepest descent */
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < n; j++)
+					h[i][j] = i == j;
+			fresh = true;
+			slope = 0;
+			biggest = 0;
+			for (int j = 0; j < n; j++)
+			{
+				d[j] = -pg[j];
+				slope += d[j] * g[j];
+				biggest = Max(biggest, fabs(d[j]));
+			}
+		}
+		if (biggest > BFGS_MAX_STEP)
+			step = BFGS_MAX_STEP / biggest;
+		if (fresh && it == 0)
+			step = Min(step, 1 / biggest);	/* first step: unit length (N&W p. 143) */
+
+		/* backtracking (Armijo) on the projected path */
+		for (int tries = 0; tries < 60; tries++)
+		{
+			double		decrease = 0;
+
+			for (int j = 0; j < n; j++)
+			{
+				xn[j] = Max(-CLV_LOG_PARAM_BOX, Min(CLV_LOG_PARAM_BOX, theta[j] + step * d[j]));
+				decrease += g[j] * (xn[j] - theta[j]);
+			}
+			fn = bfgs_eval(&b, xn, gn);
+			if (fn <= f + BFGS_ARMIJO * decrease)
+			{
+				accepted = true;
+				break;
+			}
+			/*
+			 * the minimum of the quadratic through f, the slope and fn
+			 * (Nocedal & Wright eq. 3.57), kept within [0.1, 0.5] of the
+			 * step; halving where fn is not finite
+			 */
+			if (isfinite(fn) && decrease < 0)
+			{
+				double		next = -decrease / (2 * (fn - f - decrease));
+
+				step *= Max(0.1, Min(0.5, next));
+			}
+			else
+				step *= 0.5;
+		}
+		if (!accepted)
+		{
+			if (fresh)
+			{
+				/* even a tiny steepest-descent step does not help: as far as f resolves */
+				result.converged = true;
+				break;
+			}
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < n; j++)
+					h[i][j] = i == j;
+			fresh = true;
+			continue;
+		}
+		for (int j = 0; j < n; j++)
+		{
+			s[j] = xn[j] - theta[j];
+			y[j] = gn[j] - g[j];
+			sy += s[j] * y[j];
+			yy += y[j] * y[j];
+			ss += s[j] * s[j];
+		}
+		if (sy > 1e-12 * sqrt(ss * yy))
+		{
+			double		hy[CLV_MAX_PARAMS],
+						yhy = 0,
+						rho = 1 / sy;
+
+			if (fresh)
+			{
+				/* Nocedal & Wright eq. 6.20 */
+				for (int j = 0; j < n; j++)
+					h[j][j] = sy / yy;
+				fresh = false;
+			}
+			for (int i = 0; i < n; i++)
+			{
+				hy[i] = 0;
+				for (int j = 0; j < n; j++)
+					hy[i] += h[i][j] * y[j];
+				yhy += y[i] * hy[i];
+			}
+			/* H += (1 + rho y'Hy) rho s s' - rho (H y s' + s y'H) */
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < n; j++)
+					h[i][j] += (1 + rho * yhy) * rho * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+		}
+		{
+			bool		still = f - fn <= DBL_EPSILON * fabs(f) && sqrt(ss) <= 1e-12;
+
+			memcpy(theta, xn, sizeof(double) * n);
+			memcpy(g, gn, sizeof(double) * n);
+			f = fn;
+			if (still)
+			{
+				result.converged = true;
+				break;
+			}
+		}
+	}
+	result.value = f;
+	result.evaluations = b.evaluations;
+	return result;
+}
+
+#define HESSIAN_STEP 1e-4
+
+bool
+clv_hessian(ClvObjectiveGrad fg, void *arg, const double *theta, int n, double *hessian)
+{
+	double		x[CLV_MAX_PARAMS],
+				gp[CLV_MAX_PARAMS],
+				gm[CLV_MAX_PARAMS];
+
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memcpy(x, theta, sizeof(double) * n);
+		x[i] = theta[i] + HESSIAN_STEP;
+		if (!isfinite(fg(x, gp, arg)))
+			return false;
+		x[i] = theta[i] - HESSIAN_STEP;
+		if (!isfinite(fg(x, gm, arg)))
+			return false;
+		for (int j = 0; j < n; j++)
+		{
+			if (!isfinite(gp[j]) || !isfinite(gm[j]))
+				return false;
+			hessian[i * n + j] = (gp[j] - gm[j]) / (2 * HESSIAN_STEP);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < i; j++)
+			hessian[i * n + j] = hessian[j * n + i] =
+				(hessian[i * n + j] + hessian[j * n + i]) / 2;
+	return true;
+}
+
+bool
+clv_spd_inverse(const double *h, int n, double *inverse)
+{
+	double		l[CLV_MAX_PARAMS][CLV_MAX_PARAMS] = {{0}};
+
+	/* Cholesky: h = L L' */
+	for (int j = 0; j < n; j++)
+	{
+		double		diag = h[j * n + j];
+
+		for (int k = 0; k < j; k++)
+			diag -= l[j][k] * l[j][k];
+		if (!(diag > 0) || !isfinite(diag))
+			return false;
+		l[j][j] = sqrt(diag);
+		for (int i = j + 1; i < n; i++)
+		{
+			double		v = h[i * n + j];
+
+			for (int k = 0; k < j; k++)
+				v -= l[i][k] * l[j][k];
+			l[i][j] = v / l[j][j];
+		}
+	}
+	/* columns of the inverse: solve L L' x = e_c */
+	for (int c = 0; c < n; c++)
+	{
+		double		z[CLV_MAX_PARAMS];
+
+		for (int i = 0; i < n; i++)
+		{
+			double		v = i == c;
+
+			for (int k = 0; k < i; k++)
+				v -= l[i][k] * z[k];
+			z[i] = v / l[i][i];
+		}
+		for (int i = n - 1; i >= 0; i--)
+		{
+			double		v = z[i];
+
+			for (int k = i + 1; k < n; k++)
+				v -= l[k][i] * inverse[k * n + c];
+			inverse[i * n + c] = v / l[i][i];
+		}
+	}
+	return true;
+}

@@ -92,4 +92,40 @@ typedef struct ClvMinimum
 #define CLV_LOG_PARAM_BOX 15.0	/* |log-parameter| <= 15: parameters in [3e-7, 3.3e6] */
 extern ClvMinimum clv_minimize(ClvObjective f, void *arg, double *theta, int n);
 
+/* The digamma function psi(x) = d ln G(x) / dx for x > 0. */
+extern double clv_digamma(double x);
+
+/*
+ * Objective with its gradient: returns f(theta) and fills grad[n]; +Inf
+ * (or NaN) outside its domain, grad then unspecified.
+ */
+typedef double (*ClvObjectiveGrad) (const double *theta, double *grad, void *arg);
+
+/*
+ * Minimise f over the box |theta_j| <= CLV_LOG_PARAM_BOX from theta (in:
+ * start, out: minimum) by BFGS on the inverse Hessian (Nocedal & Wright,
+ * Numerical Optimization, 2nd ed., algorithm 6.1, with the initial scaling
+ * of eq. 6.20) with a backtracking Armijo line search (their algorithm 3.1)
+ * and the box kept by projection: a coordinate at its bound whose gradient
+ * points outwards is held (the projected gradient of L-BFGS-B, Byrd, Lu,
+ * Nocedal & Zhu 1995).  Converged when the projected gradient is below
+ * 1e-8 (1 + |f|) in every coordinate (clv_fit then takes Newton steps), or when a step no longer changes f
+ * or theta.  At most 500 iterations; CHECK_FOR_INTERRUPTS() every one.
+ */
+extern ClvMinimum clv_minimize_bfgs(ClvObjectiveGrad fg, void *arg, double *theta, int n);
+
+/*
+ * The Hessian of f at theta by central differences of its gradient (step
+ * 1e-4 in each log-parameter, symmetrised), into hessian[n * n]; false when
+ * a gradient on the way is not finite.
+ */
+extern bool clv_hessian(ClvObjectiveGrad fg, void *arg, const double *theta, int n,
+						double *hessian);
+
+/*
+ * Invert the symmetric n x n matrix h (n <= CLV_MAX_PARAMS) by Cholesky
+ * factorisation into inverse; false when it is not positive definite.
+ */
+extern bool clv_spd_inverse(const double *h, int n, double *inverse);
+
 #endif							/* INSIGHT_SPECIAL_H */

@@ -100,6 +100,11 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 		.predict = insight_gbdt_predict_row,
 		.contributions = insight_gbdt_contributions_row,
 	},
+	[INSIGHT_ALG_MBGNBD] = {
+		.fit = "insight_mbgnbd_fit",
+		.read = clv_model_decode,
+		.info = insight_clv_model_info,
+	},
 };
 
 /* Whether an entry has an operation. */

@@ -169,6 +169,38 @@ checks.check(f"BG/NBD b = {bg_pub[3]} (rel 1.1e-4: the published point is 1.1e-7
              abs(bg[3] / bg_pub[3] - 1) < 1.1e-4 and bg_loglik(bg_pub) < bg_loglik(bg),
              f"{bg[3]:.7f}, rel {abs(bg[3] / bg_pub[3] - 1):.2e}, LL gap {bg_loglik(bg) - bg_loglik(bg_pub):.1e}")
 
+
+
+def fd_standard_errors(loglik, p, rel_step=1e-4):
+    """Standard errors from the inverse of minus the Hessian of the log-likelihood in
+    the natural parameters, the Hessian by central differences of loglik itself
+    (steps rel_step * p_i; no gradient from insight)."""
+    p = np.asarray(p, float)
+    k = len(p)
+    h = rel_step * p
+    H = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            def f(di, dj):
+                q = p.copy()
+                q[i] += di * h[i]
+                q[j] += dj * h[j]
+                return loglik(q)
+            H[i, j] = H[j, i] = (f(1, 1) - f(1, -1) - f(-1, 1) + f(-1, -1)) / (4 * h[i] * h[j])
+    return np.sqrt(np.diag(np.linalg.inv(-H)))
+
+
+def check_standard_errors(name, j, names, loglik, params):
+    mine = np.array([j["standard_errors"][n] for n in names])
+    ref = fd_standard_errors(loglik, params)
+    err = rel(mine, ref)
+    print(f"     {name} standard errors insight {mine}; scipy finite-difference Hessian {ref}")
+    checks.check(f"{name} standard errors = sqrt(diag(inverse Hessian)) by finite differences here (rel 1e-4)",
+                 err < 1e-4, f"max rel diff {err:.1e}")
+
+
+check_standard_errors("BG/NBD", j, ("r", "alpha", "a", "b"), bg_loglik, bg)
+
 # P(alive), FHL 2008: 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
 M = "insight_bgnbd_model(0.243, 4.414, 0.793, 2.426)"
 vals = [float(v) for v in query(f"""SELECT insight_bgnbd_p_alive({M}, 0, 0, 38.86), insight_bgnbd_p_alive({M}, 0, 0, 3000),
@@ -211,6 +243,46 @@ got = np.array([float(v[0]) for v in query(
     f"SELECT insight_bgnbd_purchase_probability({M}, n, 39) FROM generate_series(0, 14) n ORDER BY n")])
 err = np.max(np.abs(got - eq8))
 checks.check("BG/NBD P(X(39) = n), n = 0..14 = FHL eq. (8) (1e-12)", err < 1e-12, f"max abs diff {err:.1e}")
+
+# ---------------------------------------------------------------------------
+# 2b. Modified BG/NBD, Batislam, Denizel & Filiztekin (2007), as BTYDplus's
+#     mbgnbd.LL: the dropout chance also at the first purchase,
+#   L = B(a, b+x+1)/B(a, b) G(r+x) alpha^r / (G(r) (alpha+T)^(r+x))
+#     + B(a+1, b+x)/B(a, b) G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))
+#   E[Y(t) | x, t_x, T] = (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+#     2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))] / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))
+# ---------------------------------------------------------------------------
+def mbg_loglik(p, x=x, tx=tx, T=T):
+    r, alpha, a, b = p
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
+    return (common + np.logaddexp(betaln(a, b + x + 1) - (r + x) * np.log(alpha + T),
+                                  betaln(a + 1, b + x) - (r + x) * np.log(alpha + tx))).sum()
+
+
+j = info("SELECT insight_mbgnbd_fit(frequency, recency, \"T\") FROM cdnow_clv")
+mbg = np.array([j[n] for n in ("r", "alpha", "a", "b")])
+sp, sp_ll = fit(lambda t: -mbg_loglik(np.exp(t)), [1, 1, 1, 1])
+print(f"     MBG/NBD insight {mbg} LL {j['log_likelihood']:.7f}; scipy {sp} LL {sp_ll:.7f}")
+checks.check("MBG/NBD log-likelihood = Batislam et al. (2007) evaluated here at insight's parameters (1e-8)",
+             abs(j["log_likelihood"] - mbg_loglik(mbg)) < 1e-8, f"{j['log_likelihood']:.9f} vs {mbg_loglik(mbg):.9f}")
+checks.check("MBG/NBD reaches scipy's maximum (1e-8)", mbg_loglik(mbg) >= sp_ll - 1e-8, f"{mbg_loglik(mbg) - sp_ll:.1e}")
+checks.check("MBG/NBD parameters = scipy's (rel 1e-4)", rel(mbg, sp) < 1e-4, f"max rel diff {rel(mbg, sp):.1e}")
+for name, mine, pub in zip(("r", "alpha", "a", "b"), mbg, [0.525, 6.183, 0.891, 1.614]):
+    checks.check(f"MBG/NBD {name} = {pub} (BTYDplus, 3 decimals)", round(mine, 3) == pub, f"{mine:.5f}")
+r_, al_, a_, b_ = 0.525, 6.183, 0.891, 1.614
+sel_ = slice(0, None, 10)
+xs_, txs_, Ts_ = x[sel_], tx[sel_], T[sel_]
+rows_ = ",".join(f"({i},{a:g},{b!r},{c!r})" for i, (a, b, c) in enumerate(zip(xs_, txs_, Ts_)))
+got_ = np.array([[float(v) for v in r[1:]] for r in query(
+    f"SELECT i, insight_mbgnbd_p_alive(m, x, t, \"T\"), insight_mbgnbd_expected_purchases(m, 39, x, t, \"T\") "
+    f"FROM (VALUES {rows_}) v(i, x, t, \"T\"), insight_mbgnbd_model({r_}, {al_}, {a_}, {b_}) m ORDER BY i")])
+pa_ = 1 / (1 + a_ / (b_ + xs_) * ((al_ + Ts_) / (al_ + txs_)) ** (r_ + xs_))
+ey_ = ((a_ + b_ + xs_) / (a_ - 1) * (1 - ((al_ + Ts_) / (al_ + Ts_ + 39)) ** (r_ + xs_)
+                                     * hyp2f1(r_ + xs_, b_ + xs_ + 1, a_ + b_ + xs_, 39 / (al_ + Ts_ + 39))) * pa_)
+checks.check("MBG/NBD P(alive), every 10th customer = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) (1e-12)",
+             np.max(np.abs(got_[:, 0] - pa_)) < 1e-12, f"max abs diff {np.max(np.abs(got_[:, 0] - pa_)):.1e}")
+checks.check("MBG/NBD E[Y(39) | x, t_x, T], every 10th customer = the formula with scipy's hyp2f1 (rel 1e-10)",
+             rel(got_[:, 1], ey_) < 1e-10, f"max rel diff {rel(got_[:, 1], ey_):.1e}")
 
 # ---------------------------------------------------------------------------
 # 3. Pareto/NBD, FH 2005 eq. (18)-(22):
@@ -280,6 +352,9 @@ checks.check("Pareto/NBD alpha, beta within 2e-3 relative of the quoted 10.580, 
              rel(pn[[1, 3]], [pn_pub[1], pn_pub[3]]) < 2e-3 and pub_ll < pn_ll,
              f"{pn[1]:.4f}, {pn[3]:.4f}; LL gap {pn_ll - pub_ll:.1e}")
 
+check_standard_errors("Pareto/NBD", j, ("r", "alpha", "s", "beta"),
+                      lambda p: (counts * pn_loglik_rows(p, uniq[:, 0], uniq[:, 1], uniq[:, 2])).sum(), pn)
+
 # P(alive), FH eq. (36)-(37): 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0),
 # and E[Y(t) | ...], FH eq. (41), for both orders of alpha and beta
 for p in (pn_pub, [0.553, 8.0, 0.606, 11.656]):
@@ -322,6 +397,7 @@ checks.check("Gamma-Gamma reaches scipy's maximum (1e-8)", gg_loglik(gg) >= sp_l
 checks.check("Gamma-Gamma parameters = scipy's (rel 1e-5)", rel(gg, sp) < 1e-5, f"max rel diff {rel(gg, sp):.1e}")
 checks.check("Gamma-Gamma p = 6.25, q = 3.74, gamma = 15.44 (+- 0.02)",
              np.max(np.abs(gg - [6.25, 3.74, 15.44])) <= 0.02, f"{gg}")
+check_standard_errors("Gamma-Gamma", j, ("p", "q", "gamma"), gg_loglik, gg)
 checks.check("Gamma-Gamma correlation of frequency and spend = numpy's",
              abs(j["frequency_spend_correlation"] - np.corrcoef(gx, gm)[0, 1]) < 1e-12,
              f"{j['frequency_spend_correlation']:.6f}")

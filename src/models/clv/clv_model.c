@@ -15,6 +15,8 @@
 #include "fmgr.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
 
 #include "core/model_cache.h"
@@ -32,6 +34,7 @@ clv_param_count(uint16 algorithm)
 	{
 		case INSIGHT_ALG_BGNBD:
 		case INSIGHT_ALG_PNBD:
+		case INSIGHT_ALG_MBGNBD:
 			return 4;
 		case INSIGHT_ALG_GAMMAGAMMA:
 			return 3;
@@ -47,6 +50,7 @@ clv_param_names(uint16 algorithm)
 	switch (algorithm)
 	{
 		case INSIGHT_ALG_BGNBD:
+		case INSIGHT_ALG_MBGNBD:
 			return bgnbd_names;
 		case INSIGHT_ALG_PNBD:
 			return pnbd_names;
@@ -64,6 +68,8 @@ clv_model_write(const ClvModel *model)
 
 	insight_writer_init(&w, model->algorithm);
 	w.header.counts[0] = (uint32) model->nparams;
+	if (model->has_se)
+		w.header.flags |= CLV_FLAG_SE;
 	insight_write_float8_array(&w, model->params, model->nparams);
 	insight_write_float8(&w, model->log_likelihood);
 	insight_write_float8(&w, model->customers);
@@ -72,6 +78,8 @@ clv_model_write(const ClvModel *model)
 	insight_write_uint32(&w, model->iterations);
 	insight_write_uint32(&w, model->status);
 	insight_write_float8(&w, model->extra);
+	if (model->has_se)
+		insight_write_float8_array(&w, model->se, model->nparams);
 	return insight_writer_finish(&w);
 }
 
@@ -87,7 +95,8 @@ clv_model_decode(InsightModel *m)
 		insight_model_corrupt(psprintf("A \"%s\" model has %d parameters, not %u.",
 									   insight_algorithm_name(model->algorithm),
 									   model->nparams, m->header.counts[0]));
-	insight_model_expect_payload(m, 8 * model->nparams + CLV_PAYLOAD_FIXED);
+	model->has_se = (m->header.flags & CLV_FLAG_SE) != 0;
+	insight_model_expect_payload(m, 8 * model->nparams * (model->has_se ? 2 : 1) + CLV_PAYLOAD_FIXED);
 	insight_read_float8_array(m, model->params, model->nparams);
 	model->log_likelihood = insight_read_float8(m);
 	model->customers = insight_read_float8(m);
@@ -96,6 +105,8 @@ clv_model_decode(InsightModel *m)
 	model->iterations = insight_read_uint32(m);
 	model->status = insight_read_uint32(m);
 	model->extra = insight_read_float8(m);
+	if (model->has_se)
+		insight_read_float8_array(m, model->se, model->nparams);
 	insight_model_close(m);
 
 	names = clv_param_names(model->algorithm);
@@ -107,6 +118,10 @@ clv_model_decode(InsightModel *m)
 		insight_model_corrupt(psprintf("Fit status %u is not known.", model->status));
 	if (!(model->customers >= 0) || !(model->skipped >= 0))
 		insight_model_corrupt("The customer counts are negative.");
+	for (int i = 0; model->has_se && i < model->nparams; i++)
+		if (!isnan(model->se[i]) && !(isfinite(model->se[i]) && model->se[i] >= 0))
+			insight_model_corrupt(psprintf("The standard error of %s is %g; it must be positive and finite, or NaN.",
+										   names[i], model->se[i]));
 	return model;
 }
 
@@ -116,13 +131,14 @@ clv_lookup(const InsightModelHeader *header, int expected)
 {
 	if (expected != 0)
 		insight_model_expect_algorithm(header, (uint16) expected);
-	else if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD)
+	else if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
+			 header->algorithm != INSIGHT_ALG_MBGNBD)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a transaction model",
 						insight_algorithm_name(header->algorithm)),
-				 errdetail("Purchases and P(alive) come from a BG/NBD or Pareto/NBD model."),
-				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit or their _model constructors.")));
+				 errdetail("Purchases and P(alive) come from a BG/NBD, Pareto/NBD or MBG/NBD model."),
+				 errhint("Pass a model from insight_bgnbd_fit, insight_pnbd_fit, insight_mbgnbd_fit or their _model constructors.")));
 	return clv_model_decode;
 }
 
@@ -180,6 +196,19 @@ insight_clv_model_info(const void *clv, StringInfo buf)
 						 model->status == CLV_CONVERGED ? "true" : "false");
 		if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA)
 			insight_json_float8(buf, "frequency_spend_correlation", model->extra);
+	}
+	if (model->has_se)
+	{
+		appendStringInfoString(buf, ", \"standard_errors\": {");
+		for (int i = 0; i < model->nparams; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			escape_json(buf, names[i]);
+			appendStringInfoString(buf, ": ");
+			appendStringInfoString(buf, isfinite(model->se[i]) ? float8out_internal(model->se[i]) : "null");
+		}
+		appendStringInfoChar(buf, '}');
 	}
 }
 
@@ -244,22 +273,22 @@ clv_period_days(Datum value)
  * customer, otherwise why not (for activation: a model in service must be
  * able to serve).  Reading the model checks that every parameter is positive
  * and finite; beyond that, a Gamma-Gamma model has a finite mean spend only
- * for q > 1 (Fader & Hardie 2013, eq. 5 at frequency 0), and the BG/NBD
- * expectation of a new customer needs a + b > 1 (Fader, Hardie & Lee 2005,
- * eq. 9: 2F1(r, b; a+b-1; z) needs a+b-1 > 0).  The Pareto/NBD has no
- * further condition (its expectation is continuous at s = 1).
+ * for q > 1 (Fader & Hardie 2013, eq. 5 at frequency 0).  The BG/NBD and
+ * Pareto/NBD models have no further condition: every BG/NBD expectation is
+ * finite, a + b <= 1 included (clv_bgnbd_expected), and the Pareto/NBD one
+ * is continuous at s = 1.
  */
 /* The reader of any CLV model: BG/NBD, Pareto/NBD or Gamma-Gamma. */
-static InsightModelReader
-clv_any_lookup(const InsightModelHeader *header, int expected pg_attribute_unused())
+InsightModelReader
+clv_any_reader(const InsightModelHeader *header, int expected pg_attribute_unused())
 {
 	if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
-		header->algorithm != INSIGHT_ALG_GAMMAGAMMA)
+		header->algorithm != INSIGHT_ALG_GAMMAGAMMA && header->algorithm != INSIGHT_ALG_MBGNBD)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a CLV model",
 						insight_algorithm_name(header->algorithm)),
-				 errhint("Pass a BG/NBD, Pareto/NBD or Gamma-Gamma model.")));
+				 errhint("Pass a BG/NBD, Pareto/NBD, MBG/NBD or Gamma-Gamma model.")));
 	return clv_model_decode;
 }
 
@@ -271,11 +300,9 @@ insight_clv_model_unusable(PG_FUNCTION_ARGS)
 	const double *p;
 
 	/* one read: the cache checks the header, then decodes (or finds) the model */
-	model = insight_model_cache_get(fcinfo, 0, clv_any_lookup, 0, NULL);
+	model = insight_model_cache_get(fcinfo, 0, clv_any_reader, 0, NULL);
 	p = model->params;
 	if (model->algorithm == INSIGHT_ALG_GAMMAGAMMA && !(p[1] > 1))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("q = %g: a Gamma-Gamma model has a finite mean spend only for q > 1", p[1])));
-	if (model->algorithm == INSIGHT_ALG_BGNBD && !(p[2] + p[3] > 1))
-		PG_RETURN_TEXT_P(cstring_to_text(psprintf("a + b = %g: BG/NBD expected purchases need a + b > 1", p[2] + p[3])));
 	PG_RETURN_NULL();
 }

@@ -5,17 +5,23 @@
  *	  value, the aggregate state that collects the training rows, and the
  *	  validation of a customer's summary (frequency, recency, T).
  *
- * Model (algorithms "bgnbd", "pnbd", "gammagamma"): counts[0] = number of
- * parameters k (4, 4, 3); payload, little-endian:
- *	  float8 params[k]			 (r, alpha, a, b | r, alpha, s, beta | p, q, gamma)
+ * Model (algorithms "bgnbd", "pnbd", "gammagamma", "mbgnbd"): counts[0] =
+ * number of parameters k (4, 4, 3, 4); payload, little-endian:
+ *	  float8 params[k]			 (r, alpha, a, b | r, alpha, s, beta | p, q, gamma
+ *								  | r, alpha, a, b)
  *	  float8 log_likelihood		 (NaN for a model built from given parameters)
  *	  float8 customers			 (rows fitted, sum of weights)
  *	  uint64 distinct_rows		 (after collapsing identical rows)
  *	  float8 rows_skipped
- *	  uint32 iterations			 (Nelder-Mead iterations)
+ *	  uint32 iterations			 (BFGS iterations, plus Nelder-Mead's when it
+ *								  took over)
  *	  uint32 status				 (ClvStatus)
  *	  float8 extra				 (Gamma-Gamma: correlation of frequency and
  *								  spend; NaN otherwise)
+ *	  float8 se[k]				 (only with flag 0x1, CLV_FLAG_SE: standard
+ *								  errors of the parameters, NaN where not
+ *								  available; models written before 0.2.0
+ *								  have no flag and no standard errors)
  *
  * Aggregate state (a bytea, updated in place, see docs/design.md, Scale): rows of
  * 'width' values plus a weight; identical rows are merged (sorted and
@@ -33,6 +39,9 @@
 
 #include "math/special.h"
 #include "core/model_format.h"
+#include "core/model_cache.h"
+
+#define CLV_FLAG_SE 0x1
 
 typedef enum ClvStatus
 {
@@ -55,6 +64,8 @@ typedef struct ClvModel
 	uint32		iterations;
 	uint32		status;
 	double		extra;
+	bool		has_se;			/* flag CLV_FLAG_SE: standard errors follow */
+	double		se[CLV_MAX_PARAMS];	/* NaN where the Hessian is not positive definite */
 } ClvModel;
 
 /* Number of parameters and their names for a CLV algorithm. */
@@ -70,6 +81,9 @@ extern bytea *clv_model_write(const ClvModel *model);
  * "a transaction model" (bgnbd or pnbd).
  */
 extern const ClvModel *clv_model_arg(FunctionCallInfo fcinfo, int argno, int expected);
+
+/* The model cache's lookup of any CLV model (BG/NBD, Pareto/NBD, Gamma-Gamma). */
+extern InsightModelReader clv_any_reader(const InsightModelHeader *header, int expected);
 
 /* A model from parameters given in SQL (each must be positive and finite). */
 extern Datum clv_model_from_args(FunctionCallInfo fcinfo, uint16 algorithm);
@@ -95,7 +109,8 @@ extern double clv_period_days(Datum interval);
  * negative log-likelihood f over log-parameters, starting from all
  * parameters = 1 (as lifetimes does).  'extra' is stored as is.
  */
-extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra);
+extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, ClvObjectiveGrad fg,
+					 double extra);
 
 /*
  * Transaction models (params in the order of clv_param_names).  A new
@@ -107,9 +122,25 @@ extern bytea *clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra
 extern double clv_bgnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_bgnbd_expected(const double *p, double t, double x, double t_x, double T);
 extern double clv_bgnbd_pmf(const double *p, double n, double t);
+extern double clv_mbgnbd_p_alive(const double *p, double x, double t_x, double T);
+extern double clv_mbgnbd_expected(const double *p, double t, double x, double t_x, double T);
+extern double clv_mbgnbd_pmf(const double *p, double n, double t);
 extern double clv_pnbd_p_alive(const double *p, double x, double t_x, double T);
 extern double clv_pnbd_expected(const double *p, double t, double x, double t_x, double T);
 extern double clv_pnbd_pmf(const double *p, double n, double t);
+
+/*
+ * The negative log-likelihoods of the fits over log-parameters on a state's
+ * rows (arg: the ClvRows), alone and with their analytic gradients.
+ */
+extern double clv_bgnbd_negll(const double *theta, void *arg);
+extern double clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_mbgnbd_negll(const double *theta, void *arg);
+extern double clv_mbgnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_pnbd_negll(const double *theta, void *arg);
+extern double clv_pnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_gammagamma_negll(const double *theta, void *arg);
+extern double clv_gammagamma_negll_grad(const double *theta, double *grad, void *arg);
 
 /* Gamma-Gamma E[spend per transaction | x, m] (m ignored when x = 0). */
 extern double clv_gammagamma_expected_spend(const ClvModel *model, double x, double m);

@@ -11,10 +11,13 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/memutils.h"
 
 #include "models/clv/clv_model.h"
 #include "core/insight.h"
+#include "core/model_cache.h"
 #include "core/util.h"
 
 #define CLV_ROWS_INITIAL 64
@@ -212,9 +215,10 @@ clv_fit_limit(const ClvModel *m)
 {
 	const double *p = m->params;
 
-	if (m->algorithm == INSIGHT_ALG_BGNBD && p[2] / (p[2] + p[3]) < CLV_NO_DROPOUT)
-		return psprintf("The likelihood rises towards no dropout (mean dropout probability per purchase a/(a+b) = %.3g), where BG/NBD becomes the NBD model with r = %.6g, alpha = %.6g and a, b are not identified. ",
-						p[2] / (p[2] + p[3]), p[0], p[1]);
+	if ((m->algorithm == INSIGHT_ALG_BGNBD || m->algorithm == INSIGHT_ALG_MBGNBD) &&
+		p[2] / (p[2] + p[3]) < CLV_NO_DROPOUT)
+		return psprintf("The likelihood rises towards no dropout (mean dropout probability per purchase a/(a+b) = %.3g), where %s becomes the NBD model with r = %.6g, alpha = %.6g and a, b are not identified. ",
+						p[2] / (p[2] + p[3]), m->algorithm == INSIGHT_ALG_BGNBD ? "BG/NBD" : "MBG/NBD", p[0], p[1]);
 	if (m->algorithm == INSIGHT_ALG_PNBD && p[2] / p[3] < CLV_NO_DROPOUT)
 		return psprintf("The likelihood rises towards no dropout (mean dropout rate s/beta = %.3g per period), where Pareto/NBD becomes the NBD model with r = %.6g, alpha = %.6g and s, beta are not identified. ",
 						p[2] / p[3], p[0], p[1]);
@@ -225,11 +229,112 @@ clv_fit_limit(const ClvModel *m)
 	return NULL;
 }
 
+/*
+ * The maximum: BFGS with the analytic gradient fg from all parameters = 1;
+ * when it stops without converging (a likelihood it cannot descend, as at
+ * an overflow), the restarted Nelder-Mead simplex goes on from where it
+ * stopped and the better of the two is kept.  Without fg, Nelder-Mead
+ * alone.  Iterations and evaluations add up.
+ */
+static ClvMinimum
+clv_fit_minimum(ClvRows *s, ClvObjective f, ClvObjectiveGrad fg, double *theta, int n)
+{
+	ClvMinimum	bfgs,
+				nm;
+	double		start[CLV_MAX_PARAMS];
+
+	if (fg == NULL)
+		return clv_minimize(f, s, theta, n);
+	bfgs = clv_minimize_bfgs(fg, s, theta, n);
+	if (bfgs.converged)
+		return bfgs;
+	memcpy(start, theta, sizeof(start));
+	nm = clv_minimize(f, s, theta, n);
+	nm.iterations += bfgs.iterations;
+	nm.evaluations += bfgs.evaluations;
+	if (isfinite(bfgs.value) && !(nm.value < bfgs.value))
+	{
+		memcpy(theta, start, sizeof(start));
+		nm.value = bfgs.value;
+	}
+	return nm;
+}
+
+/*
+ * At a converged interior maximum: the Hessian H of the negative
+ * log-likelihood in the log-parameters by central differences of the
+ * analytic gradient (clv_hessian), up to three Newton steps with it (each
+ * taken while it does not lower the likelihood: BFGS stops within 1e-8
+ * relative of a zero gradient, and the steps take the last digits, along
+ * flat directions such as BG/NBD's b on CDNOW too), and the standard errors of the parameters: the
+ * inverse of the observed information in the natural parameters, which at
+ * the maximum is D^-1 (H - diag(g)) D^-1 with D = diag(parameters), so
+ *	  se_j = p_j sqrt([(H - diag(g))^-1]_jj)
+ * (the delta method; lifetimes' standard_errors_ are the same: the square
+ * roots of the diagonal of the inverse Hessian of the summed negative
+ * log-likelihood).  NaN when H is not positive definite (a maximum on the
+ * edge of the parameter space, where the parameters are not identified).
+ */
+#define CLV_NEWTON_STEPS 3
+
+static int
+clv_fit_polish(ClvRows *s, ClvObjectiveGrad fg, double *theta, int n,
+			   double *value, double *se)
+{
+	int			evaluations = 1 + 2 * n;	/* the gradient here, the Hessian's */
+	double		h[CLV_MAX_PARAMS * CLV_MAX_PARAMS],
+				inv[CLV_MAX_PARAMS * CLV_MAX_PARAMS],
+				g[CLV_MAX_PARAMS],
+				step[CLV_MAX_PARAMS],
+				fv;
+	bool		ok;
+
+	for (int j = 0; j < n; j++)
+		se[j] = NAN;
+	if (!isfinite(fg(theta, g, s)) || !clv_hessian(fg, s, theta, n, h) ||
+		!clv_spd_inverse(h, n, inv))
+		return evaluations;
+	for (int newton = 0; newton < CLV_NEWTON_STEPS; newton++)
+	{
+		double		gn[CLV_MAX_PARAMS],
+					biggest = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			step[i] = theta[i];
+			for (int j = 0; j < n; j++)
+				step[i] -= inv[i * n + j] * g[j];
+			biggest = Max(biggest, fabs(step[i] - theta[i]));
+		}
+		ok = true;
+		for (int j = 0; j < n; j++)
+			ok = ok && fabs(step[j]) <= CLV_LOG_PARAM_BOX;
+		if (!ok)
+			break;
+		evaluations++;
+		if (!((fv = fg(step, gn, s)) <= *value))
+			break;
+		memcpy(theta, step, sizeof(double) * n);
+		memcpy(g, gn, sizeof(double) * n);
+		*value = fv;
+		if (biggest <= 1e-10)
+			break;
+	}
+	for (int j = 0; j < n; j++)
+		h[j * n + j] -= g[j];
+	if (!clv_spd_inverse(h, n, inv))
+		return evaluations;
+	for (int j = 0; j < n; j++)
+		se[j] = exp(theta[j]) * sqrt(inv[j * n + j]);
+	return evaluations;
+}
+
 bytea *
-clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra)
+clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, ClvObjectiveGrad fg, double extra)
 {
 	ClvModel	model;
 	ClvMinimum	minimum;
+	int			polish = 0;
 	double		theta[CLV_MAX_PARAMS] = {0};
 	char	   *limit;
 
@@ -242,7 +347,7 @@ clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra)
 	model.skipped = s->skipped;
 	model.extra = extra;
 
-	minimum = clv_minimize(f, s, theta, model.nparams);
+	minimum = clv_fit_minimum(s, f, fg, theta, model.nparams);
 	if (!isfinite(minimum.value))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -250,9 +355,17 @@ clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra)
 						insight_algorithm_name(algorithm)),
 				 errdetail("The log-likelihood was not finite at any of the %d parameter values tried.",
 						   minimum.evaluations)));
+	if (fg != NULL)
+	{
+		for (int i = 0; i < model.nparams; i++)
+			model.se[i] = NAN;
+		if (minimum.converged)
+			polish = clv_fit_polish(s, fg, theta, model.nparams, &minimum.value, model.se);
+		model.has_se = true;
+	}
 	for (int i = 0; i < model.nparams; i++)
 		model.params[i] = exp(theta[i]);
-	model.log_likelihood = -minimum.value;
+	model.log_likelihood = -f(theta, s);	/* the likelihood itself, at the maximum */
 	model.iterations = (uint32) minimum.iterations;
 	model.status = minimum.converged ? CLV_CONVERGED : CLV_NOT_CONVERGED;
 	for (int i = 0; i < model.nparams; i++)
@@ -278,9 +391,9 @@ clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, double extra)
 				 errdetail("%s", limit),
 				 errhint("%s", CLV_LIMIT_HINT)));
 	ereport(DEBUG1,
-			(errmsg_internal("%s fit: log-likelihood %.6f after %d iterations, %d evaluations",
+			(errmsg_internal("%s fit: log-likelihood %.6f after %d iterations, %d evaluations (%d for the Hessian and Newton steps, 1 for the reported log-likelihood)",
 							 insight_algorithm_name(algorithm), model.log_likelihood,
-							 minimum.iterations, minimum.evaluations)));
+							 minimum.iterations, minimum.evaluations + polish + 1, polish)));
 	return clv_model_write(&model);
 }
 
@@ -334,4 +447,106 @@ clv_transaction_rows(FunctionCallInfo fcinfo, uint16 algorithm)
 						   clv_rows_weight(s)),
 				 errhint("Summarise with a later as_of, or fit on customers observed for some time.")));
 	return s;
+}
+
+/*
+ * insight_clv_log_likelihood(model, frequency[], recency[], "T"[]) and
+ * insight_clv_log_likelihood(model, frequency[], monetary_value[]): the
+ * log-likelihood of the rows under the model's parameters, followed by its
+ * gradient in the log-parameters (d ln L / d ln r, ...): the functions the
+ * fits maximise, exposed so that their gradients can be checked against
+ * finite differences, and a fitted model scored on other customers.
+ */
+PG_FUNCTION_INFO_V1(insight_clv_log_likelihood);
+Datum
+insight_clv_log_likelihood(PG_FUNCTION_ARGS)
+{
+	const ClvModel *model;
+	int			width = PG_NARGS() - 1;
+	const double *cols[3];
+	int			n = -1;
+	ClvRows    *s = NULL;
+	double		theta[CLV_MAX_PARAMS],
+				grad[CLV_MAX_PARAMS],
+				out[CLV_MAX_PARAMS + 1];
+	ClvObjective f;
+	ClvObjectiveGrad fg;
+
+	model = insight_model_cache_get(fcinfo, 0, clv_any_reader, 0, NULL);
+	if ((width == 3) != (model->algorithm != INSIGHT_ALG_GAMMAGAMMA))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a %s model takes %s", insight_algorithm_name(model->algorithm),
+						model->algorithm == INSIGHT_ALG_GAMMAGAMMA ? "frequency and monetary_value" : "frequency, recency and T"),
+				 errhint("Pass arrays of the customers' summary, as from insight_clv_summary().")));
+	for (int j = 0; j < width; j++)
+	{
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(j + 1);
+		int			len;
+
+		if (!insight_read_features(a, -1, &cols[j], &len))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the summary arrays must not hold NULL"),
+					 errhint("Leave out the customers with a NULL value.")));
+		if (n >= 0 && len != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("the summary arrays have %d and %d elements", n, len),
+					 errdetail("Element i of every array belongs to customer i."),
+					 errhint("Aggregate the columns in one query, for example array_agg(frequency ORDER BY customer_id).")));
+		n = len;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		double		row[3];
+
+		for (int j = 0; j < width; j++)
+			row[j] = cols[j][i];
+		if (width == 3)
+			clv_check_summary(row[0], row[1], row[2]);
+		else
+		{
+			clv_check_summary(row[0], 0, 0);
+			if (!(row[0] > 0 && row[1] > 0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the Gamma-Gamma likelihood needs frequency > 0 and monetary_value > 0, not %g and %g",
+								row[0], row[1]),
+						 errdetail("Only repeat customers with a positive mean spend enter the Gamma-Gamma model."),
+						 errhint("Leave the other customers out, as insight_gammagamma_fit does.")));
+		}
+		s = clv_rows_add(s, width, row, 1.0);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	clv_rows_compact(s);
+	switch (model->algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+			f = clv_bgnbd_negll;
+			fg = clv_bgnbd_negll_grad;
+			break;
+		case INSIGHT_ALG_PNBD:
+			f = clv_pnbd_negll;
+			fg = clv_pnbd_negll_grad;
+			break;
+		case INSIGHT_ALG_MBGNBD:
+			f = clv_mbgnbd_negll;
+			fg = clv_mbgnbd_negll_grad;
+			break;
+		default:
+			f = clv_gammagamma_negll;
+			fg = clv_gammagamma_negll_grad;
+			break;
+	}
+	for (int j = 0; j < model->nparams; j++)
+		theta[j] = log(model->params[j]);
+	out[0] = -f(theta, s);
+	if (!isfinite(fg(theta, grad, s)))
+		for (int j = 0; j < model->nparams; j++)
+			grad[j] = NAN;
+	for (int j = 0; j < model->nparams; j++)
+		out[j + 1] = -grad[j];
+	PG_RETURN_ARRAYTYPE_P(insight_float8_array(out, model->nparams + 1));
 }

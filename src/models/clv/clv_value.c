@@ -32,8 +32,15 @@ static double
 p_alive(const ClvModel *m, double x, double t_x, double T)
 {
 	clv_check_summary(x, t_x, T);
-	return m->algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_p_alive(m->params, x, t_x, T)
-		: clv_pnbd_p_alive(m->params, x, t_x, T);
+	switch (m->algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+			return clv_bgnbd_p_alive(m->params, x, t_x, T);
+		case INSIGHT_ALG_MBGNBD:
+			return clv_mbgnbd_p_alive(m->params, x, t_x, T);
+		default:
+			return clv_pnbd_p_alive(m->params, x, t_x, T);
+	}
 }
 
 static double
@@ -41,8 +48,15 @@ expected(const ClvModel *m, double t, double x, double t_x, double T)
 {
 	check_horizon(t);
 	clv_check_summary(x, t_x, T);
-	return m->algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_expected(m->params, t, x, t_x, T)
-		: clv_pnbd_expected(m->params, t, x, t_x, T);
+	switch (m->algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+			return clv_bgnbd_expected(m->params, t, x, t_x, T);
+		case INSIGHT_ALG_MBGNBD:
+			return clv_mbgnbd_expected(m->params, t, x, t_x, T);
+		default:
+			return clv_pnbd_expected(m->params, t, x, t_x, T);
+	}
 }
 
 static Datum
@@ -84,8 +98,15 @@ purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 				 errdetail("n is the number of purchases whose probability is asked for."),
 				 errhint("Pass a non-negative whole number of purchases.")));
 	check_horizon(t);
-	PG_RETURN_FLOAT8(m->algorithm == INSIGHT_ALG_BGNBD ? clv_bgnbd_pmf(m->params, (double) n, t)
-					 : clv_pnbd_pmf(m->params, (double) n, t));
+	switch (m->algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+			PG_RETURN_FLOAT8(clv_bgnbd_pmf(m->params, (double) n, t));
+		case INSIGHT_ALG_MBGNBD:
+			PG_RETURN_FLOAT8(clv_mbgnbd_pmf(m->params, (double) n, t));
+		default:
+			PG_RETURN_FLOAT8(clv_pnbd_pmf(m->params, (double) n, t));
+	}
 }
 
 /* The SQL functions insight_<model>_p_alive, ... of one transaction model. */
@@ -105,6 +126,7 @@ Datum insight_##model##_purchase_probability(PG_FUNCTION_ARGS) \
 
 CLV_TRANSACTION_FUNCTIONS(bgnbd, INSIGHT_ALG_BGNBD)
 CLV_TRANSACTION_FUNCTIONS(pnbd, INSIGHT_ALG_PNBD)
+CLV_TRANSACTION_FUNCTIONS(mbgnbd, INSIGHT_ALG_MBGNBD)
 /* either model: insight_transaction_model_p_alive, ... */
 CLV_TRANSACTION_FUNCTIONS(transaction_model, 0)
 

@@ -55,8 +55,8 @@ insight_gammagamma_accum(PG_FUNCTION_ARGS)
  *	  ln L = ln G(px+q) - ln G(px) - ln G(q) + q ln gamma + (px-1) ln m
  *			 + px ln x - (px+q) ln(gamma + m x).
  */
-static double
-gammagamma_negll(const double *theta, void *arg)
+double
+clv_gammagamma_negll(const double *theta, void *arg)
 {
 	const ClvRows *s = arg;
 	double		p = exp(theta[0]),
@@ -80,6 +80,53 @@ gammagamma_negll(const double *theta, void *arg)
 		ll += row[2] * (lgamma(px + q) - lgamma(px) - lgamma_q + q * log_g +
 						(px - 1) * log(m) + px * log(x) - (px + q) * log(g + m * x));
 	}
+	return -ll;
+}
+
+/*
+ * The same with its gradient in the log-parameters (psi the digamma
+ * function):
+ *	  d/dp	   = x [psi(px+q) - psi(px) + ln m + ln x - ln(gamma + m x)]
+ *	  d/dq	   = psi(px+q) - psi(q) + ln gamma - ln(gamma + m x)
+ *	  d/dgamma = q/gamma - (px+q)/(gamma + m x)
+ */
+double
+clv_gammagamma_negll_grad(const double *theta, double *grad, void *arg)
+{
+	const ClvRows *s = arg;
+	double		p = exp(theta[0]),
+				q = exp(theta[1]),
+				g = exp(theta[2]);
+	double		ll = 0,
+				d[3] = {0, 0, 0};
+	double		lgamma_q,
+				log_g,
+				psi_q;
+
+	if (!(isfinite(p) && isfinite(q) && isfinite(g) && p > 0 && q > 0 && g > 0))
+		return INFINITY;
+	lgamma_q = lgamma(q);
+	log_g = log(g);
+	psi_q = clv_digamma(q);
+	for (int64 i = 0; i < s->nrows; i++)
+	{
+		const double *row = &s->rows[i * 3];
+		double		x = row[0],
+					m = row[1],
+					w = row[2],
+					px = p * x,
+					log_gmx = log(g + m * x),
+					psi_pxq = clv_digamma(px + q);
+
+		ll += w * (lgamma(px + q) - lgamma(px) - lgamma_q + q * log_g +
+				   (px - 1) * log(m) + px * log(x) - (px + q) * log_gmx);
+		d[0] += w * x * (psi_pxq - clv_digamma(px) + log(m) + log(x) - log_gmx);
+		d[1] += w * (psi_pxq - psi_q + log_g - log_gmx);
+		d[2] += w * (q / g - (px + q) / (g + m * x));
+	}
+	grad[0] = -d[0] * p;
+	grad[1] = -d[1] * q;
+	grad[2] = -d[2] * g;
 	return -ll;
 }
 
@@ -132,7 +179,7 @@ insight_gammagamma_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	clv_rows_compact(s);
-	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_GAMMAGAMMA, gammagamma_negll,
+	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_GAMMAGAMMA, clv_gammagamma_negll, clv_gammagamma_negll_grad,
 							  frequency_spend_correlation(s)));
 }
 

@@ -233,8 +233,8 @@ pnbd_loglik(const double *p, double x, double t_x, double T, long max_terms)
 					  pnbd_log_si(p, x, t_x, T, max_terms));
 }
 
-static double
-pnbd_negll(const double *theta, void *arg)
+double
+clv_pnbd_negll(const double *theta, void *arg)
 {
 	const ClvRows *s = arg;
 	double		p[4];
@@ -255,6 +255,210 @@ pnbd_negll(const double *theta, void *arg)
 	return -ll;
 }
 
+/*
+ * L = (1-B) ln(1-z) + ln G, G = 2F1(1, A1; C; z) = sum_n t_n, t_0 = 1,
+ * t_{n+1} = t_n (A1+n)/(C+n) z (log_hyp2f1_c_a1 with B = a+1-A1, C = a+1),
+ * and its partial derivatives by the series differentiated term by term:
+ * d t_n/dA1 = t_n sum_{j<n} 1/(A1+j), d t_n/dC = -t_n sum_{j<n} 1/(C+j),
+ * d t_n/dz = n t_n / z.  For z <= PNBD_SERIES_MAX_Z, where A1 < C makes
+ * every ratio below z: at most a few hundred terms, no rescaling.
+ */
+typedef struct PnbdSeries
+{
+	double		value;			/* L */
+	double		d_b;
+	double		d_a1;
+	double		d_c;
+	double		d_z;
+} PnbdSeries;
+
+static PnbdSeries
+pnbd_series_derivs(double b, double a1, double c, double z)
+{
+	PnbdSeries	out;
+	double		t = 1,
+				g = 1,
+				g_a = 0,
+				g_c = 0,
+				g_z = 0,
+				s_a = 0,
+				s_c = 0;
+
+	for (long n = 0; n < CLV_HYP2F1_FIT_TERMS; n++)
+	{
+		double		ratio = (a1 + n) / (c + n);
+
+		/* t_{n+1} and its sums; t_{n+1}/z = t_n ratio, so d/dz needs no 1/z */
+		g_z += (n + 1) * t * ratio;
+		s_a += 1 / (a1 + n);
+		s_c += 1 / (c + n);
+		t *= ratio * z;
+		g += t;
+		g_a += t * s_a;
+		g_c -= t * s_c;
+		if (t * (n + 2 + s_a + s_c) <= 1e-17 * g * (1 - z) * (1 - z))
+			break;
+	}
+	out.value = (1 - b) * log1p(-z) + log(g);
+	out.d_b = -log1p(-z);
+	out.d_a1 = g_a / g;
+	out.d_c = g_c / g;
+	out.d_z = -(1 - b) / (1 - z) + g_z / g;
+	return out;
+}
+
+/*
+ * ln F(t) of FH eq. (19)-(20), F(t) = 2F1(k, B; k+1; z) / (M+t)^k, and its
+ * gradient in (r, alpha, s, beta) (see pnbd_log_si_series).
+ */
+static double
+pnbd_log_f_grad(const double *p, double x, double t, double *grad)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3],
+				k = r + s + x;
+	PnbdSeries	l;
+
+	if (alpha >= beta)
+	{
+		double		m = alpha + t;
+
+		l = pnbd_series_derivs(s + 1, r + x, k + 1, (alpha - beta) / m);
+		grad[0] = l.d_a1 + l.d_c - log(m);
+		grad[1] = l.d_z * (beta + t) / (m * m) - k / m;
+		grad[2] = l.d_b + l.d_c - log(m);
+		grad[3] = -l.d_z / m;
+		return l.value - k * log(m);
+	}
+	else
+	{
+		double		m = beta + t;
+
+		l = pnbd_series_derivs(r + x, s + 1, k + 1, (beta - alpha) / m);
+		grad[0] = l.d_b + l.d_c - log(m);
+		grad[1] = -l.d_z / m;
+		grad[2] = l.d_a1 + l.d_c - log(m);
+		grad[3] = l.d_z * (alpha + t) / (m * m) - k / m;
+		return l.value - k * log(m);
+	}
+}
+
+/*
+ * ln(s I) (pnbd_log_si) with its gradient in (r, alpha, s, beta): by the
+ * differentiated series where the series converge fast, with
+ *	  d ln(F1 - F2) = (d ln F1 - rho d ln F2) / (1 - rho),  rho = F2/F1;
+ * elsewhere (the quadrature) by central differences of step 1e-6 in each
+ * log-parameter (rows far from alpha = beta, as a fit drifting to no
+ * dropout reaches).
+ */
+#define PNBD_FD_STEP 1e-6
+
+static double
+pnbd_log_si_grad(const double *p, double x, double t_x, double T, double *grad)
+{
+	double		alpha = p[1],
+				beta = p[3],
+				k = p[0] + p[2] + x;
+
+	if (fabs(alpha - beta) / (Max(alpha, beta) + t_x) <= PNBD_SERIES_MAX_Z)
+	{
+		double		g1[4],
+					g2[4];
+		double		l1 = pnbd_log_f_grad(p, x, t_x, g1),
+					l2 = pnbd_log_f_grad(p, x, T, g2),
+					rho = exp(l2 - l1);
+
+		for (int j = 0; j < 4; j++)
+			grad[j] = (g1[j] - rho * g2[j]) / (1 - rho);
+		grad[0] -= 1 / k;
+		grad[2] += 1 / p[2] - 1 / k;
+		return log(p[2]) + l1 + clv_log1mexp(l2 - l1) - log(k);
+	}
+	for (int j = 0; j < 4; j++)
+	{
+		double		q[4];
+		double		up,
+					down;
+
+		memcpy(q, p, sizeof(q));
+		q[j] = p[j] * exp(PNBD_FD_STEP);
+		up = pnbd_log_si(q, x, t_x, T, CLV_HYP2F1_FIT_TERMS);
+		q[j] = p[j] * exp(-PNBD_FD_STEP);
+		down = pnbd_log_si(q, x, t_x, T, CLV_HYP2F1_FIT_TERMS);
+		grad[j] = (up - down) / (2 * PNBD_FD_STEP) / p[j];
+	}
+	return pnbd_log_si(p, x, t_x, T, CLV_HYP2F1_FIT_TERMS);
+}
+
+/*
+ * The negative log-likelihood with its gradient in the log-parameters: per
+ * row, ln L = ln G(r+x) - ln G(r) + r ln alpha + s ln beta + logaddexp(A, S),
+ * A = -(r+x) ln(alpha+T) - s ln(beta+T), S = ln(s I), each derivative the
+ * sum of the first terms' and w_A dA + w_S dS, w the shares of A and S.
+ */
+double
+clv_pnbd_negll_grad(const double *theta, double *grad, void *arg)
+{
+	const ClvRows *rows = arg;
+	double		p[4],
+				g[4] = {0, 0, 0, 0},
+				ll = 0,
+				psi_r,
+				lgamma_r,
+				prev_x = -1,
+				x_ll = 0,
+				x_dr = 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		p[i] = exp(theta[i]);
+		if (!(isfinite(p[i]) && p[i] > 0))
+			return INFINITY;
+	}
+	psi_r = clv_digamma(p[0]);
+	lgamma_r = lgamma(p[0]);
+	for (int64 i = 0; i < rows->nrows; i++)
+	{
+		const double *row = &rows->rows[i * 4];
+		double		x = row[0],
+					t_x = row[1],
+					T = row[2],
+					w = row[3];
+		double		r = p[0],
+					alpha = p[1],
+					s = p[2],
+					beta = p[3];
+		double		log_at = log(alpha + T),
+					log_bt = log(beta + T),
+					a = -(r + x) * log_at - s * log_bt,
+					d_s[4] = {0, 0, 0, 0},
+					si = t_x == T ? -INFINITY : pnbd_log_si_grad(p, x, t_x, T, d_s),
+					total = clv_logaddexp(a, si),
+					w_a = exp(a - total),
+					w_s = exp(si - total);
+
+		if (x != prev_x)
+		{
+			/* the rows are sorted by x: its terms once per x */
+			x_ll = lgamma(r + x) - lgamma_r + r * log(alpha) + s * log(beta);
+			x_dr = clv_digamma(r + x) - psi_r + log(alpha);
+			prev_x = x;
+		}
+		ll += w * (x_ll + total);
+		g[0] += w * (x_dr - w_a * log_at + w_s * d_s[0]);
+		g[1] += w * (r / alpha - w_a * (r + x) / (alpha + T) + w_s * d_s[1]);
+		g[2] += w * (log(beta) - w_a * log_bt + w_s * d_s[2]);
+		g[3] += w * (s / beta - w_a * s / (beta + T) + w_s * d_s[3]);
+		if ((i & 0xFFF) == 0xFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (int j = 0; j < 4; j++)
+		grad[j] = -g[j] * p[j];
+	return -ll;
+}
+
 PG_FUNCTION_INFO_V1(insight_pnbd_final);
 Datum
 insight_pnbd_final(PG_FUNCTION_ARGS)
@@ -263,7 +467,7 @@ insight_pnbd_final(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_PNBD, pnbd_negll, NAN));
+	PG_RETURN_BYTEA_P(clv_fit(s, INSIGHT_ALG_PNBD, clv_pnbd_negll, clv_pnbd_negll_grad, NAN));
 }
 
 PG_FUNCTION_INFO_V1(insight_pnbd_model);

@@ -378,7 +378,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT @extschema@.insight_clv_model_unusable(model.weights) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_usable(@extschema@.insight_models) IS
-'CLV step usable: insight_clv_model_unusable of the model''s weights (a transaction model or its Gamma-Gamma spend model): NULL when it can score every customer, otherwise why not (Gamma-Gamma q <= 1, BG/NBD a + b <= 1).';
+'CLV step usable: insight_clv_model_unusable of the model''s weights (a transaction model or its Gamma-Gamma spend model): NULL when it can score every customer, otherwise why not (Gamma-Gamma q <= 1; every BG/NBD and Pareto/NBD model with positive finite parameters scores).';
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, companion_key, kept_notice, builtin, usable)
