@@ -329,8 +329,7 @@ COMMENT ON COLUMN @extschema@.insight_items.category IS 'Category: the most freq
 COMMENT ON FUNCTION @extschema@.insight_rfm_scores_sql(text) IS
 'The CREATE FUNCTION statement of insight_rfm_scores(timestamptz) with customer_id of type key_type (a type name as format_type gives it), filled by insight_fill_sql.';
 
-COMMENT ON FUNCTION @extschema@.insight_build_rfm_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_rfm_scores(timestamptz) and the view insight_rfm again with the registered customer key type, and comments them. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
+--@ comment src/sql/features/rfm.sql insight_build_rfm_objects
 
 --@ comment src/sql/features/rfm.sql insight_comment_rfm_objects
 

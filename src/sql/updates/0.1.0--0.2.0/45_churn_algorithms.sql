@@ -211,8 +211,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.insight_comment_churn_views() IS
-'Comments of the churn views and their columns (re-applied whenever the views are rebuilt).';
+--@ comment src/sql/tasks/churn.sql insight_comment_churn_views
 
 --@ function src/sql/ops/trainers.sql insight_retrain_churn
 

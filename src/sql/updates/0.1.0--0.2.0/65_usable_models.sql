@@ -80,8 +80,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
-'The segments task''s entry step: validates the arguments of insight_train_segments() before any work (k in 1..100000 or NULL, else 22023) and returns the insight_training that insight_train_task() takes.';
+--@ comment src/sql/tasks/segments.sql insight_segments_setup
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_params(algorithm text, params jsonb)
 RETURNS jsonb
