@@ -34,6 +34,7 @@ RETURNS TABLE (kind text, segment text, cluster integer, customers bigint, custo
                revenue float8, revenue_share float8, mean_churn_probability float8,
                total_clv_12m float8)
 LANGUAGE sql STABLE
+SET jit = off   -- a long query; JIT compilation cannot be interrupted (the SQL fuzzer's cancel came 1.2-4 s late)
 AS $$
 WITH m AS (
     SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
