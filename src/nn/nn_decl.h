@@ -34,8 +34,12 @@ typedef struct NN_NAME(NnNet)
 	NN_REAL    *extra[NN_MAX_LAYERS + 1];	/* residual gradients, or NULL */
 	NN_REAL    *target;			/* capacity targets of a batch */
 	NN_REAL    *gout;			/* capacity x outputs: the loss's gradient */
-	NN_REAL    *aux[NN_MAX_LAYERS];	/* dropout masks; layernorm mean and
-									 * 1/sd per row */
+	NN_REAL    *aux[NN_MAX_LAYERS];	/* nn_layer_aux: dropout masks;
+									 * layernorm mean and 1/sd per row;
+									 * attention's work */
+	bool	   *padding;		/* capacity: rows that attention layers
+								 * ignore (all false unless a caller sets
+								 * some) */
 	bool		training;		/* dropout active */
 	bool		input_gradient; /* backward fills gact[0] */
 	pg_prng_state rng;			/* dropout */

@@ -1,0 +1,18 @@
+-- Issue 15, SASRec (part 1): the neural-network core gains causal
+-- multi-head self-attention (attention:HEADS:LENGTH[:FROM[:P]]), and the
+-- diagnostic function insight_nn_diagnose a trailing argument padding (the
+-- rows attention layers ignore); a new signature, so dropped and created.
+
+DROP FUNCTION @extschema@.insight_nn_diagnose(text, text, float8[], float8[], float8[], integer, integer, text, float8, float8, bigint, text);
+
+CREATE FUNCTION @extschema@.insight_nn_diagnose(
+    layers text, loss text, x float8[], y float8[], weights float8[] DEFAULT NULL,
+    steps integer DEFAULT 0, batch_size integer DEFAULT 0, optimizer text DEFAULT 'adam',
+    learning_rate float8 DEFAULT 0.001, weight_decay float8 DEFAULT 0, seed bigint DEFAULT 0,
+    dtype text DEFAULT 'float8', padding boolean[] DEFAULT NULL)
+RETURNS TABLE (step integer, loss float8, gradient float8[], weights float8[])
+AS 'MODULE_PATHNAME', 'insight_nn_diagnose'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_nn_diagnose(text, text, float8[], float8[], float8[], integer, integer, text, float8, float8, bigint, text, boolean[]) IS
+'Diagnostics of the neural-network core: builds the network layers (comma-separated: linear:UNITS, embedding:VOCAB:DIM, relu, gelu (exact, x Phi(x)), dropout:P (inverted, seeded), layernorm (eps 1e-5), residual:FROM (adds activation FROM: 0 the input, k the output of layer k), attention:HEADS:LENGTH[:FROM[:P]] (causal multi-head scaled dot-product self-attention of Vaswani et al. 2017 over sequences of LENGTH consecutive rows, queries from the layer''s input, keys and values from activation FROM (default the input), dropout P on the attention weights, no output projection, as kang205/SASRec)) over the d columns of x (an n x d float8 array), with loss binary (cross-entropy from the logit, y 0 or 1), mse, softmax (cross-entropy, y a class 0..k-1) or ziln (zero-inflated lognormal of Wang, Liu & Miao 2019 as google/lifetime_value, outputs (logit, mu, s), y >= 0), each the mean over the batch. weights: the flat parameter array in PyTorch''s parameters() order (linear weight out x in row-major then bias; embedding table; layernorm weight then bias; attention query, key and value weight and bias), or NULL for the seeded initialisation (He normal before relu/gelu, else Xavier uniform; biases 0). With steps = 0, one row (step 0): the loss and its gradient with respect to the weights over the first batch. With steps > 0 (at most 100000), one row per optimiser step (adam = torch.optim.Adam, adamw = torch.optim.AdamW; betas 0.9, 0.999, eps 1e-8): the loss and gradient of batch s at the weights before the step, and the weights after it; batches are consecutive blocks of batch_size rows (0: all rows, else a divisor of n), taken in turn. dtype float4 runs the float/sgemm core that trains models, float8 the double/dgemm one. padding: NULL or one boolean per row of x, true for the rows attention layers ignore (as keys; as queries their output is 0). Errors: 22023 for an unknown layer, loss, optimizer or dtype, a target the loss does not take, sizes out of range, a batch that is not whole sequences of an attention layer; 2202E for arrays of the wrong shape or length; 22000 for NaN or Infinity; 22003 when the loss or the weights stop being finite (lower the learning rate); 54000 past insight.max_training_memory.';
