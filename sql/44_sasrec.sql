@@ -70,3 +70,114 @@ SELECT 1 FROM attention_rows, insight_nn_diagnose('attention:1:3:0:1.5,linear:1'
 SELECT 1 FROM attention_rows, insight_nn_diagnose('attention:1,linear:1', 'mse', x, y);
 SELECT 1 FROM attention_rows, insight_nn_diagnose('attention:1:3,linear:1', 'mse', x, y, padding => '{t,f}');
 \set VERBOSITY default
+
+-- ---------------------------------------------------------------------------
+-- The SASRec model.  Fixed data: 60 customers, each buying items of a
+-- cycle of 12 in order (customer c starts at item c mod 12, one order a
+-- day), so the next item follows from the last; plus customer 'one' with a
+-- single item (left out) and a repeated item within one order (counted once).
+CREATE TABLE sasrec_rows (customer text, item int, at timestamptz);
+INSERT INTO sasrec_rows
+SELECT 'c' || c, (c + t) % 12 + 100, timestamptz '2024-01-01' + t * interval '1 day'
+  FROM generate_series(1, 60) c, generate_series(0, 5 + c % 7) t;
+INSERT INTO sasrec_rows VALUES ('one', 105, '2024-01-01'), ('c1', 102, '2024-01-01');
+CREATE TABLE sasrec_models (name text PRIMARY KEY, model bytea);
+INSERT INTO sasrec_models
+SELECT 'small', insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 6, hidden => 8,
+                                   blocks => 2, heads => 2, dropout => 0.2, epochs => 60, batch_size => 16,
+                                   learning_rate => 0.01, seed => 1)
+UNION ALL
+SELECT 'one epoch', insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 6, hidden => 8,
+                                   blocks => 2, heads => 2, dropout => 0.2, epochs => 1, batch_size => 16,
+                                   learning_rate => 0.01, seed => 1)
+UNION ALL
+SELECT 'same seed', insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 6, hidden => 8,
+                                   blocks => 2, heads => 2, dropout => 0.2, epochs => 60, batch_size => 16,
+                                   learning_rate => 0.01, seed => 1)
+UNION ALL
+SELECT 'other seed', insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 6, hidden => 8,
+                                   blocks => 2, heads => 2, dropout => 0.2, epochs => 60, batch_size => 16,
+                                   learning_rate => 0.01, seed => 2);
+-- what the model holds: 12 items, 60 sequences (not 'one'), the interactions
+-- read (the repeated line once), its settings
+SELECT i->>'algorithm' AS algorithm, i->'items' AS items, i->'sequences' AS sequences,
+       i->'interactions' AS interactions, i->'parameters' AS parameters, i->>'layers' AS layers
+  FROM sasrec_models, insight_model_info(model) i WHERE name = 'small';
+-- training lowers the loss (the BCE of one negative starts near 2 log 2 = 1.386)
+SELECT round((a.i->>'loss')::numeric, 1) AS first_epoch_loss,
+       (b.i->>'loss')::float8 < 0.5 * (a.i->>'loss')::float8 AS learns,
+       CASE WHEN (b.i->>'loss')::float8 >= 0.5 * (a.i->>'loss')::float8 THEN (b.i->>'loss') END AS failed
+  FROM (SELECT insight_model_info(model) i FROM sasrec_models WHERE name = 'one epoch') a,
+       (SELECT insight_model_info(model) i FROM sasrec_models WHERE name = 'small') b;
+-- deterministic for a seed
+SELECT (SELECT model FROM sasrec_models WHERE name = 'small') = (SELECT model FROM sasrec_models WHERE name = 'same seed') AS same_seed_same_bytes,
+       (SELECT model FROM sasrec_models WHERE name = 'small') <> (SELECT model FROM sasrec_models WHERE name = 'other seed') AS other_seed_other_bytes;
+-- It predicts the cycle: after items 103, 104, 105 (ids 4, 5, 6) the next is
+-- 106 (id 7), the top score of the last position among the 12 items
+SELECT (SELECT j FROM generate_series(1, 12) j
+         ORDER BY (SELECT sum(h[(5 * 8) + c] * w[j * 8 + c]) FROM generate_series(1, 8) c) DESC LIMIT 1) AS top_item
+  FROM sasrec_models, insight_sasrec_diagnose(model, '{{0,0,0,4,5,6}}', '{{0,0,0,0,0,0}}', '{{1,1,1,1,1,1}}') d(l, h, g, w)
+ WHERE name = 'small';
+
+-- Causal mask: changing a later item never changes an earlier position's
+-- hidden state (exactly), and changes its own and later ones
+SELECT bool_and(a.hidden[k] = b.hidden[k]) FILTER (WHERE k <= 4 * 8) AS earlier_unchanged,
+       bool_or(a.hidden[k] <> b.hidden[k]) FILTER (WHERE k > 4 * 8) AS later_changed
+  FROM sasrec_models,
+       insight_sasrec_diagnose(model, '{{0,3,4,5,6,7}}', '{{0,0,0,0,0,0}}', '{{1,1,1,1,1,1}}') a,
+       insight_sasrec_diagnose(model, '{{0,3,4,5,11,2}}', '{{0,0,0,0,0,0}}', '{{1,1,1,1,1,1}}') b,
+       generate_series(1, 6 * 8) k
+ WHERE name = 'small';
+-- The diagnostic function's loss and gradient cover every weight (their
+-- values: test/peer/sasrec_torch.py against PyTorch)
+SELECT d.loss > 0 AS has_loss, array_length(d.gradient, 1) = (insight_model_info(model)->>'parameters')::int AS gradient_length
+  FROM sasrec_models, insight_sasrec_diagnose(model, '{{0,3,4,5,6,7},{1,2,3,4,5,6}}', '{{4,5,6,7,8,0},{2,3,4,5,6,7}}',
+                                              '{{9,10,11,12,1,1},{12,11,10,9,8,1}}') d
+ WHERE name = 'small';
+
+-- Corrupted bytes are an error (XX001), never a crash
+\set VERBOSITY terse
+SELECT insight_model_info(overlay(model PLACING '\xff'::bytea FROM 200)) FROM sasrec_models WHERE name = 'small';
+SELECT insight_model_info(substr(model, 1, 100)) FROM sasrec_models WHERE name = 'small';
+SELECT 1 FROM sasrec_models, insight_sasrec_diagnose(overlay(model PLACING '\xff'::bytea FROM 60), '{{0,0,0,4,5,6}}', '{{0,0,0,0,0,0}}', '{{1,1,1,1,1,1}}') WHERE name = 'small';
+-- Errors of the diagnostic function and of fitting
+SELECT 1 FROM sasrec_models, insight_sasrec_diagnose(model, '{{0,0,4,5,6}}', '{{0,0,0,0,0}}', '{{1,1,1,1,1}}') WHERE name = 'small';
+SELECT 1 FROM sasrec_models, insight_sasrec_diagnose(model, '{{0,0,0,4,5,13}}', '{{0,0,0,0,0,0}}', '{{1,1,1,1,1,1}}') WHERE name = 'small';
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', hidden => 10, heads => 3);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 0);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', dropout => 1);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', epochs => 0);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', negatives => 0);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', learning_rate => 'NaN');
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 1000, batch_size => 128);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', seed => NULL);
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows WHERE false');
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows WHERE customer = ''one''');
+SELECT insight_sasrec_fit('SELECT customer, item FROM sasrec_rows');
+SELECT insight_sasrec_fit('SELECT customer, item, at::date FROM sasrec_rows');
+SET insight.max_training_memory = '1MB';
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', hidden => 512);
+RESET insight.max_training_memory;
+\set VERBOSITY default
+
+-- The registered sales (Online Retail): one short epoch trains, every
+-- customer with two items or more is a sequence
+SELECT (i->>'items')::int > 3000 AS many_items, (i->>'sequences')::int > 3000 AS many_sequences,
+       (i->>'loss')::float8 BETWEEN 0.5 AND 1.5 AS loss_in_range
+  FROM insight_model_info(insight_sasrec_fit(max_length => 10, hidden => 16, blocks => 1, epochs => 1, batch_size => 256)) i;
+
+-- Cancellation: a fit that would run for minutes stops within 2 s of a 1 s
+-- statement_timeout
+CREATE TABLE sasrec_cancel (elapsed interval, code text);
+SET statement_timeout = '1s';
+DO $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+BEGIN
+    PERFORM insight_sasrec_fit(epochs => 100000);
+EXCEPTION WHEN query_canceled THEN
+    INSERT INTO sasrec_cancel VALUES (clock_timestamp() - t0, 'query_canceled');
+END
+$$;
+RESET statement_timeout;
+SELECT code, elapsed < interval '2 s' AS within_2s FROM sasrec_cancel;

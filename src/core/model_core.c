@@ -38,7 +38,7 @@ static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_ITEMKNN] = {"itemknn", 0},
 	[INSIGHT_ALG_POPULARITY] = {"popularity", 0},
 	[INSIGHT_ALG_MLP] = {"mlp", 0x1},	/* 0x1: stopped early (mlp.h) */
-	[INSIGHT_ALG_SEQUENCE] = {"sequence", 0},
+	[INSIGHT_ALG_SEQUENCE] = {"sasrec", 0},
 	[INSIGHT_ALG_TEXT] = {"text", 0},
 	[INSIGHT_ALG_GBDT] = {"gbdt", 0x1},	/* 0x1: stopped early (gbdt_format.h) */
 };

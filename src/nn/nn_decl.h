@@ -77,6 +77,14 @@ extern NN_REAL *NN_NAME(nn_forward) (NN_NAME(NnNet) *net, int n);
  */
 extern void NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const NN_REAL *gout);
 
+/*
+ * One Adam or AdamW update of np parameters from their gradients and
+ * moments, 'steps' the number of this step (from 1): for parameters a
+ * model holds outside a network (nn_adam_step's formulas).
+ */
+extern void NN_NAME(nn_adam_update) (NN_REAL *params, const NN_REAL *grads, NN_REAL *adam_m,
+									 NN_REAL *adam_v, Size np, int64 steps, const NnAdam *adam);
+
 /* One Adam or AdamW step on net->params from net->grads. */
 extern void NN_NAME(nn_adam_step) (NN_NAME(NnNet) *net, const NnAdam *adam);
 

@@ -707,13 +707,32 @@ NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const REAL *gout)
  *	 w -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  */
 void
+NN_NAME(nn_adam_update) (REAL *params, const REAL *grads, REAL *adam_m, REAL *adam_v, Size np,
+						 int64 steps, const NnAdam *adam)
+{
+	double		step_size = adam->learning_rate / (1 - pow(adam->beta1, (double) steps));
+	double		bc2_sqrt = sqrt(1 - pow(adam->beta2, (double) steps));
+	double		decay = adam->decoupled ? 1 - adam->learning_rate * adam->weight_decay : 1;
+	double		l2 = adam->decoupled ? 0 : adam->weight_decay;
+
+	for (Size j = 0; j < np; j++)
+	{
+		REAL		w = params[j];
+		REAL		g = grads[j] + (REAL) (l2 * w);
+		REAL		m,
+					v;
+
+		w = (REAL) (w * decay);
+		m = adam_m[j] = (REAL) (adam->beta1 * adam_m[j] + (1 - adam->beta1) * g);
+		v = adam_v[j] = (REAL) (adam->beta2 * adam_v[j] + (1 - adam->beta2) * g * g);
+		params[j] = (REAL) (w - step_size * m / (sqrt(v) / bc2_sqrt + adam->eps));
+	}
+}
+
+void
 NN_NAME(nn_adam_step) (NN_NAME(NnNet) *net, const NnAdam *adam)
 {
 	Size		np = net->arch->nparams;
-	double		step_size,
-				bc2_sqrt;
-	double		decay = adam->decoupled ? 1 - adam->learning_rate * adam->weight_decay : 1;
-	double		l2 = adam->decoupled ? 0 : adam->weight_decay;
 
 	if (net->adam_m == NULL)
 	{
@@ -721,20 +740,8 @@ NN_NAME(nn_adam_step) (NN_NAME(NnNet) *net, const NnAdam *adam)
 		net->adam_v = alloc_reals(net->cxt, np);
 	}
 	net->steps++;
-	step_size = adam->learning_rate / (1 - pow(adam->beta1, (double) net->steps));
-	bc2_sqrt = sqrt(1 - pow(adam->beta2, (double) net->steps));
-	for (Size j = 0; j < np; j++)
-	{
-		REAL		w = net->params[j];
-		REAL		g = net->grads[j] + (REAL) (l2 * w);
-		REAL		m,
-					v;
-
-		w = (REAL) (w * decay);
-		m = net->adam_m[j] = (REAL) (adam->beta1 * net->adam_m[j] + (1 - adam->beta1) * g);
-		v = net->adam_v[j] = (REAL) (adam->beta2 * net->adam_v[j] + (1 - adam->beta2) * g * g);
-		net->params[j] = (REAL) (w - step_size * m / (sqrt(v) / bc2_sqrt + adam->eps));
-	}
+	NN_NAME(nn_adam_update) (net->params, net->grads, net->adam_m, net->adam_v, np,
+							 net->steps, adam);
 }
 
 void
