@@ -70,8 +70,10 @@
  *
  * Errors: architectures and sizes out of range are 22023 or 54000 before
  * anything is allocated (nn_arch_finish); an embedding id out of range is
- * 22023.  Nothing here checks for interrupts: a caller's loop over batches
- * does.
+ * 22023.  The forward and backward passes check for interrupts before
+ * each layer and an attention layer before each sequence, so that one
+ * large batch cannot delay a cancel; a caller's loop over batches checks
+ * too.
  *
  *-------------------------------------------------------------------------
  */

@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "miscadmin.h"
 #include "utils/memutils.h"
 
 #include "math/linalg.h"
@@ -436,6 +437,7 @@ attention_forward(const NnLayer *l, const REAL *p, const REAL *x, const REAL *xk
 		int			first = seq * a.len;
 		const bool *pad = padding + first;
 
+		CHECK_FOR_INTERRUPTS();
 		for (int h = 0; h < a.heads; h++)
 		{
 			REAL	   *prob = head_block(&a, a.prob, seq, h);
@@ -501,6 +503,7 @@ attention_backward(const NnLayer *l, const REAL *p, REAL *g, const REAL *x, cons
 	{
 		int			first = seq * a.len;
 
+		CHECK_FOR_INTERRUPTS();
 		for (int h = 0; h < a.heads; h++)
 		{
 			const REAL *prob = head_block(&a, a.prob, seq, h);
@@ -565,6 +568,7 @@ NN_NAME(nn_forward) (NN_NAME(NnNet) *net, int n)
 		const REAL *p = net->params + l->offset;
 		Size		len = (Size) n * l->out;
 
+		CHECK_FOR_INTERRUPTS();
 		switch (l->kind)
 		{
 			case NN_LINEAR:
@@ -636,6 +640,7 @@ NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const REAL *gout)
 		REAL	   *g = net->grads + l->offset;
 		Size		len = (Size) n * l->out;
 
+		CHECK_FOR_INTERRUPTS();
 		switch (l->kind)
 		{
 			case NN_LINEAR:
