@@ -61,7 +61,7 @@ typedef enum InsightAlgorithm
 	INSIGHT_ALG_ITEMKNN = 8,	/* item-kNN */
 	INSIGHT_ALG_POPULARITY = 9, /* popularity baseline */
 	INSIGHT_ALG_MLP = 10,		/* multilayer perceptron */
-	INSIGHT_ALG_SEQUENCE = 11,	/* transformer sequence model */
+	INSIGHT_ALG_SEQUENCE = 11,	/* SASRec, a transformer sequence model */
 	INSIGHT_ALG_TEXT = 12,		/* review sentiment model */
 	INSIGHT_ALG_GBDT = 13,		/* gradient-boosted trees (XGBoost) */
 	INSIGHT_ALG_MBGNBD = 14		/* modified BG/NBD */

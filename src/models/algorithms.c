@@ -20,13 +20,14 @@
 #include "models/cluster/kmeans.h"
 #include "models/clv/clv_model.h"
 #include "models/deep/mlp.h"
+#include "models/deep/sasrec.h"
 #include "models/linear/logreg.h"
 #include "models/recsys/recommend.h"
 #include "models/trees/gbdt.h"
 
 /*
  * One entry per algorithm this build reads, by id.  The ids reserved for
- * algorithms to come (sequence, text) have none yet.
+ * algorithms to come (text) have none yet.
  */
 static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = {
@@ -91,6 +92,11 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 		.features = insight_mlp_features,
 		.predict = insight_mlp_predict_row,
 		.contributions = insight_mlp_contributions_row,
+	},
+	[INSIGHT_ALG_SEQUENCE] = {
+		.fit = "insight_sasrec_fit",
+		.read = insight_sasrec_decode,
+		.info = insight_sasrec_info,
 	},
 	[INSIGHT_ALG_GBDT] = {
 		.fit = "insight_gbdt_fit",

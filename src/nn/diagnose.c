@@ -6,7 +6,7 @@
  *
  *	  insight_nn_diagnose(layers, loss, x, y, weights, steps, batch_size,
  *						  optimizer, learning_rate, weight_decay, seed,
- *						  precision)
+ *						  precision, padding)
  *		builds the network 'layers' (nn.h's syntax) over the columns of x,
  *		starts from 'weights' (the flat parameter array in PyTorch's order,
  *		nn.h) or, when NULL, from the seeded initialisation, and returns
@@ -15,7 +15,8 @@
  *		optimiser step s = 1..steps, with the loss and gradient of batch s
  *		at the weights before the step and the weights after it.  Batches
  *		are consecutive blocks of batch_size rows of x (0: all rows),
- *		taken in turn.  The finite-difference gradient checks and the
+ *		taken in turn; padding (NULL: none) marks the rows that attention
+ *		layers ignore.  The finite-difference gradient checks and the
  *		PyTorch peer test (test/peer/nn_torch.py) are built on it.
  *
  *	  insight_nn_softmax(logits) the core's softmax, in double.
@@ -111,10 +112,10 @@ static void
 require_args(FunctionCallInfo fcinfo)
 {
 	for (int i = 0; i < PG_NARGS(); i++)
-		if (i != 4 && PG_ARGISNULL(i))
+		if (i != 4 && i != 12 && PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("only weights may be NULL"),
+					 errmsg("only weights and padding may be NULL"),
 					 errdetail("Argument %d is NULL.", i + 1)));
 }
 
@@ -142,6 +143,7 @@ insight_nn_diagnose(PG_FUNCTION_ARGS)
 			   *weights;
 	Size		np;
 	MemoryContext step_cxt;
+	bool	   *padding = NULL;
 
 	require_args(fcinfo);
 	loss = nn_loss_parse(text_to_cstring(PG_GETARG_TEXT_PP(1)));
@@ -156,6 +158,18 @@ insight_nn_diagnose(PG_FUNCTION_ARGS)
 	nn_loss_check_outputs(loss, k);
 	check_targets(loss, y, ydims[0], k);
 	np = arch->nparams;
+	if (PG_NARGS() > 12 && !PG_ARGISNULL(12))
+	{
+		ArrayType  *pa = PG_GETARG_ARRAYTYPE_P(12);
+
+		if (ARR_ELEMTYPE(pa) != BOOLOID || ARR_NDIM(pa) != 1 || ARR_HASNULL(pa) ||
+			ARR_DIMS(pa)[0] != xdims[0])
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("padding must be a one-dimensional boolean array without NULLs of one element per row of x (%d)",
+							xdims[0])));
+		padding = (bool *) ARR_DATA_PTR(pa);
+	}
 
 	steps = PG_GETARG_INT32(5);
 	batch = PG_GETARG_INT32(6);
@@ -241,6 +255,8 @@ insight_nn_diagnose(PG_FUNCTION_ARGS)
 		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
+		if (padding != NULL)
+			memcpy(dbl ? netd->padding : netf->padding, padding + first, sizeof(bool) * batch);
 		if (dbl)
 		{
 			nn_set_input_d(netd, bx, y + first, batch);

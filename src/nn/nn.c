@@ -23,6 +23,7 @@ static const char *const layer_names[] = {
 	[NN_DROPOUT] = "dropout",
 	[NN_LAYERNORM] = "layernorm",
 	[NN_RESIDUAL] = "residual",
+	[NN_ATTENTION] = "attention",
 };
 
 static const char *const loss_names[NN_LOSS_MAX + 1] = {
@@ -32,7 +33,7 @@ static const char *const loss_names[NN_LOSS_MAX + 1] = {
 	[NN_LOSS_ZILN] = "ziln",
 };
 
-#define LAYER_HINT "Layers are linear:UNITS, embedding:VOCAB:DIM, relu, gelu, dropout:P, layernorm and residual:FROM, separated by commas."
+#define LAYER_HINT "Layers are linear:UNITS, embedding:VOCAB:DIM, relu, gelu, dropout:P, layernorm, residual:FROM and attention:HEADS:LENGTH[:FROM[:P]], separated by commas."
 
 NnLayer *
 nn_arch_add(NnArch *arch, NnLayerKind kind)
@@ -67,6 +68,22 @@ layer_number(const char *text, long lo, long hi, const char *layer)
 	return v;
 }
 
+/* A dropout probability in [0, 1) from text, or 22023 naming the layer. */
+static double
+layer_probability(const char *text, const char *layer)
+{
+	char	   *end;
+	double		p = strtod(text, &end);
+
+	if (end == text || *end != '\0' || !(p >= 0 && p < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid layer \"%s\"", layer),
+				 errdetail("A dropout probability is at least 0 and less than 1."),
+				 errhint(LAYER_HINT)));
+	return p;
+}
+
 void
 nn_arch_parse(NnArch *arch, const char *spec, int inputs)
 {
@@ -78,31 +95,47 @@ nn_arch_parse(NnArch *arch, const char *spec, int inputs)
 	for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
 	{
 		char	   *name = tok;
-		char	   *arg1,
-				   *arg2 = NULL;
+		char	   *args[4] = {NULL, NULL, NULL, NULL};
+		int			nargs = 0;
 		int			kind;
+		bool		ok;
 		NnLayer    *l;
 
 		while (*name == ' ')
 			name++;
 		for (char *e = name + strlen(name); e > name && e[-1] == ' '; e--)
 			e[-1] = '\0';
-		arg1 = strchr(name, ':');
-		if (arg1)
+		for (char *c = strchr(name, ':'); c != NULL; c = strchr(c, ':'))
 		{
-			*arg1++ = '\0';
-			arg2 = strchr(arg1, ':');
-			if (arg2)
-				*arg2++ = '\0';
+			*c++ = '\0';
+			if (nargs == lengthof(args))
+			{
+				nargs++;
+				break;
+			}
+			args[nargs++] = c;
 		}
 		for (kind = 0; kind < (int) lengthof(layer_names); kind++)
 			if (strcmp(name, layer_names[kind]) == 0)
 				break;
-		if (kind == (int) lengthof(layer_names) ||
-			((kind == NN_LINEAR || kind == NN_DROPOUT || kind == NN_RESIDUAL ||
-			  kind == NN_EMBEDDING) != (arg1 != NULL)) ||
-			((kind == NN_EMBEDDING) != (arg2 != NULL)) ||
-			(arg2 != NULL && strchr(arg2, ':') != NULL))
+		switch (kind)
+		{
+			case NN_LINEAR:
+			case NN_DROPOUT:
+			case NN_RESIDUAL:
+				ok = nargs == 1;
+				break;
+			case NN_EMBEDDING:
+				ok = nargs == 2;
+				break;
+			case NN_ATTENTION:
+				ok = nargs >= 2 && nargs <= 4;
+				break;
+			default:
+				ok = kind < (int) lengthof(layer_names) && nargs == 0;
+				break;
+		}
+		if (!ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid layer \"%s\"", tok),
@@ -111,27 +144,24 @@ nn_arch_parse(NnArch *arch, const char *spec, int inputs)
 		switch (kind)
 		{
 			case NN_LINEAR:
-				l->units = (int) layer_number(arg1, 1, NN_MAX_WIDTH, tok);
+				l->units = (int) layer_number(args[0], 1, NN_MAX_WIDTH, tok);
 				break;
 			case NN_EMBEDDING:
-				l->vocab = (int) layer_number(arg1, 1, NN_MAX_VOCAB, tok);
-				l->units = (int) layer_number(arg2, 1, NN_MAX_WIDTH, tok);
+				l->vocab = (int) layer_number(args[0], 1, NN_MAX_VOCAB, tok);
+				l->units = (int) layer_number(args[1], 1, NN_MAX_WIDTH, tok);
 				break;
 			case NN_RESIDUAL:
-				l->from = (int) layer_number(arg1, 0, NN_MAX_LAYERS, tok);
+				l->from = (int) layer_number(args[0], 0, NN_MAX_LAYERS, tok);
 				break;
 			case NN_DROPOUT:
-				{
-					char	   *end;
-
-					l->p = strtod(arg1, &end);
-					if (end == arg1 || *end != '\0' || !(l->p >= 0 && l->p < 1))
-						ereport(ERROR,
-								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-								 errmsg("invalid layer \"%s\"", tok),
-								 errdetail("A dropout probability is at least 0 and less than 1."),
-								 errhint(LAYER_HINT)));
-				}
+				l->p = layer_probability(args[0], tok);
+				break;
+			case NN_ATTENTION:
+				l->heads = (int) layer_number(args[0], 1, NN_MAX_WIDTH, tok);
+				l->length = (int) layer_number(args[1], 1, NN_MAX_LENGTH, tok);
+				l->from = args[2] ? (int) layer_number(args[2], 0, NN_MAX_LAYERS, tok)
+					: arch->nlayers - 1;
+				l->p = args[3] ? layer_probability(args[3], tok) : 0;
 				break;
 			default:
 				break;
@@ -191,6 +221,17 @@ nn_arch_finish(NnArch *arch)
 							 errmsg("residual layer %d cannot add activation %d", i + 1, l->from),
 							 errdetail("A residual layer adds an earlier activation (0 is the input, k the output of layer k) of its own width, %d.", w)));
 				break;
+			case NN_ATTENTION:
+				if (l->heads < 1 || w % l->heads != 0 || l->length < 1 ||
+					l->length > NN_MAX_LENGTH || l->from < 0 || l->from > i ||
+					arch->widths[l->from] != w || !(l->p >= 0 && l->p < 1))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("attention layer %d is out of range", i + 1),
+							 errdetail("%d heads over width %d, sequences of %d rows, keys from activation %d, dropout %g: the heads divide the width, sequences have 1 to %d rows, the keys come from an earlier activation (0 is the input, k the output of layer k) of the same width, dropout is in [0, 1).",
+									   l->heads, w, l->length, l->from, l->p, NN_MAX_LENGTH)));
+				l->nparams = 3 * ((Size) w * w + w);
+				break;
 			case NN_DROPOUT:
 				if (!(l->p >= 0 && l->p < 1))
 					ereport(ERROR,
@@ -236,6 +277,8 @@ nn_arch_text(const NnArch *arch)
 			appendStringInfo(&buf, ":%g", l->p);
 		else if (l->kind == NN_RESIDUAL)
 			appendStringInfo(&buf, ":%d", l->from);
+		else if (l->kind == NN_ATTENTION)
+			appendStringInfo(&buf, ":%d:%d:%d:%g", l->heads, l->length, l->from, l->p);
 	}
 	return buf.data;
 }
@@ -273,6 +316,31 @@ nn_loss_check_outputs(NnLoss loss, int outputs)
 				 loss == NN_LOSS_SOFTMAX ?
 				 errdetail("Loss softmax takes one output per class, at least 2.") :
 				 errdetail("Loss %s takes %d outputs.", nn_loss_name(loss), want)));
+}
+
+Size
+nn_layer_aux(const NnLayer *l, int capacity)
+{
+	switch (l->kind)
+	{
+		case NN_DROPOUT:
+			return mul_size((Size) capacity, l->out);
+		case NN_LAYERNORM:
+			return mul_size((Size) capacity, 2);
+		case NN_ATTENTION:
+			{
+				/* Q K V, their gradients, a spare; P and its dropout mask; scratch */
+				Size		rows = mul_size((Size) capacity,
+											add_size(mul_size(7, l->in),
+													 mul_size(2, (Size) l->heads * l->length)));
+				Size		head = (Size) l->length * (l->in / l->heads);
+
+				return add_size(rows, add_size(mul_size(5, head),
+											   mul_size(2, (Size) l->length * l->length)));
+			}
+		default:
+			return 0;
+	}
 }
 
 void

@@ -22,6 +22,8 @@
  *	  embedding	 table[vocab x dim]					(torch.nn.Embedding)
  *	  layernorm	 weight[w] (gamma), then bias[w]	(torch.nn.LayerNorm, eps 1e-5)
  *	  relu, gelu, dropout, residual: none
+ *	  attention	 Wq[w x w], bq[w], Wk[w x w], bk[w], Wv[w x w], bv[w]
+ *				 (three torch.nn.Linear: queries, keys, values)
  *
  * Layers (the activation a_0 is the input, a_i the output of layer i):
  *	  linear:U		a_i = a_{i-1} W^T + b, U units
@@ -39,6 +41,21 @@
  *					var the biased variance (Ba, Kiros & Hinton 2016)
  *	  residual:J	a_{i-1} + a_J (a skip connection, He et al. 2016), J an
  *					earlier activation of the same width
+ *	  attention:H:L[:J[:P]]
+ *					causal multi-head scaled dot-product self-attention
+ *					(Vaswani et al. 2017) over sequences of L consecutive rows
+ *					(a batch holds n / L sequences, row t of a sequence its
+ *					position t): Q = a_{i-1} Wq^T + bq, K = a_J Wk^T + bk,
+ *					V = a_J Wv^T + bv (J defaults to i - 1; SASRec takes the
+ *					queries from a layer-normalised copy of the keys' input,
+ *					kang205/SASRec model.py); per head h of w / H columns,
+ *					A_h = softmax(Q_h K_h^T / sqrt(w / H) + M) with M = -inf
+ *					where the key comes after the query or is a padding
+ *					row; dropout P on A (inverted, as dropout:P); a_i the
+ *					heads' A_h V_h side by side.  No output projection (as
+ *					the reference).  A padding row (net->padding) attends to
+ *					nothing: its output is 0 (the reference's query
+ *					masking).  Batches must be whole sequences (22023).
  *
  * Losses (the mean over the rows of a batch; targets y one per row):
  *	  binary	binary cross-entropy from a logit z, y in {0, 1}:
@@ -53,8 +70,10 @@
  *
  * Errors: architectures and sizes out of range are 22023 or 54000 before
  * anything is allocated (nn_arch_finish); an embedding id out of range is
- * 22023.  Nothing here checks for interrupts: a caller's loop over batches
- * does.
+ * 22023.  The forward and backward passes check for interrupts before
+ * each layer and an attention layer before each sequence, so that one
+ * large batch cannot delay a cancel; a caller's loop over batches checks
+ * too.
  *
  *-------------------------------------------------------------------------
  */
@@ -70,6 +89,7 @@
 #define NN_MAX_VOCAB (1 << 24)	/* ids an embedding holds */
 #define NN_MAX_PARAMS ((Size) 1 << 28)	/* parameters of a network */
 #define NN_MAX_BATCH 65536		/* rows of a mini-batch */
+#define NN_MAX_LENGTH 4096		/* rows of an attention layer's sequence */
 
 #define NN_LAYERNORM_EPS 1e-5
 #define NN_ZILN_MIN_SIGMA 3.1622776601683795e-4 /* sqrt(1e-7), Keras's epsilon */
@@ -82,7 +102,8 @@ typedef enum NnLayerKind
 	NN_GELU,
 	NN_DROPOUT,
 	NN_LAYERNORM,
-	NN_RESIDUAL
+	NN_RESIDUAL,
+	NN_ATTENTION
 } NnLayerKind;
 
 typedef struct NnLayer
@@ -90,8 +111,11 @@ typedef struct NnLayer
 	NnLayerKind kind;
 	int			units;			/* linear: outputs; embedding: dimension */
 	int			vocab;			/* embedding: ids */
-	int			from;			/* residual: the activation added */
-	double		p;				/* dropout: probability of dropping */
+	int			from;			/* residual: the activation added; attention:
+								 * the keys' and values' activation */
+	double		p;				/* dropout, attention: probability of dropping */
+	int			heads;			/* attention */
+	int			length;			/* attention: rows of a sequence */
 	/* set by nn_arch_finish */
 	int			in;				/* width of its input */
 	int			out;			/* width of its output */
@@ -151,6 +175,13 @@ extern void nn_arch_finish(NnArch *arch);
 
 /* The layers as nn_arch_parse reads them ("linear:64,relu,..."). */
 extern char *nn_arch_text(const NnArch *arch);
+
+/*
+ * Elements of the per-layer work buffer (net->aux) of layer l for batches
+ * of 'capacity' rows: dropout masks, layernorm statistics, attention's
+ * projections, probabilities and scratch; 0 for the other layers.
+ */
+extern Size nn_layer_aux(const NnLayer *l, int capacity);
 
 /* Loss by name ("binary", "mse" or "regression", "softmax", "ziln"); 22023. */
 extern NnLoss nn_loss_parse(const char *name);

@@ -34,8 +34,12 @@ typedef struct NN_NAME(NnNet)
 	NN_REAL    *extra[NN_MAX_LAYERS + 1];	/* residual gradients, or NULL */
 	NN_REAL    *target;			/* capacity targets of a batch */
 	NN_REAL    *gout;			/* capacity x outputs: the loss's gradient */
-	NN_REAL    *aux[NN_MAX_LAYERS];	/* dropout masks; layernorm mean and
-									 * 1/sd per row */
+	NN_REAL    *aux[NN_MAX_LAYERS];	/* nn_layer_aux: dropout masks;
+									 * layernorm mean and 1/sd per row;
+									 * attention's work */
+	bool	   *padding;		/* capacity: rows that attention layers
+								 * ignore (all false unless a caller sets
+								 * some) */
 	bool		training;		/* dropout active */
 	bool		input_gradient; /* backward fills gact[0] */
 	pg_prng_state rng;			/* dropout */
@@ -72,6 +76,14 @@ extern NN_REAL *NN_NAME(nn_forward) (NN_NAME(NnNet) *net, int n);
  * (overwritten), and net->gact[0] when net->input_gradient.
  */
 extern void NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const NN_REAL *gout);
+
+/*
+ * One Adam or AdamW update of np parameters from their gradients and
+ * moments, 'steps' the number of this step (from 1): for parameters a
+ * model holds outside a network (nn_adam_step's formulas).
+ */
+extern void NN_NAME(nn_adam_update) (NN_REAL *params, const NN_REAL *grads, NN_REAL *adam_m,
+									 NN_REAL *adam_v, Size np, int64 steps, const NnAdam *adam);
 
 /* One Adam or AdamW step on net->params from net->grads. */
 extern void NN_NAME(nn_adam_step) (NN_NAME(NnNet) *net, const NnAdam *adam);

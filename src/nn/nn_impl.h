@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "miscadmin.h"
 #include "utils/memutils.h"
 
 #include "math/linalg.h"
@@ -54,6 +55,10 @@ NN_NAME(nn_net_bytes) (const NnArch *arch, int capacity)
 
 	bytes = add_size(bytes, mul_size(mul_size(5 * sizeof(REAL), arch->width_sum + 1),
 									 (Size) capacity));
+	for (int i = 0; i < arch->nlayers; i++)
+		if (arch->layers[i].kind == NN_ATTENTION)
+			bytes = add_size(bytes, mul_size(sizeof(REAL), nn_layer_aux(&arch->layers[i], capacity)));
+	bytes = add_size(bytes, (Size) capacity * sizeof(bool));
 	return add_size(bytes, 64 * 1024);
 }
 
@@ -85,13 +90,13 @@ NN_NAME(nn_net_create) (const NnArch *arch, int capacity, MemoryContext parent)
 	{
 		const NnLayer *l = &arch->layers[i];
 
-		if (l->kind == NN_RESIDUAL && net->extra[l->from] == NULL)
+		if ((l->kind == NN_RESIDUAL || (l->kind == NN_ATTENTION && l->from != i)) &&
+			net->extra[l->from] == NULL)
 			net->extra[l->from] = alloc_reals(cxt, (Size) capacity * arch->widths[l->from]);
-		if (l->kind == NN_DROPOUT)
-			net->aux[i] = alloc_reals(cxt, (Size) capacity * l->out);
-		else if (l->kind == NN_LAYERNORM)
-			net->aux[i] = alloc_reals(cxt, (Size) capacity * 2);
+		if (nn_layer_aux(l, capacity) > 0)
+			net->aux[i] = alloc_reals(cxt, nn_layer_aux(l, capacity));
 	}
+	net->padding = MemoryContextAllocZero(cxt, (Size) capacity * sizeof(bool));
 	net->target = alloc_reals(cxt, capacity);
 	net->gout = alloc_reals(cxt, (Size) capacity * arch->widths[arch->nlayers]);
 	net->training = true;
@@ -145,6 +150,18 @@ NN_NAME(nn_net_init) (NN_NAME(NnNet) *net, int64 seed)
 			case NN_EMBEDDING:
 				for (Size j = 0; j < l->nparams; j++)
 					p[j] = (REAL) nn_rng_normal(&rng);
+				break;
+			case NN_ATTENTION:
+				/* three w -> w projections: Xavier uniform, biases 0 */
+				for (int m = 0; m < 3; m++)
+				{
+					REAL	   *pm = p + (Size) m * ((Size) l->in * l->in + l->in);
+					double		a = sqrt(6.0 / (2.0 * l->in));
+
+					for (Size j = 0; j < (Size) l->in * l->in; j++)
+						pm[j] = (REAL) (a * (2 * pg_prng_double(&rng) - 1));
+					memset(pm + (Size) l->in * l->in, 0, sizeof(REAL) * l->in);
+				}
 				break;
 			case NN_LAYERNORM:
 				for (int j = 0; j < l->in; j++)
@@ -309,6 +326,234 @@ layernorm_backward(const NnLayer *l, const REAL *p, REAL *g, const REAL *x, cons
 	}
 }
 
+/*
+ * Causal multi-head self-attention (nn.h).  The work buffer of the layer
+ * (nn_layer_aux) holds, for a batch of up to 'cap' rows of width w: Q, K, V
+ * (cap x w each), their gradients dQ, dK, dV, a spare cap x w; the
+ * probabilities A and the dropout mask, per sequence H blocks of L x L;
+ * then scratch for one sequence and head: five L x dh blocks and two L x L.
+ */
+typedef struct Attention
+{
+	int			w,
+				heads,
+				dh,
+				len;
+	double		scale;			/* 1 / sqrt(dh) */
+	NnLayer		proj;			/* a w -> w linear layer, for the projections */
+	REAL	   *q,
+			   *k,
+			   *v,
+			   *dq,
+			   *dk,
+			   *dv,
+			   *spare,
+			   *prob,
+			   *mask,
+			   *hq,
+			   *hk,
+			   *hv,
+			   *ho,
+			   *ht,
+			   *s,
+			   *ds;
+} Attention;
+
+static Attention
+attention_buffers(const NnLayer *l, REAL *aux, int cap)
+{
+	Attention	a;
+	Size		rows = (Size) cap * l->in;
+	Size		probs = (Size) cap * l->heads * l->length;
+
+	memset(&a, 0, sizeof(a));
+	a.w = l->in;
+	a.heads = l->heads;
+	a.dh = l->in / l->heads;
+	a.len = l->length;
+	a.scale = 1.0 / sqrt((double) a.dh);
+	a.proj.in = a.proj.units = a.proj.out = l->in;
+	a.q = aux;
+	a.k = a.q + rows;
+	a.v = a.k + rows;
+	a.dq = a.v + rows;
+	a.dk = a.dq + rows;
+	a.dv = a.dk + rows;
+	a.spare = a.dv + rows;
+	a.prob = a.spare + rows;
+	a.mask = a.prob + probs;
+	a.hq = a.mask + probs;
+	a.hk = a.hq + (Size) a.len * a.dh;
+	a.hv = a.hk + (Size) a.len * a.dh;
+	a.ho = a.hv + (Size) a.len * a.dh;
+	a.ht = a.ho + (Size) a.len * a.dh;
+	a.s = a.ht + (Size) a.len * a.dh;
+	a.ds = a.s + (Size) a.len * a.len;
+	return a;
+}
+
+/* Copy head h of the L rows of sequence 'first' from m (rows x w) to out (L x dh), or back. */
+static void
+head_copy(const Attention *a, REAL *m, int first, int h, REAL *out, bool back)
+{
+	for (int t = 0; t < a->len; t++)
+	{
+		REAL	   *row = m + (Size) (first + t) * a->w + (Size) h * a->dh;
+
+		if (back)
+			memcpy(row, out + (Size) t * a->dh, sizeof(REAL) * a->dh);
+		else
+			memcpy(out + (Size) t * a->dh, row, sizeof(REAL) * a->dh);
+	}
+}
+
+/* The probabilities of sequence 'seq', head h (L x L), and their dropout mask. */
+static inline REAL *
+head_block(const Attention *a, REAL *base, int seq, int h)
+{
+	return base + ((Size) seq * a->heads + h) * a->len * a->len;
+}
+
+static void
+attention_forward(const NnLayer *l, const REAL *p, const REAL *x, const REAL *xkv, REAL *y,
+				  REAL *aux, const bool *padding, bool training, pg_prng_state *rng,
+				  int cap, int n)
+{
+	Attention	a = attention_buffers(l, aux, cap);
+	Size		wsize = (Size) a.w * a.w + a.w;
+	bool		drop = training && l->p > 0;
+	REAL		keep = (REAL) (1.0 / (1.0 - l->p));
+
+	if (n % a.len != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a batch of %d rows is not a whole number of sequences of %d rows", n, a.len),
+				 errdetail("An attention layer reads consecutive blocks of %d rows as one sequence.", a.len)));
+	linear_forward(&a.proj, p, x, a.q, n);
+	linear_forward(&a.proj, p + wsize, xkv, a.k, n);
+	linear_forward(&a.proj, p + 2 * wsize, xkv, a.v, n);
+	for (int seq = 0; seq < n / a.len; seq++)
+	{
+		int			first = seq * a.len;
+		const bool *pad = padding + first;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int h = 0; h < a.heads; h++)
+		{
+			REAL	   *prob = head_block(&a, a.prob, seq, h);
+			REAL	   *mask = head_block(&a, a.mask, seq, h);
+
+			head_copy(&a, a.q, first, h, a.hq, false);
+			head_copy(&a, a.k, first, h, a.hk, false);
+			head_copy(&a, a.v, first, h, a.hv, false);
+			NN_GEMM(false, true, a.len, a.len, a.dh, (REAL) a.scale, a.hq, a.hk, 0, a.s);
+			for (int t = 0; t < a.len; t++)
+			{
+				REAL	   *sr = a.s + (Size) t * a.len;
+				REAL	   *pr = prob + (Size) t * a.len;
+				double		max = -INFINITY,
+							sum = 0;
+
+				memset(pr, 0, sizeof(REAL) * a.len);
+				if (pad[t])
+					continue;
+				for (int j = 0; j <= t; j++)
+					if (!pad[j])
+						max = Max(max, sr[j]);
+				for (int j = 0; j <= t; j++)
+					if (!pad[j])
+						sum += exp(sr[j] - max);
+				for (int j = 0; j <= t; j++)
+					if (!pad[j])
+						pr[j] = (REAL) (exp(sr[j] - max) / sum);
+			}
+			/* the probabilities used: after dropout, into s */
+			if (drop)
+				for (Size j = 0; j < (Size) a.len * a.len; j++)
+				{
+					mask[j] = pg_prng_double(rng) < l->p ? 0 : keep;
+					a.s[j] = prob[j] * mask[j];
+				}
+			else
+				memcpy(a.s, prob, sizeof(REAL) * a.len * a.len);
+			NN_GEMM(false, false, a.len, a.dh, a.len, 1, a.s, a.hv, 0, a.ho);
+			head_copy(&a, y, first, h, a.ho, true);
+		}
+	}
+}
+
+/*
+ * With O = D V, D = A * mask, A = softmax(S), S = Q K^T / sqrt(dh):
+ * dV = D^T dO, dD = dO V^T, dA = dD * mask, dS = A (dA - rowsum(dA A)),
+ * dQ = dS K / sqrt(dh), dK = dS^T Q / sqrt(dh); then the projections'
+ * gradients as linear layers.  The queries' input gets dQ Wq, the keys'
+ * input dK Wk + dV Wv (into gx when it is the same activation, else into
+ * extra, the skip gradient of activation J).
+ */
+static void
+attention_backward(const NnLayer *l, const REAL *p, REAL *g, const REAL *x, const REAL *xkv,
+				   const REAL *gy, REAL *gx, REAL *gkv, REAL *aux, bool training, int cap, int n)
+{
+	Attention	a = attention_buffers(l, aux, cap);
+	Size		wsize = (Size) a.w * a.w + a.w;
+	bool		drop = training && l->p > 0;
+	Size		len = (Size) n * a.w;
+
+	for (int seq = 0; seq < n / a.len; seq++)
+	{
+		int			first = seq * a.len;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int h = 0; h < a.heads; h++)
+		{
+			const REAL *prob = head_block(&a, a.prob, seq, h);
+			const REAL *mask = head_block(&a, a.mask, seq, h);
+
+			head_copy(&a, a.q, first, h, a.hq, false);
+			head_copy(&a, a.k, first, h, a.hk, false);
+			head_copy(&a, a.v, first, h, a.hv, false);
+			head_copy(&a, (REAL *) gy, first, h, a.ho, false);
+			for (Size j = 0; j < (Size) a.len * a.len; j++)
+				a.s[j] = drop ? prob[j] * mask[j] : prob[j];
+			/* dV */
+			NN_GEMM(true, false, a.len, a.dh, a.len, 1, a.s, a.ho, 0, a.ht);
+			head_copy(&a, a.dv, first, h, a.ht, true);
+			/* dA, then dS (scaled) */
+			NN_GEMM(false, true, a.len, a.len, a.dh, 1, a.ho, a.hv, 0, a.ds);
+			for (int t = 0; t < a.len; t++)
+			{
+				REAL	   *dr = a.ds + (Size) t * a.len;
+				const REAL *pr = prob + (Size) t * a.len;
+				const REAL *mr = mask + (Size) t * a.len;
+				double		dot = 0;
+
+				if (drop)
+					for (int j = 0; j < a.len; j++)
+						dr[j] *= mr[j];
+				for (int j = 0; j < a.len; j++)
+					dot += (double) dr[j] * pr[j];
+				for (int j = 0; j < a.len; j++)
+					dr[j] = (REAL) (pr[j] * (dr[j] - dot) * a.scale);
+			}
+			NN_GEMM(false, false, a.len, a.dh, a.len, 1, a.ds, a.hk, 0, a.ht);
+			head_copy(&a, a.dq, first, h, a.ht, true);
+			NN_GEMM(true, false, a.len, a.dh, a.len, 1, a.ds, a.hq, 0, a.ht);
+			head_copy(&a, a.dk, first, h, a.ht, true);
+		}
+	}
+	linear_backward(&a.proj, p, g, x, a.dq, gx, n);
+	for (int m = 1; m <= 2; m++)
+	{
+		REAL	   *dm = m == 1 ? a.dk : a.dv;
+
+		linear_backward(&a.proj, p + m * wsize, g + m * wsize, xkv, dm,
+						gkv ? a.spare : NULL, n);
+		if (gkv)
+			for (Size j = 0; j < len; j++)
+				gkv[j] += a.spare[j];
+	}
+}
+
 REAL *
 NN_NAME(nn_forward) (NN_NAME(NnNet) *net, int n)
 {
@@ -323,6 +568,7 @@ NN_NAME(nn_forward) (NN_NAME(NnNet) *net, int n)
 		const REAL *p = net->params + l->offset;
 		Size		len = (Size) n * l->out;
 
+		CHECK_FOR_INTERRUPTS();
 		switch (l->kind)
 		{
 			case NN_LINEAR:
@@ -365,6 +611,10 @@ NN_NAME(nn_forward) (NN_NAME(NnNet) *net, int n)
 						y[j] = x[j] + skip[j];
 				}
 				break;
+			case NN_ATTENTION:
+				attention_forward(l, p, x, net->act[l->from], y, net->aux[i], net->padding,
+								  net->training, &net->rng, net->capacity, n);
+				break;
 		}
 	}
 	return net->act[arch->nlayers];
@@ -390,6 +640,7 @@ NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const REAL *gout)
 		REAL	   *g = net->grads + l->offset;
 		Size		len = (Size) n * l->out;
 
+		CHECK_FOR_INTERRUPTS();
 		switch (l->kind)
 		{
 			case NN_LINEAR:
@@ -441,6 +692,11 @@ NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const REAL *gout)
 						memcpy(gx, gy, sizeof(REAL) * len);
 				}
 				break;
+			case NN_ATTENTION:
+				attention_backward(l, p, g, x, net->act[l->from], gy, gx,
+								   l->from == i ? gx : net->extra[l->from], net->aux[i],
+								   net->training, net->capacity, n);
+				break;
 		}
 		/* the skip connections that start at a_i add their share */
 		if (gx && net->extra[i] != NULL)
@@ -456,13 +712,32 @@ NN_NAME(nn_backward) (NN_NAME(NnNet) *net, int n, const REAL *gout)
  *	 w -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  */
 void
+NN_NAME(nn_adam_update) (REAL *params, const REAL *grads, REAL *adam_m, REAL *adam_v, Size np,
+						 int64 steps, const NnAdam *adam)
+{
+	double		step_size = adam->learning_rate / (1 - pow(adam->beta1, (double) steps));
+	double		bc2_sqrt = sqrt(1 - pow(adam->beta2, (double) steps));
+	double		decay = adam->decoupled ? 1 - adam->learning_rate * adam->weight_decay : 1;
+	double		l2 = adam->decoupled ? 0 : adam->weight_decay;
+
+	for (Size j = 0; j < np; j++)
+	{
+		REAL		w = params[j];
+		REAL		g = grads[j] + (REAL) (l2 * w);
+		REAL		m,
+					v;
+
+		w = (REAL) (w * decay);
+		m = adam_m[j] = (REAL) (adam->beta1 * adam_m[j] + (1 - adam->beta1) * g);
+		v = adam_v[j] = (REAL) (adam->beta2 * adam_v[j] + (1 - adam->beta2) * g * g);
+		params[j] = (REAL) (w - step_size * m / (sqrt(v) / bc2_sqrt + adam->eps));
+	}
+}
+
+void
 NN_NAME(nn_adam_step) (NN_NAME(NnNet) *net, const NnAdam *adam)
 {
 	Size		np = net->arch->nparams;
-	double		step_size,
-				bc2_sqrt;
-	double		decay = adam->decoupled ? 1 - adam->learning_rate * adam->weight_decay : 1;
-	double		l2 = adam->decoupled ? 0 : adam->weight_decay;
 
 	if (net->adam_m == NULL)
 	{
@@ -470,20 +745,8 @@ NN_NAME(nn_adam_step) (NN_NAME(NnNet) *net, const NnAdam *adam)
 		net->adam_v = alloc_reals(net->cxt, np);
 	}
 	net->steps++;
-	step_size = adam->learning_rate / (1 - pow(adam->beta1, (double) net->steps));
-	bc2_sqrt = sqrt(1 - pow(adam->beta2, (double) net->steps));
-	for (Size j = 0; j < np; j++)
-	{
-		REAL		w = net->params[j];
-		REAL		g = net->grads[j] + (REAL) (l2 * w);
-		REAL		m,
-					v;
-
-		w = (REAL) (w * decay);
-		m = net->adam_m[j] = (REAL) (adam->beta1 * net->adam_m[j] + (1 - adam->beta1) * g);
-		v = net->adam_v[j] = (REAL) (adam->beta2 * net->adam_v[j] + (1 - adam->beta2) * g * g);
-		net->params[j] = (REAL) (w - step_size * m / (sqrt(v) / bc2_sqrt + adam->eps));
-	}
+	NN_NAME(nn_adam_update) (net->params, net->grads, net->adam_m, net->adam_v, np,
+							 net->steps, adam);
 }
 
 void

@@ -1,0 +1,413 @@
+/*-------------------------------------------------------------------------
+ *
+ * sasrec.c
+ *	  insight_sasrec_fit: SASRec (sasrec.h) trained by mini-batch Adam over
+ *	  the rows (customer, item, event_time) of a query, or of the registered
+ *	  sales (each kept line with a positive quantity) when the query is NULL.
+ *
+ * Sequences: the distinct (customer, item, event_time) rows (an item
+ * listed twice in one order counts once; the same item bought again in a
+ * later order is kept: a repeat purchase is what a shop's next item often
+ * is), rows with a NULL skipped.  Each customer's items in time order, the
+ * items of one order (the same event_time) by their key's text in byte
+ * order (COLLATE "C"), so the order is fixed whatever the plan.  Items are
+ * numbered 1..N by their key's text in byte order.  A customer's latest
+ * max_length + 1 items make one training sequence (inputs: all but the
+ * last, right-aligned and padded with 0 on the left; target of each
+ * position: the next item), as kang205/SASRec's sampler; a customer with
+ * one item has no target and is left out.  The whole query is the
+ * training data: holding out the latest items is the caller's (a query
+ * with event_time < a cut-off).
+ *
+ * Everything is seeded: the initial weights, the order of the sequences in
+ * each epoch, the negatives (uniform over the N items, drawn again, up to
+ * 100 times, while the item is in the customer's sequence, as the
+ * reference's random_neq) and the dropout masks; the same data, arguments
+ * and seed give the same model bytes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "core/insight.h"
+#include "core/user_query.h"
+#include "core/util.h"
+#include "models/deep/sasrec.h"
+
+#define FETCH_ROWS 10000
+#define NEGATIVE_TRIES 100
+
+typedef struct SasrecData
+{
+	int			items;
+	char	  **keys;			/* keys[1..items] */
+	uint64		rows;			/* distinct interactions read */
+	int			nseq;
+	int			len;			/* max_length + 1 items kept per sequence */
+	int32	   *seq;			/* nseq x len, right-aligned, 0-padded */
+} SasrecData;
+
+static const InsightQueryColumn sasrec_columns[] = {
+	{"customer", INSIGHT_COLUMN_ANY, InvalidOid, NULL},
+	{"item", INSIGHT_COLUMN_ANY, InvalidOid, NULL},
+	{"event_time", INSIGHT_COLUMN_TYPE, TIMESTAMPTZOID, "timestamptz"},
+};
+
+static const InsightQuerySpec sasrec_query = {
+	sasrec_columns, lengthof(sasrec_columns), false,
+	"Give rows (customer, item, event_time timestamptz); cast a timestamp or date column to timestamptz."
+};
+
+static void
+check_range(const char *name, double v, double lo, double hi, bool open_hi)
+{
+	if (!(v >= lo && (open_hi ? v < hi : v <= hi)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be from %g to %g%s, not %g", name, lo, hi,
+						open_hi ? " (exclusive)" : "", v)));
+}
+
+/* The customer whose rows are being read: its items so far (all of them). */
+typedef struct Current
+{
+	char	   *customer;
+	int32	   *items;
+	int			n;
+	int			cap;
+} Current;
+
+/* Keep the latest len items of the current customer as a sequence. */
+static void
+flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap)
+{
+	int			keep;
+	int32	   *row;
+
+	if (cur->customer == NULL || cur->n < 2)
+		return;
+	if (data->nseq == *seqcap)
+	{
+		int			newcap = *seqcap == 0 ? 1024 : *seqcap * 2;
+
+		*charged = add_size(*charged, mul_size((Size) (newcap - *seqcap), sizeof(int32) * data->len));
+		insight_check_training_memory(*charged, "insight_sasrec_fit");
+		data->seq = data->seq == NULL
+			? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * data->len * (Size) newcap)
+			: repalloc_huge(data->seq, sizeof(int32) * data->len * (Size) newcap);
+		*seqcap = newcap;
+	}
+	row = data->seq + (Size) data->nseq * data->len;
+	keep = Min(cur->n, data->len);
+	memset(row, 0, sizeof(int32) * (data->len - keep));
+	memcpy(row + data->len - keep, cur->items + cur->n - keep, sizeof(int32) * keep);
+	data->nseq++;
+}
+
+static void
+read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
+{
+	InsightUserQuery uq;
+	Portal		portal;
+	SPIPlanPtr	plan;
+	Current		cur = {NULL, NULL, 0, 0};
+	Size		charged = 0;
+	int			seqcap = 0;
+	MemoryContext batch_cxt;
+	MemoryContext old;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	insight_user_query(&uq, query, "insight_sasrec_fit", &sasrec_query);
+	plan = SPI_prepare(psprintf("SELECT customer, item, "
+								"pg_catalog.dense_rank() OVER (ORDER BY item COLLATE \"C\")::pg_catalog.int4, "
+								"event_time FROM (SELECT DISTINCT customer::pg_catalog.text AS customer, "
+								"item::pg_catalog.text AS item, event_time FROM %s "
+								"WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL) d "
+								"ORDER BY customer COLLATE \"C\", event_time, item COLLATE \"C\"",
+								uq.from), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "insight_sasrec_fit batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	data->keys = NULL;
+	data->items = 0;
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			char	   *customer;
+			int32		id;
+
+			MemoryContextSwitchTo(batch_cxt);
+			customer = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+			id = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+			MemoryContextSwitchTo(cxt);
+			data->rows++;
+			if (id < 1 || id > SASREC_MAX_ITEMS)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("insight_sasrec_fit takes at most %d distinct items", SASREC_MAX_ITEMS)));
+			if (id > data->items)
+			{
+				/* a new item (ranks are dense): remember its key */
+				int			newn = Max(id, data->items * 2);
+
+				charged = add_size(charged, mul_size((Size) (newn - data->items), sizeof(char *)));
+				insight_check_training_memory(charged, "insight_sasrec_fit");
+				data->keys = data->keys == NULL
+					? MemoryContextAllocZero(cxt, sizeof(char *) * ((Size) newn + 1))
+					: repalloc(data->keys, sizeof(char *) * ((Size) newn + 1));
+				for (int j = data->items + 1; j <= newn; j++)
+					data->keys[j] = NULL;
+				data->items = newn;
+			}
+			if (data->keys[id] == NULL)
+			{
+				data->keys[id] = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+				charged = add_size(charged, strlen(data->keys[id]) + 16);
+			}
+			if (cur.customer == NULL || strcmp(cur.customer, customer) != 0)
+			{
+				flush_customer(data, &cur, &charged, &seqcap);
+				if (cur.customer)
+					pfree(cur.customer);
+				cur.customer = pstrdup(customer);
+				cur.n = 0;
+			}
+			if (cur.n == cur.cap)
+			{
+				int			newcap = cur.cap == 0 ? 64 : cur.cap * 2;
+
+				charged = add_size(charged, mul_size((Size) (newcap - cur.cap), sizeof(int32)));
+				insight_check_training_memory(charged, "insight_sasrec_fit");
+				cur.items = cur.items == NULL
+					? MemoryContextAllocHuge(cxt, sizeof(int32) * (Size) newcap)
+					: repalloc_huge(cur.items, sizeof(int32) * (Size) newcap);
+				cur.cap = newcap;
+			}
+			cur.items[cur.n++] = id;
+		}
+		MemoryContextReset(batch_cxt);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	flush_customer(data, &cur, &charged, &seqcap);
+	/* the dense ranks were doubled ahead: the real count is the last key */
+	while (data->items > 0 && data->keys[data->items] == NULL)
+		data->items--;
+	MemoryContextSwitchTo(old);
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
+/* A negative for a sequence: uniform over 1..items, not in the sequence if it can. */
+static int32
+draw_negative(pg_prng_state *rng, const int32 *seq, int len, int items)
+{
+	int32		item = 1;
+
+	for (int t = 0; t < NEGATIVE_TRIES; t++)
+	{
+		bool		seen = false;
+
+		item = (int32) pg_prng_uint64_range(rng, 1, (uint64) items);
+		for (int j = 0; j < len && !seen; j++)
+			seen = seq[j] == item;
+		if (!seen)
+			break;
+	}
+	return item;
+}
+
+/* The extension's sales query, for query = NULL (the schema of this function's). */
+static char *
+default_query(FunctionCallInfo fcinfo)
+{
+	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+
+	return psprintf("SELECT customer_id, item_id, ordered_at FROM %s.insight_sales WHERE quantity > 0",
+					quote_identifier(schema));
+}
+
+PG_FUNCTION_INFO_V1(insight_sasrec_fit);
+Datum
+insight_sasrec_fit(PG_FUNCTION_ARGS)
+{
+	SasrecShape shape;
+	int			epochs,
+				batch,
+				negatives;
+	double		learning_rate;
+	int64		seed;
+	char	   *query;
+	SasrecData	data;
+	SasrecNet_f *s;
+	NnAdam		adam;
+	pg_prng_state rng;
+	uint32	   *order;
+	double		loss = 0;
+	double	   *params;
+	float	   *fparams;
+	Size		np;
+	InsightModelWriter w;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	for (int i = 1; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("only query may be NULL"),
+					 errdetail("Argument %d is NULL.", i + 1)));
+	shape.length = PG_GETARG_INT32(1);
+	shape.hidden = PG_GETARG_INT32(2);
+	shape.blocks = PG_GETARG_INT32(3);
+	shape.heads = PG_GETARG_INT32(4);
+	shape.dropout = PG_GETARG_FLOAT8(5);
+	epochs = PG_GETARG_INT32(6);
+	batch = PG_GETARG_INT32(7);
+	learning_rate = PG_GETARG_FLOAT8(8);
+	negatives = PG_GETARG_INT32(9);
+	seed = PG_GETARG_INT64(10);
+	check_range("max_length", shape.length, 1, SASREC_MAX_LENGTH, false);
+	check_range("hidden", shape.hidden, 1, SASREC_MAX_HIDDEN, false);
+	check_range("blocks", shape.blocks, 0, SASREC_MAX_BLOCKS, false);
+	check_range("heads", shape.heads, 1, shape.hidden, false);
+	if (shape.hidden % shape.heads != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("heads must divide hidden: %d heads, hidden %d", shape.heads, shape.hidden)));
+	check_range("dropout", shape.dropout, 0, 1, true);
+	check_range("epochs", epochs, 1, SASREC_MAX_EPOCHS, false);
+	check_range("batch_size", batch, 1, NN_MAX_BATCH / shape.length, false);
+	if (!(learning_rate > 0 && learning_rate <= 10))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("learning_rate must be in (0, 10], not %g", learning_rate)));
+	check_range("negatives", negatives, 1, SASREC_MAX_NEGATIVES, false);
+
+	query = PG_ARGISNULL(0) ? default_query(fcinfo) : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	memset(&data, 0, sizeof(data));
+	data.len = shape.length + 1;
+	read_sequences(&data, query, cxt);
+	if (data.nseq == 0 || data.items < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("insight_sasrec_fit found no sequence to learn from"),
+				 errdetail("%llu interactions, %d distinct items, %d customers with at least two items.",
+						   (unsigned long long) data.rows, data.items, data.nseq),
+				 errhint("SASRec needs customers with at least two items and at least two distinct items.")));
+	shape.items = data.items;
+	batch = Min(batch, data.nseq);
+
+	insight_check_training_memory(add_size(sasrec_net_bytes_f(&shape, batch, negatives),
+										   mul_size(data.nseq, sizeof(int32) * (data.len + 1))),
+								  "insight_sasrec_fit");
+	s = sasrec_net_create_f(&shape, batch, negatives, cxt);
+	sasrec_net_init_f(s, seed);
+	adam = nn_adam_defaults(learning_rate, 0, false);
+	adam.beta2 = SASREC_ADAM_BETA2;
+	nn_rng_seed(&rng, seed ^ INT64CONST(0x632BE59BD9B4E019));
+	order = palloc(sizeof(uint32) * data.nseq);
+	for (int i = 0; i < data.nseq; i++)
+		order[i] = i;
+
+	for (int epoch = 1; epoch <= epochs; epoch++)
+	{
+		double		total = 0;
+		int64		targets = 0;
+
+		nn_shuffle(&rng, order, data.nseq);
+		for (int first = 0; first < data.nseq; first += batch)
+		{
+			int			b = Min(batch, data.nseq - first);
+			int			bt = 0;
+			double		l;
+
+			CHECK_FOR_INTERRUPTS();
+			for (int q = 0; q < b; q++)
+			{
+				const int32 *seq = data.seq + (Size) order[first + q] * data.len;
+				int32	   *ids = s->ids + (Size) q * shape.length;
+				int32	   *pos = s->pos + (Size) q * shape.length;
+				int32	   *neg = s->neg + (Size) q * shape.length * negatives;
+
+				/* inputs seq[0..L-1], targets seq[1..L] */
+				for (int t = 0; t < shape.length; t++)
+				{
+					ids[t] = seq[t];
+					pos[t] = seq[t] != 0 ? seq[t + 1] : 0;
+					bt += pos[t] != 0;
+					for (int k = 0; k < negatives; k++)
+						neg[(Size) t * negatives + k] = pos[t] != 0
+							? draw_negative(&rng, seq, data.len, shape.items) : 1;
+				}
+			}
+			sasrec_forward_f(s, b);
+			l = sasrec_step_f(s, b, true, &adam);
+			if (!isfinite(l))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("the loss is no longer finite in epoch %d", epoch),
+						 errhint("Lower the learning rate.")));
+			total += l * bt;
+			targets += bt;
+		}
+		loss = total / Max(targets, 1);
+		ereport(NOTICE,
+				(errmsg("insight_sasrec_fit: epoch %d of %d, loss %.6f", epoch, epochs, loss),
+				 errdetail("%d sequences, %lld target positions.", data.nseq, (long long) targets)));
+	}
+
+	/* the model */
+	np = add_size(s->ntable, s->arch->nparams);
+	params = palloc(sizeof(double) * np);
+	fparams = palloc(sizeof(float) * np);
+	sasrec_get_params_f(s, params);
+	for (Size j = 0; j < np; j++)
+	{
+		fparams[j] = (float) params[j];
+		if (!isfinite(fparams[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("a weight is no longer finite after training"),
+					 errhint("Lower the learning rate.")));
+	}
+	insight_writer_init(&w, INSIGHT_ALG_SEQUENCE);
+	w.header.counts[0] = (uint32) shape.items;
+	w.header.counts[1] = (uint32) shape.hidden;
+	w.header.counts[2] = (uint32) shape.length;
+	w.header.counts[3] = (uint32) shape.blocks;
+	insight_write_uint64(&w, (uint64) data.nseq);
+	insight_write_uint64(&w, data.rows);
+	insight_write_uint32(&w, (uint32) shape.heads);
+	insight_write_uint32(&w, (uint32) epochs);
+	insight_write_uint32(&w, (uint32) PG_GETARG_INT32(7));
+	insight_write_uint32(&w, (uint32) negatives);
+	insight_write_uint64(&w, (uint64) seed);
+	insight_write_float8(&w, shape.dropout);
+	insight_write_float8(&w, learning_rate);
+	insight_write_float8(&w, loss);
+	for (int i = 1; i <= shape.items; i++)
+		insight_write_text(&w, data.keys[i], strlen(data.keys[i]));
+	insight_write_float4_array(&w, fparams, np);
+	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
+}

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * sasrec.h
+ *	  SASRec, self-attentive sequential recommendation (Kang & McAuley
+ *	  2018, "Self-Attentive Sequential Recommendation"; reference code
+ *	  kang205/SASRec, model.py and modules.py): the network and one
+ *	  training step (sasrec_model.c), fitting over a query or the
+ *	  registered sales (sasrec.c).  Built on the neural-network core.
+ *
+ * The network, for a sequence of L item ids (0 = padding, on the left):
+ *	  x_t = E[i_t] sqrt(d) + P[t]			(item and learned positional
+ *											 embeddings; 0 on padding)
+ *	  dropout
+ *	  blocks times, with k the block's input:
+ *		  layernorm; attention:H:L:k:p (queries from the layer norm, keys
+ *		  and values from k, as the reference); residual to the layer
+ *		  norm's output (the reference adds the normalised queries);
+ *		  layernorm; linear:d, relu, dropout, linear:d, dropout (the
+ *		  point-wise feed-forward of the reference's 1x1 convolutions);
+ *		  residual to the second layer norm's output
+ *	  layernorm
+ *	  score of item j at position t: h_t . E[j] (the item table is shared
+ *	  between input and output, as the reference)
+ * The reference also zeroes padding rows after each block; here padding
+ * rows are never attended to, so they cannot change a real row, and the
+ * loss ignores them: the same values for real rows.  Layer norms use eps
+ * 1e-5 (torch's; the reference's TF code 1e-8).
+ *
+ * Loss (the paper's, eq. 8 of Kang & McAuley): over every non-padding
+ * position t with target o_t (the next item) and 'negatives' items n drawn
+ * uniformly among the items not in the customer's sequence,
+ *	  -log sigmoid(h_t . E[o_t]) - sum_n log(1 - sigmoid(h_t . E[n]))
+ * averaged over the positions of the batch.  Adam with beta2 = 0.98 (as
+ * the reference), no weight decay.
+ *
+ * Parameters, one flat array: E[(items + 1) x d] (row 0 the padding, kept
+ * 0), P[L x d], then the trunk's (nn.h's layout).  Initialisation: E and P
+ * Xavier uniform (the TF reference's default), the trunk by nn_net_init.
+ *
+ * Model (algorithm "sasrec", id 11): counts = items N, hidden d, max_length
+ * L, blocks; payload =
+ *	  uint64 sequences, uint64 interactions, uint32 heads, uint32 epochs,
+ *	  uint32 batch_size, uint32 negatives, uint64 seed (an int64's bits),
+ *	  float8 dropout, float8 learning_rate, float8 loss of the last epoch,
+ *	  N item keys (text, in id order 1..N: the keys' text forms sorted),
+ *	  float4 parameters[P]
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INSIGHT_SASREC_H
+#define INSIGHT_SASREC_H
+
+#include "lib/stringinfo.h"
+
+#include "core/model_format.h"
+#include "nn/nn.h"
+
+#define SASREC_MAX_BLOCKS 6		/* 10 layers each within NN_MAX_LAYERS */
+#define SASREC_MAX_LENGTH 1024
+#define SASREC_MAX_HIDDEN 4096
+#define SASREC_MAX_EPOCHS 100000
+#define SASREC_MAX_NEGATIVES 1000
+#define SASREC_MAX_ITEMS (NN_MAX_VOCAB - 1)
+#define SASREC_ADAM_BETA2 0.98
+
+typedef struct SasrecShape
+{
+	int			items;			/* N; ids 1..N, 0 the padding */
+	int			hidden;			/* d */
+	int			length;			/* L */
+	int			blocks;
+	int			heads;
+	double		dropout;
+} SasrecShape;
+
+/* The trunk of a SASRec network (the blocks and the final layer norm). */
+extern void sasrec_arch(NnArch *arch, const SasrecShape *shape);
+
+/* Parameters outside the trunk: the item and positional tables. */
+static inline Size
+sasrec_table_params(const SasrecShape *shape)
+{
+	return ((Size) shape->items + 1 + shape->length) * shape->hidden;
+}
+
+/*
+ * A SASRec network in one precision: the trunk, the tables with their
+ * gradients and Adam moments, and a batch's ids.  sasrec_model.c has both
+ * precisions (float trains, double checks and serves).
+ */
+#define NN_REAL float
+#define NN_SUFFIX _f
+#include "models/deep/sasrec_decl.h"
+#undef NN_REAL
+#undef NN_SUFFIX
+#define NN_REAL double
+#define NN_SUFFIX _d
+#include "models/deep/sasrec_decl.h"
+#undef NN_REAL
+#undef NN_SUFFIX
+
+typedef struct InsightSasrec
+{
+	SasrecShape shape;
+	uint64		sequences;
+	uint64		interactions;
+	uint32		epochs;
+	uint32		batch_size;
+	uint32		negatives;
+	int64		seed;
+	double		learning_rate;
+	double		loss;
+	char	  **keys;			/* keys[1..N] */
+	float	   *params;			/* the flat array */
+	Size		nparams;
+} InsightSasrec;
+
+/* Model cache reader (validates everything, 'XX001' for a defect). */
+extern void *insight_sasrec_decode(InsightModel *m);
+
+/* The algorithm table's info (models/algorithms.h). */
+extern void insight_sasrec_info(const void *model, StringInfo buf);
+
+#endif							/* INSIGHT_SASREC_H */
