@@ -5,38 +5,16 @@
 
 DROP FUNCTION @extschema@.insight_nn_diagnose(text, text, float8[], float8[], float8[], integer, integer, text, float8, float8, bigint, text);
 
-CREATE FUNCTION @extschema@.insight_nn_diagnose(
-    layers text, loss text, x float8[], y float8[], weights float8[] DEFAULT NULL,
-    steps integer DEFAULT 0, batch_size integer DEFAULT 0, optimizer text DEFAULT 'adam',
-    learning_rate float8 DEFAULT 0.001, weight_decay float8 DEFAULT 0, seed bigint DEFAULT 0,
-    dtype text DEFAULT 'float8', padding boolean[] DEFAULT NULL)
-RETURNS TABLE (step integer, loss float8, gradient float8[], weights float8[])
-AS 'MODULE_PATHNAME', 'insight_nn_diagnose'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+--@ function src/sql/nn/nn.sql insight_nn_diagnose
 
-COMMENT ON FUNCTION @extschema@.insight_nn_diagnose(text, text, float8[], float8[], float8[], integer, integer, text, float8, float8, bigint, text, boolean[]) IS
-'Diagnostics of the neural-network core: builds the network layers (comma-separated: linear:UNITS, embedding:VOCAB:DIM, relu, gelu (exact, x Phi(x)), dropout:P (inverted, seeded), layernorm (eps 1e-5), residual:FROM (adds activation FROM: 0 the input, k the output of layer k), attention:HEADS:LENGTH[:FROM[:P]] (causal multi-head scaled dot-product self-attention of Vaswani et al. 2017 over sequences of LENGTH consecutive rows, queries from the layer''s input, keys and values from activation FROM (default the input), dropout P on the attention weights, no output projection, as kang205/SASRec)) over the d columns of x (an n x d float8 array), with loss binary (cross-entropy from the logit, y 0 or 1), mse, softmax (cross-entropy, y a class 0..k-1) or ziln (zero-inflated lognormal of Wang, Liu & Miao 2019 as google/lifetime_value, outputs (logit, mu, s), y >= 0), each the mean over the batch. weights: the flat parameter array in PyTorch''s parameters() order (linear weight out x in row-major then bias; embedding table; layernorm weight then bias; attention query, key and value weight and bias), or NULL for the seeded initialisation (He normal before relu/gelu, else Xavier uniform; biases 0). With steps = 0, one row (step 0): the loss and its gradient with respect to the weights over the first batch. With steps > 0 (at most 100000), one row per optimiser step (adam = torch.optim.Adam, adamw = torch.optim.AdamW; betas 0.9, 0.999, eps 1e-8): the loss and gradient of batch s at the weights before the step, and the weights after it; batches are consecutive blocks of batch_size rows (0: all rows, else a divisor of n), taken in turn. dtype float4 runs the float/sgemm core that trains models, float8 the double/dgemm one. padding: NULL or one boolean per row of x, true for the rows attention layers ignore (as keys; as queries their output is 0). Errors: 22023 for an unknown layer, loss, optimizer or dtype, a target the loss does not take, sizes out of range, a batch that is not whole sequences of an attention layer; 2202E for arrays of the wrong shape or length; 22000 for NaN or Infinity; 22003 when the loss or the weights stop being finite (lower the learning rate); 54000 past insight.max_training_memory.';
+--@ comment src/sql/nn/nn.sql insight_nn_diagnose
 
 -- SASRec (part 2): the model, its fitting and its diagnostic function.
 
-CREATE FUNCTION @extschema@.insight_sasrec_fit(
-    query text DEFAULT NULL, max_length integer DEFAULT 50, hidden integer DEFAULT 50,
-    blocks integer DEFAULT 2, heads integer DEFAULT 1, dropout float8 DEFAULT 0.5,
-    epochs integer DEFAULT 20, batch_size integer DEFAULT 128,
-    learning_rate float8 DEFAULT 0.001, negatives integer DEFAULT 1, seed bigint DEFAULT 0)
-RETURNS bytea
-AS 'MODULE_PATHNAME', 'insight_sasrec_fit'
-LANGUAGE C VOLATILE PARALLEL UNSAFE
-SET jit = off;
+--@ function src/sql/models/deep/sasrec.sql insight_sasrec_fit
 
-COMMENT ON FUNCTION @extschema@.insight_sasrec_fit(text, integer, integer, integer, integer, float8, integer, integer, float8, integer, bigint) IS
-'SASRec (Kang & McAuley 2018, "Self-Attentive Sequential Recommendation"; reference code kang205/SASRec) trained by mini-batch Adam (beta2 0.98 as the reference) over the rows (customer, item, event_time timestamptz) of query, or, when query is NULL, over the registered sales (insight_sales lines with quantity > 0). Sequences: the distinct (customer, item, event_time) rows, each customer''s items in time order, the items of one order (same event_time) by the text of their key in byte order; repeat purchases in later orders are kept; items numbered 1..N by their key''s text (0 is the padding); each customer''s latest max_length + 1 items are one sequence (inputs all but the last, targets the next item; customers with one item are left out). Network: item embeddings times sqrt(hidden) plus learned positional embeddings, dropout, blocks of [layer norm, causal self-attention with heads heads (queries from the layer norm, keys and values from the block input, dropout on the attention weights), residual to the normalised queries, layer norm, point-wise feed-forward (linear, ReLU, dropout, linear, dropout), residual], a final layer norm; the score of item j is the dot product of the hidden state with item j''s embedding (shared). Loss: the paper''s binary cross-entropy of each target against negatives items per position drawn uniformly among the items not in the sequence, padding positions ignored, the mean over the target positions; a NOTICE per epoch reports it. Seeded: the same data, arguments and seed give the same bytes. Memory under insight.max_training_memory; interruptible (SET jit = off: compiling the rows query is not). Returns the model (algorithm sasrec; insight_model_info). Errors: 22004 for a NULL argument other than query; 22023 for max_length outside 1..1024, hidden outside 1..4096, blocks outside 0..6, heads that do not divide hidden, dropout outside [0, 1), epochs outside 1..100000, batch_size outside 1..65536 / max_length, learning_rate outside (0, 10], negatives outside 1..1000, or no customer with two items or fewer than two distinct items; 42804 and 42601 for a query of the wrong shape; 22003 when the loss stops being finite; 54000 past insight.max_training_memory.';
+--@ comment src/sql/models/deep/sasrec.sql insight_sasrec_fit
 
-CREATE FUNCTION @extschema@.insight_sasrec_diagnose(model bytea, sequences integer[],
-    targets integer[], negatives integer[])
-RETURNS TABLE (loss float8, hidden float8[], gradient float8[], weights float8[])
-AS 'MODULE_PATHNAME', 'insight_sasrec_diagnose'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+--@ function src/sql/models/deep/sasrec.sql insight_sasrec_diagnose
 
-COMMENT ON FUNCTION @extschema@.insight_sasrec_diagnose(bytea, integer[], integer[], integer[]) IS
-'Diagnostics of a SASRec model of insight_sasrec_fit, in double precision and without dropout: for b sequences of item ids (a b x max_length integer array, 0 the padding, left-padded), their targets (b x max_length, 0 for none) and negatives (b x max_length k, k per position, in position order), one row: the loss (the mean over target positions of -log sigmoid(h . E[target]) - sum log(1 - sigmoid(h . E[negative])), 0 without targets), hidden (the final hidden state of every position, b x max_length x hidden values, flattened), gradient (of the loss with respect to weights) and weights (the flat parameter array: item embeddings (items + 1) x hidden, positional embeddings max_length x hidden, then the blocks in the neural-network core''s order, see insight_nn_diagnose). Errors: 2202E for arrays of the wrong shape; 22023 for an id outside the model''s items; XX001 for corrupted model bytes.';
+--@ comment src/sql/models/deep/sasrec.sql insight_sasrec_diagnose
