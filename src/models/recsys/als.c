@@ -78,8 +78,9 @@
  * step, so that each step's products with G = Y^T Y + lambda I are one matrix
  * product P G over the block (BLAS dgemm) instead of a matrix-vector product
  * per row: on sparse data (tens of interactions a row) those f x f products
- * are half of a step's arithmetic.  64 rows: fastest of 16, 32, 64 and 128
- * on the benchmark's synthetic data (docs/benchmarks.md).
+ * are half of a step's arithmetic.  64 rows: in a sweep of 16, 32, 64 and
+ * 128 on the benchmark's synthetic data (a loaded machine, so within noise)
+ * 64 was the fastest.
  */
 #define ALS_CG_BLOCK_ROWS 64
 
@@ -276,10 +277,11 @@ als_rows_apply(const float *other, const uint32 *idx, const double *r, int n, in
 }
 
 /*
- * cg_steps of conjugate gradients on each row's A x = b from its current
- * factors x (rows x f, updated in place) (Takacs et al. 2011, algorithm of
- * section 3.2; implicit's _least_squares_cg) for a block of rows (ptr: the
- * block's row pointers), all in step: one dgemm P G for the block, then each
+ * cg_steps of conjugate gradients on each row's A x = b, x starting from the
+ * rows' current float factors 'solve' (rows x f, replaced by the result)
+ * (Takacs et al. 2011, algorithm of section 3.2; implicit's
+ * _least_squares_cg) for a block of rows (ptr: the block's row pointers),
+ * all in step: one dgemm P G for the block, then each
  * row's own terms.  A row stops early when its squared
  * residual falls below 1e-20 (implicit's threshold) or its direction has no
  * curvature left (p = 0 in floating point).  b = Yu^T c needs no term of the
