@@ -70,13 +70,29 @@ function emit(part, prefix, nth, from, to,    line, seen, inside, copying, rc)
 		fail("the statement starting with \"" prefix "\" in " part " does not end")
 }
 
+# a later definition of a function a directive took from its part: that
+# directive was not the last definition (see above), so the script is wrong
+/^CREATE (OR REPLACE )?FUNCTION @extschema@\./	{
+	name = $0
+	sub(/^CREATE (OR REPLACE )?FUNCTION @extschema@\./, "", name)
+	sub(/\(.*/, "", name)
+	if (name in named)
+		fail("a definition of " name " after the directive of " named[name] " that took its current one")
+}
+
 /^--@ /	{
 	if (NF < 4 || NF > 5 || (NF == 5 && $5 !~ /^[1-9][0-9]*$/))
 		fail("expected \"--@ function|comment PART NAME [N]\"")
 	nth = NF == 5 ? $5 + 0 : 1
 	if ($2 == "function")
+	{
+		if (($4 SUBSEP nth) in named_nth)
+			fail("a second directive for " $4 " (the first in " named_nth[$4 SUBSEP nth] "): only the last definition may be named")
+		named[$4] = FILENAME
+		named_nth[$4 SUBSEP nth] = FILENAME
 		emit($3, "CREATE FUNCTION @extschema@." $4 "(", nth,
 			 "^CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
+	}
 	else if ($2 == "comment")
 		emit($3, "COMMENT ON FUNCTION @extschema@." $4 "(", nth, "", "")
 	else

@@ -207,7 +207,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/clv.sql insight_clv_setup
+COMMENT ON FUNCTION @extschema@.insight_clv_setup(timestamptz, interval, interval) IS
+'The CLV task''s entry step: validates the arguments of insight_train_clv(), chooses the holdout (default: the last quarter of the history, in whole days) and returns the insight_training that insight_train_task() takes.';
 
 CREATE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -388,7 +389,10 @@ INSERT INTO @extschema@.insight_task_steps (task, prepare, serve, builtin)
 VALUES ('segments', '@extschema@.insight_segments_prepare(@extschema@.insight_training)',
         '@extschema@.insight_segments_serve(@extschema@.insight_training)', true);
 
---@ function src/sql/tasks/segments.sql insight_train_segments
+CREATE OR REPLACE FUNCTION @extschema@.insight_train_segments(k integer DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_segments_setup($1, $2)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
 'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 by the silhouette. Stores the model as task ''segments'' (metrics: customers, k, inertia, silhouette, iterations, sizes, k_curve) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';

@@ -211,7 +211,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/churn.sql insight_comment_churn_views
+COMMENT ON FUNCTION @extschema@.insight_comment_churn_views() IS
+'Comments of the churn views and their columns (re-applied whenever the views are rebuilt).';
 
 --@ function src/sql/ops/trainers.sql insight_retrain_churn
 

@@ -80,7 +80,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/segments.sql insight_segments_setup
+COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
+'The segments task''s entry step: validates the arguments of insight_train_segments() before any work (k in 1..100000 or NULL, else 22023) and returns the insight_training that insight_train_task() takes.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_params(algorithm text, params jsonb)
 RETURNS jsonb

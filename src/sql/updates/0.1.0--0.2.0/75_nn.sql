@@ -3,9 +3,17 @@
 -- src/sql/models/deep/mlp.sql, and the comments of insight_predict and
 -- insight_contributions (src/sql/models/algorithms.sql), which serve it.
 
---@ function src/sql/nn/nn.sql insight_nn_diagnose
+CREATE FUNCTION @extschema@.insight_nn_diagnose(
+    layers text, loss text, x float8[], y float8[], weights float8[] DEFAULT NULL,
+    steps integer DEFAULT 0, batch_size integer DEFAULT 0, optimizer text DEFAULT 'adam',
+    learning_rate float8 DEFAULT 0.001, weight_decay float8 DEFAULT 0, seed bigint DEFAULT 0,
+    dtype text DEFAULT 'float8')
+RETURNS TABLE (step integer, loss float8, gradient float8[], weights float8[])
+AS 'MODULE_PATHNAME', 'insight_nn_diagnose'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
---@ comment src/sql/nn/nn.sql insight_nn_diagnose
+COMMENT ON FUNCTION @extschema@.insight_nn_diagnose(text, text, float8[], float8[], float8[], integer, integer, text, float8, float8, bigint, text) IS
+'Diagnostics of the neural-network core: builds the network layers (comma-separated: linear:UNITS, embedding:VOCAB:DIM, relu, gelu (exact, x Phi(x)), dropout:P (inverted, seeded), layernorm (eps 1e-5), residual:FROM (adds activation FROM: 0 the input, k the output of layer k)) over the d columns of x (an n x d float8 array), with loss binary (cross-entropy from the logit, y 0 or 1), mse, softmax (cross-entropy, y a class 0..k-1) or ziln (zero-inflated lognormal of Wang, Liu & Miao 2019 as google/lifetime_value, outputs (logit, mu, s), y >= 0), each the mean over the batch. weights: the flat parameter array in PyTorch''s parameters() order (linear weight out x in row-major then bias; embedding table; layernorm weight then bias), or NULL for the seeded initialisation (He normal before relu/gelu, else Xavier uniform; biases 0). With steps = 0, one row (step 0): the loss and its gradient with respect to the weights over the first batch. With steps > 0 (at most 100000), one row per optimiser step (adam = torch.optim.Adam, adamw = torch.optim.AdamW; betas 0.9, 0.999, eps 1e-8): the loss and gradient of batch s at the weights before the step, and the weights after it; batches are consecutive blocks of batch_size rows (0: all rows, else a divisor of n), taken in turn. dtype float4 runs the float/sgemm core that trains models, float8 the double/dgemm one. Errors: 22023 for an unknown layer, loss, optimizer or dtype, a target the loss does not take, sizes out of range; 2202E for arrays of the wrong shape or length; 22000 for NaN or Infinity; 22003 when the loss or the weights stop being finite (lower the learning rate); 54000 past insight.max_training_memory.';
 
 --@ function src/sql/nn/nn.sql insight_nn_softmax
 

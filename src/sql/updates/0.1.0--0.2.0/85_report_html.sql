@@ -157,7 +157,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/report.sql insight_report
+COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
+'A readable report: the data covered (insight_sales: kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
 
 
 -- ---------------------------------------------------------------------------
@@ -515,9 +516,156 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
 
 -- Data covered ------------------------------------------------------------------
 
---@ function src/sql/tasks/report_html.sql insight_report_html_data
+CREATE FUNCTION @extschema@.insight_report_html_data(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    d record;
+    mo record;
+    co record;
+    body pg_catalog.text;
+BEGIN
+    -- one pass over the sales: every customer's months with a purchase, and the totals
+    WITH g AS (
+        SELECT s.customer_id::pg_catalog.text AS customer_id, pg_catalog.date_trunc('month', s.ordered_at) AS month,
+               pg_catalog.count(*) AS lines, pg_catalog.count(DISTINCT s.order_id) AS orders,
+               pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
+               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
+               GROUPING(s.customer_id) AS total
+          FROM @extschema@.insight_sales s
+         WHERE as_of IS NULL OR s.ordered_at < as_of
+         GROUP BY ROLLUP ((s.customer_id, pg_catalog.date_trunc('month', s.ordered_at)))
+    )
+    SELECT pg_catalog.max(g.lines) FILTER (WHERE g.total = 1) AS lines,
+           pg_catalog.max(g.orders) FILTER (WHERE g.total = 1) AS orders,
+           pg_catalog.max(g.first_at) FILTER (WHERE g.total = 1) AS first_at,
+           pg_catalog.max(g.last_at) FILTER (WHERE g.total = 1) AS last_at,
+           pg_catalog.max(g.revenue) FILTER (WHERE g.total = 1) AS revenue,
+           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS buyers,
+           pg_catalog.count(DISTINCT g.customer_id) FILTER (WHERE g.total = 0) AS customers,
+           pg_catalog.array_agg(g.customer_id) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_customer,
+           pg_catalog.array_agg(g.month) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_month,
+           pg_catalog.array_agg(g.revenue) FILTER (WHERE g.total = 0 AND g.revenue IS NOT NULL) AS cm_revenue
+      INTO d FROM g;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'data.summary',
+                @extschema@.insight_report_num(d.lines, 0, lang), @extschema@.insight_report_num(d.orders, 0, lang),
+                @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang),
+                @extschema@.insight_report_num(d.buyers, 0, lang),
+                @extschema@.insight_report_num(d.customers - d.buyers, 0, lang),
+                @extschema@.insight_report_num(d.revenue, 0, lang))));
+    IF COALESCE(d.lines, 0) = 0 THEN
+        RETURN @extschema@.insight_report_section('data', @extschema@.insight_report_msg(lang, 'data.title'), body);
+    END IF;
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_data
+    -- months: revenue and customers with a purchase; months of fewer than k customers suppressed
+    WITH m AS (
+        SELECT u.month, pg_catalog.sum(u.revenue) AS revenue, pg_catalog.count(*) AS customers
+          FROM ROWS FROM (pg_catalog.unnest(d.cm_month), pg_catalog.unnest(d.cm_revenue)) u(month, revenue)
+         GROUP BY 1
+    ), v AS (
+        SELECT m.month, @extschema@.insight_report_date(m.month, lang, 'month') AS label,
+               CASE WHEN m.customers >= k THEN m.revenue END AS revenue,
+               CASE WHEN m.customers >= k THEN m.customers END AS customers
+          FROM m
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.month) AS labels,
+           pg_catalog.array_agg(v.revenue ORDER BY v.month) AS revenue,
+           pg_catalog.array_agg(v.customers ORDER BY v.month) AS customers,
+           pg_catalog.array_agg(COALESCE(@extschema@.insight_report_num(v.revenue, 0, lang), @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text)) ORDER BY v.month) AS revenue_text,
+           pg_catalog.array_agg(COALESCE(@extschema@.insight_report_num(v.customers, 0, lang), @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text)) ORDER BY v.month) AS customers_text,
+           pg_catalog.count(*) FILTER (WHERE v.customers IS NULL) AS suppressed,
+           (pg_catalog.array_agg(v.label ORDER BY v.revenue DESC NULLS LAST))[1] AS best,
+           pg_catalog.max(v.revenue) AS best_revenue,
+           pg_catalog.min(v.customers) AS least, pg_catalog.max(v.customers) AS most,
+           (pg_catalog.array_agg(v.label ORDER BY v.customers DESC NULLS LAST))[1] AS most_month
+      INTO mo FROM v;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('data-revenue', @extschema@.insight_report_msg(lang, 'data.revenue.title'),
+            @extschema@.insight_report_msg(lang, 'data.revenue.reading', mo.best, @extschema@.insight_report_num(mo.best_revenue, 0, lang),
+                @extschema@.insight_report_date(d.first_at, lang), @extschema@.insight_report_date(d.last_at, lang)),
+            @extschema@.insight_svg_bars(mo.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.revenue')], ARRAY[mo.revenue], mo.revenue_text),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.revenue']),
+                (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.revenue_text)) WITH ORDINALITY u(l, t, n))),
+            lang),
+        @extschema@.insight_report_figure('data-active', @extschema@.insight_report_msg(lang, 'data.active.title'),
+            @extschema@.insight_report_msg(lang, 'data.active.reading', @extschema@.insight_report_num(mo.least, 0, lang),
+                @extschema@.insight_report_num(mo.most, 0, lang), mo.most_month),
+            @extschema@.insight_svg_lines(
+                pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.customers'),
+                    'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(u.n - 1, u.c) ORDER BY u.n)
+                                 FROM pg_catalog.unnest(mo.customers) WITH ORDINALITY u(c, n) WHERE u.c IS NOT NULL))),
+                pg_catalog.jsonb_build_object('x_max', pg_catalog.array_length(mo.labels, 1) - 1,
+                    'x_ticks', @extschema@.insight_report_ticks(mo.labels), 'dots', true,
+                    'y_max', mo.most * 1.1,
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(x, @extschema@.insight_report_num(x, 0, lang)))
+                                  FROM pg_catalog.unnest(ARRAY[0, pg_catalog.round(mo.most / 2.0), mo.most]) x),
+                    'x_title', @extschema@.insight_report_msg(lang, 'col.month'),
+                    'y_title', @extschema@.insight_report_msg(lang, 'col.customers'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.month', 'col.customers']),
+                (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(mo.labels), pg_catalog.unnest(mo.customers_text)) WITH ORDINALITY u(l, t, n))),
+            lang),
+        @extschema@.insight_report_privacy(ctx, 0, mo.suppressed::integer));
+
+    -- cohorts: customers by month of first purchase x months since; cohorts
+    -- and cells of fewer than k customers are blank
+    WITH p AS (
+        SELECT u.customer_id, u.month FROM ROWS FROM (pg_catalog.unnest(d.cm_customer), pg_catalog.unnest(d.cm_month)) u(customer_id, month)
+    ), f AS (
+        SELECT p.customer_id, pg_catalog.min(p.month) AS first FROM p GROUP BY 1
+    ), c AS (
+        SELECT f.first, ((pg_catalog.date_part('year', p.month) - pg_catalog.date_part('year', f.first)) * 12
+                         + pg_catalog.date_part('month', p.month) - pg_catalog.date_part('month', f.first))::integer AS since,
+               pg_catalog.count(*) AS n
+          FROM p JOIN f ON f.customer_id = p.customer_id
+         GROUP BY 1, 2
+    ), sized AS (
+        SELECT c.first, c.since, c.n, pg_catalog.max(c.n) FILTER (WHERE c.since = 0) OVER (PARTITION BY c.first) AS size
+          FROM c
+    ), grid AS (
+        SELECT fs.first, fs.size, g.since, x.n
+          FROM (SELECT DISTINCT sized.first, sized.size FROM sized WHERE sized.size >= k) fs
+         CROSS JOIN pg_catalog.generate_series(0, (SELECT pg_catalog.max(sized.since) FROM sized)) g(since)
+          LEFT JOIN sized x ON x.first = fs.first AND x.since = g.since
+    ), r AS (
+        SELECT grid.first, grid.size,
+               pg_catalog.array_agg(CASE WHEN grid.n >= k THEN grid.n::pg_catalog.float8 / grid.size END ORDER BY grid.since) AS shares
+          FROM grid GROUP BY 1, 2
+    )
+    SELECT pg_catalog.array_agg(pg_catalog.concat(@extschema@.insight_report_date(r.first, lang, 'month'), ' (', r.size, ')') ORDER BY r.first) AS labels,
+           pg_catalog.array_agg(r.shares ORDER BY r.first) AS shares,
+           pg_catalog.array_agg(pg_catalog.array_prepend(@extschema@.insight_report_date(r.first, lang, 'month'),
+               pg_catalog.array_prepend(@extschema@.insight_report_num(r.size, 0, lang),
+                   (SELECT pg_catalog.array_agg(COALESCE(@extschema@.insight_report_pct(x, lang, 0), '') ORDER BY i) FROM pg_catalog.unnest(r.shares) WITH ORDINALITY u(x, i)))) ORDER BY r.first) AS rows,
+           pg_catalog.array_agg((SELECT pg_catalog.array_agg(COALESCE(@extschema@.insight_report_pct(x, lang, 0), '') ORDER BY i) FROM pg_catalog.unnest(r.shares) WITH ORDINALITY u(x, i)) ORDER BY r.first) AS cell_text,
+           (SELECT pg_catalog.count(DISTINCT sized.first) FROM sized WHERE sized.size < k) AS small,
+           (SELECT pg_catalog.sum(sized.n) FILTER (WHERE sized.since = 1)::pg_catalog.float8
+                   / NULLIF(pg_catalog.sum(sized.size) FILTER (WHERE sized.since = 1), 0)
+              FROM sized WHERE sized.size >= k) AS month1,
+           (SELECT pg_catalog.array_agg(g::pg_catalog.text ORDER BY g) FROM pg_catalog.generate_series(0, (SELECT pg_catalog.max(sized.since) FROM sized)) g) AS cols
+      INTO co FROM r;
+    IF co.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body,
+            @extschema@.insight_report_figure('data-cohorts', @extschema@.insight_report_msg(lang, 'data.cohort.title'),
+                @extschema@.insight_report_msg(lang, 'data.cohort.reading', @extschema@.insight_report_pct(co.month1, lang), k::pg_catalog.text),
+                @extschema@.insight_svg_heatmap(co.labels, co.cols, co.shares, co.cell_text,
+                    @extschema@.insight_report_msg(lang, 'col.months_since'), @extschema@.insight_report_msg(lang, 'col.cohort')),
+                @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.cohort', 'col.cohort_size']) || co.cols,
+                                               co.rows),
+                lang),
+            @extschema@.insight_report_privacy(ctx, 0, co.small::integer));
+    END IF;
+    RETURN @extschema@.insight_report_section('data', @extschema@.insight_report_msg(lang, 'data.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_data(jsonb) IS
+'The "data covered" section of insight_report_html: kept lines, orders, dates, customers with a purchase (and those with returns only), revenue; revenue and customers with a purchase by month (months of fewer than insight.min_group_size customers suppressed); the cohort retention heatmap (customers by month of first purchase x months since: share of the cohort with a purchase that month; cohorts and cells of fewer than min_group_size customers blank). ctx: insight_report_context().';
 
 -- Churn ---------------------------------------------------------------------------
 
@@ -1054,9 +1202,103 @@ COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
 
 -- Recommendations ------------------------------------------------------------------
 
---@ function src/sql/tasks/report_html.sql insight_report_html_recommender
+CREATE FUNCTION @extschema@.insight_report_html_recommender(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    mt record;
+    it record;
+    body pg_catalog.text;
+    metric_keys constant pg_catalog.text[] := ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10', 'coverage_at_10'];
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'recommender', 'insight_train_recommender()'));
+    END IF;
+    x := m.metrics;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'recommender.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                @extschema@.insight_report_date((x ->> 'split')::pg_catalog.timestamptz, lang), @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'test_customers')::pg_catalog.float8, 0, lang))));
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_recommender
+    -- the active model, the latest model of every other algorithm measured on the same split, popularity
+    WITH s AS (
+        SELECT 1 AS o, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm) AS name, x AS metrics
+        UNION ALL
+        SELECT 2, o.name, o.metrics FROM (
+            SELECT DISTINCT ON (mo.algorithm) @extschema@.insight_report_msg(lang, 'algorithm.' || mo.algorithm) AS name, mo.metrics
+              FROM @extschema@.insight_models mo
+             WHERE mo.task = 'recommender' AND mo.algorithm <> m.algorithm
+               AND mo.algorithm <> 'popularity'
+               AND mo.metrics ->> 'split' = x ->> 'split'
+             ORDER BY mo.algorithm, mo.model_id DESC) o
+        UNION ALL
+        SELECT 3, @extschema@.insight_report_msg(lang, 'algorithm.popularity'), x -> 'baseline'
+    ), v AS (
+        SELECT s.o, s.name, pg_catalog.row_number() OVER (ORDER BY s.o, s.name) AS n, mi.i, mi.metric,
+               (s.metrics ->> mi.metric)::pg_catalog.float8 AS value
+          FROM s, pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)
+    )
+    SELECT (SELECT pg_catalog.array_agg(q.name ORDER BY q.o, q.name) FROM (SELECT DISTINCT v.o, v.name FROM v) q) AS series,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, 'metric.' || mi.metric) ORDER BY mi.i)
+              FROM pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)) AS labels,
+           (SELECT pg_catalog.array_agg(r.vals ORDER BY r.o, r.name)
+              FROM (SELECT v.o, v.name, pg_catalog.array_agg(v.value ORDER BY v.i) AS vals FROM v GROUP BY 1, 2) r) AS vals,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 3, lang) ORDER BY v.i, v.o, v.name) FROM v) AS texts,
+           (SELECT pg_catalog.array_agg(r.row ORDER BY r.i)
+              FROM (SELECT v.i, pg_catalog.array_prepend(@extschema@.insight_report_msg(lang, 'metric.' || pg_catalog.min(v.metric)),
+                                                         pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 4, lang) ORDER BY v.o, v.name)) AS row
+                      FROM v GROUP BY v.i) r) AS rows
+      INTO mt;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-metrics', @extschema@.insight_report_msg(lang, 'recommender.metrics.title'),
+        @extschema@.insight_report_msg(lang, 'recommender.metrics.reading', @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+            @extschema@.insight_report_pct((x ->> 'hit_rate_at_10')::pg_catalog.float8, lang),
+            @extschema@.insight_report_pct((x #>> '{baseline,hit_rate_at_10}')::pg_catalog.float8, lang)),
+        @extschema@.insight_svg_bars(mt.labels, mt.series, mt.vals, mt.texts),
+        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.metric')] || mt.series, mt.rows),
+        lang));
+
+    -- the items bought by the most customers in the last 90 days
+    WITH e AS (
+        SELECT COALESCE(as_of, pg_catalog.max(s.ordered_at)) AS t_end FROM @extschema@.insight_sales s
+    ), b AS (
+        SELECT s.item_id::pg_catalog.text AS item_id, pg_catalog.count(DISTINCT s.customer_id) AS n
+          FROM @extschema@.insight_sales s, e
+         WHERE s.amount > 0 AND s.ordered_at < e.t_end
+           AND s.ordered_at >= e.t_end - interval '90 days'
+         GROUP BY 1 HAVING pg_catalog.count(DISTINCT s.customer_id) >= k
+         ORDER BY 2 DESC, 1 LIMIT 10
+    ), v AS (
+        SELECT b.*, pg_catalog.concat(COALESCE(i.item_name, b.item_id), ' (', b.item_id, ')') AS label
+          FROM b LEFT JOIN @extschema@.insight_items i ON i.item_id = b.item_id
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.n DESC, v.item_id) AS labels,
+           ARRAY[pg_catalog.array_agg(v.n::pg_catalog.float8 ORDER BY v.n DESC, v.item_id)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_num(v.n, 0, lang) ORDER BY v.n DESC, v.item_id) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang)] ORDER BY v.n DESC, v.item_id) AS rows
+      INTO it FROM v;
+    IF it.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-items', @extschema@.insight_report_msg(lang, 'recommender.items.title'),
+            @extschema@.insight_report_msg(lang, 'recommender.items.reading', it.labels[1], it.texts[1]),
+            @extschema@.insight_svg_bars(it.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.buyers')], it.vals, it.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.item', 'col.buyers']), it.rows),
+            lang), @extschema@.insight_report_privacy(ctx, 0, 0));
+    END IF;
+    RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_recommender(jsonb) IS
+'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
 
 -- Tasks the report has no section of: their active model, or that there is none.
 CREATE FUNCTION @extschema@.insight_report_html_other(ctx jsonb)

@@ -53,9 +53,65 @@
 
 -- tasks/segment_summary.sql
 
---@ function src/sql/tasks/segment_summary.sql insight_segment_profiles
+CREATE OR REPLACE FUNCTION @extschema@.insight_segment_profiles(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (kind text, segment text, cluster integer, customers bigint, customer_share float8,
+               mean_recency_days float8, mean_frequency float8, mean_monetary float8,
+               revenue float8, revenue_share float8, mean_churn_probability float8,
+               total_clv_12m float8)
+LANGUAGE sql STABLE
+AS $$
+WITH m AS (
+    SELECT mo.weights, mo.preprocessing FROM @extschema@.insight_active_model('segments') mo
+),
+r AS MATERIALIZED (
+    SELECT s.recency_days, s.frequency, s.monetary, s.segment, x.churn_probability, x.clv_12m,
+           (SELECT @extschema@.insight_segment_cluster(m.weights, m.preprocessing, s.recency_days, s.frequency, s.monetary)
+              FROM m) AS cluster
+      FROM @extschema@.insight_rfm_scores($1) s
+      LEFT JOIN @extschema@.insight_segment_model_scores($1) x
+             ON x.customer_id OPERATOR(pg_catalog.=) s.customer_id::pg_catalog.text
+),
+labels AS (
+    SELECT p.cluster, p.label
+      FROM @extschema@.insight_cluster_profiles(
+               (SELECT pg_catalog.array_agg(r.cluster) FROM r), (SELECT pg_catalog.array_agg(r.recency_days) FROM r),
+               (SELECT pg_catalog.array_agg(r.frequency::pg_catalog.float8) FROM r), (SELECT pg_catalog.array_agg(r.monetary) FROM r)) p
+     WHERE EXISTS (SELECT 1 FROM m)
+),
+labelled AS (
+    SELECT 'rfm'::pg_catalog.text AS kind, r.segment, NULL::integer AS cluster, r.recency_days, r.frequency, r.monetary,
+           r.churn_probability, r.clv_12m
+      FROM r
+    UNION ALL
+    SELECT 'cluster', NULL, r.cluster, r.recency_days, r.frequency, r.monetary, r.churn_probability, r.clv_12m
+      FROM r WHERE EXISTS (SELECT 1 FROM m)
+),
+agg AS (
+    SELECT l.kind, l.segment, l.cluster, pg_catalog.count(*) AS customers,
+           pg_catalog.avg(l.recency_days) AS mean_recency_days,
+           pg_catalog.avg(l.frequency)::pg_catalog.float8 AS mean_frequency,
+           pg_catalog.avg(l.monetary) AS mean_monetary,
+           pg_catalog.sum(l.monetary) AS revenue,
+           pg_catalog.avg(l.churn_probability) AS mean_churn_probability,
+           pg_catalog.sum(l.clv_12m) AS total_clv_12m
+      FROM labelled l
+     GROUP BY l.kind, l.segment, l.cluster
+)
+SELECT a.kind,
+       COALESCE(a.segment, (SELECT labels.label FROM labels WHERE labels.cluster OPERATOR(pg_catalog.=) a.cluster)),
+       a.cluster, a.customers,
+       a.customers::pg_catalog.float8 OPERATOR(pg_catalog./) pg_catalog.sum(a.customers) OVER (PARTITION BY a.kind),
+       a.mean_recency_days, a.mean_frequency, a.mean_monetary, a.revenue,
+       a.revenue OPERATOR(pg_catalog./) pg_catalog.sum(a.revenue) OVER (PARTITION BY a.kind),
+       a.mean_churn_probability, a.total_clv_12m
+  FROM agg a
+ ORDER BY a.kind DESC,
+          pg_catalog.array_position(@extschema@.insight_rfm_segment_names(), a.segment),
+          a.cluster
+$$;
 
---@ comment src/sql/tasks/segment_summary.sql insight_segment_profiles
+COMMENT ON FUNCTION @extschema@.insight_segment_profiles(timestamptz) IS
+'Profiles of the customers with a purchase before as_of (default: the whole history): one row per RFM segment (kind ''rfm'', segment name, in map order) and, when a segments model is active, one per cluster (kind ''cluster'', cluster number, label from its members: insight_cluster_profiles). customers and customer_share; mean recency_days, frequency (orders) and monetary (total spend) as in insight_rfm; revenue = total spend of the group and revenue_share of all; mean_churn_probability (active churn model) and total_clv_12m (active CLV models: sum of the 12-month CLV at 1 % a month), NULL when that model is not active.';
 
 COMMENT ON VIEW @extschema@.insight_segment_summary IS
 'Segment profiles over the whole history, for BI tools: per RFM segment (kind = ''rfm'') and per cluster of the active segments model (kind = ''cluster'', with a label true of its members such as ''lapsed, infrequent, low spend'', insight_cluster_profiles): customers, share of customers, mean recency (days since the last purchase), mean frequency (orders), mean monetary (total spend), revenue (total spend) and share of revenue, mean churn probability and total 12-month CLV (NULL without an active churn / CLV model). See insight_segment_profiles(as_of) for another cut-off.';
@@ -128,30 +184,568 @@ COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment na
 
 -- tasks/report_html.sql
 
---@ function src/sql/tasks/report_html.sql insight_report_html_churn
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_churn(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    curves pg_catalog.jsonb;
+    roc_model pg_catalog.jsonb;
+    roc_recency pg_catalog.jsonb;
+    g record;
+    cal record;
+    dist record;
+    tg record;
+    body pg_catalog.text;
+    na pg_catalog.text := @extschema@.insight_report_msg(lang, 'na');
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('churn', @extschema@.insight_report_msg(lang, 'churn.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'churn', 'insight_train_churn()'));
+    END IF;
+    x := m.metrics;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                @extschema@.insight_report_interval((m.params ->> 'horizon')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'train_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'train_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((x ->> 'test_rows')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_date((x ->> 'test_cutoff')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_pct((x #>> '{test,base_rate}')::pg_catalog.float8, lang),
+                @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
+                @extschema@.insight_report_num((x #>> '{baseline,auc}')::pg_catalog.float8, 3, lang))));
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_churn
+    -- the charts of the out-of-time evaluation, as insight_churn_evaluate stored
+    -- them (computed here on the test window for a model trained without them)
+    curves := x -> 'curves';
+    IF curves IS NULL THEN
+        SELECT @extschema@.insight_churn_curves(
+                   pg_catalog.array_agg(@extschema@.insight_predict(COALESCE(m.evaluation_weights, m.weights), r.features) ORDER BY r.customer_id),
+                   pg_catalog.array_agg(r.churned ORDER BY r.customer_id), pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
+          INTO curves
+          FROM @extschema@.insight_churn_training_rows((x ->> 'test_cutoff')::pg_catalog.timestamptz,
+                                                       (m.params ->> 'horizon')::interval) r;
+    END IF;
+    roc_model := curves -> 'roc_model';
+    roc_recency := curves -> 'roc_recency';
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-roc', @extschema@.insight_report_msg(lang, 'churn.roc.title'),
+        @extschema@.insight_report_msg(lang, 'churn.roc.reading',
+            @extschema@.insight_report_num((x ->> 'auc')::pg_catalog.float8, 3, lang),
+            @extschema@.insight_report_num((x #>> '{baseline,auc}')::pg_catalog.float8, 3, lang)),
+        @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id), 'points', roc_model),
+                pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.recency'), 'points', roc_recency)),
+            pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                'x_title', @extschema@.insight_report_msg(lang, 'axis.fpr'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.tpr'))),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.series', 'col.fpr', 'col.tpr']),
+            (SELECT pg_catalog.array_agg(ARRAY[u.name, @extschema@.insight_report_num((u.p ->> 0)::pg_catalog.float8, 3, lang),
+                                         @extschema@.insight_report_num((u.p ->> 1)::pg_catalog.float8, 3, lang)] ORDER BY u.o, u.n)
+               FROM (SELECT 1 AS o, pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id) AS name, e.p, e.n
+                       FROM pg_catalog.jsonb_array_elements(roc_model) WITH ORDINALITY e(p, n)
+                     UNION ALL
+                     SELECT 2, @extschema@.insight_report_msg(lang, 'series.recency'), e.p, e.n
+                       FROM pg_catalog.jsonb_array_elements(roc_recency) WITH ORDINALITY e(p, n)) u)),
+        lang));
 
---@ function src/sql/tasks/report_html.sql insight_report_html_clv
+    -- cumulative gain and calibration by decile of the predicted probability
+    WITH gd AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n, (e ->> 'churners')::bigint AS churners
+          FROM pg_catalog.jsonb_array_elements(curves -> 'gain') e
+    ), gc AS (
+        SELECT gd.decile, gd.n,
+               pg_catalog.sum(gd.n) OVER w::pg_catalog.float8 / pg_catalog.sum(gd.n) OVER () AS contacted,
+               pg_catalog.sum(gd.churners) OVER w::pg_catalog.float8 / NULLIF(pg_catalog.sum(gd.churners) OVER (), 0) AS reached
+          FROM gd WINDOW w AS (ORDER BY gd.decile)
+    )
+    SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(pg_catalog.round(gc.contacted::numeric, 4), pg_catalog.round(gc.reached::numeric, 4)) ORDER BY gc.decile) AS points,
+           pg_catalog.array_agg(ARRAY[gc.decile::pg_catalog.text, @extschema@.insight_report_num(gc.n, 0, lang), @extschema@.insight_report_pct(gc.contacted, lang),
+                                      @extschema@.insight_report_pct(gc.reached, lang),
+                                      @extschema@.insight_report_num(gc.reached / gc.contacted, 2, lang)] ORDER BY gc.decile) AS rows,
+           pg_catalog.max(gc.reached) FILTER (WHERE gc.decile = 3) AS at30
+      INTO g FROM gc;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-gain', @extschema@.insight_report_msg(lang, 'churn.gain.title'),
+        @extschema@.insight_report_msg(lang, 'churn.gain.reading', @extschema@.insight_report_pct(g.at30, lang),
+                                       @extschema@.insight_report_num(g.at30 / 0.3, 2, lang)),
+        @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', m.model_id), 'points', g.points)),
+            pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true, 'dots', true,
+                'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                'x_title', @extschema@.insight_report_msg(lang, 'axis.contacted'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.captured'))),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.share_customers', 'col.share_churners', 'col.lift']), g.rows),
+        lang));
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_clv
+    WITH c AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS predicted, (e ->> 'observed')::pg_catalog.float8 AS observed
+          FROM pg_catalog.jsonb_array_elements(curves -> 'calibration') e
+         WHERE (e ->> 'customers')::bigint >= k
+    )
+    SELECT pg_catalog.array_agg(c.decile::pg_catalog.text ORDER BY c.decile) AS labels,
+           ARRAY[pg_catalog.array_agg(c.predicted ORDER BY c.decile), pg_catalog.array_agg(c.observed ORDER BY c.decile)] AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY c2.decile, o)
+              FROM c c2, LATERAL (VALUES (1, @extschema@.insight_report_pct(c2.predicted, lang)), (2, @extschema@.insight_report_pct(c2.observed, lang))) v(o, t)) AS texts,
+           pg_catalog.array_agg(ARRAY[c.decile::pg_catalog.text, @extschema@.insight_report_num(c.n, 0, lang),
+                                      @extschema@.insight_report_pct(c.predicted, lang), @extschema@.insight_report_pct(c.observed, lang)] ORDER BY c.decile) AS rows,
+           pg_catalog.avg(pg_catalog.abs(c.predicted - c.observed)) AS off,
+           10 - pg_catalog.count(*) AS small
+      INTO cal FROM c;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-calibration', @extschema@.insight_report_msg(lang, 'churn.calibration.title'),
+        @extschema@.insight_report_msg(lang, 'churn.calibration.reading', @extschema@.insight_report_pct(cal.off, lang)),
+        @extschema@.insight_svg_bars(cal.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'series.observed']),
+                                     cal.vals, cal.texts, 1),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.observed']), cal.rows),
+        lang), @extschema@.insight_report_privacy(ctx, 0, cal.small::integer));
+
+    -- the customers to retain first (keys only for roles allowed to see them),
+    -- and every customer's probability for the distribution
+    SELECT pg_catalog.array_agg(ARRAY[
+               CASE WHEN (ctx ->> 'ids')::boolean THEN t.customer_id ELSE t.n::pg_catalog.text END,
+               @extschema@.insight_report_num(t.churn_probability, 3, lang),
+               @extschema@.insight_report_num(t.value_at_risk, 0, lang),
+               @extschema@.insight_report_num(t.recency_days, 0, lang),
+               @extschema@.insight_report_num(t.orders, 0, lang),
+               -- a reason is "name +0.42": the feature's name in the page's language, then its contribution
+               COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || pg_catalog.split_part(r.name, ' ', 1))
+                                                      || ' ' || pg_catalog.split_part(r.name, ' ', 2),
+                                                      @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
+                           FROM pg_catalog.unnest(t.reasons) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
+               FILTER (WHERE t.n <= 10) AS rows,
+           pg_catalog.max(t.value_basis) AS basis,
+           pg_catalog.array_agg(t.churn_probability) AS probabilities
+      INTO tg
+      FROM (SELECT rt.*, pg_catalog.row_number() OVER () AS n
+              FROM @extschema@.insight_retention_targets_at(as_of) rt) t;
+    -- today's customers: the serving model's probabilities in ten bins
+    WITH s AS (
+        SELECT LEAST(pg_catalog.width_bucket(u.p, 0, 1, 10), 10) AS bin FROM pg_catalog.unnest(tg.probabilities) u(p)
+    ), b AS (
+        SELECT gs.bin, pg_catalog.count(s.bin) AS n
+          FROM pg_catalog.generate_series(1, 10) gs(bin) LEFT JOIN s ON s.bin = gs.bin GROUP BY 1
+    )
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s–%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
+                                                  @extschema@.insight_report_num(b.bin / 10.0, 1, lang)) ORDER BY b.bin) AS labels,
+           ARRAY[pg_catalog.array_agg(CASE WHEN b.n >= k THEN b.n::pg_catalog.float8 WHEN b.n = 0 THEN 0 END ORDER BY b.bin)] AS vals,
+           pg_catalog.array_agg(CASE WHEN b.n >= k OR b.n = 0 THEN @extschema@.insight_report_num(b.n, 0, lang)
+                                     ELSE @extschema@.insight_report_msg(lang, 'suppressed', k::pg_catalog.text) END ORDER BY b.bin) AS texts,
+           pg_catalog.sum(b.n) AS total, pg_catalog.sum(b.n) FILTER (WHERE b.bin > 5) AS high,
+           pg_catalog.count(*) FILTER (WHERE b.n > 0 AND b.n < k) AS small
+      INTO dist FROM b;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('churn-distribution', @extschema@.insight_report_msg(lang, 'churn.distribution.title'),
+        @extschema@.insight_report_msg(lang, 'churn.distribution.reading',
+            @extschema@.insight_report_pct(dist.high::pg_catalog.float8 / NULLIF(dist.total, 0), lang),
+            @extschema@.insight_report_num(dist.total, 0, lang)),
+        @extschema@.insight_svg_bars(dist.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.customers')], dist.vals, dist.texts),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.range', 'col.customers']),
+            (SELECT pg_catalog.array_agg(ARRAY[u.l, u.t] ORDER BY u.n) FROM ROWS FROM (pg_catalog.unnest(dist.labels), pg_catalog.unnest(dist.texts)) WITH ORDINALITY u(l, t, n))),
+        lang), @extschema@.insight_report_privacy(ctx, 0, dist.small::integer));
+
+    body := pg_catalog.concat(body, pg_catalog.format('<div class="table-box" id="churn-targets"><h3>%s</h3><p class="reading">%s</p>%s%s</div>',
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.title')),
+        @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.reading',
+            @extschema@.insight_report_msg(lang, CASE tg.basis WHEN 'clv_12m' THEN 'churn.value.clv' WHEN 'value_model' THEN 'churn.value.model' ELSE 'churn.value.past' END))),
+        CASE WHEN NOT (ctx ->> 'ids')::boolean
+             THEN pg_catalog.format('<p class="privacy">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'churn.targets.hidden'))) END,
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY[
+                                           CASE WHEN (ctx ->> 'ids')::boolean THEN 'col.customer' ELSE 'col.rank' END,
+                                           'col.churn_probability', 'col.value_at_risk', 'col.days_since', 'col.orders', 'col.reasons']), tg.rows)));
+    RETURN @extschema@.insight_report_section('churn', @extschema@.insight_report_msg(lang, 'churn.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_churn(jsonb) IS
+'The churn section of insight_report_html: the active churn model and its out-of-time evaluation (insight_models.metrics); the ROC curves of the evaluation model and of the days since the last purchase alone, the cumulative gain and the calibration by decile of the test window, as insight_churn_evaluate stored them (metrics.curves, insight_churn_curves; for a model trained without them, computed on insight_churn_training_rows at metrics.test_cutoff scored by evaluation_weights); the distribution of today''s churn probabilities (bins of fewer than insight.min_group_size customers suppressed); the first ten retention targets (insight_retention_targets_at) with their reasons, customer keys only for members of insight_admin. Says how to train a model when none is active.';
+
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_clv(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'iso_8601'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    c @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    chosen pg_catalog.jsonb;
+    period interval;
+    h90 pg_catalog.float8;
+    f_max integer;
+    t_max pg_catalog.float8;
+    fr record;
+    hc pg_catalog.jsonb;
+    cap integer;
+    gn record;
+    con record;
+    body pg_catalog.text;
+    f_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.frequency');
+    r_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.recency');
+BEGIN
+    SELECT * INTO c FROM @extschema@.insight_active_model('clv') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'clv', 'insight_train_clv()'));
+    END IF;
+    x := c.metrics;
+    chosen := x -> c.algorithm;
+    period := (c.params ->> 'period')::interval;
+    h90 := 90 * 86400 / @extschema@.insight_clv_period_seconds(period);
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'clv.summary',
+                c.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || c.algorithm), @extschema@.insight_report_interval(period, lang),
+                x ->> 'spend_model_id',
+                @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang), @extschema@.insight_report_date((x ->> 'calibration_end')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((chosen ->> 'customers')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_actual')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'mae')::pg_catalog.float8, 3, lang),
+                @extschema@.insight_report_num((x #>> '{baseline,mae}')::pg_catalog.float8, 3, lang))));
+
+    -- today's customers: the grid of the matrices and the concentration
+    WITH s AS (SELECT * FROM @extschema@.insight_clv_scores_at(as_of)),
+    d AS (SELECT s.clv_12m, pg_catalog.ntile(10) OVER (ORDER BY s.clv_12m DESC, s.customer_id) AS decile FROM s WHERE s.clv_12m IS NOT NULL),
+    dd AS (SELECT d.decile, pg_catalog.count(*) AS n, pg_catalog.sum(d.clv_12m) / pg_catalog.sum(pg_catalog.sum(d.clv_12m)) OVER () AS share,
+                  pg_catalog.sum(d.clv_12m) AS clv
+             FROM d GROUP BY 1)
+    SELECT (SELECT GREATEST(1, pg_catalog.percentile_disc(0.95) WITHIN GROUP (ORDER BY s.frequency)) FROM s) AS f_max,
+           (SELECT pg_catalog.max(s."T") FROM s) AS t_max,
+           pg_catalog.array_agg(dd.decile::pg_catalog.text ORDER BY dd.decile) AS labels,
+           ARRAY[pg_catalog.array_agg(dd.share ORDER BY dd.decile)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_pct(dd.share, lang) ORDER BY dd.decile) AS texts,
+           pg_catalog.array_agg(ARRAY[dd.decile::pg_catalog.text, @extschema@.insight_report_num(dd.n, 0, lang), @extschema@.insight_report_num(dd.clv, 0, lang),
+                                      @extschema@.insight_report_pct(dd.share, lang)] ORDER BY dd.decile) AS rows,
+           pg_catalog.max(dd.share) FILTER (WHERE dd.decile = 1) AS top
+      INTO con FROM dd;
+    f_max := con.f_max;
+    t_max := con.t_max;
+
+    -- the frequency/recency matrices of a customer of age t_max (lifetimes' plot_frequency_recency_matrix)
+    WITH g AS (
+        SELECT fi.f, ri.r, ri.j,
+               @extschema@.insight_transaction_model_expected_purchases(c.weights, h90, fi.f, ri.r, t_max) AS e,
+               @extschema@.insight_transaction_model_p_alive(c.weights, fi.f, ri.r, t_max) AS a
+          FROM (SELECT DISTINCT pg_catalog.round(f_max * i / 7.0)::integer AS f FROM pg_catalog.generate_series(0, 7) i) fi,
+               (SELECT j, t_max * j / 9.0 AS r FROM pg_catalog.generate_series(0, 9) j) ri
+         WHERE fi.f > 0 OR ri.j = 0
+    ), rw AS (
+        SELECT g.f, pg_catalog.array_agg(g.e ORDER BY g.j) AS e, pg_catalog.array_agg(g.a ORDER BY g.j) AS a,
+               pg_catalog.array_agg(@extschema@.insight_report_num(g.e, 1, lang) ORDER BY g.j) AS et,
+               pg_catalog.array_agg(@extschema@.insight_report_num(g.a, 2, lang) ORDER BY g.j) AS at
+          FROM g WHERE g.f > 0 GROUP BY 1
+    )
+    SELECT pg_catalog.array_agg(rw.f::pg_catalog.text ORDER BY rw.f DESC) AS rows_f,
+           pg_catalog.array_agg(rw.e ORDER BY rw.f DESC) AS e, pg_catalog.array_agg(rw.a ORDER BY rw.f DESC) AS a,
+           pg_catalog.array_agg(rw.et ORDER BY rw.f DESC) AS et, pg_catalog.array_agg(rw.at ORDER BY rw.f DESC) AS at,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(t_max * j / 9.0, 0, lang) ORDER BY j) FROM pg_catalog.generate_series(0, 9) j) AS cols,
+           pg_catalog.max(rw.e[10]) FILTER (WHERE rw.f = f_max) AS hot, pg_catalog.max(rw.e[1]) FILTER (WHERE rw.f = f_max) AS cold,
+           pg_catalog.max(rw.a[1]) FILTER (WHERE rw.f = f_max) AS cold_alive
+      INTO fr FROM rw;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('clv-frequency-recency', @extschema@.insight_report_msg(lang, 'clv.fr.title'),
+            @extschema@.insight_report_msg(lang, 'clv.fr.reading', @extschema@.insight_report_num(fr.hot, 1, lang), @extschema@.insight_report_num(fr.cold, 1, lang)),
+            @extschema@.insight_svg_heatmap(fr.rows_f, fr.cols, fr.e, fr.et, r_title, f_title),
+            @extschema@.insight_html_table(ARRAY[pg_catalog.concat(f_title, ' \ ', r_title)] || fr.cols,
+                (SELECT pg_catalog.array_agg(pg_catalog.array_prepend(fr.rows_f[i], ARRAY(SELECT pg_catalog.unnest(fr.et[i:i][:]))) ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
+            lang),
+        @extschema@.insight_report_figure('clv-p-alive', @extschema@.insight_report_msg(lang, 'clv.alive.title'),
+            @extschema@.insight_report_msg(lang, 'clv.alive.reading', f_max::pg_catalog.text, @extschema@.insight_report_num(fr.cold_alive, 2, lang)),
+            @extschema@.insight_svg_heatmap(fr.rows_f, fr.cols, fr.a, fr.at, r_title, f_title),
+            @extschema@.insight_html_table(ARRAY[pg_catalog.concat(f_title, ' \ ', r_title)] || fr.cols,
+                (SELECT pg_catalog.array_agg(pg_catalog.array_prepend(fr.rows_f[i], ARRAY(SELECT pg_catalog.unnest(fr.at[i:i][:]))) ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
+            lang));
+
+    -- the holdout charts, as insight_clv_evaluate stored them (computed here for
+    -- a model trained without them): the evaluation model on the calibration period
+    hc := x -> 'holdout_curves';
+    IF hc IS NULL THEN
+        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
+                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
+                       (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")),
+                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
+          INTO hc
+          FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
+                                                    c.trained_as_of, period) h;
+    END IF;
+    -- the largest cap <= 7 such that every bucket 0 .. cap-1 and cap+ has at least k customers
+    SELECT pg_catalog.max(b.key::integer) INTO cap
+      FROM pg_catalog.jsonb_each(hc -> 'by_frequency') b
+     WHERE (SELECT pg_catalog.bool_and((e ->> 'customers')::bigint >= k) AND pg_catalog.count(*) = b.key::integer + 1
+              FROM pg_catalog.jsonb_array_elements(b.value) e);
+    IF cap IS NOT NULL THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.p) ORDER BY b.f) AS pp,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.a) ORDER BY b.f) AS aa,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, CASE WHEN b.f = cap THEN pg_catalog.concat(cap, '+') ELSE b.f::pg_catalog.text END) ORDER BY b.f) AS ticks,
+               pg_catalog.array_agg(ARRAY[CASE WHEN b.f = cap THEN pg_catalog.concat(cap, '+') ELSE b.f::pg_catalog.text END,
+                                          @extschema@.insight_report_num(b.n, 0, lang), @extschema@.insight_report_num(b.p, 2, lang),
+                                          @extschema@.insight_report_num(b.a, 2, lang)] ORDER BY b.f) AS rows,
+               pg_catalog.max(GREATEST(b.p, b.a)) AS top
+          INTO gn
+          FROM (SELECT (e ->> 'frequency')::integer AS f, (e ->> 'customers')::bigint AS n,
+                       (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+                  FROM pg_catalog.jsonb_array_elements(hc -> 'by_frequency' -> cap::pg_catalog.text) e) b;
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-holdout', @extschema@.insight_report_msg(lang, 'clv.holdout.title'),
+            @extschema@.insight_report_msg(lang, 'clv.holdout.reading',
+                @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_actual')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_error_percent')::pg_catalog.float8, 1, lang) || '%'),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.predicted'), 'points', gn.pp),
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.observed'), 'points', gn.aa)),
+                pg_catalog.jsonb_build_object('x_max', cap, 'y_max', gn.top * 1.1, 'dots', true, 'x_ticks', gn.ticks,
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 1, lang)))
+                                  FROM pg_catalog.unnest(ARRAY[0, gn.top / 2, gn.top]) v),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.frequency_cal'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.purchases_holdout'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.frequency', 'col.customers', 'col.predicted', 'col.actual']), gn.rows),
+            lang));
+    END IF;
+
+    -- value gain and deciles (google/lifetime_value): predicted holdout revenue =
+    -- expected purchases x expected spend of a Gamma-Gamma fitted on the calibration period
+    WITH g AS (
+        SELECT (e ->> 'q')::integer AS q, (e ->> 'model')::pg_catalog.float8 AS model, (e ->> 'perfect')::pg_catalog.float8 AS perfect
+          FROM pg_catalog.jsonb_array_elements(hc -> 'gain') e
+    ), model AS (
+        SELECT g.q, g.model AS share FROM g
+    ), perfect AS (
+        SELECT g.q, g.perfect AS share FROM g
+    ), dec AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+          FROM pg_catalog.jsonb_array_elements(hc -> 'deciles') e
+    )
+    SELECT (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                   pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(model.q / 20.0, pg_catalog.round(model.share::numeric, 4)) ORDER BY model.q) FROM model) AS model_pts,
+           (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                   pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(perfect.q / 20.0, pg_catalog.round(perfect.share::numeric, 4)) ORDER BY perfect.q) FROM perfect) AS perfect_pts,
+           (SELECT pg_catalog.array_agg(ARRAY[@extschema@.insight_report_pct(model.q / 20.0, lang, 0), @extschema@.insight_report_pct(model.share, lang),
+                                              @extschema@.insight_report_pct(perfect.share, lang)] ORDER BY model.q)
+              FROM model JOIN perfect ON perfect.q = model.q) AS gain_rows,
+           (SELECT model.share FROM model WHERE model.q = 4) AS at20,
+           (SELECT perfect.share FROM perfect WHERE perfect.q = 4) AS best20,
+           (SELECT pg_catalog.array_agg(dec.decile::pg_catalog.text ORDER BY dec.decile) FROM dec) AS labels,
+           (SELECT ARRAY[pg_catalog.array_agg(dec.p ORDER BY dec.decile), pg_catalog.array_agg(dec.a ORDER BY dec.decile)] FROM dec) AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY dec.decile, o) FROM dec,
+                   LATERAL (VALUES (1, @extschema@.insight_report_num(dec.p, 0, lang)), (2, @extschema@.insight_report_num(dec.a, 0, lang))) v(o, t)) AS texts,
+           (SELECT pg_catalog.array_agg(ARRAY[dec.decile::pg_catalog.text, @extschema@.insight_report_num(dec.n, 0, lang),
+                                              @extschema@.insight_report_num(dec.p, 0, lang), @extschema@.insight_report_num(dec.a, 0, lang)] ORDER BY dec.decile) FROM dec) AS dec_rows,
+           (SELECT dec.p FROM dec WHERE dec.decile = 1) AS top_p,
+           (SELECT dec.a FROM dec WHERE dec.decile = 1) AS top_a
+      INTO gn;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('clv-gain', @extschema@.insight_report_msg(lang, 'clv.gain.title'),
+            @extschema@.insight_report_msg(lang, 'clv.gain.reading', @extschema@.insight_report_pct(gn.at20, lang), @extschema@.insight_report_pct(gn.best20, lang)),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                    pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', c.model_id), 'points', gn.model_pts),
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.perfect'), 'points', gn.perfect_pts)),
+                pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                    'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.customers_ranked'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.revenue_captured'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'series.model', 'series.perfect']), gn.gain_rows),
+            lang),
+        @extschema@.insight_report_figure('clv-deciles', @extschema@.insight_report_msg(lang, 'clv.decile.title'),
+            @extschema@.insight_report_msg(lang, 'clv.decile.reading', @extschema@.insight_report_num(gn.top_p, 0, lang), @extschema@.insight_report_num(gn.top_a, 0, lang)),
+            @extschema@.insight_svg_bars(gn.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'col.actual']),
+                                         gn.vals, gn.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.actual']), gn.dec_rows),
+            lang),
+        @extschema@.insight_report_figure('clv-concentration', @extschema@.insight_report_msg(lang, 'clv.concentration.title'),
+            @extschema@.insight_report_msg(lang, 'clv.concentration.reading', @extschema@.insight_report_pct(con.top, lang)),
+            @extschema@.insight_svg_bars(con.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.clv_share')], con.vals, con.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.clv', 'col.clv_share']), con.rows),
+            lang));
+    RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at). Says how to train a model when none is active.';
 
 --@ function src/sql/tasks/report_html.sql insight_report_html_value
 
 --@ comment src/sql/tasks/report_html.sql insight_report_html_value
 
---@ function src/sql/tasks/report_html.sql insight_report_html_segments
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_segments(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    sm @extschema@.insight_models;
+    segs pg_catalog.text[];
+    rec pg_catalog.float8[];
+    frq pg_catalog.float8[];
+    mon pg_catalog.float8[];
+    cls integer[];
+    rf record;
+    cl record;
+    kc record;
+    body pg_catalog.text := '';
+    sep pg_catalog.text := @extschema@.insight_report_msg(lang, 'label.sep');
+BEGIN
+    SELECT * INTO sm FROM @extschema@.insight_active_model('segments') mm;
+    SELECT pg_catalog.array_agg(r.segment), pg_catalog.array_agg(r.recency_days), pg_catalog.array_agg(r.frequency::pg_catalog.float8),
+           pg_catalog.array_agg(r.monetary),
+           pg_catalog.array_agg(CASE WHEN sm.model_id IS NOT NULL
+                                     THEN @extschema@.insight_segment_cluster(sm.weights, sm.preprocessing, r.recency_days, r.frequency, r.monetary) END)
+      INTO segs, rec, frq, mon, cls
+      FROM @extschema@.insight_rfm_scores(as_of) r;
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_segments
+    -- the RFM map: segments of fewer than k customers go into "other"
+    WITH g AS (
+        SELECT u.s, pg_catalog.count(*) AS n, pg_catalog.sum(u.m) AS revenue
+          FROM ROWS FROM (pg_catalog.unnest(segs), pg_catalog.unnest(mon)) u(s, m) GROUP BY 1
+    ), h AS (
+        SELECT CASE WHEN g.n >= k THEN g.s END AS s,
+               pg_catalog.sum(g.n) AS n, pg_catalog.sum(g.revenue) AS revenue, pg_catalog.count(*) AS groups
+          FROM g GROUP BY 1
+    ), v AS (
+        SELECT h.*, h.n::pg_catalog.float8 / pg_catalog.sum(h.n) OVER () AS cshare,
+               h.revenue / NULLIF(pg_catalog.sum(h.revenue) OVER (), 0) AS rshare,
+               CASE WHEN h.s IS NULL THEN @extschema@.insight_report_msg(lang, 'other') ELSE @extschema@.insight_report_msg(lang, 'rfm.' || h.s) END AS label,
+               COALESCE(pg_catalog.array_position(@extschema@.insight_rfm_segment_names(), h.s), 99) AS o
+          FROM h WHERE h.s IS NOT NULL OR h.n >= k
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.o) AS labels,
+           ARRAY[pg_catalog.array_agg(v.cshare ORDER BY v.o), pg_catalog.array_agg(v.rshare ORDER BY v.o)] AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY v2.o, x) FROM v v2,
+                   LATERAL (VALUES (1, @extschema@.insight_report_pct(v2.cshare, lang)), (2, @extschema@.insight_report_pct(v2.rshare, lang))) w(x, t)) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang), @extschema@.insight_report_pct(v.cshare, lang),
+                                      @extschema@.insight_report_num(v.revenue, 0, lang), @extschema@.insight_report_pct(v.rshare, lang)] ORDER BY v.o) AS rows,
+           (pg_catalog.array_agg(v.label ORDER BY v.rshare DESC))[1] AS top, pg_catalog.max(v.rshare) AS top_r,
+           (pg_catalog.array_agg(v.cshare ORDER BY v.rshare DESC))[1] AS top_c,
+           (SELECT COALESCE(pg_catalog.sum(h.groups), 0) FROM h WHERE h.s IS NULL) AS merged,
+           (SELECT COALESCE(pg_catalog.sum(h.groups), 0) FROM h WHERE h.s IS NULL AND h.n < k) AS dropped
+      INTO rf FROM v;
+    IF rf.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-rfm', @extschema@.insight_report_msg(lang, 'segments.rfm.title'),
+            @extschema@.insight_report_msg(lang, 'segments.rfm.reading', rf.top, @extschema@.insight_report_pct(rf.top_c, lang), @extschema@.insight_report_pct(rf.top_r, lang)),
+            @extschema@.insight_svg_bars(rf.labels, @extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'col.share_revenue_all']),
+                                         rf.vals, rf.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.segment', 'col.customers', 'col.share_customers', 'col.revenue', 'col.share_revenue_all']), rf.rows),
+            lang), @extschema@.insight_report_privacy(ctx, (rf.merged - rf.dropped)::integer, rf.dropped::integer));
+    END IF;
+
+    IF sm.model_id IS NULL THEN
+        RETURN @extschema@.insight_report_section('segments', @extschema@.insight_report_msg(lang, 'segments.title'),
+                   pg_catalog.concat(body, @extschema@.insight_report_not_trained(ctx, 'segments', 'insight_train_segments()')));
+    END IF;
+
+    -- clusters: labelled from their members against the median customer
+    WITH p AS (
+        SELECT pr.cluster AS c, pr.customers AS n, pr.recency_quartiles AS rq, pr.frequency_quartiles AS fq,
+               pr.monetary_quartiles AS mq, pr.label
+          FROM @extschema@.insight_cluster_profiles(cls, rec, frq, mon, lang) pr
+    ), v AS (
+        SELECT p.c, p.n, p.rq, p.fq, p.mq,
+               pg_catalog.concat(@extschema@.insight_report_msg(lang, 'col.cluster'), ' ', p.c, ': ', p.label) AS label
+          FROM p WHERE p.n >= k
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.c) AS labels,
+           ARRAY[pg_catalog.array_agg(v.n::pg_catalog.float8 ORDER BY v.c)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_num(v.n, 0, lang) ORDER BY v.c) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang),
+               pg_catalog.concat_ws(' / ', @extschema@.insight_report_num(v.rq[1], 0, lang), @extschema@.insight_report_num(v.rq[2], 0, lang), @extschema@.insight_report_num(v.rq[3], 0, lang)),
+               pg_catalog.concat_ws(' / ', @extschema@.insight_report_num(v.fq[1], 0, lang), @extschema@.insight_report_num(v.fq[2], 0, lang), @extschema@.insight_report_num(v.fq[3], 0, lang)),
+               pg_catalog.concat_ws(' / ', @extschema@.insight_report_num(v.mq[1], 0, lang), @extschema@.insight_report_num(v.mq[2], 0, lang), @extschema@.insight_report_num(v.mq[3], 0, lang))]
+               ORDER BY v.c) AS rows,
+           (SELECT pg_catalog.count(*) FROM p WHERE p.n < k) AS small
+      INTO cl FROM v;
+    SELECT (e ->> 'k')::integer AS best_k, (e ->> 'silhouette')::pg_catalog.float8 AS best_s
+      INTO kc FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(sm.metrics -> 'k_curve') = 'array'
+                                                        THEN sm.metrics -> 'k_curve' ELSE '[]' END) e
+     ORDER BY (e ->> 'silhouette')::pg_catalog.float8 DESC LIMIT 1;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-clusters', @extschema@.insight_report_msg(lang, 'segments.clusters.title'),
+        @extschema@.insight_report_msg(lang, 'segments.clusters.reading', sm.metrics ->> 'k',
+            @extschema@.insight_report_msg(lang, CASE WHEN sm.params ->> 'k' IS NULL THEN 'segments.k.chosen' ELSE 'segments.k.given' END,
+                @extschema@.insight_report_num((sm.metrics ->> 'silhouette')::pg_catalog.float8, 3, lang))),
+        @extschema@.insight_svg_bars(cl.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.customers')], cl.vals, cl.texts),
+        @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.label', 'col.customers', 'col.recency_q', 'col.orders_q', 'col.spend_q']), cl.rows),
+        lang), @extschema@.insight_report_privacy(ctx, 0, cl.small::integer));
+    IF kc.best_k IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('segments-k', @extschema@.insight_report_msg(lang, 'segments.kcurve.title'),
+            @extschema@.insight_report_msg(lang, 'segments.kcurve.reading', kc.best_k::pg_catalog.text, @extschema@.insight_report_num(kc.best_s, 3, lang), sm.metrics ->> 'k'),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'col.silhouette'),
+                    'points', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array((e ->> 'k')::integer, pg_catalog.round((e ->> 'silhouette')::numeric, 4))
+                                                            ORDER BY (e ->> 'k')::integer)
+                                 FROM pg_catalog.jsonb_array_elements(sm.metrics -> 'k_curve') e))),
+                pg_catalog.jsonb_build_object('x_min', 1, 'x_max', 10, 'y_max', 1, 'dots', true,
+                    'x_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(i, i::pg_catalog.text)) FROM pg_catalog.generate_series(2, 10) i),
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 2, lang))) FROM pg_catalog.unnest(ARRAY[0, 0.25, 0.5, 0.75, 1]::pg_catalog.float8[]) v),
+                    'x_title', @extschema@.insight_report_msg(lang, 'col.k'), 'y_title', @extschema@.insight_report_msg(lang, 'col.silhouette'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.k', 'col.silhouette']),
+                (SELECT pg_catalog.array_agg(ARRAY[e ->> 'k', @extschema@.insight_report_num((e ->> 'silhouette')::pg_catalog.float8, 3, lang)]
+                                             ORDER BY (e ->> 'k')::integer)
+                   FROM pg_catalog.jsonb_array_elements(sm.metrics -> 'k_curve') e)),
+            lang));
+    END IF;
+    RETURN @extschema@.insight_report_section('segments', @extschema@.insight_report_msg(lang, 'segments.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_segments(jsonb) IS
+'The segments section of insight_report_html: the RFM segment map (share of customers and of revenue = total spend of each segment, insight_rfm_scores; segments of fewer than insight.min_group_size customers merged into "other"); the clusters of the active segments model with a label true of their members (insight_cluster_profiles: recency, orders and spend of at least 3/4 of the members against the median customer, as insight_customer_360 and insight_segment_summary label them) and their quartiles, clusters smaller than min_group_size not shown; how k was chosen (at the knee of the inertia curve, insight_kmeans_knee, or given), with the silhouette of every k tried (metrics.k_curve). Says how to train a model when none is active.';
 
 -- Tasks the report has no section of: their active model, or that there is none.
 --@ function src/sql/tasks/report_html.sql insight_report_html_other
 
 --@ comment src/sql/tasks/report_html.sql insight_report_html_other
 
---@ function src/sql/tasks/report_html.sql insight_report_html
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_html(lang text DEFAULT 'en', as_of timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    ctx pg_catalog.jsonb := @extschema@.insight_report_context(lang, as_of);
+    l pg_catalog.text := ctx ->> 'lang';
+    last_at pg_catalog.timestamptz;
+    sections pg_catalog.text[] := ARRAY['data', 'churn', 'clv', 'value', 'segments', 'recommender', 'other'];
+    titles pg_catalog.text[] := ARRAY['data.title', 'churn.title', 'clv.title', 'value.title', 'segments.title', 'recommender.title', 'other.title'];
+BEGIN
+    SELECT pg_catalog.max(s.ordered_at) INTO last_at FROM @extschema@.insight_sales s
+     WHERE as_of IS NULL OR s.ordered_at < as_of;
+    RETURN pg_catalog.concat(
+        '<!DOCTYPE html>', E'\n',
+        pg_catalog.format('<html lang="%s"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>%s</title><style>%s</style></head><body>',
+            CASE l WHEN 'zh' THEN 'zh-Hans' ELSE 'en' END, @extschema@.insight_html(@extschema@.insight_report_msg(l, 'title')), @extschema@.insight_report_html_style()),
+        E'\n<header>',
+        pg_catalog.format('<h1>%s</h1><p class="subtitle">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(l, 'title')),
+            @extschema@.insight_html(@extschema@.insight_report_msg(l, 'subtitle', @extschema@.insight_report_date(COALESCE(as_of, last_at), l), ctx ->> 'k'))),
+        pg_catalog.format('<nav aria-label="%s"><ul>%s</ul></nav>', @extschema@.insight_html(@extschema@.insight_report_msg(l, 'toc')),
+            (SELECT pg_catalog.string_agg(pg_catalog.format('<li><a href="#%s">%s</a></li>', s, @extschema@.insight_html(@extschema@.insight_report_msg(l, t))), '' ORDER BY n)
+               FROM ROWS FROM (pg_catalog.unnest(sections), pg_catalog.unnest(titles)) WITH ORDINALITY u(s, t, n))),
+        E'</header>\n<main>\n',
+        @extschema@.insight_report_html_data(ctx), E'\n',
+        @extschema@.insight_report_html_churn(ctx), E'\n',
+        @extschema@.insight_report_html_clv(ctx), E'\n',
+        @extschema@.insight_report_html_value(ctx), E'\n',
+        @extschema@.insight_report_html_segments(ctx), E'\n',
+        @extschema@.insight_report_html_recommender(ctx), E'\n',
+        @extschema@.insight_report_html_other(ctx), E'\n',
+        E'</main>\n</body></html>\n');
+END
+$$;
 
---@ comment src/sql/tasks/report_html.sql insight_report_html
+COMMENT ON FUNCTION @extschema@.insight_report_html(text, timestamptz) IS
+'The report as one self-contained HTML document (inline CSS and SVG; no script, no network; opens from a file) in English (lang ''en'') or Simplified Chinese (''zh''; another language is an error, 22023), from the data before as_of (NULL: the whole history): data covered (revenue and customers by month, cohort retention), churn (ROC against recency alone, cumulative gain, calibration by decile, probability distribution, retention targets with reasons), customer value (frequency/recency matrices of expected purchases and P(alive), calibration against the holdout, value gain and decile charts, concentration), the deep value model (out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate, gain and decile charts, as its training stored them), segments (RFM map, k-means clusters labelled from their members, how k was chosen), recommendations (metrics against popularity and the other algorithms, top items) and the other tasks; a section whose task has no active model says how to train one. Every chart has a one-sentence reading and its numbers as an HTML table. No group of fewer than insight.min_group_size customers is shown with its own figures (merged into "other" or suppressed, said on the page); customer keys appear only in the retention targets, and only for members of insight_admin. Texts: insight_report_messages. Sections: insight_report_html_data, _churn, _clv, _value, _segments, _recommender, _other.';
 
 -- tasks/report_html_parts.sql: the messages added or changed
 INSERT INTO @extschema@.insight_report_messages (key, lang, message)
