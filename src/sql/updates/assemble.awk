@@ -17,7 +17,9 @@
 #
 # Only the last definition of a function in the upgrade sequence may be taken
 # from the part: an earlier one must stay as it was then, since what the
-# current body refers to may not exist yet at that point of the script.
+# current body refers to may not exist yet at that point of the script (and a
+# later DROP of an older signature would not find it).  The build stops when a
+# function a directive named is defined or named again in a later line.
 
 function fail(msg)
 {
