@@ -22,7 +22,7 @@ BENCH_PACKAGES=(linux-perf)
 # pg_cron on a stock Debian cluster of its own, as docs/operations.md says.
 TEST_SERVER_OPTIONS=()
 
-log() { printf '\n==> %s\n' "$*" >&2; }
+log() { printf '\n==> %s  [%(%T)T]\n' "$*" -1 >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Run a command as root (directly, or through sudo).

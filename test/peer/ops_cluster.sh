@@ -69,14 +69,15 @@ digests=("recommendations|$digest_recommend"
          "insight_clv_scores_at()|$(digest_view 'insight_clv_scores_at()')")
 
 # --- 1. scoring while retraining --------------------------------------------
-# One-customer scoring reads the customer's lines: index the customer column
-# and the time expression insight_sales reads (invoice_date is a timestamp,
-# read as UTC), so insight_churn is a few index probes (docs/reference/sources-and-features.md, Customer
-# features).  The indexes stay, so the dump below restores them too.
+# One-customer scoring reads the customer's lines and, for the default as_of,
+# the latest line: index the customer column and the registered time column,
+# so insight_churn and insight_clv are a few index probes
+# (docs/reference/sources-and-features.md, Customer features).  The indexes
+# stay, so the dump below restores them too.
 q -q <<'SQL'
 SET client_min_messages = warning;
 CREATE INDEX IF NOT EXISTS order_lines_customer_id_idx ON order_lines (customer_id);
-CREATE INDEX IF NOT EXISTS order_lines_utc_time_idx ON order_lines ((invoice_date AT TIME ZONE 'UTC'));
+CREATE INDEX IF NOT EXISTS order_lines_invoice_date_idx ON order_lines (invoice_date);
 ANALYZE order_lines;
 SQL
 
