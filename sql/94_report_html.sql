@@ -175,10 +175,11 @@ DROP ROLE report_reader;
 -- a section whose task has no active model says how to train one
 BEGIN;
 UPDATE insight_models SET status = 'retired' WHERE task IN ('recommender', 'value') AND status = 'active';
-SELECT insight_report_html('zh') ~ '尚未训练推荐模型：运行 SELECT insight_train_recommender\(\);' AS zh_says_not_trained,
-       insight_report_html('zh') ~ '尚未训练价值模型：运行 SELECT insight_train_value\(\);' AS zh_value_not_trained,
-       insight_report_html('en') ~ '<section id="value"><h2>[^<]*</h2><p class="not-trained">No value model is trained yet: run SELECT insight_train_value\(\); to add this section.</p></section>' AS en_value_not_trained,
-       pg_temp.n(insight_report_html('en'), '<section id="') AS sections;
+SELECT zh ~ '尚未训练推荐模型：运行 SELECT insight_train_recommender\(\);' AS zh_says_not_trained,
+       zh ~ '尚未训练价值模型：运行 SELECT insight_train_value\(\);' AS zh_value_not_trained,
+       en ~ '<section id="value"><h2>[^<]*</h2><p class="not-trained">No value model is trained yet: run SELECT insight_train_value\(\); to add this section.</p></section>' AS en_value_not_trained,
+       pg_temp.n(en, '<section id="') AS sections
+  FROM (SELECT insight_report_html('zh') AS zh, insight_report_html('en') AS en) r;
 ROLLBACK;
 
 -- the churn section names the active model's algorithm (a gradient-boosted trees model here)
