@@ -9,7 +9,12 @@
  * cleaned sales lines.  Its state is a bytea holding one fixed-size record
  * per line (hashes of the order and item keys, time, quantity, amount);
  * partial states combine by concatenation, so the aggregate runs in
- * parallel workers and on Citus shards.  The final function folds the lines
+ * parallel workers and on Citus shards.  While the aggregate runs, the state
+ * is an expanded object (utils/expandeddatum.h) owning a growable buffer in
+ * a memory context under the aggregate's: the executor keeps it in place
+ * instead of copying the whole state each time it grows, and it becomes the
+ * flat bytea wherever it leaves the aggregate (a partial state sent by a
+ * parallel worker or a Citus shard, a direct call's result).  The final function folds the lines
  * into a compact history, a float8[]:
  *
  *	  [orders, distinct_items, returned_amount,
@@ -40,6 +45,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -94,6 +100,15 @@ history_state_arg(FunctionCallInfo fcinfo, int argno)
 	return s;
 }
 
+static void
+history_too_many_lines(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("a customer history cannot hold more than %zu lines",
+					(MaxAllocSize - offsetof(HistoryState, lines)) / sizeof(HistoryLine))));
+}
+
 /* A state with room for at least 'need' lines, keeping the lines of 'old'. */
 static HistoryState *
 history_state_reserve(FunctionCallInfo fcinfo, HistoryState *old, int64 need)
@@ -105,10 +120,7 @@ history_state_reserve(FunctionCallInfo fcinfo, HistoryState *old, int64 need)
 		return old;
 	capacity = Max(Max(capacity * 2, need), 8);
 	if (history_state_size(capacity) > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a customer history cannot hold more than %zu lines",
-						(MaxAllocSize - offsetof(HistoryState, lines)) / sizeof(HistoryLine))));
+		history_too_many_lines();
 	s = insight_state_new(fcinfo, history_state_size(capacity));
 	s->capacity = capacity;
 	if (old)
@@ -119,21 +131,224 @@ history_state_reserve(FunctionCallInfo fcinfo, HistoryState *old, int64 need)
 	return s;
 }
 
-/* Per-call cache of the hash functions of the two key arguments. */
-typedef struct KeyHashers
+/*
+ * The state while the aggregate runs: an expanded object whose flat form is
+ * the HistoryState of its first n lines (capacity n).  Its buffer, a
+ * HistoryState with room to spare, lives in the object's own context, a
+ * child of the aggregate's context, and grows by repalloc.
+ */
+typedef struct HistoryExpanded
 {
-	Oid			types[2];
-	FmgrInfo	procs[2];
-} KeyHashers;
+	ExpandedObjectHeader hdr;
+	HistoryState *state;
+} HistoryExpanded;
 
-static KeyHashers *
+static Size
+history_expanded_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return history_state_size(((HistoryExpanded *) eohptr)->state->n);
+}
+
+static void
+history_expanded_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	HistoryState *from = ((HistoryExpanded *) eohptr)->state;
+	HistoryState *to = result;
+
+	Assert(allocated_size == history_state_size(from->n));
+	memcpy(to, from, allocated_size);
+	SET_VARSIZE(to, allocated_size);
+	to->capacity = from->n;
+}
+
+static const ExpandedObjectMethods history_expanded_methods = {
+	history_expanded_flat_size,
+	history_expanded_flatten
+};
+
+/*
+ * The context of the aggregate calling fcinfo, as AggCheckCallContext finds
+ * it; NULL when called directly or as a window aggregate (whose states stay
+ * flat).
+ */
+static MemoryContext
+history_agg_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	return AggCheckCallContext(fcinfo, &aggcontext) == AGG_CONTEXT_AGGREGATE ? aggcontext : NULL;
+}
+
+/* Room for at least 'need' lines in the expanded state, keeping its lines. */
+static void
+history_expanded_reserve(HistoryExpanded *e, int64 need)
+{
+	int64		capacity = e->state->capacity;
+	Size		size;
+
+	if (need <= capacity)
+		return;
+	capacity = Max(capacity * 2, need);
+	size = history_state_size(capacity);
+	if (size > MaxAllocSize)
+		history_too_many_lines();
+	e->state = repalloc(e->state, size);
+	SET_VARSIZE(e->state, size);
+	e->state->capacity = capacity;
+}
+
+/*
+ * The context the expanded states of one aggregate context share: one child
+ * of the aggregate's context (the executor keeps an expanded state in place
+ * only when its context is a child of the aggregate's), and one for all the
+ * groups, since hash aggregation sums the memory of every child context each
+ * time it adds a group.  The contexts made so far are listed in fn_extra and
+ * leave the list when their aggregate context is reset or deleted.
+ */
+typedef struct StatesContext
+{
+	MemoryContext aggcontext;
+	MemoryContext states;
+	MemoryContextCallback on_reset;
+	struct StatesContext **list;	/* the list's head, in fn_extra */
+	struct StatesContext *next;
+} StatesContext;
+
+static void
+states_context_forget(void *arg)
+{
+	StatesContext *c = arg;
+
+	for (StatesContext **p = c->list; *p != NULL; p = &(*p)->next)
+		if (*p == c)
+		{
+			*p = c->next;
+			break;
+		}
+}
+
+static MemoryContext
+states_context(StatesContext **list, MemoryContext aggcontext)
+{
+	StatesContext *c;
+
+	for (c = *list; c != NULL; c = c->next)
+		if (c->aggcontext == aggcontext)
+			return c->states;
+	c = MemoryContextAllocZero(aggcontext, sizeof(StatesContext));
+	c->aggcontext = aggcontext;
+	c->states = AllocSetContextCreate(aggcontext, "insight_customer_history states",
+									  ALLOCSET_DEFAULT_SIZES);
+	c->list = list;
+	c->next = *list;
+	c->on_reset.func = states_context_forget;
+	c->on_reset.arg = c;
+	MemoryContextRegisterResetCallback(aggcontext, &c->on_reset);
+	*list = c;
+	return c->states;
+}
+
+/*
+ * Argument 0 of the transition or combine function called by an aggregate,
+ * as this aggregate's expanded state: the object itself when it is one, else
+ * a new object holding the lines of the flat state (none for NULL),
+ * validated as history_state_arg does.  'list' is the function's list of
+ * StatesContext.
+ */
+static HistoryExpanded *
+history_expanded_arg(FunctionCallInfo fcinfo, StatesContext **list, MemoryContext aggcontext)
+{
+	HistoryExpanded *e;
+	HistoryState *flat = NULL;
+	MemoryContext cxt;
+
+	if (!PG_ARGISNULL(0))
+	{
+		Datum		d = PG_GETARG_DATUM(0);
+
+		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+			DatumGetEOHP(d)->eoh_methods == &history_expanded_methods)
+			return (HistoryExpanded *) DatumGetEOHP(d);
+		flat = history_state_arg(fcinfo, 0);
+	}
+	cxt = states_context(list, aggcontext);
+	e = MemoryContextAlloc(cxt, sizeof(HistoryExpanded));
+	EOH_init_header(&e->hdr, &history_expanded_methods, cxt);
+	e->state = MemoryContextAllocZero(cxt, history_state_size(8));
+	SET_VARSIZE(e->state, history_state_size(8));
+	e->state->capacity = 8;
+	if (flat != NULL)
+	{
+		history_expanded_reserve(e, flat->n);
+		memcpy(e->state->lines, flat->lines, sizeof(HistoryLine) * flat->n);
+		e->state->n = flat->n;
+	}
+	return e;
+}
+
+/*
+ * A state argument to read: the buffer of this aggregate's expanded state,
+ * or the flat state as history_state_arg gives it.
+ */
+static HistoryState *
+history_state_read(FunctionCallInfo fcinfo, int argno)
+{
+	if (!PG_ARGISNULL(argno))
+	{
+		Datum		d = PG_GETARG_DATUM(argno);
+
+		if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+			DatumGetEOHP(d)->eoh_methods == &history_expanded_methods)
+			return ((HistoryExpanded *) DatumGetEOHP(d))->state;
+	}
+	return history_state_arg(fcinfo, argno);
+}
+
+/* The state 's' (of the expanded state 'e' when not NULL) with room for 'need' lines. */
+static HistoryState *
+history_grow(FunctionCallInfo fcinfo, HistoryExpanded *e, HistoryState *s, int64 need)
+{
+	if (e == NULL)
+		return history_state_reserve(fcinfo, s, need);
+	history_expanded_reserve(e, need);
+	return e->state;
+}
+
+/* What the transition and combine functions return: the expanded state, or the flat one. */
+static Datum
+history_result(HistoryExpanded *e, HistoryState *s)
+{
+	return e != NULL ? EOHPGetRWDatum(&e->hdr) : PointerGetDatum(s);
+}
+
+/*
+ * What a transition or combine function keeps across calls (fn_extra): the
+ * contexts of its expanded states and, for the transition function, the
+ * hash functions of the two key arguments.
+ */
+typedef struct HistoryCache
+{
+	StatesContext *states;
+	bool		hashers_ready;
+	FmgrInfo	procs[2];
+} HistoryCache;
+
+static HistoryCache *
+history_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+														  sizeof(HistoryCache));
+	return fcinfo->flinfo->fn_extra;
+}
+
+static HistoryCache *
 key_hashers(FunctionCallInfo fcinfo)
 {
-	KeyHashers *h = fcinfo->flinfo->fn_extra;
+	HistoryCache *h = history_cache(fcinfo);
 
-	if (h == NULL)
+	if (!h->hashers_ready)
 	{
-		h = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(KeyHashers));
 		for (int i = 0; i < 2; i++)
 		{
 			Oid			type = get_fn_expr_argtype(fcinfo->flinfo, i + 1);
@@ -148,16 +363,15 @@ key_hashers(FunctionCallInfo fcinfo)
 						 errmsg("could not identify an extended hash function for type %s",
 								format_type_be(type)),
 						 errhint("Order and item keys must be of a hashable type such as integer, text or uuid.")));
-			h->types[i] = type;
 			fmgr_info_copy(&h->procs[i], &tc->hash_extended_proc_finfo, fcinfo->flinfo->fn_mcxt);
 		}
-		fcinfo->flinfo->fn_extra = h;
+		h->hashers_ready = true;
 	}
 	return h;
 }
 
 static uint64
-hash_key(FunctionCallInfo fcinfo, KeyHashers *h, int i, bool *isnull)
+hash_key(FunctionCallInfo fcinfo, HistoryCache *h, int i, bool *isnull)
 {
 	int			argno = i + 1;
 
@@ -172,8 +386,10 @@ PG_FUNCTION_INFO_V1(insight_history_accum);
 Datum
 insight_history_accum(PG_FUNCTION_ARGS)
 {
-	HistoryState *s = history_state_arg(fcinfo, 0);
-	KeyHashers *h = key_hashers(fcinfo);
+	MemoryContext aggcontext = history_agg_context(fcinfo);
+	HistoryCache *h = key_hashers(fcinfo);
+	HistoryExpanded *e = aggcontext ? history_expanded_arg(fcinfo, &h->states, aggcontext) : NULL;
+	HistoryState *s = e ? e->state : history_state_arg(fcinfo, 0);
 	HistoryLine *line;
 	bool		null_item;
 	double		quantity,
@@ -181,7 +397,7 @@ insight_history_accum(PG_FUNCTION_ARGS)
 
 	/* a line without a time or amount cannot be placed: not counted */
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(5))
-		PG_RETURN_POINTER(s ? s : history_state_reserve(fcinfo, NULL, 0));
+		PG_RETURN_DATUM(history_result(e, s ? s : history_state_reserve(fcinfo, NULL, 0)));
 	quantity = PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4);
 	amount = PG_GETARG_FLOAT8(5);
 	if (!isfinite(quantity) || !isfinite(amount))
@@ -190,7 +406,7 @@ insight_history_accum(PG_FUNCTION_ARGS)
 				 errmsg("sales line quantity and amount must be finite"),
 				 errdetail("Quantity %g, amount %g.", quantity, amount)));
 
-	s = history_state_reserve(fcinfo, s, (s ? s->n : 0) + 1);
+	s = history_grow(fcinfo, e, s, (s ? s->n : 0) + 1);
 	line = &s->lines[s->n++];
 	memset(line, 0, sizeof(HistoryLine));	/* no uninitialised padding in the state */
 	{
@@ -204,26 +420,30 @@ insight_history_accum(PG_FUNCTION_ARGS)
 	line->at = PG_GETARG_TIMESTAMPTZ(3);
 	line->quantity = quantity;
 	line->amount = amount;
-	PG_RETURN_POINTER(s);
+	PG_RETURN_DATUM(history_result(e, s));
 }
 
 PG_FUNCTION_INFO_V1(insight_history_combine);
 Datum
 insight_history_combine(PG_FUNCTION_ARGS)
 {
-	HistoryState *a = history_state_arg(fcinfo, 0);
-	HistoryState *b = history_state_arg(fcinfo, 1);
+	MemoryContext aggcontext = history_agg_context(fcinfo);
+	HistoryState *b = history_state_read(fcinfo, 1);
+	HistoryExpanded *e;
+	HistoryState *a;
 
-	if (a == NULL && b == NULL)
+	if (PG_ARGISNULL(0) && b == NULL)
 		PG_RETURN_NULL();		/* no rows on either side */
+	e = aggcontext ? history_expanded_arg(fcinfo, &history_cache(fcinfo)->states, aggcontext) : NULL;
+	a = e ? e->state : history_state_arg(fcinfo, 0);
 	if (b == NULL)
-		PG_RETURN_POINTER(a);
+		PG_RETURN_DATUM(history_result(e, a));
 	if (a == NULL)
-		PG_RETURN_POINTER(b);
-	a = history_state_reserve(fcinfo, a, a->n + b->n);
+		PG_RETURN_POINTER(b);	/* called directly: b is a copy */
+	a = history_grow(fcinfo, e, a, a->n + b->n);
 	memcpy(&a->lines[a->n], b->lines, sizeof(HistoryLine) * b->n);
 	a->n += b->n;
-	PG_RETURN_POINTER(a);
+	PG_RETURN_DATUM(history_result(e, a));
 }
 
 static inline int
@@ -314,7 +534,7 @@ PG_FUNCTION_INFO_V1(insight_history_final);
 Datum
 insight_history_final(PG_FUNCTION_ARGS)
 {
-	HistoryState *s = history_state_arg(fcinfo, 0);
+	HistoryState *s = history_state_read(fcinfo, 0);
 	OrderSummary *orders;
 	uint64	   *items;
 	int64		n_orders = 0,

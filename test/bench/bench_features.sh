@@ -50,4 +50,31 @@ SELECT name, round(median_ms::numeric, 1) AS median_ms,
   FROM med ORDER BY median_ms;
 SQL
 done
+# CPU time of the backend, serial, 10 runs each: less sensitive to other
+# work on the machine than wall time (utime + stime of /proc/self/stat, in
+# clock ticks of 10 ms; needs a superuser, as the benchmarks run).
+psql -X -q -At <<'SQL'
+CREATE FUNCTION pg_temp.cpu() RETURNS float8 LANGUAGE sql AS $$
+    SELECT (a[12]::float8 + a[13]::float8) / 100   -- fields 14 and 15 of proc(5)
+      FROM (SELECT string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS a) s $$;
+SET max_parallel_workers_per_gather = 0;
+SET client_min_messages = notice;
+DO $$
+DECLARE c0 float8; f float8 := 0; g float8 := 0;
+BEGIN
+    PERFORM count(*) FROM insight_customer_features();
+    FOR i IN 1..10 LOOP
+        c0 := pg_temp.cpu();
+        PERFORM sum(x.recency_days) FROM insight_customer_features() x;
+        f := f + pg_temp.cpu() - c0;
+        c0 := pg_temp.cpu();
+        PERFORM sum(g.n + g.spend + g.last)
+          FROM (SELECT customer_id, count(*) AS n, sum(amount) AS spend, extract(epoch FROM max(ordered_at)) AS last
+                  FROM insight_sales GROUP BY customer_id) g;
+        g := g + pg_temp.cpu() - c0;
+    END LOOP;
+    RAISE NOTICE 'CPU time, serial, mean of 10: insight_customer_features() % s, plain GROUP BY over insight_sales % s, ratio %',
+        round((f / 10)::numeric, 3), round((g / 10)::numeric, 3), round((f / g)::numeric, 2);
+END $$;
+SQL
 psql -X -q -At -c "SELECT 'rows: ' || (SELECT count(*) FROM order_lines) || ' raw, ' || (SELECT count(*) FROM insight_sales) || ' cleaned, ' || (SELECT count(*) FROM insight_customer_features()) || ' customers'"
