@@ -42,6 +42,7 @@ static const AlgorithmEntry algorithms[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_TEXT] = {"text", 0},
 	[INSIGHT_ALG_GBDT] = {"gbdt", 0x1},	/* 0x1: stopped early (gbdt_format.h) */
 	[INSIGHT_ALG_MBGNBD] = {"mbgnbd", 0x1},	/* 0x1: standard errors (clv_model.h) */
+	[INSIGHT_ALG_BGBB] = {"bgbb", 0x1},	/* 0x1: standard errors (clv_model.h) */
 };
 
 const char *

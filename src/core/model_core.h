@@ -64,10 +64,11 @@ typedef enum InsightAlgorithm
 	INSIGHT_ALG_SEQUENCE = 11,	/* SASRec, a transformer sequence model */
 	INSIGHT_ALG_TEXT = 12,		/* review sentiment model */
 	INSIGHT_ALG_GBDT = 13,		/* gradient-boosted trees (XGBoost) */
-	INSIGHT_ALG_MBGNBD = 14		/* modified BG/NBD */
+	INSIGHT_ALG_MBGNBD = 14,	/* modified BG/NBD */
+	INSIGHT_ALG_BGBB = 15		/* BG/BB, discrete opportunities */
 } InsightAlgorithm;
 
-#define INSIGHT_ALG_MAX 14
+#define INSIGHT_ALG_MAX 15
 
 /* The decoded header. */
 typedef struct InsightModelHeader

@@ -111,6 +111,11 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 		.read = clv_model_decode,
 		.info = insight_clv_model_info,
 	},
+	[INSIGHT_ALG_BGBB] = {
+		.fit = "insight_bgbb_fit",
+		.read = clv_model_decode,
+		.info = insight_clv_model_info,
+	},
 };
 
 /* Whether an entry has an operation. */

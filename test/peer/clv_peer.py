@@ -10,6 +10,9 @@ Everything on the Python side is written from the papers, not from insight's C:
     the Pareto/NBD Model and Related Expressions", eq. (18)-(22) (scipy's
     hyp2f1), itself checked against the integral of Schmittlein, Morrison &
     Colombo (1987) done numerically with scipy.integrate.quad;
+  - BG/BB: Fader, Hardie & Shang (2010), "Customer-Base Analysis in a
+    Discrete-Time Noncontractual Setting", Marketing Science 29(6), eq. (5),
+    (7), (11), (13), on their donations data;
   - Gamma-Gamma: Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary
     Value", eq. (4) (likelihood) and (5) (expected spend);
   - maximum likelihood by scipy.optimize (Nelder-Mead on log-parameters,
@@ -25,6 +28,7 @@ import json
 import os
 import subprocess
 import warnings
+from math import comb
 
 import numpy as np
 from scipy.integrate import quad
@@ -283,6 +287,76 @@ checks.check("MBG/NBD P(alive), every 10th customer = 1 / (1 + a/(b+x) ((alpha+T
              np.max(np.abs(got_[:, 0] - pa_)) < 1e-12, f"max abs diff {np.max(np.abs(got_[:, 0] - pa_)):.1e}")
 checks.check("MBG/NBD E[Y(39) | x, t_x, T], every 10th customer = the formula with scipy's hyp2f1 (rel 1e-10)",
              rel(got_[:, 1], ey_) < 1e-10, f"max rel diff {rel(got_[:, 1], ey_):.1e}")
+
+# ---------------------------------------------------------------------------
+# 2c. BG/BB, Fader, Hardie & Shang (2010), on their 11,104 donors
+#     (test/data/donations.csv), from the paper's equations:
+#   (5)  L = B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n)/B(gamma, delta)
+#          + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
+#                                B(gamma+1, delta+t_x+i)/B(gamma, delta)
+#   (7)  P(X(n) = x), (11) P(alive at n+1), (13) E[X(n, n+n*)] in closed form
+#        (gamma != 1): 1/L B(alpha+x+1, beta+n-x)/B(alpha, beta) delta/(gamma-1)
+#        G(gamma+delta)/G(1+delta) [G(1+delta+n)/G(gamma+delta+n)
+#                                   - G(1+delta+n+n*)/G(gamma+delta+n+n*)]
+# ---------------------------------------------------------------------------
+don = np.loadtxt("test/data/donations.csv", delimiter=",", skiprows=1)
+
+
+def bgbb_row_loglik(p, xi, ti, ni):
+    a, b, g, d = p
+    acc = betaln(a + xi, b + ni - xi) - betaln(a, b) + betaln(g, d + ni) - betaln(g, d)
+    for i in range(int(ni - ti)):
+        acc = np.logaddexp(acc, betaln(a + xi, b + ti - xi + i) - betaln(a, b)
+                           + betaln(g + 1, d + ti + i) - betaln(g, d))
+    return acc
+
+
+def bgbb_loglik(p):
+    return sum(wi * bgbb_row_loglik(p, xi, ti, ni) for xi, ti, ni, wi in don)
+
+
+query("CREATE TABLE donations (frequency int, recency int, periods int, weights int)")
+subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                "\\copy donations FROM 'test/data/donations.csv' WITH (FORMAT csv, HEADER true)"], check=True)
+j = info("SELECT insight_bgbb_fit(frequency, recency, periods) FROM donations, generate_series(1, weights)")
+bb = np.array([j[n] for n in ("alpha", "beta", "gamma", "delta")])
+sp, sp_ll = fit(lambda t: -bgbb_loglik(np.exp(t)), [1, 1, 1, 1])
+print(f"     BG/BB insight {bb} LL {j['log_likelihood']:.7f}; scipy {sp} LL {sp_ll:.7f}")
+checks.check("BG/BB converged", j["converged"] is True)
+checks.check("BG/BB log-likelihood = FHS 2010 eq. (5) evaluated here at insight's parameters (1e-8)",
+             abs(j["log_likelihood"] - bgbb_loglik(bb)) < 1e-8, f"{j['log_likelihood']:.9f} vs {bgbb_loglik(bb):.9f}")
+checks.check("BG/BB reaches scipy's maximum (1e-8)", bgbb_loglik(bb) >= sp_ll - 1e-8, f"{bgbb_loglik(bb) - sp_ll:.1e}")
+checks.check("BG/BB parameters = scipy's (rel 1e-4)", rel(bb, sp) < 1e-4, f"max rel diff {rel(bb, sp):.1e}")
+for name, mine, pub in zip(("alpha", "beta", "gamma", "delta"), bb, [1.204, 0.750, 0.657, 2.783]):
+    checks.check(f"BG/BB {name} = {pub} (FHS 2010, 3 decimals)", round(mine, 3) == pub, f"{mine:.5f}")
+check_standard_errors("BG/BB", j, ("alpha", "beta", "gamma", "delta"), bgbb_loglik, bb)
+
+# the scoring functions at a given model (gamma != 1 for the closed form of eq. 13)
+al_, be_, ga_, de_ = 1.204, 0.750, 0.657, 2.783
+M_ = f"insight_bgbb_model({al_}, {be_}, {ga_}, {de_})"
+got_ = np.array([[float(v) for v in r] for r in query(
+    f"SELECT insight_bgbb_p_alive({M_}, frequency, recency, periods), "
+    f"insight_bgbb_expected_purchases({M_}, 5, frequency, recency, periods) FROM donations "
+    f"ORDER BY frequency, recency, periods")])
+ref_pa, ref_e = [], []
+for xi, ti, ni in sorted((xi, ti, ni) for xi, ti, ni, _ in don):
+    ll_ = bgbb_row_loglik([al_, be_, ga_, de_], xi, ti, ni)
+    ref_pa.append(np.exp(betaln(al_ + xi, be_ + ni - xi) - betaln(al_, be_)
+                         + betaln(ga_, de_ + ni + 1) - betaln(ga_, de_) - ll_))
+    ref_e.append(np.exp(betaln(al_ + xi + 1, be_ + ni - xi) - betaln(al_, be_) - ll_) * de_ / (ga_ - 1)
+                 * np.exp(gammaln(ga_ + de_) - gammaln(1 + de_))
+                 * (np.exp(gammaln(1 + de_ + ni) - gammaln(ga_ + de_ + ni))
+                    - np.exp(gammaln(1 + de_ + ni + 5) - gammaln(ga_ + de_ + ni + 5))))
+checks.check("BG/BB P(alive), every pattern = FHS eq. (11) (1e-12)",
+             np.max(np.abs(got_[:, 0] - ref_pa)) < 1e-12, f"max abs diff {np.max(np.abs(got_[:, 0] - ref_pa)):.1e}")
+checks.check("BG/BB E[X(6, 11)], every pattern = FHS eq. (13) in closed form (rel 1e-10)",
+             rel(got_[:, 1], ref_e) < 1e-10, f"max rel diff {rel(got_[:, 1], ref_e):.1e}")
+pmf_ = [float(r[0]) for r in query(f"SELECT insight_bgbb_purchase_probability({M_}, x, 6) FROM generate_series(0, 6) x ORDER BY x")]
+ref_pmf = [comb(6, k) * np.exp(betaln(al_ + k, be_ + 6 - k) - betaln(al_, be_) + betaln(ga_, de_ + 6) - betaln(ga_, de_))
+           + sum(comb(i, k) * np.exp(betaln(al_ + k, be_ + i - k) - betaln(al_, be_) + betaln(ga_ + 1, de_ + i) - betaln(ga_, de_))
+                 for i in range(k, 6)) for k in range(7)]
+checks.check("BG/BB P(X(6) = x), x = 0..6 = FHS eq. (7) (1e-12)",
+             np.max(np.abs(np.array(pmf_) - ref_pmf)) < 1e-12, f"max abs diff {np.max(np.abs(np.array(pmf_) - ref_pmf)):.1e}")
 
 # ---------------------------------------------------------------------------
 # 3. Pareto/NBD, FH 2005 eq. (18)-(22):

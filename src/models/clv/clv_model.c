@@ -26,6 +26,7 @@
 static const char *const bgnbd_names[] = {"r", "alpha", "a", "b"};
 static const char *const pnbd_names[] = {"r", "alpha", "s", "beta"};
 static const char *const gammagamma_names[] = {"p", "q", "gamma"};
+static const char *const bgbb_names[] = {"alpha", "beta", "gamma", "delta"};
 
 int
 clv_param_count(uint16 algorithm)
@@ -35,6 +36,7 @@ clv_param_count(uint16 algorithm)
 		case INSIGHT_ALG_BGNBD:
 		case INSIGHT_ALG_PNBD:
 		case INSIGHT_ALG_MBGNBD:
+		case INSIGHT_ALG_BGBB:
 			return 4;
 		case INSIGHT_ALG_GAMMAGAMMA:
 			return 3;
@@ -54,6 +56,8 @@ clv_param_names(uint16 algorithm)
 			return bgnbd_names;
 		case INSIGHT_ALG_PNBD:
 			return pnbd_names;
+		case INSIGHT_ALG_BGBB:
+			return bgbb_names;
 		default:
 			return gammagamma_names;
 	}
@@ -283,12 +287,13 @@ InsightModelReader
 clv_any_reader(const InsightModelHeader *header, int expected pg_attribute_unused())
 {
 	if (header->algorithm != INSIGHT_ALG_BGNBD && header->algorithm != INSIGHT_ALG_PNBD &&
-		header->algorithm != INSIGHT_ALG_GAMMAGAMMA && header->algorithm != INSIGHT_ALG_MBGNBD)
+		header->algorithm != INSIGHT_ALG_GAMMAGAMMA && header->algorithm != INSIGHT_ALG_MBGNBD &&
+		header->algorithm != INSIGHT_ALG_BGBB)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model is a \"%s\" model, not a CLV model",
 						insight_algorithm_name(header->algorithm)),
-				 errhint("Pass a BG/NBD, Pareto/NBD, MBG/NBD or Gamma-Gamma model.")));
+				 errhint("Pass a BG/NBD, Pareto/NBD, MBG/NBD, BG/BB or Gamma-Gamma model.")));
 	return clv_model_decode;
 }
 

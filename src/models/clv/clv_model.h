@@ -5,10 +5,10 @@
  *	  value, the aggregate state that collects the training rows, and the
  *	  validation of a customer's summary (frequency, recency, T).
  *
- * Model (algorithms "bgnbd", "pnbd", "gammagamma", "mbgnbd"): counts[0] =
- * number of parameters k (4, 4, 3, 4); payload, little-endian:
+ * Model (algorithms "bgnbd", "pnbd", "gammagamma", "mbgnbd", "bgbb"): counts[0] =
+ * number of parameters k (4, 4, 3, 4, 4); payload, little-endian:
  *	  float8 params[k]			 (r, alpha, a, b | r, alpha, s, beta | p, q, gamma
- *								  | r, alpha, a, b)
+ *								  | r, alpha, a, b | alpha, beta, gamma, delta)
  *	  float8 log_likelihood		 (NaN for a model built from given parameters)
  *	  float8 customers			 (rows fitted, sum of weights)
  *	  uint64 distinct_rows		 (after collapsing identical rows)
@@ -101,6 +101,13 @@ extern void insight_clv_model_info(const void *model, StringInfo buf);
 #define CLV_MAX_FREQUENCY 9007199254740992.0
 extern void clv_check_summary(double x, double t_x, double T);
 
+/*
+ * Validate a BG/BB summary (frequency, recency, periods): whole numbers,
+ * 0 <= x <= t_x <= n <= CLV_BGBB_MAX_PERIODS, t_x = 0 exactly when x = 0.
+ */
+#define CLV_BGBB_MAX_PERIODS 100000
+extern void clv_bgbb_check_summary(double x, double t_x, double n);
+
 /* Length of a period in days (errors for zero, negative or infinite). */
 extern double clv_period_days(Datum interval);
 
@@ -135,6 +142,8 @@ extern double clv_pnbd_pmf(const double *p, double n, double t);
  */
 extern double clv_bgnbd_negll(const double *theta, void *arg);
 extern double clv_bgnbd_negll_grad(const double *theta, double *grad, void *arg);
+extern double clv_bgbb_negll(const double *theta, void *arg);
+extern double clv_bgbb_negll_grad(const double *theta, double *grad, void *arg);
 extern double clv_mbgnbd_negll(const double *theta, void *arg);
 extern double clv_mbgnbd_negll_grad(const double *theta, double *grad, void *arg);
 extern double clv_pnbd_negll(const double *theta, void *arg);
@@ -161,6 +170,12 @@ extern ClvRows *clv_rows_arg(FunctionCallInfo fcinfo, int argno, int width);
 /* Add one row (a new state when s is NULL or full: use the result). */
 extern ClvRows *clv_rows_add(ClvRows *s, int width,
 							 const double *values, double weight);
+/*
+ * The transition function of a fit on (frequency, recency, T or periods):
+ * arguments 1-3 checked by 'check' and added, a row with a NULL skipped and
+ * counted.
+ */
+extern Datum clv_summary_accum(FunctionCallInfo fcinfo, void (*check) (double, double, double));
 /* Count a skipped row. */
 extern ClvRows *clv_rows_skip(ClvRows *s, int width);
 /* Sort the rows and merge identical ones. */

@@ -402,9 +402,8 @@ clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, ClvObjectiveGrad fg, doubl
  * customer's (frequency, recency, T); rows with a NULL are skipped and
  * counted.
  */
-PG_FUNCTION_INFO_V1(insight_clv_summary_accum);
 Datum
-insight_clv_summary_accum(PG_FUNCTION_ARGS)
+clv_summary_accum(FunctionCallInfo fcinfo, void (*check) (double, double, double))
 {
 	ClvRows    *s = clv_rows_arg(fcinfo, 0, 3);
 	double		row[3];
@@ -414,8 +413,15 @@ insight_clv_summary_accum(PG_FUNCTION_ARGS)
 	row[0] = PG_GETARG_FLOAT8(1);
 	row[1] = PG_GETARG_FLOAT8(2);
 	row[2] = PG_GETARG_FLOAT8(3);
-	clv_check_summary(row[0], row[1], row[2]);
+	check(row[0], row[1], row[2]);
 	PG_RETURN_POINTER(clv_rows_add(s, 3, row, 1.0));
+}
+
+PG_FUNCTION_INFO_V1(insight_clv_summary_accum);
+Datum
+insight_clv_summary_accum(PG_FUNCTION_ARGS)
+{
+	return clv_summary_accum(fcinfo, clv_check_summary);
 }
 
 /*
@@ -503,7 +509,9 @@ insight_clv_log_likelihood(PG_FUNCTION_ARGS)
 
 		for (int j = 0; j < width; j++)
 			row[j] = cols[j][i];
-		if (width == 3)
+		if (model->algorithm == INSIGHT_ALG_BGBB)
+			clv_bgbb_check_summary(row[0], row[1], row[2]);
+		else if (width == 3)
 			clv_check_summary(row[0], row[1], row[2]);
 		else
 		{
@@ -534,6 +542,10 @@ insight_clv_log_likelihood(PG_FUNCTION_ARGS)
 		case INSIGHT_ALG_MBGNBD:
 			f = clv_mbgnbd_negll;
 			fg = clv_mbgnbd_negll_grad;
+			break;
+		case INSIGHT_ALG_BGBB:
+			f = clv_bgbb_negll;
+			fg = clv_bgbb_negll_grad;
 			break;
 		default:
 			f = clv_gammagamma_negll;

@@ -227,7 +227,7 @@ AS 'MODULE_PATHNAME', 'insight_clv_model_unusable'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_model_unusable(bytea) IS
-'NULL when a BG/NBD, Pareto/NBD or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend); every BG/NBD and Pareto/NBD model scores, a + b <= 1 included. For activation: a model that cannot serve should not become active.';
+'NULL when a BG/NBD, Pareto/NBD, MBG/NBD, BG/BB or Gamma-Gamma model can score every customer, otherwise the reason it cannot: its parameters are positive and finite (checked on reading; a corrupt model is an error), a Gamma-Gamma model needs q > 1 (finite mean spend); every BG/NBD, Pareto/NBD and MBG/NBD model scores, a + b <= 1 included, and every BG/BB model (its expectations are finite sums). For activation: a model that cannot serve should not become active.';
 
 CREATE FUNCTION @extschema@.insight_clv_log_likelihood(model bytea, frequency float8[], recency float8[], "T" float8[])
 RETURNS float8[]
@@ -235,7 +235,7 @@ AS 'MODULE_PATHNAME', 'insight_clv_log_likelihood'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_log_likelihood(bytea, float8[], float8[], float8[]) IS
-'The log-likelihood that insight_bgnbd_fit or insight_pnbd_fit maximises (FHL 2005 eq. 6; Fader & Hardie 2005 note 009 eq. 18), of the customers whose (frequency, recency, T) the three equal-length arrays hold, under the model''s parameters, followed by its analytic gradient in the log-parameters (d ln L / d ln r, d ln L / d ln alpha, then a, b or s, beta): a float8[] of 5 values. For checking the gradient of the fits against finite differences, and for scoring a model on other customers. Errors: arrays of different lengths, empty or holding NULL, NaN or Infinity (2202E, 22004, 22000), a summary insight_bgnbd_fit refuses (22023), a Gamma-Gamma model (22023).';
+'The log-likelihood that insight_bgnbd_fit, insight_pnbd_fit, insight_mbgnbd_fit or insight_bgbb_fit maximises (FHL 2005 eq. 6; Fader & Hardie 2005 note 009 eq. 18; BTYDplus mbgnbd.LL; Fader, Hardie & Shang 2010 eq. 5), of the customers whose (frequency, recency, T) (for BG/BB: frequency, recency, periods) the three equal-length arrays hold, under the model''s parameters, followed by its analytic gradient in the log-parameters (d ln L / d ln r, d ln L / d ln alpha, then a, b or s, beta; BG/BB: alpha, beta, gamma, delta): a float8[] of 5 values. For checking the gradient of the fits against finite differences, and for scoring a model on other customers. Errors: arrays of different lengths, empty or holding NULL, NaN or Infinity (2202E, 22004, 22000), a summary insight_bgnbd_fit (or for BG/BB insight_bgbb_fit) refuses (22023), a Gamma-Gamma model (22023).';
 
 CREATE FUNCTION @extschema@.insight_clv_log_likelihood(model bytea, frequency float8[], monetary_value float8[])
 RETURNS float8[]
@@ -305,3 +305,64 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_mbgnbd_purchase_probability(bytea, bigint, float8) IS
 'P(X(t) = n): probability that a new customer makes exactly n purchases in t time units (MBG/NBD: B(a, b+n+1)/B(a, b) NBD(n) + B(a+1, b+n)/B(a, b) P(NBD >= n), dropping out right after the n-th purchase, the first at time 0 included).';
+
+-- BG/BB (Fader, Hardie & Shang 2010), discrete opportunities -----------------
+
+CREATE FUNCTION @extschema@.insight_bgbb_accum(state bytea, frequency float8, recency float8, periods float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_bgbb_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgbb_accum(bytea, float8, float8, float8) IS
+'Transition function of insight_bgbb_fit: adds one customer''s (frequency, recency, periods); rows with a NULL are skipped and counted. Errors (22023): values that are not finite non-negative whole numbers, frequency > recency or recency > periods, recency > 0 with frequency 0 (or 0 with frequency > 0), periods > 100000.';
+
+CREATE FUNCTION @extschema@.insight_bgbb_final(state bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_bgbb_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgbb_final(bytea) IS
+'Final function of insight_bgbb_fit: the maximum-likelihood fit.';
+
+CREATE AGGREGATE @extschema@.insight_bgbb_fit(frequency float8, recency float8, periods float8) (
+    SFUNC = @extschema@.insight_bgbb_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_clv_rows_combine,
+    FINALFUNC = @extschema@.insight_bgbb_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_bgbb_fit(float8, float8, float8) IS
+'Fit the BG/BB model of Fader, Hardie & Shang (2010), "Customer-Base Analysis in a Discrete-Time Noncontractual Setting", Marketing Science 29(6), 1086-1108, for transactions at discrete opportunities (a yearly donation, an annual event). Per customer: frequency = the opportunities after the first with a transaction, recency = the last of them (0 for none), periods = the opportunities observed after the first. While alive a customer transacts at each opportunity with probability p ~ Beta(alpha, beta) and dies before each opportunity with probability theta ~ Beta(gamma, delta). Maximum likelihood (FHS eq. 5, in log space) over log-parameters by BFGS with the analytic gradient (digamma differences of the beta functions) and Newton steps, as insight_bgnbd_fit, identical rows collapsed with weights. Returns the model (alpha, beta, gamma, delta; log-likelihood, convergence and standard errors in insight_model_info). Rows with a NULL are skipped and counted. Errors: see insight_bgbb_accum; every periods = 0 (22023). NULL for no rows.';
+
+CREATE FUNCTION @extschema@.insight_bgbb_model(alpha float8, beta float8, gamma float8, delta float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_bgbb_model'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgbb_model(float8, float8, float8, float8) IS
+'A BG/BB model with known parameters (published values, what-if analysis): transaction probability per opportunity ~ Beta(alpha, beta), death probability before each opportunity ~ Beta(gamma, delta) (Fader, Hardie & Shang 2010). Each must be positive and finite (22023).';
+
+CREATE FUNCTION @extschema@.insight_bgbb_p_alive(model bytea, frequency float8, recency float8, periods float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgbb_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgbb_p_alive(bytea, float8, float8, float8) IS
+'Probability that a customer with this history (frequency x, recency t_x, periods n as for insight_bgbb_fit) is alive at the next opportunity, n+1 (BG/BB, Fader, Hardie & Shang 2010, eq. 11): B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n+1)/B(gamma, delta) / L(x, t_x, n), L of eq. 5. Errors: a model that is not BG/BB, a summary as insight_bgbb_accum (22023).';
+
+CREATE FUNCTION @extschema@.insight_bgbb_expected_purchases(model bytea, future_periods integer, frequency float8, recency float8, periods float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgbb_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgbb_expected_purchases(bytea, integer, float8, float8, float8) IS
+'Expected transactions of a customer with this history (frequency, recency, periods as for insight_bgbb_fit) in the next future_periods opportunities (BG/BB, Fader, Hardie & Shang 2010, eq. 13, as the sum it is the closed form of: B(alpha+x+1, beta+n-x)/B(alpha, beta) / L(x, t_x, n) sum_{j=1..future_periods} B(gamma, delta+n+j)/B(gamma, delta), which has no pole at gamma = 1). Errors (22023): future_periods outside 0..100000, a summary as insight_bgbb_accum.';
+
+CREATE FUNCTION @extschema@.insight_bgbb_purchase_probability(model bytea, x bigint, periods bigint)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgbb_purchase_probability'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgbb_purchase_probability(bytea, bigint, bigint) IS
+'P(X(n) = x): probability that a customer makes exactly x transactions in the n = periods opportunities after the first (BG/BB, Fader, Hardie & Shang 2010, eq. 7); 0 for x > periods. Errors (22023): x < 0, periods outside 0..100000.';
