@@ -67,6 +67,17 @@ SELECT metrics ->> 'algorithm' AS chosen, metrics ->> 'calibration_end' AS calib
        round((metrics -> 'bgnbd' ->> 'correlation')::numeric, 4) AS bgnbd_corr,
        metrics -> 'beats_baseline' AS beats_baseline
   FROM insight_models WHERE model_id = :clv_model_id;
+-- the choice among the three models on the holdout: every candidate's MAE,
+-- the margin over the runner-up and over the baseline, no warning when the
+-- model beats the baseline
+SELECT metrics ->> 'chosen_by' AS chosen_by,
+       (SELECT string_agg(format('%s %s', c ->> 'algorithm', round((c ->> 'mae')::numeric, 4)), ', ') FROM jsonb_array_elements(metrics -> 'candidates') c) AS candidates,
+       round((metrics -> 'mbgnbd' ->> 'mae')::numeric, 4) AS mbgnbd_mae,
+       metrics ->> 'runner_up' AS runner_up, round((metrics ->> 'margin_over_runner_up')::numeric, 4) AS margin_over_runner_up,
+       round((metrics ->> 'margin_over_baseline')::numeric, 4) AS margin_over_baseline,
+       abs((metrics ->> 'margin_over_baseline')::float8 - ((metrics -> 'baseline' ->> 'mae')::float8 - (metrics ->> 'holdout_mae')::float8)) < 1e-12 AS margin_is_difference,
+       metrics ? 'warning' AND metrics ->> 'warning' IS NULL AS no_warning
+  FROM insight_models WHERE model_id = :clv_model_id;
 -- the actual holdout repeat purchase days, counted independently
 SELECT count(DISTINCT (customer_id, ordered_on)) AS holdout_purchase_days
   FROM cdnow_orders WHERE ordered_on >= '1997-10-01' AND ordered_on < '1998-07-01';

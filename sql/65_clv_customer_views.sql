@@ -50,6 +50,14 @@ SELECT round((metrics -> 'pnbd' ->> 'mae')::numeric, 3) AS pnbd_mae, round((metr
        (SELECT round(sum(clv_12m)::numeric, 2) FROM v360) AS total_clv
   FROM insight_models WHERE model_id = :clv_id;
 
+-- the choice on the holdout: at the no-dropout limit the three models are
+-- the same NBD model (their MAEs agree to 0.1 %), so the first, BG/NBD, is
+-- kept; the past rate beats it, and the metrics say so
+SELECT metrics ->> 'algorithm' AS chosen,
+       (SELECT string_agg(format('%s %s', c ->> 'algorithm', round((c ->> 'mae')::numeric, 3)), ', ') FROM jsonb_array_elements(metrics -> 'candidates') c) AS candidates,
+       round((metrics ->> 'margin_over_baseline')::numeric, 3) AS margin_over_baseline,
+       metrics -> 'beats_baseline' AS beats_baseline, metrics ->> 'warning' AS warning
+  FROM insight_models WHERE model_id = :clv_id;
 -- every column of the customer views has a comment
 SELECT c.relname, a.attname AS column_without_comment
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid

@@ -1,7 +1,7 @@
 -- ---------------------------------------------------------------------------
 -- Customer lifetime value, part 3: the CLV task.  insight_train_clv() fits
--- BG/NBD and Pareto/NBD on a calibration period, measures both on the
--- holdout period after it, and stores the better one (task 'clv') with a
+-- BG/NBD, Pareto/NBD and MBG/NBD on a calibration period, measures them and
+-- the past-rate baseline on the holdout period after it, and stores the best (task 'clv') with a
 -- Gamma-Gamma spend model (task 'clv_spend'), both refitted on the whole
 -- history.  Scoring reads the active 'clv' model and the spend model it
 -- names (metrics.spend_model_id), so a rollback keeps the pair together.
@@ -238,47 +238,72 @@ SET TimeZone = 'UTC'
 AS $$
 DECLARE
     t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
-    m_bg pg_catalog.bytea;
-    m_pn pg_catalog.bytea;
-    bg_metrics pg_catalog.jsonb;
-    pn_metrics pg_catalog.jsonb;
+    -- the candidates, simplest first: a later one replaces the best so far
+    -- only when its holdout MAE is lower by more than 0.1 % (at the no-dropout
+    -- limit all three are the same NBD model, and their MAEs differ in the
+    -- last digits)
+    algorithms constant pg_catalog.text[] := ARRAY['bgnbd', 'pnbd', 'mbgnbd'];
+    names constant pg_catalog.jsonb := '{"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}';
+    alg pg_catalog.text;
+    m pg_catalog.bytea;
+    m_metrics pg_catalog.jsonb;
+    all_metrics pg_catalog.jsonb := '{}';
+    candidates pg_catalog.jsonb := '[]';
+    runner_up pg_catalog.jsonb;
     base_metrics pg_catalog.jsonb;
     curves pg_catalog.jsonb;
     msg pg_catalog.text;
+    best_mae pg_catalog.float8;
 BEGIN
-    SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
-    BEGIN
-        SELECT @extschema@.insight_pnbd_fit(h.frequency, h.recency, h."T") INTO m_pn FROM pg_temp.insight_clv_holdout h;
-    EXCEPTION WHEN numeric_value_out_of_range THEN
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        RAISE NOTICE 'the Pareto/NBD model is not used: %', msg;
-        m_pn := NULL;
-    END;
+    -- every model fitted on the calibration summary and measured on the holdout
+    FOREACH alg IN ARRAY algorithms LOOP
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT %I.%I(h.frequency, h.recency, h."T") FROM pg_temp.insight_clv_holdout h',
+                                      '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_fit')
+               INTO m;
+        EXCEPTION WHEN numeric_value_out_of_range THEN
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+            RAISE NOTICE 'the % model is not used: %', names OPERATOR(pg_catalog.->>) alg, msg;
+            m := NULL;
+        END;
+        m_metrics := NULL;
+        IF m IS NOT NULL THEN
+            SELECT @extschema@.insight_clv_error_metrics(
+                       pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(m, t_hold, h.frequency, h.recency, h."T")),
+                       pg_catalog.array_agg(h.actual))
+              INTO m_metrics FROM pg_temp.insight_clv_holdout h;
+            candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
+                'algorithm', alg, 'mae', m_metrics OPERATOR(pg_catalog.->) 'mae'));
+            IF best_mae IS NULL OR (m_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
+                                   OPERATOR(pg_catalog.<) (best_mae OPERATOR(pg_catalog.*) 0.999) THEN
+                best_mae := (m_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+                t.algorithm := alg;
+                t.evaluation_weights := m;
+            END IF;
+        END IF;
+        all_metrics := all_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(alg, m_metrics);
+    END LOOP;
+    IF best_mae IS NULL THEN
+        RAISE EXCEPTION 'no transaction model could be fitted on the calibration period'
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  DETAIL = 'The BG/NBD, Pareto/NBD and MBG/NBD fits all failed (see the NOTICEs).',
+                  HINT = 'Train with a longer history or another as_of.';
+    END IF;
+    t.score := best_mae;
+    -- baseline: the customer's past repeat rate x / T continued
     SELECT @extschema@.insight_clv_error_metrics(
-               pg_catalog.array_agg(@extschema@.insight_bgnbd_expected_purchases(m_bg, t_hold, h.frequency, h.recency, h."T")),
-               pg_catalog.array_agg(h.actual)),
-           CASE WHEN m_pn IS NOT NULL THEN @extschema@.insight_clv_error_metrics(
-               pg_catalog.array_agg(@extschema@.insight_pnbd_expected_purchases(m_pn, t_hold, h.frequency, h.recency, h."T")),
-               pg_catalog.array_agg(h.actual)) END,
-           -- baseline: the customer's past repeat rate x / T continued
-           @extschema@.insight_clv_error_metrics(
                pg_catalog.array_agg(CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
                                          THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END),
                pg_catalog.array_agg(h.actual))
-      INTO bg_metrics, pn_metrics, base_metrics
+      INTO base_metrics
       FROM pg_temp.insight_clv_holdout h;
-
-    IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
-                                  OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 THEN
-        t.algorithm := 'pnbd';
-        t.evaluation_weights := m_pn;
-        t.score := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
-    ELSE
-        t.algorithm := 'bgnbd';
-        t.evaluation_weights := m_bg;
-        t.score := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
-    END IF;
     t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    -- the best of the others (the first on a tie); it may be lower by up to 0.1 %
+    SELECT c.value INTO runner_up
+      FROM pg_catalog.jsonb_array_elements(candidates) WITH ORDINALITY c(value, n)
+     WHERE c.value OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.<>) t.algorithm
+     ORDER BY (c.value OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8, c.n
+     LIMIT 1;
     -- the charts of the holdout (insight_report_html draws them), once
     BEGIN
         SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
@@ -291,20 +316,27 @@ BEGIN
         RAISE NOTICE 'the holdout charts are not stored: %', msg;
         curves := NULL;
     END;
-    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) all_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
         'algorithm', t.algorithm,
         'holdout_curves', curves,
         'holdout_mae', t.score,
-        'bgnbd', bg_metrics,
-        'pnbd', pn_metrics,
+        'chosen_by', 'holdout MAE',
+        'candidates', candidates,
+        'runner_up', runner_up OPERATOR(pg_catalog.->>) 'algorithm',
+        'margin_over_runner_up', (runner_up OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 OPERATOR(pg_catalog.-) t.score,
         'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
-        'beats_baseline', t.score OPERATOR(pg_catalog.<) t.baseline_score);
+        'margin_over_baseline', t.baseline_score OPERATOR(pg_catalog.-) t.score,
+        'beats_baseline', t.score OPERATOR(pg_catalog.<) t.baseline_score,
+        'warning', CASE WHEN NOT t.score OPERATOR(pg_catalog.<) t.baseline_score THEN pg_catalog.format(
+            'the past repeat rate x / T continued predicts the holdout better than the chosen %s model (MAE %s against %s): its predictions are served, but the baseline beats them',
+            names OPERATOR(pg_catalog.->>) t.algorithm, pg_catalog.round(t.baseline_score::pg_catalog.numeric, 3),
+            pg_catalog.round(t.score::pg_catalog.numeric, 3)) END);
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD and Pareto/NBD on the calibration summary, compares their predicted repeat purchase days in the holdout with the actual ones (and those of the baseline "past repeat rate x / T continued"), and keeps the model with the lower MAE (score) as the evaluation model; the holdout charts of that model (insight_clv_holdout_curves) go to metrics.holdout_curves.';
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics, in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline), and keeps the model with the lowest MAE (score) as the evaluation model, taking them in the order BG/NBD, Pareto/NBD, MBG/NBD: a later model replaces an earlier one only when its MAE is lower by more than 0.1 % (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits). metrics: algorithm (the choice), chosen_by (''holdout MAE''), candidates (algorithm and MAE of every model fitted), runner_up and margin_over_runner_up (its MAE minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (baseline MAE minus the chosen one''s; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves.';
 
 CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -400,7 +432,7 @@ SET TimeZone = 'UTC'
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_clv_setup($1, $2, $3)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
-'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD and Pareto/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of both models and of the baseline "past repeat rate x/T continued"); the model with the lower MAE is kept as the evaluation model (evaluation_weights), refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs through insight_train_task() (steps insight_clv_*) in the caller''s transaction.';
+'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD, Pareto/NBD and MBG/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of every model and of the baseline "past repeat rate x/T continued"); the model with the lowest MAE is kept as the evaluation model (metrics: candidates, runner_up, margin_over_runner_up, margin_over_baseline, beats_baseline, and a warning when the baseline is at least as good, see insight_clv_evaluate) (evaluation_weights), refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs through insight_train_task() (steps insight_clv_*) in the caller''s transaction.';
 
 -- Scoring --------------------------------------------------------------------
 
@@ -480,6 +512,8 @@ DECLARE
     chosen pg_catalog.jsonb;
     totals record;
     names pg_catalog.text;
+    choice pg_catalog.text;
+    labels constant pg_catalog.jsonb := '{"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}';
 BEGIN
     SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
     IF NOT FOUND THEN
@@ -502,8 +536,27 @@ BEGIN
      WHERE ci OPERATOR(pg_catalog.?) k;
     SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(v.clv_12m) AS clv, pg_catalog.avg(v.p_alive) AS p_alive
       INTO totals FROM @extschema@.insight_customer_360_clv() v;
+    -- how the model was chosen (models trained before 0.2.0 compared two models and say less)
+    IF x OPERATOR(pg_catalog.?) 'candidates' THEN
+        SELECT pg_catalog.format(E'  chosen by holdout MAE among %s (a later one must be 0.1 %% lower): %s%s\n',
+                   pg_catalog.string_agg(pg_catalog.format('%s %s', labels OPERATOR(pg_catalog.->>) (e.value OPERATOR(pg_catalog.->>) 'algorithm'),
+                                                           @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8)), ', ' ORDER BY e.n),
+                   labels OPERATOR(pg_catalog.->>) c.algorithm,
+                   CASE WHEN x OPERATOR(pg_catalog.?) 'runner_up' AND x OPERATOR(pg_catalog.->>) 'runner_up' IS NOT NULL
+                        THEN pg_catalog.format(' (runner-up %s, MAE higher by %s)', labels OPERATOR(pg_catalog.->>) (x OPERATOR(pg_catalog.->>) 'runner_up'),
+                                               @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'margin_over_runner_up')::pg_catalog.float8, 4)) ELSE '' END)
+          INTO choice
+          FROM pg_catalog.jsonb_array_elements(x OPERATOR(pg_catalog.->) 'candidates') WITH ORDINALITY e(value, n);
+    END IF;
+    -- (a model trained before 0.2.0 keeps its report: its line above gives both MAEs)
+    IF x OPERATOR(pg_catalog.?) 'candidates' AND (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean IS FALSE THEN
+        choice := COALESCE(choice, '') OPERATOR(pg_catalog.||) pg_catalog.format(
+            E'  WARNING: the past rate x/T continued predicts the holdout better than this model (MAE %s against %s); the model''s predictions are served all the same\n',
+            @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
+            @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8));
+    END IF;
     RETURN pg_catalog.format(E'\nCustomer lifetime value: model %s (%s, time unit %s) with spend model %s (Gamma-Gamma)\n',
-               c.model_id, CASE WHEN c.algorithm OPERATOR(pg_catalog.=) 'bgnbd' THEN 'BG/NBD' WHEN c.algorithm OPERATOR(pg_catalog.=) 'pnbd' THEN 'Pareto/NBD' ELSE c.algorithm END,
+               c.model_id, COALESCE(labels OPERATOR(pg_catalog.->>) c.algorithm, c.algorithm),
                (c.params OPERATOR(pg_catalog.->>) 'period')::interval, sp.model_id)
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  holdout: fitted up to %s, tested on the %s after it: %s customers, %s actual repeat purchase days\n',
                x OPERATOR(pg_catalog.->>) 'calibration_end', (x OPERATOR(pg_catalog.->>) 'holdout')::interval,
@@ -514,6 +567,7 @@ BEGIN
                @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8),
                @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
                @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::pg_catalog.float8))
+        OPERATOR(pg_catalog.||) COALESCE(choice, '')
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving models, fitted on all %s customers: %s%s; spend p %s, q %s, gamma %s (frequency-spend correlation %s)\n',
                x OPERATOR(pg_catalog.->>) 'customers', names,
                CASE WHEN (ci OPERATOR(pg_catalog.->>) 'converged')::boolean THEN '' ELSE ' (not converged)' END,
@@ -527,7 +581,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
-'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
 
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8

@@ -243,6 +243,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
     ('algorithm.itemknn', 'item-kNN', '物品近邻'),
     ('algorithm.pnbd', 'Pareto/NBD', 'Pareto/NBD'),
     ('algorithm.bgnbd', 'BG/NBD', 'BG/NBD'),
+    ('algorithm.mbgnbd', 'MBG/NBD', 'MBG/NBD'),
     -- other tasks
     ('other.title', 'Other models', '其他模型'),
     ('other.active', 'Task %s: model %s (%s), trained on data up to %s.', '任务 %s：模型 %s（%s），训练数据截至 %s。'),

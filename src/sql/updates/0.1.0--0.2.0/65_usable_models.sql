@@ -41,7 +41,66 @@ UPDATE @extschema@.insight_task_steps SET usable = '@extschema@.insight_clv_usab
 
 --@ comment src/sql/tasks/clv.sql insight_customer_360_clv
 
---@ function src/sql/tasks/clv.sql insight_report_clv
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_clv()
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    c @extschema@.insight_models;
+    sp record;
+    x pg_catalog.jsonb;
+    ci pg_catalog.jsonb;
+    si pg_catalog.jsonb;
+    chosen pg_catalog.jsonb;
+    totals record;
+    names pg_catalog.text;
+BEGIN
+    SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
+    IF NOT FOUND THEN
+        RETURN E'\nCustomer lifetime value\n  No CLV model is active: run SELECT insight_train_clv();\n';
+    END IF;
+    names := @extschema@.insight_model_unusable(c);
+    IF names IS NOT NULL THEN
+        RETURN pg_catalog.format(E'\nCustomer lifetime value\n  Active CLV model %s cannot serve: %s.\n  Train a new one with SELECT insight_train_clv(); or roll back with SELECT insight_rollback(''clv'');\n',
+                                 c.model_id, names);
+    END IF;
+    x := c.metrics;
+    chosen := x OPERATOR(pg_catalog.->) c.algorithm;
+    SELECT * INTO sp FROM @extschema@.insight_models m
+     WHERE m.model_id OPERATOR(pg_catalog.=) (x OPERATOR(pg_catalog.->>) 'spend_model_id')::bigint;
+    ci := @extschema@.insight_model_info(c.weights);
+    si := @extschema@.insight_model_info(sp.weights);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', k, (ci OPERATOR(pg_catalog.->>) k)::pg_catalog.float8::real), ', ' ORDER BY n)
+      INTO names
+      FROM pg_catalog.unnest(ARRAY['r', 'alpha', 'a', 'b', 's', 'beta']) WITH ORDINALITY u(k, n)
+     WHERE ci OPERATOR(pg_catalog.?) k;
+    SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(v.clv_12m) AS clv, pg_catalog.avg(v.p_alive) AS p_alive
+      INTO totals FROM @extschema@.insight_customer_360_clv() v;
+    RETURN pg_catalog.format(E'\nCustomer lifetime value: model %s (%s, time unit %s) with spend model %s (Gamma-Gamma)\n',
+               c.model_id, CASE WHEN c.algorithm OPERATOR(pg_catalog.=) 'bgnbd' THEN 'BG/NBD' WHEN c.algorithm OPERATOR(pg_catalog.=) 'pnbd' THEN 'Pareto/NBD' ELSE c.algorithm END,
+               (c.params OPERATOR(pg_catalog.->>) 'period')::interval, sp.model_id)
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  holdout: fitted up to %s, tested on the %s after it: %s customers, %s actual repeat purchase days\n',
+               x OPERATOR(pg_catalog.->>) 'calibration_end', (x OPERATOR(pg_catalog.->>) 'holdout')::interval,
+               chosen OPERATOR(pg_catalog.->>) 'customers', chosen OPERATOR(pg_catalog.->>) 'total_actual')
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  predicted %s (%s %%), MAE %s against %s for the past rate x/T continued, correlation %s\n',
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_predicted')::pg_catalog.float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'total_error_percent')::pg_catalog.float8, 1),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8),
+               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::pg_catalog.float8))
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving models, fitted on all %s customers: %s%s; spend p %s, q %s, gamma %s (frequency-spend correlation %s)\n',
+               x OPERATOR(pg_catalog.->>) 'customers', names,
+               CASE WHEN (ci OPERATOR(pg_catalog.->>) 'converged')::boolean THEN '' ELSE ' (not converged)' END,
+               (si OPERATOR(pg_catalog.->>) 'p')::pg_catalog.float8::real, (si OPERATOR(pg_catalog.->>) 'q')::pg_catalog.float8::real,
+               (si OPERATOR(pg_catalog.->>) 'gamma')::pg_catalog.float8::real,
+               @extschema@.insight_report_number((si OPERATOR(pg_catalog.->>) 'frequency_spend_correlation')::pg_catalog.float8))
+        OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s customers now: total 12-month CLV %s, mean P(alive) %s\n',
+               totals.customers, @extschema@.insight_report_number(totals.clv, 2),
+               @extschema@.insight_report_number(totals.p_alive));
+END
+$$;
 
 --@ comment src/sql/tasks/clv.sql insight_report_clv
 

@@ -166,7 +166,78 @@ COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment na
 
 --@ comment src/sql/tasks/clv.sql insight_clv_holdout_curves
 
---@ function src/sql/tasks/clv.sql insight_clv_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
+    m_bg pg_catalog.bytea;
+    m_pn pg_catalog.bytea;
+    bg_metrics pg_catalog.jsonb;
+    pn_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    curves pg_catalog.jsonb;
+    msg pg_catalog.text;
+BEGIN
+    SELECT @extschema@.insight_bgnbd_fit(h.frequency, h.recency, h."T") INTO m_bg FROM pg_temp.insight_clv_holdout h;
+    BEGIN
+        SELECT @extschema@.insight_pnbd_fit(h.frequency, h.recency, h."T") INTO m_pn FROM pg_temp.insight_clv_holdout h;
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the Pareto/NBD model is not used: %', msg;
+        m_pn := NULL;
+    END;
+    SELECT @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(@extschema@.insight_bgnbd_expected_purchases(m_bg, t_hold, h.frequency, h.recency, h."T")),
+               pg_catalog.array_agg(h.actual)),
+           CASE WHEN m_pn IS NOT NULL THEN @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(@extschema@.insight_pnbd_expected_purchases(m_pn, t_hold, h.frequency, h.recency, h."T")),
+               pg_catalog.array_agg(h.actual)) END,
+           -- baseline: the customer's past repeat rate x / T continued
+           @extschema@.insight_clv_error_metrics(
+               pg_catalog.array_agg(CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
+                                         THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END),
+               pg_catalog.array_agg(h.actual))
+      INTO bg_metrics, pn_metrics, base_metrics
+      FROM pg_temp.insight_clv_holdout h;
+
+    IF pn_metrics IS NOT NULL AND (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
+                                  OPERATOR(pg_catalog.<) (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 THEN
+        t.algorithm := 'pnbd';
+        t.evaluation_weights := m_pn;
+        t.score := (pn_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    ELSE
+        t.algorithm := 'bgnbd';
+        t.evaluation_weights := m_bg;
+        t.score := (bg_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    END IF;
+    t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    -- the charts of the holdout (insight_report_html draws them), once
+    BEGIN
+        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
+                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(t.evaluation_weights, t_hold,
+                                                                                                h.frequency, h.recency, h."T")),
+                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
+          INTO curves FROM pg_temp.insight_clv_holdout h;
+    EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the holdout charts are not stored: %', msg;
+        curves := NULL;
+    END;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'algorithm', t.algorithm,
+        'holdout_curves', curves,
+        'holdout_mae', t.score,
+        'bgnbd', bg_metrics,
+        'pnbd', pn_metrics,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
+        'beats_baseline', t.score OPERATOR(pg_catalog.<) t.baseline_score);
+    RETURN t;
+END
+$$;
 
 --@ comment src/sql/tasks/clv.sql insight_clv_evaluate
 

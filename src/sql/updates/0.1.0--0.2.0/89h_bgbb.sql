@@ -40,3 +40,20 @@ COMMENT ON AGGREGATE @extschema@.insight_bgbb_fit(float8, float8, float8) IS
 --@ function src/sql/models/clv/models.sql insight_bgbb_purchase_probability
 
 --@ comment src/sql/models/clv/models.sql insight_bgbb_purchase_probability
+
+-- Issue 18, part 3: the CLV task chooses among BG/NBD, Pareto/NBD and MBG/NBD
+-- on the holdout and says in the model's metrics and in the report which won,
+-- by how much, and when the past-rate baseline beats it.
+
+--@ function src/sql/tasks/clv.sql insight_clv_evaluate
+
+--@ comment src/sql/tasks/clv.sql insight_clv_evaluate
+
+--@ function src/sql/tasks/clv.sql insight_report_clv
+
+--@ comment src/sql/tasks/clv.sql insight_report_clv
+
+--@ comment src/sql/tasks/clv.sql insight_train_clv
+
+INSERT INTO @extschema@.insight_report_messages (key, lang, message)
+VALUES ('algorithm.mbgnbd', 'en', 'MBG/NBD'), ('algorithm.mbgnbd', 'zh', 'MBG/NBD');
