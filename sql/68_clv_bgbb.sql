@@ -92,6 +92,11 @@ SELECT (insight_model_info(insight_bgbb_fit(x, t, n)) ->> 'rows_skipped')::int A
        round((insight_model_info(insight_bgbb_fit(x, t, n)) ->> 'alpha')::numeric, 3) AS alpha_unchanged
   FROM (SELECT frequency, recency, periods FROM donations, generate_series(1, weights)
         UNION ALL VALUES (NULL::int, 2, 6), (1, NULL, 6), (1, 1, NULL)) v(x, t, n);
+-- three customers do not identify four parameters: the fit says so (a
+-- NOTICE at the edge of the range searched, with a hint that is not about
+-- the NBD model) and the standard errors are null
+SELECT (insight_model_info(m) -> 'standard_errors' ->> 'alpha') IS NULL AS no_alpha_se
+  FROM (SELECT insight_bgbb_fit(x, t, n) m FROM (VALUES (1, 1, 6), (0, 0, 6), (3, 5, 6)) v(x, t, n)) f;
 SELECT insight_bgbb_p_alive(model, 1, 2, 200000) FROM clv_bgbb;
 SELECT insight_bgbb_p_alive(model, NULL, 2, 6) IS NULL AS strict FROM clv_bgbb;
 SELECT insight_bgbb_expected_purchases(model, -1, 1, 2, 6) FROM clv_bgbb;

@@ -209,6 +209,15 @@ insight_clv_rows_combine(PG_FUNCTION_ARGS)
  */
 #define CLV_NO_DROPOUT 1e-6
 #define CLV_LIMIT_HINT "The data show almost no customers dropping out (a short history, or loyal buyers): the predictions are those of the NBD model; a longer history may identify the dropout process."
+#define CLV_EDGE_HINT "The data do not identify every parameter of the model: fit on more customers, or on a longer history."
+
+/* The hint for a fit at a limit: the NBD one only for the continuous-time models. */
+static const char *
+clv_limit_hint(uint16 algorithm)
+{
+	return algorithm == INSIGHT_ALG_BGNBD || algorithm == INSIGHT_ALG_MBGNBD ||
+		algorithm == INSIGHT_ALG_PNBD ? CLV_LIMIT_HINT : CLV_EDGE_HINT;
+}
 
 static char *
 clv_fit_limit(const ClvModel *m)
@@ -383,13 +392,13 @@ clv_fit(ClvRows *s, uint16 algorithm, ClvObjective f, ClvObjectiveGrad fg, doubl
 				(errmsg("maximum-likelihood fit of the %s model did not converge after %d iterations",
 						insight_algorithm_name(algorithm), minimum.iterations),
 				 errdetail("%sThe model info reports \"converged\": false.", limit ? limit : ""),
-				 limit ? errhint("%s", CLV_LIMIT_HINT) : 0));
+				 limit ? errhint("%s", clv_limit_hint(algorithm)) : 0));
 	else if (limit)
 		ereport(NOTICE,
 				(errmsg("maximum-likelihood fit of the %s model is at the limit of its parameter space",
 						insight_algorithm_name(algorithm)),
 				 errdetail("%s", limit),
-				 errhint("%s", CLV_LIMIT_HINT)));
+				 errhint("%s", clv_limit_hint(algorithm))));
 	ereport(DEBUG1,
 			(errmsg_internal("%s fit: log-likelihood %.6f after %d iterations, %d evaluations (%d for the Hessian and Newton steps, 1 for the reported log-likelihood)",
 							 insight_algorithm_name(algorithm), model.log_likelihood,
