@@ -1,0 +1,60 @@
+-- Issue 16, reviews (part 1): the review source, its registration and the
+-- view insight_reviews (src/sql/features/review_source.sql).
+
+CREATE TABLE @extschema@.insight_review_sources (
+    source_kind      text PRIMARY KEY DEFAULT 'reviews' CHECK (source_kind OPERATOR(pg_catalog.=) 'reviews'),
+    source           regclass NOT NULL,
+    text_column      name NOT NULL,
+    label_column     name NOT NULL,
+    customer_column  name,
+    item_column      name,
+    time_column      name,
+    options          jsonb NOT NULL,
+    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by    name NOT NULL DEFAULT CURRENT_USER
+);
+
+COMMENT ON TABLE @extschema@.insight_review_sources IS
+'The registered review source (one row): relation, column mapping and label options with their defaults filled in. Written by insight_register_reviews().';
+
+COMMENT ON COLUMN @extschema@.insight_review_sources.source_kind IS 'Always ''reviews'': the key that keeps the table to one registration.';
+COMMENT ON COLUMN @extschema@.insight_review_sources.source IS 'The registered relation (table, partitioned table, view, materialized view or foreign table).';
+COMMENT ON COLUMN @extschema@.insight_review_sources.text_column IS 'Column of the review''s text (text, varchar or char).';
+COMMENT ON COLUMN @extschema@.insight_review_sources.label_column IS 'Column of the label (boolean, or a number 1 / 0 with options label = "binary") or of the rating (a number, with label = "rating").';
+COMMENT ON COLUMN @extschema@.insight_review_sources.customer_column IS 'Column of the customer key (integer, numeric, text or uuid type); NULL: the reviews carry no customer.';
+COMMENT ON COLUMN @extschema@.insight_review_sources.item_column IS 'Column of the item (or category) key (integer, numeric, text or uuid type); NULL: the reviews carry no item.';
+COMMENT ON COLUMN @extschema@.insight_review_sources.time_column IS 'Column of the review''s time (timestamptz, timestamp or date; the last two read as UTC); NULL: the reviews carry no time.';
+COMMENT ON COLUMN @extschema@.insight_review_sources.options IS 'Label options as given, completed with insight_reviews_default_options().';
+COMMENT ON COLUMN @extschema@.insight_review_sources.registered_at IS 'When the source was registered.';
+COMMENT ON COLUMN @extschema@.insight_review_sources.registered_by IS 'The role that registered it.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.insight_review_sources', '');
+
+--@ function src/sql/features/review_source.sql insight_reviews_default_options
+--@ comment src/sql/features/review_source.sql insight_reviews_default_options
+
+--@ function src/sql/features/review_source.sql insight_reviews_options
+--@ comment src/sql/features/review_source.sql insight_reviews_options
+
+--@ function src/sql/features/review_source.sql insight_register_reviews
+--@ comment src/sql/features/review_source.sql insight_register_reviews
+
+--@ function src/sql/features/review_source.sql insight_review_rows
+--@ comment src/sql/features/review_source.sql insight_review_rows
+
+CREATE VIEW @extschema@.insight_reviews WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.insight_review_rows();
+
+COMMENT ON VIEW @extschema@.insight_reviews IS
+'The reviews of the registered source (insight_register_reviews), one row per row of the source, read with the caller''s privileges (security_invoker).';
+COMMENT ON COLUMN @extschema@.insight_reviews.customer_id IS 'The customer who wrote the review, as text; NULL when the source has no customer column.';
+COMMENT ON COLUMN @extschema@.insight_reviews.item_id IS 'The item (or category) reviewed, as text; NULL when the source has no item column.';
+COMMENT ON COLUMN @extschema@.insight_reviews.reviewed_at IS 'When the review was written (timestamptz; timestamp and date columns read as UTC); NULL when the source has no time column.';
+COMMENT ON COLUMN @extschema@.insight_reviews.review IS 'The review''s text; NULL texts are kept here and skipped (and counted) by training and scoring.';
+COMMENT ON COLUMN @extschema@.insight_reviews.rating IS 'The rating as float8 when the option label is "rating"; NULL otherwise.';
+COMMENT ON COLUMN @extschema@.insight_reviews.positive IS 'The label: true positive, false negative, NULL left out of training (a rating strictly between negative_max and positive_min, or no label).';
+
+-- insight_register_reviews writes: insight_admin only
+--@ function src/sql/ops/privileges.sql insight_writer_functions
+--@ comment src/sql/ops/privileges.sql insight_writer_functions
+SELECT @extschema@.insight_apply_privileges();
