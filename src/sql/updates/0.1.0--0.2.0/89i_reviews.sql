@@ -54,6 +54,12 @@ COMMENT ON COLUMN @extschema@.insight_reviews.review IS 'The review''s text; NUL
 COMMENT ON COLUMN @extschema@.insight_reviews.rating IS 'The rating as float8 when the option label is "rating"; NULL otherwise.';
 COMMENT ON COLUMN @extschema@.insight_reviews.positive IS 'The label: true positive, false negative, NULL left out of training (a rating strictly between negative_max and positive_min, or no label).';
 
+-- Issue 16, reviews (part 2): the tokeniser (src/sql/features/text.sql).
+--@ function src/sql/features/text.sql insight_text_tokens
+--@ comment src/sql/features/text.sql insight_text_tokens
+--@ function src/sql/features/text.sql insight_text_hash
+--@ comment src/sql/features/text.sql insight_text_hash
+
 -- insight_register_reviews writes: insight_admin only
 --@ function src/sql/ops/privileges.sql insight_writer_functions
 --@ comment src/sql/ops/privileges.sql insight_writer_functions
