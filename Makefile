@@ -41,6 +41,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/models/deep/mlp.sql \
                src/sql/models/deep/mlp_params.sql \
                src/sql/models/deep/sasrec.sql \
+               src/sql/models/text/sentiment.sql \
                src/sql/eval/metrics.sql \
                src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \

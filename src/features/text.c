@@ -412,12 +412,10 @@ insight_text_buckets(text *t, int32 buckets, int32 **out)
 	return n;
 }
 
-/* The first INSIGHT_TEXT_MAX_BYTES (+ one character) of text argument argno. */
-static text *
-text_arg_slice(FunctionCallInfo fcinfo, int argno)
+text *
+insight_text_slice(Datum value)
 {
-	return DatumGetTextPSlice(PG_GETARG_DATUM(argno), 0,
-							  INSIGHT_TEXT_MAX_BYTES + MAX_MULTIBYTE_CHAR_LEN);
+	return DatumGetTextPSlice(value, 0, INSIGHT_TEXT_MAX_BYTES + MAX_MULTIBYTE_CHAR_LEN);
 }
 
 /* insight_text_tokens: one row (kind, token, bucket) per token */
@@ -484,7 +482,7 @@ insight_text_tokens(PG_FUNCTION_ARGS)
 	rows.desc = rsinfo->setDesc;
 	rows.buckets = (int32) buckets;
 	initStringInfo(&rows.buf);
-	insight_text_tokenize(text_arg_slice(fcinfo, 0), add_token_row, &rows);
+	insight_text_tokenize(insight_text_slice(PG_GETARG_DATUM(0)), add_token_row, &rows);
 	return (Datum) 0;
 }
 
@@ -500,7 +498,7 @@ insight_text_hash(PG_FUNCTION_ARGS)
 	ArrayType  *result;
 
 	insight_check_buckets(buckets);
-	n = insight_text_buckets(text_arg_slice(fcinfo, 0), (int32) buckets, &values);
+	n = insight_text_buckets(insight_text_slice(PG_GETARG_DATUM(0)), (int32) buckets, &values);
 	elems = palloc(Max(n, 1) * sizeof(Datum));
 	for (int i = 0; i < n; i++)
 		elems[i] = Int32GetDatum(values[i]);

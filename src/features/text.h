@@ -29,6 +29,13 @@
 typedef void (*InsightTokenFn) (char kind, const char *a, int alen,
 								const char *b, int blen, void *arg);
 
+/*
+ * The part of a text value the tokeniser reads: its first
+ * INSIGHT_TEXT_MAX_BYTES and one character more, fetched (and decompressed)
+ * without the rest.
+ */
+extern text *insight_text_slice(Datum value);
+
 /* Tokenise a text of the server encoding (errors for what cannot be read). */
 extern void insight_text_tokenize(text *t, InsightTokenFn fn, void *arg);
 

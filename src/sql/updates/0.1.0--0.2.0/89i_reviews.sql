@@ -60,6 +60,12 @@ COMMENT ON COLUMN @extschema@.insight_reviews.positive IS 'The label: true posit
 --@ function src/sql/features/text.sql insight_text_hash
 --@ comment src/sql/features/text.sql insight_text_hash
 
+-- Issue 16, reviews (part 3): the text model (src/sql/models/text/sentiment.sql).
+--@ function src/sql/models/text/sentiment.sql insight_text_fit
+--@ comment src/sql/models/text/sentiment.sql insight_text_fit
+--@ function src/sql/models/text/sentiment.sql insight_text_predict
+--@ comment src/sql/models/text/sentiment.sql insight_text_predict
+
 -- insight_register_reviews writes: insight_admin only
 --@ function src/sql/ops/privileges.sql insight_writer_functions
 --@ comment src/sql/ops/privileges.sql insight_writer_functions
