@@ -157,7 +157,7 @@ insight_lbfgs(InsightLbfgsFn fg, void *arg, double *x, int n, int m,
 				ereport(NOTICE,
 						(errmsg("%s: iteration %d, objective %.9g, gradient %.3g",
 								what, res.iterations, res.f, res.gradient_norm)));
-			if (fold - fnew <= 1e-12 * fabs(fold))
+			if (fold - fnew <= 1e-15 * fabs(fold))
 				break;
 		}
 	}

@@ -26,7 +26,7 @@ typedef struct InsightLbfgsResult
 /*
  * Minimise fg from x[n] (updated in place), keeping m pairs, for at most
  * max_iterations; stops when the gradient's largest element is at most gtol,
- * or when an iteration lowers f by less than 1e-12 of |f|.  'what' names the
+ * or when an iteration lowers f by less than 1e-15 of |f|.  'what' names the
  * caller in the NOTICE written every 10 iterations.  Memory: (2m + 4) n
  * doubles, which the caller checks against insight.max_training_memory
  * (insight_lbfgs_bytes).

@@ -55,7 +55,7 @@
 #include "models/text/sentiment.h"
 
 #define TEXT_LBFGS_PAIRS 7
-#define TEXT_GTOL 1e-7
+#define TEXT_GTOL 1e-8
 #define TEXT_MAX_ITERATIONS 10000
 
 /* the reviews in memory: CSR of distinct buckets */
