@@ -59,6 +59,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/tasks/recommender.sql \
                src/sql/tasks/targeting.sql \
                src/sql/tasks/propensity.sql \
+               src/sql/tasks/sentiment.sql \
                src/sql/tasks/customer_views.sql \
                src/sql/tasks/report_html_parts.sql \
                src/sql/tasks/report_html.sql \

@@ -66,6 +66,39 @@ COMMENT ON COLUMN @extschema@.insight_reviews.positive IS 'The label: true posit
 --@ function src/sql/models/text/sentiment.sql insight_text_predict
 --@ comment src/sql/models/text/sentiment.sql insight_text_predict
 
+-- Issue 16, reviews (part 3): the sentiment task (src/sql/tasks/sentiment.sql).
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_default_params
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_default_params
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_held_out
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_held_out
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_setup
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_setup
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_fit
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_fit
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_prepare
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_prepare
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_evaluate
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_evaluate
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_serve
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_serve
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_compare
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_compare
+
+INSERT INTO @extschema@.insight_task_steps
+    (task, prepare, evaluate, serve, compare, metric, higher_is_better, kept_notice, builtin)
+VALUES ('sentiment', '@extschema@.insight_sentiment_prepare(@extschema@.insight_training)',
+        '@extschema@.insight_sentiment_evaluate(@extschema@.insight_training)',
+        '@extschema@.insight_sentiment_serve(@extschema@.insight_training)',
+        '@extschema@.insight_sentiment_compare(@extschema@.insight_training, @extschema@.insight_models)',
+        'auc', true,
+        'sentiment model %1$s stays a candidate: its holdout AUC %2$s is below the %3$s of active model %4$s on the same holdout',
+        true);
+
+--@ function src/sql/tasks/sentiment.sql insight_train_sentiment
+--@ comment src/sql/tasks/sentiment.sql insight_train_sentiment
+--@ function src/sql/tasks/sentiment.sql insight_sentiment
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment
+
 -- insight_register_reviews writes: insight_admin only
 --@ function src/sql/ops/privileges.sql insight_writer_functions
 --@ comment src/sql/ops/privileges.sql insight_writer_functions
