@@ -44,6 +44,22 @@ SELECT insight_train_sentiment() AS same_model \gset
 RESET client_min_messages;
 SELECT model_id = :same_model AS is_new, status, md5(weights) = (SELECT md5(weights) FROM insight_models WHERE model_id = :first_model) AS same_bytes
   FROM insight_models WHERE task = 'sentiment' AND status = 'active';
+-- per item and per customer (here both the corpus): counts, mean sentiment,
+-- share negative; recomputed from insight_sentiment
+SELECT insight_register_reviews('reviews_en', 'review', 'positive', customer_column => 'corpus', item_column => 'corpus');
+SELECT item_id, reviews, scored_reviews, round(mean_sentiment::numeric, 4) AS mean_sentiment,
+       round(share_negative::numeric, 4) AS share_negative, round(labelled_share_negative::numeric, 4) AS labelled_share_negative,
+       model_id = :same_model AS active_model
+  FROM insight_item_sentiment ORDER BY item_id;
+SELECT bool_and(abs(i.mean_sentiment - c.mean) < 1e-12 AND i.share_negative = c.neg) AS item_view_recomputed
+  FROM insight_item_sentiment i
+  JOIN (SELECT corpus, avg(insight_sentiment(review)) AS mean,
+               avg((insight_sentiment(review) < 0.5)::int::float8) AS neg
+          FROM reviews_en WHERE review IS NOT NULL GROUP BY corpus) c ON c.corpus = i.item_id;
+SELECT (SELECT array_agg(i ORDER BY item_id) FROM insight_item_sentiment i)::text
+       = (SELECT array_agg(c ORDER BY customer_id) FROM (SELECT customer_id, reviews, scored_reviews, mean_sentiment, share_negative,
+                                                              labelled_share_negative, model_id FROM insight_customer_sentiment) c)::text AS customer_view_same;
+
 -- errors
 SELECT insight_train_sentiment('{"learning_rate": 1}');
 SELECT insight_train_sentiment('{"c": -1}');

@@ -223,3 +223,59 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sentiment(text) IS
 'Probability that a review is positive under the active sentiment model (insight_train_sentiment): insight_text_predict. A text without a known n-gram (or empty) scores the empty document, sigmoid of the model''s intercept, never NULL or NaN; NULL for a NULL text; 55000 when no sentiment model is active. The decoded model is cached per backend.';
+
+-- Insight from the reviews: per item and per customer, with the active
+-- sentiment model (columns NULL when none can serve).
+CREATE VIEW @extschema@.insight_item_sentiment WITH (security_invoker = true) AS
+SELECT r.item_id,
+       pg_catalog.count(*) AS reviews,
+       pg_catalog.count(s.score) AS scored_reviews,
+       pg_catalog.avg(s.score) AS mean_sentiment,
+       (pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
+           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0) AS share_negative,
+       (pg_catalog.count(*) FILTER (WHERE NOT r.positive))::pg_catalog.float8
+           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0) AS labelled_share_negative,
+       pg_catalog.max(m.model_id) AS model_id
+  FROM @extschema@.insight_reviews r
+  LEFT JOIN @extschema@.insight_serving_model('sentiment') m ON true
+  CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(m.weights, r.review) AS score) s
+ WHERE r.item_id IS NOT NULL
+ GROUP BY r.item_id;
+
+COMMENT ON VIEW @extschema@.insight_item_sentiment IS
+'Per item (or category) of the registered reviews: how many, how they score under the active sentiment model (insight_sentiment), and how many are negative. One pass over insight_reviews (security_invoker: the caller''s privileges on the source).';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.item_id IS 'The item (or category), as text; reviews without an item are left out.';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.reviews IS 'Number of reviews of the item (with or without a text or a label).';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.scored_reviews IS 'Number of them scored: with a text, when a sentiment model can serve (0 otherwise).';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.mean_sentiment IS 'Mean probability positive of the scored reviews (0 to 1); NULL when none is scored.';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.share_negative IS 'Share of the scored reviews with a probability positive below 0.5 (0 to 1); NULL when none is scored.';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.labelled_share_negative IS 'Share of the labelled reviews (positive not NULL) whose label is negative (0 to 1): what the customers said, next to what the model reads; NULL without labels.';
+COMMENT ON COLUMN @extschema@.insight_item_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
+
+CREATE VIEW @extschema@.insight_customer_sentiment WITH (security_invoker = true) AS
+SELECT r.customer_id,
+       pg_catalog.count(*) AS reviews,
+       pg_catalog.count(s.score) AS scored_reviews,
+       pg_catalog.avg(s.score) AS mean_sentiment,
+       (pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
+           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0) AS share_negative,
+       (pg_catalog.count(*) FILTER (WHERE NOT r.positive))::pg_catalog.float8
+           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0) AS labelled_share_negative,
+       pg_catalog.max(r.reviewed_at) AS last_review_at,
+       pg_catalog.max(m.model_id) AS model_id
+  FROM @extschema@.insight_reviews r
+  LEFT JOIN @extschema@.insight_serving_model('sentiment') m ON true
+  CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(m.weights, r.review) AS score) s
+ WHERE r.customer_id IS NOT NULL
+ GROUP BY r.customer_id;
+
+COMMENT ON VIEW @extschema@.insight_customer_sentiment IS
+'Per customer of the registered reviews: how many reviews they wrote, how those score under the active sentiment model (insight_sentiment), how many are negative, and when they last wrote one. One pass over insight_reviews (security_invoker).';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.customer_id IS 'The customer, as text; reviews without a customer are left out.';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.reviews IS 'Number of reviews the customer wrote (with or without a text or a label).';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.scored_reviews IS 'Number of them scored: with a text, when a sentiment model can serve (0 otherwise).';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.mean_sentiment IS 'Mean probability positive of the scored reviews (0 to 1); NULL when none is scored.';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.share_negative IS 'Share of the scored reviews with a probability positive below 0.5 (0 to 1); NULL when none is scored.';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.labelled_share_negative IS 'Share of the customer''s labelled reviews whose label is negative (0 to 1); NULL without labels.';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.last_review_at IS 'The time of the customer''s latest review (timestamptz); NULL when the source has no time column.';
+COMMENT ON COLUMN @extschema@.insight_customer_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
