@@ -225,22 +225,39 @@ COMMENT ON FUNCTION @extschema@.insight_sentiment(text) IS
 'Probability that a review is positive under the active sentiment model (insight_train_sentiment): insight_text_predict. A text without a known n-gram (or empty) scores the empty document, sigmoid of the model''s intercept, never NULL or NaN; NULL for a NULL text; 55000 when no sentiment model is active. The decoded model is cached per backend.';
 
 -- Insight from the reviews: per item and per customer, with the active
--- sentiment model (columns NULL when none can serve).
-CREATE VIEW @extschema@.insight_item_sentiment WITH (security_invoker = true) AS
-SELECT r.item_id,
-       pg_catalog.count(*) AS reviews,
-       pg_catalog.count(s.score) AS scored_reviews,
-       pg_catalog.avg(s.score) AS mean_sentiment,
+-- sentiment model (scores NULL when none can serve).  One SQL function
+-- groups by either key; the two views read it.
+CREATE FUNCTION @extschema@.insight_review_sentiment_by(by_customer boolean)
+RETURNS TABLE (key text, reviews bigint, scored_reviews bigint, mean_sentiment float8,
+               share_negative float8, labelled_share_negative float8,
+               last_review_at timestamptz, model_id bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED  -- reads insight_reviews
+AS $$
+SELECT g.key,
+       pg_catalog.count(*),
+       pg_catalog.count(s.score),
+       pg_catalog.avg(s.score),
        (pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0) AS share_negative,
+           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0),
        (pg_catalog.count(*) FILTER (WHERE NOT r.positive))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0) AS labelled_share_negative,
-       pg_catalog.max(m.model_id) AS model_id
+           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0),
+       pg_catalog.max(r.reviewed_at),
+       pg_catalog.max(m.model_id)
   FROM @extschema@.insight_reviews r
   LEFT JOIN @extschema@.insight_serving_model('sentiment') m ON true
+  CROSS JOIN LATERAL (SELECT CASE WHEN by_customer THEN r.customer_id ELSE r.item_id END AS key) g
   CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(m.weights, r.review) AS score) s
- WHERE r.item_id IS NOT NULL
- GROUP BY r.item_id;
+ WHERE g.key IS NOT NULL
+ GROUP BY g.key
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_review_sentiment_by(boolean) IS
+'The rows of insight_customer_sentiment (by_customer true) or insight_item_sentiment (false): per key of insight_reviews (reviews without one left out), the number of reviews, of reviews scored (with a text, by the active sentiment model when one can serve), their mean probability positive, the share below 0.5, the share of labelled reviews labelled negative, the latest reviewed_at and the model''s id.';
+
+CREATE VIEW @extschema@.insight_item_sentiment WITH (security_invoker = true) AS
+SELECT g.key AS item_id, g.reviews, g.scored_reviews, g.mean_sentiment, g.share_negative,
+       g.labelled_share_negative, g.model_id
+  FROM @extschema@.insight_review_sentiment_by(false) g;
 
 COMMENT ON VIEW @extschema@.insight_item_sentiment IS
 'Per item (or category) of the registered reviews: how many, how they score under the active sentiment model (insight_sentiment), and how many are negative. One pass over insight_reviews (security_invoker: the caller''s privileges on the source).';
@@ -253,21 +270,9 @@ COMMENT ON COLUMN @extschema@.insight_item_sentiment.labelled_share_negative IS 
 COMMENT ON COLUMN @extschema@.insight_item_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
 
 CREATE VIEW @extschema@.insight_customer_sentiment WITH (security_invoker = true) AS
-SELECT r.customer_id,
-       pg_catalog.count(*) AS reviews,
-       pg_catalog.count(s.score) AS scored_reviews,
-       pg_catalog.avg(s.score) AS mean_sentiment,
-       (pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0) AS share_negative,
-       (pg_catalog.count(*) FILTER (WHERE NOT r.positive))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0) AS labelled_share_negative,
-       pg_catalog.max(r.reviewed_at) AS last_review_at,
-       pg_catalog.max(m.model_id) AS model_id
-  FROM @extschema@.insight_reviews r
-  LEFT JOIN @extschema@.insight_serving_model('sentiment') m ON true
-  CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(m.weights, r.review) AS score) s
- WHERE r.customer_id IS NOT NULL
- GROUP BY r.customer_id;
+SELECT g.key AS customer_id, g.reviews, g.scored_reviews, g.mean_sentiment, g.share_negative,
+       g.labelled_share_negative, g.last_review_at, g.model_id
+  FROM @extschema@.insight_review_sentiment_by(true) g;
 
 COMMENT ON VIEW @extschema@.insight_customer_sentiment IS
 'Per customer of the registered reviews: how many reviews they wrote, how those score under the active sentiment model (insight_sentiment), how many are negative, and when they last wrote one. One pass over insight_reviews (security_invoker).';

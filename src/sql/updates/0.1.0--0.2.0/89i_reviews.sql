@@ -100,21 +100,13 @@ VALUES ('sentiment', '@extschema@.insight_sentiment_prepare(@extschema@.insight_
 --@ comment src/sql/tasks/sentiment.sql insight_sentiment
 
 -- Issue 16, reviews (part 4): per item and per customer.
+--@ function src/sql/tasks/sentiment.sql insight_review_sentiment_by
+--@ comment src/sql/tasks/sentiment.sql insight_review_sentiment_by
+
 CREATE VIEW @extschema@.insight_item_sentiment WITH (security_invoker = true) AS
-SELECT r.item_id,
-       pg_catalog.count(*) AS reviews,
-       pg_catalog.count(s.score) AS scored_reviews,
-       pg_catalog.avg(s.score) AS mean_sentiment,
-       (pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0) AS share_negative,
-       (pg_catalog.count(*) FILTER (WHERE NOT r.positive))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0) AS labelled_share_negative,
-       pg_catalog.max(m.model_id) AS model_id
-  FROM @extschema@.insight_reviews r
-  LEFT JOIN @extschema@.insight_serving_model('sentiment') m ON true
-  CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(m.weights, r.review) AS score) s
- WHERE r.item_id IS NOT NULL
- GROUP BY r.item_id;
+SELECT g.key AS item_id, g.reviews, g.scored_reviews, g.mean_sentiment, g.share_negative,
+       g.labelled_share_negative, g.model_id
+  FROM @extschema@.insight_review_sentiment_by(false) g;
 
 COMMENT ON VIEW @extschema@.insight_item_sentiment IS
 'Per item (or category) of the registered reviews: how many, how they score under the active sentiment model (insight_sentiment), and how many are negative. One pass over insight_reviews (security_invoker: the caller''s privileges on the source).';
@@ -127,21 +119,9 @@ COMMENT ON COLUMN @extschema@.insight_item_sentiment.labelled_share_negative IS 
 COMMENT ON COLUMN @extschema@.insight_item_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
 
 CREATE VIEW @extschema@.insight_customer_sentiment WITH (security_invoker = true) AS
-SELECT r.customer_id,
-       pg_catalog.count(*) AS reviews,
-       pg_catalog.count(s.score) AS scored_reviews,
-       pg_catalog.avg(s.score) AS mean_sentiment,
-       (pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0) AS share_negative,
-       (pg_catalog.count(*) FILTER (WHERE NOT r.positive))::pg_catalog.float8
-           OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(r.positive), 0) AS labelled_share_negative,
-       pg_catalog.max(r.reviewed_at) AS last_review_at,
-       pg_catalog.max(m.model_id) AS model_id
-  FROM @extschema@.insight_reviews r
-  LEFT JOIN @extschema@.insight_serving_model('sentiment') m ON true
-  CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(m.weights, r.review) AS score) s
- WHERE r.customer_id IS NOT NULL
- GROUP BY r.customer_id;
+SELECT g.key AS customer_id, g.reviews, g.scored_reviews, g.mean_sentiment, g.share_negative,
+       g.labelled_share_negative, g.last_review_at, g.model_id
+  FROM @extschema@.insight_review_sentiment_by(true) g;
 
 COMMENT ON VIEW @extschema@.insight_customer_sentiment IS
 'Per customer of the registered reviews: how many reviews they wrote, how those score under the active sentiment model (insight_sentiment), how many are negative, and when they last wrote one. One pass over insight_reviews (security_invoker).';
