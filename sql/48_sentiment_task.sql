@@ -37,7 +37,10 @@ SELECT r AS review, round(insight_sentiment(r)::numeric, 4) AS score,
 SELECT insight_sentiment(NULL) IS NULL AS null_text;
 -- a worse model stays a candidate; the same data and params give an equal
 -- model, which is not worse and becomes active
+-- (its NOTICE names model ids, which depend on the tests before this one)
+SET client_min_messages = warning;
 SELECT insight_train_sentiment('{"variant": "lr", "c": 0.001, "max_iterations": 3}') AS worse_model \gset
+RESET client_min_messages;
 SELECT status, round((metrics->>'auc')::numeric, 4) AS auc FROM insight_models WHERE model_id = :worse_model;
 SET client_min_messages = warning;
 SELECT insight_train_sentiment() AS same_model \gset
