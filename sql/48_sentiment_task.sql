@@ -63,6 +63,18 @@ SELECT (SELECT array_agg(i ORDER BY item_id) FROM insight_item_sentiment i)::tex
        = (SELECT array_agg(c ORDER BY customer_id) FROM (SELECT customer_id, reviews, scored_reviews, mean_sentiment, share_negative,
                                                               labelled_share_negative, model_id FROM insight_customer_sentiment) c)::text AS customer_view_same;
 
+-- why: the contributions of one review sum, with the intercept, to its logit
+SELECT array_to_string(tokens, '|') AS tokens, round(contribution::numeric, 3) AS contribution
+  FROM insight_sentiment_explain('Terrible, it broke after a day.') LIMIT 5;
+SELECT abs(sum(c.contribution) + (SELECT (insight_model_info(weights)->>'intercept')::float8 FROM insight_models WHERE model_id = :same_model)
+           - ln(insight_sentiment(r) / (1 - insight_sentiment(r)))) < 1e-9 AS sums_to_logit, count(*) AS buckets
+  FROM (VALUES ('Terrible, it broke after a day.')) v(r), insight_sentiment_explain(r) c GROUP BY r;
+SELECT count(*) AS rows FROM insight_sentiment_explain('');
+-- the terms that push the Yelp sentences most towards negative and positive
+SELECT direction, term, reviews, round(total_contribution::numeric, 2) AS total
+  FROM insight_review_terms('yelp', 3);
+SELECT insight_review_terms('yelp', 0);
+
 -- errors
 SELECT insight_train_sentiment('{"learning_rate": 1}');
 SELECT insight_train_sentiment('{"c": -1}');

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * sentiment.c
- *	  insight_text_fit and insight_text_predict: the text model (sentiment.h).
+ *	  insight_text_fit, insight_text_predict and insight_text_contributions:
+ *	  the text model (sentiment.h).
  *
  * Training (docs/reference/reviews.md):
  *	  1. The rows of the user's query (review text, label boolean) are read
@@ -39,6 +40,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -550,4 +553,101 @@ insight_text_predict(PG_FUNCTION_ARGS)
 	for (int i = 0; i < k; i++)
 		z += bucket_weight(t, ids[i]);
 	PG_RETURN_FLOAT8(insight_sigmoid(z));
+}
+
+/* insight_text_contributions: the tokens of a review grouped by bucket */
+typedef struct TokenList
+{
+	int32		buckets;
+	int			n;
+	int			max;
+	int32	   *bucket;
+	char	  **token;
+} TokenList;
+
+static void
+collect_token(char kind, const char *a, int alen, const char *b, int blen, void *arg)
+{
+	TokenList  *list = (TokenList *) arg;
+	StringInfoData buf;
+
+	if (list->n == list->max)
+	{
+		list->max *= 2;
+		list->bucket = repalloc_huge(list->bucket, sizeof(int32) * list->max);
+		list->token = repalloc_huge(list->token, sizeof(char *) * list->max);
+	}
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, a, alen);
+	if (b != NULL)
+	{
+		appendStringInfoChar(&buf, ' ');
+		appendBinaryStringInfo(&buf, b, blen);
+	}
+	list->bucket[list->n] = insight_token_bucket(kind, a, alen, b, blen, list->buckets);
+	list->token[list->n] = pg_any_to_server(buf.data, buf.len, PG_UTF8);
+	list->n++;
+}
+
+static int
+compare_token_order(const void *a, const void *b, void *arg)
+{
+	const TokenList *list = arg;
+	int			i = *(const int *) a;
+	int			j = *(const int *) b;
+
+	if (list->bucket[i] != list->bucket[j])
+		return list->bucket[i] < list->bucket[j] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+PG_FUNCTION_INFO_V1(insight_text_contributions);
+
+/*
+ * insight_text_contributions(model bytea, review text) returns table
+ * (bucket integer, tokens text[], contribution float8): one row per distinct
+ * bucket of the review, with its tokens in text order and its weight; their
+ * sum plus the intercept is the logit of insight_text_predict.
+ */
+Datum
+insight_text_contributions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const InsightTextModel *t = insight_model_cache_get(fcinfo, 0, text_lookup,
+														INSIGHT_ALG_TEXT, NULL);
+	TokenList	list;
+	int		   *order;
+
+	InitMaterializedSRF(fcinfo, 0);
+	list.buckets = t->buckets;
+	list.n = 0;
+	list.max = 64;
+	list.bucket = palloc(sizeof(int32) * list.max);
+	list.token = palloc(sizeof(char *) * list.max);
+	insight_text_tokenize(insight_text_slice(PG_GETARG_DATUM(1)), collect_token, &list);
+	order = palloc(sizeof(int) * Max(list.n, 1));
+	for (int i = 0; i < list.n; i++)
+		order[i] = i;
+	qsort_arg(order, list.n, sizeof(int), compare_token_order, &list);
+	for (int s = 0; s < list.n;)
+	{
+		int			e = s;
+		Datum	   *elems;
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		while (e < list.n && list.bucket[order[e]] == list.bucket[order[s]])
+			e++;
+		elems = palloc(sizeof(Datum) * (e - s));
+		for (int k = s; k < e; k++)
+			elems[k - s] = CStringGetTextDatum(list.token[order[k]]);
+		values[0] = Int32GetDatum(list.bucket[order[s]]);
+		values[1] = PointerGetDatum(construct_array(elems, e - s, TEXTOID, -1, false, TYPALIGN_INT));
+		values[2] = Float8GetDatum(bucket_weight(t, list.bucket[order[s]]));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		s = e;
+		if ((s & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
 }

@@ -284,3 +284,59 @@ COMMENT ON COLUMN @extschema@.insight_customer_sentiment.share_negative IS 'Shar
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.labelled_share_negative IS 'Share of the customer''s labelled reviews whose label is negative (0 to 1); NULL without labels.';
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.last_review_at IS 'The time of the customer''s latest review (timestamptz); NULL when the source has no time column.';
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
+
+-- Why: the n-grams behind one score, and behind an item's reviews.
+CREATE FUNCTION @extschema@.insight_sentiment_explain(review text)
+RETURNS TABLE (tokens text[], contribution float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    model pg_catalog.bytea;
+BEGIN
+    SELECT m.weights INTO model FROM @extschema@.insight_active_model('sentiment') m;
+    IF model IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('sentiment');
+    END IF;
+    RETURN QUERY
+        SELECT c.tokens, c.contribution FROM @extschema@.insight_text_contributions(model, review) c
+         ORDER BY pg_catalog.abs(c.contribution) DESC, c.bucket;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_sentiment_explain(text) IS
+'The n-grams behind insight_sentiment(review): insight_text_contributions of the active sentiment model, the largest contributions (to the logit) first; their sum plus the model''s intercept is logit(insight_sentiment(review)). No rows for a NULL or token-less text; 55000 when no sentiment model is active.';
+
+CREATE FUNCTION @extschema@.insight_review_terms(item text, k integer DEFAULT 10)
+RETURNS TABLE (direction text, term text, reviews bigint, mean_contribution float8, total_contribution float8)
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    model pg_catalog.bytea;
+BEGIN
+    IF k IS NULL OR k OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT m.weights INTO model FROM @extschema@.insight_active_model('sentiment') m;
+    IF model IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('sentiment');
+    END IF;
+    RETURN QUERY
+    WITH c AS (
+        SELECT x.tokens[1] AS term, x.contribution
+          FROM @extschema@.insight_reviews r,
+               @extschema@.insight_text_contributions(model, r.review) x
+         WHERE r.item_id OPERATOR(pg_catalog.=) item AND x.contribution OPERATOR(pg_catalog.<>) 0),
+    a AS (
+        SELECT c.term, pg_catalog.count(*) AS n, pg_catalog.avg(c.contribution) AS mean,
+               pg_catalog.sum(c.contribution) AS total
+          FROM c GROUP BY c.term)
+    (SELECT 'negative'::pg_catalog.text, a.term, a.n, a.mean, a.total FROM a
+      WHERE a.total OPERATOR(pg_catalog.<) 0 ORDER BY a.total, a.term LIMIT k)
+    UNION ALL
+    (SELECT 'positive'::pg_catalog.text, a.term, a.n, a.mean, a.total FROM a
+      WHERE a.total OPERATOR(pg_catalog.>) 0 ORDER BY a.total DESC, a.term LIMIT k);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_review_terms(text, integer) IS
+'"Why do they complain?": over the reviews of one item (or category: insight_reviews.item_id = item), the k n-grams that push them most towards negative, then the k that push them most towards positive, by the sum of their contributions to the logit under the active sentiment model (insight_text_contributions; a bucket is named by its first token). reviews: how many of the item''s reviews have it; mean_contribution and total_contribution: per review and summed. 22023 for k < 1; 55000 when no sentiment model is active.';

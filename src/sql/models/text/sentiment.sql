@@ -22,3 +22,11 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_text_predict(bytea, text) IS
 'The probability that a review is positive under a text model (insight_text_fit): sigmoid(intercept + the sum of the weights of the distinct hashed n-grams of the review). A review of only unknown n-grams, or without a token (''''), scores the empty document, sigmoid(intercept) (insight_model_info(model)->''empty_document_score''), never NULL or NaN. Errors: XX001 a corrupt model, 22023 a model of another algorithm.';
+
+CREATE FUNCTION @extschema@.insight_text_contributions(model bytea, review text)
+RETURNS TABLE (bucket integer, tokens text[], contribution float8)
+AS 'MODULE_PATHNAME', 'insight_text_contributions'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_text_contributions(bytea, text) IS
+'Why a text model scores a review as it does: one row per distinct bucket of the review (insight_text_hash), ascending, with the tokens that fell into it (text order; more than one when tokens share a bucket) and its weight in the model (0 for a bucket it does not know). The sum of the contributions plus the model''s intercept is the logit of insight_text_predict(model, review) (a linear model: each feature''s contribution is its weight). Errors as insight_text_predict.';

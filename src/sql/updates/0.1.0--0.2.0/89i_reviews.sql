@@ -65,6 +65,8 @@ COMMENT ON COLUMN @extschema@.insight_reviews.positive IS 'The label: true posit
 --@ comment src/sql/models/text/sentiment.sql insight_text_fit
 --@ function src/sql/models/text/sentiment.sql insight_text_predict
 --@ comment src/sql/models/text/sentiment.sql insight_text_predict
+--@ function src/sql/models/text/sentiment.sql insight_text_contributions
+--@ comment src/sql/models/text/sentiment.sql insight_text_contributions
 
 -- Issue 16, reviews (part 3): the sentiment task (src/sql/tasks/sentiment.sql).
 --@ function src/sql/tasks/sentiment.sql insight_sentiment_default_params
@@ -133,6 +135,12 @@ COMMENT ON COLUMN @extschema@.insight_customer_sentiment.share_negative IS 'Shar
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.labelled_share_negative IS 'Share of the customer''s labelled reviews whose label is negative (0 to 1); NULL without labels.';
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.last_review_at IS 'The time of the customer''s latest review (timestamptz); NULL when the source has no time column.';
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
+
+-- Issue 16, reviews (part 4): why.
+--@ function src/sql/tasks/sentiment.sql insight_sentiment_explain
+--@ comment src/sql/tasks/sentiment.sql insight_sentiment_explain
+--@ function src/sql/tasks/sentiment.sql insight_review_terms
+--@ comment src/sql/tasks/sentiment.sql insight_review_terms
 
 -- insight_register_reviews writes: insight_admin only
 --@ function src/sql/ops/privileges.sql insight_writer_functions
