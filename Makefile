@@ -33,12 +33,15 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/nn/nn.sql \
                src/sql/features/history.sql \
                src/sql/features/sales_source.sql \
+               src/sql/features/review_source.sql \
+               src/sql/features/text.sql \
                src/sql/models/linear/logreg.sql \
                src/sql/models/algorithms.sql \
                src/sql/models/trees/gbdt.sql \
                src/sql/models/deep/mlp.sql \
                src/sql/models/deep/mlp_params.sql \
                src/sql/models/deep/sasrec.sql \
+               src/sql/models/text/sentiment.sql \
                src/sql/eval/metrics.sql \
                src/sql/tasks/train.sql \
                src/sql/tasks/churn.sql \
@@ -56,6 +59,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/tasks/recommender.sql \
                src/sql/tasks/targeting.sql \
                src/sql/tasks/propensity.sql \
+               src/sql/tasks/sentiment.sql \
                src/sql/tasks/customer_views.sql \
                src/sql/tasks/report_html_parts.sql \
                src/sql/tasks/report_html.sql \

@@ -178,6 +178,8 @@ SELECT task, algorithm, params FROM insight_retrain_plan();
 \echo '(schedule it nightly with pg_cron as in docs/operations.md: SELECT cron.schedule_in_database(''insight-nightly'', ''15 3 * * *'', ''CALL insight_retrain()'', current_database(), ''insight_cron'');'
 \echo ' every run is logged in insight_training_runs)'
 
+\ir demo_reviews.sql
+
 \echo
 \echo '== The report (insight_report()) =='
 \pset format unaligned

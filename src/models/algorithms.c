@@ -23,11 +23,11 @@
 #include "models/deep/sasrec.h"
 #include "models/linear/logreg.h"
 #include "models/recsys/recommend.h"
+#include "models/text/sentiment.h"
 #include "models/trees/gbdt.h"
 
 /*
- * One entry per algorithm this build reads, by id.  The ids reserved for
- * algorithms to come (text) have none yet.
+ * One entry per algorithm this build reads, by id.
  */
 static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 	[INSIGHT_ALG_SCALER] = {
@@ -97,6 +97,11 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 		.fit = "insight_sasrec_fit",
 		.read = insight_sasrec_decode,
 		.info = insight_sasrec_info,
+	},
+	[INSIGHT_ALG_TEXT] = {
+		.fit = "insight_text_fit",
+		.read = insight_text_decode,
+		.info = insight_text_info,
 	},
 	[INSIGHT_ALG_GBDT] = {
 		.fit = "insight_gbdt_fit",

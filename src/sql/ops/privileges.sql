@@ -44,7 +44,7 @@ AS $$
       JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
                                   AND d.objid OPERATOR(pg_catalog.=) p.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
       JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid AND e.extname OPERATOR(pg_catalog.=) 'insight'
-     WHERE p.proname OPERATOR(pg_catalog.=) ANY ('{insight_register_sales,insight_store_model,insight_activate,insight_rollback,insight_retrain,insight_retrain_one,insight_close_lost_runs,insight_lock_task,insight_apply_privileges}')
+     WHERE p.proname OPERATOR(pg_catalog.=) ANY ('{insight_register_sales,insight_register_reviews,insight_store_model,insight_activate,insight_rollback,insight_retrain,insight_retrain_one,insight_close_lost_runs,insight_lock_task,insight_apply_privileges}')
         OR p.proname OPERATOR(pg_catalog.~) '^insight_train_'
         OR (p.proname OPERATOR(pg_catalog.~) '^insight_retrain_'
             AND p.proname OPERATOR(pg_catalog.<>) 'insight_retrain_plan')
@@ -52,7 +52,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_writer_functions() IS
-'The functions of insight that write (register a source, store, train, activate, roll back, retrain): EXECUTE on them is revoked from PUBLIC and granted to insight_admin.';
+'The functions of insight that write (register a source (sales or reviews), store, train, activate, roll back, retrain): EXECUTE on them is revoked from PUBLIC and granted to insight_admin.';
 
 -- Apply the privilege model to every object of the extension; run at
 -- CREATE EXTENSION, and again by the registration trigger for the view it
