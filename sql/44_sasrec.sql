@@ -115,7 +115,8 @@ SELECT (SELECT model FROM sasrec_models WHERE name = 'small') = (SELECT model FR
 -- The paper's evaluation (leave-one-out, sampled negatives, HR@k and
 -- NDCG@k): trained without each customer's last item, evaluated on it.
 -- Trained: the held-out next item of the cycle ranks first (HR@1 near 1);
--- untrained (one step of a tiny learning rate): near chance, 1 / 21; k =
+-- untrained (one step of a tiny learning rate): near chance (about 1/6:
+-- the 20 negatives repeat the 5 items outside a kept sequence); k =
 -- negatives + 1 counts every sequence (HR exactly 1); 'one' is not a
 -- sequence, and an item the model does not know skips its customer.
 INSERT INTO sasrec_models
