@@ -50,6 +50,7 @@
 #ifndef INSIGHT_SASREC_H
 #define INSIGHT_SASREC_H
 
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 
 #include "core/model_format.h"
@@ -114,6 +115,38 @@ typedef struct InsightSasrec
 	float	   *params;			/* the flat array */
 	Size		nparams;
 } InsightSasrec;
+
+/*
+ * Sequences of a query of rows (customer, item, event_time), as sasrec.c
+ * describes: items numbered 1..items by key, each customer with two items
+ * or more one row of 'len' ids (its latest len items, right-aligned,
+ * 0-padded on the left).  The caller is not connected to SPI; fname names
+ * the caller in errors; memory checked against insight.max_training_memory.
+ */
+typedef struct SasrecData
+{
+	int			items;
+	char	  **keys;			/* keys[1..items] */
+	uint64		rows;			/* distinct interactions read */
+	int			nseq;
+	int			len;			/* items kept per sequence (set by the caller) */
+	int32	   *seq;			/* nseq x len */
+} SasrecData;
+
+extern void sasrec_read_sequences(SasrecData *data, const char *query, const char *fname,
+								  MemoryContext cxt);
+
+/* The registered sales as (customer, item, event_time), for query = NULL. */
+extern char *sasrec_default_query(FunctionCallInfo fcinfo);
+
+/*
+ * A negative for a sequence of len ids: uniform over 1..items, drawn again
+ * (up to 100 times) while it is in the sequence (kang205/SASRec random_neq).
+ */
+extern int32 sasrec_draw_negative(pg_prng_state *rng, const int32 *seq, int len, int items);
+
+/* The SASRec model of bytea argument argno (through the model cache). */
+extern const struct InsightSasrec *sasrec_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /* Model cache reader (validates everything, 'XX001' for a defect). */
 extern void *insight_sasrec_decode(InsightModel *m);

@@ -156,6 +156,12 @@ sasrec_lookup(const InsightModelHeader *header, int expected)
 	return insight_sasrec_decode;
 }
 
+const InsightSasrec *
+sasrec_model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return insight_model_cache_get(fcinfo, argno, sasrec_lookup, INSIGHT_ALG_SEQUENCE, NULL);
+}
+
 /* A 2-dimensional int4 array without NULLs; its dimensions in dims. */
 static const int32 *
 int4_matrix(ArrayType *a, const char *name, int *dims)
