@@ -84,7 +84,9 @@ flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const
 	int			keep;
 	int32	   *row;
 
-	if (cur->customer == NULL || cur->n < 2)
+	if (cur->customer != NULL && data->on_customer != NULL)
+		data->on_customer(data, cur->customer, cur->items, cur->n);
+	if (cur->customer == NULL || cur->n < 2 || data->on_customer != NULL)
 		return;
 	if (data->nseq == *seqcap)
 	{
@@ -256,7 +258,7 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 	double	   *params;
 	float	   *fparams;
 	Size		np;
-	InsightModelWriter w;
+	InsightSasrec model;
 	MemoryContext cxt = CurrentMemoryContext;
 
 	for (int i = 1; i < PG_NARGS(); i++)
@@ -379,23 +381,18 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 					 errmsg("a weight is no longer finite after training"),
 					 errhint("Lower the learning rate.")));
 	}
-	insight_writer_init(&w, INSIGHT_ALG_SEQUENCE);
-	w.header.counts[0] = (uint32) shape.items;
-	w.header.counts[1] = (uint32) shape.hidden;
-	w.header.counts[2] = (uint32) shape.length;
-	w.header.counts[3] = (uint32) shape.blocks;
-	insight_write_uint64(&w, (uint64) data.nseq);
-	insight_write_uint64(&w, data.rows);
-	insight_write_uint32(&w, (uint32) shape.heads);
-	insight_write_uint32(&w, (uint32) epochs);
-	insight_write_uint32(&w, (uint32) PG_GETARG_INT32(7));
-	insight_write_uint32(&w, (uint32) negatives);
-	insight_write_uint64(&w, (uint64) seed);
-	insight_write_float8(&w, shape.dropout);
-	insight_write_float8(&w, learning_rate);
-	insight_write_float8(&w, loss);
-	for (int i = 1; i <= shape.items; i++)
-		insight_write_text(&w, data.keys[i], strlen(data.keys[i]));
-	insight_write_float4_array(&w, fparams, np);
-	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
+	memset(&model, 0, sizeof(model));
+	model.shape = shape;
+	model.sequences = (uint64) data.nseq;
+	model.interactions = data.rows;
+	model.epochs = (uint32) epochs;
+	model.batch_size = (uint32) PG_GETARG_INT32(7);
+	model.negatives = (uint32) negatives;
+	model.seed = seed;
+	model.learning_rate = learning_rate;
+	model.loss = loss;
+	model.keys = data.keys;
+	model.params = fparams;
+	model.nparams = np;
+	PG_RETURN_BYTEA_P(sasrec_write_model(&model));
 }

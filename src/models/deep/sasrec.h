@@ -43,7 +43,15 @@
  *	  uint32 batch_size, uint32 negatives, uint64 seed (an int64's bits),
  *	  float8 dropout, float8 learning_rate, float8 loss of the last epoch,
  *	  N item keys (text, in id order 1..N: the keys' text forms sorted),
- *	  float4 parameters[P]
+ *	  float4 parameters[P],
+ *	  and with flag 0x1 (SASREC_FLAG_HISTORY: customer histories, for
+ *	  serving; written by insight_sasrec_with_history, sasrec_history.c):
+ *	  uint32 customers C, uint64 history rows read, uint64 B, uint64 R,
+ *	  C customer keys (text, strictly increasing in byte order),
+ *	  uint32 bought pointers[C + 1], uint32 bought item ids[B] (1..N,
+ *	  strictly increasing within a customer: every item bought),
+ *	  uint32 recent pointers[C + 1], uint32 recent item ids[R] (1..N: the
+ *	  customer's latest items, at least 1 and at most L, in time order)
  *
  *-------------------------------------------------------------------------
  */
@@ -63,6 +71,7 @@
 #define SASREC_MAX_NEGATIVES 1000
 #define SASREC_MAX_ITEMS (NN_MAX_VOCAB - 1)
 #define SASREC_ADAM_BETA2 0.98
+#define SASREC_FLAG_HISTORY 0x1
 
 typedef struct SasrecShape
 {
@@ -114,7 +123,19 @@ typedef struct InsightSasrec
 	char	  **keys;			/* keys[1..N] */
 	float	   *params;			/* the flat array */
 	Size		nparams;
+
+	/* customer histories (SASREC_FLAG_HISTORY; customers = 0 without) */
+	int32		customers;
+	uint64		history_rows;
+	char	  **customer_keys;	/* strictly increasing (strcmp) */
+	uint32	   *bought_ptr;		/* customers + 1 */
+	uint32	   *bought;			/* item ids, increasing within a customer */
+	uint32	   *recent_ptr;		/* customers + 1 */
+	uint32	   *recent;			/* latest item ids, time order */
 } InsightSasrec;
+
+/* Write a model (flags and the history section from s->customers > 0). */
+extern bytea *sasrec_write_model(const InsightSasrec *s);
 
 /*
  * Sequences of a query of rows (customer, item, event_time), as sasrec.c
@@ -125,6 +146,14 @@ typedef struct InsightSasrec
  */
 typedef struct SasrecData
 {
+	/*
+	 * When set, called at the end of each customer's rows (every customer,
+	 * one item or more: all its item ids in time order) instead of keeping
+	 * sequences.
+	 */
+	void		(*on_customer) (struct SasrecData *data, const char *customer,
+								const int32 *items, int n);
+	void	   *arg;
 	int			items;
 	char	  **keys;			/* keys[1..items] */
 	uint64		rows;			/* distinct interactions read */
