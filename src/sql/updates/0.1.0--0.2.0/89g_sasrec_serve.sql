@@ -33,3 +33,7 @@
 --@ comment src/sql/tasks/recommender.sql insight_recommend
 
 --@ comment src/sql/tasks/recommender.sql insight_similar_items
+
+--@ comment src/sql/models/recsys/recommend.sql insight_recommend_from
+
+--@ comment src/sql/models/recsys/recommend.sql insight_similar_items_from
