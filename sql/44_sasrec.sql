@@ -112,6 +112,35 @@ SELECT round((a.i->>'loss')::numeric, 1) AS first_epoch_loss,
 -- deterministic for a seed
 SELECT (SELECT model FROM sasrec_models WHERE name = 'small') = (SELECT model FROM sasrec_models WHERE name = 'same seed') AS same_seed_same_bytes,
        (SELECT model FROM sasrec_models WHERE name = 'small') <> (SELECT model FROM sasrec_models WHERE name = 'other seed') AS other_seed_other_bytes;
+-- The paper's evaluation (leave-one-out, sampled negatives, HR@k and
+-- NDCG@k): trained without each customer's last item, evaluated on it.
+-- Trained: the held-out next item of the cycle ranks first (HR@1 near 1);
+-- untrained (one step of a tiny learning rate): near chance (about 1/6:
+-- the 20 negatives repeat the 5 items outside a kept sequence); k =
+-- negatives + 1 counts every sequence (HR exactly 1); 'one' is not a
+-- sequence, and an item the model does not know skips its customer.
+INSERT INTO sasrec_models
+SELECT 'loo', insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows r WHERE at < (SELECT max(at) FROM sasrec_rows m WHERE m.customer = r.customer)',
+                                 max_length => 6, hidden => 8, blocks => 2, heads => 2, dropout => 0.2, epochs => 60,
+                                 batch_size => 16, learning_rate => 0.01, seed => 1)
+UNION ALL
+SELECT 'untrained', insight_sasrec_fit('SELECT customer, item, at FROM sasrec_rows', max_length => 6, hidden => 8,
+                                       epochs => 1, batch_size => 1000, learning_rate => 1e-9, seed => 1);
+SELECT name, e.sequences, e.skipped, round(e.hit_rate::numeric, 2) AS hr, round(e.ndcg::numeric, 2) AS ndcg,
+       CASE name WHEN 'loo' THEN e.hit_rate > 0.9 ELSE e.hit_rate < 0.3 END AS ok
+  FROM sasrec_models, insight_sasrec_evaluate(model, 'SELECT customer, item, at FROM sasrec_rows', negatives => 20, k => 1, seed => 3) e
+ WHERE name IN ('loo', 'untrained') ORDER BY name;
+SELECT e.hit_rate = 1 AS all_within_k, e.ndcg BETWEEN 1 / log(2, 22) AND 1 AS ndcg_in_range
+  FROM sasrec_models, insight_sasrec_evaluate(model, 'SELECT customer, item, at FROM sasrec_rows', negatives => 20, k => 21) e
+ WHERE name = 'untrained';
+SELECT e.sequences, e.skipped
+  FROM sasrec_models, insight_sasrec_evaluate(model, 'SELECT customer, CASE WHEN customer = ''c2'' THEN 999 ELSE item END, at FROM sasrec_rows') e
+ WHERE name = 'loo';
+\set VERBOSITY terse
+SELECT * FROM sasrec_models, insight_sasrec_evaluate(model, negatives => 0) WHERE name = 'loo';
+SELECT * FROM sasrec_models, insight_sasrec_evaluate(model, negatives => 5, k => 7) WHERE name = 'loo';
+\set VERBOSITY default
+
 -- It predicts the cycle: after items 103, 104, 105 (ids 4, 5, 6) the next is
 -- 106 (id 7), the top score of the last position among the 12 items
 SELECT (SELECT j FROM generate_series(1, 12) j

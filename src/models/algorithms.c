@@ -23,6 +23,7 @@
 #include "models/deep/sasrec.h"
 #include "models/linear/logreg.h"
 #include "models/recsys/recommend.h"
+#include "models/sasrec_recommender.h"
 #include "models/text/sentiment.h"
 #include "models/trees/gbdt.h"
 
@@ -95,8 +96,12 @@ static const InsightAlgorithmDef definitions[INSIGHT_ALG_MAX + 1] = {
 	},
 	[INSIGHT_ALG_SEQUENCE] = {
 		.fit = "insight_sasrec_fit",
-		.read = insight_sasrec_decode,
-		.info = insight_sasrec_info,
+		.read = sasrec_recommender_decode,
+		.info = sasrec_recommender_info,
+		.score_items = sasrec_score_items,
+		.similar_items = sasrec_similar_items,
+		.score_items_flag = SASREC_FLAG_HISTORY,
+		.score_items_hint = "Add the histories with insight_sasrec_with_history(model, query), or train through insight_train_recommender('sasrec').",
 	},
 	[INSIGHT_ALG_TEXT] = {
 		.fit = "insight_text_fit",
@@ -236,8 +241,19 @@ insight_model_for(FunctionCallInfo fcinfo, int argno, InsightOperation op,
 {
 	InsightModelHeader header;
 
+	const InsightAlgorithmDef *def;
+
 	*model = insight_model_cache_get(fcinfo, argno, table_lookup, 0, &header);
-	return algorithm_for(header.algorithm, op);
+	def = algorithm_for(header.algorithm, op);
+	if (op == INSIGHT_OP_SCORE_ITEMS && (header.flags & def->score_items_flag) != def->score_items_flag)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this %s model has no customers to recommend for",
+						insight_algorithm_name(header.algorithm)),
+				 errdetail("Its header lacks flag 0x%x: it was saved without what it needs to score a customer's items.",
+						   def->score_items_flag),
+				 errhint("%s", def->score_items_hint)));
+	return def;
 }
 
 PG_FUNCTION_INFO_V1(insight_model_info);

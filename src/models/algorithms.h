@@ -57,6 +57,13 @@ typedef struct InsightAlgorithmDef
 	void		(*score_items) (const void *model, int32 user, double *scores);
 	void		(*similar_items) (const void *model, int32 item, double *scores);
 	void		(*score_users) (const void *model, int32 item, double *scores);
+
+	/*
+	 * A header flag without which a model cannot score items for users (0:
+	 * none needed), and the hint of the error when it is missing.
+	 */
+	uint32		score_items_flag;
+	const char *score_items_hint;
 } InsightAlgorithmDef;
 
 /*

@@ -5,7 +5,8 @@
 #      steps, the default) and the exact one, at 64 factors on Online Retail
 #      interactions, at 64 and 128 factors on a synthetic 1,000,000-interaction
 #      table; one iteration = both half-steps and the objective
-#   2. insight_recommend(customer, 10) latency p50 / p99 under pgbench
+#   2. insight_recommend(customer, 10) latency p50 / p99 under pgbench, with ALS
+#      active, then SASRec
 # Run by ./run bench against the server in the PG* environment (Online Retail
 # loaded and registered by test/bench/run_benchmarks.sh).
 set -euo pipefail
@@ -78,8 +79,9 @@ for factors in (64, 128):
 PY
 
 # insight_recommend latency under pgbench (2 clients, 20 s; customers drawn from
-# the Online Retail id range, so some are unknown and get the popularity fallback)
-q -c 'SET client_min_messages = warning' -c "SELECT insight_train_recommender('als')" >/dev/null
+# the Online Retail id range, so some are unknown and get the popularity fallback),
+# with ALS active, then SASRec (the task's shape: max_length 50, hidden 50, 2 blocks,
+# 3,659 items; one epoch, since the latency depends on the shape, not the training)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cat > "$dir/rec.sql" <<'SQL'
@@ -87,8 +89,16 @@ cat > "$dir/rec.sql" <<'SQL'
 SELECT * FROM insight_recommend(:cid, 10);
 SQL
 chmod -R a+rwx "$dir"
-(cd "$dir" && pgbench -n -c 2 -j 2 -T 20 -f rec.sql -l --log-prefix=rec >/dev/null 2>&1)
-cat "$dir"/rec.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {
-    printf "insight_recommend(customer, 10) under pgbench, 2 clients, 20 s: %d calls, p50 %.2f ms, p99 %.2f ms\n",
-           NR, a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000 }'
+latency() {
+    rm -f "$dir"/rec.*[0-9]
+    (cd "$dir" && pgbench -n -c 2 -j 2 -T 20 -f rec.sql -l --log-prefix=rec >/dev/null 2>&1)
+    cat "$dir"/rec.*[0-9] | awk '{print $3}' | sort -n | awk -v what="$1" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '{a[NR]=$1} END {
+        printf "insight_recommend(customer, 10), %s, under pgbench, 2 clients, 20 s: %d calls, p50 %.2f ms, p99 %.2f ms (load average after: %s)\n",
+               what, NR, a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000, load }'
+}
+q -c 'SET client_min_messages = warning' -c "SELECT insight_train_recommender('als')" >/dev/null
+latency "ALS active"
+q -c 'SET client_min_messages = warning' \
+  -c "SELECT insight_activate(insight_train_recommender('sasrec', '{\"epochs\": 1}'))" >/dev/null
+latency "SASRec active"
 q -c 'DROP TABLE bench_rec_or, bench_rec_1m'

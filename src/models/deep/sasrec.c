@@ -47,16 +47,6 @@
 #define FETCH_ROWS 10000
 #define NEGATIVE_TRIES 100
 
-typedef struct SasrecData
-{
-	int			items;
-	char	  **keys;			/* keys[1..items] */
-	uint64		rows;			/* distinct interactions read */
-	int			nseq;
-	int			len;			/* max_length + 1 items kept per sequence */
-	int32	   *seq;			/* nseq x len, right-aligned, 0-padded */
-} SasrecData;
-
 static const InsightQueryColumn sasrec_columns[] = {
 	{"customer", INSIGHT_COLUMN_ANY, InvalidOid, NULL},
 	{"item", INSIGHT_COLUMN_ANY, InvalidOid, NULL},
@@ -89,19 +79,21 @@ typedef struct Current
 
 /* Keep the latest len items of the current customer as a sequence. */
 static void
-flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap)
+flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const char *fname)
 {
 	int			keep;
 	int32	   *row;
 
-	if (cur->customer == NULL || cur->n < 2)
+	if (cur->customer != NULL && data->on_customer != NULL)
+		data->on_customer(data, cur->customer, cur->items, cur->n);
+	if (cur->customer == NULL || cur->n < 2 || data->on_customer != NULL)
 		return;
 	if (data->nseq == *seqcap)
 	{
 		int			newcap = *seqcap == 0 ? 1024 : *seqcap * 2;
 
 		*charged = add_size(*charged, mul_size((Size) (newcap - *seqcap), sizeof(int32) * data->len));
-		insight_check_training_memory(*charged, "insight_sasrec_fit");
+		insight_check_training_memory(*charged, fname);
 		data->seq = data->seq == NULL
 			? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * data->len * (Size) newcap)
 			: repalloc_huge(data->seq, sizeof(int32) * data->len * (Size) newcap);
@@ -114,8 +106,8 @@ flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap)
 	data->nseq++;
 }
 
-static void
-read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
+void
+sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, MemoryContext cxt)
 {
 	InsightUserQuery uq;
 	Portal		portal;
@@ -128,7 +120,7 @@ read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	insight_user_query(&uq, query, "insight_sasrec_fit", &sasrec_query);
+	insight_user_query(&uq, query, fname, &sasrec_query);
 	plan = SPI_prepare(psprintf("SELECT customer, item, "
 								"pg_catalog.dense_rank() OVER (ORDER BY item COLLATE \"C\")::pg_catalog.int4, "
 								"event_time FROM (SELECT DISTINCT customer::pg_catalog.text AS customer, "
@@ -166,14 +158,14 @@ read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
 			if (id < 1 || id > SASREC_MAX_ITEMS)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("insight_sasrec_fit takes at most %d distinct items", SASREC_MAX_ITEMS)));
+						 errmsg("%s takes at most %d distinct items", fname, SASREC_MAX_ITEMS)));
 			if (id > data->items)
 			{
 				/* a new item (ranks are dense): remember its key */
 				int			newn = Max(id, data->items * 2);
 
 				charged = add_size(charged, mul_size((Size) (newn - data->items), sizeof(char *)));
-				insight_check_training_memory(charged, "insight_sasrec_fit");
+				insight_check_training_memory(charged, fname);
 				data->keys = data->keys == NULL
 					? MemoryContextAllocZero(cxt, sizeof(char *) * ((Size) newn + 1))
 					: repalloc(data->keys, sizeof(char *) * ((Size) newn + 1));
@@ -188,7 +180,7 @@ read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
 			}
 			if (cur.customer == NULL || strcmp(cur.customer, customer) != 0)
 			{
-				flush_customer(data, &cur, &charged, &seqcap);
+				flush_customer(data, &cur, &charged, &seqcap, fname);
 				if (cur.customer)
 					pfree(cur.customer);
 				cur.customer = pstrdup(customer);
@@ -199,7 +191,7 @@ read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
 				int			newcap = cur.cap == 0 ? 64 : cur.cap * 2;
 
 				charged = add_size(charged, mul_size((Size) (newcap - cur.cap), sizeof(int32)));
-				insight_check_training_memory(charged, "insight_sasrec_fit");
+				insight_check_training_memory(charged, fname);
 				cur.items = cur.items == NULL
 					? MemoryContextAllocHuge(cxt, sizeof(int32) * (Size) newcap)
 					: repalloc_huge(cur.items, sizeof(int32) * (Size) newcap);
@@ -210,7 +202,7 @@ read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
 		MemoryContextReset(batch_cxt);
 		SPI_freetuptable(SPI_tuptable);
 	}
-	flush_customer(data, &cur, &charged, &seqcap);
+	flush_customer(data, &cur, &charged, &seqcap, fname);
 	/* the dense ranks were doubled ahead: the real count is the last key */
 	while (data->items > 0 && data->keys[data->items] == NULL)
 		data->items--;
@@ -219,9 +211,8 @@ read_sequences(SasrecData *data, const char *query, MemoryContext cxt)
 	SPI_finish();
 }
 
-/* A negative for a sequence: uniform over 1..items, not in the sequence if it can. */
-static int32
-draw_negative(pg_prng_state *rng, const int32 *seq, int len, int items)
+int32
+sasrec_draw_negative(pg_prng_state *rng, const int32 *seq, int len, int items)
 {
 	int32		item = 1;
 
@@ -238,9 +229,8 @@ draw_negative(pg_prng_state *rng, const int32 *seq, int len, int items)
 	return item;
 }
 
-/* The extension's sales query, for query = NULL (the schema of this function's). */
-static char *
-default_query(FunctionCallInfo fcinfo)
+char *
+sasrec_default_query(FunctionCallInfo fcinfo)
 {
 	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 
@@ -268,7 +258,7 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 	double	   *params;
 	float	   *fparams;
 	Size		np;
-	InsightModelWriter w;
+	InsightSasrec model;
 	MemoryContext cxt = CurrentMemoryContext;
 
 	for (int i = 1; i < PG_NARGS(); i++)
@@ -304,10 +294,10 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 				 errmsg("learning_rate must be in (0, 10], not %g", learning_rate)));
 	check_range("negatives", negatives, 1, SASREC_MAX_NEGATIVES, false);
 
-	query = PG_ARGISNULL(0) ? default_query(fcinfo) : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	query = PG_ARGISNULL(0) ? sasrec_default_query(fcinfo) : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	memset(&data, 0, sizeof(data));
 	data.len = shape.length + 1;
-	read_sequences(&data, query, cxt);
+	sasrec_read_sequences(&data, query, "insight_sasrec_fit", cxt);
 	if (data.nseq == 0 || data.items < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -358,7 +348,7 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 					bt += pos[t] != 0;
 					for (int k = 0; k < negatives; k++)
 						neg[(Size) t * negatives + k] = pos[t] != 0
-							? draw_negative(&rng, seq, data.len, shape.items) : 1;
+							? sasrec_draw_negative(&rng, seq, data.len, shape.items) : 1;
 				}
 			}
 			sasrec_forward_f(s, b);
@@ -391,23 +381,18 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 					 errmsg("a weight is no longer finite after training"),
 					 errhint("Lower the learning rate.")));
 	}
-	insight_writer_init(&w, INSIGHT_ALG_SEQUENCE);
-	w.header.counts[0] = (uint32) shape.items;
-	w.header.counts[1] = (uint32) shape.hidden;
-	w.header.counts[2] = (uint32) shape.length;
-	w.header.counts[3] = (uint32) shape.blocks;
-	insight_write_uint64(&w, (uint64) data.nseq);
-	insight_write_uint64(&w, data.rows);
-	insight_write_uint32(&w, (uint32) shape.heads);
-	insight_write_uint32(&w, (uint32) epochs);
-	insight_write_uint32(&w, (uint32) PG_GETARG_INT32(7));
-	insight_write_uint32(&w, (uint32) negatives);
-	insight_write_uint64(&w, (uint64) seed);
-	insight_write_float8(&w, shape.dropout);
-	insight_write_float8(&w, learning_rate);
-	insight_write_float8(&w, loss);
-	for (int i = 1; i <= shape.items; i++)
-		insight_write_text(&w, data.keys[i], strlen(data.keys[i]));
-	insight_write_float4_array(&w, fparams, np);
-	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
+	memset(&model, 0, sizeof(model));
+	model.shape = shape;
+	model.sequences = (uint64) data.nseq;
+	model.interactions = data.rows;
+	model.epochs = (uint32) epochs;
+	model.batch_size = (uint32) PG_GETARG_INT32(7);
+	model.negatives = (uint32) negatives;
+	model.seed = seed;
+	model.learning_rate = learning_rate;
+	model.loss = loss;
+	model.keys = data.keys;
+	model.params = fparams;
+	model.nparams = np;
+	PG_RETURN_BYTEA_P(sasrec_write_model(&model));
 }

@@ -43,13 +43,22 @@
  *	  uint32 batch_size, uint32 negatives, uint64 seed (an int64's bits),
  *	  float8 dropout, float8 learning_rate, float8 loss of the last epoch,
  *	  N item keys (text, in id order 1..N: the keys' text forms sorted),
- *	  float4 parameters[P]
+ *	  float4 parameters[P],
+ *	  and with flag 0x1 (SASREC_FLAG_HISTORY: customer histories, for
+ *	  serving; written by insight_sasrec_with_history, sasrec_history.c):
+ *	  uint32 customers C, uint64 history rows read, uint64 B, uint64 R,
+ *	  C customer keys (text, strictly increasing in byte order),
+ *	  uint32 bought pointers[C + 1], uint32 bought item ids[B] (1..N,
+ *	  strictly increasing within a customer: every item bought),
+ *	  uint32 recent pointers[C + 1], uint32 recent item ids[R] (1..N: the
+ *	  customer's latest items, at least 1 and at most L, in time order)
  *
  *-------------------------------------------------------------------------
  */
 #ifndef INSIGHT_SASREC_H
 #define INSIGHT_SASREC_H
 
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 
 #include "core/model_format.h"
@@ -62,6 +71,7 @@
 #define SASREC_MAX_NEGATIVES 1000
 #define SASREC_MAX_ITEMS (NN_MAX_VOCAB - 1)
 #define SASREC_ADAM_BETA2 0.98
+#define SASREC_FLAG_HISTORY 0x1
 
 typedef struct SasrecShape
 {
@@ -113,7 +123,59 @@ typedef struct InsightSasrec
 	char	  **keys;			/* keys[1..N] */
 	float	   *params;			/* the flat array */
 	Size		nparams;
+
+	/* customer histories (SASREC_FLAG_HISTORY; customers = 0 without) */
+	int32		customers;
+	uint64		history_rows;
+	char	  **customer_keys;	/* strictly increasing (strcmp) */
+	uint32	   *bought_ptr;		/* customers + 1 */
+	uint32	   *bought;			/* item ids, increasing within a customer */
+	uint32	   *recent_ptr;		/* customers + 1 */
+	uint32	   *recent;			/* latest item ids, time order */
 } InsightSasrec;
+
+/* Write a model (flags and the history section from s->customers > 0). */
+extern bytea *sasrec_write_model(const InsightSasrec *s);
+
+/*
+ * Sequences of a query of rows (customer, item, event_time), as sasrec.c
+ * describes: items numbered 1..items by key, each customer with two items
+ * or more one row of 'len' ids (its latest len items, right-aligned,
+ * 0-padded on the left).  The caller is not connected to SPI; fname names
+ * the caller in errors; memory checked against insight.max_training_memory.
+ */
+typedef struct SasrecData
+{
+	/*
+	 * When set, called at the end of each customer's rows (every customer,
+	 * one item or more: all its item ids in time order) instead of keeping
+	 * sequences.
+	 */
+	void		(*on_customer) (struct SasrecData *data, const char *customer,
+								const int32 *items, int n);
+	void	   *arg;
+	int			items;
+	char	  **keys;			/* keys[1..items] */
+	uint64		rows;			/* distinct interactions read */
+	int			nseq;
+	int			len;			/* items kept per sequence (set by the caller) */
+	int32	   *seq;			/* nseq x len */
+} SasrecData;
+
+extern void sasrec_read_sequences(SasrecData *data, const char *query, const char *fname,
+								  MemoryContext cxt);
+
+/* The registered sales as (customer, item, event_time), for query = NULL. */
+extern char *sasrec_default_query(FunctionCallInfo fcinfo);
+
+/*
+ * A negative for a sequence of len ids: uniform over 1..items, drawn again
+ * (up to 100 times) while it is in the sequence (kang205/SASRec random_neq).
+ */
+extern int32 sasrec_draw_negative(pg_prng_state *rng, const int32 *seq, int len, int items);
+
+/* The SASRec model of bytea argument argno (through the model cache). */
+extern const struct InsightSasrec *sasrec_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /* Model cache reader (validates everything, 'XX001' for a defect). */
 extern void *insight_sasrec_decode(InsightModel *m);

@@ -61,6 +61,125 @@ sasrec_arch(NnArch *arch, const SasrecShape *shape)
 /* Fixed part of the payload before the keys. */
 #define SASREC_FIXED_BYTES (2 * 8 + 4 * 4 + 8 + 3 * 8)
 
+bytea *
+sasrec_write_model(const InsightSasrec *s)
+{
+	InsightModelWriter w;
+
+	insight_writer_init(&w, INSIGHT_ALG_SEQUENCE);
+	w.header.counts[0] = (uint32) s->shape.items;
+	w.header.counts[1] = (uint32) s->shape.hidden;
+	w.header.counts[2] = (uint32) s->shape.length;
+	w.header.counts[3] = (uint32) s->shape.blocks;
+	insight_write_uint64(&w, s->sequences);
+	insight_write_uint64(&w, s->interactions);
+	insight_write_uint32(&w, (uint32) s->shape.heads);
+	insight_write_uint32(&w, s->epochs);
+	insight_write_uint32(&w, s->batch_size);
+	insight_write_uint32(&w, s->negatives);
+	insight_write_uint64(&w, (uint64) s->seed);
+	insight_write_float8(&w, s->shape.dropout);
+	insight_write_float8(&w, s->learning_rate);
+	insight_write_float8(&w, s->loss);
+	for (int i = 1; i <= s->shape.items; i++)
+		insight_write_text(&w, s->keys[i], strlen(s->keys[i]));
+	insight_write_float4_array(&w, s->params, s->nparams);
+	if (s->customers > 0)
+	{
+		int32		c = s->customers;
+
+		w.header.flags |= SASREC_FLAG_HISTORY;
+		insight_write_uint32(&w, (uint32) c);
+		insight_write_uint64(&w, s->history_rows);
+		insight_write_uint64(&w, s->bought_ptr[c]);
+		insight_write_uint64(&w, s->recent_ptr[c]);
+		for (int32 u = 0; u < c; u++)
+			insight_write_text(&w, s->customer_keys[u], strlen(s->customer_keys[u]));
+		for (int32 u = 0; u <= c; u++)
+			insight_write_uint32(&w, s->bought_ptr[u]);
+		for (uint32 j = 0; j < s->bought_ptr[c]; j++)
+			insight_write_uint32(&w, s->bought[j]);
+		for (int32 u = 0; u <= c; u++)
+			insight_write_uint32(&w, s->recent_ptr[u]);
+		for (uint32 j = 0; j < s->recent_ptr[c]; j++)
+			insight_write_uint32(&w, s->recent[j]);
+	}
+	return insight_writer_finish(&w);
+}
+
+/* The payload left holds n more values of 'size' bytes (before allocating them). */
+static void
+expect_left(InsightModel *m, uint64 n, Size size, const char *what)
+{
+	if (n > (m->cur.len - m->cur.pos) / size)
+		insight_model_corrupt(psprintf("The payload of the SASRec model is too short for %llu %s.",
+									   (unsigned long long) n, what));
+}
+
+/*
+ * Row pointers of 'n' rows over 'total' values, then the values (item ids
+ * 1..items); each row has from 'least' to 'most' values (0: no bound), in
+ * strictly increasing order when 'increasing'.
+ */
+static void
+read_rows(InsightModel *m, int32 n, uint64 total, int items, uint32 least, uint32 most,
+		  bool increasing, const char *what, uint32 **ptr, uint32 **ids)
+{
+	expect_left(m, (uint64) n + 1 + total, sizeof(uint32), what);
+	*ptr = palloc(sizeof(uint32) * ((Size) n + 1));
+	*ids = palloc_extended(sizeof(uint32) * Max(total, 1), MCXT_ALLOC_HUGE);
+	for (int32 u = 0; u <= n; u++)
+	{
+		uint32		p = insight_read_uint32(m);
+		uint32		width = u > 0 ? p - (*ptr)[u - 1] : 0;
+
+		if ((u == 0 && p != 0) || (u > 0 && (p < (*ptr)[u - 1] || width < least ||
+											 (most > 0 && width > most))) ||
+			p > total || (u == n && p != total))
+			insight_model_corrupt(psprintf("The %s pointer of customer %d is %u, out of order or range.",
+										   what, u, p));
+		(*ptr)[u] = p;
+	}
+	for (int32 u = 0; u < n; u++)
+		for (uint32 j = (*ptr)[u]; j < (*ptr)[u + 1]; j++)
+		{
+			(*ids)[j] = insight_read_uint32(m);
+			if ((*ids)[j] < 1 || (*ids)[j] > (uint32) items ||
+				(increasing && j > (*ptr)[u] && (*ids)[j] <= (*ids)[j - 1]))
+				insight_model_corrupt(psprintf("The %s item %u of customer %d is %u, out of order or range.",
+											   what, j, u, (*ids)[j]));
+		}
+}
+
+/* The history section (sasrec.h) at the cursor. */
+static void
+read_history(InsightModel *m, InsightSasrec *s)
+{
+	uint32		c = insight_read_uint32(m);
+	uint64		nbought,
+				nrecent;
+
+	s->history_rows = insight_read_uint64(m);
+	nbought = insight_read_uint64(m);
+	nrecent = insight_read_uint64(m);
+	if (c < 1 || c > PG_INT32_MAX - 1 || nbought > PG_UINT32_MAX || nrecent > PG_UINT32_MAX ||
+		nrecent < c || nbought < c || s->history_rows > PG_INT64_MAX)
+		insight_model_corrupt("The counts of the SASRec model's customer histories are out of range.");
+	s->customers = (int32) c;
+	expect_left(m, c, sizeof(uint32), "customer keys");
+	s->customer_keys = palloc(sizeof(char *) * c);
+	for (uint32 u = 0; u < c; u++)
+	{
+		s->customer_keys[u] = insight_read_text(m);
+		if (u > 0 && strcmp(s->customer_keys[u - 1], s->customer_keys[u]) >= 0)
+			insight_model_corrupt("The customer keys of the SASRec model are not sorted and distinct.");
+	}
+	read_rows(m, s->customers, nbought, s->shape.items, 1, 0, true, "bought",
+			  &s->bought_ptr, &s->bought);
+	read_rows(m, s->customers, nrecent, s->shape.items, 1, (uint32) s->shape.length, false,
+			  "recent", &s->recent_ptr, &s->recent);
+}
+
 void *
 insight_sasrec_decode(InsightModel *m)
 {
@@ -111,6 +230,8 @@ insight_sasrec_decode(InsightModel *m)
 	s->nparams = np;
 	s->params = palloc(sizeof(float) * np);
 	insight_read_float4_array(m, s->params, np);
+	if (m->header.flags & SASREC_FLAG_HISTORY)
+		read_history(m, s);
 	insight_model_close(m);
 	for (uint32 i = 2; i <= items; i++)
 		if (strcmp(s->keys[i - 1], s->keys[i]) >= 0)
@@ -147,6 +268,11 @@ insight_sasrec_info(const void *model, StringInfo buf)
 	insight_json_float8(buf, "learning_rate", s->learning_rate);
 	insight_json_int64(buf, "seed", s->seed);
 	insight_json_float8(buf, "loss", s->loss);
+	if (s->customers > 0)
+	{
+		insight_json_int64(buf, "customers", s->customers);
+		insight_json_int64(buf, "history_rows", (int64) s->history_rows);
+	}
 }
 
 static InsightModelReader
@@ -154,6 +280,12 @@ sasrec_lookup(const InsightModelHeader *header, int expected)
 {
 	insight_model_expect_algorithm(header, expected);
 	return insight_sasrec_decode;
+}
+
+const InsightSasrec *
+sasrec_model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return insight_model_cache_get(fcinfo, argno, sasrec_lookup, INSIGHT_ALG_SEQUENCE, NULL);
 }
 
 /* A 2-dimensional int4 array without NULLs; its dimensions in dims. */

@@ -50,6 +50,51 @@ cmp_ranked(const void *a, const void *b, void *arg)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+/*
+ * Sift entry i of a heap of n whose root ranks last (the worst of the kept
+ * ones: cmp_ranked of a parent against its child is never negative).
+ */
+static void
+sift_down(int32 *heap, int32 n, int32 i, const RankContext *rc)
+{
+	for (;;)
+	{
+		int32		worst = i;
+		int32		l = 2 * i + 1;
+		int32		r = l + 1;
+		int32		t;
+
+		if (l < n && cmp_ranked(&heap[l], &heap[worst], (void *) rc) > 0)
+			worst = l;
+		if (r < n && cmp_ranked(&heap[r], &heap[worst], (void *) rc) > 0)
+			worst = r;
+		if (worst == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[worst];
+		heap[worst] = t;
+		i = worst;
+	}
+}
+
+/*
+ * Keep the k first of nc candidates in cand[0..k-1] (unordered): a heap of
+ * the k best so far whose root is the worst of them, O(nc log k) rather
+ * than sorting every candidate for a top 10.
+ */
+static void
+select_top(int32 *cand, int32 nc, int32 k, const RankContext *rc)
+{
+	for (int32 i = k / 2 - 1; i >= 0; i--)
+		sift_down(cand, k, i, rc);
+	for (int32 j = k; j < nc; j++)
+		if (cmp_ranked(&cand[j], &cand[0], (void *) rc) < 0)
+		{
+			cand[0] = cand[j];
+			sift_down(cand, k, 0, rc);
+		}
+}
+
 void
 rec_emit_ranked(FunctionCallInfo fcinfo, char **keys, int32 n, const double *scores,
 				const double *tiebreak, int32 k)
@@ -66,7 +111,9 @@ rec_emit_ranked(FunctionCallInfo fcinfo, char **keys, int32 n, const double *sco
 				elog(ERROR, "non-finite score %g for entry %d", scores[i], i);
 			cand[nc++] = i;
 		}
-	qsort_arg(cand, nc, sizeof(int32), cmp_ranked, &rc);
+	if (k > 0 && k < nc)
+		select_top(cand, nc, k, &rc);
+	qsort_arg(cand, Min(k, nc), sizeof(int32), cmp_ranked, &rc);
 	for (int32 r = 0; r < Min(k, nc); r++)
 	{
 		Datum		values[3];

@@ -100,6 +100,8 @@ extern void rec_write_matrix(InsightModelWriter *w, const RecMatrix *m, uint32 p
 extern RecModel *rec_model_begin(InsightModel *im);
 /* After the algorithm's part: no payload byte left; popularity derived. */
 extern void rec_model_end(InsightModel *im, RecModel *model);
+/* popularity and by_popularity from the matrix (rec_model_end calls it). */
+extern void rec_derive_popularity(RecModel *model);
 extern void rec_info_matrix(const RecModel *model, StringInfo buf);
 extern int32 rec_find_key(char **keys, int32 n, const char *key);
 /* Check that the remaining payload holds n values of 'size' bytes. */

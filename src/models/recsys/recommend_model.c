@@ -133,7 +133,7 @@ cmp_popularity(const void *a, const void *b)
  * interaction with it (the "most popular" baseline of e.g. Cremonesi, Koren
  * & Turrin 2010, counted in users rather than in purchases).
  */
-static void
+void
 rec_derive_popularity(RecModel *model)
 {
 	RecMatrix  *m = &model->m;

@@ -77,11 +77,13 @@ BEGIN
         WHEN algorithm OPERATOR(pg_catalog.=) 'als' THEN '{"factors": 64, "regularization": 0.01, "alpha": 1.0, "iterations": 15, "seed": 0, "solver": "cg", "cg_steps": 4}'::pg_catalog.jsonb
         WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN '{"neighbors": 100, "similarity": "cosine"}'::pg_catalog.jsonb
         WHEN algorithm OPERATOR(pg_catalog.=) 'popularity' THEN '{}'::pg_catalog.jsonb
+        -- insight_sasrec_fit's defaults
+        WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' THEN '{"max_length": 50, "hidden": 50, "blocks": 2, "heads": 1, "dropout": 0.5, "epochs": 20, "batch_size": 128, "learning_rate": 0.001, "negatives": 1, "seed": 0}'::pg_catalog.jsonb
     END;
     IF defaults IS NULL THEN
         RAISE EXCEPTION 'unrecognized recommender algorithm "%"', algorithm
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Valid algorithms are als, itemknn and popularity.';
+                  HINT = 'Valid algorithms are als, itemknn, popularity and sasrec.';
     END IF;
     defaults := defaults OPERATOR(pg_catalog.||) '{"measure": "orders"}'::pg_catalog.jsonb;
     params := COALESCE(params, '{}');
@@ -98,8 +100,10 @@ BEGIN
     END LOOP;
     params := defaults OPERATOR(pg_catalog.||) params;
     -- the sizes, checked before any work with the bounds of the fitting
-    -- functions (insight_als_fit, insight_itemknn_fit)
-    FOR key, lo, hi IN VALUES ('factors', 1, 4096), ('iterations', 1, 10000), ('neighbors', 1, 100000), ('cg_steps', 1, 4096) LOOP
+    -- functions (insight_als_fit, insight_itemknn_fit, insight_sasrec_fit)
+    FOR key, lo, hi IN VALUES ('factors', 1, 4096), ('iterations', 1, 10000), ('neighbors', 1, 100000), ('cg_steps', 1, 4096),
+                              ('max_length', 1, 1024), ('hidden', 1, 4096), ('blocks', 0, 6), ('heads', 1, 4096),
+                              ('epochs', 1, 100000), ('batch_size', 1, 65536), ('negatives', 1, 1000) LOOP
         IF params OPERATOR(pg_catalog.?) key
            AND (pg_catalog.jsonb_typeof(params OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.<>) 'number'
                 OR (params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric OPERATOR(pg_catalog.<>) pg_catalog.trunc((params OPERATOR(pg_catalog.->>) key)::pg_catalog.numeric)
@@ -121,7 +125,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_params(text, jsonb) IS
-'The parameters of a recommender algorithm (als, itemknn, popularity) with their defaults filled in, plus measure (orders); errors for an unknown algorithm or parameter, and (22023, before any work) for a size out of its bounds: factors 1..4096, iterations 1..10000, neighbors 1..100000, cg_steps 1..4096, whole numbers, and for an ALS solver other than "cg" or "exact". Used by insight_train_recommender.';
+'The parameters of a recommender algorithm (als, itemknn, popularity, sasrec) with their defaults filled in (sasrec: those of insight_sasrec_fit), plus measure (orders; for sasrec it shapes only the evaluation''s test set); errors for an unknown algorithm or parameter, and (22023, before any work) for a size out of its bounds: factors 1..4096, iterations 1..10000, neighbors 1..100000, cg_steps 1..4096, max_length 1..1024, hidden 1..4096, blocks 0..6, heads 1..4096, epochs 1..100000, batch_size 1..65536, negatives 1..1000, whole numbers, and for an ALS solver other than "cg" or "exact" (the other sasrec arguments are checked by insight_sasrec_fit before it reads any row). Used by insight_train_recommender.';
 
 -- Fit one recommender over the interactions a query returns.
 CREATE FUNCTION @extschema@.insight_recommender_fit(algorithm text, params jsonb, query text)
@@ -137,12 +141,34 @@ BEGIN
                 COALESCE(params OPERATOR(pg_catalog.->>) 'solver', 'exact'), COALESCE((params OPERATOR(pg_catalog.->>) 'cg_steps')::int, 4))
         WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN @extschema@.insight_itemknn_fit(query, (params OPERATOR(pg_catalog.->>) 'neighbors')::int,
                 params OPERATOR(pg_catalog.->>) 'similarity')
+        -- sequences: the query gives (customer, item, event_time); the
+        -- histories come from the same rows
+        WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' THEN @extschema@.insight_sasrec_with_history(@extschema@.insight_sasrec_fit(query,
+                (params OPERATOR(pg_catalog.->>) 'max_length')::int, (params OPERATOR(pg_catalog.->>) 'hidden')::int,
+                (params OPERATOR(pg_catalog.->>) 'blocks')::int, (params OPERATOR(pg_catalog.->>) 'heads')::int,
+                (params OPERATOR(pg_catalog.->>) 'dropout')::pg_catalog.float8, (params OPERATOR(pg_catalog.->>) 'epochs')::int,
+                (params OPERATOR(pg_catalog.->>) 'batch_size')::int, (params OPERATOR(pg_catalog.->>) 'learning_rate')::pg_catalog.float8,
+                (params OPERATOR(pg_catalog.->>) 'negatives')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint), query)
         ELSE @extschema@.insight_popularity_fit(query) END;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_fit(text, jsonb, text) IS
-'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query of interactions. Used by insight_train_recommender.';
+'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query: of interactions (customer_id, item_id, value) for als, itemknn and popularity; of purchases (customer, item, event_time) for sasrec, whose model gets the customers'' histories from the same rows (insight_sasrec_with_history). insight_recommender_rows gives the query of each. Used by insight_train_recommender.';
+
+-- The training rows of an algorithm before a cut-off.
+CREATE FUNCTION @extschema@.insight_recommender_rows(algorithm text, params jsonb, before timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec'
+                THEN pg_catalog.format('SELECT customer_id, item_id, ordered_at FROM @extschema@.insight_sales WHERE quantity > 0 AND ordered_at < %L', before)
+                ELSE pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                                       before, params OPERATOR(pg_catalog.->>) 'measure') END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
+'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at), for the others the interactions of insight_interactions(before, NULL, params->>''measure''). Used by insight_train_recommender''s evaluate and serve steps.';
 
 -- The recommender task's steps (see tasks/train.sql).  Evaluation on a time
 -- split: fit on purchases before as_of - holdout, test on the new purchases
@@ -221,14 +247,19 @@ RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    train_query constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
+    interactions constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
     test_query constant pg_catalog.text := 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test';
+    -- the interactions before the split are insight_rec_train already;
+    -- sasrec reads the purchases before it
+    train_query constant pg_catalog.text := CASE WHEN t.algorithm OPERATOR(pg_catalog.=) 'sasrec'
+        THEN @extschema@.insight_recommender_rows(t.algorithm, t.params, (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz)
+        ELSE interactions END;
     m pg_catalog.jsonb;
     b pg_catalog.jsonb;
 BEGIN
     -- the evaluation model is not kept: the rule compares stored NDCG@10
     m := @extschema@.insight_recommender_metrics(@extschema@.insight_recommender_fit(t.algorithm, t.params, train_query), test_query, 10);
-    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(train_query), test_query, 10);
+    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(interactions), test_query, 10);
     t.score := (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
     t.baseline_score := (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('k', 10)
@@ -240,7 +271,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
-'Recommender step evaluate: fits the algorithm and the popularity baseline on insight_rec_train and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
+'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
 
 -- Top-level metrics names of insight_recommender_metrics at k = 10.
 CREATE FUNCTION @extschema@.insight_recommender_at_10(m jsonb)
@@ -261,14 +292,13 @@ AS $$
 BEGIN
     -- the serving model: every purchase before as_of
     t.weights := @extschema@.insight_recommender_fit(t.algorithm, t.params,
-        pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
-                          t.trained_as_of, t.params OPERATOR(pg_catalog.->>) 'measure'));
+        @extschema@.insight_recommender_rows(t.algorithm, t.params, t.trained_as_of));
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_serve(@extschema@.insight_training) IS
-'Recommender step serve: fits the algorithm on every purchase before as_of.';
+'Recommender step serve: fits the algorithm on every purchase before as_of (insight_recommender_rows; a sasrec model with the histories as of as_of).';
 
 CREATE FUNCTION @extschema@.insight_recommender_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb
@@ -296,7 +326,7 @@ LANGUAGE sql
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup($1, $2, $3, $4)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_recommender(text, jsonb, timestamptz, interval) IS
-'Train, evaluate and register a recommender (algorithm als, itemknn or popularity; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
+'Train, evaluate and register a recommender (algorithm als, itemknn, popularity or sasrec; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity; sasrec fits over the purchases in time order, insight_sasrec_fit, and serves from the histories as of as_of, insight_sasrec_with_history). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
 
 CREATE FUNCTION @extschema@.insight_recommend(customer text, k int DEFAULT 10, exclude_purchased boolean DEFAULT true)
 RETURNS TABLE (item_id text, item_name text, score float8, rank int)
@@ -319,7 +349,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommend(text, int, boolean) IS
-'The k items the active recommender model (insight_train_recommender) ranks best for a customer, with names from insight_register_items: (item_id as text, item_name, score, rank). exclude_purchased leaves out what the customer bought before the model''s as_of. A customer without history, unknown or NULL gets the fallback: the most popular items (share of customers who bought them), ties broken by item key; never an error, never NaN. Raises 55000 "no recommender model is active" when none is.';
+'The k items the active recommender model (insight_train_recommender) ranks best for a customer, with names from insight_register_items: (item_id as text, item_name, score, rank). exclude_purchased leaves out what the customer bought before the model''s as_of. A sasrec model scores every item from the customer''s latest items before its as_of (up to max_length; insight_sasrec_with_history). A customer without history, unknown or NULL gets the fallback: the most popular items (share of customers who bought them), ties broken by item key; never an error, never NaN. Raises 55000 "no recommender model is active" when none is.';
 
 CREATE FUNCTION @extschema@.insight_recommend(customer anyelement, k int DEFAULT 10, exclude_purchased boolean DEFAULT true)
 RETURNS TABLE (item_id text, item_name text, score float8, rank int)
@@ -348,4 +378,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_similar_items(text, int) IS
-'The k items most similar to an item under the active recommender model (ALS: cosine of item factors; item-kNN: its neighbour list), with names: (item_id, item_name, score, rank). No rows for an item the model has not seen; 0A000 when the active model is popularity; 55000 when no recommender model is active.';
+'The k items most similar to an item under the active recommender model (ALS: cosine of item factors; item-kNN: its neighbour list; SASRec: cosine of item embeddings), with names: (item_id, item_name, score, rank). No rows for an item the model has not seen; 0A000 when the active model is popularity; 55000 when no recommender model is active.';

@@ -26,3 +26,22 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_sasrec_diagnose(bytea, integer[], integer[], integer[]) IS
 'Diagnostics of a SASRec model of insight_sasrec_fit, in double precision and without dropout: for b sequences of item ids (a b x max_length integer array, 0 the padding, left-padded), their targets (b x max_length, 0 for none) and negatives (b x max_length k, k per position, in position order), one row: the loss (the mean over target positions of -log sigmoid(h . E[target]) - sum log(1 - sigmoid(h . E[negative])), 0 without targets), hidden (the final hidden state of every position, b x max_length x hidden values, flattened), gradient (of the loss with respect to weights) and weights (the flat parameter array: item embeddings (items + 1) x hidden, positional embeddings max_length x hidden, then the blocks in the neural-network core''s order, see insight_nn_diagnose). Errors: 2202E for arrays of the wrong shape; 22023 for an id outside the model''s items; XX001 for corrupted model bytes.';
+
+CREATE FUNCTION @extschema@.insight_sasrec_evaluate(model bytea, query text DEFAULT NULL,
+    negatives integer DEFAULT 100, k integer DEFAULT 10, seed bigint DEFAULT 0)
+RETURNS TABLE (sequences bigint, skipped bigint, hit_rate float8, ndcg float8)
+AS 'MODULE_PATHNAME', 'insight_sasrec_evaluate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET jit = off;
+
+COMMENT ON FUNCTION @extschema@.insight_sasrec_evaluate(bytea, text, integer, integer, bigint) IS
+'The evaluation protocol of Kang & McAuley 2018 (section IV.B; kang205/SASRec util.py) for a SASRec model of insight_sasrec_fit over rows (customer, item, event_time timestamptz) of query (NULL: the registered sales, as insight_sasrec_fit), sequences built as insight_sasrec_fit does: for each customer with two items or more, the last item is the test item and the latest max_length items before it the input; the test item is ranked among negatives items (default 100) drawn uniformly, with replacement, among the items not in the customer''s kept sequence (seeded); rank r = the number of negatives scored strictly higher; hit_rate = mean [r < k] (HR@k), ndcg = mean [r < k] / log2(r + 2) (NDCG@k), over the sequences evaluated (NULL when none). Items are matched to the model''s by their text form; unknown items are dropped, and a customer whose test item the model does not know is counted in skipped. The leave-one-out split is the caller''s: train on the rows before each customer''s last item (the paper also holds out the second-last for validation). Scores in the float network, without dropout. Errors: 22004 for a NULL argument other than query; 22023 for negatives outside 1..100000 or k outside 1..negatives + 1; XX001 for corrupted model bytes; 54000 past insight.max_training_memory.';
+
+CREATE FUNCTION @extschema@.insight_sasrec_with_history(model bytea, query text DEFAULT NULL)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_sasrec_with_history'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET jit = off;
+
+COMMENT ON FUNCTION @extschema@.insight_sasrec_with_history(bytea, text) IS
+'A SASRec model of insight_sasrec_fit with the customer histories it recommends from (model flag 0x1; a history it had is replaced), read from the rows (customer, item, event_time timestamptz) of query, or, when query is NULL, of the registered sales (insight_sales lines with quantity > 0), as insight_sasrec_fit reads them: the distinct rows, each customer''s items in time order, the items of one order by their key''s text in byte order; items the model does not know are dropped. Per customer with at least one known item: every item bought (what insight_recommend_from leaves out with exclude_seen) and the latest max_length items (the input of the network). With it, insight_recommend_from(model, customer, k) scores every item for a customer by the final hidden state of the customer''s latest items (float network, no dropout) dotted with each item''s embedding (Kang & McAuley 2018, section III.E), an unknown customer getting the popularity ranking (share of the histories'' customers who bought each item); insight_similar_items_from ranks items by the cosine of item embeddings, with or without histories. For a cut-off, give a query with event_time < the cut-off (the recommender task does). Errors: 22004 for a NULL model; 22023 when no customer bought an item of the model; 42804 and 42601 for a query of the wrong shape; XX001 for corrupted model bytes; 54000 past insight.max_training_memory.';

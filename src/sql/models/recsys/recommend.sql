@@ -40,7 +40,7 @@ AS 'MODULE_PATHNAME', 'insight_recommend_from'
 LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 
 COMMENT ON FUNCTION @extschema@.insight_recommend_from(bytea, text, int, boolean, text[]) IS
-'The k best items for a user of a recommender model (als, itemknn or popularity), as (item_key, score, rank 1..k). Scores: ALS x_u . y_i; item-kNN sum of r * similarity; popularity the share of users who have the item. Ties by popularity, then item key. exclude_seen drops the user''s own items, exclude drops the listed keys; fewer than k rows when fewer items remain (never padded). A user the model has not seen, or NULL, gets the popularity ranking (score = popularity share). No rows for a NULL model, k or exclude_seen; k < 0 is an error.';
+'The k best items for a user of a recommender model (als, itemknn, popularity, or sasrec with customer histories: insight_sasrec_with_history), as (item_key, score, rank 1..k). Scores: ALS x_u . y_i; item-kNN sum of r * similarity; popularity the share of users who have the item; SASRec the final hidden state of the user''s latest items (up to max_length, float network, no dropout) dotted with each item''s embedding (Kang & McAuley 2018), exclude_seen dropping every item the user bought in the history. A SASRec model without histories is an error (22023). Ties by popularity, then item key. exclude_seen drops the user''s own items, exclude drops the listed keys; fewer than k rows when fewer items remain (never padded). A user the model has not seen, or NULL, gets the popularity ranking (score = popularity share). No rows for a NULL model, k or exclude_seen; k < 0 is an error.';
 
 CREATE FUNCTION @extschema@.insight_similar_items_from(model bytea, item_key text, k int DEFAULT 10)
 RETURNS TABLE (item_key text, score float8, rank int)
@@ -48,7 +48,7 @@ AS 'MODULE_PATHNAME', 'insight_similar_items_from'
 LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 
 COMMENT ON FUNCTION @extschema@.insight_similar_items_from(bytea, text, int) IS
-'The k items most similar to an item: ALS by cosine of item factors, item-kNN from the item''s neighbour list (at most neighbors rows). Ties by popularity, then item key; the item itself is never returned. No rows for an item the model has not seen. A popularity model has no similarity (error 0A000).';
+'The k items most similar to an item: ALS by cosine of item factors, item-kNN from the item''s neighbour list (at most neighbors rows), SASRec by cosine of item embeddings. Ties by popularity, then item key; the item itself is never returned. No rows for an item the model has not seen. A popularity model has no similarity (error 0A000).';
 
 CREATE FUNCTION @extschema@.insight_als_fold_in(model bytea, item_keys text[], item_values float8[])
 RETURNS float8[]

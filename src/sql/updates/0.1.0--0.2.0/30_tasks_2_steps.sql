@@ -409,18 +409,52 @@ COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
 
 --@ comment src/sql/tasks/recommender.sql insight_recommender_prepare
 
---@ function src/sql/tasks/recommender.sql insight_recommender_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    train_query constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
+    test_query constant pg_catalog.text := 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test';
+    m pg_catalog.jsonb;
+    b pg_catalog.jsonb;
+BEGIN
+    -- the evaluation model is not kept: the rule compares stored NDCG@10
+    m := @extschema@.insight_recommender_metrics(@extschema@.insight_recommender_fit(t.algorithm, t.params, train_query), test_query, 10);
+    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(train_query), test_query, 10);
+    t.score := (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.baseline_score := (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('k', 10)
+                 OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(m)
+                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('baseline',
+                     pg_catalog.jsonb_build_object('algorithm', 'popularity') OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(b));
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/recommender.sql insight_recommender_evaluate
+COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
+'Recommender step evaluate: fits the algorithm and the popularity baseline on insight_rec_train and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
 
 -- Top-level metrics names of insight_recommender_metrics at k = 10.
 --@ function src/sql/tasks/recommender.sql insight_recommender_at_10
 
 --@ comment src/sql/tasks/recommender.sql insight_recommender_at_10
 
---@ function src/sql/tasks/recommender.sql insight_recommender_serve
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- the serving model: every purchase before as_of
+    t.weights := @extschema@.insight_recommender_fit(t.algorithm, t.params,
+        pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                          t.trained_as_of, t.params OPERATOR(pg_catalog.->>) 'measure'));
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/recommender.sql insight_recommender_serve
+COMMENT ON FUNCTION @extschema@.insight_recommender_serve(@extschema@.insight_training) IS
+'Recommender step serve: fits the algorithm on every purchase before as_of.';
 
 --@ function src/sql/tasks/recommender.sql insight_recommender_compare
 
@@ -436,9 +470,14 @@ VALUES ('recommender', '@extschema@.insight_recommender_prepare(@extschema@.insi
         'recommender model %1$s stays a candidate: NDCG@10 %2$s is below the popularity baseline (%5$s) or the active model (%3$s)',
         true);
 
---@ function src/sql/tasks/recommender.sql insight_train_recommender
+CREATE OR REPLACE FUNCTION @extschema@.insight_train_recommender(algorithm text DEFAULT 'als', params jsonb DEFAULT '{}',
+    as_of timestamptz DEFAULT NULL, holdout interval DEFAULT '30 days')
+RETURNS bigint
+LANGUAGE sql
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup($1, $2, $3, $4)) $$;
 
---@ comment src/sql/tasks/recommender.sql insight_train_recommender
+COMMENT ON FUNCTION @extschema@.insight_train_recommender(text, jsonb, timestamptz, interval) IS
+'Train, evaluate and register a recommender (algorithm als, itemknn or popularity; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
 
 -- Training runs (ops/training_runs.sql): the status unchanged.
 ALTER TABLE @extschema@.insight_training_runs

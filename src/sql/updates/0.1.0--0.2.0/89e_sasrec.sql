@@ -18,3 +18,7 @@ DROP FUNCTION @extschema@.insight_nn_diagnose(text, text, float8[], float8[], fl
 --@ function src/sql/models/deep/sasrec.sql insight_sasrec_diagnose
 
 --@ comment src/sql/models/deep/sasrec.sql insight_sasrec_diagnose
+
+--@ function src/sql/models/deep/sasrec.sql insight_sasrec_evaluate
+
+--@ comment src/sql/models/deep/sasrec.sql insight_sasrec_evaluate
