@@ -9,7 +9,81 @@
 
 --@ function src/sql/features/sales_source.sql insight_sales_options
 
---@ function src/sql/features/sales_source.sql insight_register_sales
+CREATE OR REPLACE FUNCTION @extschema@.insight_register_sales(
+    source regclass,
+    customer_column name,
+    time_column name,
+    order_column name DEFAULT NULL,
+    item_column name DEFAULT NULL,
+    quantity_column name DEFAULT NULL,
+    amount_column name DEFAULT NULL,
+    unit_price_column name DEFAULT NULL,
+    options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    full_options pg_catalog.jsonb;
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR time_column IS NULL THEN
+        RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+           OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}') THEN
+        RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', source
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    PERFORM @extschema@.insight_source_column(source, customer_column, 'customer', 'key');
+    PERFORM @extschema@.insight_source_column(source, time_column, 'time', 'time');
+    IF order_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, order_column, 'order', 'key');
+    END IF;
+    IF item_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, item_column, 'item', 'key');
+    END IF;
+    IF quantity_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, quantity_column, 'quantity', 'number');
+    END IF;
+    IF amount_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, amount_column, 'amount', 'number');
+    END IF;
+    IF unit_price_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, unit_price_column, 'unit price', 'number');
+    END IF;
+    IF order_column IS NULL AND NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+                                    OPERATOR(pg_catalog.=) ANY ('{r,p,m}') THEN
+        RAISE EXCEPTION '% has no row identity to tell orders apart', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Without an order column each row is one order, identified by its ctid, which views and foreign tables do not have.',
+                  HINT = 'Pass order_column, or register the underlying table.';
+    END IF;
+    IF amount_column IS NULL AND (quantity_column IS NULL OR unit_price_column IS NULL) THEN
+        RAISE EXCEPTION 'the line amount is unknown'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Neither amount_column nor both quantity_column and unit_price_column were given.',
+                  HINT = 'Pass amount_column, or quantity_column and unit_price_column (amount = quantity x unit price).';
+    END IF;
+
+    full_options := @extschema@.insight_sales_options(options);
+    IF full_options OPERATOR(pg_catalog.->>) 'return_order_prefix' IS NOT NULL AND order_column IS NULL THEN
+        RAISE EXCEPTION 'option "return_order_prefix" needs an order column'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF full_options OPERATOR(pg_catalog.?) 'return_status_column' THEN
+        PERFORM @extschema@.insight_source_column(source, full_options OPERATOR(pg_catalog.->>) 'return_status_column',
+                                                  'return status', 'any');
+    END IF;
+
+    -- one registration: a new one replaces the old; the trigger rebuilds the objects
+    DELETE FROM @extschema@.insight_sales_sources;
+    INSERT INTO @extschema@.insight_sales_sources
+        (source, customer_column, time_column, order_column, item_column,
+         quantity_column, amount_column, unit_price_column, options)
+    VALUES (source, customer_column, time_column, order_column, item_column,
+            quantity_column, amount_column, unit_price_column, full_options);
+END
+$$;
 
 --@ function src/sql/features/sales_source.sql insight_comment_sales_objects
 
