@@ -47,8 +47,9 @@ log "every task and every function: single node against Citus (test/citus/every_
 volatile_output='{insight_report,insight_report_html,insight_report_sections}'
 # (both at once: each is mostly one backend, and the machine has two cores)
 start=$(date +%s)
-( single -v volatile_output="$volatile_output" -f test/citus/every_function.sql >"$work/single.out" 2>&1
-  echo $? >"$work/single.rc"; date +%s >"$work/single.end" ) &
+( rc=0
+  single -v volatile_output="$volatile_output" -f test/citus/every_function.sql >"$work/single.out" 2>&1 || rc=$?
+  echo "$rc" >"$work/single.rc"; date +%s >"$work/single.end" ) &
 citus_psql "$coordinator" -v volatile_output="$volatile_output" -f test/citus/every_function.sql >"$work/citus.out" 2>&1 \
     || { cat "$work/citus.out" >&2; failed=1; }
 end=$(date +%s)

@@ -416,7 +416,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
-'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
+'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column, 0A000 a Citus table distributed by another column than the customer''s without an order column. In a database with Citus the objects it rebuilds stay on the coordinator (citus.enable_ddl_propagation is off while it runs); register after distributing the table (docs/operations.md, "Scaling out with Citus").';
 
 -- Conditions that drop NaN, infinite and absurd (beyond +-10^15) values of a
 -- numeric source column, compared in the column's own type: no product of two
@@ -794,31 +794,31 @@ SELECT h.customer_id, @extschema@.insight_history_features(h.history, %1$L::pg_c
                 'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) %%2$L::%s',
                                                         @extschema@.insight_qualified_type(cust_type))))));
     ELSE
-    -- every customer: the default as_of comes from the same pass
-    EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
-        'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
-        'customer_type', @extschema@.insight_qualified_type(cust_type),
-        'as_of', '$1',
-        -- (not a second time when the cleaning drops guest lines: the
-        -- planner would count its selectivity twice and, on a fifth of the
-        -- rows, take a bitmap scan of the customer column's index for a
-        -- sequential scan)
-        'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
-                                   THEN 'true' ELSE 's.customer_id IS NOT NULL' END,
-        'default_as_of', 'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''',
-        'default_as_of_from', ' FROM h'));
-    -- one customer: only their lines, the default as_of from the latest line
-    -- (an index on the source's time column makes that one index probe)
-    EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
-        'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
-        'customer_type', @extschema@.insight_qualified_type(cust_type),
-        'as_of', '$2',
-        'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s',
-                                                @extschema@.insight_qualified_type(cust_type)),
-        'default_as_of', '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
-                                                      WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
-                             OPERATOR(pg_catalog.||) ')',
-        'default_as_of_from', ''));
+        -- every customer: the default as_of comes from the same pass
+        EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+            'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'as_of', '$1',
+            -- (not a second time when the cleaning drops guest lines: the
+            -- planner would count its selectivity twice and, on a fifth of the
+            -- rows, take a bitmap scan of the customer column's index for a
+            -- sequential scan)
+            'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
+                                       THEN 'true' ELSE 's.customer_id IS NOT NULL' END,
+            'default_as_of', 'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''',
+            'default_as_of_from', ' FROM h'));
+        -- one customer: only their lines, the default as_of from the latest line
+        -- (an index on the source's time column makes that one index probe)
+        EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+            'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'as_of', '$2',
+            'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s',
+                                                    @extschema@.insight_qualified_type(cust_type)),
+            'default_as_of', '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
+                                                          WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
+                                 OPERATOR(pg_catalog.||) ')',
+            'default_as_of_from', ''));
     END IF;
     IF features_recreated THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
@@ -830,7 +830,7 @@ END
 $build$;
 
 COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable. In a database with Citus: insight_sales_rows() is VOLATILE, so never inlined (Citus plans a query before PostgreSQL inlines functions, and an inlined reader of a distributed table would read the coordinator''s empty shell); for a source distributed by the customer column, a reference table or a single-shard table, the two features functions are PL/pgSQL that run their per-customer pass as one query Citus sends to every shard (one shard for one customer), with as_of and the customer as literals; a source distributed by another column without an order column is refused (0A000).';
 
 CREATE TRIGGER insight_sales_sources_build
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources

@@ -444,7 +444,8 @@ ALTER FUNCTION @extschema@.insight_build_clv_objects() SECURITY DEFINER SET sear
 
 --@ comment src/sql/features/sales_source.sql insight_sales_default_options
 
---@ comment src/sql/features/sales_source.sql insight_register_sales
+COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
+'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
 
 --@ comment src/sql/core/generated_sql.sql insight_fill_sql
 
@@ -528,7 +529,8 @@ COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_by IS 'The role t
 
 --@ comment src/sql/features/sales_source.sql insight_finite_conditions
 
---@ comment src/sql/features/sales_source.sql insight_build_sales_objects
+COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
 
 --@ comment src/sql/features/scaler.sql insight_scaler_accum
 

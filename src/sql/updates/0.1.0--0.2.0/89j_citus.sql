@@ -7,6 +7,10 @@
 
 --@ function src/sql/features/sales_source.sql insight_register_sales
 
+--@ comment src/sql/features/sales_source.sql insight_register_sales
+
 --@ function src/sql/features/sales_source.sql insight_build_sales_objects
+
+--@ comment src/sql/features/sales_source.sql insight_build_sales_objects
 
 ALTER FUNCTION @extschema@.insight_build_sales_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
