@@ -11,6 +11,8 @@
 #      and every function's rows compared line by line (bit for bit)
 #   5. pushdown.sql on the cluster against expected/pushdown.out: plans
 #      (what runs on the shards), errors, and the one-customer router query
+#   6. late_citus.sql against expected/late_citus.out: a source registered
+#      before CREATE EXTENSION citus, then moved into Citus, still read
 # Exits non-zero on any failure.  CITUS_SAMPLE: the sample's condition on
 # customer_id (default: an eighth of the customers).
 set -euo pipefail
@@ -82,6 +84,16 @@ else
     printf 'FAIL test/citus/pushdown.sql differs from test/citus/expected/pushdown.out (diff above)\n'
     failed=1
 fi
+log "a source registered before CREATE EXTENSION citus (test/citus/late_citus.sql)"
+psql -X -q -h 127.0.0.1 -p "$coordinator" -U insight -d postgres -c 'CREATE DATABASE insight_late' >/dev/null
+psql -X -q -h 127.0.0.1 -p "$coordinator" -U insight -d insight_late -f test/citus/late_citus.sql >"$work/late_citus.out" 2>&1 || true
+if diff -u test/citus/expected/late_citus.out "$work/late_citus.out"; then
+    printf 'ok   a registration made before Citus reads the rows once the table is in Citus (test/citus/expected/late_citus.out)\n'
+else
+    printf 'FAIL test/citus/late_citus.sql differs from test/citus/expected/late_citus.out (diff above)\n'
+    failed=1
+fi
+
 # (CITUS_KEEP_OUTPUT=DIR: the outputs are copied there, for development)
 [[ -n ${CITUS_KEEP_OUTPUT:-} ]] && mkdir -p "$CITUS_KEEP_OUTPUT" && cp "$work"/* "$CITUS_KEEP_OUTPUT"/
 

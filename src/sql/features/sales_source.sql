@@ -835,3 +835,36 @@ COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
 CREATE TRIGGER insight_sales_sources_build
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
     FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_build_sales_objects();
+
+-- A registration made before CREATE EXTENSION citus built an inlinable rows
+-- function, which would read the empty shell of the table once Citus
+-- distributes it (no rows, no error): when citus is created, the
+-- registration is built again, for a database with Citus.
+CREATE FUNCTION @extschema@.insight_citus_created()
+RETURNS event_trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    ddl_propagation pg_catalog.text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_ddl_commands() c
+                WHERE c.object_type OPERATOR(pg_catalog.=) 'extension'
+                  AND c.object_identity OPERATOR(pg_catalog.=) 'citus')
+       AND EXISTS (SELECT 1 FROM @extschema@.insight_sales_sources) THEN
+        ddl_propagation := pg_catalog.current_setting('citus.enable_ddl_propagation', true);
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+        UPDATE @extschema@.insight_sales_sources SET source = source;
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', COALESCE(ddl_propagation, 'on'), true);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_citus_created() IS
+'Event trigger function (insight_citus_created, ddl_command_end of CREATE EXTENSION): when the extension created is citus and a sales source is registered, builds the registration again (as insight_build_sales_objects does for a database with Citus: a rows function that is never inlined), so that distributing the source afterwards cannot leave an inlined reader of the coordinator''s empty shell, which would return no rows without an error. Register again after distributing the source to have the features computed on the shards (docs/operations.md, "Scaling out with Citus").';
+
+CREATE EVENT TRIGGER insight_citus_created ON ddl_command_end
+    WHEN TAG IN ('CREATE EXTENSION')
+    EXECUTE FUNCTION @extschema@.insight_citus_created();
+
+COMMENT ON EVENT TRIGGER insight_citus_created IS
+'Builds the sales registration again when CREATE EXTENSION citus runs (insight_citus_created()).';
