@@ -13,7 +13,9 @@ export PATH="$PG_BIN:$PATH"
 RUNTIME_PACKAGES=(make gcc gzip postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
                   libopenblas-dev liblapacke-dev libxgboost-dev)
 TEST_PACKAGES=(clang libclang-rt-14-dev python3 python3-numpy python3-scipy python3-sklearn python3-xgboost python3-torch python3-psycopg2
-               postgresql-$PG_MAJOR-cron chromium tidy fonts-wqy-zenhei)
+               postgresql-$PG_MAJOR-cron chromium tidy fonts-wqy-zenhei
+               # to build Citus from test/citus/ (the cluster tests)
+               liblz4-dev libzstd-dev libkrb5-dev libssl-dev libicu-dev)
 # Only the benchmarks need these (perf: where the MLP's training time goes).
 BENCH_PACKAGES=(linux-perf)
 

@@ -11,6 +11,9 @@
 #      (test/fuzz/run_sql_fuzz.sh; its own database, trained)
 #   6. the HTML report in headless Chromium and tidy
 #      (test/browser/report_browser.sh; its own database, trained)
+#   7. the Citus cluster tests (test/citus/run_citus_tests.sh: builds Citus
+#      from its source in test/citus/ once, starts a coordinator and two
+#      workers of its own, compares every task with a single node)
 # Exits non-zero when any of them fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +72,9 @@ test/fuzz/run_sql_fuzz.sh "${SQL_FUZZ_SECONDS:-90}" 1 || failed+=(sql_fuzz)
 
 log "the HTML report in a browser (test/browser/report_browser.sh)"
 test/browser/report_browser.sh || failed+=(browser)
+
+log "Citus: every task on a coordinator and two workers (test/citus/run_citus_tests.sh)"
+test/citus/run_citus_tests.sh || failed+=(citus)
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     printf '\nFAILED: %s\n' "${failed[*]}" >&2

@@ -342,6 +342,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     full_options pg_catalog.jsonb;
+    ddl_propagation pg_catalog.text;
 BEGIN
     IF source IS NULL OR customer_column IS NULL OR time_column IS NULL THEN
         RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
@@ -393,6 +394,14 @@ BEGIN
                                                   'return status', 'any');
     END IF;
 
+    -- On Citus the objects a registration rebuilds live on the coordinator
+    -- only, where their queries are planned: Citus would otherwise send
+    -- their CREATE FUNCTION to the workers, whose placeholders of another
+    -- return type refuse it (docs/citus.md).
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        ddl_propagation := pg_catalog.current_setting('citus.enable_ddl_propagation');
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+    END IF;
     -- one registration: a new one replaces the old; the trigger rebuilds the objects
     DELETE FROM @extschema@.insight_sales_sources;
     INSERT INTO @extschema@.insight_sales_sources
@@ -400,11 +409,14 @@ BEGIN
          quantity_column, amount_column, unit_price_column, options)
     VALUES (source, customer_column, time_column, order_column, item_column,
             quantity_column, amount_column, unit_price_column, full_options);
+    IF ddl_propagation IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', ddl_propagation, true);
+    END IF;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
-'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
+'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column, 0A000 a Citus table distributed by another column than the customer''s without an order column. In a database with Citus the objects it rebuilds stay on the coordinator (citus.enable_ddl_propagation is off while it runs); register after distributing the table (docs/operations.md, "Scaling out with Citus").';
 
 -- Conditions that drop NaN, infinite and absurd (beyond +-10^15) values of a
 -- numeric source column, compared in the column's own type: no product of two
@@ -460,6 +472,13 @@ DECLARE
     conds pg_catalog.text[] := ARRAY[]::pg_catalog.text[];
     features_recreated boolean := false;
     features_sql pg_catalog.text;
+    -- on Citus (docs/citus.md): the kind of Citus table the source is, and
+    -- whether the per-customer pass can run on the shards
+    citus_table pg_catalog.text;
+    pushdown boolean := false;
+    rows_volatility pg_catalog.text := 'STABLE PARALLEL SAFE';
+    lines_sql pg_catalog.text;
+    features_query pg_catalog.text;
 BEGIN
     time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
     cust_type := @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key');
@@ -546,6 +565,35 @@ BEGIN
     c_amount := CASE WHEN r.amount_column IS NULL THEN pg_catalog.format('%s OPERATOR(pg_catalog.*) %s', c_qty, c_price)
                      ELSE pg_catalog.format('pg_catalog.abs((s.%I)::pg_catalog.float8)', r.amount_column) END;
 
+    -- In a database with Citus, no generated SQL function may be inlined
+    -- into the caller's query: Citus plans a query before PostgreSQL inlines
+    -- the functions it calls, so the inlined query would scan the
+    -- coordinator's empty shell of a distributed or reference table and find
+    -- no rows, without an error.  The rows function is therefore VOLATILE
+    -- (never inlined: its own query, planned by Citus, reads every shard, and
+    -- the lines travel to the coordinator).  When the source is distributed
+    -- by the customer column, or is a reference or Citus local table, the
+    -- features functions run their per-customer pass as one query that Citus
+    -- sends to the shards whole, so that only the feature rows come back.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        rows_volatility := 'VOLATILE';
+        EXECUTE 'SELECT CASE WHEN p.partkey IS NULL AND p.repmodel OPERATOR(pg_catalog.=) ''t'' THEN ''reference''
+                             WHEN p.partkey IS NULL THEN ''local''
+                             WHEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) OPERATOR(pg_catalog.=) $2
+                             THEN ''distributed by customer''
+                             ELSE ''distributed by '' OPERATOR(pg_catalog.||) pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END
+                   FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1'
+            INTO citus_table USING r.source, r.customer_column::pg_catalog.text;
+        pushdown := citus_table OPERATOR(pg_catalog.=) ANY (ARRAY['distributed by customer', 'reference', 'local']);
+        -- a row address tells rows apart within one shard only
+        IF r.order_column IS NULL AND citus_table OPERATOR(pg_catalog.~) '^distributed by ' AND NOT pushdown THEN
+            RAISE EXCEPTION 'source % is % and has no order column', r.source, citus_table
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'Without an order column each row is one order, identified by its ctid, which is unique only within one shard of a distributed table.',
+                      HINT = pg_catalog.format('Distribute %s by its customer column %I, or pass order_column.', r.source, r.customer_column);
+        END IF;
+    END IF;
+
     -- The rows function and the features function are replaced in place when
     -- their result types stay the same, so views users built over them
     -- survive a new registration; when a key type changes they are dropped
@@ -563,12 +611,9 @@ BEGIN
         ALTER EXTENSION insight DROP FUNCTION @extschema@.insight_sales_rows();
         DROP FUNCTION @extschema@.insight_sales_rows();
     END IF;
-    EXECUTE @extschema@.insight_fill_sql($sql$
-        CREATE OR REPLACE FUNCTION @extschema@.insight_sales_rows()
-        RETURNS TABLE (customer_id %(customer_type)s, order_id %(order_type)s, item_id %(item_type)s,
-                       ordered_at timestamptz, quantity float8, amount float8)
-        LANGUAGE sql STABLE PARALLEL SAFE
-        AS $rows$
+    -- the cleaned lines: the body of the rows function, and the lines the
+    -- features functions read on Citus
+    lines_sql := @extschema@.insight_fill_sql($rows$
         SELECT (s.%(customer_column)I)::%(customer_type)s AS customer_id,
                %(order_id)s AS order_id,
                %(item_id)s AS item_id,
@@ -576,14 +621,23 @@ BEGIN
                CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(quantity)s AS quantity,
                CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(amount)s AS amount
           FROM %(source)s s
-         WHERE %(conditions)s $rows$ $sql$,
+         WHERE %(conditions)s $rows$,
+        pg_catalog.jsonb_build_object(
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
+            'is_return', is_return, 'quantity', c_qty, 'amount', c_amount, 'source', r.source::pg_catalog.text,
+            'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
+    EXECUTE @extschema@.insight_fill_sql($sql$
+        CREATE OR REPLACE FUNCTION @extschema@.insight_sales_rows()
+        RETURNS TABLE (customer_id %(customer_type)s, order_id %(order_type)s, item_id %(item_type)s,
+                       ordered_at timestamptz, quantity float8, amount float8)
+        LANGUAGE sql %(volatility)s
+        AS %(lines)L $sql$,
         pg_catalog.jsonb_build_object(
             'customer_type', @extschema@.insight_qualified_type(cust_type),
             'order_type', @extschema@.insight_qualified_type(order_type),
             'item_type', @extschema@.insight_qualified_type(item_type),
-            'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
-            'is_return', is_return, 'quantity', c_qty, 'amount', c_amount, 'source', r.source::pg_catalog.text,
-            'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
+            'volatility', rows_volatility, 'lines', lines_sql));
     -- the latest kept line with a customer, ordered by the source's own time
     -- column (c_time is monotonic in it), so that an index on it serves
     EXECUTE @extschema@.insight_fill_sql($sql$
@@ -672,31 +726,100 @@ SELECT f.customer_id, f.x[1], f.x[2]::integer, f.x[3], f.x[4], f.x[5]::integer, 
   FROM f
  ORDER BY f.customer_id
 $body$ $f$;
-    -- every customer: the default as_of comes from the same pass
-    EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
-        'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
-        'customer_type', @extschema@.insight_qualified_type(cust_type),
-        'as_of', '$1',
-        -- (not a second time when the cleaning drops guest lines: the
-        -- planner would count its selectivity twice and, on a fifth of the
-        -- rows, take a bitmap scan of the customer column's index for a
-        -- sequential scan)
-        'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
-                                   THEN 'true' ELSE 's.customer_id IS NOT NULL' END,
-        'default_as_of', 'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''',
-        'default_as_of_from', ' FROM h'));
-    -- one customer: only their lines, the default as_of from the latest line
-    -- (an index on the source's time column makes that one index probe)
-    EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
-        'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
-        'customer_type', @extschema@.insight_qualified_type(cust_type),
-        'as_of', '$2',
-        'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s',
-                                                @extschema@.insight_qualified_type(cust_type)),
-        'default_as_of', '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
-                                                      WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
-                             OPERATOR(pg_catalog.||) ')',
-        'default_as_of_from', ''));
+    -- On Citus, with a source distributed by the customer column (or a
+    -- reference or local table), the same features from one query that
+    -- Citus sends whole to each shard (grouped by the distribution column):
+    -- the lines stay on the workers and one row per customer comes back.  It
+    -- runs through EXECUTE with as_of and the customer as literals (Citus
+    -- refuses parameters in the queries of SQL functions) and reads the
+    -- lines from the table, not through the rows function.
+    IF pushdown THEN
+        features_sql := $f$
+CREATE OR REPLACE FUNCTION @extschema@.%(signature)s
+RETURNS TABLE (customer_id %(customer_type)s, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[])
+LANGUAGE plpgsql STABLE
+AS $body$
+DECLARE
+    -- the default as_of: just after the latest line of any customer
+    cutoff pg_catalog.timestamptz := COALESCE(%(as_of)s, @extschema@.insight_default_as_of());
+    f record;
+BEGIN
+    -- (the features array is unpacked here: unpacked in the query, the
+    -- workers would compute it once for each of its elements)
+    FOR f IN EXECUTE pg_catalog.format(%(query)L, cutoff%(customer_arg)s) LOOP
+        customer_id := f.customer_id;
+        recency_days := f.x[1];
+        frequency := f.x[2];
+        monetary := f.x[3];
+        tenure_days := f.x[4];
+        orders := f.x[5];
+        items := f.x[6];
+        total_spend := f.x[7];
+        spend_90d := f.x[8];
+        spend_trend := f.x[9];
+        mean_days_between_orders := f.x[10];
+        sd_days_between_orders := f.x[11];
+        distinct_items := f.x[12];
+        return_rate := f.x[13];
+        features := pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8);
+        RETURN NEXT;
+    END LOOP;
+END
+$body$ $f$;
+        features_query := $q$
+SELECT h.customer_id, @extschema@.insight_history_features(h.history, %1$L::pg_catalog.timestamptz) AS x
+  FROM (SELECT s.customer_id,
+               @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history
+          FROM (%(lines)s) s
+         WHERE s.ordered_at OPERATOR(pg_catalog.<) %1$L::pg_catalog.timestamptz AND %(customer_condition)s
+         GROUP BY s.customer_id) h
+ WHERE h.history IS NOT NULL
+ ORDER BY h.customer_id$q$;
+        EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+            'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
+            'customer_type', @extschema@.insight_qualified_type(cust_type), 'as_of', '$1', 'customer_arg', '',
+            'query', @extschema@.insight_fill_sql(features_query, pg_catalog.jsonb_build_object(
+                'lines', pg_catalog.replace(lines_sql, '%', '%%'),
+                'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
+                                           THEN 'true' ELSE 's.customer_id IS NOT NULL' END))));
+        EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+            'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
+            'customer_type', @extschema@.insight_qualified_type(cust_type), 'as_of', '$2', 'customer_arg', ', $1',
+            'query', @extschema@.insight_fill_sql(features_query, pg_catalog.jsonb_build_object(
+                'lines', pg_catalog.replace(lines_sql, '%', '%%'),
+                'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) %%2$L::%s',
+                                                        @extschema@.insight_qualified_type(cust_type))))));
+    ELSE
+        -- every customer: the default as_of comes from the same pass
+        EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+            'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'as_of', '$1',
+            -- (not a second time when the cleaning drops guest lines: the
+            -- planner would count its selectivity twice and, on a fifth of the
+            -- rows, take a bitmap scan of the customer column's index for a
+            -- sequential scan)
+            'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
+                                       THEN 'true' ELSE 's.customer_id IS NOT NULL' END,
+            'default_as_of', 'pg_catalog.max(h.last_event) OPERATOR(pg_catalog.+) interval ''1 microsecond''',
+            'default_as_of_from', ' FROM h'));
+        -- one customer: only their lines, the default as_of from the latest line
+        -- (an index on the source's time column makes that one index probe)
+        EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
+            'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'as_of', '$2',
+            'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s',
+                                                    @extschema@.insight_qualified_type(cust_type)),
+            'default_as_of', '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
+                                                          WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.insight_default_as_of()'::pg_catalog.regprocedure)
+                                 OPERATOR(pg_catalog.||) ')',
+            'default_as_of_from', ''));
+    END IF;
     IF features_recreated THEN
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features(timestamptz);
         ALTER EXTENSION insight ADD FUNCTION @extschema@.insight_customer_features_of(text, timestamptz);
@@ -707,8 +830,41 @@ END
 $build$;
 
 COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable. In a database with Citus: insight_sales_rows() is VOLATILE, so never inlined (Citus plans a query before PostgreSQL inlines functions, and an inlined reader of a distributed table would read the coordinator''s empty shell); for a source distributed by the customer column, a reference table or a single-shard table, the two features functions are PL/pgSQL that run their per-customer pass as one query Citus sends to every shard (one shard for one customer), with as_of and the customer as literals; a source distributed by another column without an order column is refused (0A000).';
 
 CREATE TRIGGER insight_sales_sources_build
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources
     FOR EACH ROW EXECUTE FUNCTION @extschema@.insight_build_sales_objects();
+
+-- A registration made before CREATE EXTENSION citus built an inlinable rows
+-- function, which would read the empty shell of the table once Citus
+-- distributes it (no rows, no error): when citus is created, the
+-- registration is built again, for a database with Citus.
+CREATE FUNCTION @extschema@.insight_citus_created()
+RETURNS event_trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    ddl_propagation pg_catalog.text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_ddl_commands() c
+                WHERE c.object_type OPERATOR(pg_catalog.=) 'extension'
+                  AND c.object_identity OPERATOR(pg_catalog.=) 'citus')
+       AND EXISTS (SELECT 1 FROM @extschema@.insight_sales_sources) THEN
+        ddl_propagation := pg_catalog.current_setting('citus.enable_ddl_propagation', true);
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+        UPDATE @extschema@.insight_sales_sources SET source = source;
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', COALESCE(ddl_propagation, 'on'), true);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_citus_created() IS
+'Event trigger function (insight_citus_created, ddl_command_end of CREATE EXTENSION): when the extension created is citus and a sales source is registered, builds the registration again (as insight_build_sales_objects does for a database with Citus: a rows function that is never inlined), so that distributing the source afterwards cannot leave an inlined reader of the coordinator''s empty shell, which would return no rows without an error. Register again after distributing the source to have the features computed on the shards (docs/operations.md, "Scaling out with Citus").';
+
+CREATE EVENT TRIGGER insight_citus_created ON ddl_command_end
+    WHEN TAG IN ('CREATE EXTENSION')
+    EXECUTE FUNCTION @extschema@.insight_citus_created();
+
+COMMENT ON EVENT TRIGGER insight_citus_created IS
+'Builds the sales registration again when CREATE EXTENSION citus runs (insight_citus_created()).';

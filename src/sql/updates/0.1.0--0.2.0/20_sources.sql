@@ -9,7 +9,81 @@
 
 --@ function src/sql/features/sales_source.sql insight_sales_options
 
---@ function src/sql/features/sales_source.sql insight_register_sales
+CREATE OR REPLACE FUNCTION @extschema@.insight_register_sales(
+    source regclass,
+    customer_column name,
+    time_column name,
+    order_column name DEFAULT NULL,
+    item_column name DEFAULT NULL,
+    quantity_column name DEFAULT NULL,
+    amount_column name DEFAULT NULL,
+    unit_price_column name DEFAULT NULL,
+    options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    full_options pg_catalog.jsonb;
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR time_column IS NULL THEN
+        RAISE EXCEPTION 'source, customer_column and time_column must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+           OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}') THEN
+        RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', source
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    PERFORM @extschema@.insight_source_column(source, customer_column, 'customer', 'key');
+    PERFORM @extschema@.insight_source_column(source, time_column, 'time', 'time');
+    IF order_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, order_column, 'order', 'key');
+    END IF;
+    IF item_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, item_column, 'item', 'key');
+    END IF;
+    IF quantity_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, quantity_column, 'quantity', 'number');
+    END IF;
+    IF amount_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, amount_column, 'amount', 'number');
+    END IF;
+    IF unit_price_column IS NOT NULL THEN
+        PERFORM @extschema@.insight_source_column(source, unit_price_column, 'unit price', 'number');
+    END IF;
+    IF order_column IS NULL AND NOT (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source)
+                                    OPERATOR(pg_catalog.=) ANY ('{r,p,m}') THEN
+        RAISE EXCEPTION '% has no row identity to tell orders apart', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Without an order column each row is one order, identified by its ctid, which views and foreign tables do not have.',
+                  HINT = 'Pass order_column, or register the underlying table.';
+    END IF;
+    IF amount_column IS NULL AND (quantity_column IS NULL OR unit_price_column IS NULL) THEN
+        RAISE EXCEPTION 'the line amount is unknown'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Neither amount_column nor both quantity_column and unit_price_column were given.',
+                  HINT = 'Pass amount_column, or quantity_column and unit_price_column (amount = quantity x unit price).';
+    END IF;
+
+    full_options := @extschema@.insight_sales_options(options);
+    IF full_options OPERATOR(pg_catalog.->>) 'return_order_prefix' IS NOT NULL AND order_column IS NULL THEN
+        RAISE EXCEPTION 'option "return_order_prefix" needs an order column'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF full_options OPERATOR(pg_catalog.?) 'return_status_column' THEN
+        PERFORM @extschema@.insight_source_column(source, full_options OPERATOR(pg_catalog.->>) 'return_status_column',
+                                                  'return status', 'any');
+    END IF;
+
+    -- one registration: a new one replaces the old; the trigger rebuilds the objects
+    DELETE FROM @extschema@.insight_sales_sources;
+    INSERT INTO @extschema@.insight_sales_sources
+        (source, customer_column, time_column, order_column, item_column,
+         quantity_column, amount_column, unit_price_column, options)
+    VALUES (source, customer_column, time_column, order_column, item_column,
+            quantity_column, amount_column, unit_price_column, full_options);
+END
+$$;
 
 --@ function src/sql/features/sales_source.sql insight_comment_sales_objects
 
@@ -370,7 +444,8 @@ ALTER FUNCTION @extschema@.insight_build_clv_objects() SECURITY DEFINER SET sear
 
 --@ comment src/sql/features/sales_source.sql insight_sales_default_options
 
---@ comment src/sql/features/sales_source.sql insight_register_sales
+COMMENT ON FUNCTION @extschema@.insight_register_sales(regclass, name, name, name, name, name, name, name, jsonb) IS
+'Register the shop''s order-lines relation (replacing an earlier registration) and rebuild the view insight_sales over it. Line amount = amount_column, or quantity_column x unit_price_column. Without order_column each row is one order. options: cleaning rules, see insight_sales_default_options(); returns by a status column: {"return_status_column": "status", "return_status_values": ["cancelled", "returned"]} makes every line whose status (as text) is one of the values a return, like a negative quantity or a return_order_prefix: its quantity and amount become negative, or it is dropped with "returns": "drop". Errors: 42P01 unknown relation, 42703 missing column, 42804 unusable column type, 22023 bad option or no way to compute the amount, 42501 no SELECT privilege on a column.';
 
 --@ comment src/sql/core/generated_sql.sql insight_fill_sql
 
@@ -454,7 +529,8 @@ COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_by IS 'The role t
 
 --@ comment src/sql/features/sales_source.sql insight_finite_conditions
 
---@ comment src/sql/features/sales_source.sql insight_build_sales_objects
+COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
 
 --@ comment src/sql/features/scaler.sql insight_scaler_accum
 

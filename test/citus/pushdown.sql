@@ -1,0 +1,124 @@
+-- What runs where on the Citus test cluster (test/citus/run_citus_tests.sh):
+-- order_lines distributed by customer_id in 8 shards over two workers.
+-- Every query prints booleans (and the value when one is false).
+SET client_min_messages = error;  -- (Citus: temporary functions are "created only locally")
+-- the query a features function sends to the shards, as it runs it for
+-- as_of and customer: its format() template, taken from the function
+CREATE FUNCTION pg_temp.features_query(fn text, as_of timestamptz, customer text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = fn)
+                               FROM $re$format\('(.*)', cutoff$re$);
+BEGIN
+    RETURN format(replace(template, '''''', ''''), as_of, customer);
+END $$;
+-- the plan of a query, one line per row; coordinator: the lines above the
+-- first task (what the coordinator itself runs)
+CREATE FUNCTION pg_temp.plan(q text) RETURNS TABLE (n bigint, line text) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY SELECT row_number() OVER (), l FROM pg_temp.explain(q) l;
+END $$;
+CREATE FUNCTION pg_temp.explain(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q;
+END $$;
+CREATE FUNCTION pg_temp.coordinator_nodes(q text) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(substring(p.line FROM '^\s*(?:->\s*)?([A-Z][A-Za-z ]+?)(?:\s+on\s.*|\s*\(.*)?$'), ' > ' ORDER BY p.n)
+      FROM pg_temp.plan(q) p
+     WHERE p.n < coalesce((SELECT min(t.n) FROM pg_temp.plan(q) t WHERE t.line ~ '->  Task$'), 1e9)
+       AND p.line ~ '^\s*(->\s*)?[A-Z][A-Za-z ]+(\s+on\s.*|\s*\(.*\))?$'
+$$;
+SET client_min_messages = warning;
+\set SHOW_CONTEXT never
+
+-- 1. Registration built the Citus variants on the coordinator only: a rows
+-- function that is never inlined (VOLATILE), features functions that send
+-- their per-customer pass to the shards; the workers keep the placeholders.
+SELECT p.proname, l.lanname, p.provolatile
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.proname IN ('insight_sales_rows', 'insight_customer_features', 'insight_customer_features_of')
+ ORDER BY 1;
+SELECT nodeport > 0 AS worker, result AS rows_function_on_worker
+  FROM run_command_on_workers($$SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                                WHERE p.proname = 'insight_sales_rows'$$)
+ ORDER BY nodeport;
+
+-- 2. Every customer's features: one task per shard, the per-customer
+-- aggregate inside the shard's query, and only a sort of the feature rows
+-- on the coordinator (no aggregate there).
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .*insight_customer_history\(.*GROUP BY') AS history_aggregated_on_shards
+  FROM (SELECT pg_temp.features_query('insight_customer_features', insight_default_as_of()) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+
+-- 3. One customer: a router query, one shard
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 1') AS one_shard,
+       bool_or(line ~ 'Index Cond: .*customer_id = 12347') AS by_the_customer_index
+  FROM (SELECT pg_temp.features_query('insight_customer_features_of', insight_default_as_of(), '12347') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT count(*) = 1 AS one_row, bool_and(customer_id = 12347) AS that_customer,
+       bool_and(f IS NOT DISTINCT FROM (SELECT a FROM insight_customer_features() a WHERE a.customer_id = 12347)) AS same_as_all_customers
+  FROM insight_customer_features_of('12347') f;
+
+-- 4. A training pass over the features as an aggregate with a combine
+-- function (the scaler fit): partial states on the shards
+-- (worker_partial_agg), combined on the coordinator (coord_combine_agg), and
+-- the model equal to the fit over the features gathered on the coordinator
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
+       bool_or(line ~ '^Query: SELECT worker_partial_agg\(''public.insight_scaler_fit') AS partial_on_shards
+  FROM (SELECT 'SELECT insight_scaler_fit(f.x) FROM ('
+               || pg_temp.features_query('insight_customer_features', insight_default_as_of()) || ') f' AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SET client_min_messages = error;
+CREATE FUNCTION pg_temp.pushed_scaler() RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE m bytea;
+BEGIN
+    EXECUTE 'SELECT insight_scaler_fit(array_replace(f.x, NULL, 0::float8)) FROM ('
+            || pg_temp.features_query('insight_customer_features', insight_default_as_of()) || ') f' INTO m;
+    RETURN m;
+END $$;
+SET client_min_messages = warning;
+WITH m AS (SELECT insight_model_info(pg_temp.pushed_scaler()) AS pushed,
+                  (SELECT insight_model_info(insight_scaler_fit(f.features)) FROM insight_customer_features() f) AS gathered)
+SELECT (pushed->'rows') = (gathered->'rows') AS same_rows, pushed->'rows' AS customers,
+       bool_and(abs(p::float8 - g::float8) <= 1e-12 * abs(g::float8)) AS within_1e_12,
+       max(abs(p::float8 - g::float8) / nullif(abs(g::float8), 0)) < 1e-12 AS largest_relative_below_1e_12
+  FROM m,
+       LATERAL (SELECT * FROM jsonb_array_elements_text(pushed->'means') WITH ORDINALITY a(p, i)
+                  JOIN jsonb_array_elements_text(gathered->'means') WITH ORDINALITY b(g, j) ON i = j
+                UNION ALL
+                SELECT * FROM jsonb_array_elements_text(pushed->'scales') WITH ORDINALITY a(p, i)
+                  JOIN jsonb_array_elements_text(gathered->'scales') WITH ORDINALITY b(g, j) ON i = j) e
+ GROUP BY pushed, gathered;
+
+-- 5. The lines themselves (insight_sales, and what reads it: labels, CLV
+-- summaries, interactions) are gathered on the coordinator: the rows
+-- function is planned as its own query over every shard.
+SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;
+
+-- 6. A source distributed by another column works, through the rows function
+-- (the features from the lines gathered on the coordinator), with the same
+-- features; without an order column it is refused (ctid identifies a row
+-- within one shard only).
+CREATE TABLE order_lines_by_item (LIKE order_lines);
+SET citus.shard_count = 4;
+SELECT create_distributed_table('order_lines_by_item', 'stock_code') IS NOT NULL AS distributed_by_item;
+INSERT INTO order_lines_by_item SELECT * FROM order_lines;
+CREATE TEMP TABLE features_by_customer AS SELECT * FROM insight_customer_features();
+SELECT insight_register_sales('order_lines_by_item', 'customer_id', 'invoice_date',
+                              quantity_column => 'quantity', unit_price_column => 'unit_price');
+SELECT insight_register_sales('order_lines_by_item', 'customer_id', 'invoice_date', 'invoice_no', 'stock_code',
+                              'quantity', unit_price_column => 'unit_price',
+                              options => (SELECT options FROM insight_sales_sources));
+SELECT l.lanname AS features_language, count(*) = (SELECT count(*) FROM features_by_customer) AS same_customers,
+       bool_and(f IS NOT DISTINCT FROM b) AS same_features
+  FROM insight_customer_features() f JOIN features_by_customer b USING (customer_id),
+       pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.proname = 'insight_customer_features'
+ GROUP BY 1;
