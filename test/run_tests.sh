@@ -12,7 +12,8 @@
 #   6. the HTML report in headless Chromium and tidy
 #      (test/browser/report_browser.sh; its own database, trained)
 #   7. the Citus cluster tests (test/citus/run_citus_tests.sh: builds Citus
-#      from its source in test/citus/ once, starts a coordinator and two
+#      from its source in test/citus/ once, in the background from the
+#      start of this script, starts a coordinator and two
 #      workers of its own, compares every task with a single node)
 # Exits non-zero when any of them fails.
 set -uo pipefail
@@ -20,6 +21,14 @@ cd "$(dirname "$0")/.."
 . test/lib.sh
 
 failed=()
+
+# Building Citus takes minutes of compiling: it runs in the background from
+# here, beside pg_regress (mostly one backend at a time on a 2-core machine),
+# and the Citus stage at the end waits for it (its own build then finds it
+# installed).
+citus_build_log=$(mktemp /tmp/insight-citus-build-log.XXXXXX)
+( . test/citus/cluster.sh && citus_build ) >"$citus_build_log" 2>&1 &
+citus_build_pid=$!
 
 log "layers of src/ (test/check_layers.sh)"
 test/check_layers.sh || failed+=(layers)
@@ -74,7 +83,14 @@ log "the HTML report in a browser (test/browser/report_browser.sh)"
 test/browser/report_browser.sh || failed+=(browser)
 
 log "Citus: every task on a coordinator and two workers (test/citus/run_citus_tests.sh)"
-test/citus/run_citus_tests.sh || failed+=(citus)
+if wait "$citus_build_pid"; then
+    cat "$citus_build_log" >&2
+    test/citus/run_citus_tests.sh || failed+=(citus)
+else
+    cat "$citus_build_log" >&2
+    failed+=("citus build")
+fi
+rm -f "$citus_build_log"
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     printf '\nFAILED: %s\n' "${failed[*]}" >&2
