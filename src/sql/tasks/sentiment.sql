@@ -306,7 +306,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_customer_360_reviews() IS
-'The reviews concern of insight_customer_360: per customer of insight_reviews (customer_id as text), the number of reviews, their mean probability positive and the share scored below 0.5 under the active sentiment model (NULL when none can serve), as insight_customer_sentiment computes them (insight_review_sentiment_by); no rows when no review source is registered or it has no customer column. Reads the source with the caller''s privileges.';
+'The reviews concern of insight_customer_360: per customer of insight_reviews (customer_id as text), the number of reviews, their mean probability positive and the share scored below 0.5 under the active sentiment model (NULL when none can serve), as insight_customer_sentiment computes them (insight_review_sentiment_by); no rows when no review source is registered or it has no customer column. Reads the source with the caller''s privileges (42501 without SELECT on it, so reading insight_customer_360 then needs it, as it needs SELECT on the sales source).';
 
 -- Why: the n-grams behind one score, and behind an item's reviews.
 CREATE FUNCTION @extschema@.insight_sentiment_explain(review text)
