@@ -14,7 +14,8 @@ INSERT INTO tm_small VALUES ('great product', true), ('great value', true), ('ba
 CREATE TABLE tm_models AS SELECT 'small'::text AS name, insight_text_fit('SELECT review, positive FROM tm_small') AS model;
 RESET client_min_messages;
 SELECT round((info->>'intercept')::numeric, 6) AS intercept, round((info->>'empty_document_score')::numeric, 6) AS empty_score,
-       info->>'weights' AS weights, info->>'converged' AS converged, info->>'variant' AS variant
+       info->>'weights' AS weights, info->>'converged' AS converged, info->>'variant' AS variant,
+       info->>'norm' AS norm, info->>'c' AS c
   FROM (SELECT insight_model_info(model) AS info FROM tm_models WHERE name = 'small') i;
 SELECT r AS review, abs(insight_text_predict(model, r) - 1 / (1 + exp(-(insight_model_info(model)->>'intercept')::float8))) < 1e-15 AS empty_document,
        round(insight_text_predict(model, r)::numeric, 4) AS score
@@ -24,6 +25,13 @@ SELECT insight_text_predict(model, NULL) IS NULL AS null_review_null_score FROM 
 -- a positive and a negative bucket move the score in their direction
 SELECT insight_text_predict(model, 'great') > insight_text_predict(model, 'zzz') AND insight_text_predict(model, 'bad') < insight_text_predict(model, 'zzz') AS directions
   FROM tm_models WHERE name = 'small';
+-- unnormalised (norm 'none', c = 1: the features r o f as they are, not
+-- divided by each review's L2 norm): other scores, the same directions
+SET client_min_messages = warning;
+SELECT r AS review, round(insight_text_predict(m, r)::numeric, 4) AS score, insight_model_info(m)->>'norm' AS norm
+  FROM insight_text_fit('SELECT review, positive FROM tm_small', c => 1, norm => 'none') m,
+       unnest(ARRAY['zzz qqq', 'great', 'bad', 'great product']) r;
+RESET client_min_messages;
 
 -- one-character tokens are kept: ("1 2", true), ("3 4", false) trains
 SELECT round(insight_text_predict(m, '1 2')::numeric, 4) AS p12, round(insight_text_predict(m, '3 4')::numeric, 4) AS p34
@@ -42,6 +50,8 @@ SELECT insight_text_fit('SELECT review, positive FROM tm_small', c => 0);
 SELECT insight_text_fit('SELECT review, positive FROM tm_small', alpha => 'NaN');
 SELECT insight_text_fit('SELECT review, positive FROM tm_small', max_iterations => 0);
 SELECT insight_text_fit('SELECT review, positive FROM tm_small', variant => 'svm');
+SELECT insight_text_fit('SELECT review, positive FROM tm_small', norm => 'l1');
+SELECT insight_text_fit('SELECT review, positive FROM tm_small', norm => NULL);
 SELECT insight_text_fit('SELECT review, positive FROM tm_small', c => NULL);
 SELECT insight_text_fit(NULL);
 SET insight.max_training_memory = 1024;

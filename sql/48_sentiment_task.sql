@@ -85,7 +85,31 @@ SELECT insight_register_reviews('se_few', 't', 'ok');
 SELECT insight_train_sentiment();
 SELECT count(*) AS sentiment_models FROM insight_models WHERE task = 'sentiment';
 
+-- insight_customer_360 gains the customer's reviews: NULL while the
+-- registered reviews carry no customer (se_few, here)
+SELECT count(*) > 4000 AS customers, count(review_count) AS with_reviews, count(mean_sentiment) AS with_sentiment,
+       count(share_negative) AS with_share FROM insight_customer_360;
+-- reviews of Online Retail customers (ratings; one of a customer who never
+-- bought, one without customer): the active model (the English one) scores them
+CREATE TABLE se_cust (customer_id integer, body text, stars integer);
+INSERT INTO se_cust VALUES (12347, 'Great product, works perfectly!', 5), (12347, 'Terrible, it broke after a day.', 1),
+    (12347, NULL, 3), (12346, 'Terrible quality, never again.', 1), (99999999, 'great', 5), (NULL, 'good', 4);
+SELECT insight_register_reviews('se_cust', 'body', 'stars', customer_column => 'customer_id', options => '{"label": "rating"}');
+SELECT customer_id, review_count, round(mean_sentiment::numeric, 4) AS mean_sentiment, round(share_negative::numeric, 4) AS share_negative
+  FROM insight_customer_360 WHERE customer_id IN (12346, 12347, 12348) ORDER BY 1;
+-- the same as insight_customer_sentiment, recomputed from insight_sentiment
+SELECT count(*) AS customers_with_reviews,
+       bool_and(c.review_count = s.reviews AND c.mean_sentiment = s.mean_sentiment AND c.share_negative = s.share_negative) AS as_customer_view
+  FROM insight_customer_360 c JOIN insight_customer_sentiment s ON s.customer_id = c.customer_id::text;
+SELECT abs((SELECT mean_sentiment FROM insight_customer_360 WHERE customer_id = 12347)
+           - (insight_sentiment('Great product, works perfectly!') + insight_sentiment('Terrible, it broke after a day.')) / 2) < 1e-12
+       AS mean_recomputed;
+
 DELETE FROM insight_model_activations WHERE model_id IN (SELECT model_id FROM insight_models WHERE task = 'sentiment');
 DELETE FROM insight_models WHERE task = 'sentiment';
+-- no sentiment model: the counts remain, the scores are NULL
+SELECT customer_id, review_count, mean_sentiment, share_negative
+  FROM insight_customer_360 WHERE customer_id IN (12346, 12347) ORDER BY 1;
 DELETE FROM insight_review_sources;
-DROP TABLE se_few, reviews_en, reviews_zh;
+SELECT count(review_count) AS with_reviews FROM insight_customer_360;
+DROP TABLE se_few, se_cust, reviews_en, reviews_zh;

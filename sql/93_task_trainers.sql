@@ -102,3 +102,46 @@ SELECT r.task, r.algorithm, r.status, r.params = :'clv_params_before' AS same_pa
        r.metrics_summary ->> 'holdout' AS holdout_used
   FROM insight_training_runs r JOIN insight_models m USING (model_id)
  ORDER BY r.run_id DESC LIMIT 1;
+
+-- sentiment (issue 16): trained here on the UCI English sentences; retrained
+-- on the same reviews with the same params, the fit (deterministic, in a
+-- canonical order) gives the same bytes: unchanged, no new version; one more
+-- review gives a new version
+SET client_min_messages = warning;
+\set ECHO none
+\i test/load_reviews.sql
+\set ECHO all
+SELECT insight_register_reviews('reviews_en', 'review', 'positive', item_column => 'corpus');
+SELECT insight_train_sentiment() AS sen_before \gset
+RESET client_min_messages;
+SELECT params AS sen_params_before, md5(weights) AS sen_weights_before FROM insight_models WHERE model_id = :sen_before \gset
+SELECT task, algorithm, params = :'sen_params_before' AS active_params FROM insight_retrain_plan('sentiment');
+SET client_min_messages = warning;
+CALL insight_retrain('sentiment');
+RESET client_min_messages;
+SELECT r.task, r.algorithm, r.status, r.params = :'sen_params_before' AS same_params,
+       r.rows_used = (m.metrics ->> 'serve_rows')::bigint AS rows_from_metrics, r.rows_used,
+       r.model_id = :sen_before AS active_model,
+       (SELECT count(*) FROM insight_models x WHERE x.task = 'sentiment' AND x.model_id > :sen_before) AS new_versions
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ ORDER BY r.run_id DESC LIMIT 1;
+INSERT INTO reviews_en VALUES (2001, 'yelp', 'The soup was cold and the waiter rude.', false, false);
+SET client_min_messages = warning;
+CALL insight_retrain('sentiment');
+RESET client_min_messages;
+SELECT r.status, r.rows_used, m.model_id > :sen_before AS newer, md5(m.weights) = :'sen_weights_before' AS same_weights,
+       m.params = :'sen_params_before' AS same_params
+  FROM insight_training_runs r JOIN insight_models m USING (model_id)
+ ORDER BY r.run_id DESC LIMIT 1;
+-- a model stored before the parameter norm existed: retrained with its
+-- default (and without the key the task does not know): the same model
+SET client_min_messages = warning;
+SELECT (insight_retrain_sentiment('{"buckets": 262144, "c": 4, "alpha": 1, "max_iterations": 200, "variant": "nblr", "old_key": 1}')
+        IS NOT NULL) AS retrained_without_norm;
+RESET client_min_messages;
+SELECT params ->> 'norm' AS norm, params ? 'old_key' AS kept_unknown_key
+  FROM insight_models WHERE task = 'sentiment' ORDER BY model_id DESC LIMIT 1;
+DELETE FROM insight_model_activations WHERE model_id IN (SELECT model_id FROM insight_models WHERE task = 'sentiment');
+DELETE FROM insight_models WHERE task = 'sentiment';
+DELETE FROM insight_review_sources;
+DROP TABLE reviews_en, reviews_zh;

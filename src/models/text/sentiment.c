@@ -26,9 +26,16 @@
  *		 s_i = +-1, by L-BFGS (math/lbfgs.c) over the buckets seen in
  *		 training (a bucket never seen has the optimal weight 0); the
  *		 objective is divided by C n for the solver.
+ *	  4. norm 'l2' (the default): each review's feature vector x_i =
+ *		 r o f_i is divided by its Euclidean norm over the buckets seen in
+ *		 training (as scikit-learn's TfidfVectorizer normalises each
+ *		 document, norm='l2'), so a long review does not weigh more than a
+ *		 short one; 'none' keeps r o f_i.
  *	  The stored weight of a bucket is w_j r_j: the score of a review is
- *	  sigmoid(b + sum over its distinct buckets of their weights), and a
- *	  review with no known bucket (or no token) scores sigmoid(b).
+ *	  sigmoid(b + sum over its distinct buckets of their weights, divided by
+ *	  the review's norm sqrt(sum r_j^2) over its known buckets when
+ *	  normalised; the model then stores r_j too), and a review with no known
+ *	  bucket (or no token) scores sigmoid(b).
  *
  *-------------------------------------------------------------------------
  */
@@ -163,6 +170,7 @@ typedef struct TextProblem
 	const uint64 *order;
 	const int32 *col;			/* bucket -> column, -1 when unseen */
 	const double *r;			/* [U] */
+	const double *scale;		/* [n]: 1 / the review's norm, or 1 */
 	int			ncols;			/* U; theta = (w[U], b) */
 	double		c;
 	double	   *dz;				/* scratch [n] */
@@ -194,17 +202,20 @@ text_objective(const double *theta, double *grad, void *arg)
 		double		z = theta[U];
 		double		s = d->label[i] ? 1.0 : -1.0;
 		double		dz;
+		double		wx = 0;
 
 		for (uint64 k = d->start[i]; k < d->start[i + 1]; k++)
 		{
 			int			j = p->col[d->ids[k]];
 
-			z += theta[j] * p->r[j];
+			wx += theta[j] * p->r[j];
 		}
+		z += wx * p->scale[i];
 		f += inv_n * insight_log1pexp(-s * z);
 		/* d/dz log(1 + exp(-s z)) = -s sigmoid(-s z) */
 		dz = -s * insight_sigmoid(-s * z) * inv_n;
 		gb += dz;
+		dz *= p->scale[i];
 		for (uint64 k = d->start[i]; k < d->start[i + 1]; k++)
 		{
 			int			j = p->col[d->ids[k]];
@@ -225,12 +236,13 @@ typedef struct TextFitParams
 	double		alpha;
 	int32		max_iterations;
 	int32		variant;
+	int32		normalize;
 } TextFitParams;
 
 static void
 read_fit_params(FunctionCallInfo fcinfo, TextFitParams *p)
 {
-	for (int i = 1; i <= 5; i++)
+	for (int i = 1; i <= 6; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -268,6 +280,19 @@ read_fit_params(FunctionCallInfo fcinfo, TextFitParams *p)
 					 errmsg("unknown text model variant \"%s\"", v),
 					 errhint("Use 'nblr' (naive-Bayes weighted logistic regression) or 'lr'.")));
 	}
+	{
+		char	   *v = text_to_cstring(PG_GETARG_TEXT_PP(6));
+
+		if (strcmp(v, "l2") == 0)
+			p->normalize = INSIGHT_TEXT_NORM_L2;
+		else if (strcmp(v, "none") == 0)
+			p->normalize = INSIGHT_TEXT_NORM_NONE;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown text normalisation \"%s\"", v),
+					 errhint("Use 'l2' (each review's feature vector divided by its Euclidean norm) or 'none'.")));
+	}
 }
 
 static const InsightQueryColumn text_columns[] = {
@@ -283,7 +308,7 @@ PG_FUNCTION_INFO_V1(insight_text_fit);
 
 /*
  * insight_text_fit(query text, buckets integer, c float8, alpha float8,
- * max_iterations integer, variant text) returns bytea
+ * max_iterations integer, variant text, norm text) returns bytea
  */
 Datum
 insight_text_fit(PG_FUNCTION_ARGS)
@@ -299,6 +324,7 @@ insight_text_fit(PG_FUNCTION_ARGS)
 	double	   *pos,
 			   *neg,
 			   *r,
+			   *scale,
 			   *theta;
 	double		npos_total = 0,
 				nneg_total = 0;
@@ -400,7 +426,19 @@ insight_text_fit(PG_FUNCTION_ARGS)
 		for (int j = 0; j < U; j++)
 			r[j] = 1;
 
+	/* 1 / |r o f_i|_2 per review (1 for an empty review or without normalisation) */
+	scale = MemoryContextAllocHuge(cxt, sizeof(double) * d.n);
+	for (uint64 i = 0; i < d.n; i++)
+	{
+		double		ss = 0;
+
+		for (uint64 k = d.start[i]; k < d.start[i + 1]; k++)
+			ss += r[col[d.ids[k]]] * r[col[d.ids[k]]];
+		scale[i] = (p.normalize == INSIGHT_TEXT_NORM_L2 && ss > 0) ? 1.0 / sqrt(ss) : 1.0;
+	}
+
 	prob.d = &d;
+	prob.scale = scale;
 	prob.order = order;
 	prob.col = col;
 	prob.r = r;
@@ -412,17 +450,24 @@ insight_text_fit(PG_FUNCTION_ARGS)
 
 	MemoryContextSwitchTo(old);
 
-	/* the model: buckets with a non-zero weight w_j r_j */
+	/*
+	 * the model: buckets with a non-zero weight w_j r_j; when normalised,
+	 * every bucket with a non-zero r_j (it counts in a review's norm), and
+	 * the ratios after the weights
+	 */
 	{
 		int			nw = 0;
+		bool		l2 = p.normalize == INSIGHT_TEXT_NORM_L2;
 
+#define KEEP_BUCKET(j) (l2 ? r[j] != 0 : theta[j] * r[j] != 0)
 		for (int j = 0; j < U; j++)
-			if (theta[j] * r[j] != 0)
+			if (KEEP_BUCKET(j))
 				nw++;
 		insight_writer_init(&w, INSIGHT_ALG_TEXT);
 		w.header.counts[0] = (uint32) p.buckets;
 		w.header.counts[1] = (uint32) nw;
 		w.header.counts[2] = (uint32) p.variant;
+		w.header.counts[3] = (uint32) p.normalize;
 		insight_write_uint64(&w, d.n);
 		insight_write_uint64(&w, positives);
 		insight_write_uint64(&w, d.skipped);
@@ -434,11 +479,16 @@ insight_text_fit(PG_FUNCTION_ARGS)
 		insight_write_float8(&w, p.alpha);
 		insight_write_float8(&w, res.f);
 		for (int j = 0; j < U; j++)
-			if (theta[j] * r[j] != 0)
+			if (KEEP_BUCKET(j))
 				insight_write_uint32(&w, (uint32) used[j]);
 		for (int j = 0; j < U; j++)
-			if (theta[j] * r[j] != 0)
+			if (KEEP_BUCKET(j))
 				insight_write_float8(&w, theta[j] * r[j]);
+		if (l2)
+			for (int j = 0; j < U; j++)
+				if (KEEP_BUCKET(j))
+					insight_write_float8(&w, r[j]);
+#undef KEEP_BUCKET
 	}
 	MemoryContextDelete(cxt);
 	PG_RETURN_BYTEA_P(insight_writer_finish(&w));
@@ -453,15 +503,19 @@ insight_text_decode(InsightModel *m)
 	uint32		buckets = m->header.counts[0];
 	uint32		nw = m->header.counts[1];
 	uint32		variant = m->header.counts[2];
+	uint32		normalize = m->header.counts[3];
 
 	if (buckets < 1 || buckets > INSIGHT_TEXT_MAX_BUCKETS || nw > buckets ||
-		(variant != INSIGHT_TEXT_NBLR && variant != INSIGHT_TEXT_LR) || m->header.counts[3] != 0)
-		insight_model_corrupt(psprintf("A text model cannot have %u buckets, %u weights and variant %u.",
-									   buckets, nw, variant));
-	insight_model_expect_payload(m, add_size(TEXT_FIXED_BYTES, mul_size(nw, 12)));
+		(variant != INSIGHT_TEXT_NBLR && variant != INSIGHT_TEXT_LR) ||
+		(normalize != INSIGHT_TEXT_NORM_NONE && normalize != INSIGHT_TEXT_NORM_L2))
+		insight_model_corrupt(psprintf("A text model cannot have %u buckets, %u weights, variant %u and normalisation %u.",
+									   buckets, nw, variant, normalize));
+	insight_model_expect_payload(m, add_size(TEXT_FIXED_BYTES,
+											 mul_size(nw, normalize == INSIGHT_TEXT_NORM_L2 ? 20 : 12)));
 	t->buckets = (int32) buckets;
 	t->nweights = (int32) nw;
 	t->variant = (int32) variant;
+	t->normalize = (int32) normalize;
 	t->rows = insight_read_uint64(m);
 	t->positives = insight_read_uint64(m);
 	t->skipped = insight_read_uint64(m);
@@ -477,6 +531,15 @@ insight_text_decode(InsightModel *m)
 	for (uint32 j = 0; j < nw; j++)
 		t->ids[j] = insight_read_uint32(m);
 	insight_read_float8_array(m, t->weights, nw);
+	t->ratios = NULL;
+	if (normalize == INSIGHT_TEXT_NORM_L2)
+	{
+		t->ratios = palloc(sizeof(double) * Max(nw, 1));
+		insight_read_float8_array(m, t->ratios, nw);
+		for (uint32 j = 0; j < nw; j++)
+			if (!isfinite(t->ratios[j]) || t->ratios[j] == 0)
+				insight_model_corrupt("A ratio of the text model is zero or not finite.");
+	}
 	insight_model_close(m);
 	if (!isfinite(t->intercept) || !(t->c > 0) || !isfinite(t->c) || !(t->alpha > 0) ||
 		!isfinite(t->alpha) || !isfinite(t->objective) || t->positives > t->rows ||
@@ -494,6 +557,7 @@ insight_text_info(const void *model, StringInfo buf)
 	const InsightTextModel *t = model;
 
 	insight_json_text(buf, "variant", t->variant == INSIGHT_TEXT_NBLR ? "nblr" : "lr");
+	insight_json_text(buf, "norm", t->normalize == INSIGHT_TEXT_NORM_L2 ? "l2" : "none");
 	insight_json_int64(buf, "buckets", t->buckets);
 	insight_json_int64(buf, "weights", t->nweights);
 	insight_json_int64(buf, "rows", (int64) t->rows);
@@ -516,9 +580,9 @@ text_lookup(const InsightModelHeader *header, int expected)
 	return insight_text_decode;
 }
 
-/* the weight of a bucket (0 when the model has none) */
-static double
-bucket_weight(const InsightTextModel *t, int32 b)
+/* the index of a bucket in the model, -1 when it has none */
+static int
+bucket_index(const InsightTextModel *t, int32 b)
 {
 	int			lo = 0,
 				hi = t->nweights - 1;
@@ -528,13 +592,34 @@ bucket_weight(const InsightTextModel *t, int32 b)
 		int			mid = lo + (hi - lo) / 2;
 
 		if (t->ids[mid] == (uint32) b)
-			return t->weights[mid];
+			return mid;
 		if (t->ids[mid] < (uint32) b)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
-	return 0;
+	return -1;
+}
+
+/*
+ * The factor of a review's weights: 1 / sqrt(sum of r_j^2 over its known
+ * buckets) for a normalised model (1 when it has no known bucket), else 1.
+ */
+static double
+review_scale(const InsightTextModel *t, const int32 *ids, int k)
+{
+	double		ss = 0;
+
+	if (t->normalize != INSIGHT_TEXT_NORM_L2)
+		return 1.0;
+	for (int i = 0; i < k; i++)
+	{
+		int			j = bucket_index(t, ids[i]);
+
+		if (j >= 0)
+			ss += t->ratios[j] * t->ratios[j];
+	}
+	return ss > 0 ? 1.0 / sqrt(ss) : 1.0;
 }
 
 PG_FUNCTION_INFO_V1(insight_text_predict);
@@ -548,11 +633,16 @@ insight_text_predict(PG_FUNCTION_ARGS)
 	text	   *review = insight_text_slice(PG_GETARG_DATUM(1));
 	int32	   *ids;
 	int			k = insight_text_buckets(review, t->buckets, &ids);
-	double		z = t->intercept;
+	double		wx = 0;
 
 	for (int i = 0; i < k; i++)
-		z += bucket_weight(t, ids[i]);
-	PG_RETURN_FLOAT8(insight_sigmoid(z));
+	{
+		int			j = bucket_index(t, ids[i]);
+
+		if (j >= 0)
+			wx += t->weights[j];
+	}
+	PG_RETURN_FLOAT8(insight_sigmoid(t->intercept + wx * review_scale(t, ids, k)));
 }
 
 /* insight_text_contributions: the tokens of a review grouped by bucket */
@@ -617,6 +707,8 @@ insight_text_contributions(PG_FUNCTION_ARGS)
 														INSIGHT_ALG_TEXT, NULL);
 	TokenList	list;
 	int		   *order;
+	int32	   *ids;
+	double		scale;
 
 	InitMaterializedSRF(fcinfo, 0);
 	list.buckets = t->buckets;
@@ -625,6 +717,11 @@ insight_text_contributions(PG_FUNCTION_ARGS)
 	list.bucket = palloc(sizeof(int32) * list.max);
 	list.token = palloc(sizeof(char *) * list.max);
 	insight_text_tokenize(insight_text_slice(PG_GETARG_DATUM(1)), collect_token, &list);
+	{
+		int			k = insight_text_buckets(insight_text_slice(PG_GETARG_DATUM(1)), t->buckets, &ids);
+
+		scale = review_scale(t, ids, k);
+	}
 	order = palloc(sizeof(int) * Max(list.n, 1));
 	for (int i = 0; i < list.n; i++)
 		order[i] = i;
@@ -643,7 +740,11 @@ insight_text_contributions(PG_FUNCTION_ARGS)
 			elems[k - s] = CStringGetTextDatum(list.token[order[k]]);
 		values[0] = Int32GetDatum(list.bucket[order[s]]);
 		values[1] = PointerGetDatum(construct_array(elems, e - s, TEXTOID, -1, false, TYPALIGN_INT));
-		values[2] = Float8GetDatum(bucket_weight(t, list.bucket[order[s]]));
+		{
+			int			j = bucket_index(t, list.bucket[order[s]]);
+
+			values[2] = Float8GetDatum(j >= 0 ? t->weights[j] * scale : 0.0);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		s = e;
 		if ((s & 0xFFF) == 0)

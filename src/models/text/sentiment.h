@@ -24,11 +24,16 @@
 #define INSIGHT_TEXT_NBLR	1
 #define INSIGHT_TEXT_LR		2
 
+/* per-document normalisation of the feature vector (header counts[3]) */
+#define INSIGHT_TEXT_NORM_NONE	0
+#define INSIGHT_TEXT_NORM_L2	1
+
 typedef struct InsightTextModel
 {
 	int32		buckets;
 	int32		nweights;		/* U */
 	int32		variant;
+	int32		normalize;		/* INSIGHT_TEXT_NORM_* */
 	uint64		rows;
 	uint64		positives;
 	uint64		skipped;
@@ -41,6 +46,7 @@ typedef struct InsightTextModel
 	double		objective;
 	uint32	   *ids;			/* [U], ascending */
 	double	   *weights;		/* [U]: the weight of each bucket's n-grams */
+	double	   *ratios;		/* [U] when normalize is L2: the feature value r_j */
 } InsightTextModel;
 
 extern void *insight_text_decode(InsightModel *m);

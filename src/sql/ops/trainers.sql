@@ -87,13 +87,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_retrain_propensity(jsonb) IS
 'Retraining adapter of the propensity task (insight_trainers): trains as insight_train_propensity() does, with the horizon, groups and hyper-parameters of the given params (the item groups are picked again on the latest data), on the latest data (as_of NULL); stores nothing when the model equals the active one.';
 
+-- sentiment: the params as stored (buckets, c, alpha, max_iterations,
+-- variant, norm), completed by the defaults (a model trained before a
+-- parameter existed gets its default)
+CREATE FUNCTION @extschema@.insight_retrain_sentiment(params jsonb)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_train_task(@extschema@.insight_sentiment_setup(
+        @extschema@.insight_sentiment_default_params() OPERATOR(pg_catalog.||)
+        ($1 OPERATOR(pg_catalog.-) (SELECT pg_catalog.array_agg(k)
+                                      FROM pg_catalog.jsonb_object_keys($1) k
+                                     WHERE NOT @extschema@.insight_sentiment_default_params() OPERATOR(pg_catalog.?) k))), true)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_retrain_sentiment(jsonb) IS
+'Retraining adapter of the sentiment task (insight_trainers): trains as insight_train_sentiment() does, on the registered reviews as they are now, with the given params (keys insight_sentiment_default_params does not know are dropped, missing ones take their defaults); stores nothing when the model equals the active one (the fit is deterministic: the same reviews and params give the same bytes). Errors as insight_train_sentiment.';
+
 INSERT INTO @extschema@.insight_trainers (task, train_function, rows_metric, builtin) VALUES
     ('churn', '@extschema@.insight_retrain_churn(jsonb)', 'serve_rows', true),
     ('clv', '@extschema@.insight_retrain_clv(jsonb)', 'customers', true),
     ('recommender', '@extschema@.insight_retrain_recommender(jsonb)', 'train_interactions', true),
     ('segments', '@extschema@.insight_retrain_segments(jsonb)', 'customers', true),
     ('value', '@extschema@.insight_retrain_value(jsonb)', 'serve_rows', true),
-    ('propensity', '@extschema@.insight_retrain_propensity(jsonb)', 'serve_rows', true);
+    ('propensity', '@extschema@.insight_retrain_propensity(jsonb)', 'serve_rows', true),
+    ('sentiment', '@extschema@.insight_retrain_sentiment(jsonb)', 'serve_rows', true);
 
 -- the writing adapters are for insight_admin only (ops/privileges.sql ran before)
 SELECT @extschema@.insight_apply_privileges();

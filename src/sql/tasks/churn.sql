@@ -693,7 +693,8 @@ SELECT f.customer_id::%(key_type)s AS customer_id,
        churn.model_id AS churn_model_id,
        seg.segment, seg.cluster, seg.cluster_label,
        clv.p_alive, clv.expected_purchases_90d, clv.clv_12m, clv.clv_model_id,
-       val.expected_spend, val.value_model_id
+       val.expected_spend, val.value_model_id,
+       rev.review_count, rev.mean_sentiment, rev.share_negative
   FROM @extschema@.insight_customer_360_features() f
   LEFT JOIN @extschema@.insight_serving_model('churn') churn ON true
   LEFT JOIN @extschema@.insight_customer_360_segments() seg
@@ -701,7 +702,9 @@ SELECT f.customer_id::%(key_type)s AS customer_id,
   LEFT JOIN @extschema@.insight_customer_360_clv() clv
          ON clv.customer_id OPERATOR(pg_catalog.=) f.customer_id
   LEFT JOIN @extschema@.insight_value_scores_at() val
-         ON val.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$,
+         ON val.customer_id OPERATOR(pg_catalog.=) f.customer_id
+  LEFT JOIN @extschema@.insight_customer_360_reviews() rev
+         ON rev.customer_id OPERATOR(pg_catalog.=) f.customer_id $v$,
 $v$
 CREATE VIEW @extschema@.insight_retention_targets AS
 SELECT t.customer_id::%(key_type)s AS customer_id, t.churn_probability, t.expected_orders, t.expected_value,
@@ -726,7 +729,7 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_churn_scores.as_of IS 'Features were computed from events strictly before this time.';
 
     COMMENT ON VIEW @extschema@.insight_customer_360 IS
-'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, the cluster of the active segments model with its label (NULL when none is active), and P(alive), expected purchases and 12-month CLV of the active CLV models (NULL when none is active). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
+'One row per customer with a purchase: the point-in-time features over the whole history, the churn probability of the active churn model (NULL when none is active), the RFM segment, the cluster of the active segments model with its label (NULL when none is active), and P(alive), expected purchases and 12-month CLV of the active CLV models (NULL when none is active), and the customer''s reviews (count, mean sentiment, share negative: NULL without a review source with a customer column). Other concerns add their columns (see insight_churn_views_sql). Rebuilt at every registration with the source''s key type.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.customer_id IS 'Customer key, in the source''s type.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.recency_days IS 'Days since the last purchase.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.frequency IS 'Distinct (UTC) purchase days after the first.';
@@ -752,6 +755,9 @@ BEGIN
     COMMENT ON COLUMN @extschema@.insight_customer_360.clv_model_id IS 'The CLV transaction model that scored (insight_models.model_id, task clv); NULL when no CLV model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.expected_spend IS 'Spend expected in the next horizon (the value model''s params.horizon, default 90 days; source currency) by the active value model (insight_train_value: an MLP with the zero-inflated lognormal loss); NULL when no value model is active.';
     COMMENT ON COLUMN @extschema@.insight_customer_360.value_model_id IS 'The value model that scored (insight_models.model_id, task value); NULL when none is active.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.review_count IS 'Number of reviews the customer wrote (insight_reviews, with or without a text or label); NULL when they wrote none, or no review source with a customer column is registered (insight_register_reviews).';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.mean_sentiment IS 'Mean probability positive (0..1) of the customer''s reviews with a text under the active sentiment model (insight_sentiment); NULL without reviews or without a sentiment model that can serve.';
+    COMMENT ON COLUMN @extschema@.insight_customer_360.share_negative IS 'Share (0..1) of the customer''s scored reviews with a probability positive below 0.5 (active sentiment model); NULL without reviews or without a sentiment model that can serve.';
 
     COMMENT ON VIEW @extschema@.insight_retention_targets IS
 'Customers to retain first, by value at risk = churn probability x expected value (the 12-month CLV when a CLV model is active, else monetary x orders expected in the churn horizon at the customer''s past rate; see value_basis), with the features that push their churn score up most. No rows when no churn model is active. Rebuilt at every registration with the source''s key type.';

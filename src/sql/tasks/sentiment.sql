@@ -14,10 +14,10 @@
 CREATE FUNCTION @extschema@.insight_sentiment_default_params()
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '{"buckets": 262144, "c": 1, "alpha": 1, "max_iterations": 200, "variant": "nblr"}'::pg_catalog.jsonb $$;
+AS $$ SELECT '{"buckets": 262144, "c": 4, "alpha": 1, "max_iterations": 200, "variant": "nblr", "norm": "l2"}'::pg_catalog.jsonb $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sentiment_default_params() IS
-'Default params of insight_train_sentiment, the arguments of insight_text_fit: buckets 262144, c 1, alpha 1, max_iterations 200, variant "nblr" (chosen by measurement, docs/reference/reviews.md).';
+'Default params of insight_train_sentiment, the arguments of insight_text_fit: buckets 262144, c 4, alpha 1, max_iterations 200, variant "nblr", norm "l2" (chosen by measurement, docs/reference/reviews.md).';
 
 -- Whether a review is in the holdout: the first 32 bits of its md5, as a
 -- signed integer, divisible by 5.
@@ -47,7 +47,7 @@ BEGIN
         IF NOT defaults OPERATOR(pg_catalog.?) key THEN
             RAISE EXCEPTION 'unrecognized sentiment parameter "%"', key
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Valid parameters are: buckets, c, alpha, max_iterations, variant.';
+                      HINT = 'Valid parameters are: buckets, c, alpha, max_iterations, variant, norm.';
         END IF;
     END LOOP;
     t.task := 'sentiment';
@@ -72,11 +72,12 @@ SELECT @extschema@.insight_text_fit(query,
            c => (params OPERATOR(pg_catalog.->>) 'c')::pg_catalog.float8,
            alpha => (params OPERATOR(pg_catalog.->>) 'alpha')::pg_catalog.float8,
            max_iterations => (params OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
-           variant => params OPERATOR(pg_catalog.->>) 'variant')
+           variant => params OPERATOR(pg_catalog.->>) 'variant',
+           norm => params OPERATOR(pg_catalog.->>) 'norm')
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sentiment_fit(jsonb, text) IS
-'insight_text_fit(query, ...) with the arguments of a sentiment params object (buckets, c, alpha, max_iterations, variant; errors of insight_text_fit and of the casts).';
+'insight_text_fit(query, ...) with the arguments of a sentiment params object (buckets, c, alpha, max_iterations, variant, norm; errors of insight_text_fit and of the casts).';
 
 CREATE FUNCTION @extschema@.insight_sentiment_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -157,12 +158,15 @@ AS $$
 BEGIN
     t.weights := @extschema@.insight_sentiment_fit(t.params,
         'SELECT review, positive FROM pg_temp.insight_sentiment_train UNION ALL SELECT review, positive FROM pg_temp.insight_sentiment_test');
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('serve_rows',
+        (SELECT pg_catalog.count(*) FROM pg_temp.insight_sentiment_train)
+        OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_temp.insight_sentiment_test));
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sentiment_serve(@extschema@.insight_training) IS
-'Sentiment step serve: the serving model, fitted on every labelled review with a text (training and holdout).';
+'Sentiment step serve: the serving model, fitted on every labelled review with a text (training and holdout); metrics serve_rows, their number.';
 
 CREATE FUNCTION @extschema@.insight_sentiment_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb
@@ -284,6 +288,25 @@ COMMENT ON COLUMN @extschema@.insight_customer_sentiment.share_negative IS 'Shar
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.labelled_share_negative IS 'Share of the customer''s labelled reviews whose label is negative (0 to 1); NULL without labels.';
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.last_review_at IS 'The time of the customer''s latest review (timestamptz); NULL when the source has no time column.';
 COMMENT ON COLUMN @extschema@.insight_customer_sentiment.model_id IS 'The sentiment model that scored them (insight_models.model_id); NULL when none can serve.';
+
+-- The reviews concern of insight_customer_360 (see insight_churn_views_sql):
+-- no rows without a review source with a customer column, so the view works
+-- (with NULL review columns) when no reviews are registered.
+CREATE FUNCTION @extschema@.insight_customer_360_reviews()
+RETURNS TABLE (customer_id text, review_count bigint, mean_sentiment float8, share_negative float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.insight_review_sources r WHERE r.customer_column IS NOT NULL) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT g.key, g.reviews, g.mean_sentiment, g.share_negative
+                   FROM @extschema@.insight_review_sentiment_by(true) g;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_customer_360_reviews() IS
+'The reviews concern of insight_customer_360: per customer of insight_reviews (customer_id as text), the number of reviews, their mean probability positive and the share scored below 0.5 under the active sentiment model (NULL when none can serve), as insight_customer_sentiment computes them (insight_review_sentiment_by); no rows when no review source is registered or it has no customer column. Reads the source with the caller''s privileges (42501 without SELECT on it, so reading insight_customer_360 then needs it, as it needs SELECT on the sales source).';
 
 -- Why: the n-grams behind one score, and behind an item's reviews.
 CREATE FUNCTION @extschema@.insight_sentiment_explain(review text)
