@@ -7,7 +7,9 @@
 # Per side: the time of insight_customer_features() (every customer), of
 # count(*) over insight_sales (every line gathered where the query runs), of
 # insight_train_churn(), and the p50 of insight_churn(customer) over 21 calls
-# on 21 customers.  One machine: no speed-up is expected.
+# on 21 customers.  One machine: no speed-up is expected.  Then, on Citus,
+# the rows and bytes reaching the coordinator per pass over the lines, before
+# and after the passes ran on the shards (test/bench/citus_rows.sql).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -42,3 +44,5 @@ for db in insight_single insight_citus; do
         -c "SELECT format('%s lines, %s customers', (SELECT count(*) FROM insight_sales), (SELECT count(*) FROM insight_customer_features()))")"
     psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U insight -d "$db" -c "$measure"
 done
+printf '\nreaching the coordinator per pass (insight_citus):\n'
+citus_psql "$port" -f test/bench/citus_rows.sql

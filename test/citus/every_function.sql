@@ -32,6 +32,8 @@ BEGIN
                                          AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
           JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'insight'
          WHERE p.prokind = 'f' AND (p.provolatile <> 'v' OR p.proname = 'insight_sales_rows')
+           -- (SQL text for the shards: NULL on a single node by design)
+           AND p.proname <> 'insight_sales_pushdown_lines'
            AND p.prorettype NOT IN ('trigger'::regtype, 'void'::regtype, 'internal'::regtype)
            AND (p.pronargs = p.pronargdefaults
                 OR (p.pronargs - p.pronargdefaults = 1 AND p.proargnames[1] = 'customer'

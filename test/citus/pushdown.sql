@@ -2,16 +2,7 @@
 -- order_lines distributed by customer_id in 8 shards over two workers.
 -- Every query prints booleans (and the value when one is false).
 SET client_min_messages = error;  -- (Citus: temporary functions are "created only locally")
--- the query a features function sends to the shards, as it runs it for
--- as_of and customer: its format() template, taken from the function
-CREATE FUNCTION pg_temp.features_query(fn text, as_of timestamptz, customer text DEFAULT NULL)
-RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = fn)
-                               FROM $re$format\('(.*)', cutoff$re$);
-BEGIN
-    RETURN format(replace(template, '''''', ''''), as_of, customer);
-END $$;
+\ir shard_queries.sql
 -- the plan of a query, one line per row; coordinator: the lines above the
 -- first task (what the coordinator itself runs)
 CREATE FUNCTION pg_temp.plan(q text) RETURNS TABLE (n bigint, line text) LANGUAGE plpgsql AS $$
@@ -36,8 +27,10 @@ SET client_min_messages = warning;
 -- their per-customer pass to the shards; the workers keep the placeholders.
 SELECT p.proname, l.lanname, p.provolatile
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
- WHERE p.proname IN ('insight_sales_rows', 'insight_customer_features', 'insight_customer_features_of')
+ WHERE p.proname IN ('insight_sales_rows', 'insight_customer_features', 'insight_customer_features_of',
+                     'insight_clv_summary', 'insight_clv_customer_summary')
  ORDER BY 1;
+SELECT insight_sales_pushdown_lines() ~ '^\s*SELECT .* FROM public\.order_lines s' AS lines_from_the_table;
 SELECT nodeport > 0 AS worker, result AS rows_function_on_worker
   FROM run_command_on_workers($$SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                                 WHERE p.proname = 'insight_sales_rows'$$)
@@ -97,12 +90,50 @@ SELECT (pushed->'rows') = (gathered->'rows') AS same_rows, pushed->'rows' AS cus
                   JOIN jsonb_array_elements_text(gathered->'scales') WITH ORDINALITY b(g, j) ON i = j) e
  GROUP BY pushed, gathered;
 
--- 5. The lines themselves (insight_sales, and what reads it: labels, CLV
--- summaries, interactions) are gathered on the coordinator: the rows
--- function is planned as its own query over every shard.
-SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;
+-- 5. The CLV summary (the input of the CLV task's fits): one task per shard,
+-- the per-day and per-customer aggregates and the window inside the shard's
+-- query; only a sort of the summary rows on the coordinator, where one row
+-- per customer arrives.
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .*OVER \(PARTITION BY .*sum\(.*GROUP BY .*GROUP BY') AS summary_on_shards
+  FROM (SELECT pg_temp.clv_query('insight_clv_summary', '2011-12-10', '7 days') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT pg_temp.rows_to_coordinator(pg_temp.clv_query('insight_clv_summary', '2011-12-10', '7 days'))
+           = (SELECT count(*) FROM insight_clv_summary('2011-12-10')) AS one_row_per_customer_arrives,
+       (SELECT count(*) FROM insight_clv_summary('2011-12-10')) AS customers;
+-- one customer: a router query
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 1') AS one_shard
+  FROM (SELECT pg_temp.clv_query('insight_clv_customer_summary', '2011-12-10', '7 days', '12347') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT count(*) = 1 AS one_row,
+       bool_and(c IS NOT DISTINCT FROM (SELECT a FROM insight_clv_summary('2011-12-10', '1 day') a WHERE a.customer_id = 12347)) AS same_as_all_customers
+  FROM insight_clv_customer_summary('2011-12-10', '1 day', '12347') c;
 
--- 6. A source distributed by another column works, through the rows function
+-- 6. The interactions (what ALS, item-kNN and SASRec's companions read):
+-- grouped by the distribution column on the shards, one row per (customer,
+-- item) pair reaching the coordinator, with every measure.
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .*count\(DISTINCT .*GROUP BY s\.customer_id') AS pairs_on_shards
+  FROM (SELECT pg_temp.interactions_query(NULL, NULL, 'orders') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT m AS measure,
+       pg_temp.rows_to_coordinator(pg_temp.interactions_query('2011-12-01', '2011-01-01', m))
+           = (SELECT count(*) FROM insight_interactions('2011-12-01', '2011-01-01', m)) AS one_row_per_pair_arrives
+  FROM unnest('{orders,quantity,log_quantity}'::text[]) m;
+
+-- 7. The lines themselves (insight_sales, and what reads it: churn labels,
+-- propensity rows, SASRec's sequences) are gathered on the coordinator: the
+-- rows function is planned as its own query over every shard.
+SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;
+SELECT pg_temp.rows_to_coordinator(insight_sales_pushdown_lines()) = (SELECT count(*) FROM insight_sales) AS every_line_arrives;
+
+-- 8. A source distributed by another column works, through the rows function
 -- (the features from the lines gathered on the coordinator), with the same
 -- features; without an order column it is refused (ctid identifies a row
 -- within one shard only).
@@ -111,6 +142,8 @@ SET citus.shard_count = 4;
 SELECT create_distributed_table('order_lines_by_item', 'stock_code') IS NOT NULL AS distributed_by_item;
 INSERT INTO order_lines_by_item SELECT * FROM order_lines;
 CREATE TEMP TABLE features_by_customer AS SELECT * FROM insight_customer_features();
+CREATE TEMP TABLE clv_by_customer AS SELECT * FROM insight_clv_summary();
+CREATE TEMP TABLE interactions_by_customer AS SELECT * FROM insight_interactions();
 SELECT insight_register_sales('order_lines_by_item', 'customer_id', 'invoice_date',
                               quantity_column => 'quantity', unit_price_column => 'unit_price');
 SELECT insight_register_sales('order_lines_by_item', 'customer_id', 'invoice_date', 'invoice_no', 'stock_code',
@@ -122,3 +155,8 @@ SELECT l.lanname AS features_language, count(*) = (SELECT count(*) FROM features
        pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.proname = 'insight_customer_features'
  GROUP BY 1;
+SELECT insight_sales_pushdown_lines() IS NULL AS no_pushdown,
+       (SELECT count(*) FROM insight_clv_summary()) = (SELECT count(*) FROM clv_by_customer) AS same_clv_customers,
+       NOT EXISTS (SELECT * FROM insight_clv_summary() EXCEPT SELECT * FROM clv_by_customer) AS same_clv_summary,
+       (SELECT count(*) FROM insight_interactions()) = (SELECT count(*) FROM interactions_by_customer) AS same_pairs,
+       NOT EXISTS (SELECT * FROM insight_interactions() EXCEPT SELECT * FROM interactions_by_customer) AS same_interactions;

@@ -111,6 +111,18 @@ AS $$ BEGIN PERFORM @extschema@.insight_no_sales_source(); END $$;
 COMMENT ON FUNCTION @extschema@.insight_latest_purchase() IS
 'The time (timestamptz) of the latest purchase of the registered source, as insight_sales shows it: the latest kept line with quantity > 0 and amount >= 0 once returns are negated, with or without a customer (NULL when there is none; the same as max(ordered_at) over those rows of insight_sales). A LANGUAGE sql function generated at every registration that reads the source ordered by its own time column, descending, and stops at the first purchase, so an index on the time column makes it an index probe (through a view joining orders and their lines too) that reads back over the latest returns only. The default as_of of the CLV summaries (insight_clv_summary, insight_clv_customer_summary) is the start of the UTC day after it. Before any registration it raises "no sales source is registered" (42704).';
 
+-- On Citus, the cleaned lines as a query over the source that Citus can send
+-- whole to each shard, for the per-customer passes that group by the
+-- customer (features, CLV summaries, interactions); NULL elsewhere.  A
+-- registration replaces this placeholder (NULL: nothing registered).
+CREATE FUNCTION @extschema@.insight_sales_pushdown_lines()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT NULL::pg_catalog.text $$;
+
+COMMENT ON FUNCTION @extschema@.insight_sales_pushdown_lines() IS
+'The SELECT of the cleaned lines (the columns of insight_sales: customer_id in the source''s type, order_id, item_id, ordered_at, quantity, amount) read from the registered source itself, when the database has Citus and the source is distributed by its customer column, a reference table or a single-shard table: the per-customer passes (insight_customer_features, insight_clv_summary, insight_clv_customer_summary, insight_interactions) put it in a query grouped by customer_id, which Citus sends whole to the shards, so that only per-customer rows reach the coordinator. NULL in a database without Citus, for a source distributed another way, and before any registration: the passes then read insight_sales. Generated at every registration (insight_build_sales_objects).';
+
 -- The as_of every task uses by default: just after the latest line of a
 -- customer, so that the whole history counts.  insight_customer_features()
 -- computes the same from its own pass over the lines, and
@@ -627,6 +639,13 @@ BEGIN
             'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
             'is_return', is_return, 'quantity', c_qty, 'amount', c_amount, 'source', r.source::pg_catalog.text,
             'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
+    -- the same lines for the passes Citus can push down to the shards, or NULL
+    EXECUTE pg_catalog.format($sql$
+        CREATE OR REPLACE FUNCTION @extschema@.insight_sales_pushdown_lines()
+        RETURNS text
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $lines$ SELECT %L::pg_catalog.text $lines$ $sql$,
+        CASE WHEN pushdown THEN lines_sql END);
     EXECUTE @extschema@.insight_fill_sql($sql$
         CREATE OR REPLACE FUNCTION @extschema@.insight_sales_rows()
         RETURNS TABLE (customer_id %(customer_type)s, order_id %(order_type)s, item_id %(item_type)s,
@@ -830,7 +849,7 @@ END
 $build$;
 
 COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable. In a database with Citus: insight_sales_rows() is VOLATILE, so never inlined (Citus plans a query before PostgreSQL inlines functions, and an inlined reader of a distributed table would read the coordinator''s empty shell); for a source distributed by the customer column, a reference table or a single-shard table, the two features functions are PL/pgSQL that run their per-customer pass as one query Citus sends to every shard (one shard for one customer), with as_of and the customer as literals; a source distributed by another column without an order column is refused (0A000).';
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_sales_pushdown_lines(), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable. In a database with Citus: insight_sales_rows() is VOLATILE, so never inlined (Citus plans a query before PostgreSQL inlines functions, and an inlined reader of a distributed table would read the coordinator''s empty shell); for a source distributed by the customer column, a reference table or a single-shard table, the two features functions are PL/pgSQL that run their per-customer pass as one query Citus sends to every shard (one shard for one customer), with as_of and the customer as literals, and insight_sales_pushdown_lines() returns the lines query those passes put on the shards (NULL otherwise); a source distributed by another column without an order column is refused (0A000).';
 
 CREATE TRIGGER insight_sales_sources_build
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources

@@ -1,0 +1,28 @@
+-- What reaches the coordinator per pass over the order lines, on a Citus
+-- coordinator with the registered source distributed by customer (run by
+-- test/bench/bench_citus.sh, and by hand on the test cluster of
+-- test/citus/run_citus_tests.sh with CITUS_KEEP_CLUSTER=1): the rows and
+-- the tuple bytes of the Citus scans, from EXPLAIN ANALYZE of the query each
+-- pass sends to the shards (test/citus/shard_queries.sql), against the
+-- lines that reach it when the pass reads insight_sales (the rows function's
+-- query: every kept line, which is what each of these passes gathered before
+-- it ran on the shards, and what the passes listed as "lines" still gather).
+\set ON_ERROR_STOP 1
+SET client_min_messages = error;
+\ir ../citus/shard_queries.sql
+SET client_min_messages = warning;
+\pset footer off
+WITH passes(n, pass, tasks, q) AS (VALUES
+    (1, 'lines (insight_sales)', 'churn labels, propensity rows, SASRec sequences, CLV holdout actuals; before: every pass below',
+        insight_sales_pushdown_lines()),
+    (2, 'insight_customer_features()', 'churn, segments, value, propensity features, report',
+        pg_temp.features_query('insight_customer_features', insight_default_as_of())),
+    (3, 'insight_clv_summary(7 days)', 'clv (calibration and final fits)',
+        pg_temp.clv_query('insight_clv_summary', ((insight_latest_purchase() AT TIME ZONE 'UTC')::date + 1)::timestamp AT TIME ZONE 'UTC', '7 days')),
+    (4, 'insight_clv_summary(1 day)', 'value (BG/NBD x Gamma-Gamma comparator)',
+        pg_temp.clv_query('insight_clv_summary', ((insight_latest_purchase() AT TIME ZONE 'UTC')::date + 1)::timestamp AT TIME ZONE 'UTC', '1 day')),
+    (5, 'insight_interactions()', 'recommender als, itemknn, popularity; propensity item groups',
+        pg_temp.interactions_query(NULL, NULL, 'orders')))
+SELECT p.pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_to_coordinator, p.tasks
+  FROM passes p, LATERAL pg_temp.to_coordinator(p.q) c
+ ORDER BY p.n;

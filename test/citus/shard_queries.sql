@@ -1,0 +1,55 @@
+-- The queries insight's functions send to the shards on Citus, rebuilt
+-- from the format() templates of those functions (so that a test sees what
+-- they run), and what reaches the coordinator when one runs.  Included by
+-- test/citus/pushdown.sql and test/bench/citus_rows.sql; temporary functions.
+SET client_min_messages = error;  -- (Citus: temporary functions are "created only locally")
+-- the query a features function sends to the shards, as it runs it for
+-- as_of and customer: its format() template, taken from the function
+CREATE FUNCTION pg_temp.features_query(fn text, as_of timestamptz, customer text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = fn)
+                               FROM $re$format\('(.*)', cutoff$re$);
+BEGIN
+    RETURN format(replace(template, '''''', ''''), as_of, customer);
+END $$;
+-- the queries the CLV summaries and insight_interactions send to the shards,
+-- from their format() templates in the same way
+CREATE FUNCTION pg_temp.clv_query(fn text, as_of timestamptz, period interval, customer text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = fn)
+                               FROM $re$format\('(.*)',\s*COALESCE$re$);
+BEGIN
+    RETURN format(replace(template, '''''', ''''), as_of, period, customer);
+END $$;
+CREATE FUNCTION pg_temp.interactions_query(as_of timestamptz, since timestamptz, measure text)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = 'insight_interactions')
+                               FROM $re$format\(\$q\$(.*)\$q\$, lines$re$);
+BEGIN
+    RETURN format(template, insight_sales_pushdown_lines(), as_of, since, measure);
+END $$;
+-- what reaches the coordinator when a query runs (EXPLAIN ANALYZE): the
+-- actual rows of its Citus scans and the tuple data they received from the
+-- workers ("Tuple data received from nodes", in bytes; kB and MB as Citus
+-- rounds them)
+CREATE FUNCTION pg_temp.to_coordinator(q text, OUT rows bigint, OUT bytes bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    l text;
+BEGIN
+    rows := 0;
+    bytes := 0;
+    FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+        IF l ~ 'Custom Scan \(Citus' THEN
+            rows := rows + substring(l FROM 'actual rows=([0-9]+)')::bigint;
+        ELSIF l ~ 'Tuple data received from nodes: ' THEN
+            bytes := bytes + (substring(l FROM 'nodes: ([0-9]+)')::bigint
+                              * CASE substring(l FROM 'nodes: [0-9]+ (\w+)') WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 ELSE 1 END);
+        END IF;
+    END LOOP;
+END $$;
+CREATE FUNCTION pg_temp.rows_to_coordinator(q text) RETURNS bigint LANGUAGE sql AS $$
+    SELECT (pg_temp.to_coordinator(q)).rows
+$$;
