@@ -51,13 +51,38 @@ SELECT round((metrics -> 'pnbd' ->> 'mae')::numeric, 3) AS pnbd_mae, round((metr
   FROM insight_models WHERE model_id = :clv_id;
 
 -- the choice on the holdout: at the no-dropout limit the three models are
--- the same NBD model (their MAEs agree to 0.1 %), so the first, BG/NBD, is
--- kept; the past rate beats it, and the metrics say so
+-- the same NBD model (their MAEs of the median agree to 0.1 %), so the one
+-- whose P(alive) falls most with the time since the last purchase is kept
+-- (BG/NBD's rises: every one-time buyer has P(alive) 1); the past rate
+-- beats it on MAE, of the mean and of the median, and the metrics say so
 SELECT metrics ->> 'algorithm' AS chosen,
-       (SELECT string_agg(format('%s %s', c ->> 'algorithm', round((c ->> 'mae')::numeric, 3)), ', ') FROM jsonb_array_elements(metrics -> 'candidates') c) AS candidates,
+       (SELECT string_agg(format('%s %s (%s)', c ->> 'algorithm', round((c ->> 'mae_median')::numeric, 3), round((c ->> 'mae_mean')::numeric, 3)), ', ')
+          FROM jsonb_array_elements(metrics -> 'candidates') c) AS candidates,
+       (SELECT string_agg(format('%s %s', c ->> 'algorithm', round((c ->> 'p_alive_spearman')::numeric, 3)), ', ')
+          FROM jsonb_array_elements(metrics -> 'candidates') c) AS p_alive_spearman,
+       round((metrics -> 'baseline' ->> 'mae')::numeric, 3) AS baseline_mae,
+       round((metrics -> 'baseline' ->> 'mae_median')::numeric, 3) AS baseline_mae_median,
        round((metrics ->> 'margin_over_baseline')::numeric, 3) AS margin_over_baseline,
        metrics -> 'beats_baseline' AS beats_baseline, metrics ->> 'warning' AS warning
   FROM insight_models WHERE model_id = :clv_id;
+-- P(alive) of the serving model: its spread, and its rank correlation with
+-- the churn model's probability recomputed here (average ranks)
+SELECT metrics -> 'p_alive' -> 'customers' AS customers, metrics -> 'p_alive' -> 'churn_customers' AS churn_customers,
+       round((metrics -> 'p_alive' ->> 'min')::numeric, 4) AS min,
+       metrics -> 'p_alive' -> 'below_0_99' AS below_0_99,
+       round((metrics -> 'p_alive' ->> 'spearman_time_since_last_purchase')::numeric, 3) AS spearman_since_last,
+       round((metrics -> 'p_alive' ->> 'spearman_churn_probability')::numeric, 3) AS spearman_churn
+  FROM insight_models WHERE model_id = :clv_id;
+WITH s AS (SELECT v.p_alive AS pa, c.churn_probability AS ch
+             FROM insight_clv_scores_at((SELECT trained_as_of FROM insight_models WHERE model_id = :clv_id)) v
+             JOIN insight_churn_scores_at((SELECT trained_as_of FROM insight_models WHERE model_id = :clv_id)) c
+               ON c.customer_id = v.customer_id),
+     r AS (SELECT avg(rn) OVER (PARTITION BY pa) AS rp, avg(rc) OVER (PARTITION BY ch) AS rc
+             FROM (SELECT pa, ch, row_number() OVER (ORDER BY pa) AS rn, row_number() OVER (ORDER BY ch) AS rc FROM s) u)
+SELECT count(*) AS customers,
+       abs(corr(rp, rc) - (SELECT (metrics -> 'p_alive' ->> 'spearman_churn_probability')::float8
+                             FROM insight_models WHERE model_id = :clv_id)) < 1e-9 AS spearman_churn_recomputed
+  FROM r;
 -- every column of the customer views has a comment
 SELECT c.relname, a.attname AS column_without_comment
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid

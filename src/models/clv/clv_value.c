@@ -28,6 +28,17 @@ check_horizon(double t)
 				 errhint("For a horizon in days with a model in weeks, pass days / 7.")));
 }
 
+static void
+check_count(int64 n)
+{
+	if (n < 0 || n > 100000000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be between 0 and 100000000, not " INT64_FORMAT, n),
+				 errdetail("n is the number of purchases whose probability is asked for."),
+				 errhint("Pass a non-negative whole number of purchases.")));
+}
+
 static double
 p_alive(const ClvModel *m, double x, double t_x, double T)
 {
@@ -91,12 +102,7 @@ purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 	int64		n = PG_GETARG_INT64(1);
 	double		t = PG_GETARG_FLOAT8(2);
 
-	if (n < 0 || n > 100000000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n must be between 0 and 100000000, not " INT64_FORMAT, n),
-				 errdetail("n is the number of purchases whose probability is asked for."),
-				 errhint("Pass a non-negative whole number of purchases.")));
+	check_count(n);
 	check_horizon(t);
 	switch (m->algorithm)
 	{
@@ -107,6 +113,100 @@ purchase_probability_common(FunctionCallInfo fcinfo, int algorithm)
 		default:
 			PG_RETURN_FLOAT8(clv_pnbd_pmf(m->params, (double) n, t));
 	}
+}
+
+/*
+ * P(X(T, T+t) = n | x, t_x, T), a customer's own predictive distribution.
+ * Given alive at T the posterior of the rates is the prior updated by the
+ * history: lambda ~ Gamma(r+x, alpha+T); BG/NBD p ~ Beta(a, b+x), MBG/NBD
+ * p ~ Beta(a, b+x+1) (one more survived dropout chance); Pareto/NBD
+ * mu ~ Gamma(s, beta+T) (the exponential lifetime is memoryless).  From T
+ * on the customer is a new one under those parameters, dropping out (BG
+ * and MBG alike) after each purchase, so
+ *	  P(n) = [n = 0] (1 - P(alive)) + P(alive) P_new(n; updated parameters),
+ * P_new FHL 2005 eq. (8) or note 009 eq. (24-26).  Its mean is FHL eq.
+ * (10), BTYDplus's mbgnbd.ConditionalExpectedTransactions and note 009 eq.
+ * (41) (sql/61, 62 and 67 check sum n P(n) against them).
+ */
+static double
+conditional_pmf(const ClvModel *m, double n, double t, double x, double t_x, double T)
+{
+	const double *p = m->params;
+	double		alive = p_alive(m, x, t_x, T);
+	double		q[4];
+	double		pmf;
+
+	q[0] = p[0] + x;
+	q[1] = p[1] + T;
+	switch (m->algorithm)
+	{
+		case INSIGHT_ALG_BGNBD:
+		case INSIGHT_ALG_MBGNBD:
+			q[2] = p[2];
+			q[3] = p[3] + x + (m->algorithm == INSIGHT_ALG_MBGNBD ? 1 : 0);
+			pmf = clv_bgnbd_pmf(q, n, t);
+			break;
+		default:
+			q[2] = p[2];
+			q[3] = p[3] + T;
+			pmf = clv_pnbd_pmf(q, n, t);
+			break;
+	}
+	return (n == 0 ? 1 - alive : 0) + alive * pmf;
+}
+
+/* The largest count a median search goes to before it gives up. */
+#define CLV_MEDIAN_MAX 1000000
+
+/*
+ * The median of a customer's predictive distribution of X(T, T+t): the
+ * smallest n with P(X <= n) >= 1/2, the point forecast that minimises the
+ * expected absolute error (Gneiting 2011, "Making and evaluating point
+ * forecasts", JASA 106, theorem 9), where the mean minimises the squared one.
+ */
+static double
+conditional_median(const ClvModel *m, double t, double x, double t_x, double T)
+{
+	double		cdf = 0;
+
+	check_horizon(t);
+	clv_check_summary(x, t_x, T);
+	for (double n = 0; n <= CLV_MEDIAN_MAX; n++)
+	{
+		cdf += conditional_pmf(m, n, t, x, t_x, T);
+		if (cdf >= 0.5 - 1e-12)
+			return n;
+		CHECK_FOR_INTERRUPTS();
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("the median of the purchases is above %d", CLV_MEDIAN_MAX),
+			 errdetail("P(X <= %d) summed to %g for frequency %g, recency %g, T %g and t %g.",
+					   CLV_MEDIAN_MAX, cdf, x, t_x, T, t),
+			 errhint("Use the expected purchases for so long a horizon.")));
+	return 0;					/* keep the compiler quiet */
+}
+
+static Datum
+conditional_probability_common(FunctionCallInfo fcinfo, int algorithm)
+{
+	const ClvModel *m = clv_model_arg(fcinfo, 0, algorithm);
+	int64		n = PG_GETARG_INT64(1);
+	double		t = PG_GETARG_FLOAT8(2);
+
+	check_count(n);
+	check_horizon(t);
+	PG_RETURN_FLOAT8(conditional_pmf(m, (double) n, t, PG_GETARG_FLOAT8(3),
+									 PG_GETARG_FLOAT8(4), PG_GETARG_FLOAT8(5)));
+}
+
+static Datum
+median_common(FunctionCallInfo fcinfo, int algorithm)
+{
+	const ClvModel *m = clv_model_arg(fcinfo, 0, algorithm);
+
+	PG_RETURN_FLOAT8(conditional_median(m, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
+										PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4)));
 }
 
 /* The SQL functions insight_<model>_p_alive, ... of one transaction model. */
@@ -122,13 +222,53 @@ Datum insight_##model##_expected_purchases_new(PG_FUNCTION_ARGS) \
 { return expected_new_common(fcinfo, algorithm); } \
 PG_FUNCTION_INFO_V1(insight_##model##_purchase_probability); \
 Datum insight_##model##_purchase_probability(PG_FUNCTION_ARGS) \
-{ return purchase_probability_common(fcinfo, algorithm); }
+{ return purchase_probability_common(fcinfo, algorithm); } \
+PG_FUNCTION_INFO_V1(insight_##model##_purchase_probability_given); \
+Datum insight_##model##_purchase_probability_given(PG_FUNCTION_ARGS) \
+{ return conditional_probability_common(fcinfo, algorithm); } \
+PG_FUNCTION_INFO_V1(insight_##model##_median_purchases); \
+Datum insight_##model##_median_purchases(PG_FUNCTION_ARGS) \
+{ return median_common(fcinfo, algorithm); }
 
 CLV_TRANSACTION_FUNCTIONS(bgnbd, INSIGHT_ALG_BGNBD)
 CLV_TRANSACTION_FUNCTIONS(pnbd, INSIGHT_ALG_PNBD)
 CLV_TRANSACTION_FUNCTIONS(mbgnbd, INSIGHT_ALG_MBGNBD)
 /* either model: insight_transaction_model_p_alive, ... */
 CLV_TRANSACTION_FUNCTIONS(transaction_model, 0)
+
+/*
+ * insight_clv_poisson_median(mean): the median of a Poisson count with this
+ * mean, the smallest n with P(N <= n) >= 1/2 (the pmf by its recurrence
+ * from exp(-mean), in log space so that large means do not underflow); the
+ * absolute-error point forecast of the CLV task's past-rate baseline.
+ */
+PG_FUNCTION_INFO_V1(insight_clv_poisson_median);
+Datum
+insight_clv_poisson_median(PG_FUNCTION_ARGS)
+{
+	double		mean = PG_GETARG_FLOAT8(0);
+	double		cdf = 0;
+	double		n;
+
+	if (!(isfinite(mean) && mean >= 0 && mean <= 1e8))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a Poisson mean must be between 0 and 1e8, not %g", mean),
+				 errdetail("The mean is the expected count whose median is asked for."),
+				 errhint("Pass a non-negative finite number of purchases.")));
+	if (mean == 0)
+		PG_RETURN_FLOAT8(0);
+	/* the median is at most mean + 1/3 (Choi 1994): the loop ends by then */
+	for (n = 0;; n++)
+	{
+		cdf += exp(n * log(mean) - mean - lgamma(n + 1));
+		if (cdf >= 0.5 - 1e-12 || n >= mean + 1)
+			break;
+		if (fmod(n, 65536) == 65535)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(n);
+}
 
 /* A month for insight_clv_value: 365.25 / 12 days. */
 #define CLV_MONTH_DAYS 30.4375

@@ -238,10 +238,7 @@ SET TimeZone = 'UTC'
 AS $$
 DECLARE
     t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
-    -- the candidates, simplest first: a later one replaces the best so far
-    -- only when its holdout MAE is lower by more than 0.1 % (at the no-dropout
-    -- limit all three are the same NBD model, and their MAEs differ in the
-    -- last digits)
+    -- the candidates, simplest first
     algorithms constant pg_catalog.text[] := ARRAY['bgnbd', 'pnbd', 'mbgnbd'];
     names constant pg_catalog.jsonb := '{"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}';
     alg pg_catalog.text;
@@ -254,6 +251,10 @@ DECLARE
     curves pg_catalog.jsonb;
     msg pg_catalog.text;
     best_mae pg_catalog.float8;
+    mae_median pg_catalog.float8;
+    spearman pg_catalog.float8;
+    fits pg_catalog.bytea[] := '{}';
+    chosen_n pg_catalog.int8;
 BEGIN
     -- every model fitted on the calibration summary and measured on the holdout
     FOREACH alg IN ARRAY algorithms LOOP
@@ -268,18 +269,26 @@ BEGIN
         END;
         m_metrics := NULL;
         IF m IS NOT NULL THEN
+            -- the mean for RMSE, correlation and totals; the customer's own
+            -- predictive median for MAE (Gneiting 2011: the mean is not the
+            -- point forecast absolute error asks for)
             SELECT @extschema@.insight_clv_error_metrics(
                        pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(m, t_hold, h.frequency, h.recency, h."T")),
-                       pg_catalog.array_agg(h.actual))
-              INTO m_metrics FROM pg_temp.insight_clv_holdout h;
+                       pg_catalog.array_agg(h.actual)),
+                   pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_median_purchases(m, t_hold, h.frequency, h.recency, h."T")
+                                                 OPERATOR(pg_catalog.-) h.actual)),
+                   -- does P(alive) fall with the time since the last purchase?
+                   @extschema@.insight_clv_spearman(
+                       pg_catalog.array_agg(@extschema@.insight_transaction_model_p_alive(m, h.frequency, h.recency, h."T")),
+                       pg_catalog.array_agg(h."T" OPERATOR(pg_catalog.-) h.recency))
+              INTO m_metrics, mae_median, spearman FROM pg_temp.insight_clv_holdout h;
+            m_metrics := m_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+                'mae_median', mae_median, 'p_alive_spearman_time_since_last_purchase', spearman);
             candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                'algorithm', alg, 'mae', m_metrics OPERATOR(pg_catalog.->) 'mae'));
-            IF best_mae IS NULL OR (m_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8
-                                   OPERATOR(pg_catalog.<) (best_mae OPERATOR(pg_catalog.*) 0.999) THEN
-                best_mae := (m_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
-                t.algorithm := alg;
-                t.evaluation_weights := m;
-            END IF;
+                'algorithm', alg, 'mae_median', mae_median, 'mae_mean', m_metrics OPERATOR(pg_catalog.->) 'mae',
+                'p_alive_spearman', spearman));
+            fits := fits OPERATOR(pg_catalog.||) m;
+            best_mae := LEAST(best_mae, mae_median);
         END IF;
         all_metrics := all_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(alg, m_metrics);
     END LOOP;
@@ -289,20 +298,37 @@ BEGIN
                   DETAIL = 'The BG/NBD, Pareto/NBD and MBG/NBD fits all failed (see the NOTICEs).',
                   HINT = 'Train with a longer history or another as_of.';
     END IF;
-    t.score := best_mae;
-    -- baseline: the customer's past repeat rate x / T continued
-    SELECT @extschema@.insight_clv_error_metrics(
-               pg_catalog.array_agg(CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
-                                         THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END),
-               pg_catalog.array_agg(h.actual))
-      INTO base_metrics
-      FROM pg_temp.insight_clv_holdout h;
-    t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8;
+    -- the choice: the lowest mae_median; the candidates within 0.1 % of it
+    -- tie (at the no-dropout limit the three are the same NBD model and their
+    -- MAEs differ in the last digits), and among them the one whose P(alive)
+    -- falls most with the time since the last purchase (the lowest Spearman
+    -- correlation on the calibration summary) serves, the first on a tie:
+    -- BG/NBD gives every one-time buyer P(alive) 1, however long ago
+    SELECT c.n INTO chosen_n
+      FROM pg_catalog.jsonb_array_elements(candidates) WITH ORDINALITY c(value, n)
+     WHERE (c.value OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (best_mae OPERATOR(pg_catalog.*) 1.001)
+     ORDER BY (c.value OPERATOR(pg_catalog.->>) 'p_alive_spearman')::pg_catalog.float8 NULLS LAST, c.n
+     LIMIT 1;
+    t.algorithm := candidates OPERATOR(pg_catalog.->) (chosen_n::integer OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.->>) 'algorithm';
+    t.evaluation_weights := fits[chosen_n];
+    t.score := (candidates OPERATOR(pg_catalog.->) (chosen_n::integer OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8;
+    -- baseline: the customer's past repeat rate x / T continued, as it is
+    -- and, for MAE, the median of a Poisson count with that mean
+    SELECT @extschema@.insight_clv_error_metrics(pg_catalog.array_agg(b.rate), pg_catalog.array_agg(b.actual)),
+           pg_catalog.avg(pg_catalog.abs(@extschema@.insight_clv_poisson_median(b.rate) OPERATOR(pg_catalog.-) b.actual))
+      INTO base_metrics, mae_median
+      FROM (SELECT CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
+                        THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END AS rate,
+                   h.actual
+              FROM pg_temp.insight_clv_holdout h) b;
+    base_metrics := base_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('mae_median', mae_median);
+    -- the baseline at its best: the lower of its two MAEs
+    t.baseline_score := LEAST((base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8, mae_median);
     -- the best of the others (the first on a tie); it may be lower by up to 0.1 %
     SELECT c.value INTO runner_up
       FROM pg_catalog.jsonb_array_elements(candidates) WITH ORDINALITY c(value, n)
      WHERE c.value OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.<>) t.algorithm
-     ORDER BY (c.value OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8, c.n
+     ORDER BY (c.value OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8, c.n
      LIMIT 1;
     -- the charts of the holdout (insight_report_html draws them), once
     BEGIN
@@ -320,15 +346,15 @@ BEGIN
         'algorithm', t.algorithm,
         'holdout_curves', curves,
         'holdout_mae', t.score,
-        'chosen_by', 'holdout MAE',
+        'chosen_by', 'holdout MAE of the predictive median; within 0.1 %, the P(alive) that falls most with the time since the last purchase',
         'candidates', candidates,
         'runner_up', runner_up OPERATOR(pg_catalog.->>) 'algorithm',
-        'margin_over_runner_up', (runner_up OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8 OPERATOR(pg_catalog.-) t.score,
+        'margin_over_runner_up', (runner_up OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8 OPERATOR(pg_catalog.-) t.score,
         'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past repeat rate x / T"}'::pg_catalog.jsonb,
         'margin_over_baseline', t.baseline_score OPERATOR(pg_catalog.-) t.score,
         'beats_baseline', t.score OPERATOR(pg_catalog.<) t.baseline_score,
         'warning', CASE WHEN NOT t.score OPERATOR(pg_catalog.<) t.baseline_score THEN pg_catalog.format(
-            'the past repeat rate x / T continued predicts the holdout better than the chosen %s model (MAE %s against %s): its predictions are served, but the baseline beats them',
+            'the past repeat rate x / T continued predicts the holdout better than the chosen %s model (MAE %s against %s for the model''s predictive median): its predictions are served, but the baseline beats them',
             names OPERATOR(pg_catalog.->>) t.algorithm, pg_catalog.round(t.baseline_score::pg_catalog.numeric, 3),
             pg_catalog.round(t.score::pg_catalog.numeric, 3)) END);
     RETURN t;
@@ -336,7 +362,60 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics, in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline), and keeps the model with the lowest MAE (score) as the evaluation model, taking them in the order BG/NBD, Pareto/NBD, MBG/NBD: a later model replaces an earlier one only when its MAE is lower by more than 0.1 % (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits). metrics: algorithm (the choice), chosen_by (''holdout MAE''), candidates (algorithm and MAE of every model fitted), runner_up and margin_over_runner_up (its MAE minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (baseline MAE minus the chosen one''s; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves.';
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves.';
+
+-- Spearman's rank correlation, average ranks for ties.
+CREATE FUNCTION @extschema@.insight_clv_spearman(x float8[], y float8[])
+RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+WITH u AS (
+    SELECT v.a, v.b FROM ROWS FROM (pg_catalog.unnest(x), pg_catalog.unnest(y)) v(a, b)
+     WHERE v.a IS NOT NULL AND v.b IS NOT NULL
+), r AS (
+    -- every OPERATOR() has the same precedence, hence the parentheses
+    SELECT pg_catalog.rank() OVER (ORDER BY u.a) OPERATOR(pg_catalog.+) ((pg_catalog.count(*) OVER (PARTITION BY u.a) OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 2.0) AS ra,
+           pg_catalog.rank() OVER (ORDER BY u.b) OPERATOR(pg_catalog.+) ((pg_catalog.count(*) OVER (PARTITION BY u.b) OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 2.0) AS rb
+      FROM u
+)
+SELECT pg_catalog.corr(r.ra, r.rb) FROM r
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_spearman(float8[], float8[]) IS
+'Spearman''s rank correlation of the pairs (x[i], y[i]) without a NULL: Pearson''s correlation of their ranks, tied values sharing their average rank (as scipy.stats.spearmanr); NULL for fewer than two pairs or a constant array. Arrays of different lengths pair the extra elements with NULL (skipped).';
+
+-- How P(alive) tells customers apart (issue 18, part 3): its distribution
+-- and its rank correlations with recency and with the churn model.
+CREATE FUNCTION @extschema@.insight_clv_p_alive_spread(model bytea, as_of timestamptz, period interval)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET TimeZone = 'UTC'
+AS $$
+WITH k AS (
+    SELECT k.customer_id::pg_catalog.text AS customer_id,
+           @extschema@.insight_transaction_model_p_alive($1, k.frequency, k.recency, k."T") AS pa,
+           k."T" OPERATOR(pg_catalog.-) k.recency AS since_last
+      FROM @extschema@.insight_clv_summary($2, $3) k
+), j AS (
+    SELECT k.pa, k.since_last, c.churn_probability AS churn, c.model_id
+      FROM k LEFT JOIN @extschema@.insight_churn_scores_at($2) c ON c.customer_id OPERATOR(pg_catalog.=) k.customer_id
+)
+SELECT pg_catalog.jsonb_build_object(
+           'customers', (SELECT pg_catalog.count(*) FROM k),
+           'mean', (SELECT pg_catalog.avg(k.pa) FROM k),
+           'min', (SELECT pg_catalog.min(k.pa) FROM k),
+           'deciles', (SELECT pg_catalog.to_jsonb(pg_catalog.percentile_cont(ARRAY[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]::pg_catalog.float8[])
+                                                   WITHIN GROUP (ORDER BY k.pa)) FROM k),
+           'below_0_5', (SELECT pg_catalog.count(*) FILTER (WHERE k.pa OPERATOR(pg_catalog.<) 0.5) FROM k),
+           'below_0_99', (SELECT pg_catalog.count(*) FILTER (WHERE k.pa OPERATOR(pg_catalog.<) 0.99) FROM k),
+           'spearman_time_since_last_purchase', (SELECT @extschema@.insight_clv_spearman(pg_catalog.array_agg(j.pa), pg_catalog.array_agg(j.since_last)) FROM j),
+           'spearman_churn_probability', (SELECT @extschema@.insight_clv_spearman(pg_catalog.array_agg(j.pa), pg_catalog.array_agg(j.churn)) FROM j),
+           'churn_customers', (SELECT pg_catalog.count(j.churn) FROM j),
+           'churn_model_id', (SELECT pg_catalog.max(j.model_id) FROM j))
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_p_alive_spread(bytea, timestamptz, interval) IS
+'How a transaction model''s P(alive) tells the customers of insight_clv_summary(as_of, period) apart: customers, mean, min, deciles (the 10 %, 20 %, .., 90 % points, percentile_cont), below_0_5 and below_0_99 (counts), spearman_time_since_last_purchase (Spearman''s rank correlation, average ranks for ties, with T - recency: a P(alive) that falls with the time since the last purchase is negative) and spearman_churn_probability with the active churn model''s probability at as_of (insight_churn_scores_at; over the churn_customers scored by both; null, with churn_model_id, when no churn model is active). The CLV task stores it for the serving model in metrics.p_alive.';
 
 CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -360,7 +439,8 @@ BEGIN
                   HINT = 'The Gamma-Gamma model needs customers with frequency > 0 and a positive monetary_value.';
     END IF;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'customers', (@extschema@.insight_model_info(t.weights) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8);
+        'customers', (@extschema@.insight_model_info(t.weights) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8,
+        'p_alive', @extschema@.insight_clv_p_alive_spread(t.weights, t.trained_as_of, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval));
     spend.task := 'clv_spend';
     spend.algorithm := 'gammagamma';
     spend.params := t.params;
@@ -374,7 +454,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_serve(@extschema@.insight_training) IS
-'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period).';
+'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period); metrics.p_alive: how the serving model''s P(alive) tells the customers apart (insight_clv_p_alive_spread: deciles, Spearman with the time since the last purchase and with the active churn model).';
 
 CREATE FUNCTION @extschema@.insight_clv_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb
@@ -393,7 +473,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF active.evaluation_weights IS NOT NULL THEN
-        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_median_purchases(
                    active.evaluation_weights, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
           INTO active_mae FROM pg_temp.insight_clv_holdout h;
     END IF;
@@ -402,7 +482,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'CLV step compare: the holdout MAE of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
+'CLV step compare: the holdout MAE of the predictive median (insight_transaction_model_median_purchases, as insight_clv_evaluate scores) of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
 
 CREATE FUNCTION @extschema@.insight_clv_usable(model @extschema@.insight_models)
 RETURNS text
@@ -432,7 +512,7 @@ SET TimeZone = 'UTC'
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_clv_setup($1, $2, $3)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_clv(timestamptz, interval, interval) IS
-'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD, Pareto/NBD and MBG/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of every model and of the baseline "past repeat rate x/T continued"); the model with the lowest MAE is kept as the evaluation model (metrics: candidates, runner_up, margin_over_runner_up, margin_over_baseline, beats_baseline, and a warning when the baseline is at least as good, see insight_clv_evaluate) (evaluation_weights), refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs through insight_train_task() (steps insight_clv_*) in the caller''s transaction.';
+'Train the CLV models on the registered source and return the model_id of the transaction model (task clv). With T = as_of (default: the start of the UTC day after the latest purchase) and holdout H (default: the last quarter of the history, in whole days): fits BG/NBD, Pareto/NBD and MBG/NBD on insight_clv_summary(T - H, period), predicts each calibration customer''s repeat purchase days in [T - H, T) and compares with the actual ones (metrics: mae, rmse, correlation, total_error_percent of the predictive mean and mae_median of the predictive median, for every model and for the baseline "past repeat rate x/T continued"); the model with the lowest MAE of its predictive median is kept as the evaluation model (metrics: candidates, runner_up, margin_over_runner_up, margin_over_baseline, beats_baseline, and a warning when the baseline is at least as good, see insight_clv_evaluate) (evaluation_weights), refitted on insight_clv_summary(T, period) and stored as task clv with a Gamma-Gamma spend model (task clv_spend, metrics.spend_model_id); params: period and holdout as given (ISO 8601 intervals, holdout null when defaulted); metrics: the holdout used, customers (rows of the final fit), times in UTC. Both become active when no CLV model with this period is active, or when the new holdout MAE is not above the active evaluation model''s on the same holdout; otherwise they stay candidates (NOTICE). Runs through insight_train_task() (steps insight_clv_*) in the caller''s transaction.';
 
 -- Scoring --------------------------------------------------------------------
 
@@ -513,6 +593,7 @@ DECLARE
     totals record;
     names pg_catalog.text;
     choice pg_catalog.text;
+    spread pg_catalog.text;
     labels constant pg_catalog.jsonb := '{"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}';
 BEGIN
     SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
@@ -538,9 +619,14 @@ BEGIN
       INTO totals FROM @extschema@.insight_customer_360_clv() v;
     -- how the model was chosen (models trained before 0.2.0 compared two models and say less)
     IF x OPERATOR(pg_catalog.?) 'candidates' THEN
-        SELECT pg_catalog.format(E'  chosen by holdout MAE among %s (a later one must be 0.1 %% lower): %s%s\n',
-                   pg_catalog.string_agg(pg_catalog.format('%s %s', labels OPERATOR(pg_catalog.->>) (e.value OPERATOR(pg_catalog.->>) 'algorithm'),
-                                                           @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8)), ', ' ORDER BY e.n),
+        SELECT pg_catalog.format(E'  chosen by holdout MAE%s among %s: %s%s\n',
+                   CASE WHEN x OPERATOR(pg_catalog.#>) '{candidates,0}' OPERATOR(pg_catalog.?) 'mae_median'
+                        THEN ' of the predictive median (of the mean; within 0.1 % the P(alive) that falls most with the time since the last purchase wins)'
+                        ELSE ' (a later one must be 0.1 % lower)' END,
+                   pg_catalog.string_agg(pg_catalog.format('%s %s%s', labels OPERATOR(pg_catalog.->>) (e.value OPERATOR(pg_catalog.->>) 'algorithm'),
+                                                           @extschema@.insight_report_number(COALESCE(e.value OPERATOR(pg_catalog.->>) 'mae_median', e.value OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8),
+                                                           CASE WHEN e.value OPERATOR(pg_catalog.?) 'mae_mean' THEN pg_catalog.format(' (%s)',
+                                                               @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'mae_mean')::pg_catalog.float8)) ELSE '' END), ', ' ORDER BY e.n),
                    labels OPERATOR(pg_catalog.->>) c.algorithm,
                    CASE WHEN x OPERATOR(pg_catalog.?) 'runner_up' AND x OPERATOR(pg_catalog.->>) 'runner_up' IS NOT NULL
                         THEN pg_catalog.format(' (runner-up %s, MAE higher by %s)', labels OPERATOR(pg_catalog.->>) (x OPERATOR(pg_catalog.->>) 'runner_up'),
@@ -548,12 +634,28 @@ BEGIN
           INTO choice
           FROM pg_catalog.jsonb_array_elements(x OPERATOR(pg_catalog.->) 'candidates') WITH ORDINALITY e(value, n);
     END IF;
+    -- how P(alive) tells customers apart (models trained from 0.2.0 on)
+    IF x OPERATOR(pg_catalog.?) 'p_alive' THEN
+        SELECT pg_catalog.format(E'  P(alive) of the %s customers: deciles %s; %s below 0.5; rank correlation %s with the time since the last purchase%s\n',
+                   x OPERATOR(pg_catalog.#>>) '{p_alive,customers}',
+                   (SELECT pg_catalog.string_agg(@extschema@.insight_report_number(d::pg_catalog.float8, 4), ' ' ORDER BY n)
+                      FROM pg_catalog.jsonb_array_elements_text(x OPERATOR(pg_catalog.#>) '{p_alive,deciles}') WITH ORDINALITY u(d, n)),
+                   x OPERATOR(pg_catalog.#>>) '{p_alive,below_0_5}',
+                   @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{p_alive,spearman_time_since_last_purchase}')::pg_catalog.float8),
+                   CASE WHEN x OPERATOR(pg_catalog.#>>) '{p_alive,spearman_churn_probability}' IS NOT NULL
+                        THEN pg_catalog.format(', %s with churn model %s''s probability',
+                                               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{p_alive,spearman_churn_probability}')::pg_catalog.float8),
+                                               x OPERATOR(pg_catalog.#>>) '{p_alive,churn_model_id}')
+                        ELSE ' (no churn model was active to compare with)' END)
+          INTO spread;
+    END IF;
     -- (a model trained before 0.2.0 keeps its report: its line above gives both MAEs)
     IF x OPERATOR(pg_catalog.?) 'candidates' AND (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean IS FALSE THEN
         choice := COALESCE(choice, '') OPERATOR(pg_catalog.||) pg_catalog.format(
             E'  WARNING: the past rate x/T continued predicts the holdout better than this model (MAE %s against %s); the model''s predictions are served all the same\n',
-            @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
-            @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8));
+            @extschema@.insight_report_number(LEAST((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8,
+                                                    (x OPERATOR(pg_catalog.#>>) '{baseline,mae_median}')::pg_catalog.float8)),
+            @extschema@.insight_report_number((x OPERATOR(pg_catalog.->>) 'holdout_mae')::pg_catalog.float8));
     END IF;
     RETURN pg_catalog.format(E'\nCustomer lifetime value: model %s (%s, time unit %s) with spend model %s (Gamma-Gamma)\n',
                c.model_id, COALESCE(labels OPERATOR(pg_catalog.->>) c.algorithm, c.algorithm),
@@ -567,6 +669,10 @@ BEGIN
                @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8),
                @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae}')::pg_catalog.float8),
                @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'correlation')::pg_catalog.float8))
+        OPERATOR(pg_catalog.||) CASE WHEN chosen OPERATOR(pg_catalog.?) 'mae_median' THEN pg_catalog.format(
+               E'  MAE of the predictive median (the point forecast for absolute error; the figures above are of the mean): %s against %s for the Poisson median of the past rate\n',
+               @extschema@.insight_report_number((chosen OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8),
+               @extschema@.insight_report_number((x OPERATOR(pg_catalog.#>>) '{baseline,mae_median}')::pg_catalog.float8)) ELSE '' END
         OPERATOR(pg_catalog.||) COALESCE(choice, '')
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  serving models, fitted on all %s customers: %s%s; spend p %s, q %s, gamma %s (frequency-spend correlation %s)\n',
                x OPERATOR(pg_catalog.->>) 'customers', names,
@@ -576,12 +682,13 @@ BEGIN
                @extschema@.insight_report_number((si OPERATOR(pg_catalog.->>) 'frequency_spend_correlation')::pg_catalog.float8))
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s customers now: total 12-month CLV %s, mean P(alive) %s\n',
                totals.customers, @extschema@.insight_report_number(totals.clv, 2),
-               @extschema@.insight_report_number(totals.p_alive));
+               @extschema@.insight_report_number(totals.p_alive))
+        OPERATOR(pg_catalog.||) COALESCE(spread, '');
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
-'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), the holdout MAE of the predictive median against the baseline''s Poisson median (metrics.*.mae_median), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), how P(alive) tells the customers apart (metrics.p_alive: deciles, customers below 0.5, Spearman with the time since the last purchase and with the churn model), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
 
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8
@@ -628,6 +735,31 @@ AS $$ SELECT @extschema@.insight_expected_purchases($1::pg_catalog.text, $2, $3)
 
 COMMENT ON FUNCTION @extschema@.insight_expected_purchases(anyelement, interval, timestamptz) IS
 'insight_expected_purchases(customer::text, horizon, as_of) for a key given in its own type.';
+
+CREATE FUNCTION @extschema@.insight_purchases_median(customer text, horizon interval,
+                                                     as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off                           -- one customer: compiling costs more than it saves
+AS $$
+SELECT @extschema@.insight_transaction_model_median_purchases(a.transactions,
+           pg_catalog.date_part('epoch', $2) OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(a.period),
+           k.frequency, k.recency, k."T")
+  FROM @extschema@.insight_clv_active() a
+  LEFT JOIN LATERAL @extschema@.insight_clv_customer_summary($3, a.period, $1) k ON true
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_purchases_median(text, interval, timestamptz) IS
+'The median of the repeat purchases (purchase days) the customer will make in the next horizon, by the active CLV model, from their purchases before as_of (insight_transaction_model_median_purchases): a whole number, the point forecast that minimises the expected absolute error (Gneiting 2011), where insight_expected_purchases (the mean) minimises the squared one. NULL for a customer without purchases; 55000 when no CLV model is active.';
+
+CREATE FUNCTION @extschema@.insight_purchases_median(customer anyelement, horizon interval,
+                                                     as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_purchases_median($1::pg_catalog.text, $2, $3) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_purchases_median(anyelement, interval, timestamptz) IS
+'insight_purchases_median(customer::text, horizon, as_of) for a key given in its own type.';
 
 CREATE FUNCTION @extschema@.insight_clv(customer text, months integer DEFAULT 12,
                                         monthly_discount_rate float8 DEFAULT 0.01,

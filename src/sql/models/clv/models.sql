@@ -306,6 +306,82 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.insight_mbgnbd_purchase_probability(bytea, bigint, float8) IS
 'P(X(t) = n): probability that a new customer makes exactly n purchases in t time units (MBG/NBD: B(a, b+n+1)/B(a, b) NBD(n) + B(a+1, b+n)/B(a, b) P(NBD >= n), dropping out right after the n-th purchase, the first at time 0 included).';
 
+-- A customer's own predictive distribution of the purchases ahead (issue 18,
+-- part 3): P(X(T, T+t) = n | x, t_x, T) and its median, the point forecast
+-- for absolute error.
+
+CREATE FUNCTION @extschema@.insight_bgnbd_purchase_probability(model bytea, n bigint, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgnbd_purchase_probability_given'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_purchase_probability(bytea, bigint, float8, float8, float8, float8) IS
+'P(X(T, T+t) = n | frequency, recency, T): probability that a customer with this history makes exactly n purchases in the next t time units (BG/NBD). Given alive at T the posterior is lambda ~ Gamma(r+x, alpha+T), p ~ Beta(a, b+x): [n = 0] (1 - P(alive)) + P(alive) x FHL 2005 eq. 8 at (r+x, alpha+T, a, b+x); its mean is insight_bgnbd_expected_purchases. Errors (22023): n outside 0..100000000, t negative or not finite, a summary the fits refuse.';
+
+CREATE FUNCTION @extschema@.insight_bgnbd_median_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_bgnbd_median_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_bgnbd_median_purchases(bytea, float8, float8, float8, float8) IS
+'The median of a customer''s purchases in the next t time units (BG/NBD): the smallest n with sum_{k<=n} insight_bgnbd_purchase_probability(model, k, t, frequency, recency, T) >= 1/2, a whole number. The median, not the mean, is the point forecast that minimises the expected absolute error (Gneiting 2011, "Making and evaluating point forecasts", JASA 106, 746-762): the CLV task measures holdout MAE with it. Errors: 22023 as insight_bgnbd_purchase_probability; 22003 a median above 1000000.';
+
+CREATE FUNCTION @extschema@.insight_pnbd_purchase_probability(model bytea, n bigint, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_pnbd_purchase_probability_given'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_purchase_probability(bytea, bigint, float8, float8, float8, float8) IS
+'P(X(T, T+t) = n | frequency, recency, T): probability that a customer with this history makes exactly n purchases in the next t time units (Pareto/NBD). Given alive at T the posterior is lambda ~ Gamma(r+x, alpha+T), mu ~ Gamma(s, beta+T) (memoryless lifetime): [n = 0] (1 - P(alive)) + P(alive) x note 009 eq. 24-26 at (r+x, alpha+T, s, beta+T); its mean is insight_pnbd_expected_purchases. Errors (22023): n outside 0..100000000, t negative or not finite, a summary the fits refuse.';
+
+CREATE FUNCTION @extschema@.insight_pnbd_median_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_pnbd_median_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_pnbd_median_purchases(bytea, float8, float8, float8, float8) IS
+'The median of a customer''s purchases in the next t time units (Pareto/NBD): the smallest n with sum_{k<=n} insight_pnbd_purchase_probability(model, k, t, frequency, recency, T) >= 1/2, a whole number. The median, not the mean, is the point forecast that minimises the expected absolute error (Gneiting 2011, "Making and evaluating point forecasts", JASA 106, 746-762): the CLV task measures holdout MAE with it. Errors: 22023 as insight_pnbd_purchase_probability; 22003 a median above 1000000.';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_purchase_probability(model bytea, n bigint, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_purchase_probability_given'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_purchase_probability(bytea, bigint, float8, float8, float8, float8) IS
+'P(X(T, T+t) = n | frequency, recency, T): probability that a customer with this history makes exactly n purchases in the next t time units (MBG/NBD). Given alive at T the posterior is lambda ~ Gamma(r+x, alpha+T), p ~ Beta(a, b+x+1), one more survived dropout chance: [n = 0] (1 - P(alive)) + P(alive) x FHL 2005 eq. 8 at (r+x, alpha+T, a, b+x+1); its mean is insight_mbgnbd_expected_purchases. Errors (22023): n outside 0..100000000, t negative or not finite, a summary the fits refuse.';
+
+CREATE FUNCTION @extschema@.insight_mbgnbd_median_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_mbgnbd_median_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_mbgnbd_median_purchases(bytea, float8, float8, float8, float8) IS
+'The median of a customer''s purchases in the next t time units (MBG/NBD): the smallest n with sum_{k<=n} insight_mbgnbd_purchase_probability(model, k, t, frequency, recency, T) >= 1/2, a whole number. The median, not the mean, is the point forecast that minimises the expected absolute error (Gneiting 2011, "Making and evaluating point forecasts", JASA 106, 746-762): the CLV task measures holdout MAE with it. Errors: 22023 as insight_mbgnbd_purchase_probability; 22003 a median above 1000000.';
+
+CREATE FUNCTION @extschema@.insight_transaction_model_purchase_probability(model bytea, n bigint, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_transaction_model_purchase_probability_given'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_transaction_model_purchase_probability(bytea, bigint, float8, float8, float8, float8) IS
+'insight_bgnbd_purchase_probability, insight_pnbd_purchase_probability or insight_mbgnbd_purchase_probability with a customer''s history, whichever the model is.';
+
+CREATE FUNCTION @extschema@.insight_transaction_model_median_purchases(model bytea, t float8, frequency float8, recency float8, "T" float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_transaction_model_median_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_transaction_model_median_purchases(bytea, float8, float8, float8, float8) IS
+'insight_bgnbd_median_purchases, insight_pnbd_median_purchases or insight_mbgnbd_median_purchases, whichever the model is.';
+
+CREATE FUNCTION @extschema@.insight_clv_poisson_median(mean float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'insight_clv_poisson_median'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_poisson_median(float8) IS
+'The median of a Poisson count with this mean: the smallest n with P(N <= n) >= 1/2 (0 for mean 0). The absolute-error point forecast of the CLV task''s baseline, the past repeat rate x/T continued read as a Poisson process. Errors (22023): a mean that is negative, above 1e8 or not finite.';
+
 -- BG/BB (Fader, Hardie & Shang 2010), discrete opportunities -----------------
 
 CREATE FUNCTION @extschema@.insight_bgbb_accum(state bytea, frequency float8, recency float8, periods float8)

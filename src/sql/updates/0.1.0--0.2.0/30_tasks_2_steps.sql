@@ -301,13 +301,71 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
 'CLV step evaluate: fits BG/NBD and Pareto/NBD on the calibration summary, compares their predicted repeat purchase days in the holdout with the actual ones (and those of the baseline "past repeat rate x / T continued"), and keeps the model with the lower MAE (score) as the evaluation model.';
 
---@ function src/sql/tasks/clv.sql insight_clv_serve
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    spend @extschema@.insight_models;
+BEGIN
+    -- the models that serve: the chosen one and the spend model, refitted on the whole history
+    EXECUTE pg_catalog.format(
+        'SELECT %I.%I(k.frequency, k.recency, k."T"), %I.insight_gammagamma_fit(k.frequency, k.monetary_value)
+           FROM %I.insight_clv_summary($1, $2) k',
+        '@extschema@', 'insight_' OPERATOR(pg_catalog.||) t.algorithm OPERATOR(pg_catalog.||) '_fit', '@extschema@', '@extschema@')
+       INTO t.weights, spend.weights
+      USING t.trained_as_of, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
+    IF spend.weights IS NULL THEN
+        RAISE EXCEPTION 'no customer with repeat purchases to fit the spend model'
+            USING ERRCODE = 'data_exception',
+                  HINT = 'The Gamma-Gamma model needs customers with frequency > 0 and a positive monetary_value.';
+    END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'customers', (@extschema@.insight_model_info(t.weights) OPERATOR(pg_catalog.->>) 'customers')::pg_catalog.float8);
+    spend.task := 'clv_spend';
+    spend.algorithm := 'gammagamma';
+    spend.params := t.params;
+    spend.metrics := pg_catalog.jsonb_build_object('frequency_spend_correlation',
+        @extschema@.insight_model_info(spend.weights) OPERATOR(pg_catalog.->) 'frequency_spend_correlation');
+    spend.feature_names := ARRAY['frequency', 'monetary_value'];
+    spend.trained_as_of := t.trained_as_of;
+    t.companion := spend;
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/clv.sql insight_clv_serve
+COMMENT ON FUNCTION @extschema@.insight_clv_serve(@extschema@.insight_training) IS
+'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period).';
 
---@ function src/sql/tasks/clv.sql insight_clv_compare
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
+    active_mae pg_catalog.float8;
+BEGIN
+    -- only a model of the same time unit is comparable
+    IF (@extschema@.insight_clv_period_seconds((active.params OPERATOR(pg_catalog.->>) 'period')::interval)
+        OPERATOR(pg_catalog.=) @extschema@.insight_clv_period_seconds((t.setup OPERATOR(pg_catalog.->>) 'period')::interval))
+       IS NOT TRUE THEN
+        RETURN NULL;
+    END IF;
+    IF active.evaluation_weights IS NOT NULL THEN
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_expected_purchases(
+                   active.evaluation_weights, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
+          INTO active_mae FROM pg_temp.insight_clv_holdout h;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'holdout_mae', active_mae);
+END
+$$;
 
---@ comment src/sql/tasks/clv.sql insight_clv_compare
+COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'CLV step compare: the holdout MAE of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, companion_key, kept_notice, builtin)

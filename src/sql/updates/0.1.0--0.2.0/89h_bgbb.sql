@@ -43,17 +43,8 @@ COMMENT ON AGGREGATE @extschema@.insight_bgbb_fit(float8, float8, float8) IS
 
 -- Issue 18, part 3: the CLV task chooses among BG/NBD, Pareto/NBD and MBG/NBD
 -- on the holdout and says in the model's metrics and in the report which won,
--- by how much, and when the past-rate baseline beats it.
-
---@ function src/sql/tasks/clv.sql insight_clv_evaluate
-
---@ comment src/sql/tasks/clv.sql insight_clv_evaluate
-
---@ function src/sql/tasks/clv.sql insight_report_clv
-
---@ comment src/sql/tasks/clv.sql insight_report_clv
-
---@ comment src/sql/tasks/clv.sql insight_train_clv
+-- by how much, and when the past-rate baseline beats it (insight_clv_evaluate,
+-- insight_report_clv and the comment of insight_train_clv: 89n_clv_choice.sql).
 
 INSERT INTO @extschema@.insight_report_messages (key, lang, message)
 VALUES ('algorithm.mbgnbd', 'en', 'MBG/NBD'), ('algorithm.mbgnbd', 'zh', 'MBG/NBD');
