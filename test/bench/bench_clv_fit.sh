@@ -10,7 +10,9 @@
 # best of 3, in ms (clock_timestamp() around EXECUTE); iterations and
 # likelihood evaluations (with the gradient; the Hessian's and the Newton
 # steps' included) from the fit's DEBUG1 line; time per evaluation = final
-# time / evaluations (an upper bound: it includes the compaction of the rows).  Then
+# time / evaluations (an upper bound: it includes the compaction of the rows);
+# and the backend's CPU time (user + system from /proc/PID/stat) per fit over
+# 10 fits, which a shared machine's load does not inflate.  Then
 # test/bench/clv_fit_scipy.py maximises the same log-likelihoods (numpy/scipy,
 # written from the papers) on the same distinct rows exported from the
 # database: L-BFGS-B on log-parameters with numpy's analytic BG/NBD gradient,
@@ -55,11 +57,26 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for fit in "sim bgnbd" "cdnow_master bgnbd" "cdnow_master pnbd"; do
     set -- $fit
     ms=$(q -At -c "SELECT round(best_ms('SELECT insight_$2_final(tx) FROM st WHERE data = ''$1''')::numeric, 1)")
+    # CPU time of the backend (user + system, /proc/PID/stat, clock ticks)
+    # over 10 fits: on a shared machine the wall time also counts the time
+    # the backend waited for a core
+    cpu=$(q -At <<SQL
+SELECT pg_backend_pid() AS pid \gset
+\o /dev/null
+SELECT count(*) FROM st;
+\set t0 \`awk '{ print \$14 + \$15 }' /proc/:pid/stat\`
+SELECT sum(length(insight_$2_final(tx))) FROM st, generate_series(1, 10) WHERE data = '$1';
+\o
+\set t1 \`awk '{ print \$14 + \$15 }' /proc/:pid/stat\`
+SELECT round((:t1 - :t0) * 1000.0 / $(getconf CLK_TCK) / 10, 1);
+SQL
+)
     line=$(PGOPTIONS="-c client_min_messages=debug1" q -At -c "SELECT length(insight_$2_final(tx)) FROM st WHERE data = '$1'" 2>&1 \
            | grep -o 'log-likelihood .*likelihood)' || true)
     evals=$(sed -E 's/.* ([0-9]+) evaluations .*/\1/' <<<"$line")
-    printf '%-13s %-6s final %9s ms  (%s; %s ms per evaluation)\n' "$1" "$2" "$ms" "$line" \
-        "$(awk -v a="$ms" -v b="$evals" 'BEGIN { printf "%.2f", a / b }')"
+    printf '%-13s %-6s final %9s ms, CPU %s ms  (%s; %s ms per evaluation, %s CPU)\n' "$1" "$2" "$ms" "$cpu" "$line" \
+        "$(awk -v a="$ms" -v b="$evals" 'BEGIN { printf "%.2f", a / b }')" \
+        "$(awk -v a="$cpu" -v b="$evals" 'BEGIN { printf "%.2f", a / b }')"
 done
 q -At -c "SELECT data, insight_model_info(insight_bgnbd_final(tx)) FROM st" -c "SELECT data, insight_model_info(insight_pnbd_final(tx)) FROM st WHERE data = 'cdnow_master'"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,8 +17,10 @@ distribution is computed another way, from its definition, with scipy:
     1 / (1 + s int_{t_x}^T ...) (Schmittlein et al. 1987) by quad.
 The median is the smallest n with P(X <= n) >= 1/2; the Poisson median of the
 baseline is scipy.stats.poisson.ppf(0.5, mean).  Models: the published CDNOW
-fits, one with a + b < 1 (lifetimes issue #302), and the Online Retail shape
-at the no-dropout edge (a and s = exp(-15)).
+fits, one with a + b < 1 (lifetimes issue #302), Pareto/NBD models whose
+alpha and beta differ by more than a factor 10 (insight sums them by
+quadrature, not by the series), and the Online Retail shape at the
+no-dropout edge (a and s = exp(-15), beta = 3.1e6).
 """
 import math
 
@@ -87,6 +89,7 @@ edge = math.exp(-15)
 models = [("bgnbd", (0.243, 4.414, 0.793, 2.426)), ("bgnbd", (0.243, 4.414, 0.23, 0.58)),
           ("bgnbd", (0.79, 6.3, edge, 7.25)), ("mbgnbd", (0.525, 6.183, 0.891, 1.614)),
           ("mbgnbd", (0.79, 6.3, edge, 1.0)), ("pnbd", (0.553, 10.578, 0.606, 11.669)),
+          ("pnbd", (0.553, 10.578, 0.606, 300.0)), ("pnbd", (0.553, 0.2, 0.606, 11.669)),
           ("pnbd", (0.79, 6.3, edge, 3.1e6))]
 worst_pmf, worst_sum, median_bad, n_med = 0.0, 0.0, [], 0
 for name, p in models:
@@ -102,12 +105,13 @@ for name, p in models:
                                FROM generate_series(0, {N_MAX}) n ORDER BY n""")
             got = np.array([float(v[1]) for v in rows])
             worst_pmf = max(worst_pmf, float(np.max(np.abs(got - ref))))
-            worst_sum = max(worst_sum, abs(ref.sum() - 1))
+            if ref @ np.arange(N_MAX + 1) < 10:      # the tail beyond N_MAX is negligible
+                worst_sum = max(worst_sum, abs(ref.sum() - 1))
             med = float(query(f"SELECT insight_transaction_model_median_purchases({m}, {t}, {x}, {tx}, {T})")[0][0])
             n_med += 1
             if med != median(ref):
                 median_bad.append((name, p, x, tx, T, t, med, median(ref)))
-checks.check(f"the reference pmfs sum to 1 over n = 0..{N_MAX} (1e-9)", worst_sum < 1e-9, f"max {worst_sum:.1e}")
+checks.check(f"the reference pmfs with a mean below 10 sum to 1 over n = 0..{N_MAX} (1e-9)", worst_sum < 1e-9, f"max {worst_sum:.1e}")
 checks.check("P(X(T, T+t) = n | x, t_x, T) of BG/NBD, MBG/NBD, Pareto/NBD = the posterior integrals computed here (1e-10)",
              worst_pmf < 1e-10, f"max abs {worst_pmf:.1e}")
 checks.check(f"the median of {n_med} customer/model/horizon cases = the smallest n with P(X <= n) >= 1/2 of scipy's pmf",

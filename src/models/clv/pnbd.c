@@ -532,6 +532,65 @@ pnbd_log_hyp2f1(double a, double b, double c, double z)
 }
 
 /*
+ * P(X(t) = n) by the lifetime mixture, where the series of eq. (24)-(26)
+ * converge slowly (|alpha-beta|/max(alpha, beta) > PNBD_SERIES_MAX_Z, as at
+ * the no-dropout edge): the lifetime tau is Lomax, P(tau > u) =
+ * (beta/(beta+u))^s, and given tau the count is NBD with exposure min(tau, t):
+ *	  P(n) = (beta/(beta+t))^s NBD(n; t)
+ *		   + int_0^t s/(beta+u) (beta/(beta+u))^s NBD(n; u) du,
+ *	  NBD(n; u) = G(r+n)/(G(r) n!) (alpha/(alpha+u))^r (u/(alpha+u))^n.
+ * The integrand is analytic on [0, t] with poles at -alpha and -beta.  The
+ * panels [b/2, b], b = t, t/2, .., down to the first b <= min(alpha, beta)
+ * (at most 64 halvings; the rest, [0, t 2^-64], weighs below 1e-19 of
+ * s t/beta), then [0, b]: each is at least its own length away from both
+ * poles; each is cut into 1 + n/4 equal parts (the factor (u/(alpha+u))^n
+ * grows off the real line) and integrated by 16-point Gauss-Legendre.
+ */
+static double
+pnbd_pmf_quadrature(const double *p, double n, double t)
+{
+	double		r = p[0],
+				alpha = p[1],
+				s = p[2],
+				beta = p[3];
+	double		lc = lgamma(r + n) - lgamma(r) - lgamma(n + 1);
+	double		lo = Min(alpha, beta);
+	int			parts = 1 + (int) Min(n / 4, 1000);
+	double		b = t,
+				sum = 0;
+	const double *nodes,
+			   *weights;
+
+	clv_gauss_legendre_16(&nodes, &weights);
+	for (int j = 0; j <= 64; j++)
+	{
+		double		a = (j == 64 || b <= lo) ? 0 : b / 2;
+		double		h = (b - a) / parts;
+
+		for (int k = 0; k < parts; k++)
+		{
+			double		half = h / 2,
+						mid = a + h * k + half;
+
+			for (int i = 0; i < 16; i++)
+			{
+				double		u = mid + half * nodes[i];
+
+				sum += half * weights[i] *
+					exp(log(s) - log(beta + u) + s * (log(beta) - log(beta + u)) + lc +
+						r * (log(alpha) - log(alpha + u)) + n * (log(u) - log(alpha + u)));
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+		if (a == 0)
+			break;
+		b = a;
+	}
+	return exp(s * (log(beta) - log(beta + t)) + lc + r * (log(alpha) - log(alpha + t)) +
+			   n * (log(t) - log(alpha + t))) + sum;
+}
+
+/*
  * FH eq. (24)-(26):
  *	  P(X(t) = n) = G(r+n)/(G(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n (beta/(beta+t))^s
  *		  + alpha^r beta^s B(r+n, s+1)/B(r, s)
@@ -557,6 +616,8 @@ clv_pnbd_pmf(const double *p, double n, double t)
 
 	if (t == 0)
 		return n == 0 ? 1.0 : 0.0;
+	if (diff / m > PNBD_SERIES_MAX_Z)
+		return pnbd_pmf_quadrature(p, n, t);
 	first = exp(lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * log(alpha / (alpha + t)) +
 				n * log(t / (alpha + t)) + s * log(beta / (beta + t)));
 	log_b1 = pnbd_log_hyp2f1(r + s, b, c, diff / m) - (r + s) * log(m);
