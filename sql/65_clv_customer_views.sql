@@ -41,8 +41,9 @@ SELECT t.customer_id = v.customer_id AS top_is_max, round(t.value_at_risk::numer
 WITH l AS (SELECT line, n FROM regexp_split_to_table(insight_report(3), E'\n') WITH ORDINALITY AS l(line, n)),
      s AS (SELECT min(n) AS first FROM l WHERE line LIKE 'Customer lifetime value%'),
      m AS (SELECT model_id, metrics ->> 'spend_model_id' AS spend_id FROM insight_models WHERE model_id = :clv_id)
-SELECT replace(replace(line, format('model %s ', m.model_id), 'model <clv_id> '),
-               format('model %s ', m.spend_id), 'model <spend_model_id> ') AS line
+SELECT regexp_replace(replace(replace(line, format('model %s ', m.model_id), 'model <clv_id> '),
+                              format('model %s ', m.spend_id), 'model <spend_model_id> '),
+                      'churn model \d+''s', 'churn model <churn_id>''s') AS line
   FROM l, s, m
  WHERE n >= s.first AND n < (SELECT min(n) FROM l WHERE n > s.first AND line = '')
  ORDER BY n;
