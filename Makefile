@@ -122,9 +122,9 @@ src/models/linear/logreg.o: CFLAGS += $(CFLAGS_VECTORIZE)
 # gradients: as much time as sgemm on small layers), vectorised whatever
 # their length; nothing in them reassociates a sum, so results are unchanged.
 src/nn/nn_float.o src/nn/nn_double.o: CFLAGS += $(CFLAGS_VECTORIZE) -fvect-cost-model=dynamic
-# ALS's CG loops over a block of rows (the updates of x, r and p); its two
-# kernels are written with vector extensions and cloned for AVX2 (als.c).
-src/models/recsys/als.o: CFLAGS += $(CFLAGS_VECTORIZE) -fvect-cost-model=dynamic
+# ALS's loops over a block of rows; its per-row CG arithmetic (als_cg.c) has
+# variants for AVX2 and AVX-512 (target attributes, chosen from the CPU).
+src/models/recsys/als.o src/models/recsys/als_cg.o: CFLAGS += $(CFLAGS_VECTORIZE) -fvect-cost-model=dynamic
 
 all: $(BLAS_MODULE)
 $(BLAS_MODULE): src/math/blas/blas.o

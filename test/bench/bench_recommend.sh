@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recommender benchmarks (figures for the README; not a timed test).
 #   1. insight_als_fit: seconds per iteration (and microseconds per interaction
-#      per iteration) and peak memory, with the conjugate-gradient solver (3
+#      per iteration), by the wall clock and by the backend's CPU time, and
+#      peak memory, with the conjugate-gradient solver (4
 #      steps, the default) and the exact one, at 64 factors on Online Retail
 #      interactions, at 64 and 128 factors on a synthetic 1,000,000-interaction
 #      table; one iteration = both half-steps and the objective
@@ -41,6 +42,13 @@ def hwm(pid):
             if line.startswith("VmHWM"):
                 return int(line.split()[1])
 
+def cpu(pid):
+    # the backend's utime + stime in seconds (fields 14, 15 of /proc/<pid>/stat):
+    # time on a core, without the time spent waiting for one on a loaded machine
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 def bench(table, cols, factors, solver):
     rows = int(run(f"SELECT count(*) FROM {table}"))
     out = {}
@@ -54,28 +62,33 @@ def bench(table, cols, factors, solver):
         pid = int(p.stdout.readline())
         p.stdout.readline()
         before = hwm(pid)
+        c0 = cpu(pid)
         t0 = time.time()
         p.stdin.write(f"SELECT length(insight_als_fit('SELECT {cols} FROM {table}', {factors}, 0.01, 1.0, {iters}, 0, "
                       f"'{solver}'));\n")
         p.stdin.flush()
         p.stdout.readline()
         t = time.time() - t0
+        c = cpu(pid) - c0
         after = hwm(pid)
         p.stdin.close()
         p.wait()
-        out[iters] = (t, after - before)
+        out[iters] = (t, after - before, c)
     per_iter = (out[6][0] - out[1][0]) / 5
+    cpu_iter = (out[6][2] - out[1][2]) / 5
     print(f"{table}: {rows} interactions, {factors} factors, solver {solver}: fit with 1 iteration {out[1][0]:.2f} s, "
           f"with 6 iterations {out[6][0]:.2f} s -> {per_iter:.3f} s per iteration "
-          f"({per_iter / rows * 1e6:.3f} us per interaction); peak memory of the fit "
+          f"({per_iter / rows * 1e6:.3f} us per interaction); backend CPU time {cpu_iter:.3f} s per iteration "
+          f"({cpu_iter / rows * 1e6:.3f} us); peak memory of the fit "
           f"{out[6][1] / 1024:.0f} MB (backend VmHWM after minus before)")
-    return per_iter
+    return per_iter, cpu_iter
 
 for solver in ("cg", "exact"):
     bench("bench_rec_or", "customer_id, item_id, value", 64, solver)
 for factors in (64, 128):
     t = {solver: bench("bench_rec_1m", "u, i, v", factors, solver) for solver in ("cg", "exact")}
-    print(f"  {factors} factors: CG {t['exact'] / t['cg']:.1f}x faster than the exact solve per iteration")
+    print(f"  {factors} factors: CG {t['exact'][0] / t['cg'][0]:.1f}x faster than the exact solve per iteration "
+          f"(wall clock), {t['exact'][1] / t['cg'][1]:.1f}x by backend CPU time; load average {os.getloadavg()}")
 PY
 
 # insight_recommend latency under pgbench (2 clients, 20 s; customers drawn from

@@ -31,7 +31,9 @@
  *	  CG reaches it (exact arithmetic).  The SQL default is 4 steps
  *	  (implicit's is 3): on Online Retail, 3 steps left the recommender's
  *	  hit rate@10 1.04% below the exact solver's, 4 kept every metric within
- *	  1% (docs/reference/recommender.md).
+ *	  1% (docs/reference/recommender.md).  Each row's arithmetic is in
+ *	  als_cg.c, in variants for AVX-512, AVX2 and the baseline chosen from
+ *	  the CPU.
  *	- 'exact': Cholesky (LAPACK dpotrf/dpotrs, src/math/linalg.c).
  *
  * Factors are float32 (as implicit); every system is formed and solved in
@@ -67,8 +69,10 @@
 
 #include "core/insight.h"
 #include "core/model_cache.h"
+#include "core/row_reader.h"
 #include "core/util.h"
 #include "math/linalg.h"
+#include "models/recsys/als_cg.h"
 #include "models/recsys/recommend.h"
 
 #define ALS_MAX_FACTORS 4096
@@ -172,108 +176,15 @@ als_solve_row(AlsSolver *s, const uint32 *idx, const double *r, int n, double *x
 	memcpy(x, s->b, sizeof(double) * f);
 }
 
-/*
- * The kernels of ALS's own arithmetic are compiled twice, for x86-64-v3
- * (AVX2 and FMA) and for the baseline, and the dynamic loader picks the
- * clone the CPU runs (GCC's target_clones, an ifunc): the extension is built
- * for any x86-64 but these loops are most of a CG fit's time.  BLAS
- * (OpenBLAS) dispatches on the CPU the same way.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define ALS_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ALS_KERNEL_CLONES
-#endif
-
-/* Four floats, four doubles (GCC vector extensions), loaded unaligned. */
-typedef float AlsVec4f __attribute__((vector_size(16), aligned(4)));
-typedef double AlsVec4 __attribute__((vector_size(32), aligned(8)));
-
-#define ALS_VEC4D(v, j) __builtin_convertvector(*(const AlsVec4f *) ((v) + (j)), AlsVec4)
-
-static inline double
-dot_double(const double *a, const double *b, int f)
+/* Row i of a block of rows (ptr: the block's row pointers). */
+static inline void
+als_cg_row(AlsCgRow *row, const uint32 *ptr, const uint32 *idx, const double *val,
+		   int rows, int i)
 {
-	double		s = 0;
-
-	for (int j = 0; j < f; j++)
-		s += a[j] * b[j];
-	return s;
-}
-
-/*
- * a . b in double for a float vector a and a float (bf) or double (bd)
- * vector b, the other NULL (a constant where it is inlined, so each caller
- * gets its own loop), four lanes and two chains at a time.  A product of two
- * floats is exact in double, so only the order of the sum differs from a
- * plain loop.
- */
-static inline double
-dot_mixed(const float *a, const float *bf, const double *bd, int f)
-{
-	AlsVec4		s0 = {0},
-				s1 = {0};
-	double		s;
-	int			j;
-
-#define ALS_B4(j) (bf != NULL ? ALS_VEC4D(bf, j) : *(const AlsVec4 *) (bd + (j)))
-	for (j = 0; j + 8 <= f; j += 8)
-	{
-		s0 += ALS_VEC4D(a, j) * ALS_B4(j);
-		s1 += ALS_VEC4D(a, j + 4) * ALS_B4(j + 4);
-	}
-#undef ALS_B4
-	s0 += s1;
-	s = (s0[0] + s0[1]) + (s0[2] + s0[3]);
-	for (; j < f; j++)
-		s += (double) a[j] * (bf != NULL ? (double) bf[j] : bd[j]);
-	return s;
-}
-
-ALS_KERNEL_CLONES
-static double
-dot_float(const float *a, const float *b, int f)
-{
-	return dot_mixed(a, b, NULL, f);
-}
-
-/*
- * A row's own terms of its system in one pass over its n entries, reading
- * the float factors y_k = other + idx[k] f of the fixed side in place (the
- * next ones prefetched; each read twice while it is in L1), in double, with
- * w_k = c_k - 1 = alpha r_k:
- *	- residual: out += sum_k (c_k - w_k (y_k . v)) y_k, i.e. b - (A - G) v
- *	  with b = Yu^T c;
- *	- else:     out += sum_k w_k (y_k . v) y_k, i.e. (A - G) v.
- * Why double: in float (twice as fast per entry in a micro-benchmark), CG
- * with f steps stopped 1e-3 (relative) short of the exact solution on the
- * peer test's Online Retail rows (alpha 5), where double reaches it.
- */
-ALS_KERNEL_CLONES
-static void
-als_rows_apply(const float *other, const uint32 *idx, const double *r, int n, int f,
-			   double alpha, bool residual, const double *v, double *out)
-{
-	int			f4 = f - f % 4;
-
-	for (int k = 0; k < n; k++)
-	{
-		const float *y = other + (Size) idx[k] * f;
-		double		w = alpha * r[k];
-		double		d;
-		AlsVec4		dv;
-		int			j;
-
-		if (k + 4 < n)
-			__builtin_prefetch(other + (Size) idx[k + 4] * f);
-		d = dot_mixed(y, NULL, v, f);
-		d = residual ? 1.0 + w - w * d : w * d;
-		dv = (AlsVec4) {d, d, d, d};
-		for (j = 0; j < f4; j += 4)
-			*(AlsVec4 *) (out + j) += dv * ALS_VEC4D(y, j);
-		for (; j < f; j++)
-			out[j] += d * (double) y[j];
-	}
+	row->idx = idx + ptr[i];
+	row->val = val + ptr[i];
+	row->n = (int) (ptr[i + 1] - ptr[i]);
+	row->ahead = (int) (ptr[rows] - ptr[i + 1]);
 }
 
 /*
@@ -281,8 +192,9 @@ als_rows_apply(const float *other, const uint32 *idx, const double *r, int n, in
  * rows' current float factors 'solve' (rows x f, replaced by the result)
  * (Takacs et al. 2011, algorithm of section 3.2; implicit's
  * _least_squares_cg) for a block of rows (ptr: the block's row pointers),
- * all in step: one dgemm P G for the block, then each
- * row's own terms.  A row stops early when its squared
+ * all in step: one dgemm P G for the block (unless the kernel computes each
+ * row's G p itself: AVX-512 at 8 to 64 factors), then each row's own terms
+ * and update (als_cg.c).  A row stops early when its squared
  * residual falls below 1e-20 (implicit's threshold) or its direction has no
  * curvature left (p = 0 in floating point).  b = Yu^T c needs no term of the
  * unobserved items (p = 0 there).
@@ -292,56 +204,36 @@ als_cg_block(AlsSolver *s, const uint32 *ptr, const uint32 *idx, const double *v
 			 int rows, float *solve)
 {
 	int			f = s->f;
+	const AlsKernel *kernel = als_kernel();
+	bool		own_gram = kernel->own_gram(f);
+	AlsCgRow	row;
 
+	row.gram = s->gram;
+	row.other = s->other;
+	row.f = f;
+	row.alpha = s->alpha;
 	for (Size j = 0; j < (Size) rows * f; j++)
 		s->x[j] = (double) solve[j];
 
 	/* r = b - A x = -G x + Yu^T (c - w o (Yu x)), p = r */
-	insight_dgemm(false, false, rows, f, f, -1.0, s->x, s->gram, 0.0, s->r);
-	for (int row = 0; row < rows; row++)
+	if (!own_gram)
+		insight_dgemm(false, false, rows, f, f, -1.0, s->x, s->gram, 0.0, s->r);
+	for (int i = 0; i < rows; i++)
 	{
-		double	   *r = s->r + (Size) row * f;
-
-		als_rows_apply(s->other, idx + ptr[row], val + ptr[row],
-					   (int) (ptr[row + 1] - ptr[row]), f, s->alpha, true,
-					   s->x + (Size) row * f, r);
-		memcpy(s->p + (Size) row * f, r, sizeof(double) * f);
-		s->rs[row] = dot_double(r, r, f);
+		als_cg_row(&row, ptr, idx, val, rows, i);
+		kernel->residual(&row, s->x + (Size) i * f, s->r + (Size) i * f,
+						 s->p + (Size) i * f, &s->rs[i]);
 	}
 
 	for (int step = 0; step < s->cg_steps; step++)
 	{
-		insight_dgemm(false, false, rows, f, f, 1.0, s->p, s->gram, 0.0, s->ap);
-		for (int row = 0; row < rows; row++)
+		if (!own_gram)
+			insight_dgemm(false, false, rows, f, f, 1.0, s->p, s->gram, 0.0, s->ap);
+		for (int i = 0; i < rows; i++)
 		{
-			double	   *x = s->x + (Size) row * f;
-			double	   *r = s->r + (Size) row * f;
-			double	   *p = s->p + (Size) row * f;
-			double	   *ap = s->ap + (Size) row * f;
-			double		pap,
-						step_size,
-						rs_new;
-
-			if (!(s->rs[row] >= 1e-20))
-				continue;		/* converged (or stopped) */
-			als_rows_apply(s->other, idx + ptr[row], val + ptr[row],
-						   (int) (ptr[row + 1] - ptr[row]), f, s->alpha, false, p, ap);
-			pap = dot_double(p, ap, f);
-			if (!(pap > 0))
-			{
-				s->rs[row] = 0;	/* p = 0 in floating point: nothing to gain */
-				continue;
-			}
-			step_size = s->rs[row] / pap;
-			for (int j = 0; j < f; j++)
-			{
-				x[j] += step_size * p[j];
-				r[j] -= step_size * ap[j];
-			}
-			rs_new = dot_double(r, r, f);
-			for (int j = 0; j < f; j++)
-				p[j] = r[j] + (rs_new / s->rs[row]) * p[j];
-			s->rs[row] = rs_new;
+			als_cg_row(&row, ptr, idx, val, rows, i);
+			kernel->step(&row, s->x + (Size) i * f, s->r + (Size) i * f,
+						 s->p + (Size) i * f, s->ap + (Size) i * f, &s->rs[i]);
 		}
 	}
 	for (Size j = 0; j < (Size) rows * f; j++)
@@ -418,6 +310,8 @@ static double
 als_loss(const RecMatrix *m, const float *X, const float *Y, int f, double lambda,
 		 double alpha, const double *gx, const double *gy)
 {
+	const AlsKernel *kernel = als_kernel();
+	AlsCgRow	row = {0};
 	double		obs = 0;
 	double		unobs = 0;
 	double		reg = 0;
@@ -429,18 +323,13 @@ als_loss(const RecMatrix *m, const float *X, const float *Y, int f, double lambd
 			unobs += 2.0 * gx[a * f + b] * gy[a * f + b];
 		reg += gx[a * f + a] + gy[a * f + a];
 	}
+	row.other = Y;
+	row.f = f;
+	row.alpha = alpha;
 	for (int32 u = 0; u < m->n_users; u++)
 	{
-		const float *x = X + (Size) u * f;
-
-		for (uint32 k = m->indptr[u]; k < m->indptr[u + 1]; k++)
-		{
-			double		sc = dot_float(x, Y + (Size) m->indices[k] * f, f);
-			double		c = 1.0 + alpha * m->values[k];
-
-			obs += c * (1.0 - sc) * (1.0 - sc);
-			unobs -= sc * sc;
-		}
+		als_cg_row(&row, m->indptr, m->indices, m->values, m->n_users, u);
+		kernel->observed(&row, X + (Size) u * f, &obs, &unobs);
 	}
 	return obs + unobs + lambda * reg;
 }
@@ -557,9 +446,16 @@ insight_als_fit(PG_FUNCTION_ARGS)
 	insight_check_training_memory(need, "insight_als_fit");
 
 	rec_matrix_transpose(&m, &iptr, &iidx, &ival);
-	/* zero: where CG starts the first user half-step (exact ignores it) */
-	X = palloc_extended(sizeof(float) * f * (Size) m.n_users, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	Y = palloc_extended(sizeof(float) * f * (Size) m.n_items, MCXT_ALLOC_HUGE);
+	/*
+	 * The factors in memory of their own with transparent huge pages
+	 * (core/row_reader.c): the half-steps read the other side's rows at
+	 * random, and with 4 kB pages the TLB misses cost more than the reads
+	 * (at 64 factors, CG iterations 10-15% faster).  X zero: where CG starts
+	 * the first user half-step (exact ignores it).
+	 */
+	X = insight_rows_alloc(CurrentMemoryContext, sizeof(float) * f * (Size) m.n_users);
+	memset(X, 0, sizeof(float) * f * (Size) m.n_users);
+	Y = insight_rows_alloc(CurrentMemoryContext, sizeof(float) * f * (Size) m.n_items);
 	copy = palloc_extended(sizeof(double) * f * Max((Size) m.n_users, (Size) m.n_items), MCXT_ALLOC_HUGE);
 	gx = palloc(sizeof(double) * f * f);
 	gy = palloc(sizeof(double) * f * f);
@@ -596,7 +492,7 @@ insight_als_fit(PG_FUNCTION_ARGS)
 				(errmsg("insight_als_fit: iteration %d of %d, loss %.6g",
 						it + 1, iterations, loss[it]),
 				 errdetail("%s solver, %.3f s for the iteration (both half-steps and the loss).",
-						   cg_steps > 0 ? psprintf("CG (%d steps)", cg_steps) : "exact",
+						   cg_steps > 0 ? psprintf("CG (%d steps, %s kernel)", cg_steps, als_kernel()->name) : "exact",
 						   INSTR_TIME_GET_DOUBLE(elapsed))));
 	}
 	als_write(&w, &m, f, lambda, alpha, iterations, seed, loss, X, Y);
@@ -647,7 +543,7 @@ static void
 dot_rows(const float *rows, int32 n, int f, const float *v, double *scores)
 {
 	for (int32 r = 0; r < n; r++)
-		scores[r] = dot_float(rows + (Size) r * f, v, f);
+		scores[r] = als_dot_float(rows + (Size) r * f, v, f);
 }
 
 /* x_u . y_i of every item i. */
@@ -667,14 +563,14 @@ als_similar_items(const void *rec, int32 item, double *scores)
 	const RecModel *model = rec;
 	int			f = model->factors;
 	const float *y = model->item_factors + (Size) item * f;
-	double		ny = sqrt(dot_float(y, y, f));
+	double		ny = sqrt(als_dot_float(y, y, f));
 
 	for (int32 i = 0; i < model->m.n_items; i++)
 	{
 		const float *z = model->item_factors + (Size) i * f;
-		double		nz = sqrt(dot_float(z, z, f));
+		double		nz = sqrt(als_dot_float(z, z, f));
 
-		scores[i] = (ny > 0 && nz > 0) ? dot_float(y, z, f) / (ny * nz) : 0.0;
+		scores[i] = (ny > 0 && nz > 0) ? als_dot_float(y, z, f) / (ny * nz) : 0.0;
 	}
 }
 
