@@ -124,6 +124,9 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
     ('feature.sd_days_between_orders', 'irregular gaps between orders', '下单间隔不规律'),
     ('feature.distinct_items', 'distinct items', '不同商品数'),
     ('feature.return_rate', 'return rate', '退货率'),
+    ('feature.review_count', 'reviews written', '评论数'),
+    ('feature.review_mean_sentiment', 'mean review sentiment', '评论平均情感'),
+    ('feature.review_share_negative', 'share of negative reviews', '负面评论占比'),
     -- value
     ('clv.title', 'Customer value', '客户价值'),
     ('clv.task', 'CLV', '客户终身价值'),

@@ -140,7 +140,52 @@ COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment na
 -- x orders expected in the horizon at the customer's past rate, orders /
 -- max(tenure, horizon) (so a new customer's rate is not inflated).  Value at
 -- risk = churn probability x expected value.
---@ function src/sql/tasks/churn.sql insight_retention_targets_at
+CREATE OR REPLACE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,
+               expected_value float8, value_at_risk float8, reasons text[],
+               recency_days float8, orders integer, monetary float8, model_id bigint,
+               clv_12m float8, value_basis text, clv_model_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH model AS (
+    SELECT m.model_id, m.weights,
+           pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
+      FROM @extschema@.insight_active_model('churn') m
+),
+val AS (
+    SELECT v.weights FROM @extschema@.insight_serving_model('value') v
+),
+scored AS (
+    SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
+           @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
+           (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
+               OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
+           @extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
+                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons,
+           -- the value model scores the same features (as insight_value_scores_at would, without computing them again)
+           (SELECT @extschema@.insight_value_predict(v.weights, f.features) FROM val v) AS expected_spend
+      FROM model m, LATERAL @extschema@.insight_customer_features($1) f
+),
+clv AS (
+    SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
+),
+valued AS (
+    SELECT s.*, c.clv_12m, c.clv_model_id,
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN s.expected_spend
+                WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
+                ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN 'value_model'
+                WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+      FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
+)
+SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
+       v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
+       v.reasons, v.recency_days, v.orders, v.monetary, v.model_id, v.clv_12m, v.value_basis, v.clv_model_id
+  FROM valued v
+ ORDER BY 5 DESC NULLS LAST, 1
+$$;
 
 --@ comment src/sql/tasks/churn.sql insight_retention_targets_at
 
