@@ -595,7 +595,7 @@ BEGIN
         SELECT gs.bin, pg_catalog.count(s.bin) AS n
           FROM pg_catalog.generate_series(1, 10) gs(bin) LEFT JOIN s ON s.bin = gs.bin GROUP BY 1
     )
-    SELECT pg_catalog.array_agg(pg_catalog.format('%s–%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s-%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
                                                   @extschema@.insight_report_num(b.bin / 10.0, 1, lang)) ORDER BY b.bin) AS labels,
            ARRAY[pg_catalog.array_agg(CASE WHEN b.n >= k THEN b.n::pg_catalog.float8 WHEN b.n = 0 THEN 0 END ORDER BY b.bin)] AS vals,
            pg_catalog.array_agg(CASE WHEN b.n >= k OR b.n = 0 THEN @extschema@.insight_report_num(b.n, 0, lang)

@@ -11,7 +11,7 @@ COMMENT ON FUNCTION @extschema@.insight_predict(bytea, float8[]) IS
 --@ function src/sql/models/algorithms.sql insight_contributions
 
 COMMENT ON FUNCTION @extschema@.insight_contributions(bytea, float8[]) IS
-'Per-feature contributions to the score of one row under a feature-based model of any algorithm: for logistic regression w_j·(x_j - mean_j), the terms of the logit relative to the average training row, exactly insight_logreg_contributions. Positive values push the score up. NULL when an element is NULL; errors as insight_predict (0A000 for an algorithm without contributions).';
+'Per-feature contributions to the score of one row under a feature-based model of any algorithm: for logistic regression w_j*(x_j - mean_j), the terms of the logit relative to the average training row, exactly insight_logreg_contributions. Positive values push the score up. NULL when an element is NULL; errors as insight_predict (0A000 for an algorithm without contributions).';
 
 -- Churn scoring (tasks/churn.sql): the one-customer score, the set-wise
 -- scores, the retention targets and the views' SQL; their comments are

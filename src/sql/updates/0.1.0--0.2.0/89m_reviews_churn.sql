@@ -47,9 +47,25 @@ UPDATE @extschema@.insight_task_steps SET usable = '@extschema@.insight_churn_us
  WHERE task OPERATOR(pg_catalog.=) 'churn';
 
 INSERT INTO @extschema@.insight_report_messages (key, lang, message)
-SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
+SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE @extschema@.insight_unicode_text(v.zh) END
   FROM (VALUES
-    ('feature.review_count', 'reviews written', '评论数'),
-    ('feature.review_mean_sentiment', 'mean review sentiment', '评论平均情感'),
-    ('feature.review_share_negative', 'share of negative reviews', '负面评论占比')
-  ) v(key, en, zh), (VALUES ('en'), ('zh')) l(lang);
+    ('feature.review_count', 'reviews written', '\u8bc4\u8bba\u6570'),
+    ('feature.review_mean_sentiment', 'mean review sentiment', '\u8bc4\u8bba\u5e73\u5747\u60c5\u611f'),
+    ('feature.review_share_negative', 'share of negative reviews', '\u8d1f\u9762\u8bc4\u8bba\u5360\u6bd4')
+  ) v(key, en, zh), (VALUES ('en'), ('zh')) l(lang)
+ WHERE l.lang OPERATOR(pg_catalog.=) 'en' OR @extschema@.insight_unicode_text(v.zh) IS NOT NULL;
+
+-- Server encodings: the install and upgrade scripts are ASCII (the Makefile
+-- checks it); the report's Chinese texts are decoded into the database's
+-- encoding (insight_unicode_text), and a database that cannot hold them
+-- gets none and a clear error for lang zh.
+--@ function src/sql/tasks/report_html_parts.sql insight_report_msg
+--@ comment src/sql/tasks/report_html_parts.sql insight_report_msg
+
+-- comments of 0.1.0 brought to their ASCII text
+COMMENT ON AGGREGATE @extschema@.insight_auc(float8, boolean) IS
+'Exact area under the ROC curve of scores for label true: the share of (true, false) pairs in which the true row scores higher, ties counting one half (Mann-Whitney U / (P*N); equals scikit-learn roc_auc_score). Only the order of the scores matters. NULL with a NOTICE when one class is missing; NaN scores are an error. Keeps every pair in memory (16 bytes a row, limited by insight.max_training_memory).';
+COMMENT ON AGGREGATE @extschema@.insight_brier(float8, boolean) IS
+'Brier score: mean of (p - y)^2 over probabilities p of label true, y = 1 for true and 0 for false (as scikit-learn brier_score_loss). Probabilities outside [0, 1] are an error.';
+--@ comment src/sql/models/linear/logreg.sql insight_logreg_predict
+--@ comment src/sql/models/linear/logreg.sql insight_logreg_contributions
