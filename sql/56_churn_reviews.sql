@@ -146,6 +146,14 @@ SELECT (SELECT status FROM insight_models WHERE model_id = :sentiment_2) AS new_
        insight_sentiment('Terrible, it broke after a day.') <> (SELECT insight_text_predict(weights, 'Terrible, it broke after a day.')
                                                                    FROM insight_models WHERE model_id = :sentiment_model) AS new_model_scores_differently;
 
+-- a retraining (CALL insight_retrain()) keeps the option and scores the
+-- reviews with the sentiment model active then
+SET client_min_messages = warning;
+SELECT insight_retrain_churn(params) AS churn_retrained FROM insight_models WHERE model_id = :churn_reviews \gset
+RESET client_min_messages;
+SELECT params->'review_features' AS review_features, (params->>'sentiment_model_id')::bigint = :sentiment_2 AS names_active_sentiment_model
+  FROM insight_models WHERE model_id = :churn_retrained;
+
 -- without a time column the model cannot serve: the views leave its column
 -- NULL, the scoring functions raise
 SELECT insight_register_reviews('cr_reviews', 'body', 'stars', customer_column => 'customer', options => '{"label": "rating"}');
@@ -166,7 +174,7 @@ SET client_min_messages = warning;
 SELECT insight_activate(:churn_before) IS NOT NULL AS restored;
 RESET client_min_messages;
 DELETE FROM insight_model_activations
- WHERE model_id IN (:churn_reviews, :churn_gbdt) OR previous_model_id IN (:churn_reviews, :churn_gbdt);
-DELETE FROM insight_models WHERE model_id IN (:churn_reviews, :churn_gbdt);
+ WHERE model_id IN (:churn_reviews, :churn_gbdt, :churn_retrained) OR previous_model_id IN (:churn_reviews, :churn_gbdt, :churn_retrained);
+DELETE FROM insight_models WHERE model_id IN (:churn_reviews, :churn_gbdt, :churn_retrained);
 SELECT model_id = :churn_before AS before_active FROM insight_models WHERE task = 'churn' AND status = 'active';
 DROP TABLE cr_reviews, reviews_en, reviews_zh;

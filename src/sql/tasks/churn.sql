@@ -377,7 +377,10 @@ BEGIN
                       HINT = 'Register the reviews with insight_register_reviews(source, text_column, label_column, customer_column => ..., time_column => ...), or leave out review_features.';
         END IF;
     END IF;
-    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params OPERATOR(pg_catalog.-) 'review_features')
+    -- (a retraining passes the params of the model it replaces: the
+    -- sentiment model is the one active now, not the one it named)
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm,
+                    params OPERATOR(pg_catalog.-) '{review_features,sentiment_model_id}'::pg_catalog.text[])
                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
     IF sentiment_model_id IS NOT NULL THEN
         t.params := t.params OPERATOR(pg_catalog.||)
@@ -391,7 +394,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_setup(interval, timestamptz, text, jsonb) IS
-'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon; with params review_features true, the active sentiment model''s id as params.sentiment_model_id and the review features'' names in feature_names (insight_churn_feature_names)). Errors of review_features: 22023 not a boolean; 55000 no active sentiment model, no review source, or one without a customer or time column.';
+'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon; with params review_features true, the active sentiment model''s id as params.sentiment_model_id and the review features'' names in feature_names (insight_churn_feature_names); a sentiment_model_id in params, as a retraining passes it, is replaced by the active one). Errors of review_features: 22023 not a boolean; 55000 no active sentiment model, no review source, or one without a customer or time column.';
 
 -- Fit the churn model of the params on a labelled-rows temporary table: the
 -- algorithm of params, or for 'auto' the one named by params.chosen.
