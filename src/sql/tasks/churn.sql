@@ -39,27 +39,41 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_review_problem(bigint) IS
 'Why the churn review features scored by a sentiment model cannot be built, or NULL when they can (always NULL for a NULL sentiment_model_id, a model without review features): no review source is registered, it has no customer column, it has no time column (the features count only the reviews written before the cutoff), or the sentiment model (insight_models.model_id of task sentiment) does not exist. The usable step of the churn task (insight_churn_usable) and insight_churn_review_features use it.';
 
-CREATE FUNCTION @extschema@.insight_churn_review_features(as_of timestamptz, sentiment_model_id bigint, customer text DEFAULT NULL)
-RETURNS TABLE (customer_id text, review_features float8[])
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- reads insight_reviews
-SET TimeZone = 'UTC'
+-- The sentiment model of the review features, or the error that says why
+-- they cannot be built.
+CREATE FUNCTION @extschema@.insight_churn_review_model(sentiment_model_id bigint)
+RETURNS bytea
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
-    problem pg_catalog.text;
-    model pg_catalog.bytea;
-    empty_score pg_catalog.float8;
+    problem pg_catalog.text := @extschema@.insight_churn_review_problem(sentiment_model_id);
 BEGIN
-    IF sentiment_model_id IS NULL THEN
-        RETURN;
-    END IF;
-    problem := @extschema@.insight_churn_review_problem(sentiment_model_id);
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION 'review features cannot be built: %', problem
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'The churn review features count, per customer, the reviews of insight_reviews written before the cutoff, scored by a sentiment model: they need a review source with a customer and a time column, and that model.',
                   HINT = 'Register the reviews with insight_register_reviews(source, text_column, label_column, customer_column => ..., time_column => ...), train a sentiment model with insight_train_sentiment(), or train the churn model without review_features.';
     END IF;
-    SELECT m.weights INTO model FROM @extschema@.insight_models m WHERE m.model_id OPERATOR(pg_catalog.=) sentiment_model_id;
+    RETURN (SELECT m.weights FROM @extschema@.insight_models m WHERE m.model_id OPERATOR(pg_catalog.=) sentiment_model_id);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_review_model(bigint) IS
+'The weights of the sentiment model that scores the churn review features (insight_models.model_id sentiment_model_id; NULL for NULL), or 55000 "review features cannot be built: ..." with the reason of insight_churn_review_problem. Used by insight_churn_review_features and by the churn setup (params review_features).';
+
+CREATE FUNCTION @extschema@.insight_churn_review_features(as_of timestamptz, sentiment_model_id bigint, customer text DEFAULT NULL)
+RETURNS TABLE (customer_id text, review_features float8[])
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- reads insight_reviews
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    model pg_catalog.bytea;
+    empty_score pg_catalog.float8;
+BEGIN
+    IF sentiment_model_id IS NULL THEN
+        RETURN;
+    END IF;
+    model := @extschema@.insight_churn_review_model(sentiment_model_id);
     empty_score := @extschema@.insight_text_predict(model, '');
     as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
     RETURN QUERY
@@ -350,7 +364,6 @@ DECLARE
     t @extschema@.insight_training := @extschema@.insight_horizon_windows('churn', horizon, as_of);
     review_features pg_catalog.jsonb := params OPERATOR(pg_catalog.->) 'review_features';
     sentiment_model_id bigint;
-    problem pg_catalog.text;
 BEGIN
     IF algorithm IS NULL THEN
         RAISE EXCEPTION 'the churn algorithm must not be NULL'
@@ -369,13 +382,7 @@ BEGIN
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'Train one with SELECT insight_train_sentiment(); or leave out review_features.';
         END IF;
-        problem := @extschema@.insight_churn_review_problem(sentiment_model_id);
-        IF problem IS NOT NULL THEN
-            RAISE EXCEPTION 'review features cannot be built: %', problem
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = 'The churn review features count, per customer, the reviews written before the cutoff: they need a review source with a customer and a time column.',
-                      HINT = 'Register the reviews with insight_register_reviews(source, text_column, label_column, customer_column => ..., time_column => ...), or leave out review_features.';
-        END IF;
+        PERFORM @extschema@.insight_churn_review_model(sentiment_model_id);
     END IF;
     -- (a retraining passes the params of the model it replaces: the
     -- sentiment model is the one active now, not the one it named)

@@ -5,6 +5,8 @@
 
 --@ function src/sql/tasks/churn.sql insight_churn_review_problem
 --@ comment src/sql/tasks/churn.sql insight_churn_review_problem
+--@ function src/sql/tasks/churn.sql insight_churn_review_model
+--@ comment src/sql/tasks/churn.sql insight_churn_review_model
 --@ function src/sql/tasks/churn.sql insight_churn_review_features
 --@ comment src/sql/tasks/churn.sql insight_churn_review_features
 --@ function src/sql/tasks/churn.sql insight_churn_review_default
