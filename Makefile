@@ -104,13 +104,24 @@ ifneq ($(shell test '0$(MAJORVERSION)' -ge 15 2>/dev/null && echo ok),ok)
 $(error insight needs PostgreSQL 15 or later, and $(PG_CONFIG) is PostgreSQL $(MAJORVERSION))
 endif
 
+# The install and upgrade scripts are ASCII: PostgreSQL reads an extension
+# script in the database's encoding, so a byte above 0x7f would stop
+# CREATE EXTENSION in some server encodings (EUC_CN, LATIN1, ...).  Texts in
+# other scripts are written as escapes and decoded at run time
+# (insight_unicode_text); check_ascii fails the build on any other byte.
+check_ascii = if LC_ALL=C grep -n '[^[:print:][:space:]]' $(1); then \
+	echo "$(2): the lines above are not ASCII; write such text as a \\uXXXX escape decoded by insight_unicode_text()" >&2; exit 1; fi
+
 insight--$(EXTVERSION).sql: $(SQL_PARTS) insight.control
-	cat $(SQL_PARTS) > $@
+	cat $(SQL_PARTS) > $@.tmp
+	@$(call check_ascii,$@.tmp,$@)
+	mv $@.tmp $@
 
 .SECONDEXPANSION:
 $(UPDATES): insight--%.sql: $$(sort $$(wildcard src/sql/updates/%/*.sql)) \
                              src/sql/updates/assemble.awk $(SQL_PARTS)
 	awk -f src/sql/updates/assemble.awk $(sort $(wildcard src/sql/updates/$*/*.sql)) > $@.tmp
+	@$(call check_ascii,$@.tmp,$@)
 	mv $@.tmp $@
 
 $(OBJS) src/math/blas/blas.o $(XGB_SOURCE:.c=.o): $(HEADERS)

@@ -3,7 +3,9 @@
 #   0. the include layers of src/ (test/check_layers.sh)
 #   1. pg_regress: the schedule test/schedule of sql/*.sql against
 #      expected/*.out (database insight_regress); it must list every sql/*.sql
-#   2. the upgrade from the oldest released version (test/upgrade/upgrade_test.sh)
+#   2. the upgrade from the oldest released version (test/upgrade/upgrade_test.sh),
+#      and the extension in EUC_CN and LATIN1 databases
+#      (test/encodings/encodings_test.sh)
 #   3. peer tests: test/peer/*.py (Debian's /usr/bin/python3) and test/peer/*.sh,
 #      against database insight_peer with Online Retail loaded
 #   4. the libFuzzer harness over the model reader, a bounded number of runs
@@ -55,6 +57,9 @@ fi
 
 log "upgrade (test/upgrade/upgrade_test.sh)"
 test/upgrade/upgrade_test.sh || failed+=(upgrade)
+
+log "server encodings (test/encodings/encodings_test.sh)"
+test/encodings/encodings_test.sh || failed+=(encodings)
 
 log "peer tests"
 dropdb --if-exists insight_peer && createdb insight_peer

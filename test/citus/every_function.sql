@@ -62,12 +62,35 @@ END
 $$;
 SET client_min_messages = warning;
 
+-- a review source with customers (a local table of the coordinator on
+-- Citus, the same rows in the same order on both sides): the 1,000 Amazon
+-- sentences (UCI, Kotzias et al. 2015) given, two each at most, to the
+-- sample's customers in key order, one every 6 hours from 2011-01-01 UTC, so
+-- that the review functions, the sentiment task and the churn review
+-- features are compared too (a synthetic join, for the comparison only)
+CREATE TEMP TABLE reviews_raw (review text, label int);
+\copy reviews_raw FROM 'test/data/reviews_amazon_cells_labelled.txt' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
+CREATE TABLE reviews AS
+WITH r AS (SELECT row_number() OVER (ORDER BY ctid) AS n, review, label = 1 AS positive FROM reviews_raw),
+     c AS (SELECT row_number() OVER (ORDER BY customer_id) AS k, customer_id
+             FROM (SELECT DISTINCT customer_id FROM order_lines) d)
+SELECT c.customer_id, r.n AS review_id, timestamptz '2011-01-01 00:00+00' + r.n * interval '6 hours' AS written_at,
+       r.review, r.positive
+  FROM r JOIN c ON c.k = (r.n + 1) / 2
+ ORDER BY r.n;
+DROP TABLE reviews_raw;
+SELECT 'reviews ' || count(*) || ' of ' || count(DISTINCT customer_id) || ' customers' FROM reviews;
+SELECT insight_register_reviews('reviews', 'review', 'positive', customer_column => 'customer_id',
+                                item_column => 'review_id', time_column => 'written_at') IS NULL;
+
 -- before any training: the sources layer, features, RFM, CLV summaries
 SELECT line FROM pg_temp.insight_digest_all('untrained', '12347', :'volatile_output');
 
 -- every task, trained as the demo trains them
+SELECT 'train sentiment ' || (insight_train_sentiment() IS NOT NULL);
 SELECT 'train churn ' || (insight_train_churn() IS NOT NULL);
 SELECT 'train churn gbdt ' || (insight_train_churn(algorithm => 'gbdt') IS NOT NULL);
+SELECT 'train churn with review features ' || (insight_train_churn(params => '{"review_features": true}') IS NOT NULL);
 SELECT 'train clv ' || (insight_train_clv() IS NOT NULL);
 SELECT 'train segments ' || (insight_train_segments() IS NOT NULL);
 SELECT 'train recommender als ' || (insight_train_recommender('als') IS NOT NULL);

@@ -38,7 +38,7 @@ CREATE AGGREGATE @extschema@.insight_auc(score float8, label boolean) (
 );
 
 COMMENT ON AGGREGATE @extschema@.insight_auc(float8, boolean) IS
-'Exact area under the ROC curve of scores for label true: the share of (true, false) pairs in which the true row scores higher, ties counting one half (Mann-Whitney U / (P·N); equals scikit-learn roc_auc_score). Only the order of the scores matters. NULL with a NOTICE when one class is missing; NaN scores are an error. Keeps every pair in memory (16 bytes a row, limited by insight.max_training_memory).';
+'Exact area under the ROC curve of scores for label true: the share of (true, false) pairs in which the true row scores higher, ties counting one half (Mann-Whitney U / (P*N); equals scikit-learn roc_auc_score). Only the order of the scores matters. NULL with a NOTICE when one class is missing; NaN scores are an error. Keeps every pair in memory (16 bytes a row, limited by insight.max_training_memory).';
 
 CREATE FUNCTION @extschema@.insight_binary_metrics_final(state bytea)
 RETURNS jsonb
@@ -131,4 +131,4 @@ CREATE AGGREGATE @extschema@.insight_brier(probability float8, label boolean) (
 );
 
 COMMENT ON AGGREGATE @extschema@.insight_brier(float8, boolean) IS
-'Brier score: mean of (p - y)² over probabilities p of label true, y = 1 for true and 0 for false (as scikit-learn brier_score_loss). Probabilities outside [0, 1] are an error.';
+'Brier score: mean of (p - y)^2 over probabilities p of label true, y = 1 for true and 0 for false (as scikit-learn brier_score_loss). Probabilities outside [0, 1] are an error.';

@@ -12,27 +12,185 @@
 -- TimeZone UTC (and IntervalStyle postgres), so that
 -- cutoff - horizon, the features' 90-day windows and the text of the horizon
 -- never depend on the session's settings (a day is a UTC day).
-CREATE FUNCTION @extschema@.insight_churn_training_rows(cutoff timestamptz, horizon interval)
+
+-- Review features (params review_features, docs/reference/churn.md): a churn
+-- model trained with them names the sentiment model that scored the reviews
+-- (params.sentiment_model_id), and every function that builds a churn vector
+-- builds it through insight_churn_features(as_of, that id), so training,
+-- scoring, reasons, the views and the report see the same vector.
+
+-- Why the review features of a sentiment model cannot be built, or NULL.
+CREATE FUNCTION @extschema@.insight_churn_review_problem(sentiment_model_id bigint)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT CASE WHEN $1 IS NULL THEN NULL
+            WHEN NOT EXISTS (SELECT 1 FROM @extschema@.insight_review_sources)
+                THEN 'no review source is registered'
+            WHEN (SELECT r.customer_column FROM @extschema@.insight_review_sources r) IS NULL
+                THEN 'the review source has no customer column'
+            WHEN (SELECT r.time_column FROM @extschema@.insight_review_sources r) IS NULL
+                THEN 'the review source has no time column'
+            WHEN NOT EXISTS (SELECT 1 FROM @extschema@.insight_models m
+                              WHERE m.model_id OPERATOR(pg_catalog.=) $1 AND m.task OPERATOR(pg_catalog.=) 'sentiment')
+                THEN pg_catalog.format('sentiment model %s does not exist', $1) END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_review_problem(bigint) IS
+'Why the churn review features scored by a sentiment model cannot be built, or NULL when they can (always NULL for a NULL sentiment_model_id, a model without review features): no review source is registered, it has no customer column, it has no time column (the features count only the reviews written before the cutoff), or the sentiment model (insight_models.model_id of task sentiment) does not exist. The usable step of the churn task (insight_churn_usable) and insight_churn_review_features use it.';
+
+-- The sentiment model of the review features, or the error that says why
+-- they cannot be built.
+CREATE FUNCTION @extschema@.insight_churn_review_model(sentiment_model_id bigint)
+RETURNS bytea
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    problem pg_catalog.text := @extschema@.insight_churn_review_problem(sentiment_model_id);
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'review features cannot be built: %', problem
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The churn review features count, per customer, the reviews of insight_reviews written before the cutoff, scored by a sentiment model: they need a review source with a customer and a time column, and that model.',
+                  HINT = 'Register the reviews with insight_register_reviews(source, text_column, label_column, customer_column => ..., time_column => ...), train a sentiment model with insight_train_sentiment(), or train the churn model without review_features.';
+    END IF;
+    RETURN (SELECT m.weights FROM @extschema@.insight_models m WHERE m.model_id OPERATOR(pg_catalog.=) sentiment_model_id);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_review_model(bigint) IS
+'The weights of the sentiment model that scores the churn review features (insight_models.model_id sentiment_model_id; NULL for NULL), or 55000 "review features cannot be built: ..." with the reason of insight_churn_review_problem. Used by insight_churn_review_features and by the churn setup (params review_features).';
+
+CREATE FUNCTION @extschema@.insight_churn_review_features(as_of timestamptz, sentiment_model_id bigint, customer text DEFAULT NULL)
+RETURNS TABLE (customer_id text, review_features float8[])
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- reads insight_reviews
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    model pg_catalog.bytea;
+    empty_score pg_catalog.float8;
+BEGIN
+    IF sentiment_model_id IS NULL THEN
+        RETURN;
+    END IF;
+    model := @extschema@.insight_churn_review_model(sentiment_model_id);
+    empty_score := @extschema@.insight_text_predict(model, '');
+    as_of := COALESCE(as_of, @extschema@.insight_default_as_of());
+    RETURN QUERY
+        SELECT r.customer_id,
+               ARRAY[pg_catalog.count(*)::pg_catalog.float8,
+                     COALESCE(pg_catalog.avg(s.score), empty_score),
+                     COALESCE((pg_catalog.count(*) FILTER (WHERE s.score OPERATOR(pg_catalog.<) 0.5))::pg_catalog.float8
+                              OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(s.score), 0), 0)]
+          FROM @extschema@.insight_reviews r
+          CROSS JOIN LATERAL (SELECT @extschema@.insight_text_predict(model, r.review) AS score) s
+         WHERE r.customer_id IS NOT NULL
+           AND r.reviewed_at OPERATOR(pg_catalog.<) as_of
+           AND (customer IS NULL OR r.customer_id OPERATOR(pg_catalog.=) customer)
+         GROUP BY r.customer_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_review_features(timestamptz, bigint, text) IS
+'The review features of the churn task (insight_churn_review_names) per customer of insight_reviews, as of as_of (default: insight_default_as_of()): only the reviews with reviewed_at < as_of count (a NULL reviewed_at never does). review_count: their number (with or without a text); review_mean_sentiment: their mean probability positive under the sentiment model sentiment_model_id (insight_text_predict; reviews without a text are not scored), the model''s empty-document score when none is scored; review_share_negative: the share of the scored ones below 0.5, 0 when none is. customer_id is the text form of the review source''s customer key, matched with the sales source''s by text (as insight_churn(customer text) takes it). With customer, only that customer''s reviews. No rows when sentiment_model_id is NULL. 55000 "review features cannot be built" for the reasons of insight_churn_review_problem. Reads the review source with the caller''s privileges.';
+
+CREATE FUNCTION @extschema@.insight_churn_review_default(sentiment_model_id bigint)
+RETURNS float8[]
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT CASE WHEN $1 IS NULL THEN '{}'::pg_catalog.float8[]
+            ELSE ARRAY[0, (SELECT @extschema@.insight_text_predict(m.weights, '') FROM @extschema@.insight_models m
+                            WHERE m.model_id OPERATOR(pg_catalog.=) $1), 0]::pg_catalog.float8[] END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_review_default(bigint) IS
+'The review features of a customer without a review before the cutoff: review_count 0, review_mean_sentiment the empty-document score of the sentiment model (sigmoid of its intercept: what it says of a review it knows nothing of; the count tells the model there was none), review_share_negative 0. {} when sentiment_model_id is NULL (a churn model without review features).';
+
+CREATE FUNCTION @extschema@.insight_churn_review_names()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['review_count', 'review_mean_sentiment', 'review_share_negative']::pg_catalog.text[] $$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_review_names() IS
+'Names of the review features a churn model trained with review_features appends to insight_feature_names(), in order (insight_churn_review_features).';
+
+CREATE FUNCTION @extschema@.insight_churn_feature_names(sentiment_model_id bigint DEFAULT NULL)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT @extschema@.insight_feature_names() OPERATOR(pg_catalog.||)
+       CASE WHEN $1 IS NULL THEN '{}'::pg_catalog.text[] ELSE @extschema@.insight_churn_review_names() END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_feature_names(bigint) IS
+'Names of the elements of a churn vector (insight_churn_features(...).churn_features): insight_feature_names(), then insight_churn_review_names() for a model trained with review features (sentiment_model_id, its params.sentiment_model_id, not NULL).';
+
+-- The churn vector of every customer (or of one), as of a time: the one
+-- function every scorer of the churn model reads.
+CREATE FUNCTION @extschema@.insight_churn_features(as_of timestamptz DEFAULT NULL, sentiment_model_id bigint DEFAULT NULL,
+                                                   customer text DEFAULT NULL)
+RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetary float8,
+               tenure_days float8, orders integer, items float8, total_spend float8,
+               spend_90d float8, spend_trend float8, mean_days_between_orders float8,
+               sd_days_between_orders float8, distinct_items integer, return_rate float8,
+               features float8[], churn_features float8[])
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH f AS (
+    SELECT c.customer_id::pg_catalog.text AS customer_id, c.recency_days, c.frequency, c.monetary, c.tenure_days,
+           c.orders, c.items, c.total_spend, c.spend_90d, c.spend_trend, c.mean_days_between_orders,
+           c.sd_days_between_orders, c.distinct_items, c.return_rate, c.features
+      FROM @extschema@.insight_customer_features($1) c WHERE $3 IS NULL
+    UNION ALL
+    -- only this customer's lines, compared in the source's key type
+    SELECT c.customer_id::pg_catalog.text, c.recency_days, c.frequency, c.monetary, c.tenure_days,
+           c.orders, c.items, c.total_spend, c.spend_90d, c.spend_trend, c.mean_days_between_orders,
+           c.sd_days_between_orders, c.distinct_items, c.return_rate, c.features
+      FROM @extschema@.insight_customer_features_of($3, $1) c WHERE $3 IS NOT NULL
+)
+SELECT f.customer_id, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders, f.items, f.total_spend,
+       f.spend_90d, f.spend_trend, f.mean_days_between_orders, f.sd_days_between_orders, f.distinct_items,
+       f.return_rate, f.features, f.features OPERATOR(pg_catalog.||) COALESCE(r.review_features, d.neutral)
+  FROM f
+  CROSS JOIN (SELECT @extschema@.insight_churn_review_default($2) AS neutral) d
+  LEFT JOIN @extschema@.insight_churn_review_features($1, $2, $3) r
+         ON r.customer_id OPERATOR(pg_catalog.=) f.customer_id
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_features(timestamptz, bigint, text) IS
+'The churn vector of every customer with a purchase before as_of (default: just after the latest event), or with customer (the text form of a key) of that customer alone, reading only their lines: the columns of insight_customer_features(as_of) with customer_id as text, and churn_features = features followed, when sentiment_model_id is not NULL, by the review features scored by that sentiment model (insight_churn_review_features, as of the same as_of; insight_churn_review_default for a customer without a review before it). Names: insight_churn_feature_names(sentiment_model_id). Every function that scores with the churn model builds its vector here, with the model''s params.sentiment_model_id (NULL for a model trained without review features).';
+
+CREATE FUNCTION @extschema@.insight_churn_usable(model @extschema@.insight_models)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.insight_churn_review_problem((model.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_churn_usable(@extschema@.insight_models) IS
+'Churn step usable: NULL for a model trained without review features; for one trained with them, why its review features cannot be built (insight_churn_review_problem of its params.sentiment_model_id: the review source unregistered or without a customer or time column, the sentiment model gone), so that the views leave its column NULL instead of failing.';
+
+CREATE FUNCTION @extschema@.insight_churn_training_rows(cutoff timestamptz, horizon interval, sentiment_model_id bigint DEFAULT NULL)
 RETURNS TABLE (customer_id text, features float8[], churned boolean, recency_days float8)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 WITH buyers AS (
-    SELECT DISTINCT s.customer_id
+    SELECT DISTINCT s.customer_id::pg_catalog.text AS customer_id
       FROM @extschema@.insight_sales s
      WHERE s.amount OPERATOR(pg_catalog.>) 0
        AND s.ordered_at OPERATOR(pg_catalog.>=) $1
        AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
 )
-SELECT f.customer_id::pg_catalog.text, f.features, b.customer_id IS NULL, f.recency_days
-  FROM @extschema@.insight_customer_features($1) f
+SELECT f.customer_id, f.churn_features, b.customer_id IS NULL, f.recency_days
+  FROM @extschema@.insight_churn_features($1, $3) f
   LEFT JOIN buyers b ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id
  ORDER BY 1
 $$;
 
-COMMENT ON FUNCTION @extschema@.insight_churn_training_rows(timestamptz, interval) IS
-'Labelled churn rows at a cutoff: one row per customer with a purchase strictly before cutoff; features = insight_customer_features(cutoff).features (events before cutoff only), churned = no purchase in [cutoff, cutoff + horizon), recency_days = the recency feature (the baseline score). customer_id as text.';
+COMMENT ON FUNCTION @extschema@.insight_churn_training_rows(timestamptz, interval, bigint) IS
+'Labelled churn rows at a cutoff: one row per customer with a purchase strictly before cutoff; features = the churn vector insight_churn_features(cutoff, sentiment_model_id).churn_features (events and reviews before cutoff only; without sentiment_model_id, insight_customer_features(cutoff).features), churned = no purchase in [cutoff, cutoff + horizon), recency_days = the recency feature (the baseline score). customer_id as text.';
 
 -- The algorithms of the churn task: one row each, in order of complexity
 -- ('auto' prefers the simpler of two with the same AUC).  A new algorithm is
@@ -191,7 +349,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_horizon_windows(text, interval, timestamptz) IS
-'The out-of-time windows of a task that learns what happens in the horizon after a cutoff (churn, value): an insight_training with task, feature_names (insight_feature_names), setup (horizon, train_cutoff = as_of - 2·horizon, test_cutoff = as_of - horizon, temp_tables insight_<task>_train and insight_<task>_test) and metrics (the same times as ISO 8601 text in UTC). as_of NULL: just after the latest event (insight_default_as_of). Errors: a horizon that is not positive (22023); no kept order lines (22000 "no training rows").';
+'The out-of-time windows of a task that learns what happens in the horizon after a cutoff (churn, value): an insight_training with task, feature_names (insight_feature_names), setup (horizon, train_cutoff = as_of - 2*horizon, test_cutoff = as_of - horizon, temp_tables insight_<task>_train and insight_<task>_test) and metrics (the same times as ISO 8601 text in UTC). as_of NULL: just after the latest event (insight_default_as_of). Errors: a horizon that is not positive (22023); no kept order lines (22000 "no training rows").';
 
 -- The churn task's steps (see tasks/train.sql).  With T = as_of: the model
 -- is fitted on the labelled window at T - 2 horizon, measured on the one at
@@ -204,13 +362,38 @@ SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
     t @extschema@.insight_training := @extschema@.insight_horizon_windows('churn', horizon, as_of);
+    review_features pg_catalog.jsonb := params OPERATOR(pg_catalog.->) 'review_features';
+    sentiment_model_id bigint;
 BEGIN
     IF algorithm IS NULL THEN
         RAISE EXCEPTION 'the churn algorithm must not be NULL'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
+    IF review_features IS NOT NULL AND pg_catalog.jsonb_typeof(review_features) OPERATOR(pg_catalog.<>) 'boolean' THEN
+        RAISE EXCEPTION 'churn parameter "review_features" must be true or false'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- review features: scored by the sentiment model active now, which the
+    -- churn model names (params.sentiment_model_id) to build the same vector
+    IF review_features::pg_catalog.text::boolean THEN
+        SELECT m.model_id INTO sentiment_model_id FROM @extschema@.insight_active_model('sentiment') m;
+        IF sentiment_model_id IS NULL THEN
+            RAISE EXCEPTION 'review features need an active sentiment model'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Train one with SELECT insight_train_sentiment(); or leave out review_features.';
+        END IF;
+        PERFORM @extschema@.insight_churn_review_model(sentiment_model_id);
+    END IF;
+    -- (a retraining passes the params of the model it replaces: the
+    -- sentiment model is the one active now, not the one it named)
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm,
+                    params OPERATOR(pg_catalog.-) '{review_features,sentiment_model_id}'::pg_catalog.text[])
                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
+    IF sentiment_model_id IS NOT NULL THEN
+        t.params := t.params OPERATOR(pg_catalog.||)
+                    pg_catalog.jsonb_build_object('review_features', true, 'sentiment_model_id', sentiment_model_id);
+    END IF;
+    t.feature_names := @extschema@.insight_churn_feature_names(sentiment_model_id);
     t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
                      WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
     RETURN t;
@@ -218,7 +401,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_setup(interval, timestamptz, text, jsonb) IS
-'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon).';
+'The churn task''s entry step: validates the arguments of insight_train_churn() and returns the insight_training that insight_train_task() takes (cutoffs in setup, params with defaults (insight_churn_algorithm_params), algorithm and horizon; with params review_features true, the active sentiment model''s id as params.sentiment_model_id and the review features'' names in feature_names (insight_churn_feature_names); a sentiment_model_id in params, as a retraining passes it, is replaced by the active one). Errors of review_features: 22023 not a boolean; 55000 no active sentiment model, no review source, or one without a customer or time column.';
 
 -- Fit the churn model of the params on a labelled-rows temporary table: the
 -- algorithm of params, or for 'auto' the one named by params.chosen.
@@ -231,7 +414,7 @@ DECLARE
     query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
     p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
                                THEN params OPERATOR(pg_catalog.->) algorithm
-                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen}'::pg_catalog.text[] END;
+                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen,review_features,sentiment_model_id}'::pg_catalog.text[] END;
 BEGIN
     IF algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
         RETURN @extschema@.insight_logreg_fit(query,
@@ -240,7 +423,8 @@ BEGIN
             (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
     ELSIF algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN
         RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
-            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
+            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_churn_feature_names(
+                (params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint)));
     ELSIF algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
         RETURN @extschema@.insight_mlp_fit_params(query, 'binary', p);
     END IF;
@@ -250,7 +434,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
-'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_feature_names), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
 
 CREATE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -262,6 +446,7 @@ DECLARE
     horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
     c_train pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
     c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    sentiment_model_id bigint := (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint;
     n_train bigint;
     train_rate pg_catalog.float8;
 BEGIN
@@ -269,9 +454,9 @@ BEGIN
     PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
     PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
     CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon);
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon, sentiment_model_id);
     CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon);
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon, sentiment_model_id);
     SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) INTO n_train, train_rate
       FROM pg_temp.insight_churn_train r;
     IF n_train OPERATOR(pg_catalog.=) 0 THEN
@@ -288,7 +473,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
-'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
+'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
 
 -- The charts of an out-of-time churn evaluation, computed once by the
 -- evaluate step and stored in metrics.curves (insight_report_html draws them):
@@ -436,14 +621,26 @@ SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
     active_auc pg_catalog.float8;
+    active_sentiment bigint := (active.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint;
 BEGIN
-    -- the active model's evaluation model on the same window
+    -- the active model's evaluation model on the same window, on its own
+    -- vector when it was trained with other review features
     BEGIN
-        SELECT @extschema@.insight_auc(@extschema@.insight_predict(
-                   COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
-          INTO active_auc FROM pg_temp.insight_churn_test r;
+        IF active_sentiment IS NOT DISTINCT FROM (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint THEN
+            SELECT @extschema@.insight_auc(@extschema@.insight_predict(
+                       COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
+              INTO active_auc FROM pg_temp.insight_churn_test r;
+        ELSE
+            SELECT @extschema@.insight_auc(@extschema@.insight_predict(
+                       COALESCE(active.evaluation_weights, active.weights), f.churn_features), r.churned)
+              INTO active_auc
+              FROM pg_temp.insight_churn_test r
+              JOIN @extschema@.insight_churn_features((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
+                                                      active_sentiment) f
+                ON f.customer_id OPERATOR(pg_catalog.=) r.customer_id;
+        END IF;
     EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
-                   OR feature_not_supported THEN
+                   OR feature_not_supported OR object_not_in_prerequisite_state THEN
         active_auc := NULL;     -- the active model cannot score these features
     END;
     RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'auc', active_auc);
@@ -451,7 +648,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'Churn step compare: the AUC of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
+'Churn step compare: the AUC of the active model''s evaluation model (its serving model when it has none) on the same test window, on the churn vector it was trained with (insight_churn_features with its params.sentiment_model_id when that differs from the new model''s), NULL when it cannot score these features or its review features cannot be built.';
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, kept_notice, builtin)
@@ -462,6 +659,9 @@ VALUES ('churn', '@extschema@.insight_churn_prepare(@extschema@.insight_training
         'auc', true,
         'churn model %1$s stays a candidate: its out-of-time AUC %2$s is below the %3$s of active model %4$s on the same window',
         true);
+
+UPDATE @extschema@.insight_task_steps SET usable = '@extschema@.insight_churn_usable(@extschema@.insight_models)'
+ WHERE task OPERATOR(pg_catalog.=) 'churn';
 
 CREATE FUNCTION @extschema@.insight_train_churn(horizon interval DEFAULT '90 days',
                                                 as_of timestamptz DEFAULT NULL,
@@ -474,7 +674,7 @@ SET IntervalStyle = 'postgres'
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_churn_setup($1, $2, $3, $4)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
-'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'', ''mlp'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. algorithm: ''logistic'' (default), ''gbdt'', ''mlp'' or ''auto'' (each of insight_churn_algorithms trained and measured on the same windows, the best out-of-time AUC kept, the simpler on a tie; every candidate''s AUC in metrics.candidates, the choice in params.chosen and metrics.algorithm). With T = as_of (default: just after the latest event): fits on features at T - 2*horizon with labels from [T - 2*horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_algorithm_params.';
 
 -- Scoring --------------------------------------------------------------------
 
@@ -486,23 +686,25 @@ SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
     model pg_catalog.bytea;
+    sentiment_model_id bigint;
     f pg_catalog.float8[];
 BEGIN
-    SELECT m.weights INTO model FROM @extschema@.insight_active_model('churn') m;
+    SELECT m.weights, (m.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint INTO model, sentiment_model_id
+      FROM @extschema@.insight_active_model('churn') m;
     IF model IS NULL THEN
         PERFORM @extschema@.insight_no_active_model('churn');
     END IF;
     IF customer IS NULL THEN
         RETURN NULL;
     END IF;
-    -- only this customer's lines, compared in the source's key type
-    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    -- only this customer's lines (and reviews)
+    SELECT c.churn_features INTO f FROM @extschema@.insight_churn_features(as_of, sentiment_model_id, customer) c;
     RETURN @extschema@.insight_predict(model, f);
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn(text, timestamptz) IS
-'Probability that the customer makes no purchase in the next horizon (the active churn model''s), from features as of as_of (default: just after the source''s latest event). The customer is the text form of a key of the source (''12347''); insight_churn(anyelement) takes the key in its own type. NULL for a customer with no purchase before as_of; 55000 "no churn model is active" with a hint when none is. The decoded model is cached per backend. Reads only the customer''s lines (insight_customer_features_of): index the source''s customer column, and its time column for the default as_of. To score many customers, read insight_churn_scores or insight_churn_scores_at(as_of), which compute all features in one pass.';
+'Probability that the customer makes no purchase in the next horizon (the active churn model''s), from features as of as_of (default: just after the source''s latest event). The customer is the text form of a key of the source (''12347''); insight_churn(anyelement) takes the key in its own type. NULL for a customer with no purchase before as_of; 55000 "no churn model is active" with a hint when none is. The decoded model is cached per backend. Reads only the customer''s lines (insight_customer_features_of): index the source''s customer column, and its time column for the default as_of; a model trained with review features adds the customer''s reviews before as_of (insight_churn_features). To score many customers, read insight_churn_scores or insight_churn_scores_at(as_of), which compute all features in one pass.';
 
 CREATE FUNCTION @extschema@.insight_churn(customer anyelement, as_of timestamptz DEFAULT NULL)
 RETURNS float8
@@ -519,16 +721,17 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 WITH model AS (
-    SELECT m.model_id, m.weights FROM @extschema@.insight_active_model('churn') m
+    SELECT m.model_id, m.weights, (m.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint AS sentiment_model_id
+      FROM @extschema@.insight_active_model('churn') m
 )
-SELECT f.customer_id::pg_catalog.text, @extschema@.insight_predict(m.weights, f.features), m.model_id,
+SELECT f.customer_id, @extschema@.insight_predict(m.weights, f.churn_features), m.model_id,
        COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
-  FROM model m, @extschema@.insight_customer_features($1) f
+  FROM model m, LATERAL @extschema@.insight_churn_features($1, m.sentiment_model_id) f
  ORDER BY 1
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_scores_at(timestamptz) IS
-'Churn probability of every customer with a purchase before as_of (default: just after the latest event), set-wise from one computation of the features, with the active churn model''s id and the as_of used. No rows when no churn model is active. customer_id as text (the view insight_churn_scores has the source''s key type).';
+'Churn probability of every customer with a purchase before as_of (default: just after the latest event), set-wise from one computation of the churn vectors (insight_churn_features), with the active churn model''s id and the as_of used. No rows when no churn model is active. customer_id as text (the view insight_churn_scores has the source''s key type).';
 
 -- Reasons --------------------------------------------------------------------
 
@@ -561,20 +764,22 @@ BEGIN
     IF m.model_id IS NULL THEN
         PERFORM @extschema@.insight_no_active_model('churn');
     END IF;
-    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    SELECT c.churn_features INTO f
+      FROM @extschema@.insight_churn_features(as_of, (m.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint, customer) c;
     IF f IS NULL THEN
         RETURN;
     END IF;
     RETURN QUERY
         SELECT x.name, x.v, x.c, m.model_id, m.algorithm
-          FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()), pg_catalog.unnest(f),
+          FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_churn_feature_names((m.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint)),
+                          pg_catalog.unnest(f),
                           pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f))) WITH ORDINALITY x(name, v, c, i)
          ORDER BY x.c DESC, x.i;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_reasons(text, timestamptz) IS
-'Why the active churn model scores this customer as it does: one row per feature (insight_feature_names) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j·(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit; mlp: integrated gradients from the average training row (Sundararajan et al. 2017), which add up to the logit minus the logit of that row. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
+'Why the active churn model scores this customer as it does: one row per feature of its vector (insight_churn_feature_names: with review_count, review_mean_sentiment and review_share_negative for a model trained with review features) with the customer''s value as of as_of (default: just after the latest event) and its contribution to the churn logit, largest first (positive: towards churn). Logistic regression: w_j*(x_j - training mean_j); gbdt: exact TreeSHAP values (insight_gbdt_explain), which add up with the bias to the logit; mlp: integrated gradients from the average training row (Sundararajan et al. 2017), which add up to the logit minus the logit of that row. With model_id and algorithm of the active model. No rows for a customer with no purchase before as_of; 55000 when no churn model is active. Reads only the customer''s lines, as insight_churn does.';
 
 CREATE FUNCTION @extschema@.insight_churn_reasons(customer anyelement, as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
@@ -601,7 +806,7 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 WITH model AS (
-    SELECT m.model_id, m.weights,
+    SELECT m.model_id, m.weights, (m.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint AS sentiment_model_id,
            pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
       FROM @extschema@.insight_active_model('churn') m
 ),
@@ -609,15 +814,15 @@ val AS (
     SELECT v.weights FROM @extschema@.insight_serving_model('value') v
 ),
 scored AS (
-    SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
-           @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
+    SELECT f.customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
+           @extschema@.insight_predict(m.weights, f.churn_features) AS churn_probability,
            (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
                OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
-           @extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
-                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons,
+           @extschema@.insight_top_reasons(@extschema@.insight_churn_feature_names(m.sentiment_model_id),
+                                           @extschema@.insight_contributions(m.weights, f.churn_features), 3) AS reasons,
            -- the value model scores the same features (as insight_value_scores_at would, without computing them again)
            (SELECT @extschema@.insight_value_predict(v.weights, f.features) FROM val v) AS expected_spend
-      FROM model m, LATERAL @extschema@.insight_customer_features($1) f
+      FROM model m, LATERAL @extschema@.insight_churn_features($1, m.sentiment_model_id) f
 ),
 clv AS (
     SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
@@ -639,7 +844,7 @@ SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_predict on the same features, as insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_predict on the same features, as insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). Churn probability and reasons from the churn vector of the model (insight_churn_features: with its review features when it was trained with them). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons, names insight_churn_feature_names; contributions as in insight_churn_reasons: w_j*(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
 
 -- Views ------------------------------------------------------------------------
 --
@@ -665,13 +870,15 @@ RETURNS TABLE (customer_id text, recency_days float8, frequency integer, monetar
 LANGUAGE sql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
-AS $$ SELECT f.customer_id::pg_catalog.text, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,
+AS $$ SELECT f.customer_id, f.recency_days, f.frequency, f.monetary, f.tenure_days, f.orders,
              f.items, f.total_spend, f.spend_90d, f.spend_trend, f.mean_days_between_orders,
-             f.sd_days_between_orders, f.distinct_items, f.return_rate, f.features
-        FROM @extschema@.insight_customer_features($1) f $$;
+             f.sd_days_between_orders, f.distinct_items, f.return_rate, f.churn_features
+        FROM @extschema@.insight_churn_features($1,
+                 (SELECT (m.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint
+                    FROM @extschema@.insight_serving_model('churn') m)) f $$;
 
 COMMENT ON FUNCTION @extschema@.insight_customer_360_features(timestamptz) IS
-'insight_customer_features(as_of) with customer_id as text: the features concern of insight_customer_360.';
+'insight_customer_features(as_of) with customer_id as text and features the churn vector of the serving churn model (insight_churn_features: with the review features of a model trained with them): the features concern of insight_customer_360.';
 
 CREATE FUNCTION @extschema@.insight_churn_views_sql(key_type regtype)
 RETURNS text[]

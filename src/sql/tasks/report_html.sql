@@ -232,13 +232,16 @@ BEGIN
                                              k.monetary_value, 12, 0.01, ca.period) AS clv_12m
           FROM ca, k
     ),
-    -- the features of every customer, once
+    -- the features of every customer, once, with the churn vector of the
+    -- active churn model (its review features when it was trained with them)
     f AS MATERIALIZED (
-        SELECT * FROM @extschema@.insight_customer_features(as_of)
+        SELECT * FROM @extschema@.insight_churn_features(as_of,
+                          (SELECT (m.params ->> 'sentiment_model_id')::bigint FROM @extschema@.insight_active_model('churn') m))
     ),
     -- the retention targets, as insight_retention_targets_at ranks them, from f and c
     model AS (
-        SELECT m.model_id, m.weights, pg_catalog.date_part('epoch', (m.params ->> 'horizon')::interval) / 86400 AS horizon_days
+        SELECT m.model_id, m.weights, pg_catalog.date_part('epoch', (m.params ->> 'horizon')::interval) / 86400 AS horizon_days,
+               (m.params ->> 'sentiment_model_id')::bigint AS sentiment_model_id
           FROM @extschema@.insight_active_model('churn') m
     ), val AS (
         SELECT v.weights FROM @extschema@.insight_serving_model('value') v WHERE churn_active
@@ -246,8 +249,8 @@ BEGIN
         SELECT CASE WHEN EXISTS (SELECT 1 FROM val) THEN 'value_model'
                     WHEN clv_serving AND EXISTS (SELECT 1 FROM c) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
     ), scored AS MATERIALIZED (   -- each model called once per customer
-        SELECT f.customer_id::pg_catalog.text AS customer_id, f.features, f.recency_days, f.orders,
-               @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
+        SELECT f.customer_id, f.churn_features, f.recency_days, f.orders,
+               @extschema@.insight_predict(m.weights, f.churn_features) AS churn_probability,
                CASE b.value_basis WHEN 'value_model' THEN (SELECT @extschema@.insight_value_predict(v.weights, f.features) FROM val v)
                                   WHEN 'clv_12m' THEN c.clv_12m
                     ELSE f.monetary * ((f.orders * m.horizon_days) / GREATEST(f.tenure_days, m.horizon_days)) END AS expected_value
@@ -267,8 +270,8 @@ BEGIN
                    COALESCE((SELECT pg_catalog.string_agg(@extschema@.insight_report_msg(lang, 'feature.' || pg_catalog.split_part(r.name, ' ', 1))
                                                           || ' ' || pg_catalog.split_part(r.name, ' ', 2),
                                                           @extschema@.insight_report_msg(lang, 'label.sep') ORDER BY r.i)
-                               FROM pg_catalog.unnest(@extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
-                                        @extschema@.insight_contributions(m.weights, t.features), 3)) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
+                               FROM pg_catalog.unnest(@extschema@.insight_top_reasons(@extschema@.insight_churn_feature_names(m.sentiment_model_id),
+                                        @extschema@.insight_contributions(m.weights, t.churn_features), 3)) WITH ORDINALITY r(name, i)), na)] ORDER BY t.n)
                    FILTER (WHERE t.n <= 10) AS rows,
                (SELECT b.value_basis FROM basis b) AS basis,
                pg_catalog.array_agg(t.churn_probability) AS probabilities
@@ -592,7 +595,7 @@ BEGIN
         SELECT gs.bin, pg_catalog.count(s.bin) AS n
           FROM pg_catalog.generate_series(1, 10) gs(bin) LEFT JOIN s ON s.bin = gs.bin GROUP BY 1
     )
-    SELECT pg_catalog.array_agg(pg_catalog.format('%s–%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s-%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
                                                   @extschema@.insight_report_num(b.bin / 10.0, 1, lang)) ORDER BY b.bin) AS labels,
            ARRAY[pg_catalog.array_agg(CASE WHEN b.n >= k THEN b.n::pg_catalog.float8 WHEN b.n = 0 THEN 0 END ORDER BY b.bin)] AS vals,
            pg_catalog.array_agg(CASE WHEN b.n >= k OR b.n = 0 THEN @extschema@.insight_report_num(b.n, 0, lang)

@@ -31,226 +31,248 @@ COMMENT ON COLUMN @extschema@.insight_report_messages.key IS 'The message key (s
 COMMENT ON COLUMN @extschema@.insight_report_messages.lang IS 'Language: en (English) or zh (Simplified Chinese).';
 COMMENT ON COLUMN @extschema@.insight_report_messages.message IS 'The text, a format() string whose %s are filled by insight_report_msg(lang, key, args...); HTML-escaped where it is used.';
 
+-- The install script is ASCII, so that it runs in every server encoding:
+-- the Chinese messages are written as JSON string escapes (\uXXXX) and
+-- decoded by insight_unicode_text into the database's encoding; a database
+-- whose encoding cannot hold them (LATIN1, ...) gets no Chinese messages
+-- (insight_report_msg says why).
+CREATE FUNCTION @extschema@.insight_unicode_text(escaped text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT CASE WHEN pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.=) ANY ('{UTF8,EUC_CN}')
+              OR escaped OPERATOR(pg_catalog.!~) '\\u(?!00[0-7])'
+            THEN ('"' OPERATOR(pg_catalog.||) escaped OPERATOR(pg_catalog.||) '"')::pg_catalog.json
+                 OPERATOR(pg_catalog.#>>) '{}'::pg_catalog.text[] END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_unicode_text(text) IS
+'The text of the body of a JSON string (escapes such as \u5ba2 and \" decoded, as JSON reads them) in the database''s encoding: in a UTF8 or EUC_CN database (both hold the Simplified Chinese of the report), or when it escapes no character beyond ASCII; NULL otherwise (LATIN1, SQL_ASCII, ...: the caller falls back or leaves the text out). The report''s Chinese messages are written this way, so that the install script is ASCII and installs in every server encoding. No exception block (it runs in parallel workers too). Errors: 22P02 for a malformed escape; 22P05 for a character EUC_CN cannot hold.';
+
 INSERT INTO @extschema@.insight_report_messages (key, lang, message)
-SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
+SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE @extschema@.insight_unicode_text(v.zh) END
   FROM (VALUES
     ('html.lang', 'en', 'zh-Hans'),
-    ('title', 'insight report', 'insight 客户洞察报告'),
+    ('title', 'insight report', 'insight \u5ba2\u6237\u6d1e\u5bdf\u62a5\u544a'),
     ('subtitle', 'Data up to %s (UTC). Groups of fewer than %s customers are not shown with their own figures.',
-                 '数据截至 %s（UTC）。少于 %s 位客户的群组不单独显示其数字。'),
-    ('na', 'n/a', '无'),
-    ('other', 'other', '其他'),
-    ('suppressed', 'fewer than %s', '少于 %s'),
-    ('numbers', 'The numbers behind the chart', '图表数据'),
-    ('privacy.merged', '%s groups of fewer than %s customers are merged into "other".', '%s 个少于 %s 位客户的群组已合并为“其他”。'),
-    ('privacy.suppressed', '%s groups of fewer than %s customers are not shown.', '%s 个少于 %s 位客户的群组未显示。'),
-    ('privacy.none', 'Every group shown has at least %s customers.', '显示的每个群组至少有 %s 位客户。'),
-    ('not_trained', 'No %s model is trained yet: run SELECT %s; to add this section.', '尚未训练%s模型：运行 SELECT %s; 即可生成本节。'),
-    ('toc', 'Contents', '目录'),
-    ('unit.days', '%s days', '%s 天'),
+                 '\u6570\u636e\u622a\u81f3 %s\uff08UTC\uff09\u3002\u5c11\u4e8e %s \u4f4d\u5ba2\u6237\u7684\u7fa4\u7ec4\u4e0d\u5355\u72ec\u663e\u793a\u5176\u6570\u5b57\u3002'),
+    ('na', 'n/a', '\u65e0'),
+    ('other', 'other', '\u5176\u4ed6'),
+    ('suppressed', 'fewer than %s', '\u5c11\u4e8e %s'),
+    ('numbers', 'The numbers behind the chart', '\u56fe\u8868\u6570\u636e'),
+    ('privacy.merged', '%s groups of fewer than %s customers are merged into "other".', '%s \u4e2a\u5c11\u4e8e %s \u4f4d\u5ba2\u6237\u7684\u7fa4\u7ec4\u5df2\u5408\u5e76\u4e3a\u201c\u5176\u4ed6\u201d\u3002'),
+    ('privacy.suppressed', '%s groups of fewer than %s customers are not shown.', '%s \u4e2a\u5c11\u4e8e %s \u4f4d\u5ba2\u6237\u7684\u7fa4\u7ec4\u672a\u663e\u793a\u3002'),
+    ('privacy.none', 'Every group shown has at least %s customers.', '\u663e\u793a\u7684\u6bcf\u4e2a\u7fa4\u7ec4\u81f3\u5c11\u6709 %s \u4f4d\u5ba2\u6237\u3002'),
+    ('not_trained', 'No %s model is trained yet: run SELECT %s; to add this section.', '\u5c1a\u672a\u8bad\u7ec3%s\u6a21\u578b\uff1a\u8fd0\u884c SELECT %s; \u5373\u53ef\u751f\u6210\u672c\u8282\u3002'),
+    ('toc', 'Contents', '\u76ee\u5f55'),
+    ('unit.days', '%s days', '%s \u5929'),
     -- data covered
-    ('data.title', 'Data covered', '数据范围'),
+    ('data.title', 'Data covered', '\u6570\u636e\u8303\u56f4'),
     ('data.summary', '%s kept order lines (purchases and returns) in %s orders, from %s to %s; %s customers with a purchase (every customer count in this report counts those), and %s more with returns only; revenue %s (purchases, before returns).',
-                     '保留订单行 %s 条（含购买与退货），共 %s 个订单，时间从 %s 到 %s；有购买的客户 %s 位（本报告中所有客户数均按此口径统计），另有 %s 位只有退货；收入 %s（仅购买，未扣除退货）。'),
-    ('data.revenue.title', 'Revenue by month', '月度收入'),
-    ('data.revenue.reading', 'The best month is %s with %s; the data run from %s to %s, so a month at either end may be partial.', '收入最高的月份是 %s（%s）；数据从 %s 到 %s，首尾月份可能不完整。'),
-    ('data.active.title', 'Customers with a purchase, by month', '每月有购买的客户数'),
-    ('data.active.reading', 'Between %s and %s customers buy in a month; the most in %s.', '每月有 %s 到 %s 位客户购买；最多的是 %s。'),
-    ('data.cohort.title', 'Cohort retention: share of each month''s new customers who buy again N months later', '客户群留存：各月新客户在 N 个月后再次购买的比例'),
-    ('data.cohort.reading', 'On average %s of new customers buy again in their second month; cells of fewer than %s customers are left blank.', '新客户在第二个月再次购买的平均比例为 %s；少于 %s 位客户的单元格留空。'),
-    ('col.month', 'month', '月份'),
-    ('col.revenue', 'revenue', '收入'),
-    ('col.customers', 'customers with a purchase', '有购买的客户'),
-    ('col.cohort', 'first purchase', '首次购买月份'),
-    ('col.cohort_size', 'new customers', '新客户数'),
-    ('col.months_since', 'months since the first purchase', '距首次购买的月数'),
+                     '\u4fdd\u7559\u8ba2\u5355\u884c %s \u6761\uff08\u542b\u8d2d\u4e70\u4e0e\u9000\u8d27\uff09\uff0c\u5171 %s \u4e2a\u8ba2\u5355\uff0c\u65f6\u95f4\u4ece %s \u5230 %s\uff1b\u6709\u8d2d\u4e70\u7684\u5ba2\u6237 %s \u4f4d\uff08\u672c\u62a5\u544a\u4e2d\u6240\u6709\u5ba2\u6237\u6570\u5747\u6309\u6b64\u53e3\u5f84\u7edf\u8ba1\uff09\uff0c\u53e6\u6709 %s \u4f4d\u53ea\u6709\u9000\u8d27\uff1b\u6536\u5165 %s\uff08\u4ec5\u8d2d\u4e70\uff0c\u672a\u6263\u9664\u9000\u8d27\uff09\u3002'),
+    ('data.revenue.title', 'Revenue by month', '\u6708\u5ea6\u6536\u5165'),
+    ('data.revenue.reading', 'The best month is %s with %s; the data run from %s to %s, so a month at either end may be partial.', '\u6536\u5165\u6700\u9ad8\u7684\u6708\u4efd\u662f %s\uff08%s\uff09\uff1b\u6570\u636e\u4ece %s \u5230 %s\uff0c\u9996\u5c3e\u6708\u4efd\u53ef\u80fd\u4e0d\u5b8c\u6574\u3002'),
+    ('data.active.title', 'Customers with a purchase, by month', '\u6bcf\u6708\u6709\u8d2d\u4e70\u7684\u5ba2\u6237\u6570'),
+    ('data.active.reading', 'Between %s and %s customers buy in a month; the most in %s.', '\u6bcf\u6708\u6709 %s \u5230 %s \u4f4d\u5ba2\u6237\u8d2d\u4e70\uff1b\u6700\u591a\u7684\u662f %s\u3002'),
+    ('data.cohort.title', 'Cohort retention: share of each month''s new customers who buy again N months later', '\u5ba2\u6237\u7fa4\u7559\u5b58\uff1a\u5404\u6708\u65b0\u5ba2\u6237\u5728 N \u4e2a\u6708\u540e\u518d\u6b21\u8d2d\u4e70\u7684\u6bd4\u4f8b'),
+    ('data.cohort.reading', 'On average %s of new customers buy again in their second month; cells of fewer than %s customers are left blank.', '\u65b0\u5ba2\u6237\u5728\u7b2c\u4e8c\u4e2a\u6708\u518d\u6b21\u8d2d\u4e70\u7684\u5e73\u5747\u6bd4\u4f8b\u4e3a %s\uff1b\u5c11\u4e8e %s \u4f4d\u5ba2\u6237\u7684\u5355\u5143\u683c\u7559\u7a7a\u3002'),
+    ('col.month', 'month', '\u6708\u4efd'),
+    ('col.revenue', 'revenue', '\u6536\u5165'),
+    ('col.customers', 'customers with a purchase', '\u6709\u8d2d\u4e70\u7684\u5ba2\u6237'),
+    ('col.cohort', 'first purchase', '\u9996\u6b21\u8d2d\u4e70\u6708\u4efd'),
+    ('col.cohort_size', 'new customers', '\u65b0\u5ba2\u6237\u6570'),
+    ('col.months_since', 'months since the first purchase', '\u8ddd\u9996\u6b21\u8d2d\u4e70\u7684\u6708\u6570'),
     -- churn
-    ('churn.title', 'Churn', '流失'),
-    ('churn.task', 'churn', '流失'),
+    ('churn.title', 'Churn', '\u6d41\u5931'),
+    ('churn.task', 'churn', '\u6d41\u5931'),
     ('churn.summary', 'Model %s (%s) gives the probability that a customer buys nothing in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s, of whom %s churned. AUC %s against %s for the days since the last purchase alone.',
-                      '模型 %1$s（%2$s）给出客户在未来 %3$s 内不再购买的概率。跨时间评估：在 %4$s 位客户上于 %5$s 拟合，在 %7$s 之前有购买的 %6$s 位客户上测试，其中 %8$s 流失。AUC 为 %9$s，仅用距上次购买天数时为 %10$s。'),
-    ('churn.roc.title', 'ROC curve, out of time', 'ROC 曲线（跨时间评估）'),
-    ('churn.roc.reading', 'The model (AUC %s) ranks churners above stayers more often than the days since the last purchase alone (AUC %s).', '模型（AUC %s）比仅用距上次购买天数（AUC %s）更能把流失客户排在留存客户之前。'),
-    ('churn.gain.title', 'Cumulative gain: churners found by contacting the riskiest customers first', '累积增益：优先联系风险最高的客户可找到的流失客户'),
-    ('churn.gain.reading', 'Contacting the riskiest 30%% of customers reaches %s of those who churned (lift %s).', '联系风险最高的 30%% 客户可覆盖 %s 的流失客户（提升度 %s）。'),
-    ('churn.calibration.title', 'Calibration: predicted and observed churn by decile of predicted probability', '校准：按预测概率十分位的预测与实际流失率'),
-    ('churn.calibration.reading', 'Across the ten deciles the predicted churn rate is off the observed one by %s on average.', '十个分位上预测流失率与实际流失率的平均偏差为 %s。'),
-    ('churn.distribution.title', 'Churn probability of today''s customers', '当前客户的流失概率分布'),
-    ('churn.distribution.reading', '%s of the %s customers have a churn probability of 0.5 or more.', '%2$s 位客户中有 %1$s 的流失概率不低于 0.5。'),
-    ('churn.targets.title', 'Customers to retain first', '优先挽留的客户'),
-    ('churn.targets.reading', 'Ranked by value at risk = churn probability x expected value (%s); the reasons are the features that raise the score most.', '按风险价值 = 流失概率 x 预期价值（%s）排序；原因为最推高流失分数的特征。'),
-    ('churn.targets.hidden', 'Customer identifiers are shown to members of insight_admin only; you see ranks.', '客户编号仅对 insight_admin 成员显示；此处显示排名。'),
-    ('churn.value.clv', 'the 12-month CLV', '12 个月客户终身价值'),
-    ('churn.value.past', 'mean order value x orders expected at the past rate', '平均订单金额 x 按过去频率预期的订单数'),
-    ('churn.value.model', 'the spend the value model expects in its horizon', '价值模型预测的下一周期消费额'),
-    ('series.model', 'model', '模型'),
-    ('series.recency', 'days since last purchase', '距上次购买天数'),
-    ('series.random', 'random', '随机'),
-    ('series.perfect', 'perfect order', '理想排序'),
-    ('series.predicted', 'predicted', '预测'),
-    ('series.observed', 'observed', '实际'),
-    ('axis.fpr', 'stayers flagged (false positive rate)', '被误判的留存客户（假阳性率）'),
-    ('axis.tpr', 'churners found (true positive rate)', '找到的流失客户（真阳性率）'),
-    ('axis.contacted', 'customers contacted, riskiest first', '按风险从高到低联系的客户'),
-    ('axis.captured', 'churners reached', '覆盖的流失客户'),
-    ('col.threshold_group', 'score group', '分数组'),
-    ('col.decile', 'decile', '十分位'),
-    ('col.predicted', 'predicted', '预测'),
-    ('col.observed', 'observed', '实际'),
-    ('col.churn_probability', 'churn probability', '流失概率'),
-    ('col.rank', 'rank', '排名'),
-    ('col.customer', 'customer', '客户'),
-    ('col.value_at_risk', 'value at risk', '风险价值'),
-    ('col.reasons', 'reasons', '原因'),
-    ('col.days_since', 'days since last purchase', '距上次购买天数'),
-    ('col.orders', 'orders', '订单数'),
-    ('col.share_customers', 'share of customers', '客户占比'),
-    ('col.share_churners', 'share of churners reached', '覆盖流失客户占比'),
-    ('col.lift', 'lift', '提升度'),
-    ('col.fpr', 'false positive rate', '假阳性率'),
-    ('col.tpr', 'true positive rate', '真阳性率'),
-    ('col.series', 'curve', '曲线'),
-    ('col.range', 'probability', '概率区间'),
-    ('feature.recency_days', 'days since last purchase', '距上次购买天数'),
-    ('feature.frequency', 'purchase days', '购买天数'),
-    ('feature.monetary', 'mean order value', '平均订单金额'),
-    ('feature.tenure_days', 'days since first purchase', '距首次购买天数'),
-    ('feature.orders', 'orders', '订单数'),
-    ('feature.items', 'units bought', '购买件数'),
-    ('feature.total_spend', 'total spend', '总消费'),
-    ('feature.spend_90d', 'spend in the last 90 days', '近 90 天消费'),
-    ('feature.spend_trend', 'spend trend', '消费趋势'),
-    ('feature.mean_days_between_orders', 'mean days between orders', '平均下单间隔天数'),
-    ('feature.sd_days_between_orders', 'irregular gaps between orders', '下单间隔不规律'),
-    ('feature.distinct_items', 'distinct items', '不同商品数'),
-    ('feature.return_rate', 'return rate', '退货率'),
+                      '\u6a21\u578b %1$s\uff08%2$s\uff09\u7ed9\u51fa\u5ba2\u6237\u5728\u672a\u6765 %3$s \u5185\u4e0d\u518d\u8d2d\u4e70\u7684\u6982\u7387\u3002\u8de8\u65f6\u95f4\u8bc4\u4f30\uff1a\u5728 %4$s \u4f4d\u5ba2\u6237\u4e0a\u4e8e %5$s \u62df\u5408\uff0c\u5728 %7$s \u4e4b\u524d\u6709\u8d2d\u4e70\u7684 %6$s \u4f4d\u5ba2\u6237\u4e0a\u6d4b\u8bd5\uff0c\u5176\u4e2d %8$s \u6d41\u5931\u3002AUC \u4e3a %9$s\uff0c\u4ec5\u7528\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570\u65f6\u4e3a %10$s\u3002'),
+    ('churn.roc.title', 'ROC curve, out of time', 'ROC \u66f2\u7ebf\uff08\u8de8\u65f6\u95f4\u8bc4\u4f30\uff09'),
+    ('churn.roc.reading', 'The model (AUC %s) ranks churners above stayers more often than the days since the last purchase alone (AUC %s).', '\u6a21\u578b\uff08AUC %s\uff09\u6bd4\u4ec5\u7528\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570\uff08AUC %s\uff09\u66f4\u80fd\u628a\u6d41\u5931\u5ba2\u6237\u6392\u5728\u7559\u5b58\u5ba2\u6237\u4e4b\u524d\u3002'),
+    ('churn.gain.title', 'Cumulative gain: churners found by contacting the riskiest customers first', '\u7d2f\u79ef\u589e\u76ca\uff1a\u4f18\u5148\u8054\u7cfb\u98ce\u9669\u6700\u9ad8\u7684\u5ba2\u6237\u53ef\u627e\u5230\u7684\u6d41\u5931\u5ba2\u6237'),
+    ('churn.gain.reading', 'Contacting the riskiest 30%% of customers reaches %s of those who churned (lift %s).', '\u8054\u7cfb\u98ce\u9669\u6700\u9ad8\u7684 30%% \u5ba2\u6237\u53ef\u8986\u76d6 %s \u7684\u6d41\u5931\u5ba2\u6237\uff08\u63d0\u5347\u5ea6 %s\uff09\u3002'),
+    ('churn.calibration.title', 'Calibration: predicted and observed churn by decile of predicted probability', '\u6821\u51c6\uff1a\u6309\u9884\u6d4b\u6982\u7387\u5341\u5206\u4f4d\u7684\u9884\u6d4b\u4e0e\u5b9e\u9645\u6d41\u5931\u7387'),
+    ('churn.calibration.reading', 'Across the ten deciles the predicted churn rate is off the observed one by %s on average.', '\u5341\u4e2a\u5206\u4f4d\u4e0a\u9884\u6d4b\u6d41\u5931\u7387\u4e0e\u5b9e\u9645\u6d41\u5931\u7387\u7684\u5e73\u5747\u504f\u5dee\u4e3a %s\u3002'),
+    ('churn.distribution.title', 'Churn probability of today''s customers', '\u5f53\u524d\u5ba2\u6237\u7684\u6d41\u5931\u6982\u7387\u5206\u5e03'),
+    ('churn.distribution.reading', '%s of the %s customers have a churn probability of 0.5 or more.', '%2$s \u4f4d\u5ba2\u6237\u4e2d\u6709 %1$s \u7684\u6d41\u5931\u6982\u7387\u4e0d\u4f4e\u4e8e 0.5\u3002'),
+    ('churn.targets.title', 'Customers to retain first', '\u4f18\u5148\u633d\u7559\u7684\u5ba2\u6237'),
+    ('churn.targets.reading', 'Ranked by value at risk = churn probability x expected value (%s); the reasons are the features that raise the score most.', '\u6309\u98ce\u9669\u4ef7\u503c = \u6d41\u5931\u6982\u7387 x \u9884\u671f\u4ef7\u503c\uff08%s\uff09\u6392\u5e8f\uff1b\u539f\u56e0\u4e3a\u6700\u63a8\u9ad8\u6d41\u5931\u5206\u6570\u7684\u7279\u5f81\u3002'),
+    ('churn.targets.hidden', 'Customer identifiers are shown to members of insight_admin only; you see ranks.', '\u5ba2\u6237\u7f16\u53f7\u4ec5\u5bf9 insight_admin \u6210\u5458\u663e\u793a\uff1b\u6b64\u5904\u663e\u793a\u6392\u540d\u3002'),
+    ('churn.value.clv', 'the 12-month CLV', '12 \u4e2a\u6708\u5ba2\u6237\u7ec8\u8eab\u4ef7\u503c'),
+    ('churn.value.past', 'mean order value x orders expected at the past rate', '\u5e73\u5747\u8ba2\u5355\u91d1\u989d x \u6309\u8fc7\u53bb\u9891\u7387\u9884\u671f\u7684\u8ba2\u5355\u6570'),
+    ('churn.value.model', 'the spend the value model expects in its horizon', '\u4ef7\u503c\u6a21\u578b\u9884\u6d4b\u7684\u4e0b\u4e00\u5468\u671f\u6d88\u8d39\u989d'),
+    ('series.model', 'model', '\u6a21\u578b'),
+    ('series.recency', 'days since last purchase', '\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570'),
+    ('series.random', 'random', '\u968f\u673a'),
+    ('series.perfect', 'perfect order', '\u7406\u60f3\u6392\u5e8f'),
+    ('series.predicted', 'predicted', '\u9884\u6d4b'),
+    ('series.observed', 'observed', '\u5b9e\u9645'),
+    ('axis.fpr', 'stayers flagged (false positive rate)', '\u88ab\u8bef\u5224\u7684\u7559\u5b58\u5ba2\u6237\uff08\u5047\u9633\u6027\u7387\uff09'),
+    ('axis.tpr', 'churners found (true positive rate)', '\u627e\u5230\u7684\u6d41\u5931\u5ba2\u6237\uff08\u771f\u9633\u6027\u7387\uff09'),
+    ('axis.contacted', 'customers contacted, riskiest first', '\u6309\u98ce\u9669\u4ece\u9ad8\u5230\u4f4e\u8054\u7cfb\u7684\u5ba2\u6237'),
+    ('axis.captured', 'churners reached', '\u8986\u76d6\u7684\u6d41\u5931\u5ba2\u6237'),
+    ('col.threshold_group', 'score group', '\u5206\u6570\u7ec4'),
+    ('col.decile', 'decile', '\u5341\u5206\u4f4d'),
+    ('col.predicted', 'predicted', '\u9884\u6d4b'),
+    ('col.observed', 'observed', '\u5b9e\u9645'),
+    ('col.churn_probability', 'churn probability', '\u6d41\u5931\u6982\u7387'),
+    ('col.rank', 'rank', '\u6392\u540d'),
+    ('col.customer', 'customer', '\u5ba2\u6237'),
+    ('col.value_at_risk', 'value at risk', '\u98ce\u9669\u4ef7\u503c'),
+    ('col.reasons', 'reasons', '\u539f\u56e0'),
+    ('col.days_since', 'days since last purchase', '\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570'),
+    ('col.orders', 'orders', '\u8ba2\u5355\u6570'),
+    ('col.share_customers', 'share of customers', '\u5ba2\u6237\u5360\u6bd4'),
+    ('col.share_churners', 'share of churners reached', '\u8986\u76d6\u6d41\u5931\u5ba2\u6237\u5360\u6bd4'),
+    ('col.lift', 'lift', '\u63d0\u5347\u5ea6'),
+    ('col.fpr', 'false positive rate', '\u5047\u9633\u6027\u7387'),
+    ('col.tpr', 'true positive rate', '\u771f\u9633\u6027\u7387'),
+    ('col.series', 'curve', '\u66f2\u7ebf'),
+    ('col.range', 'probability', '\u6982\u7387\u533a\u95f4'),
+    ('feature.recency_days', 'days since last purchase', '\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570'),
+    ('feature.frequency', 'purchase days', '\u8d2d\u4e70\u5929\u6570'),
+    ('feature.monetary', 'mean order value', '\u5e73\u5747\u8ba2\u5355\u91d1\u989d'),
+    ('feature.tenure_days', 'days since first purchase', '\u8ddd\u9996\u6b21\u8d2d\u4e70\u5929\u6570'),
+    ('feature.orders', 'orders', '\u8ba2\u5355\u6570'),
+    ('feature.items', 'units bought', '\u8d2d\u4e70\u4ef6\u6570'),
+    ('feature.total_spend', 'total spend', '\u603b\u6d88\u8d39'),
+    ('feature.spend_90d', 'spend in the last 90 days', '\u8fd1 90 \u5929\u6d88\u8d39'),
+    ('feature.spend_trend', 'spend trend', '\u6d88\u8d39\u8d8b\u52bf'),
+    ('feature.mean_days_between_orders', 'mean days between orders', '\u5e73\u5747\u4e0b\u5355\u95f4\u9694\u5929\u6570'),
+    ('feature.sd_days_between_orders', 'irregular gaps between orders', '\u4e0b\u5355\u95f4\u9694\u4e0d\u89c4\u5f8b'),
+    ('feature.distinct_items', 'distinct items', '\u4e0d\u540c\u5546\u54c1\u6570'),
+    ('feature.return_rate', 'return rate', '\u9000\u8d27\u7387'),
+    ('feature.review_count', 'reviews written', '\u8bc4\u8bba\u6570'),
+    ('feature.review_mean_sentiment', 'mean review sentiment', '\u8bc4\u8bba\u5e73\u5747\u60c5\u611f'),
+    ('feature.review_share_negative', 'share of negative reviews', '\u8d1f\u9762\u8bc4\u8bba\u5360\u6bd4'),
     -- value
-    ('clv.title', 'Customer value', '客户价值'),
-    ('clv.task', 'CLV', '客户终身价值'),
+    ('clv.title', 'Customer value', '\u5ba2\u6237\u4ef7\u503c'),
+    ('clv.task', 'CLV', '\u5ba2\u6237\u7ec8\u8eab\u4ef7\u503c'),
     ('clv.summary', 'Model %s (%s, time unit %s) with the Gamma-Gamma spend model %s. Tested on the %s after %s: %s customers, predicted %s repeat purchase days against %s actual (MAE %s, against %s for the past rate continued).',
-                    '模型 %1$s（%2$s，时间单位 %3$s），消费模型 %4$s（Gamma-Gamma）。在 %6$s 之后的 %5$s 内测试：%7$s 位客户，预测重复购买天数 %8$s，实际 %9$s（MAE %10$s，按过去频率延续为 %11$s）。'),
-    ('clv.fr.title', 'Expected purchase days in the next 90 days, by frequency and recency', '按频率与最近购买时间划分的未来 90 天预期购买天数'),
-    ('clv.fr.reading', 'A customer who bought often and recently (top right) is expected to buy on %s days in the next 90 days; one who bought often but long ago, on %s.', '购买频繁且最近购买的客户（右上）预计未来 90 天有 %s 天购买；购买频繁但很久未购买的客户为 %s 天。'),
-    ('clv.alive.title', 'Probability of being alive, by frequency and recency', '按频率与最近购买时间划分的存活概率'),
-    ('clv.alive.reading', 'A customer with %s repeat purchase days whose last one was long ago is alive with probability %s.', '有 %s 个重复购买日但很久未购买的客户，存活概率为 %s。'),
-    ('clv.holdout.title', 'Calibration against the holdout: repeat purchase days by frequency before the holdout', '留出期校准：按留出期前购买频率的重复购买天数'),
-    ('clv.holdout.reading', 'Over all customers the model predicts %s repeat purchase days in the holdout where %s happened (%s).', '整体上模型预测留出期内 %s 个重复购买日，实际为 %s（%s）。'),
-    ('clv.gain.title', 'Value gain: share of holdout revenue from the customers predicted most valuable', '价值增益：预测价值最高的客户贡献的留出期收入占比'),
-    ('clv.gain.reading', 'The 20%% of customers the model ranks highest brought %s of the holdout revenue (%s in the best possible order).', '模型排名前 20%% 的客户贡献了留出期收入的 %s（理想排序为 %s）。'),
-    ('clv.decile.title', 'Predicted and actual holdout revenue per customer, by decile of predicted value', '按预测价值十分位的人均预测与实际留出期收入'),
-    ('clv.decile.reading', 'The top decile is predicted %s per customer and spent %s.', '最高十分位预测人均 %s，实际人均消费 %s。'),
-    ('clv.concentration.title', 'Value concentration: share of the 12-month CLV by decile of customers', '价值集中度：各十分位客户的 12 个月 CLV 占比'),
-    ('clv.concentration.reading', 'The most valuable 10%% of customers hold %s of the expected 12-month value.', '价值最高的 10%% 客户占预期 12 个月价值的 %s。'),
-    ('axis.frequency', 'repeat purchase days (frequency)', '重复购买天数（频率）'),
-    ('axis.recency', 'age at last purchase (recency, weeks)', '最后一次购买时的客户年龄（最近度，周）'),
-    ('axis.frequency_cal', 'repeat purchase days before the holdout', '留出期前的重复购买天数'),
-    ('axis.purchases_holdout', 'mean repeat purchase days in the holdout', '留出期内平均重复购买天数'),
-    ('axis.revenue_captured', 'holdout revenue reached', '覆盖的留出期收入'),
-    ('axis.customers_ranked', 'customers, most valuable first', '客户（按价值从高到低）'),
-    ('col.frequency', 'frequency', '频率'),
-    ('col.clv_share', 'share of 12-month CLV', '12 个月 CLV 占比'),
-    ('col.clv', '12-month CLV', '12 个月 CLV'),
-    ('col.actual', 'actual', '实际'),
-    ('col.share_revenue', 'share of holdout revenue', '留出期收入占比'),
+                    '\u6a21\u578b %1$s\uff08%2$s\uff0c\u65f6\u95f4\u5355\u4f4d %3$s\uff09\uff0c\u6d88\u8d39\u6a21\u578b %4$s\uff08Gamma-Gamma\uff09\u3002\u5728 %6$s \u4e4b\u540e\u7684 %5$s \u5185\u6d4b\u8bd5\uff1a%7$s \u4f4d\u5ba2\u6237\uff0c\u9884\u6d4b\u91cd\u590d\u8d2d\u4e70\u5929\u6570 %8$s\uff0c\u5b9e\u9645 %9$s\uff08MAE %10$s\uff0c\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed\u4e3a %11$s\uff09\u3002'),
+    ('clv.fr.title', 'Expected purchase days in the next 90 days, by frequency and recency', '\u6309\u9891\u7387\u4e0e\u6700\u8fd1\u8d2d\u4e70\u65f6\u95f4\u5212\u5206\u7684\u672a\u6765 90 \u5929\u9884\u671f\u8d2d\u4e70\u5929\u6570'),
+    ('clv.fr.reading', 'A customer who bought often and recently (top right) is expected to buy on %s days in the next 90 days; one who bought often but long ago, on %s.', '\u8d2d\u4e70\u9891\u7e41\u4e14\u6700\u8fd1\u8d2d\u4e70\u7684\u5ba2\u6237\uff08\u53f3\u4e0a\uff09\u9884\u8ba1\u672a\u6765 90 \u5929\u6709 %s \u5929\u8d2d\u4e70\uff1b\u8d2d\u4e70\u9891\u7e41\u4f46\u5f88\u4e45\u672a\u8d2d\u4e70\u7684\u5ba2\u6237\u4e3a %s \u5929\u3002'),
+    ('clv.alive.title', 'Probability of being alive, by frequency and recency', '\u6309\u9891\u7387\u4e0e\u6700\u8fd1\u8d2d\u4e70\u65f6\u95f4\u5212\u5206\u7684\u5b58\u6d3b\u6982\u7387'),
+    ('clv.alive.reading', 'A customer with %s repeat purchase days whose last one was long ago is alive with probability %s.', '\u6709 %s \u4e2a\u91cd\u590d\u8d2d\u4e70\u65e5\u4f46\u5f88\u4e45\u672a\u8d2d\u4e70\u7684\u5ba2\u6237\uff0c\u5b58\u6d3b\u6982\u7387\u4e3a %s\u3002'),
+    ('clv.holdout.title', 'Calibration against the holdout: repeat purchase days by frequency before the holdout', '\u7559\u51fa\u671f\u6821\u51c6\uff1a\u6309\u7559\u51fa\u671f\u524d\u8d2d\u4e70\u9891\u7387\u7684\u91cd\u590d\u8d2d\u4e70\u5929\u6570'),
+    ('clv.holdout.reading', 'Over all customers the model predicts %s repeat purchase days in the holdout where %s happened (%s).', '\u6574\u4f53\u4e0a\u6a21\u578b\u9884\u6d4b\u7559\u51fa\u671f\u5185 %s \u4e2a\u91cd\u590d\u8d2d\u4e70\u65e5\uff0c\u5b9e\u9645\u4e3a %s\uff08%s\uff09\u3002'),
+    ('clv.gain.title', 'Value gain: share of holdout revenue from the customers predicted most valuable', '\u4ef7\u503c\u589e\u76ca\uff1a\u9884\u6d4b\u4ef7\u503c\u6700\u9ad8\u7684\u5ba2\u6237\u8d21\u732e\u7684\u7559\u51fa\u671f\u6536\u5165\u5360\u6bd4'),
+    ('clv.gain.reading', 'The 20%% of customers the model ranks highest brought %s of the holdout revenue (%s in the best possible order).', '\u6a21\u578b\u6392\u540d\u524d 20%% \u7684\u5ba2\u6237\u8d21\u732e\u4e86\u7559\u51fa\u671f\u6536\u5165\u7684 %s\uff08\u7406\u60f3\u6392\u5e8f\u4e3a %s\uff09\u3002'),
+    ('clv.decile.title', 'Predicted and actual holdout revenue per customer, by decile of predicted value', '\u6309\u9884\u6d4b\u4ef7\u503c\u5341\u5206\u4f4d\u7684\u4eba\u5747\u9884\u6d4b\u4e0e\u5b9e\u9645\u7559\u51fa\u671f\u6536\u5165'),
+    ('clv.decile.reading', 'The top decile is predicted %s per customer and spent %s.', '\u6700\u9ad8\u5341\u5206\u4f4d\u9884\u6d4b\u4eba\u5747 %s\uff0c\u5b9e\u9645\u4eba\u5747\u6d88\u8d39 %s\u3002'),
+    ('clv.concentration.title', 'Value concentration: share of the 12-month CLV by decile of customers', '\u4ef7\u503c\u96c6\u4e2d\u5ea6\uff1a\u5404\u5341\u5206\u4f4d\u5ba2\u6237\u7684 12 \u4e2a\u6708 CLV \u5360\u6bd4'),
+    ('clv.concentration.reading', 'The most valuable 10%% of customers hold %s of the expected 12-month value.', '\u4ef7\u503c\u6700\u9ad8\u7684 10%% \u5ba2\u6237\u5360\u9884\u671f 12 \u4e2a\u6708\u4ef7\u503c\u7684 %s\u3002'),
+    ('axis.frequency', 'repeat purchase days (frequency)', '\u91cd\u590d\u8d2d\u4e70\u5929\u6570\uff08\u9891\u7387\uff09'),
+    ('axis.recency', 'age at last purchase (recency, weeks)', '\u6700\u540e\u4e00\u6b21\u8d2d\u4e70\u65f6\u7684\u5ba2\u6237\u5e74\u9f84\uff08\u6700\u8fd1\u5ea6\uff0c\u5468\uff09'),
+    ('axis.frequency_cal', 'repeat purchase days before the holdout', '\u7559\u51fa\u671f\u524d\u7684\u91cd\u590d\u8d2d\u4e70\u5929\u6570'),
+    ('axis.purchases_holdout', 'mean repeat purchase days in the holdout', '\u7559\u51fa\u671f\u5185\u5e73\u5747\u91cd\u590d\u8d2d\u4e70\u5929\u6570'),
+    ('axis.revenue_captured', 'holdout revenue reached', '\u8986\u76d6\u7684\u7559\u51fa\u671f\u6536\u5165'),
+    ('axis.customers_ranked', 'customers, most valuable first', '\u5ba2\u6237\uff08\u6309\u4ef7\u503c\u4ece\u9ad8\u5230\u4f4e\uff09'),
+    ('col.frequency', 'frequency', '\u9891\u7387'),
+    ('col.clv_share', 'share of 12-month CLV', '12 \u4e2a\u6708 CLV \u5360\u6bd4'),
+    ('col.clv', '12-month CLV', '12 \u4e2a\u6708 CLV'),
+    ('col.actual', 'actual', '\u5b9e\u9645'),
+    ('col.share_revenue', 'share of holdout revenue', '\u7559\u51fa\u671f\u6536\u5165\u5360\u6bd4'),
     -- the value model (deep)
-    ('value.title', 'Customer value: deep model', '客户价值：深度模型'),
-    ('value.task', 'value', '价值'),
+    ('value.title', 'Customer value: deep model', '\u5ba2\u6237\u4ef7\u503c\uff1a\u6df1\u5ea6\u6a21\u578b'),
+    ('value.task', 'value', '\u4ef7\u503c'),
     ('value.summary', 'Model %s (%s, hidden layers %s, zero-inflated lognormal loss) predicts what each customer spends in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s against their spend in the %s after.',
-                      '模型 %1$s（%2$s，隐藏层 %3$s，零膨胀对数正态损失）预测每位客户未来 %4$s 的消费额。跨时间评估：在 %5$s 位客户上于 %6$s 拟合，在 %8$s 之前有购买的 %7$s 位客户上测试，对比其之后 %9$s 内的实际消费。'),
-    ('value.metrics.title', 'Out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate continued', '跨时间评估指标：与 BG/NBD x Gamma-Gamma 及按过去频率延续对比'),
+                      '\u6a21\u578b %1$s\uff08%2$s\uff0c\u9690\u85cf\u5c42 %3$s\uff0c\u96f6\u81a8\u80c0\u5bf9\u6570\u6b63\u6001\u635f\u5931\uff09\u9884\u6d4b\u6bcf\u4f4d\u5ba2\u6237\u672a\u6765 %4$s \u7684\u6d88\u8d39\u989d\u3002\u8de8\u65f6\u95f4\u8bc4\u4f30\uff1a\u5728 %5$s \u4f4d\u5ba2\u6237\u4e0a\u4e8e %6$s \u62df\u5408\uff0c\u5728 %8$s \u4e4b\u524d\u6709\u8d2d\u4e70\u7684 %7$s \u4f4d\u5ba2\u6237\u4e0a\u6d4b\u8bd5\uff0c\u5bf9\u6bd4\u5176\u4e4b\u540e %9$s \u5185\u7684\u5b9e\u9645\u6d88\u8d39\u3002'),
+    ('value.metrics.title', 'Out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate continued', '\u8de8\u65f6\u95f4\u8bc4\u4f30\u6307\u6807\uff1a\u4e0e BG/NBD x Gamma-Gamma \u53ca\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed\u5bf9\u6bd4'),
     ('value.metrics.reading', 'Normalized Gini %s for the model against %s for the past rate continued (1 = customers in the best possible order); total error = predicted total against the actual total of the test window.',
-                              '模型的归一化基尼系数为 %s，按过去频率延续为 %s（1 表示客户排序完全正确）；总误差为测试期预测总额相对实际总额的偏差。'),
-    ('value.gain.title', 'Spend gain: share of the test window''s spend from the customers predicted to spend most', '消费增益：预测消费最高的客户贡献的测试期消费占比'),
-    ('value.gain.reading', 'The 20%% of customers the model ranks highest spent %s of the test window''s total (%s in the best possible order).', '模型排名前 20%% 的客户贡献了测试期总消费的 %s（理想排序为 %s）。'),
-    ('value.gain.missing', 'This model was trained before its gain chart was stored: train it again (SELECT insight_train_value();) to draw it.', '该模型训练时尚未保存增益图：重新训练（SELECT insight_train_value();）即可绘制。'),
-    ('value.decile.title', 'Predicted and actual spend per customer in the test window, by decile of predicted spend (lowest first)', '测试期按预测消费十分位（从低到高）的人均预测与实际消费'),
-    ('value.decile.reading', 'The top decile is predicted %s per customer and spent %s; the bottom decile %s and %s.', '最高十分位预测人均 %s，实际人均消费 %s；最低十分位分别为 %s 和 %s。'),
-    ('series.value_model', 'this model (ZILN MLP)', '本模型（ZILN 多层感知机）'),
+                              '\u6a21\u578b\u7684\u5f52\u4e00\u5316\u57fa\u5c3c\u7cfb\u6570\u4e3a %s\uff0c\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed\u4e3a %s\uff081 \u8868\u793a\u5ba2\u6237\u6392\u5e8f\u5b8c\u5168\u6b63\u786e\uff09\uff1b\u603b\u8bef\u5dee\u4e3a\u6d4b\u8bd5\u671f\u9884\u6d4b\u603b\u989d\u76f8\u5bf9\u5b9e\u9645\u603b\u989d\u7684\u504f\u5dee\u3002'),
+    ('value.gain.title', 'Spend gain: share of the test window''s spend from the customers predicted to spend most', '\u6d88\u8d39\u589e\u76ca\uff1a\u9884\u6d4b\u6d88\u8d39\u6700\u9ad8\u7684\u5ba2\u6237\u8d21\u732e\u7684\u6d4b\u8bd5\u671f\u6d88\u8d39\u5360\u6bd4'),
+    ('value.gain.reading', 'The 20%% of customers the model ranks highest spent %s of the test window''s total (%s in the best possible order).', '\u6a21\u578b\u6392\u540d\u524d 20%% \u7684\u5ba2\u6237\u8d21\u732e\u4e86\u6d4b\u8bd5\u671f\u603b\u6d88\u8d39\u7684 %s\uff08\u7406\u60f3\u6392\u5e8f\u4e3a %s\uff09\u3002'),
+    ('value.gain.missing', 'This model was trained before its gain chart was stored: train it again (SELECT insight_train_value();) to draw it.', '\u8be5\u6a21\u578b\u8bad\u7ec3\u65f6\u5c1a\u672a\u4fdd\u5b58\u589e\u76ca\u56fe\uff1a\u91cd\u65b0\u8bad\u7ec3\uff08SELECT insight_train_value();\uff09\u5373\u53ef\u7ed8\u5236\u3002'),
+    ('value.decile.title', 'Predicted and actual spend per customer in the test window, by decile of predicted spend (lowest first)', '\u6d4b\u8bd5\u671f\u6309\u9884\u6d4b\u6d88\u8d39\u5341\u5206\u4f4d\uff08\u4ece\u4f4e\u5230\u9ad8\uff09\u7684\u4eba\u5747\u9884\u6d4b\u4e0e\u5b9e\u9645\u6d88\u8d39'),
+    ('value.decile.reading', 'The top decile is predicted %s per customer and spent %s; the bottom decile %s and %s.', '\u6700\u9ad8\u5341\u5206\u4f4d\u9884\u6d4b\u4eba\u5747 %s\uff0c\u5b9e\u9645\u4eba\u5747\u6d88\u8d39 %s\uff1b\u6700\u4f4e\u5341\u5206\u4f4d\u5206\u522b\u4e3a %s \u548c %s\u3002'),
+    ('series.value_model', 'this model (ZILN MLP)', '\u672c\u6a21\u578b\uff08ZILN \u591a\u5c42\u611f\u77e5\u673a\uff09'),
     ('series.btyd', 'BG/NBD x Gamma-Gamma', 'BG/NBD x Gamma-Gamma'),
-    ('series.past_rate', 'past rate continued', '按过去频率延续'),
-    ('col.predictor', 'predictor', '预测方法'),
-    ('col.normalized_gini', 'normalized Gini', '归一化基尼系数'),
-    ('col.spearman', 'Spearman', 'Spearman 相关系数'),
-    ('col.decile_mape', 'decile MAPE', '十分位 MAPE'),
-    ('col.total_error', 'total error', '总误差'),
-    ('axis.spend_reached', 'spend of the test window reached', '覆盖的测试期消费'),
-    ('axis.customers_by_spend', 'customers, highest predicted spend first', '客户（按预测消费从高到低）'),
+    ('series.past_rate', 'past rate continued', '\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed'),
+    ('col.predictor', 'predictor', '\u9884\u6d4b\u65b9\u6cd5'),
+    ('col.normalized_gini', 'normalized Gini', '\u5f52\u4e00\u5316\u57fa\u5c3c\u7cfb\u6570'),
+    ('col.spearman', 'Spearman', 'Spearman \u76f8\u5173\u7cfb\u6570'),
+    ('col.decile_mape', 'decile MAPE', '\u5341\u5206\u4f4d MAPE'),
+    ('col.total_error', 'total error', '\u603b\u8bef\u5dee'),
+    ('axis.spend_reached', 'spend of the test window reached', '\u8986\u76d6\u7684\u6d4b\u8bd5\u671f\u6d88\u8d39'),
+    ('axis.customers_by_spend', 'customers, highest predicted spend first', '\u5ba2\u6237\uff08\u6309\u9884\u6d4b\u6d88\u8d39\u4ece\u9ad8\u5230\u4f4e\uff09'),
     -- segments
-    ('segments.title', 'Segments', '客户分群'),
-    ('segments.task', 'segments', '分群'),
-    ('segments.rfm.title', 'RFM segments: share of customers and of revenue', 'RFM 分群：客户与收入占比'),
-    ('segments.rfm.reading', '%s holds %s of the customers and %s of the revenue.', '%s 占客户的 %s，占收入的 %s。'),
-    ('segments.clusters.title', 'k-means clusters: customers', 'k-means 聚类：客户数'),
+    ('segments.title', 'Segments', '\u5ba2\u6237\u5206\u7fa4'),
+    ('segments.task', 'segments', '\u5206\u7fa4'),
+    ('segments.rfm.title', 'RFM segments: share of customers and of revenue', 'RFM \u5206\u7fa4\uff1a\u5ba2\u6237\u4e0e\u6536\u5165\u5360\u6bd4'),
+    ('segments.rfm.reading', '%s holds %s of the customers and %s of the revenue.', '%s \u5360\u5ba2\u6237\u7684 %s\uff0c\u5360\u6536\u5165\u7684 %s\u3002'),
+    ('segments.clusters.title', 'k-means clusters: customers', 'k-means \u805a\u7c7b\uff1a\u5ba2\u6237\u6570'),
     ('segments.clusters.reading', 'k = %s, %s. A label says what holds for at least three quarters of the cluster''s members, compared with the median customer; "mixed" where it does not.',
-                                  'k = %s，%s。标签描述的是该群至少四分之三成员相对中位客户成立的特征；不成立时标为“混合”。'),
-    ('segments.k.chosen', 'chosen at the knee of the inertia curve among k = 2 to 10 (Kneedle; silhouette %s)', '在 k = 2 到 10 中按惯性曲线的拐点选出（Kneedle 方法；轮廓系数 %s）'),
-    ('segments.k.given', 'given by the caller of insight_train_segments (silhouette %s)', '由 insight_train_segments 的调用者指定（轮廓系数 %s）'),
-    ('segments.kcurve.title', 'Silhouette by k', '不同 k 的轮廓系数'),
-    ('segments.kcurve.reading', 'The silhouette is highest at k = %s (%s), but it favours few, broad clusters on skewed data; k = %s is at the knee of the inertia curve.', '轮廓系数在 k = %s 时最高（%s），但在偏态数据上它偏向少而宽泛的聚类；k = %s 位于惯性曲线的拐点。'),
-    ('col.segment', 'segment', '分群'),
-    ('col.cluster', 'cluster', '聚类'),
-    ('col.label', 'label (members)', '标签（成员）'),
-    ('col.share_revenue_all', 'share of revenue', '收入占比'),
-    ('col.recency_q', 'days since last purchase (quartiles)', '距上次购买天数（四分位）'),
-    ('col.orders_q', 'orders (quartiles)', '订单数（四分位）'),
-    ('col.spend_q', 'total spend (quartiles)', '总消费（四分位）'),
+                                  'k = %s\uff0c%s\u3002\u6807\u7b7e\u63cf\u8ff0\u7684\u662f\u8be5\u7fa4\u81f3\u5c11\u56db\u5206\u4e4b\u4e09\u6210\u5458\u76f8\u5bf9\u4e2d\u4f4d\u5ba2\u6237\u6210\u7acb\u7684\u7279\u5f81\uff1b\u4e0d\u6210\u7acb\u65f6\u6807\u4e3a\u201c\u6df7\u5408\u201d\u3002'),
+    ('segments.k.chosen', 'chosen at the knee of the inertia curve among k = 2 to 10 (Kneedle; silhouette %s)', '\u5728 k = 2 \u5230 10 \u4e2d\u6309\u60ef\u6027\u66f2\u7ebf\u7684\u62d0\u70b9\u9009\u51fa\uff08Kneedle \u65b9\u6cd5\uff1b\u8f6e\u5ed3\u7cfb\u6570 %s\uff09'),
+    ('segments.k.given', 'given by the caller of insight_train_segments (silhouette %s)', '\u7531 insight_train_segments \u7684\u8c03\u7528\u8005\u6307\u5b9a\uff08\u8f6e\u5ed3\u7cfb\u6570 %s\uff09'),
+    ('segments.kcurve.title', 'Silhouette by k', '\u4e0d\u540c k \u7684\u8f6e\u5ed3\u7cfb\u6570'),
+    ('segments.kcurve.reading', 'The silhouette is highest at k = %s (%s), but it favours few, broad clusters on skewed data; k = %s is at the knee of the inertia curve.', '\u8f6e\u5ed3\u7cfb\u6570\u5728 k = %s \u65f6\u6700\u9ad8\uff08%s\uff09\uff0c\u4f46\u5728\u504f\u6001\u6570\u636e\u4e0a\u5b83\u504f\u5411\u5c11\u800c\u5bbd\u6cdb\u7684\u805a\u7c7b\uff1bk = %s \u4f4d\u4e8e\u60ef\u6027\u66f2\u7ebf\u7684\u62d0\u70b9\u3002'),
+    ('col.segment', 'segment', '\u5206\u7fa4'),
+    ('col.cluster', 'cluster', '\u805a\u7c7b'),
+    ('col.label', 'label (members)', '\u6807\u7b7e\uff08\u6210\u5458\uff09'),
+    ('col.share_revenue_all', 'share of revenue', '\u6536\u5165\u5360\u6bd4'),
+    ('col.recency_q', 'days since last purchase (quartiles)', '\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570\uff08\u56db\u5206\u4f4d\uff09'),
+    ('col.orders_q', 'orders (quartiles)', '\u8ba2\u5355\u6570\uff08\u56db\u5206\u4f4d\uff09'),
+    ('col.spend_q', 'total spend (quartiles)', '\u603b\u6d88\u8d39\uff08\u56db\u5206\u4f4d\uff09'),
     ('col.k', 'k', 'k'),
-    ('col.silhouette', 'silhouette', '轮廓系数'),
-    ('label.recent', 'recent', '近期购买'),
-    ('label.lapsed', 'lapsed', '久未购买'),
-    ('label.mixed_recency', 'mixed recency', '最近度混合'),
-    ('label.frequent', 'frequent', '高频'),
-    ('label.infrequent', 'infrequent', '低频'),
-    ('label.mixed_frequency', 'mixed frequency', '频率混合'),
-    ('label.high_spend', 'high spend', '高消费'),
-    ('label.low_spend', 'low spend', '低消费'),
-    ('label.mixed_spend', 'mixed spend', '消费混合'),
-    ('label.sep', ', ', '，'),
-    ('rfm.Champions', 'Champions', '冠军客户'),
-    ('rfm.Loyal', 'Loyal', '忠诚客户'),
-    ('rfm.Potential loyalist', 'Potential loyalist', '潜在忠诚客户'),
-    ('rfm.New customers', 'New customers', '新客户'),
-    ('rfm.Promising', 'Promising', '有潜力客户'),
-    ('rfm.Need attention', 'Need attention', '需要关注'),
-    ('rfm.About to sleep', 'About to sleep', '即将沉睡'),
-    ('rfm.At risk', 'At risk', '有流失风险'),
-    ('rfm.Cannot lose them', 'Cannot lose them', '不能失去'),
-    ('rfm.Hibernating', 'Hibernating', '休眠客户'),
-    ('rfm.Lost', 'Lost', '已流失'),
+    ('col.silhouette', 'silhouette', '\u8f6e\u5ed3\u7cfb\u6570'),
+    ('label.recent', 'recent', '\u8fd1\u671f\u8d2d\u4e70'),
+    ('label.lapsed', 'lapsed', '\u4e45\u672a\u8d2d\u4e70'),
+    ('label.mixed_recency', 'mixed recency', '\u6700\u8fd1\u5ea6\u6df7\u5408'),
+    ('label.frequent', 'frequent', '\u9ad8\u9891'),
+    ('label.infrequent', 'infrequent', '\u4f4e\u9891'),
+    ('label.mixed_frequency', 'mixed frequency', '\u9891\u7387\u6df7\u5408'),
+    ('label.high_spend', 'high spend', '\u9ad8\u6d88\u8d39'),
+    ('label.low_spend', 'low spend', '\u4f4e\u6d88\u8d39'),
+    ('label.mixed_spend', 'mixed spend', '\u6d88\u8d39\u6df7\u5408'),
+    ('label.sep', ', ', '\uff0c'),
+    ('rfm.Champions', 'Champions', '\u51a0\u519b\u5ba2\u6237'),
+    ('rfm.Loyal', 'Loyal', '\u5fe0\u8bda\u5ba2\u6237'),
+    ('rfm.Potential loyalist', 'Potential loyalist', '\u6f5c\u5728\u5fe0\u8bda\u5ba2\u6237'),
+    ('rfm.New customers', 'New customers', '\u65b0\u5ba2\u6237'),
+    ('rfm.Promising', 'Promising', '\u6709\u6f5c\u529b\u5ba2\u6237'),
+    ('rfm.Need attention', 'Need attention', '\u9700\u8981\u5173\u6ce8'),
+    ('rfm.About to sleep', 'About to sleep', '\u5373\u5c06\u6c89\u7761'),
+    ('rfm.At risk', 'At risk', '\u6709\u6d41\u5931\u98ce\u9669'),
+    ('rfm.Cannot lose them', 'Cannot lose them', '\u4e0d\u80fd\u5931\u53bb'),
+    ('rfm.Hibernating', 'Hibernating', '\u4f11\u7720\u5ba2\u6237'),
+    ('rfm.Lost', 'Lost', '\u5df2\u6d41\u5931'),
     -- recommendations
-    ('recommender.title', 'Recommendations', '商品推荐'),
-    ('recommender.task', 'recommender', '推荐'),
+    ('recommender.title', 'Recommendations', '\u5546\u54c1\u63a8\u8350'),
+    ('recommender.task', 'recommender', '\u63a8\u8350'),
     ('recommender.summary', 'Model %s (%s), fitted on purchases before %s and scored on the %s customers who bought in the next %s (top 10 recommendations each).',
-                            '模型 %s（%s），用 %s 之前的购买拟合，在之后 %s 内有购买的 %s 位客户上评估（每人推荐 10 件）。'),
-    ('recommender.metrics.title', 'Offline metrics at 10 against popularity and the other algorithms', '前 10 推荐的离线指标：与热门推荐及其他算法对比'),
-    ('recommender.metrics.reading', '%s finds at least one item the customer went on to buy for %s of customers, popularity for %s.', '%s 为 %s 的客户推荐到至少一件其后购买的商品，热门推荐为 %s。'),
-    ('recommender.items.title', 'Top items: customers who bought them in the last 90 days', '热门商品：近 90 天购买的客户数'),
-    ('recommender.items.reading', '%s was bought by the most customers (%s).', '购买客户最多的商品是 %s（%s 位）。'),
-    ('metric.hit_rate_at_10', 'hit rate', '命中率'),
-    ('metric.precision_at_10', 'precision', '精确率'),
-    ('metric.recall_at_10', 'recall', '召回率'),
+                            '\u6a21\u578b %s\uff08%s\uff09\uff0c\u7528 %s \u4e4b\u524d\u7684\u8d2d\u4e70\u62df\u5408\uff0c\u5728\u4e4b\u540e %s \u5185\u6709\u8d2d\u4e70\u7684 %s \u4f4d\u5ba2\u6237\u4e0a\u8bc4\u4f30\uff08\u6bcf\u4eba\u63a8\u8350 10 \u4ef6\uff09\u3002'),
+    ('recommender.metrics.title', 'Offline metrics at 10 against popularity and the other algorithms', '\u524d 10 \u63a8\u8350\u7684\u79bb\u7ebf\u6307\u6807\uff1a\u4e0e\u70ed\u95e8\u63a8\u8350\u53ca\u5176\u4ed6\u7b97\u6cd5\u5bf9\u6bd4'),
+    ('recommender.metrics.reading', '%s finds at least one item the customer went on to buy for %s of customers, popularity for %s.', '%s \u4e3a %s \u7684\u5ba2\u6237\u63a8\u8350\u5230\u81f3\u5c11\u4e00\u4ef6\u5176\u540e\u8d2d\u4e70\u7684\u5546\u54c1\uff0c\u70ed\u95e8\u63a8\u8350\u4e3a %s\u3002'),
+    ('recommender.items.title', 'Top items: customers who bought them in the last 90 days', '\u70ed\u95e8\u5546\u54c1\uff1a\u8fd1 90 \u5929\u8d2d\u4e70\u7684\u5ba2\u6237\u6570'),
+    ('recommender.items.reading', '%s was bought by the most customers (%s).', '\u8d2d\u4e70\u5ba2\u6237\u6700\u591a\u7684\u5546\u54c1\u662f %s\uff08%s \u4f4d\uff09\u3002'),
+    ('metric.hit_rate_at_10', 'hit rate', '\u547d\u4e2d\u7387'),
+    ('metric.precision_at_10', 'precision', '\u7cbe\u786e\u7387'),
+    ('metric.recall_at_10', 'recall', '\u53ec\u56de\u7387'),
     ('metric.ndcg_at_10', 'NDCG', 'NDCG'),
     ('metric.map_at_10', 'MAP', 'MAP'),
-    ('metric.coverage_at_10', 'catalogue coverage', '商品覆盖率'),
-    ('col.metric', 'metric', '指标'),
-    ('col.item', 'item', '商品'),
-    ('col.buyers', 'customers who bought it', '购买客户数'),
-    ('algorithm.popularity', 'popularity', '热门推荐'),
-    ('algorithm.logreg', 'logistic regression', '逻辑回归'),
-    ('algorithm.gbdt', 'gradient-boosted trees', '梯度提升树'),
-    ('algorithm.mlp', 'multilayer perceptron', '多层感知机'),
-    ('algorithm.als', 'implicit ALS', '隐式 ALS'),
-    ('algorithm.itemknn', 'item-kNN', '物品近邻'),
+    ('metric.coverage_at_10', 'catalogue coverage', '\u5546\u54c1\u8986\u76d6\u7387'),
+    ('col.metric', 'metric', '\u6307\u6807'),
+    ('col.item', 'item', '\u5546\u54c1'),
+    ('col.buyers', 'customers who bought it', '\u8d2d\u4e70\u5ba2\u6237\u6570'),
+    ('algorithm.popularity', 'popularity', '\u70ed\u95e8\u63a8\u8350'),
+    ('algorithm.logreg', 'logistic regression', '\u903b\u8f91\u56de\u5f52'),
+    ('algorithm.gbdt', 'gradient-boosted trees', '\u68af\u5ea6\u63d0\u5347\u6811'),
+    ('algorithm.mlp', 'multilayer perceptron', '\u591a\u5c42\u611f\u77e5\u673a'),
+    ('algorithm.als', 'implicit ALS', '\u9690\u5f0f ALS'),
+    ('algorithm.itemknn', 'item-kNN', '\u7269\u54c1\u8fd1\u90bb'),
     ('algorithm.pnbd', 'Pareto/NBD', 'Pareto/NBD'),
     ('algorithm.bgnbd', 'BG/NBD', 'BG/NBD'),
     ('algorithm.mbgnbd', 'MBG/NBD', 'MBG/NBD'),
     -- other tasks
-    ('other.title', 'Other models', '其他模型'),
-    ('other.active', 'Task %s: model %s (%s), trained on data up to %s.', '任务 %s：模型 %s（%s），训练数据截至 %s。'),
-    ('other.none', 'Task %s: no model is active yet.', '任务 %s：尚无已启用的模型。'),
-    ('other.empty', 'No other task is registered.', '没有其他已注册的任务。')
+    ('other.title', 'Other models', '\u5176\u4ed6\u6a21\u578b'),
+    ('other.active', 'Task %s: model %s (%s), trained on data up to %s.', '\u4efb\u52a1 %s\uff1a\u6a21\u578b %s\uff08%s\uff09\uff0c\u8bad\u7ec3\u6570\u636e\u622a\u81f3 %s\u3002'),
+    ('other.none', 'Task %s: no model is active yet.', '\u4efb\u52a1 %s\uff1a\u5c1a\u65e0\u5df2\u542f\u7528\u7684\u6a21\u578b\u3002'),
+    ('other.empty', 'No other task is registered.', '\u6ca1\u6709\u5176\u4ed6\u5df2\u6ce8\u518c\u7684\u4efb\u52a1\u3002')
   ) v(key, en, zh)
- CROSS JOIN (VALUES ('en'), ('zh')) l(lang);
+ CROSS JOIN (VALUES ('en'), ('zh')) l(lang)
+ WHERE l.lang OPERATOR(pg_catalog.=) 'en' OR @extschema@.insight_unicode_text(v.zh) IS NOT NULL;
 
 -- The language of a report: 'en' or 'zh'; anything else is an error.
 CREATE FUNCTION @extschema@.insight_report_lang(lang text)
@@ -282,6 +304,12 @@ DECLARE
 BEGIN
     SELECT r.message INTO m FROM @extschema@.insight_report_messages r
      WHERE r.key = $2 AND r.lang = $1;
+    IF m IS NULL AND $1 = 'zh' AND @extschema@.insight_unicode_text('\u5ba2') IS NULL THEN
+        RAISE EXCEPTION 'the report in Chinese cannot be written in database encoding %', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = 'character_not_in_repertoire',
+                  DETAIL = 'The encoding of this database cannot hold Chinese characters, so its insight_report_messages has no Chinese messages.',
+                  HINT = 'Use lang => ''en'', or a database in UTF8 (or EUC_CN).';
+    END IF;
     IF m IS NULL THEN
         RAISE EXCEPTION 'no report message "%" in language "%"', key, lang
             USING ERRCODE = 'undefined_object',
@@ -292,7 +320,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_msg(text, text, text[]) IS
-'A message of insight_report_messages in a language, its %s filled with args (format()). A key without a row in that language is an error (42704).';
+'A message of insight_report_messages in a language, its %s filled with args (format()). A key without a row in that language is an error (42704); lang zh in a database whose encoding cannot hold Chinese (LATIN1, ...: no Chinese messages were installed, insight_unicode_text) is 22021.';
 
 -- Several messages without arguments (the headers of a table, the series of a chart).
 CREATE FUNCTION @extschema@.insight_report_msgs(lang text, keys text[])
@@ -324,8 +352,9 @@ AS $$
 SELECT CASE WHEN v IS NULL OR v <> v OR pg_catalog.abs(v) = 'Infinity'::pg_catalog.float8
             THEN @extschema@.insight_report_msg(lang, 'na')
             WHEN lang = 'zh' AND pg_catalog.abs(v) >= 1e6
-            -- Chinese groups large numbers by ten thousands (万)
-            THEN pg_catalog.to_char(pg_catalog.round((v / 1e4)::numeric, 1), 'FM999,999,999,990.0') || '万'
+            -- Chinese groups large numbers by ten thousands (wan, U+4E07)
+            THEN pg_catalog.to_char(pg_catalog.round((v / 1e4)::numeric, 1), 'FM999,999,999,990.0')
+                 || @extschema@.insight_unicode_text('\u4e07')
             ELSE pg_catalog.to_char(pg_catalog.round(v::numeric, LEAST(GREATEST(digits, 0), 12)),
                      'FM999,999,999,999,999,999,990' ||
                      CASE WHEN digits > 0 THEN '.' || pg_catalog.repeat('0', LEAST(digits, 12)) ELSE '' END)
@@ -333,7 +362,7 @@ SELECT CASE WHEN v IS NULL OR v <> v OR pg_catalog.abs(v) = 'Infinity'::pg_catal
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_num(float8, integer, text) IS
-'A number for insight_report_html in a language: rounded to digits decimals (0 to 12) with thousands separators (1,234.5); in zh, values of a million or more in units of 万 (ten thousand: 832.6万). NULL, NaN and infinities as the language''s n/a.';
+'A number for insight_report_html in a language: rounded to digits decimals (0 to 12) with thousands separators (1,234.5); in zh, values of a million or more in units of ten thousand (wan, U+4E07: 832.6 followed by that character). NULL, NaN and infinities as the language''s n/a.';
 
 CREATE FUNCTION @extschema@.insight_report_pct(v float8, lang text, digits integer DEFAULT 1)
 RETURNS text
@@ -352,16 +381,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN t IS NULL THEN @extschema@.insight_report_msg(lang, 'na')
             WHEN lang = 'zh' AND unit = 'month'
-            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY"年"FMMM"月"')
+            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', @extschema@.insight_unicode_text('YYYY\"\u5e74\"FMMM\"\u6708\"'))
             WHEN lang = 'zh'
-            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY"年"FMMM"月"FMDD"日"')
+            THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', @extschema@.insight_unicode_text('YYYY\"\u5e74\"FMMM\"\u6708\"FMDD\"\u65e5\"'))
             WHEN unit = 'month'
             THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'Mon YYYY')
             ELSE pg_catalog.to_char(t AT TIME ZONE 'UTC', 'FMDD Mon YYYY') END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_date(timestamptz, text, text) IS
-'A UTC date for insight_report_html: en 9 Dec 2011 (unit month: Dec 2011), zh 2011年12月9日 (2011年12月). NULL as n/a.';
+'A UTC date for insight_report_html: en 9 Dec 2011 (unit month: Dec 2011), zh 2011, 12, 9 each followed by the character for year, month, day (U+5E74, U+6708, U+65E5; unit month: year and month). NULL as n/a.';
 
 CREATE FUNCTION @extschema@.insight_report_interval(i interval, lang text)
 RETURNS text
@@ -371,7 +400,7 @@ AS $$ SELECT @extschema@.insight_report_msg(lang, 'unit.days',
                  @extschema@.insight_report_num(pg_catalog.date_part('epoch', i) / 86400, 0, lang)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_interval(interval, text) IS
-'An interval in whole days for insight_report_html (90 days, 90 天); a month counts 30 days.';
+'An interval in whole days for insight_report_html (90 days; in zh 90 and the character for day, U+5929); a month counts 30 days.';
 
 -- The width of a text in pixels at a font size (for laying out labels): a
 -- generous estimate for DejaVu Sans / Noto Sans: capitals and digits 0.72
@@ -394,14 +423,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN @extschema@.insight_svg_text_width(t, font_px) <= max_px THEN t
-            ELSE COALESCE((SELECT pg_catalog.rtrim(pg_catalog.left(t, n)) || '…'
+            ELSE COALESCE((SELECT pg_catalog.rtrim(pg_catalog.left(t, n)) || e.ellipsis
                              FROM pg_catalog.generate_series(LEAST(pg_catalog.length(t) - 1, 200), 1, -1) n
                             WHERE @extschema@.insight_svg_text_width(pg_catalog.left(t, n), font_px) + font_px <= max_px
-                            LIMIT 1), '…') END
+                            LIMIT 1), e.ellipsis) END
+  FROM (SELECT COALESCE(@extschema@.insight_unicode_text('\u2026'), '...') AS ellipsis) e
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_svg_fit_text(text, float8, float8) IS
-'A chart label cut to max_px at a font size (insight_svg_text_width): the text itself when it fits, else its longest prefix (of at most 200 characters) that fits followed by an ellipsis. The full text stays in the chart''s table and in the SVG <title> of the label.';
+'A chart label cut to max_px at a font size (insight_svg_text_width): the text itself when it fits, else its longest prefix (of at most 200 characters) that fits followed by an ellipsis (U+2026; three dots in a database encoding without it). The full text stays in the chart''s table and in the SVG <title> of the label.';
 
 CREATE FUNCTION @extschema@.insight_svg_color(i integer)
 RETURNS text

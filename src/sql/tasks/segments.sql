@@ -79,7 +79,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
 'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the temporary table insight_segments_training, and the scaler fitted on it (the model''s preprocessing); 02000 when there is no customer.';
 
--- The knee of a k-means inertia curve (Satopää, Albrecht, Irwin & Raghavan
+-- The knee of a k-means inertia curve (Satopaa, Albrecht, Irwin & Raghavan
 -- 2011, "Finding a 'Kneedle' in a Haystack", for a decreasing convex curve):
 -- with k and inertia scaled to 0..1 over the curve, the k where the drop in
 -- inertia so far most exceeds the share of the k range used.  The silhouette
@@ -105,7 +105,7 @@ SELECT c.k
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_kmeans_knee(jsonb) IS
-'The knee of a k-means inertia curve (a k_curve of insight_model_info: [{"k", "inertia", ...}]) by Kneedle (Satopää et al. 2011, "Finding a ''Kneedle'' in a Haystack: Detecting Knee Points in System Behavior"): with k and the inertia normalised to 0..1 over the curve, the k maximising (inertia(k_min) - inertia(k)) / (inertia(k_min) - inertia(k_max)) - (k - k_min) / (k_max - k_min); ties to the smaller k. NULL for fewer than two k or a flat curve.';
+'The knee of a k-means inertia curve (a k_curve of insight_model_info: [{"k", "inertia", ...}]) by Kneedle (Satopaa et al. 2011, "Finding a ''Kneedle'' in a Haystack: Detecting Knee Points in System Behavior"): with k and the inertia normalised to 0..1 over the curve, the k maximising (inertia(k_min) - inertia(k)) / (inertia(k_min) - inertia(k_max)) - (k - k_min) / (k_max - k_min); ties to the smaller k. NULL for fewer than two k or a flat curve.';
 
 CREATE FUNCTION @extschema@.insight_segments_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -155,7 +155,7 @@ LANGUAGE sql
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_segments_setup($1, $2)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
-'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 at the knee of the inertia curve (insight_kmeans_knee: Kneedle, Satopää et al. 2011). Stores the model as task ''segments'' (metrics: customers, k, k_rule, inertia, silhouette, iterations, sizes, k_curve with the inertia and silhouette of k = 2..10) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';
+'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 at the knee of the inertia curve (insight_kmeans_knee: Kneedle, Satopaa et al. 2011). Stores the model as task ''segments'' (metrics: customers, k, k_rule, inertia, silhouette, iterations, sizes, k_curve with the inertia and silhouette of k = 2..10) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';
 
 -- The active segments model (weights and scaler); raises when there is none.
 CREATE FUNCTION @extschema@.insight_segments_model(OUT weights bytea, OUT preprocessing bytea)

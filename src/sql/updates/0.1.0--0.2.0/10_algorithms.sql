@@ -11,15 +11,49 @@ COMMENT ON FUNCTION @extschema@.insight_predict(bytea, float8[]) IS
 --@ function src/sql/models/algorithms.sql insight_contributions
 
 COMMENT ON FUNCTION @extschema@.insight_contributions(bytea, float8[]) IS
-'Per-feature contributions to the score of one row under a feature-based model of any algorithm: for logistic regression w_j·(x_j - mean_j), the terms of the logit relative to the average training row, exactly insight_logreg_contributions. Positive values push the score up. NULL when an element is NULL; errors as insight_predict (0A000 for an algorithm without contributions).';
+'Per-feature contributions to the score of one row under a feature-based model of any algorithm: for logistic regression w_j*(x_j - mean_j), the terms of the logit relative to the average training row, exactly insight_logreg_contributions. Positive values push the score up. NULL when an element is NULL; errors as insight_predict (0A000 for an algorithm without contributions).';
 
 -- Churn scoring (tasks/churn.sql): the one-customer score, the set-wise
 -- scores, the retention targets and the views' SQL; their comments are
 -- unchanged.
 
---@ function src/sql/tasks/churn.sql insight_churn
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS float8
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    model pg_catalog.bytea;
+    f pg_catalog.float8[];
+BEGIN
+    SELECT m.weights INTO model FROM @extschema@.insight_active_model('churn') m;
+    IF model IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('churn');
+    END IF;
+    IF customer IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- only this customer's lines, compared in the source's key type
+    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    RETURN @extschema@.insight_predict(model, f);
+END
+$$;
 
---@ function src/sql/tasks/churn.sql insight_churn_scores_at
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_scores_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, model_id bigint, as_of timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH model AS (
+    SELECT m.model_id, m.weights FROM @extschema@.insight_active_model('churn') m
+)
+SELECT f.customer_id::pg_catalog.text, @extschema@.insight_predict(m.weights, f.features), m.model_id,
+       COALESCE($1, (SELECT @extschema@.insight_default_as_of()))  -- once (an InitPlan), not per row
+  FROM model m, @extschema@.insight_customer_features($1) f
+ ORDER BY 1
+$$;
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,

@@ -69,7 +69,41 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
 'Fits the churn model of the params (insight_churn_params; algorithm logistic: insight_logreg_fit) on a temporary table of labelled rows (insight_churn_training_rows). A new churn algorithm is a branch here and in insight_churn_params.';
 
---@ function src/sql/tasks/churn.sql insight_churn_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
+    c_train pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
+    c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    sentiment_model_id bigint := (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint;
+    n_train bigint;
+    train_rate pg_catalog.float8;
+BEGIN
+    -- the labelled windows, materialised once for all passes
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
+    CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon, sentiment_model_id);
+    CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon, sentiment_model_id);
+    SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) INTO n_train, train_rate
+      FROM pg_temp.insight_churn_train r;
+    IF n_train OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'no training rows'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = pg_catalog.format('No customer has a purchase before the training cutoff %s (as_of - 2 x horizon).',
+                                             @extschema@.insight_utc_text(c_train)),
+                  HINT = 'Use a shorter horizon or a later as_of.';
+    END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||)
+                 pg_catalog.jsonb_build_object('train_rows', n_train, 'train_churn_rate', train_rate);
+    RETURN t;
+END
+$$;
 
 --@ comment src/sql/tasks/churn.sql insight_churn_prepare
 
@@ -143,7 +177,7 @@ VALUES ('churn', '@extschema@.insight_churn_prepare(@extschema@.insight_training
 --@ function src/sql/tasks/churn.sql insight_train_churn
 
 COMMENT ON FUNCTION @extschema@.insight_train_churn(interval, timestamptz, text, jsonb) IS
-'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2·horizon with labels from [T - 2·horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
+'Train a churn model (probability of no purchase in the next horizon) on the registered source and return its model_id. With T = as_of (default: just after the latest event): fits on features at T - 2*horizon with labels from [T - 2*horizon, T - horizon), measures out of time on features at T - horizon with labels from [T - horizon, T), then fits the serving model on that latest labelled window (or, when it has one class only, serves the evaluation model, with a NOTICE). metrics holds the cutoffs (UTC), row counts, train churn rate, the test metrics (insight_binary_metrics), the baseline (AUC of recency_days alone) and the comparison with the active model; the evaluation model is kept in evaluation_weights. The model becomes active when no churn model is active, or when its out-of-time AUC is not below the active model''s evaluation model''s AUC on the same window; otherwise it stays a candidate (NOTICE). Runs through insight_train_task() (steps insight_churn_*). Everything runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. params: see insight_churn_params.';
 
 -- CLV (tasks/clv.sql).
 -- The holdout in periods (weeks for period 7 days) of a CLV training.

@@ -31,4 +31,24 @@ BEGIN
 END
 $$;
 
---@ function src/sql/tasks/churn.sql insight_churn_compare
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    active_auc pg_catalog.float8;
+BEGIN
+    -- the active model's evaluation model on the same window
+    BEGIN
+        SELECT @extschema@.insight_auc(@extschema@.insight_predict(
+                   COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
+          INTO active_auc FROM pg_temp.insight_churn_test r;
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
+                   OR feature_not_supported THEN
+        active_auc := NULL;     -- the active model cannot score these features
+    END;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'auc', active_auc);
+END
+$$;

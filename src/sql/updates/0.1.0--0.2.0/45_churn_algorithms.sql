@@ -22,11 +22,55 @@
 
 --@ comment src/sql/tasks/churn.sql insight_horizon_windows
 
---@ function src/sql/tasks/churn.sql insight_churn_setup
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_setup(horizon interval, as_of timestamptz, algorithm text, params jsonb)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    t @extschema@.insight_training := @extschema@.insight_horizon_windows('churn', horizon, as_of);
+BEGIN
+    IF algorithm IS NULL THEN
+        RAISE EXCEPTION 'the churn algorithm must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    t.params := @extschema@.insight_churn_algorithm_params(algorithm, params)
+                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('algorithm', algorithm, 'horizon', horizon::pg_catalog.text);
+    t.algorithm := (SELECT x.model_algorithm FROM @extschema@.insight_churn_algorithms() x
+                     WHERE x.algorithm OPERATOR(pg_catalog.=) $3);   -- auto: set by evaluate
+    RETURN t;
+END
+$$;
 
 --@ comment src/sql/tasks/churn.sql insight_churn_setup
 
---@ function src/sql/tasks/churn.sql insight_churn_fit
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_fit(params jsonb, rows_table text)
+RETURNS bytea
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
+    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
+    p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+                               THEN params OPERATOR(pg_catalog.->) algorithm
+                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen}'::pg_catalog.text[] END;
+BEGIN
+    IF algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
+        RETURN @extschema@.insight_logreg_fit(query,
+            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
+    ELSIF algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN
+        RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
+            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_feature_names()));
+    ELSIF algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
+        RETURN @extschema@.insight_mlp_fit_params(query, 'binary', p);
+    END IF;
+    RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
+        USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
 
 --@ comment src/sql/tasks/churn.sql insight_churn_fit
 
@@ -96,7 +140,31 @@ COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_train
 
 --@ comment src/sql/tasks/churn.sql insight_top_reasons
 
---@ function src/sql/tasks/churn.sql insight_churn_reasons
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_reasons(customer text, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (feature text, value float8, contribution float8, model_id bigint, algorithm text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    m @extschema@.insight_models;
+    f pg_catalog.float8[];
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('churn') x;
+    IF m.model_id IS NULL THEN
+        PERFORM @extschema@.insight_no_active_model('churn');
+    END IF;
+    SELECT c.features INTO f FROM @extschema@.insight_customer_features_of(customer, as_of) c;
+    IF f IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT x.name, x.v, x.c, m.model_id, m.algorithm
+          FROM ROWS FROM (pg_catalog.unnest(@extschema@.insight_feature_names()), pg_catalog.unnest(f),
+                          pg_catalog.unnest(@extschema@.insight_contributions(m.weights, f))) WITH ORDINALITY x(name, v, c, i)
+         ORDER BY x.c DESC, x.i;
+END
+$$;
 
 --@ comment src/sql/tasks/churn.sql insight_churn_reasons
 
@@ -151,7 +219,7 @@ SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_retention_targets_at(timestamptz) IS
-'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j·(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
+'Customers ordered by value at risk = churn probability x expected value. Expected value: with an active value model (insight_train_value), the spend it expects in its horizon (insight_value_scores_at; value_basis value_model); else with an active CLV model, the customer''s clv_12m (insight_customer_360_clv; value_basis clv_12m; NULL, ranked last, for a customer the CLV summary does not have); without one, monetary (mean order value) x expected_orders, the orders expected in the churn horizon at the customer''s past rate: orders x horizon_days / max(tenure_days, horizon_days) (value_basis past_rate). reasons: up to three features whose contribution to the churn logit is largest and positive, as "recency_days +0.42" (insight_top_reasons; contributions as in insight_churn_reasons: w_j*(x_j - training mean_j) for logistic regression, TreeSHAP values for gbdt, integrated gradients for mlp). No rows when no churn model is active. customer_id as text.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_comment_churn_views()
 RETURNS void

@@ -16,7 +16,7 @@
 
 --@ comment src/sql/tasks/segments.sql insight_segments_setup
 
--- The knee of a k-means inertia curve (Satopää, Albrecht, Irwin & Raghavan
+-- The knee of a k-means inertia curve (Satopaa, Albrecht, Irwin & Raghavan
 -- 2011, "Finding a 'Kneedle' in a Haystack", for a decreasing convex curve):
 -- with k and inertia scaled to 0..1 over the curve, the k where the drop in
 -- inertia so far most exceeds the share of the k range used.  The silhouette
@@ -140,7 +140,52 @@ COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment na
 -- x orders expected in the horizon at the customer's past rate, orders /
 -- max(tenure, horizon) (so a new customer's rate is not inflated).  Value at
 -- risk = churn probability x expected value.
---@ function src/sql/tasks/churn.sql insight_retention_targets_at
+CREATE OR REPLACE FUNCTION @extschema@.insight_retention_targets_at(as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, churn_probability float8, expected_orders float8,
+               expected_value float8, value_at_risk float8, reasons text[],
+               recency_days float8, orders integer, monetary float8, model_id bigint,
+               clv_12m float8, value_basis text, clv_model_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH model AS (
+    SELECT m.model_id, m.weights,
+           pg_catalog.date_part('epoch', (m.params OPERATOR(pg_catalog.->>) 'horizon')::interval) OPERATOR(pg_catalog./) 86400 AS horizon_days
+      FROM @extschema@.insight_active_model('churn') m
+),
+val AS (
+    SELECT v.weights FROM @extschema@.insight_serving_model('value') v
+),
+scored AS (
+    SELECT f.customer_id::pg_catalog.text AS customer_id, f.recency_days, f.orders, f.monetary, m.model_id,
+           @extschema@.insight_predict(m.weights, f.features) AS churn_probability,
+           (f.orders OPERATOR(pg_catalog.*) m.horizon_days)
+               OPERATOR(pg_catalog./) GREATEST(f.tenure_days, m.horizon_days) AS expected_orders,
+           @extschema@.insight_top_reasons(@extschema@.insight_feature_names(),
+                                           @extschema@.insight_contributions(m.weights, f.features), 3) AS reasons,
+           -- the value model scores the same features (as insight_value_scores_at would, without computing them again)
+           (SELECT @extschema@.insight_value_predict(v.weights, f.features) FROM val v) AS expected_spend
+      FROM model m, LATERAL @extschema@.insight_customer_features($1) f
+),
+clv AS (
+    SELECT c.customer_id, c.clv_12m, c.clv_model_id FROM @extschema@.insight_customer_360_clv($1) c
+),
+valued AS (
+    SELECT s.*, c.clv_12m, c.clv_model_id,
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN s.expected_spend
+                WHEN EXISTS (SELECT 1 FROM clv) THEN c.clv_12m
+                ELSE s.monetary OPERATOR(pg_catalog.*) s.expected_orders END AS expected_value,
+           CASE WHEN EXISTS (SELECT 1 FROM val) THEN 'value_model'
+                WHEN EXISTS (SELECT 1 FROM clv) THEN 'clv_12m' ELSE 'past_rate' END AS value_basis
+      FROM scored s LEFT JOIN clv c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
+)
+SELECT v.customer_id, v.churn_probability, v.expected_orders, v.expected_value,
+       v.churn_probability OPERATOR(pg_catalog.*) v.expected_value,
+       v.reasons, v.recency_days, v.orders, v.monetary, v.model_id, v.clv_12m, v.value_basis, v.clv_model_id
+  FROM valued v
+ ORDER BY 5 DESC NULLS LAST, 1
+$$;
 
 --@ comment src/sql/tasks/churn.sql insight_retention_targets_at
 
@@ -404,7 +449,7 @@ BEGIN
         SELECT gs.bin, pg_catalog.count(s.bin) AS n
           FROM pg_catalog.generate_series(1, 10) gs(bin) LEFT JOIN s ON s.bin = gs.bin GROUP BY 1
     )
-    SELECT pg_catalog.array_agg(pg_catalog.format('%s–%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s-%s', @extschema@.insight_report_num((b.bin - 1) / 10.0, 1, lang),
                                                   @extschema@.insight_report_num(b.bin / 10.0, 1, lang)) ORDER BY b.bin) AS labels,
            ARRAY[pg_catalog.array_agg(CASE WHEN b.n >= k THEN b.n::pg_catalog.float8 WHEN b.n = 0 THEN 0 END ORDER BY b.bin)] AS vals,
            pg_catalog.array_agg(CASE WHEN b.n >= k OR b.n = 0 THEN @extschema@.insight_report_num(b.n, 0, lang)
@@ -820,34 +865,35 @@ COMMENT ON FUNCTION @extschema@.insight_report_html(text, timestamptz) IS
 
 -- tasks/report_html_parts.sql: the messages added or changed
 INSERT INTO @extschema@.insight_report_messages (key, lang, message)
-SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
+SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE @extschema@.insight_unicode_text(v.zh) END
   FROM (VALUES
-    ('churn.summary', 'Model %s (%s) gives the probability that a customer buys nothing in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s, of whom %s churned. AUC %s against %s for the days since the last purchase alone.', '模型 %1$s（%2$s）给出客户在未来 %3$s 内不再购买的概率。跨时间评估：在 %4$s 位客户上于 %5$s 拟合，在 %7$s 之前有购买的 %6$s 位客户上测试，其中 %8$s 流失。AUC 为 %9$s，仅用距上次购买天数时为 %10$s。'),
-    ('value.title', 'Customer value: deep model', '客户价值：深度模型'),
-    ('value.task', 'value', '价值'),
-    ('value.summary', 'Model %s (%s, hidden layers %s, zero-inflated lognormal loss) predicts what each customer spends in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s against their spend in the %s after.', '模型 %1$s（%2$s，隐藏层 %3$s，零膨胀对数正态损失）预测每位客户未来 %4$s 的消费额。跨时间评估：在 %5$s 位客户上于 %6$s 拟合，在 %8$s 之前有购买的 %7$s 位客户上测试，对比其之后 %9$s 内的实际消费。'),
-    ('value.metrics.title', 'Out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate continued', '跨时间评估指标：与 BG/NBD x Gamma-Gamma 及按过去频率延续对比'),
-    ('value.metrics.reading', 'Normalized Gini %s for the model against %s for the past rate continued (1 = customers in the best possible order); total error = predicted total against the actual total of the test window.', '模型的归一化基尼系数为 %s，按过去频率延续为 %s（1 表示客户排序完全正确）；总误差为测试期预测总额相对实际总额的偏差。'),
-    ('value.gain.title', 'Spend gain: share of the test window''s spend from the customers predicted to spend most', '消费增益：预测消费最高的客户贡献的测试期消费占比'),
-    ('value.gain.reading', 'The 20%% of customers the model ranks highest spent %s of the test window''s total (%s in the best possible order).', '模型排名前 20%% 的客户贡献了测试期总消费的 %s（理想排序为 %s）。'),
-    ('value.gain.missing', 'This model was trained before its gain chart was stored: train it again (SELECT insight_train_value();) to draw it.', '该模型训练时尚未保存增益图：重新训练（SELECT insight_train_value();）即可绘制。'),
-    ('value.decile.title', 'Predicted and actual spend per customer in the test window, by decile of predicted spend (lowest first)', '测试期按预测消费十分位（从低到高）的人均预测与实际消费'),
-    ('value.decile.reading', 'The top decile is predicted %s per customer and spent %s; the bottom decile %s and %s.', '最高十分位预测人均 %s，实际人均消费 %s；最低十分位分别为 %s 和 %s。'),
-    ('series.value_model', 'this model (ZILN MLP)', '本模型（ZILN 多层感知机）'),
+    ('churn.summary', 'Model %s (%s) gives the probability that a customer buys nothing in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s, of whom %s churned. AUC %s against %s for the days since the last purchase alone.', '\u6a21\u578b %1$s\uff08%2$s\uff09\u7ed9\u51fa\u5ba2\u6237\u5728\u672a\u6765 %3$s \u5185\u4e0d\u518d\u8d2d\u4e70\u7684\u6982\u7387\u3002\u8de8\u65f6\u95f4\u8bc4\u4f30\uff1a\u5728 %4$s \u4f4d\u5ba2\u6237\u4e0a\u4e8e %5$s \u62df\u5408\uff0c\u5728 %7$s \u4e4b\u524d\u6709\u8d2d\u4e70\u7684 %6$s \u4f4d\u5ba2\u6237\u4e0a\u6d4b\u8bd5\uff0c\u5176\u4e2d %8$s \u6d41\u5931\u3002AUC \u4e3a %9$s\uff0c\u4ec5\u7528\u8ddd\u4e0a\u6b21\u8d2d\u4e70\u5929\u6570\u65f6\u4e3a %10$s\u3002'),
+    ('value.title', 'Customer value: deep model', '\u5ba2\u6237\u4ef7\u503c\uff1a\u6df1\u5ea6\u6a21\u578b'),
+    ('value.task', 'value', '\u4ef7\u503c'),
+    ('value.summary', 'Model %s (%s, hidden layers %s, zero-inflated lognormal loss) predicts what each customer spends in the next %s. Measured out of time: fitted on %s customers at %s, tested on the %s customers with a purchase before %s against their spend in the %s after.', '\u6a21\u578b %1$s\uff08%2$s\uff0c\u9690\u85cf\u5c42 %3$s\uff0c\u96f6\u81a8\u80c0\u5bf9\u6570\u6b63\u6001\u635f\u5931\uff09\u9884\u6d4b\u6bcf\u4f4d\u5ba2\u6237\u672a\u6765 %4$s \u7684\u6d88\u8d39\u989d\u3002\u8de8\u65f6\u95f4\u8bc4\u4f30\uff1a\u5728 %5$s \u4f4d\u5ba2\u6237\u4e0a\u4e8e %6$s \u62df\u5408\uff0c\u5728 %8$s \u4e4b\u524d\u6709\u8d2d\u4e70\u7684 %7$s \u4f4d\u5ba2\u6237\u4e0a\u6d4b\u8bd5\uff0c\u5bf9\u6bd4\u5176\u4e4b\u540e %9$s \u5185\u7684\u5b9e\u9645\u6d88\u8d39\u3002'),
+    ('value.metrics.title', 'Out-of-time metrics against BG/NBD x Gamma-Gamma and the past rate continued', '\u8de8\u65f6\u95f4\u8bc4\u4f30\u6307\u6807\uff1a\u4e0e BG/NBD x Gamma-Gamma \u53ca\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed\u5bf9\u6bd4'),
+    ('value.metrics.reading', 'Normalized Gini %s for the model against %s for the past rate continued (1 = customers in the best possible order); total error = predicted total against the actual total of the test window.', '\u6a21\u578b\u7684\u5f52\u4e00\u5316\u57fa\u5c3c\u7cfb\u6570\u4e3a %s\uff0c\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed\u4e3a %s\uff081 \u8868\u793a\u5ba2\u6237\u6392\u5e8f\u5b8c\u5168\u6b63\u786e\uff09\uff1b\u603b\u8bef\u5dee\u4e3a\u6d4b\u8bd5\u671f\u9884\u6d4b\u603b\u989d\u76f8\u5bf9\u5b9e\u9645\u603b\u989d\u7684\u504f\u5dee\u3002'),
+    ('value.gain.title', 'Spend gain: share of the test window''s spend from the customers predicted to spend most', '\u6d88\u8d39\u589e\u76ca\uff1a\u9884\u6d4b\u6d88\u8d39\u6700\u9ad8\u7684\u5ba2\u6237\u8d21\u732e\u7684\u6d4b\u8bd5\u671f\u6d88\u8d39\u5360\u6bd4'),
+    ('value.gain.reading', 'The 20%% of customers the model ranks highest spent %s of the test window''s total (%s in the best possible order).', '\u6a21\u578b\u6392\u540d\u524d 20%% \u7684\u5ba2\u6237\u8d21\u732e\u4e86\u6d4b\u8bd5\u671f\u603b\u6d88\u8d39\u7684 %s\uff08\u7406\u60f3\u6392\u5e8f\u4e3a %s\uff09\u3002'),
+    ('value.gain.missing', 'This model was trained before its gain chart was stored: train it again (SELECT insight_train_value();) to draw it.', '\u8be5\u6a21\u578b\u8bad\u7ec3\u65f6\u5c1a\u672a\u4fdd\u5b58\u589e\u76ca\u56fe\uff1a\u91cd\u65b0\u8bad\u7ec3\uff08SELECT insight_train_value();\uff09\u5373\u53ef\u7ed8\u5236\u3002'),
+    ('value.decile.title', 'Predicted and actual spend per customer in the test window, by decile of predicted spend (lowest first)', '\u6d4b\u8bd5\u671f\u6309\u9884\u6d4b\u6d88\u8d39\u5341\u5206\u4f4d\uff08\u4ece\u4f4e\u5230\u9ad8\uff09\u7684\u4eba\u5747\u9884\u6d4b\u4e0e\u5b9e\u9645\u6d88\u8d39'),
+    ('value.decile.reading', 'The top decile is predicted %s per customer and spent %s; the bottom decile %s and %s.', '\u6700\u9ad8\u5341\u5206\u4f4d\u9884\u6d4b\u4eba\u5747 %s\uff0c\u5b9e\u9645\u4eba\u5747\u6d88\u8d39 %s\uff1b\u6700\u4f4e\u5341\u5206\u4f4d\u5206\u522b\u4e3a %s \u548c %s\u3002'),
+    ('series.value_model', 'this model (ZILN MLP)', '\u672c\u6a21\u578b\uff08ZILN \u591a\u5c42\u611f\u77e5\u673a\uff09'),
     ('series.btyd', 'BG/NBD x Gamma-Gamma', 'BG/NBD x Gamma-Gamma'),
-    ('series.past_rate', 'past rate continued', '按过去频率延续'),
-    ('col.predictor', 'predictor', '预测方法'),
-    ('col.normalized_gini', 'normalized Gini', '归一化基尼系数'),
-    ('col.spearman', 'Spearman', 'Spearman 相关系数'),
-    ('col.decile_mape', 'decile MAPE', '十分位 MAPE'),
-    ('col.total_error', 'total error', '总误差'),
-    ('axis.spend_reached', 'spend of the test window reached', '覆盖的测试期消费'),
-    ('axis.customers_by_spend', 'customers, highest predicted spend first', '客户（按预测消费从高到低）'),
-    ('segments.k.chosen', 'chosen at the knee of the inertia curve among k = 2 to 10 (Kneedle; silhouette %s)', '在 k = 2 到 10 中按惯性曲线的拐点选出（Kneedle 方法；轮廓系数 %s）'),
-    ('segments.kcurve.reading', 'The silhouette is highest at k = %s (%s), but it favours few, broad clusters on skewed data; k = %s is at the knee of the inertia curve.', '轮廓系数在 k = %s 时最高（%s），但在偏态数据上它偏向少而宽泛的聚类；k = %s 位于惯性曲线的拐点。'),
-    ('algorithm.logreg', 'logistic regression', '逻辑回归'),
-    ('algorithm.gbdt', 'gradient-boosted trees', '梯度提升树'),
-    ('algorithm.mlp', 'multilayer perceptron', '多层感知机')
+    ('series.past_rate', 'past rate continued', '\u6309\u8fc7\u53bb\u9891\u7387\u5ef6\u7eed'),
+    ('col.predictor', 'predictor', '\u9884\u6d4b\u65b9\u6cd5'),
+    ('col.normalized_gini', 'normalized Gini', '\u5f52\u4e00\u5316\u57fa\u5c3c\u7cfb\u6570'),
+    ('col.spearman', 'Spearman', 'Spearman \u76f8\u5173\u7cfb\u6570'),
+    ('col.decile_mape', 'decile MAPE', '\u5341\u5206\u4f4d MAPE'),
+    ('col.total_error', 'total error', '\u603b\u8bef\u5dee'),
+    ('axis.spend_reached', 'spend of the test window reached', '\u8986\u76d6\u7684\u6d4b\u8bd5\u671f\u6d88\u8d39'),
+    ('axis.customers_by_spend', 'customers, highest predicted spend first', '\u5ba2\u6237\uff08\u6309\u9884\u6d4b\u6d88\u8d39\u4ece\u9ad8\u5230\u4f4e\uff09'),
+    ('segments.k.chosen', 'chosen at the knee of the inertia curve among k = 2 to 10 (Kneedle; silhouette %s)', '\u5728 k = 2 \u5230 10 \u4e2d\u6309\u60ef\u6027\u66f2\u7ebf\u7684\u62d0\u70b9\u9009\u51fa\uff08Kneedle \u65b9\u6cd5\uff1b\u8f6e\u5ed3\u7cfb\u6570 %s\uff09'),
+    ('segments.kcurve.reading', 'The silhouette is highest at k = %s (%s), but it favours few, broad clusters on skewed data; k = %s is at the knee of the inertia curve.', '\u8f6e\u5ed3\u7cfb\u6570\u5728 k = %s \u65f6\u6700\u9ad8\uff08%s\uff09\uff0c\u4f46\u5728\u504f\u6001\u6570\u636e\u4e0a\u5b83\u504f\u5411\u5c11\u800c\u5bbd\u6cdb\u7684\u805a\u7c7b\uff1bk = %s \u4f4d\u4e8e\u60ef\u6027\u66f2\u7ebf\u7684\u62d0\u70b9\u3002'),
+    ('algorithm.logreg', 'logistic regression', '\u903b\u8f91\u56de\u5f52'),
+    ('algorithm.gbdt', 'gradient-boosted trees', '\u68af\u5ea6\u63d0\u5347\u6811'),
+    ('algorithm.mlp', 'multilayer perceptron', '\u591a\u5c42\u611f\u77e5\u673a')
   ) v(key, en, zh)
  CROSS JOIN (VALUES ('en'), ('zh')) l(lang)
+ WHERE l.lang OPERATOR(pg_catalog.=) 'en' OR @extschema@.insight_unicode_text(v.zh) IS NOT NULL
 ON CONFLICT (key, lang) DO UPDATE SET message = EXCLUDED.message;
