@@ -33,6 +33,7 @@ SQL_PARTS    = src/sql/core/header.sql \
                src/sql/nn/nn.sql \
                src/sql/features/history.sql \
                src/sql/features/sales_source.sql \
+               src/sql/features/sales_window.sql \
                src/sql/features/review_source.sql \
                src/sql/features/text.sql \
                src/sql/models/linear/logreg.sql \

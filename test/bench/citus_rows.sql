@@ -7,13 +7,21 @@
 -- lines that reach it when the pass reads insight_sales (the rows function's
 -- query: every kept line, which is what each of these passes gathered before
 -- it ran on the shards, and what the passes listed as "lines" still gather).
+-- The CLV setup's first and last purchase gathered every purchase line
+-- before; now one row per shard.
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 \ir ../citus/shard_queries.sql
 SET client_min_messages = warning;
 \pset footer off
+-- (T: the default as_of, just after the latest line; the labels of the
+-- window [T - 90 days, T), the tasks' default horizon, the CLV holdout of
+-- its last 90 days, the propensity groups at T - 90 days)
+SELECT insight_default_as_of() AS t \gset
+CREATE TEMP TABLE top_groups AS
+    SELECT ARRAY(SELECT item_group FROM insight_top_item_groups(:'t'::timestamptz - interval '90 days', 10) ORDER BY rank) AS g;
 WITH passes(n, pass, tasks, q) AS (VALUES
-    (1, 'lines (insight_sales)', 'churn labels, propensity rows, SASRec sequences, CLV holdout actuals; before: every pass below',
+    (1, 'lines (insight_sales)', 'the report''s pass over the data; insight_propensity_audience''s recent buyers; before: every pass below',
         insight_sales_pushdown_lines()),
     (2, 'insight_customer_features()', 'churn, segments, value, propensity features, report',
         pg_temp.features_query('insight_customer_features', insight_default_as_of())),
@@ -22,7 +30,19 @@ WITH passes(n, pass, tasks, q) AS (VALUES
     (4, 'insight_clv_summary(1 day)', 'value (BG/NBD x Gamma-Gamma comparator)',
         pg_temp.clv_query('insight_clv_summary', ((insight_latest_purchase() AT TIME ZONE 'UTC')::date + 1)::timestamp AT TIME ZONE 'UTC', '1 day')),
     (5, 'insight_interactions()', 'recommender als, itemknn, popularity; propensity item groups',
-        pg_temp.interactions_query(NULL, NULL, 'orders')))
+        pg_temp.interactions_query(NULL, NULL, 'orders')),
+    (6, 'insight_sales_window(T - 90 days, T)', 'churn and value labels (one window per cutoff)',
+        pg_temp.window_query(:'t'::timestamptz - interval '90 days', :'t')),
+    (7, 'insight_clv_holdout_purchases(T - 90 days, T)', 'clv holdout actuals',
+        pg_temp.holdout_query(:'t'::timestamptz - interval '90 days', :'t')),
+    (8, 'first and last purchase', 'clv setup',
+        pg_temp.span_query()),
+    (9, 'insight_top_item_groups(T - 90 days, 10)', 'propensity: the groups modelled',
+        pg_temp.top_groups_query(:'t'::timestamptz - interval '90 days', 10)),
+    (10, 'insight_group_purchases(T - 90 days, T, 10 groups)', 'propensity rows and labels (one per cutoff)',
+        pg_temp.group_query(:'t'::timestamptz - interval '90 days', :'t', (SELECT g FROM top_groups))),
+    (11, 'SASRec purchases before T', 'recommender sasrec (evaluation and serving fits)',
+        pg_temp.sasrec_query(:'t')))
 SELECT p.pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_to_coordinator, p.tasks
   FROM passes p, LATERAL pg_temp.to_coordinator(p.q) c
  ORDER BY p.n;

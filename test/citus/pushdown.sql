@@ -28,7 +28,7 @@ SET client_min_messages = warning;
 SELECT p.proname, l.lanname, p.provolatile
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.proname IN ('insight_sales_rows', 'insight_customer_features', 'insight_customer_features_of',
-                     'insight_clv_summary', 'insight_clv_customer_summary')
+                     'insight_clv_summary', 'insight_clv_customer_summary', 'insight_sales_window')
  ORDER BY 1;
 SELECT insight_sales_pushdown_lines() ~ '^\s*SELECT .* FROM public\.order_lines s' AS lines_from_the_table;
 SELECT nodeport > 0 AS worker, result AS rows_function_on_worker
@@ -127,13 +127,89 @@ SELECT m AS measure,
            = (SELECT count(*) FROM insight_interactions('2011-12-01', '2011-01-01', m)) AS one_row_per_pair_arrives
   FROM unnest('{orders,quantity,log_quantity}'::text[]) m;
 
--- 7. The lines themselves (insight_sales, and what reads it: churn labels,
--- propensity rows, SASRec's sequences) are gathered on the coordinator: the
--- rows function is planned as its own query over every shard.
+-- 7. The labels of churn and value (insight_sales_window: a purchase and
+-- the net spend per customer in [cutoff, cutoff + horizon)), the CLV
+-- holdout's actual purchases and the propensity task's pass per customer and
+-- group: one task per shard, grouped by the distribution column inside the
+-- shard's query, no aggregate on the coordinator, one row per customer (and
+-- group) reaching it; far fewer than the lines of the window.
+SELECT 'labels' AS pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .*bool_or\(.*sum\(.* GROUP BY customer_id$') AS aggregated_on_shards
+  FROM (SELECT pg_temp.window_query('2011-09-01', '2011-12-01') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'clv holdout', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: .*count\(DISTINCT .*sum\(.* GROUP BY customer_id, \(customer_id\)::text$')
+  FROM (SELECT pg_temp.holdout_query('2011-09-01', '2011-12-10') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'propensity', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: .*count\(DISTINCT .*bool_or\(.*s\.customer_id AS worker_column_1,.* GROUP BY worker_column_1, ')
+  FROM (SELECT pg_temp.group_query('2011-09-01', '2011-10-01',
+                                   ARRAY(SELECT item_group FROM insight_top_item_groups('2011-09-01', 10) ORDER BY rank)) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+CREATE TEMP TABLE top_groups AS
+    SELECT ARRAY(SELECT item_group FROM insight_top_item_groups('2011-09-01', 10) ORDER BY rank) AS g;
+SELECT 'labels' AS pass, pg_temp.rows_to_coordinator(pg_temp.window_query('2011-09-01', '2011-12-01'))
+           = (SELECT count(*) FROM insight_sales_window('2011-09-01', '2011-12-01')) AS one_row_per_customer_arrives,
+       (SELECT count(*) FROM insight_sales WHERE ordered_at >= '2011-09-01' AND ordered_at < '2011-12-01') AS lines_before
+UNION ALL
+SELECT 'clv holdout', pg_temp.rows_to_coordinator(pg_temp.holdout_query('2011-09-01', '2011-12-10'))
+           = (SELECT count(*) FROM insight_clv_holdout_purchases('2011-09-01', '2011-12-10')),
+       (SELECT count(*) FROM insight_sales WHERE ordered_at >= '2011-09-01' AND ordered_at < '2011-12-10')
+UNION ALL
+SELECT 'propensity', pg_temp.rows_to_coordinator(pg_temp.group_query('2011-09-01', '2011-10-01', (SELECT g FROM top_groups)))
+           = (SELECT count(*) FROM insight_group_purchases('2011-09-01', '2011-10-01', (SELECT g FROM top_groups))),
+       (SELECT count(*) FROM insight_sales WHERE ordered_at < '2011-10-01');
+
+-- 8. The propensity task's choice of groups: the distinct buyers of each
+-- group counted on each shard (a count of distinct values of the
+-- distribution column is the sum of the shards' counts), so that at most one
+-- row per group and shard arrives; the CLV setup's first and last purchase:
+-- one row per shard; SASRec's purchases: the distinct (customer, item, time)
+-- rows, grouped by the distribution column on the shards.
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .*count\(DISTINCT worker_column_3\) AS buyers .*s\.customer_id AS worker_column_3') AS distinct_buyers_on_shards,
+       bool_or(line ~ '^Output: .*sum\(remote_scan\.buyers\)') AS counts_summed_on_coordinator
+  FROM (SELECT pg_temp.top_groups_query('2011-09-01', 10) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT pg_temp.rows_to_coordinator(pg_temp.top_groups_query('2011-09-01', 10))
+           <= 8 * (SELECT count(DISTINCT item_id) FROM insight_sales WHERE ordered_at < '2011-09-01') AS at_most_a_row_per_group_and_shard,
+       NOT EXISTS (SELECT * FROM insight_top_item_groups('2011-09-01', NULL)
+                   EXCEPT
+                   SELECT g.item_group, g.buyers, (row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
+                     FROM (SELECT s.item_id::text AS item_group, count(DISTINCT s.customer_id) AS buyers
+                             FROM insight_sales s
+                            WHERE s.ordered_at < '2011-09-01' AND s.quantity > 0 AND s.item_id IS NOT NULL
+                            GROUP BY 1) g) AS same_as_over_the_lines;
+SELECT pg_temp.coordinator_nodes(pg_temp.span_query()) AS coordinator_runs,
+       pg_temp.rows_to_coordinator(pg_temp.span_query()) AS rows_to_coordinator;
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .* GROUP BY customer_id, stock_code, ') AS distinct_on_shards
+  FROM (SELECT pg_temp.sasrec_query('2011-12-01') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT pg_temp.rows_to_coordinator(pg_temp.sasrec_query('2011-12-01'))
+           = (SELECT count(*) FROM (SELECT DISTINCT customer_id, item_id, ordered_at FROM insight_sales
+                                     WHERE quantity > 0 AND ordered_at < '2011-12-01') d) AS one_row_per_distinct_purchase_arrives;
+
+-- 9. The lines themselves (insight_sales, and what still reads it: the
+-- report's pass over the data, insight_propensity_audience's recent buyers)
+-- are gathered on the coordinator: the rows function is planned as its own
+-- query over every shard.
 SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;
 SELECT pg_temp.rows_to_coordinator(insight_sales_pushdown_lines()) = (SELECT count(*) FROM insight_sales) AS every_line_arrives;
 
--- 8. A source distributed by another column works, through the rows function
+-- 10. A source distributed by another column works, through the rows function
 -- (the features from the lines gathered on the coordinator), with the same
 -- features; without an order column it is refused (ctid identifies a row
 -- within one shard only).
@@ -144,6 +220,10 @@ INSERT INTO order_lines_by_item SELECT * FROM order_lines;
 CREATE TEMP TABLE features_by_customer AS SELECT * FROM insight_customer_features();
 CREATE TEMP TABLE clv_by_customer AS SELECT * FROM insight_clv_summary();
 CREATE TEMP TABLE interactions_by_customer AS SELECT * FROM insight_interactions();
+CREATE TEMP TABLE window_by_customer AS SELECT * FROM insight_sales_window('2011-09-01', '2011-12-01');
+CREATE TEMP TABLE holdout_by_customer AS SELECT * FROM insight_clv_holdout_purchases('2011-09-01', '2011-12-10');
+CREATE TEMP TABLE groups_by_customer AS SELECT * FROM insight_group_purchases('2011-09-01', '2011-10-01', (SELECT g FROM top_groups));
+CREATE TEMP TABLE top_groups_by_customer AS SELECT * FROM insight_top_item_groups('2011-09-01', 10);
 SELECT insight_register_sales('order_lines_by_item', 'customer_id', 'invoice_date',
                               quantity_column => 'quantity', unit_price_column => 'unit_price');
 SELECT insight_register_sales('order_lines_by_item', 'customer_id', 'invoice_date', 'invoice_no', 'stock_code',
@@ -160,3 +240,10 @@ SELECT insight_sales_pushdown_lines() IS NULL AS no_pushdown,
        NOT EXISTS (SELECT * FROM insight_clv_summary() EXCEPT SELECT * FROM clv_by_customer) AS same_clv_summary,
        (SELECT count(*) FROM insight_interactions()) = (SELECT count(*) FROM interactions_by_customer) AS same_pairs,
        NOT EXISTS (SELECT * FROM insight_interactions() EXCEPT SELECT * FROM interactions_by_customer) AS same_interactions;
+SELECT (SELECT count(*) FROM insight_sales_window('2011-09-01', '2011-12-01')) = (SELECT count(*) FROM window_by_customer)
+       AND NOT EXISTS (SELECT * FROM insight_sales_window('2011-09-01', '2011-12-01') EXCEPT SELECT * FROM window_by_customer) AS same_labels,
+       (SELECT count(*) FROM insight_clv_holdout_purchases('2011-09-01', '2011-12-10')) = (SELECT count(*) FROM holdout_by_customer)
+       AND NOT EXISTS (SELECT * FROM insight_clv_holdout_purchases('2011-09-01', '2011-12-10') EXCEPT SELECT * FROM holdout_by_customer) AS same_holdout,
+       (SELECT count(*) FROM insight_group_purchases('2011-09-01', '2011-10-01', (SELECT g FROM top_groups))) = (SELECT count(*) FROM groups_by_customer)
+       AND NOT EXISTS (SELECT * FROM insight_group_purchases('2011-09-01', '2011-10-01', (SELECT g FROM top_groups)) EXCEPT SELECT * FROM groups_by_customer) AS same_group_purchases,
+       NOT EXISTS (SELECT * FROM insight_top_item_groups('2011-09-01', 10) EXCEPT SELECT * FROM top_groups_by_customer) AS same_top_groups;

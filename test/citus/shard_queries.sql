@@ -53,3 +53,42 @@ END $$;
 CREATE FUNCTION pg_temp.rows_to_coordinator(q text) RETURNS bigint LANGUAGE sql AS $$
     SELECT (pg_temp.to_coordinator(q)).rows
 $$;
+-- the format() template of a function whose query for the shards is a
+-- $q$-quoted literal, ending at call (a regular expression of the format()
+-- arguments that follow it)
+CREATE FUNCTION pg_temp.shard_template(fn text, call text) RETURNS text LANGUAGE sql AS $$
+    SELECT substring(p.prosrc FROM '\$q\$(.*)\$q\$,\s*' || call) FROM pg_proc p WHERE p.proname = fn
+$$;
+-- the labels of churn and value (insight_sales_window, generated at
+-- registration: its query is a quoted literal)
+CREATE FUNCTION pg_temp.window_query(since timestamptz, until timestamptz)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = 'insight_sales_window')
+                               FROM $re$format\('(.*)', \$1, \$2\)$re$);
+BEGIN
+    RETURN format(replace(template, '''''', ''''), since, until);
+END $$;
+-- the CLV holdout's actual purchases
+CREATE FUNCTION pg_temp.holdout_query(since timestamptz, until timestamptz) RETURNS text LANGUAGE sql AS $$
+    SELECT format(pg_temp.shard_template('insight_clv_holdout_purchases', 'lines, since, until\)'),
+                  insight_sales_pushdown_lines(), since, until)
+$$;
+-- the CLV setup's first and last purchase
+CREATE FUNCTION pg_temp.span_query() RETURNS text LANGUAGE sql AS $$
+    SELECT format(pg_temp.shard_template('insight_clv_setup', 'lines\)'), insight_sales_pushdown_lines())
+$$;
+-- the propensity task's pass over the lines, and its choice of groups
+CREATE FUNCTION pg_temp.group_query(cutoff timestamptz, until timestamptz, item_groups text[], customer text DEFAULT NULL)
+RETURNS text LANGUAGE sql AS $$
+    SELECT format(pg_temp.shard_template('insight_group_purchases', 'lines, cutoff, until, item_groups, customer\)'),
+                  insight_sales_pushdown_lines(), cutoff, until, item_groups, customer)
+$$;
+CREATE FUNCTION pg_temp.top_groups_query(cutoff timestamptz, groups integer) RETURNS text LANGUAGE sql AS $$
+    SELECT format(pg_temp.shard_template('insight_top_item_groups', '\S*insight_sales_pushdown_lines\(\), \$1, \$2\)'),
+                  insight_sales_pushdown_lines(), cutoff, groups)
+$$;
+-- SASRec's purchases: insight_recommender_rows gives the query itself
+CREATE FUNCTION pg_temp.sasrec_query(before timestamptz) RETURNS text LANGUAGE sql AS $$
+    SELECT insight_recommender_rows('sasrec', '{}', before)
+$$;

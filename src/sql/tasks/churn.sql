@@ -177,11 +177,10 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 WITH buyers AS (
-    SELECT DISTINCT s.customer_id::pg_catalog.text AS customer_id
-      FROM @extschema@.insight_sales s
-     WHERE s.amount OPERATOR(pg_catalog.>) 0
-       AND s.ordered_at OPERATOR(pg_catalog.>=) $1
-       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
+    -- (the label's pass: on Citus, on the shards)
+    SELECT w.customer_id::pg_catalog.text AS customer_id
+      FROM @extschema@.insight_sales_window($1, $1 OPERATOR(pg_catalog.+) $2) w
+     WHERE w.bought
 )
 SELECT f.customer_id, f.churn_features, b.customer_id IS NULL, f.recency_days
   FROM @extschema@.insight_churn_features($1, $3) f

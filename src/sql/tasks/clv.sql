@@ -73,13 +73,13 @@ DECLARE
     first_at pg_catalog.timestamptz;
     last_at pg_catalog.timestamptz;
     hold interval := holdout;
-    c pg_catalog.timestamptz;
+    c pg_catalog.timestamptz; lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();  -- (one line each: the line numbers of its errors stay)
 BEGIN
-    SELECT COALESCE(as_of, ((pg_catalog.max(s.ordered_at) AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC'),
-           pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at)
-      INTO t_end, first_at, last_at
-      FROM @extschema@.insight_sales s
-     WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0;
+    IF lines IS NULL THEN SELECT pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at) INTO first_at, last_at FROM @extschema@.insight_sales s WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0;
+    ELSE  -- (on Citus, over the source itself: each shard sends its first and last purchase, not its lines)
+        EXECUTE pg_catalog.format($q$SELECT pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at) FROM (%s) s WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0$q$, lines) INTO first_at, last_at;
+    END IF;
+    t_end := COALESCE(as_of, ((last_at AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC');
     IF first_at IS NULL OR first_at OPERATOR(pg_catalog.>=) t_end THEN
         RAISE EXCEPTION 'no purchases before as_of'
             USING ERRCODE = 'data_exception',
@@ -131,6 +131,46 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_setup(timestamptz, interval, interval) IS
 'The CLV task''s entry step: validates the arguments of insight_train_clv(), chooses the holdout (default: the last quarter of the history, in whole days) and returns the insight_training that insight_train_task() takes.';
 
+-- The repeat purchase days and spend of every customer in [since, until),
+-- keys as text, the spend summed exactly (as numeric): on a single node over insight_sales; on Citus, for a source
+-- distributed by customer, from one query grouped by the distribution column
+-- too (which splits no group: equal texts are equal keys), run whole on the
+-- shards with the bounds as literals.
+CREATE FUNCTION @extschema@.insight_clv_holdout_purchases(since timestamptz, until timestamptz)
+RETURNS TABLE (customer_id text, days bigint, spend float8)
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+AS $$
+#variable_conflict use_column
+DECLARE
+    lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();
+BEGIN
+    IF lines IS NULL THEN
+        RETURN QUERY
+        SELECT s.customer_id::pg_catalog.text AS customer_id,
+               pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
+               pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS spend
+          FROM @extschema@.insight_sales s
+         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+           AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
+         GROUP BY 1;
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+        SELECT s.customer_id::pg_catalog.text AS customer_id,
+               pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
+               pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS spend
+          FROM (%1$s) s
+         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+           AND s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz
+           AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
+         GROUP BY s.customer_id, 1 $q$, lines, since, until);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_holdout_purchases(timestamptz, timestamptz) IS
+'Per customer (key as text) with a purchase (a kept line with quantity > 0 and amount >= 0) in [since, until): days = distinct UTC days with a purchase, spend = the sum of their amounts (source currency; summed as numeric, then float8: the same bits in any plan, parallel or on any number of shards, where a float8 sum changed in its last bits with the order of the lines). The holdout actuals of insight_clv_holdout_rows. On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column, which Citus sends whole to the shards, so that one row per customer reaches the coordinator; elsewhere over insight_sales.';
+
 -- The repeat purchase days and spend of every customer of a CLV calibration
 -- period in the holdout after it: shared by the CLV task (insight_clv_prepare)
 -- and the calibration, gain and decile charts of insight_report_html.
@@ -143,13 +183,10 @@ AS $$
 SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
        COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)
   FROM @extschema@.insight_clv_summary($1, $3) k
-  LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
-                    pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
-                    pg_catalog.sum(s.amount) AS spend
-               FROM @extschema@.insight_sales s
-              WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
-                AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
-              GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
+  LEFT JOIN @extschema@.insight_clv_holdout_purchases($1, $2) h
+         ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
+ -- (the summary's order, whatever the join: the charts rank ties in this order)
+ ORDER BY k.customer_id
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_holdout_rows(timestamptz, timestamptz, interval) IS

@@ -44,6 +44,23 @@ AS $$
 BEGIN
     -- PL/pgSQL: never inlined, so an argument such as insight_default_as_of()
     -- is computed once, not once per sales line
+    IF @extschema@.insight_sales_pushdown_lines() IS NOT NULL THEN
+        -- on Citus: the same count over the source itself; a count of
+        -- distinct values of the distribution column is a sum of the
+        -- shards' counts, so one row per group and shard reaches the coordinator
+        RETURN QUERY EXECUTE pg_catalog.format($q$
+    SELECT g.item_group, g.buyers, (pg_catalog.row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
+      FROM (SELECT COALESCE(i.category, s.item_id::pg_catalog.text) AS item_group,
+                   pg_catalog.count(DISTINCT s.customer_id) AS buyers
+              FROM (%s) s
+              LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+             WHERE s.ordered_at OPERATOR(pg_catalog.<) %L::pg_catalog.timestamptz AND s.quantity OPERATOR(pg_catalog.>) 0
+               AND s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
+             GROUP BY 1) g
+     ORDER BY 3
+     LIMIT %L $q$, @extschema@.insight_sales_pushdown_lines(), $1, $2);
+        RETURN;
+    END IF;
     RETURN QUERY
     SELECT g.item_group, g.buyers, (pg_catalog.row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
       FROM (SELECT COALESCE(i.category, s.item_id::pg_catalog.text) AS item_group,
@@ -60,6 +77,60 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_top_item_groups(timestamptz, integer) IS
 'The groups item groups (insight_item_group) with the most distinct buyers (customers with a kept line of quantity > 0 strictly before cutoff), as (item_group, buyers, rank from 1), ties by group name. The groups the propensity task models.';
+
+-- Per customer and modelled group, the purchases from the group: orders and
+-- days since the last one before cutoff, and whether one falls in
+-- [cutoff, until).  On Citus, for a source distributed by customer, one
+-- query grouped by the distribution column too (which splits no group:
+-- equal texts are equal keys), run whole on the shards with the arguments
+-- as literals; insight_items, a table of the coordinator, goes to the shards
+-- with it (Citus sends a local table joined to a distributed one as an
+-- intermediate result).
+CREATE FUNCTION @extschema@.insight_group_purchases(cutoff timestamptz, until timestamptz, item_groups text[],
+                                                    customer text DEFAULT NULL)
+RETURNS TABLE (customer_id text, n integer, orders float8, days float8, bought boolean)
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+AS $$
+#variable_conflict use_column
+DECLARE
+    lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();
+BEGIN
+    IF lines IS NULL THEN
+        RETURN QUERY
+        SELECT s.customer_id::pg_catalog.text, g.n::integer,
+               (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) $1))::pg_catalog.float8,
+               pg_catalog.date_part('epoch', $1 OPERATOR(pg_catalog.-) pg_catalog.max(s.ordered_at) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) $1))
+                   OPERATOR(pg_catalog./) 86400,
+               pg_catalog.bool_or(s.ordered_at OPERATOR(pg_catalog.>=) $1)
+          FROM @extschema@.insight_sales s
+          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+          JOIN pg_catalog.unnest($3) WITH ORDINALITY g(item_group, n)
+            ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
+         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) $2
+           AND ($4 IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) $4)
+         GROUP BY 1, 2;
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+        SELECT s.customer_id::pg_catalog.text, g.n::integer,
+               (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))::pg_catalog.float8,
+               pg_catalog.date_part('epoch', %2$L::pg_catalog.timestamptz OPERATOR(pg_catalog.-)
+                                             pg_catalog.max(s.ordered_at) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))
+                   OPERATOR(pg_catalog./) 86400,
+               pg_catalog.bool_or(s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz)
+          FROM (%1$s) s
+          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+          JOIN pg_catalog.unnest(%4$L::pg_catalog.text[]) WITH ORDINALITY g(item_group, n)
+            ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
+         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
+           AND (%5$L::pg_catalog.text IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) %5$L::pg_catalog.text)
+         GROUP BY s.customer_id, 1, 2 $q$, lines, cutoff, until, item_groups, customer);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_group_purchases(timestamptz, timestamptz, text[], text) IS
+'The propensity task''s pass over the lines: one row per customer (key as text) and group of item_groups (n: its position, from 1; groups as insight_item_group gives them) with a purchase from the group (a kept line of quantity > 0) before until; orders = distinct orders with the group before cutoff (0 when none), days = days from the last such purchase to cutoff (NULL when none), bought = a purchase from the group in [cutoff, until). With customer, only that customer (keys compared as text). Used by insight_propensity_rows. On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column, which Citus sends whole to the shards (with insight_items as an intermediate result), so that one row per customer and group reaches the coordinator; elsewhere over insight_sales.';
 
 CREATE FUNCTION @extschema@.insight_propensity_rows(cutoff timestamptz, horizon interval, item_groups text[],
                                                     customer text DEFAULT NULL)
@@ -87,23 +158,16 @@ f AS (
     SELECT c.customer_id::pg_catalog.text, c.features, c.orders
       FROM @extschema@.insight_customer_features_of($4, $1) c WHERE $4 IS NOT NULL
 ),
-lines AS (
-    SELECT s.customer_id::pg_catalog.text AS customer_id, s.order_id, s.ordered_at, g.n
-      FROM @extschema@.insight_sales s
-      LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
-      JOIN g ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
-     WHERE s.quantity OPERATOR(pg_catalog.>) 0
-       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) COALESCE($2, interval '0'))
-       AND ($4 IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) $4)
+groups AS MATERIALIZED (
+    -- the pass over the lines (on Citus, on the shards)
+    SELECT p.customer_id, p.n, p.orders, p.days, p.bought
+      FROM @extschema@.insight_group_purchases($1, $1 OPERATOR(pg_catalog.+) COALESCE($2, interval '0'), $3, $4) p
 ),
-past AS MATERIALIZED (
-    SELECT l.customer_id, l.n, pg_catalog.count(DISTINCT l.order_id)::pg_catalog.float8 AS orders,
-           pg_catalog.date_part('epoch', $1 OPERATOR(pg_catalog.-) pg_catalog.max(l.ordered_at)) OPERATOR(pg_catalog./) 86400 AS days
-      FROM lines l WHERE l.ordered_at OPERATOR(pg_catalog.<) $1
-     GROUP BY 1, 2
+past AS (
+    SELECT p.customer_id, p.n, p.orders, p.days FROM groups p WHERE p.days IS NOT NULL
 ),
-future AS MATERIALIZED (
-    SELECT DISTINCT l.customer_id, l.n FROM lines l WHERE l.ordered_at OPERATOR(pg_catalog.>=) $1
+future AS (
+    SELECT p.customer_id, p.n FROM groups p WHERE p.bought
 ),
 history AS (
     -- per customer: orders with the group and exp(-days since the last / 90)

@@ -262,6 +262,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE @extschema@.insight_u
     ('algorithm.mlp', 'multilayer perceptron', '\u591a\u5c42\u611f\u77e5\u673a'),
     ('algorithm.als', 'implicit ALS', '\u9690\u5f0f ALS'),
     ('algorithm.itemknn', 'item-kNN', '\u7269\u54c1\u8fd1\u90bb'),
+    ('algorithm.sasrec', 'SASRec', 'SASRec'),  -- (Kang & McAuley 2018; the name is used in both languages)
     ('algorithm.pnbd', 'Pareto/NBD', 'Pareto/NBD'),
     ('algorithm.bgnbd', 'BG/NBD', 'BG/NBD'),
     ('algorithm.mbgnbd', 'MBG/NBD', 'MBG/NBD'),

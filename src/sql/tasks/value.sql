@@ -154,12 +154,9 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 WITH spend AS (
-    -- summed as numeric: exact, so the same lines give the same bits in any plan
-    SELECT s.customer_id, pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS net
-      FROM @extschema@.insight_sales s
-     WHERE s.ordered_at OPERATOR(pg_catalog.>=) $1
-       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
-     GROUP BY s.customer_id
+    -- (the label's pass, summed as numeric: on Citus, on the shards)
+    SELECT w.customer_id, w.net
+      FROM @extschema@.insight_sales_window($1, $1 OPERATOR(pg_catalog.+) $2) w
 )
 SELECT f.customer_id::pg_catalog.text, f.features,
        GREATEST(COALESCE(b.net, 0), 0)::pg_catalog.float8,

@@ -122,7 +122,28 @@ COMMENT ON FUNCTION @extschema@.insight_value_metrics(float8[], float8[]) IS
 
 --@ comment src/sql/tasks/value.sql insight_signed_log1p
 
---@ function src/sql/tasks/value.sql insight_value_training_rows
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_training_rows(cutoff timestamptz, horizon interval)
+RETURNS TABLE (customer_id text, features float8[], spend float8, past_rate float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH spend AS (
+    -- summed as numeric: exact, so the same lines give the same bits in any plan
+    SELECT s.customer_id, pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS net
+      FROM @extschema@.insight_sales s
+     WHERE s.ordered_at OPERATOR(pg_catalog.>=) $1
+       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
+     GROUP BY s.customer_id
+)
+SELECT f.customer_id::pg_catalog.text, f.features,
+       GREATEST(COALESCE(b.net, 0), 0)::pg_catalog.float8,
+       @extschema@.insight_past_rate_value(f.monetary, f.orders, f.tenure_days,
+           pg_catalog.date_part('epoch', $2) OPERATOR(pg_catalog./) 86400)
+  FROM @extschema@.insight_customer_features($1) f
+  LEFT JOIN spend b ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id
+ ORDER BY 1
+$$;
 
 --@ comment src/sql/tasks/value.sql insight_value_training_rows
 

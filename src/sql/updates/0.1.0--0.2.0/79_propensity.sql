@@ -9,11 +9,98 @@
 
 --@ comment src/sql/tasks/propensity.sql insight_item_group
 
---@ function src/sql/tasks/propensity.sql insight_top_item_groups
+CREATE OR REPLACE FUNCTION @extschema@.insight_top_item_groups(cutoff timestamptz, groups integer)
+RETURNS TABLE (item_group text, buyers bigint, rank integer)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL: never inlined, so an argument such as insight_default_as_of()
+    -- is computed once, not once per sales line
+    RETURN QUERY
+    SELECT g.item_group, g.buyers, (pg_catalog.row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
+      FROM (SELECT COALESCE(i.category, s.item_id::pg_catalog.text) AS item_group,
+                   pg_catalog.count(DISTINCT s.customer_id) AS buyers
+              FROM @extschema@.insight_sales s
+              LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+             WHERE s.ordered_at OPERATOR(pg_catalog.<) $1 AND s.quantity OPERATOR(pg_catalog.>) 0
+               AND s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
+             GROUP BY 1) g
+     ORDER BY 3
+     LIMIT $2;
+END
+$$;
 
 --@ comment src/sql/tasks/propensity.sql insight_top_item_groups
 
---@ function src/sql/tasks/propensity.sql insight_propensity_rows
+CREATE OR REPLACE FUNCTION @extschema@.insight_propensity_rows(cutoff timestamptz, horizon interval, item_groups text[],
+                                                    customer text DEFAULT NULL)
+RETURNS TABLE (customer_id text, item_group text, features float8[], group_orders float8, orders float8, bought boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+SET enable_nestloop = off
+SET jit = off   -- compiling this query took about a second that no cancel interrupts
+AS $$
+#variable_conflict use_column
+BEGIN
+-- PL/pgSQL rather than SQL, so that the query is planned for the actual
+-- arguments; and no nested loops: with few lines in the groups (groups that
+-- are items) the planner joined the customers x groups to the aggregated
+-- history by a nested loop that aggregated it again for every row (minutes).
+RETURN QUERY
+WITH g AS (
+    SELECT u.item_group, u.n::integer AS n FROM pg_catalog.unnest($3) WITH ORDINALITY u(item_group, n)
+),
+f AS (
+    SELECT c.customer_id::pg_catalog.text AS customer_id, c.features, c.orders
+      FROM @extschema@.insight_customer_features($1) c WHERE $4 IS NULL
+    UNION ALL
+    SELECT c.customer_id::pg_catalog.text, c.features, c.orders
+      FROM @extschema@.insight_customer_features_of($4, $1) c WHERE $4 IS NOT NULL
+),
+lines AS (
+    SELECT s.customer_id::pg_catalog.text AS customer_id, s.order_id, s.ordered_at, g.n
+      FROM @extschema@.insight_sales s
+      LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+      JOIN g ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
+     WHERE s.quantity OPERATOR(pg_catalog.>) 0
+       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) COALESCE($2, interval '0'))
+       AND ($4 IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) $4)
+),
+past AS MATERIALIZED (
+    SELECT l.customer_id, l.n, pg_catalog.count(DISTINCT l.order_id)::pg_catalog.float8 AS orders,
+           pg_catalog.date_part('epoch', $1 OPERATOR(pg_catalog.-) pg_catalog.max(l.ordered_at)) OPERATOR(pg_catalog./) 86400 AS days
+      FROM lines l WHERE l.ordered_at OPERATOR(pg_catalog.<) $1
+     GROUP BY 1, 2
+),
+future AS MATERIALIZED (
+    SELECT DISTINCT l.customer_id, l.n FROM lines l WHERE l.ordered_at OPERATOR(pg_catalog.>=) $1
+),
+history AS (
+    -- per customer: orders with the group and exp(-days since the last / 90)
+    -- (0 when never) for every modelled group, in the order of item_groups
+    SELECT f.customer_id,
+           pg_catalog.array_agg(COALESCE(p.orders, 0) ORDER BY g.n) AS orders,
+           pg_catalog.array_agg(COALESCE(pg_catalog.exp(OPERATOR(pg_catalog.-) p.days OPERATOR(pg_catalog./) 90), 0) ORDER BY g.n) AS recency
+      FROM f CROSS JOIN g
+      LEFT JOIN past p ON p.customer_id OPERATOR(pg_catalog.=) f.customer_id AND p.n OPERATOR(pg_catalog.=) g.n
+     GROUP BY f.customer_id
+)
+SELECT f.customer_id, g.item_group,
+       @extschema@.insight_signed_log1p(f.features)
+       OPERATOR(pg_catalog.||) ARRAY[pg_catalog.ln(1 OPERATOR(pg_catalog.+) h.orders[g.n]), h.recency[g.n]]
+       OPERATOR(pg_catalog.||) ARRAY(SELECT (k OPERATOR(pg_catalog.=) g.n)::integer::pg_catalog.float8
+                                       FROM pg_catalog.generate_series(1, pg_catalog.cardinality($3)) k ORDER BY k)
+       OPERATOR(pg_catalog.||) ARRAY(SELECT pg_catalog.ln(1 OPERATOR(pg_catalog.+) x)
+                                       FROM pg_catalog.unnest(h.orders) WITH ORDINALITY u(x, k) ORDER BY u.k),
+       h.orders[g.n], f.orders::pg_catalog.float8,
+       CASE WHEN $2 IS NOT NULL THEN x.n IS NOT NULL END
+  FROM f JOIN history h ON h.customer_id OPERATOR(pg_catalog.=) f.customer_id CROSS JOIN g
+  LEFT JOIN future x ON x.customer_id OPERATOR(pg_catalog.=) f.customer_id AND x.n OPERATOR(pg_catalog.=) g.n
+ ORDER BY 1, g.n;
+END
+$$;
 
 --@ comment src/sql/tasks/propensity.sql insight_propensity_rows
 

@@ -7,7 +7,23 @@
 -- The repeat purchase days and spend of every customer of a CLV calibration
 -- period in the holdout after it: shared by the CLV task (insight_clv_prepare)
 -- and the calibration, gain and decile charts of insight_report_html.
---@ function src/sql/tasks/clv.sql insight_clv_holdout_rows
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_holdout_rows(calibration_end timestamptz, holdout_end timestamptz, period interval)
+RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8, monetary_value float8,
+               actual float8, actual_spend float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+AS $$
+SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
+       COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)
+  FROM @extschema@.insight_clv_summary($1, $3) k
+  LEFT JOIN (SELECT s.customer_id::pg_catalog.text AS customer_id,
+                    pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
+                    pg_catalog.sum(s.amount) AS spend
+               FROM @extschema@.insight_sales s
+              WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+                AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
+              GROUP BY 1) h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
+$$;
 
 --@ comment src/sql/tasks/clv.sql insight_clv_holdout_rows
 

@@ -16,9 +16,18 @@
 
 --@ comment src/sql/tasks/recommender.sql insight_recommender_fit
 
---@ function src/sql/tasks/recommender.sql insight_recommender_rows
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_rows(algorithm text, params jsonb, before timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec'
+                THEN pg_catalog.format('SELECT customer_id, item_id, ordered_at FROM @extschema@.insight_sales WHERE quantity > 0 AND ordered_at < %L', before)
+                ELSE pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                                       before, params OPERATOR(pg_catalog.->>) 'measure') END
+$$;
 
---@ comment src/sql/tasks/recommender.sql insight_recommender_rows
+COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
+'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at), for the others the interactions of insight_interactions(before, NULL, params->>''measure''). Used by insight_train_recommender''s evaluate and serve steps.';
 
 --@ function src/sql/tasks/recommender.sql insight_recommender_evaluate
 

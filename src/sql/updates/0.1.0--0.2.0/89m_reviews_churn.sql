@@ -22,7 +22,25 @@
 
 -- a third argument, the sentiment model of the review features
 DROP FUNCTION @extschema@.insight_churn_training_rows(timestamptz, interval);
---@ function src/sql/tasks/churn.sql insight_churn_training_rows
+-- (as of this update; the labels move to the shards in 89o_citus_labels)
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_training_rows(cutoff timestamptz, horizon interval, sentiment_model_id bigint DEFAULT NULL)
+RETURNS TABLE (customer_id text, features float8[], churned boolean, recency_days float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+WITH buyers AS (
+    SELECT DISTINCT s.customer_id::pg_catalog.text AS customer_id
+      FROM @extschema@.insight_sales s
+     WHERE s.amount OPERATOR(pg_catalog.>) 0
+       AND s.ordered_at OPERATOR(pg_catalog.>=) $1
+       AND s.ordered_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) $2)
+)
+SELECT f.customer_id, f.churn_features, b.customer_id IS NULL, f.recency_days
+  FROM @extschema@.insight_churn_features($1, $3) f
+  LEFT JOIN buyers b ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id
+ ORDER BY 1
+$$;
 --@ comment src/sql/tasks/churn.sql insight_churn_training_rows
 
 --@ function src/sql/tasks/churn.sql insight_churn_setup
