@@ -241,6 +241,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE v.zh END
     ('algorithm.mlp', 'multilayer perceptron', '多层感知机'),
     ('algorithm.als', 'implicit ALS', '隐式 ALS'),
     ('algorithm.itemknn', 'item-kNN', '物品近邻'),
+    ('algorithm.sasrec', 'SASRec', 'SASRec'),
     ('algorithm.pnbd', 'Pareto/NBD', 'Pareto/NBD'),
     ('algorithm.bgnbd', 'BG/NBD', 'BG/NBD'),
     ('algorithm.mbgnbd', 'MBG/NBD', 'MBG/NBD'),
