@@ -38,7 +38,7 @@ out=${SCALE_OUT:-$(mktemp -d /tmp/insight-scale.XXXXXX)}
 mkdir -p "$out"
 chmod 777 "$out"
 LAST_LOG=
-results=$out/results.tsv      # part, lines, stage, seconds, VmHWM kB, RssShmem kB, RssFile kB, note
+results=$out/results.tsv      # part, lines, stage, seconds, CPU seconds, VmHWM kB, RssShmem kB, RssFile kB, note
 : >"$results"
 
 # The stages: name and SQL, each run in a fresh session.
@@ -78,32 +78,60 @@ peak_sql="SELECT string_agg((regexp_match(s, k || ':\\s+([0-9]+) kB'))[1], ' ' O
   FROM pg_read_file('/proc/' || pg_backend_pid() || '/status') s,
        unnest(ARRAY['VmHWM', 'RssShmem', 'RssFile']) WITH ORDINALITY k(k, n)"
 
-# stamp T0: each line of stdin after the seconds elapsed since T0.
+# stamp T0: each line of stdin after the seconds elapsed since T0 (a
+# $EPOCHREALTIME; builtins only, so that it keeps up with the NOTICEs).
 stamp() {
-    local l
+    local l t0=${1/./} t
     while IFS= read -r l; do
-        printf '%s %s\n' "$(awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')" "$l"
+        t=$(( (${EPOCHREALTIME/./} - t0) / 10000 ))
+        printf '%d.%02d %s\n' $((t / 100)) $((t % 100)) "$l"
     done
+}
+
+# The CPU time of a stage: the CPU seconds of the postmasters' children that
+# exited (were reaped) during it, summed over POSTMASTERS: the stage's
+# backend, its parallel workers and, on Citus, the workers' backends that
+# served it (and anything else that exits meanwhile, such as an autovacuum
+# worker).  A backend's CPU is counted when it exits, so each stage waits for
+# its backend to be gone.
+POSTMASTERS=()
+ticks=$(getconf CLK_TCK)
+children_cpu() {
+    local pm sum=0
+    for pm in "${POSTMASTERS[@]}"; do
+        sum=$((sum + $(awk '{ print $16 + $17 }' "/proc/$pm/stat")))
+    done
+    echo "$sum"
+}
+# postmaster_of PSQL...: the pid of the postmaster a connection reaches.
+postmaster_of() {
+    "$@" -X -At -c "SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1)"
 }
 
 # run_stage PART LINES NAME SETTING PSQL...: one stage in a fresh session.
 run_stage() {
     local part=$1 lines=$2 name=$3 sql=$4 setting=${5:-}
     shift 5
-    local log t0 t1 rc=0 peak note=""
+    local log t0 t1 rc=0 peak note="" cpu0 cpu pid i
     log=$out/$part-$lines-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')${setting:+-retry}.log
     LAST_LOG=$log
-    t0=$(date +%s.%N)
+    cpu0=$(children_cpu)
+    t0=$EPOCHREALTIME
     # (every line of the session's output and NOTICEs stamped with the
     # seconds since the stage began: where a stage's time goes)
     "$@" -X -q -At -v ON_ERROR_STOP=1 2>&1 <<SQL | stamp "$t0" >"$log" || rc=$?
 SET client_min_messages = notice;
+SELECT 'backend_pid ' || pg_backend_pid();
 $setting
 $sql
 \\echo peak_kB
 $peak_sql;
 SQL
-    t1=$(date +%s.%N)
+    t1=$EPOCHREALTIME
+    pid=$(awk '$2 == "backend_pid" { print $3; exit }' "$log")
+    for i in {1..100}; do [[ -n $pid && -e /proc/$pid ]] || break; sleep 0.1; done
+    [[ ${#POSTMASTERS[@]} -gt 1 ]] && sleep 0.5   # (the Citus workers' backends close after the coordinator's)
+    cpu=$(awk -v a="$cpu0" -v b="$(children_cpu)" -v t="$ticks" 'BEGIN { printf "%.1f", (b - a) / t }')
     peak=$(awk '$2 == "peak_kB" { getline; print $2 "\t" $3 "\t" $4 }' "$log")
     if [[ $rc -ne 0 ]]; then
         note="error: $(grep -m1 'ERROR' "$log" | sed 's/.*ERROR: *//')"
@@ -113,7 +141,8 @@ SQL
         && note="notice: $(grep -m1 'max_training_memory' "$log" | sed 's/.*NOTICE: *//')"
     [[ $name == "insight_churn(customer)" && $rc -eq 0 ]] && note=$(grep -m1 -o 'p50 .*' "$log")
     [[ -n $setting ]] && note="with $setting ${note}"
-    printf '%s\t%s\t%s\t%.1f\t%s\t%s\n' "$part" "$lines" "$name" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$peak" "$note" | tee -a "$results"
+    printf '%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n' "$part" "$lines" "$name" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+        "$cpu" "$peak" "$note" | tee -a "$results"
     [[ $rc -eq 0 ]]
 }
 
@@ -141,9 +170,10 @@ if [[ " $parts " == *" single "* ]]; then
         psql -X -q -d "$db" -c 'CREATE EXTENSION insight' >/dev/null
         t0=$(date +%s)
         copies=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v target="$lines" -f test/bench/scale_build.sql)
-        printf 'single\t%s\tbuilding the table (not insight)\t%s\t\t\t\t%s; %s kept lines, %s customers\n' "$lines" $(( $(date +%s) - t0 )) \
+        printf 'single\t%s\tbuilding the table (not insight)\t%s\t\t\t\t\t%s; %s kept lines, %s customers\n' "$lines" $(( $(date +%s) - t0 )) \
             "$copies" "$(psql -X -At -d "$db" -c "SELECT count(*) FROM insight_sales")" \
             "$(psql -X -At -d "$db" -c "SELECT count(DISTINCT customer_id) FROM order_lines")" | tee -a "$results"
+        POSTMASTERS=("$(postmaster_of psql -d "$db")")
         run_all single "$lines" psql -d "$db"
         printf 'load after %s lines: %s\n' "$lines" "$(uptime)" | tee -a "$out/uptime.txt"
         # (the largest database is kept until the next size replaces it)
@@ -162,8 +192,10 @@ if [[ -n $citus_lines && " $parts " == *" citus "* ]]; then
     citus_psql "$port" -c 'SET client_min_messages = warning' -c 'SET citus.shard_count = 8' \
         -c "SELECT create_distributed_table('order_lines', 'customer_id')" \
         -c "SELECT truncate_local_data_after_distributing_table('order_lines')" -c 'ANALYZE order_lines' >/dev/null
-    printf 'citus\t%s\tbuilding and distributing the table (not insight)\t%s\t\t\t\t%s; %s lines in the shards\n' "$citus_lines" \
+    printf 'citus\t%s\tbuilding and distributing the table (not insight)\t%s\t\t\t\t\t%s; %s lines in the shards\n' "$citus_lines" \
         $(( $(date +%s) - t0 )) "$copies" "$("${cpsql[@]}" -X -At -c 'SELECT count(*) FROM order_lines')" | tee -a "$results"
+    POSTMASTERS=()
+    for p in "${CITUS_PORTS[@]}"; do POSTMASTERS+=("$(postmaster_of psql -h 127.0.0.1 -p "$p" -U insight -d insight_citus)"); done
     run_all citus "$citus_lines" "${cpsql[@]}"
     printf 'load after Citus timing: %s\n' "$(uptime)" | tee -a "$out/uptime.txt"
 
@@ -176,7 +208,7 @@ DECLARE l text;
 BEGIN FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP RETURN NEXT trim(l); END LOOP; END $$;
 SELECT pg_temp.plan(pg_temp.features_query('insight_customer_features_of', insight_default_as_of(), '12347'));
 SQL
-    printf 'citus\t%s\tone customer'"'"'s features: plan\t\t\t\t\t%s\n' "$citus_lines" \
+    printf 'citus\t%s\tone customer'"'"'s features: plan\t\t\t\t\t\t%s\n' "$citus_lines" \
         "$(grep -E '^(Task Count|Index Cond)' "$out/citus-router.txt" | paste -sd ';')" | tee -a "$results"
 
     # The rows and bytes reaching the coordinator per stage: every plan of
