@@ -132,6 +132,12 @@ SELECT count(*) AS k, bool_and(r.score = f.score) AS same_scores,
   JOIN (SELECT x.* FROM insight_models m, insight_recommend_from(m.weights, '12347', 10) x WHERE m.model_id = :sas) f
     ON f.item_key = r.item_id AND f.rank = r.rank;
 SELECT count(*) AS similar FROM insight_similar_items('85123A', 5);
+-- the report's recommender section names the SASRec model (it had no name for
+-- the algorithm: insight_report_html failed with a SASRec model in the registry)
+SELECT l AS lang, strpos(h, '>SASRec<') > 0 AS names_sasrec, strpos(h, '>' || p || '<') > 0 AS names_popularity
+  FROM (VALUES ('en', 'popularity'), ('zh', '热门推荐')) v(l, p),
+       LATERAL (SELECT insight_report_html_recommender(insight_report_context(l, '2011-01-15')) AS h) r
+ ORDER BY 1;
 ROLLBACK;
 
 DROP TABLE serve_rows, serve_models;

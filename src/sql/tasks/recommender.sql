@@ -221,14 +221,20 @@ BEGIN
     CREATE TEMP TABLE insight_rec_train ON COMMIT DROP AS
         SELECT i.customer_id, i.item_id, i.value FROM @extschema@.insight_interactions(split, NULL, measure) i;
     ANALYZE pg_temp.insight_rec_train;
+    -- (known: a join with the training customers, not "= ANY (SELECT ...)":
+    -- a subplan the planner hashes only while the training rows fit in
+    -- hash_mem, and otherwise scans again for every test row, which never
+    -- ended at 10 million lines; docs/benchmarks.md, "Scale on one machine")
     CREATE TEMP TABLE insight_rec_test ON COMMIT DROP AS
         SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
-               h.customer_id OPERATOR(pg_catalog.=) ANY (SELECT r.customer_id FROM pg_temp.insight_rec_train r) AS known
+               k.customer_id IS NOT NULL AS known
           FROM @extschema@.insight_interactions(t.trained_as_of, split, measure) h
+          LEFT JOIN (SELECT DISTINCT r.customer_id FROM pg_temp.insight_rec_train r) k
+            ON k.customer_id OPERATOR(pg_catalog.=) h.customer_id
          WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train r
                             WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
                               AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
-         GROUP BY h.customer_id;
+         GROUP BY h.customer_id, k.customer_id;
     ANALYZE pg_temp.insight_rec_train;
     ANALYZE pg_temp.insight_rec_test;
     IF NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train) OR NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_test) THEN
