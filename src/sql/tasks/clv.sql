@@ -286,6 +286,7 @@ DECLARE
     runner_up pg_catalog.jsonb;
     base_metrics pg_catalog.jsonb;
     curves pg_catalog.jsonb;
+    come_back pg_catalog.jsonb;
     msg pg_catalog.text;
     best_mae pg_catalog.float8;
     mae_median pg_catalog.float8;
@@ -367,6 +368,11 @@ BEGIN
      WHERE c.value OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.<>) t.algorithm
      ORDER BY (c.value OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8, c.n
      LIMIT 1;
+    -- who came back in the holdout, by the time since the last purchase,
+    -- against the chosen model's expectation: does P(alive) see who left?
+    SELECT @extschema@.insight_clv_come_back(t.evaluation_weights, t_hold, pg_catalog.array_agg(h.frequency::pg_catalog.float8),
+               pg_catalog.array_agg(h.recency), pg_catalog.array_agg(h."T"), pg_catalog.array_agg(h.actual))
+      INTO come_back FROM pg_temp.insight_clv_holdout h;
     -- the charts of the holdout (insight_report_html draws them), once
     BEGIN
         SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
@@ -382,6 +388,7 @@ BEGIN
     t.metrics := t.metrics OPERATOR(pg_catalog.||) all_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
         'algorithm', t.algorithm,
         'holdout_curves', curves,
+        'come_back', come_back,
         'holdout_mae', t.score,
         'chosen_by', 'holdout MAE of the predictive median; within 0.1 %, the P(alive) that falls most with the time since the last purchase',
         'candidates', candidates,
@@ -399,7 +406,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves.';
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back.';
 
 -- Spearman's rank correlation, average ranks for ties.
 CREATE FUNCTION @extschema@.insight_clv_spearman(x float8[], y float8[])
@@ -453,6 +460,32 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_p_alive_spread(bytea, timestamptz, interval) IS
 'How a transaction model''s P(alive) tells the customers of insight_clv_summary(as_of, period) apart: customers, mean, min, deciles (the 10 %, 20 %, .., 90 % points, percentile_cont), below_0_5 and below_0_99 (counts), spearman_time_since_last_purchase (Spearman''s rank correlation, average ranks for ties, with T - recency: a P(alive) that falls with the time since the last purchase is negative) and spearman_churn_probability with the active churn model''s probability at as_of (insight_churn_scores_at; over the churn_customers scored by both; null, with churn_model_id, when no churn model is active). The CLV task stores it for the serving model in metrics.p_alive.';
+
+-- Does P(alive) see who left (issue 18, part 3)? The calibration customers
+-- in four bands of time since their last purchase: the share that came back
+-- in the holdout against the share the model expects to come back.
+CREATE FUNCTION @extschema@.insight_clv_come_back(model bytea, t float8, frequency float8[], recency float8[], "T" float8[], actual float8[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+WITH c AS (
+    SELECT u.f, u.r, u.tt, u.a, u.tt OPERATOR(pg_catalog.-) u.r AS since_last
+      FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) u(f, r, tt, a)
+     WHERE u.f IS NOT NULL AND u.r IS NOT NULL AND u.tt IS NOT NULL AND u.a IS NOT NULL
+), b AS (
+    SELECT c.*, pg_catalog.ntile(4) OVER (ORDER BY c.since_last, c.f, c.r, c.a) AS band FROM c
+)
+SELECT COALESCE(pg_catalog.jsonb_agg(g ORDER BY g.band), '[]')
+  FROM (SELECT b.band, pg_catalog.count(*) AS customers,
+               pg_catalog.min(b.since_last) AS since_last_from, pg_catalog.max(b.since_last) AS since_last_to,
+               pg_catalog.avg((b.a OPERATOR(pg_catalog.>) 0)::integer::pg_catalog.float8) AS actual_share,
+               pg_catalog.avg(1 OPERATOR(pg_catalog.-) @extschema@.insight_transaction_model_purchase_probability($1, 0, $2, b.f, b.r, b.tt)) AS expected_share,
+               pg_catalog.avg(@extschema@.insight_transaction_model_p_alive($1, b.f, b.r, b.tt)) AS mean_p_alive
+          FROM b GROUP BY b.band) g
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_come_back(bytea, float8, float8[], float8[], float8[], float8[]) IS
+'Whether a transaction model''s P(alive) sees who has left, checked on a holdout: the customers (frequency x, recency t_x and T in the model''s time unit, actual = their repeat purchase days in the t time units after T; element i of each array is customer i, a customer with a NULL is skipped) in four bands (ntile) of the time since their last purchase, T - t_x; per band: band (1: the most recent buyers), customers, since_last_from and since_last_to (time units), actual_share (the share with a purchase in the holdout), expected_share (the mean of 1 - P(X(T, T + t) = 0 | x, t_x, T), insight_transaction_model_purchase_probability) and mean_p_alive (insight_transaction_model_p_alive). When the customers who bought longest ago come back as often as expected or more, the data shows no dropout for P(alive) to measure; when dropout is real (CDNOW) their actual share falls with the time since the last purchase as the expected one does. A jsonb array of four objects (fewer with fewer than four customers; empty without any). Errors: those of the model functions (22023 a corrupted model).';
 
 CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -631,6 +664,7 @@ DECLARE
     names pg_catalog.text;
     choice pg_catalog.text;
     spread pg_catalog.text;
+    back pg_catalog.text;
     labels constant pg_catalog.jsonb := '{"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}';
 BEGIN
     SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
@@ -686,6 +720,30 @@ BEGIN
                         ELSE ' (no churn model was active to compare with)' END)
           INTO spread;
     END IF;
+    -- who came back in the holdout against the model's expectation (models trained from 0.2.0 on)
+    IF pg_catalog.jsonb_typeof(x OPERATOR(pg_catalog.->) 'come_back') OPERATOR(pg_catalog.=) 'array'
+       AND pg_catalog.jsonb_array_length(x OPERATOR(pg_catalog.->) 'come_back') OPERATOR(pg_catalog.>) 0 THEN
+        SELECT pg_catalog.format(E'  came back in the holdout, by time since the last purchase in units of %s (the share that bought again; the model''s expectation, its mean P(alive)): %s\n',
+                   (c.params OPERATOR(pg_catalog.->>) 'period')::interval,
+                   pg_catalog.string_agg(pg_catalog.format('%s-%s: %s %% (%s %%, %s)',
+                       @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'since_last_from')::pg_catalog.float8, 1),
+                       @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'since_last_to')::pg_catalog.float8, 1),
+                       @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) (e.value OPERATOR(pg_catalog.->>) 'actual_share')::pg_catalog.float8, 0),
+                       @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) (e.value OPERATOR(pg_catalog.->>) 'expected_share')::pg_catalog.float8, 0),
+                       @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'mean_p_alive')::pg_catalog.float8)), '; ' ORDER BY e.n))
+            -- the verdict on the customers who bought longest ago
+            OPERATOR(pg_catalog.||) CASE
+                WHEN (x OPERATOR(pg_catalog.#>>) '{come_back,-1,mean_p_alive}')::pg_catalog.float8 OPERATOR(pg_catalog.>=) 0.99
+                 AND (x OPERATOR(pg_catalog.#>>) '{come_back,-1,actual_share}')::pg_catalog.float8 OPERATOR(pg_catalog.>=)
+                     (x OPERATOR(pg_catalog.#>>) '{come_back,-1,expected_share}')::pg_catalog.float8
+                THEN E'  the customers who bought longest ago came back as often as a model without dropout expected, or more: this history shows no dropout for P(alive) to measure\n'
+                WHEN (x OPERATOR(pg_catalog.#>>) '{come_back,-1,actual_share}')::pg_catalog.float8 OPERATOR(pg_catalog.<)
+                     (0.8 OPERATOR(pg_catalog.*) (x OPERATOR(pg_catalog.#>>) '{come_back,-1,expected_share}')::pg_catalog.float8)
+                THEN E'  fewer of the customers who bought longest ago came back than the model expected: its P(alive) overrates them\n'
+                ELSE '' END
+          INTO back
+          FROM pg_catalog.jsonb_array_elements(x OPERATOR(pg_catalog.->) 'come_back') WITH ORDINALITY e(value, n);
+    END IF;
     -- (a model trained before 0.2.0 keeps its report: its line above gives both MAEs)
     IF x OPERATOR(pg_catalog.?) 'candidates' AND (x OPERATOR(pg_catalog.->>) 'beats_baseline')::boolean IS FALSE THEN
         choice := COALESCE(choice, '') OPERATOR(pg_catalog.||) pg_catalog.format(
@@ -720,12 +778,13 @@ BEGIN
         OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s customers now: total 12-month CLV %s, mean P(alive) %s\n',
                totals.customers, @extschema@.insight_report_number(totals.clv, 2),
                @extschema@.insight_report_number(totals.p_alive))
-        OPERATOR(pg_catalog.||) COALESCE(spread, '');
+        OPERATOR(pg_catalog.||) COALESCE(spread, '')
+        OPERATOR(pg_catalog.||) COALESCE(back, '');
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
-'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), the holdout MAE of the predictive median against the baseline''s Poisson median (metrics.*.mae_median), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), how P(alive) tells the customers apart (metrics.p_alive: deciles, customers below 0.5, Spearman with the time since the last purchase and with the churn model), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), the holdout MAE of the predictive median against the baseline''s Poisson median (metrics.*.mae_median), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), how P(alive) tells the customers apart (metrics.p_alive: deciles, customers below 0.5, Spearman with the time since the last purchase and with the churn model), who came back in the holdout against the model''s expectation by time since the last purchase (metrics.come_back, insight_clv_come_back) with a verdict on those who bought longest ago (no dropout to measure: a mean P(alive) of at least 0.99 and an actual share at least the expected one; P(alive) overrates them: an actual share below 0.8 times the expected one), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
 
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8

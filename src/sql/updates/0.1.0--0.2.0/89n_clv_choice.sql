@@ -50,6 +50,10 @@
 
 --@ comment src/sql/tasks/clv.sql insight_clv_p_alive_spread
 
+--@ function src/sql/tasks/clv.sql insight_clv_come_back
+
+--@ comment src/sql/tasks/clv.sql insight_clv_come_back
+
 --@ function src/sql/tasks/clv.sql insight_clv_evaluate
 
 --@ comment src/sql/tasks/clv.sql insight_clv_evaluate
