@@ -227,6 +227,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE @extschema@.insight_u
     ('label.low_spend', 'low spend', '\u4f4e\u6d88\u8d39'),
     ('label.mixed_spend', 'mixed spend', '\u6d88\u8d39\u6df7\u5408'),
     ('label.sep', ', ', '\uff0c'),
+    ('label.rank', ' (%s of %s by median spend)', '\uff08\u6309\u6d88\u8d39\u4e2d\u4f4d\u6570\u7b2c %s/%s\uff09'),
     ('rfm.Champions', 'Champions', '\u51a0\u519b\u5ba2\u6237'),
     ('rfm.Loyal', 'Loyal', '\u5fe0\u8bda\u5ba2\u6237'),
     ('rfm.Potential loyalist', 'Potential loyalist', '\u6f5c\u5728\u5fe0\u8bda\u5ba2\u6237'),

@@ -269,12 +269,19 @@ WITH u AS (
       FROM u, med WHERE u.c IS NOT NULL GROUP BY u.c
 )
 SELECT p.c, p.n, p.recent, p.frequent, p.high, p.rq, p.fq, p.mq,
-       @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high)
-  FROM p ORDER BY p.c
+       -- clusters that the words alone do not tell apart are ranked by
+       -- their members' median spend, highest first
+       l.label OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.count(*) OVER same OPERATOR(pg_catalog.>) 1
+           THEN @extschema@.insight_report_msg(lang, 'label.rank', (pg_catalog.rank() OVER (same ORDER BY p.mq[2] DESC, p.c))::pg_catalog.text,
+                                               (pg_catalog.count(*) OVER same)::pg_catalog.text)
+           ELSE '' END
+  FROM p CROSS JOIN LATERAL (SELECT @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high) AS label) l
+WINDOW same AS (PARTITION BY l.label)
+ ORDER BY p.c
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_cluster_profiles(integer[], float8[], float8[], float8[], text) IS
-'The clusters of a segments model described by their members: clusters[i], recency_days[i], frequency[i] (orders) and monetary[i] (total spend) are one customer (insight_rfm_scores with insight_segment_cluster; a customer with a NULL cluster counts only towards the medians). Per cluster: customers; recent_share, frequent_share and high_spend_share = the shares of members with fewer days since the last purchase, more orders, more total spend than the median customer; the quartiles (25, 50, 75 %) of each; and label = insight_report_cluster_label(lang, the three shares): recent / frequent / high spend at a share of at least 3/4, lapsed / infrequent / low spend at most 1/4, mixed otherwise, so each word holds for at least three quarters of the members and for their median. lang: en or zh (insight_report_messages). The one labelling of clusters of insight_report_html, insight_customer_360 and insight_segment_summary.';
+'The clusters of a segments model described by their members: clusters[i], recency_days[i], frequency[i] (orders) and monetary[i] (total spend) are one customer (insight_rfm_scores with insight_segment_cluster; a customer with a NULL cluster counts only towards the medians). Per cluster: customers; recent_share, frequent_share and high_spend_share = the shares of members with fewer days since the last purchase, more orders, more total spend than the median customer; the quartiles (25, 50, 75 %) of each; and label = insight_report_cluster_label(lang, the three shares): recent / frequent / high spend at a share of at least 3/4, lapsed / infrequent / low spend at most 1/4, mixed otherwise, so each word holds for at least three quarters of the members and for their median. Clusters with the same words are told apart by their members'' median spend: the label gets " (1 of 2 by median spend)" and so on, highest first (message label.rank). lang: en or zh (insight_report_messages). The one labelling of clusters of insight_report_html, insight_customer_360 and insight_segment_summary.';
 
 -- The segments concern of insight_customer_360 (see insight_churn_views_sql).
 CREATE FUNCTION @extschema@.insight_customer_360_segments(as_of timestamptz DEFAULT NULL)

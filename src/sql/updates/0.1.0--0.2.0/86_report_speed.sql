@@ -42,9 +42,37 @@
 -- at least three quarters of its members are (the other side when at most a
 -- quarter are), "mixed" otherwise (insight_report_cluster_label).  So the
 -- median member is on the labelled side of the median customer.
---@ function src/sql/tasks/segments.sql insight_cluster_profiles
+CREATE OR REPLACE FUNCTION @extschema@.insight_cluster_profiles(clusters integer[], recency_days float8[], frequency float8[],
+                                                     monetary float8[], lang text DEFAULT 'en')
+RETURNS TABLE (cluster integer, customers bigint, recent_share float8, frequent_share float8, high_spend_share float8,
+               recency_quartiles float8[], frequency_quartiles float8[], monetary_quartiles float8[], label text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH u AS (
+    SELECT x.c, x.r, x.f, x.m
+      FROM ROWS FROM (pg_catalog.unnest(clusters), pg_catalog.unnest(recency_days), pg_catalog.unnest(frequency),
+                      pg_catalog.unnest(monetary)) x(c, r, f, m)
+), med AS (
+    SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.r) AS r, pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.f) AS f,
+           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY u.m) AS m FROM u
+), p AS (
+    SELECT u.c, pg_catalog.count(*) AS n,
+           pg_catalog.avg((u.r < med.r)::integer)::pg_catalog.float8 AS recent,
+           pg_catalog.avg((u.f > med.f)::integer)::pg_catalog.float8 AS frequent,
+           pg_catalog.avg((u.m > med.m)::integer)::pg_catalog.float8 AS high,
+           pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.r) AS rq,
+           pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.f) AS fq,
+           pg_catalog.percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY u.m) AS mq
+      FROM u, med WHERE u.c IS NOT NULL GROUP BY u.c
+)
+SELECT p.c, p.n, p.recent, p.frequent, p.high, p.rq, p.fq, p.mq,
+       @extschema@.insight_report_cluster_label(lang, p.recent, p.frequent, p.high)
+  FROM p ORDER BY p.c
+$$;
 
---@ comment src/sql/tasks/segments.sql insight_cluster_profiles
+COMMENT ON FUNCTION @extschema@.insight_cluster_profiles(integer[], float8[], float8[], float8[], text) IS
+'The clusters of a segments model described by their members: clusters[i], recency_days[i], frequency[i] (orders) and monetary[i] (total spend) are one customer (insight_rfm_scores with insight_segment_cluster; a customer with a NULL cluster counts only towards the medians). Per cluster: customers; recent_share, frequent_share and high_spend_share = the shares of members with fewer days since the last purchase, more orders, more total spend than the median customer; the quartiles (25, 50, 75 %) of each; and label = insight_report_cluster_label(lang, the three shares): recent / frequent / high spend at a share of at least 3/4, lapsed / infrequent / low spend at most 1/4, mixed otherwise, so each word holds for at least three quarters of the members and for their median. lang: en or zh (insight_report_messages). The one labelling of clusters of insight_report_html, insight_customer_360 and insight_segment_summary.';
 
 -- The segments concern of insight_customer_360 (see insight_churn_views_sql).
 --@ function src/sql/tasks/segments.sql insight_customer_360_segments
