@@ -57,3 +57,16 @@ SELECT c.recency_days::int AS recency_days, c.orders, c.cluster_label, c.cluster
   FROM insight_customer_360 c WHERE c.customer_id = 12346;
 SELECT insight_rollback('segments') = :model_id AS rolled_back;
 SELECT version, status FROM insight_models WHERE task = 'segments' ORDER BY version;
+-- two clusters that the label words do not tell apart are ranked by their
+-- members' median spend (1000 before 500); a label that is alone is kept as is
+SELECT cluster, customers, label
+  FROM insight_cluster_profiles(ARRAY[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3],
+                                ARRAY[1, 1, 1, 2, 2, 2, 100, 100, 100, 100, 100, 100]::float8[],
+                                ARRAY[10, 10, 10, 8, 8, 8, 1, 1, 1, 1, 1, 1]::float8[],
+                                ARRAY[1000, 1000, 1000, 500, 500, 500, 10, 10, 10, 10, 10, 10]::float8[]);
+SELECT cluster, label
+  FROM insight_cluster_profiles(ARRAY[2, 2, 2, 1, 1, 1, 3, 3, 3, 3, 3, 3],
+                                ARRAY[1, 1, 1, 2, 2, 2, 100, 100, 100, 100, 100, 100]::float8[],
+                                ARRAY[10, 10, 10, 8, 8, 8, 1, 1, 1, 1, 1, 1]::float8[],
+                                ARRAY[1000, 1000, 1000, 500, 500, 500, 10, 10, 10, 10, 10, 10]::float8[], 'zh')
+ WHERE cluster = 2;
