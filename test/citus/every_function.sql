@@ -32,8 +32,9 @@ BEGIN
                                          AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
           JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'insight'
          WHERE p.prokind = 'f' AND (p.provolatile <> 'v' OR p.proname = 'insight_sales_rows')
-           -- (SQL text for the shards: NULL on a single node by design)
-           AND p.proname <> 'insight_sales_pushdown_lines'
+           -- (SQL text for the shards: NULL, or the view insight_sales, on a
+           -- single node by design)
+           AND p.proname NOT IN ('insight_sales_pushdown_lines', 'insight_sales_lines_from')
            AND p.prorettype NOT IN ('trigger'::regtype, 'void'::regtype, 'internal'::regtype)
            AND (p.pronargs = p.pronargdefaults
                 OR (p.pronargs - p.pronargdefaults = 1 AND p.proargnames[1] = 'customer'
