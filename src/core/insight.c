@@ -80,13 +80,26 @@ insight_min_group_size_value(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(insight_min_group_size);
 }
 
-void
-insight_check_training_memory(Size bytes, const char *what)
+static void
+check_training_memory(Size bytes, const char *what, bool lower_bound)
 {
 	if (bytes / 1024 > (Size) insight_max_training_memory)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s needs %zu kB, more than insight.max_training_memory (%d kB)",
-						what, bytes / 1024, insight_max_training_memory),
+				 errmsg("%s needs %s%zu kB, more than insight.max_training_memory (%d kB)",
+						what, lower_bound ? "at least " : "", bytes / 1024,
+						insight_max_training_memory),
 				 errhint("Raise insight.max_training_memory, or train on fewer rows.")));
+}
+
+void
+insight_check_training_memory(Size bytes, const char *what)
+{
+	check_training_memory(bytes, what, false);
+}
+
+void
+insight_check_training_memory_at_least(Size bytes, const char *what)
+{
+	check_training_memory(bytes, what, true);
 }

@@ -26,4 +26,10 @@ extern int	insight_model_cache_size;
 /* Error out (program_limit_exceeded) if 'bytes' exceeds the limit. */
 extern void insight_check_training_memory(Size bytes, const char *what);
 
+/*
+ * The same for a lower bound of what the training will need (the rows read
+ * so far, say): the message says "at least".
+ */
+extern void insight_check_training_memory_at_least(Size bytes, const char *what);
+
 #endif							/* INSIGHT_H */

@@ -202,10 +202,69 @@ SELECT pg_temp.rows_to_coordinator(pg_temp.sasrec_query('2011-12-01'))
            = (SELECT count(*) FROM (SELECT DISTINCT customer_id, item_id, ordered_at FROM insight_sales
                                      WHERE quantity > 0 AND ordered_at < '2011-12-01') d) AS one_row_per_distinct_purchase_arrives;
 
--- 9. The lines themselves (insight_sales, and what still reads it: the
--- report's pass over the data, insight_propensity_audience's recent buyers)
--- are gathered on the coordinator: the rows function is planned as its own
--- query over every shard.
+-- 8b. The report's pass by order (insight_sales_orders: insight_report_today
+-- and insight_report) and the audiences' recent buyers of an item
+-- (insight_target_audience) or an item group (insight_propensity_audience),
+-- insight_recent_buyers: one task per shard, grouped by the distribution
+-- column inside the shard's query (for a group, insight_items is scanned on
+-- the coordinator and sent to the shards with the query), no aggregate on
+-- the coordinator, one row
+-- per order (per buyer) reaching it, the same rows as over the lines, far
+-- fewer than the lines.
+SELECT 'report orders' AS pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: .*count\(\*\).*bool_or\(.*sum\(.* GROUP BY customer_id, ') AS grouped_on_shards
+  FROM (SELECT pg_temp.orders_query(NULL) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'buyers of an item', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: .* GROUP BY customer_id$')
+  FROM (SELECT pg_temp.buyers_query('2011-09-01', '2011-12-01', '85123A', NULL) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'buyers of a group', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: .*s\.customer_id AS worker_column_1\M.* GROUP BY worker_column_1$')
+  FROM (SELECT pg_temp.buyers_query('2011-09-01', '2011-12-01', NULL, '85123A') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT 'report orders' AS pass,
+       pg_temp.rows_to_coordinator(pg_temp.orders_query(NULL)) = (SELECT count(*) FROM insight_sales_orders(NULL)) AS one_row_per_result_row,
+       (SELECT count(*) FROM insight_sales_orders(NULL))
+           = (SELECT count(*) FROM (SELECT DISTINCT customer_id, ordered_at, order_id FROM insight_sales) d) AS one_row_per_order,
+       NOT EXISTS (SELECT customer_id, ordered_at, order_id, count(*), bool_or(quantity > 0 AND amount >= 0),
+                          sum(amount::numeric) FILTER (WHERE quantity > 0 AND amount >= 0)
+                     FROM insight_sales GROUP BY 1, 2, 3
+                   EXCEPT
+                   SELECT customer_id, ordered_at, order_id, lines, purchase, spend FROM insight_sales_orders(NULL)) AS same_as_over_the_lines,
+       (SELECT count(*) FROM insight_sales) AS lines
+UNION ALL
+SELECT 'buyers of an item',
+       pg_temp.rows_to_coordinator(pg_temp.buyers_query('2011-09-01', '2011-12-01', '85123A', NULL))
+           = (SELECT count(*) FROM insight_recent_buyers('2011-09-01', '2011-12-01', '85123A')),
+       NULL,
+       NOT EXISTS (SELECT DISTINCT customer_id::text FROM insight_sales
+                    WHERE item_id = '85123A' AND quantity > 0 AND ordered_at >= '2011-09-01' AND ordered_at < '2011-12-01'
+                   EXCEPT ALL
+                   SELECT * FROM insight_recent_buyers('2011-09-01', '2011-12-01', '85123A'))
+       AND (SELECT count(*) FROM insight_recent_buyers('2011-09-01', '2011-12-01', '85123A'))
+           = (SELECT count(DISTINCT customer_id) FROM insight_sales
+               WHERE item_id = '85123A' AND quantity > 0 AND ordered_at >= '2011-09-01' AND ordered_at < '2011-12-01'),
+       (SELECT count(*) FROM insight_sales WHERE ordered_at >= '2011-09-01' AND ordered_at < '2011-12-01')
+UNION ALL
+SELECT 'buyers of a group',
+       pg_temp.rows_to_coordinator(pg_temp.buyers_query('2011-09-01', '2011-12-01', NULL, '85123A'))
+           = (SELECT count(*) FROM insight_recent_buyers('2011-09-01', '2011-12-01', item_group => '85123A')),
+       NULL,
+       (SELECT array_agg(b ORDER BY b) FROM insight_recent_buyers('2011-09-01', '2011-12-01', item_group => '85123A') b)
+           = (SELECT array_agg(b ORDER BY b) FROM insight_recent_buyers('2011-09-01', '2011-12-01', '85123A') b),
+       NULL;
+
+-- 9. The lines themselves (insight_sales) are gathered on the coordinator:
+-- the rows function is planned as its own query over every shard.
 SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;
 SELECT pg_temp.rows_to_coordinator(insight_sales_pushdown_lines()) = (SELECT count(*) FROM insight_sales) AS every_line_arrives;
 

@@ -71,23 +71,46 @@ BEGIN
 END $$;
 -- the CLV holdout's actual purchases
 CREATE FUNCTION pg_temp.holdout_query(since timestamptz, until timestamptz) RETURNS text LANGUAGE sql AS $$
-    SELECT format(pg_temp.shard_template('insight_clv_holdout_purchases', 'lines, since, until\)'),
-                  insight_sales_pushdown_lines(), since, until)
+    SELECT format(pg_temp.shard_template('insight_clv_holdout_purchases', '\S*insight_sales_lines_from\(\), since, until\)'),
+                  insight_sales_lines_from(), since, until)
 $$;
 -- the CLV setup's first and last purchase
 CREATE FUNCTION pg_temp.span_query() RETURNS text LANGUAGE sql AS $$
-    SELECT format(pg_temp.shard_template('insight_clv_setup', 'lines\)'), insight_sales_pushdown_lines())
+    SELECT format(pg_temp.shard_template('insight_clv_setup', '\s*\S*insight_sales_lines_from\(\)\)'), insight_sales_lines_from())
 $$;
 -- the propensity task's pass over the lines, and its choice of groups
 CREATE FUNCTION pg_temp.group_query(cutoff timestamptz, until timestamptz, item_groups text[], customer text DEFAULT NULL)
 RETURNS text LANGUAGE sql AS $$
-    SELECT format(pg_temp.shard_template('insight_group_purchases', 'lines, cutoff, until, item_groups, customer\)'),
-                  insight_sales_pushdown_lines(), cutoff, until, item_groups, customer)
+    SELECT format(pg_temp.shard_template('insight_group_purchases', '\S*insight_sales_lines_from\(\), cutoff, until, item_groups, customer\)'),
+                  insight_sales_lines_from(), cutoff, until, item_groups, customer)
 $$;
 CREATE FUNCTION pg_temp.top_groups_query(cutoff timestamptz, groups integer) RETURNS text LANGUAGE sql AS $$
-    SELECT format(pg_temp.shard_template('insight_top_item_groups', '\S*insight_sales_pushdown_lines\(\), \$1, \$2\)'),
-                  insight_sales_pushdown_lines(), cutoff, groups)
+    SELECT format(pg_temp.shard_template('insight_top_item_groups', '\S*insight_sales_lines_from\(\), \$1, \$2\)'),
+                  insight_sales_lines_from(), cutoff, groups)
 $$;
+-- the report's pass by order (insight_sales_orders, generated at
+-- registration: its query is a quoted literal)
+CREATE FUNCTION pg_temp.orders_query(before timestamptz)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = 'insight_sales_orders')
+                               FROM $re$format\('(.*)', \$1\)$re$);
+BEGIN
+    RETURN format(replace(template, '''''', ''''), before);
+END $$;
+-- the audiences' recent buyers of an item or an item group
+CREATE FUNCTION pg_temp.buyers_query(since timestamptz, until timestamptz, item text, item_group text)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    template text := pg_temp.shard_template('insight_recent_buyers', '\S*insight_sales_lines_from\(\), since, until,');
+    joins text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = 'insight_recent_buyers')
+                            FROM $re$THEN '(LEFT JOIN [^']*)'$re$);
+BEGIN
+    RETURN format(template, insight_sales_lines_from(), since, until,
+                  CASE WHEN item_group IS NOT NULL THEN joins ELSE '' END,
+                  CASE WHEN item_group IS NOT NULL THEN 'COALESCE(i.category, s.item_id::pg_catalog.text)' ELSE 's.item_id::pg_catalog.text' END,
+                  COALESCE(item_group, item));
+END $$;
 -- SASRec's purchases: insight_recommender_rows gives the query itself
 CREATE FUNCTION pg_temp.sasrec_query(before timestamptz) RETURNS text LANGUAGE sql AS $$
     SELECT insight_recommender_rows('sasrec', '{}', before)

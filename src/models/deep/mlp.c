@@ -185,8 +185,9 @@ data_reserve(MlpData *data)
 
 	if (data->n < data->cap)
 		return;
-	insight_check_training_memory(mul_size(data->n + 1, MLP_ROW_BYTES(data->d)),
-								  "insight_mlp_fit");
+	/* (the rows so far: the fit needs more, checked once they are read) */
+	insight_check_training_memory_at_least(mul_size(data->n + 1, MLP_ROW_BYTES(data->d)),
+										   "insight_mlp_fit");
 	limit_rows = (Size) insight_max_training_memory * 1024 / MLP_ROW_BYTES(data->d) + 1;
 	data->cap = Min(Max(data->cap * 2, 1024), Max(limit_rows, data->n + 1));
 	if (data->x == NULL)

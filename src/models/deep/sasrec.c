@@ -202,6 +202,14 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 		MemoryContextReset(batch_cxt);
 		SPI_freetuptable(SPI_tuptable);
 	}
+
+	/*
+	 * The last customer, in cxt as the others: SPI_cursor_fetch returns in
+	 * SPI's procedure context, which SPI_finish deletes, so what the flush
+	 * allocates there (the on_customer hook's key and arrays) would be freed
+	 * memory by the time the caller reads it.
+	 */
+	MemoryContextSwitchTo(cxt);
 	flush_customer(data, &cur, &charged, &seqcap, fname);
 	/* the dense ranks were doubled ahead: the real count is the last key */
 	while (data->items > 0 && data->keys[data->items] == NULL)

@@ -73,12 +73,12 @@ DECLARE
     first_at pg_catalog.timestamptz;
     last_at pg_catalog.timestamptz;
     hold interval := holdout;
-    c pg_catalog.timestamptz; lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();  -- (one line each: the line numbers of its errors stay)
+    c pg_catalog.timestamptz;  -- (the same number of lines as before: the line numbers of its errors stay)
 BEGIN
-    IF lines IS NULL THEN SELECT pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at) INTO first_at, last_at FROM @extschema@.insight_sales s WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0;
-    ELSE  -- (on Citus, over the source itself: each shard sends its first and last purchase, not its lines)
-        EXECUTE pg_catalog.format($q$SELECT pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at) FROM (%s) s WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0$q$, lines) INTO first_at, last_at;
-    END IF;
+    -- over insight_sales_lines_from(): on Citus over the source itself, each
+    -- shard sending its first and last purchase, not its lines
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.min(s.ordered_at), pg_catalog.max(s.ordered_at) FROM %s s WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0$q$,
+                              @extschema@.insight_sales_lines_from()) INTO first_at, last_at;
     t_end := COALESCE(as_of, ((last_at AT TIME ZONE 'UTC')::pg_catalog.date OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC');
     IF first_at IS NULL OR first_at OPERATOR(pg_catalog.>=) t_end THEN
         RAISE EXCEPTION 'no purchases before as_of'
@@ -132,44 +132,31 @@ COMMENT ON FUNCTION @extschema@.insight_clv_setup(timestamptz, interval, interva
 'The CLV task''s entry step: validates the arguments of insight_train_clv(), chooses the holdout (default: the last quarter of the history, in whole days) and returns the insight_training that insight_train_task() takes.';
 
 -- The repeat purchase days and spend of every customer in [since, until),
--- keys as text, the spend summed exactly (as numeric): on a single node over insight_sales; on Citus, for a source
--- distributed by customer, from one query grouped by the distribution column
--- too (which splits no group: equal texts are equal keys), run whole on the
--- shards with the bounds as literals.
+-- keys as text, the spend summed exactly (as numeric): one query over
+-- insight_sales_lines_from(), grouped by the customer key too (which splits
+-- no group: equal texts are equal keys), with the bounds as literals; on
+-- Citus, for a source distributed by customer, it runs whole on the shards.
 CREATE FUNCTION @extschema@.insight_clv_holdout_purchases(since timestamptz, until timestamptz)
 RETURNS TABLE (customer_id text, days bigint, spend float8)
 LANGUAGE plpgsql STABLE
 SET TimeZone = 'UTC'
 AS $$
 #variable_conflict use_column
-DECLARE
-    lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();
 BEGIN
-    IF lines IS NULL THEN
-        RETURN QUERY
-        SELECT s.customer_id::pg_catalog.text AS customer_id,
-               pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
-               pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS spend
-          FROM @extschema@.insight_sales s
-         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
-           AND s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
-         GROUP BY 1;
-        RETURN;
-    END IF;
     RETURN QUERY EXECUTE pg_catalog.format($q$
         SELECT s.customer_id::pg_catalog.text AS customer_id,
                pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
                pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS spend
-          FROM (%1$s) s
+          FROM %1$s s
          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
            AND s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz
            AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
-         GROUP BY s.customer_id, 1 $q$, lines, since, until);
+         GROUP BY s.customer_id, 1 $q$, @extschema@.insight_sales_lines_from(), since, until);
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_holdout_purchases(timestamptz, timestamptz) IS
-'Per customer (key as text) with a purchase (a kept line with quantity > 0 and amount >= 0) in [since, until): days = distinct UTC days with a purchase, spend = the sum of their amounts (source currency; summed as numeric, then float8: the same bits in any plan, parallel or on any number of shards, where a float8 sum changed in its last bits with the order of the lines). The holdout actuals of insight_clv_holdout_rows. On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column, which Citus sends whole to the shards, so that one row per customer reaches the coordinator; elsewhere over insight_sales.';
+'Per customer (key as text) with a purchase (a kept line with quantity > 0 and amount >= 0) in [since, until): days = distinct UTC days with a purchase, spend = the sum of their amounts (source currency; summed as numeric, then float8: the same bits in any plan, parallel or on any number of shards, where a float8 sum changed in its last bits with the order of the lines). The holdout actuals of insight_clv_holdout_rows. One query over insight_sales_lines_from() grouped by the customer key: on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), over the source, grouped by the distribution column, which Citus sends whole to the shards, so that one row per customer reaches the coordinator; elsewhere over insight_sales.';
 
 -- The repeat purchase days and spend of every customer of a CLV calibration
 -- period in the holdout after it: shared by the CLV task (insight_clv_prepare)

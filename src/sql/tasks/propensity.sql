@@ -44,34 +44,21 @@ AS $$
 BEGIN
     -- PL/pgSQL: never inlined, so an argument such as insight_default_as_of()
     -- is computed once, not once per sales line
-    IF @extschema@.insight_sales_pushdown_lines() IS NOT NULL THEN
-        -- on Citus: the same count over the source itself; a count of
-        -- distinct values of the distribution column is a sum of the
-        -- shards' counts, so one row per group and shard reaches the coordinator
-        RETURN QUERY EXECUTE pg_catalog.format($q$
+    -- one query over insight_sales_lines_from(): on Citus over the source
+    -- itself, where a count of distinct values of the distribution column is
+    -- a sum of the shards' counts, so one row per group and shard reaches the
+    -- coordinator
+    RETURN QUERY EXECUTE pg_catalog.format($q$
     SELECT g.item_group, g.buyers, (pg_catalog.row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
       FROM (SELECT COALESCE(i.category, s.item_id::pg_catalog.text) AS item_group,
                    pg_catalog.count(DISTINCT s.customer_id) AS buyers
-              FROM (%s) s
+              FROM %s s
               LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
              WHERE s.ordered_at OPERATOR(pg_catalog.<) %L::pg_catalog.timestamptz AND s.quantity OPERATOR(pg_catalog.>) 0
                AND s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
              GROUP BY 1) g
      ORDER BY 3
-     LIMIT %L $q$, @extschema@.insight_sales_pushdown_lines(), $1, $2);
-        RETURN;
-    END IF;
-    RETURN QUERY
-    SELECT g.item_group, g.buyers, (pg_catalog.row_number() OVER (ORDER BY g.buyers DESC, g.item_group))::integer
-      FROM (SELECT COALESCE(i.category, s.item_id::pg_catalog.text) AS item_group,
-                   pg_catalog.count(DISTINCT s.customer_id) AS buyers
-              FROM @extschema@.insight_sales s
-              LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
-             WHERE s.ordered_at OPERATOR(pg_catalog.<) $1 AND s.quantity OPERATOR(pg_catalog.>) 0
-               AND s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
-             GROUP BY 1) g
-     ORDER BY 3
-     LIMIT $2;
+     LIMIT %L $q$, @extschema@.insight_sales_lines_from(), $1, $2);
 END
 $$;
 
@@ -80,12 +67,12 @@ COMMENT ON FUNCTION @extschema@.insight_top_item_groups(timestamptz, integer) IS
 
 -- Per customer and modelled group, the purchases from the group: orders and
 -- days since the last one before cutoff, and whether one falls in
--- [cutoff, until).  On Citus, for a source distributed by customer, one
--- query grouped by the distribution column too (which splits no group:
--- equal texts are equal keys), run whole on the shards with the arguments
--- as literals; insight_items, a table of the coordinator, goes to the shards
--- with it (Citus sends a local table joined to a distributed one as an
--- intermediate result).
+-- [cutoff, until).  One query over insight_sales_lines_from(), grouped by
+-- the customer key too (which splits no group: equal texts are equal keys),
+-- with the arguments as literals: on Citus, for a source distributed by
+-- customer, it runs whole on the shards; insight_items, a table of the
+-- coordinator, goes to the shards with it (Citus sends a local table joined
+-- to a distributed one as an intermediate result).
 CREATE FUNCTION @extschema@.insight_group_purchases(cutoff timestamptz, until timestamptz, item_groups text[],
                                                     customer text DEFAULT NULL)
 RETURNS TABLE (customer_id text, n integer, orders float8, days float8, bought boolean)
@@ -93,25 +80,7 @@ LANGUAGE plpgsql STABLE
 SET TimeZone = 'UTC'
 AS $$
 #variable_conflict use_column
-DECLARE
-    lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();
 BEGIN
-    IF lines IS NULL THEN
-        RETURN QUERY
-        SELECT s.customer_id::pg_catalog.text, g.n::integer,
-               (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) $1))::pg_catalog.float8,
-               pg_catalog.date_part('epoch', $1 OPERATOR(pg_catalog.-) pg_catalog.max(s.ordered_at) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) $1))
-                   OPERATOR(pg_catalog./) 86400,
-               pg_catalog.bool_or(s.ordered_at OPERATOR(pg_catalog.>=) $1)
-          FROM @extschema@.insight_sales s
-          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
-          JOIN pg_catalog.unnest($3) WITH ORDINALITY g(item_group, n)
-            ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
-         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) $2
-           AND ($4 IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) $4)
-         GROUP BY 1, 2;
-        RETURN;
-    END IF;
     RETURN QUERY EXECUTE pg_catalog.format($q$
         SELECT s.customer_id::pg_catalog.text, g.n::integer,
                (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))::pg_catalog.float8,
@@ -119,18 +88,18 @@ BEGIN
                                              pg_catalog.max(s.ordered_at) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))
                    OPERATOR(pg_catalog./) 86400,
                pg_catalog.bool_or(s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz)
-          FROM (%1$s) s
+          FROM %1$s s
           LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
           JOIN pg_catalog.unnest(%4$L::pg_catalog.text[]) WITH ORDINALITY g(item_group, n)
             ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
            AND (%5$L::pg_catalog.text IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) %5$L::pg_catalog.text)
-         GROUP BY s.customer_id, 1, 2 $q$, lines, cutoff, until, item_groups, customer);
+         GROUP BY s.customer_id, 1, 2 $q$, @extschema@.insight_sales_lines_from(), cutoff, until, item_groups, customer);
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_group_purchases(timestamptz, timestamptz, text[], text) IS
-'The propensity task''s pass over the lines: one row per customer (key as text) and group of item_groups (n: its position, from 1; groups as insight_item_group gives them) with a purchase from the group (a kept line of quantity > 0) before until; orders = distinct orders with the group before cutoff (0 when none), days = days from the last such purchase to cutoff (NULL when none), bought = a purchase from the group in [cutoff, until). With customer, only that customer (keys compared as text). Used by insight_propensity_rows. On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column, which Citus sends whole to the shards (with insight_items as an intermediate result), so that one row per customer and group reaches the coordinator; elsewhere over insight_sales.';
+'The propensity task''s pass over the lines: one row per customer (key as text) and group of item_groups (n: its position, from 1; groups as insight_item_group gives them) with a purchase from the group (a kept line of quantity > 0) before until; orders = distinct orders with the group before cutoff (0 when none), days = days from the last such purchase to cutoff (NULL when none), bought = a purchase from the group in [cutoff, until). With customer, only that customer (keys compared as text). Used by insight_propensity_rows. One query over insight_sales_lines_from() grouped by the customer key: on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), over the source, grouped by the distribution column, which Citus sends whole to the shards (with insight_items as an intermediate result), so that one row per customer and group reaches the coordinator; elsewhere over insight_sales.';
 
 CREATE FUNCTION @extschema@.insight_propensity_rows(cutoff timestamptz, horizon interval, item_groups text[],
                                                     customer text DEFAULT NULL)
@@ -612,13 +581,10 @@ BEGIN
     RETURN QUERY
     WITH recent AS (
         -- customers who bought from the group in [t - exclude_buyers_within, t)
-        SELECT DISTINCT s.customer_id::pg_catalog.text AS customer_id
-          FROM @extschema@.insight_sales s
-          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
-         WHERE exclude_buyers_within IS NOT NULL AND s.quantity OPERATOR(pg_catalog.>) 0
-           AND s.ordered_at OPERATOR(pg_catalog.>=) (t OPERATOR(pg_catalog.-) exclude_buyers_within)
-           AND s.ordered_at OPERATOR(pg_catalog.<) t
-           AND COALESCE(i.category, s.item_id::pg_catalog.text) OPERATOR(pg_catalog.=) insight_propensity_audience.item_group
+        -- (none when it is NULL; on Citus found on the shards)
+        SELECT b.customer_id
+          FROM @extschema@.insight_recent_buyers(t OPERATOR(pg_catalog.-) exclude_buyers_within, t,
+                                                 item_group => insight_propensity_audience.item_group) b
     )
     SELECT s.customer_id, s.p, (pg_catalog.row_number() OVER (ORDER BY s.p DESC, s.customer_id))::integer
       FROM (SELECT r.customer_id, @extschema@.insight_mlp_predict(m.weights, r.features) AS p
@@ -632,4 +598,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_propensity_audience(text, integer, interval, timestamptz) IS
-'The size customers most likely to buy from an item group in the horizon of the active propensity model, for a campaign: (customer_id as text, probability 0 to 1, rank from 1), ties by customer key, from histories before as_of (default: just after the latest event). The propensity counterpart of insight_target_audience (which ranks the customers for one item by the recommender). Customers who bought from the group within exclude_buyers_within before as_of are left out (NULL, the default: nobody is, since past buyers are often the best audience of a group). No rows for a NULL group. Errors: 55000 when no propensity model is active; 22023 for an unknown item group (insight_propensity_groups) or a negative or NULL size.';
+'The size customers most likely to buy from an item group in the horizon of the active propensity model, for a campaign: (customer_id as text, probability 0 to 1, rank from 1), ties by customer key, from histories before as_of (default: just after the latest event). The propensity counterpart of insight_target_audience (which ranks the customers for one item by the recommender). Customers who bought from the group within exclude_buyers_within before as_of are left out (NULL, the default: nobody is, since past buyers are often the best audience of a group; insight_recent_buyers, on Citus grouped on the shards). No rows for a NULL group. Errors: 55000 when no propensity model is active; 22023 for an unknown item group (insight_propensity_groups) or a negative or NULL size.';

@@ -62,14 +62,15 @@ DECLARE
     n pg_catalog.text := @extschema@.insight_report_number(NULL);
 BEGIN
     -- customers = customers with a purchase (a line with a positive amount),
-    -- as insight_customer_features and insight_customer_360 count them
-    SELECT pg_catalog.count(*) AS lines,
-           pg_catalog.count(DISTINCT s.customer_id) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS customers,
-           pg_catalog.count(DISTINCT s.customer_id) AS any_customers,
-           pg_catalog.count(DISTINCT s.order_id) AS orders,
-           pg_catalog.min(s.ordered_at) AS first_at, pg_catalog.max(s.ordered_at) AS last_at,
-           pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0) AS revenue
-      INTO d FROM @extschema@.insight_sales s;
+    -- as insight_customer_features and insight_customer_360 count them; from
+    -- the lines by order (on Citus grouped on the shards: insight_sales_orders)
+    SELECT COALESCE(pg_catalog.sum(o.lines), 0)::bigint AS lines,
+           pg_catalog.count(DISTINCT o.customer_id) FILTER (WHERE o.revenue IS NOT NULL) AS customers,
+           pg_catalog.count(DISTINCT o.customer_id) AS any_customers,
+           pg_catalog.count(DISTINCT o.order_id) AS orders,
+           pg_catalog.min(o.ordered_at) AS first_at, pg_catalog.max(o.ordered_at) AS last_at,
+           pg_catalog.sum(o.revenue) AS revenue
+      INTO d FROM @extschema@.insight_sales_orders(NULL) o;
     r := E'insight report\n==============\n\nData covered\n'
       OPERATOR(pg_catalog.||) pg_catalog.format(E'  %s kept order lines (purchases and returns), %s customers with a purchase (%s more with returns only), %s orders\n  from %s to %s (UTC), revenue %s\n',
              d.lines, d.customers, d.any_customers OPERATOR(pg_catalog.-) d.customers, d.orders,
@@ -177,4 +178,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report(integer) IS
-'A readable report: the data covered (insight_sales: kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';
+'A readable report: the data covered (insight_sales, by order: insight_sales_orders; kept lines, customers with a purchase as insight_customer_360 counts them and those with returns only, orders, dates, revenue), the active churn model with its out-of-time metrics against the recency baseline, the top customers to retain (insight_retention_targets_at()), the active CLV models with their holdout errors, parameters, total 12-month CLV and mean P(alive) (insight_report_clv()), the active value model with its out-of-time metrics against BG/NBD + Gamma-Gamma and the past rate (insight_report_value()), the segment table (insight_segment_summary: RFM segments and the clusters of the active segments model, with their shares of customers and revenue and mean churn probability), and the active recommender''s offline metrics against popularity with example recommendations for the first customers to retain. Times in UTC.';

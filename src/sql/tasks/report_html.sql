@@ -167,15 +167,11 @@ BEGIN
     -- (asked, with its NOTICE when it cannot, only when there are targets to value)
     clv_serving := churn_active AND clv_active AND EXISTS (SELECT 1 FROM @extschema@.insight_serving_model('clv'));
 
-    -- one pass over the sales, by order and time (hashed: a sort of every line costs more)
+    -- one pass over the sales, by order and time (hashed: a sort of every line costs more;
+    -- on Citus grouped on the shards, insight_sales_orders)
     WITH o AS MATERIALIZED (
-        SELECT s.customer_id, s.ordered_at AS at, s.order_id, pg_catalog.count(*) AS lines,
-               pg_catalog.bool_or(s.quantity > 0 AND s.amount >= 0) AS purchase,
-               pg_catalog.sum(s.amount) FILTER (WHERE s.amount > 0) AS revenue,
-               pg_catalog.sum(s.amount::numeric) FILTER (WHERE s.quantity > 0 AND s.amount >= 0) AS spend
-          FROM @extschema@.insight_sales s
-         WHERE as_of IS NULL OR s.ordered_at < as_of
-         GROUP BY 1, 2, 3
+        SELECT s.customer_id, s.ordered_at AS at, s.order_id, s.lines, s.purchase, s.revenue, s.spend
+          FROM @extschema@.insight_sales_orders(as_of) s
     ),
     -- the data section: every customer's months with a purchase (customers numbered, not named), the totals
     a AS (
@@ -320,7 +316,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_today(jsonb) IS
-'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it), as jsonb: data = one pass over insight_sales before as_of, by order (lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, from the same models and value basis; keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the 12-month CLV by decile (as insight_clv_scores_at; NULL without an active CLV model). The features of every customer (insight_customer_features) are computed once, and the CLV summary comes from the same pass over the sales as the data (the purchase days of every customer and their exact numeric spend, as insight_clv_summary defines them at its default as_of, the start of the UTC day after the latest purchase; test 94_report_html compares them): with the top items of the recommender section, the report reads the sales three times. ctx: insight_report_context(). jit off (a long query; JIT compilation cannot be interrupted) and no parallel plan (a PL/pgSQL SELECT INTO runs without workers, and a partial aggregate without them costs more).';
+'What the sections of insight_report_html read from the sales and today''s customers, computed once per report (insight_report_html passes it to every section as ctx.today; a section called with a context without it computes it), as jsonb: data = one pass over insight_sales before as_of, by order (insight_sales_orders: on Citus grouped on the shards, one row per order reaching the coordinator; lines, orders, first and last line, latest purchase, revenue, customers with a purchase and with any line, each customer''s months with a purchase, customers numbered rather than named); targets = the first ten retention targets as the churn section shows them (ranked as insight_retention_targets_at ranks them, from the same models and value basis; keys only when ctx.ids), their value basis and every customer''s churn probability; rfm = every customer''s RFM segment (as insight_rfm_scores), recency, orders, spend and k-means cluster; clv = the 95th percentile of frequency, the largest T and the 12-month CLV by decile (as insight_clv_scores_at; NULL without an active CLV model). The features of every customer (insight_customer_features) are computed once, and the CLV summary comes from the same pass over the sales as the data (the purchase days of every customer and their exact numeric spend, as insight_clv_summary defines them at its default as_of, the start of the UTC day after the latest purchase; test 94_report_html compares them): with the top items of the recommender section, the report reads the sales three times. ctx: insight_report_context(). jit off (a long query; JIT compilation cannot be interrupted) and no parallel plan (a PL/pgSQL SELECT INTO runs without workers, and a partial aggregate without them costs more).';
 
 -- Data covered ------------------------------------------------------------------
 

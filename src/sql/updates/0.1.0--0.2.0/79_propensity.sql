@@ -184,9 +184,49 @@ VALUES ('propensity', '@extschema@.insight_propensity_prepare(@extschema@.insigh
 
 --@ comment src/sql/tasks/propensity.sql insight_propensity 2
 
---@ function src/sql/tasks/propensity.sql insight_propensity_audience
+CREATE OR REPLACE FUNCTION @extschema@.insight_propensity_audience(item_group text, size integer DEFAULT 100,
+    exclude_buyers_within interval DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (customer_id text, probability float8, rank integer)
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+#variable_conflict use_column
+DECLARE
+    m @extschema@.insight_models := @extschema@.insight_propensity_model(item_group);
+    t pg_catalog.timestamptz := COALESCE(as_of, @extschema@.insight_default_as_of());
+BEGIN
+    IF size IS NULL OR size OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'size must be zero or more, not %', size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF item_group IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH recent AS (
+        -- customers who bought from the group in [t - exclude_buyers_within, t)
+        SELECT DISTINCT s.customer_id::pg_catalog.text AS customer_id
+          FROM @extschema@.insight_sales s
+          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+         WHERE exclude_buyers_within IS NOT NULL AND s.quantity OPERATOR(pg_catalog.>) 0
+           AND s.ordered_at OPERATOR(pg_catalog.>=) (t OPERATOR(pg_catalog.-) exclude_buyers_within)
+           AND s.ordered_at OPERATOR(pg_catalog.<) t
+           AND COALESCE(i.category, s.item_id::pg_catalog.text) OPERATOR(pg_catalog.=) insight_propensity_audience.item_group
+    )
+    SELECT s.customer_id, s.p, (pg_catalog.row_number() OVER (ORDER BY s.p DESC, s.customer_id))::integer
+      FROM (SELECT r.customer_id, @extschema@.insight_mlp_predict(m.weights, r.features) AS p
+              FROM @extschema@.insight_propensity_rows(t, NULL,
+                       ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.params OPERATOR(pg_catalog.->) 'item_groups'))) r
+             WHERE r.item_group OPERATOR(pg_catalog.=) insight_propensity_audience.item_group
+               AND NOT EXISTS (SELECT 1 FROM recent x WHERE x.customer_id OPERATOR(pg_catalog.=) r.customer_id)) s
+     ORDER BY 3
+     LIMIT size;
+END
+$$;
 
---@ comment src/sql/tasks/propensity.sql insight_propensity_audience
+COMMENT ON FUNCTION @extschema@.insight_propensity_audience(text, integer, interval, timestamptz) IS
+'The size customers most likely to buy from an item group in the horizon of the active propensity model, for a campaign: (customer_id as text, probability 0 to 1, rank from 1), ties by customer key, from histories before as_of (default: just after the latest event). The propensity counterpart of insight_target_audience (which ranks the customers for one item by the recommender). Customers who bought from the group within exclude_buyers_within before as_of are left out (NULL, the default: nobody is, since past buyers are often the best audience of a group). No rows for a NULL group. Errors: 55000 when no propensity model is active; 22023 for an unknown item group (insight_propensity_groups) or a negative or NULL size.';
 
 -- propensity: the horizon as stored, the groups and the model's
 -- hyper-parameters (the item groups are picked again)
