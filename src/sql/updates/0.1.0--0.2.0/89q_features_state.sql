@@ -5,12 +5,9 @@
 -- purchase lines only, whose sign is +1), and the default as_of from max()
 -- of the source's time column, converted to UTC once per customer.  On
 -- Citus they read insight_sales as before.  The features are the same to
--- the last bit; the sales objects of a registered source are rebuilt.
-
---@ function src/sql/features/sales_source.sql insight_build_sales_objects
-
---@ comment src/sql/features/sales_source.sql insight_build_sales_objects
-
-ALTER FUNCTION @extschema@.insight_build_sales_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- the last bit.  insight_build_sales_objects() is already brought to its
+-- current definition by its directive in 89l_citus_pushdown.sql (only the
+-- last file may name it); here the sales objects of a registered source are
+-- rebuilt with it.
 
 UPDATE @extschema@.insight_sales_sources SET options = options;
