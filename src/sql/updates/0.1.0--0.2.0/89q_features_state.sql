@@ -5,9 +5,7 @@
 -- purchase lines only, whose sign is +1), and the default as_of from max()
 -- of the source's time column, converted to UTC once per customer.  On
 -- Citus they read insight_sales as before.  The features are the same to
--- the last bit.  insight_build_sales_objects() is already brought to its
--- current definition by its directive in 89l_citus_pushdown.sql (only the
--- last file may name it); here the sales objects of a registered source are
--- rebuilt with it.
-
-UPDATE @extschema@.insight_sales_sources SET options = options;
+-- the last bit.  No statement here: insight_build_sales_objects() is
+-- brought to its current definition by its directive in
+-- 89l_citus_pushdown.sql (only the last file may name it), and
+-- 89o_citus_labels.sql rebuilds the objects of a registered source with it.
