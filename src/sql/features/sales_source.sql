@@ -475,6 +475,7 @@ DECLARE
     order_type pg_catalog.regtype;
     item_type pg_catalog.regtype;
     c_time pg_catalog.text;
+    time_of pg_catalog.text;
     c_order pg_catalog.text;
     c_item pg_catalog.text;
     c_qty pg_catalog.text;
@@ -491,6 +492,9 @@ DECLARE
     rows_volatility pg_catalog.text := 'STABLE PARALLEL SAFE';
     lines_sql pg_catalog.text;
     features_query pg_catalog.text;
+    features_lines pg_catalog.text;
+    lines_template pg_catalog.text;
+    last_event pg_catalog.text;
 BEGIN
     time_type := @extschema@.insight_source_column(r.source, r.time_column, 'time', 'time');
     cust_type := @extschema@.insight_source_column(r.source, r.customer_column, 'customer', 'key');
@@ -506,11 +510,13 @@ BEGIN
                    || @extschema@.insight_finite_conditions(r.source, r.unit_price_column)
                    || @extschema@.insight_finite_conditions(r.source, r.amount_column);
 
-    -- all timestamps in UTC, whatever the session's TimeZone
-    c_time := CASE time_type
-        WHEN 'pg_catalog.timestamptz'::pg_catalog.regtype THEN pg_catalog.format('s.%I', r.time_column)
-        WHEN 'pg_catalog.timestamp'::pg_catalog.regtype THEN pg_catalog.format('(s.%I AT TIME ZONE ''UTC'')', r.time_column)
-        ELSE pg_catalog.format('((s.%I)::timestamp AT TIME ZONE ''UTC'')', r.time_column) END;
+    -- all timestamps in UTC, whatever the session's TimeZone (time_of: the
+    -- conversion of a value of the time column, increasing in it)
+    time_of := CASE time_type
+        WHEN 'pg_catalog.timestamptz'::pg_catalog.regtype THEN '%s'
+        WHEN 'pg_catalog.timestamp'::pg_catalog.regtype THEN '(%s AT TIME ZONE ''UTC'')'
+        ELSE '((%s)::timestamp AT TIME ZONE ''UTC'')' END;
+    c_time := pg_catalog.format(time_of, pg_catalog.format('s.%I', r.time_column));
     -- Without an order column each row is one order, identified by its row
     -- address: ctid in a table, (partition, ctid) in a partitioned table.
     IF r.order_column IS NOT NULL THEN
@@ -625,19 +631,36 @@ BEGIN
     END IF;
     -- the cleaned lines: the body of the rows function, and the lines the
     -- features functions read on Citus
-    lines_sql := @extschema@.insight_fill_sql($rows$
+    lines_template := $rows$
         SELECT (s.%(customer_column)I)::%(customer_type)s AS customer_id,
                %(order_id)s AS order_id,
                %(item_id)s AS item_id,
                %(ordered_at)s AS ordered_at,
-               CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(quantity)s AS quantity,
-               CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(amount)s AS amount
+               %(quantity)s AS quantity,
+               CASE WHEN %(is_return)s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %(amount)s AS amount%(more)s
           FROM %(source)s s
-         WHERE %(conditions)s $rows$,
+         WHERE %(conditions)s $rows$;
+    lines_sql := @extschema@.insight_fill_sql(lines_template,
         pg_catalog.jsonb_build_object(
             'customer_type', @extschema@.insight_qualified_type(cust_type),
             'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
-            'is_return', is_return, 'quantity', c_qty, 'amount', c_amount, 'source', r.source::pg_catalog.text,
+            'is_return', is_return,
+            'quantity', pg_catalog.format('CASE WHEN %s THEN -1 ELSE 1 END OPERATOR(pg_catalog.*) %s', is_return, c_qty),
+            'amount', c_amount, 'more', '', 'source', r.source::pg_catalog.text,
+            'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
+    -- The same lines as the features' one pass reads them, each expression
+    -- computed once: the quantity unsigned (a history uses the quantity of
+    -- purchase lines only, amount > 0, whose sign is +1, so the histories
+    -- are the same to the last bit) and the time column as it is, whose
+    -- max() converted once per customer gives the default as_of (the
+    -- conversion to UTC is increasing, so that is the max() of ordered_at).
+    features_lines := @extschema@.insight_fill_sql(lines_template,
+        pg_catalog.jsonb_build_object(
+            'customer_type', @extschema@.insight_qualified_type(cust_type),
+            'customer_column', r.customer_column, 'order_id', c_order, 'item_id', c_item, 'ordered_at', c_time,
+            'is_return', is_return, 'quantity', c_qty, 'amount', c_amount,
+            'more', pg_catalog.format(E',\n               s.%I AS time_key', r.time_column),
+            'source', r.source::pg_catalog.text,
             'conditions', pg_catalog.array_to_string(conds, E'\n           AND ')));
     -- the same lines for the passes Citus can push down to the shards, or NULL
     EXECUTE pg_catalog.format($sql$
@@ -724,8 +747,8 @@ AS $body$
 WITH h AS (
     SELECT s.customer_id,
            @extschema@.insight_customer_history(s.order_id, s.item_id, s.ordered_at, s.quantity, s.amount) AS history,
-           pg_catalog.max(s.ordered_at) AS last_event
-      FROM @extschema@.insight_sales s
+           %(last_event)s AS last_event
+      FROM %(lines)s s
      WHERE (%(as_of)s IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %(as_of)s) AND %(customer_condition)s
      GROUP BY s.customer_id
 ),
@@ -813,11 +836,20 @@ SELECT h.customer_id, @extschema@.insight_history_features(h.history, %1$L::pg_c
                 'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) %%2$L::%s',
                                                         @extschema@.insight_qualified_type(cust_type))))));
     ELSE
+        -- the lines from the source (inlined into the features' query), or
+        -- on Citus through the rows function, which is never inlined
+        IF rows_volatility OPERATOR(pg_catalog.=) 'VOLATILE' THEN
+            features_lines := '@extschema@.insight_sales';
+            last_event := 'pg_catalog.max(s.ordered_at)';
+        ELSE
+            features_lines := '(' OPERATOR(pg_catalog.||) features_lines OPERATOR(pg_catalog.||) ')';
+            last_event := pg_catalog.format(time_of, 'pg_catalog.max(s.time_key)');
+        END IF;
         -- every customer: the default as_of comes from the same pass
         EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
             'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
             'customer_type', @extschema@.insight_qualified_type(cust_type),
-            'as_of', '$1',
+            'as_of', '$1', 'lines', features_lines, 'last_event', last_event,
             -- (not a second time when the cleaning drops guest lines: the
             -- planner would count its selectivity twice and, on a fifth of the
             -- rows, take a bitmap scan of the customer column's index for a
@@ -831,7 +863,7 @@ SELECT h.customer_id, @extschema@.insight_history_features(h.history, %1$L::pg_c
         EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
             'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
             'customer_type', @extschema@.insight_qualified_type(cust_type),
-            'as_of', '$2',
+            'as_of', '$2', 'lines', features_lines, 'last_event', last_event,
             'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) ($1)::%s',
                                                     @extschema@.insight_qualified_type(cust_type)),
             'default_as_of', '(' OPERATOR(pg_catalog.||) (SELECT p.prosrc FROM pg_catalog.pg_proc p
