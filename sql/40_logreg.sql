@@ -180,6 +180,12 @@ SELECT max(abs(a - b) / greatest(abs(a), 1)) < 1e-9 AS same_model,
        m.i->'iterations' AS iterations, p.i->'iterations' AS passes, m.i->'converged' AS converged
   FROM m, p, unnest(pg_temp.lr_values(m.i), pg_temp.lr_values(p.i)) u(a, b)
  GROUP BY m.i, p.i;
+-- those iterations: once a Newton step is at most 1e-2 (relative), the next
+-- iteration reuses its Hessian (the loss and gradient only, the chord method;
+-- the model above is the one of this fit, equal to the passes' one)
+SET client_min_messages = notice;
+SELECT insight_model_info(insight_logreg_fit('SELECT f, l FROM lr_many', 1))->'iterations' AS iterations;
+SET client_min_messages = warning;
 SELECT insight_logreg_irls_step(f, l, '{0,0,0,0,1,1,1,1,0,0,0,0,0}') IS NULL AS no_rows FROM lr_big WHERE i < 0;
 SELECT insight_logreg_fit('SELECT f, l FROM lr_big WHERE i < 0');
 -- a query that ends in a comment (the query is wrapped in a subquery)

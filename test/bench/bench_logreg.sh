@@ -8,7 +8,9 @@
 #   2. the whole fit in the database (insight_logreg_fit, lambda 1), with the
 #      rows in memory (the default) and with one aggregate pass per iteration
 #      (in_memory => false), against a plain scan: medians of 5 interleaved
-#      runs timed inside the server; then exporting the same rows with COPY
+#      runs timed inside the server, and the fit's CPU time in the backend
+#      against a serial plain scan's (summed over the runs); then exporting
+#      the same rows with COPY
 #      and fitting scikit-learn LogisticRegression(C = 1) on them, end to end
 #      and the fit alone (wall clock)
 #   3. insight_churn(customer) latency under pgbench (1 client, 20 s, random
@@ -80,10 +82,16 @@ echo "whole fit: insight_logreg_fit in the database (rows in memory, and one pas
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 \pset footer off
 SET client_min_messages = warning;
-CREATE TEMP TABLE fit_runs (name text, ms float8, iterations int);
+-- CPU time of this backend (as in part 1): without workers, the fit's and a
+-- serial plain scan's, which leave out the time spent waiting for a core
+CREATE FUNCTION pg_temp.cpu_ticks() RETURNS bigint LANGUAGE sql AS $f$
+    SELECT s[12]::bigint + s[13]::bigint
+      FROM (SELECT regexp_split_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS s) x $f$;
+CREATE TEMP TABLE fit_runs (name text, ms float8, iterations int, ticks bigint);
 DO $$
 DECLARE
     t0 timestamptz;
+    c0 bigint;
     m bytea;
 BEGIN
     PERFORM sum(f[1]) FROM bench_lr;
@@ -92,21 +100,30 @@ BEGIN
         PERFORM sum(f[1]) FROM bench_lr;
         INSERT INTO fit_runs VALUES ('plain scan: sum(features[1])', 1000 * extract(epoch FROM clock_timestamp() - t0));
         t0 := clock_timestamp();
+        c0 := pg_temp.cpu_ticks();
         m := insight_logreg_fit('SELECT f, l FROM bench_lr', 1);
         INSERT INTO fit_runs VALUES ('whole fit, rows in memory', 1000 * extract(epoch FROM clock_timestamp() - t0),
-                                     (insight_model_info(m)->>'iterations')::int);
+                                     (insight_model_info(m)->>'iterations')::int, pg_temp.cpu_ticks() - c0);
         t0 := clock_timestamp();
         m := insight_logreg_fit('SELECT f, l FROM bench_lr', 1, in_memory => false);
         INSERT INTO fit_runs VALUES ('whole fit, one pass per iteration', 1000 * extract(epoch FROM clock_timestamp() - t0),
                                      (insight_model_info(m)->>'iterations')::int);
+        SET LOCAL max_parallel_workers_per_gather = 0;
+        t0 := clock_timestamp();
+        c0 := pg_temp.cpu_ticks();
+        PERFORM sum(f[1]) FROM bench_lr;
+        INSERT INTO fit_runs VALUES ('serial plain scan (for the CPU time)', 1000 * extract(epoch FROM clock_timestamp() - t0),
+                                     NULL, pg_temp.cpu_ticks() - c0);
+        RESET max_parallel_workers_per_gather;
     END LOOP;
 END $$;
 WITH med AS (SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median_ms,
-                    min(ms) AS min_ms, max(ms) AS max_ms, max(iterations) AS iterations
+                    min(ms) AS min_ms, max(ms) AS max_ms, max(iterations) AS iterations, sum(ticks) AS ticks
                FROM fit_runs GROUP BY name)
 SELECT name, round(median_ms::numeric, 1) AS median_ms, round(min_ms::numeric, 1) AS min_ms,
        round(max_ms::numeric, 1) AS max_ms, iterations,
-       round((median_ms / (SELECT median_ms FROM med WHERE name LIKE 'plain%'))::numeric, 2) AS plain_scans
+       round((median_ms / (SELECT median_ms FROM med WHERE name LIKE 'plain%'))::numeric, 2) AS plain_scans,
+       round(ticks::numeric / (SELECT ticks FROM med WHERE name LIKE 'serial%'), 2) AS cpu_serial_scans
   FROM med ORDER BY median_ms;
 SQL
 /usr/bin/python3 - <<'PY'
