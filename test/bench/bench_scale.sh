@@ -24,7 +24,13 @@
 # SCALE_CITUS_LINES (default: the first size; "" skips Citus),
 # SCALE_SASREC_EPOCHS (default 1: SASRec's epochs are capped, its cost per
 # epoch is what grows), SCALE_PARTS ("single citus", default both),
-# SCALE_OUT (a directory for the raw results, default a temporary one).
+# SCALE_OUT (a directory for the raw results, default a temporary one),
+# SCALE_RETRY_MEMORY (default 8GB), SCALE_STAGE_MEMORY ("REGEX=SIZE": the
+# stages whose name matches REGEX are run with insight.max_training_memory =
+# SIZE from the start, instead of first at the default; e.g.
+# "propensity=1500MB" at 10M lines, where the default is known to refuse
+# propensity only after its evaluation fit, about 10 minutes in; a refusal
+# with SIZE is still run again with SCALE_RETRY_MEMORY).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -33,6 +39,7 @@ read -r -a sizes <<<"${SCALE_LINES:-1000000 10000000}"
 citus_lines=${SCALE_CITUS_LINES-${sizes[0]}}
 sasrec_epochs=${SCALE_SASREC_EPOCHS:-1}
 retry_memory=${SCALE_RETRY_MEMORY:-8GB}
+stage_memory=${SCALE_STAGE_MEMORY:-}
 parts=${SCALE_PARTS:-single citus}
 out=${SCALE_OUT:-$(mktemp -d /tmp/insight-scale.XXXXXX)}
 mkdir -p "$out"
@@ -113,7 +120,7 @@ run_stage() {
     local part=$1 lines=$2 name=$3 sql=$4 setting=${5:-}
     shift 5
     local log t0 t1 rc=0 peak note="" cpu0 cpu pid i
-    log=$out/$part-$lines-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')${setting:+-retry}.log
+    log=$out/$part-$lines-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')${setting:+-$(echo "$setting" | grep -o "'[^']*'" | tr -d "'")}.log
     LAST_LOG=$log
     cpu0=$(children_cpu)
     t0=$EPOCHREALTIME
@@ -148,12 +155,15 @@ SQL
 
 # run_all PART LINES PSQL...: every stage, then the churn latency.
 run_all() {
-    local part=$1 lines=$2 s name sql
+    local part=$1 lines=$2 s name sql first
     shift 2
     for s in "${stages[@]}"; do
         name=${s%%|*}
         sql=${s#*|}
-        if ! run_stage "$part" "$lines" "$name" "$sql" "" "$@"; then
+        first=""
+        [[ -n $stage_memory && $name =~ ${stage_memory%=*} ]] \
+            && first="SET insight.max_training_memory = '${stage_memory##*=}';"
+        if ! run_stage "$part" "$lines" "$name" "$sql" "$first" "$@"; then
             grep -q 'max_training_memory' "$LAST_LOG" \
                 && run_stage "$part" "$lines" "$name" "$sql" "SET insight.max_training_memory = '$retry_memory';" "$@" || true
         fi
