@@ -11,7 +11,9 @@
 # stages timed on the coordinator, then run again with auto_explain
 # (log_analyze, nested statements, timing off) reporting every plan to the
 # client, to sum per stage the rows and bytes the Citus scans received from
-# the workers ("Tuple data received from nodes", as Citus rounds it), and
+# the workers ("Tuple data received from nodes", as Citus rounds it; a
+# distributed subplan, which EXPLAIN ANALYZE executes a second time, counted
+# once: test/bench/scale_citus_bytes.awk), and
 # the plan of one customer's features (a router query: Task Count 1).
 #
 # A stage that insight refuses is reported with its error; when the error
@@ -226,7 +228,10 @@ SQL
     explain="LOAD 'auto_explain';
 SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_timing = off;
 SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice;"
-    printf '\nrows and bytes reaching the coordinator per stage (%s lines):\n' "$citus_lines" | tee -a "$out/citus-bytes.txt"
+    printf '\nrows and bytes reaching the coordinator per stage (%s lines; test/bench/scale_citus_bytes.awk):\n' "$citus_lines" \
+        | tee -a "$out/citus-bytes.txt"
+    printf 'stage\tscans\trows from the workers\tbytes\trows of local scans\tbytes\tintermediate results, bytes\tnote\n' \
+        | tee -a "$out/citus-bytes.txt"
     for s in "${stages[@]:1}"; do
         name=${s%%|*}
         sql=${s#*|}
@@ -234,12 +239,7 @@ SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice
         rc=0
         "${cpsql[@]}" -X -q -At -v ON_ERROR_STOP=1 -c "SET insight.max_training_memory = '$retry_memory'" \
             -c "$explain" -c "$sql" >"$log" 2>&1 || rc=$?
-        awk -v name="$name" -v rc="$rc" '
-            /Custom Scan \(Citus/ { if (match($0, /actual rows=[0-9]+/)) { rows += substr($0, RSTART + 12, RLENGTH - 12); scans++ } }
-            /Tuple data received from nodes: / {
-                n = $0; sub(/.*nodes: /, "", n); split(n, a, " ")
-                bytes += a[1] * (a[2] == "kB" ? 1024 : a[2] == "MB" ? 1048576 : a[2] == "GB" ? 1073741824 : 1) }
-            END { printf "%s\t%d\t%d\t%d\t%s\n", name, scans, rows, bytes, rc == 0 ? "" : "error (see log)" }' "$log" \
+        awk -v name="$name" -v rc="$rc" -v coordinator="$port" -f test/bench/scale_citus_bytes.awk "$log" \
             | tee -a "$out/citus-bytes.txt"
     done
 fi
