@@ -26,6 +26,8 @@
 # SCALE_CITUS_LINES (default: the first size; "" skips Citus),
 # SCALE_SASREC_EPOCHS (default 1: SASRec's epochs are capped, its cost per
 # epoch is what grows), SCALE_PARTS ("single citus", default both),
+# SCALE_STAGES (a regex: only the stages whose name matches it run, e.g.
+# "registration|recommender"; registration is what the others need),
 # SCALE_OUT (a directory for the raw results, default a temporary one),
 # SCALE_RETRY_MEMORY (default 8GB), SCALE_STAGE_MEMORY ("REGEX=SIZE": the
 # stages whose name matches REGEX are run with insight.max_training_memory =
@@ -42,6 +44,7 @@ citus_lines=${SCALE_CITUS_LINES-${sizes[0]}}
 sasrec_epochs=${SCALE_SASREC_EPOCHS:-1}
 retry_memory=${SCALE_RETRY_MEMORY:-8GB}
 stage_memory=${SCALE_STAGE_MEMORY:-}
+only=${SCALE_STAGES:-}
 parts=${SCALE_PARTS:-single citus}
 out=${SCALE_OUT:-$(mktemp -d /tmp/insight-scale.XXXXXX)}
 mkdir -p "$out"
@@ -162,6 +165,7 @@ run_all() {
     for s in "${stages[@]}"; do
         name=${s%%|*}
         sql=${s#*|}
+        [[ -z $only || $name =~ $only ]] || continue
         first=""
         [[ -n $stage_memory && $name =~ ${stage_memory%=*} ]] \
             && first="SET insight.max_training_memory = '${stage_memory##*=}';"
@@ -170,7 +174,8 @@ run_all() {
                 && run_stage "$part" "$lines" "$name" "$sql" "SET insight.max_training_memory = '$retry_memory';" "$@" || true
         fi
     done
-    run_stage "$part" "$lines" "insight_churn(customer)" "$churn_latency" "" "$@" || true
+    [[ -z $only || "insight_churn(customer)" =~ $only ]] \
+        && { run_stage "$part" "$lines" "insight_churn(customer)" "$churn_latency" "" "$@" || true; }
 }
 
 printf 'bench_scale: results in %s; load at the start: %s\n' "$out" "$(uptime)"
