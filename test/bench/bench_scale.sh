@@ -11,7 +11,9 @@
 # stages timed on the coordinator, then run again with auto_explain
 # (log_analyze, nested statements, timing off) reporting every plan to the
 # client, to sum per stage the rows and bytes the Citus scans received from
-# the workers ("Tuple data received from nodes", as Citus rounds it), and
+# the workers ("Tuple data received from nodes", as Citus rounds it; a
+# distributed subplan, which EXPLAIN ANALYZE executes a second time, counted
+# once: test/bench/scale_citus_bytes.awk), and
 # the plan of one customer's features (a router query: Task Count 1).
 #
 # A stage that insight refuses is reported with its error; when the error
@@ -24,7 +26,15 @@
 # SCALE_CITUS_LINES (default: the first size; "" skips Citus),
 # SCALE_SASREC_EPOCHS (default 1: SASRec's epochs are capped, its cost per
 # epoch is what grows), SCALE_PARTS ("single citus", default both),
-# SCALE_OUT (a directory for the raw results, default a temporary one).
+# SCALE_STAGES (a regex: only the stages whose name matches it run, e.g.
+# "registration|recommender"; registration is what the others need),
+# SCALE_OUT (a directory for the raw results, default a temporary one),
+# SCALE_RETRY_MEMORY (default 8GB), SCALE_STAGE_MEMORY ("REGEX=SIZE": the
+# stages whose name matches REGEX are run with insight.max_training_memory =
+# SIZE from the start, instead of first at the default; e.g.
+# "propensity=1500MB" at 10M lines, where the default is known to refuse
+# propensity only after its evaluation fit, about 10 minutes in; a refusal
+# with SIZE is still run again with SCALE_RETRY_MEMORY).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -33,6 +43,8 @@ read -r -a sizes <<<"${SCALE_LINES:-1000000 10000000}"
 citus_lines=${SCALE_CITUS_LINES-${sizes[0]}}
 sasrec_epochs=${SCALE_SASREC_EPOCHS:-1}
 retry_memory=${SCALE_RETRY_MEMORY:-8GB}
+stage_memory=${SCALE_STAGE_MEMORY:-}
+only=${SCALE_STAGES:-}
 parts=${SCALE_PARTS:-single citus}
 out=${SCALE_OUT:-$(mktemp -d /tmp/insight-scale.XXXXXX)}
 mkdir -p "$out"
@@ -113,7 +125,7 @@ run_stage() {
     local part=$1 lines=$2 name=$3 sql=$4 setting=${5:-}
     shift 5
     local log t0 t1 rc=0 peak note="" cpu0 cpu pid i
-    log=$out/$part-$lines-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')${setting:+-retry}.log
+    log=$out/$part-$lines-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')${setting:+-$(echo "$setting" | grep -o "'[^']*'" | tr -d "'")}.log
     LAST_LOG=$log
     cpu0=$(children_cpu)
     t0=$EPOCHREALTIME
@@ -148,17 +160,22 @@ SQL
 
 # run_all PART LINES PSQL...: every stage, then the churn latency.
 run_all() {
-    local part=$1 lines=$2 s name sql
+    local part=$1 lines=$2 s name sql first
     shift 2
     for s in "${stages[@]}"; do
         name=${s%%|*}
         sql=${s#*|}
-        if ! run_stage "$part" "$lines" "$name" "$sql" "" "$@"; then
+        [[ -z $only || $name =~ $only ]] || continue
+        first=""
+        [[ -n $stage_memory && $name =~ ${stage_memory%=*} ]] \
+            && first="SET insight.max_training_memory = '${stage_memory##*=}';"
+        if ! run_stage "$part" "$lines" "$name" "$sql" "$first" "$@"; then
             grep -q 'max_training_memory' "$LAST_LOG" \
                 && run_stage "$part" "$lines" "$name" "$sql" "SET insight.max_training_memory = '$retry_memory';" "$@" || true
         fi
     done
-    run_stage "$part" "$lines" "insight_churn(customer)" "$churn_latency" "" "$@" || true
+    [[ -z $only || "insight_churn(customer)" =~ $only ]] \
+        && { run_stage "$part" "$lines" "insight_churn(customer)" "$churn_latency" "" "$@" || true; }
 }
 
 printf 'bench_scale: results in %s; load at the start: %s\n' "$out" "$(uptime)"
@@ -216,7 +233,10 @@ SQL
     explain="LOAD 'auto_explain';
 SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_timing = off;
 SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice;"
-    printf '\nrows and bytes reaching the coordinator per stage (%s lines):\n' "$citus_lines" | tee -a "$out/citus-bytes.txt"
+    printf '\nrows and bytes reaching the coordinator per stage (%s lines; test/bench/scale_citus_bytes.awk):\n' "$citus_lines" \
+        | tee -a "$out/citus-bytes.txt"
+    printf 'stage\tscans\trows from the workers\tbytes\trows of local scans\tbytes\tintermediate results, bytes\tnote\n' \
+        | tee -a "$out/citus-bytes.txt"
     for s in "${stages[@]:1}"; do
         name=${s%%|*}
         sql=${s#*|}
@@ -224,12 +244,7 @@ SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice
         rc=0
         "${cpsql[@]}" -X -q -At -v ON_ERROR_STOP=1 -c "SET insight.max_training_memory = '$retry_memory'" \
             -c "$explain" -c "$sql" >"$log" 2>&1 || rc=$?
-        awk -v name="$name" -v rc="$rc" '
-            /Custom Scan \(Citus/ { if (match($0, /actual rows=[0-9]+/)) { rows += substr($0, RSTART + 12, RLENGTH - 12); scans++ } }
-            /Tuple data received from nodes: / {
-                n = $0; sub(/.*nodes: /, "", n); split(n, a, " ")
-                bytes += a[1] * (a[2] == "kB" ? 1024 : a[2] == "MB" ? 1048576 : a[2] == "GB" ? 1073741824 : 1) }
-            END { printf "%s\t%d\t%d\t%d\t%s\n", name, scans, rows, bytes, rc == 0 ? "" : "error (see log)" }' "$log" \
+        awk -v name="$name" -v rc="$rc" -v coordinator="$port" -f test/bench/scale_citus_bytes.awk "$log" \
             | tee -a "$out/citus-bytes.txt"
     done
 fi
