@@ -191,12 +191,6 @@ SELECT round(insight_purchases_median(1, '39 weeks')::numeric, 0) AS median_39w,
 SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '273 days') > :clv_model_id AS retrained;
 SELECT task, status, count(*) FROM insight_models WHERE task LIKE 'clv%' GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT insight_rollback('clv') = :clv_model_id AS rolled_back;
--- the holdout's join of the summary with the holdout purchases runs without
--- nested loops: with them it was planned as one (estimates of 200 and 1000
--- rows), customers x holdout buyers comparisons, minutes at ten million
--- lines (docs/benchmarks.md, "Scale on one machine")
-SELECT 'enable_nestloop=off' = ANY (proconfig) AS no_nested_loop
-  FROM pg_proc WHERE oid = 'insight_clv_holdout_rows(timestamptz, timestamptz, interval)'::regprocedure;
 -- errors
 SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '0 days');
 SELECT insight_train_clv('1998-07-01 00:00+00', '7 days', '3 years');

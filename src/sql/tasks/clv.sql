@@ -166,11 +166,6 @@ RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8, 
                actual float8, actual_spend float8)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET TimeZone = 'UTC'
--- no nested loop: the planner estimates the summary at 200 rows and the
--- holdout purchases (a PL/pgSQL function) at 1000, and joined them by a
--- nested loop, customers x holdout buyers comparisons: a second at a million
--- lines, minutes at ten million (docs/benchmarks.md, "Scale on one machine")
-SET enable_nestloop = off
 AS $$
 SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
        COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)

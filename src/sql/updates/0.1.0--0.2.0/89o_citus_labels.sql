@@ -218,20 +218,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_holdout_purchases(timestamptz, timestamptz) IS
 'Per customer (key as text) with a purchase (a kept line with quantity > 0 and amount >= 0) in [since, until): days = distinct UTC days with a purchase, spend = the sum of their amounts (source currency; summed as numeric, then float8: the same bits in any plan, parallel or on any number of shards, where a float8 sum changed in its last bits with the order of the lines). The holdout actuals of insight_clv_holdout_rows. On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column, which Citus sends whole to the shards, so that one row per customer reaches the coordinator; elsewhere over insight_sales.';
 
-CREATE OR REPLACE FUNCTION @extschema@.insight_clv_holdout_rows(calibration_end timestamptz, holdout_end timestamptz, period interval)
-RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8, monetary_value float8,
-               actual float8, actual_spend float8)
-LANGUAGE sql STABLE PARALLEL SAFE
-SET TimeZone = 'UTC'
-AS $$
-SELECT k.customer_id::pg_catalog.text, k.frequency, k.recency, k."T", k.monetary_value,
-       COALESCE(h.days, 0)::pg_catalog.float8, COALESCE(h.spend, 0)
-  FROM @extschema@.insight_clv_summary($1, $3) k
-  LEFT JOIN @extschema@.insight_clv_holdout_purchases($1, $2) h
-         ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id::pg_catalog.text
- -- (the summary's order, whatever the join: the charts rank ties in this order)
- ORDER BY k.customer_id
-$$;
+--@ function src/sql/tasks/clv.sql insight_clv_holdout_rows
 
 --@ function src/sql/tasks/recommender.sql insight_recommender_rows
 
