@@ -139,3 +139,6 @@ SELECT c.relname, count(*) AS columns, count(col_description(c.oid, a.attnum)) A
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
  WHERE c.relname IN ('insight_churn_scores', 'insight_customer_360', 'insight_retention_targets')
  GROUP BY c.oid, c.relname ORDER BY 1;
+-- one customer's score runs without JIT (compiling its queries cost 131 ms a
+-- call at 10M lines, the work about 2 ms: test/bench/bench_scale.sh)
+SELECT proconfig FROM pg_proc WHERE oid = 'insight_churn(text, timestamptz)'::regprocedure;

@@ -200,3 +200,7 @@ SELECT insight_train_clv('1990-01-01 00:00+00');
 \i test/register_online_retail.sql
 \o
 DROP TABLE cdnow_orders;
+-- the holdout purchases are declared one row per buyer at scale (ROWS
+-- 10000), so that their join to the calibration summary is never a nested
+-- loop (quadratic in customers at 10M lines, test/bench/bench_scale.sh)
+SELECT prorows FROM pg_proc WHERE oid = 'insight_clv_holdout_purchases(timestamptz, timestamptz)'::regprocedure;
