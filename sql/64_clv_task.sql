@@ -166,6 +166,7 @@ SELECT count(*) FILTER (WHERE line ~ 'came back in the holdout') AS came_back_li
 SELECT jsonb_array_length(insight_clv_come_back(insight_bgnbd_model(0.243, 4.414, 0.793, 2.426), 39,
                                                 ARRAY[2, 0, NULL], ARRAY[30.43, 0, 1], ARRAY[38.86, 20, 5], ARRAY[1, 0, 0])) AS bands,
        insight_clv_come_back(insight_bgnbd_model(0.243, 4.414, 0.793, 2.426), 39, '{}', '{}', '{}', '{}') AS empty;
+SELECT insight_clv_come_back(insight_bgnbd_model(0.243, 4.414, 0.793, 2.426), 39, ARRAY[2, 0], ARRAY[30.43, 0], ARRAY[38.86], ARRAY[1, 0]);
 -- the actual holdout repeat purchase days, counted independently
 SELECT count(DISTINCT (customer_id, ordered_on)) AS holdout_purchase_days
   FROM cdnow_orders WHERE ordered_on >= '1997-10-01' AND ordered_on < '1998-07-01';

@@ -456,26 +456,43 @@ COMMENT ON FUNCTION @extschema@.insight_clv_p_alive_spread(bytea, timestamptz, i
 -- in the holdout against the share the model expects to come back.
 CREATE FUNCTION @extschema@.insight_clv_come_back(model bytea, t float8, frequency float8[], recency float8[], "T" float8[], actual float8[])
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-WITH c AS (
-    SELECT u.f, u.r, u.tt, u.a, u.tt OPERATOR(pg_catalog.-) u.r AS since_last
-      FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) u(f, r, tt, a)
-     WHERE u.f IS NOT NULL AND u.r IS NOT NULL AND u.tt IS NOT NULL AND u.a IS NOT NULL
-), b AS (
-    SELECT c.*, pg_catalog.ntile(4) OVER (ORDER BY c.since_last, c.f, c.r, c.a) AS band FROM c
-)
-SELECT COALESCE(pg_catalog.jsonb_agg(g ORDER BY g.band), '[]')
-  FROM (SELECT b.band, pg_catalog.count(*) AS customers,
-               pg_catalog.min(b.since_last) AS since_last_from, pg_catalog.max(b.since_last) AS since_last_to,
-               pg_catalog.avg((b.a OPERATOR(pg_catalog.>) 0)::integer::pg_catalog.float8) AS actual_share,
-               pg_catalog.avg(1 OPERATOR(pg_catalog.-) @extschema@.insight_transaction_model_purchase_probability($1, 0, $2, b.f, b.r, b.tt)) AS expected_share,
-               pg_catalog.avg(@extschema@.insight_transaction_model_p_alive($1, b.f, b.r, b.tt)) AS mean_p_alive
-          FROM b GROUP BY b.band) g
+DECLARE
+    result pg_catalog.jsonb;
+BEGIN
+    -- one value of each per customer: same length, one dimension
+    IF pg_catalog.array_ndims(frequency) OPERATOR(pg_catalog.>) 1 OR pg_catalog.array_ndims(recency) OPERATOR(pg_catalog.>) 1
+       OR pg_catalog.array_ndims("T") OPERATOR(pg_catalog.>) 1 OR pg_catalog.array_ndims(actual) OPERATOR(pg_catalog.>) 1
+       OR pg_catalog.cardinality(frequency) OPERATOR(pg_catalog.<>) pg_catalog.cardinality(recency)
+       OR pg_catalog.cardinality(frequency) OPERATOR(pg_catalog.<>) pg_catalog.cardinality("T")
+       OR pg_catalog.cardinality(frequency) OPERATOR(pg_catalog.<>) pg_catalog.cardinality(actual) THEN
+        RAISE EXCEPTION 'frequency, recency, T and actual must be one-dimensional arrays of the same length'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Their lengths are %s, %s, %s and %s.', pg_catalog.cardinality(frequency),
+                                             pg_catalog.cardinality(recency), pg_catalog.cardinality("T"), pg_catalog.cardinality(actual)),
+                  HINT = 'Pass one element per customer in each array, in the same order.';
+    END IF;
+    WITH c AS (
+        SELECT u.f, u.r, u.tt, u.a, u.tt OPERATOR(pg_catalog.-) u.r AS since_last
+          FROM ROWS FROM (pg_catalog.unnest(frequency), pg_catalog.unnest(recency), pg_catalog.unnest("T"), pg_catalog.unnest(actual)) u(f, r, tt, a)
+         WHERE u.f IS NOT NULL AND u.r IS NOT NULL AND u.tt IS NOT NULL AND u.a IS NOT NULL
+    ), b AS (
+        SELECT c.*, pg_catalog.ntile(4) OVER (ORDER BY c.since_last, c.f, c.r, c.a) AS band FROM c
+    )
+    SELECT COALESCE(pg_catalog.jsonb_agg(g ORDER BY g.band), '[]') INTO result
+      FROM (SELECT b.band, pg_catalog.count(*) AS customers,
+                   pg_catalog.min(b.since_last) AS since_last_from, pg_catalog.max(b.since_last) AS since_last_to,
+                   pg_catalog.avg((b.a OPERATOR(pg_catalog.>) 0)::integer::pg_catalog.float8) AS actual_share,
+                   pg_catalog.avg(1 OPERATOR(pg_catalog.-) @extschema@.insight_transaction_model_purchase_probability(model, 0, t, b.f, b.r, b.tt)) AS expected_share,
+                   pg_catalog.avg(@extschema@.insight_transaction_model_p_alive(model, b.f, b.r, b.tt)) AS mean_p_alive
+              FROM b GROUP BY b.band) g;
+    RETURN result;
+END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_come_back(bytea, float8, float8[], float8[], float8[], float8[]) IS
-'Whether a transaction model''s P(alive) sees who has left, checked on a holdout: the customers (frequency x, recency t_x and T in the model''s time unit, actual = their repeat purchase days in the t time units after T; element i of each array is customer i, a customer with a NULL is skipped) in four bands (ntile) of the time since their last purchase, T - t_x; per band: band (1: the most recent buyers), customers, since_last_from and since_last_to (time units), actual_share (the share with a purchase in the holdout), expected_share (the mean of 1 - P(X(T, T + t) = 0 | x, t_x, T), insight_transaction_model_purchase_probability) and mean_p_alive (insight_transaction_model_p_alive). When the customers who bought longest ago come back as often as expected or more, the data shows no dropout for P(alive) to measure; when dropout is real (CDNOW) their actual share falls with the time since the last purchase as the expected one does. A jsonb array of four objects (fewer with fewer than four customers; empty without any). Errors: those of the model functions (22023 a corrupted model).';
+'Whether a transaction model''s P(alive) sees who has left, checked on a holdout: the customers (frequency x, recency t_x and T in the model''s time unit, actual = their repeat purchase days in the t time units after T; element i of each array is customer i, a customer with a NULL is skipped) in four bands (ntile) of the time since their last purchase, T - t_x; per band: band (1: the most recent buyers), customers, since_last_from and since_last_to (time units), actual_share (the share with a purchase in the holdout), expected_share (the mean of 1 - P(X(T, T + t) = 0 | x, t_x, T), insight_transaction_model_purchase_probability) and mean_p_alive (insight_transaction_model_p_alive). When the model sees no dropout among the customers who bought longest ago (mean P(alive) near 1) and they come back at least as often as it expects, the data shows no dropout for P(alive) to measure (Online Retail); when dropout is real (CDNOW) the actual share falls with the time since the last purchase as the expected share and P(alive) do. A jsonb array of four objects (fewer with fewer than four customers; empty without any). Errors: 22023 arrays of different lengths or more than one dimension; those of the model functions (22023 a corrupted model).';
 
 CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
