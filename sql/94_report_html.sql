@@ -33,7 +33,7 @@ SELECT lang, html LIKE '<!DOCTYPE html>%' AND html LIKE '%</html>' || E'\n' AS d
 SELECT lang, array_agg(id ORDER BY id) FILTER (WHERE pg_temp.fig(html, id) IS NULL) AS missing_charts
   FROM rep, unnest(ARRAY['data-revenue', 'data-active', 'data-cohorts', 'churn-roc', 'churn-gain',
                          'churn-calibration', 'churn-distribution', 'clv-frequency-recency', 'clv-p-alive',
-                         'clv-holdout', 'clv-gain', 'clv-deciles', 'clv-concentration', 'segments-rfm',
+                         'clv-holdout', 'clv-come-back', 'clv-gain', 'clv-deciles', 'clv-concentration', 'segments-rfm',
                          'segments-clusters', 'recommender-metrics', 'recommender-items', 'value-gain', 'value-deciles']) id
  GROUP BY lang ORDER BY lang;
 
@@ -68,6 +68,20 @@ SELECT lang,
        pg_temp.fig(html, 'value-deciles') ~ ('<tr><td>10</td><td>[0-9,]+</td><td>' || to_char(round((x #> '{test,deciles}' -> 9 ->> 'predicted_mean')::numeric), 'FM9,999,990') || '</td>') AS top_decile
   FROM rep, m ORDER BY lang;
 
+-- who came back in the holdout: the four bands of the active CLV model's
+-- metrics.come_back, the last band's customers and shares in the table, and
+-- the text report's verdict (Online Retail: no dropout to measure) in the reading
+WITH m AS (SELECT metrics -> 'come_back' AS cb FROM insight_models WHERE task = 'clv' AND status = 'active')
+SELECT lang,
+       pg_temp.n(pg_temp.fig(html, 'clv-come-back'), '<g class="category">') AS bands,
+       pg_temp.n(pg_temp.fig(html, 'clv-come-back'), 'class="mark"') AS bars,
+       pg_temp.fig(html, 'clv-come-back') ~ ('<tr><td>[^<]*</td><td>' || to_char((cb -> 3 ->> 'customers')::int, 'FM9,999')
+           || '</td><td>' || to_char(round(100 * (cb -> 3 ->> 'actual_share')::numeric, 1), 'FM990.0')
+           || '%</td><td>' || to_char(round(100 * (cb -> 3 ->> 'expected_share')::numeric, 1), 'FM990.0') || '%</td>') AS last_band_shown,
+       strpos(pg_temp.fig(html, 'clv-come-back'), insight_html(insight_report_msg(lang, 'clv.comeback.no_dropout'))) > 0 AS verdict_shown,
+       insight_report() LIKE '%shows no dropout for P(alive) to measure%' AS text_report_agrees
+  FROM rep, m ORDER BY lang;
+
 -- every chart has a reading and a table with a row per mark (bars: one row per category)
 SELECT lang, count(*) AS charts,
        count(*) FILTER (WHERE fig ~ '<p class="reading">[^<]{10,}</p>') AS with_reading,
@@ -77,7 +91,7 @@ SELECT lang, count(*) AS charts,
 SELECT lang, id, pg_temp.n(pg_temp.fig(html, id), '<g class="category">') AS categories,
        pg_temp.n(pg_temp.fig(html, id), '<tbody>.*') AS one_table,
        pg_temp.n(substring(pg_temp.fig(html, id) FROM '<tbody>.*'), '<tr>') AS table_rows
-  FROM rep, unnest(ARRAY['data-revenue', 'churn-calibration', 'churn-distribution', 'clv-deciles',
+  FROM rep, unnest(ARRAY['data-revenue', 'churn-calibration', 'churn-distribution', 'clv-come-back', 'clv-deciles',
                          'clv-concentration', 'segments-rfm', 'recommender-items', 'value-deciles']) id
  WHERE pg_temp.n(pg_temp.fig(html, id), '<g class="category">')
        <> pg_temp.n(substring(pg_temp.fig(html, id) FROM '<tbody>.*'), '<tr>');

@@ -36,8 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WIDTHS = (1280, 390)
 SECTIONS = ['data', 'churn', 'clv', 'value', 'segments', 'recommender', 'other']
 CHARTS = ['data-revenue', 'data-active', 'data-cohorts', 'churn-roc', 'churn-gain', 'churn-calibration',
-          'churn-distribution', 'clv-frequency-recency', 'clv-p-alive', 'clv-holdout', 'clv-gain',
-          'clv-deciles', 'clv-concentration', 'segments-rfm', 'segments-clusters', 'segments-k',
+          'churn-distribution', 'clv-frequency-recency', 'clv-p-alive', 'clv-holdout', 'clv-come-back',
+          'clv-gain', 'clv-deciles', 'clv-concentration', 'segments-rfm', 'segments-clusters', 'segments-k',
           'recommender-metrics', 'recommender-items', 'value-gain', 'value-deciles']
 failures = []
 
@@ -150,7 +150,7 @@ def check_marks(lang, width, charts):
         return charts.get(i, {})
     rows = {i: c(i).get('rows', []) for i in CHARTS}
     # bar charts: one group per table row; a bar per series and row, but none for a suppressed value
-    for i in ['data-revenue', 'churn-calibration', 'churn-distribution', 'clv-deciles', 'clv-concentration',
+    for i in ['data-revenue', 'churn-calibration', 'churn-distribution', 'clv-come-back', 'clv-deciles', 'clv-concentration',
               'segments-rfm', 'segments-clusters', 'recommender-metrics', 'recommender-items', 'value-deciles']:
         check(c(i).get('categories') == len(rows[i]) and len(rows[i]) > 0,
               f'{lang} {width}px {i}: {c(i).get("categories")} bar groups for {len(rows[i])} rows of data')
@@ -159,7 +159,9 @@ def check_marks(lang, width, charts):
           f'({c("segments-rfm").get("categories")}, {c("segments-rfm").get("marks")})')
     for i in ['churn-calibration', 'clv-deciles', 'clv-concentration', 'value-deciles']:
         check(c(i).get('categories') == 10, f'{lang} {width}px {i}: 10 deciles ({c(i).get("categories")})')
-    for i, per_row in [('churn-calibration', 2), ('clv-deciles', 2), ('clv-concentration', 1), ('value-deciles', 2),
+    check(c('clv-come-back').get('categories') == 4,
+          f'{lang} {width}px clv-come-back: 4 bands of the time since the last purchase ({c("clv-come-back").get("categories")})')
+    for i, per_row in [('churn-calibration', 2), ('clv-come-back', 2), ('clv-deciles', 2), ('clv-concentration', 1), ('value-deciles', 2),
                        ('segments-clusters', 1), ('recommender-items', 1)]:
         check(c(i).get('marks') == per_row * len(rows[i]),
               f'{lang} {width}px {i}: {c(i).get("marks")} bars = {per_row} x {len(rows[i])} rows')

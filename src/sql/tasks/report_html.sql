@@ -762,6 +762,46 @@ BEGIN
             lang));
     END IF;
 
+    -- who came back in the holdout against the model's expectation, by time since
+    -- the last purchase (metrics.come_back, insight_clv_come_back; models trained
+    -- from 0.2.0 on), with the verdict of insight_report_clv on the last band
+    IF pg_catalog.jsonb_typeof(x -> 'come_back') = 'array' AND pg_catalog.jsonb_array_length(x -> 'come_back') > 0 THEN
+        WITH b AS (
+            SELECT e.n, (e.value ->> 'customers')::bigint AS customers,
+                   @extschema@.insight_report_msg(lang, 'unit.days', pg_catalog.concat(
+                       @extschema@.insight_report_num((e.value ->> 'since_last_from')::pg_catalog.float8 * period_days, 0, lang), '-',
+                       @extschema@.insight_report_num((e.value ->> 'since_last_to')::pg_catalog.float8 * period_days, 0, lang))) AS since,
+                   (e.value ->> 'actual_share')::pg_catalog.float8 AS actual, (e.value ->> 'expected_share')::pg_catalog.float8 AS expected,
+                   (e.value ->> 'mean_p_alive')::pg_catalog.float8 AS p_alive
+              FROM pg_catalog.jsonb_array_elements(x -> 'come_back') WITH ORDINALITY e(value, n),
+                   (SELECT @extschema@.insight_clv_period_seconds(period) / 86400 AS period_days) u
+        )
+        SELECT pg_catalog.array_agg(b.since ORDER BY b.n) AS labels,
+               ARRAY[pg_catalog.array_agg(b.actual ORDER BY b.n), pg_catalog.array_agg(b.expected ORDER BY b.n)] AS vals,
+               (SELECT pg_catalog.array_agg(t ORDER BY b2.n, o) FROM b b2,
+                       LATERAL (VALUES (1, @extschema@.insight_report_pct(b2.actual, lang)), (2, @extschema@.insight_report_pct(b2.expected, lang))) v(o, t)) AS texts,
+               pg_catalog.array_agg(ARRAY[b.since, @extschema@.insight_report_num(b.customers, 0, lang), @extschema@.insight_report_pct(b.actual, lang),
+                                          @extschema@.insight_report_pct(b.expected, lang), @extschema@.insight_report_num(b.p_alive, 2, lang)] ORDER BY b.n) AS rows,
+               (pg_catalog.array_agg(b.since ORDER BY b.n DESC))[1] AS last_since,
+               (pg_catalog.array_agg(b.actual ORDER BY b.n DESC))[1] AS last_actual,
+               (pg_catalog.array_agg(b.expected ORDER BY b.n DESC))[1] AS last_expected,
+               (pg_catalog.array_agg(b.p_alive ORDER BY b.n DESC))[1] AS last_p_alive
+          INTO gn FROM b;
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-come-back', @extschema@.insight_report_msg(lang, 'clv.comeback.title'),
+            pg_catalog.concat(@extschema@.insight_report_msg(lang, 'clv.comeback.reading', gn.last_since,
+                                  @extschema@.insight_report_pct(gn.last_actual, lang), @extschema@.insight_report_pct(gn.last_expected, lang)),
+                -- the verdict, on the same conditions as insight_report_clv's
+                CASE WHEN gn.last_p_alive >= 0.99 AND gn.last_actual >= gn.last_expected
+                     THEN @extschema@.insight_report_msg(lang, 'clv.comeback.no_dropout')
+                     WHEN gn.last_actual < 0.8 * gn.last_expected
+                     THEN @extschema@.insight_report_msg(lang, 'clv.comeback.overrates') END),
+            @extschema@.insight_svg_bars(gn.labels, @extschema@.insight_report_msgs(lang, ARRAY['col.came_back', 'col.expected_share']),
+                                         gn.vals, gn.texts, 1),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.since_last', 'col.customers', 'col.came_back',
+                                                                                      'col.expected_share', 'col.mean_p_alive']), gn.rows),
+            lang));
+    END IF;
+
     -- value gain and deciles (google/lifetime_value): predicted holdout revenue =
     -- expected purchases x expected spend of a Gamma-Gamma fitted on the calibration period
     WITH g AS (
@@ -821,7 +861,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
-'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at; with the grid of the matrices, from ctx.today, insight_report_today, computed when ctx has none). Says how to train a model when none is active.';
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); who came back in the holdout against the model''s expectation, in four bands of the time since the last purchase (metrics.come_back, insight_clv_come_back; bars of the actual and expected shares, and mean P(alive)), with the verdict of insight_report_clv on the band that bought longest ago (no dropout for P(alive) to measure: mean P(alive) at least 0.99 and an actual share at least the expected one; P(alive) overrates them: an actual share below 0.8 times the expected one; shown for models trained from 0.2.0 on); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at; with the grid of the matrices, from ctx.today, insight_report_today, computed when ctx has none). Says how to train a model when none is active.';
 
 -- The value model (deep) --------------------------------------------------------------
 

@@ -200,9 +200,202 @@ COMMENT ON FUNCTION @extschema@.insight_report_today(jsonb) IS
 
 --@ comment src/sql/tasks/report_html.sql insight_report_html_churn
 
---@ function src/sql/tasks/report_html.sql insight_report_html_clv
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_clv(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'iso_8601'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    c @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    chosen pg_catalog.jsonb;
+    period interval;
+    h90 pg_catalog.float8;
+    f_max integer;
+    t_max pg_catalog.float8;
+    fr record;
+    hc pg_catalog.jsonb;
+    cap integer;
+    gn record;
+    con record;
+    body pg_catalog.text;
+    f_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.frequency');
+    r_title pg_catalog.text := @extschema@.insight_report_msg(lang, 'axis.recency');
+BEGIN
+    SELECT * INTO c FROM @extschema@.insight_active_model('clv') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'clv', 'insight_train_clv()'));
+    END IF;
+    x := c.metrics;
+    chosen := x -> c.algorithm;
+    period := (c.params ->> 'period')::interval;
+    h90 := 90 * 86400 / @extschema@.insight_clv_period_seconds(period);
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'clv.summary',
+                c.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || c.algorithm), @extschema@.insight_report_interval(period, lang),
+                x ->> 'spend_model_id',
+                @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang), @extschema@.insight_report_date((x ->> 'calibration_end')::pg_catalog.timestamptz, lang),
+                @extschema@.insight_report_num((chosen ->> 'customers')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_actual')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'mae')::pg_catalog.float8, 3, lang),
+                @extschema@.insight_report_num((x #>> '{baseline,mae}')::pg_catalog.float8, 3, lang))));
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_clv
+    -- today's customers: the grid of the matrices and the concentration (insight_report_today)
+    SELECT * INTO con
+      FROM pg_catalog.jsonb_to_record(COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) -> 'clv')
+           AS x(f_max integer, t_max pg_catalog.float8, labels pg_catalog.text[], vals pg_catalog.float8[], texts pg_catalog.text[],
+                rows pg_catalog.text[], top pg_catalog.float8);
+    f_max := con.f_max;
+    t_max := con.t_max;
+
+    -- the frequency/recency matrices of a customer of age t_max (lifetimes' plot_frequency_recency_matrix)
+    WITH g AS (
+        SELECT fi.f, ri.r, ri.j,
+               @extschema@.insight_transaction_model_expected_purchases(c.weights, h90, fi.f, ri.r, t_max) AS e,
+               @extschema@.insight_transaction_model_p_alive(c.weights, fi.f, ri.r, t_max) AS a
+          FROM (SELECT DISTINCT pg_catalog.round(f_max * i / 7.0)::integer AS f FROM pg_catalog.generate_series(0, 7) i) fi,
+               (SELECT j, t_max * j / 9.0 AS r FROM pg_catalog.generate_series(0, 9) j) ri
+         WHERE fi.f > 0 OR ri.j = 0
+    ), rw AS (
+        SELECT g.f, pg_catalog.array_agg(g.e ORDER BY g.j) AS e, pg_catalog.array_agg(g.a ORDER BY g.j) AS a,
+               pg_catalog.array_agg(@extschema@.insight_report_num(g.e, 1, lang) ORDER BY g.j) AS et,
+               pg_catalog.array_agg(@extschema@.insight_report_num(g.a, 2, lang) ORDER BY g.j) AS at
+          FROM g WHERE g.f > 0 GROUP BY 1
+    )
+    SELECT pg_catalog.array_agg(rw.f::pg_catalog.text ORDER BY rw.f DESC) AS rows_f,
+           pg_catalog.array_agg(rw.e ORDER BY rw.f DESC) AS e, pg_catalog.array_agg(rw.a ORDER BY rw.f DESC) AS a,
+           pg_catalog.array_agg(rw.et ORDER BY rw.f DESC) AS et, pg_catalog.array_agg(rw.at ORDER BY rw.f DESC) AS at,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(t_max * j / 9.0, 0, lang) ORDER BY j) FROM pg_catalog.generate_series(0, 9) j) AS cols,
+           pg_catalog.max(rw.e[10]) FILTER (WHERE rw.f = f_max) AS hot, pg_catalog.max(rw.e[1]) FILTER (WHERE rw.f = f_max) AS cold,
+           pg_catalog.max(rw.a[1]) FILTER (WHERE rw.f = f_max) AS cold_alive
+      INTO fr FROM rw;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('clv-frequency-recency', @extschema@.insight_report_msg(lang, 'clv.fr.title'),
+            @extschema@.insight_report_msg(lang, 'clv.fr.reading', @extschema@.insight_report_num(fr.hot, 1, lang), @extschema@.insight_report_num(fr.cold, 1, lang)),
+            @extschema@.insight_svg_heatmap(fr.rows_f, fr.cols, fr.e, fr.et, r_title, f_title),
+            @extschema@.insight_html_table(ARRAY[pg_catalog.concat(f_title, ' \ ', r_title)] || fr.cols,
+                (SELECT pg_catalog.array_agg(pg_catalog.array_prepend(fr.rows_f[i], ARRAY(SELECT pg_catalog.unnest(fr.et[i:i][:]))) ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
+            lang),
+        @extschema@.insight_report_figure('clv-p-alive', @extschema@.insight_report_msg(lang, 'clv.alive.title'),
+            @extschema@.insight_report_msg(lang, 'clv.alive.reading', f_max::pg_catalog.text, @extschema@.insight_report_num(fr.cold_alive, 2, lang)),
+            @extschema@.insight_svg_heatmap(fr.rows_f, fr.cols, fr.a, fr.at, r_title, f_title),
+            @extschema@.insight_html_table(ARRAY[pg_catalog.concat(f_title, ' \ ', r_title)] || fr.cols,
+                (SELECT pg_catalog.array_agg(pg_catalog.array_prepend(fr.rows_f[i], ARRAY(SELECT pg_catalog.unnest(fr.at[i:i][:]))) ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.array_length(fr.rows_f, 1)) i)),
+            lang));
+
+    -- the holdout charts, as insight_clv_evaluate stored them (computed here for
+    -- a model trained without them): the evaluation model on the calibration period
+    hc := x -> 'holdout_curves';
+    IF hc IS NULL THEN
+        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
+                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(COALESCE(c.evaluation_weights, c.weights),
+                       (x ->> 'holdout_periods')::pg_catalog.float8, h.frequency, h.recency, h."T")),
+                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
+          INTO hc
+          FROM @extschema@.insight_clv_holdout_rows((x ->> 'calibration_end')::pg_catalog.timestamptz,
+                                                    c.trained_as_of, period) h;
+    END IF;
+    -- the largest cap <= 7 such that every bucket 0 .. cap-1 and cap+ has at least k customers
+    SELECT pg_catalog.max(b.key::integer) INTO cap
+      FROM pg_catalog.jsonb_each(hc -> 'by_frequency') b
+     WHERE (SELECT pg_catalog.bool_and((e ->> 'customers')::bigint >= k) AND pg_catalog.count(*) = b.key::integer + 1
+              FROM pg_catalog.jsonb_array_elements(b.value) e);
+    IF cap IS NOT NULL THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.p) ORDER BY b.f) AS pp,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, b.a) ORDER BY b.f) AS aa,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(b.f, CASE WHEN b.f = cap THEN pg_catalog.concat(cap, '+') ELSE b.f::pg_catalog.text END) ORDER BY b.f) AS ticks,
+               pg_catalog.array_agg(ARRAY[CASE WHEN b.f = cap THEN pg_catalog.concat(cap, '+') ELSE b.f::pg_catalog.text END,
+                                          @extschema@.insight_report_num(b.n, 0, lang), @extschema@.insight_report_num(b.p, 2, lang),
+                                          @extschema@.insight_report_num(b.a, 2, lang)] ORDER BY b.f) AS rows,
+               pg_catalog.max(GREATEST(b.p, b.a)) AS top
+          INTO gn
+          FROM (SELECT (e ->> 'frequency')::integer AS f, (e ->> 'customers')::bigint AS n,
+                       (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+                  FROM pg_catalog.jsonb_array_elements(hc -> 'by_frequency' -> cap::pg_catalog.text) e) b;
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-holdout', @extschema@.insight_report_msg(lang, 'clv.holdout.title'),
+            @extschema@.insight_report_msg(lang, 'clv.holdout.reading',
+                @extschema@.insight_report_num((chosen ->> 'total_predicted')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_actual')::pg_catalog.float8, 0, lang),
+                @extschema@.insight_report_num((chosen ->> 'total_error_percent')::pg_catalog.float8, 1, lang) || '%'),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.predicted'), 'points', gn.pp),
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.observed'), 'points', gn.aa)),
+                pg_catalog.jsonb_build_object('x_max', cap, 'y_max', gn.top * 1.1, 'dots', true, 'x_ticks', gn.ticks,
+                    'y_ticks', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(v, @extschema@.insight_report_num(v, 1, lang)))
+                                  FROM pg_catalog.unnest(ARRAY[0, gn.top / 2, gn.top]) v),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.frequency_cal'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.purchases_holdout'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.frequency', 'col.customers', 'col.predicted', 'col.actual']), gn.rows),
+            lang));
+    END IF;
+
+    -- value gain and deciles (google/lifetime_value): predicted holdout revenue =
+    -- expected purchases x expected spend of a Gamma-Gamma fitted on the calibration period
+    WITH g AS (
+        SELECT (e ->> 'q')::integer AS q, (e ->> 'model')::pg_catalog.float8 AS model, (e ->> 'perfect')::pg_catalog.float8 AS perfect
+          FROM pg_catalog.jsonb_array_elements(hc -> 'gain') e
+    ), model AS (
+        SELECT g.q, g.model AS share FROM g
+    ), perfect AS (
+        SELECT g.q, g.perfect AS share FROM g
+    ), dec AS (
+        SELECT (e ->> 'decile')::integer AS decile, (e ->> 'customers')::bigint AS n,
+               (e ->> 'predicted')::pg_catalog.float8 AS p, (e ->> 'actual')::pg_catalog.float8 AS a
+          FROM pg_catalog.jsonb_array_elements(hc -> 'deciles') e
+    )
+    SELECT (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                   pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(model.q / 20.0, pg_catalog.round(model.share::numeric, 4)) ORDER BY model.q) FROM model) AS model_pts,
+           (SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(0, 0)) ||
+                   pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(perfect.q / 20.0, pg_catalog.round(perfect.share::numeric, 4)) ORDER BY perfect.q) FROM perfect) AS perfect_pts,
+           (SELECT pg_catalog.array_agg(ARRAY[@extschema@.insight_report_pct(model.q / 20.0, lang, 0), @extschema@.insight_report_pct(model.share, lang),
+                                              @extschema@.insight_report_pct(perfect.share, lang)] ORDER BY model.q)
+              FROM model JOIN perfect ON perfect.q = model.q) AS gain_rows,
+           (SELECT model.share FROM model WHERE model.q = 4) AS at20,
+           (SELECT perfect.share FROM perfect WHERE perfect.q = 4) AS best20,
+           (SELECT pg_catalog.array_agg(dec.decile::pg_catalog.text ORDER BY dec.decile) FROM dec) AS labels,
+           (SELECT ARRAY[pg_catalog.array_agg(dec.p ORDER BY dec.decile), pg_catalog.array_agg(dec.a ORDER BY dec.decile)] FROM dec) AS vals,
+           (SELECT pg_catalog.array_agg(t ORDER BY dec.decile, o) FROM dec,
+                   LATERAL (VALUES (1, @extschema@.insight_report_num(dec.p, 0, lang)), (2, @extschema@.insight_report_num(dec.a, 0, lang))) v(o, t)) AS texts,
+           (SELECT pg_catalog.array_agg(ARRAY[dec.decile::pg_catalog.text, @extschema@.insight_report_num(dec.n, 0, lang),
+                                              @extschema@.insight_report_num(dec.p, 0, lang), @extschema@.insight_report_num(dec.a, 0, lang)] ORDER BY dec.decile) FROM dec) AS dec_rows,
+           (SELECT dec.p FROM dec WHERE dec.decile = 1) AS top_p,
+           (SELECT dec.a FROM dec WHERE dec.decile = 1) AS top_a
+      INTO gn;
+    body := pg_catalog.concat(body,
+        @extschema@.insight_report_figure('clv-gain', @extschema@.insight_report_msg(lang, 'clv.gain.title'),
+            @extschema@.insight_report_msg(lang, 'clv.gain.reading', @extschema@.insight_report_pct(gn.at20, lang), @extschema@.insight_report_pct(gn.best20, lang)),
+            @extschema@.insight_svg_lines(pg_catalog.jsonb_build_array(
+                    pg_catalog.jsonb_build_object('name', pg_catalog.concat(@extschema@.insight_report_msg(lang, 'series.model'), ' ', c.model_id), 'points', gn.model_pts),
+                    pg_catalog.jsonb_build_object('name', @extschema@.insight_report_msg(lang, 'series.perfect'), 'points', gn.perfect_pts)),
+                pg_catalog.jsonb_build_object('x_max', 1, 'y_max', 1, 'diagonal', true,
+                    'x_ticks', @extschema@.insight_report_share_ticks(lang), 'y_ticks', @extschema@.insight_report_share_ticks(lang),
+                    'x_title', @extschema@.insight_report_msg(lang, 'axis.customers_ranked'), 'y_title', @extschema@.insight_report_msg(lang, 'axis.revenue_captured'))),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.share_customers', 'series.model', 'series.perfect']), gn.gain_rows),
+            lang),
+        @extschema@.insight_report_figure('clv-deciles', @extschema@.insight_report_msg(lang, 'clv.decile.title'),
+            @extschema@.insight_report_msg(lang, 'clv.decile.reading', @extschema@.insight_report_num(gn.top_p, 0, lang), @extschema@.insight_report_num(gn.top_a, 0, lang)),
+            @extschema@.insight_svg_bars(gn.labels, @extschema@.insight_report_msgs(lang, ARRAY['series.predicted', 'col.actual']),
+                                         gn.vals, gn.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.predicted', 'col.actual']), gn.dec_rows),
+            lang),
+        @extschema@.insight_report_figure('clv-concentration', @extschema@.insight_report_msg(lang, 'clv.concentration.title'),
+            @extschema@.insight_report_msg(lang, 'clv.concentration.reading', @extschema@.insight_report_pct(con.top, lang)),
+            @extschema@.insight_svg_bars(con.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.clv_share')], con.vals, con.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.decile', 'col.customers', 'col.clv', 'col.clv_share']), con.rows),
+            lang));
+    RETURN @extschema@.insight_report_section('clv', @extschema@.insight_report_msg(lang, 'clv.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at; with the grid of the matrices, from ctx.today, insight_report_today, computed when ctx has none). Says how to train a model when none is active.';
 
 --@ function src/sql/tasks/report_html.sql insight_report_html_segments
 
