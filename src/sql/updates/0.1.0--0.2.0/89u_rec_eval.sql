@@ -9,3 +9,7 @@
 --@ function src/sql/tasks/recommender.sql insight_recommender_metrics
 
 --@ comment src/sql/tasks/recommender.sql insight_recommender_metrics
+
+-- insight_mlp_fit converts its rows to the training matrix in place: its
+-- comment's memory per row.
+--@ comment src/sql/models/deep/mlp.sql insight_mlp_fit
