@@ -214,6 +214,18 @@ RESET max_parallel_workers_per_gather;
 SELECT a = b AS any_order_same_bytes, a = p AS parallel_same_bytes, a = shuffled AS shuffled_same_bytes,
        a <> other AS other_seed_other_bytes
   FROM mlp_det, mlp_det_parallel;
+-- Memory: the rows take 8d + 20 bytes each (the double rows become the
+-- float32 training matrix in place): 60,000 rows of 4 features need 3.0 MB
+-- and the network, so the fit runs under 3500 kB (at 12d + 24 bytes a row,
+-- 4.1 MB, it was refused) and gives the same bytes
+SET insight.max_training_memory = '3500kB';
+SELECT insight_mlp_fit('SELECT f, y FROM mlp_big', '{16}', epochs => 2, seed => 5) = a AS same_bytes_in_3500kB
+  FROM mlp_det;
+SET insight.max_training_memory = '2900kB';
+\set VERBOSITY terse
+SELECT insight_mlp_fit('SELECT f, y FROM mlp_big', '{16}', epochs => 2, seed => 5) IS NOT NULL AS fitted;
+\set VERBOSITY default
+RESET insight.max_training_memory;
 
 -- Cancellation: a fit that would run for minutes stops within 2 s of a 1 s
 -- statement_timeout, and nothing is stored

@@ -73,6 +73,15 @@ WITH share AS (SELECT item::text AS item, count(DISTINCT customer) / 41.0 AS s
 SELECT bool_and(abs(r.score - share.s) < 1e-12) AS popularity_shares, count(*) AS rows
   FROM serve_models, insight_recommend_from(h, 'nobody', 3) r JOIN share ON share.item = r.item_key;
 SELECT count(*) AS null_customer_rows FROM serve_models, insight_recommend_from(h, NULL, 4);
+-- every customer at once (insight_recommend_each, the recommender metrics'
+-- path): the rows insight_recommend_from gives each, at the customer's position
+WITH u AS (SELECT ARRAY(SELECT DISTINCT customer FROM serve_rows ORDER BY 1) || ARRAY['nobody', NULL] AS keys),
+each AS (SELECT x.* FROM serve_models, u, insight_recommend_each(h, u.keys, 4) x),
+one AS (SELECT n::int, key, x.* FROM serve_models, u, unnest(u.keys) WITH ORDINALITY k(key, n),
+               insight_recommend_from(h, k.key, 4) x)
+SELECT (SELECT count(*) FROM each) AS rows,
+       NOT EXISTS (SELECT * FROM each EXCEPT ALL SELECT * FROM one)
+       AND NOT EXISTS (SELECT * FROM one EXCEPT ALL SELECT * FROM each) AS same_rows;
 SELECT count(*) AS k_zero_rows FROM serve_models, insight_recommend_from(h, 'c7', 0);
 
 -- Similar items: the cosine of item embeddings, the item itself left out

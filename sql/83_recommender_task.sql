@@ -43,6 +43,60 @@ SELECT algorithm,
        (metrics ->> 'hit_rate_at_10')::float8 > (metrics -> 'baseline' ->> 'hit_rate_at_10')::float8 AS beats_hit_rate
   FROM insight_models WHERE task = 'recommender' AND algorithm <> 'popularity' ORDER BY model_id;
 
+-- The metrics score every test customer from one call (insight_recommend_each,
+-- the model decoded once): the same jsonb, to the last digit, as the
+-- customer-by-customer path (insight_recommend_from per customer, the query
+-- the metrics ran before), for the ALS and item-kNN models on Online Retail
+-- and a test set of 600 customers, each given as relevant the items of the
+-- next customer in key order, with an unknown customer, a NULL one and a
+-- customer given twice (once with other items).
+CREATE TEMP TABLE rec_eval_test AS
+WITH c AS (SELECT customer_id, array_agg(item_id ORDER BY item_id) AS items
+             FROM rec_or GROUP BY customer_id ORDER BY customer_id LIMIT 601)
+SELECT customer_id, lead(items) OVER (ORDER BY customer_id) AS relevant FROM c;
+DELETE FROM rec_eval_test WHERE relevant IS NULL;
+INSERT INTO rec_eval_test VALUES ('no such customer', '{85123A,22423}'), (NULL, '{85123A}'),
+    ((SELECT min(customer_id) FROM rec_eval_test), '{85123A,22423,84879}'),
+    ((SELECT max(customer_id) FROM rec_eval_test), (SELECT relevant FROM rec_eval_test ORDER BY customer_id DESC LIMIT 1));
+CREATE FUNCTION pg_temp.metrics_per_customer(model bytea, k int) RETURNS jsonb LANGUAGE sql AS $$
+    WITH t AS (SELECT customer_id, relevant FROM rec_eval_test WHERE cardinality(relevant) > 0),
+    r AS (SELECT t.customer_id, x.item_key, x.rank, x.item_key = ANY (t.relevant) AS hit
+            FROM t, insight_recommend_from(model, t.customer_id, k) x),
+    c AS (SELECT r.customer_id, r.rank, r.hit,
+                 count(*) FILTER (WHERE r.hit) OVER (PARTITION BY r.customer_id ORDER BY r.rank) AS hits_so_far
+            FROM r),
+    per AS (SELECT t.customer_id, count(*) FILTER (WHERE c.hit) AS hits, cardinality(t.relevant) AS relevant,
+                   COALESCE(sum(1.0 / log(2.0, c.rank + 1.0)) FILTER (WHERE c.hit), 0) AS dcg,
+                   (SELECT sum(1.0 / log(2.0, i + 1.0)) FROM generate_series(1, LEAST(cardinality(t.relevant), k)) i) AS idcg,
+                   COALESCE(sum(c.hits_so_far::numeric / c.rank) FILTER (WHERE c.hit), 0) / LEAST(cardinality(t.relevant), k) AS ap
+              FROM t LEFT JOIN c ON c.customer_id = t.customer_id GROUP BY t.customer_id, t.relevant)
+    SELECT jsonb_build_object('k', k, 'customers', count(*),
+               'hit_rate', avg((per.hits > 0)::int)::float8, 'precision', avg(per.hits::numeric / k)::float8,
+               'recall', avg(per.hits::numeric / per.relevant)::float8, 'ndcg', avg(per.dcg / per.idcg)::float8,
+               'map', avg(per.ap)::float8,
+               'coverage', (SELECT count(DISTINCT r.item_key) FROM r)::float8 / (insight_model_info(model) ->> 'items')::float8)
+      FROM per $$;
+SELECT m.algorithm, k, (e.metrics ->> 'customers')::int AS customers, round((e.metrics ->> 'ndcg')::numeric, 4) AS ndcg,
+       e.metrics = pg_temp.metrics_per_customer(m.weights, k) AS same_as_per_customer
+  FROM insight_models m, unnest(ARRAY[1, 10]) k,
+       LATERAL (SELECT insight_recommender_metrics(m.weights, 'SELECT customer_id, relevant FROM rec_eval_test', k) AS metrics) e
+ WHERE m.model_id IN (:als_id, :itemknn_id) ORDER BY m.model_id, k;
+-- insight_recommend_each itself: every row of insight_recommend_from for
+-- each element, at its position (the NULL element: the popularity ranking)
+WITH u AS (SELECT ARRAY(SELECT customer_id FROM rec_eval_test ORDER BY customer_id LIMIT 20)
+                  || ARRAY['no such customer', NULL, '12347', '12347'] AS keys),
+each AS (SELECT x.* FROM insight_models m, u, insight_recommend_each(m.weights, u.keys, 5, false) x WHERE m.model_id = :als_id),
+one AS (SELECT n::int AS user_index, key AS user_key, x.*
+          FROM insight_models m, u, unnest(u.keys) WITH ORDINALITY k(key, n), insight_recommend_from(m.weights, k.key, 5, false) x
+         WHERE m.model_id = :als_id)
+SELECT (SELECT count(*) FROM each) AS rows, (SELECT count(DISTINCT user_index) FROM each) AS users,
+       NOT EXISTS (SELECT * FROM each EXCEPT ALL SELECT * FROM one)
+       AND NOT EXISTS (SELECT * FROM one EXCEPT ALL SELECT * FROM each) AS same_rows;
+SELECT count(*) FROM insight_recommend_each(NULL, '{12347}', 3);
+SELECT count(*) FROM insight_models m, insight_recommend_each(m.weights, NULL, 3) WHERE m.model_id = :als_id;
+SELECT count(*) FROM insight_models m, insight_recommend_each(m.weights, '{}', 3) WHERE m.model_id = :als_id;
+SELECT * FROM insight_models m, insight_recommend_each(m.weights, '{12347}', -1) WHERE m.model_id = :als_id;
+
 -- Serving from the active model (ALS): names from insight_register_items (81)
 SELECT rank, item_id, item_name, round(score::numeric, 4) AS score FROM insight_recommend('12347', 5);
 SELECT count(*) AS rows, count(*) FILTER (WHERE o.item_id IS NOT NULL) AS already_bought

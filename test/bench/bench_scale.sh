@@ -32,9 +32,10 @@
 # SCALE_RETRY_MEMORY (default 8GB), SCALE_STAGE_MEMORY ("REGEX=SIZE": the
 # stages whose name matches REGEX are run with insight.max_training_memory =
 # SIZE from the start, instead of first at the default; e.g.
-# "propensity=1500MB" at 10M lines, where the default is known to refuse
-# propensity only after its evaluation fit, about 10 minutes in; a refusal
-# with SIZE is still run again with SCALE_RETRY_MEMORY).
+# "propensity=1500MB", what propensity needed at 10M lines before
+# insight_mlp_fit converted its rows in place, refused at the default only
+# after its evaluation fit; a refusal with SIZE is still run again with
+# SCALE_RETRY_MEMORY).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh

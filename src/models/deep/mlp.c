@@ -49,10 +49,11 @@
 #define FETCH_ROWS 10000
 
 /*
- * Memory for a row of d features: the double copy (8d + 8), the float32
- * training matrix (4d + 4), the order and split arrays (12).
+ * Memory for a row of d features: the double copy (8d + 8), which becomes
+ * the float32 training matrix in place, and the order, split and training
+ * or validation index arrays (4 + 1 + 4, rounded up).
  */
-#define MLP_ROW_BYTES(d) (12 * (Size) (d) + 24)
+#define MLP_ROW_BYTES(d) (8 * (Size) (d) + 20)
 
 typedef struct MlpParams
 {
@@ -377,7 +378,7 @@ typedef struct MlpTrain
 	NnLoss		loss;
 	int			d;
 	int			k;
-	const float *z;				/* n x d standardised, canonical order */
+	const float *z;				/* n x d standardised, in the order read */
 	const float *y;
 	uint32	   *train;			/* training rows (shuffled each epoch) */
 	uint64		ntrain;
@@ -624,43 +625,60 @@ insight_mlp_fit(PG_FUNCTION_ARGS)
 			is_valid[perm[i]] = true;	/* positions in canonical order */
 		pfree(perm);
 	}
+	/*
+	 * The training and validation rows in canonical order, each as the
+	 * index of the row as read (the matrix below stays in that order).
+	 */
 	t.train = palloc(sizeof(uint32) * ntrain);
 	t.valid = palloc(sizeof(uint32) * Max(nvalid, 1));
 	{
 		uint32	   *valid = (uint32 *) t.valid;
-		uint32	   *raw = palloc(sizeof(uint32) * ntrain);
 		uint64		a = 0,
 					b = 0;
 
 		for (uint64 i = 0; i < data.n; i++)
 		{
 			if (is_valid[i])
-				valid[b++] = (uint32) i;
+				valid[b++] = order[i];
 			else
-			{
-				raw[a] = order[i];	/* the row as read, for the scaler */
-				t.train[a++] = (uint32) i;
-			}
+				t.train[a++] = order[i];
 		}
+		pfree(order);
+		pfree(is_valid);
 		means = palloc(sizeof(double) * data.d);
 		scales = palloc(sizeof(double) * data.d);
-		insight_scaler_fit_rows(data.x, data.d, raw, ntrain, means, scales);
-		pfree(raw);
+		insight_scaler_fit_rows(data.x, data.d, t.train, ntrain, means, scales);
 	}
 
-	/* the float32 training matrix, standardised, in canonical order */
-	z = MemoryContextAllocHuge(cxt, mul_size(data.n, sizeof(float) * data.d));
-	y = MemoryContextAllocHuge(cxt, mul_size(data.n, sizeof(float)));
-	for (uint64 i = 0; i < data.n; i++)
+	/*
+	 * The float32 training matrix, standardised, written over the double
+	 * rows in the order they were read: row i's 4d bytes start at or before
+	 * its own 8d bytes and end before row i + 1's, so a front-to-back pass
+	 * never overwrites a row it has still to read (row i is copied out
+	 * before it is written); the targets likewise.  So the rows take 8d + 8
+	 * bytes, not 12d + 12, and the values are those of a separate matrix.
+	 */
+	z = (float *) data.x;
+	y = (float *) data.y;
 	{
-		const double *x = data.x + (Size) order[i] * data.d;
+		double	   *row = palloc(sizeof(double) * data.d);
 
-		for (int j = 0; j < data.d; j++)
-			z[i * data.d + j] = (float) ((x[j] - means[j]) / scales[j]);
-		y[i] = (float) data.y[order[i]];
+		for (uint64 i = 0; i < data.n; i++)
+		{
+			double		target = data.y[i];
+
+			memcpy(row, data.x + (Size) i * data.d, sizeof(double) * data.d);
+			for (int j = 0; j < data.d; j++)
+				z[(Size) i * data.d + j] = (float) ((row[j] - means[j]) / scales[j]);
+			y[i] = (float) target;
+		}
+		pfree(row);
 	}
-	pfree(data.x);
+	/* (the second half of each buffer given back) */
+	z = repalloc_huge(z, mul_size(data.n, sizeof(float) * data.d));
+	y = repalloc_huge(y, mul_size(data.n, sizeof(float)));
 	data.x = NULL;
+	data.y = NULL;
 
 	t.net = nn_net_create_f(arch, (int) Min((uint64) p.batch_size, ntrain), cxt);
 	nn_net_init_f(t.net, p.seed);

@@ -99,10 +99,26 @@ void
 rec_emit_ranked(FunctionCallInfo fcinfo, char **keys, int32 n, const double *scores,
 				const double *tiebreak, int32 k)
 {
+	rec_emit_ranked_after(fcinfo, 0, NULL, NULL, keys, n, scores, tiebreak, k);
+}
+
+void
+rec_emit_ranked_after(FunctionCallInfo fcinfo, int nlead, const Datum *lead,
+					  const bool *lead_nulls, char **keys, int32 n, const double *scores,
+					  const double *tiebreak, int32 k)
+{
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32	   *cand = palloc(sizeof(int32) * Max(n, 1));
 	int32		nc = 0;
 	RankContext rc = {scores, tiebreak};
+	Datum	   *values = palloc(sizeof(Datum) * (nlead + 3));
+	bool	   *nulls = palloc0(sizeof(bool) * (nlead + 3));
+
+	for (int l = 0; l < nlead; l++)
+	{
+		values[l] = lead[l];
+		nulls[l] = lead_nulls[l];
+	}
 
 	for (int32 i = 0; i < n; i++)
 		if (scores[i] != -INFINITY)
@@ -116,15 +132,14 @@ rec_emit_ranked(FunctionCallInfo fcinfo, char **keys, int32 n, const double *sco
 	qsort_arg(cand, Min(k, nc), sizeof(int32), cmp_ranked, &rc);
 	for (int32 r = 0; r < Min(k, nc); r++)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-
-		values[0] = CStringGetTextDatum(keys[cand[r]]);
-		values[1] = Float8GetDatum(scores[cand[r]]);
-		values[2] = Int32GetDatum(r + 1);
+		values[nlead] = CStringGetTextDatum(keys[cand[r]]);
+		values[nlead + 1] = Float8GetDatum(scores[cand[r]]);
+		values[nlead + 2] = Int32GetDatum(r + 1);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(cand);
+	pfree(values);
+	pfree(nulls);
 }
 
 void

@@ -115,6 +115,10 @@ extern void rec_expect_values(InsightModel *im, Size n, Size size, const char *w
  */
 extern void rec_emit_ranked(FunctionCallInfo fcinfo, char **keys, int32 n,
 							const double *scores, const double *tiebreak, int32 k);
+/* The same rows after nlead leading columns (lead, lead_nulls) of the result. */
+extern void rec_emit_ranked_after(FunctionCallInfo fcinfo, int nlead, const Datum *lead,
+								  const bool *lead_nulls, char **keys, int32 n,
+								  const double *scores, const double *tiebreak, int32 k);
 /* Set the score of every key of a text[] to -Infinity (unknown keys, NULLs ignored). */
 extern void rec_exclude_keys(char **keys, int32 n, ArrayType *exclude, double *scores);
 

@@ -15,14 +15,17 @@ BEGIN
     END IF;
     -- test_query: rows (customer_id text, relevant text[]): the items each test customer bought
     EXECUTE pg_catalog.format($q$
-        WITH t AS (
-            SELECT q.customer_id::pg_catalog.text AS customer_id, q.relevant::pg_catalog.text[] AS relevant
+        WITH t AS MATERIALIZED (
+            SELECT q.customer_id::pg_catalog.text AS customer_id, q.relevant::pg_catalog.text[] AS relevant,
+                   pg_catalog.row_number() OVER () AS n
               FROM (%s) q(customer_id, relevant)
              WHERE pg_catalog.cardinality(q.relevant) OPERATOR(pg_catalog.>) 0
         ),
         r AS (
             SELECT t.customer_id, x.item_key, x.rank, x.item_key OPERATOR(pg_catalog.=) ANY (t.relevant) AS hit
-              FROM t, @extschema@.insight_recommend_from($1, t.customer_id, $2) x
+              FROM @extschema@.insight_recommend_each(
+                       $1, (SELECT pg_catalog.array_agg(t.customer_id ORDER BY t.n) FROM t), $2) x
+              JOIN t ON t.n OPERATOR(pg_catalog.=) x.user_index
         ),
         c AS (
             SELECT r.customer_id, r.rank, r.hit,
@@ -60,7 +63,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_metrics(bytea, text, int) IS
-'Offline top-k metrics of a recommender model. test_query returns rows (customer_id, relevant text[]): the items each test customer went on to buy; each gets insight_recommend_from(model, customer_id, k) (their training items excluded) and the means over customers are returned as jsonb: hit_rate (share with at least one relevant item in the k), precision (hits / k), recall (hits / relevant), ndcg (DCG with gain 1/log2(rank + 1) over the ideal DCG of min(relevant, k) hits; Jarvelin & Kekalainen 2002), map (average precision at k divided by min(relevant, k), as ml_metrics apk), and coverage (distinct items recommended / items in the model). Customers with no relevant item are left out.';
+'Offline top-k metrics of a recommender model. test_query returns rows (customer_id, relevant text[]): the items each test customer went on to buy; each gets the k items of insight_recommend_from(model, customer_id, k) (their training items excluded), all of them from one call of insight_recommend_each, which finds or decodes the model once; the means over customers are returned as jsonb: hit_rate (share with at least one relevant item in the k), precision (hits / k), recall (hits / relevant), ndcg (DCG with gain 1/log2(rank + 1) over the ideal DCG of min(relevant, k) hits; Jarvelin & Kekalainen 2002), map (average precision at k divided by min(relevant, k), as ml_metrics apk), and coverage (distinct items recommended / items in the model). Customers with no relevant item are left out.';
 
 -- Validate and complete the parameters of a recommender algorithm.
 CREATE FUNCTION @extschema@.insight_recommender_params(algorithm text, params jsonb)

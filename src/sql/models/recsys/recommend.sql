@@ -42,6 +42,15 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.insight_recommend_from(bytea, text, int, boolean, text[]) IS
 'The k best items for a user of a recommender model (als, itemknn, popularity, or sasrec with customer histories: insight_sasrec_with_history), as (item_key, score, rank 1..k). Scores: ALS x_u . y_i; item-kNN sum of r * similarity; popularity the share of users who have the item; SASRec the final hidden state of the user''s latest items (up to max_length, float network, no dropout) dotted with each item''s embedding (Kang & McAuley 2018), exclude_seen dropping every item the user bought in the history. A SASRec model without histories is an error (22023). Ties by popularity, then item key. exclude_seen drops the user''s own items, exclude drops the listed keys; fewer than k rows when fewer items remain (never padded). A user the model has not seen, or NULL, gets the popularity ranking (score = popularity share). No rows for a NULL model, k or exclude_seen; k < 0 is an error.';
 
+CREATE FUNCTION @extschema@.insight_recommend_each(model bytea, user_keys text[], k int DEFAULT 10,
+    exclude_seen boolean DEFAULT true)
+RETURNS TABLE (user_index int, user_key text, item_key text, score float8, rank int)
+AS 'MODULE_PATHNAME', 'insight_recommend_each'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+
+COMMENT ON FUNCTION @extschema@.insight_recommend_each(bytea, text[], int, boolean) IS
+'insight_recommend_from(model, user_key, k, exclude_seen) for every element of user_keys, from one lookup (or decoding) of the model rather than one per user: rows (user_index, user_key, item_key, score, rank 1..k), user_index the element''s 1-based position in the array (its elements in storage order, a multidimensional array flattened), the same items, scores and ranks as insight_recommend_from gives that user. A NULL element gets the popularity ranking (user_key NULL), as a NULL user does; a repeated key gets its rows again. For scoring many customers at once, as insight_recommender_metrics does. No rows for a NULL model, user_keys, k or exclude_seen; k < 0 is an error (22023); a SASRec model without histories is an error (22023).';
+
 CREATE FUNCTION @extschema@.insight_similar_items_from(model bytea, item_key text, k int DEFAULT 10)
 RETURNS TABLE (item_key text, score float8, rank int)
 AS 'MODULE_PATHNAME', 'insight_similar_items_from'
