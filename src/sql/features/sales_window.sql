@@ -29,7 +29,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sales_lines_from() IS
-'The FROM item of a pass over the kept lines of the registered sales, as SQL text for EXECUTE (alias it s; its columns are those of insight_sales): on Citus, for a source distributed by customer, the lines query of insight_sales_pushdown_lines() in parentheses, so that a query grouped by s.customer_id (the distribution column) runs whole on the shards and only its groups reach the coordinator; elsewhere (a single node, a source distributed another way, no source) the view insight_sales. Used by insight_clv_holdout_purchases, insight_group_purchases and insight_recent_buyers.';
+'The FROM item of a pass over the kept lines of the registered sales, as SQL text for EXECUTE (alias it s; its columns are those of insight_sales): on Citus, for a source distributed by customer, the lines query of insight_sales_pushdown_lines() in parentheses, so that a query grouped by s.customer_id (the distribution column) runs whole on the shards and only its groups reach the coordinator; elsewhere (a single node, a source distributed another way, no source) the view insight_sales. Used by insight_clv_setup, insight_clv_holdout_purchases, insight_top_item_groups, insight_group_purchases, insight_recent_buyers and insight_top_items.';
 
 -- The customers who bought an item, or from an item group, in a window.
 CREATE FUNCTION @extschema@.insight_recent_buyers(since timestamptz, until timestamptz,

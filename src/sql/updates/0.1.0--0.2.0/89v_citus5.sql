@@ -5,6 +5,8 @@
 -- count of distinct customers per item runs on the shards.  (SASRec's item
 -- dictionary, the other change of this part, is C only.)
 
+--@ comment src/sql/features/sales_window.sql insight_sales_lines_from
+
 --@ function src/sql/features/sales_window.sql insight_top_items
 
 --@ comment src/sql/features/sales_window.sql insight_top_items
