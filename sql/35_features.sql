@@ -216,6 +216,26 @@ COMMIT;
 DROP VIEW source_scans;
 RESET max_parallel_workers_per_gather;
 
+-- the report's top items (insight_top_items): the items by distinct buyers
+-- with a purchase (a positive amount) in [since, until), as counted over the
+-- lines; min_buyers keeps the items with that many; top limits; ties by key
+WITH lines AS (SELECT s.item_id::text AS item_id, count(DISTINCT s.customer_id) AS buyers
+                 FROM insight_sales s
+                WHERE s.amount > 0 AND s.ordered_at >= '2011-09-01' AND s.ordered_at < '2011-12-01'
+                GROUP BY 1)
+SELECT (SELECT array_agg(t) FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL) t)
+           = (SELECT array_agg(l ORDER BY l.buyers DESC, l.item_id) FROM lines l) AS every_item_ranked,
+       (SELECT count(*) FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL)) AS items,
+       (SELECT array_agg(t) FROM insight_top_items('2011-09-01', '2011-12-01', 200, 3) t)
+           = (SELECT array_agg(l) FROM (SELECT * FROM lines WHERE buyers >= 200 ORDER BY buyers DESC, item_id LIMIT 3) l) AS top_three_of_200,
+       (SELECT count(*) FROM insight_top_items('2011-09-01', '2011-12-01', 200, NULL))
+           = (SELECT count(*) FROM lines WHERE buyers >= 200) AS min_buyers_kept;
+SELECT * FROM insight_top_items('2011-09-01', '2011-12-01') ORDER BY buyers DESC, item_id LIMIT 3;
+SELECT (SELECT count(*) FROM insight_top_items(NULL, '2011-12-01')) AS no_since,
+       (SELECT count(*) FROM insight_top_items('2011-09-01', NULL)) AS no_until,
+       (SELECT count(*) FROM insight_top_items('2011-09-01', '2011-12-01', NULL)) AS no_min_buyers,
+       (SELECT count(*) FROM insight_top_items('2011-12-01', '2011-09-01')) AS empty_window;
+
 DROP TABLE tiny, tiny_days;
 DROP FUNCTION differences(regclass, timestamptz);
 RESET TimeZone;

@@ -21,7 +21,7 @@ SELECT insight_default_as_of() AS t \gset
 CREATE TEMP TABLE top_groups AS
     SELECT ARRAY(SELECT item_group FROM insight_top_item_groups(:'t'::timestamptz - interval '90 days', 10) ORDER BY rank) AS g;
 WITH passes(n, pass, tasks, q) AS (VALUES
-    (1, 'lines (insight_sales)', 'the report''s pass over the data; insight_propensity_audience''s recent buyers; before: every pass below',
+    (1, 'lines (insight_sales)', 'before: every pass below',
         insight_sales_pushdown_lines()),
     (2, 'insight_customer_features()', 'churn, segments, value, propensity features, report',
         pg_temp.features_query('insight_customer_features', insight_default_as_of())),
@@ -42,7 +42,16 @@ WITH passes(n, pass, tasks, q) AS (VALUES
     (10, 'insight_group_purchases(T - 90 days, T, 10 groups)', 'propensity rows and labels (one per cutoff)',
         pg_temp.group_query(:'t'::timestamptz - interval '90 days', :'t', (SELECT g FROM top_groups))),
     (11, 'SASRec purchases before T', 'recommender sasrec (evaluation and serving fits)',
-        pg_temp.sasrec_query(:'t')))
+        pg_temp.sasrec_rows_query(:'t')),
+    (12, 'SASRec item dictionary before T', 'recommender sasrec (before each reading of the purchases)',
+        pg_temp.sasrec_dictionary_query(:'t')),
+    (13, 'insight_sales_orders(NULL)', 'the report''s pass by order',
+        pg_temp.orders_query(NULL)),
+    (14, 'insight_top_items(T - 90 days, T, 5, 10)', 'the report''s top items (recommender section)',
+        pg_temp.top_items_query(:'t'::timestamptz - interval '90 days', :'t', 5, 10)),
+    (15, 'insight_recent_buyers(T - 90 days, T, top item)', 'the audiences'' recent buyers',
+        pg_temp.buyers_query(:'t'::timestamptz - interval '90 days', :'t',
+                             (SELECT item_id FROM insight_top_items(:'t'::timestamptz - interval '90 days', :'t', 1, 1)), NULL)))
 SELECT p.pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_to_coordinator, p.tasks
   FROM passes p, LATERAL pg_temp.to_coordinator(p.q) c
  ORDER BY p.n;

@@ -87,6 +87,11 @@ SELECT insight_register_reviews('reviews', 'review', 'positive', customer_column
 -- before any training: the sources layer, features, RFM, CLV summaries
 SELECT line FROM pg_temp.insight_digest_all('untrained', '12347', :'volatile_output');
 
+-- the report's top items (insight_top_items takes a window, so the digest
+-- does not call it): every item with a buyer in the autumn, ranked
+SELECT 'top items ' || string_agg(format('%s:%s', t.item_id, t.buyers), ' ' ORDER BY t.buyers DESC, t.item_id)
+  FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL) t;
+
 -- every task, trained as the demo trains them
 SELECT 'train sentiment ' || (insight_train_sentiment() IS NOT NULL);
 SELECT 'train churn ' || (insight_train_churn() IS NOT NULL);

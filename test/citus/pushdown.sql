@@ -263,6 +263,77 @@ SELECT 'buyers of a group',
            = (SELECT array_agg(b ORDER BY b) FROM insight_recent_buyers('2011-09-01', '2011-12-01', '85123A') b),
        NULL;
 
+-- 8c. The report's top items (insight_top_items: the recommender section of
+-- insight_report_html, the items bought by the most customers in 90 days):
+-- the buyers of each item counted on each shard (a count of distinct values
+-- of the distribution column), summed on the coordinator, where the minimum,
+-- the order and the limit apply; at most one row per item and shard reaches
+-- the coordinator, far fewer than the window's lines; the same items and
+-- counts as over the lines.
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: SELECT stock_code AS item_id, count\(DISTINCT customer_id\) AS count, .* GROUP BY stock_code$') AS buyers_counted_on_shards,
+       bool_or(line ~ '^Output: .*pg_catalog\.sum\(remote_scan\.count\)') AS counts_summed_on_coordinator
+  FROM (SELECT pg_temp.top_items_query('2011-09-01', '2011-12-01', 5, 10) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+WITH lines AS (SELECT s.item_id::text AS item_id, count(DISTINCT s.customer_id) AS buyers
+                 FROM insight_sales s
+                WHERE s.amount > 0 AND s.ordered_at >= '2011-09-01' AND s.ordered_at < '2011-12-01'
+                GROUP BY 1)
+SELECT pg_temp.rows_to_coordinator(pg_temp.top_items_query('2011-09-01', '2011-12-01', 5, 10))
+           <= 8 * (SELECT count(*) FROM lines) AS at_most_a_row_per_item_and_shard,
+       pg_temp.rows_to_coordinator(pg_temp.top_items_query('2011-09-01', '2011-12-01', 5, 10))
+           < (SELECT count(*) FROM insight_sales WHERE amount > 0 AND ordered_at >= '2011-09-01' AND ordered_at < '2011-12-01') AS fewer_than_the_lines,
+       (SELECT array_agg(t ORDER BY t.buyers DESC, t.item_id) FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL) t)
+           = (SELECT array_agg(l ORDER BY l.buyers DESC, l.item_id) FROM lines l) AS every_item_as_over_the_lines,
+       (SELECT array_agg(t) FROM insight_top_items('2011-09-01', '2011-12-01', 5, 10) t)
+           = (SELECT array_agg(l) FROM (SELECT * FROM lines WHERE buyers >= 5 ORDER BY buyers DESC, item_id LIMIT 10) l) AS top_ten_as_over_the_lines,
+       (SELECT count(*) FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL)) AS items;
+
+-- 8d. SASRec's reading of its purchases (sasrec.c): the item dictionary (the
+-- distinct items: one row per item and shard reaches the coordinator, which
+-- merges and sorts them) and the distinct purchases in order (one row per
+-- purchase, merged and sorted on the coordinator), each one query over the
+-- shards with no distributed subplan.  The ranking of the items over all
+-- purchases (a dense_rank, as it was read before) cannot run on a shard:
+-- Citus stores the purchases as an intermediate result and ranks them on the
+-- coordinator, which a cap of 16 kB on intermediate results refuses; the fit
+-- and the histories run under that cap, with the model of the purchases
+-- gathered on the coordinator (insight_sales).
+SELECT 'dictionary' AS query, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       NOT bool_or(line ~ 'Distributed Subplan') AS no_subplan
+  FROM (SELECT pg_temp.sasrec_dictionary_query('2011-12-01') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'purchases', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       NOT bool_or(line ~ 'Distributed Subplan')
+  FROM (SELECT pg_temp.sasrec_rows_query('2011-12-01') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT pg_temp.rows_to_coordinator(pg_temp.sasrec_dictionary_query('2011-12-01'))
+           <= 8 * (SELECT count(DISTINCT item_id) FROM insight_sales WHERE quantity > 0 AND ordered_at < '2011-12-01') AS at_most_a_row_per_item_and_shard,
+       pg_temp.rows_to_coordinator(pg_temp.sasrec_rows_query('2011-12-01'))
+           = (SELECT count(*) FROM (SELECT DISTINCT customer_id, item_id, ordered_at FROM insight_sales
+                                     WHERE quantity > 0 AND ordered_at < '2011-12-01') d) AS one_row_per_distinct_purchase_arrives;
+SELECT pg_temp.sasrec_query('2011-12-01') AS sasrec_q \gset
+SELECT format('SELECT customer_id, item_id, ordered_at FROM insight_sales WHERE quantity > 0 AND ordered_at < %L', '2011-12-01'::timestamptz) AS gathered_q \gset
+CREATE TEMP TABLE sasrec_gathered AS
+    SELECT insight_sasrec_fit(:'gathered_q', max_length => 5, hidden => 8, epochs => 1, seed => 1) AS m;
+SET citus.max_intermediate_result_size = '16kB';
+SELECT 1 FROM (SELECT customer, item, dense_rank() OVER (ORDER BY item COLLATE "C"), event_time
+                 FROM (SELECT DISTINCT customer::text AS customer, item::text AS item, event_time
+                         FROM (:sasrec_q) q(customer, item, event_time)) d) r LIMIT 1;
+CREATE TEMP TABLE sasrec_pushed AS
+    SELECT insight_sasrec_fit(:'sasrec_q', max_length => 5, hidden => 8, epochs => 1, seed => 1) AS m;
+SELECT (p.m = g.m) AS same_model_bytes, insight_model_info(p.m) -> 'items' AS items,
+       insight_sasrec_with_history(p.m, :'sasrec_q') = insight_sasrec_with_history(g.m, :'gathered_q') AS same_histories
+  FROM sasrec_pushed p, sasrec_gathered g;
+RESET citus.max_intermediate_result_size;
+
 -- 9. The lines themselves (insight_sales) are gathered on the coordinator:
 -- the rows function is planned as its own query over every shard.
 SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;

@@ -11,7 +11,10 @@
  * is), rows with a NULL skipped.  Each customer's items in time order, the
  * items of one order (the same event_time) by their key's text in byte
  * order (COLLATE "C"), so the order is fixed whatever the plan.  Items are
- * numbered 1..N by their key's text in byte order.  A customer's latest
+ * numbered 1..N by their key's text in byte order, from a query of the
+ * distinct items read first (the item dictionary), so that the rows are
+ * read once and need no window over all items (which Citus cannot run on
+ * the shards).  A customer's latest
  * max_length + 1 items make one training sequence (inputs: all but the
  * last, right-aligned and padded with 0 on the left; target of each
  * position: the next item), as kang205/SASRec's sampler; a customer with
@@ -106,6 +109,94 @@ flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const
 	data->nseq++;
 }
 
+/*
+ * The item dictionary: the distinct items of the rows (those without a NULL),
+ * in byte order, into data->keys[1..data->items] (id = place in that order,
+ * as dense_rank() over the items COLLATE "C" would number them).  A query of
+ * its own over the items only, so that the rows themselves need no ranking:
+ * a window over all items cannot run on a Citus shard, and Citus would
+ * otherwise gather the purchases, store them and rank them on the
+ * coordinator, reading them twice.  Here each shard sends its distinct
+ * items, and the purchases then travel once (sasrec_read_sequences).
+ */
+static void
+read_item_dictionary(SasrecData *data, const InsightUserQuery *uq, Size *charged,
+					 const char *fname, MemoryContext cxt)
+{
+	SPIPlanPtr	plan;
+	Portal		portal;
+	int			cap = 0;
+
+	plan = SPI_prepare(psprintf("SELECT item::pg_catalog.text COLLATE \"C\" FROM %s "
+								"WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL "
+								"GROUP BY 1 ORDER BY 1",
+								uq->from), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	data->keys = NULL;
+	data->items = 0;
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			char	   *key;
+
+			if (data->items == SASREC_MAX_ITEMS)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("%s takes at most %d distinct items", fname, SASREC_MAX_ITEMS)));
+			if (data->items + 1 >= cap)
+			{
+				int			newcap = Min(Max(1024, cap * 2), SASREC_MAX_ITEMS + 1);
+
+				*charged = add_size(*charged, mul_size((Size) (newcap - cap), sizeof(char *)));
+				insight_check_training_memory(*charged, fname);
+				data->keys = data->keys == NULL
+					? MemoryContextAllocZero(cxt, sizeof(char *) * (Size) newcap)
+					: repalloc(data->keys, sizeof(char *) * (Size) newcap);
+				cap = newcap;
+			}
+			key = MemoryContextStrdup(cxt, TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[r],
+																			 SPI_tuptable->tupdesc, 1, &isnull)));
+			*charged = add_size(*charged, strlen(key) + 16);
+			/* (strictly increasing: the lookup below relies on it) */
+			if (data->items > 0 && strcmp(data->keys[data->items], key) >= 0)
+				elog(ERROR, "%s: the item dictionary is not in byte order", fname);
+			data->keys[++data->items] = key;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+}
+
+/* An item's id in the dictionary (keys[1..items], byte order); 0 when absent. */
+static int32
+item_id(const SasrecData *data, const char *key)
+{
+	int32		lo = 1,
+				hi = data->items;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+		int			c = strcmp(key, data->keys[mid]);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
 void
 sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, MemoryContext cxt)
 {
@@ -121,12 +212,17 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	insight_user_query(&uq, query, fname, &sasrec_query);
-	plan = SPI_prepare(psprintf("SELECT customer, item, "
-								"pg_catalog.dense_rank() OVER (ORDER BY item COLLATE \"C\")::pg_catalog.int4, "
-								"event_time FROM (SELECT DISTINCT customer::pg_catalog.text AS customer, "
-								"item::pg_catalog.text AS item, event_time FROM %s "
-								"WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL) d "
-								"ORDER BY customer COLLATE \"C\", event_time, item COLLATE \"C\"",
+	read_item_dictionary(data, &uq, &charged, fname, cxt);
+	/*
+	 * The rows, no window: on Citus, for a query over a table distributed by
+	 * customer, each shard sends its distinct rows and the coordinator merges
+	 * them in order.  (Both cursors read_only: the same snapshot, so the
+	 * rows' items are the dictionary's.)
+	 */
+	plan = SPI_prepare(psprintf("SELECT DISTINCT customer::pg_catalog.text COLLATE \"C\", "
+								"item::pg_catalog.text COLLATE \"C\", event_time FROM %s "
+								"WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL "
+								"ORDER BY 1, 3, 2",
 								uq.from), 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -134,8 +230,6 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "insight_sasrec_fit batch",
 									  ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	data->keys = NULL;
-	data->items = 0;
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -148,36 +242,21 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
 			char	   *customer;
+			char	   *item;
 			int32		id;
 
 			MemoryContextSwitchTo(batch_cxt);
 			customer = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-			id = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+			item = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
 			MemoryContextSwitchTo(cxt);
 			data->rows++;
-			if (id < 1 || id > SASREC_MAX_ITEMS)
+			id = item_id(data, item);
+			if (id == 0)
 				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("%s takes at most %d distinct items", fname, SASREC_MAX_ITEMS)));
-			if (id > data->items)
-			{
-				/* a new item (ranks are dense): remember its key */
-				int			newn = Max(id, data->items * 2);
-
-				charged = add_size(charged, mul_size((Size) (newn - data->items), sizeof(char *)));
-				insight_check_training_memory(charged, fname);
-				data->keys = data->keys == NULL
-					? MemoryContextAllocZero(cxt, sizeof(char *) * ((Size) newn + 1))
-					: repalloc(data->keys, sizeof(char *) * ((Size) newn + 1));
-				for (int j = data->items + 1; j <= newn; j++)
-					data->keys[j] = NULL;
-				data->items = newn;
-			}
-			if (data->keys[id] == NULL)
-			{
-				data->keys[id] = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
-				charged = add_size(charged, strlen(data->keys[id]) + 16);
-			}
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("%s read an item that its item dictionary does not hold", fname),
+						 errdetail("Item \"%s\" came with the rows but not with the query's distinct items, read just before in the same snapshot.", item),
+						 errhint("Give a query whose rows are the same at every run (no volatile function such as random()).")));
 			if (cur.customer == NULL || strcmp(cur.customer, customer) != 0)
 			{
 				flush_customer(data, &cur, &charged, &seqcap, fname);
@@ -211,9 +290,6 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 	 */
 	MemoryContextSwitchTo(cxt);
 	flush_customer(data, &cur, &charged, &seqcap, fname);
-	/* the dense ranks were doubled ahead: the real count is the last key */
-	while (data->items > 0 && data->keys[data->items] == NULL)
-		data->items--;
 	MemoryContextSwitchTo(old);
 	SPI_cursor_close(portal);
 	SPI_finish();

@@ -29,7 +29,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sales_lines_from() IS
-'The FROM item of a pass over the kept lines of the registered sales, as SQL text for EXECUTE (alias it s; its columns are those of insight_sales): on Citus, for a source distributed by customer, the lines query of insight_sales_pushdown_lines() in parentheses, so that a query grouped by s.customer_id (the distribution column) runs whole on the shards and only its groups reach the coordinator; elsewhere (a single node, a source distributed another way, no source) the view insight_sales. Used by insight_clv_holdout_purchases, insight_group_purchases and insight_recent_buyers.';
+'The FROM item of a pass over the kept lines of the registered sales, as SQL text for EXECUTE (alias it s; its columns are those of insight_sales): on Citus, for a source distributed by customer, the lines query of insight_sales_pushdown_lines() in parentheses, so that a query grouped by s.customer_id (the distribution column) runs whole on the shards and only its groups reach the coordinator; elsewhere (a single node, a source distributed another way, no source) the view insight_sales. Used by insight_clv_setup, insight_clv_holdout_purchases, insight_top_item_groups, insight_group_purchases, insight_recent_buyers and insight_top_items.';
 
 -- The customers who bought an item, or from an item group, in a window.
 CREATE FUNCTION @extschema@.insight_recent_buyers(since timestamptz, until timestamptz,
@@ -64,6 +64,38 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recent_buyers(timestamptz, timestamptz, text, text) IS
 'The customers (keys as text, once each) with a purchase (a kept line of quantity > 0) in [since, until) of item (its key as text), or, when item_group is given, of an item of that group (insight_item_group: the item''s category in insight_items, else the item itself). No rows when since, until or both item and item_group are NULL. The recent buyers that insight_target_audience and insight_propensity_audience leave out. One query grouped by the customer over insight_sales_lines_from(): on Citus, for a source distributed by customer, it runs whole on the shards (with insight_items as an intermediate result when item_group is given), so that one row per buyer reaches the coordinator.';
+
+-- The items bought by the most customers in a window (the report's top items).
+CREATE FUNCTION @extschema@.insight_top_items(since timestamptz, until timestamptz,
+                                              min_buyers bigint DEFAULT 1, top integer DEFAULT 10)
+RETURNS TABLE (item_id text, buyers bigint)
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+AS $$
+BEGIN
+    IF since IS NULL OR until IS NULL THEN
+        RETURN;
+    END IF;
+    -- grouped by the item, the buyers a count of distinct customers: on
+    -- Citus, for a source distributed by customer, each shard counts the
+    -- buyers of each item among its customers (no customer is on two
+    -- shards), one row per item and shard reaches the coordinator, which
+    -- sums them, keeps the items with min_buyers and ranks them
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+        SELECT s.item_id::pg_catalog.text, pg_catalog.count(DISTINCT s.customer_id)
+          FROM %1$s s
+         WHERE s.amount OPERATOR(pg_catalog.>) 0
+           AND s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz
+           AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
+         GROUP BY 1
+        HAVING pg_catalog.count(DISTINCT s.customer_id) OPERATOR(pg_catalog.>=) %4$L::bigint
+         ORDER BY 2 DESC, 1
+         LIMIT %5$L::bigint $q$, @extschema@.insight_sales_lines_from(), since, until, min_buyers, top);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_top_items(timestamptz, timestamptz, bigint, integer) IS
+'The top items (keys as text) by buyers = the number of distinct customers with a kept line of a positive amount in [since, until) (guest lines count no buyer), keeping items with at least min_buyers buyers (NULL: none kept), most buyers first, ties by item key (text order), at most top rows (NULL: all). No rows when since or until is NULL. The top items of insight_report_html''s recommender section (the 90 days before its as_of, min_buyers insight.min_group_size). One query over insight_sales_lines_from(): on Citus, for a source distributed by customer, the buyers of each item are counted on the shards (a count of distinct values of the distribution column is the sum of the shards'' counts), so that one row per item and shard reaches the coordinator, not the lines.';
 
 -- Placeholder until a source is registered (raises "no sales source is registered").
 CREATE FUNCTION @extschema@.insight_sales_window(since timestamptz, until timestamptz)

@@ -1191,12 +1191,9 @@ BEGIN
         -- the latest line before as_of, from the pass over the sales (insight_report_today)
         SELECT COALESCE(as_of, (COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) #>> '{data,last_at}')::pg_catalog.timestamptz) AS t_end
     ), b AS (
-        SELECT s.item_id::pg_catalog.text AS item_id, pg_catalog.count(DISTINCT s.customer_id) AS n
-          FROM @extschema@.insight_sales s, e
-         WHERE s.amount > 0 AND s.ordered_at < e.t_end
-           AND s.ordered_at >= e.t_end - interval '90 days'
-         GROUP BY 1 HAVING pg_catalog.count(DISTINCT s.customer_id) >= k
-         ORDER BY 2 DESC, 1 LIMIT 10
+        -- (on Citus the buyers of each item counted on the shards)
+        SELECT t.item_id, t.buyers AS n
+          FROM e, @extschema@.insight_top_items(e.t_end - interval '90 days', e.t_end, k, 10) t
     ), v AS (
         SELECT b.*, pg_catalog.concat(COALESCE(i.item_name, b.item_id), ' (', b.item_id, ')') AS label
           FROM b LEFT JOIN @extschema@.insight_items i ON i.item_id = b.item_id
@@ -1218,7 +1215,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_recommender(jsonb) IS
-'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (default: before the latest line, from ctx.today, insight_report_today, computed when ctx has none; only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
+'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (default: before the latest line, from ctx.today, insight_report_today, computed when ctx has none; only items with at least insight.min_group_size buyers; insight_top_items, on Citus counted on the shards). Says how to train a model when none is active.';
 
 -- Tasks the report has no section of: their active model, or that there is none.
 CREATE FUNCTION @extschema@.insight_report_html_other(ctx jsonb)

@@ -401,9 +401,104 @@ COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
 
 --@ comment src/sql/tasks/report_html.sql insight_report_html_segments
 
---@ function src/sql/tasks/report_html.sql insight_report_html_recommender
+CREATE OR REPLACE FUNCTION @extschema@.insight_report_html_recommender(ctx jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    lang pg_catalog.text := ctx ->> 'lang';
+    k integer := (ctx ->> 'k')::integer;
+    as_of pg_catalog.timestamptz := (ctx ->> 'as_of')::pg_catalog.timestamptz;
+    m @extschema@.insight_models;
+    x pg_catalog.jsonb;
+    mt record;
+    it record;
+    body pg_catalog.text;
+    metric_keys constant pg_catalog.text[] := ARRAY['hit_rate_at_10', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'map_at_10', 'coverage_at_10'];
+BEGIN
+    SELECT * INTO m FROM @extschema@.insight_active_model('recommender') mm;
+    IF NOT FOUND THEN
+        RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'),
+                   @extschema@.insight_report_not_trained(ctx, 'recommender', 'insight_train_recommender()'));
+    END IF;
+    x := m.metrics;
+    body := pg_catalog.format('<p class="summary">%s</p>', @extschema@.insight_html(@extschema@.insight_report_msg(lang, 'recommender.summary',
+                m.model_id::pg_catalog.text, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+                @extschema@.insight_report_date((x ->> 'split')::pg_catalog.timestamptz, lang), @extschema@.insight_report_interval((x ->> 'holdout')::interval, lang),
+                @extschema@.insight_report_num((x ->> 'test_customers')::pg_catalog.float8, 0, lang))));
 
---@ comment src/sql/tasks/report_html.sql insight_report_html_recommender
+    -- the active model, the latest model of every other algorithm measured on the same split, popularity
+    WITH s AS (
+        SELECT 1 AS o, @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm) AS name, x AS metrics
+        UNION ALL
+        SELECT 2, o.name, o.metrics FROM (
+            SELECT DISTINCT ON (mo.algorithm) @extschema@.insight_report_msg(lang, 'algorithm.' || mo.algorithm) AS name, mo.metrics
+              FROM @extschema@.insight_models mo
+             WHERE mo.task = 'recommender' AND mo.algorithm <> m.algorithm
+               AND mo.algorithm <> 'popularity'
+               AND mo.metrics ->> 'split' = x ->> 'split'
+             ORDER BY mo.algorithm, mo.model_id DESC) o
+        UNION ALL
+        SELECT 3, @extschema@.insight_report_msg(lang, 'algorithm.popularity'), x -> 'baseline'
+    ), v AS (
+        SELECT s.o, s.name, pg_catalog.row_number() OVER (ORDER BY s.o, s.name) AS n, mi.i, mi.metric,
+               (s.metrics ->> mi.metric)::pg_catalog.float8 AS value
+          FROM s, pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)
+    )
+    SELECT (SELECT pg_catalog.array_agg(q.name ORDER BY q.o, q.name) FROM (SELECT DISTINCT v.o, v.name FROM v) q) AS series,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_msg(lang, 'metric.' || mi.metric) ORDER BY mi.i)
+              FROM pg_catalog.unnest(metric_keys) WITH ORDINALITY mi(metric, i)) AS labels,
+           (SELECT pg_catalog.array_agg(r.vals ORDER BY r.o, r.name)
+              FROM (SELECT v.o, v.name, pg_catalog.array_agg(v.value ORDER BY v.i) AS vals FROM v GROUP BY 1, 2) r) AS vals,
+           (SELECT pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 3, lang) ORDER BY v.i, v.o, v.name) FROM v) AS texts,
+           (SELECT pg_catalog.array_agg(r.row ORDER BY r.i)
+              FROM (SELECT v.i, pg_catalog.array_prepend(@extschema@.insight_report_msg(lang, 'metric.' || pg_catalog.min(v.metric)),
+                                                         pg_catalog.array_agg(@extschema@.insight_report_num(v.value, 4, lang) ORDER BY v.o, v.name)) AS row
+                      FROM v GROUP BY v.i) r) AS rows
+      INTO mt;
+    body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-metrics', @extschema@.insight_report_msg(lang, 'recommender.metrics.title'),
+        @extschema@.insight_report_msg(lang, 'recommender.metrics.reading', @extschema@.insight_report_msg(lang, 'algorithm.' || m.algorithm),
+            @extschema@.insight_report_pct((x ->> 'hit_rate_at_10')::pg_catalog.float8, lang),
+            @extschema@.insight_report_pct((x #>> '{baseline,hit_rate_at_10}')::pg_catalog.float8, lang)),
+        @extschema@.insight_svg_bars(mt.labels, mt.series, mt.vals, mt.texts),
+        @extschema@.insight_html_table(ARRAY[@extschema@.insight_report_msg(lang, 'col.metric')] || mt.series, mt.rows),
+        lang));
+
+    -- the items bought by the most customers in the last 90 days
+    WITH e AS (
+        -- the latest line before as_of, from the pass over the sales (insight_report_today)
+        SELECT COALESCE(as_of, (COALESCE(ctx -> 'today', @extschema@.insight_report_today(ctx)) #>> '{data,last_at}')::pg_catalog.timestamptz) AS t_end
+    ), b AS (
+        SELECT s.item_id::pg_catalog.text AS item_id, pg_catalog.count(DISTINCT s.customer_id) AS n
+          FROM @extschema@.insight_sales s, e
+         WHERE s.amount > 0 AND s.ordered_at < e.t_end
+           AND s.ordered_at >= e.t_end - interval '90 days'
+         GROUP BY 1 HAVING pg_catalog.count(DISTINCT s.customer_id) >= k
+         ORDER BY 2 DESC, 1 LIMIT 10
+    ), v AS (
+        SELECT b.*, pg_catalog.concat(COALESCE(i.item_name, b.item_id), ' (', b.item_id, ')') AS label
+          FROM b LEFT JOIN @extschema@.insight_items i ON i.item_id = b.item_id
+    )
+    SELECT pg_catalog.array_agg(v.label ORDER BY v.n DESC, v.item_id) AS labels,
+           ARRAY[pg_catalog.array_agg(v.n::pg_catalog.float8 ORDER BY v.n DESC, v.item_id)] AS vals,
+           pg_catalog.array_agg(@extschema@.insight_report_num(v.n, 0, lang) ORDER BY v.n DESC, v.item_id) AS texts,
+           pg_catalog.array_agg(ARRAY[v.label, @extschema@.insight_report_num(v.n, 0, lang)] ORDER BY v.n DESC, v.item_id) AS rows
+      INTO it FROM v;
+    IF it.labels IS NOT NULL THEN
+        body := pg_catalog.concat(body, @extschema@.insight_report_figure('recommender-items', @extschema@.insight_report_msg(lang, 'recommender.items.title'),
+            @extschema@.insight_report_msg(lang, 'recommender.items.reading', it.labels[1], it.texts[1]),
+            @extschema@.insight_svg_bars(it.labels, ARRAY[@extschema@.insight_report_msg(lang, 'col.buyers')], it.vals, it.texts),
+            @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.item', 'col.buyers']), it.rows),
+            lang), @extschema@.insight_report_privacy(ctx, 0, 0));
+    END IF;
+    RETURN @extschema@.insight_report_section('recommender', @extschema@.insight_report_msg(lang, 'recommender.title'), body);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_report_html_recommender(jsonb) IS
+'The recommendations section of insight_report_html: the active recommender and its offline metrics at 10 (insight_models.metrics) next to the latest model of every other algorithm measured on the same split and the popularity baseline; the ten items bought by the most customers in the 90 days before as_of (default: before the latest line, from ctx.today, insight_report_today, computed when ctx has none; only items with at least insight.min_group_size buyers). Says how to train a model when none is active.';
 
 --@ function src/sql/tasks/report_html.sql insight_report_html
 

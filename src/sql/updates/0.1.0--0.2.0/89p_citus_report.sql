@@ -8,7 +8,8 @@
 
 --@ function src/sql/features/sales_window.sql insight_sales_lines_from
 
---@ comment src/sql/features/sales_window.sql insight_sales_lines_from
+COMMENT ON FUNCTION @extschema@.insight_sales_lines_from() IS
+'The FROM item of a pass over the kept lines of the registered sales, as SQL text for EXECUTE (alias it s; its columns are those of insight_sales): on Citus, for a source distributed by customer, the lines query of insight_sales_pushdown_lines() in parentheses, so that a query grouped by s.customer_id (the distribution column) runs whole on the shards and only its groups reach the coordinator; elsewhere (a single node, a source distributed another way, no source) the view insight_sales. Used by insight_clv_holdout_purchases, insight_group_purchases and insight_recent_buyers.';
 
 --@ function src/sql/features/sales_window.sql insight_recent_buyers
 
