@@ -177,16 +177,45 @@ history_sum_out_of_range(void)
 static inline int128
 to_fixed(double x)
 {
+	uint64		bits,
+				mant;
+	int			exponent,
+				shift;
+	int128		r;
+
 	if (!(fabs(x) < FIXED_LIMIT))
 		history_sum_out_of_range();
-	return (int128) rint(ldexp(x, 64));
+	/* x = mant * 2^(exponent - 1075): in units of 2^-64, mant * 2^(exponent - 1011) */
+	memcpy(&bits, &x, sizeof(bits));
+	exponent = (int) ((bits >> 52) & 0x7ff);
+	if (exponent == 0)
+		return 0;				/* zero or subnormal: below 2^-1022, rounds to 0 */
+	mant = (bits & ((UINT64CONST(1) << 52) - 1)) | (UINT64CONST(1) << 52);
+	shift = exponent - 1011;
+	if (shift >= 0)
+		r = (int128) mant << shift; /* shift <= 74: |x| < 2^63 */
+	else if (shift < -53)
+		r = 0;					/* below half a unit */
+	else
+	{
+		/* to the nearest integer, ties to even (as rint) */
+		int			down = -shift;
+		uint64		q = mant >> down,
+					rest = mant & ((UINT64CONST(1) << down) - 1),
+					half = UINT64CONST(1) << (down - 1);
+
+		if (rest > half || (rest == half && (q & 1)))
+			q++;
+		r = (int128) q;
+	}
+	return (bits >> 63) ? -r : r;
 }
 
 /* The sum rounded once: the conversion rounds to nearest, the scaling is exact. */
 static inline double
 from_fixed(int128 v)
 {
-	return ldexp((double) v, -64);
+	return (double) v * 0x1p-64;
 }
 
 static inline void
@@ -589,13 +618,55 @@ compare_by_order(const HistoryOrder *a, const HistoryOrder *b)
 	return 0;
 }
 
-static inline int
-compare_uint64(const uint64 *x, const uint64 *y)
+/*
+ * The number of distinct values among n item hashes: an open-addressing set
+ * (linear probing) of at least twice their number, 0 standing for an empty
+ * slot (and counted apart); cheaper than sorting them.  The slot comes from
+ * all the bits of a hash, so that hashes sharing their low bits do not pile
+ * up.
+ */
+static int64
+count_distinct(const uint64 *items, int64 n)
 {
-	uint64		a = *x;
-	uint64		b = *y;
+	int			bits = 4;
+	Size		mask;
+	uint64	   *set;
+	uint64		probes = 0;
+	int64		distinct = 0;
+	bool		zero = false;
 
-	return a < b ? -1 : (a > b ? 1 : 0);
+	while (((Size) 1 << bits) < (Size) n * 2)
+		bits++;
+	mask = ((Size) 1 << bits) - 1;
+	set = MemoryContextAllocExtended(CurrentMemoryContext, (mask + 1) * sizeof(uint64),
+									 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		h = items[i];
+		Size		slot;
+
+		if (h == 0)
+		{
+			distinct += !zero;
+			zero = true;
+			continue;
+		}
+		/* Fibonacci hashing: the top bits of h times 2^64 / golden ratio */
+		for (slot = (Size) ((h * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits));
+			 set[slot] != 0 && set[slot] != h;
+			 slot = (slot + 1) & mask)
+			if ((++probes & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+		if (set[slot] == 0)
+		{
+			set[slot] = h;
+			distinct++;
+		}
+		if ((++probes & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(set);
+	return distinct;
 }
 
 /* Orders as (t, value, units), compared by t. */
@@ -617,19 +688,12 @@ compare_orders(const OrderSummary *a, const OrderSummary *b)
 }
 
 /*
- * The three sorts of the final function, specialised with their comparison
+ * The two sorts of the final function, specialised with their comparison
  * inlined (lib/sort_template.h, the algorithm of qsort/pg_qsort).
  */
 #define ST_SORT sort_records_by_order
 #define ST_ELEMENT_TYPE HistoryOrder
 #define ST_COMPARE(a, b) compare_by_order(a, b)
-#define ST_SCOPE static
-#define ST_DEFINE
-#include "lib/sort_template.h"
-
-#define ST_SORT sort_uint64
-#define ST_ELEMENT_TYPE uint64
-#define ST_COMPARE(a, b) compare_uint64(a, b)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
@@ -687,10 +751,7 @@ insight_history_final(PG_FUNCTION_ARGS)
 	}
 
 	sort_orders(orders, n_orders);
-	sort_uint64(items, s->n_items);
-	for (i = 0; i < s->n_items; i++)
-		if (i == 0 || items[i] != items[i - 1])
-			distinct_items++;
+	distinct_items = count_distinct(items, s->n_items);
 
 	out = palloc(sizeof(double) * (HISTORY_HEAD + 3 * n_orders));
 	out[0] = (double) n_orders;
