@@ -287,36 +287,59 @@ history_state_reserve(MemoryContext cxt, bool zero, HistoryState *s, int64 need_
 
 /*
  * The state while the aggregate runs: an expanded object whose flat form is
- * its state without the room to spare.  Its buffer, a HistoryState, lives in
- * the object's own context, a child of the aggregate's context.
+ * its state without the room to spare.  It keeps the header and the orders
+ * in a HistoryState with room to spare (and none for items), and the item
+ * hashes in a chain of chunks, each twice the size of the one before (up to
+ * ITEM_CHUNK_MAX): they grow without ever being copied.  All in the object's
+ * own context, a child of the aggregate's context.
  */
+#define ITEM_CHUNK_MAX 8192
+
+typedef struct ItemChunk
+{
+	struct ItemChunk *next;
+	int64		n;
+	int64		capacity;
+	uint64		hashes[FLEXIBLE_ARRAY_MEMBER];
+} ItemChunk;
+
 typedef struct HistoryExpanded
 {
 	ExpandedObjectHeader hdr;
-	HistoryState *state;
+	HistoryState *state;		/* n_items and capacity_items 0 */
+	int64		n_items;		/* in the chunks */
+	ItemChunk  *first;
+	ItemChunk  *last;
 } HistoryExpanded;
 
 static Size
 history_expanded_flat_size(ExpandedObjectHeader *eohptr)
 {
-	HistoryState *s = ((HistoryExpanded *) eohptr)->state;
+	HistoryExpanded *e = (HistoryExpanded *) eohptr;
 
-	return history_state_size(s->n_orders, s->n_items);
+	return history_state_size(e->state->n_orders, e->n_items);
 }
 
 static void
 history_expanded_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
-	HistoryState *from = ((HistoryExpanded *) eohptr)->state;
+	HistoryExpanded *e = (HistoryExpanded *) eohptr;
+	HistoryState *from = e->state;
 	HistoryState *to = result;
+	uint64	   *items;
 
-	Assert(allocated_size == history_state_size(from->n_orders, from->n_items));
+	Assert(allocated_size == history_state_size(from->n_orders, e->n_items));
 	memcpy(to, from, HISTORY_HEADER_SIZE);
 	SET_VARSIZE(to, allocated_size);
 	to->capacity_orders = from->n_orders;
-	to->capacity_items = from->n_items;
+	to->n_items = to->capacity_items = e->n_items;
 	memcpy(state_orders(to), state_orders(from), sizeof(HistoryOrder) * from->n_orders);
-	memcpy(state_items(to), state_items(from), sizeof(uint64) * from->n_items);
+	items = state_items(to);
+	for (ItemChunk *c = e->first; c != NULL; c = c->next)
+	{
+		memcpy(items, c->hashes, sizeof(uint64) * c->n);
+		items += c->n;
+	}
 }
 
 static const ExpandedObjectMethods history_expanded_methods = {
@@ -388,6 +411,41 @@ states_context(StatesContext **list, MemoryContext aggcontext)
 	return c->states;
 }
 
+/* Append n item hashes to the expanded state's chunks. */
+static void
+items_append(HistoryExpanded *e, const uint64 *hashes, int64 n)
+{
+	while (n > 0)
+	{
+		ItemChunk  *c = e->last;
+		int64		k;
+
+		if (c == NULL || c->n == c->capacity)
+		{
+			int64		capacity = c ? Min(c->capacity * 2, ITEM_CHUNK_MAX) : 8;
+
+			capacity = Max(capacity, Min(n, (int64) ((MaxAllocSize - offsetof(ItemChunk, hashes)) / sizeof(uint64))));
+			if (history_state_size(e->state->n_orders, e->n_items + capacity) > MaxAllocSize)
+				history_too_large();
+			c = MemoryContextAlloc(e->hdr.eoh_context, offsetof(ItemChunk, hashes) + sizeof(uint64) * capacity);
+			c->next = NULL;
+			c->n = 0;
+			c->capacity = capacity;
+			if (e->last)
+				e->last->next = c;
+			else
+				e->first = c;
+			e->last = c;
+		}
+		k = Min(n, c->capacity - c->n);
+		memcpy(&c->hashes[c->n], hashes, sizeof(uint64) * k);
+		c->n += k;
+		e->n_items += k;
+		hashes += k;
+		n -= k;
+	}
+}
+
 /*
  * Argument 0 of the transition or combine function called by an aggregate,
  * as this aggregate's expanded state: the object itself when it is one, else
@@ -412,41 +470,46 @@ history_expanded_arg(FunctionCallInfo fcinfo, StatesContext **list, MemoryContex
 		flat = history_state_arg(fcinfo, 0);
 	}
 	cxt = states_context(list, aggcontext);
-	e = MemoryContextAlloc(cxt, sizeof(HistoryExpanded));
+	e = MemoryContextAllocZero(cxt, sizeof(HistoryExpanded));
 	EOH_init_header(&e->hdr, &history_expanded_methods, cxt);
-	e->state = history_state_reserve(cxt, false, NULL, flat ? flat->n_orders : 0, flat ? flat->n_items : 0);
+	e->state = history_state_reserve(cxt, false, NULL, flat ? flat->n_orders : 0, 0);
 	if (flat != NULL)
 	{
 		e->state->n_orders = flat->n_orders;
-		e->state->n_items = flat->n_items;
 		e->state->returned = flat->returned;
 		memcpy(state_orders(e->state), state_orders(flat), sizeof(HistoryOrder) * flat->n_orders);
-		memcpy(state_items(e->state), state_items(flat), sizeof(uint64) * flat->n_items);
+		items_append(e, state_items(flat), flat->n_items);
 	}
 	return e;
 }
 
 /*
- * A state argument to read: the buffer of this aggregate's expanded state,
- * or the flat state as history_state_arg gives it.
+ * A state argument to read: this aggregate's expanded state (*e set; its
+ * items are in its chunks), or the flat state as history_state_arg gives it
+ * (*e NULL).
  */
 static HistoryState *
-history_state_read(FunctionCallInfo fcinfo, int argno)
+history_state_read(FunctionCallInfo fcinfo, int argno, HistoryExpanded **e)
 {
+	*e = NULL;
 	if (!PG_ARGISNULL(argno))
 	{
 		Datum		d = PG_GETARG_DATUM(argno);
 
 		if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
 			DatumGetEOHP(d)->eoh_methods == &history_expanded_methods)
-			return ((HistoryExpanded *) DatumGetEOHP(d))->state;
+		{
+			*e = (HistoryExpanded *) DatumGetEOHP(d);
+			return (*e)->state;
+		}
 	}
 	return history_state_arg(fcinfo, argno);
 }
 
 /*
- * The state 's' (of the expanded state 'e' when not NULL) with room for
- * 'need_orders' orders and 'need_items' items.  A flat state grows into the
+ * The flat state 's' with room for 'need_orders' orders and 'need_items'
+ * items, or the expanded state 'e' (when not NULL) with room for
+ * 'need_orders' orders (its items go to chunks).  A flat state grows into the
  * per-call context (the executor copies a new transition value into the
  * aggregate's context and frees the old one); an expanded one in its own.
  */
@@ -457,12 +520,13 @@ history_grow(HistoryExpanded *e, HistoryState *s, int64 need_orders, int64 need_
 
 	if (e == NULL)
 		return history_state_reserve(CurrentMemoryContext, true, s, need_orders, need_items);
-	grown = history_state_reserve(e->hdr.eoh_context, false, e->state, need_orders, need_items);
-	if (grown != e->state)
-	{
-		pfree(e->state);
-		e->state = grown;
-	}
+	if (need_orders <= e->state->capacity_orders)
+		return e->state;
+	if (history_state_size(need_orders, e->n_items) > MaxAllocSize)
+		history_too_large();
+	grown = history_state_reserve(e->hdr.eoh_context, false, e->state, need_orders, 0);
+	pfree(e->state);
+	e->state = grown;
 	return grown;
 }
 
@@ -570,14 +634,26 @@ insight_history_accum(PG_FUNCTION_ARGS)
 	line.at = PG_GETARG_TIMESTAMPTZ(3);
 	line.value = to_fixed(amount);
 	line.units = to_fixed(quantity);
-	s = history_grow(e, s, s->n_orders + 1, s->n_items + !PG_ARGISNULL(2));
 	last = s->n_orders > 0 ? &state_orders(s)[s->n_orders - 1] : NULL;
 	if (last != NULL && line.has_order && last->has_order && last->order_hash == line.order_hash)
 		merge_order(last, &line);
 	else
+	{
+		s = history_grow(e, s, s->n_orders + 1, s->n_items + 1);
 		state_orders(s)[s->n_orders++] = line;
+	}
 	if (!PG_ARGISNULL(2))
-		state_items(s)[s->n_items++] = hash_key(fcinfo, h, 1);
+	{
+		uint64		item = hash_key(fcinfo, h, 1);
+
+		if (e != NULL)
+			items_append(e, &item, 1);
+		else
+		{
+			s = history_grow(NULL, s, s->n_orders, s->n_items + 1);
+			state_items(s)[s->n_items++] = item;
+		}
+	}
 	PG_RETURN_DATUM(history_result(e, s));
 }
 
@@ -586,12 +662,21 @@ Datum
 insight_history_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = history_agg_context(fcinfo);
-	HistoryState *b = history_state_read(fcinfo, 1);
+	HistoryExpanded *eb;
+	HistoryState *b = history_state_read(fcinfo, 1, &eb);
 	HistoryExpanded *e;
 	HistoryState *a;
 
 	if (PG_ARGISNULL(0) && b == NULL)
 		PG_RETURN_NULL();		/* no rows on either side */
+	if (eb != NULL)
+	{
+		/* not seen from the executor (a partial state arrives flat), but flatten it */
+		Size		size = EOH_get_flat_size(&eb->hdr);
+
+		b = palloc(size);
+		EOH_flatten_into(&eb->hdr, b, size);
+	}
 	e = aggcontext ? history_expanded_arg(fcinfo, &history_cache(fcinfo)->states, aggcontext) : NULL;
 	a = e ? e->state : history_state_arg(fcinfo, 0);
 	if (b == NULL)
@@ -601,8 +686,13 @@ insight_history_combine(PG_FUNCTION_ARGS)
 	a = history_grow(e, a, a->n_orders + b->n_orders, a->n_items + b->n_items);
 	memcpy(&state_orders(a)[a->n_orders], state_orders(b), sizeof(HistoryOrder) * b->n_orders);
 	a->n_orders += b->n_orders;
-	memcpy(&state_items(a)[a->n_items], state_items(b), sizeof(uint64) * b->n_items);
-	a->n_items += b->n_items;
+	if (e != NULL)
+		items_append(e, state_items(b), b->n_items);
+	else
+	{
+		memcpy(&state_items(a)[a->n_items], state_items(b), sizeof(uint64) * b->n_items);
+		a->n_items += b->n_items;
+	}
 	add_fixed(&a->returned, b->returned);
 	PG_RETURN_DATUM(history_result(e, a));
 }
@@ -619,54 +709,63 @@ compare_by_order(const HistoryOrder *a, const HistoryOrder *b)
 }
 
 /*
- * The number of distinct values among n item hashes: an open-addressing set
- * (linear probing) of at least twice their number, 0 standing for an empty
- * slot (and counted apart); cheaper than sorting them.  The slot comes from
- * all the bits of a hash, so that hashes sharing their low bits do not pile
- * up.
+ * Counting distinct item hashes: an open-addressing set (linear probing) of
+ * at least twice their number, 0 standing for an empty slot (and counted
+ * apart); cheaper than sorting them.  The slot comes from all the bits of a
+ * hash (Fibonacci hashing: the top bits of h times 2^64 / golden ratio), so
+ * that hashes sharing their low bits do not pile up.
  */
-static int64
-count_distinct(const uint64 *items, int64 n)
+typedef struct DistinctSet
 {
-	int			bits = 4;
-	Size		mask;
-	uint64	   *set;
-	uint64		probes = 0;
-	int64		distinct = 0;
-	bool		zero = false;
+	uint64	   *slots;
+	int			bits;
+	uint64		probes;
+	int64		distinct;
+	bool		zero;
+} DistinctSet;
 
-	while (((Size) 1 << bits) < (Size) n * 2)
-		bits++;
-	mask = ((Size) 1 << bits) - 1;
-	set = MemoryContextAllocExtended(CurrentMemoryContext, (mask + 1) * sizeof(uint64),
-									 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+static void
+distinct_init(DistinctSet *d, int64 n)
+{
+	d->bits = 4;
+	while (((Size) 1 << d->bits) < (Size) n * 2)
+		d->bits++;
+	d->slots = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(uint64) << d->bits,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	d->probes = 0;
+	d->distinct = 0;
+	d->zero = false;
+}
+
+static void
+distinct_add(DistinctSet *d, const uint64 *hashes, int64 n)
+{
+	Size		mask = ((Size) 1 << d->bits) - 1;
+
 	for (int64 i = 0; i < n; i++)
 	{
-		uint64		h = items[i];
+		uint64		h = hashes[i];
 		Size		slot;
 
 		if (h == 0)
 		{
-			distinct += !zero;
-			zero = true;
+			d->distinct += !d->zero;
+			d->zero = true;
 			continue;
 		}
-		/* Fibonacci hashing: the top bits of h times 2^64 / golden ratio */
-		for (slot = (Size) ((h * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits));
-			 set[slot] != 0 && set[slot] != h;
+		for (slot = (Size) ((h * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - d->bits));
+			 d->slots[slot] != 0 && d->slots[slot] != h;
 			 slot = (slot + 1) & mask)
-			if ((++probes & 0xffff) == 0)
+			if ((++d->probes & 0xffff) == 0)
 				CHECK_FOR_INTERRUPTS();
-		if (set[slot] == 0)
+		if (d->slots[slot] == 0)
 		{
-			set[slot] = h;
-			distinct++;
+			d->slots[slot] = h;
+			d->distinct++;
 		}
-		if ((++probes & 0xffff) == 0)
+		if ((++d->probes & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	pfree(set);
-	return distinct;
 }
 
 /* Orders as (t, value, units), compared by t. */
@@ -709,10 +808,11 @@ PG_FUNCTION_INFO_V1(insight_history_final);
 Datum
 insight_history_final(PG_FUNCTION_ARGS)
 {
-	HistoryState *s = history_state_read(fcinfo, 0);
+	HistoryExpanded *e;
+	HistoryState *s = history_state_read(fcinfo, 0, &e);
 	HistoryOrder *records;
-	uint64	   *items;
 	OrderSummary *orders;
+	DistinctSet items;
 	int64		n_orders = 0,
 				distinct_items = 0;
 	double	   *out;
@@ -721,7 +821,6 @@ insight_history_final(PG_FUNCTION_ARGS)
 	if (s == NULL || s->n_orders == 0)
 		PG_RETURN_NULL();		/* no purchase (perhaps returns): no history */
 	records = state_orders(s);
-	items = state_items(s);
 	for (i = 0; i < s->n_orders; i++)
 		/* what insight_history_accum never writes, a crafted state may hold */
 		if (TIMESTAMP_NOT_FINITE(records[i].at) || records[i].has_order > 1)
@@ -751,7 +850,19 @@ insight_history_final(PG_FUNCTION_ARGS)
 	}
 
 	sort_orders(orders, n_orders);
-	distinct_items = count_distinct(items, s->n_items);
+	if (e != NULL)
+	{
+		distinct_init(&items, e->n_items);
+		for (ItemChunk *c = e->first; c != NULL; c = c->next)
+			distinct_add(&items, c->hashes, c->n);
+	}
+	else
+	{
+		distinct_init(&items, s->n_items);
+		distinct_add(&items, state_items(s), s->n_items);
+	}
+	distinct_items = items.distinct;
+	pfree(items.slots);
 
 	out = palloc(sizeof(double) * (HISTORY_HEAD + 3 * n_orders));
 	out[0] = (double) n_orders;
