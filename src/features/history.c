@@ -57,6 +57,7 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
@@ -245,6 +246,24 @@ history_too_large(void)
 }
 
 /*
+ * The capacity, at least 'want', of an allocation of 'fixed' bytes and
+ * 'element' bytes per element that fills the chunk an allocation set gives
+ * it (a power of 2 up to ALLOC_CHUNK_LIMIT): the memory a state touches
+ * (each page of it a page fault) is what it uses.
+ */
+#define ALLOC_CHUNK_LIMIT 8192	/* of ALLOCSET_DEFAULT_SIZES (aset.c) */
+
+static int64
+filling_capacity(Size fixed, Size element, int64 want)
+{
+	Size		size = add_size(fixed, mul_size(element, (Size) want));
+
+	if (size > ALLOC_CHUNK_LIMIT)
+		return want;
+	return (int64) ((pg_nextpower2_size_t(size) - fixed) / element);
+}
+
+/*
  * The state 's' with room for at least 'need_orders' orders and 'need_items'
  * items: 's' itself when they fit, else a copy with more room, allocated in
  * 'cxt' (NULL for a new, empty state), all zeroed when 'zero' (a flat
@@ -261,9 +280,11 @@ history_state_reserve(MemoryContext cxt, bool zero, HistoryState *s, int64 need_
 	if (s && need_orders <= cap_o && need_items <= cap_i)
 		return s;
 	if (need_orders > cap_o)
-		cap_o = Max(Max(cap_o * 2, need_orders), 4);
+		cap_o = filling_capacity(HISTORY_HEADER_SIZE + sizeof(uint64) * cap_i, sizeof(HistoryOrder),
+								 Max(cap_o * 2, need_orders));
 	if (need_items > cap_i)
-		cap_i = Max(Max(cap_i * 2, need_items), 8);
+		cap_i = filling_capacity(HISTORY_HEADER_SIZE + sizeof(HistoryOrder) * cap_o, sizeof(uint64),
+								 Max(Max(cap_i * 2, need_items), 8));
 	size = history_state_size(cap_o, cap_i);
 	if (size > MaxAllocSize)
 		history_too_large();
@@ -290,10 +311,10 @@ history_state_reserve(MemoryContext cxt, bool zero, HistoryState *s, int64 need_
  * its state without the room to spare.  It keeps the header and the orders
  * in a HistoryState with room to spare (and none for items), and the item
  * hashes in a chain of chunks, each twice the size of the one before (up to
- * ITEM_CHUNK_MAX): they grow without ever being copied.  All in the object's
+ * ALLOC_CHUNK_LIMIT): they grow without ever being copied.  All in the object's
  * own context, a child of the aggregate's context.
  */
-#define ITEM_CHUNK_MAX 8192
+#define ITEM_CHUNK_MAX ((int64) ((ALLOC_CHUNK_LIMIT - offsetof(ItemChunk, hashes)) / sizeof(uint64)))
 
 typedef struct ItemChunk
 {
@@ -422,7 +443,8 @@ items_append(HistoryExpanded *e, const uint64 *hashes, int64 n)
 
 		if (c == NULL || c->n == c->capacity)
 		{
-			int64		capacity = c ? Min(c->capacity * 2, ITEM_CHUNK_MAX) : 8;
+			int64		capacity = filling_capacity(offsetof(ItemChunk, hashes), sizeof(uint64),
+													c ? Min(c->capacity * 2, ITEM_CHUNK_MAX) : 8);
 
 			capacity = Max(capacity, Min(n, (int64) ((MaxAllocSize - offsetof(ItemChunk, hashes)) / sizeof(uint64))));
 			if (history_state_size(e->state->n_orders, e->n_items + capacity) > MaxAllocSize)
