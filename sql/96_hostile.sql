@@ -100,7 +100,7 @@ SELECT insight_history_final(('\x02000000' || '0100000000000000' || '02000000000
                               repeat('00', 56))::bytea);  -- room for 2 orders, bytes for 1
 SELECT insight_history_final(('\x00000000' || '0100000000000000' || '0100000000000000' ||
                               '0000000000000000' || '0000000000000000' || '0100000000000000' ||
-                              '0000000000000000' || '000000000000f03f' || '0000000000002440')::bytea);  -- format 1 (every line)
+                              '0000000000000000' || '000000000000f03f' || '0000000000002440')::bytea);  -- the former state (every line), format 0
 -- orders 7 (two records: at 5, 10 and 1 unit; at 3, 2.5 and 2 units) and
 -- one without a key (at 4, 1 and 1 unit; also hash 7), items 5 and 5,
 -- returned 2.5: two orders, one distinct item

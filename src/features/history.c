@@ -76,7 +76,7 @@
 #define WINDOW_DAYS 90			/* spend_90d and the window before it */
 #define HISTORY_HEAD 3			/* orders, distinct_items, returned */
 #define NFEATURES 13
-#define HISTORY_FORMAT 2		/* 1 (0.1.0 until issue 23) kept every line */
+#define HISTORY_FORMAT 2		/* the former state, a record per line, has 0 here */
 
 /*
  * Exact sums: a double x as the integer x * 2^64 (an int128), rounded to the
