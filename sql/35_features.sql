@@ -239,3 +239,58 @@ SELECT (SELECT count(*) FROM insight_top_items(NULL, '2011-12-01')) AS no_since,
 DROP TABLE tiny, tiny_days;
 DROP FUNCTION differences(regclass, timestamptz);
 RESET TimeZone;
+
+-- The history aggregate itself.  Its sums are exact (rounded once), so they
+-- do not depend on the order of the lines: order A's amounts 0.1, 0.2, 0.3
+-- come interleaved with other orders and add up to 0.6, the correctly
+-- rounded sum (Python's math.fsum([0.1, 0.2, 0.3]) = 0.6), where adding them
+-- one by one gives 0.6000000000000001 in four orders of six.  A's
+-- return line (earlier, -1.5) counts only in the returned amount; the two
+-- lines without an order are two orders; a zero amount counts nowhere (its
+-- item neither).
+CREATE TEMP TABLE history_lines (k int, o text, i text, t timestamptz, q float8, a float8);
+INSERT INTO history_lines VALUES
+    (1, 'A', 'x', '2024-01-02 10:00+00', 1, 0.1),
+    (2, 'B', 'y', '2024-01-01 00:00+00', 2, 5),
+    (3, 'A', 'y', '2024-01-02 09:00+00', 1, 0.2),
+    (4, NULL, 'x', '2024-01-03 00:00+00', 1, 2),
+    (5, 'A', 'x', '2024-01-02 11:00+00', 1, 0.3),
+    (6, 'A', 'z', '2024-01-02 08:00+00', 3, -1.5),
+    (7, NULL, 'w', '2024-01-03 00:00+00', 1, 2),
+    (8, 'C', 'v', '2024-01-04 00:00+00', 1, 0);
+CREATE FUNCTION pg_temp.us(t timestamptz) RETURNS float8 LANGUAGE sql
+    AS $$ SELECT extract(epoch FROM t - '2000-01-01 00:00+00') * 1e6 $$;
+CREATE TEMP TABLE expected_history AS
+SELECT ARRAY[4, 3, 1.5,
+             pg_temp.us('2024-01-01 00:00+00'), 5, 2,
+             pg_temp.us('2024-01-02 09:00+00'), 0.6, 3,
+             pg_temp.us('2024-01-03 00:00+00'), 2, 1,
+             pg_temp.us('2024-01-03 00:00+00'), 2, 1]::float8[] AS h;
+SELECT insight_customer_history(o, i, t, q, a ORDER BY k) = (TABLE expected_history) AS by_k,
+       insight_customer_history(o, i, t, q, a ORDER BY k DESC) = (TABLE expected_history) AS by_k_desc,
+       insight_customer_history(o, i, t, q, a ORDER BY t, a) = (TABLE expected_history) AS by_time,
+       insight_customer_history(o, i, t, q, a ORDER BY a) = (TABLE expected_history) AS by_amount,
+       (insight_customer_history(o, i, t, q, a ORDER BY k))[7:9] AS order_a
+  FROM history_lines;
+-- as a window aggregate (flat states), the same at the last line
+SELECT h = (TABLE expected_history) AS window_same
+  FROM (SELECT k, insight_customer_history(o, i, t, q, a) OVER (ORDER BY k) AS h FROM history_lines) w
+ WHERE k = 8;
+-- partial states (leaving the aggregate flat), combined: the same, whatever the split
+CREATE AGGREGATE pg_temp.history_state("any", "any", timestamptz, float8, float8)
+    (SFUNC = insight_history_accum, STYPE = bytea);
+SELECT insight_history_final(insight_history_combine(
+           (SELECT pg_temp.history_state(o, i, t, q, a) FROM history_lines WHERE k % 2 = 0),
+           (SELECT pg_temp.history_state(o, i, t, q, a) FROM history_lines WHERE k % 2 = 1)))
+       = (TABLE expected_history) AS combined_same,
+       insight_history_final(insight_history_combine(
+           (SELECT pg_temp.history_state(o, i, t, q, a) FROM history_lines WHERE k IN (5, 6)),
+           (SELECT pg_temp.history_state(o, i, t, q, a) FROM history_lines WHERE k NOT IN (5, 6))))
+       = (TABLE expected_history) AS combined_same_2;
+-- sums beyond 2^63 (9.2e18) are an error, not a rounded value
+SELECT insight_customer_history(o, i, t, q, a)
+  FROM (VALUES ('A', 'x', timestamptz '2024-01-01 00:00+00', 1::float8, 5e18::float8),
+               ('A', 'y', '2024-01-01 00:00+00', 1, 5e18)) v(o, i, t, q, a);
+SELECT insight_customer_history('A'::text, 'x'::text, timestamptz '2024-01-01 00:00+00', 1::float8, -1e19::float8);
+DROP AGGREGATE pg_temp.history_state("any", "any", timestamptz, float8, float8);
+DROP TABLE history_lines, expected_history;
