@@ -175,6 +175,11 @@ CREATE EXTENSION insight;
 RESET client_min_messages;
 SELECT * FROM insight_sales;
 SELECT * FROM insight_customer_features();
+-- the reports too (their pass by order, insight_sales_orders, is a placeholder)
+\set VERBOSITY terse
+SELECT insight_report();
+SELECT insight_report_html('en');
+\set VERBOSITY default
 \c insight_regress
 DROP DATABASE insight_regress_fresh;
 

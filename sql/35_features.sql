@@ -292,5 +292,13 @@ SELECT insight_customer_history(o, i, t, q, a)
   FROM (VALUES ('A', 'x', timestamptz '2024-01-01 00:00+00', 1::float8, 5e18::float8),
                ('A', 'y', '2024-01-01 00:00+00', 1, 5e18)) v(o, i, t, q, a);
 SELECT insight_customer_history('A'::text, 'x'::text, timestamptz '2024-01-01 00:00+00', 1::float8, -1e19::float8);
+-- a line at infinity cannot be placed: an error about the line, not a corrupted state
+SELECT insight_customer_history('A'::text, 'x'::text, timestamptz 'infinity', 1::float8, 1::float8);
+-- purchases too small for a unit of 2^-64 sum to 0: an order of value 0 and a
+-- return rate of 0 (nothing returned), not an error
+SELECT insight_history_features(insight_customer_history('A'::text, 'x'::text, timestamptz '2024-01-01 00:00+00', 1::float8, 1e-300::float8),
+                                '2024-02-01 00:00+00') AS tiny_purchase;
 DROP AGGREGATE pg_temp.history_state("any", "any", timestamptz, float8, float8);
 DROP TABLE history_lines, expected_history;
+-- a negative number of top items is an error
+SELECT * FROM insight_top_items('2011-09-01', '2011-12-01', 1, -1);

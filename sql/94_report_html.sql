@@ -82,6 +82,12 @@ SELECT lang,
        insight_report() LIKE '%shows no dropout for P(alive) to measure%' AS text_report_agrees
   FROM rep, m ORDER BY lang;
 
+-- the recommender summary names the test customers and the test window each in its place
+WITH m AS (SELECT metrics AS x FROM insight_models WHERE task = 'recommender' AND status = 'active')
+SELECT strpos(html, 'scored on the ' || to_char((x ->> 'test_customers')::int, 'FM9,999') || ' customers who bought in the next '
+              || insight_report_interval((x ->> 'holdout')::interval, 'en') || ' (top 10') > 0 AS recommender_summary_in_order
+  FROM rep, m WHERE lang = 'en';
+
 -- every chart has a reading and a table with a row per mark (bars: one row per category)
 SELECT lang, count(*) AS charts,
        count(*) FILTER (WHERE fig ~ '<p class="reading">[^<]{10,}</p>') AS with_reading,

@@ -640,6 +640,12 @@ insight_history_accum(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("sales line quantity and amount must be finite"),
 				 errdetail("Quantity %g, amount %g.", quantity, amount)));
+	if (TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("sales line time must be finite"),
+				 errdetail("The line's time is %s.", timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
+				 errhint("Exclude lines at infinity from the sales source.")));
 	if (amount < 0)
 	{
 		add_fixed(&s->returned, to_fixed(-amount));
@@ -1007,7 +1013,8 @@ insight_history_features(PG_FUNCTION_ARGS)
 	d[10] = Float8GetDatum(n >= 3 ? sqrt(gap_m2 / (double) (n - 2)) : 0.0);	/* sd, sample */
 	nulls[10] = n < 3;
 	d[11] = Float8GetDatum(h[1]);	/* distinct_items */
-	d[12] = Float8GetDatum(h[2] / total);	/* return_rate */
+	/* return_rate: none returned is 0, also when the purchases sum to 0 */
+	d[12] = Float8GetDatum(h[2] == 0 ? 0.0 : h[2] / total);
 
 	for (int i = 0; i < NFEATURES; i++)
 		if (!nulls[i] && !isfinite(DatumGetFloat8(d[i])))

@@ -73,6 +73,12 @@ LANGUAGE plpgsql STABLE
 SET TimeZone = 'UTC'
 AS $$
 BEGIN
+    IF top OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'top must not be negative'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('top is %s.', top),
+                  HINT = 'Pass the number of items to return: 0 or more, or NULL for all.';
+    END IF;
     IF since IS NULL OR until IS NULL THEN
         RETURN;
     END IF;
@@ -95,13 +101,13 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_top_items(timestamptz, timestamptz, bigint, integer) IS
-'The top items (keys as text) by buyers = the number of distinct customers with a kept line of a positive amount in [since, until) (guest lines count no buyer), keeping items with at least min_buyers buyers (NULL: none kept), most buyers first, ties by item key (text order), at most top rows (NULL: all). No rows when since or until is NULL. The top items of insight_report_html''s recommender section (the 90 days before its as_of, min_buyers insight.min_group_size). One query over insight_sales_lines_from(): on Citus, for a source distributed by customer, the buyers of each item are counted on the shards (a count of distinct values of the distribution column is the sum of the shards'' counts), so that one row per item and shard reaches the coordinator, not the lines.';
+'The top items (keys as text) by buyers = the number of distinct customers with a kept line of a positive amount in [since, until) (guest lines count no buyer), keeping items with at least min_buyers buyers (NULL: none kept), most buyers first, ties by item key (text order), at most top rows (NULL: all; negative: 22023). No rows when since or until is NULL. The top items of insight_report_html''s recommender section (the 90 days before its as_of, min_buyers insight.min_group_size). One query over insight_sales_lines_from(): on Citus, for a source distributed by customer, the buyers of each item are counted on the shards (a count of distinct values of the distribution column is the sum of the shards'' counts), so that one row per item and shard reaches the coordinator, not the lines.';
 
 -- Placeholder until a source is registered (raises "no sales source is registered").
 CREATE FUNCTION @extschema@.insight_sales_window(since timestamptz, until timestamptz)
 RETURNS TABLE (customer_id text, bought boolean, net float8)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::boolean, NULL::pg_catalog.float8
+AS $$ SELECT NULL::pg_catalog.text, NULL::boolean, NULL::pg_catalog.float8
         FROM @extschema@.insight_no_sales_source() s $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sales_window(timestamptz, timestamptz) IS
@@ -112,7 +118,7 @@ CREATE FUNCTION @extschema@.insight_sales_orders(before timestamptz)
 RETURNS TABLE (customer_id text, ordered_at timestamptz, order_id text, lines bigint, purchase boolean,
                revenue float8, spend numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::pg_catalog.timestamptz, NULL::pg_catalog.text, NULL::bigint, NULL::boolean,
+AS $$ SELECT NULL::pg_catalog.text, NULL::pg_catalog.timestamptz, NULL::pg_catalog.text, NULL::bigint, NULL::boolean,
              NULL::pg_catalog.float8, NULL::pg_catalog.numeric
         FROM @extschema@.insight_no_sales_source() s $$;
 

@@ -250,7 +250,7 @@ SELECT v.key, l.lang, CASE l.lang WHEN 'en' THEN v.en ELSE @extschema@.insight_u
     -- recommendations
     ('recommender.title', 'Recommendations', '\u5546\u54c1\u63a8\u8350'),
     ('recommender.task', 'recommender', '\u63a8\u8350'),
-    ('recommender.summary', 'Model %s (%s), fitted on purchases before %s and scored on the %s customers who bought in the next %s (top 10 recommendations each).',
+    ('recommender.summary', 'Model %1$s (%2$s), fitted on purchases before %3$s and scored on the %5$s customers who bought in the next %4$s (top 10 recommendations each).',
                             '\u6a21\u578b %s\uff08%s\uff09\uff0c\u7528 %s \u4e4b\u524d\u7684\u8d2d\u4e70\u62df\u5408\uff0c\u5728\u4e4b\u540e %s \u5185\u6709\u8d2d\u4e70\u7684 %s \u4f4d\u5ba2\u6237\u4e0a\u8bc4\u4f30\uff08\u6bcf\u4eba\u63a8\u8350 10 \u4ef6\uff09\u3002'),
     ('recommender.metrics.title', 'Offline metrics at 10 against popularity and the other algorithms', '\u524d 10 \u63a8\u8350\u7684\u79bb\u7ebf\u6307\u6807\uff1a\u4e0e\u70ed\u95e8\u63a8\u8350\u53ca\u5176\u4ed6\u7b97\u6cd5\u5bf9\u6bd4'),
     ('recommender.metrics.reading', '%s finds at least one item the customer went on to buy for %s of customers, popularity for %s.', '%s \u4e3a %s \u7684\u5ba2\u6237\u63a8\u8350\u5230\u81f3\u5c11\u4e00\u4ef6\u5176\u540e\u8d2d\u4e70\u7684\u5546\u54c1\uff0c\u70ed\u95e8\u63a8\u8350\u4e3a %s\u3002'),

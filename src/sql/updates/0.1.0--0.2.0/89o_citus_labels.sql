@@ -12,7 +12,7 @@
 CREATE FUNCTION @extschema@.insight_sales_window(since timestamptz, until timestamptz)
 RETURNS TABLE (customer_id text, bought boolean, net float8)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::boolean, NULL::pg_catalog.float8
+AS $$ SELECT NULL::pg_catalog.text, NULL::boolean, NULL::pg_catalog.float8
         FROM @extschema@.insight_no_sales_source() s $$;
 
 COMMENT ON FUNCTION @extschema@.insight_sales_window(timestamptz, timestamptz) IS

@@ -19,7 +19,7 @@ CREATE FUNCTION @extschema@.insight_sales_orders(before timestamptz)
 RETURNS TABLE (customer_id text, ordered_at timestamptz, order_id text, lines bigint, purchase boolean,
                revenue float8, spend numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT s.customer_id, NULL::pg_catalog.timestamptz, NULL::pg_catalog.text, NULL::bigint, NULL::boolean,
+AS $$ SELECT NULL::pg_catalog.text, NULL::pg_catalog.timestamptz, NULL::pg_catalog.text, NULL::bigint, NULL::boolean,
              NULL::pg_catalog.float8, NULL::pg_catalog.numeric
         FROM @extschema@.insight_no_sales_source() s $$;
 
