@@ -494,6 +494,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_come_back(bytea, float8, float8[], float8[], float8[], float8[]) IS
 'Whether a transaction model''s P(alive) sees who has left, checked on a holdout: the customers (frequency x, recency t_x and T in the model''s time unit, actual = their repeat purchase days in the t time units after T; element i of each array is customer i, a customer with a NULL is skipped) in four bands (ntile) of the time since their last purchase, T - t_x; per band: band (1: the most recent buyers), customers, since_last_from and since_last_to (time units), actual_share (the share with a purchase in the holdout), expected_share (the mean of 1 - P(X(T, T + t) = 0 | x, t_x, T), insight_transaction_model_purchase_probability) and mean_p_alive (insight_transaction_model_p_alive). When the model sees no dropout among the customers who bought longest ago (mean P(alive) near 1) and they come back at least as often as it expects, the data shows no dropout for P(alive) to measure (Online Retail); when dropout is real (CDNOW) the actual share falls with the time since the last purchase as the expected share and P(alive) do. A jsonb array of four objects (fewer with fewer than four customers; empty without any). Errors: 22023 arrays of different lengths or more than one dimension; those of the model functions (22023 a corrupted model).';
 
+-- The verdict on the band that bought longest ago, which both reports give.
+CREATE FUNCTION @extschema@.insight_clv_come_back_verdict(come_back jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE
+    WHEN (come_back OPERATOR(pg_catalog.#>>) '{-1,mean_p_alive}')::pg_catalog.float8 OPERATOR(pg_catalog.>=) 0.99
+     AND (come_back OPERATOR(pg_catalog.#>>) '{-1,actual_share}')::pg_catalog.float8 OPERATOR(pg_catalog.>=)
+         (come_back OPERATOR(pg_catalog.#>>) '{-1,expected_share}')::pg_catalog.float8
+    THEN 'no_dropout'
+    WHEN (come_back OPERATOR(pg_catalog.#>>) '{-1,actual_share}')::pg_catalog.float8 OPERATOR(pg_catalog.<)
+         (0.8 OPERATOR(pg_catalog.*) (come_back OPERATOR(pg_catalog.#>>) '{-1,expected_share}')::pg_catalog.float8)
+    THEN 'overrates' END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_come_back_verdict(jsonb) IS
+'The verdict of the reports (insight_report_clv, insight_report_html_clv) on who came back (insight_clv_come_back''s array, metrics.come_back), from its last band, the customers who bought longest ago: ''no_dropout'' when their mean P(alive) is at least 0.99 and their actual share at least the expected one (the history shows no dropout for P(alive) to measure); ''overrates'' when their actual share is below 0.8 times the expected one (P(alive) overrates them); NULL otherwise or for an empty or NULL array.';
+
 CREATE FUNCTION @extschema@.insight_clv_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
@@ -739,13 +757,10 @@ BEGIN
                        @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) (e.value OPERATOR(pg_catalog.->>) 'expected_share')::pg_catalog.float8, 0),
                        @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'mean_p_alive')::pg_catalog.float8)), '; ' ORDER BY e.n))
             -- the verdict on the customers who bought longest ago
-            OPERATOR(pg_catalog.||) CASE
-                WHEN (x OPERATOR(pg_catalog.#>>) '{come_back,-1,mean_p_alive}')::pg_catalog.float8 OPERATOR(pg_catalog.>=) 0.99
-                 AND (x OPERATOR(pg_catalog.#>>) '{come_back,-1,actual_share}')::pg_catalog.float8 OPERATOR(pg_catalog.>=)
-                     (x OPERATOR(pg_catalog.#>>) '{come_back,-1,expected_share}')::pg_catalog.float8
+            OPERATOR(pg_catalog.||) CASE @extschema@.insight_clv_come_back_verdict(x OPERATOR(pg_catalog.->) 'come_back')
+                WHEN 'no_dropout'
                 THEN E'  the customers who bought longest ago came back as often as a model without dropout expected, or more: this history shows no dropout for P(alive) to measure\n'
-                WHEN (x OPERATOR(pg_catalog.#>>) '{come_back,-1,actual_share}')::pg_catalog.float8 OPERATOR(pg_catalog.<)
-                     (0.8 OPERATOR(pg_catalog.*) (x OPERATOR(pg_catalog.#>>) '{come_back,-1,expected_share}')::pg_catalog.float8)
+                WHEN 'overrates'
                 THEN E'  fewer of the customers who bought longest ago came back than the model expected: its P(alive) overrates them\n'
                 ELSE '' END
           INTO back
@@ -791,7 +806,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_clv() IS
-'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), the holdout MAE of the predictive median against the baseline''s Poisson median (metrics.*.mae_median), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), how P(alive) tells the customers apart (metrics.p_alive: deciles, customers below 0.5, Spearman with the time since the last purchase and with the churn model), who came back in the holdout against the model''s expectation by time since the last purchase (metrics.come_back, insight_clv_come_back) with a verdict on those who bought longest ago (no dropout to measure: a mean P(alive) of at least 0.99 and an actual share at least the expected one; P(alive) overrates them: an actual share below 0.8 times the expected one), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
+'The CLV section of insight_report(): the active CLV models, their holdout errors against the baseline, how the model was chosen (the holdout MAE of every candidate and the margin over the runner-up, metrics.candidates), the holdout MAE of the predictive median against the baseline''s Poisson median (metrics.*.mae_median), a WARNING line when the past-rate baseline beats the served model on the holdout (metrics.beats_baseline false; for models trained from 0.2.0 on, whose metrics hold the candidates), how P(alive) tells the customers apart (metrics.p_alive: deciles, customers below 0.5, Spearman with the time since the last purchase and with the churn model), who came back in the holdout against the model''s expectation by time since the last purchase (metrics.come_back, insight_clv_come_back) with a verdict on those who bought longest ago (insight_clv_come_back_verdict: no dropout to measure, or P(alive) overrates them), their parameters, and the customers'' total 12-month CLV and mean P(alive) (insight_customer_360_clv()); a line saying how to train one when none is active, and why the active one cannot serve when it cannot (insight_model_unusable).';
 
 CREATE FUNCTION @extschema@.insight_p_alive(customer text, as_of timestamptz DEFAULT NULL)
 RETURNS float8

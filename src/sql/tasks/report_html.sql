@@ -784,17 +784,15 @@ BEGIN
                                           @extschema@.insight_report_pct(b.expected, lang), @extschema@.insight_report_num(b.p_alive, 2, lang)] ORDER BY b.n) AS rows,
                (pg_catalog.array_agg(b.since ORDER BY b.n DESC))[1] AS last_since,
                (pg_catalog.array_agg(b.actual ORDER BY b.n DESC))[1] AS last_actual,
-               (pg_catalog.array_agg(b.expected ORDER BY b.n DESC))[1] AS last_expected,
-               (pg_catalog.array_agg(b.p_alive ORDER BY b.n DESC))[1] AS last_p_alive
+               (pg_catalog.array_agg(b.expected ORDER BY b.n DESC))[1] AS last_expected
           INTO gn FROM b;
         body := pg_catalog.concat(body, @extschema@.insight_report_figure('clv-come-back', @extschema@.insight_report_msg(lang, 'clv.comeback.title'),
             pg_catalog.concat(@extschema@.insight_report_msg(lang, 'clv.comeback.reading', gn.last_since,
                                   @extschema@.insight_report_pct(gn.last_actual, lang), @extschema@.insight_report_pct(gn.last_expected, lang)),
-                -- the verdict, on the same conditions as insight_report_clv's
-                CASE WHEN gn.last_p_alive >= 0.99 AND gn.last_actual >= gn.last_expected
-                     THEN @extschema@.insight_report_msg(lang, 'clv.comeback.no_dropout')
-                     WHEN gn.last_actual < 0.8 * gn.last_expected
-                     THEN @extschema@.insight_report_msg(lang, 'clv.comeback.overrates') END),
+                -- the verdict, as insight_report_clv gives it
+                CASE @extschema@.insight_clv_come_back_verdict(x -> 'come_back')
+                     WHEN 'no_dropout' THEN @extschema@.insight_report_msg(lang, 'clv.comeback.no_dropout')
+                     WHEN 'overrates' THEN @extschema@.insight_report_msg(lang, 'clv.comeback.overrates') END),
             @extschema@.insight_svg_bars(gn.labels, @extschema@.insight_report_msgs(lang, ARRAY['col.came_back', 'col.expected_share']),
                                          gn.vals, gn.texts, 1),
             @extschema@.insight_html_table(@extschema@.insight_report_msgs(lang, ARRAY['col.since_last', 'col.customers', 'col.came_back',
@@ -861,7 +859,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_report_html_clv(jsonb) IS
-'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); who came back in the holdout against the model''s expectation, in four bands of the time since the last purchase (metrics.come_back, insight_clv_come_back; bars of the actual and expected shares, and mean P(alive)), with the verdict of insight_report_clv on the band that bought longest ago (no dropout for P(alive) to measure: mean P(alive) at least 0.99 and an actual share at least the expected one; P(alive) overrates them: an actual share below 0.8 times the expected one; shown for models trained from 0.2.0 on); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at; with the grid of the matrices, from ctx.today, insight_report_today, computed when ctx has none). Says how to train a model when none is active.';
+'The customer value section of insight_report_html: the active CLV models and their holdout errors (insight_models.metrics); the frequency/recency matrices of expected purchase days in the next 90 days and of P(alive) for a customer as old as the oldest (as lifetimes'' plot_frequency_recency_matrix and plot_probability_alive_matrix draw them; frequencies up to the 95th percentile); calibration against the holdout (mean predicted and actual repeat purchase days by frequency before it, as lifetimes'' plot_calibration_purchases_vs_holdout_purchases; the top bucket k+ chosen so that every bucket has at least insight.min_group_size customers); the value gain chart and the decile chart of google/lifetime_value (predicted holdout revenue = the evaluation model''s expected purchases x the expected spend of a Gamma-Gamma fitted on the calibration period, against the actual holdout revenue): the holdout charts as insight_clv_evaluate stored them (metrics.holdout_curves, insight_clv_holdout_curves; computed on insight_clv_holdout_rows for a model trained without them); who came back in the holdout against the model''s expectation, in four bands of the time since the last purchase (metrics.come_back, insight_clv_come_back; bars of the actual and expected shares, and mean P(alive)), with the verdict of insight_report_clv on the band that bought longest ago (insight_clv_come_back_verdict; shown for models trained from 0.2.0 on); the concentration of the 12-month CLV by decile of customers (insight_clv_scores_at; with the grid of the matrices, from ctx.today, insight_report_today, computed when ctx has none). Says how to train a model when none is active.';
 
 -- The value model (deep) --------------------------------------------------------------
 

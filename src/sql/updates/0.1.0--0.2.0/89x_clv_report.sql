@@ -1,6 +1,11 @@
 -- The HTML report's customer value section shows who came back in the
 -- holdout against the model's expectation (metrics.come_back), by time since
--- the last purchase, with the verdict of the text report.
+-- the last purchase, with the verdict of the text report (one function,
+-- insight_clv_come_back_verdict, gives it to both).
+--@ function src/sql/tasks/clv.sql insight_clv_come_back_verdict
+
+--@ comment src/sql/tasks/clv.sql insight_clv_come_back_verdict
+
 --@ function src/sql/tasks/report_html.sql insight_report_html_clv
 
 --@ comment src/sql/tasks/report_html.sql insight_report_html_clv
