@@ -690,6 +690,7 @@ DECLARE
     choice pg_catalog.text;
     spread pg_catalog.text;
     back pg_catalog.text;
+    verdict pg_catalog.text;
     labels constant pg_catalog.jsonb := '{"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}';
 BEGIN
     SELECT * INTO c FROM @extschema@.insight_active_model('clv') m;
@@ -746,6 +747,7 @@ BEGIN
           INTO spread;
     END IF;
     -- who came back in the holdout against the model's expectation (models trained from 0.2.0 on)
+    verdict := @extschema@.insight_clv_come_back_verdict(x OPERATOR(pg_catalog.->) 'come_back');
     IF pg_catalog.jsonb_typeof(x OPERATOR(pg_catalog.->) 'come_back') OPERATOR(pg_catalog.=) 'array'
        AND pg_catalog.jsonb_array_length(x OPERATOR(pg_catalog.->) 'come_back') OPERATOR(pg_catalog.>) 0 THEN
         SELECT pg_catalog.format(E'  came back in the holdout, by time since the last purchase in units of %s (the share that bought again; the model''s expectation, its mean P(alive)): %s\n',
@@ -757,10 +759,11 @@ BEGIN
                        @extschema@.insight_report_number(100 OPERATOR(pg_catalog.*) (e.value OPERATOR(pg_catalog.->>) 'expected_share')::pg_catalog.float8, 0),
                        @extschema@.insight_report_number((e.value OPERATOR(pg_catalog.->>) 'mean_p_alive')::pg_catalog.float8)), '; ' ORDER BY e.n))
             -- the verdict on the customers who bought longest ago
-            OPERATOR(pg_catalog.||) CASE @extschema@.insight_clv_come_back_verdict(x OPERATOR(pg_catalog.->) 'come_back')
-                WHEN 'no_dropout'
+            -- (a searched CASE: a simple one compares with an = found on the search_path)
+            OPERATOR(pg_catalog.||) CASE
+                WHEN verdict OPERATOR(pg_catalog.=) 'no_dropout'
                 THEN E'  the customers who bought longest ago came back as often as a model without dropout expected, or more: this history shows no dropout for P(alive) to measure\n'
-                WHEN 'overrates'
+                WHEN verdict OPERATOR(pg_catalog.=) 'overrates'
                 THEN E'  fewer of the customers who bought longest ago came back than the model expected: its P(alive) overrates them\n'
                 ELSE '' END
           INTO back
