@@ -120,8 +120,50 @@ SELECT c, insight_model_info(o.h1)->>'customers' AS customers,
        LATERAL (SELECT insight_sasrec_with_history(s.bare, format('SELECT customer, item, at FROM big_rows WHERE customer = %L', c)) AS h1) o
  ORDER BY c;
 
+-- The fit with with_history (the recommender task's) reads the rows once
+-- for the network and the histories: the same bytes as the fit followed by
+-- insight_sasrec_with_history over the same query, which read them twice.
+-- Three settings: the cycle (max_length 5 and 3, below most customers' 5 to
+-- 10 purchases; 'one' has a history but no sequence), rows with NULLs (skipped)
+-- and a repeat purchase, and big_rows (3,000 items for customer 'a', no
+-- block, max_length 4).
+CREATE TEMP TABLE read_once (setting text, max_length int, q text, once bytea, twice bytea);
+SET client_min_messages = warning;
+INSERT INTO read_once (setting, max_length, q)
+VALUES ('cycle', 5, 'SELECT customer, item, at FROM serve_rows'),
+       ('cycle, NULLs and a repeat', 3, 'SELECT customer, item, at FROM serve_rows WHERE at < ''2024-06-01''
+         UNION ALL VALUES (''c2'', 102, timestamptz ''2024-03-01''), (NULL, 101, timestamptz ''2024-03-01''),
+                          (''c3'', NULL, timestamptz ''2024-03-01''), (''c4'', 103, NULL)'),
+       ('big_rows', 4, 'SELECT customer, item, at FROM big_rows');
+UPDATE read_once
+   SET once = CASE WHEN setting = 'big_rows'
+                   THEN insight_sasrec_fit(q, max_length => max_length, hidden => 16, blocks => 0, dropout => 0, epochs => 1,
+                                           batch_size => 8, seed => 5, with_history => true)
+                   ELSE insight_sasrec_fit(q, max_length => max_length, hidden => 8, blocks => 1, heads => 2, dropout => 0.1,
+                                           epochs => 2, batch_size => 8, learning_rate => 0.02, negatives => 2, seed => 3,
+                                           with_history => true) END,
+       twice = insight_sasrec_with_history(CASE WHEN setting = 'big_rows'
+                   THEN insight_sasrec_fit(q, max_length => max_length, hidden => 16, blocks => 0, dropout => 0, epochs => 1,
+                                           batch_size => 8, seed => 5)
+                   ELSE insight_sasrec_fit(q, max_length => max_length, hidden => 8, blocks => 1, heads => 2, dropout => 0.1,
+                                           epochs => 2, batch_size => 8, learning_rate => 0.02, negatives => 2, seed => 3) END, q);
+RESET client_min_messages;
+-- (customers_longer: the customers with more distinct purchases than max_length)
+CREATE FUNCTION pg_temp.longer(q text, max_length int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM (SELECT customer FROM (SELECT DISTINCT * FROM (%s) r(customer, item, at)
+                                                                  WHERE customer IS NOT NULL AND item IS NOT NULL AND at IS NOT NULL) d
+                                          GROUP BY customer HAVING count(*) > %s) c', q, max_length) INTO n;
+    RETURN n;
+END $$;
+SELECT setting, once = twice AS same_bytes, max_length, pg_temp.longer(q, max_length) AS customers_longer,
+       insight_model_info(once)->>'customers' AS customers, insight_model_info(once)->>'sequences' AS sequences
+  FROM read_once ORDER BY setting;
+
 -- Errors
 \set VERBOSITY terse
+SELECT insight_sasrec_fit('SELECT customer, item, at FROM serve_rows', with_history => NULL);
 SELECT 1 FROM serve_models, insight_recommend_from(bare, 'c7', 3);
 SELECT 1 FROM serve_models, insight_recommend_from(h, 'c7', -1);
 SELECT 1 FROM serve_models, insight_audience_from(h, '105', 3);

@@ -3,7 +3,11 @@
  * sasrec.c
  *	  insight_sasrec_fit: SASRec (sasrec.h) trained by mini-batch Adam over
  *	  the rows (customer, item, event_time) of a query, or of the registered
- *	  sales (each kept line with a positive quantity) when the query is NULL.
+ *	  sales (each kept line with a positive quantity) when the query is NULL;
+ *	  with with_history, the model also gets the customer histories it
+ *	  serves from (sasrec_history.c) from the same read of the rows: the
+ *	  bytes of insight_sasrec_with_history(insight_sasrec_fit(q, ...), q),
+ *	  the rows read once instead of twice.
  *
  * Sequences: the distinct (customer, item, event_time) rows (an item
  * listed twice in one order counts once; the same item bought again in a
@@ -80,7 +84,10 @@ typedef struct Current
 	int			cap;
 } Current;
 
-/* Keep the latest len items of the current customer as a sequence. */
+/*
+ * The end of the current customer's rows: its items to the on_customer
+ * hook, and its latest len items kept as a sequence.
+ */
 static void
 flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const char *fname)
 {
@@ -89,7 +96,7 @@ flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const
 
 	if (cur->customer != NULL && data->on_customer != NULL)
 		data->on_customer(data, cur->customer, cur->items, cur->n);
-	if (cur->customer == NULL || cur->n < 2 || data->on_customer != NULL)
+	if (cur->customer == NULL || cur->n < 2 || data->len == 0)
 		return;
 	if (data->nseq == *seqcap)
 	{
@@ -332,8 +339,10 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 				negatives;
 	double		learning_rate;
 	int64		seed;
+	bool		with_history;
 	char	   *query;
 	SasrecData	data;
+	SasrecHistory *history = NULL;
 	SasrecNet_f *s;
 	NnAdam		adam;
 	pg_prng_state rng;
@@ -361,6 +370,7 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 	learning_rate = PG_GETARG_FLOAT8(8);
 	negatives = PG_GETARG_INT32(9);
 	seed = PG_GETARG_INT64(10);
+	with_history = PG_GETARG_BOOL(11);
 	check_range("max_length", shape.length, 1, SASREC_MAX_LENGTH, false);
 	check_range("hidden", shape.hidden, 1, SASREC_MAX_HIDDEN, false);
 	check_range("blocks", shape.blocks, 0, SASREC_MAX_BLOCKS, false);
@@ -381,6 +391,8 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 	query = PG_ARGISNULL(0) ? sasrec_default_query(fcinfo) : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	memset(&data, 0, sizeof(data));
 	data.len = shape.length + 1;
+	if (with_history)
+		history = sasrec_history_collect(&data, NULL, shape.length, "insight_sasrec_fit");
 	sasrec_read_sequences(&data, query, "insight_sasrec_fit", cxt);
 	if (data.nseq == 0 || data.items < 2)
 		ereport(ERROR,
@@ -392,8 +404,9 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 	shape.items = data.items;
 	batch = Min(batch, data.nseq);
 
-	insight_check_training_memory(add_size(sasrec_net_bytes_f(&shape, batch, negatives),
-										   mul_size(data.nseq, sizeof(int32) * (data.len + 1))),
+	insight_check_training_memory(add_size(add_size(sasrec_net_bytes_f(&shape, batch, negatives),
+													mul_size(data.nseq, sizeof(int32) * (data.len + 1))),
+										   history != NULL ? sasrec_history_bytes(history) : 0),
 								  "insight_sasrec_fit");
 	s = sasrec_net_create_f(&shape, batch, negatives, cxt);
 	sasrec_net_init_f(s, seed);
@@ -478,5 +491,7 @@ insight_sasrec_fit(PG_FUNCTION_ARGS)
 	model.keys = data.keys;
 	model.params = fparams;
 	model.nparams = np;
+	if (history != NULL)
+		sasrec_history_attach(history, &data, &model);
 	PG_RETURN_BYTEA_P(sasrec_write_model(&model));
 }

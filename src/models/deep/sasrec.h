@@ -45,7 +45,8 @@
  *	  N item keys (text, in id order 1..N: the keys' text forms sorted),
  *	  float4 parameters[P],
  *	  and with flag 0x1 (SASREC_FLAG_HISTORY: customer histories, for
- *	  serving; written by insight_sasrec_with_history, sasrec_history.c):
+ *	  serving; built by sasrec_history.c, for insight_sasrec_with_history
+ *	  and insight_sasrec_fit with with_history):
  *	  uint32 customers C, uint64 history rows read, uint64 B, uint64 R,
  *	  C customer keys (text, strictly increasing in byte order),
  *	  uint32 bought pointers[C + 1], uint32 bought item ids[B] (1..N,
@@ -148,8 +149,8 @@ typedef struct SasrecData
 {
 	/*
 	 * When set, called at the end of each customer's rows (every customer,
-	 * one item or more: all its item ids in time order) instead of keeping
-	 * sequences.
+	 * one item or more: all its item ids in time order, in the context the
+	 * reader was given), as well as keeping sequences when len > 0.
 	 */
 	void		(*on_customer) (struct SasrecData *data, const char *customer,
 								const int32 *items, int n);
@@ -158,12 +159,32 @@ typedef struct SasrecData
 	char	  **keys;			/* keys[1..items] */
 	uint64		rows;			/* distinct interactions read */
 	int			nseq;
-	int			len;			/* items kept per sequence (set by the caller) */
+	int			len;			/* items kept per sequence (set by the caller;
+								 * 0: no sequences, on_customer only) */
 	int32	   *seq;			/* nseq x len */
 } SasrecData;
 
 extern void sasrec_read_sequences(SasrecData *data, const char *query, const char *fname,
 								  MemoryContext cxt);
+
+/*
+ * Customer histories for serving (sasrec_history.c; the model's flag
+ * SASREC_FLAG_HISTORY), built from the rows as sasrec_read_sequences reads
+ * them: sasrec_history_collect installs data's on_customer hook (before
+ * the read), sasrec_history_attach puts the histories into a model (after
+ * it).  With model NULL the read's own item dictionary is the model's (the
+ * fit that reads its rows once: insight_sasrec_fit(..., with_history));
+ * otherwise items are matched to the model's by key and unknown ones
+ * dropped (insight_sasrec_with_history).  length: the model's max_length.
+ * The same rows give the same histories, whichever way they are built.
+ */
+typedef struct SasrecHistory SasrecHistory;
+
+extern SasrecHistory *sasrec_history_collect(SasrecData *data, const InsightSasrec *model,
+											 int length, const char *fname);
+extern Size sasrec_history_bytes(const SasrecHistory *h);
+extern void sasrec_history_attach(SasrecHistory *h, const SasrecData *data,
+								  InsightSasrec *out);
 
 /* The registered sales as (customer, item, event_time), for query = NULL. */
 extern char *sasrec_default_query(FunctionCallInfo fcinfo);

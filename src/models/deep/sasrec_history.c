@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * sasrec_history.c
- *	  insight_sasrec_with_history: a SASRec model with the customer
- *	  histories it serves from (sasrec.h, flag SASREC_FLAG_HISTORY), read
- *	  from rows (customer, item, event_time) of a query or of the
- *	  registered sales, so that scoring a customer needs nothing but the
- *	  model (as ALS keeps its interaction matrix).
+ *	  The customer histories a SASRec model serves from (sasrec.h, flag
+ *	  SASREC_FLAG_HISTORY), built from rows (customer, item, event_time) as
+ *	  sasrec_read_sequences reads them, so that scoring a customer needs
+ *	  nothing but the model (as ALS keeps its interaction matrix): by
+ *	  insight_sasrec_with_history for a model and a query, and by
+ *	  insight_sasrec_fit with with_history from the rows it trains on, in
+ *	  the same read (sasrec.c).
  *
  * The rows are read as insight_sasrec_fit reads them (the same distinct
  * rows in the same order, sasrec_read_sequences); items the model does not
@@ -25,9 +27,11 @@
 #include "models/deep/sasrec.h"
 
 /* What the reader's per-customer hook builds. */
-typedef struct HistoryBuild
+struct SasrecHistory
 {
-	const InsightSasrec *model;
+	const InsightSasrec *model; /* NULL: the read's dictionary is the model's */
+	int			length;			/* the latest items kept: max_length */
+	const char *fname;			/* the SQL function, for errors */
 	int32	   *remap;			/* query item id -> model item id (0 unknown, -1 not looked up) */
 	int			remap_n;
 	int32		customers;
@@ -44,7 +48,7 @@ typedef struct HistoryBuild
 	Size		charged;
 	bool	   *seen;			/* per model item, scratch */
 	uint32	   *work;
-} HistoryBuild;
+};
 
 static int
 cmp_key(const void *a, const void *b)
@@ -63,8 +67,10 @@ cmp_uint32(const void *a, const void *b)
 
 /* The model's id of the query's item 'id' (0: unknown). */
 static int32
-model_item(SasrecData *data, HistoryBuild *h, int32 id)
+model_item(SasrecData *data, SasrecHistory *h, int32 id)
 {
+	if (h->model == NULL)
+		return id;
 	if (id >= h->remap_n)
 	{
 		int			n = Max(id + 1, h->remap_n * 2);
@@ -87,7 +93,7 @@ model_item(SasrecData *data, HistoryBuild *h, int32 id)
 
 /* Room for n more ids in one of the id arrays, under the memory limit. */
 static uint32 *
-grow_ids(HistoryBuild *h, uint32 *ids, uint64 used, uint64 *cap, uint64 n)
+grow_ids(SasrecHistory *h, uint32 *ids, uint64 used, uint64 *cap, uint64 n)
 {
 	uint64		newcap;
 
@@ -97,10 +103,10 @@ grow_ids(HistoryBuild *h, uint32 *ids, uint64 used, uint64 *cap, uint64 n)
 	if (newcap > PG_UINT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("insight_sasrec_with_history takes at most %u items over all histories",
-						PG_UINT32_MAX)));
+				 errmsg("%s takes at most %u items over all histories",
+						h->fname, PG_UINT32_MAX)));
 	h->charged = add_size(h->charged, mul_size(newcap - *cap, sizeof(uint32)));
-	insight_check_training_memory(h->charged, "insight_sasrec_with_history");
+	insight_check_training_memory(h->charged, h->fname);
 	*cap = newcap;
 	return ids == NULL ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * newcap)
 		: repalloc_huge(ids, sizeof(uint32) * newcap);
@@ -109,12 +115,20 @@ grow_ids(HistoryBuild *h, uint32 *ids, uint64 used, uint64 *cap, uint64 n)
 static void
 add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 {
-	HistoryBuild *h = data->arg;
+	SasrecHistory *h = data->arg;
 	int			known = 0;
 	int			distinct = 0;
 	int			keep;
 
 	CHECK_FOR_INTERRUPTS();
+	/* (the items are known once the reader has its dictionary) */
+	if (h->seen == NULL)
+	{
+		int			items = h->model != NULL ? h->model->shape.items : data->items;
+
+		h->seen = palloc0(sizeof(bool) * ((Size) items + 1));
+		h->charged = add_size(h->charged, (Size) items + 1);
+	}
 	h->work = h->work == NULL ? palloc(sizeof(uint32) * Max(n, 64))
 		: repalloc(h->work, sizeof(uint32) * Max(n, 64));
 	for (int j = 0; j < n; j++)
@@ -131,7 +145,7 @@ add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 		int32		newcap = h->cap == 0 ? 1024 : h->cap * 2;
 
 		h->charged = add_size(h->charged, mul_size(newcap - h->cap, 2 * sizeof(uint32) + sizeof(char *)));
-		insight_check_training_memory(h->charged, "insight_sasrec_with_history");
+		insight_check_training_memory(h->charged, h->fname);
 		h->keys = h->keys == NULL ? palloc(sizeof(char *) * newcap)
 			: repalloc(h->keys, sizeof(char *) * newcap);
 		h->bought_ptr = h->bought_ptr == NULL ? palloc(sizeof(uint32) * (newcap + 1))
@@ -144,7 +158,7 @@ add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 	h->charged = add_size(h->charged, strlen(customer) + 16);
 
 	/* the latest items, time order */
-	keep = Min(known, h->model->shape.length);
+	keep = Min(known, h->length);
 	h->recent = grow_ids(h, h->recent, h->nrecent, &h->recent_cap, keep);
 	memcpy(h->recent + h->nrecent, h->work + known - keep, sizeof(uint32) * keep);
 	h->nrecent += keep;
@@ -168,6 +182,47 @@ add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 	h->recent_ptr[h->customers] = (uint32) h->nrecent;
 }
 
+SasrecHistory *
+sasrec_history_collect(SasrecData *data, const InsightSasrec *model, int length, const char *fname)
+{
+	SasrecHistory *h = palloc0(sizeof(SasrecHistory));
+
+	h->model = model;
+	h->length = length;
+	h->fname = fname;
+	data->on_customer = add_customer;
+	data->arg = h;
+	return h;
+}
+
+Size
+sasrec_history_bytes(const SasrecHistory *h)
+{
+	return h->charged;
+}
+
+void
+sasrec_history_attach(SasrecHistory *h, const SasrecData *data, InsightSasrec *out)
+{
+	if (h->customers == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s found no customer who bought an item of the model", h->fname),
+				 errdetail("%llu rows read; the model has %d items.",
+						   (unsigned long long) data->rows,
+						   h->model != NULL ? h->model->shape.items : data->items),
+				 errhint("Give rows (customer, item, event_time) with the items the model was trained on.")));
+	h->bought_ptr[0] = 0;
+	h->recent_ptr[0] = 0;
+	out->customers = h->customers;
+	out->history_rows = data->rows;
+	out->customer_keys = h->keys;
+	out->bought_ptr = h->bought_ptr;
+	out->bought = h->bought;
+	out->recent_ptr = h->recent_ptr;
+	out->recent = h->recent;
+}
+
 PG_FUNCTION_INFO_V1(insight_sasrec_with_history);
 Datum
 insight_sasrec_with_history(PG_FUNCTION_ARGS)
@@ -175,7 +230,7 @@ insight_sasrec_with_history(PG_FUNCTION_ARGS)
 	const InsightSasrec *model;
 	InsightSasrec out;
 	SasrecData	data;
-	HistoryBuild h;
+	SasrecHistory *h;
 	char	   *query;
 
 	if (PG_ARGISNULL(0))
@@ -185,31 +240,10 @@ insight_sasrec_with_history(PG_FUNCTION_ARGS)
 	model = sasrec_model_arg(fcinfo, 0);
 	query = PG_ARGISNULL(1) ? sasrec_default_query(fcinfo) : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
-	memset(&h, 0, sizeof(h));
-	h.model = model;
-	h.seen = palloc0(sizeof(bool) * ((Size) model->shape.items + 1));
 	memset(&data, 0, sizeof(data));
-	data.len = 1;
-	data.on_customer = add_customer;
-	data.arg = &h;
+	h = sasrec_history_collect(&data, model, model->shape.length, "insight_sasrec_with_history");
 	sasrec_read_sequences(&data, query, "insight_sasrec_with_history", CurrentMemoryContext);
-	if (h.customers == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("insight_sasrec_with_history found no customer who bought an item of the model"),
-				 errdetail("%llu rows read; the model has %d items.",
-						   (unsigned long long) data.rows, model->shape.items),
-				 errhint("Give rows (customer, item, event_time) with the items the model was trained on.")));
-	h.bought_ptr[0] = 0;
-	h.recent_ptr[0] = 0;
-
 	out = *model;
-	out.customers = h.customers;
-	out.history_rows = data.rows;
-	out.customer_keys = h.keys;
-	out.bought_ptr = h.bought_ptr;
-	out.bought = h.bought;
-	out.recent_ptr = h.recent_ptr;
-	out.recent = h.recent;
+	sasrec_history_attach(h, &data, &out);
 	PG_RETURN_BYTEA_P(sasrec_write_model(&out));
 }

@@ -145,19 +145,19 @@ BEGIN
         WHEN algorithm OPERATOR(pg_catalog.=) 'itemknn' THEN @extschema@.insight_itemknn_fit(query, (params OPERATOR(pg_catalog.->>) 'neighbors')::int,
                 params OPERATOR(pg_catalog.->>) 'similarity')
         -- sequences: the query gives (customer, item, event_time); the
-        -- histories come from the same rows
-        WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' THEN @extschema@.insight_sasrec_with_history(@extschema@.insight_sasrec_fit(query,
+        -- histories come from the same read of the rows (with_history)
+        WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' THEN @extschema@.insight_sasrec_fit(query,
                 (params OPERATOR(pg_catalog.->>) 'max_length')::int, (params OPERATOR(pg_catalog.->>) 'hidden')::int,
                 (params OPERATOR(pg_catalog.->>) 'blocks')::int, (params OPERATOR(pg_catalog.->>) 'heads')::int,
                 (params OPERATOR(pg_catalog.->>) 'dropout')::pg_catalog.float8, (params OPERATOR(pg_catalog.->>) 'epochs')::int,
                 (params OPERATOR(pg_catalog.->>) 'batch_size')::int, (params OPERATOR(pg_catalog.->>) 'learning_rate')::pg_catalog.float8,
-                (params OPERATOR(pg_catalog.->>) 'negatives')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint), query)
+                (params OPERATOR(pg_catalog.->>) 'negatives')::int, (params OPERATOR(pg_catalog.->>) 'seed')::bigint, true)
         ELSE @extschema@.insight_popularity_fit(query) END;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_fit(text, jsonb, text) IS
-'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query: of interactions (customer_id, item_id, value) for als, itemknn and popularity; of purchases (customer, item, event_time) for sasrec, whose model gets the customers'' histories from the same rows (insight_sasrec_with_history). insight_recommender_rows gives the query of each. Used by insight_train_recommender.';
+'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query: of interactions (customer_id, item_id, value) for als, itemknn and popularity; of purchases (customer, item, event_time) for sasrec, whose model gets the customers'' histories from the same read of the rows (insight_sasrec_fit with with_history: the model of insight_sasrec_with_history over the same query, the rows read once). insight_recommender_rows gives the query of each. Used by insight_train_recommender.';
 
 -- The training rows of an algorithm before a cut-off.
 CREATE FUNCTION @extschema@.insight_recommender_rows(algorithm text, params jsonb, before timestamptz)
@@ -342,7 +342,7 @@ LANGUAGE sql
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_recommender_setup($1, $2, $3, $4)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_recommender(text, jsonb, timestamptz, interval) IS
-'Train, evaluate and register a recommender (algorithm als, itemknn, popularity or sasrec; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity; sasrec fits over the purchases in time order, insight_sasrec_fit, and serves from the histories as of as_of, insight_sasrec_with_history). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
+'Train, evaluate and register a recommender (algorithm als, itemknn, popularity or sasrec; params as the fit function''s arguments, plus measure: orders, quantity or log_quantity; sasrec fits over the purchases in time order, insight_sasrec_fit, and serves from the histories as of as_of, taken from the same read of the purchases, as insight_sasrec_with_history builds them). Evaluation on a time split: fit on purchases before as_of - holdout (as_of default: just after the last event); for every customer who buys in [as_of - holdout, as_of) items they had not bought before, recommend 10 unseen items and score hit rate, precision, recall, NDCG, MAP at 10 and catalogue coverage (insight_recommender_metrics), next to the popularity baseline on the same split. Then fits the serving model on all purchases before as_of and stores it (task recommender) with params and metrics (compared_with: the active model and its NDCG@10); it is activated when its NDCG@10 is at least the baseline''s and the active model''s. Runs through insight_train_task() (steps insight_recommender_*). Returns model_id.';
 
 CREATE FUNCTION @extschema@.insight_recommend(customer text, k int DEFAULT 10, exclude_purchased boolean DEFAULT true)
 RETURNS TABLE (item_id text, item_name text, score float8, rank int)
