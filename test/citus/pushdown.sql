@@ -298,8 +298,9 @@ SELECT pg_temp.rows_to_coordinator(pg_temp.top_items_query('2011-09-01', '2011-1
 -- shards with no distributed subplan.  The ranking of the items over all
 -- purchases (a dense_rank, as it was read before) cannot run on a shard:
 -- Citus stores the purchases as an intermediate result and ranks them on the
--- coordinator, which a cap of 16 kB on intermediate results refuses; the fit
--- and the histories run under that cap, with the model of the purchases
+-- coordinator, which a cap of 16 kB on intermediate results refuses; the fit,
+-- the histories and the fit that takes the histories from its own read (the
+-- recommender task's) run under that cap, with the model of the purchases
 -- gathered on the coordinator (insight_sales).
 SELECT 'dictionary' AS query, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line = 'Task Count: 8') AS one_task_per_shard,
@@ -330,7 +331,10 @@ SELECT 1 FROM (SELECT customer, item, dense_rank() OVER (ORDER BY item COLLATE "
 CREATE TEMP TABLE sasrec_pushed AS
     SELECT insight_sasrec_fit(:'sasrec_q', max_length => 5, hidden => 8, epochs => 1, seed => 1) AS m;
 SELECT (p.m = g.m) AS same_model_bytes, insight_model_info(p.m) -> 'items' AS items,
-       insight_sasrec_with_history(p.m, :'sasrec_q') = insight_sasrec_with_history(g.m, :'gathered_q') AS same_histories
+       insight_sasrec_with_history(p.m, :'sasrec_q') = insight_sasrec_with_history(g.m, :'gathered_q') AS same_histories,
+       -- the recommender task's fit, the histories from its own read (once)
+       insight_sasrec_fit(:'sasrec_q', max_length => 5, hidden => 8, epochs => 1, seed => 1, with_history => true)
+           = insight_sasrec_with_history(g.m, :'gathered_q') AS one_read_same_bytes
   FROM sasrec_pushed p, sasrec_gathered g;
 RESET citus.max_intermediate_result_size;
 

@@ -5,7 +5,8 @@
  *	  2018, "Self-Attentive Sequential Recommendation"; reference code
  *	  kang205/SASRec, model.py and modules.py): the network and one
  *	  training step (sasrec_model.c), fitting over a query or the
- *	  registered sales (sasrec.c).  Built on the neural-network core.
+ *	  registered sales (sasrec.c), the customer histories a model serves
+ *	  from (sasrec_history.c).  Built on the neural-network core.
  *
  * The network, for a sequence of L item ids (0 = padding, on the left):
  *	  x_t = E[i_t] sqrt(d) + P[t]			(item and learned positional
