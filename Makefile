@@ -29,6 +29,7 @@ HEADERS      = $(wildcard src/*/*.h src/models/*/*.h)
 SQL_PARTS    = src/sql/core/header.sql \
                src/sql/core/registry.sql \
                src/sql/core/generated_sql.sql \
+               src/sql/core/row_pack.sql \
                src/sql/features/scaler.sql \
                src/sql/nn/nn.sql \
                src/sql/features/history.sql \

@@ -1,0 +1,95 @@
+-- insight_rows_pack / insight_rows_unpack: the rows of an in-memory trainer
+-- collected by an aggregate (on Citus, on the shards), given back in key
+-- order whatever the split, so that a trainer fits the same model as from
+-- its rows read ORDER BY key.
+SET client_min_messages = warning;
+CREATE TEMP TABLE pack_rows AS
+SELECT (i * 7919 % 2003)::text AS key,
+       ARRAY[sin(i), cos(1.3 * i), sin(7.0 * i) * 2]::float8[] AS features,
+       (sin(i) + 0.5 * cos(1.3 * i) + 0.3 * sin(7.0 * i) > 0)::integer::float8 AS label
+  FROM generate_series(1, 2000) i;
+-- rows a trainer skips or refuses, kept as they are
+INSERT INTO pack_rows VALUES ('null label', '{1,2,3}', NULL), ('null array', NULL, 1),
+                             ('null element', '{1,NULL,3}', 0), (NULL, '{4,5,6}', 1);
+
+-- every row back, in the order of ORDER BY key (NULL key last)
+WITH p AS (SELECT insight_rows_pack(r.key, r.features, r.label) AS packed FROM pack_rows r),
+     u AS (SELECT row_number() OVER () AS n, x.* FROM p, insight_rows_unpack(p.packed) x),
+     o AS (SELECT row_number() OVER (ORDER BY r.key) AS n, r.* FROM pack_rows r)
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE u.key IS NOT DISTINCT FROM o.key
+                          AND u.features IS NOT DISTINCT FROM o.features
+                          AND u.label IS NOT DISTINCT FROM o.label) AS same_row_same_place
+  FROM u FULL JOIN o USING (n);
+
+-- the same bytes whatever the split: partial states merged in two orders
+-- (a user's aggregate over the combine function), and a parallel plan
+CREATE AGGREGATE pg_temp.pack_merge(bytea) (
+    SFUNC = insight_rows_pack_combine, STYPE = bytea, FINALFUNC = insight_rows_pack_final);
+CREATE TEMP TABLE pack_parts AS
+SELECT r.label AS part, insight_rows_pack(r.key, r.features, r.label) AS packed
+  FROM pack_rows r GROUP BY r.label;
+SELECT (SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_rows r)
+         = (SELECT pg_temp.pack_merge(p.packed ORDER BY p.part NULLS FIRST) FROM pack_parts p) AS merged_ascending,
+       (SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_rows r)
+         = (SELECT pg_temp.pack_merge(p.packed ORDER BY p.part DESC NULLS LAST) FROM pack_parts p) AS merged_descending;
+CREATE TABLE pack_big AS SELECT r.* FROM pack_rows r, generate_series(1, 20) g;
+ANALYZE pack_big;
+CREATE TEMP TABLE pack_serial AS SELECT insight_rows_pack(r.key, r.features, r.label) AS packed FROM pack_big r;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+CREATE FUNCTION pg_temp.plan(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
+SELECT count(*) AS partial_aggregates_in_workers
+  FROM pg_temp.plan('SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_big r') line
+ WHERE line ~ 'Partial Aggregate|Workers Planned: 2';
+SELECT (SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_big r) = s.packed AS parallel_same_bytes,
+       (SELECT count(*) FROM insight_rows_unpack(s.packed)) AS rows
+  FROM pack_serial s;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+DROP TABLE pack_big;
+
+-- a trainer fits the same model from the packed rows as from its rows read
+-- in key order (the rows it skips counted the same): GBDT's model depends on
+-- the order of its rows (another order gives another model), the MLP puts
+-- its rows in a canonical order of its own
+SELECT insight_gbdt_fit($q$SELECT u.features, u.label = 1 FROM insight_rows_unpack(
+                              (SELECT insight_rows_pack(t.key, t.features, t.label) FROM pack_rows t)) u$q$,
+                        '{"rounds": 5, "max_depth": 3, "subsample": 0.5, "seed": 3}')
+     = insight_gbdt_fit('SELECT t.features, t.label = 1 FROM pack_rows t ORDER BY t.key',
+                        '{"rounds": 5, "max_depth": 3, "subsample": 0.5, "seed": 3}') AS gbdt_same_model,
+       insight_gbdt_fit('SELECT t.features, t.label = 1 FROM pack_rows t ORDER BY t.key DESC',
+                        '{"rounds": 5, "max_depth": 3, "subsample": 0.5, "seed": 3}')
+     = insight_gbdt_fit('SELECT t.features, t.label = 1 FROM pack_rows t ORDER BY t.key',
+                        '{"rounds": 5, "max_depth": 3, "subsample": 0.5, "seed": 3}') AS gbdt_same_model_other_order;
+SELECT insight_mlp_fit($q$SELECT u.features, u.label = 1 FROM insight_rows_unpack(
+                             (SELECT insight_rows_pack(t.key, t.features, t.label) FROM pack_rows t)) u$q$,
+                       hidden => '{8}', epochs => 3, batch_size => 64)
+     = insight_mlp_fit('SELECT t.features, t.label = 1 FROM pack_rows t ORDER BY t.key',
+                       hidden => '{8}', epochs => 3, batch_size => 64) AS mlp_same_model;
+SELECT (insight_model_info(insight_gbdt_fit($q$SELECT u.features, u.label = 1 FROM insight_rows_unpack(
+                              (SELECT insight_rows_pack(t.key, t.features, t.label) FROM pack_rows t)) u$q$,
+                        '{"rounds": 2}')) ->> 'rows_skipped') AS gbdt_rows_skipped_packed,
+       (insight_model_info(insight_gbdt_fit('SELECT t.features, t.label = 1 FROM pack_rows t',
+                        '{"rounds": 2}')) ->> 'rows_skipped') AS gbdt_rows_skipped_read;
+
+-- no rows: NULL, and no rows back
+SELECT insight_rows_pack(r.key, r.features, r.label) IS NULL AS no_rows FROM pack_rows r WHERE false;
+
+-- errors
+SELECT insight_rows_pack(r.key, ARRAY[[1, 2], [3, 4]]::float8[], 1) FROM pack_rows r LIMIT 1;
+SELECT insight_rows_pack_accum(NULL, 'a', '{1}', 1);
+SELECT * FROM insight_rows_unpack('\x0001'::bytea);
+-- a record's key longer than the value
+SELECT * FROM insight_rows_unpack(('\x524f5750' || repeat('00', 4) || '0100000000000000'
+                                   || 'ffffff7f' || '00000000' || repeat('00', 16))::bytea);
+-- two rows announced, one there
+SELECT * FROM insight_rows_unpack((SELECT substring(insight_rows_pack(r.key, r.features, r.label) for 60)
+                                     FROM pack_rows r WHERE r.key IN ('1', '10')));

@@ -1,0 +1,49 @@
+-- ---------------------------------------------------------------------------
+-- The rows of an in-memory trainer collected by an aggregate
+-- (src/core/row_pack.c): on Citus the collection runs on the shards and one
+-- state per shard reaches the coordinator.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.insight_rows_pack_accum(state bytea, key text, features float8[], label float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_rows_pack_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_rows_pack_accum(bytea, text, float8[], float8) IS
+'Transition function of insight_rows_pack: appends one row (key, features, label; any of them NULL) to the state. Only the aggregate calls it (0A000 otherwise). Errors: features of more than one dimension (2202E).';
+
+CREATE FUNCTION @extschema@.insight_rows_pack_combine(state1 bytea, state2 bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_rows_pack_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_rows_pack_combine(bytea, bytea) IS
+'Combine function of insight_rows_pack: appends the rows of state2 (a partial state of a parallel worker or a Citus shard, checked record by record: XX001 when malformed) to state1.';
+
+CREATE FUNCTION @extschema@.insight_rows_pack_final(state bytea)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_rows_pack_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_rows_pack_final(bytea) IS
+'Final function of insight_rows_pack: the rows sorted by key (the database''s default collation, as ORDER BY key; NULL keys last; equal keys by their bytes), whatever order the partial states came in.';
+
+CREATE AGGREGATE @extschema@.insight_rows_pack(key text, features float8[], label float8) (
+    SFUNC = @extschema@.insight_rows_pack_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_rows_pack_combine,
+    FINALFUNC = @extschema@.insight_rows_pack_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_rows_pack(text, float8[], float8) IS
+'Collects the training rows of an in-memory trainer (insight_gbdt_fit, insight_mlp_fit) into one bytea, in key order: (key text, features float8[], label float8; a boolean label as 0 or 1), with NULLs kept, so that the trainer skips and counts (or refuses) the same rows as when it reads them. Its combine function concatenates partial states, so on Citus each shard collects its own rows (worker_partial_agg) and only one state per shard reaches the coordinator. insight_rows_unpack gives the rows back. The rows are sorted by key with the default collation (NULL keys last, rows of equal keys by their bytes): the same order as ORDER BY key, whatever the split, so a trainer fits the same model from them as from its rows read in key order when the keys are unique. At most 1 GB (54000 when more: pass over the rows instead, or train on fewer). NULL for no row.';
+
+CREATE FUNCTION @extschema@.insight_rows_unpack(packed bytea)
+RETURNS TABLE (key text, features float8[], label float8)
+AS 'MODULE_PATHNAME', 'insight_rows_unpack'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 10000;
+
+COMMENT ON FUNCTION @extschema@.insight_rows_unpack(bytea) IS
+'The rows packed by insight_rows_pack, in its order (by key), as (key, features, label); a row whose features held a NULL element comes back as an array of one NULL (a trainer skips it the same way). A value that is not packed rows is 22P03; a malformed one XX001.';
