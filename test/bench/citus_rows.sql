@@ -57,11 +57,13 @@ SELECT p.pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_t
  ORDER BY p.n;
 
 -- The CLV fits over the summary's query (insight_clv_summary_query), as the
--- CLV task (calibration fits at T - holdout, one query per model; serving
+-- CLV task (the calibration fits' state at T - holdout, one query; serving
 -- fits at T) and the value task's comparator (at T - 90 days, period one
 -- day) run them on the shards: what each shard sends, its partial states
 -- (pg_temp.partial_states: EXPLAIN ANALYZE cannot run them on Citus 12.1),
--- and the comparator's values per customer (EXPLAIN ANALYZE)
+-- against the summary's rows that reached the coordinator before, and the
+-- distinct (x, t_x, T) the states collapse to; and the comparator's values
+-- per customer (EXPLAIN ANALYZE)
 SELECT (insight_clv_setup(NULL, '7 days', NULL)).setup ->> 'calibration_end' AS c \gset
 CREATE FUNCTION pg_temp.fits_query(fits text, as_of timestamptz, period interval) RETURNS text LANGUAGE sql AS $$
     SELECT format('SELECT %s FROM (%s) k', fits, insight_clv_summary_query(as_of, period))
@@ -70,8 +72,8 @@ CREATE TEMP TABLE btyd_models AS
     SELECT insight_bgnbd_fit(k.frequency, k.recency, k."T") AS bg, insight_gammagamma_fit(k.frequency, k.monetary_value) AS gg
       FROM insight_clv_summary(:'t'::timestamptz - interval '90 days', '1 day') k;
 WITH fits(n, pass, fits, as_of, period, states) AS (VALUES
-    (1, 'clv calibration fit (BG/NBD; Pareto/NBD and MBG/NBD the same)',
-        'insight_bgnbd_fit(k.frequency, k.recency, k."T")', :'c'::timestamptz, interval '7 days', 1),
+    (1, 'clv calibration fits'' state (insight_clv_fit_state: the three models)',
+        'insight_clv_fit_state(k.frequency, k.recency, k."T")', :'c'::timestamptz, interval '7 days', 1),
     (2, 'clv serving fits (the chosen model and Gamma-Gamma)',
         'insight_mbgnbd_fit(k.frequency, k.recency, k."T"), insight_gammagamma_fit(k.frequency, k.monetary_value)', NULL, '7 days', 2),
     (3, 'value comparator fits (BG/NBD and Gamma-Gamma)',
