@@ -22,7 +22,7 @@ AS 'MODULE_PATHNAME', 'insight_clv_summary_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_summary_accum(bytea, float8, float8, float8) IS
-'Transition function of insight_bgnbd_fit and insight_pnbd_fit: adds one customer''s (frequency, recency, T); rows with a NULL are skipped and counted.';
+'Transition function of insight_bgnbd_fit, insight_pnbd_fit, insight_mbgnbd_fit and insight_clv_fit_state: adds one customer''s (frequency, recency, T); rows with a NULL are skipped and counted.';
 
 -- BG/NBD --------------------------------------------------------------------
 

@@ -17,6 +17,8 @@
 
 ALTER FUNCTION @extschema@.insight_build_clv_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+--@ comment src/sql/models/clv/models.sql insight_clv_summary_accum
+
 -- The state the transaction-model fits share (the calibration fits on
 -- Citus collect it in one query).
 CREATE AGGREGATE @extschema@.insight_clv_fit_state(frequency float8, recency float8, "T" float8) (
