@@ -55,3 +55,38 @@ WITH passes(n, pass, tasks, q) AS (VALUES
 SELECT p.pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_to_coordinator, p.tasks
   FROM passes p, LATERAL pg_temp.to_coordinator(p.q) c
  ORDER BY p.n;
+
+-- The CLV fits over the summary's query (insight_clv_summary_query), as the
+-- CLV task (the calibration fits' state at T - holdout, one query; serving
+-- fits at T) and the value task's comparator (at T - 90 days, period one
+-- day) run them on the shards: what each shard sends, its partial states
+-- (pg_temp.partial_states: EXPLAIN ANALYZE cannot run them on Citus 12.1),
+-- against the summary's rows that reached the coordinator before, and the
+-- distinct (x, t_x, T) the states collapse to; and the comparator's values
+-- per customer (EXPLAIN ANALYZE)
+SELECT (insight_clv_setup(NULL, '7 days', NULL)).setup ->> 'calibration_end' AS c \gset
+CREATE FUNCTION pg_temp.fits_query(fits text, as_of timestamptz, period interval) RETURNS text LANGUAGE sql AS $$
+    SELECT format('SELECT %s FROM (%s) k', fits, insight_clv_summary_query(as_of, period))
+$$;
+CREATE TEMP TABLE btyd_models AS
+    SELECT insight_bgnbd_fit(k.frequency, k.recency, k."T") AS bg, insight_gammagamma_fit(k.frequency, k.monetary_value) AS gg
+      FROM insight_clv_summary(:'t'::timestamptz - interval '90 days', '1 day') k;
+WITH fits(n, pass, fits, as_of, period, states) AS (VALUES
+    (1, 'clv calibration fits'' state (insight_clv_fit_state: the three models)',
+        'insight_clv_fit_state(k.frequency, k.recency, k."T")', :'c'::timestamptz, interval '7 days', 1),
+    (2, 'clv serving fits (the chosen model and Gamma-Gamma)',
+        'insight_mbgnbd_fit(k.frequency, k.recency, k."T"), insight_gammagamma_fit(k.frequency, k.monetary_value)', NULL, '7 days', 2),
+    (3, 'value comparator fits (BG/NBD and Gamma-Gamma)',
+        'insight_bgnbd_fit(k.frequency, k.recency, k."T"), insight_gammagamma_fit(k.frequency, k.monetary_value)',
+        :'t'::timestamptz - interval '90 days', '1 day', 2))
+SELECT f.pass, s.tasks, s.rows AS rows_to_coordinator, pg_size_pretty(s.bytes) AS bytes_to_coordinator,
+       b.rows AS summary_rows_before, pg_size_pretty(b.bytes) AS summary_bytes_before,
+       (SELECT count(DISTINCT (k.frequency, k.recency, k."T")) FROM insight_clv_summary(f.as_of, f.period) k) AS distinct_x_tx_t
+  FROM fits f, LATERAL pg_temp.partial_states(pg_temp.fits_query(f.fits, f.as_of, f.period), f.states) s,
+       LATERAL pg_temp.to_coordinator(insight_clv_summary_query(f.as_of, f.period)) b
+ ORDER BY f.n;
+SELECT 'value comparator values (one per customer)' AS pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_to_coordinator
+  FROM btyd_models m,
+       LATERAL pg_temp.to_coordinator(pg_temp.fits_query(format(
+           'k.customer_id::text, insight_bgnbd_expected_purchases(%L::bytea, 90, k.frequency, k.recency, k."T") * insight_gammagamma_expected_spend(%L::bytea, k.frequency, k.monetary_value)',
+           m.bg, m.gg), :'t'::timestamptz - interval '90 days', '1 day')) c;

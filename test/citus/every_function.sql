@@ -34,7 +34,7 @@ BEGIN
          WHERE p.prokind = 'f' AND (p.provolatile <> 'v' OR p.proname = 'insight_sales_rows')
            -- (SQL text for the shards: NULL, or the view insight_sales, on a
            -- single node by design)
-           AND p.proname NOT IN ('insight_sales_pushdown_lines', 'insight_sales_lines_from')
+           AND p.proname NOT IN ('insight_sales_pushdown_lines', 'insight_sales_lines_from', 'insight_clv_summary_query')
            AND p.prorettype NOT IN ('trigger'::regtype, 'void'::regtype, 'internal'::regtype)
            AND (p.pronargs = p.pronargdefaults
                 OR (p.pronargs - p.pronargdefaults = 1 AND p.proargnames[1] = 'customer'

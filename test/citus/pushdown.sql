@@ -381,3 +381,81 @@ SELECT (SELECT count(*) FROM insight_sales_window('2011-09-01', '2011-12-01')) =
        (SELECT count(*) FROM insight_group_purchases('2011-09-01', '2011-10-01', (SELECT g FROM top_groups))) = (SELECT count(*) FROM groups_by_customer)
        AND NOT EXISTS (SELECT * FROM insight_group_purchases('2011-09-01', '2011-10-01', (SELECT g FROM top_groups)) EXCEPT SELECT * FROM groups_by_customer) AS same_group_purchases,
        NOT EXISTS (SELECT * FROM insight_top_item_groups('2011-09-01', 10) EXCEPT SELECT * FROM top_groups_by_customer) AS same_top_groups;
+
+-- 11. The CLV fits run on the shards (the CLV task's calibration and serving
+-- fits, the value task's BTYD comparator): insight_clv_summary_query() gives
+-- the summary's query for a source distributed by customer (NULL for one
+-- distributed another way, where the fits read insight_clv_summary()); an
+-- aggregate over it runs as worker_partial_agg on every shard and
+-- coord_combine_agg on the coordinator; one row per shard reaches the
+-- coordinator; the models are those of the summary gathered on the
+-- coordinator, to the bit (the fit state sorts and collapses its rows).
+SELECT insight_clv_summary_query('2011-09-01', '7 days') IS NULL AS no_query_by_item;
+SELECT insight_register_sales('order_lines', 'customer_id', 'invoice_date', 'invoice_no', 'stock_code',
+                              'quantity', unit_price_column => 'unit_price',
+                              options => (SELECT options FROM insight_sales_sources)) IS NOT NULL AS registered_by_customer;
+SELECT insight_clv_summary_query('2011-09-01', '7 days') IS NOT NULL AS summary_query;
+SET client_min_messages = error;
+-- the fits over the summary's query, as the tasks run them (pushed: true),
+-- or over insight_clv_summary(), gathered on the coordinator
+CREATE FUNCTION pg_temp.fit_query(as_of timestamptz, period interval, pushed boolean DEFAULT true) RETURNS text LANGUAGE sql AS $$
+    SELECT 'SELECT insight_bgnbd_fit(k.frequency, k.recency, k."T"), insight_pnbd_fit(k.frequency, k.recency, k."T"),
+                   insight_mbgnbd_fit(k.frequency, k.recency, k."T"), insight_gammagamma_fit(k.frequency, k.monetary_value)
+              FROM ' || CASE WHEN pushed THEN '(' || insight_clv_summary_query(as_of, period) || ')'
+                             ELSE format('insight_clv_summary(%L, %L)', as_of, period) END || ' k'
+$$;
+CREATE FUNCTION pg_temp.fits(q text) RETURNS bytea[] LANGUAGE plpgsql AS $$
+DECLARE m bytea[];
+BEGIN
+    EXECUTE 'SELECT ARRAY[f.bgnbd, f.pnbd, f.mbgnbd, f.gammagamma] FROM (' || q || ') f(bgnbd, pnbd, mbgnbd, gammagamma)' INTO m;
+    RETURN m;
+END $$;
+SET client_min_messages = warning;
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Output: coord_combine_agg\(.*remote_scan\.insight_bgnbd_fit.*coord_combine_agg\(.*remote_scan\.insight_gammagamma_fit') AS combined_on_coordinator,
+       bool_or(line ~ '^Query: SELECT pg_catalog\.worker_partial_agg\(''public\.insight_bgnbd_fit.* pg_catalog\.worker_partial_agg\(''public\.insight_gammagamma_fit')
+       AND bool_or(line ~ '^Query: .*GROUP BY .*customer_id') AS partial_states_of_the_summary_on_shards
+  FROM (SELECT pg_temp.fit_query('2011-09-01', '7 days') AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+-- every shard sends one row, its partial states (the summary's rows, one
+-- per customer, went to the coordinator before)
+SELECT s.tasks = 8 AS every_shard, s.rows = 8 AS one_row_per_shard,
+       (pg_temp.to_coordinator(pg_temp.clv_query('insight_clv_summary', '2011-09-01', '7 days'))).rows AS summary_rows_before
+  FROM pg_temp.partial_states(pg_temp.fit_query('2011-09-01', '7 days'), 4) s;
+-- the models: those of the summary gathered on the coordinator
+SELECT pg_temp.fits(pg_temp.fit_query(a, p)) = pg_temp.fits(pg_temp.fit_query(a, p, false)) AS same_models,
+       (SELECT count(*) FROM unnest(pg_temp.fits(pg_temp.fit_query(a, p))) m WHERE m IS NOT NULL) AS models
+  FROM (VALUES ('2011-09-01'::timestamptz, '7 days'::interval), ('2011-09-10', '1 day')) v(a, p);
+-- the value task's comparator: the same values per customer as from the
+-- summary gathered on the coordinator (its code for a database without Citus)
+CREATE TEMP TABLE btyd_pushed AS SELECT * FROM insight_value_btyd('2011-09-10', '90 days');
+SELECT (SELECT count(*) FROM btyd_pushed) = (SELECT count(*) FROM insight_clv_summary('2011-09-10', '1 day')) AS one_value_per_customer,
+       NOT EXISTS (SELECT * FROM btyd_pushed b FULL JOIN
+                     (SELECT k.customer_id::text, insight_bgnbd_expected_purchases(m.fits[1], 90, k.frequency, k.recency, k."T")
+                                                  * insight_gammagamma_expected_spend(m.fits[4], k.frequency, k.monetary_value) AS value
+                        FROM insight_clv_summary('2011-09-10', '1 day') k,
+                             (SELECT pg_temp.fits(pg_temp.fit_query('2011-09-10', '1 day', false)) AS fits) m) g
+                     USING (customer_id)
+                    WHERE b.value IS DISTINCT FROM g.value) AS same_values;
+-- the calibration fits' shared state (insight_clv_fit_state), collected on
+-- the shards in one query: each model fitted from it by its final function
+-- is its fit aggregate's
+SET client_min_messages = error;
+CREATE FUNCTION pg_temp.state_query(as_of timestamptz, period interval) RETURNS text LANGUAGE sql AS $$
+    SELECT 'SELECT insight_clv_fit_state(k.frequency, k.recency, k."T") FROM (' || insight_clv_summary_query(as_of, period) || ') k'
+$$;
+CREATE FUNCTION pg_temp.fit_state(q text) RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE s bytea;
+BEGIN
+    EXECUTE q INTO s;
+    RETURN s;
+END $$;
+SET client_min_messages = warning;
+SELECT bool_or(l.line ~ '^Query: SELECT pg_catalog\.worker_partial_agg\(''public\.insight_clv_fit_state') AS state_partial_on_shards,
+       bool_or(l.line ~ '^Output: coord_combine_agg\(') AS state_combined_on_coordinator
+  FROM pg_temp.plan(pg_temp.state_query('2011-09-01', '7 days')) p, LATERAL (SELECT trim(p.line) AS line) l;
+SELECT ARRAY[insight_bgnbd_final(s), insight_pnbd_final(s), insight_mbgnbd_final(s)]
+       = (pg_temp.fits(pg_temp.fit_query('2011-09-01', '7 days', false)))[1:3] AS same_models_from_the_state
+  FROM pg_temp.fit_state(pg_temp.state_query('2011-09-01', '7 days')) s;

@@ -136,3 +136,36 @@ RETURNS text LANGUAGE sql AS $$
     SELECT format(pg_temp.shard_template('insight_top_items', '\S*insight_sales_lines_from\(\), since, until, min_buyers, top\)'),
                   insight_sales_lines_from(), since, until, min_buyers, top)
 $$;
+-- what the shards send for a query whose every task returns n columns of
+-- partial states: its tasks, their rows and the bytes of their text form
+-- (what Citus ships), each task's query run on its node as EXPLAIN
+-- (VERBOSE) shows it with citus.explain_all_tasks: EXPLAIN ANALYZE cannot
+-- run an aggregate Citus sends as worker_partial_agg (Citus 12.1, issue
+-- citusdata/citus#4043: 'column "field_0" has pseudo-type cstring')
+CREATE FUNCTION pg_temp.partial_states(q text, n int, OUT tasks bigint, OUT rows bigint, OUT bytes bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    l text;
+    task text;
+    result text;
+BEGIN
+    PERFORM set_config('citus.explain_all_tasks', 'on', true);
+    tasks := 0; rows := 0; bytes := 0;
+    FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
+        l := trim(l);
+        IF l ~ '^Query: ' THEN
+            task := substring(l FROM '^Query: (.*)$');
+        ELSIF l ~ '^Node: ' AND task IS NOT NULL THEN
+            SELECT r.result INTO STRICT result
+              FROM master_run_on_worker(ARRAY[substring(l FROM 'host=(\S+)')], ARRAY[substring(l FROM 'port=([0-9]+)')::int],
+                       ARRAY[format('SELECT count(*) || '' '' || sum(%s) FROM (%s) t(%s)',
+                                    (SELECT string_agg(format('octet_length(t.c%s::text)', i), ' + ') FROM generate_series(1, n) i),
+                                    task, (SELECT string_agg('c' || i, ', ') FROM generate_series(1, n) i))], false) r;
+            tasks := tasks + 1;
+            rows := rows + split_part(result, ' ', 1)::bigint;
+            bytes := bytes + split_part(result, ' ', 2)::bigint;
+            task := NULL;
+        END IF;
+    END LOOP;
+    PERFORM set_config('citus.explain_all_tasks', 'off', true);
+END $$;

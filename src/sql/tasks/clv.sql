@@ -283,13 +283,30 @@ DECLARE
     spearman pg_catalog.float8;
     fits pg_catalog.bytea[] := '{}';
     chosen_n pg_catalog.int8;
+    -- on Citus, the calibration summary's query (NULL elsewhere)
+    summary_query pg_catalog.text := @extschema@.insight_clv_summary_query(
+        (t.setup OPERATOR(pg_catalog.->>) 'calibration_end')::pg_catalog.timestamptz, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval);
+    fit_state pg_catalog.bytea;
 BEGIN
+    -- on Citus the fits' state, collected on the shards in one query over the
+    -- calibration summary (each shard sends its partial state), from which
+    -- every model is fitted below by its final function
+    IF summary_query IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SELECT %I.insight_clv_fit_state(h.frequency, h.recency, h."T") FROM (%s) h',
+                                  '@extschema@', summary_query)
+           INTO fit_state;
+    END IF;
     -- every model fitted on the calibration summary and measured on the holdout
     FOREACH alg IN ARRAY algorithms LOOP
         BEGIN
-            EXECUTE pg_catalog.format('SELECT %I.%I(h.frequency, h.recency, h."T") FROM pg_temp.insight_clv_holdout h',
-                                      '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_fit')
-               INTO m;
+            IF summary_query IS NULL THEN
+                EXECUTE pg_catalog.format('SELECT %I.%I(h.frequency, h.recency, h."T") FROM pg_temp.insight_clv_holdout h',
+                                          '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_fit')
+                   INTO m;
+            ELSE
+                EXECUTE pg_catalog.format('SELECT %I.%I($1)', '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_final')
+                   INTO m USING fit_state;
+            END IF;
         EXCEPTION WHEN numeric_value_out_of_range THEN
             GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
             RAISE NOTICE 'the % model is not used: %', names OPERATOR(pg_catalog.->>) alg, msg;
@@ -396,7 +413,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back.';
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), the fits'' state is collected over the calibration summary''s query on the shards in one query (insight_clv_fit_state: one partial state per shard, combined on the coordinator) and each model fitted from it by its final function (the same model bytes, since the final function sorts and collapses the rows); the holdout metrics, charts and bands read the rows of insight_clv_holdout (one per calibration customer) on the coordinator.';
 
 -- Spearman's rank correlation, average ranks for ties.
 CREATE FUNCTION @extschema@.insight_clv_spearman(x float8[], y float8[])
@@ -520,12 +537,18 @@ SET TimeZone = 'UTC'
 AS $$
 DECLARE
     spend @extschema@.insight_models;
+    -- on Citus the summary's query, which the fits run over on the shards
+    -- (each sends one partial state per fit); elsewhere the summary function
+    summary_rows pg_catalog.text := COALESCE(
+        '(' OPERATOR(pg_catalog.||) @extschema@.insight_clv_summary_query(t.trained_as_of, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval)
+            OPERATOR(pg_catalog.||) ')',
+        pg_catalog.format('%I.insight_clv_summary($1, $2)', '@extschema@'));
 BEGIN
     -- the models that serve: the chosen one and the spend model, refitted on the whole history
     EXECUTE pg_catalog.format(
         'SELECT %I.%I(k.frequency, k.recency, k."T"), %I.insight_gammagamma_fit(k.frequency, k.monetary_value)
-           FROM %I.insight_clv_summary($1, $2) k',
-        '@extschema@', 'insight_' OPERATOR(pg_catalog.||) t.algorithm OPERATOR(pg_catalog.||) '_fit', '@extschema@', '@extschema@')
+           FROM %s k',
+        '@extschema@', 'insight_' OPERATOR(pg_catalog.||) t.algorithm OPERATOR(pg_catalog.||) '_fit', '@extschema@', summary_rows)
        INTO t.weights, spend.weights
       USING t.trained_as_of, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
     IF spend.weights IS NULL THEN
@@ -549,7 +572,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_serve(@extschema@.insight_training) IS
-'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period); metrics.p_alive: how the serving model''s P(alive) tells the customers apart (insight_clv_p_alive_spread: deciles, Spearman with the time since the last purchase and with the active churn model).';
+'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period), in one query (on Citus, for a source distributed by customer, over insight_clv_summary_query(as_of, period) on the shards: one partial state per shard and fit reaches the coordinator); metrics.p_alive: how the serving model''s P(alive) tells the customers apart (insight_clv_p_alive_spread: deciles, Spearman with the time since the last purchase and with the active churn model).';
 
 CREATE FUNCTION @extschema@.insight_clv_compare(t @extschema@.insight_training, active @extschema@.insight_models)
 RETURNS jsonb

@@ -268,7 +268,24 @@ AS $$
 DECLARE
     m_bg pg_catalog.bytea;
     m_gg pg_catalog.bytea;
+    summary_query pg_catalog.text := @extschema@.insight_clv_summary_query(cutoff, interval '1 day');
 BEGIN
+    IF summary_query IS NOT NULL THEN
+        -- on Citus: both fits over the summary's query on the shards (one
+        -- partial state per shard and fit), then each customer's value
+        -- computed there too, the models as literals (one row per customer)
+        EXECUTE pg_catalog.format(
+            'SELECT %1$I.insight_bgnbd_fit(k.frequency, k.recency, k."T"), %1$I.insight_gammagamma_fit(k.frequency, k.monetary_value)
+               FROM (%2$s) k', '@extschema@', summary_query)
+           INTO m_bg, m_gg;
+        RETURN QUERY EXECUTE pg_catalog.format(
+            'SELECT k.customer_id::pg_catalog.text,
+                    %1$I.insight_bgnbd_expected_purchases(%2$L::pg_catalog.bytea,
+                        pg_catalog.date_part(''epoch'', %3$L::interval) OPERATOR(pg_catalog./) 86400, k.frequency, k.recency, k."T")
+                    OPERATOR(pg_catalog.*) %1$I.insight_gammagamma_expected_spend(%4$L::pg_catalog.bytea, k.frequency, k.monetary_value)
+               FROM (%5$s) k', '@extschema@', m_bg, horizon, m_gg, summary_query);
+        RETURN;
+    END IF;
     PERFORM @extschema@.insight_drop_temp_table('insight_value_summary');
     CREATE TEMP TABLE insight_value_summary ON COMMIT DROP AS
         SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T", k.monetary_value
@@ -287,7 +304,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_btyd(timestamptz, interval) IS
-'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase.';
+'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), both fits run over the summary''s query on the shards (one partial state per shard and fit reaches the coordinator) and each customer''s value is computed there, the models as literals (one row per customer, customer and value, reaches the coordinator); elsewhere the summary goes through a temporary table, insight_value_summary.';
 
 CREATE FUNCTION @extschema@.insight_value_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

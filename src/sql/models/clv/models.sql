@@ -22,7 +22,7 @@ AS 'MODULE_PATHNAME', 'insight_clv_summary_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_summary_accum(bytea, float8, float8, float8) IS
-'Transition function of insight_bgnbd_fit and insight_pnbd_fit: adds one customer''s (frequency, recency, T); rows with a NULL are skipped and counted.';
+'Transition function of insight_bgnbd_fit, insight_pnbd_fit, insight_mbgnbd_fit and insight_clv_fit_state: adds one customer''s (frequency, recency, T); rows with a NULL are skipped and counted.';
 
 -- BG/NBD --------------------------------------------------------------------
 
@@ -265,6 +265,19 @@ CREATE AGGREGATE @extschema@.insight_mbgnbd_fit(frequency float8, recency float8
 
 COMMENT ON AGGREGATE @extschema@.insight_mbgnbd_fit(float8, float8, float8) IS
 'Fit the modified BG/NBD model (MBG/NBD) of Batislam, Denizel & Filiztekin (2007), "Empirical validation and comparison of models for customer base analysis", IJRM 24(3), to customers'' (frequency, recency, T): BG/NBD where a customer may also drop out right after the first purchase, so that one-time buyers can be gone (likelihood as in BTYDplus''s mbgnbd.LL: ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x+1) - ln B(a, b) + ln[(alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x)]). Maximum likelihood over log-parameters by BFGS with the analytic gradient and Newton steps, as insight_bgnbd_fit. Returns the model (r, alpha, a, b; standard errors in insight_model_info). Rows with a NULL are skipped and counted; the same input errors as insight_bgnbd_fit. NULL for no rows.';
+
+-- The state the three fits above share, without a final function: one pass
+-- collects it (on Citus, one partial state per shard), and each model is
+-- fitted from it by its final function.
+CREATE AGGREGATE @extschema@.insight_clv_fit_state(frequency float8, recency float8, "T" float8) (
+    SFUNC = @extschema@.insight_clv_summary_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_clv_rows_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_clv_fit_state(float8, float8, float8) IS
+'The fit state that insight_bgnbd_fit, insight_pnbd_fit and insight_mbgnbd_fit build, returned as it is: customers'' (frequency, recency, T), identical rows collapsed with weights, rows with a NULL counted; insight_bgnbd_final(state), insight_pnbd_final(state) and insight_mbgnbd_final(state) fit each model from it, with the bytes of the aggregate over the same rows (the final function sorts the rows, so the order in which partial states were combined changes nothing). With a combine function: parallel plans and Citus (worker_partial_agg on each shard) combine partial states. Input errors of insight_bgnbd_fit. NULL for no rows.';
 
 CREATE FUNCTION @extschema@.insight_mbgnbd_model(r float8, alpha float8, a float8, b float8)
 RETURNS bytea

@@ -53,6 +53,17 @@ AS $$ SELECT s.customer_id, NULL::integer, NULL::pg_catalog.float8, NULL::pg_cat
 COMMENT ON FUNCTION @extschema@.insight_clv_summary(timestamptz, interval) IS
 'CLV summary of every customer (rebuilt when a sales source is registered).';
 
+-- Placeholder until a source is registered (no query: the fits read
+-- insight_clv_summary()).
+CREATE FUNCTION @extschema@.insight_clv_summary_query(as_of timestamptz DEFAULT NULL,
+                                                      period interval DEFAULT '7 days')
+RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT NULL::pg_catalog.text $$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_summary_query(timestamptz, interval) IS
+'The query of insight_clv_summary(as_of, period) as SQL text on Citus; NULL elsewhere (rebuilt when a sales source is registered).';
+
 CREATE FUNCTION @extschema@.insight_clv_customer_summary(as_of timestamptz, period interval, customer text)
 RETURNS TABLE (customer_id text, frequency integer, recency float8, "T" float8,
                monetary_value float8)
@@ -96,17 +107,35 @@ BEGIN
                               OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC')), $2%(customer_arg)s);
 END
 $fbody$ $f$;
+    -- The same query as SQL text, with as_of and period as literals, for
+    -- the fits that run over it on the shards (an aggregate over it as a
+    -- subquery: Citus sends the subquery whole with each shard's partial
+    -- aggregate, worker_partial_agg, and combines the states on the
+    -- coordinator); elsewhere %(query)L is NULL, and so the result.
+    query_function_sql CONSTANT pg_catalog.text := $f$
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_summary_query(as_of timestamptz DEFAULT NULL,
+                                                                 period interval DEFAULT '7 days')
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $fbody$
+BEGIN
+    PERFORM @extschema@.insight_clv_period_seconds($2);  -- (its errors first)
+    RETURN pg_catalog.format(%(query)L,
+        COALESCE($1, (SELECT ((@extschema@.insight_latest_purchase() AT TIME ZONE 'UTC')::pg_catalog.date
+                              OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE 'UTC')), $2);
+END
+$fbody$ $f$;
     -- (%1$L: as_of, %2$L: period, %3$L: the customer; the expressions of
     -- the body above, with params inlined)
     citus_query CONSTANT pg_catalog.text := $q$
 SELECT m.customer_id,
-       (pg_catalog.count(*) OPERATOR(pg_catalog.-) 1)::integer,
+       (pg_catalog.count(*) OPERATOR(pg_catalog.-) 1)::integer AS frequency,
        (pg_catalog.max(m.day) OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::pg_catalog.float8
-           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(%2$L::pg_catalog.interval),
+           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(%2$L::pg_catalog.interval) AS recency,
        ((((%1$L::pg_catalog.timestamptz OPERATOR(pg_catalog.-) interval '1 microsecond') AT TIME ZONE 'UTC')::pg_catalog.date)
             OPERATOR(pg_catalog.-) pg_catalog.min(m.day))::pg_catalog.float8
-           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(%2$L::pg_catalog.interval),
-       (pg_catalog.avg(m.spend) FILTER (WHERE m.day OPERATOR(pg_catalog.>) m.first_day))::pg_catalog.float8
+           OPERATOR(pg_catalog.*) 86400 OPERATOR(pg_catalog./) @extschema@.insight_clv_period_seconds(%2$L::pg_catalog.interval) AS "T",
+       (pg_catalog.avg(m.spend) FILTER (WHERE m.day OPERATOR(pg_catalog.>) m.first_day))::pg_catalog.float8 AS monetary_value
   FROM (SELECT d.customer_id, d.day, d.spend,
                pg_catalog.min(d.day) OVER (PARTITION BY d.customer_id) AS first_day
           FROM (SELECT s.customer_id, (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date AS day,
@@ -118,6 +147,7 @@ SELECT m.customer_id,
  GROUP BY m.customer_id
  ORDER BY m.customer_id$q$;
     lines pg_catalog.text;
+    all_query pg_catalog.text;
 BEGIN
     -- (qualified: the body below is parsed with the caller's search_path)
     cust_type := @extschema@.insight_qualified_type(
@@ -174,13 +204,17 @@ $body$;
             'signature', 'insight_clv_summary(as_of timestamptz DEFAULT NULL, period interval DEFAULT ''7 days'')',
             'customer_type', cust_type,
             'body', @extschema@.insight_fill_sql(body, '{"customer_condition": ""}')));
+        EXECUTE @extschema@.insight_fill_sql(query_function_sql, '{"query": null}');
     ELSE
+        all_query := @extschema@.insight_fill_sql(citus_query, pg_catalog.jsonb_build_object(
+            'lines', lines, 'customer_condition', ''));
         EXECUTE @extschema@.insight_fill_sql(citus_function_sql, pg_catalog.jsonb_build_object(
             'signature', 'insight_clv_summary(as_of timestamptz DEFAULT NULL, period interval DEFAULT ''7 days'')',
-            'customer_type', cust_type, 'customer_arg', '',
-            'query', @extschema@.insight_fill_sql(citus_query, pg_catalog.jsonb_build_object(
-                'lines', lines, 'customer_condition', ''))));
+            'customer_type', cust_type, 'customer_arg', '', 'query', all_query));
+        EXECUTE @extschema@.insight_fill_sql(query_function_sql, pg_catalog.jsonb_build_object('query', all_query));
     END IF;
+    COMMENT ON FUNCTION @extschema@.insight_clv_summary_query(timestamptz, interval) IS
+'The query that insight_clv_summary(as_of, period) runs, as SQL text with as_of (the same default) and period as literals, when insight_sales_pushdown_lines() gives the lines (Citus, a source distributed by customer): the CLV fits run as aggregates over it (SELECT fit(k.frequency, k.recency, k."T") FROM (query) k), which Citus pushes down, each shard sending one partial state (worker_partial_agg) that the coordinator combines (coord_combine_agg). NULL elsewhere (no Citus, or a source distributed by another column): the fits read insight_clv_summary(). Errors: those of insight_clv_period_seconds (22004, 22023). Rebuilt at every registration.';
     -- (a member already when created by an update script of the extension)
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
@@ -222,7 +256,7 @@ END
 $build$;
 
 COMMENT ON FUNCTION @extschema@.insight_build_clv_objects() IS
-'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_clv_summary(timestamptz, interval) and insight_clv_customer_summary(timestamptz, interval, text) again with the registered customer key type, from one body filled by insight_fill_sql, and comments them. When insight_sales_pushdown_lines() gives the lines (Citus, a source distributed by customer), both are PL/pgSQL running the same query over those lines through EXECUTE, with as_of, period and the customer as literals, which Citus sends whole to the shards (one shard for one customer). Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_clv_summary(timestamptz, interval) and insight_clv_customer_summary(timestamptz, interval, text) again with the registered customer key type, from one body filled by insight_fill_sql, and comments them. When insight_sales_pushdown_lines() gives the lines (Citus, a source distributed by customer), both are PL/pgSQL running the same query over those lines through EXECUTE, with as_of, period and the customer as literals, which Citus sends whole to the shards (one shard for one customer). It also replaces insight_clv_summary_query(timestamptz, interval): that query as SQL text with as_of and period as literals on Citus (the CLV fits run over it on the shards), NULL elsewhere. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
 
 CREATE TRIGGER insight_sales_sources_build_clv
     AFTER INSERT OR UPDATE ON @extschema@.insight_sales_sources

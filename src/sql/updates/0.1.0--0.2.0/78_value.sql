@@ -172,9 +172,35 @@ $$;
 -- BG/NBD + Gamma-Gamma fitted on the summary at cutoff (period one day):
 -- each customer's expected spend in the horizon = expected purchases x
 -- expected spend per purchase.
---@ function src/sql/tasks/value.sql insight_value_btyd
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_btyd(cutoff timestamptz, horizon interval)
+RETURNS TABLE (customer_id text, value float8)
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    m_bg pg_catalog.bytea;
+    m_gg pg_catalog.bytea;
+BEGIN
+    PERFORM @extschema@.insight_drop_temp_table('insight_value_summary');
+    CREATE TEMP TABLE insight_value_summary ON COMMIT DROP AS
+        SELECT k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T", k.monetary_value
+          FROM @extschema@.insight_clv_summary(cutoff, interval '1 day') k;
+    SELECT @extschema@.insight_bgnbd_fit(k.frequency, k.recency, k."T"),
+           @extschema@.insight_gammagamma_fit(k.frequency, k.monetary_value)
+      INTO m_bg, m_gg FROM pg_temp.insight_value_summary k;
+    RETURN QUERY
+        SELECT k.customer_id,
+               @extschema@.insight_bgnbd_expected_purchases(m_bg,
+                   pg_catalog.date_part('epoch', horizon) OPERATOR(pg_catalog./) 86400, k.frequency, k.recency, k."T")
+               OPERATOR(pg_catalog.*) @extschema@.insight_gammagamma_expected_spend(m_gg, k.frequency, k.monetary_value)
+          FROM pg_temp.insight_value_summary k;
+    PERFORM @extschema@.insight_drop_temp_table('insight_value_summary');
+END
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_btyd
+COMMENT ON FUNCTION @extschema@.insight_value_btyd(timestamptz, interval) IS
+'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase.';
 
 --@ function src/sql/tasks/value.sql insight_value_evaluate
 
