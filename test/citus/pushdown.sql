@@ -415,6 +415,38 @@ SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
  GROUP BY pass, q ORDER BY pass;
 ROLLBACK;
 
+-- 8f. A training on the shards that fails, or is cancelled, leaves no table
+-- behind on any node and the model in service untouched; one in a
+-- transaction block after multi-shard queries works; a member of
+-- insight_admin who owns nothing trains (the table is theirs, in
+-- insight_scratch).
+SELECT insight_train_segments(k => 3) IS NOT NULL AS segments_trained;
+SELECT model_id AS active_segments FROM insight_active_model('segments') \gset
+SELECT insight_train_churn(as_of => '2010-12-05') IS NOT NULL AS fails_no_training_rows;
+SET statement_timeout = '200ms';
+SELECT insight_train_segments(k => 4) IS NOT NULL AS cancelled;
+RESET statement_timeout;
+SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'insight_scratch'::regnamespace) AS tables_on_coordinator,
+       (SELECT array_agg(result ORDER BY nodeport)
+          FROM run_command_on_workers($$SELECT count(*) FROM pg_class WHERE relnamespace = 'insight_scratch'::regnamespace$$)) AS tables_on_workers,
+       (SELECT model_id FROM insight_active_model('segments')) = :active_segments AS same_segments_model_in_service;
+BEGIN;
+SELECT count(*) > 0 AS multi_shard_query_first FROM insight_customer_features();
+SELECT insight_train_segments(k => 3) IS NOT NULL AS trained_in_the_transaction;
+ROLLBACK;
+SET client_min_messages = error;
+CREATE ROLE insight_pushdown_trainer LOGIN IN ROLE insight_admin;  -- (Citus connects to the workers as the trainer)
+GRANT SELECT ON order_lines TO insight_pushdown_trainer;
+SET client_min_messages = warning;
+SET ROLE insight_pushdown_trainer;
+SELECT insight_train_segments(k => 3) IS NOT NULL AS trained_by_a_member_of_insight_admin;
+RESET ROLE;
+SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'insight_scratch'::regnamespace) AS tables_left;
+SET client_min_messages = error;
+REVOKE SELECT ON order_lines FROM insight_pushdown_trainer;
+DROP ROLE insight_pushdown_trainer;
+SET client_min_messages = warning;
+
 -- 9. The lines themselves (insight_sales) are gathered on the coordinator:
 -- the rows function is planned as its own query over every shard.
 SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;

@@ -40,6 +40,10 @@ GRANT USAGE, CREATE ON SCHEMA insight_scratch TO insight_admin;
 
 --@ comment src/sql/features/sales_window.sql insight_build_window_objects
 
+-- (replaced above: ops/privileges.sql makes every registration trigger SECURITY DEFINER)
+ALTER FUNCTION @extschema@.insight_build_sales_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@.insight_build_window_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
 --@ function src/sql/tasks/train.sql insight_training_table
 
 --@ comment src/sql/tasks/train.sql insight_training_table
@@ -85,3 +89,20 @@ ALTER TABLE @extschema@.insight_sales_sources
     ENABLE TRIGGER insight_sales_sources_build_rfm,
     ENABLE TRIGGER insight_sales_sources_build_clv,
     ENABLE TRIGGER insight_sales_sources_build_churn;
+
+-- the value task's rows on the shards in the same way
+--@ function src/sql/tasks/value.sql insight_value_prepare
+
+--@ comment src/sql/tasks/value.sql insight_value_prepare
+
+--@ function src/sql/tasks/value.sql insight_value_fit
+
+--@ comment src/sql/tasks/value.sql insight_value_fit
+
+--@ function src/sql/tasks/value.sql insight_value_evaluate
+
+--@ comment src/sql/tasks/value.sql insight_value_evaluate
+
+--@ function src/sql/tasks/value.sql insight_value_compare
+
+--@ comment src/sql/tasks/value.sql insight_value_compare
