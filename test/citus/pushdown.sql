@@ -335,8 +335,8 @@ SELECT (p.m = g.m) AS same_model_bytes, insight_model_info(p.m) -> 'items' AS it
 RESET citus.max_intermediate_result_size;
 
 -- 8e. The training rows on the shards (insight_training_table): the churn
--- task's labelled rows (the features pass and the label pass, each grouped
--- by the distribution column, joined on it) and the segments task's log-RFM
+-- and value tasks' labelled rows (the features pass and the label pass, each
+-- grouped by the distribution column, joined on it) and the segments task's log-RFM
 -- go into a table co-located with the source by one INSERT ... SELECT that
 -- runs whole on each shard (one task per shard, no distributed subplan, no
 -- rows to the coordinator); an IRLS pass, a k-means pass and the evaluation
@@ -354,6 +354,11 @@ CREATE FUNCTION pg_temp.segments_rows_query(as_of timestamptz) RETURNS text LANG
                   'public', insight_customer_features_sql(as_of))
       FROM pg_proc p WHERE p.proname = 'insight_segments_prepare'
 $$;
+CREATE FUNCTION pg_temp.value_rows_query(c timestamptz, horizon interval) RETURNS text LANGUAGE sql AS $$
+    SELECT format(substring(p.prosrc FROM '\$q\$(.*)\$q\$,\s*''public'', horizon'),
+                  'public', horizon, insight_customer_features_sql(c), insight_sales_window_sql(c, c + horizon))
+      FROM pg_proc p WHERE p.proname = 'insight_value_prepare'
+$$;
 SET client_min_messages = warning;
 SELECT insight_default_as_of() - interval '180 days' AS c_train, insight_default_as_of() AS as_of \gset
 BEGIN;
@@ -362,12 +367,16 @@ SELECT insight_training_table('insight_churn_train', 'SELECT 1', pg_temp.churn_r
        = insight_scratch_table('insight_churn_train') AS churn_rows_on_the_shards,
        insight_training_relation('insight_churn_train') = insight_scratch_table('insight_churn_train') AS found_there,
        insight_training_table('insight_segments_training', 'SELECT 1', pg_temp.segments_rows_query(:'as_of'), 'raw float8[]')
-       = insight_scratch_table('insight_segments_training') AS segments_rows_on_the_shards;
-SELECT p.logicalrelid::text ~ '^insight_scratch\.insight_(churn_train|segments_training)_[0-9]+$' AS per_backend_name,
+       = insight_scratch_table('insight_segments_training') AS segments_rows_on_the_shards,
+       insight_training_table('insight_value_train', 'SELECT 1', pg_temp.value_rows_query(:'c_train', '90 days'),
+                              'customer_id text, features float8[], spend float8, past_rate float8')
+       = insight_scratch_table('insight_value_train') AS value_rows_on_the_shards;
+SELECT p.logicalrelid::text ~ '^insight_scratch\.insight_(churn_train|segments_training|value_train)_[0-9]+$' AS per_backend_name,
        p.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'order_lines'::regclass) AS colocated_with_the_source,
        column_to_column_name(p.logicalrelid, p.partkey) AS distributed_by
   FROM pg_dist_partition p WHERE p.logicalrelid::text ~ '^insight_scratch\.' ORDER BY p.logicalrelid::text;
-SELECT insight_scratch_table('insight_churn_train') AS churn_rows, insight_scratch_table('insight_segments_training') AS segment_rows \gset
+SELECT insight_scratch_table('insight_churn_train') AS churn_rows, insight_scratch_table('insight_segments_training') AS segment_rows,
+       insight_scratch_table('insight_value_train') AS value_rows \gset
 -- the same rows as the single node's functions give
 SELECT count(*) AS churn_rows,
        count(*) FILTER (WHERE r.features IS NOT DISTINCT FROM c.features AND r.churned = c.churned
@@ -378,6 +387,11 @@ SELECT count(*) AS segment_rows,
        count(*) FILTER (WHERE r.raw = insight_log_rfm(f.recency_days, f.orders, f.total_spend)) AS same_as_the_features
   FROM insight_customer_features(:'as_of') f
   FULL JOIN :segment_rows r ON r.customer_key = f.customer_id;
+SELECT count(*) AS value_rows,
+       count(*) FILTER (WHERE r.features = v.features AND r.spend = v.spend AND r.past_rate = v.past_rate
+                        AND r.customer_key::text = r.customer_id) AS same_as_insight_value_training_rows
+  FROM insight_value_training_rows(:'c_train', '90 days') v
+  FULL JOIN :value_rows r ON r.customer_id = v.customer_id;
 SELECT 'churn rows' AS insert_select, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line = 'Task Count: 8') AS one_task_per_shard,
        bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_churn_train_[0-9_]+ AS citus_table_alias .*insight_customer_history\(.*GROUP BY .*bool_or\(.*GROUP BY ') AS whole_insert_on_each_shard,
@@ -392,6 +406,14 @@ SELECT 'segment rows', pg_temp.coordinator_nodes(q),
        NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
   FROM (SELECT format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of')) AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'value rows', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_value_train_[0-9_]+ AS citus_table_alias .*insight_past_rate_value\(.*insight_customer_history\(.*GROUP BY .*sum\(.*GROUP BY '),
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
+  FROM (SELECT format('INSERT INTO %s %s', :'value_rows', pg_temp.value_rows_query(:'c_train', '90 days')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q;
 -- what reaches the coordinator (rows, bytes): filling the tables, nothing;
 -- each aggregate pass, one partial state per shard (planned only: Citus
@@ -399,7 +421,8 @@ SELECT 'segment rows', pg_temp.coordinator_nodes(q),
 -- pseudo-type cstring"; the k-means pass's plan argument is built by
 -- insight_kmeans_fit; the metrics' states keep every (score, label) pair)
 SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'churn_rows', pg_temp.churn_rows_query(:'c_train', '90 days'))) AS churn_insert,
-       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of'))) AS segments_insert;
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of'))) AS segments_insert,
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'value_rows', pg_temp.value_rows_query(:'c_train', '90 days'))) AS value_insert;
 SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
        bool_or(line ~ ('^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.' || agg || '\(')) AS partial_on_shards,
