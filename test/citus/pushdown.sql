@@ -338,6 +338,145 @@ SELECT (p.m = g.m) AS same_model_bytes, insight_model_info(p.m) -> 'items' AS it
   FROM sasrec_pushed p, sasrec_gathered g;
 RESET citus.max_intermediate_result_size;
 
+-- 8e. The training rows on the shards (insight_training_table): the churn
+-- and value tasks' labelled rows (the features pass and the label pass, each
+-- grouped by the distribution column, joined on it) and the segments task's log-RFM
+-- go into a table co-located with the source by one INSERT ... SELECT that
+-- runs whole on each shard (one task per shard, no distributed subplan, no
+-- rows to the coordinator); an IRLS pass, a k-means pass and the evaluation
+-- metrics over it run as partial aggregates on the shards combined on the
+-- coordinator; the rows are the single-node rows.  (The queries are the
+-- tasks' format() templates, as they run them.)
+SET client_min_messages = error;
+CREATE FUNCTION pg_temp.churn_rows_query(c timestamptz, horizon interval) RETURNS text LANGUAGE sql AS $$
+    SELECT format(substring(p.prosrc FROM '\$q\$(.*)\$q\$,\s*\S*insight_customer_features_sql'),
+                  insight_customer_features_sql(c), insight_sales_window_sql(c, c + horizon))
+      FROM pg_proc p WHERE p.proname = 'insight_churn_prepare'
+$$;
+CREATE FUNCTION pg_temp.segments_rows_query(as_of timestamptz) RETURNS text LANGUAGE sql AS $$
+    SELECT format(substring(p.prosrc FROM '\$q\$(\s*SELECT f\.customer_id, .*)\$q\$,\s*''public'', features'),
+                  'public', insight_customer_features_sql(as_of))
+      FROM pg_proc p WHERE p.proname = 'insight_segments_prepare'
+$$;
+CREATE FUNCTION pg_temp.value_rows_query(c timestamptz, horizon interval) RETURNS text LANGUAGE sql AS $$
+    SELECT format(substring(p.prosrc FROM '\$q\$(.*)\$q\$,\s*''public'', horizon'),
+                  'public', horizon, insight_customer_features_sql(c), insight_sales_window_sql(c, c + horizon))
+      FROM pg_proc p WHERE p.proname = 'insight_value_prepare'
+$$;
+SET client_min_messages = warning;
+SELECT insight_default_as_of() - interval '180 days' AS c_train, insight_default_as_of() AS as_of \gset
+BEGIN;
+SELECT insight_training_table('insight_churn_train', 'SELECT 1', pg_temp.churn_rows_query(:'c_train', '90 days'),
+                              'customer_id text, features float8[], churned boolean, recency_days float8')
+       = insight_scratch_table('insight_churn_train') AS churn_rows_on_the_shards,
+       insight_training_relation('insight_churn_train') = insight_scratch_table('insight_churn_train') AS found_there,
+       insight_training_table('insight_segments_training', 'SELECT 1', pg_temp.segments_rows_query(:'as_of'), 'raw float8[]')
+       = insight_scratch_table('insight_segments_training') AS segments_rows_on_the_shards,
+       insight_training_table('insight_value_train', 'SELECT 1', pg_temp.value_rows_query(:'c_train', '90 days'),
+                              'customer_id text, features float8[], spend float8, past_rate float8')
+       = insight_scratch_table('insight_value_train') AS value_rows_on_the_shards;
+SELECT p.logicalrelid::text ~ '^insight_scratch\.insight_(churn_train|segments_training|value_train)_[0-9]+$' AS per_backend_name,
+       p.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'order_lines'::regclass) AS colocated_with_the_source,
+       column_to_column_name(p.logicalrelid, p.partkey) AS distributed_by
+  FROM pg_dist_partition p WHERE p.logicalrelid::text ~ '^insight_scratch\.' ORDER BY p.logicalrelid::text;
+SELECT insight_scratch_table('insight_churn_train') AS churn_rows, insight_scratch_table('insight_segments_training') AS segment_rows,
+       insight_scratch_table('insight_value_train') AS value_rows \gset
+-- the same rows as the single node's functions give
+SELECT count(*) AS churn_rows,
+       count(*) FILTER (WHERE r.features IS NOT DISTINCT FROM c.features AND r.churned = c.churned
+                        AND r.recency_days = c.recency_days AND r.customer_key::text = r.customer_id) AS same_as_insight_churn_training_rows
+  FROM insight_churn_training_rows(:'c_train', '90 days') c
+  FULL JOIN :churn_rows r ON r.customer_id = c.customer_id;
+SELECT count(*) AS segment_rows,
+       count(*) FILTER (WHERE r.raw = insight_log_rfm(f.recency_days, f.orders, f.total_spend)) AS same_as_the_features
+  FROM insight_customer_features(:'as_of') f
+  FULL JOIN :segment_rows r ON r.customer_key = f.customer_id;
+SELECT count(*) AS value_rows,
+       count(*) FILTER (WHERE r.features = v.features AND r.spend = v.spend AND r.past_rate = v.past_rate
+                        AND r.customer_key::text = r.customer_id) AS same_as_insight_value_training_rows
+  FROM insight_value_training_rows(:'c_train', '90 days') v
+  FULL JOIN :value_rows r ON r.customer_id = v.customer_id;
+SELECT 'churn rows' AS insert_select, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_churn_train_[0-9_]+ AS citus_table_alias .*insight_customer_history\(.*GROUP BY .*bool_or\(.*GROUP BY ') AS whole_insert_on_each_shard,
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method') AS no_subplan_nor_coordinator_step
+  FROM (SELECT format('INSERT INTO %s %s', :'churn_rows', pg_temp.churn_rows_query(:'c_train', '90 days')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'segment rows', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_segments_training_[0-9_]+ AS citus_table_alias .*insight_log_rfm\(.*insight_customer_history\(.*GROUP BY '),
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
+  FROM (SELECT format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'value rows', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_value_train_[0-9_]+ AS citus_table_alias .*insight_past_rate_value\(.*insight_customer_history\(.*GROUP BY .*sum\(.*GROUP BY '),
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
+  FROM (SELECT format('INSERT INTO %s %s', :'value_rows', pg_temp.value_rows_query(:'c_train', '90 days')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+-- what reaches the coordinator (rows, bytes): filling the tables, nothing;
+-- each aggregate pass, one partial state per shard (planned only: Citus
+-- 12.1's EXPLAIN ANALYZE fails on worker_partial_agg, "column field_0 has
+-- pseudo-type cstring"; the k-means pass's plan argument is built by
+-- insight_kmeans_fit; the metrics' states keep every (score, label) pair)
+SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'churn_rows', pg_temp.churn_rows_query(:'c_train', '90 days'))) AS churn_insert,
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of'))) AS segments_insert,
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'value_rows', pg_temp.value_rows_query(:'c_train', '90 days'))) AS value_insert;
+SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
+       bool_or(line ~ ('^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.' || agg || '\(')) AS partial_on_shards,
+       bool_or(line = 'Task Count: 8') AS one_state_per_shard
+  FROM (VALUES ('irls', 'insight_logreg_irls_step',
+                format('SELECT insight_logreg_irls_step(t.features, t.churned, array_fill(0::float8, ARRAY[13]) || array_fill(1::float8, ARRAY[13]) || array_fill(0::float8, ARRAY[14])) FROM %s t', :'churn_rows')),
+               ('scaler', 'insight_scaler_fit', format('SELECT insight_scaler_fit(t.raw) FROM %s t', :'segment_rows')),
+               ('kmeans', 'insight_kmeans_pass',
+                format('SELECT insight_kmeans_pass(t.raw, NULL::bytea) FROM %s t', :'segment_rows')),
+               ('metrics', 'insight_binary_metrics',
+                format('SELECT insight_binary_metrics(1 / (1 + t.recency_days), t.churned) FROM %s t', :'churn_rows'))) v(pass, agg, q),
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(v.q) p) l
+ GROUP BY pass, q ORDER BY pass;
+ROLLBACK;
+
+-- 8f. A training on the shards that fails, or is cancelled, leaves no table
+-- behind on any node and the model in service untouched; one in a
+-- transaction block after multi-shard queries works; a member of
+-- insight_admin who owns nothing trains (the table is theirs, in
+-- insight_scratch).
+SELECT insight_train_segments(k => 3) IS NOT NULL AS segments_trained;
+SELECT model_id AS active_segments FROM insight_active_model('segments') \gset
+SELECT insight_train_churn(as_of => '2010-12-05') IS NOT NULL AS fails_no_training_rows;
+-- (the failure above comes after both tables of rows are filled on the
+-- shards; a cancel can come at any point, so its timeout is short enough to
+-- fire whatever the machine's speed)
+SET statement_timeout = '1ms';
+SELECT insight_train_segments(k => 4) IS NOT NULL AS cancelled;
+RESET statement_timeout;
+SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'insight_scratch'::regnamespace) AS tables_on_coordinator,
+       (SELECT array_agg(result ORDER BY nodeport)
+          FROM run_command_on_workers($$SELECT count(*) FROM pg_class WHERE relnamespace = 'insight_scratch'::regnamespace$$)) AS tables_on_workers,
+       (SELECT model_id FROM insight_active_model('segments')) = :active_segments AS same_segments_model_in_service;
+BEGIN;
+SELECT count(*) > 0 AS multi_shard_query_first FROM insight_customer_features();
+SELECT insight_train_segments(k => 3) IS NOT NULL AS trained_in_the_transaction;
+ROLLBACK;
+SET client_min_messages = error;
+CREATE ROLE insight_pushdown_trainer LOGIN IN ROLE insight_admin;  -- (Citus connects to the workers as the trainer)
+GRANT SELECT ON order_lines TO insight_pushdown_trainer;
+SET client_min_messages = warning;
+SET ROLE insight_pushdown_trainer;
+SELECT insight_train_segments(k => 3) IS NOT NULL AS trained_by_a_member_of_insight_admin;
+RESET ROLE;
+SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'insight_scratch'::regnamespace) AS tables_left;
+SET client_min_messages = error;
+REVOKE SELECT ON order_lines FROM insight_pushdown_trainer;
+DROP ROLE insight_pushdown_trainer;
+SET client_min_messages = warning;
+
 -- 9. The lines themselves (insight_sales) are gathered on the coordinator:
 -- the rows function is planned as its own query over every shard.
 SELECT pg_temp.coordinator_nodes('SELECT count(*) FROM insight_sales') AS coordinator_runs;

@@ -326,8 +326,21 @@ BEGIN
     IF pg_catalog.to_regclass(pg_catalog.format('pg_temp.%I', name)) IS NOT NULL THEN
         EXECUTE pg_catalog.format('DROP TABLE pg_temp.%I', name);
     END IF;
+    -- the same rows on the shards (insight_training_table), this backend's
+    IF pg_catalog.to_regclass(@extschema@.insight_scratch_table(name)) IS NOT NULL THEN
+        EXECUTE pg_catalog.format('DROP TABLE %s', @extschema@.insight_scratch_table(name));
+    END IF;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_drop_temp_table(text) IS
-'Drops the session''s temporary table of that name, if there is one, without a NOTICE: a training''s scratch tables are created ON COMMIT DROP, and this clears one left by an earlier training in the same transaction.';
+'Drops the session''s temporary table of that name, if there is one, and this backend''s table of training rows on the shards of that name (insight_scratch_table(name), made by insight_training_table on Citus), without a NOTICE: a training''s scratch tables are created ON COMMIT DROP (on the shards: dropped by insight_train_task at the end of the training, or rolled back with it), and this clears one left by an earlier training in the same transaction.';
+
+-- The name of this backend's table of training rows on the shards.
+CREATE FUNCTION @extschema@.insight_scratch_table(name text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.format('insight_scratch.%I', $1 OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) pg_catalog.pg_backend_pid()) $$;
+
+COMMENT ON FUNCTION @extschema@.insight_scratch_table(text) IS
+'The qualified name (as SQL text) of this backend''s table of training rows called name in the schema insight_scratch: insight_scratch.<name>_<backend pid>, unique among the sessions of the coordinator. Made by insight_training_table on Citus, dropped by insight_drop_temp_table.';

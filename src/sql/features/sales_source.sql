@@ -123,6 +123,17 @@ AS $$ SELECT NULL::pg_catalog.text $$;
 COMMENT ON FUNCTION @extschema@.insight_sales_pushdown_lines() IS
 'The SELECT of the cleaned lines (the columns of insight_sales: customer_id in the source''s type, order_id, item_id, ordered_at, quantity, amount) read from the registered source itself, when the database has Citus and the source is distributed by its customer column, a reference table or a single-shard table: the per-customer passes (insight_customer_features, insight_clv_summary, insight_clv_customer_summary, insight_interactions) put it in a query grouped by customer_id, which Citus sends whole to the shards, so that only per-customer rows reach the coordinator. NULL in a database without Citus, for a source distributed another way, and before any registration: the passes then read insight_sales. Generated at every registration (insight_build_sales_objects).';
 
+-- On Citus, insight_customer_features(as_of)'s pass as SQL text that Citus
+-- sends whole to the shards; NULL elsewhere.  A registration replaces this
+-- placeholder.
+CREATE FUNCTION @extschema@.insight_customer_features_sql(as_of timestamptz)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT NULL::pg_catalog.text $$;
+
+COMMENT ON FUNCTION @extschema@.insight_customer_features_sql(timestamptz) IS
+'The per-customer pass of insight_customer_features(as_of) as SQL text (as_of a literal in it), unordered, with the columns customer_id (in the source''s type) and x (the 13 features of insight_history_features, NULL gaps kept), when the source is read on the shards (insight_sales_pushdown_lines() not NULL): grouped by the distribution column, it runs whole on each shard, also inside an INSERT ... SELECT into a table co-located with the source (insight_training_table). NULL in a database without Citus, for a source distributed another way, and before any registration. Generated at every registration (insight_build_sales_objects) from the template of the features functions.';
+
 -- The as_of every task uses by default: just after the latest line of a
 -- customer, so that the whole history counts.  insight_customer_features()
 -- computes the same from its own pass over the lines, and
@@ -819,23 +830,37 @@ SELECT h.customer_id, @extschema@.insight_history_features(h.history, %1$L::pg_c
           FROM (%(lines)s) s
          WHERE s.ordered_at OPERATOR(pg_catalog.<) %1$L::pg_catalog.timestamptz AND %(customer_condition)s
          GROUP BY s.customer_id) h
- WHERE h.history IS NOT NULL
- ORDER BY h.customer_id$q$;
+ WHERE h.history IS NOT NULL%(order)s$q$;
         EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
             'signature', 'insight_customer_features(as_of timestamptz DEFAULT NULL)',
             'customer_type', @extschema@.insight_qualified_type(cust_type), 'as_of', '$1', 'customer_arg', '',
             'query', @extschema@.insight_fill_sql(features_query, pg_catalog.jsonb_build_object(
-                'lines', pg_catalog.replace(lines_sql, '%', '%%'),
+                'lines', pg_catalog.replace(lines_sql, '%', '%%'), 'order', E'\n ORDER BY h.customer_id',
                 'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
                                            THEN 'true' ELSE 's.customer_id IS NOT NULL' END))));
+        -- the same pass as SQL text, unordered, for the training rows that
+        -- a task puts on the shards (insight_training_table)
+        EXECUTE pg_catalog.format($sql$
+        CREATE OR REPLACE FUNCTION @extschema@.insight_customer_features_sql(as_of timestamptz)
+        RETURNS text
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $text$ SELECT pg_catalog.format(%L, $1) $text$ $sql$,
+            @extschema@.insight_fill_sql(features_query, pg_catalog.jsonb_build_object(
+                'lines', pg_catalog.replace(lines_sql, '%', '%%'), 'order', '',
+                'customer_condition', CASE WHEN (opts OPERATOR(pg_catalog.->>) 'drop_missing_customer')::boolean
+                                           THEN 'true' ELSE 's.customer_id IS NOT NULL' END)));
         EXECUTE @extschema@.insight_fill_sql(features_sql, pg_catalog.jsonb_build_object(
             'signature', 'insight_customer_features_of(customer text, as_of timestamptz DEFAULT NULL)',
             'customer_type', @extschema@.insight_qualified_type(cust_type), 'as_of', '$2', 'customer_arg', ', $1',
             'query', @extschema@.insight_fill_sql(features_query, pg_catalog.jsonb_build_object(
-                'lines', pg_catalog.replace(lines_sql, '%', '%%'),
+                'lines', pg_catalog.replace(lines_sql, '%', '%%'), 'order', E'\n ORDER BY h.customer_id',
                 'customer_condition', pg_catalog.format('s.customer_id OPERATOR(pg_catalog.=) %%2$L::%s',
                                                         @extschema@.insight_qualified_type(cust_type))))));
     ELSE
+        CREATE OR REPLACE FUNCTION @extschema@.insight_customer_features_sql(as_of timestamptz)
+        RETURNS text
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $text$ SELECT NULL::pg_catalog.text $text$;
         -- the lines from the source (inlined into the features' query), or
         -- on Citus through the rows function, which is never inlined
         IF rows_volatility OPERATOR(pg_catalog.=) 'VOLATILE' THEN

@@ -113,6 +113,16 @@ AS $$ SELECT NULL::pg_catalog.text, NULL::boolean, NULL::pg_catalog.float8
 COMMENT ON FUNCTION @extschema@.insight_sales_window(timestamptz, timestamptz) IS
 'Per customer with a kept line in [since, until) (rebuilt when a sales source is registered).';
 
+-- On Citus, insight_sales_window's pass as SQL text; NULL elsewhere (rebuilt
+-- at every registration).
+CREATE FUNCTION @extschema@.insight_sales_window_sql(since timestamptz, until timestamptz)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT NULL::pg_catalog.text $$;
+
+COMMENT ON FUNCTION @extschema@.insight_sales_window_sql(timestamptz, timestamptz) IS
+'The pass of insight_sales_window(since, until) as SQL text (the bounds as literals in it), with its three columns unnamed (alias it w(customer_id, bought, net)), when the source is read on the shards (insight_sales_pushdown_lines() not NULL): grouped by the distribution column, it runs whole on each shard, also joined to insight_customer_features_sql on the customer inside an INSERT ... SELECT into a table co-located with the source (insight_training_table). NULL in a database without Citus, for a source distributed another way, and before any registration. Rebuilt at every registration (insight_build_window_objects) from the same template as insight_sales_window.';
+
 -- Placeholder until a source is registered (raises "no sales source is registered").
 CREATE FUNCTION @extschema@.insight_sales_orders(before timestamptz)
 RETURNS TABLE (customer_id text, ordered_at timestamptz, order_id text, lines bigint, purchase boolean,
@@ -214,11 +224,22 @@ BEGIN
         EXECUTE pg_catalog.format('DROP FUNCTION %s', fn);
     END LOOP;
     IF lines IS NULL THEN
+        CREATE OR REPLACE FUNCTION @extschema@.insight_sales_window_sql(since timestamptz, until timestamptz)
+        RETURNS text
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $text$ SELECT NULL::pg_catalog.text $text$;
         EXECUTE @extschema@.insight_fill_sql(function_sql, pg_catalog.jsonb_build_object(
             'customer_type', cust_type, 'aggregates', aggregates));
         EXECUTE @extschema@.insight_fill_sql(orders_sql, pg_catalog.jsonb_build_object(
             'customer_type', cust_type, 'order_type', order_type, 'aggregates', order_aggregates));
     ELSE
+        -- (the same query as text, for the training rows on the shards)
+        EXECUTE pg_catalog.format($sql$
+            CREATE OR REPLACE FUNCTION @extschema@.insight_sales_window_sql(since timestamptz, until timestamptz)
+            RETURNS text
+            LANGUAGE sql STABLE PARALLEL SAFE
+            AS $text$ SELECT pg_catalog.format(%L, $1, $2) $text$ $sql$,
+            @extschema@.insight_fill_sql(citus_query, pg_catalog.jsonb_build_object('aggregates', aggregates, 'lines', lines)));
         EXECUTE @extschema@.insight_fill_sql(citus_function_sql, pg_catalog.jsonb_build_object(
             'customer_type', cust_type,
             'query', @extschema@.insight_fill_sql(citus_query, pg_catalog.jsonb_build_object(

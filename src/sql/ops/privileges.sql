@@ -34,6 +34,9 @@ BEGIN
 END
 $roles$;
 
+-- the trainers' tables of training rows on the shards (insight_training_table)
+GRANT USAGE, CREATE ON SCHEMA insight_scratch TO insight_admin;
+
 -- The functions that change the registry, the sources or the run log.
 CREATE FUNCTION @extschema@.insight_writer_functions()
 RETURNS SETOF regprocedure

@@ -410,7 +410,15 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
-    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
+    rows_relation pg_catalog.text := @extschema@.insight_training_relation(rows_table);
+    -- on the shards (insight_training_table): every trainer reads the rows
+    -- in customer order, as from the temporary table, so that the model is
+    -- the same to the last bit (the logistic's pass-per-iteration path,
+    -- in_memory => false, would run its sums on the shards, but their last
+    -- bits follow the order in which the shards answer: docs/operations.md)
+    shards boolean := rows_relation OPERATOR(pg_catalog.<>) pg_catalog.format('pg_temp.%I', rows_table);
+    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM %s t', rows_relation)
+        OPERATOR(pg_catalog.||) CASE WHEN shards THEN ' ORDER BY t.customer_id' ELSE '' END;
     p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
                                THEN params OPERATOR(pg_catalog.->) algorithm
                                ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen,review_features,sentiment_model_id}'::pg_catalog.text[] END;
@@ -433,7 +441,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
-'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on the labelled rows called rows_table (insight_training_relation: a temporary table of insight_churn_training_rows, or on Citus this backend''s table on the shards): logistic with insight_logreg_fit (in memory), gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). Each reads every row, in customer order (on Citus one row per customer reaches the coordinator, once per fit), so that the model is the same to the last bit as on a single node: sums over the shards in the order they answer change in their last bits from run to run. A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
 
 CREATE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -448,16 +456,31 @@ DECLARE
     sentiment_model_id bigint := (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint;
     n_train bigint;
     train_rate pg_catalog.float8;
+    c pg_catalog.timestamptz;
+    rows_table pg_catalog.text;
 BEGIN
-    -- the labelled windows, materialised once for all passes
-    PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
-    PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
-    CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon, sentiment_model_id);
-    CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon, sentiment_model_id);
-    SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) INTO n_train, train_rate
-      FROM pg_temp.insight_churn_train r;
+    -- the labelled windows, materialised once for all passes: on Citus on
+    -- the shards (without review features, whose source is on the
+    -- coordinator): the features and the buyers of the horizon, joined on
+    -- the customer
+    FOREACH c IN ARRAY ARRAY[c_train, c_test] LOOP
+        rows_table := @extschema@.insight_training_table(
+            CASE WHEN c OPERATOR(pg_catalog.=) c_train THEN 'insight_churn_train' ELSE 'insight_churn_test' END,
+            pg_catalog.format('SELECT * FROM %I.insight_churn_training_rows(%L::pg_catalog.timestamptz, %L::interval, %L::bigint)',
+                              '@extschema@', c, horizon, sentiment_model_id),
+            CASE WHEN sentiment_model_id IS NULL THEN pg_catalog.format($q$
+        SELECT f.customer_id, f.customer_id::pg_catalog.text, pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8),
+               w.customer_id IS NULL, f.x[1]
+          FROM (%s) f
+          LEFT JOIN (%s) w(customer_id, bought, net)
+                 ON w.customer_id OPERATOR(pg_catalog.=) f.customer_id AND w.bought $q$,
+                @extschema@.insight_customer_features_sql(c),
+                @extschema@.insight_sales_window_sql(c, c OPERATOR(pg_catalog.+) horizon)) END,
+            'customer_id text, features float8[], churned boolean, recency_days float8');
+    END LOOP;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) FROM %s r',
+                              @extschema@.insight_training_relation('insight_churn_train'))
+       INTO n_train, train_rate;
     IF n_train OPERATOR(pg_catalog.=) 0 THEN
         RAISE EXCEPTION 'no training rows'
             USING ERRCODE = 'data_exception',
@@ -472,7 +495,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
-'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
+'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the tables insight_churn_train and insight_churn_test of insight_training_table: temporary tables, or on Citus, with the source distributed by customer and no review features, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_customer_features_sql joined to the buyers of insight_sales_window_sql; recency_days is features[1]); "no training rows" (22000) when the first is empty.';
 
 -- The charts of an out-of-time churn evaluation, computed once by the
 -- evaluate step and stored in metrics.curves (insight_report_html draws them):
@@ -523,7 +546,9 @@ DECLARE
     chosen pg_catalog.text;
     m pg_catalog.jsonb;
     test_metrics pg_catalog.jsonb;
+    curves pg_catalog.jsonb;
     n_test bigint;
+    test_rows pg_catalog.text := @extschema@.insight_training_relation('insight_churn_test');
 BEGIN
     -- out-of-time evaluation: fit at the training cutoff, measure at the test
     -- cutoff; for 'auto' every algorithm, keeping the best AUC (the simpler
@@ -533,16 +558,20 @@ BEGIN
               ORDER BY x.complexity LOOP
         w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
                                            'insight_churn_train');
-        SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(w, r.features), r.churned) INTO m
-          FROM pg_temp.insight_churn_test r;
+        -- (the model a literal: on Citus the aggregate runs on the shards)
+        EXECUTE pg_catalog.format('SELECT %1$I.insight_binary_metrics(%1$I.insight_predict(%2$L::pg_catalog.bytea, r.features), r.churned)
+                                     FROM %3$s r', '@extschema@', w, test_rows)
+           INTO m;
         auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
-        -- the charts of the evaluation, in customer order (as insight_report_html drew them)
-        m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves',
-                 (SELECT @extschema@.insight_churn_curves(
-                             pg_catalog.array_agg(@extschema@.insight_predict(w, r.features) ORDER BY r.customer_id),
+        -- the charts of the evaluation, in customer order (as insight_report_html
+        -- drew them; on Citus one prediction per customer reaches the coordinator)
+        EXECUTE pg_catalog.format('SELECT %1$I.insight_churn_curves(
+                             pg_catalog.array_agg(%1$I.insight_predict(%2$L::pg_catalog.bytea, r.features) ORDER BY r.customer_id),
                              pg_catalog.array_agg(r.churned ORDER BY r.customer_id),
                              pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
-                    FROM pg_temp.insight_churn_test r));
+                    FROM %3$s r', '@extschema@', w, test_rows)
+           INTO curves;
+        m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves', curves);
         candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
         IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
             chosen := a.algorithm;
@@ -558,9 +587,9 @@ BEGIN
             (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.key, @extschema@.insight_notice_number(c.value::pg_catalog.float8)), ', ')
                FROM pg_catalog.jsonb_each_text(candidates) c);
     END IF;
-    SELECT @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
-      INTO t.baseline_score, n_test
-      FROM pg_temp.insight_churn_test r;
+    EXECUTE pg_catalog.format('SELECT %I.insight_auc(r.recency_days, r.churned), pg_catalog.count(*) FROM %s r',
+                              '@extschema@', test_rows)
+       INTO t.baseline_score, n_test;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
         'algorithm', chosen,
         'candidates', candidates,
@@ -575,7 +604,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
-'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics, an aggregate with the model as a literal, so on Citus it runs on the shards; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -626,17 +655,20 @@ BEGIN
     -- vector when it was trained with other review features
     BEGIN
         IF active_sentiment IS NOT DISTINCT FROM (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint THEN
-            SELECT @extschema@.insight_auc(@extschema@.insight_predict(
-                       COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
-              INTO active_auc FROM pg_temp.insight_churn_test r;
+            -- (the model a literal: on Citus the aggregate runs on the shards)
+            EXECUTE pg_catalog.format('SELECT %1$I.insight_auc(%1$I.insight_predict(%2$L::pg_catalog.bytea, r.features), r.churned)
+                                         FROM %3$s r', '@extschema@', COALESCE(active.evaluation_weights, active.weights),
+                                      @extschema@.insight_training_relation('insight_churn_test'))
+               INTO active_auc;
         ELSE
-            SELECT @extschema@.insight_auc(@extschema@.insight_predict(
-                       COALESCE(active.evaluation_weights, active.weights), f.churn_features), r.churned)
-              INTO active_auc
-              FROM pg_temp.insight_churn_test r
-              JOIN @extschema@.insight_churn_features((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
-                                                      active_sentiment) f
-                ON f.customer_id OPERATOR(pg_catalog.=) r.customer_id;
+            EXECUTE pg_catalog.format('SELECT %1$I.insight_auc(%1$I.insight_predict(%2$L::pg_catalog.bytea, f.churn_features), r.churned)
+                                         FROM %3$s r
+                                         JOIN %1$I.insight_churn_features(%4$L::pg_catalog.timestamptz, %5$L::bigint) f
+                                           ON f.customer_id OPERATOR(pg_catalog.=) r.customer_id',
+                                      '@extschema@', COALESCE(active.evaluation_weights, active.weights),
+                                      @extschema@.insight_training_relation('insight_churn_test'),
+                                      t.setup OPERATOR(pg_catalog.->>) 'test_cutoff', active_sentiment)
+               INTO active_auc;
         END IF;
     EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
                    OR feature_not_supported OR object_not_in_prerequisite_state THEN

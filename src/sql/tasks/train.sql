@@ -198,6 +198,71 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_serving_model(text) IS
 'The active model of a task (as insight_active_model) when it can serve (insight_model_unusable is NULL); otherwise no row and a NOTICE naming the model and the reason. The views and the report join the models they combine through it, so one model that cannot serve leaves its columns NULL instead of failing the whole query.';
 
+-- Training rows on the shards.  On Citus, with the sales source distributed
+-- by its customer column, a task's labelled rows go into a table
+-- distributed the same way and co-located with the source, filled by one
+-- INSERT ... SELECT that Citus runs whole on each shard (the features pass
+-- and the label pass grouped by the distribution column and joined on it),
+-- so that no row reaches the coordinator; the training passes that are
+-- aggregates (scaler, IRLS, k-means, metrics) then run on the shards too.
+-- The table lives in the schema insight_scratch (USAGE and CREATE for
+-- insight_admin: the trainer owns it, as create_distributed_table needs),
+-- named per backend; insight_train_task drops it at the end, and a failed
+-- training rolls it back.  Elsewhere the rows are a temporary table.
+CREATE SCHEMA insight_scratch;
+
+COMMENT ON SCHEMA insight_scratch IS
+'This backend''s tables of training rows on the shards (insight_training_table, on Citus): <name>_<backend pid>, each dropped at the end of its training or rolled back with it. insight_admin may create tables here.';
+
+CREATE FUNCTION @extschema@.insight_training_table(name text, local_query text, shard_query text, shard_columns text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    source pg_catalog.regclass;
+    key_type pg_catalog.text;
+    tbl pg_catalog.text := @extschema@.insight_scratch_table(name);
+BEGIN
+    PERFORM @extschema@.insight_drop_temp_table(name);
+    -- on the shards only with the source hash-distributed by its customer
+    -- column (a reference or local table: the rows are on the coordinator)
+    IF shard_query IS NOT NULL
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        EXECUTE 'SELECT p.logicalrelid, pg_catalog.format_type(a.atttypid, a.atttypmod)
+                   FROM @extschema@.insight_sales_sources s
+                   JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.source
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) s.source
+                                                 AND a.attname OPERATOR(pg_catalog.=) s.customer_column
+                  WHERE p.partmethod OPERATOR(pg_catalog.=) ''h''
+                    AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) OPERATOR(pg_catalog.=) s.customer_column::pg_catalog.text'
+            INTO source, key_type;
+    END IF;
+    IF key_type IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I ON COMMIT DROP AS %s', name, local_query);
+        RETURN pg_catalog.format('pg_temp.%I', name);
+    END IF;
+    EXECUTE pg_catalog.format('CREATE TABLE %s (customer_key %s, %s)', tbl, key_type, shard_columns);
+    EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''customer_key'', colocate_with => $2)'
+        USING tbl::pg_catalog.regclass, source::pg_catalog.text;
+    EXECUTE pg_catalog.format('INSERT INTO %s %s', tbl, shard_query);
+    RETURN tbl;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_training_table(text, text, text, text) IS
+'Materialise a task''s training rows once for all its passes and return the relation to read them from (qualified, as SQL text). On Citus, when shard_query is given (SQL text whose first column is the customer key in the source''s type, then the columns shard_columns declares, e.g. ''customer_id text, features float8[]'') and the sales source is hash-distributed by its customer column: a table insight_scratch_table(name) (customer_key in the source''s key type, then shard_columns) distributed by customer_key and co-located with the source, filled by INSERT INTO it shard_query, which Citus runs whole on each shard when shard_query is grouped by the distribution column (insight_customer_features_sql, insight_sales_window_sql), so no row reaches the coordinator; insight_train_task drops it at the end of the training (insight_drop_temp_table), an error or a cancel rolls it back. Otherwise (a single node, a source distributed another way, a reference or local table, shard_query NULL) the temporary table pg_temp.name created ON COMMIT DROP AS local_query, as the tasks always had. Needs CREATE on the schema insight_scratch on Citus (insight_admin has it).';
+
+-- Where a training's rows are: this backend's table on the shards, or the
+-- temporary table.
+CREATE FUNCTION @extschema@.insight_training_relation(name text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN pg_catalog.to_regclass(@extschema@.insight_scratch_table($1)) IS NOT NULL
+                  THEN @extschema@.insight_scratch_table($1) ELSE pg_catalog.format('pg_temp.%I', $1) END $$;
+
+COMMENT ON FUNCTION @extschema@.insight_training_relation(text) IS
+'The relation (qualified, as SQL text) that holds the training rows called name, as insight_training_table made them: this backend''s table on the shards (insight_scratch_table(name)) when there is one, else the temporary table pg_temp.name.';
+
 CREATE FUNCTION @extschema@.insight_train_task(training @extschema@.insight_training,
                                                skip_unchanged boolean DEFAULT false)
 RETURNS bigint

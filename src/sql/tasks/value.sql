@@ -211,15 +211,31 @@ DECLARE
     horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
     n_train bigint;
     buyers pg_catalog.float8;
+    w pg_catalog.text;
+    c pg_catalog.timestamptz;
 BEGIN
-    PERFORM @extschema@.insight_drop_temp_table('insight_value_train');
-    PERFORM @extschema@.insight_drop_temp_table('insight_value_test');
-    CREATE TEMP TABLE insight_value_train ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_value_training_rows((t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz, horizon);
-    CREATE TEMP TABLE insight_value_test ON COMMIT DROP AS
-        SELECT * FROM @extschema@.insight_value_training_rows((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz, horizon);
-    SELECT pg_catalog.count(*), pg_catalog.avg((r.spend OPERATOR(pg_catalog.>) 0)::integer) INTO n_train, buyers
-      FROM pg_temp.insight_value_train r;
+    -- the labelled windows: on Citus on the shards, the features and the
+    -- net spend of the horizon joined on the customer (monetary, orders and
+    -- tenure_days are features 3, 5 and 4)
+    FOREACH w IN ARRAY ARRAY['train', 'test'] LOOP
+        c := (t.setup OPERATOR(pg_catalog.->>) (w OPERATOR(pg_catalog.||) '_cutoff'))::pg_catalog.timestamptz;
+        PERFORM @extschema@.insight_training_table('insight_value_' OPERATOR(pg_catalog.||) w,
+            pg_catalog.format('SELECT * FROM %I.insight_value_training_rows(%L::pg_catalog.timestamptz, %L::interval)',
+                              '@extschema@', c, horizon),
+            pg_catalog.format($q$
+        SELECT f.customer_id, f.customer_id::pg_catalog.text, pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8),
+               GREATEST(COALESCE(b.net, 0), 0)::pg_catalog.float8,
+               %1$I.insight_past_rate_value(f.x[3], f.x[5]::integer, f.x[4],
+                   pg_catalog.date_part('epoch', %2$L::interval) OPERATOR(pg_catalog./) 86400)
+          FROM (%3$s) f
+          LEFT JOIN (%4$s) b(customer_id, bought, net) ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id $q$,
+                '@extschema@', horizon, @extschema@.insight_customer_features_sql(c),
+                @extschema@.insight_sales_window_sql(c, c OPERATOR(pg_catalog.+) horizon)),
+            'customer_id text, features float8[], spend float8, past_rate float8');
+    END LOOP;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.avg((r.spend OPERATOR(pg_catalog.>) 0)::integer) FROM %s r',
+                              @extschema@.insight_training_relation('insight_value_train'))
+       INTO n_train, buyers;
     IF n_train OPERATOR(pg_catalog.=) 0 THEN
         RAISE EXCEPTION 'no training rows'
             USING ERRCODE = 'data_exception',
@@ -234,19 +250,24 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_prepare(@extschema@.insight_training) IS
-'Value step prepare: the labelled rows at the training and the test cutoff (insight_value_training_rows) in the temporary tables insight_value_train and insight_value_test; "no training rows" (22000) when the first is empty.';
+'Value step prepare: the labelled rows at the training and the test cutoff (insight_value_training_rows) in the tables insight_value_train and insight_value_test of insight_training_table: temporary tables, or on Citus, with the source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_customer_features_sql joined to the net spend of insight_sales_window_sql); "no training rows" (22000) when the first is empty.';
 
 CREATE FUNCTION @extschema@.insight_value_fit(params jsonb, rows_table text)
 RETURNS bytea
 LANGUAGE sql
 AS $$
+    -- (on the shards, in customer order as from the temporary table: the
+    -- MLP's batches follow the order of the rows)
     SELECT @extschema@.insight_mlp_fit_params(
-        pg_catalog.format('SELECT %I.insight_signed_log1p(t.features), t.spend FROM pg_temp.%I t', '@extschema@', $2), 'ziln',
+        pg_catalog.format('SELECT %I.insight_signed_log1p(t.features), t.spend FROM %s t%s', '@extschema@',
+                          @extschema@.insight_training_relation($2),
+                          CASE WHEN @extschema@.insight_training_relation($2) OPERATOR(pg_catalog.<>) pg_catalog.format('pg_temp.%I', $2)
+                               THEN ' ORDER BY t.customer_id' ELSE '' END), 'ziln',
         $1 OPERATOR(pg_catalog.-) '{algorithm,horizon}'::pg_catalog.text[])
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_fit(jsonb, text) IS
-'Fits the value model of the params (insight_value_setup) on a temporary table of labelled rows (insight_value_training_rows): an MLP with the zero-inflated lognormal loss (insight_mlp_fit, loss ziln) over insight_signed_log1p(features), whose prediction is P(spend > 0) x E[spend | spend > 0]. Score with insight_value_predict.';
+'Fits the value model of the params (insight_value_setup) on the labelled rows called rows_table (insight_training_relation: a temporary table of insight_value_training_rows, or on Citus this backend''s table on the shards, read in customer order: one row per customer reaches the coordinator): an MLP with the zero-inflated lognormal loss (insight_mlp_fit, loss ziln) over insight_signed_log1p(features), whose prediction is P(spend > 0) x E[spend | spend > 0]. Score with insight_value_predict.';
 
 CREATE FUNCTION @extschema@.insight_value_predict(model bytea, features float8[])
 RETURNS float8
@@ -317,21 +338,29 @@ DECLARE
     btyd_metrics pg_catalog.jsonb;
     base_metrics pg_catalog.jsonb;
     msg pg_catalog.text;
+    test_customers pg_catalog.text[];
+    test_spend pg_catalog.float8[];
 BEGIN
     -- out-of-time: fit at the training cutoff, measure at the test cutoff
     t.evaluation_weights := @extschema@.insight_value_fit(t.params, 'insight_value_train');
-    SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(@extschema@.insight_value_predict(t.evaluation_weights, r.features) ORDER BY r.customer_id),
+    -- (on Citus the arrays are built from one row per test customer; the
+    -- model a literal)
+    EXECUTE pg_catalog.format('SELECT %1$I.insight_value_metrics(pg_catalog.array_agg(%1$I.insight_value_predict(%2$L::pg_catalog.bytea, r.features) ORDER BY r.customer_id),
                                              pg_catalog.array_agg(r.spend ORDER BY r.customer_id)),
-           @extschema@.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
+           %1$I.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
                                              pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
-      INTO model_metrics, base_metrics
-      FROM pg_temp.insight_value_test r;
-    -- the statistical comparator on the same customers
+      FROM %3$s r', '@extschema@', t.evaluation_weights, @extschema@.insight_training_relation('insight_value_test'))
+       INTO model_metrics, base_metrics;
+    -- the statistical comparator on the same customers (the test rows'
+    -- customers and spend first: on Citus a distributed table does not join
+    -- the coordinator's function)
     BEGIN
-        SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(b.value ORDER BY r.customer_id),
-                                                 pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
+        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(r.customer_id ORDER BY r.customer_id), pg_catalog.array_agg(r.spend ORDER BY r.customer_id) FROM %s r',
+                                  @extschema@.insight_training_relation('insight_value_test'))
+           INTO test_customers, test_spend;
+        SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(b.value ORDER BY r.customer_id), pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
           INTO btyd_metrics
-          FROM pg_temp.insight_value_test r
+          FROM ROWS FROM (pg_catalog.unnest(test_customers), pg_catalog.unnest(test_spend)) r(customer_id, spend)
           LEFT JOIN @extschema@.insight_value_btyd((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
                                                    (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval) b
                  ON b.customer_id OPERATOR(pg_catalog.=) r.customer_id;
@@ -381,10 +410,12 @@ DECLARE
     gini pg_catalog.float8;
 BEGIN
     BEGIN
-        SELECT (@extschema@.insight_value_metrics(
-                    pg_catalog.array_agg(@extschema@.insight_value_predict(COALESCE(active.evaluation_weights, active.weights), r.features) ORDER BY r.customer_id),
-                    pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8
-          INTO gini FROM pg_temp.insight_value_test r;
+        EXECUTE pg_catalog.format('SELECT (%1$I.insight_value_metrics(
+                    pg_catalog.array_agg(%1$I.insight_value_predict(%2$L::pg_catalog.bytea, r.features) ORDER BY r.customer_id),
+                    pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) ''normalized_gini'')::pg_catalog.float8
+          FROM %3$s r', '@extschema@', COALESCE(active.evaluation_weights, active.weights),
+                                  @extschema@.insight_training_relation('insight_value_test'))
+           INTO gini;
     EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
                    OR feature_not_supported OR data_exception THEN
         gini := NULL;     -- the active model cannot score these features

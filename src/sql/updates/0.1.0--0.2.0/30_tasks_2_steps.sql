@@ -105,7 +105,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/churn.sql insight_churn_prepare
+COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
+'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
 
 CREATE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -162,7 +163,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/churn.sql insight_churn_compare
+COMMENT ON FUNCTION @extschema@.insight_churn_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'Churn step compare: the AUC of the active model''s evaluation model (its serving model when it has none) on the same test window, on the churn vector it was trained with (insight_churn_features with its params.sentiment_model_id when that differs from the new model''s), NULL when it cannot score these features or its review features cannot be built.';
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, kept_notice, builtin)
@@ -446,9 +448,28 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
 'The segments task''s entry step: validates the arguments of insight_train_segments() and returns the insight_training that insight_train_task() takes.';
 
---@ function src/sql/tasks/segments.sql insight_segments_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_segments_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM @extschema@.insight_drop_temp_table('insight_segments_training');
+    CREATE TEMP TABLE insight_segments_training ON COMMIT DROP AS
+        SELECT @extschema@.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
+          FROM @extschema@.insight_customer_features(t.trained_as_of) f
+         ORDER BY f.customer_id;
+    SELECT @extschema@.insight_scaler_fit(r.raw) INTO t.preprocessing FROM pg_temp.insight_segments_training r;
+    IF t.preprocessing IS NULL THEN
+        RAISE EXCEPTION 'no customer has a purchase before %', t.trained_as_of
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Register a sales source with purchases, or pass a later as_of.';
+    END IF;
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/segments.sql insight_segments_prepare
+COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
+'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the temporary table insight_segments_training, and the scaler fitted on it (the model''s preprocessing); 02000 when there is no customer.';
 
 CREATE FUNCTION @extschema@.insight_segments_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

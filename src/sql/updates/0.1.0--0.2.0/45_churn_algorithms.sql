@@ -72,7 +72,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/churn.sql insight_churn_fit
+COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

@@ -157,13 +157,52 @@ $$;
 
 --@ comment src/sql/tasks/value.sql insight_value_setup
 
---@ function src/sql/tasks/value.sql insight_value_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
+    n_train bigint;
+    buyers pg_catalog.float8;
+BEGIN
+    PERFORM @extschema@.insight_drop_temp_table('insight_value_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_value_test');
+    CREATE TEMP TABLE insight_value_train ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_value_training_rows((t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz, horizon);
+    CREATE TEMP TABLE insight_value_test ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_value_training_rows((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz, horizon);
+    SELECT pg_catalog.count(*), pg_catalog.avg((r.spend OPERATOR(pg_catalog.>) 0)::integer) INTO n_train, buyers
+      FROM pg_temp.insight_value_train r;
+    IF n_train OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'no training rows'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = pg_catalog.format('No customer has a purchase before the training cutoff %s (as_of - 2 x horizon).',
+                                             t.metrics OPERATOR(pg_catalog.->>) 'train_cutoff'),
+                  HINT = 'Use a shorter horizon or a later as_of.';
+    END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||)
+                 pg_catalog.jsonb_build_object('train_rows', n_train, 'train_buyer_rate', buyers);
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_prepare
+COMMENT ON FUNCTION @extschema@.insight_value_prepare(@extschema@.insight_training) IS
+'Value step prepare: the labelled rows at the training and the test cutoff (insight_value_training_rows) in the temporary tables insight_value_train and insight_value_test; "no training rows" (22000) when the first is empty.';
 
---@ function src/sql/tasks/value.sql insight_value_fit
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_fit(params jsonb, rows_table text)
+RETURNS bytea
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.insight_mlp_fit_params(
+        pg_catalog.format('SELECT %I.insight_signed_log1p(t.features), t.spend FROM pg_temp.%I t', '@extschema@', $2), 'ziln',
+        $1 OPERATOR(pg_catalog.-) '{algorithm,horizon}'::pg_catalog.text[])
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_fit
+COMMENT ON FUNCTION @extschema@.insight_value_fit(jsonb, text) IS
+'Fits the value model of the params (insight_value_setup) on a temporary table of labelled rows (insight_value_training_rows): an MLP with the zero-inflated lognormal loss (insight_mlp_fit, loss ziln) over insight_signed_log1p(features), whose prediction is P(spend > 0) x E[spend | spend > 0]. Score with insight_value_predict.';
 
 --@ function src/sql/tasks/value.sql insight_value_predict
 
@@ -202,17 +241,84 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_value_btyd(timestamptz, interval) IS
 'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase.';
 
---@ function src/sql/tasks/value.sql insight_value_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    model_metrics pg_catalog.jsonb;
+    btyd_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    msg pg_catalog.text;
+BEGIN
+    -- out-of-time: fit at the training cutoff, measure at the test cutoff
+    t.evaluation_weights := @extschema@.insight_value_fit(t.params, 'insight_value_train');
+    SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(@extschema@.insight_value_predict(t.evaluation_weights, r.features) ORDER BY r.customer_id),
+                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id)),
+           @extschema@.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
+                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
+      INTO model_metrics, base_metrics
+      FROM pg_temp.insight_value_test r;
+    -- the statistical comparator on the same customers
+    BEGIN
+        SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(b.value ORDER BY r.customer_id),
+                                                 pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
+          INTO btyd_metrics
+          FROM pg_temp.insight_value_test r
+          LEFT JOIN @extschema@.insight_value_btyd((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
+                                                   (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval) b
+                 ON b.customer_id OPERATOR(pg_catalog.=) r.customer_id;
+    EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the BG/NBD + Gamma-Gamma comparison is left out: %', msg;
+        btyd_metrics := pg_catalog.jsonb_build_object('error', msg);
+    END;
+    t.score := (model_metrics OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8;
+    t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'test_rows', model_metrics OPERATOR(pg_catalog.->) 'pairs',
+        'normalized_gini', t.score,
+        'test', model_metrics,
+        'btyd', btyd_metrics OPERATOR(pg_catalog.||) '{"predictor": "BG/NBD x Gamma-Gamma"}'::pg_catalog.jsonb,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past rate continued"}'::pg_catalog.jsonb,
+        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_evaluate
+COMMENT ON FUNCTION @extschema@.insight_value_evaluate(@extschema@.insight_training) IS
+'Value step evaluate: fits the evaluation model on insight_value_train and measures it on insight_value_test (insight_value_metrics; score: normalized Gini) next to the baseline, the past rate continued (insight_past_rate_value), and the BG/NBD + Gamma-Gamma value fitted at the test cutoff (insight_value_btyd; left out with a NOTICE when it cannot be fitted).';
 
 --@ function src/sql/tasks/value.sql insight_value_serve
 
 --@ comment src/sql/tasks/value.sql insight_value_serve
 
---@ function src/sql/tasks/value.sql insight_value_compare
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    gini pg_catalog.float8;
+BEGIN
+    BEGIN
+        SELECT (@extschema@.insight_value_metrics(
+                    pg_catalog.array_agg(@extschema@.insight_value_predict(COALESCE(active.evaluation_weights, active.weights), r.features) ORDER BY r.customer_id),
+                    pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8
+          INTO gini FROM pg_temp.insight_value_test r;
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
+                   OR feature_not_supported OR data_exception THEN
+        gini := NULL;     -- the active model cannot score these features
+    END;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'normalized_gini', gini);
+END
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_compare
+COMMENT ON FUNCTION @extschema@.insight_value_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'Value step compare: the normalized Gini of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, must_beat_baseline, kept_notice, builtin)

@@ -26,13 +26,51 @@
 
 --@ comment src/sql/tasks/segments.sql insight_kmeans_knee
 
---@ function src/sql/tasks/segments.sql insight_segments_serve
+CREATE OR REPLACE FUNCTION @extschema@.insight_segments_serve(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    info pg_catalog.jsonb;
+    curve pg_catalog.jsonb;
+    knee integer;
+    query pg_catalog.text := pg_catalog.format('SELECT %I.insight_scaler_transform(%L::pg_catalog.bytea, r.raw) FROM pg_temp.insight_segments_training r',
+                                               '@extschema@', t.preprocessing);
+BEGIN
+    t.weights := @extschema@.insight_kmeans_fit(query, (t.params OPERATOR(pg_catalog.->>) 'k')::integer, n_init => 10, seed => 0);
+    info := @extschema@.insight_model_info(t.weights);
+    curve := info OPERATOR(pg_catalog.->) 'k_curve';
+    -- k NULL: the knee of the inertia curve of k = 2..10, refitted with that k
+    IF t.params OPERATOR(pg_catalog.->>) 'k' IS NULL THEN
+        knee := @extschema@.insight_kmeans_knee(curve);
+        IF knee IS NOT NULL AND knee OPERATOR(pg_catalog.<>) (info OPERATOR(pg_catalog.->>) 'k')::integer THEN
+            t.weights := @extschema@.insight_kmeans_fit(query, knee, n_init => 10, seed => 0);
+            info := @extschema@.insight_model_info(t.weights);
+        END IF;
+    END IF;
+    t.metrics := pg_catalog.jsonb_build_object(
+        'customers', info OPERATOR(pg_catalog.->) 'rows',
+        'k', info OPERATOR(pg_catalog.->) 'k',
+        'k_rule', CASE WHEN t.params OPERATOR(pg_catalog.->>) 'k' IS NULL THEN 'knee of the inertia' ELSE 'given' END,
+        'inertia', info OPERATOR(pg_catalog.->) 'inertia',
+        'silhouette', info OPERATOR(pg_catalog.->) 'silhouette',
+        'iterations', info OPERATOR(pg_catalog.->) 'iterations',
+        'sizes', info OPERATOR(pg_catalog.->) 'sizes',
+        'k_curve', curve);
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/segments.sql insight_segments_serve
+COMMENT ON FUNCTION @extschema@.insight_segments_serve(@extschema@.insight_training) IS
+'Segments step serve: k-means (k-means++, n_init 10, seed 0) on the standardized log-RFM; k NULL: k-means for k = 2..10, then k at the knee of the inertia curve (insight_kmeans_knee, Kneedle) refitted (the silhouette, which favours k = 2 on skewed data, is kept in k_curve); metrics from the model''s info, k_rule (''knee of the inertia'' or ''given'') and the k_curve.';
 
---@ function src/sql/tasks/segments.sql insight_train_segments
+CREATE OR REPLACE FUNCTION @extschema@.insight_train_segments(k integer DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_segments_setup($1, $2)) $$;
 
---@ comment src/sql/tasks/segments.sql insight_train_segments
+COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
+'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 at the knee of the inertia curve (insight_kmeans_knee: Kneedle, Satopaa et al. 2011). Stores the model as task ''segments'' (metrics: customers, k, k_rule, inertia, silhouette, iterations, sizes, k_curve with the inertia and silhouette of k = 2..10) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers.';
 
 -- The clusters of the active segments model described by their members (not
 -- their centroids): one labelling for the report, insight_customer_360 and
@@ -157,9 +195,73 @@ COMMENT ON COLUMN @extschema@.insight_segment_summary.segment IS 'RFM segment na
 
 --@ comment src/sql/tasks/churn.sql insight_churn_curves
 
---@ function src/sql/tasks/churn.sql insight_churn_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    a record;
+    w pg_catalog.bytea;
+    auc pg_catalog.float8;
+    candidates pg_catalog.jsonb := '{}';
+    chosen pg_catalog.text;
+    m pg_catalog.jsonb;
+    test_metrics pg_catalog.jsonb;
+    n_test bigint;
+BEGIN
+    -- out-of-time evaluation: fit at the training cutoff, measure at the test
+    -- cutoff; for 'auto' every algorithm, keeping the best AUC (the simpler
+    -- one on a tie, or when no AUC is defined)
+    FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x
+              WHERE t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) ANY (ARRAY[x.algorithm, 'auto'])
+              ORDER BY x.complexity LOOP
+        w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
+                                           'insight_churn_train');
+        SELECT @extschema@.insight_binary_metrics(@extschema@.insight_predict(w, r.features), r.churned) INTO m
+          FROM pg_temp.insight_churn_test r;
+        auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
+        -- the charts of the evaluation, in customer order (as insight_report_html drew them)
+        m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves',
+                 (SELECT @extschema@.insight_churn_curves(
+                             pg_catalog.array_agg(@extschema@.insight_predict(w, r.features) ORDER BY r.customer_id),
+                             pg_catalog.array_agg(r.churned ORDER BY r.customer_id),
+                             pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
+                    FROM pg_temp.insight_churn_test r));
+        candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
+        IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
+            chosen := a.algorithm;
+            t.algorithm := a.model_algorithm;
+            t.evaluation_weights := w;
+            t.score := auc;
+            test_metrics := m;
+        END IF;
+    END LOOP;
+    IF t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto' THEN
+        t.params := t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', chosen);
+        RAISE NOTICE 'churn algorithm auto: % has the best out-of-time AUC (%)', chosen,
+            (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.key, @extschema@.insight_notice_number(c.value::pg_catalog.float8)), ', ')
+               FROM pg_catalog.jsonb_each_text(candidates) c);
+    END IF;
+    SELECT @extschema@.insight_auc(r.recency_days, r.churned), pg_catalog.count(*)
+      INTO t.baseline_score, n_test
+      FROM pg_temp.insight_churn_test r;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'algorithm', chosen,
+        'candidates', candidates,
+        'test_rows', n_test,
+        'auc', t.score,
+        'test', test_metrics OPERATOR(pg_catalog.-) 'curves',
+        'curves', test_metrics OPERATOR(pg_catalog.->) 'curves',
+        'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', t.baseline_score),
+        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/churn.sql insight_churn_evaluate
+COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 -- Expected value: with an active CLV model, the customer's CLV over 12
 -- months (insight_customer_360_clv, defined with the CLV functions in

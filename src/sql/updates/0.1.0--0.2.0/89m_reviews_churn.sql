@@ -45,12 +45,107 @@ $$;
 
 --@ function src/sql/tasks/churn.sql insight_churn_setup
 --@ comment src/sql/tasks/churn.sql insight_churn_setup
---@ function src/sql/tasks/churn.sql insight_churn_fit
---@ comment src/sql/tasks/churn.sql insight_churn_fit
---@ function src/sql/tasks/churn.sql insight_churn_prepare
---@ comment src/sql/tasks/churn.sql insight_churn_prepare
---@ function src/sql/tasks/churn.sql insight_churn_compare
---@ comment src/sql/tasks/churn.sql insight_churn_compare
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_fit(params jsonb, rows_table text)
+RETURNS bytea
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
+    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM pg_temp.%I t', rows_table);
+    p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
+                               THEN params OPERATOR(pg_catalog.->) algorithm
+                               ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen,review_features,sentiment_model_id}'::pg_catalog.text[] END;
+BEGIN
+    IF algorithm OPERATOR(pg_catalog.=) 'logistic' THEN
+        RETURN @extschema@.insight_logreg_fit(query,
+            (p OPERATOR(pg_catalog.->>) 'lambda')::pg_catalog.float8,
+            (p OPERATOR(pg_catalog.->>) 'max_iterations')::integer,
+            (p OPERATOR(pg_catalog.->>) 'tolerance')::pg_catalog.float8);
+    ELSIF algorithm OPERATOR(pg_catalog.=) 'gbdt' THEN
+        RETURN @extschema@.insight_gbdt_fit(query, p OPERATOR(pg_catalog.||)
+            pg_catalog.jsonb_build_object('feature_names', @extschema@.insight_churn_feature_names(
+                (params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint)));
+    ELSIF algorithm OPERATOR(pg_catalog.=) 'mlp' THEN
+        RETURN @extschema@.insight_mlp_fit_params(query, 'binary', p);
+    END IF;
+    RAISE EXCEPTION 'unknown churn algorithm "%"', algorithm
+        USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on a temporary table of labelled rows (insight_churn_training_rows): logistic with insight_logreg_fit, gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
+    c_train pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'train_cutoff')::pg_catalog.timestamptz;
+    c_test pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    sentiment_model_id bigint := (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint;
+    n_train bigint;
+    train_rate pg_catalog.float8;
+BEGIN
+    -- the labelled windows, materialised once for all passes
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_churn_test');
+    CREATE TEMP TABLE insight_churn_train ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_train, horizon, sentiment_model_id);
+    CREATE TEMP TABLE insight_churn_test ON COMMIT DROP AS
+        SELECT * FROM @extschema@.insight_churn_training_rows(c_test, horizon, sentiment_model_id);
+    SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) INTO n_train, train_rate
+      FROM pg_temp.insight_churn_train r;
+    IF n_train OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'no training rows'
+            USING ERRCODE = 'data_exception',
+                  DETAIL = pg_catalog.format('No customer has a purchase before the training cutoff %s (as_of - 2 x horizon).',
+                                             @extschema@.insight_utc_text(c_train)),
+                  HINT = 'Use a shorter horizon or a later as_of.';
+    END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||)
+                 pg_catalog.jsonb_build_object('train_rows', n_train, 'train_churn_rate', train_rate);
+    RETURN t;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
+'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the temporary tables insight_churn_train and insight_churn_test; "no training rows" (22000) when the first is empty.';
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    active_auc pg_catalog.float8;
+    active_sentiment bigint := (active.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint;
+BEGIN
+    -- the active model's evaluation model on the same window, on its own
+    -- vector when it was trained with other review features
+    BEGIN
+        IF active_sentiment IS NOT DISTINCT FROM (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint THEN
+            SELECT @extschema@.insight_auc(@extschema@.insight_predict(
+                       COALESCE(active.evaluation_weights, active.weights), r.features), r.churned)
+              INTO active_auc FROM pg_temp.insight_churn_test r;
+        ELSE
+            SELECT @extschema@.insight_auc(@extschema@.insight_predict(
+                       COALESCE(active.evaluation_weights, active.weights), f.churn_features), r.churned)
+              INTO active_auc
+              FROM pg_temp.insight_churn_test r
+              JOIN @extschema@.insight_churn_features((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
+                                                      active_sentiment) f
+                ON f.customer_id OPERATOR(pg_catalog.=) r.customer_id;
+        END IF;
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
+                   OR feature_not_supported OR object_not_in_prerequisite_state THEN
+        active_auc := NULL;     -- the active model cannot score these features
+    END;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'auc', active_auc);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.insight_churn_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'Churn step compare: the AUC of the active model''s evaluation model (its serving model when it has none) on the same test window, on the churn vector it was trained with (insight_churn_features with its params.sentiment_model_id when that differs from the new model''s), NULL when it cannot score these features or its review features cannot be built.';
 --@ function src/sql/tasks/churn.sql insight_churn
 --@ comment src/sql/tasks/churn.sql insight_churn
 --@ function src/sql/tasks/churn.sql insight_churn_scores_at

@@ -26,9 +26,128 @@ AS $$ SELECT NULL::pg_catalog.text, NULL::pg_catalog.timestamptz, NULL::pg_catal
 COMMENT ON FUNCTION @extschema@.insight_sales_orders(timestamptz) IS
 'Per order of the kept lines before a time (rebuilt when a sales source is registered).';
 
---@ function src/sql/features/sales_window.sql insight_build_window_objects
+CREATE OR REPLACE FUNCTION @extschema@.insight_build_window_objects()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $build$
+DECLARE
+    -- the aggregates of both forms (s: the lines of the window); the amounts
+    -- summed as numeric: exact, so the same lines give the same bits in any
+    -- plan and on any number of shards
+    aggregates CONSTANT pg_catalog.text := $a$s.customer_id, pg_catalog.bool_or(s.amount OPERATOR(pg_catalog.>) 0),
+       pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8$a$;
+    function_sql CONSTANT pg_catalog.text := $f$
+CREATE FUNCTION @extschema@.insight_sales_window(since timestamptz, until timestamptz)
+RETURNS TABLE (customer_id %(customer_type)s, bought boolean, net float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fbody$
+SELECT %(aggregates)s
+  FROM @extschema@.insight_sales s
+ WHERE s.ordered_at OPERATOR(pg_catalog.>=) $1 AND s.ordered_at OPERATOR(pg_catalog.<) $2
+ GROUP BY s.customer_id
+$fbody$ $f$;
+    -- On Citus (insight_sales_pushdown_lines() not NULL): the same query over
+    -- the source itself, run through EXECUTE with the bounds as literals
+    -- (Citus refuses parameters in the queries of SQL functions); grouped by
+    -- the distribution column, it runs whole on each shard.
+    citus_function_sql CONSTANT pg_catalog.text := $f$
+CREATE FUNCTION @extschema@.insight_sales_window(since timestamptz, until timestamptz)
+RETURNS TABLE (customer_id %(customer_type)s, bought boolean, net float8)
+LANGUAGE plpgsql STABLE
+AS $fbody$
+BEGIN
+    RETURN QUERY EXECUTE pg_catalog.format(%(query)L, $1, $2);
+END
+$fbody$ $f$;
+    citus_query CONSTANT pg_catalog.text := $q$
+SELECT %(aggregates)s
+  FROM (%(lines)s) s
+ WHERE s.ordered_at OPERATOR(pg_catalog.>=) %1$L::pg_catalog.timestamptz
+   AND s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz
+ GROUP BY s.customer_id$q$;
+    -- the report's pass by order (insight_sales_orders), in both forms as
+    -- the window: the lines of each (customer, time, order)
+    order_aggregates CONSTANT pg_catalog.text := $a$s.customer_id, s.ordered_at, s.order_id, pg_catalog.count(*),
+       pg_catalog.bool_or(s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0),
+       pg_catalog.sum(s.amount) FILTER (WHERE s.amount OPERATOR(pg_catalog.>) 0),
+       pg_catalog.sum(s.amount::pg_catalog.numeric) FILTER (WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0)$a$;
+    orders_sql CONSTANT pg_catalog.text := $f$
+CREATE FUNCTION @extschema@.insight_sales_orders(before timestamptz)
+RETURNS TABLE (customer_id %(customer_type)s, ordered_at timestamptz, order_id %(order_type)s, lines bigint,
+               purchase boolean, revenue float8, spend numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fbody$
+SELECT %(aggregates)s
+  FROM @extschema@.insight_sales s
+ WHERE $1 IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) $1
+ GROUP BY s.customer_id, s.ordered_at, s.order_id
+$fbody$ $f$;
+    citus_orders_sql CONSTANT pg_catalog.text := $f$
+CREATE FUNCTION @extschema@.insight_sales_orders(before timestamptz)
+RETURNS TABLE (customer_id %(customer_type)s, ordered_at timestamptz, order_id %(order_type)s, lines bigint,
+               purchase boolean, revenue float8, spend numeric)
+LANGUAGE plpgsql STABLE
+AS $fbody$
+BEGIN
+    RETURN QUERY EXECUTE pg_catalog.format(%(query)L, $1);
+END
+$fbody$ $f$;
+    citus_orders_query CONSTANT pg_catalog.text := $q$
+SELECT %(aggregates)s
+  FROM (%(lines)s) s
+ WHERE %1$L::pg_catalog.timestamptz IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %1$L::pg_catalog.timestamptz
+ GROUP BY s.customer_id, s.ordered_at, s.order_id$q$;
+    built CONSTANT pg_catalog.text[] := ARRAY['@extschema@.insight_sales_window(timestamptz, timestamptz)',
+                                              '@extschema@.insight_sales_orders(timestamptz)'];
+    fn pg_catalog.text;
+    cust_type pg_catalog.text := @extschema@.insight_qualified_type(
+        @extschema@.insight_source_column(NEW.source, NEW.customer_column, 'customer', 'key'));
+    -- (insight_sales has the registration's columns: its trigger fired first)
+    order_type pg_catalog.text := (SELECT @extschema@.insight_qualified_type(a.atttypid::pg_catalog.regtype)
+                                     FROM pg_catalog.pg_attribute a
+                                    WHERE a.attrelid OPERATOR(pg_catalog.=) '@extschema@.insight_sales'::pg_catalog.regclass
+                                      AND a.attname OPERATOR(pg_catalog.=) 'order_id');
+    -- (built by insight_build_sales_objects, whose trigger fires first)
+    lines pg_catalog.text := pg_catalog.replace(@extschema@.insight_sales_pushdown_lines(), '%', '%%');
+BEGIN
+    FOREACH fn IN ARRAY built LOOP
+        EXECUTE pg_catalog.format('ALTER EXTENSION insight DROP FUNCTION %s', fn);
+        EXECUTE pg_catalog.format('DROP FUNCTION %s', fn);
+    END LOOP;
+    IF lines IS NULL THEN
+        EXECUTE @extschema@.insight_fill_sql(function_sql, pg_catalog.jsonb_build_object(
+            'customer_type', cust_type, 'aggregates', aggregates));
+        EXECUTE @extschema@.insight_fill_sql(orders_sql, pg_catalog.jsonb_build_object(
+            'customer_type', cust_type, 'order_type', order_type, 'aggregates', order_aggregates));
+    ELSE
+        EXECUTE @extschema@.insight_fill_sql(citus_function_sql, pg_catalog.jsonb_build_object(
+            'customer_type', cust_type,
+            'query', @extschema@.insight_fill_sql(citus_query, pg_catalog.jsonb_build_object(
+                'aggregates', aggregates, 'lines', lines))));
+        EXECUTE @extschema@.insight_fill_sql(citus_orders_sql, pg_catalog.jsonb_build_object(
+            'customer_type', cust_type, 'order_type', order_type,
+            'query', @extschema@.insight_fill_sql(citus_orders_query, pg_catalog.jsonb_build_object(
+                'aggregates', order_aggregates, 'lines', lines))));
+    END IF;
+    -- (members already when created by an update script of the extension)
+    FOREACH fn IN ARRAY built LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                        WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                          AND d.objid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(fn)
+                          AND d.deptype OPERATOR(pg_catalog.=) 'e') THEN
+            EXECUTE pg_catalog.format('ALTER EXTENSION insight ADD FUNCTION %s', fn);
+        END IF;
+    END LOOP;
+    COMMENT ON FUNCTION @extschema@.insight_sales_window(timestamptz, timestamptz) IS
+'One row per customer (key in the source''s type; NULL for the guest lines kept with drop_missing_customer = false) with a kept line of insight_sales in [since, until): bought = some line has amount > 0 (a purchase, as in insight_customer_features), net = the sum of the amounts of those lines (returns negative; summed as numeric, then float8: the same bits in any plan). The churn label (insight_churn_training_rows: churned = not bought in [cutoff, cutoff + horizon)) and the value label (insight_value_training_rows: spend = net, 0 when negative). Rebuilt at every registration: a SQL function over insight_sales, or on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column that Citus sends whole to every shard, so that one row per customer reaches the coordinator.';
+    COMMENT ON FUNCTION @extschema@.insight_sales_orders(timestamptz) IS
+'One row per order of the kept lines of insight_sales strictly before before (NULL: every line): customer_id (in the source''s type; NULL for the guest lines kept with drop_missing_customer = false), ordered_at and order_id (in the source''s type) of the order''s lines, lines = their number, purchase = some line has quantity > 0 and amount >= 0, revenue = the sum of the positive amounts (float8; NULL when none), spend = the sum of the purchase lines'' amounts (numeric, exact; NULL when none). The report''s pass over the sales (insight_report_today, insight_report). Rebuilt at every registration: a SQL function over insight_sales, or on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), one query over the source grouped by the distribution column that Citus sends whole to every shard, so that one row per order reaches the coordinator.';
+    RETURN NULL;
+END
+$build$;
 
---@ comment src/sql/features/sales_window.sql insight_build_window_objects
+COMMENT ON FUNCTION @extschema@.insight_build_window_objects() IS
+'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE, after insight_build_sales_objects): drops and creates insight_sales_window(timestamptz, timestamptz) and insight_sales_orders(timestamptz) again with the registered customer (and order) key types and comments them: each a SQL function over insight_sales, or, when insight_sales_pushdown_lines() gives the lines (Citus, a source distributed by customer), PL/pgSQL running the same aggregates over those lines through EXECUTE, with the bounds as literals, which Citus sends whole to the shards. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned).';
 
 ALTER FUNCTION @extschema@.insight_build_window_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
