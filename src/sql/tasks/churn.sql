@@ -410,15 +410,12 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     algorithm pg_catalog.text := COALESCE(params OPERATOR(pg_catalog.->>) 'chosen', params OPERATOR(pg_catalog.->>) 'algorithm');
-    rows_relation pg_catalog.text := @extschema@.insight_training_relation(rows_table);
-    -- on the shards (insight_training_table): every trainer reads the rows
-    -- in customer order, as from the temporary table, so that the model is
-    -- the same to the last bit (the logistic's pass-per-iteration path,
-    -- in_memory => false, would run its sums on the shards, but their last
-    -- bits follow the order in which the shards answer: docs/operations.md)
-    shards boolean := rows_relation OPERATOR(pg_catalog.<>) pg_catalog.format('pg_temp.%I', rows_table);
-    query pg_catalog.text := pg_catalog.format('SELECT t.features, t.churned FROM %s t', rows_relation)
-        OPERATOR(pg_catalog.||) CASE WHEN shards THEN ' ORDER BY t.customer_id' ELSE '' END;
+    -- (on the shards: collected there and read in customer order, as from
+    -- the temporary table, so that the model is the same to the last bit;
+    -- the logistic's pass-per-iteration path, in_memory => false, would sum
+    -- on the shards, but those sums' last bits follow the order in which
+    -- the shards answer: docs/operations.md)
+    query pg_catalog.text := @extschema@.insight_training_rows_sql(rows_table, 't.features', 't.churned', true);
     p pg_catalog.jsonb := CASE WHEN params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto'
                                THEN params OPERATOR(pg_catalog.->) algorithm
                                ELSE params OPERATOR(pg_catalog.-) '{algorithm,horizon,chosen,review_features,sentiment_model_id}'::pg_catalog.text[] END;
@@ -441,7 +438,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_fit(jsonb, text) IS
-'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on the labelled rows called rows_table (insight_training_relation: a temporary table of insight_churn_training_rows, or on Citus this backend''s table on the shards): logistic with insight_logreg_fit (in memory), gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). Each reads every row, in customer order (on Citus one row per customer reaches the coordinator, once per fit), so that the model is the same to the last bit as on a single node: sums over the shards in the order they answer change in their last bits from run to run. A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
+'Fits the churn model of the params (insight_churn_algorithm_params, with algorithm and horizon; for algorithm auto the one named by params.chosen) on the labelled rows called rows_table (insight_training_relation: a temporary table of insight_churn_training_rows, or on Citus this backend''s table on the shards): logistic with insight_logreg_fit (in memory), gbdt with insight_gbdt_fit (feature names from insight_churn_feature_names, with the review features of a model trained with them), mlp with insight_mlp_fit (loss binary). Each reads every row (insight_training_rows_sql), in customer order: on Citus collected on the shards by insight_rows_pack, so that one partial state per shard reaches the coordinator, once per fit, and the model is the same to the last bit as on a single node (the logistic's pass-per-iteration path would sum on the shards, in the order they answer, which changes the last bits from run to run). A new churn algorithm is a row of insight_churn_algorithms and a branch here.';
 
 CREATE FUNCTION @extschema@.insight_churn_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

@@ -263,6 +263,28 @@ AS $$ SELECT CASE WHEN pg_catalog.to_regclass(@extschema@.insight_scratch_table(
 COMMENT ON FUNCTION @extschema@.insight_training_relation(text) IS
 'The relation (qualified, as SQL text) that holds the training rows called name, as insight_training_table made them: this backend''s table on the shards (insight_scratch_table(name)) when there is one, else the temporary table pg_temp.name.';
 
+-- The query an in-memory trainer reads a training's rows with: (features,
+-- label) from the temporary table as they lie, or from the table on the
+-- shards collected there by insight_rows_pack (one state per shard reaches
+-- the coordinator) and given back in customer order, the temporary table's
+-- order, so that the model is the same to the last bit.
+CREATE FUNCTION @extschema@.insight_training_rows_sql(rows_table text, features text, label text, boolean_label boolean)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT CASE WHEN r.rel OPERATOR(pg_catalog.=) pg_catalog.format('pg_temp.%I', $1)
+            THEN pg_catalog.format('SELECT %s, %s FROM %s t', $2, $3, r.rel)
+            ELSE pg_catalog.format($q$WITH p AS MATERIALIZED (
+    SELECT %1$I.insight_rows_pack(t.customer_id, %2$s, (%3$s)%4$s::pg_catalog.float8) AS packed FROM %5$s t)
+SELECT u.features, u.label%6$s FROM p, %1$I.insight_rows_unpack(p.packed) u$q$,
+                                   '@extschema@', $2, $3, CASE WHEN $4 THEN '::integer' ELSE '' END, r.rel,
+                                   CASE WHEN $4 THEN '::integer::boolean' ELSE '' END) END
+  FROM (SELECT @extschema@.insight_training_relation($1) AS rel) r
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_training_rows_sql(text, text, text, boolean) IS
+'The query (SQL text) an in-memory trainer (insight_logreg_fit, insight_gbdt_fit, insight_mlp_fit) reads the training rows called rows_table with: two columns, the SQL expressions features (a float8[]) and label over the rows as t (boolean_label: label is a boolean, else a float8). From a temporary table (insight_training_table off Citus) SELECT features, label FROM it; from this backend''s table on the shards (Citus, a source distributed by customer) the rows collected on the shards by insight_rows_pack keyed by t.customer_id (text), so that one partial state per shard reaches the coordinator, and given back by insight_rows_unpack in customer order, the order of the temporary table: the models are the same to the last bit as on a single node.';
+
 CREATE FUNCTION @extschema@.insight_train_task(training @extschema@.insight_training,
                                                skip_unchanged boolean DEFAULT false)
 RETURNS bigint

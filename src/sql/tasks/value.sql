@@ -256,18 +256,14 @@ CREATE FUNCTION @extschema@.insight_value_fit(params jsonb, rows_table text)
 RETURNS bytea
 LANGUAGE sql
 AS $$
-    -- (on the shards, in customer order as from the temporary table: the
-    -- MLP's batches follow the order of the rows)
     SELECT @extschema@.insight_mlp_fit_params(
-        pg_catalog.format('SELECT %I.insight_signed_log1p(t.features), t.spend FROM %s t%s', '@extschema@',
-                          @extschema@.insight_training_relation($2),
-                          CASE WHEN @extschema@.insight_training_relation($2) OPERATOR(pg_catalog.<>) pg_catalog.format('pg_temp.%I', $2)
-                               THEN ' ORDER BY t.customer_id' ELSE '' END), 'ziln',
+        @extschema@.insight_training_rows_sql($2, pg_catalog.format('%I.insight_signed_log1p(t.features)', '@extschema@'),
+                                              't.spend', false), 'ziln',
         $1 OPERATOR(pg_catalog.-) '{algorithm,horizon}'::pg_catalog.text[])
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_fit(jsonb, text) IS
-'Fits the value model of the params (insight_value_setup) on the labelled rows called rows_table (insight_training_relation: a temporary table of insight_value_training_rows, or on Citus this backend''s table on the shards, read in customer order: one row per customer reaches the coordinator): an MLP with the zero-inflated lognormal loss (insight_mlp_fit, loss ziln) over insight_signed_log1p(features), whose prediction is P(spend > 0) x E[spend | spend > 0]. Score with insight_value_predict.';
+'Fits the value model of the params (insight_value_setup) on the labelled rows called rows_table (insight_training_relation: a temporary table of insight_value_training_rows, or on Citus this backend''s table on the shards, collected there by insight_rows_pack: one partial state per shard reaches the coordinator; insight_training_rows_sql): an MLP with the zero-inflated lognormal loss (insight_mlp_fit, loss ziln) over insight_signed_log1p(features), whose prediction is P(spend > 0) x E[spend | spend > 0]. Score with insight_value_predict.';
 
 CREATE FUNCTION @extschema@.insight_value_predict(model bytea, features float8[])
 RETURNS float8

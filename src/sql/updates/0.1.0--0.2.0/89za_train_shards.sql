@@ -52,6 +52,10 @@ ALTER FUNCTION @extschema@.insight_build_window_objects() SECURITY DEFINER SET s
 
 --@ comment src/sql/tasks/train.sql insight_training_relation
 
+--@ function src/sql/tasks/train.sql insight_training_rows_sql
+
+--@ comment src/sql/tasks/train.sql insight_training_rows_sql
+
 --@ function src/sql/tasks/segments.sql insight_segments_prepare
 
 --@ comment src/sql/tasks/segments.sql insight_segments_prepare
