@@ -437,9 +437,21 @@ SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
                ('kmeans', 'insight_kmeans_pass',
                 format('SELECT insight_kmeans_pass(t.raw, NULL::bytea) FROM %s t', :'segment_rows')),
                ('metrics', 'insight_binary_metrics',
-                format('SELECT insight_binary_metrics(1 / (1 + t.recency_days), t.churned) FROM %s t', :'churn_rows'))) v(pass, agg, q),
+                format('SELECT insight_binary_metrics(1 / (1 + t.recency_days), t.churned) FROM %s t', :'churn_rows')),
+               ('rows of a churn fit', 'insight_rows_pack', insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true)),
+               ('rows of a value fit', 'insight_rows_pack', insight_training_rows_sql('insight_value_train', 't.features', 't.spend', false))) v(pass, agg, q),
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(v.q) p) l
  GROUP BY pass, q ORDER BY pass;
+-- the in-memory trainers read the rows collected on the shards
+-- (insight_training_rows_sql) in customer order: the same models, to the
+-- last bit, as from the rows read ORDER BY customer_id (GBDT's model depends
+-- on the order of its rows when it subsamples them)
+SELECT insight_gbdt_fit(insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true), '{"rounds": 5, "subsample": 0.5, "seed": 3}')
+       = insight_gbdt_fit(format('SELECT t.features, t.churned FROM %s t ORDER BY t.customer_id', :'churn_rows'), '{"rounds": 5, "subsample": 0.5, "seed": 3}') AS gbdt_same_model,
+       insight_logreg_fit(insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true))
+       = insight_logreg_fit(format('SELECT t.features, t.churned FROM %s t ORDER BY t.customer_id', :'churn_rows')) AS logistic_same_model,
+       insight_gbdt_fit(insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true), '{"rounds": 5, "subsample": 0.5, "seed": 3}')
+       = insight_gbdt_fit(format('SELECT t.features, t.churned FROM %s t ORDER BY t.customer_id DESC', :'churn_rows'), '{"rounds": 5, "subsample": 0.5, "seed": 3}') AS gbdt_same_model_other_order;
 ROLLBACK;
 
 -- 8f. A training on the shards that fails, or is cancelled, leaves no table
