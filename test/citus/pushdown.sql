@@ -610,3 +610,23 @@ SELECT bool_or(l.line ~ '^Query: SELECT pg_catalog\.worker_partial_agg\(''public
 SELECT ARRAY[insight_bgnbd_final(s), insight_pnbd_final(s), insight_mbgnbd_final(s)]
        = (pg_temp.fits(pg_temp.fit_query('2011-09-01', '7 days', false)))[1:3] AS same_models_from_the_state
   FROM pg_temp.fit_state(pg_temp.state_query('2011-09-01', '7 days')) s;
+
+-- 9. auto_explain analysing a training's nested statements: Citus 12.1
+-- cannot run the partial aggregates of the passes on the shards under
+-- EXPLAIN ANALYZE ("column field_0 has pseudo-type cstring",
+-- citusdata/citus#4043), so the training says so before any work, and
+-- trains once the nested statements are not analysed
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = debug5;
+SELECT count(*) AS segments_models_before FROM insight_models WHERE task = 'segments' \gset
+SELECT insight_train_segments(4);
+SELECT count(*) - :segments_models_before AS new_segments_models FROM insight_models WHERE task = 'segments';
+SET auto_explain.log_nested_statements = off;
+SELECT insight_train_segments(4) > 0 AS trained_with_nested_statements_not_analysed;
+RESET auto_explain.log_min_duration;
+RESET auto_explain.log_analyze;
+RESET auto_explain.log_nested_statements;
+RESET auto_explain.log_level;

@@ -312,6 +312,23 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'See SELECT task FROM insight_task_steps.';
     END IF;
+    -- On Citus, with a source whose passes run on the shards, the training
+    -- passes are partial aggregates there (worker_partial_agg), which Citus
+    -- 12.1 cannot run under EXPLAIN ANALYZE: it declares the shards' result
+    -- as the aggregate's cstring output and fails ("column field_0 has
+    -- pseudo-type cstring", citusdata/citus#4043).  auto_explain analyses a
+    -- training's own statements when log_analyze and log_nested_statements
+    -- are on: said before any work, and how to train.
+    IF pg_catalog.current_setting('auto_explain.log_analyze', true) OPERATOR(pg_catalog.=) 'on'
+       AND pg_catalog.current_setting('auto_explain.log_nested_statements', true) OPERATOR(pg_catalog.=) 'on'
+       AND pg_catalog.current_setting('auto_explain.log_min_duration', true) OPERATOR(pg_catalog.<>) '-1'
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus')
+       AND @extschema@.insight_sales_pushdown_lines() IS NOT NULL THEN
+        RAISE EXCEPTION 'insight cannot train on Citus while auto_explain analyses nested statements'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'The training passes run as partial aggregates on the shards, and Citus 12.1 cannot run those under EXPLAIN ANALYZE (citusdata/citus#4043: "column field_0 has pseudo-type cstring"); auto_explain.log_analyze and auto_explain.log_nested_statements are on.',
+                  HINT = 'Train in a session with auto_explain.log_nested_statements or auto_explain.log_analyze off (a superuser may SET them), or with auto_explain.log_min_duration = -1.';
+    END IF;
     t.metrics := COALESCE(t.metrics, '{}');
     FOREACH step IN ARRAY ARRAY[s.prepare, s.evaluate, s.serve] LOOP
         IF step IS NOT NULL THEN
@@ -409,4 +426,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_task(@extschema@.insight_training, boolean) IS
-'The training flow of every task (steps in insight_task_steps): prepare, evaluate (fit on the training window, measure out of time), serve (fit the serving model), compare with the active model on the same holdout (metrics.compared_with), store (a companion model first, named in metrics by companion_key), then activate when the model and its companion can serve (the usable step; otherwise they stay candidates with a NOTICE giving the reason, and the active model stays) and it is not worse than the active model (and, with must_beat_baseline, not worse than the baseline), or keep a candidate with a NOTICE. With skip_unchanged (CALL insight_retrain()), a model that equals the active one (insight_same_model; for CLV with its spend model) is not stored: a NOTICE says so and the active model_id is returned. Returns the model_id. Runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched.';
+'The training flow of every task (steps in insight_task_steps): prepare, evaluate (fit on the training window, measure out of time), serve (fit the serving model), compare with the active model on the same holdout (metrics.compared_with), store (a companion model first, named in metrics by companion_key), then activate when the model and its companion can serve (the usable step; otherwise they stay candidates with a NOTICE giving the reason, and the active model stays) and it is not worse than the active model (and, with must_beat_baseline, not worse than the baseline), or keep a candidate with a NOTICE. With skip_unchanged (CALL insight_retrain()), a model that equals the active one (insight_same_model; for CLV with its spend model) is not stored: a NOTICE says so and the active model_id is returned. Returns the model_id. Runs in the caller''s transaction: an error or a cancel leaves no model row and the active model untouched. On Citus, with a source whose passes run on the shards, it refuses (0A000) to run while auto_explain analyses nested statements (auto_explain.log_analyze and log_nested_statements on, log_min_duration not -1): Citus 12.1 cannot run the partial aggregates of the training passes under EXPLAIN ANALYZE (citusdata/citus#4043).';
