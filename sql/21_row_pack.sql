@@ -93,3 +93,8 @@ SELECT * FROM insight_rows_unpack(('\x524f5750' || repeat('00', 4) || '010000000
 -- two rows announced, one there
 SELECT * FROM insight_rows_unpack((SELECT substring(insight_rows_pack(r.key, r.features, r.label) for 60)
                                      FROM pack_rows r WHERE r.key IN ('1', '10')));
+-- a key that is not text: bytes invalid in UTF-8, a NUL inside
+SELECT * FROM insight_rows_unpack(('\x524f5750' || '0100000000000000' || '02000000' || '00000000' || '00000000'
+                                   || '00000000' || '000000000000f03f' || 'fffe000000000000')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5750' || '0100000000000000' || '03000000' || '00000000' || '00000000'
+                                   || '00000000' || '000000000000f03f' || '6100620000000000')::bytea);

@@ -40,7 +40,8 @@
  * the executor; its flat form, wherever it leaves the aggregate (a Citus
  * shard's partial state, a parallel worker's, the final value), has no spare
  * room.  Packed values from outside (a user's bytea) are checked record by
- * record before use: a malformed one is 22P03 (wrong header) or XX001.
+ * record before use, keys included (text valid in the database's encoding):
+ * a malformed one is 22P03 (wrong header) or XX001.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,6 +51,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -153,6 +155,10 @@ check_records(const char *records, Size bytes, int64 n_rows)
 			(Size) Max(r->n_features, 0) > bytes / sizeof(float8) ||
 			record_size(r) > bytes - off)
 			pack_corrupted("A record's key or feature count does not fit in the value.");
+		/* a key comes back as text: valid in the database's encoding, no NUL */
+		if (r->key_len > 0 &&
+			!pg_verify_mbstr(GetDatabaseEncoding(), record_key(r), r->key_len, true))
+			pack_corrupted("A record's key is not valid text in the database's encoding.");
 		off += record_size(r);
 	}
 	if (off != bytes)
