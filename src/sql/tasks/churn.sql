@@ -555,19 +555,20 @@ BEGIN
               ORDER BY x.complexity LOOP
         w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
                                            'insight_churn_train');
-        -- (the model a literal: on Citus the aggregate runs on the shards)
-        EXECUTE pg_catalog.format('SELECT %1$I.insight_binary_metrics(%1$I.insight_predict(%2$L::pg_catalog.bytea, r.features), r.churned)
-                                     FROM %3$s r', '@extschema@', w, test_rows)
-           INTO m;
+        -- (the model a parameter, which Citus puts into the shards' queries:
+        -- the aggregate runs there)
+        EXECUTE pg_catalog.format('SELECT %1$I.insight_binary_metrics(%1$I.insight_predict($1, r.features), r.churned)
+                                     FROM %2$s r', '@extschema@', test_rows)
+           INTO m USING w;
         auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
         -- the charts of the evaluation, in customer order (as insight_report_html
         -- drew them; on Citus one prediction per customer reaches the coordinator)
         EXECUTE pg_catalog.format('SELECT %1$I.insight_churn_curves(
-                             pg_catalog.array_agg(%1$I.insight_predict(%2$L::pg_catalog.bytea, r.features) ORDER BY r.customer_id),
+                             pg_catalog.array_agg(%1$I.insight_predict($1, r.features) ORDER BY r.customer_id),
                              pg_catalog.array_agg(r.churned ORDER BY r.customer_id),
                              pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
-                    FROM %3$s r', '@extschema@', w, test_rows)
-           INTO curves;
+                    FROM %2$s r', '@extschema@', test_rows)
+           INTO curves USING w;
         m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves', curves);
         candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
         IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
@@ -601,7 +602,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
-'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics, an aggregate with the model as a literal, so on Citus it runs on the shards; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics, an aggregate with the model as a parameter, which Citus puts into the shards'' queries, so on Citus it runs on the shards; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -652,20 +653,19 @@ BEGIN
     -- vector when it was trained with other review features
     BEGIN
         IF active_sentiment IS NOT DISTINCT FROM (t.params OPERATOR(pg_catalog.->>) 'sentiment_model_id')::bigint THEN
-            -- (the model a literal: on Citus the aggregate runs on the shards)
-            EXECUTE pg_catalog.format('SELECT %1$I.insight_auc(%1$I.insight_predict(%2$L::pg_catalog.bytea, r.features), r.churned)
-                                         FROM %3$s r', '@extschema@', COALESCE(active.evaluation_weights, active.weights),
+            -- (the model a parameter: on Citus the aggregate runs on the shards)
+            EXECUTE pg_catalog.format('SELECT %1$I.insight_auc(%1$I.insight_predict($1, r.features), r.churned)
+                                         FROM %2$s r', '@extschema@',
                                       @extschema@.insight_training_relation('insight_churn_test'))
-               INTO active_auc;
+               INTO active_auc USING COALESCE(active.evaluation_weights, active.weights);
         ELSE
-            EXECUTE pg_catalog.format('SELECT %1$I.insight_auc(%1$I.insight_predict(%2$L::pg_catalog.bytea, f.churn_features), r.churned)
-                                         FROM %3$s r
-                                         JOIN %1$I.insight_churn_features(%4$L::pg_catalog.timestamptz, %5$L::bigint) f
+            EXECUTE pg_catalog.format('SELECT %1$I.insight_auc(%1$I.insight_predict($1, f.churn_features), r.churned)
+                                         FROM %2$s r
+                                         JOIN %1$I.insight_churn_features(%3$L::pg_catalog.timestamptz, %4$L::bigint) f
                                            ON f.customer_id OPERATOR(pg_catalog.=) r.customer_id',
-                                      '@extschema@', COALESCE(active.evaluation_weights, active.weights),
-                                      @extschema@.insight_training_relation('insight_churn_test'),
+                                      '@extschema@', @extschema@.insight_training_relation('insight_churn_test'),
                                       t.setup OPERATOR(pg_catalog.->>) 'test_cutoff', active_sentiment)
-               INTO active_auc;
+               INTO active_auc USING COALESCE(active.evaluation_weights, active.weights);
         END IF;
     EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
                    OR feature_not_supported OR object_not_in_prerequisite_state THEN

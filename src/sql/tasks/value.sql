@@ -290,17 +290,17 @@ BEGIN
     IF summary_query IS NOT NULL THEN
         -- on Citus: both fits over the summary's query on the shards (one
         -- partial state per shard and fit), then each customer's value
-        -- computed there too, the models as literals (one row per customer)
+        -- computed there too, the models parameters that Citus puts into the shards' queries (one row per customer)
         EXECUTE pg_catalog.format(
             'SELECT %1$I.insight_bgnbd_fit(k.frequency, k.recency, k."T"), %1$I.insight_gammagamma_fit(k.frequency, k.monetary_value)
                FROM (%2$s) k', '@extschema@', summary_query)
            INTO m_bg, m_gg;
         RETURN QUERY EXECUTE pg_catalog.format(
             'SELECT k.customer_id::pg_catalog.text,
-                    %1$I.insight_bgnbd_expected_purchases(%2$L::pg_catalog.bytea,
-                        pg_catalog.date_part(''epoch'', %3$L::interval) OPERATOR(pg_catalog./) 86400, k.frequency, k.recency, k."T")
-                    OPERATOR(pg_catalog.*) %1$I.insight_gammagamma_expected_spend(%4$L::pg_catalog.bytea, k.frequency, k.monetary_value)
-               FROM (%5$s) k', '@extschema@', m_bg, horizon, m_gg, summary_query);
+                    %1$I.insight_bgnbd_expected_purchases($1,
+                        pg_catalog.date_part(''epoch'', %2$L::interval) OPERATOR(pg_catalog./) 86400, k.frequency, k.recency, k."T")
+                    OPERATOR(pg_catalog.*) %1$I.insight_gammagamma_expected_spend($2, k.frequency, k.monetary_value)
+               FROM (%3$s) k', '@extschema@', horizon, summary_query) USING m_bg, m_gg;
         RETURN;
     END IF;
     PERFORM @extschema@.insight_drop_temp_table('insight_value_summary');
@@ -321,7 +321,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_btyd(timestamptz, interval) IS
-'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), both fits run over the summary''s query on the shards (one partial state per shard and fit reaches the coordinator) and each customer''s value is computed there, the models as literals (one row per customer, customer and value, reaches the coordinator); elsewhere the summary goes through a temporary table, insight_value_summary.';
+'The BTYD value of every customer with a purchase before cutoff, the value task''s statistical comparator: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader, Hardie & Lee 2005b) fitted on insight_clv_summary(cutoff, ''1 day''); value = expected repeat purchases in the horizon (days) x expected spend per purchase. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), both fits run over the summary''s query on the shards (one partial state per shard and fit reaches the coordinator) and each customer''s value is computed there, the models parameters (one row per customer, customer and value, reaches the coordinator); elsewhere the summary goes through a temporary table, insight_value_summary.';
 
 CREATE FUNCTION @extschema@.insight_value_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -340,13 +340,13 @@ BEGIN
     -- out-of-time: fit at the training cutoff, measure at the test cutoff
     t.evaluation_weights := @extschema@.insight_value_fit(t.params, 'insight_value_train');
     -- (on Citus the arrays are built from one row per test customer; the
-    -- model a literal)
-    EXECUTE pg_catalog.format('SELECT %1$I.insight_value_metrics(pg_catalog.array_agg(%1$I.insight_value_predict(%2$L::pg_catalog.bytea, r.features) ORDER BY r.customer_id),
+    -- model a parameter, which Citus puts into the shards' queries)
+    EXECUTE pg_catalog.format('SELECT %1$I.insight_value_metrics(pg_catalog.array_agg(%1$I.insight_value_predict($1, r.features) ORDER BY r.customer_id),
                                              pg_catalog.array_agg(r.spend ORDER BY r.customer_id)),
            %1$I.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
                                              pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
-      FROM %3$s r', '@extschema@', t.evaluation_weights, @extschema@.insight_training_relation('insight_value_test'))
-       INTO model_metrics, base_metrics;
+      FROM %2$s r', '@extschema@', @extschema@.insight_training_relation('insight_value_test'))
+       INTO model_metrics, base_metrics USING t.evaluation_weights;
     -- the statistical comparator on the same customers (the test rows'
     -- customers and spend first: on Citus a distributed table does not join
     -- the coordinator's function)
@@ -407,11 +407,10 @@ DECLARE
 BEGIN
     BEGIN
         EXECUTE pg_catalog.format('SELECT (%1$I.insight_value_metrics(
-                    pg_catalog.array_agg(%1$I.insight_value_predict(%2$L::pg_catalog.bytea, r.features) ORDER BY r.customer_id),
+                    pg_catalog.array_agg(%1$I.insight_value_predict($1, r.features) ORDER BY r.customer_id),
                     pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) ''normalized_gini'')::pg_catalog.float8
-          FROM %3$s r', '@extschema@', COALESCE(active.evaluation_weights, active.weights),
-                                  @extschema@.insight_training_relation('insight_value_test'))
-           INTO gini;
+          FROM %2$s r', '@extschema@', @extschema@.insight_training_relation('insight_value_test'))
+           INTO gini USING COALESCE(active.evaluation_weights, active.weights);
     EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
                    OR feature_not_supported OR data_exception THEN
         gini := NULL;     -- the active model cannot score these features
