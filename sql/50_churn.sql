@@ -142,3 +142,11 @@ SELECT c.relname, count(*) AS columns, count(col_description(c.oid, a.attnum)) A
 -- one customer's score runs without JIT (compiling its queries cost 131 ms a
 -- call at 10M lines, the work about 2 ms: test/bench/bench_scale.sh)
 SELECT proconfig FROM pg_proc WHERE oid = 'insight_churn(text, timestamptz)'::regprocedure;
+-- the shard query of a labelled window: none off Citus (the task's rows are
+-- a temporary table of insight_churn_training_rows); a task without one is
+-- refused
+SELECT insight_labelled_window_sql('churn', insight_default_as_of(), '90 days') IS NULL AS churn_no_shard_query,
+       insight_labelled_window_sql('value', insight_default_as_of(), '90 days') IS NULL AS value_no_shard_query;
+\set VERBOSITY default
+SELECT insight_labelled_window_sql('segments', insight_default_as_of(), '90 days');
+\set VERBOSITY terse

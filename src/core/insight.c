@@ -77,6 +77,7 @@ PG_FUNCTION_INFO_V1(insight_min_group_size_value);
 Datum
 insight_min_group_size_value(PG_FUNCTION_ARGS)
 {
+	(void) fcinfo;
 	PG_RETURN_INT32(insight_min_group_size);
 }
 

@@ -59,6 +59,8 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
+#include "core/util.h"
+
 #define ROW_PACK_FORMAT 0x50574F52	/* "ROWP" */
 
 typedef struct RowPack
@@ -273,17 +275,11 @@ pack_state(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("insight_rows_pack's state functions can only be called by the aggregate")));
-	if (!PG_ARGISNULL(0))
-	{
-		Datum		d = PG_GETARG_DATUM(0);
-
-		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-			DatumGetEOHP(d)->eoh_methods == &pack_methods)
-			return (PackExpanded *) DatumGetEOHP(d);
-	}
+	if (!PG_ARGISNULL(0) &&
+		(e = (PackExpanded *) insight_expanded_state(PG_GETARG_DATUM(0), &pack_methods, true)) != NULL)
+		return e;
 	cxt = AllocSetContextCreate(aggcontext, "insight_rows_pack state", ALLOCSET_DEFAULT_SIZES);
-	e = MemoryContextAllocZero(cxt, sizeof(PackExpanded));
-	EOH_init_header(&e->hdr, &pack_methods, cxt);
+	e = (PackExpanded *) insight_expanded_state_new(cxt, sizeof(PackExpanded), &pack_methods);
 	if (!PG_ARGISNULL(0))
 	{
 		RowPack    *p = pack_arg(fcinfo, 0);
@@ -300,14 +296,11 @@ pack_state(FunctionCallInfo fcinfo)
 static const char *
 pack_view(FunctionCallInfo fcinfo, int argno, Size *bytes, int64 *n_rows)
 {
-	Datum		d = PG_GETARG_DATUM(argno);
+	PackExpanded *e = (PackExpanded *) insight_expanded_state(PG_GETARG_DATUM(argno), &pack_methods, false);
 	RowPack    *p;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &pack_methods)
+	if (e != NULL)
 	{
-		PackExpanded *e = (PackExpanded *) DatumGetEOHP(d);
-
 		*bytes = e->used;
 		*n_rows = e->n_rows;
 		return e->records;

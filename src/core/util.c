@@ -103,6 +103,26 @@ insight_state_new(FunctionCallInfo fcinfo, Size size)
 	return state;
 }
 
+ExpandedObjectHeader *
+insight_expanded_state(Datum d, const ExpandedObjectMethods *methods, bool rw)
+{
+	if (!(rw ? VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))
+		  : VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d))))
+		return NULL;
+	return DatumGetEOHP(d)->eoh_methods == methods ? DatumGetEOHP(d) : NULL;
+}
+
+ExpandedObjectHeader *
+insight_expanded_state_new(MemoryContext cxt, Size size, const ExpandedObjectMethods *methods)
+{
+	ExpandedObjectHeader *eoh;
+
+	Assert(size >= sizeof(ExpandedObjectHeader));
+	eoh = MemoryContextAllocZero(cxt, size);
+	EOH_init_header(eoh, methods, cxt);
+	return eoh;
+}
+
 void *
 insight_state_get_copy(FunctionCallInfo fcinfo, int argno, Size minsize)
 {

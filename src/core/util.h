@@ -14,6 +14,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
 #include "utils/array.h"
+#include "utils/expandeddatum.h"
 
 /*
  * Transition functions call some of these helpers for every row, where a
@@ -143,6 +144,29 @@ insight_state_get(FunctionCallInfo fcinfo, int argno, Size minsize)
  * context (that would leak one copy per group).
  */
 extern void *insight_state_new(FunctionCallInfo fcinfo, Size size);
+
+/*
+ * Aggregate states that grow row by row (insight_customer_history,
+ * insight_rows_pack) are expanded objects (utils/expandeddatum.h) while the
+ * aggregate runs: the executor keeps a read-write expanded transition value
+ * in place instead of copying it after every row, and flattens it into the
+ * bytea only when it leaves the aggregate (a partial state, the final
+ * function).  'methods' identifies the kind of state.
+ */
+
+/*
+ * The expanded state that datum d is, or NULL when d is anything else (a
+ * flat value, another kind of object); with rw, only a read-write one (the
+ * aggregate's own transition value, to update in place).
+ */
+extern ExpandedObjectHeader *insight_expanded_state(Datum d, const ExpandedObjectMethods *methods, bool rw);
+
+/*
+ * A new expanded state of 'size' bytes (zeroed, the header first) living in
+ * 'cxt', a child of the aggregate's context.
+ */
+extern ExpandedObjectHeader *insight_expanded_state_new(MemoryContext cxt, Size size,
+													 const ExpandedObjectMethods *methods);
 
 /*
  * JSON output for model info.  Each call appends ', "key": value' so that a

@@ -484,16 +484,13 @@ history_expanded_arg(FunctionCallInfo fcinfo, StatesContext **list, MemoryContex
 
 	if (!PG_ARGISNULL(0))
 	{
-		Datum		d = PG_GETARG_DATUM(0);
-
-		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-			DatumGetEOHP(d)->eoh_methods == &history_expanded_methods)
-			return (HistoryExpanded *) DatumGetEOHP(d);
+		e = (HistoryExpanded *) insight_expanded_state(PG_GETARG_DATUM(0), &history_expanded_methods, true);
+		if (e != NULL)
+			return e;
 		flat = history_state_arg(fcinfo, 0);
 	}
 	cxt = states_context(list, aggcontext);
-	e = MemoryContextAllocZero(cxt, sizeof(HistoryExpanded));
-	EOH_init_header(&e->hdr, &history_expanded_methods, cxt);
+	e = (HistoryExpanded *) insight_expanded_state_new(cxt, sizeof(HistoryExpanded), &history_expanded_methods);
 	e->state = history_state_reserve(cxt, false, NULL, flat ? flat->n_orders : 0, 0);
 	if (flat != NULL)
 	{
@@ -513,19 +510,9 @@ history_expanded_arg(FunctionCallInfo fcinfo, StatesContext **list, MemoryContex
 static HistoryState *
 history_state_read(FunctionCallInfo fcinfo, int argno, HistoryExpanded **e)
 {
-	*e = NULL;
-	if (!PG_ARGISNULL(argno))
-	{
-		Datum		d = PG_GETARG_DATUM(argno);
-
-		if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-			DatumGetEOHP(d)->eoh_methods == &history_expanded_methods)
-		{
-			*e = (HistoryExpanded *) DatumGetEOHP(d);
-			return (*e)->state;
-		}
-	}
-	return history_state_arg(fcinfo, argno);
+	*e = PG_ARGISNULL(argno) ? NULL
+		: (HistoryExpanded *) insight_expanded_state(PG_GETARG_DATUM(argno), &history_expanded_methods, false);
+	return *e != NULL ? (*e)->state : history_state_arg(fcinfo, argno);
 }
 
 /*

@@ -346,33 +346,24 @@ RESET citus.max_intermediate_result_size;
 -- rows to the coordinator); an IRLS pass, a k-means pass and the evaluation
 -- metrics over it run as partial aggregates on the shards combined on the
 -- coordinator; the rows are the single-node rows.  (The queries are the
--- tasks' format() templates, as they run them.)
+-- tasks' own: insight_labelled_window_sql and the segments task's format()
+-- template.)
 SET client_min_messages = error;
-CREATE FUNCTION pg_temp.churn_rows_query(c timestamptz, horizon interval) RETURNS text LANGUAGE sql AS $$
-    SELECT format(substring(p.prosrc FROM '\$q\$(.*)\$q\$,\s*\S*insight_customer_features_sql'),
-                  insight_customer_features_sql(c), insight_sales_window_sql(c, c + horizon))
-      FROM pg_proc p WHERE p.proname = 'insight_churn_prepare'
-$$;
 CREATE FUNCTION pg_temp.segments_rows_query(as_of timestamptz) RETURNS text LANGUAGE sql AS $$
     SELECT format(substring(p.prosrc FROM '\$q\$(\s*SELECT f\.customer_id, .*)\$q\$,\s*''public'', features'),
                   'public', insight_customer_features_sql(as_of))
       FROM pg_proc p WHERE p.proname = 'insight_segments_prepare'
 $$;
-CREATE FUNCTION pg_temp.value_rows_query(c timestamptz, horizon interval) RETURNS text LANGUAGE sql AS $$
-    SELECT format(substring(p.prosrc FROM '\$q\$(.*)\$q\$,\s*''public'', horizon'),
-                  'public', horizon, insight_customer_features_sql(c), insight_sales_window_sql(c, c + horizon))
-      FROM pg_proc p WHERE p.proname = 'insight_value_prepare'
-$$;
 SET client_min_messages = warning;
 SELECT insight_default_as_of() - interval '180 days' AS c_train, insight_default_as_of() AS as_of \gset
 BEGIN;
-SELECT insight_training_table('insight_churn_train', 'SELECT 1', pg_temp.churn_rows_query(:'c_train', '90 days'),
+SELECT insight_training_table('insight_churn_train', 'SELECT 1', insight_labelled_window_sql('churn', :'c_train', '90 days'),
                               'customer_id text, features float8[], churned boolean, recency_days float8')
        = insight_scratch_table('insight_churn_train') AS churn_rows_on_the_shards,
        insight_training_relation('insight_churn_train') = insight_scratch_table('insight_churn_train') AS found_there,
        insight_training_table('insight_segments_training', 'SELECT 1', pg_temp.segments_rows_query(:'as_of'), 'raw float8[]')
        = insight_scratch_table('insight_segments_training') AS segments_rows_on_the_shards,
-       insight_training_table('insight_value_train', 'SELECT 1', pg_temp.value_rows_query(:'c_train', '90 days'),
+       insight_training_table('insight_value_train', 'SELECT 1', insight_labelled_window_sql('value', :'c_train', '90 days'),
                               'customer_id text, features float8[], spend float8, past_rate float8')
        = insight_scratch_table('insight_value_train') AS value_rows_on_the_shards;
 SELECT p.logicalrelid::text ~ '^insight_scratch\.insight_(churn_train|segments_training|value_train)_[0-9]+$' AS per_backend_name,
@@ -400,7 +391,7 @@ SELECT 'churn rows' AS insert_select, pg_temp.coordinator_nodes(q) AS coordinato
        bool_or(line = 'Task Count: 8') AS one_task_per_shard,
        bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_churn_train_[0-9_]+ AS citus_table_alias .*insight_customer_history\(.*GROUP BY .*bool_or\(.*GROUP BY ') AS whole_insert_on_each_shard,
        NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method') AS no_subplan_nor_coordinator_step
-  FROM (SELECT format('INSERT INTO %s %s', :'churn_rows', pg_temp.churn_rows_query(:'c_train', '90 days')) AS q) x,
+  FROM (SELECT format('INSERT INTO %s %s', :'churn_rows', insight_labelled_window_sql('churn', :'c_train', '90 days')) AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q
 UNION ALL
@@ -416,7 +407,7 @@ SELECT 'value rows', pg_temp.coordinator_nodes(q),
        bool_or(line = 'Task Count: 8'),
        bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_value_train_[0-9_]+ AS citus_table_alias .*insight_past_rate_value\(.*insight_customer_history\(.*GROUP BY .*sum\(.*GROUP BY '),
        NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
-  FROM (SELECT format('INSERT INTO %s %s', :'value_rows', pg_temp.value_rows_query(:'c_train', '90 days')) AS q) x,
+  FROM (SELECT format('INSERT INTO %s %s', :'value_rows', insight_labelled_window_sql('value', :'c_train', '90 days')) AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q;
 -- what reaches the coordinator (rows, bytes): filling the tables, nothing;
@@ -424,9 +415,9 @@ SELECT 'value rows', pg_temp.coordinator_nodes(q),
 -- 12.1's EXPLAIN ANALYZE fails on worker_partial_agg, "column field_0 has
 -- pseudo-type cstring"; the k-means pass's plan argument is built by
 -- insight_kmeans_fit; the metrics' states keep every (score, label) pair)
-SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'churn_rows', pg_temp.churn_rows_query(:'c_train', '90 days'))) AS churn_insert,
+SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'churn_rows', insight_labelled_window_sql('churn', :'c_train', '90 days'))) AS churn_insert,
        pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of'))) AS segments_insert,
-       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'value_rows', pg_temp.value_rows_query(:'c_train', '90 days'))) AS value_insert;
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'value_rows', insight_labelled_window_sql('value', :'c_train', '90 days'))) AS value_insert;
 SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
        bool_or(line ~ ('^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.' || agg || '\(')) AS partial_on_shards,

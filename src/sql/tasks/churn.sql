@@ -465,14 +465,7 @@ BEGIN
             CASE WHEN c OPERATOR(pg_catalog.=) c_train THEN 'insight_churn_train' ELSE 'insight_churn_test' END,
             pg_catalog.format('SELECT * FROM %I.insight_churn_training_rows(%L::pg_catalog.timestamptz, %L::interval, %L::bigint)',
                               '@extschema@', c, horizon, sentiment_model_id),
-            CASE WHEN sentiment_model_id IS NULL THEN pg_catalog.format($q$
-        SELECT f.customer_id, f.customer_id::pg_catalog.text, pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8),
-               w.customer_id IS NULL, f.x[1]
-          FROM (%s) f
-          LEFT JOIN (%s) w(customer_id, bought, net)
-                 ON w.customer_id OPERATOR(pg_catalog.=) f.customer_id AND w.bought $q$,
-                @extschema@.insight_customer_features_sql(c),
-                @extschema@.insight_sales_window_sql(c, c OPERATOR(pg_catalog.+) horizon)) END,
+            CASE WHEN sentiment_model_id IS NULL THEN @extschema@.insight_labelled_window_sql('churn', c, horizon) END,
             'customer_id text, features float8[], churned boolean, recency_days float8');
     END LOOP;
     EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.avg(r.churned::integer) FROM %s r',
@@ -492,7 +485,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_prepare(@extschema@.insight_training) IS
-'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the tables insight_churn_train and insight_churn_test of insight_training_table: temporary tables, or on Citus, with the source distributed by customer and no review features, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_customer_features_sql joined to the buyers of insight_sales_window_sql; recency_days is features[1]); "no training rows" (22000) when the first is empty.';
+'Churn step prepare: the labelled rows at the training and the test cutoff (insight_churn_training_rows, with the review features of params.sentiment_model_id when it is set) in the tables insight_churn_train and insight_churn_test of insight_training_table: temporary tables, or on Citus, with the source distributed by customer and no review features, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_labelled_window_sql(''churn'', ...)); "no training rows" (22000) when the first is empty.';
 
 -- The charts of an out-of-time churn evaluation, computed once by the
 -- evaluate step and stored in metrics.curves (insight_report_html draws them):

@@ -252,6 +252,47 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_training_table(text, text, text, text) IS
 'Materialise a task''s training rows once for all its passes and return the relation to read them from (qualified, as SQL text). On Citus, when shard_query is given (SQL text whose first column is the customer key in the source''s type, then the columns shard_columns declares, e.g. ''customer_id text, features float8[]'') and the sales source is hash-distributed by its customer column: a table insight_scratch_table(name) (customer_key in the source''s key type, then shard_columns) distributed by customer_key and co-located with the source, filled by INSERT INTO it shard_query, which Citus runs whole on each shard when shard_query is grouped by the distribution column (insight_customer_features_sql, insight_sales_window_sql), so no row reaches the coordinator; insight_train_task drops it at the end of the training (insight_drop_temp_table), an error or a cancel rolls it back. Otherwise (a single node, a source distributed another way, a reference or local table, shard_query NULL) the temporary table pg_temp.name created ON COMMIT DROP AS local_query, as the tasks always had. Needs CREATE on the schema insight_scratch on Citus (insight_admin has it).';
 
+-- The shard query of a labelled window (insight_training_table): each
+-- customer's features at the cutoff joined to what they did in the horizon
+-- after it, both grouped by the distribution column, so that Citus runs the
+-- whole INSERT ... SELECT on each shard.  The tasks differ only in their
+-- label columns, one row here each.
+CREATE FUNCTION @extschema@.insight_labelled_window_sql(task text, cutoff timestamptz, horizon interval)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    -- over f (customer_id, x: features) and w (customer_id, bought, net;
+    -- no row for a customer without a line in the horizon)
+    labels pg_catalog.text := CASE task
+        WHEN 'churn' THEN 'NOT COALESCE(w.bought, false), f.x[1]'
+        WHEN 'value' THEN pg_catalog.format(
+            'GREATEST(COALESCE(w.net, 0), 0)::pg_catalog.float8, %I.insight_past_rate_value(f.x[3], f.x[5]::integer, f.x[4], '
+            'pg_catalog.date_part(''epoch'', %L::interval) OPERATOR(pg_catalog./) 86400)', '@extschema@', horizon) END;
+    features pg_catalog.text := @extschema@.insight_customer_features_sql(cutoff);
+    sales pg_catalog.text := @extschema@.insight_sales_window_sql(cutoff, cutoff OPERATOR(pg_catalog.+) horizon);
+BEGIN
+    IF labels IS NULL THEN
+        RAISE EXCEPTION 'no labelled window for task "%"', task
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The tasks with a labelled window are churn and value.';
+    END IF;
+    IF features IS NULL OR sales IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN pg_catalog.format($q$
+        SELECT f.customer_id, f.customer_id::pg_catalog.text, pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8), %s
+          FROM (%s) f
+          LEFT JOIN (%s) w(customer_id, bought, net) ON w.customer_id OPERATOR(pg_catalog.=) f.customer_id $q$,
+        labels, features, sales);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_labelled_window_sql(text, timestamptz, interval) IS
+'The shard query (SQL text, for insight_training_table) of the labelled rows of task (''churn'' or ''value'', else 22023) at cutoff with the labels of [cutoff, cutoff + horizon): the customer key in the source''s type, the key as text, the features of insight_customer_features_sql(cutoff) (NULLs as 0), then the labels from insight_sales_window_sql: churn: churned (no purchase in the horizon), recency_days (features[1]); value: spend (the net spend of the horizon, at least 0) and past_rate (insight_past_rate_value of monetary, orders and tenure_days, features 3, 5 and 4). Both passes are grouped by the distribution column and joined on it, so Citus runs the whole INSERT ... SELECT on each shard. The rows equal insight_churn_training_rows / insight_value_training_rows without review features. NULL where those two functions give NULL (no Citus, a source not distributed by customer, no source).';
+
 -- Where a training's rows are: this backend's table on the shards, or the
 -- temporary table.
 CREATE FUNCTION @extschema@.insight_training_relation(name text)

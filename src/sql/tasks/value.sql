@@ -222,15 +222,7 @@ BEGIN
         PERFORM @extschema@.insight_training_table('insight_value_' OPERATOR(pg_catalog.||) w,
             pg_catalog.format('SELECT * FROM %I.insight_value_training_rows(%L::pg_catalog.timestamptz, %L::interval)',
                               '@extschema@', c, horizon),
-            pg_catalog.format($q$
-        SELECT f.customer_id, f.customer_id::pg_catalog.text, pg_catalog.array_replace(f.x, NULL, 0::pg_catalog.float8),
-               GREATEST(COALESCE(b.net, 0), 0)::pg_catalog.float8,
-               %1$I.insight_past_rate_value(f.x[3], f.x[5]::integer, f.x[4],
-                   pg_catalog.date_part('epoch', %2$L::interval) OPERATOR(pg_catalog./) 86400)
-          FROM (%3$s) f
-          LEFT JOIN (%4$s) b(customer_id, bought, net) ON b.customer_id OPERATOR(pg_catalog.=) f.customer_id $q$,
-                '@extschema@', horizon, @extschema@.insight_customer_features_sql(c),
-                @extschema@.insight_sales_window_sql(c, c OPERATOR(pg_catalog.+) horizon)),
+            @extschema@.insight_labelled_window_sql('value', c, horizon),
             'customer_id text, features float8[], spend float8, past_rate float8');
     END LOOP;
     EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.avg((r.spend OPERATOR(pg_catalog.>) 0)::integer) FROM %s r',
@@ -250,7 +242,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_prepare(@extschema@.insight_training) IS
-'Value step prepare: the labelled rows at the training and the test cutoff (insight_value_training_rows) in the tables insight_value_train and insight_value_test of insight_training_table: temporary tables, or on Citus, with the source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_customer_features_sql joined to the net spend of insight_sales_window_sql); "no training rows" (22000) when the first is empty.';
+'Value step prepare: the labelled rows at the training and the test cutoff (insight_value_training_rows) in the tables insight_value_train and insight_value_test of insight_training_table: temporary tables, or on Citus, with the source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_labelled_window_sql(''value'', ...)); "no training rows" (22000) when the first is empty.';
 
 CREATE FUNCTION @extschema@.insight_value_fit(params jsonb, rows_table text)
 RETURNS bytea
