@@ -146,3 +146,39 @@ SELECT c.relname, x.cond
 -- clean up: the test tasks leave the dispatch table (their models stay in the registry)
 DELETE FROM insight_trainers WHERE task LIKE 'ops%';
 DROP EXTENSION dblink;
+
+-- a task of one's own (a row of insight_task_steps) whose model must beat
+-- its baseline: a model below it stays a candidate, and the NOTICE says so
+-- whether or not a model of the task is active (rolled back, the sequences
+-- set back)
+CREATE TEMP TABLE registry_ids AS
+SELECT format('%I.%I', schemaname, sequencename) AS seq, last_value
+  FROM pg_sequences WHERE sequencename IN ('insight_models_model_id_seq', 'insight_model_activations_activation_id_seq');
+-- (model ids from 1000001, so that the NOTICEs read the same in any run)
+SELECT setval('insight_models_model_id_seq', 1000000) AS model_ids_from;
+BEGIN;
+CREATE FUNCTION pg_temp.toy_prepare(t insight_training) RETURNS insight_training LANGUAGE sql AS $$ SELECT t $$;
+CREATE FUNCTION pg_temp.toy_evaluate(t insight_training) RETURNS insight_training LANGUAGE plpgsql AS $$
+BEGIN
+    t.score := (t.params ->> 'score')::float8;
+    t.baseline_score := 0.5;
+    RETURN t;
+END $$;
+CREATE FUNCTION pg_temp.toy_serve(t insight_training) RETURNS insight_training LANGUAGE plpgsql AS $$
+BEGIN
+    t.weights := (SELECT insight_scaler_fit(x) FROM (VALUES ('{1, 2}'::float8[]), ('{3, 5}')) v(x));
+    t.algorithm := insight_model_info(t.weights) ->> 'algorithm';
+    RETURN t;
+END $$;
+INSERT INTO insight_task_steps (task, prepare, evaluate, serve, must_beat_baseline)
+VALUES ('toy', 'pg_temp.toy_prepare(insight_training)', 'pg_temp.toy_evaluate(insight_training)',
+        'pg_temp.toy_serve(insight_training)', true);
+SELECT insight_train_task(ROW('toy', NULL, '{"score": 0.4}', '{}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::insight_training)
+       AS toy_first;
+SELECT insight_train_task(ROW('toy', NULL, '{"score": 0.6}', '{}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::insight_training)
+       AS toy_active;
+SELECT insight_train_task(ROW('toy', NULL, '{"score": 0.45}', '{}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::insight_training)
+       AS toy_last;
+SELECT model_id, status FROM insight_models WHERE task = 'toy' ORDER BY model_id;
+ROLLBACK;
+SELECT setval(seq, last_value) > 0 AS ids_set_back FROM registry_ids ORDER BY seq;

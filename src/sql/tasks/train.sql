@@ -63,7 +63,7 @@ COMMENT ON COLUMN @extschema@.insight_task_steps.metric IS 'The primary metric: 
 COMMENT ON COLUMN @extschema@.insight_task_steps.higher_is_better IS 'Direction of the primary metric: true for AUC or NDCG, false for an error such as MAE.';
 COMMENT ON COLUMN @extschema@.insight_task_steps.must_beat_baseline IS 'When true, a model whose score is worse than baseline_score stays a candidate.';
 COMMENT ON COLUMN @extschema@.insight_task_steps.companion_key IS 'The key of metrics that names the companion model stored with the model (spend_model_id for CLV).';
-COMMENT ON COLUMN @extschema@.insight_task_steps.kept_notice IS 'The NOTICE when the model stays a candidate, a format() string: %1$s new model_id, %2$s its score, %3$s the active model''s score, %4$s the active model_id, %5$s the baseline''s score (scores rounded to 4 decimals).';
+COMMENT ON COLUMN @extschema@.insight_task_steps.kept_notice IS 'The NOTICE when the model stays a candidate after the comparison with the active model, a format() string: %1$s new model_id, %2$s its score, %3$s the active model''s score, %4$s the active model_id, %5$s the baseline''s score (scores rounded to 4 decimals). When no active model was compared (none is active, or compare gave NULL), only the baseline can keep a model out, and insight_train_task says so in its own words (metric, score, baseline).';
 COMMENT ON COLUMN @extschema@.insight_task_steps.usable IS 'usable(insight_models) returns NULL when a model of the task (or its companion) can score every customer, otherwise the reason it cannot (for CLV: insight_clv_usable). Called on the new model and its companion before activation (an unusable model stays a candidate, with a NOTICE), by insight_activate() (which refuses an unusable model) and by insight_serving_model() (the views leave an unusable model''s columns NULL). NULL: every model that reads can serve.';
 COMMENT ON COLUMN @extschema@.insight_task_steps.builtin IS 'true for insight''s own tasks (created by CREATE EXTENSION, not dumped).';
 
@@ -450,13 +450,27 @@ BEGIN
                 PERFORM @extschema@.insight_activate(id);
             END LOOP;
         ELSE
-            RAISE NOTICE '%', pg_catalog.format(s.kept_notice, new_id, @extschema@.insight_notice_number(t.score),
-                                                @extschema@.insight_notice_number(active_score),
-                                                COALESCE(compared OPERATOR(pg_catalog.->>) 'model_id', '<NULL>'),
-                                                @extschema@.insight_notice_number(t.baseline_score))
-                USING HINT = pg_catalog.format('Activate it anyway with SELECT %s;',
+            DECLARE
+                activate_hint pg_catalog.text := pg_catalog.format('Activate it anyway with SELECT %s;',
                     (SELECT pg_catalog.string_agg(pg_catalog.format('insight_activate(%s)', x), ', ' ORDER BY n)
                        FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, n)));
+            BEGIN
+                IF compared IS NULL THEN
+                    -- only the baseline kept it out: no active model was compared
+                    RAISE NOTICE '% model % stays a candidate: its % % is % the baseline''s %', t.task, new_id, COALESCE(s.metric, 'score'),
+                        @extschema@.insight_notice_number(t.score), CASE WHEN s.higher_is_better THEN 'below' ELSE 'above' END,
+                        @extschema@.insight_notice_number(t.baseline_score)
+                        USING DETAIL = CASE WHEN active.model_id IS NULL THEN pg_catalog.format('No %s model is active.', t.task)
+                                            ELSE pg_catalog.format('Model %s stays active.', active.model_id) END,
+                              HINT = activate_hint;
+                ELSE
+                    RAISE NOTICE '%', pg_catalog.format(s.kept_notice, new_id, @extschema@.insight_notice_number(t.score),
+                                                        @extschema@.insight_notice_number(active_score),
+                                                        compared OPERATOR(pg_catalog.->>) 'model_id',
+                                                        @extschema@.insight_notice_number(t.baseline_score))
+                        USING HINT = activate_hint;
+                END IF;
+            END;
         END IF;
     END IF;
     FOR tbl IN SELECT x FROM pg_catalog.jsonb_array_elements_text(t.setup OPERATOR(pg_catalog.->) 'temp_tables') x LOOP

@@ -22,9 +22,7 @@ COMMENT ON COLUMN @extschema@.insight_task_steps.usable IS 'usable(insight_model
 
 --@ comment src/sql/tasks/train.sql insight_serving_model
 
---@ function src/sql/tasks/train.sql insight_train_task
-
---@ comment src/sql/tasks/train.sql insight_train_task
+-- (insight_train_task: in 89zg_task_steps.sql, its latest change)
 
 --@ function src/sql/core/registry.sql insight_activate
 

@@ -70,7 +70,7 @@ ALTER FUNCTION @extschema@.insight_build_window_objects() SECURITY DEFINER SET s
 
 --@ comment src/sql/tasks/churn.sql insight_churn_fit
 
--- (insight_churn_prepare: in 89zg_labelled_window.sql)
+-- (insight_churn_prepare: in 89zg_task_steps.sql)
 
 --@ function src/sql/tasks/churn.sql insight_churn_evaluate
 
@@ -93,7 +93,7 @@ ALTER TABLE @extschema@.insight_sales_sources
     ENABLE TRIGGER insight_sales_sources_build_churn;
 
 -- the value task's rows on the shards in the same way (insight_value_prepare:
--- in 89zg_labelled_window.sql)
+-- in 89zg_task_steps.sql)
 --@ function src/sql/tasks/value.sql insight_value_fit
 
 --@ comment src/sql/tasks/value.sql insight_value_fit
