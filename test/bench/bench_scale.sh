@@ -8,17 +8,11 @@
 # stage), and the growth from the first size to the last.  Then, on the
 # Citus test cluster (test/citus/cluster.sh: a coordinator and two workers on
 # this machine), the first size distributed by customer in 8 shards: the same
-# stages timed on the coordinator, then run again with auto_explain
-# (log_analyze, nested statements, timing off) reporting every plan to the
-# client, to sum per stage the rows and bytes the Citus scans received from
-# the workers ("Tuple data received from nodes", as Citus rounds it; a
-# distributed subplan, which EXPLAIN ANALYZE executes a second time, counted
-# once: test/bench/scale_citus_bytes.awk), and
-# the plan of one customer's features (a router query: Task Count 1).
-# The training stages whose passes are partial aggregates on the shards are
-# refused under auto_explain with nested statements (docs/operations.md,
-# "Training under auto_explain": Citus 12.1 cannot EXPLAIN ANALYZE them), so
-# their bytes are not counted there; test/bench/citus_rows.sql counts them.
+# stages timed on the coordinator, each also counting the bytes its backend
+# received from the workers and sent them (the kernel's counters of its
+# connections to the workers, kept open to the end of the session:
+# test/bench/coordinator_bytes.sh; run as root), and the plan of one
+# customer's features (a router query: Task Count 1).
 #
 # A stage that insight refuses is reported with its error; when the error
 # names insight.max_training_memory the stage is run again with
@@ -113,6 +107,9 @@ stamp() {
 # its backend to be gone.
 POSTMASTERS=()
 ticks=$(getconf CLK_TCK)
+# On Citus, the command that prints what the stage's backend received from
+# the workers (test/bench/coordinator_bytes.sh, given the backend's pid).
+bytes_counted=
 children_cpu() {
     local pm sum=0
     for pm in "${POSTMASTERS[@]}"; do
@@ -139,8 +136,11 @@ run_stage() {
     "$@" -X -q -At -v ON_ERROR_STOP=1 2>&1 <<SQL | stamp "$t0" >"$log" || rc=$?
 SET client_min_messages = notice;
 SELECT 'backend_pid ' || pg_backend_pid();
+SELECT pg_backend_pid() AS stage_pid \\gset
 $setting
+${bytes_counted:+SET citus.max_cached_conns_per_worker = 64;}
 $sql
+${bytes_counted:+\\! $bytes_counted :stage_pid}
 \\echo peak_kB
 $peak_sql;
 SQL
@@ -157,6 +157,7 @@ SQL
     grep -q 'max_training_memory' "$log" && [[ $rc -eq 0 ]] \
         && note="notice: $(grep -m1 'max_training_memory' "$log" | sed 's/.*NOTICE: *//')"
     [[ $name == "insight_churn(customer)" && $rc -eq 0 ]] && note=$(grep -m1 -o 'p50 .*' "$log")
+    [[ -n $bytes_counted ]] && note+="${note:+; }from the workers: $(awk '$2 == "connections" { print $5 " bytes received, " $7 " sent, " $3 " connections"; exit }' "$log")"
     [[ -n $setting ]] && note="with $setting ${note}"
     printf '%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n' "$part" "$lines" "$name" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
         "$cpu" "$peak" "$note" | tee -a "$results"
@@ -222,7 +223,10 @@ if [[ -n $citus_lines && " $parts " == *" citus "* ]]; then
         $(( $(date +%s) - t0 )) "$copies" "$("${cpsql[@]}" -X -At -c 'SELECT count(*) FROM order_lines')" | tee -a "$results"
     POSTMASTERS=()
     for p in "${CITUS_PORTS[@]}"; do POSTMASTERS+=("$(postmaster_of psql -h 127.0.0.1 -p "$p" -U insight -d insight_citus)"); done
+    bytes_counted="test/bench/coordinator_bytes.sh"
+    bytes_counted+=$(printf ' %s' "${CITUS_PORTS[@]:1}")
     run_all citus "$citus_lines" "${cpsql[@]}"
+    bytes_counted=
     printf 'load after Citus timing: %s\n' "$(uptime)" | tee -a "$out/uptime.txt"
 
     # One customer: the plan of its features query (a router query).
@@ -236,26 +240,6 @@ SELECT pg_temp.plan(pg_temp.features_query('insight_customer_features_of', insig
 SQL
     printf 'citus\t%s\tone customer'"'"'s features: plan\t\t\t\t\t\t%s\n' "$citus_lines" \
         "$(grep -E '^(Task Count|Index Cond)' "$out/citus-router.txt" | paste -sd ';')" | tee -a "$results"
-
-    # The rows and bytes reaching the coordinator per stage: every plan of
-    # the stage (nested ones too) through auto_explain to the client.
-    explain="LOAD 'auto_explain';
-SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_timing = off;
-SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice;"
-    printf '\nrows and bytes reaching the coordinator per stage (%s lines; test/bench/scale_citus_bytes.awk):\n' "$citus_lines" \
-        | tee -a "$out/citus-bytes.txt"
-    printf 'stage\tscans\trows from the workers\tbytes\trows of local scans\tbytes\tintermediate results, bytes\tnote\n' \
-        | tee -a "$out/citus-bytes.txt"
-    for s in "${stages[@]:1}"; do
-        name=${s%%|*}
-        sql=${s#*|}
-        log=$out/citus-explain-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_').log
-        rc=0
-        "${cpsql[@]}" -X -q -At -v ON_ERROR_STOP=1 -c "SET insight.max_training_memory = '$retry_memory'" \
-            -c "$explain" -c "$sql" >"$log" 2>&1 || rc=$?
-        awk -v name="$name" -v rc="$rc" -v coordinator="$port" -f test/bench/scale_citus_bytes.awk "$log" \
-            | tee -a "$out/citus-bytes.txt"
-    done
 fi
 
 printf '\nload at the end: %s\nraw results: %s\n' "$(uptime)" "$out"
