@@ -2,6 +2,25 @@
 SELECT insight_register_items('order_lines', 'stock_code', 'description') AS items_named;
 SELECT * FROM insight_items WHERE item_id IN ('85123A', '22423', '84879') ORDER BY item_id;
 SELECT insight_item_name('85123A'), insight_item_name('no such item');
+-- each item's name is the most frequent one, ties to the first in text
+-- order: what mode() WITHIN GROUP gives, computed here from the lines
+SELECT count(*) AS items, count(*) FILTER (WHERE i.item_name IS NOT DISTINCT FROM m.name) AS same_as_mode
+  FROM insight_items i
+  FULL JOIN (SELECT stock_code::text AS item_id, mode() WITHIN GROUP (ORDER BY description::text) AS name
+               FROM order_lines WHERE stock_code IS NOT NULL GROUP BY 1) m ON m.item_id = i.item_id;
+-- ties, NULLs and a category (rolled back: the names above stay)
+BEGIN;
+CREATE TEMP TABLE item_names (item int, name text, category text);
+INSERT INTO item_names VALUES (1, 'b', 'x'), (1, 'a', 'y'), (1, 'b', 'y'), (1, 'a', NULL),
+                              (2, NULL, NULL), (3, 'c', 'z'), (3, 'c', NULL), (3, 'd', NULL), (NULL, 'e', 'e');
+SELECT insight_register_items('item_names', 'item', 'name', 'category') AS items_named;
+SELECT i.*, m.name AS mode_name, m.category AS mode_category
+  FROM insight_items i
+  FULL JOIN (SELECT item::text AS item_id, mode() WITHIN GROUP (ORDER BY name) AS name,
+                    mode() WITHIN GROUP (ORDER BY category) AS category
+               FROM item_names WHERE item IS NOT NULL GROUP BY 1) m ON m.item_id = i.item_id
+ ORDER BY 1;
+ROLLBACK;
 
 -- interactions: distinct orders per (customer, item), net of returns, > 0 only
 CREATE TABLE rec_or AS SELECT * FROM insight_interactions();

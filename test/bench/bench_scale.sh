@@ -107,8 +107,8 @@ stamp() {
 # its backend to be gone.
 POSTMASTERS=()
 ticks=$(getconf CLK_TCK)
-# On Citus, the command that prints what the stage's backend received from
-# the workers (test/bench/coordinator_bytes.sh, given the backend's pid).
+# On Citus, the workers' ports: the stage then prints what its backend
+# received from them and sent them (test/bench/coordinator_bytes.sh).
 bytes_counted=
 children_cpu() {
     local pm sum=0
@@ -137,10 +137,11 @@ run_stage() {
 SET client_min_messages = notice;
 SELECT 'backend_pid ' || pg_backend_pid();
 SELECT pg_backend_pid() AS stage_pid \\gset
+\\setenv INSIGHT_STAGE_PID :stage_pid
 $setting
 ${bytes_counted:+SET citus.max_cached_conns_per_worker = 64;}
 $sql
-${bytes_counted:+\\! $bytes_counted :stage_pid}
+${bytes_counted:+\\! test/bench/coordinator_bytes.sh \$INSIGHT_STAGE_PID $bytes_counted}
 \\echo peak_kB
 $peak_sql;
 SQL
@@ -223,8 +224,7 @@ if [[ -n $citus_lines && " $parts " == *" citus "* ]]; then
         $(( $(date +%s) - t0 )) "$copies" "$("${cpsql[@]}" -X -At -c 'SELECT count(*) FROM order_lines')" | tee -a "$results"
     POSTMASTERS=()
     for p in "${CITUS_PORTS[@]}"; do POSTMASTERS+=("$(postmaster_of psql -h 127.0.0.1 -p "$p" -U insight -d insight_citus)"); done
-    bytes_counted="test/bench/coordinator_bytes.sh"
-    bytes_counted+=$(printf ' %s' "${CITUS_PORTS[@]:1}")
+    bytes_counted="${CITUS_PORTS[*]:1}"
     run_all citus "$citus_lines" "${cpsql[@]}"
     bytes_counted=
     printf 'load after Citus timing: %s\n' "$(uptime)" | tee -a "$out/uptime.txt"

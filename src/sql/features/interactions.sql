@@ -101,25 +101,39 @@ BEGIN
         PERFORM @extschema@.insight_source_column(source, category_column, 'category', 'any');
     END IF;
     DELETE FROM @extschema@.insight_items;
+    -- the most frequent name and category of each item, as mode() WITHIN
+    -- GROUP (ORDER BY ...) gives them (ties: the first in that order), from
+    -- the counts of each (item, name, category): a grouping Citus runs on
+    -- the shards (partial counts summed on the coordinator), so the distinct
+    -- triples reach the coordinator, not the lines (mode() itself would
+    -- gather every line)
     EXECUTE pg_catalog.format($q$
+        WITH c AS (
+            SELECT (s.%1$I)::pg_catalog.text AS item_id, (%2$s)::pg_catalog.text AS item_name,
+                   (%3$s)::pg_catalog.text AS category, pg_catalog.count(*) AS n
+              FROM %4$s s
+             WHERE s.%1$I IS NOT NULL
+             GROUP BY 1, 2, 3)
         INSERT INTO @extschema@.insight_items (item_id, item_name, category)
-        SELECT (s.%I)::pg_catalog.text,
-               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::pg_catalog.text),
-               pg_catalog.mode() WITHIN GROUP (ORDER BY (%s)::pg_catalog.text)
-          FROM %s s
-         WHERE s.%I IS NOT NULL
-         GROUP BY 1 $q$,
+        SELECT k.item_id, nm.item_name, ct.category
+          FROM (SELECT DISTINCT c.item_id FROM c) k
+          LEFT JOIN (SELECT DISTINCT ON (c.item_id) c.item_id, c.item_name FROM c
+                      WHERE c.item_name IS NOT NULL GROUP BY 1, 2
+                      ORDER BY c.item_id, pg_catalog.sum(c.n) DESC, c.item_name) nm ON nm.item_id OPERATOR(pg_catalog.=) k.item_id
+          LEFT JOIN (SELECT DISTINCT ON (c.item_id) c.item_id, c.category FROM c
+                      WHERE c.category IS NOT NULL GROUP BY 1, 2
+                      ORDER BY c.item_id, pg_catalog.sum(c.n) DESC, c.category) ct ON ct.item_id OPERATOR(pg_catalog.=) k.item_id $q$,
         item_column,
         CASE WHEN name_column IS NULL THEN 'NULL' ELSE pg_catalog.format('s.%I', name_column) END,
         CASE WHEN category_column IS NULL THEN 'NULL' ELSE pg_catalog.format('s.%I', category_column) END,
-        source, item_column);
+        source);
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_register_items(regclass, name, name, name) IS
-'Give items readable names (and categories) in every recommender output: copies, per distinct item key, the most frequent non-NULL name and category of the relation into insight_items (replacing what was there). Returns the number of items. Errors: 42703 missing column, 42804 unusable item column type, 42501 no SELECT privilege.';
+'Give items readable names (and categories) in every recommender output: copies, per distinct item key, the most frequent non-NULL name and category of the relation into insight_items (replacing what was there; ties: the first in text order, as mode() WITHIN GROUP (ORDER BY ...)). Returns the number of items. Counts each (item, name, category) in one grouping, which Citus runs on the shards for a distributed relation (the distinct triples reach the coordinator, not the lines). Errors: 42703 missing column, 42804 unusable item column type, 42501 no SELECT privilege.';
 
 CREATE FUNCTION @extschema@.insight_item_name(item_id text)
 RETURNS text

@@ -25,3 +25,10 @@
 --@ comment src/sql/tasks/train.sql insight_train_task
 
 COMMENT ON COLUMN @extschema@.insight_task_steps.kept_notice IS 'The NOTICE when the model stays a candidate after the comparison with the active model, a format() string: %1$s new model_id, %2$s its score, %3$s the active model''s score, %4$s the active model_id, %5$s the baseline''s score (scores rounded to 4 decimals). When no active model was compared (none is active, or compare gave NULL), only the baseline can keep a model out, and insight_train_task says so in its own words (metric, score, baseline).';
+
+-- insight_register_items counts each (item, name, category) in one grouping
+-- (on Citus on the shards) instead of mode() over every line
+
+--@ function src/sql/features/interactions.sql insight_register_items
+
+--@ comment src/sql/features/interactions.sql insight_register_items
