@@ -92,6 +92,11 @@ SELECT line FROM pg_temp.insight_digest_all('untrained', '12347', :'volatile_out
 SELECT 'top items ' || string_agg(format('%s:%s', t.item_id, t.buyers), ' ' ORDER BY t.buyers DESC, t.item_id)
   FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL) t;
 
+-- the items' names (insight_register_items: each (item, name) counted in one
+-- grouping, on the shards on Citus)
+SELECT 'items named ' || insight_register_items('order_lines', 'stock_code', 'description');
+SELECT 'items ' || md5(string_agg(format('%s|%s|%s', item_id, item_name, category), ',' ORDER BY item_id)) FROM insight_items;
+
 -- every task, trained as the demo trains them
 SELECT 'train sentiment ' || (insight_train_sentiment() IS NOT NULL);
 SELECT 'train churn ' || (insight_train_churn() IS NOT NULL);
