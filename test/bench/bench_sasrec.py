@@ -175,8 +175,8 @@ def torch_inference_rate(model, seqs, n):
 def insight_inference_rate(query, items):
     psql("DROP TABLE IF EXISTS bench_sasrec_model")
     psql(f"SET client_min_messages = warning; CREATE TABLE bench_sasrec_model AS SELECT "
-         f"insight_sasrec_with_history(insight_sasrec_fit($q${query}$q$, max_length => {L}, hidden => {D}, "
-         f"blocks => {BLOCKS}, heads => {HEADS}, epochs => 1), $q${query}$q$) AS m")
+         f"insight_sasrec_fit($q${query}$q$, max_length => {L}, hidden => {D}, "
+         f"blocks => {BLOCKS}, heads => {HEADS}, epochs => 1, with_history => true) AS m")
     customers = int(psql("SELECT insight_model_info(m)->>'customers' FROM bench_sasrec_model"))
     psql("SELECT count(*) FROM bench_sasrec_model, insight_recommend_from(m, 'warm-up', 1)")
     t0 = time.time()
