@@ -368,7 +368,7 @@ DECLARE a float8[];
 BEGIN
     EXECUTE format('SELECT ARRAY[%s] FROM (%s) a',
                    (SELECT string_agg(format('a.%I', m[1]), ', ')
-                      FROM regexp_matches(q, 'array_agg\(u\.features\[[0-9]+\] ORDER BY u\.key\) AS (\w+)', 'g') m), q) INTO a;
+                      FROM regexp_matches(q, 'array_agg\(u\.features\[[0-9]+\] [^)]*\) AS (\w+)', 'g') m), q) INTO a;
     RETURN a;
 END $$;
 CREATE FUNCTION pg_temp.value_of(q text) RETURNS float8[] LANGUAGE plpgsql AS $$
