@@ -354,6 +354,25 @@ CREATE FUNCTION pg_temp.segments_rows_query(as_of timestamptz) RETURNS text LANG
                   'public', insight_customer_features_sql(as_of))
       FROM pg_proc p WHERE p.proname = 'insight_segments_prepare'
 $$;
+CREATE FUNCTION pg_temp.arrays(q text) RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE a float8[];
+BEGIN
+    EXECUTE format('SELECT ARRAY[%s] FROM (%s) a',
+                   (SELECT string_agg(format('a.%I', m[1]), ', ')
+                      FROM regexp_matches(q, 'array_agg\(u\.features\[[0-9]+\] [^)]*\) AS (\w+)', 'g') m), q) INTO a;
+    RETURN a;
+END $$;
+CREATE FUNCTION pg_temp.value_of(q text) RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE a float8[];
+BEGIN
+    EXECUTE q INTO a;
+    RETURN a;
+END $$;
+-- an evaluation pass's query with its models as literals (as Citus puts
+-- the parameters into the shards' queries)
+CREATE FUNCTION pg_temp.with_models(q text, m1 bytea, m2 bytea) RETURNS text LANGUAGE sql AS $$
+    SELECT replace(replace(q, '$1', format('%L::bytea', m1)), '$2', format('%L::bytea', m2))
+$$;
 SET client_min_messages = warning;
 SELECT insight_default_as_of() - interval '180 days' AS c_train, insight_default_as_of() AS as_of \gset
 BEGIN;
@@ -443,6 +462,51 @@ SELECT insight_gbdt_fit(insight_training_rows_sql('insight_churn_train', 't.feat
        = insight_logreg_fit(format('SELECT t.features, t.churned FROM %s t ORDER BY t.customer_id', :'churn_rows')) AS logistic_same_model,
        insight_gbdt_fit(insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true), '{"rounds": 5, "subsample": 0.5, "seed": 3}')
        = insight_gbdt_fit(format('SELECT t.features, t.churned FROM %s t ORDER BY t.customer_id DESC', :'churn_rows'), '{"rounds": 5, "subsample": 0.5, "seed": 3}') AS gbdt_same_model_other_order;
+-- the evaluation passes (insight_training_arrays_sql, as the tasks run
+-- them, the models as literals where Citus puts the parameter): the churn
+-- curves' predictions, labels and recencies, the value metrics' predictions,
+-- baseline and spend, the value comparator's BTYD values (the fits over the
+-- summary's query on the shards, each customer's value from the summary's
+-- query joined to the rows on the customer key): computed on the shards
+-- and collected there by insight_rows_pack (worker_partial_agg, one state per
+-- shard), combined on the coordinator (coord_combine_agg); the arrays are
+-- those of the rows read ORDER BY customer_id on the coordinator, to the bit
+SELECT insight_logreg_fit(insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true)) AS churn_model,
+       insight_value_fit((insight_value_setup('90 days', :'as_of', '{"epochs": 5}')).params, 'insight_value_train') AS value_model,
+       insight_bgnbd_fit(k.frequency, k.recency, k."T") AS bgnbd_model, insight_gammagamma_fit(k.frequency, k.monetary_value) AS gammagamma_model
+  FROM insight_clv_summary(:'c_train', '1 day') k \gset
+CREATE TEMP TABLE value_train_rows AS SELECT r.customer_id, r.spend FROM :value_rows r;
+CREATE TEMP TABLE eval_passes (pass text, m1 bytea, m2 bytea, q text, expected text);
+INSERT INTO eval_passes VALUES
+    ('churn curves', :'churn_model', NULL,
+     insight_training_arrays_sql('insight_churn_train', '{p,churned,recency_days}',
+                                 ARRAY['insight_predict($1, t.features)', 't.churned::integer', 't.recency_days']),
+     format('SELECT ARRAY[array_agg(insight_predict($1, t.features) ORDER BY t.customer_id), array_agg(t.churned::integer::float8 ORDER BY t.customer_id),
+                          array_agg(t.recency_days ORDER BY t.customer_id)] FROM %s t', :'churn_rows')),
+    ('value metrics', :'value_model', NULL,
+     insight_training_arrays_sql('insight_value_train', '{p,past_rate,spend}',
+                                 ARRAY['insight_value_predict($1, t.features)', 't.past_rate', 't.spend']),
+     format('SELECT ARRAY[array_agg(insight_value_predict($1, t.features) ORDER BY t.customer_id), array_agg(t.past_rate ORDER BY t.customer_id),
+                          array_agg(t.spend ORDER BY t.customer_id)] FROM %s t', :'value_rows')),
+    ('value btyd comparator', :'bgnbd_model', :'gammagamma_model',
+     insight_training_arrays_sql('insight_value_train', '{value,spend}',
+                                 ARRAY['insight_bgnbd_expected_purchases($1, 90, k.frequency, k.recency, k."T") * insight_gammagamma_expected_spend($2, k.frequency, k.monetary_value)',
+                                       't.spend'],
+                                 format('LEFT JOIN (%s) k ON k.customer_id = t.customer_key', insight_clv_summary_query(:'c_train', '1 day'))),
+     format('SELECT ARRAY[array_agg(b.value ORDER BY t.customer_id), array_agg(t.spend ORDER BY t.customer_id)]
+               FROM value_train_rows t LEFT JOIN insight_value_btyd(%L, ''90 days'') b ON b.customer_id = t.customer_id', :'c_train'));
+SELECT e.pass, pg_temp.coordinator_nodes(pg_temp.with_models(e.q, e.m1, e.m2)) AS coordinator_runs,
+       bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
+       bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_rows_pack\(') AS partial_on_shards,
+       bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_rows_pack\(.*insight_(predict|value_predict|bgnbd_expected_purchases)\(''\\x')
+       AS predictions_on_shards,
+       bool_or(line ~ '^Query: .*insight_bgnbd_expected_purchases\(.*GROUP BY .*customer_id') AS summary_on_shards,
+       bool_or(line = 'Task Count: 8') AS one_state_per_shard
+  FROM eval_passes e, LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(pg_temp.with_models(e.q, e.m1, e.m2)) p) l
+ GROUP BY e.pass, e.q, e.m1, e.m2 ORDER BY e.pass;
+SELECT e.pass, cardinality(a) AS values, a = b AS same_arrays_as_ordered_by_customer_id
+  FROM eval_passes e, pg_temp.arrays(pg_temp.with_models(e.q, e.m1, e.m2)) a, pg_temp.value_of(pg_temp.with_models(e.expected, e.m1, e.m2)) b
+ ORDER BY e.pass;
 ROLLBACK;
 
 -- 8f. A training on the shards that fails, or is cancelled, leaves no table

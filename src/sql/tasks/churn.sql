@@ -555,12 +555,13 @@ BEGIN
            INTO m USING w;
         auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
         -- the charts of the evaluation, in customer order (as insight_report_html
-        -- drew them; on Citus one prediction per customer reaches the coordinator)
-        EXECUTE pg_catalog.format('SELECT %1$I.insight_churn_curves(
-                             pg_catalog.array_agg(%1$I.insight_predict($1, r.features) ORDER BY r.customer_id),
-                             pg_catalog.array_agg(r.churned ORDER BY r.customer_id),
-                             pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
-                    FROM %2$s r', '@extschema@', test_rows)
+        -- drew them; on Citus the predictions computed on the shards, one
+        -- partial state per shard reaching the coordinator)
+        EXECUTE pg_catalog.format('SELECT %I.insight_churn_curves(a.p, a.churned::integer[]::boolean[], a.recency_days) FROM (%s) a',
+                                  '@extschema@', @extschema@.insight_training_arrays_sql('insight_churn_test',
+                                      '{p,churned,recency_days}',
+                                      ARRAY[pg_catalog.format('%I.insight_predict($1, t.features)', '@extschema@'),
+                                            't.churned::integer', 't.recency_days']))
            INTO curves USING w;
         m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves', curves);
         candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
@@ -595,7 +596,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
-'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics, an aggregate with the model as a parameter, which Citus puts into the shards'' queries, so on Citus it runs on the shards; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics, an aggregate with the model as a parameter, which Citus puts into the shards'' queries, so on Citus it runs on the shards; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile; over the predictions, labels and recencies of the test rows in customer order, insight_training_arrays_sql: on Citus the predictions are computed on the shards and collected there by insight_rows_pack, one partial state per shard reaching the coordinator). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 CREATE FUNCTION @extschema@.insight_churn_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

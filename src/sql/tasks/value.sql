@@ -322,36 +322,54 @@ SET TimeZone = 'UTC'
 SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
+    cutoff pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz;
+    horizon interval := (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval;
     model_metrics pg_catalog.jsonb;
     btyd_metrics pg_catalog.jsonb;
     base_metrics pg_catalog.jsonb;
     msg pg_catalog.text;
-    test_customers pg_catalog.text[];
-    test_spend pg_catalog.float8[];
+    summary_query pg_catalog.text;
+    btyd_value pg_catalog.text := 'b.value';
+    btyd_join pg_catalog.text;
+    m_bg pg_catalog.bytea;
+    m_gg pg_catalog.bytea;
 BEGIN
     -- out-of-time: fit at the training cutoff, measure at the test cutoff
     t.evaluation_weights := @extschema@.insight_value_fit(t.params, 'insight_value_train');
-    -- (on Citus the arrays are built from one row per test customer; the
-    -- model a parameter, which Citus puts into the shards' queries)
-    EXECUTE pg_catalog.format('SELECT %1$I.insight_value_metrics(pg_catalog.array_agg(%1$I.insight_value_predict($1, r.features) ORDER BY r.customer_id),
-                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id)),
-           %1$I.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
-                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
-      FROM %2$s r', '@extschema@', @extschema@.insight_training_relation('insight_value_test'))
+    -- the model's predictions and the baseline's, with the spend, in
+    -- customer order (on Citus computed on the shards, the model a
+    -- parameter, and collected there: one partial state per shard)
+    EXECUTE pg_catalog.format('SELECT %1$I.insight_value_metrics(a.p, a.spend), %1$I.insight_value_metrics(a.past_rate, a.spend) FROM (%2$s) a',
+                              '@extschema@', @extschema@.insight_training_arrays_sql('insight_value_test', '{p,past_rate,spend}',
+                                  ARRAY[pg_catalog.format('%I.insight_value_predict($1, t.features)', '@extschema@'), 't.past_rate', 't.spend']))
        INTO model_metrics, base_metrics USING t.evaluation_weights;
-    -- the statistical comparator on the same customers (the test rows'
-    -- customers and spend first: on Citus a distributed table does not join
-    -- the coordinator's function)
+    -- the statistical comparator on the same customers: each one's value
+    -- (insight_value_btyd) joined to the test rows; on Citus, with the rows
+    -- on the shards, the two fits over the summary's query on the shards
+    -- (as insight_value_btyd runs them there) and each customer's value
+    -- computed on the shards from the summary's query joined on the
+    -- customer key, the models parameters
     BEGIN
-        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(r.customer_id ORDER BY r.customer_id), pg_catalog.array_agg(r.spend ORDER BY r.customer_id) FROM %s r',
-                                  @extschema@.insight_training_relation('insight_value_test'))
-           INTO test_customers, test_spend;
-        SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(b.value ORDER BY r.customer_id), pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
-          INTO btyd_metrics
-          FROM ROWS FROM (pg_catalog.unnest(test_customers), pg_catalog.unnest(test_spend)) r(customer_id, spend)
-          LEFT JOIN @extschema@.insight_value_btyd((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
-                                                   (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval) b
-                 ON b.customer_id OPERATOR(pg_catalog.=) r.customer_id;
+        btyd_join := pg_catalog.format('LEFT JOIN %I.insight_value_btyd(%L::pg_catalog.timestamptz, %L::interval) b
+                                               ON b.customer_id OPERATOR(pg_catalog.=) t.customer_id', '@extschema@', cutoff, horizon);
+        IF @extschema@.insight_training_relation('insight_value_test') OPERATOR(pg_catalog.<>) 'pg_temp.insight_value_test' THEN
+            summary_query := @extschema@.insight_clv_summary_query(cutoff, interval '1 day');
+        END IF;
+        IF summary_query IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'SELECT %1$I.insight_bgnbd_fit(k.frequency, k.recency, k."T"), %1$I.insight_gammagamma_fit(k.frequency, k.monetary_value)
+                   FROM (%2$s) k', '@extschema@', summary_query)
+               INTO m_bg, m_gg;
+            btyd_value := pg_catalog.format(
+                '%1$I.insight_bgnbd_expected_purchases($1, pg_catalog.date_part(''epoch'', %2$L::interval) OPERATOR(pg_catalog./) 86400,
+                                                       k.frequency, k.recency, k."T")
+                 OPERATOR(pg_catalog.*) %1$I.insight_gammagamma_expected_spend($2, k.frequency, k.monetary_value)', '@extschema@', horizon);
+            btyd_join := pg_catalog.format('LEFT JOIN (%s) k ON k.customer_id OPERATOR(pg_catalog.=) t.customer_key', summary_query);
+        END IF;
+        EXECUTE pg_catalog.format('SELECT %I.insight_value_metrics(a.value, a.spend) FROM (%s) a', '@extschema@',
+                                  @extschema@.insight_training_arrays_sql('insight_value_test', '{value,spend}',
+                                                                           ARRAY[btyd_value, 't.spend'], btyd_join))
+           INTO btyd_metrics USING m_bg, m_gg;
     EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
         RAISE NOTICE 'the BG/NBD + Gamma-Gamma comparison is left out: %', msg;
@@ -371,7 +389,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_evaluate(@extschema@.insight_training) IS
-'Value step evaluate: fits the evaluation model on insight_value_train and measures it on insight_value_test (insight_value_metrics; score: normalized Gini) next to the baseline, the past rate continued (insight_past_rate_value), and the BG/NBD + Gamma-Gamma value fitted at the test cutoff (insight_value_btyd; left out with a NOTICE when it cannot be fitted).';
+'Value step evaluate: fits the evaluation model on insight_value_train and measures it on insight_value_test (insight_value_metrics; score: normalized Gini) next to the baseline, the past rate continued (insight_past_rate_value), and the BG/NBD + Gamma-Gamma value fitted at the test cutoff (insight_value_btyd; left out with a NOTICE when it cannot be fitted). Each metric reads its per-customer values as arrays in customer order (insight_training_arrays_sql): on Citus, with the rows on the shards, the predictions, the baseline and the BTYD values (the two fits over insight_clv_summary_query on the shards, as insight_value_btyd runs them, and each customer''s value from the summary''s query joined to the test rows on the customer key, the models parameters) are computed on the shards and collected there by insight_rows_pack: one partial state per shard and metric pass reaches the coordinator, and the metrics are the single node''s to the last bit.';
 
 CREATE FUNCTION @extschema@.insight_value_serve(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
@@ -398,10 +416,12 @@ DECLARE
     gini pg_catalog.float8;
 BEGIN
     BEGIN
-        EXECUTE pg_catalog.format('SELECT (%1$I.insight_value_metrics(
-                    pg_catalog.array_agg(%1$I.insight_value_predict($1, r.features) ORDER BY r.customer_id),
-                    pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) ''normalized_gini'')::pg_catalog.float8
-          FROM %2$s r', '@extschema@', @extschema@.insight_training_relation('insight_value_test'))
+        -- (on Citus the predictions computed on the shards and collected
+        -- there, one partial state per shard: insight_training_arrays_sql)
+        EXECUTE pg_catalog.format('SELECT (%1$I.insight_value_metrics(a.p, a.spend) OPERATOR(pg_catalog.->>) ''normalized_gini'')::pg_catalog.float8
+                                     FROM (%2$s) a', '@extschema@',
+                                  @extschema@.insight_training_arrays_sql('insight_value_test', '{p,spend}',
+                                      ARRAY[pg_catalog.format('%I.insight_value_predict($1, t.features)', '@extschema@'), 't.spend']))
            INTO gini USING COALESCE(active.evaluation_weights, active.weights);
     EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
                    OR feature_not_supported OR data_exception THEN
@@ -412,7 +432,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_value_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'Value step compare: the normalized Gini of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
+'Value step compare: the normalized Gini of the active model''s evaluation model (its serving model when it has none) on the same test window (insight_value_metrics over the predictions and spends in customer order, insight_training_arrays_sql: on Citus the predictions computed on the shards and collected there by insight_rows_pack, one partial state per shard reaching the coordinator), NULL when it cannot score these features.';
 
 INSERT INTO @extschema@.insight_task_steps
     (task, prepare, evaluate, serve, compare, metric, higher_is_better, must_beat_baseline, kept_notice, builtin)

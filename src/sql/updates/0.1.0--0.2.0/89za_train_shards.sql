@@ -72,9 +72,80 @@ ALTER FUNCTION @extschema@.insight_build_window_objects() SECURITY DEFINER SET s
 
 -- (insight_churn_prepare: in 89zg_task_steps.sql)
 
---@ function src/sql/tasks/churn.sql insight_churn_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_churn_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    a record;
+    w pg_catalog.bytea;
+    auc pg_catalog.float8;
+    candidates pg_catalog.jsonb := '{}';
+    chosen pg_catalog.text;
+    m pg_catalog.jsonb;
+    test_metrics pg_catalog.jsonb;
+    curves pg_catalog.jsonb;
+    n_test bigint;
+    test_rows pg_catalog.text := @extschema@.insight_training_relation('insight_churn_test');
+BEGIN
+    -- out-of-time evaluation: fit at the training cutoff, measure at the test
+    -- cutoff; for 'auto' every algorithm, keeping the best AUC (the simpler
+    -- one on a tie, or when no AUC is defined)
+    FOR a IN SELECT * FROM @extschema@.insight_churn_algorithms() x
+              WHERE t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) ANY (ARRAY[x.algorithm, 'auto'])
+              ORDER BY x.complexity LOOP
+        w := @extschema@.insight_churn_fit(t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', a.algorithm),
+                                           'insight_churn_train');
+        -- (the model a parameter, which Citus puts into the shards' queries:
+        -- the aggregate runs there)
+        EXECUTE pg_catalog.format('SELECT %1$I.insight_binary_metrics(%1$I.insight_predict($1, r.features), r.churned)
+                                     FROM %2$s r', '@extschema@', test_rows)
+           INTO m USING w;
+        auc := (m OPERATOR(pg_catalog.->>) 'auc')::pg_catalog.float8;
+        -- the charts of the evaluation, in customer order (as insight_report_html
+        -- drew them; on Citus one prediction per customer reaches the coordinator)
+        EXECUTE pg_catalog.format('SELECT %1$I.insight_churn_curves(
+                             pg_catalog.array_agg(%1$I.insight_predict($1, r.features) ORDER BY r.customer_id),
+                             pg_catalog.array_agg(r.churned ORDER BY r.customer_id),
+                             pg_catalog.array_agg(r.recency_days ORDER BY r.customer_id))
+                    FROM %2$s r', '@extschema@', test_rows)
+           INTO curves USING w;
+        m := m OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('curves', curves);
+        candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(a.algorithm, auc);
+        IF chosen IS NULL OR auc OPERATOR(pg_catalog.>) t.score OR (t.score IS NULL AND auc IS NOT NULL) THEN
+            chosen := a.algorithm;
+            t.algorithm := a.model_algorithm;
+            t.evaluation_weights := w;
+            t.score := auc;
+            test_metrics := m;
+        END IF;
+    END LOOP;
+    IF t.params OPERATOR(pg_catalog.->>) 'algorithm' OPERATOR(pg_catalog.=) 'auto' THEN
+        t.params := t.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('chosen', chosen);
+        RAISE NOTICE 'churn algorithm auto: % has the best out-of-time AUC (%)', chosen,
+            (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.key, @extschema@.insight_notice_number(c.value::pg_catalog.float8)), ', ')
+               FROM pg_catalog.jsonb_each_text(candidates) c);
+    END IF;
+    EXECUTE pg_catalog.format('SELECT %I.insight_auc(r.recency_days, r.churned), pg_catalog.count(*) FROM %s r',
+                              '@extschema@', test_rows)
+       INTO t.baseline_score, n_test;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'algorithm', chosen,
+        'candidates', candidates,
+        'test_rows', n_test,
+        'auc', t.score,
+        'test', test_metrics OPERATOR(pg_catalog.-) 'curves',
+        'curves', test_metrics OPERATOR(pg_catalog.->) 'curves',
+        'baseline', pg_catalog.jsonb_build_object('score', 'recency_days', 'auc', t.baseline_score),
+        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/churn.sql insight_churn_evaluate
+COMMENT ON FUNCTION @extschema@.insight_churn_evaluate(@extschema@.insight_training) IS
+'Churn step evaluate: fits the evaluation model on insight_churn_train and measures it on insight_churn_test (insight_binary_metrics, an aggregate with the model as a parameter, which Citus puts into the shards'' queries, so on Citus it runs on the shards; score: AUC) next to the baseline, the AUC of recency_days alone, and stores the charts of the chosen model''s evaluation in metrics.curves (insight_churn_curves: ROC of the model and of recency, gain and calibration by decile). With algorithm auto it fits every algorithm of insight_churn_algorithms, keeps the one with the best AUC (the simpler one on a tie; params.chosen names it, with a NOTICE) and records each one''s AUC in metrics.candidates.';
 
 --@ function src/sql/tasks/churn.sql insight_churn_compare
 
@@ -98,10 +169,86 @@ ALTER TABLE @extschema@.insight_sales_sources
 
 --@ comment src/sql/tasks/value.sql insight_value_fit
 
---@ function src/sql/tasks/value.sql insight_value_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    model_metrics pg_catalog.jsonb;
+    btyd_metrics pg_catalog.jsonb;
+    base_metrics pg_catalog.jsonb;
+    msg pg_catalog.text;
+    test_customers pg_catalog.text[];
+    test_spend pg_catalog.float8[];
+BEGIN
+    -- out-of-time: fit at the training cutoff, measure at the test cutoff
+    t.evaluation_weights := @extschema@.insight_value_fit(t.params, 'insight_value_train');
+    -- (on Citus the arrays are built from one row per test customer; the
+    -- model a parameter, which Citus puts into the shards' queries)
+    EXECUTE pg_catalog.format('SELECT %1$I.insight_value_metrics(pg_catalog.array_agg(%1$I.insight_value_predict($1, r.features) ORDER BY r.customer_id),
+                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id)),
+           %1$I.insight_value_metrics(pg_catalog.array_agg(r.past_rate ORDER BY r.customer_id),
+                                             pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
+      FROM %2$s r', '@extschema@', @extschema@.insight_training_relation('insight_value_test'))
+       INTO model_metrics, base_metrics USING t.evaluation_weights;
+    -- the statistical comparator on the same customers (the test rows'
+    -- customers and spend first: on Citus a distributed table does not join
+    -- the coordinator's function)
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(r.customer_id ORDER BY r.customer_id), pg_catalog.array_agg(r.spend ORDER BY r.customer_id) FROM %s r',
+                                  @extschema@.insight_training_relation('insight_value_test'))
+           INTO test_customers, test_spend;
+        SELECT @extschema@.insight_value_metrics(pg_catalog.array_agg(b.value ORDER BY r.customer_id), pg_catalog.array_agg(r.spend ORDER BY r.customer_id))
+          INTO btyd_metrics
+          FROM ROWS FROM (pg_catalog.unnest(test_customers), pg_catalog.unnest(test_spend)) r(customer_id, spend)
+          LEFT JOIN @extschema@.insight_value_btyd((t.setup OPERATOR(pg_catalog.->>) 'test_cutoff')::pg_catalog.timestamptz,
+                                                   (t.setup OPERATOR(pg_catalog.->>) 'horizon')::interval) b
+                 ON b.customer_id OPERATOR(pg_catalog.=) r.customer_id;
+    EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE NOTICE 'the BG/NBD + Gamma-Gamma comparison is left out: %', msg;
+        btyd_metrics := pg_catalog.jsonb_build_object('error', msg);
+    END;
+    t.score := (model_metrics OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8;
+    t.baseline_score := (base_metrics OPERATOR(pg_catalog.->>) 'normalized_gini')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'test_rows', model_metrics OPERATOR(pg_catalog.->) 'pairs',
+        'normalized_gini', t.score,
+        'test', model_metrics,
+        'btyd', btyd_metrics OPERATOR(pg_catalog.||) '{"predictor": "BG/NBD x Gamma-Gamma"}'::pg_catalog.jsonb,
+        'baseline', base_metrics OPERATOR(pg_catalog.||) '{"predictor": "past rate continued"}'::pg_catalog.jsonb,
+        'beats_baseline', t.score OPERATOR(pg_catalog.>) t.baseline_score);
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_evaluate
+COMMENT ON FUNCTION @extschema@.insight_value_evaluate(@extschema@.insight_training) IS
+'Value step evaluate: fits the evaluation model on insight_value_train and measures it on insight_value_test (insight_value_metrics; score: normalized Gini) next to the baseline, the past rate continued (insight_past_rate_value), and the BG/NBD + Gamma-Gamma value fitted at the test cutoff (insight_value_btyd; left out with a NOTICE when it cannot be fitted).';
 
---@ function src/sql/tasks/value.sql insight_value_compare
+CREATE OR REPLACE FUNCTION @extschema@.insight_value_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    gini pg_catalog.float8;
+BEGIN
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT (%1$I.insight_value_metrics(
+                    pg_catalog.array_agg(%1$I.insight_value_predict($1, r.features) ORDER BY r.customer_id),
+                    pg_catalog.array_agg(r.spend ORDER BY r.customer_id)) OPERATOR(pg_catalog.->>) ''normalized_gini'')::pg_catalog.float8
+          FROM %2$s r', '@extschema@', @extschema@.insight_training_relation('insight_value_test'))
+           INTO gini USING COALESCE(active.evaluation_weights, active.weights);
+    EXCEPTION WHEN array_subscript_error OR invalid_parameter_value OR data_corrupted
+                   OR feature_not_supported OR data_exception THEN
+        gini := NULL;     -- the active model cannot score these features
+    END;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'normalized_gini', gini);
+END
+$$;
 
---@ comment src/sql/tasks/value.sql insight_value_compare
+COMMENT ON FUNCTION @extschema@.insight_value_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'Value step compare: the normalized Gini of the active model''s evaluation model (its serving model when it has none) on the same test window, NULL when it cannot score these features.';
