@@ -237,9 +237,9 @@ DECLARE
     p pg_catalog.jsonb := @extschema@.insight_recommender_params('als', params);
     model pg_catalog.bytea;
 BEGIN
-    model := @extschema@.insight_recommender_fit('als', p,
-        pg_catalog.format('SELECT customer_id, item_id, value FROM %I.insight_interactions(%L::pg_catalog.timestamptz, NULL, %L)',
-                          '@extschema@', cutoff, p OPERATOR(pg_catalog.->>) 'measure'));
+    -- (on Citus, for a source distributed by customer, the interactions
+    -- collected on the shards: insight_recommender_rows)
+    model := @extschema@.insight_recommender_fit('als', p, @extschema@.insight_recommender_rows('als', p, cutoff));
     RETURN QUERY
     WITH g AS (
         SELECT u.item_group FROM pg_catalog.unnest(item_groups) u(item_group)
@@ -260,7 +260,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_group_scores(timestamptz, text[], jsonb) IS
-'The recommender''s audience of item groups, the propensity task''s second comparator: implicit ALS (Hu, Koren & Volinsky 2008; insight_als_fit with the recommender task''s parameters, insight_recommender_params(''als'', params)) fitted on insight_interactions before cutoff; a customer''s score for a group = the sum over the group''s items of the model''s score x_u . y_i (the score insight_audience_from ranks by), computed as x_u . (sum of the group''s y_i). One row per customer of the model and group with an item in it; customer_id as text.';
+'The recommender''s audience of item groups, the propensity task''s second comparator: implicit ALS (Hu, Koren & Volinsky 2008; insight_als_fit with the recommender task''s parameters, insight_recommender_params(''als'', params)) fitted on insight_interactions before cutoff (insight_recommender_rows: on Citus, for a source distributed by customer, collected on the shards by insight_interactions_pack, one partial state per shard reaching the coordinator); a customer''s score for a group = the sum over the group''s items of the model''s score x_u . y_i (the score insight_audience_from ranks by), computed as x_u . (sum of the group''s y_i). One row per customer of the model and group with an item in it; customer_id as text.';
 
 -- Parameters and steps ------------------------------------------------------------
 
