@@ -283,9 +283,9 @@ BEGIN
             @extschema@.insight_interactions_sql(t.trained_as_of, split, measure), train),
         'customer_id text, relevant text[], known boolean');
     EXECUTE pg_catalog.format('ANALYZE %s', test);
-    EXECUTE pg_catalog.format('SELECT (SELECT pg_catalog.count(*) FROM %1$s), pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE NOT r.known) FROM %2$s r',
-                              train, test)
-       INTO n_train, n_test, n_unknown;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', train) INTO n_train;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE NOT r.known) FROM %s r', test)
+       INTO n_test, n_unknown;
     IF n_train OPERATOR(pg_catalog.=) 0 OR n_test OPERATOR(pg_catalog.=) 0 THEN
         RAISE EXCEPTION 'no interactions on one side of the evaluation split'
             USING ERRCODE = 'invalid_parameter_value',
