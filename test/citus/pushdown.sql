@@ -130,9 +130,10 @@ SELECT m AS measure,
 -- 7. The labels of churn and value (insight_sales_window: a purchase and
 -- the net spend per customer in [cutoff, cutoff + horizon)), the CLV
 -- holdout's actual purchases and the propensity task's pass per customer and
--- group: one task per shard, grouped by the distribution column inside the
--- shard's query, no aggregate on the coordinator, one row per customer (and
--- group) reaching it; far fewer than the lines of the window.
+-- group (the items of its groups as literals: nothing scanned on the
+-- coordinator): one task per shard, grouped by the distribution column inside
+-- the shard's query, no aggregate on the coordinator, one row per customer
+-- (and group) reaching it; far fewer than the lines of the window.
 SELECT 'labels' AS pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line = 'Task Count: 8') AS one_task_per_shard,
        bool_or(line ~ '^Query: .*bool_or\(.*sum\(.* GROUP BY customer_id$') AS aggregated_on_shards

@@ -78,8 +78,9 @@ $$;
 -- the propensity task's pass over the lines, and its choice of groups
 CREATE FUNCTION pg_temp.group_query(cutoff timestamptz, until timestamptz, item_groups text[], customer text DEFAULT NULL)
 RETURNS text LANGUAGE sql AS $$
-    SELECT format(pg_temp.shard_template('insight_group_purchases', '\S*insight_sales_lines_from\(\), cutoff, until, item_groups, customer\)'),
-                  insight_sales_lines_from(), cutoff, until, item_groups, customer)
+    SELECT format(pg_temp.shard_template('insight_group_purchases', '\S*insight_sales_lines_from\(\), cutoff, until, items, customer, ns\)'),
+                  insight_sales_lines_from(), cutoff, until, m.items, customer, m.ns)
+      FROM (SELECT array_agg(g.item_id) AS items, array_agg(g.n) AS ns FROM insight_item_group_members(item_groups) g) m
 $$;
 CREATE FUNCTION pg_temp.top_groups_query(cutoff timestamptz, groups integer) RETURNS text LANGUAGE sql AS $$
     SELECT format(pg_temp.shard_template('insight_top_item_groups', '\S*insight_sales_lines_from\(\), \$1, \$2\)'),

@@ -42,3 +42,11 @@ COMMENT ON AGGREGATE @extschema@.insight_interactions_pack(text, text, float8) I
 
 --@ function src/sql/tasks/propensity.sql insight_recommender_group_scores
 --@ comment src/sql/tasks/propensity.sql insight_recommender_group_scores
+
+-- The propensity task's pass per customer and group takes the items of the
+-- modelled groups as literals instead of joining insight_items (a table of
+-- the coordinator that Citus sent to the shards as an intermediate result).
+--@ function src/sql/tasks/propensity.sql insight_item_group_members
+--@ comment src/sql/tasks/propensity.sql insight_item_group_members
+--@ function src/sql/tasks/propensity.sql insight_group_purchases
+--@ comment src/sql/tasks/propensity.sql insight_group_purchases
