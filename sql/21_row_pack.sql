@@ -98,3 +98,58 @@ SELECT * FROM insight_rows_unpack(('\x524f5750' || '0100000000000000' || '020000
                                    || '00000000' || '000000000000f03f' || 'fffe000000000000')::bytea);
 SELECT * FROM insight_rows_unpack(('\x524f5750' || '0100000000000000' || '03000000' || '00000000' || '00000000'
                                    || '00000000' || '000000000000f03f' || '6100620000000000')::bytea);
+
+-- insight_interactions_pack / insight_interactions_unpack: a recommender's
+-- interactions (customer, item, value) collected the same way
+CREATE TEMP TABLE pack_pairs AS
+SELECT 'c' || (i % 97) AS customer_id, 'item ' || (i * 31 % 53) AS item_id, (1 + i % 5)::float8 AS value
+  FROM generate_series(1, 3000) i;
+-- duplicate pairs (the trainers sum them), and rows they skip and count
+INSERT INTO pack_pairs VALUES ('c1', 'item 1', 2.5), ('c1', 'item 1', 0.25), (NULL, 'item 2', 1),
+                              ('c2', NULL, 1), ('c3', 'item 3', NULL), ('', '', 4);
+-- every row back, sorted by customer (NULL last): the same multiset of rows
+WITH u AS (SELECT x.* FROM insight_interactions_unpack((SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value)
+                                                          FROM pack_pairs p)) WITH ORDINALITY x(customer_id, item_id, value, n))
+SELECT (SELECT count(*) FROM u) AS rows,
+       NOT EXISTS (SELECT customer_id, item_id, value, count(*) FROM u GROUP BY 1, 2, 3
+                   EXCEPT ALL SELECT customer_id, item_id, value, count(*) FROM pack_pairs GROUP BY 1, 2, 3)
+       AND NOT EXISTS (SELECT customer_id, item_id, value, count(*) FROM pack_pairs GROUP BY 1, 2, 3
+                       EXCEPT ALL SELECT customer_id, item_id, value, count(*) FROM u GROUP BY 1, 2, 3) AS same_rows,
+       (SELECT bool_and(a.customer_id <= b.customer_id OR b.customer_id IS NULL)
+          FROM u a JOIN u b ON b.n = a.n + 1 WHERE a.customer_id IS NOT NULL) AS in_customer_order;
+-- the same bytes whatever the split
+CREATE TEMP TABLE pair_parts AS
+SELECT p.value AS part, insight_interactions_pack(p.customer_id, p.item_id, p.value) AS packed
+  FROM pack_pairs p GROUP BY p.value;
+SELECT (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)
+         = (SELECT pg_temp.pack_merge(x.packed ORDER BY x.part NULLS FIRST) FROM pair_parts x) AS pairs_merged_ascending,
+       (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)
+         = (SELECT pg_temp.pack_merge(x.packed ORDER BY x.part DESC NULLS LAST) FROM pair_parts x) AS pairs_merged_descending;
+-- the recommenders fit the same model from the packed rows as from the rows
+-- read directly, in any order (rows_read and rows_skipped included)
+CREATE FUNCTION pg_temp.packed_pairs() RETURNS text LANGUAGE sql AS $$
+    SELECT 'SELECT u.customer_id, u.item_id, u.value FROM insight_interactions_unpack(
+              (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)) u' $$;
+SELECT insight_als_fit(pg_temp.packed_pairs(), factors => 4, iterations => 3)
+       = insight_als_fit('SELECT customer_id, item_id, value FROM pack_pairs ORDER BY value, item_id DESC', factors => 4, iterations => 3) AS als_same_model,
+       insight_itemknn_fit(pg_temp.packed_pairs(), 10)
+       = insight_itemknn_fit('SELECT customer_id, item_id, value FROM pack_pairs ORDER BY item_id, value DESC', 10) AS itemknn_same_model,
+       insight_popularity_fit(pg_temp.packed_pairs())
+       = insight_popularity_fit('SELECT customer_id, item_id, value FROM pack_pairs') AS popularity_same_model,
+       insight_model_info(insight_popularity_fit(pg_temp.packed_pairs())) ->> 'rows_skipped' AS rows_skipped;
+-- (a model from other rows differs: the comparison can fail)
+SELECT insight_als_fit(pg_temp.packed_pairs(), factors => 4, iterations => 3)
+       = insight_als_fit('SELECT customer_id, item_id, value FROM pack_pairs WHERE value <> 0.25', factors => 4, iterations => 3) AS als_other_rows_same_model;
+SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) IS NULL AS no_pairs FROM pack_pairs p WHERE false;
+-- each unpack function refuses the other's rows; a malformed item
+SELECT * FROM insight_rows_unpack((SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p));
+SELECT * FROM insight_interactions_unpack((SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_rows r));
+SELECT insight_interactions_pack_accum(NULL, 'a', 'b', 1);
+-- an interaction whose item runs past the value; one whose item is not text
+SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
+                                           || 'ffffff7f' || '000000000000f03f' || '6100000000000000')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
+                                           || '02000000' || '000000000000f03f' || '61fffe0000000000')::bytea);
+-- a well-formed interaction built by hand: (a, bc, 1)
+SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
+                                           || '02000000' || '000000000000f03f' || '6162630000000000')::bytea);

@@ -4,7 +4,10 @@
  *	  The rows of an in-memory trainer collected by an aggregate:
  *	  insight_rows_pack(key, features, label) packs (key text, features
  *	  float8[], label float8) rows into one bytea, and
- *	  insight_rows_unpack(packed) gives them back as rows, in key order.
+ *	  insight_rows_unpack(packed) gives them back as rows, in key order;
+ *	  insight_interactions_pack(customer, item, value) and
+ *	  insight_interactions_unpack(packed) do the same for a recommender's
+ *	  interactions (two text keys and a number).
  *
  * An in-memory trainer (GBDT, the MLPs) reads every training row once into
  * its own memory.  Over a Citus table distributed by customer, reading the
@@ -25,12 +28,27 @@
  * bytes.  A trainer that reads the same rows ORDER BY key on a single node
  * therefore fits the same model, to the last bit, when the keys are unique.
  *
+ * The recommenders' trainers (insight_als_fit, insight_itemknn_fit,
+ * insight_popularity_fit) read (customer, item, value) interactions; they
+ * number the keys in byte order and sum duplicate pairs after sorting them,
+ * so the order of the rows does not matter to them, and the interactions
+ * collected on the shards by insight_interactions_pack give the model of the
+ * rows read on a single node, to the last bit.
+ *
  * The packed value (the bytea), after a header, holds one record per row:
  *
  *	  int32 key_len (-1: NULL key), int32 n_features (-1: NULL array),
- *	  int32 label_null, int32 features_nulls, float8 label, the key's bytes
- *	  (padded to 8), float8 features[n_features], and for an array with a
- *	  NULL element a null flag per element (padded to 8)
+ *	  int16 label_null, int16 flags, int32 item_len, float8 label, the key's
+ *	  bytes and the item's (padded to 8 together), float8
+ *	  features[n_features], and for an array with a NULL element a null flag
+ *	  per element (padded to 8)
+ *
+ * flags: ROW_FEATURE_NULLS (the null flags follow the features), ROW_ITEM
+ * (an interaction: item_len is the item key's length, -1 for NULL, and the
+ * record has no features; otherwise item_len is 0).  The label is the
+ * interaction's value.  A pack may hold both kinds (the combine function
+ * concatenates any packed rows); each unpack function refuses the other's
+ * records.
  *
  * so that what a trainer skips (a NULL label, array or element) it still
  * sees, and counts, and what it refuses (NaN, Infinity, arrays of different
@@ -76,36 +94,42 @@ typedef struct RowPack
 typedef struct RowRecord
 {
 	int32		key_len;		/* -1: NULL */
-	int32		n_features;		/* -1: NULL array */
-	int32		label_null;
-	int32		features_nulls; /* 1: a null flag per element follows */
+	int32		n_features;		/* -1: NULL array (and an interaction's) */
+	int16		label_null;
+	int16		flags;			/* ROW_FEATURE_NULLS, ROW_ITEM */
+	int32		item_len;		/* ROW_ITEM: -1 NULL item; otherwise 0 */
 	float8		label;
 	/*
-	 * key bytes, padded to MAXALIGN, then float8 features[n_features], then
-	 * (features_nulls) bool nulls[n_features], padded to MAXALIGN
+	 * key bytes and item bytes, padded to MAXALIGN together, then float8
+	 * features[n_features], then (ROW_FEATURE_NULLS) bool
+	 * nulls[n_features], padded to MAXALIGN
 	 */
 } RowRecord;
 
 #define FEATURES_NULL_ARRAY (-1)
+#define ROW_FEATURE_NULLS 0x0001	/* a null flag per element follows */
+#define ROW_ITEM 0x0002			/* an interaction (customer, item, value) */
 
 static inline Size
-record_key_space(int32 key_len)
+record_key_space(int32 key_len, int32 item_len)
 {
-	return MAXALIGN(sizeof(RowRecord) + (key_len > 0 ? (Size) key_len : 0));
+	return MAXALIGN(sizeof(RowRecord) + (key_len > 0 ? (Size) key_len : 0) +
+					(item_len > 0 ? (Size) item_len : 0));
 }
 
 static inline Size
-record_data_size(int32 key_len, int32 n_features, bool features_nulls)
+record_data_size(int32 key_len, int32 item_len, int32 n_features, bool features_nulls)
 {
 	Size		n = (Size) Max(n_features, 0);
 
-	return record_key_space(key_len) + sizeof(float8) * n + (features_nulls ? MAXALIGN(n) : 0);
+	return record_key_space(key_len, item_len) + sizeof(float8) * n + (features_nulls ? MAXALIGN(n) : 0);
 }
 
 static inline Size
 record_size(const RowRecord *r)
 {
-	return record_data_size(r->key_len, r->n_features, r->features_nulls != 0);
+	return record_data_size(r->key_len, r->item_len, r->n_features,
+							(r->flags & ROW_FEATURE_NULLS) != 0);
 }
 
 static inline const char *
@@ -114,10 +138,16 @@ record_key(const RowRecord *r)
 	return (const char *) r + sizeof(RowRecord);
 }
 
+static inline const char *
+record_item(const RowRecord *r)
+{
+	return record_key(r) + Max(r->key_len, 0);
+}
+
 static inline float8 *
 record_features(const RowRecord *r)
 {
-	return (float8 *) ((char *) r + record_key_space(r->key_len));
+	return (float8 *) ((char *) r + record_key_space(r->key_len, r->item_len));
 }
 
 static inline bool *
@@ -152,14 +182,22 @@ check_records(const char *records, Size bytes, int64 n_rows)
 		if (bytes - off < sizeof(RowRecord))
 			pack_corrupted("A record runs past the end of the value.");
 		if (r->key_len < -1 || r->n_features < FEATURES_NULL_ARRAY ||
-			(r->features_nulls != 0 && (r->features_nulls != 1 || r->n_features < 0)) ||
+			(r->flags & ~(ROW_FEATURE_NULLS | ROW_ITEM)) != 0 ||
+			(r->label_null != 0 && r->label_null != 1) ||
+			((r->flags & ROW_FEATURE_NULLS) != 0 && r->n_features < 0) ||
+			((r->flags & ROW_ITEM) != 0
+			 ? r->item_len < -1 || r->n_features != FEATURES_NULL_ARRAY
+			 : r->item_len != 0) ||
 			(Size) Max(r->key_len, 0) > bytes ||
+			(Size) Max(r->item_len, 0) > bytes ||
 			(Size) Max(r->n_features, 0) > bytes / sizeof(float8) ||
 			record_size(r) > bytes - off)
 			pack_corrupted("A record's key or feature count does not fit in the value.");
-		/* a key comes back as text: valid in the database's encoding, no NUL */
-		if (r->key_len > 0 &&
-			!pg_verify_mbstr(GetDatabaseEncoding(), record_key(r), r->key_len, true))
+		/* keys come back as text: valid in the database's encoding, no NUL */
+		if ((r->key_len > 0 &&
+			 !pg_verify_mbstr(GetDatabaseEncoding(), record_key(r), r->key_len, true)) ||
+			(r->item_len > 0 &&
+			 !pg_verify_mbstr(GetDatabaseEncoding(), record_item(r), r->item_len, true)))
 			pack_corrupted("A record's key is not valid text in the database's encoding.");
 		off += record_size(r);
 	}
@@ -274,7 +312,7 @@ pack_state(FunctionCallInfo fcinfo)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("insight_rows_pack's state functions can only be called by the aggregate")));
+				 errmsg("the state functions of insight_rows_pack and insight_interactions_pack can only be called by the aggregates")));
 	if (!PG_ARGISNULL(0) &&
 		(e = (PackExpanded *) insight_expanded_state(PG_GETARG_DATUM(0), &pack_methods, true)) != NULL)
 		return e;
@@ -338,13 +376,13 @@ insight_rows_pack_accum(PG_FUNCTION_ARGS)
 		n_features = ArrayGetNItems(ARR_NDIM(features), ARR_DIMS(features));
 		features_nulls = ARR_HASNULL(features);
 	}
-	size = record_data_size(key_len, n_features, features_nulls);
+	size = record_data_size(key_len, 0, n_features, features_nulls);
 	r = (RowRecord *) pack_reserve(e, size);
 	memset(r, 0, size);			/* (padding too: equal rows, equal bytes) */
 	r->key_len = key_len;
 	r->n_features = n_features;
 	r->label_null = PG_ARGISNULL(3);
-	r->features_nulls = features_nulls;
+	r->flags = features_nulls ? ROW_FEATURE_NULLS : 0;
 	r->label = PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3);
 	if (key_len > 0)
 		memcpy((char *) r + sizeof(RowRecord), VARDATA_ANY(key), key_len);
@@ -366,6 +404,38 @@ insight_rows_pack_accum(PG_FUNCTION_ARGS)
 	}
 	else if (n_features > 0)
 		memcpy(record_features(r), ARR_DATA_PTR(features), sizeof(float8) * n_features);
+	e->used += size;
+	e->n_rows++;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+/*
+ * An interaction (customer, item, value), any of them NULL: the trainer
+ * skips and counts such a row as when it reads it.
+ */
+PG_FUNCTION_INFO_V1(insight_interactions_pack_accum);
+Datum
+insight_interactions_pack_accum(PG_FUNCTION_ARGS)
+{
+	PackExpanded *e = pack_state(fcinfo);
+	text	   *key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	text	   *item = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	int32		key_len = key ? (int32) VARSIZE_ANY_EXHDR(key) : -1;
+	int32		item_len = item ? (int32) VARSIZE_ANY_EXHDR(item) : -1;
+	Size		size = record_data_size(key_len, item_len, FEATURES_NULL_ARRAY, false);
+	RowRecord  *r = (RowRecord *) pack_reserve(e, size);
+
+	memset(r, 0, size);			/* (padding too: equal rows, equal bytes) */
+	r->key_len = key_len;
+	r->n_features = FEATURES_NULL_ARRAY;
+	r->label_null = PG_ARGISNULL(3);
+	r->flags = ROW_ITEM;
+	r->item_len = item_len;
+	r->label = PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3);
+	if (key_len > 0)
+		memcpy((char *) r + sizeof(RowRecord), VARDATA_ANY(key), key_len);
+	if (item_len > 0)
+		memcpy((char *) r + sizeof(RowRecord) + Max(key_len, 0), VARDATA_ANY(item), item_len);
 	e->used += size;
 	e->n_rows++;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
@@ -476,7 +546,7 @@ record_features_datum(const RowRecord *r, bool *isnull)
 	values = palloc(sizeof(Datum) * n);
 	for (int j = 0; j < n; j++)
 		values[j] = Float8GetDatum(f[j]);
-	return PointerGetDatum(construct_md_array(values, r->features_nulls ? record_feature_nulls(r) : NULL,
+	return PointerGetDatum(construct_md_array(values, (r->flags & ROW_FEATURE_NULLS) ? record_feature_nulls(r) : NULL,
 											  1, &n, &lbs, FLOAT8OID, sizeof(float8),
 											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
@@ -487,9 +557,12 @@ typedef struct UnpackCursor
 	Size		off;
 } UnpackCursor;
 
-PG_FUNCTION_INFO_V1(insight_rows_unpack);
-Datum
-insight_rows_unpack(PG_FUNCTION_ARGS)
+/*
+ * The rows of a packed value, one per call: (key, features, label) of
+ * feature rows, or (customer, item, value) of interactions (items).
+ */
+static Datum
+unpack_rows(FunctionCallInfo fcinfo, bool items)
 {
 	FuncCallContext *funcctx;
 	UnpackCursor *cur;
@@ -502,7 +575,7 @@ insight_rows_unpack(PG_FUNCTION_ARGS)
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "insight_rows_unpack must return a composite type");
+			elog(ERROR, "an unpack function must return a composite type");
 		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
 		cur = palloc0(sizeof(UnpackCursor));
 		cur->pack = pack_arg(fcinfo, 0);
@@ -518,14 +591,43 @@ insight_rows_unpack(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3];
 
+		if (((r->flags & ROW_ITEM) != 0) != items)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("packed row %llu is %s, not %s",
+							(unsigned long long) funcctx->call_cntr + 1,
+							items ? "a row of features" : "an interaction",
+							items ? "an interaction" : "a row of features"),
+					 errhint("insight_rows_unpack gives back the rows of insight_rows_pack, insight_interactions_unpack those of insight_interactions_pack.")));
 		nulls[0] = r->key_len < 0;
 		values[0] = nulls[0] ? (Datum) 0
 			: PointerGetDatum(cstring_to_text_with_len(record_key(r), r->key_len));
-		values[1] = record_features_datum(r, &nulls[1]);
+		if (items)
+		{
+			nulls[1] = r->item_len < 0;
+			values[1] = nulls[1] ? (Datum) 0
+				: PointerGetDatum(cstring_to_text_with_len(record_item(r), r->item_len));
+		}
+		else
+			values[1] = record_features_datum(r, &nulls[1]);
 		nulls[2] = r->label_null != 0;
 		values[2] = Float8GetDatum(r->label);
 		cur->off += record_size(r);
 		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 	}
 	SRF_RETURN_DONE(funcctx);
+}
+
+PG_FUNCTION_INFO_V1(insight_rows_unpack);
+Datum
+insight_rows_unpack(PG_FUNCTION_ARGS)
+{
+	return unpack_rows(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(insight_interactions_unpack);
+Datum
+insight_interactions_unpack(PG_FUNCTION_ARGS)
+{
+	return unpack_rows(fcinfo, true);
 }

@@ -130,9 +130,10 @@ SELECT m AS measure,
 -- 7. The labels of churn and value (insight_sales_window: a purchase and
 -- the net spend per customer in [cutoff, cutoff + horizon)), the CLV
 -- holdout's actual purchases and the propensity task's pass per customer and
--- group: one task per shard, grouped by the distribution column inside the
--- shard's query, no aggregate on the coordinator, one row per customer (and
--- group) reaching it; far fewer than the lines of the window.
+-- group (the items of its groups as literals: nothing scanned on the
+-- coordinator): one task per shard, grouped by the distribution column inside
+-- the shard's query, no aggregate on the coordinator, one row per customer
+-- (and group) reaching it; far fewer than the lines of the window.
 SELECT 'labels' AS pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line = 'Task Count: 8') AS one_task_per_shard,
        bool_or(line ~ '^Query: .*bool_or\(.*sum\(.* GROUP BY customer_id$') AS aggregated_on_shards
@@ -543,6 +544,105 @@ SET client_min_messages = error;
 REVOKE SELECT ON order_lines FROM insight_pushdown_trainer;
 DROP ROLE insight_pushdown_trainer;
 SET client_min_messages = warning;
+
+-- 8g. The recommender task's rows on the shards (ALS, item-kNN,
+-- popularity): the training interactions (insight_interactions_sql before
+-- the split) and the test rows (the new items of each customer after it,
+-- an anti-join with the training table on the customer key) go into tables
+-- co-located with the source by one INSERT ... SELECT each that runs whole on
+-- each shard (no distributed subplan, no rows to the coordinator); the
+-- trainers read the interactions collected on the shards by
+-- insight_interactions_pack (worker_partial_agg, one state per shard,
+-- coord_combine_agg on the coordinator), as do the serving fit over
+-- insight_interactions_sql and the propensity task's ALS comparator
+-- (insight_recommender_rows); the rows are the single node's and the models
+-- those of the rows read directly, to the bit.
+SET client_min_messages = error;
+CREATE FUNCTION pg_temp.rec_test_query(as_of timestamptz, split timestamptz, train text) RETURNS text LANGUAGE sql AS $$
+    SELECT format(substring(p.prosrc FROM '\$q\$(\s*SELECT h\.customer_key, .*)\$q\$,\s*\S*insight_interactions_sql\(t\.trained_as_of'),
+                  insight_interactions_sql(as_of, split, 'orders'), train)
+      FROM pg_proc p WHERE p.proname = 'insight_recommender_prepare'
+$$;
+SET client_min_messages = warning;
+SELECT insight_default_as_of() - interval '30 days' AS rec_split \gset
+BEGIN;
+SELECT insight_training_table('insight_rec_train', 'SELECT 1', insight_interactions_sql(:'rec_split', NULL, 'orders'),
+                              'customer_id text, item_id text, value float8') = insight_scratch_table('insight_rec_train') AS train_pairs_on_the_shards,
+       insight_training_table('insight_rec_test', 'SELECT 1', pg_temp.rec_test_query(:'as_of', :'rec_split', insight_scratch_table('insight_rec_train')),
+                              'customer_id text, relevant text[], known boolean') = insight_scratch_table('insight_rec_test') AS test_rows_on_the_shards;
+SELECT p.logicalrelid::text ~ '^insight_scratch\.insight_rec_(train|test)_[0-9]+$' AS per_backend_name,
+       p.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'order_lines'::regclass) AS colocated_with_the_source
+  FROM pg_dist_partition p WHERE p.logicalrelid::text ~ '^insight_scratch\.' ORDER BY p.logicalrelid::text;
+SELECT insight_scratch_table('insight_rec_train') AS rec_train, insight_scratch_table('insight_rec_test') AS rec_test \gset
+-- the same rows as the single node's: the pairs of insight_interactions, and
+-- per customer the items bought after the split and not before
+SELECT count(*) AS train_pairs,
+       count(*) FILTER (WHERE r.value = i.value AND r.customer_key::text = r.customer_id) AS same_as_insight_interactions
+  FROM insight_interactions(:'rec_split', NULL, 'orders') i
+  FULL JOIN :rec_train r USING (customer_id, item_id);
+WITH new_items AS (
+    SELECT h.customer_id, array_agg(h.item_id ORDER BY h.item_id) AS relevant,
+           EXISTS (SELECT 1 FROM insight_interactions(:'rec_split', NULL, 'orders') k WHERE k.customer_id = h.customer_id) AS known
+      FROM insight_interactions(:'as_of', :'rec_split', 'orders') h
+     WHERE NOT EXISTS (SELECT 1 FROM insight_interactions(:'rec_split', NULL, 'orders') r
+                        WHERE r.customer_id = h.customer_id AND r.item_id = h.item_id)
+     GROUP BY h.customer_id)
+SELECT count(*) AS test_customers, count(*) FILTER (WHERE NOT n.known) AS without_history,
+       count(*) FILTER (WHERE t.relevant = n.relevant AND t.known = n.known) AS same_test_rows
+  FROM new_items n FULL JOIN :rec_test t USING (customer_id);
+SELECT 'train pairs' AS insert_select, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_rec_train_[0-9_]+ AS citus_table_alias .*count\(DISTINCT .*GROUP BY s\.customer_id') AS whole_insert_on_each_shard,
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method') AS no_subplan_nor_coordinator_step
+  FROM (SELECT format('INSERT INTO %s %s', :'rec_train', insight_interactions_sql(:'rec_split', NULL, 'orders')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q
+UNION ALL
+SELECT 'test rows', pg_temp.coordinator_nodes(q),
+       bool_or(line = 'Task Count: 8'),
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_rec_test_[0-9_]+ AS citus_table_alias .*array_agg\(.*count\(DISTINCT .*GROUP BY s\.customer_id.* LEFT JOIN insight_scratch\.insight_rec_train_[0-9_]+ r '),
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
+  FROM (SELECT format('INSERT INTO %s %s', :'rec_test', pg_temp.rec_test_query(:'as_of', :'rec_split', :'rec_train')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'rec_train', insight_interactions_sql(:'rec_split', NULL, 'orders'))) AS train_insert,
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'rec_test', pg_temp.rec_test_query(:'as_of', :'rec_split', :'rec_train'))) AS test_insert;
+-- the trainers' reads: the pairs packed on each shard, combined on the
+-- coordinator (the evaluation fits over the training table, the serving fit
+-- over insight_interactions_sql)
+SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
+       bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_interactions_pack\(') AS partial_on_shards,
+       bool_or(line = 'Task Count: 8') AS one_state_per_shard
+  FROM (VALUES ('evaluation fits', insight_packed_interactions_sql(:'rec_train')),
+               ('serving fit', insight_recommender_rows('als', '{"measure": "orders"}', :'as_of'))) v(pass, q),
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(v.q) p) l
+ GROUP BY pass, q ORDER BY pass;
+-- the models: those of the rows read directly, to the bit
+SELECT insight_als_fit(insight_packed_interactions_sql(:'rec_train'), factors => 8, iterations => 3)
+       = insight_als_fit(format('SELECT customer_id, item_id, value FROM %s', :'rec_train'), factors => 8, iterations => 3) AS als_same_model,
+       insight_itemknn_fit(insight_packed_interactions_sql(:'rec_train'))
+       = insight_itemknn_fit(format('SELECT customer_id, item_id, value FROM %s', :'rec_train')) AS itemknn_same_model,
+       insight_popularity_fit(insight_packed_interactions_sql(:'rec_train'))
+       = insight_popularity_fit(format('SELECT customer_id, item_id, value FROM %s', :'rec_train')) AS popularity_same_model,
+       insight_als_fit(insight_recommender_rows('als', '{"measure": "orders"}', :'as_of'), factors => 8, iterations => 3)
+       = insight_als_fit(pg_temp.interactions_query(:'as_of', NULL, 'orders'), factors => 8, iterations => 3) AS serving_als_same_model;
+ROLLBACK;
+-- one row per shard reaches the coordinator, its state (as text, the
+-- bytea's hex), where the pairs went before (their rows and bytes); the
+-- states counted by running each shard's query on its node, so over a table
+-- committed for it (outside a transaction), dropped after
+SELECT insight_training_table('insight_rec_train', 'SELECT 1', insight_interactions_sql(:'rec_split', NULL, 'orders'),
+                              'customer_id text, item_id text, value float8') AS rec_train \gset
+SELECT pass, s.tasks = 8 AS every_shard, s.rows AS states, s.bytes AS state_bytes, (b.t).rows AS pairs_before, (b.t).bytes AS pair_bytes_before
+  FROM (VALUES ('evaluation fits', format('SELECT insight_interactions_pack(t.customer_id, t.item_id, t.value) FROM %s t', :'rec_train'),
+                format('SELECT customer_id, item_id, value FROM %s', :'rec_train')),
+               ('serving fit', format('SELECT insight_interactions_pack(t.customer_id, t.item_id, t.value) FROM (%s) t', insight_interactions_sql(:'as_of', NULL, 'orders')),
+                pg_temp.interactions_query(:'as_of', NULL, 'orders'))) v(pass, packed, pairs),
+       LATERAL pg_temp.partial_states(v.packed, 1) s,
+       LATERAL (SELECT pg_temp.to_coordinator(v.pairs) AS t) b
+ ORDER BY pass;
+SELECT insight_drop_temp_table('insight_rec_train');
 
 -- 9. The lines themselves (insight_sales) are gathered on the coordinator:
 -- the rows function is planned as its own query over every shard.

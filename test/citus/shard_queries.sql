@@ -13,8 +13,9 @@ DECLARE
 BEGIN
     RETURN format(replace(template, '''''', ''''), as_of, customer);
 END $$;
--- the queries the CLV summaries and insight_interactions send to the shards,
--- from their format() templates in the same way
+-- the queries the CLV summaries send to the shards, from their format()
+-- templates in the same way; insight_interactions's, as it runs it
+-- (insight_interactions_sql)
 CREATE FUNCTION pg_temp.clv_query(fn text, as_of timestamptz, period interval, customer text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -24,13 +25,9 @@ BEGIN
     RETURN format(replace(template, '''''', ''''), as_of, period, customer);
 END $$;
 CREATE FUNCTION pg_temp.interactions_query(as_of timestamptz, since timestamptz, measure text)
-RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    template text := substring((SELECT p.prosrc FROM pg_proc p WHERE p.proname = 'insight_interactions')
-                               FROM $re$format\(\$q\$(.*)\$q\$, lines$re$);
-BEGIN
-    RETURN format(template, insight_sales_pushdown_lines(), as_of, since, measure);
-END $$;
+RETURNS text LANGUAGE sql AS $$
+    SELECT format('SELECT g.customer_id, g.item_id, g.value FROM (%s) g', insight_interactions_sql(as_of, since, measure))
+$$;
 -- what reaches the coordinator when a query runs (EXPLAIN ANALYZE): the
 -- actual rows of its Citus scans and the tuple data they received from the
 -- workers ("Tuple data received from nodes", in bytes; kB and MB as Citus
@@ -81,8 +78,9 @@ $$;
 -- the propensity task's pass over the lines, and its choice of groups
 CREATE FUNCTION pg_temp.group_query(cutoff timestamptz, until timestamptz, item_groups text[], customer text DEFAULT NULL)
 RETURNS text LANGUAGE sql AS $$
-    SELECT format(pg_temp.shard_template('insight_group_purchases', '\S*insight_sales_lines_from\(\), cutoff, until, item_groups, customer\)'),
-                  insight_sales_lines_from(), cutoff, until, item_groups, customer)
+    SELECT format(pg_temp.shard_template('insight_group_purchases', '\S*insight_sales_lines_from\(\), cutoff, until, items, customer, ns\)'),
+                  insight_sales_lines_from(), cutoff, until, m.items, customer, m.ns)
+      FROM (SELECT array_agg(g.item_id) AS items, array_agg(g.n) AS ns FROM insight_item_group_members(item_groups) g) m
 $$;
 CREATE FUNCTION pg_temp.top_groups_query(cutoff timestamptz, groups integer) RETURNS text LANGUAGE sql AS $$
     SELECT format(pg_temp.shard_template('insight_top_item_groups', '\S*insight_sales_lines_from\(\), \$1, \$2\)'),

@@ -18,7 +18,7 @@ AS 'MODULE_PATHNAME', 'insight_rows_pack_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_rows_pack_combine(bytea, bytea) IS
-'Combine function of insight_rows_pack: appends the rows of state2 (a partial state of a parallel worker or a Citus shard, checked record by record: XX001 when malformed) to state1.';
+'Combine function of insight_rows_pack and insight_interactions_pack: appends the rows of state2 (a partial state of a parallel worker or a Citus shard, checked record by record: XX001 when malformed) to state1.';
 
 CREATE FUNCTION @extschema@.insight_rows_pack_final(state bytea)
 RETURNS bytea
@@ -26,7 +26,7 @@ AS 'MODULE_PATHNAME', 'insight_rows_pack_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.insight_rows_pack_final(bytea) IS
-'Final function of insight_rows_pack: the rows sorted by key (the database''s default collation, as ORDER BY key; NULL keys last; equal keys by their bytes), whatever order the partial states came in.';
+'Final function of insight_rows_pack and insight_interactions_pack: the rows sorted by key (the database''s default collation, as ORDER BY key; NULL keys last; equal keys by their bytes), whatever order the partial states came in.';
 
 CREATE AGGREGATE @extschema@.insight_rows_pack(key text, features float8[], label float8) (
     SFUNC = @extschema@.insight_rows_pack_accum,
@@ -46,4 +46,33 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 ROWS 10000;
 
 COMMENT ON FUNCTION @extschema@.insight_rows_unpack(bytea) IS
-'The rows packed by insight_rows_pack, in its order (by key), as (key, features, label); a row whose features held a NULL element comes back as an array of one NULL (a trainer skips it the same way). A value that is not packed rows is 22P03; a malformed one XX001.';
+'The rows packed by insight_rows_pack, in its order (by key), as (key, features, label); a row whose features held a NULL element comes back as an array of one NULL (a trainer skips it the same way). A value that is not packed rows is 22P03; a malformed one XX001; an interaction in it (insight_interactions_pack) 22023.';
+
+-- The interactions of a recommender's trainer, collected the same way.
+CREATE FUNCTION @extschema@.insight_interactions_pack_accum(state bytea, customer_id text, item_id text, value float8)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'insight_interactions_pack_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.insight_interactions_pack_accum(bytea, text, text, float8) IS
+'Transition function of insight_interactions_pack: appends one interaction (customer_id, item_id, value; any of them NULL) to the state. Only the aggregate calls it (0A000 otherwise).';
+
+CREATE AGGREGATE @extschema@.insight_interactions_pack(customer_id text, item_id text, value float8) (
+    SFUNC = @extschema@.insight_interactions_pack_accum,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.insight_rows_pack_combine,
+    FINALFUNC = @extschema@.insight_rows_pack_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.insight_interactions_pack(text, text, float8) IS
+'Collects the interactions a recommender trains on (insight_als_fit, insight_itemknn_fit, insight_popularity_fit: customer_id text, item_id text, value float8) into one bytea, with NULLs kept, so that the trainer skips and counts the same rows as when it reads them: insight_rows_pack''s machinery (the same combine and final functions; one record of 24 bytes plus the two keys, padded to 8, per row). Its combine function concatenates partial states, so on Citus each shard collects its own rows (worker_partial_agg) and only one state per shard reaches the coordinator. insight_interactions_unpack gives the rows back, sorted by customer_id (the default collation, NULL last), then by their bytes: one order whatever the split (the recommenders'' trainers number the keys and sum duplicate pairs in an order of their own, so any order gives their model). At most 1 GB (54000 when more). NULL for no row.';
+
+CREATE FUNCTION @extschema@.insight_interactions_unpack(packed bytea)
+RETURNS TABLE (customer_id text, item_id text, value float8)
+AS 'MODULE_PATHNAME', 'insight_interactions_unpack'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 10000;
+
+COMMENT ON FUNCTION @extschema@.insight_interactions_unpack(bytea) IS
+'The interactions packed by insight_interactions_pack, in its order (by customer_id), as (customer_id, item_id, value). A value that is not packed rows is 22P03; a malformed one XX001; a row of insight_rows_pack in it 22023 (insight_rows_unpack refuses an interaction the same way).';

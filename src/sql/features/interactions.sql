@@ -2,30 +2,32 @@
 -- Interactions from the registered sales source, and readable item names.
 -- ---------------------------------------------------------------------------
 
--- Built-ins are qualified: a public.= or public.sum cannot capture these calls.
-CREATE FUNCTION @extschema@.insight_interactions(as_of timestamptz DEFAULT NULL,
-    since timestamptz DEFAULT NULL, measure text DEFAULT 'orders')
-RETURNS TABLE (customer_id text, item_id text, value float8)
+-- The pairs of insight_interactions as one query for the shards: on Citus,
+-- for a source distributed by customer, grouped by the customer key in its
+-- own type (the distribution column) as well as by its text, which splits no
+-- group (equal texts are equal keys), with as_of, since and measure as
+-- literals (Citus refuses parameters in the queries of SQL functions).  Its
+-- first column, the key in the source's type, lets a table co-located with
+-- the source be filled by INSERT ... SELECT on each shard
+-- (insight_training_table).
+CREATE FUNCTION @extschema@.insight_interactions_sql(as_of timestamptz, since timestamptz, measure text)
+RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
-#variable_conflict use_column
-DECLARE lines pg_catalog.text; BEGIN  -- (one line: the line numbers of its errors stay)
+DECLARE
+    lines pg_catalog.text := @extschema@.insight_sales_pushdown_lines();
+BEGIN
     IF measure IS NULL OR NOT measure OPERATOR(pg_catalog.=) ANY ('{orders,quantity,log_quantity}'::pg_catalog.text[]) THEN
         RAISE EXCEPTION 'unrecognized interaction measure "%"', measure
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Valid measures are orders, quantity and log_quantity.';
     END IF;
-    -- on Citus, the lines as a query over a source distributed by customer
-    lines := @extschema@.insight_sales_pushdown_lines();
-    IF lines IS NOT NULL THEN
-        -- The same pairs from one query that Citus sends whole to the shards:
-        -- grouped by the customer key in its own type (the distribution
-        -- column) as well as by its text, which splits no group (equal texts
-        -- are equal keys), and with as_of, since and measure as literals
-        -- (Citus refuses parameters in the queries of SQL functions).
-        RETURN QUERY EXECUTE pg_catalog.format($q$
-    SELECT g.customer_id, g.item_id, g.value
-      FROM (SELECT s.customer_id::pg_catalog.text AS customer_id, s.item_id::pg_catalog.text AS item_id,
+    IF lines IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN pg_catalog.format($q$
+    SELECT g.customer_key, g.customer_id, g.item_id, g.value
+      FROM (SELECT s.customer_id AS customer_key, s.customer_id::pg_catalog.text AS customer_id, s.item_id::pg_catalog.text AS item_id,
                    CASE WHEN %4$L OPERATOR(pg_catalog.=) 'orders'
                             THEN (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.>) 0)
                                   OPERATOR(pg_catalog.-) pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.<) 0))::pg_catalog.float8
@@ -37,8 +39,32 @@ DECLARE lines pg_catalog.text; BEGIN  -- (one line: the line numbers of its erro
              WHERE s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
                AND (%2$L::pg_catalog.timestamptz IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz)
                AND (%3$L::pg_catalog.timestamptz IS NULL OR s.ordered_at OPERATOR(pg_catalog.>=) %3$L::pg_catalog.timestamptz)
-             GROUP BY s.customer_id, 1, 2) g
+             GROUP BY s.customer_id, 2, 3) g
      WHERE g.value OPERATOR(pg_catalog.>) 0 $q$, lines, as_of, since, measure);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_interactions_sql(timestamptz, timestamptz, text) IS
+'The pass of insight_interactions(as_of, since, measure) as SQL text (the arguments as literals in it), with the columns customer_key (the customer in the source''s type), customer_id and item_id (text) and value (float8), unordered, when the source is read on the shards (insight_sales_pushdown_lines() not NULL): grouped by the distribution column, it runs whole on each shard, also inside an INSERT ... SELECT into a table co-located with the source (insight_training_table) and under an aggregate such as insight_interactions_pack (worker_partial_agg). NULL in a database without Citus, for a source distributed another way, and before any registration. 22023 for a measure other than orders, quantity and log_quantity.';
+
+-- Built-ins are qualified: a public.= or public.sum cannot capture these calls.
+CREATE FUNCTION @extschema@.insight_interactions(as_of timestamptz DEFAULT NULL,
+    since timestamptz DEFAULT NULL, measure text DEFAULT 'orders')
+RETURNS TABLE (customer_id text, item_id text, value float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+#variable_conflict use_column
+DECLARE q pg_catalog.text; BEGIN  -- (one line: the line numbers of its errors stay)
+    IF measure IS NULL OR NOT measure OPERATOR(pg_catalog.=) ANY ('{orders,quantity,log_quantity}'::pg_catalog.text[]) THEN
+        RAISE EXCEPTION 'unrecognized interaction measure "%"', measure
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid measures are orders, quantity and log_quantity.';
+    END IF;
+    -- on Citus, for a source distributed by customer, the pairs from one
+    -- query that Citus sends whole to the shards
+    q := @extschema@.insight_interactions_sql(as_of, since, measure);
+    IF q IS NOT NULL THEN
+        RETURN QUERY EXECUTE pg_catalog.format('SELECT g.customer_id, g.item_id, g.value FROM (%s) g', q);
         RETURN;
     END IF;
     RETURN QUERY
@@ -64,7 +90,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_interactions(timestamptz, timestamptz, text) IS
-'Implicit feedback from the registered sales source, one row per (customer, item) with keys as text, from lines in [since, as_of) (NULL: unbounded). value, by measure: orders (default): distinct orders with the item bought minus distinct orders with it returned; quantity: units bought minus units returned; log_quantity: ln(1 + that). Duplicate lines of an order count once for orders and sum for quantity; pairs whose value is <= 0 (returned in full, or returns of purchases before the data) are dropped. The input of insight_als_fit, insight_itemknn_fit and insight_popularity_fit: SELECT customer_id, item_id, value FROM insight_interactions(). On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), the pairs come from one query grouped by the distribution column, which Citus sends whole to the shards, so that only the pairs reach the coordinator.';
+'Implicit feedback from the registered sales source, one row per (customer, item) with keys as text, from lines in [since, as_of) (NULL: unbounded). value, by measure: orders (default): distinct orders with the item bought minus distinct orders with it returned; quantity: units bought minus units returned; log_quantity: ln(1 + that). Duplicate lines of an order count once for orders and sum for quantity; pairs whose value is <= 0 (returned in full, or returns of purchases before the data) are dropped. The input of insight_als_fit, insight_itemknn_fit and insight_popularity_fit: SELECT customer_id, item_id, value FROM insight_interactions(). On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), the pairs come from one query grouped by the distribution column (insight_interactions_sql), which Citus sends whole to the shards, so that only the pairs reach the coordinator.';
 
 CREATE TABLE @extschema@.insight_items (
     item_id    text PRIMARY KEY,

@@ -36,6 +36,26 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_item_group(text) IS
 'The item group of an item key (as text): its category in insight_items (insight_register_items with a category column), or the item itself when it has none. The groups of the propensity task. NULL for NULL.';
 
+-- The items of some groups, each with its group's position: the inverse of
+-- insight_item_group over the registered items.
+CREATE FUNCTION @extschema@.insight_item_group_members(item_groups text[])
+RETURNS TABLE (item_id text, n integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT i.item_id, g.n::integer
+      FROM @extschema@.insight_items i
+      JOIN pg_catalog.unnest($1) WITH ORDINALITY g(item_group, n) ON g.item_group OPERATOR(pg_catalog.=) i.category
+    UNION ALL
+    -- a group that is an item without a category
+    SELECT g.item_group, g.n::integer
+      FROM pg_catalog.unnest($1) WITH ORDINALITY g(item_group, n)
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.insight_items i
+                        WHERE i.item_id OPERATOR(pg_catalog.=) g.item_group AND i.category IS NOT NULL)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_item_group_members(text[]) IS
+'The items of the item groups item_groups (insight_item_group: an item belongs to its category''s group in insight_items, or to its own group when it has no category), as (item_id, n: the group''s position in item_groups, from 1; an item in several positions once per position). A group name is also the group of the item of that key when that item has no category (as insight_item_group maps it). Used by insight_group_purchases, which sends them to the shards as literals.';
+
 CREATE FUNCTION @extschema@.insight_top_item_groups(cutoff timestamptz, groups integer)
 RETURNS TABLE (item_group text, buyers bigint, rank integer)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -70,9 +90,9 @@ COMMENT ON FUNCTION @extschema@.insight_top_item_groups(timestamptz, integer) IS
 -- [cutoff, until).  One query over insight_sales_lines_from(), grouped by
 -- the customer key too (which splits no group: equal texts are equal keys),
 -- with the arguments as literals: on Citus, for a source distributed by
--- customer, it runs whole on the shards; insight_items, a table of the
--- coordinator, goes to the shards with it (Citus sends a local table joined
--- to a distributed one as an intermediate result).
+-- customer, it runs whole on the shards; the items of the groups go with it
+-- as literals (insight_item_group_members, from insight_items on the
+-- coordinator), so that no table of the coordinator has to be sent along.
 CREATE FUNCTION @extschema@.insight_group_purchases(cutoff timestamptz, until timestamptz, item_groups text[],
                                                     customer text DEFAULT NULL)
 RETURNS TABLE (customer_id text, n integer, orders float8, days float8, bought boolean)
@@ -80,26 +100,30 @@ LANGUAGE plpgsql STABLE
 SET TimeZone = 'UTC'
 AS $$
 #variable_conflict use_column
+DECLARE
+    items pg_catalog.text[];
+    ns integer[];
 BEGIN
+    SELECT pg_catalog.array_agg(m.item_id), pg_catalog.array_agg(m.n) INTO items, ns
+      FROM @extschema@.insight_item_group_members(item_groups) m;
     RETURN QUERY EXECUTE pg_catalog.format($q$
-        SELECT s.customer_id::pg_catalog.text, g.n::integer,
+        SELECT s.customer_id::pg_catalog.text, (%6$L::integer[])[g.k],
                (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))::pg_catalog.float8,
                pg_catalog.date_part('epoch', %2$L::pg_catalog.timestamptz OPERATOR(pg_catalog.-)
                                              pg_catalog.max(s.ordered_at) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))
                    OPERATOR(pg_catalog./) 86400,
                pg_catalog.bool_or(s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz)
           FROM %1$s s
-          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
-          JOIN pg_catalog.unnest(%4$L::pg_catalog.text[]) WITH ORDINALITY g(item_group, n)
-            ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
+          JOIN pg_catalog.unnest(%4$L::pg_catalog.text[]) WITH ORDINALITY g(item_id, k)
+            ON g.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
          WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
            AND (%5$L::pg_catalog.text IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) %5$L::pg_catalog.text)
-         GROUP BY s.customer_id, 1, 2 $q$, @extschema@.insight_sales_lines_from(), cutoff, until, item_groups, customer);
+         GROUP BY s.customer_id, 1, 2 $q$, @extschema@.insight_sales_lines_from(), cutoff, until, items, customer, ns);
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_group_purchases(timestamptz, timestamptz, text[], text) IS
-'The propensity task''s pass over the lines: one row per customer (key as text) and group of item_groups (n: its position, from 1; groups as insight_item_group gives them) with a purchase from the group (a kept line of quantity > 0) before until; orders = distinct orders with the group before cutoff (0 when none), days = days from the last such purchase to cutoff (NULL when none), bought = a purchase from the group in [cutoff, until). With customer, only that customer (keys compared as text). Used by insight_propensity_rows. One query over insight_sales_lines_from() grouped by the customer key: on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), over the source, grouped by the distribution column, which Citus sends whole to the shards (with insight_items as an intermediate result), so that one row per customer and group reaches the coordinator; elsewhere over insight_sales.';
+'The propensity task''s pass over the lines: one row per customer (key as text) and group of item_groups (n: its position, from 1; groups as insight_item_group gives them) with a purchase from the group (a kept line of quantity > 0) before until; orders = distinct orders with the group before cutoff (0 when none), days = days from the last such purchase to cutoff (NULL when none), bought = a purchase from the group in [cutoff, until). With customer, only that customer (keys compared as text). Used by insight_propensity_rows. One query over insight_sales_lines_from() grouped by the customer key: on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), over the source, grouped by the distribution column, which Citus sends whole to the shards with the items of the groups as literals (insight_item_group_members: insight_items stays on the coordinator), so that one row per customer and group reaches the coordinator; elsewhere over insight_sales.';
 
 CREATE FUNCTION @extschema@.insight_propensity_rows(cutoff timestamptz, horizon interval, item_groups text[],
                                                     customer text DEFAULT NULL)
@@ -237,9 +261,9 @@ DECLARE
     p pg_catalog.jsonb := @extschema@.insight_recommender_params('als', params);
     model pg_catalog.bytea;
 BEGIN
-    model := @extschema@.insight_recommender_fit('als', p,
-        pg_catalog.format('SELECT customer_id, item_id, value FROM %I.insight_interactions(%L::pg_catalog.timestamptz, NULL, %L)',
-                          '@extschema@', cutoff, p OPERATOR(pg_catalog.->>) 'measure'));
+    -- (on Citus, for a source distributed by customer, the interactions
+    -- collected on the shards: insight_recommender_rows)
+    model := @extschema@.insight_recommender_fit('als', p, @extschema@.insight_recommender_rows('als', p, cutoff));
     RETURN QUERY
     WITH g AS (
         SELECT u.item_group FROM pg_catalog.unnest(item_groups) u(item_group)
@@ -260,7 +284,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_group_scores(timestamptz, text[], jsonb) IS
-'The recommender''s audience of item groups, the propensity task''s second comparator: implicit ALS (Hu, Koren & Volinsky 2008; insight_als_fit with the recommender task''s parameters, insight_recommender_params(''als'', params)) fitted on insight_interactions before cutoff; a customer''s score for a group = the sum over the group''s items of the model''s score x_u . y_i (the score insight_audience_from ranks by), computed as x_u . (sum of the group''s y_i). One row per customer of the model and group with an item in it; customer_id as text.';
+'The recommender''s audience of item groups, the propensity task''s second comparator: implicit ALS (Hu, Koren & Volinsky 2008; insight_als_fit with the recommender task''s parameters, insight_recommender_params(''als'', params)) fitted on insight_interactions before cutoff (insight_recommender_rows: on Citus, for a source distributed by customer, collected on the shards by insight_interactions_pack, one partial state per shard reaching the coordinator); a customer''s score for a group = the sum over the group''s items of the model''s score x_u . y_i (the score insight_audience_from ranks by), computed as x_u . (sum of the group''s y_i). One row per customer of the model and group with an item in it; customer_id as text.';
 
 -- Parameters and steps ------------------------------------------------------------
 

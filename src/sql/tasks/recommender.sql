@@ -159,6 +159,22 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_recommender_fit(text, jsonb, text) IS
 'Fit a recommender of the given algorithm with complete parameters (insight_recommender_params) over a query: of interactions (customer_id, item_id, value) for als, itemknn and popularity; of purchases (customer, item, event_time) for sasrec, whose model gets the customers'' histories from the same read of the rows (insight_sasrec_fit with with_history: the model of insight_sasrec_with_history over the same query, the rows read once). insight_recommender_rows gives the query of each. Used by insight_train_recommender.';
 
+-- The query a recommender's trainer reads its interactions with when they
+-- are on the shards: collected there by insight_interactions_pack, one
+-- partial state per shard reaching the coordinator, and given back by
+-- insight_interactions_unpack.
+CREATE FUNCTION @extschema@.insight_packed_interactions_sql(rows_from text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT pg_catalog.format($q$WITH p AS MATERIALIZED (
+    SELECT %1$I.insight_interactions_pack(t.customer_id, t.item_id, t.value) AS packed FROM %2$s t)
+SELECT u.customer_id, u.item_id, u.value FROM p, %1$I.insight_interactions_unpack(p.packed) u$q$, '@extschema@', $1)
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_packed_interactions_sql(text) IS
+'The query (SQL text) a recommender''s trainer (insight_als_fit, insight_itemknn_fit, insight_popularity_fit) reads interactions with when they are on the shards: rows_from is a FROM item (a table, or a query in parentheses) with the columns customer_id, item_id (text) and value (float8): this backend''s table of training interactions on the shards (insight_training_table), or insight_interactions_sql in parentheses. The rows are collected by insight_interactions_pack, which Citus runs on each shard (worker_partial_agg), so that one partial state per shard reaches the coordinator instead of one row per (customer, item) pair, and given back by insight_interactions_unpack; the trainers number the keys and sum duplicate pairs in an order of their own, so the model is the one of the rows read directly, to the last bit. NULL for NULL.';
+
 -- The training rows of an algorithm before a cut-off.
 CREATE FUNCTION @extschema@.insight_recommender_rows(algorithm text, params jsonb, before timestamptz)
 RETURNS text
@@ -172,13 +188,18 @@ AS $$
                                        l.lines, before)
                 WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec'
                 THEN pg_catalog.format('SELECT customer_id, item_id, ordered_at FROM @extschema@.insight_sales WHERE quantity > 0 AND ordered_at < %L', before)
-                ELSE pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
-                                       before, params OPERATOR(pg_catalog.->>) 'measure') END
+                -- on Citus: the pairs collected on the shards (one partial
+                -- state per shard reaches the coordinator)
+                ELSE COALESCE(@extschema@.insight_packed_interactions_sql(
+                                  '(' OPERATOR(pg_catalog.||) @extschema@.insight_interactions_sql(before, NULL, params OPERATOR(pg_catalog.->>) 'measure')
+                                      OPERATOR(pg_catalog.||) ')'),
+                              pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                                                before, params OPERATOR(pg_catalog.->>) 'measure')) END
       FROM (SELECT @extschema@.insight_sales_pushdown_lines() AS lines) l
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
-'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at; on Citus, for a source distributed by customer, the distinct such rows from one query over the source grouped by the distribution column, which Citus sends whole to the shards), for the others the interactions of insight_interactions(before, NULL, params->>''measure''). Used by insight_train_recommender''s evaluate and serve steps.';
+'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at; on Citus, for a source distributed by customer, the distinct such rows from one query over the source grouped by the distribution column, which Citus sends whole to the shards), for the others the interactions of insight_interactions(before, NULL, params->>''measure''); on Citus, for a source distributed by customer, those interactions (insight_interactions_sql) collected on the shards by insight_interactions_pack (insight_packed_interactions_sql), so that one partial state per shard reaches the coordinator, and the same model. Used by insight_train_recommender''s evaluate and serve steps and by insight_recommender_group_scores.';
 
 -- The recommender task's steps (see tasks/train.sql).  Evaluation on a time
 -- split: fit on purchases before as_of - holdout, test on the new purchases
@@ -216,31 +237,56 @@ AS $$
 DECLARE
     measure pg_catalog.text := t.params OPERATOR(pg_catalog.->>) 'measure';
     split pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz;
+    train pg_catalog.text;
+    test pg_catalog.text;
+    n_train bigint;
+    n_test bigint;
+    n_unknown bigint;
 BEGIN
     -- the time split: fit before split, test on what customers bought in [split, as_of)
-    -- that they had not bought before
-    PERFORM @extschema@.insight_drop_temp_table('insight_rec_train');
-    PERFORM @extschema@.insight_drop_temp_table('insight_rec_test');
-    CREATE TEMP TABLE insight_rec_train ON COMMIT DROP AS
-        SELECT i.customer_id, i.item_id, i.value FROM @extschema@.insight_interactions(split, NULL, measure) i;
-    ANALYZE pg_temp.insight_rec_train;
+    -- that they had not bought before; on Citus, for a source distributed
+    -- by customer, both tables on the shards (co-located with the source),
+    -- each filled by one INSERT ... SELECT that runs whole on each shard
+    train := @extschema@.insight_training_table('insight_rec_train',
+        pg_catalog.format('SELECT i.customer_id, i.item_id, i.value FROM %I.insight_interactions(%L::pg_catalog.timestamptz, NULL, %L) i',
+                          '@extschema@', split, measure),
+        @extschema@.insight_interactions_sql(split, NULL, measure),
+        'customer_id text, item_id text, value float8');
+    EXECUTE pg_catalog.format('ANALYZE %s', train);
     -- (known: a join with the training customers, not "= ANY (SELECT ...)":
     -- a subplan the planner hashes only while the training rows fit in
     -- hash_mem, and otherwise scans again for every test row, which never
     -- ended at 10 million lines; docs/benchmarks.md, "Scale on one machine")
-    CREATE TEMP TABLE insight_rec_test ON COMMIT DROP AS
+    test := @extschema@.insight_training_table('insight_rec_test',
+        pg_catalog.format($q$
         SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
                k.customer_id IS NOT NULL AS known
-          FROM @extschema@.insight_interactions(t.trained_as_of, split, measure) h
+          FROM %1$I.insight_interactions(%2$L::pg_catalog.timestamptz, %3$L::pg_catalog.timestamptz, %4$L) h
           LEFT JOIN (SELECT DISTINCT r.customer_id FROM pg_temp.insight_rec_train r) k
             ON k.customer_id OPERATOR(pg_catalog.=) h.customer_id
          WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train r
                             WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
                               AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
-         GROUP BY h.customer_id, k.customer_id;
-    ANALYZE pg_temp.insight_rec_train;
-    ANALYZE pg_temp.insight_rec_test;
-    IF NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train) OR NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_test) THEN
+         GROUP BY h.customer_id, k.customer_id $q$, '@extschema@', t.trained_as_of, split, measure),
+        -- on the shards: joined to the training table on the customer key
+        -- (the distribution column of both), an anti-join for the new items
+        pg_catalog.format($q$
+        SELECT h.customer_key, h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id),
+               k.customer_key IS NOT NULL
+          FROM (%1$s) h(customer_key, customer_id, item_id, value)
+          LEFT JOIN (SELECT DISTINCT r.customer_key FROM %2$s r) k
+            ON k.customer_key OPERATOR(pg_catalog.=) h.customer_key
+          LEFT JOIN %2$s r
+            ON r.customer_key OPERATOR(pg_catalog.=) h.customer_key AND r.item_id OPERATOR(pg_catalog.=) h.item_id
+         WHERE r.customer_key IS NULL
+         GROUP BY h.customer_key, h.customer_id, k.customer_key $q$,
+            @extschema@.insight_interactions_sql(t.trained_as_of, split, measure), train),
+        'customer_id text, relevant text[], known boolean');
+    EXECUTE pg_catalog.format('ANALYZE %s', test);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', train) INTO n_train;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE NOT r.known) FROM %s r', test)
+       INTO n_test, n_unknown;
+    IF n_train OPERATOR(pg_catalog.=) 0 OR n_test OPERATOR(pg_catalog.=) 0 THEN
         RAISE EXCEPTION 'no interactions on one side of the evaluation split'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = pg_catalog.format('Training uses purchases before %s, the test the new purchases in [%s, %s).',
@@ -248,23 +294,27 @@ BEGIN
                   HINT = 'Choose as_of and holdout so that both periods have purchases.';
     END IF;
     t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-        'train_interactions', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_train),
-        'test_customers', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test),
-        'test_customers_without_history', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test WHERE NOT known));
+        'train_interactions', n_train, 'test_customers', n_test, 'test_customers_without_history', n_unknown);
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
-'Recommender step prepare: the interactions before the split (temporary table insight_rec_train) and, per customer, the items first bought in [split, as_of) (insight_rec_test); 22023 when either side is empty.';
+'Recommender step prepare: the interactions before the split (insight_rec_train: customer_id, item_id, value) and, per customer, the items first bought in [split, as_of) (insight_rec_test: customer_id, relevant text[] in item order, known: the customer has training interactions), tables of insight_training_table: temporary tables, or on Citus, for a source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_interactions_sql; the test rows joined to the training table on the customer key), so that no row reaches the coordinator; 22023 when either side is empty.';
 
 CREATE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    interactions constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
-    test_query constant pg_catalog.text := 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test';
+    train_rows constant pg_catalog.text := @extschema@.insight_training_relation('insight_rec_train');
+    -- on the shards: collected there (insight_interactions_pack), one
+    -- partial state per shard reaching the coordinator
+    interactions constant pg_catalog.text := CASE WHEN train_rows OPERATOR(pg_catalog.=) 'pg_temp.insight_rec_train'
+        THEN 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train'
+        ELSE @extschema@.insight_packed_interactions_sql(train_rows) END;
+    test_query constant pg_catalog.text := pg_catalog.format('SELECT customer_id, relevant FROM %s',
+                                                             @extschema@.insight_training_relation('insight_rec_test'));
     -- the interactions before the split are insight_rec_train already;
     -- sasrec reads the purchases before it
     train_query constant pg_catalog.text := CASE WHEN t.algorithm OPERATOR(pg_catalog.=) 'sasrec'
@@ -287,7 +337,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
-'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
+'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10). With the tables on the shards (insight_training_relation), the fits read the training interactions collected there by insight_interactions_pack (insight_packed_interactions_sql: one partial state per shard reaches the coordinator; the same models), and the metrics read the test rows, one per test customer.';
 
 -- Top-level metrics names of insight_recommender_metrics at k = 10.
 CREATE FUNCTION @extschema@.insight_recommender_at_10(m jsonb)

@@ -518,9 +518,54 @@ COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
 
 --@ comment src/sql/tasks/recommender.sql insight_recommender_setup
 
---@ function src/sql/tasks/recommender.sql insight_recommender_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    measure pg_catalog.text := t.params OPERATOR(pg_catalog.->>) 'measure';
+    split pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz;
+BEGIN
+    -- the time split: fit before split, test on what customers bought in [split, as_of)
+    -- that they had not bought before
+    PERFORM @extschema@.insight_drop_temp_table('insight_rec_train');
+    PERFORM @extschema@.insight_drop_temp_table('insight_rec_test');
+    CREATE TEMP TABLE insight_rec_train ON COMMIT DROP AS
+        SELECT i.customer_id, i.item_id, i.value FROM @extschema@.insight_interactions(split, NULL, measure) i;
+    ANALYZE pg_temp.insight_rec_train;
+    -- (known: a join with the training customers, not "= ANY (SELECT ...)":
+    -- a subplan the planner hashes only while the training rows fit in
+    -- hash_mem, and otherwise scans again for every test row, which never
+    -- ended at 10 million lines; docs/benchmarks.md, "Scale on one machine")
+    CREATE TEMP TABLE insight_rec_test ON COMMIT DROP AS
+        SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
+               k.customer_id IS NOT NULL AS known
+          FROM @extschema@.insight_interactions(t.trained_as_of, split, measure) h
+          LEFT JOIN (SELECT DISTINCT r.customer_id FROM pg_temp.insight_rec_train r) k
+            ON k.customer_id OPERATOR(pg_catalog.=) h.customer_id
+         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train r
+                            WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
+                              AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
+         GROUP BY h.customer_id, k.customer_id;
+    ANALYZE pg_temp.insight_rec_train;
+    ANALYZE pg_temp.insight_rec_test;
+    IF NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train) OR NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_test) THEN
+        RAISE EXCEPTION 'no interactions on one side of the evaluation split'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Training uses purchases before %s, the test the new purchases in [%s, %s).',
+                                             split, split, t.trained_as_of),
+                  HINT = 'Choose as_of and holdout so that both periods have purchases.';
+    END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'train_interactions', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_train),
+        'test_customers', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test),
+        'test_customers_without_history', (SELECT pg_catalog.count(*) FROM pg_temp.insight_rec_test WHERE NOT known));
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/recommender.sql insight_recommender_prepare
+COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
+'Recommender step prepare: the interactions before the split (temporary table insight_rec_train) and, per customer, the items first bought in [split, as_of) (insight_rec_test); 22023 when either side is empty.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training

@@ -117,9 +117,41 @@ $$;
 -- The recommender's audience of a group: an ALS model fitted on the
 -- interactions before cutoff, a customer's score for a group the sum of the
 -- model's scores of the group's items, x_u . sum_i y_i.
---@ function src/sql/tasks/propensity.sql insight_recommender_group_scores
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_group_scores(cutoff timestamptz, item_groups text[], params jsonb DEFAULT '{}')
+RETURNS TABLE (customer_id text, item_group text, score float8)
+LANGUAGE plpgsql
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'postgres'
+AS $$
+#variable_conflict use_column
+DECLARE
+    p pg_catalog.jsonb := @extschema@.insight_recommender_params('als', params);
+    model pg_catalog.bytea;
+BEGIN
+    model := @extschema@.insight_recommender_fit('als', p,
+        pg_catalog.format('SELECT customer_id, item_id, value FROM %I.insight_interactions(%L::pg_catalog.timestamptz, NULL, %L)',
+                          '@extschema@', cutoff, p OPERATOR(pg_catalog.->>) 'measure'));
+    RETURN QUERY
+    WITH g AS (
+        SELECT u.item_group FROM pg_catalog.unnest(item_groups) u(item_group)
+    ),
+    group_factors AS (
+        SELECT g.item_group, v.k, pg_catalog.sum(v.y) AS y
+          FROM @extschema@.insight_als_item_factors(model) i
+          JOIN g ON g.item_group OPERATOR(pg_catalog.=) @extschema@.insight_item_group(i.item_key)
+         CROSS JOIN LATERAL pg_catalog.unnest(i.factors) WITH ORDINALITY v(y, k)
+         GROUP BY 1, 2
+    )
+    SELECT u.user_key, gf.item_group, pg_catalog.sum(x.x OPERATOR(pg_catalog.*) gf.y)
+      FROM @extschema@.insight_als_user_factors(model) u
+     CROSS JOIN LATERAL pg_catalog.unnest(u.factors) WITH ORDINALITY x(x, k)
+      JOIN group_factors gf ON gf.k OPERATOR(pg_catalog.=) x.k
+     GROUP BY 1, 2;
+END
+$$;
 
---@ comment src/sql/tasks/propensity.sql insight_recommender_group_scores
+COMMENT ON FUNCTION @extschema@.insight_recommender_group_scores(timestamptz, text[], jsonb) IS
+'The recommender''s audience of item groups, the propensity task''s second comparator: implicit ALS (Hu, Koren & Volinsky 2008; insight_als_fit with the recommender task''s parameters, insight_recommender_params(''als'', params)) fitted on insight_interactions before cutoff; a customer''s score for a group = the sum over the group''s items of the model''s score x_u . y_i (the score insight_audience_from ranks by), computed as x_u . (sum of the group''s y_i). One row per customer of the model and group with an item in it; customer_id as text.';
 
 -- Parameters and steps ------------------------------------------------------------
 

@@ -54,9 +54,36 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
 'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at), for the others the interactions of insight_interactions(before, NULL, params->>''measure''). Used by insight_train_recommender''s evaluate and serve steps.';
 
---@ function src/sql/tasks/recommender.sql insight_recommender_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    interactions constant pg_catalog.text := 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train';
+    test_query constant pg_catalog.text := 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test';
+    -- the interactions before the split are insight_rec_train already;
+    -- sasrec reads the purchases before it
+    train_query constant pg_catalog.text := CASE WHEN t.algorithm OPERATOR(pg_catalog.=) 'sasrec'
+        THEN @extschema@.insight_recommender_rows(t.algorithm, t.params, (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz)
+        ELSE interactions END;
+    m pg_catalog.jsonb;
+    b pg_catalog.jsonb;
+BEGIN
+    -- the evaluation model is not kept: the rule compares stored NDCG@10
+    m := @extschema@.insight_recommender_metrics(@extschema@.insight_recommender_fit(t.algorithm, t.params, train_query), test_query, 10);
+    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(interactions), test_query, 10);
+    t.score := (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.baseline_score := (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('k', 10)
+                 OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(m)
+                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('baseline',
+                     pg_catalog.jsonb_build_object('algorithm', 'popularity') OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(b));
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/recommender.sql insight_recommender_evaluate
+COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
+'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10).';
 
 --@ function src/sql/tasks/recommender.sql insight_recommender_serve
 

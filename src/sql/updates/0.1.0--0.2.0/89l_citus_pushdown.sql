@@ -593,6 +593,65 @@ COMMENT ON FUNCTION @extschema@.insight_build_clv_objects() IS
 
 ALTER FUNCTION @extschema@.insight_build_clv_objects() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
---@ function src/sql/features/interactions.sql insight_interactions
+CREATE OR REPLACE FUNCTION @extschema@.insight_interactions(as_of timestamptz DEFAULT NULL,
+    since timestamptz DEFAULT NULL, measure text DEFAULT 'orders')
+RETURNS TABLE (customer_id text, item_id text, value float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+#variable_conflict use_column
+DECLARE lines pg_catalog.text; BEGIN  -- (one line: the line numbers of its errors stay)
+    IF measure IS NULL OR NOT measure OPERATOR(pg_catalog.=) ANY ('{orders,quantity,log_quantity}'::pg_catalog.text[]) THEN
+        RAISE EXCEPTION 'unrecognized interaction measure "%"', measure
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid measures are orders, quantity and log_quantity.';
+    END IF;
+    -- on Citus, the lines as a query over a source distributed by customer
+    lines := @extschema@.insight_sales_pushdown_lines();
+    IF lines IS NOT NULL THEN
+        -- The same pairs from one query that Citus sends whole to the shards:
+        -- grouped by the customer key in its own type (the distribution
+        -- column) as well as by its text, which splits no group (equal texts
+        -- are equal keys), and with as_of, since and measure as literals
+        -- (Citus refuses parameters in the queries of SQL functions).
+        RETURN QUERY EXECUTE pg_catalog.format($q$
+    SELECT g.customer_id, g.item_id, g.value
+      FROM (SELECT s.customer_id::pg_catalog.text AS customer_id, s.item_id::pg_catalog.text AS item_id,
+                   CASE WHEN %4$L OPERATOR(pg_catalog.=) 'orders'
+                            THEN (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.>) 0)
+                                  OPERATOR(pg_catalog.-) pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.<) 0))::pg_catalog.float8
+                        WHEN %4$L OPERATOR(pg_catalog.=) 'quantity' THEN pg_catalog.sum(s.quantity)
+                        WHEN pg_catalog.sum(s.quantity) OPERATOR(pg_catalog.>) 0
+                            THEN pg_catalog.ln(1 OPERATOR(pg_catalog.+) pg_catalog.sum(s.quantity))
+                   END AS value
+              FROM (%1$s) s
+             WHERE s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
+               AND (%2$L::pg_catalog.timestamptz IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz)
+               AND (%3$L::pg_catalog.timestamptz IS NULL OR s.ordered_at OPERATOR(pg_catalog.>=) %3$L::pg_catalog.timestamptz)
+             GROUP BY s.customer_id, 1, 2) g
+     WHERE g.value OPERATOR(pg_catalog.>) 0 $q$, lines, as_of, since, measure);
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT g.customer_id, g.item_id, v.value
+      FROM (SELECT s.customer_id::pg_catalog.text AS customer_id, s.item_id::pg_catalog.text AS item_id,
+                   pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.>) 0) AS bought,
+                   pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.quantity OPERATOR(pg_catalog.<) 0) AS returned,
+                   pg_catalog.sum(s.quantity) AS net_quantity
+              FROM @extschema@.insight_sales s
+             WHERE s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
+               AND (insight_interactions.as_of IS NULL OR s.ordered_at OPERATOR(pg_catalog.<) insight_interactions.as_of)
+               AND (insight_interactions.since IS NULL OR s.ordered_at OPERATOR(pg_catalog.>=) insight_interactions.since)
+             GROUP BY 1, 2) g
+     CROSS JOIN LATERAL (
+            SELECT CASE WHEN insight_interactions.measure OPERATOR(pg_catalog.=) 'orders'
+                            THEN (g.bought OPERATOR(pg_catalog.-) g.returned)::pg_catalog.float8
+                        WHEN insight_interactions.measure OPERATOR(pg_catalog.=) 'quantity' THEN g.net_quantity
+                        WHEN g.net_quantity OPERATOR(pg_catalog.>) 0
+                            THEN pg_catalog.ln(1 OPERATOR(pg_catalog.+) g.net_quantity)
+                   END AS value) v
+     WHERE v.value OPERATOR(pg_catalog.>) 0;
+END
+$$;
 
---@ comment src/sql/features/interactions.sql insight_interactions
+COMMENT ON FUNCTION @extschema@.insight_interactions(timestamptz, timestamptz, text) IS
+'Implicit feedback from the registered sales source, one row per (customer, item) with keys as text, from lines in [since, as_of) (NULL: unbounded). value, by measure: orders (default): distinct orders with the item bought minus distinct orders with it returned; quantity: units bought minus units returned; log_quantity: ln(1 + that). Duplicate lines of an order count once for orders and sum for quantity; pairs whose value is <= 0 (returned in full, or returns of purchases before the data) are dropped. The input of insight_als_fit, insight_itemknn_fit and insight_popularity_fit: SELECT customer_id, item_id, value FROM insight_interactions(). On Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), the pairs come from one query grouped by the distribution column, which Citus sends whole to the shards, so that only the pairs reach the coordinator.';

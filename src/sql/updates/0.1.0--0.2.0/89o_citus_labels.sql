@@ -220,9 +220,25 @@ COMMENT ON FUNCTION @extschema@.insight_clv_holdout_purchases(timestamptz, times
 
 --@ function src/sql/tasks/clv.sql insight_clv_holdout_rows
 
---@ function src/sql/tasks/recommender.sql insight_recommender_rows
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_rows(algorithm text, params jsonb, before timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' AND l.lines IS NOT NULL
+                -- on Citus: the distinct purchases, grouped by the
+                -- distribution column on the shards (the fit reads distinct
+                -- rows: the same model)
+                THEN pg_catalog.format('SELECT s.customer_id, s.item_id, s.ordered_at FROM (%s) s WHERE s.quantity > 0 AND s.ordered_at < %L GROUP BY s.customer_id, s.item_id, s.ordered_at',
+                                       l.lines, before)
+                WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec'
+                THEN pg_catalog.format('SELECT customer_id, item_id, ordered_at FROM @extschema@.insight_sales WHERE quantity > 0 AND ordered_at < %L', before)
+                ELSE pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                                       before, params OPERATOR(pg_catalog.->>) 'measure') END
+      FROM (SELECT @extschema@.insight_sales_pushdown_lines() AS lines) l
+$$;
 
---@ comment src/sql/tasks/recommender.sql insight_recommender_rows
+COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
+'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at; on Citus, for a source distributed by customer, the distinct such rows from one query over the source grouped by the distribution column, which Citus sends whole to the shards), for the others the interactions of insight_interactions(before, NULL, params->>''measure''). Used by insight_train_recommender''s evaluate and serve steps.';
 
 CREATE OR REPLACE FUNCTION @extschema@.insight_group_purchases(cutoff timestamptz, until timestamptz, item_groups text[],
                                                     customer text DEFAULT NULL)

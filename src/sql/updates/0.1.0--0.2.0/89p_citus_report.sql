@@ -174,9 +174,33 @@ ALTER TABLE @extschema@.insight_sales_sources
 
 --@ function src/sql/tasks/propensity.sql insight_top_item_groups
 
---@ function src/sql/tasks/propensity.sql insight_group_purchases
+CREATE OR REPLACE FUNCTION @extschema@.insight_group_purchases(cutoff timestamptz, until timestamptz, item_groups text[],
+                                                    customer text DEFAULT NULL)
+RETURNS TABLE (customer_id text, n integer, orders float8, days float8, bought boolean)
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+        SELECT s.customer_id::pg_catalog.text, g.n::integer,
+               (pg_catalog.count(DISTINCT s.order_id) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))::pg_catalog.float8,
+               pg_catalog.date_part('epoch', %2$L::pg_catalog.timestamptz OPERATOR(pg_catalog.-)
+                                             pg_catalog.max(s.ordered_at) FILTER (WHERE s.ordered_at OPERATOR(pg_catalog.<) %2$L::pg_catalog.timestamptz))
+                   OPERATOR(pg_catalog./) 86400,
+               pg_catalog.bool_or(s.ordered_at OPERATOR(pg_catalog.>=) %2$L::pg_catalog.timestamptz)
+          FROM %1$s s
+          LEFT JOIN @extschema@.insight_items i ON i.item_id OPERATOR(pg_catalog.=) s.item_id::pg_catalog.text
+          JOIN pg_catalog.unnest(%4$L::pg_catalog.text[]) WITH ORDINALITY g(item_group, n)
+            ON g.item_group OPERATOR(pg_catalog.=) COALESCE(i.category, s.item_id::pg_catalog.text)
+         WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
+           AND (%5$L::pg_catalog.text IS NULL OR s.customer_id::pg_catalog.text OPERATOR(pg_catalog.=) %5$L::pg_catalog.text)
+         GROUP BY s.customer_id, 1, 2 $q$, @extschema@.insight_sales_lines_from(), cutoff, until, item_groups, customer);
+END
+$$;
 
---@ comment src/sql/tasks/propensity.sql insight_group_purchases
+COMMENT ON FUNCTION @extschema@.insight_group_purchases(timestamptz, timestamptz, text[], text) IS
+'The propensity task''s pass over the lines: one row per customer (key as text) and group of item_groups (n: its position, from 1; groups as insight_item_group gives them) with a purchase from the group (a kept line of quantity > 0) before until; orders = distinct orders with the group before cutoff (0 when none), days = days from the last such purchase to cutoff (NULL when none), bought = a purchase from the group in [cutoff, until). With customer, only that customer (keys compared as text). Used by insight_propensity_rows. One query over insight_sales_lines_from() grouped by the customer key: on Citus, for a source distributed by customer (insight_sales_pushdown_lines() not NULL), over the source, grouped by the distribution column, which Citus sends whole to the shards (with insight_items as an intermediate result), so that one row per customer and group reaches the coordinator; elsewhere over insight_sales.';
 
 --@ function src/sql/tasks/propensity.sql insight_propensity_audience
 
