@@ -25,7 +25,9 @@
  * max(a, b), 0 for a point alone in its cluster, as scikit-learn's
  * silhouette_score) is computed on every row when there are at most 10,000,
  * otherwise on a sample of about 10,000 rows drawn by hashing each row with
- * the seed.
+ * the seed; the rows are collected by one more aggregate,
+ * insight_kmeans_sample (kmeans_sample.c), so only the sample reaches the
+ * driver.
  *
  *-------------------------------------------------------------------------
  */
@@ -54,13 +56,12 @@
 #define SILHOUETTE_MAX_ROWS 10000
 #define KSEARCH_MIN 2
 #define KMEANS_MAX_K 100000		/* as the model reader accepts */
-#define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
 
 /* What the driver knows about the data and the query. */
 typedef struct KMeansInput
 {
 	SPIPlanPtr	pass_plan;		/* SELECT insight_kmeans_pass(features, $1) */
-	char	   *rows_sql;		/* SELECT features */
+	char	   *sample_sql;		/* SELECT insight_kmeans_sample(features, $1, $2, $3) */
 	int			dim;
 	int64		rows;
 	int64		skipped;
@@ -400,74 +401,47 @@ lloyd_runs(KMeansInput *in, int k, int nruns, double *centres, int *nclusters,
 
 /* ---------- silhouette ---------- */
 
-static int	sample_dim;
-
-static int
-point_cmp(const void *a, const void *b)
-{
-	const double *x = a;
-	const double *y = b;
-
-	for (int j = 0; j < sample_dim; j++)
-		if (x[j] != y[j])
-			return x[j] < y[j] ? -1 : 1;
-	return 0;
-}
-
-/* All rows (at most 10,000) or a seeded sample of about 10,000, sorted. */
+/*
+ * All rows (at most 10,000) or a seeded sample of about 10,000, sorted:
+ * collected by the aggregate insight_kmeans_sample (kmeans_sample.c), so
+ * that PostgreSQL's parallel workers or Citus's shards collect their rows'
+ * share and only the sample reaches the driver.
+ */
 static double *
 load_sample(KMeansInput *in, int *m_out)
 {
 	int			dim = in->dim;
 	bool		all = in->rows <= SILHOUETTE_MAX_ROWS;
-	double		threshold = (double) SILHOUETTE_MAX_ROWS / (double) in->rows;
 	int			cap = SILHOUETTE_MAX_ROWS + SILHOUETTE_MAX_ROWS / 2;
+	Oid			argtypes[3] = {FLOAT8OID, INT8OID, INT4OID};
+	Datum		args[3];
 	double	   *pts;
 	int			m = 0;
-	Portal		portal;
-	SPIPlanPtr	plan;
+	bool		isnull;
+	Datum		d;
+	int			rc;
 
 	insight_check_training_memory(sizeof(double) * (Size) cap * dim, "the silhouette sample");
+	args[0] = Float8GetDatum(all ? 1.0 : (double) SILHOUETTE_MAX_ROWS / (double) in->rows);
+	args[1] = Int64GetDatum(in->seed);
+	args[2] = Int32GetDatum(cap);
+	CHECK_FOR_INTERRUPTS();
+	rc = SPI_execute_with_args(in->sample_sql, 3, argtypes, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "silhouette sample failed: SPI result %d", rc);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	pts = palloc(sizeof(double) * (Size) cap * dim);
-	plan = SPI_prepare(in->rows_sql, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
+	if (!isnull)
 	{
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-			const double *x;
-			int			n;
+		ArrayType  *a = DatumGetArrayTypeP(d);
 
-			if (isnull || !insight_read_features(DatumGetArrayTypeP(d), dim, &x, &n))
-				continue;
-			if (!all)
-			{
-				uint64		h = hash_bytes_extended((const unsigned char *) x,
-													dim * (int) sizeof(double),
-													(uint64) in->seed ^ SAMPLE_SALT);
-
-				if ((double) (h >> 11) / 9007199254740992.0 >= threshold)
-					continue;
-			}
-			if (m == cap)
-				break;
-			memcpy(pts + (Size) m * dim, x, sizeof(double) * dim);
-			m++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
+		if (ARR_NDIM(a) != 2 || ARR_DIMS(a)[1] != dim || ARR_DIMS(a)[0] > cap || ARR_HASNULL(a) ||
+			ARR_ELEMTYPE(a) != FLOAT8OID)
+			elog(ERROR, "silhouette sample of an unexpected shape");
+		m = ARR_DIMS(a)[0];
+		memcpy(pts, ARR_DATA_PTR(a), sizeof(double) * (Size) m * dim);
 	}
-	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
-	sample_dim = dim;
-	qsort(pts, m, sizeof(double) * dim, point_cmp);
+	SPI_freetuptable(SPI_tuptable);
 	*m_out = m;
 	return pts;
 }
@@ -662,7 +636,8 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	insight_user_query(&uq, query, "insight_kmeans_fit", &kmeans_query);
-	in.rows_sql = psprintf("SELECT q.features FROM %s", uq.from);
+	in.sample_sql = psprintf("SELECT %s.insight_kmeans_sample(q.features, $1, $2, $3) FROM %s",
+							 schema, uq.from);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM %s",
 					 schema, uq.from);

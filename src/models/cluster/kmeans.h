@@ -7,6 +7,9 @@
  *
  * SQL:
  *	  insight_kmeans_pass(features float8[], plan bytea) aggregate -> bytea
+ *	  insight_kmeans_sample(features float8[], fraction float8, seed bigint,
+ *							max_rows int) aggregate -> float8[][] (the
+ *							silhouette's rows, kmeans_sample.c)
  *	  insight_kmeans_fit(query text, k, max_iterations, tolerance, n_init,
  *						 seed, initial_centroids) -> bytea model
  *	  insight_kmeans_assign(model bytea, features float8[]) -> int (1..k)
@@ -33,6 +36,8 @@
 
 /* Most k tried when k is chosen by silhouette (entries of the curve). */
 #define KSEARCH_MAX 10
+/* the key of the silhouette sample's row hash: seed XOR SAMPLE_SALT */
+#define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
 
 /* A kmeans model in memory. */
 typedef struct KMeansModel
