@@ -250,8 +250,10 @@ insight_kmeans_sample_combine(PG_FUNCTION_ARGS)
 	int			dim;
 	Size		words;
 
+	if (a == NULL && b == NULL)
+		PG_RETURN_NULL();		/* no rows on either side */
 	if (b == NULL)
-		PG_RETURN_POINTER(a);	/* NULL when both are */
+		PG_RETURN_POINTER(a);
 	if (a == NULL)
 		PG_RETURN_POINTER(b);	/* a copy: nodeAgg keeps what we return */
 	if (a->fraction != b->fraction || a->seed != b->seed || a->max_rows != b->max_rows)
