@@ -125,6 +125,16 @@ SELECT (SELECT (insight_model_info(insight_kmeans_fit('SELECT features FROM km_b
        = array_length(insight_kmeans_sample(features, 10000::float8 / 30000, 0, 15000), 1) AS sample_of_the_aggregate
   FROM km_big;
 
+-- with the SQL of 0.1.0 (no insight_kmeans_sample: a database not yet
+-- updated), the driver reads the rows and samples them by the same rules:
+-- the same model bytes, silhouette and silhouette_rows included
+BEGIN;
+CREATE TEMP TABLE km_with_aggregate AS SELECT insight_kmeans_fit('SELECT features FROM km_big', 4, n_init => 2) AS m;
+ALTER AGGREGATE insight_kmeans_sample(float8[], float8, bigint, integer) RENAME TO insight_kmeans_sample_hidden;
+SELECT insight_kmeans_fit('SELECT features FROM km_big', 4, n_init => 2) = m AS same_model_without_the_aggregate
+  FROM km_with_aggregate;
+ROLLBACK;
+
 -- insight_kmeans_sample: the rows kept depend on their values only (a hash
 -- keyed by the seed), not on their order; sorted by value; rows with NULLs
 -- skipped; beyond max_rows the rows of smallest hash remain, whatever the order

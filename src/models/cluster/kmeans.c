@@ -46,6 +46,7 @@
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "core/insight.h"
 #include "core/user_query.h"
@@ -61,7 +62,9 @@
 typedef struct KMeansInput
 {
 	SPIPlanPtr	pass_plan;		/* SELECT insight_kmeans_pass(features, $1) */
-	char	   *sample_sql;		/* SELECT insight_kmeans_sample(features, $1, $2, $3) */
+	char	   *sample_sql;		/* SELECT insight_kmeans_sample(features, $1, $2, $3);
+								 * NULL when the SQL predates the aggregate */
+	char	   *rows_sql;		/* SELECT features (for that case) */
 	int			dim;
 	int64		rows;
 	int64		skipped;
@@ -402,6 +405,61 @@ lloyd_runs(KMeansInput *in, int k, int nruns, double *centres, int *nclusters,
 /* ---------- silhouette ---------- */
 
 /*
+ * The sample of an extension whose SQL predates insight_kmeans_sample (a
+ * database still on 0.1.0 with this library, before ALTER EXTENSION UPDATE):
+ * the rows read here and filtered with the aggregate's rules, so the same
+ * sample.
+ */
+static int
+read_sample(KMeansInput *in, double fraction, int cap, double *pts)
+{
+	int			dim = in->dim;
+	Size		words = (Size) dim + 1;
+	int64		room = 2 * (int64) cap;
+	uint64	   *records;
+	int64		count = 0;
+	Portal		portal;
+	SPIPlanPtr	plan;
+
+	insight_check_training_memory(sizeof(uint64) * (Size) room * words, "the silhouette sample");
+	records = palloc(sizeof(uint64) * (Size) room * words);
+	plan = SPI_prepare(in->rows_sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+			const double *x;
+			int			n;
+			uint64		h;
+
+			if (isnull || !insight_read_features(DatumGetArrayTypeP(d), dim, &x, &n))
+				continue;
+			h = kmeans_sample_hash(x, dim, in->seed);
+			if (!kmeans_sample_keeps(h, fraction))
+				continue;
+			if (count == room)
+				count = kmeans_sample_trim(records, count, dim, cap);
+			records[count * words] = h;
+			memcpy(&records[count * words + 1], x, sizeof(double) * dim);
+			count++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_freeplan(plan);
+	return kmeans_sample_finish(records, count, dim, cap, pts);
+}
+
+/*
  * All rows (at most 10,000) or a seeded sample of about 10,000, sorted:
  * collected by the aggregate insight_kmeans_sample (kmeans_sample.c), so
  * that PostgreSQL's parallel workers or Citus's shards collect their rows'
@@ -413,6 +471,7 @@ load_sample(KMeansInput *in, int *m_out)
 	int			dim = in->dim;
 	bool		all = in->rows <= SILHOUETTE_MAX_ROWS;
 	int			cap = SILHOUETTE_MAX_ROWS + SILHOUETTE_MAX_ROWS / 2;
+	double		fraction = all ? 1.0 : (double) SILHOUETTE_MAX_ROWS / (double) in->rows;
 	Oid			argtypes[3] = {FLOAT8OID, INT8OID, INT4OID};
 	Datum		args[3];
 	double	   *pts;
@@ -422,7 +481,13 @@ load_sample(KMeansInput *in, int *m_out)
 	int			rc;
 
 	insight_check_training_memory(sizeof(double) * (Size) cap * dim, "the silhouette sample");
-	args[0] = Float8GetDatum(all ? 1.0 : (double) SILHOUETTE_MAX_ROWS / (double) in->rows);
+	pts = palloc(sizeof(double) * (Size) cap * dim);
+	if (in->sample_sql == NULL)
+	{
+		*m_out = read_sample(in, fraction, cap, pts);
+		return pts;
+	}
+	args[0] = Float8GetDatum(fraction);
 	args[1] = Int64GetDatum(in->seed);
 	args[2] = Int32GetDatum(cap);
 	CHECK_FOR_INTERRUPTS();
@@ -430,7 +495,6 @@ load_sample(KMeansInput *in, int *m_out)
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "silhouette sample failed: SPI result %d", rc);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	pts = palloc(sizeof(double) * (Size) cap * dim);
 	if (!isnull)
 	{
 		ArrayType  *a = DatumGetArrayTypeP(d);
@@ -499,6 +563,17 @@ silhouette(const double *pts, int m, int dim, const double *centres, int k)
 }
 
 /* ---------- SQL functions ---------- */
+
+/* insight_kmeans_sample(float8[], float8, bigint, integer) in namespace nsp */
+static bool
+sample_aggregate_exists(Oid nsp)
+{
+	Oid			argtypes[4] = {FLOAT8ARRAYOID, FLOAT8OID, INT8OID, INT4OID};
+
+	return SearchSysCacheExists3(PROCNAMEARGSNSP, CStringGetDatum("insight_kmeans_sample"),
+								 PointerGetDatum(buildoidvector(argtypes, 4)),
+								 ObjectIdGetDatum(nsp));
+}
 
 static void
 param_error(const char *msg, const char *detail)
@@ -636,8 +711,10 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	insight_user_query(&uq, query, "insight_kmeans_fit", &kmeans_query);
-	in.sample_sql = psprintf("SELECT %s.insight_kmeans_sample(q.features, $1, $2, $3) FROM %s",
-							 schema, uq.from);
+	if (sample_aggregate_exists(get_func_namespace(fcinfo->flinfo->fn_oid)))
+		in.sample_sql = psprintf("SELECT %s.insight_kmeans_sample(q.features, $1, $2, $3) FROM %s",
+								 schema, uq.from);
+	in.rows_sql = psprintf("SELECT q.features FROM %s", uq.from);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM %s",
 					 schema, uq.from);

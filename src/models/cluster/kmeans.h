@@ -39,6 +39,12 @@
 /* the key of the silhouette sample's row hash: seed XOR SAMPLE_SALT */
 #define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
 
+/* The silhouette sample's rules (kmeans_sample.c): records are uint64 hash, float8 values[dim]. */
+extern uint64 kmeans_sample_hash(const double *x, int dim, int64 seed);
+extern bool kmeans_sample_keeps(uint64 h, double fraction);
+extern int64 kmeans_sample_trim(uint64 *records, int64 count, int dim, int max_rows);
+extern int	kmeans_sample_finish(uint64 *records, int64 count, int dim, int max_rows, double *out);
+
 /* A kmeans model in memory. */
 typedef struct KMeansModel
 {

@@ -143,15 +143,56 @@ record_by_hash(const void *a, const void *b)
 	return record_by_values(a, b);
 }
 
-/* Keep the max_rows records of smallest (hash, values). */
+/*
+ * The records[0..count) (hash, values[dim]) trimmed to the max_rows of
+ * smallest (hash, values); returns the new count.  Shared with the driver's
+ * fallback (kmeans.c), so both keep the same rows.
+ */
+int64
+kmeans_sample_trim(uint64 *records, int64 count, int dim, int max_rows)
+{
+	if (count <= max_rows)
+		return count;
+	cmp_dim = dim;
+	qsort(records, count, record_words(dim) * sizeof(uint64), record_by_hash);
+	return max_rows;
+}
+
+/*
+ * The final step: trim, sort by values, write the points (m x dim) to out;
+ * returns m.  The records are reordered.
+ */
+int
+kmeans_sample_finish(uint64 *records, int64 count, int dim, int max_rows, double *out)
+{
+	Size		words = record_words(dim);
+	int			m = (int) kmeans_sample_trim(records, count, dim, max_rows);
+
+	cmp_dim = dim;
+	qsort(records, m, words * sizeof(uint64), record_by_values);
+	for (int i = 0; i < m; i++)
+		memcpy(out + (Size) i * dim, &records[i * words + 1], sizeof(double) * dim);
+	return m;
+}
+
+/* The row's hash; kept when below fraction (every row for fraction >= 1). */
+uint64
+kmeans_sample_hash(const double *x, int dim, int64 seed)
+{
+	return hash_bytes_extended((const unsigned char *) x, dim * (int) sizeof(double),
+							   (uint64) seed ^ SAMPLE_SALT);
+}
+
+bool
+kmeans_sample_keeps(uint64 h, double fraction)
+{
+	return fraction >= 1 || (double) (h >> 11) / 9007199254740992.0 < fraction;
+}
+
 static void
 trim(KMeansSample *s)
 {
-	if (s->count <= s->max_rows)
-		return;
-	cmp_dim = s->dim;
-	qsort(s->records, s->count, record_words(s->dim) * sizeof(uint64), record_by_hash);
-	s->count = s->max_rows;
+	s->count = kmeans_sample_trim(s->records, s->count, s->dim, s->max_rows);
 }
 
 /* A copy of s with room for 'need' records (at most 2 max_rows). */
@@ -224,9 +265,8 @@ insight_kmeans_sample_accum(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) ||
 		!insight_read_features(insight_array_arg(fcinfo, 1, &buf), s->dim > 0 ? s->dim : -1, &x, &n))
 		PG_RETURN_POINTER(s);	/* rows with NULLs: as insight_kmeans_fit skips them */
-	h = hash_bytes_extended((const unsigned char *) x, n * (int) sizeof(double),
-							(uint64) seed ^ SAMPLE_SALT);
-	if (fraction < 1 && (double) (h >> 11) / 9007199254740992.0 >= fraction)
+	h = kmeans_sample_hash(x, n, seed);
+	if (!kmeans_sample_keeps(h, fraction))
 		PG_RETURN_POINTER(s);
 	if (s->count == s->capacity)
 	{
@@ -296,7 +336,6 @@ insight_kmeans_sample_final(PG_FUNCTION_ARGS)
 	KMeansSample *s = sample_state_arg(fcinfo, 0);
 	KMeansSample *copy;
 	int			dim;
-	Size		words;
 	int			m;
 	double	   *points;
 	Datum	   *elems;
@@ -306,21 +345,21 @@ insight_kmeans_sample_final(PG_FUNCTION_ARGS)
 	if (s == NULL || s->count == 0)
 		PG_RETURN_NULL();
 	dim = s->dim;
-	words = record_words(dim);
 	/* the final function leaves the state as it is: work on a copy */
 	copy = palloc(VARSIZE(s));
 	memcpy(copy, s, VARSIZE(s));
-	trim(copy);
-	m = (int) copy->count;
-	cmp_dim = dim;
-	qsort(copy->records, m, words * sizeof(uint64), record_by_values);
-	points = palloc(sizeof(double) * (Size) m * dim);
-	for (int i = 0; i < m; i++)
-		memcpy(points + (Size) i * dim, &copy->records[i * words + 1], sizeof(double) * dim);
-	/* (a state from outside could hold anything: its values are checked here) */
-	for (Size i = 0; i < (Size) m * dim; i++)
-		if (!isfinite(points[i]))
-			sample_corrupt("It holds a value that is not finite.");
+	/* (a state from outside could hold anything: its values are checked here, before they are sorted) */
+	for (int64 i = 0; i < copy->count; i++)
+		for (int j = 0; j < dim; j++)
+		{
+			double		v;
+
+			memcpy(&v, &copy->records[i * record_words(dim) + 1 + j], sizeof(v));
+			if (!isfinite(v))
+				sample_corrupt("It holds a value that is not finite.");
+		}
+	points = palloc(sizeof(double) * (Size) Min(copy->count, copy->max_rows) * dim);
+	m = kmeans_sample_finish(copy->records, copy->count, dim, copy->max_rows, points);
 	elems = palloc(sizeof(Datum) * (Size) m * dim);
 	for (Size i = 0; i < (Size) m * dim; i++)
 		elems[i] = Float8GetDatum(points[i]);
