@@ -22,6 +22,9 @@ SELECT insight_scaler_fit(x) FROM (VALUES ('{{1,2},{3,4}}'::float8[])) v(x);
 SELECT insight_scaler_fit(x) FROM (VALUES ('{}'::float8[])) v(x);
 SELECT insight_scaler_transform(insight_scaler_fit(x), '{1,2}') FROM pts;
 SELECT insight_scaler_transform(insight_scaler_fit(x), '{1,2,3,4}') FROM pts;
+-- a finite value whose standardized value overflows
+SELECT insight_scaler_transform(insight_scaler_fit(x), '{-1.7976931348623157e308}')
+  FROM (VALUES ('{1e308}'::float8[]), ('{1e308}')) v(x);
 -- finite input whose mean or variance overflows
 SELECT insight_scaler_fit(x) FROM (VALUES ('{1e308}'::float8[]), ('{-1e308}'), ('{1e308}')) v(x);
 -- a state that is not a scaler state
@@ -45,6 +48,9 @@ SELECT insight_scaler_combine(insight_scaler_accum(NULL, '{2}'),
 SELECT insight_scaler_final(set_byte(insight_scaler_accum(NULL, '{2}'), 1643, 192));
 SELECT insight_scaler_final(set_byte(insight_scaler_accum(NULL, '{2}'), 28 + 40 * 8, 1));
 SELECT length(insight_scaler_accum(NULL, '{2}')) AS state_bytes_for_one_feature;
+-- at most 10,000 features (as logistic regression)
+SELECT length(insight_scaler_accum(NULL, array_fill(1::float8, ARRAY[10000]))) AS state_bytes_for_10000_features;
+SELECT insight_scaler_accum(NULL, array_fill(1::float8, ARRAY[10001]));
 
 -- direct calls of the transition and combine functions behave like the aggregate
 SELECT insight_model_info(insight_scaler_final(insight_scaler_combine(

@@ -199,7 +199,9 @@ trim(KMeansSample *s)
 static KMeansSample *
 grow(FunctionCallInfo fcinfo, KMeansSample *s, int dim, int64 need)
 {
-	int64		capacity = Max(s->capacity, SAMPLE_FIRST_CAPACITY);
+	/* the first room: 64 records, fewer for wide rows (at most 64 kB, at least 1) */
+	int64		capacity = Max(s->capacity,
+							   Max(1, Min(SAMPLE_FIRST_CAPACITY, (int64) (8192 / record_words(dim)))));
 	KMeansSample *g;
 
 	while (capacity < need)

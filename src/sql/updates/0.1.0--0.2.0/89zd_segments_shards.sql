@@ -7,7 +7,8 @@
 -- aggregate on the shards (the state's format changes; the model's does
 -- not).  The silhouette's rows are collected by a new aggregate,
 -- insight_kmeans_sample (insight_kmeans_fit runs it), so that only the sample
--- reaches the coordinator.
+-- reaches the coordinator.  insight_scaler_transform refuses a result that
+-- overflows (22003) instead of returning an infinity.
 
 -- features/scaler.sql
 
@@ -16,6 +17,8 @@
 --@ comment src/sql/features/scaler.sql insight_scaler_combine
 
 --@ comment src/sql/features/scaler.sql insight_scaler_final
+
+--@ comment src/sql/features/scaler.sql insight_scaler_transform
 
 COMMENT ON AGGREGATE @extschema@.insight_scaler_fit(float8[]) IS
 'Fit a standardizer over feature rows: per feature the mean and the population standard deviation (ddof 0, as scikit-learn StandardScaler; 1 for a constant feature). Exact: the state keeps per feature the sums S of x and Q of x^2 exactly, in fixed-point accumulators wide enough for every double and its square (a long accumulator, Kulisch & Miranker 1981, Computer Arithmetic in Theory and Practice), and the final function rounds once, to nearest: mean = round(S / n), variance = round((n Q - S^2) / n^2), scale = sqrt(variance) (as Python''s float(Fraction(S, n)) and math.sqrt(float(Fraction(n Q - S^2, n^2)))). So the result is the same to the last bit whatever the order of the rows and however a parallel plan or Citus''s shards split them (partial aggregates on the shards). Rows with a NULL array or a NULL element are skipped and counted. Errors: arrays of different lengths, NaN or Infinity; a variance that overflows a double (22003). NULL for no usable row.';
