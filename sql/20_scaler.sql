@@ -22,11 +22,35 @@ SELECT insight_scaler_fit(x) FROM (VALUES ('{{1,2},{3,4}}'::float8[])) v(x);
 SELECT insight_scaler_fit(x) FROM (VALUES ('{}'::float8[])) v(x);
 SELECT insight_scaler_transform(insight_scaler_fit(x), '{1,2}') FROM pts;
 SELECT insight_scaler_transform(insight_scaler_fit(x), '{1,2,3,4}') FROM pts;
+-- a finite value whose standardized value overflows
+SELECT insight_scaler_transform(insight_scaler_fit(x), '{-1.7976931348623157e308}')
+  FROM (VALUES ('{1e308}'::float8[]), ('{1e308}')) v(x);
 -- finite input whose mean or variance overflows
 SELECT insight_scaler_fit(x) FROM (VALUES ('{1e308}'::float8[]), ('{-1e308}'), ('{1e308}')) v(x);
 -- a state that is not a scaler state
 SELECT insight_scaler_final('\x0102'::bytea);
 SELECT insight_scaler_combine(NULL, '\x00000000ffffffff'::bytea);
+
+-- the sums are exact and rounded once: the same bytes in any order of the
+-- rows; a mean correctly rounded where running means are not (70 / 3 rounds
+-- to 23.333333333333332; 1e16 + 1 - 1e16 over rows in any order)
+SELECT insight_scaler_fit(x ORDER BY i) = insight_scaler_fit(x ORDER BY -i) AS same_bytes_reversed,
+       insight_scaler_fit(x ORDER BY i) = insight_scaler_fit(x ORDER BY md5(i::text)) AS same_bytes_shuffled,
+       ARRAY(SELECT e::float8 FROM jsonb_array_elements(insight_model_info(insight_scaler_fit(x ORDER BY md5(i::text))) -> 'means') e) AS means,
+       ARRAY(SELECT e::float8 FROM jsonb_array_elements(insight_model_info(insight_scaler_fit(x ORDER BY md5(i::text))) -> 'scales') e) AS scales
+  FROM (VALUES (1, '{10, 1e16, 5e-324}'::float8[]), (2, '{20, 1, 5e-324}'), (3, '{40, -1e16, 0}')) v(i, x);
+-- crafted states: another format, carries out of range, a digit that
+-- overflows, a negative sum of squares, sums no rows can give
+SELECT insight_scaler_final(decode(repeat('00', 28), 'hex'));
+SELECT insight_scaler_final(set_byte(insight_scaler_accum(NULL, '{2}'), 11, 4));
+SELECT insight_scaler_combine(insight_scaler_accum(NULL, '{2}'),
+                              overlay(insight_scaler_accum(NULL, '{2}') PLACING '\xffffffffffffff7f'::bytea FROM 293));
+SELECT insight_scaler_final(set_byte(insight_scaler_accum(NULL, '{2}'), 1643, 192));
+SELECT insight_scaler_final(set_byte(insight_scaler_accum(NULL, '{2}'), 28 + 40 * 8, 1));
+SELECT length(insight_scaler_accum(NULL, '{2}')) AS state_bytes_for_one_feature;
+-- at most 10,000 features (as logistic regression)
+SELECT length(insight_scaler_accum(NULL, array_fill(1::float8, ARRAY[10000]))) AS state_bytes_for_10000_features;
+SELECT insight_scaler_accum(NULL, array_fill(1::float8, ARRAY[10001]));
 
 -- direct calls of the transition and combine functions behave like the aggregate
 SELECT insight_model_info(insight_scaler_final(insight_scaler_combine(
@@ -68,6 +92,7 @@ SELECT (SELECT bool_and(abs(a::float8 - b::float8) <= 1e-9 * greatest(1, abs(a::
        AS parallel_equals_serial,
        insight_model_info(p.w) -> 'rows' AS rows
   FROM (SELECT insight_scaler_fit(x) AS w FROM many) p, serial s;
+SELECT p.w = s.w AS parallel_same_bytes FROM (SELECT insight_scaler_fit(x) AS w FROM many) p, serial s;
 SELECT insight_model_info(insight_scaler_fit(x)) -> 'rows' AS rows FROM many WHERE x[1] <= 3;
 SELECT insight_scaler_fit(x) IS NULL AS no_rows FROM many WHERE x[1] < 0;
 RESET parallel_setup_cost;

@@ -119,6 +119,53 @@ SELECT ARRAY[(i % 4) * 3 + sin(i * 0.7), (i % 4) * -2 + cos(i * 1.3)]::float8[] 
 SELECT (i->>'silhouette_rows')::int BETWEEN 9000 AND 11000 AS sample_size_ok,
        (i->>'silhouette')::float8 > 0.5 AS separated, i->'k' AS k, i->'sizes' AS sizes
   FROM insight_model_info(insight_kmeans_fit('SELECT features FROM km_big', 4, n_init => 2)) i;
+-- the sample is collected by insight_kmeans_sample (fraction 10000 / rows,
+-- the seed, at most 15,000 rows): the model's silhouette_rows are its rows
+SELECT (SELECT (insight_model_info(insight_kmeans_fit('SELECT features FROM km_big', 4, n_init => 2))->>'silhouette_rows')::int)
+       = array_length(insight_kmeans_sample(features, 10000::float8 / 30000, 0, 15000), 1) AS sample_of_the_aggregate
+  FROM km_big;
+
+-- with the SQL of 0.1.0 (no insight_kmeans_sample: a database not yet
+-- updated), the driver reads the rows and samples them by the same rules:
+-- the same model bytes, silhouette and silhouette_rows included
+BEGIN;
+CREATE TEMP TABLE km_with_aggregate AS SELECT insight_kmeans_fit('SELECT features FROM km_big', 4, n_init => 2) AS m;
+ALTER AGGREGATE insight_kmeans_sample(float8[], float8, bigint, integer) RENAME TO insight_kmeans_sample_hidden;
+SELECT insight_kmeans_fit('SELECT features FROM km_big', 4, n_init => 2) = m AS same_model_without_the_aggregate
+  FROM km_with_aggregate;
+ROLLBACK;
+
+-- insight_kmeans_sample: the rows kept depend on their values only (a hash
+-- keyed by the seed), not on their order; sorted by value; rows with NULLs
+-- skipped; beyond max_rows the rows of smallest hash remain, whatever the order
+SELECT insight_kmeans_sample(f, 1, 0, 10) AS every_row_sorted
+  FROM (VALUES ('{3,1}'::float8[]), ('{1,2}'), (NULL), ('{1,NULL}'), ('{1,1}'), ('{-0.5,7}')) v(f);
+SELECT insight_kmeans_sample(f, 0, 0, 10) IS NULL AS fraction_0_keeps_none
+  FROM (VALUES ('{3,1}'::float8[])) v(f);
+SELECT insight_kmeans_sample(features, 0.3, 7, 15000 ORDER BY features)
+       = insight_kmeans_sample(features, 0.3, 7, 15000 ORDER BY features DESC) AS same_in_any_order,
+       array_length(insight_kmeans_sample(features, 0.3, 7, 15000), 1) BETWEEN 8500 AND 9500 AS about_30_percent,
+       insight_kmeans_sample(features, 0.3, 7, 15000) <> insight_kmeans_sample(features, 0.3, 8, 15000) AS seed_matters,
+       insight_kmeans_sample(features, 1, 0, 5 ORDER BY features)
+       = insight_kmeans_sample(features, 1, 0, 5 ORDER BY features DESC) AS same_5_in_any_order,
+       array_length(insight_kmeans_sample(features, 1, 0, 5), 1) AS at_most_max_rows
+  FROM km_big;
+-- errors: NULL or out-of-range arguments, arguments that change, wrong widths
+SELECT insight_kmeans_sample(f, NULL, 0, 10) FROM (VALUES ('{1}'::float8[])) v(f);
+SELECT insight_kmeans_sample(f, 'NaN', 0, 10) FROM (VALUES ('{1}'::float8[])) v(f);
+SELECT insight_kmeans_sample(f, -1, 0, 10) FROM (VALUES ('{1}'::float8[])) v(f);
+SELECT insight_kmeans_sample(f, 1, 0, 0) FROM (VALUES ('{1}'::float8[])) v(f);
+SELECT insight_kmeans_sample(f, 1, 0, i) FROM (VALUES ('{1}'::float8[], 1), ('{2}', 2)) v(f, i);
+SELECT insight_kmeans_sample(f, 1, 0, 10) FROM (VALUES ('{1}'::float8[]), ('{1,2}')) v(f);
+SELECT insight_kmeans_sample(f, 1, 0, 10) FROM (VALUES ('{1,NaN}'::float8[])) v(f);
+SELECT insight_kmeans_sample_combine(insight_kmeans_sample_accum(NULL, '{1,2}', 1, 0, 10),
+                                     insight_kmeans_sample_accum(NULL, '{1,2}', 1, 1, 10));
+-- crafted states: a state of another format, counts beyond the room, a NaN
+SELECT insight_kmeans_sample_final(decode(repeat('00', 44), 'hex'));
+SELECT insight_kmeans_sample_final(set_byte(insight_kmeans_sample_accum(NULL, '{1,2}', 1, 0, 10), 28, 21));
+SELECT insight_kmeans_sample_final(set_byte(insight_kmeans_sample_accum(NULL, '{1,2}', 1, 0, 10), 36, 22));
+SELECT insight_kmeans_sample_final(set_byte(set_byte(insight_kmeans_sample_accum(NULL, '{1,2}', 1, 0, 10), 59, 127), 58, 248));
+SELECT insight_kmeans_sample_final(insight_kmeans_sample_accum(NULL, '{1,2}', 1, 0, 10)) AS one_row;
 
 -- Serial and forced-parallel plans give the same model bytes.
 CREATE TABLE km_par AS
@@ -126,7 +173,8 @@ SELECT ARRAY[(i % 5) + sin(i), (i % 7) * 0.5 + cos(i), (i % 3)]::float8[] AS fea
   FROM generate_series(1, 200000) i;
 ANALYZE km_par;
 SET max_parallel_workers_per_gather = 0;
-CREATE TEMP TABLE km_serial AS SELECT insight_kmeans_fit('SELECT features FROM km_par', 5, n_init => 3, seed => 5) AS m;
+CREATE TEMP TABLE km_serial AS SELECT insight_kmeans_fit('SELECT features FROM km_par', 5, n_init => 3, seed => 5) AS m,
+                                      (SELECT insight_kmeans_sample(features, 0.05, 5, 15000) FROM km_par) AS sample;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -134,6 +182,10 @@ SET min_parallel_table_scan_size = 0;
 EXPLAIN (COSTS OFF) SELECT insight_kmeans_pass(features, NULL) FROM km_par;
 SELECT insight_kmeans_fit('SELECT features FROM km_par', 5, n_init => 3, seed => 5) = m AS parallel_equals_serial,
        insight_model_info(m)->'sizes' AS sizes
+  FROM km_serial;
+EXPLAIN (COSTS OFF) SELECT insight_kmeans_sample(features, 0.05, 5, 15000) FROM km_par;
+SELECT (SELECT insight_kmeans_sample(features, 0.05, 5, 15000) FROM km_par) = sample AS parallel_sample_equals_serial,
+       array_length(sample, 1) BETWEEN 9500 AND 10500 AS about_5_percent
   FROM km_serial;
 RESET max_parallel_workers_per_gather;
 RESET parallel_setup_cost;

@@ -28,6 +28,8 @@ BEGIN
                                  WHEN 'float8'::regtype THEN 's'
                                  WHEN 'timestamptz'::regtype THEN 'ts'
                                  WHEN 'bytea'::regtype THEN 'b'
+                                 WHEN 'integer'::regtype THEN 'length(t)'
+                                 WHEN 'bigint'::regtype THEN 'length(t)::int8'
                                  ELSE 't' END, ', ' ORDER BY n)
           INTO args FROM unnest(a.types) WITH ORDINALITY u(t, n);
         aggregate := a.proname;

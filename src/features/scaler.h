@@ -12,7 +12,9 @@
  * Model (algorithm "scaler"): counts[0] = number of features d; payload =
  * uint64 rows used, uint64 rows skipped, float8 means[d], float8 scales[d].
  * A scale is the population standard deviation (ddof = 0, as scikit-learn's
- * StandardScaler), or 1 for a constant feature.
+ * StandardScaler), or 1 for a constant feature.  insight_scaler_fit computes
+ * both from exact sums, rounded once (scaler.c), so its model does not
+ * depend on the order or split of the rows.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,12 +39,13 @@ typedef struct InsightScaler
 extern InsightScaler *insight_scaler_read(bytea *value);
 
 /*
- * The means and scales insight_scaler_fit gives (Welford's update, the
- * population standard deviation, 1 for a constant feature) of the rows
- * rows[0..n) of the row-major matrix x (dim values a row), taken in that
- * order: for a fitting function that holds its rows in memory and wants
- * the same bits whatever order they arrived in.  n > 0; 22003 when a mean
- * or variance overflows.
+ * The means and scales of the rows rows[0..n) of the row-major matrix x (dim
+ * values a row), taken in that order (the population standard deviation, 1
+ * for a constant feature, as insight_scaler_fit defines them), by Welford's
+ * update: for a fitting function that holds its rows in memory and wants
+ * the same bits whatever order they arrived in (it orders rows[]).  Not the
+ * exact sums of insight_scaler_fit: the results may differ from its in the
+ * last bits.  n > 0; 22003 when a mean or variance overflows.
  */
 extern void insight_scaler_fit_rows(const double *x, int dim, const uint32 *rows, Size n,
 									double *means, double *scales);

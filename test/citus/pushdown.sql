@@ -89,6 +89,9 @@ SELECT (pushed->'rows') = (gathered->'rows') AS same_rows, pushed->'rows' AS cus
                 SELECT * FROM jsonb_array_elements_text(pushed->'scales') WITH ORDINALITY a(p, i)
                   JOIN jsonb_array_elements_text(gathered->'scales') WITH ORDINALITY b(g, j) ON i = j) e
  GROUP BY pushed, gathered;
+-- the scaler's sums are exact: the same bytes as the fit on the coordinator
+SELECT pg_temp.pushed_scaler() = (SELECT insight_scaler_fit(array_replace(f.features, NULL, 0::float8))
+                                    FROM insight_customer_features() f) AS same_bytes_as_gathered;
 
 -- 5. The CLV summary (the input of the CLV task's fits): one task per shard,
 -- the per-day and per-customer aggregates and the window inside the shard's
@@ -344,17 +347,19 @@ RESET citus.max_intermediate_result_size;
 -- grouped by the distribution column, joined on it) and the segments task's log-RFM
 -- go into a table co-located with the source by one INSERT ... SELECT that
 -- runs whole on each shard (one task per shard, no distributed subplan, no
--- rows to the coordinator); an IRLS pass, a k-means pass and the evaluation
--- metrics over it run as partial aggregates on the shards combined on the
--- coordinator; the rows are the single-node rows.  (The queries are the
--- tasks' own: insight_labelled_window_sql and the segments task's format()
--- template.)
+-- rows to the coordinator); an IRLS pass, the segments scaler fit, a k-means
+-- pass, the silhouette sample and the evaluation metrics over it run as
+-- partial aggregates on the shards combined on the coordinator; the rows are
+-- the single-node rows.  (The queries are the tasks' own:
+-- insight_labelled_window_sql and the segments task's format() template.)
 SET client_min_messages = error;
 CREATE FUNCTION pg_temp.segments_rows_query(as_of timestamptz) RETURNS text LANGUAGE sql AS $$
     SELECT format(substring(p.prosrc FROM '\$q\$(\s*SELECT f\.customer_id, .*)\$q\$,\s*''public'', features'),
                   'public', insight_customer_features_sql(as_of))
       FROM pg_proc p WHERE p.proname = 'insight_segments_prepare'
 $$;
+CREATE AGGREGATE pg_temp.scaler_state(float8[]) (SFUNC = insight_scaler_accum, STYPE = bytea);
+CREATE AGGREGATE pg_temp.sample_state(float8[], float8, bigint, integer) (SFUNC = insight_kmeans_sample_accum, STYPE = bytea);
 CREATE FUNCTION pg_temp.arrays(q text) RETURNS float8[] LANGUAGE plpgsql AS $$
 DECLARE a float8[];
 BEGIN
@@ -438,6 +443,9 @@ SELECT 'value rows', pg_temp.coordinator_nodes(q),
 SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'churn_rows', insight_labelled_window_sql('churn', :'c_train', '90 days'))) AS churn_insert,
        pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of'))) AS segments_insert,
        pg_temp.to_coordinator(format('INSERT INTO %s %s', :'value_rows', insight_labelled_window_sql('value', :'c_train', '90 days'))) AS value_insert;
+-- (the silhouette sample as insight_kmeans_fit runs it: its arguments are
+-- parameters, which Citus puts into the shards' queries)
+PREPARE silhouette_sample(float8, bigint, integer) AS SELECT insight_kmeans_sample(t.raw, $1, $2, $3) FROM :segment_rows t;
 SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
        bool_or(line ~ ('^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.' || agg || '\(')) AS partial_on_shards,
@@ -447,12 +455,45 @@ SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
                ('scaler', 'insight_scaler_fit', format('SELECT insight_scaler_fit(t.raw) FROM %s t', :'segment_rows')),
                ('kmeans', 'insight_kmeans_pass',
                 format('SELECT insight_kmeans_pass(t.raw, NULL::bytea) FROM %s t', :'segment_rows')),
+               ('silhouette sample', 'insight_kmeans_sample',
+                format('SELECT insight_kmeans_sample(t.raw, 0.5, 0, 15000) FROM %s t', :'segment_rows')),
+               ('silhouette sample, parameters', 'insight_kmeans_sample', 'EXECUTE silhouette_sample(0.5, 0, 15000)'),
                ('metrics', 'insight_binary_metrics',
                 format('SELECT insight_binary_metrics(1 / (1 + t.recency_days), t.churned) FROM %s t', :'churn_rows')),
                ('rows of a churn fit', 'insight_rows_pack', insight_training_rows_sql('insight_churn_train', 't.features', 't.churned', true)),
                ('rows of a value fit', 'insight_rows_pack', insight_training_rows_sql('insight_value_train', 't.features', 't.spend', false))) v(pass, agg, q),
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(v.q) p) l
  GROUP BY pass, q ORDER BY pass;
+-- the segments scaler and the silhouette sample over the rows on the
+-- shards (partial states combined on the coordinator) are the bytes of the
+-- same aggregates over the rows gathered into a temporary table on the
+-- coordinator, in customer order and in reverse (the scaler's sums and the
+-- sample's rows do not depend on the order or the split)
+CREATE TEMP TABLE gathered_segment_rows AS SELECT * FROM :segment_rows;
+SELECT (SELECT insight_scaler_fit(t.raw) FROM :segment_rows t)
+       = (SELECT insight_scaler_fit(t.raw ORDER BY t.customer_key) FROM gathered_segment_rows t) AS scaler_same_bytes,
+       (SELECT insight_scaler_fit(t.raw) FROM :segment_rows t)
+       = (SELECT insight_scaler_fit(t.raw ORDER BY t.customer_key DESC) FROM gathered_segment_rows t) AS scaler_same_bytes_reversed,
+       (SELECT insight_kmeans_sample(t.raw, 0.5, 0, 15000) FROM :segment_rows t)
+       = (SELECT insight_kmeans_sample(t.raw, 0.5, 0, 15000 ORDER BY t.customer_key DESC) FROM gathered_segment_rows t) AS half_sample_same,
+       (SELECT insight_kmeans_sample(t.raw, 1, 0, 15000) FROM :segment_rows t)
+       = (SELECT insight_kmeans_sample(t.raw, 1, 0, 15000) FROM gathered_segment_rows t) AS every_row_same,
+       (SELECT array_length(insight_kmeans_sample(t.raw, 1, 0, 15000), 1) FROM :segment_rows t) = (SELECT count(*) FROM gathered_segment_rows) AS every_row_kept,
+       (SELECT array_length(insight_kmeans_sample(t.raw, 1, 0, 100), 1) FROM :segment_rows t) AS at_most_max_rows;
+DEALLOCATE silhouette_sample;
+-- the bytes of those partial states, one per shard (the states as each
+-- shard's rows give them: Citus 12.1 sends each as text, a bytea in hex, so
+-- about twice these), against the rows' bytes, for one row per customer (the
+-- table holds each customer twice by now: the INSERT of to_coordinator above
+-- ran too)
+-- (pg_temp.scaler_state and pg_temp.sample_state: the aggregates without
+-- their final and combine functions, created above)
+SELECT count(*) AS shards, sum(s.rows) AS segment_rows, sum(s.row_bytes) AS rows_bytes,
+       sum(s.scaler_bytes) AS scaler_state_bytes, sum(s.sample_bytes) AS sample_state_bytes
+  FROM (SELECT get_shard_id_for_distribution_column('order_lines', t.customer_key) AS shard, count(*) AS rows,
+               sum(pg_column_size(t.raw)) AS row_bytes, length(pg_temp.scaler_state(t.raw)) AS scaler_bytes,
+               length(pg_temp.sample_state(t.raw, 1, 0, 15000)) AS sample_bytes
+          FROM (SELECT DISTINCT ON (g.customer_key) g.* FROM gathered_segment_rows g) t GROUP BY 1) s;
 -- the in-memory trainers read the rows collected on the shards
 -- (insight_training_rows_sql) in customer order: the same models, to the
 -- last bit, as from the rows read ORDER BY customer_id (GBDT's model depends

@@ -25,7 +25,9 @@
  * max(a, b), 0 for a point alone in its cluster, as scikit-learn's
  * silhouette_score) is computed on every row when there are at most 10,000,
  * otherwise on a sample of about 10,000 rows drawn by hashing each row with
- * the seed.
+ * the seed; the rows are collected by one more aggregate,
+ * insight_kmeans_sample (kmeans_sample.c), so only the sample reaches the
+ * driver.
  *
  *-------------------------------------------------------------------------
  */
@@ -44,6 +46,7 @@
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "core/insight.h"
 #include "core/user_query.h"
@@ -54,13 +57,14 @@
 #define SILHOUETTE_MAX_ROWS 10000
 #define KSEARCH_MIN 2
 #define KMEANS_MAX_K 100000		/* as the model reader accepts */
-#define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
 
 /* What the driver knows about the data and the query. */
 typedef struct KMeansInput
 {
 	SPIPlanPtr	pass_plan;		/* SELECT insight_kmeans_pass(features, $1) */
-	char	   *rows_sql;		/* SELECT features */
+	char	   *sample_sql;		/* SELECT insight_kmeans_sample(features, $1, $2, $3);
+								 * NULL when the SQL predates the aggregate */
+	char	   *rows_sql;		/* SELECT features (for that case) */
 	int			dim;
 	int64		rows;
 	int64		skipped;
@@ -400,35 +404,25 @@ lloyd_runs(KMeansInput *in, int k, int nruns, double *centres, int *nclusters,
 
 /* ---------- silhouette ---------- */
 
-static int	sample_dim;
-
+/*
+ * The sample of an extension whose SQL predates insight_kmeans_sample (a
+ * database still on 0.1.0 with this library, before ALTER EXTENSION UPDATE):
+ * the rows read here and filtered with the aggregate's rules, so the same
+ * sample.
+ */
 static int
-point_cmp(const void *a, const void *b)
-{
-	const double *x = a;
-	const double *y = b;
-
-	for (int j = 0; j < sample_dim; j++)
-		if (x[j] != y[j])
-			return x[j] < y[j] ? -1 : 1;
-	return 0;
-}
-
-/* All rows (at most 10,000) or a seeded sample of about 10,000, sorted. */
-static double *
-load_sample(KMeansInput *in, int *m_out)
+read_sample(KMeansInput *in, double fraction, int cap, double *pts)
 {
 	int			dim = in->dim;
-	bool		all = in->rows <= SILHOUETTE_MAX_ROWS;
-	double		threshold = (double) SILHOUETTE_MAX_ROWS / (double) in->rows;
-	int			cap = SILHOUETTE_MAX_ROWS + SILHOUETTE_MAX_ROWS / 2;
-	double	   *pts;
-	int			m = 0;
+	Size		words = (Size) dim + 1;
+	int64		room = 2 * (int64) cap;
+	uint64	   *records;
+	int64		count = 0;
 	Portal		portal;
 	SPIPlanPtr	plan;
 
-	insight_check_training_memory(sizeof(double) * (Size) cap * dim, "the silhouette sample");
-	pts = palloc(sizeof(double) * (Size) cap * dim);
+	insight_check_training_memory(sizeof(uint64) * (Size) room * words, "the silhouette sample");
+	records = palloc(sizeof(uint64) * (Size) room * words);
 	plan = SPI_prepare(in->rows_sql, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -444,30 +438,74 @@ load_sample(KMeansInput *in, int *m_out)
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 			const double *x;
 			int			n;
+			uint64		h;
 
 			if (isnull || !insight_read_features(DatumGetArrayTypeP(d), dim, &x, &n))
 				continue;
-			if (!all)
-			{
-				uint64		h = hash_bytes_extended((const unsigned char *) x,
-													dim * (int) sizeof(double),
-													(uint64) in->seed ^ SAMPLE_SALT);
-
-				if ((double) (h >> 11) / 9007199254740992.0 >= threshold)
-					continue;
-			}
-			if (m == cap)
-				break;
-			memcpy(pts + (Size) m * dim, x, sizeof(double) * dim);
-			m++;
+			h = kmeans_sample_hash(x, dim, in->seed);
+			if (!kmeans_sample_keeps(h, fraction))
+				continue;
+			if (count == room)
+				count = kmeans_sample_trim(records, count, dim, cap);
+			records[count * words] = h;
+			memcpy(&records[count * words + 1], x, sizeof(double) * dim);
+			count++;
 		}
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
 	SPI_freeplan(plan);
-	sample_dim = dim;
-	qsort(pts, m, sizeof(double) * dim, point_cmp);
+	return kmeans_sample_finish(records, count, dim, cap, pts);
+}
+
+/*
+ * All rows (at most 10,000) or a seeded sample of about 10,000, sorted:
+ * collected by the aggregate insight_kmeans_sample (kmeans_sample.c), so
+ * that PostgreSQL's parallel workers or Citus's shards collect their rows'
+ * share and only the sample reaches the driver.
+ */
+static double *
+load_sample(KMeansInput *in, int *m_out)
+{
+	int			dim = in->dim;
+	bool		all = in->rows <= SILHOUETTE_MAX_ROWS;
+	int			cap = SILHOUETTE_MAX_ROWS + SILHOUETTE_MAX_ROWS / 2;
+	double		fraction = all ? 1.0 : (double) SILHOUETTE_MAX_ROWS / (double) in->rows;
+	Oid			argtypes[3] = {FLOAT8OID, INT8OID, INT4OID};
+	Datum		args[3];
+	double	   *pts;
+	int			m = 0;
+	bool		isnull;
+	Datum		d;
+	int			rc;
+
+	insight_check_training_memory(sizeof(double) * (Size) cap * dim, "the silhouette sample");
+	pts = palloc(sizeof(double) * (Size) cap * dim);
+	if (in->sample_sql == NULL)
+	{
+		*m_out = read_sample(in, fraction, cap, pts);
+		return pts;
+	}
+	args[0] = Float8GetDatum(fraction);
+	args[1] = Int64GetDatum(in->seed);
+	args[2] = Int32GetDatum(cap);
+	CHECK_FOR_INTERRUPTS();
+	rc = SPI_execute_with_args(in->sample_sql, 3, argtypes, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "silhouette sample failed: SPI result %d", rc);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+	{
+		ArrayType  *a = DatumGetArrayTypeP(d);
+
+		if (ARR_NDIM(a) != 2 || ARR_DIMS(a)[1] != dim || ARR_DIMS(a)[0] > cap || ARR_HASNULL(a) ||
+			ARR_ELEMTYPE(a) != FLOAT8OID)
+			elog(ERROR, "silhouette sample of an unexpected shape");
+		m = ARR_DIMS(a)[0];
+		memcpy(pts, ARR_DATA_PTR(a), sizeof(double) * (Size) m * dim);
+	}
+	SPI_freetuptable(SPI_tuptable);
 	*m_out = m;
 	return pts;
 }
@@ -525,6 +563,17 @@ silhouette(const double *pts, int m, int dim, const double *centres, int k)
 }
 
 /* ---------- SQL functions ---------- */
+
+/* insight_kmeans_sample(float8[], float8, bigint, integer) in namespace nsp */
+static bool
+sample_aggregate_exists(Oid nsp)
+{
+	Oid			argtypes[4] = {FLOAT8ARRAYOID, FLOAT8OID, INT8OID, INT4OID};
+
+	return SearchSysCacheExists3(PROCNAMEARGSNSP, CStringGetDatum("insight_kmeans_sample"),
+								 PointerGetDatum(buildoidvector(argtypes, 4)),
+								 ObjectIdGetDatum(nsp));
+}
 
 static void
 param_error(const char *msg, const char *detail)
@@ -662,6 +711,9 @@ insight_kmeans_fit(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	insight_user_query(&uq, query, "insight_kmeans_fit", &kmeans_query);
+	if (sample_aggregate_exists(get_func_namespace(fcinfo->flinfo->fn_oid)))
+		in.sample_sql = psprintf("SELECT %s.insight_kmeans_sample(q.features, $1, $2, $3) FROM %s",
+								 schema, uq.from);
 	in.rows_sql = psprintf("SELECT q.features FROM %s", uq.from);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s.insight_kmeans_pass(q.features, $1) FROM %s",

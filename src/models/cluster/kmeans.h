@@ -7,6 +7,9 @@
  *
  * SQL:
  *	  insight_kmeans_pass(features float8[], plan bytea) aggregate -> bytea
+ *	  insight_kmeans_sample(features float8[], fraction float8, seed bigint,
+ *							max_rows int) aggregate -> float8[][] (the
+ *							silhouette's rows, kmeans_sample.c)
  *	  insight_kmeans_fit(query text, k, max_iterations, tolerance, n_init,
  *						 seed, initial_centroids) -> bytea model
  *	  insight_kmeans_assign(model bytea, features float8[]) -> int (1..k)
@@ -33,6 +36,14 @@
 
 /* Most k tried when k is chosen by silhouette (entries of the curve). */
 #define KSEARCH_MAX 10
+/* the key of the silhouette sample's row hash: seed XOR SAMPLE_SALT */
+#define SAMPLE_SALT UINT64CONST(0x5851F42D4C957F2D)
+
+/* The silhouette sample's rules (kmeans_sample.c): records are uint64 hash, float8 values[dim]. */
+extern uint64 kmeans_sample_hash(const double *x, int dim, int64 seed);
+extern bool kmeans_sample_keeps(uint64 h, double fraction);
+extern int64 kmeans_sample_trim(uint64 *records, int64 count, int dim, int max_rows);
+extern int	kmeans_sample_finish(uint64 *records, int64 count, int dim, int max_rows, double *out);
 
 /* A kmeans model in memory. */
 typedef struct KMeansModel

@@ -75,14 +75,10 @@ BEGIN
         SELECT f.customer_id, %1$I.insight_log_rfm(f.x[1], f.x[5]::integer, f.x[7])
           FROM (%2$s) f $q$, '@extschema@', features),
         'raw float8[]');
-    -- the scaler over the rows in customer order, as from the temporary
-    -- table: its sums (Welford's) change in their last bits with the order of
-    -- the rows, and k-means++ seeding hashes each standardized point, so a
-    -- last bit changes the clustering (on Citus one row per customer reaches
-    -- the coordinator; the k-means passes, exact sums, run on the shards)
-    EXECUTE pg_catalog.format('SELECT %I.insight_scaler_fit(r.raw%s) FROM %s r', '@extschema@',
-                              CASE WHEN rows_table OPERATOR(pg_catalog.<>) 'pg_temp.insight_segments_training'
-                                   THEN ' ORDER BY r.customer_key' ELSE '' END, rows_table)
+    -- the scaler: exact sums, so the same bytes in any order of the rows (on
+    -- Citus a partial aggregate on the shards: one state per shard reaches
+    -- the coordinator; the k-means passes and the silhouette sample, too)
+    EXECUTE pg_catalog.format('SELECT %I.insight_scaler_fit(r.raw) FROM %s r', '@extschema@', rows_table)
        INTO t.preprocessing;
     IF t.preprocessing IS NULL THEN
         RAISE EXCEPTION 'no customer has a purchase before %', t.trained_as_of
@@ -94,7 +90,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
-'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the table insight_segments_training of insight_training_table (a temporary table, or on Citus, with the source distributed by customer, a table co-located with the source filled on the shards by one INSERT ... SELECT over insight_customer_features_sql), and the scaler fitted on it over the rows in customer order (on Citus they reach the coordinator: the scaler''s sums change in their last bits with the order of the rows, and the k-means++ seeding hashes each standardized point) (the model''s preprocessing); 02000 when there is no customer.';
+'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the table insight_segments_training of insight_training_table (a temporary table, or on Citus, with the source distributed by customer, a table co-located with the source filled on the shards by one INSERT ... SELECT over insight_customer_features_sql), and the scaler fitted on it (insight_scaler_fit: exact sums, the same bytes in any order of the rows; on Citus a partial aggregate on the shards) (the model''s preprocessing); 02000 when there is no customer.';
 
 -- The knee of a k-means inertia curve (Satopaa, Albrecht, Irwin & Raghavan
 -- 2011, "Finding a 'Kneedle' in a Haystack", for a decreasing convex curve):
@@ -173,7 +169,7 @@ LANGUAGE sql
 AS $$ SELECT @extschema@.insight_train_task(@extschema@.insight_segments_setup($1, $2)) $$;
 
 COMMENT ON FUNCTION @extschema@.insight_train_segments(integer, timestamptz) IS
-'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 at the knee of the inertia curve (insight_kmeans_knee: Kneedle, Satopaa et al. 2011). Stores the model as task ''segments'' (metrics: customers, k, k_rule, inertia, silhouette, iterations, sizes, k_curve with the inertia and silhouette of k = 2..10) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers; on Citus, with the source distributed by customer, in a table on the shards (insight_training_table), where every k-means pass runs as an aggregate (exact sums); the scaler fit reads the rows in customer order and the silhouette reads them (every row, keeping all up to 10,000, else a hashed sample of about 10,000), so one row per customer reaches the coordinator twice.';
+'Cluster the customers with a purchase before as_of (default: the whole history) by k-means on standardized log-RFM (insight_log_rfm, standardized by insight_scaler_fit; the scaler is stored as the model''s preprocessing), k-means++ with n_init = 10 and seed 0; k => NULL chooses k in 2..10 at the knee of the inertia curve (insight_kmeans_knee: Kneedle, Satopaa et al. 2011). Stores the model as task ''segments'' (metrics: customers, k, k_rule, inertia, silhouette, iterations, sizes, k_curve with the inertia and silhouette of k = 2..10) and activates it: clusterings of different data have no common quality measure, so the newest one serves (insight_rollback(''segments'') puts back the previous one). Returns the model_id. Runs through insight_train_task() (steps insight_segments_*). The training rows live in a temporary table, so its passes run without parallel workers; on Citus, with the source distributed by customer, in a table on the shards (insight_training_table), where the scaler fit (exact sums), every k-means pass (exact sums) and the collection of the silhouette''s rows (insight_kmeans_sample: every row up to 10,000, else a hashed sample of about 10,000) run as partial aggregates on the shards: one partial state per shard and pass reaches the coordinator, no row per customer.';
 
 -- The active segments model (weights and scaler); raises when there is none.
 CREATE FUNCTION @extschema@.insight_segments_model(OUT weights bytea, OUT preprocessing bytea)

@@ -532,11 +532,14 @@ COMMENT ON COLUMN @extschema@.insight_sales_sources.registered_by IS 'The role t
 COMMENT ON FUNCTION @extschema@.insight_build_sales_objects() IS
 'Trigger function on insight_sales_sources (AFTER INSERT OR UPDATE; also fires when pg_restore loads the table): rebuilds insight_sales_rows() (and with it the view insight_sales), insight_customer_features(timestamptz) and insight_customer_features_of(text, timestamptz) for the registration, in the source''s key types, and comments them again. Runs as the extension''s owner (SECURITY DEFINER, search_path pinned). Raises the errors of insight_register_sales when a registered column has gone or is no longer readable.';
 
---@ comment src/sql/features/scaler.sql insight_scaler_accum
+COMMENT ON FUNCTION @extschema@.insight_scaler_accum(bytea, float8[]) IS
+'Transition function of insight_scaler_fit: adds one feature row to the count, means and sums of squared deviations (Welford); rows with a NULL array or element are skipped and counted. Errors: a row of another length, NaN or Infinity.';
 
---@ comment src/sql/features/scaler.sql insight_scaler_combine
+COMMENT ON FUNCTION @extschema@.insight_scaler_combine(bytea, bytea) IS
+'Combine function of insight_scaler_fit: merges two partial states (Chan, Golub & LeVeque 1979).';
 
---@ comment src/sql/features/scaler.sql insight_scaler_final
+COMMENT ON FUNCTION @extschema@.insight_scaler_final(bytea) IS
+'Final function of insight_scaler_fit: the scaler model (means, population standard deviations, 1 for a constant feature); NULL for no usable row.';
 
 --@ comment src/sql/models/cluster/kmeans.sql insight_kmeans_pass_accum
 
