@@ -46,7 +46,7 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 ROWS 10000;
 
 COMMENT ON FUNCTION @extschema@.insight_rows_unpack(bytea) IS
-'The rows packed by insight_rows_pack, in its order (by key), as (key, features, label); a row whose features held a NULL element comes back as an array of one NULL (a trainer skips it the same way). A value that is not packed rows is 22P03; a malformed one XX001; an interaction in it (insight_interactions_pack) 22023.';
+'The rows packed by insight_rows_pack, in its order (by key), as (key, features, label); a features array with NULL elements comes back whole, its NULLs in place (a trainer skips the row the same way). A value that is not packed rows is 22P03; a malformed one XX001; an interaction in it (insight_interactions_pack) 22023.';
 
 -- The interactions of a recommender's trainer, collected the same way.
 CREATE FUNCTION @extschema@.insight_interactions_pack_accum(state bytea, customer_id text, item_id text, value float8)
