@@ -266,9 +266,9 @@ AS $$
 DECLARE
     -- over f (customer_id, x: features) and w (customer_id, bought, net;
     -- no row for a customer without a line in the horizon)
-    labels pg_catalog.text := CASE task
-        WHEN 'churn' THEN 'NOT COALESCE(w.bought, false), f.x[1]'
-        WHEN 'value' THEN pg_catalog.format(
+    labels pg_catalog.text := CASE
+        WHEN task OPERATOR(pg_catalog.=) 'churn' THEN 'NOT COALESCE(w.bought, false), f.x[1]'
+        WHEN task OPERATOR(pg_catalog.=) 'value' THEN pg_catalog.format(
             'GREATEST(COALESCE(w.net, 0), 0)::pg_catalog.float8, %I.insight_past_rate_value(f.x[3], f.x[5]::integer, f.x[4], '
             'pg_catalog.date_part(''epoch'', %L::interval) OPERATOR(pg_catalog./) 86400)', '@extschema@', horizon) END;
     features pg_catalog.text := @extschema@.insight_customer_features_sql(cutoff);
