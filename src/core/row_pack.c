@@ -57,11 +57,12 @@
  * but the last; no needless trailing zero byte, so one value has one
  * encoding, and so has one row: equal rows, equal bytes).  A pack holds
  * records of one kind; the combine and final functions serve both
- * aggregates, and each unpack function refuses the other's records,
+ * aggregates, and each unpack function refuses the other's records.
  *
- * so that what a trainer skips (a NULL label, array or element) it still
- * sees, and counts, and what it refuses (NaN, Infinity, arrays of different
- * lengths) it still refuses, with its own error.  While the aggregate runs,
+ * NULLs are kept (keys, arrays, elements, labels, values), so that what a
+ * trainer skips (a NULL label, array or element) it still sees, and counts,
+ * and what it refuses (NaN, Infinity, arrays of different lengths) it still
+ * refuses, with its own error.  While the aggregate runs,
  * the state is an expanded object (utils/expandeddatum.h) whose buffer grows
  * by doubling in a memory context under the aggregate's, kept in place by
  * the executor; its flat form, wherever it leaves the aggregate (a Citus
