@@ -212,3 +212,87 @@ SELECT * FROM insight_interactions_unpack(('\x50414953' || '0000000000000000')::
 -- layout, flag 2) is malformed
 SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
                                            || '02000000' || '000000000000f03f' || '6162630000000000')::bytea);
+
+-- a state of interactions that leaves the aggregate (a Citus shard's
+-- partial state, a parallel worker's; here the state of an aggregate with
+-- no final function) takes its "PDIC" form when smaller than its records:
+-- the items once each, then each customer once with its pairs (an item's
+-- number and the value), the NULL customer's last
+CREATE AGGREGATE pg_temp.pair_state(text, text, float8) (
+    SFUNC = insight_interactions_pack_accum, STYPE = bytea);
+SELECT pg_temp.pair_state(c, i, v ORDER BY n) AS dict_state
+  FROM (VALUES (1, 'b', 'item', 1), (2, 'a', 'item', 2.5), (3, 'b', 'item', NULL),
+               (4, NULL, 'thing', 3), (5, 'b', NULL, 4)) x(n, c, i, v);
+-- not smaller: its records
+SELECT pg_temp.pair_state(c, i, v ORDER BY n) AS record_state
+  FROM (VALUES (1, 'b', 'x', 1), (2, 'a', 'y', 2.5)) x(n, c, i, v);
+-- the partial states of the pairs above, one per value (that form for the
+-- 5 of 600 pairs, records for the 3 of 1 pair): smaller than their
+-- records, their rows back from each (unpacked as they are, or combined), the same packed
+-- rows from them merged in any order
+CREATE TEMP TABLE pair_states AS
+SELECT p.value AS part, pg_temp.pair_state(p.customer_id, p.item_id, p.value) AS state,
+       insight_interactions_pack(p.customer_id, p.item_id, p.value) AS packed
+  FROM pack_pairs p GROUP BY p.value;
+SELECT count(*) FILTER (WHERE substr(s.state, 1, 4) = '\x50444943'::bytea) AS dict_states, count(*) AS states,
+       sum(octet_length(s.state)) AS state_bytes, sum(octet_length(s.packed)) AS record_bytes,
+       bool_and(NOT EXISTS (SELECT * FROM insight_interactions_unpack(s.state)
+                            EXCEPT ALL SELECT * FROM insight_interactions_unpack(s.packed))
+                AND NOT EXISTS (SELECT * FROM insight_interactions_unpack(s.packed)
+                                EXCEPT ALL SELECT * FROM insight_interactions_unpack(s.state))) AS same_rows
+  FROM pair_states s;
+SELECT (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)
+         = (SELECT pg_temp.pack_merge(s.state ORDER BY s.part NULLS FIRST) FROM pair_states s) AS states_merged_ascending,
+       (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)
+         = (SELECT pg_temp.pack_merge(s.state ORDER BY s.part DESC NULLS LAST) FROM pair_states s) AS states_merged_descending;
+-- its values to the bit, from the state of pack_values
+SELECT count(*) AS rows,
+       bool_and(u.customer_id = p.customer_id AND u.item_id = p.item_id
+                AND float8send(u.value) IS NOT DISTINCT FROM float8send(p.v)) AS same_bits
+  FROM insight_interactions_unpack((SELECT pg_temp.pair_state(p.customer_id, p.item_id, p.v)
+                                      FROM pack_values p, generate_series(1, 3) g)) u
+  JOIN pack_values p ON p.customer_id = u.customer_id;
+-- malformed ones (XX001): more items than bytes; an item past the end; an
+-- item not valid text; a customer of no pair, of more pairs than the
+-- header's; an item number past the items; a malformed value; fewer pairs
+-- than the header's; bytes after them; pairs of more than 1 GB as records
+-- (an item of a million bytes, 1,100 pairs of it)
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '05' || '0161')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0561' || '00' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '01ff' || '00' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016100' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016102' || '0100' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0200')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0104')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0200000000000000' || '01' || '0161' || '01' || '016101' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0100' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(decode('50444943' || '4c04000000000000' || '01' || 'c0843d' || repeat('61', 1000000)
+                                                 || '00' || repeat('0100', 1100), 'hex'));
+-- more pairs than that form holds (4 Mi + 1)
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100400000000000' || '00' || '00')::bytea);
+-- a well-formed one: (a, a, NULL)
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0100')::bytea);
+
+-- in parallel workers (their states in that form, combined by the leader):
+-- the same packed pairs as serially
+CREATE TABLE pack_pairs_big AS SELECT p.* FROM pack_pairs p, generate_series(1, 20) g;
+ANALYZE pack_pairs_big;
+CREATE TEMP TABLE pair_serial AS
+SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) AS packed FROM pack_pairs_big p;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SELECT count(*) AS partial_aggregates_in_workers
+  FROM pg_temp.plan('SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs_big p') line
+ WHERE line ~ 'Partial Aggregate|Workers Planned: 2';
+SELECT (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs_big p) = s.packed AS parallel_same_bytes,
+       (SELECT count(*) FROM insight_interactions_unpack(s.packed)) AS rows
+  FROM pair_serial s;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+DROP TABLE pack_pairs_big;

@@ -55,7 +55,11 @@
  *
  * (varints: 7 bits a byte, low bits first, the high bit set on every byte
  * but the last; no needless trailing zero byte, so one value has one
- * encoding, and so has one row: equal rows, equal bytes).  A pack holds
+ * encoding, and so has one row: equal rows, equal bytes).  A state of
+ * interactions that leaves the aggregate (its flat form: a Citus shard's
+ * partial state, a parallel worker's) takes a third form when smaller,
+ * "PDIC": its items and customers once each, each customer's pairs under it
+ * (see dict_decode), read back as records.  A pack holds
  * records of one kind; the combine and final functions serve both
  * aggregates, and each unpack function refuses the other's records.
  *
@@ -225,6 +229,7 @@ typedef struct Pair
 	int32		item_len;		/* -1: NULL */
 	bool		value_null;
 	float8		value;
+	Size		value_off;		/* where the value's tag is in the record */
 	Size		size;			/* the record's bytes */
 } Pair;
 
@@ -284,14 +289,10 @@ pair_value_int(float8 d, int64 *v)
 	return true;
 }
 
-/* Append a record (key or item NULL for NULL) at 'out'; its size. */
-static Size
-pair_write(char *out, const char *key, int32 key_len, const char *item, int32 item_len,
-		   bool value_null, float8 value)
+/* The keys of a record (NULL for NULL) at 'o'; the end. */
+static char *
+pair_write_keys(char *o, const char *key, int32 key_len, const char *item, int32 item_len)
 {
-	char	   *o = out;
-	int64		iv;
-
 	o = varint_write(o, key ? (uint64) key_len + 1 : 0);
 	if (key_len > 0)
 	{
@@ -304,6 +305,17 @@ pair_write(char *out, const char *key, int32 key_len, const char *item, int32 it
 		memcpy(o, item, item_len);
 		o += item_len;
 	}
+	return o;
+}
+
+/* Append a record (key or item NULL for NULL) at 'out'; its size. */
+static Size
+pair_write(char *out, const char *key, int32 key_len, const char *item, int32 item_len,
+		   bool value_null, float8 value)
+{
+	char	   *o = pair_write_keys(out, key, key_len, item, item_len);
+	int64		iv;
+
 	if (value_null)
 		*o++ = PAIR_VALUE_NULL;
 	else if (pair_value_int(value, &iv))
@@ -343,6 +355,46 @@ pair_read_key(const unsigned char *p, Size avail, Size *pos, const char **key, i
 }
 
 /*
+ * A value (tag, then its bytes) at *pos of 'avail' bytes: NULL, or what is
+ * wrong with it.
+ */
+static const char *
+pair_value_read(const unsigned char *p, Size avail, Size *pos, bool *isnull, float8 *value)
+{
+	uint64		v;
+	int64		iv;
+
+	if (*pos >= avail)
+		return "A record runs past the end of the value.";
+	switch (p[(*pos)++])
+	{
+		case PAIR_VALUE_NULL:
+			*isnull = true;
+			*value = 0.0;
+			return NULL;
+		case PAIR_VALUE_INT:
+			if (!varint_read(p, avail, pos, PAIR_INT_BYTES, &v) ||
+				v >= ((uint64) 1 << 54) - 1)
+				return "A record's integer value is not well-formed or runs past the end of the value.";
+			*isnull = false;
+			*value = (float8) ((int64) (v >> 1) ^ -(int64) (v & 1));
+			return NULL;
+		case PAIR_VALUE_FLOAT8:
+			if (avail - *pos < sizeof(float8))
+				return "A record runs past the end of the value.";
+			memcpy(value, p + *pos, sizeof(float8));
+			*pos += sizeof(float8);
+			*isnull = false;
+			/* one encoding per value */
+			if (pair_value_int(*value, &iv))
+				return "A record's value is an integer stored as a float8.";
+			return NULL;
+		default:
+			return "A record's value has an unknown tag.";
+	}
+}
+
+/*
  * The record at 'rec', of at most 'avail' bytes, into *pr: NULL, or what is
  * wrong with it (the record as a whole: its keys' text is checked apart).
  */
@@ -351,43 +403,14 @@ pair_read(const char *rec, Size avail, Pair *pr)
 {
 	const unsigned char *p = (const unsigned char *) rec;
 	Size		pos = 0;
-	uint64		v;
+	const char *problem;
 
 	if (!pair_read_key(p, avail, &pos, &pr->key, &pr->key_len) ||
 		!pair_read_key(p, avail, &pos, &pr->item, &pr->item_len))
 		return "A record's key length is not well-formed or runs past the end of the value.";
-	if (pos >= avail)
-		return "A record runs past the end of the value.";
-	switch (p[pos++])
-	{
-		case PAIR_VALUE_NULL:
-			pr->value_null = true;
-			pr->value = 0.0;
-			break;
-		case PAIR_VALUE_INT:
-			if (!varint_read(p, avail, &pos, PAIR_INT_BYTES, &v) ||
-				v >= ((uint64) 1 << 54) - 1)
-				return "A record's integer value is not well-formed or runs past the end of the value.";
-			pr->value_null = false;
-			pr->value = (float8) ((int64) (v >> 1) ^ -(int64) (v & 1));
-			break;
-		case PAIR_VALUE_FLOAT8:
-			{
-				int64		iv;
-
-				if (avail - pos < sizeof(float8))
-					return "A record runs past the end of the value.";
-				memcpy(&pr->value, p + pos, sizeof(float8));
-				pos += sizeof(float8);
-				pr->value_null = false;
-				/* one encoding per value */
-				if (pair_value_int(pr->value, &iv))
-					return "A record's value is an integer stored as a float8.";
-				break;
-			}
-		default:
-			return "A record's value has an unknown tag.";
-	}
+	pr->value_off = pos;
+	if ((problem = pair_value_read(p, avail, &pos, &pr->value_null, &pr->value)) != NULL)
+		return problem;
 	pr->size = pos;
 	return NULL;
 }
@@ -418,6 +441,176 @@ check_pairs(const char *records, Size bytes, int64 n_rows)
 		pack_corrupted("The value has bytes after its last record.");
 }
 
+/*
+ * The flat form of a state of interactions when it leaves the aggregate (a
+ * Citus shard's partial state, a parallel worker's), "PDIC": its keys once
+ * each, and its pairs by customer (see dict_encode).  After the header
+ * (n_rows, the number of pairs):
+ *
+ *	  varint n_items, then each item: varint length, its bytes
+ *	  varint n_customers, then each customer: varint length, its bytes,
+ *	  varint n (at least 1), then n pairs
+ *	  then the pairs of the NULL customer, n_rows pairs in all
+ *
+ * a pair: varint item (0: NULL, i: the i-th item), then the value as in a
+ * record.  It is read back as records ("PAIR"), checked on the way.
+ */
+#define DICT_PACK_FORMAT 0x43494450	/* "PDIC" */
+#define PAIR_COUNT_BYTES 9		/* a varint of a number of pairs (< 2^63) */
+#define DICT_MAX_ROWS (4 * 1024 * 1024) /* pairs in that form, at most */
+
+typedef struct DictKey
+{
+	const char *bytes;			/* NULL: a NULL key */
+	int32		len;			/* -1: NULL */
+} DictKey;
+
+static inline Size
+varint_size(uint64 v)
+{
+	Size		n = 1;
+
+	while (v >= 0x80)
+	{
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* A key of a dictionary (never NULL) at *pos: false when malformed. */
+static inline bool
+dict_read_key(const unsigned char *p, Size avail, Size *pos, DictKey *k)
+{
+	uint64		len;
+
+	if (!varint_read(p, avail, pos, PAIR_LEN_BYTES, &len) || len > avail - *pos)
+		return false;
+	k->bytes = (const char *) p + *pos;
+	k->len = (int32) len;
+	*pos += len;
+	return true;
+}
+
+static inline void
+dict_check_text(const DictKey *k)
+{
+	if (k->len > 0 && !pg_verify_mbstr(GetDatabaseEncoding(), k->bytes, k->len, true))
+		pack_corrupted("A record's key is not valid text in the database's encoding.");
+}
+
+/* The size of a record of these keys and 'value_len' bytes of value. */
+static inline Size
+dict_record_size(const DictKey *key, const DictKey *item, Size value_len)
+{
+	return varint_size(key->bytes ? (uint64) key->len + 1 : 0) + Max(key->len, 0) +
+		varint_size(item->bytes ? (uint64) item->len + 1 : 0) + Max(item->len, 0) + value_len;
+}
+
+/*
+ * The records ("PAIR") of the body of a "PDIC" value ('bytes' bytes,
+ * 'n_rows' pairs), checked: the first pass checks and sizes, the second
+ * writes.
+ */
+static RowPack *
+dict_decode(const char *body, Size bytes, int64 n_rows)
+{
+	const unsigned char *p = (const unsigned char *) body;
+	DictKey    *items = NULL;
+	Size		total = 0;
+	RowPack    *pack = NULL;
+	char	   *out = NULL;
+
+	for (int pass = 0; pass < 2; pass++)
+	{
+		Size		pos = 0;
+		uint64		n_items;
+		uint64		n_customers;
+		uint64		left = (uint64) n_rows;
+
+		if (pass == 1)
+		{
+			pack = palloc(ROW_PACK_HEADER + total);
+			memset(pack, 0, ROW_PACK_HEADER);
+			SET_VARSIZE(pack, ROW_PACK_HEADER + total);
+			pack->format = PAIR_PACK_FORMAT;
+			pack->n_rows = n_rows;
+			out = (char *) pack + ROW_PACK_HEADER;
+		}
+		/* (the form of at most DICT_MAX_ROWS pairs: the work arrays bounded) */
+		if (n_rows > DICT_MAX_ROWS)
+			pack_corrupted("The value holds more pairs than its form can.");
+		if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &n_items) ||
+			n_items > bytes - pos || n_items > (uint64) n_rows)
+			pack_corrupted("The value's number of items is not well-formed or too large.");
+		if (pass == 0)
+			items = palloc(sizeof(DictKey) * Max(n_items, 1));
+		for (uint64 i = 0; i < n_items; i++)
+		{
+			if (!dict_read_key(p, bytes, &pos, &items[i]))
+				pack_corrupted("An item's length is not well-formed or runs past the end of the value.");
+			if (pass == 0)
+				dict_check_text(&items[i]);
+		}
+		if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &n_customers) ||
+			n_customers > bytes - pos || n_customers > (uint64) n_rows)
+			pack_corrupted("The value's number of customers is not well-formed or too large.");
+		/* each customer's pairs, then the NULL customer's */
+		for (uint64 c = 0; c <= n_customers; c++)
+		{
+			DictKey		customer = {NULL, -1};
+			uint64		n = left;
+
+			CHECK_FOR_INTERRUPTS();
+			if (c < n_customers)
+			{
+				if (!dict_read_key(p, bytes, &pos, &customer))
+					pack_corrupted("A customer's length is not well-formed or runs past the end of the value.");
+				if (pass == 0)
+					dict_check_text(&customer);
+				if (!varint_read(p, bytes, &pos, PAIR_COUNT_BYTES, &n) || n == 0 || n > left)
+					pack_corrupted("A customer's number of pairs is not well-formed or more than the value's.");
+			}
+			left -= n;
+			for (uint64 k = 0; k < n; k++)
+			{
+				DictKey		item = {NULL, -1};
+				uint64		ref;
+				Size		value_pos;
+				bool		isnull;
+				float8		value;
+				const char *problem;
+
+				if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &ref) || ref > n_items)
+					pack_corrupted("A pair's item is not well-formed, not in the value's items, or past its end.");
+				if (ref > 0)
+					item = items[ref - 1];
+				value_pos = pos;
+				if ((problem = pair_value_read(p, bytes, &pos, &isnull, &value)) != NULL)
+					pack_corrupted(problem);
+				if (pass == 0)
+				{
+					Size		size = dict_record_size(&customer, &item, pos - value_pos);
+
+					if (size > MaxAllocSize - ROW_PACK_HEADER - total)
+						pack_corrupted("The value's pairs take more than 1 GB as records.");
+					total += size;
+				}
+				else
+				{
+					out = pair_write_keys(out, customer.bytes, customer.len, item.bytes, item.len);
+					memcpy(out, p + value_pos, pos - value_pos);
+					out += pos - value_pos;
+				}
+			}
+		}
+		if (pos != bytes)
+			pack_corrupted("The value has bytes after its last record.");
+	}
+	Assert(out == (char *) pack + VARSIZE(pack));
+	return pack;
+}
+
 /* A flat packed value from an argument, detoasted and checked. */
 static RowPack *
 pack_arg(FunctionCallInfo fcinfo, int argno)
@@ -427,7 +620,8 @@ pack_arg(FunctionCallInfo fcinfo, int argno)
 	Size		size = VARSIZE(raw);
 
 	if (size < ROW_PACK_HEADER ||
-		(p->format != ROW_PACK_FORMAT && p->format != PAIR_PACK_FORMAT) || p->n_rows < 0)
+		(p->format != ROW_PACK_FORMAT && p->format != PAIR_PACK_FORMAT &&
+		 p->format != DICT_PACK_FORMAT) || p->n_rows < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("not a value of insight_rows_pack"),
@@ -439,7 +633,9 @@ pack_arg(FunctionCallInfo fcinfo, int argno)
 		p = palloc(size);
 		memcpy(p, raw, size);
 	}
-	if (p->format == PAIR_PACK_FORMAT)
+	if (p->format == DICT_PACK_FORMAT)
+		p = dict_decode((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
+	else if (p->format == PAIR_PACK_FORMAT)
 		check_pairs((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
 	else
 		check_records((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
@@ -458,12 +654,215 @@ typedef struct PackExpanded
 	Size		capacity;
 	int64		n_rows;
 	int32		format;			/* ROW_PACK_FORMAT, PAIR_PACK_FORMAT; 0 unknown yet */
+	/* PAIR_PACK_FORMAT: its "PDIC" form (dict_encode) for n_rows = flat_rows */
+	char	   *flat;
+	Size		flat_len;
+	int64		flat_rows;
 } PackExpanded;
+
+/*
+ * dict_encode: the "PDIC" form of a state of interactions (see
+ * dict_decode), kept in the state for its flattening; none (flat NULL)
+ * when it would not be smaller than the records, or for more than
+ * DICT_MAX_ROWS pairs (its work arrays take 48 bytes a pair).  The items
+ * and customers in byte order, each customer's pairs in the order they
+ * came: the same records give the same bytes.
+ */
+typedef struct EncPair
+{
+	const char *key;
+	const char *item;
+	const char *value;
+	int32		key_len;
+	int32		item_len;
+	uint32		value_len;
+	uint32		item_id;		/* 0: NULL; i: the i-th item */
+	uint32		idx;			/* its place in the state */
+} EncPair;
+
+/* Keys in byte order, NULL last. */
+static inline int
+key_bytes_cmp(const char *x, int32 lx, const char *y, int32 ly)
+{
+	int			c;
+
+	if (lx < 0 || ly < 0)
+		return (lx < 0) - (ly < 0);
+	if ((c = memcmp(x, y, Min(lx, ly))) != 0)
+		return c;
+	return (lx > ly) - (lx < ly);
+}
+
+static int
+enc_item_cmp(const void *a, const void *b)
+{
+	const EncPair *x = a;
+	const EncPair *y = b;
+	int			c = key_bytes_cmp(x->item, x->item_len, y->item, y->item_len);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int
+enc_customer_cmp(const void *a, const void *b)
+{
+	const EncPair *x = a;
+	const EncPair *y = b;
+	int			c = key_bytes_cmp(x->key, x->key_len, y->key, y->key_len);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+typedef struct EncOut
+{
+	char	   *buf;
+	Size		pos;
+	Size		cap;
+	bool		full;			/* it would not be smaller: given up */
+} EncOut;
+
+static void
+enc_bytes(EncOut *o, const void *bytes, Size n)
+{
+	if (o->full || n > o->cap - o->pos)
+	{
+		o->full = true;
+		return;
+	}
+	if (n > 0)
+		memcpy(o->buf + o->pos, bytes, n);
+	o->pos += n;
+}
+
+static void
+enc_varint(EncOut *o, uint64 v)
+{
+	char		tmp[10];
+
+	enc_bytes(o, tmp, varint_write(tmp, v) - tmp);
+}
+
+static void
+dict_encode(PackExpanded *e)
+{
+	int64		n = e->n_rows;
+	MemoryContext work;
+	MemoryContext old;
+	EncPair    *ep;
+	EncOut		o;
+	Size		off = 0;
+	uint32		n_items = 0;
+	uint32		n_customers = 0;
+
+	if (e->flat != NULL)
+		pfree(e->flat);
+	e->flat = NULL;
+	e->flat_len = 0;
+	e->flat_rows = n;
+	if (n == 0 || n > DICT_MAX_ROWS)
+		return;
+	work = AllocSetContextCreate(CurrentMemoryContext, "insight_interactions_pack flattening",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	ep = palloc(sizeof(EncPair) * n);
+	for (int64 i = 0; i < n; i++)
+	{
+		Pair		pr;
+
+		(void) pair_read(e->records + off, e->used - off, &pr);
+		ep[i].key = pr.key;
+		ep[i].key_len = pr.key_len;
+		ep[i].item = pr.item;
+		ep[i].item_len = pr.item_len;
+		ep[i].value = e->records + off + pr.value_off;
+		ep[i].value_len = (uint32) (pr.size - pr.value_off);
+		ep[i].idx = (uint32) i;
+		off += pr.size;
+	}
+	o.buf = MemoryContextAlloc(e->hdr.eoh_context, e->used);
+	o.pos = 0;
+	o.cap = e->used;			/* (smaller than the records, or none) */
+	o.full = false;
+
+	/* the items, numbered in byte order */
+	qsort(ep, n, sizeof(EncPair), enc_item_cmp);
+	for (int64 i = 0; i < n; i++)
+		if (ep[i].item != NULL &&
+			(i == 0 || key_bytes_cmp(ep[i].item, ep[i].item_len, ep[i - 1].item, ep[i - 1].item_len) != 0))
+			n_items++;
+	enc_varint(&o, n_items);
+	n_items = 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		if (ep[i].item == NULL)
+		{
+			ep[i].item_id = 0;
+			continue;
+		}
+		if (i == 0 || key_bytes_cmp(ep[i].item, ep[i].item_len, ep[i - 1].item, ep[i - 1].item_len) != 0)
+		{
+			n_items++;
+			enc_varint(&o, (uint64) ep[i].item_len);
+			enc_bytes(&o, ep[i].item, ep[i].item_len);
+		}
+		ep[i].item_id = n_items;
+	}
+
+	/* the customers in byte order, each with its pairs, then the NULL one's */
+	qsort(ep, n, sizeof(EncPair), enc_customer_cmp);
+	for (int64 i = 0; i < n; i++)
+		if (ep[i].key != NULL &&
+			(i == 0 || key_bytes_cmp(ep[i].key, ep[i].key_len, ep[i - 1].key, ep[i - 1].key_len) != 0))
+			n_customers++;
+	enc_varint(&o, n_customers);
+	for (int64 i = 0; i < n && !o.full;)
+	{
+		int64		end = i + 1;
+
+		CHECK_FOR_INTERRUPTS();
+		while (end < n && key_bytes_cmp(ep[end].key, ep[end].key_len, ep[i].key, ep[i].key_len) == 0)
+			end++;
+		if (ep[i].key != NULL)
+		{
+			enc_varint(&o, (uint64) ep[i].key_len);
+			enc_bytes(&o, ep[i].key, ep[i].key_len);
+			enc_varint(&o, (uint64) (end - i));
+		}
+		for (; i < end; i++)
+		{
+			enc_varint(&o, ep[i].item_id);
+			enc_bytes(&o, ep[i].value, ep[i].value_len);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+	if (o.full || o.pos >= e->used)
+	{
+		pfree(o.buf);
+		return;
+	}
+	e->flat = o.buf;
+	e->flat_len = o.pos;
+}
+
+
+/* Whether the flat form is "PDIC", encoded now if not yet. */
+static bool
+pack_flat_dict(PackExpanded *e)
+{
+	if (e->format != PAIR_PACK_FORMAT)
+		return false;
+	if (e->flat_rows != e->n_rows)
+		dict_encode(e);
+	return e->flat != NULL;
+}
 
 static Size
 pack_flat_size(ExpandedObjectHeader *eohptr)
 {
-	return ROW_PACK_HEADER + ((PackExpanded *) eohptr)->used;
+	PackExpanded *e = (PackExpanded *) eohptr;
+
+	return ROW_PACK_HEADER + (pack_flat_dict(e) ? e->flat_len : e->used);
 }
 
 static void
@@ -472,13 +871,18 @@ pack_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 	PackExpanded *e = (PackExpanded *) eohptr;
 	RowPack    *p = result;
 
-	Assert(allocated_size == ROW_PACK_HEADER + e->used);
+	bool		dict = pack_flat_dict(e);
+
+	Assert(allocated_size == ROW_PACK_HEADER + (dict ? e->flat_len : e->used));
 	memset(p, 0, ROW_PACK_HEADER);
 	SET_VARSIZE(p, allocated_size);
 	/* (an empty state of unknown kind, which no aggregate gives: "ROWP") */
-	p->format = e->format != 0 ? e->format : ROW_PACK_FORMAT;
+	p->format = dict ? DICT_PACK_FORMAT : e->format != 0 ? e->format : ROW_PACK_FORMAT;
 	p->n_rows = e->n_rows;
-	memcpy((char *) p + ROW_PACK_HEADER, e->records, e->used);
+	if (dict)
+		memcpy((char *) p + ROW_PACK_HEADER, e->flat, e->flat_len);
+	else
+		memcpy((char *) p + ROW_PACK_HEADER, e->records, e->used);
 }
 
 static const ExpandedObjectMethods pack_methods = {
@@ -555,6 +959,7 @@ pack_state(FunctionCallInfo fcinfo, int32 format)
 	}
 	cxt = AllocSetContextCreate(aggcontext, "insight_rows_pack state", ALLOCSET_DEFAULT_SIZES);
 	e = (PackExpanded *) insight_expanded_state_new(cxt, sizeof(PackExpanded), &pack_methods);
+	e->flat_rows = -1;
 	if (!PG_ARGISNULL(0))
 	{
 		RowPack    *p = pack_arg(fcinfo, 0);
