@@ -145,11 +145,154 @@ SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) IS NULL AS n
 SELECT * FROM insight_rows_unpack((SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p));
 SELECT * FROM insight_interactions_unpack((SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_rows r));
 SELECT insight_interactions_pack_accum(NULL, 'a', 'b', 1);
--- an interaction whose item runs past the value; one whose item is not text
-SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
-                                           || 'ffffff7f' || '000000000000f03f' || '6100000000000000')::bytea);
-SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
-                                           || '02000000' || '000000000000f03f' || '61fffe0000000000')::bytea);
--- a well-formed interaction built by hand: (a, bc, 1)
+-- the records of interactions are compact (src/core/row_pack.c): per pair
+-- a length + 1 (one byte below 127), the customer's bytes, the same for the
+-- item, then a tag and a small integer in one byte (zig-zag: 1..5 as 2..10),
+-- a tag and 8 bytes for any other number, a tag alone for NULL; after a
+-- header of 12 bytes
+SELECT octet_length((SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p))
+       = 12 + (SELECT sum(2 + coalesce(octet_length(p.customer_id), 0) + coalesce(octet_length(p.item_id), 0)
+                          + CASE WHEN p.value IS NULL THEN 1 WHEN p.value = trunc(p.value) THEN 2 ELSE 9 END)
+                 FROM pack_pairs p) AS compact_size;
+-- one pair, byte by byte: 'PAIR', 1 record, (2: 1 byte) a, (3: 2 bytes) bc,
+-- tag 1 and 1 as 2; NULLs as a 0 length and tag 0
+SELECT insight_interactions_pack('a', 'bc', 1) AS one_pair,
+       insight_interactions_pack(NULL, NULL, NULL) AS null_pair;
+-- values that round-trip to the bit: integers (small, negative, the largest
+-- below 2^53), 2^53 (as a float8), fractions, -0.0, NaN, Infinity, NULL;
+-- keys of 200 bytes (a length of two bytes) and of 0 bytes
+CREATE TEMP TABLE pack_values AS
+SELECT i, 'c' || i AS customer_id, CASE WHEN i = 2 THEN repeat('é', 100) WHEN i = 3 THEN '' ELSE 'item ' || i END AS item_id, v
+  FROM unnest(ARRAY[0, 1, -1, 63, -64, 64, 1e15, -9007199254740991, 9007199254740991, 9007199254740992,
+                    -9007199254740992, 2.5, -0.25, 1e300, '-0', 'NaN', 'Infinity', '-Infinity', NULL]::float8[])
+       WITH ORDINALITY x(v, i);
+INSERT INTO pack_values VALUES (100, repeat('k', 200), 'i', 7);
+SELECT count(*) AS rows,
+       bool_and(u.customer_id = p.customer_id AND u.item_id = p.item_id
+                AND float8send(u.value) IS NOT DISTINCT FROM float8send(p.v)) AS same_bits
+  FROM insight_interactions_unpack((SELECT insight_interactions_pack(p.customer_id, p.item_id, p.v) FROM pack_values p)) u
+  JOIN pack_values p ON p.customer_id = u.customer_id;
+-- the long key's length takes two bytes (201 = c9 01)
+SELECT substr(insight_interactions_pack(repeat('k', 200), 'i', 7), 13, 3) AS long_key_start;
+-- a pack holds one kind of records: the combine function refuses the
+-- other kind (an aggregate over a state of each)
+SELECT pg_temp.pack_merge(x) FROM (SELECT insight_interactions_pack('a', 'b', 1)
+                                   UNION ALL SELECT insight_rows_pack('a', '{1}', 1)) v(x);
+-- hand-built values: a well-formed pair (a, bc, 1), and NULLs, -3, 2.5
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '036263' || '0102')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0300000000000000' || '000000' || '0261' || '00' || '0105'
+                                           || '0100' || '02' || '0000000000000440')::bytea);
+-- malformed ones (XX001): a length's varint cut short, one too long (6
+-- bytes), one with a needless zero byte; a length past the end; a key not
+-- valid text (bytes invalid in UTF-8; a NUL); the value's tag missing,
+-- unknown; an integer cut short, at 2^53 (the bound), of 9 bytes; an
+-- integer stored as a float8; a float8 cut short; bytes after the last
+-- record; fewer records than the header counts
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '80')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '818080808001' || '00' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '8200' || '61' || '00' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '05' || '61' || '00' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '03fffe' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0200' || '0262' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '03')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '0180')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '01' || 'ffffffffffffff1f')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '01' || 'ffffffffffffffff01')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '02' || '000000000000f03f')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '02' || '00000000000004')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '0102' || 'ff')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0200000000000000' || '0261' || '0262' || '0102')::bytea);
+-- the largest integer in a varint: 2^53 - 1 (zig-zag 2^54 - 2)
+SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' || '0261' || '0262' || '01' || 'feffffffffffff1f')::bytea);
+-- not a packed value (22P03): a header cut short, an unknown format
+SELECT * FROM insight_interactions_unpack('\x5041495201'::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50414953' || '0000000000000000')::bytea);
+-- an interaction in the layout of the rows of features (its former
+-- layout, flag 2) is malformed
 SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
                                            || '02000000' || '000000000000f03f' || '6162630000000000')::bytea);
+
+-- a state of interactions that leaves the aggregate (a Citus shard's
+-- partial state, a parallel worker's; here the state of an aggregate with
+-- no final function) takes its "PDIC" form when smaller than its records:
+-- the items once each, then each customer once with its pairs (an item's
+-- number and the value), the NULL customer's last
+CREATE AGGREGATE pg_temp.pair_state(text, text, float8) (
+    SFUNC = insight_interactions_pack_accum, STYPE = bytea);
+SELECT pg_temp.pair_state(c, i, v ORDER BY n) AS dict_state
+  FROM (VALUES (1, 'b', 'item', 1), (2, 'a', 'item', 2.5), (3, 'b', 'item', NULL),
+               (4, NULL, 'thing', 3), (5, 'b', NULL, 4)) x(n, c, i, v);
+-- not smaller: its records
+SELECT pg_temp.pair_state(c, i, v ORDER BY n) AS record_state
+  FROM (VALUES (1, 'b', 'x', 1), (2, 'a', 'y', 2.5)) x(n, c, i, v);
+-- the partial states of the pairs above, one per value (that form for the
+-- 5 of 600 pairs, records for the 3 of 1 pair): smaller than their
+-- records, their rows back from each (unpacked as they are, or combined), the same packed
+-- rows from them merged in any order
+CREATE TEMP TABLE pair_states AS
+SELECT p.value AS part, pg_temp.pair_state(p.customer_id, p.item_id, p.value) AS state,
+       insight_interactions_pack(p.customer_id, p.item_id, p.value) AS packed
+  FROM pack_pairs p GROUP BY p.value;
+SELECT count(*) FILTER (WHERE substr(s.state, 1, 4) = '\x50444943'::bytea) AS dict_states, count(*) AS states,
+       sum(octet_length(s.state)) AS state_bytes, sum(octet_length(s.packed)) AS record_bytes,
+       bool_and(NOT EXISTS (SELECT * FROM insight_interactions_unpack(s.state)
+                            EXCEPT ALL SELECT * FROM insight_interactions_unpack(s.packed))
+                AND NOT EXISTS (SELECT * FROM insight_interactions_unpack(s.packed)
+                                EXCEPT ALL SELECT * FROM insight_interactions_unpack(s.state))) AS same_rows
+  FROM pair_states s;
+SELECT (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)
+         = (SELECT pg_temp.pack_merge(s.state ORDER BY s.part NULLS FIRST) FROM pair_states s) AS states_merged_ascending,
+       (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs p)
+         = (SELECT pg_temp.pack_merge(s.state ORDER BY s.part DESC NULLS LAST) FROM pair_states s) AS states_merged_descending;
+-- its values to the bit, from the state of pack_values
+SELECT count(*) AS rows,
+       bool_and(u.customer_id = p.customer_id AND u.item_id = p.item_id
+                AND float8send(u.value) IS NOT DISTINCT FROM float8send(p.v)) AS same_bits
+  FROM insight_interactions_unpack((SELECT pg_temp.pair_state(p.customer_id, p.item_id, p.v)
+                                      FROM pack_values p, generate_series(1, 3) g)) u
+  JOIN pack_values p ON p.customer_id = u.customer_id;
+-- malformed ones (XX001): more items than bytes; an item past the end; an
+-- item not valid text; a customer of no pair, of more pairs than the
+-- header's; an item number past the items; a malformed value; fewer pairs
+-- than the header's; bytes after them; pairs of more than 1 GB as records
+-- (an item of a million bytes, 1,100 pairs of it)
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '05' || '0161')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0561' || '00' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '01ff' || '00' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016100' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016102' || '0100' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0200')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0104')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0200000000000000' || '01' || '0161' || '01' || '016101' || '0100')::bytea);
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0100' || '00')::bytea);
+SELECT * FROM insight_interactions_unpack(decode('50444943' || '4c04000000000000' || '01' || 'c0843d' || repeat('61', 1000000)
+                                                 || '00' || repeat('0100', 1100), 'hex'));
+-- more pairs than that form holds (4 Mi + 1)
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100400000000000' || '00' || '00')::bytea);
+-- a well-formed one: (a, a, NULL)
+SELECT * FROM insight_interactions_unpack(('\x50444943' || '0100000000000000' || '01' || '0161' || '01' || '016101' || '0100')::bytea);
+
+-- in parallel workers (their states in that form, combined by the leader):
+-- the same packed pairs as serially
+CREATE TABLE pack_pairs_big AS SELECT p.* FROM pack_pairs p, generate_series(1, 20) g;
+ANALYZE pack_pairs_big;
+CREATE TEMP TABLE pair_serial AS
+SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) AS packed FROM pack_pairs_big p;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SELECT count(*) AS partial_aggregates_in_workers
+  FROM pg_temp.plan('SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs_big p') line
+ WHERE line ~ 'Partial Aggregate|Workers Planned: 2';
+SELECT (SELECT insight_interactions_pack(p.customer_id, p.item_id, p.value) FROM pack_pairs_big p) = s.packed AS parallel_same_bytes,
+       (SELECT count(*) FROM insight_interactions_unpack(s.packed)) AS rows
+  FROM pair_serial s;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+DROP TABLE pack_pairs_big;

@@ -35,24 +35,38 @@
  * collected on the shards by insight_interactions_pack give the model of the
  * rows read on a single node, to the last bit.
  *
- * The packed value (the bytea), after a header, holds one record per row:
+ * The packed value (the bytea), after a header (int32 format, int64 number
+ * of records), holds one record per row.  Rows of features (format "ROWP"):
  *
  *	  int32 key_len (-1: NULL key), int32 n_features (-1: NULL array),
- *	  int16 label_null, int16 flags, int32 item_len, float8 label, the key's
- *	  bytes and the item's (padded to 8 together), float8
- *	  features[n_features], and for an array with a NULL element a null flag
- *	  per element (padded to 8)
+ *	  int16 label_null, int16 flags, int32 item_len (0), float8 label, the
+ *	  key's bytes (padded to 8), float8 features[n_features], and for an
+ *	  array with a NULL element a null flag per element (padded to 8)
  *
- * flags: ROW_FEATURE_NULLS (the null flags follow the features), ROW_ITEM
- * (an interaction: item_len is the item key's length, -1 for NULL, and the
- * record has no features; otherwise item_len is 0).  The label is the
- * interaction's value.  A pack may hold both kinds (the combine function
- * concatenates any packed rows); each unpack function refuses the other's
- * records.
+ * flags: ROW_FEATURE_NULLS (the null flags follow the features).
+ * Interactions (format "PAIR") take a compact record, unaligned and read
+ * byte by byte (about 15 bytes for a 5-character customer and a
+ * 6-character item where a record of features would take 40):
  *
- * so that what a trainer skips (a NULL label, array or element) it still
- * sees, and counts, and what it refuses (NaN, Infinity, arrays of different
- * lengths) it still refuses, with its own error.  While the aggregate runs,
+ *	  varint key_len + 1 (0: NULL), the key's bytes, varint item_len + 1
+ *	  (0: NULL), the item's bytes, a tag byte: 0 NULL value, 1 a value that
+ *	  is an integer of magnitude below 2^53 (not -0.0) as a zig-zag varint,
+ *	  2 any other value as its 8 bytes (float8, the machine's order)
+ *
+ * (varints: 7 bits a byte, low bits first, the high bit set on every byte
+ * but the last; no needless trailing zero byte, so one value has one
+ * encoding, and so has one row: equal rows, equal bytes).  A state of
+ * interactions that leaves the aggregate (its flat form: a Citus shard's
+ * partial state, a parallel worker's) takes a third form when smaller,
+ * "PDIC": its items and customers once each, each customer's pairs under it
+ * (see dict_decode), read back as records.  A pack holds
+ * records of one kind; the combine and final functions serve both
+ * aggregates, and each unpack function refuses the other's records.
+ *
+ * NULLs are kept (keys, arrays, elements, labels, values), so that what a
+ * trainer skips (a NULL label, array or element) it still sees, and counts,
+ * and what it refuses (NaN, Infinity, arrays of different lengths) it still
+ * refuses, with its own error.  While the aggregate runs,
  * the state is an expanded object (utils/expandeddatum.h) whose buffer grows
  * by doubling in a memory context under the aggregate's, kept in place by
  * the executor; its flat form, wherever it leaves the aggregate (a Citus
@@ -64,6 +78,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
@@ -79,7 +95,8 @@
 
 #include "core/util.h"
 
-#define ROW_PACK_FORMAT 0x50574F52	/* "ROWP" */
+#define ROW_PACK_FORMAT 0x50574F52	/* "ROWP": rows of features */
+#define PAIR_PACK_FORMAT 0x52494150	/* "PAIR": interactions */
 
 typedef struct RowPack
 {
@@ -96,11 +113,11 @@ typedef struct RowRecord
 	int32		key_len;		/* -1: NULL */
 	int32		n_features;		/* -1: NULL array (and an interaction's) */
 	int16		label_null;
-	int16		flags;			/* ROW_FEATURE_NULLS, ROW_ITEM */
-	int32		item_len;		/* ROW_ITEM: -1 NULL item; otherwise 0 */
+	int16		flags;			/* ROW_FEATURE_NULLS */
+	int32		item_len;		/* 0 (reserved) */
 	float8		label;
 	/*
-	 * key bytes and item bytes, padded to MAXALIGN together, then float8
+	 * key bytes, padded to MAXALIGN, then float8
 	 * features[n_features], then (ROW_FEATURE_NULLS) bool
 	 * nulls[n_features], padded to MAXALIGN
 	 */
@@ -108,7 +125,6 @@ typedef struct RowRecord
 
 #define FEATURES_NULL_ARRAY (-1)
 #define ROW_FEATURE_NULLS 0x0001	/* a null flag per element follows */
-#define ROW_ITEM 0x0002			/* an interaction (customer, item, value) */
 
 static inline Size
 record_key_space(int32 key_len, int32 item_len)
@@ -136,12 +152,6 @@ static inline const char *
 record_key(const RowRecord *r)
 {
 	return (const char *) r + sizeof(RowRecord);
-}
-
-static inline const char *
-record_item(const RowRecord *r)
-{
-	return record_key(r) + Max(r->key_len, 0);
 }
 
 static inline float8 *
@@ -182,27 +192,423 @@ check_records(const char *records, Size bytes, int64 n_rows)
 		if (bytes - off < sizeof(RowRecord))
 			pack_corrupted("A record runs past the end of the value.");
 		if (r->key_len < -1 || r->n_features < FEATURES_NULL_ARRAY ||
-			(r->flags & ~(ROW_FEATURE_NULLS | ROW_ITEM)) != 0 ||
+			(r->flags & ~ROW_FEATURE_NULLS) != 0 ||
 			(r->label_null != 0 && r->label_null != 1) ||
 			((r->flags & ROW_FEATURE_NULLS) != 0 && r->n_features < 0) ||
-			((r->flags & ROW_ITEM) != 0
-			 ? r->item_len < -1 || r->n_features != FEATURES_NULL_ARRAY
-			 : r->item_len != 0) ||
+			r->item_len != 0 ||
 			(Size) Max(r->key_len, 0) > bytes ||
-			(Size) Max(r->item_len, 0) > bytes ||
 			(Size) Max(r->n_features, 0) > bytes / sizeof(float8) ||
 			record_size(r) > bytes - off)
 			pack_corrupted("A record's key or feature count does not fit in the value.");
 		/* keys come back as text: valid in the database's encoding, no NUL */
-		if ((r->key_len > 0 &&
-			 !pg_verify_mbstr(GetDatabaseEncoding(), record_key(r), r->key_len, true)) ||
-			(r->item_len > 0 &&
-			 !pg_verify_mbstr(GetDatabaseEncoding(), record_item(r), r->item_len, true)))
+		if (r->key_len > 0 &&
+			!pg_verify_mbstr(GetDatabaseEncoding(), record_key(r), r->key_len, true))
 			pack_corrupted("A record's key is not valid text in the database's encoding.");
 		off += record_size(r);
 	}
 	if (off != bytes)
 		pack_corrupted("The value has bytes after its last record.");
+}
+
+/*
+ * Interactions' records ("PAIR"): see the header.  The largest record:
+ * two lengths of 5 bytes, the keys, a tag and 8 bytes.
+ */
+#define PAIR_VALUE_NULL 0
+#define PAIR_VALUE_INT 1
+#define PAIR_VALUE_FLOAT8 2
+#define PAIR_LEN_BYTES 5		/* a varint of a length + 1 (< 2^31) */
+#define PAIR_INT_BYTES 8		/* a zig-zag varint below 2^54 - 1 */
+#define PAIR_INT_LIMIT 9007199254740992.0	/* 2^53 */
+
+typedef struct Pair
+{
+	const char *key;
+	int32		key_len;		/* -1: NULL */
+	const char *item;
+	int32		item_len;		/* -1: NULL */
+	bool		value_null;
+	float8		value;
+	Size		value_off;		/* where the value's tag is in the record */
+	Size		size;			/* the record's bytes */
+} Pair;
+
+static inline Size
+pair_max_size(int32 key_len, int32 item_len)
+{
+	return 2 * PAIR_LEN_BYTES + Max(key_len, 0) + Max(item_len, 0) + 1 + sizeof(float8);
+}
+
+static inline char *
+varint_write(char *out, uint64 v)
+{
+	while (v >= 0x80)
+	{
+		*out++ = (char) ((v & 0x7F) | 0x80);
+		v >>= 7;
+	}
+	*out++ = (char) v;
+	return out;
+}
+
+/*
+ * A varint of at most max_bytes bytes at *pos of 'avail' bytes: false when
+ * it runs past them, is longer, or ends with a needless zero byte.
+ */
+static inline bool
+varint_read(const unsigned char *p, Size avail, Size *pos, int max_bytes, uint64 *v)
+{
+	uint64		r = 0;
+
+	for (int i = 0; i < max_bytes; i++)
+	{
+		unsigned char b;
+
+		if (*pos >= avail)
+			return false;
+		b = p[(*pos)++];
+		r |= (uint64) (b & 0x7F) << (7 * i);
+		if ((b & 0x80) == 0)
+		{
+			if (b == 0 && i > 0)
+				return false;
+			*v = r;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The integer a value is stored as (tag 1), if it is one. */
+static inline bool
+pair_value_int(float8 d, int64 *v)
+{
+	if (!(fabs(d) < PAIR_INT_LIMIT) || d != trunc(d) || (d == 0.0 && signbit(d)))
+		return false;
+	*v = (int64) d;
+	return true;
+}
+
+/* The keys of a record (NULL for NULL) at 'o'; the end. */
+static char *
+pair_write_keys(char *o, const char *key, int32 key_len, const char *item, int32 item_len)
+{
+	o = varint_write(o, key ? (uint64) key_len + 1 : 0);
+	if (key_len > 0)
+	{
+		memcpy(o, key, key_len);
+		o += key_len;
+	}
+	o = varint_write(o, item ? (uint64) item_len + 1 : 0);
+	if (item_len > 0)
+	{
+		memcpy(o, item, item_len);
+		o += item_len;
+	}
+	return o;
+}
+
+/* Append a record (key or item NULL for NULL) at 'out'; its size. */
+static Size
+pair_write(char *out, const char *key, int32 key_len, const char *item, int32 item_len,
+		   bool value_null, float8 value)
+{
+	char	   *o = pair_write_keys(out, key, key_len, item, item_len);
+	int64		iv;
+
+	if (value_null)
+		*o++ = PAIR_VALUE_NULL;
+	else if (pair_value_int(value, &iv))
+	{
+		*o++ = PAIR_VALUE_INT;
+		o = varint_write(o, ((uint64) iv << 1) ^ (uint64) (iv >> 63));
+	}
+	else
+	{
+		*o++ = PAIR_VALUE_FLOAT8;
+		memcpy(o, &value, sizeof(float8));
+		o += sizeof(float8);
+	}
+	return o - out;
+}
+
+/* A key of a record: its length + 1 (0 NULL), then its bytes. */
+static inline bool
+pair_read_key(const unsigned char *p, Size avail, Size *pos, const char **key, int32 *key_len)
+{
+	uint64		v;
+
+	if (!varint_read(p, avail, pos, PAIR_LEN_BYTES, &v))
+		return false;
+	if (v == 0)
+	{
+		*key = NULL;
+		*key_len = -1;
+		return true;
+	}
+	if (v - 1 > avail - *pos)
+		return false;
+	*key = (const char *) p + *pos;
+	*key_len = (int32) (v - 1);
+	*pos += v - 1;
+	return true;
+}
+
+/*
+ * A value (tag, then its bytes) at *pos of 'avail' bytes: NULL, or what is
+ * wrong with it.
+ */
+static const char *
+pair_value_read(const unsigned char *p, Size avail, Size *pos, bool *isnull, float8 *value)
+{
+	uint64		v;
+	int64		iv;
+
+	if (*pos >= avail)
+		return "A record runs past the end of the value.";
+	switch (p[(*pos)++])
+	{
+		case PAIR_VALUE_NULL:
+			*isnull = true;
+			*value = 0.0;
+			return NULL;
+		case PAIR_VALUE_INT:
+			if (!varint_read(p, avail, pos, PAIR_INT_BYTES, &v) ||
+				v >= ((uint64) 1 << 54) - 1)
+				return "A record's integer value is not well-formed or runs past the end of the value.";
+			*isnull = false;
+			*value = (float8) ((int64) (v >> 1) ^ -(int64) (v & 1));
+			return NULL;
+		case PAIR_VALUE_FLOAT8:
+			if (avail - *pos < sizeof(float8))
+				return "A record runs past the end of the value.";
+			memcpy(value, p + *pos, sizeof(float8));
+			*pos += sizeof(float8);
+			*isnull = false;
+			/* one encoding per value */
+			if (pair_value_int(*value, &iv))
+				return "A record's value is an integer stored as a float8.";
+			return NULL;
+		default:
+			return "A record's value has an unknown tag.";
+	}
+}
+
+/*
+ * The record at 'rec', of at most 'avail' bytes, into *pr: NULL, or what is
+ * wrong with it (the record as a whole: its keys' text is checked apart).
+ */
+static const char *
+pair_read(const char *rec, Size avail, Pair *pr)
+{
+	const unsigned char *p = (const unsigned char *) rec;
+	Size		pos = 0;
+	const char *problem;
+
+	if (!pair_read_key(p, avail, &pos, &pr->key, &pr->key_len) ||
+		!pair_read_key(p, avail, &pos, &pr->item, &pr->item_len))
+		return "A record's key length is not well-formed or runs past the end of the value.";
+	pr->value_off = pos;
+	if ((problem = pair_value_read(p, avail, &pos, &pr->value_null, &pr->value)) != NULL)
+		return problem;
+	pr->size = pos;
+	return NULL;
+}
+
+/* Check that 'bytes' of interactions' records hold exactly 'n_rows' of them. */
+static void
+check_pairs(const char *records, Size bytes, int64 n_rows)
+{
+	Size		off = 0;
+
+	for (int64 i = 0; i < n_rows; i++)
+	{
+		Pair		pr;
+		const char *problem;
+
+		if (off >= bytes)
+			pack_corrupted("A record runs past the end of the value.");
+		if ((problem = pair_read(records + off, bytes - off, &pr)) != NULL)
+			pack_corrupted(problem);
+		if ((pr.key_len > 0 &&
+			 !pg_verify_mbstr(GetDatabaseEncoding(), pr.key, pr.key_len, true)) ||
+			(pr.item_len > 0 &&
+			 !pg_verify_mbstr(GetDatabaseEncoding(), pr.item, pr.item_len, true)))
+			pack_corrupted("A record's key is not valid text in the database's encoding.");
+		off += pr.size;
+	}
+	if (off != bytes)
+		pack_corrupted("The value has bytes after its last record.");
+}
+
+/*
+ * The flat form of a state of interactions when it leaves the aggregate (a
+ * Citus shard's partial state, a parallel worker's), "PDIC": its keys once
+ * each, and its pairs by customer (see dict_encode).  After the header
+ * (n_rows, the number of pairs):
+ *
+ *	  varint n_items, then each item: varint length, its bytes
+ *	  varint n_customers, then each customer: varint length, its bytes,
+ *	  varint n (at least 1), then n pairs
+ *	  then the pairs of the NULL customer, n_rows pairs in all
+ *
+ * a pair: varint item (0: NULL, i: the i-th item), then the value as in a
+ * record.  It is read back as records ("PAIR"), checked on the way.
+ */
+#define DICT_PACK_FORMAT 0x43494450	/* "PDIC" */
+#define PAIR_COUNT_BYTES 9		/* a varint of a number of pairs (< 2^63) */
+#define DICT_MAX_ROWS (4 * 1024 * 1024) /* pairs in that form, at most */
+
+typedef struct DictKey
+{
+	const char *bytes;			/* NULL: a NULL key */
+	int32		len;			/* -1: NULL */
+} DictKey;
+
+static inline Size
+varint_size(uint64 v)
+{
+	Size		n = 1;
+
+	while (v >= 0x80)
+	{
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* A key of a dictionary (never NULL) at *pos: false when malformed. */
+static inline bool
+dict_read_key(const unsigned char *p, Size avail, Size *pos, DictKey *k)
+{
+	uint64		len;
+
+	if (!varint_read(p, avail, pos, PAIR_LEN_BYTES, &len) || len > avail - *pos)
+		return false;
+	k->bytes = (const char *) p + *pos;
+	k->len = (int32) len;
+	*pos += len;
+	return true;
+}
+
+static inline void
+dict_check_text(const DictKey *k)
+{
+	if (k->len > 0 && !pg_verify_mbstr(GetDatabaseEncoding(), k->bytes, k->len, true))
+		pack_corrupted("A record's key is not valid text in the database's encoding.");
+}
+
+/* The size of a record of these keys and 'value_len' bytes of value. */
+static inline Size
+dict_record_size(const DictKey *key, const DictKey *item, Size value_len)
+{
+	return varint_size(key->bytes ? (uint64) key->len + 1 : 0) + Max(key->len, 0) +
+		varint_size(item->bytes ? (uint64) item->len + 1 : 0) + Max(item->len, 0) + value_len;
+}
+
+/*
+ * The records ("PAIR") of the body of a "PDIC" value ('bytes' bytes,
+ * 'n_rows' pairs), checked: the first pass checks and sizes, the second
+ * writes.
+ */
+static RowPack *
+dict_decode(const char *body, Size bytes, int64 n_rows)
+{
+	const unsigned char *p = (const unsigned char *) body;
+	DictKey    *items = NULL;
+	Size		total = 0;
+	RowPack    *pack = NULL;
+	char	   *out = NULL;
+
+	for (int pass = 0; pass < 2; pass++)
+	{
+		Size		pos = 0;
+		uint64		n_items;
+		uint64		n_customers;
+		uint64		left = (uint64) n_rows;
+
+		if (pass == 1)
+		{
+			pack = palloc(ROW_PACK_HEADER + total);
+			memset(pack, 0, ROW_PACK_HEADER);
+			SET_VARSIZE(pack, ROW_PACK_HEADER + total);
+			pack->format = PAIR_PACK_FORMAT;
+			pack->n_rows = n_rows;
+			out = (char *) pack + ROW_PACK_HEADER;
+		}
+		/* (the form of at most DICT_MAX_ROWS pairs: the work arrays bounded) */
+		if (n_rows > DICT_MAX_ROWS)
+			pack_corrupted("The value holds more pairs than its form can.");
+		if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &n_items) ||
+			n_items > bytes - pos || n_items > (uint64) n_rows)
+			pack_corrupted("The value's number of items is not well-formed or too large.");
+		if (pass == 0)
+			items = palloc(sizeof(DictKey) * Max(n_items, 1));
+		for (uint64 i = 0; i < n_items; i++)
+		{
+			if (!dict_read_key(p, bytes, &pos, &items[i]))
+				pack_corrupted("An item's length is not well-formed or runs past the end of the value.");
+			if (pass == 0)
+				dict_check_text(&items[i]);
+		}
+		if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &n_customers) ||
+			n_customers > bytes - pos || n_customers > (uint64) n_rows)
+			pack_corrupted("The value's number of customers is not well-formed or too large.");
+		/* each customer's pairs, then the NULL customer's */
+		for (uint64 c = 0; c <= n_customers; c++)
+		{
+			DictKey		customer = {NULL, -1};
+			uint64		n = left;
+
+			CHECK_FOR_INTERRUPTS();
+			if (c < n_customers)
+			{
+				if (!dict_read_key(p, bytes, &pos, &customer))
+					pack_corrupted("A customer's length is not well-formed or runs past the end of the value.");
+				if (pass == 0)
+					dict_check_text(&customer);
+				if (!varint_read(p, bytes, &pos, PAIR_COUNT_BYTES, &n) || n == 0 || n > left)
+					pack_corrupted("A customer's number of pairs is not well-formed or more than the value's.");
+			}
+			left -= n;
+			for (uint64 k = 0; k < n; k++)
+			{
+				DictKey		item = {NULL, -1};
+				uint64		ref;
+				Size		value_pos;
+				bool		isnull;
+				float8		value;
+				const char *problem;
+
+				if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &ref) || ref > n_items)
+					pack_corrupted("A pair's item is not well-formed, not in the value's items, or past its end.");
+				if (ref > 0)
+					item = items[ref - 1];
+				value_pos = pos;
+				if ((problem = pair_value_read(p, bytes, &pos, &isnull, &value)) != NULL)
+					pack_corrupted(problem);
+				if (pass == 0)
+				{
+					Size		size = dict_record_size(&customer, &item, pos - value_pos);
+
+					if (size > MaxAllocSize - ROW_PACK_HEADER - total)
+						pack_corrupted("The value's pairs take more than 1 GB as records.");
+					total += size;
+				}
+				else
+				{
+					out = pair_write_keys(out, customer.bytes, customer.len, item.bytes, item.len);
+					memcpy(out, p + value_pos, pos - value_pos);
+					out += pos - value_pos;
+				}
+			}
+		}
+		if (pos != bytes)
+			pack_corrupted("The value has bytes after its last record.");
+	}
+	Assert(out == (char *) pack + VARSIZE(pack));
+	return pack;
 }
 
 /* A flat packed value from an argument, detoasted and checked. */
@@ -213,7 +619,9 @@ pack_arg(FunctionCallInfo fcinfo, int argno)
 	RowPack    *p = (RowPack *) raw;
 	Size		size = VARSIZE(raw);
 
-	if (size < ROW_PACK_HEADER || p->format != ROW_PACK_FORMAT || p->n_rows < 0)
+	if (size < ROW_PACK_HEADER ||
+		(p->format != ROW_PACK_FORMAT && p->format != PAIR_PACK_FORMAT &&
+		 p->format != DICT_PACK_FORMAT) || p->n_rows < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("not a value of insight_rows_pack"),
@@ -225,7 +633,12 @@ pack_arg(FunctionCallInfo fcinfo, int argno)
 		p = palloc(size);
 		memcpy(p, raw, size);
 	}
-	check_records((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
+	if (p->format == DICT_PACK_FORMAT)
+		p = dict_decode((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
+	else if (p->format == PAIR_PACK_FORMAT)
+		check_pairs((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
+	else
+		check_records((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
 	return p;
 }
 
@@ -240,12 +653,216 @@ typedef struct PackExpanded
 	Size		used;
 	Size		capacity;
 	int64		n_rows;
+	int32		format;			/* ROW_PACK_FORMAT, PAIR_PACK_FORMAT; 0 unknown yet */
+	/* PAIR_PACK_FORMAT: its "PDIC" form (dict_encode) for n_rows = flat_rows */
+	char	   *flat;
+	Size		flat_len;
+	int64		flat_rows;
 } PackExpanded;
+
+/*
+ * dict_encode: the "PDIC" form of a state of interactions (see
+ * dict_decode), kept in the state for its flattening; none (flat NULL)
+ * when it would not be smaller than the records, or for more than
+ * DICT_MAX_ROWS pairs (its work arrays take 48 bytes a pair).  The items
+ * and customers in byte order, each customer's pairs in the order they
+ * came: the same records give the same bytes.
+ */
+typedef struct EncPair
+{
+	const char *key;
+	const char *item;
+	const char *value;
+	int32		key_len;
+	int32		item_len;
+	uint32		value_len;
+	uint32		item_id;		/* 0: NULL; i: the i-th item */
+	uint32		idx;			/* its place in the state */
+} EncPair;
+
+/* Keys in byte order, NULL last. */
+static inline int
+key_bytes_cmp(const char *x, int32 lx, const char *y, int32 ly)
+{
+	int			c;
+
+	if (lx < 0 || ly < 0)
+		return (lx < 0) - (ly < 0);
+	if ((c = memcmp(x, y, Min(lx, ly))) != 0)
+		return c;
+	return (lx > ly) - (lx < ly);
+}
+
+static int
+enc_item_cmp(const void *a, const void *b)
+{
+	const EncPair *x = a;
+	const EncPair *y = b;
+	int			c = key_bytes_cmp(x->item, x->item_len, y->item, y->item_len);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int
+enc_customer_cmp(const void *a, const void *b)
+{
+	const EncPair *x = a;
+	const EncPair *y = b;
+	int			c = key_bytes_cmp(x->key, x->key_len, y->key, y->key_len);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+typedef struct EncOut
+{
+	char	   *buf;
+	Size		pos;
+	Size		cap;
+	bool		full;			/* it would not be smaller: given up */
+} EncOut;
+
+static void
+enc_bytes(EncOut *o, const void *bytes, Size n)
+{
+	if (o->full || n > o->cap - o->pos)
+	{
+		o->full = true;
+		return;
+	}
+	if (n > 0)
+		memcpy(o->buf + o->pos, bytes, n);
+	o->pos += n;
+}
+
+static void
+enc_varint(EncOut *o, uint64 v)
+{
+	char		tmp[10];
+
+	enc_bytes(o, tmp, varint_write(tmp, v) - tmp);
+}
+
+static void
+dict_encode(PackExpanded *e)
+{
+	int64		n = e->n_rows;
+	MemoryContext work;
+	MemoryContext old;
+	EncPair    *ep;
+	EncOut		o;
+	Size		off = 0;
+	uint32		n_items = 0;
+	uint32		n_customers = 0;
+
+	if (e->flat != NULL)
+		pfree(e->flat);
+	e->flat = NULL;
+	e->flat_len = 0;
+	e->flat_rows = n;
+	if (n == 0 || n > DICT_MAX_ROWS)
+		return;
+	work = AllocSetContextCreate(CurrentMemoryContext, "insight_interactions_pack flattening",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	ep = palloc(sizeof(EncPair) * n);
+	for (int64 i = 0; i < n; i++)
+	{
+		Pair		pr;
+
+		(void) pair_read(e->records + off, e->used - off, &pr);
+		ep[i].key = pr.key;
+		ep[i].key_len = pr.key_len;
+		ep[i].item = pr.item;
+		ep[i].item_len = pr.item_len;
+		ep[i].value = e->records + off + pr.value_off;
+		ep[i].value_len = (uint32) (pr.size - pr.value_off);
+		ep[i].idx = (uint32) i;
+		off += pr.size;
+	}
+	o.buf = MemoryContextAlloc(e->hdr.eoh_context, e->used);
+	o.pos = 0;
+	o.cap = e->used;			/* (smaller than the records, or none) */
+	o.full = false;
+
+	/* the items, numbered in byte order */
+	qsort(ep, n, sizeof(EncPair), enc_item_cmp);
+	for (int64 i = 0; i < n; i++)
+		if (ep[i].item != NULL &&
+			(i == 0 || key_bytes_cmp(ep[i].item, ep[i].item_len, ep[i - 1].item, ep[i - 1].item_len) != 0))
+			n_items++;
+	enc_varint(&o, n_items);
+	n_items = 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		if (ep[i].item == NULL)
+		{
+			ep[i].item_id = 0;
+			continue;
+		}
+		if (i == 0 || key_bytes_cmp(ep[i].item, ep[i].item_len, ep[i - 1].item, ep[i - 1].item_len) != 0)
+		{
+			n_items++;
+			enc_varint(&o, (uint64) ep[i].item_len);
+			enc_bytes(&o, ep[i].item, ep[i].item_len);
+		}
+		ep[i].item_id = n_items;
+	}
+
+	/* the customers in byte order, each with its pairs, then the NULL one's */
+	qsort(ep, n, sizeof(EncPair), enc_customer_cmp);
+	for (int64 i = 0; i < n; i++)
+		if (ep[i].key != NULL &&
+			(i == 0 || key_bytes_cmp(ep[i].key, ep[i].key_len, ep[i - 1].key, ep[i - 1].key_len) != 0))
+			n_customers++;
+	enc_varint(&o, n_customers);
+	for (int64 i = 0; i < n && !o.full;)
+	{
+		int64		end = i + 1;
+
+		CHECK_FOR_INTERRUPTS();
+		while (end < n && key_bytes_cmp(ep[end].key, ep[end].key_len, ep[i].key, ep[i].key_len) == 0)
+			end++;
+		if (ep[i].key != NULL)
+		{
+			enc_varint(&o, (uint64) ep[i].key_len);
+			enc_bytes(&o, ep[i].key, ep[i].key_len);
+			enc_varint(&o, (uint64) (end - i));
+		}
+		for (; i < end; i++)
+		{
+			enc_varint(&o, ep[i].item_id);
+			enc_bytes(&o, ep[i].value, ep[i].value_len);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+	if (o.full || o.pos >= e->used)
+	{
+		pfree(o.buf);
+		return;
+	}
+	e->flat = o.buf;
+	e->flat_len = o.pos;
+}
+
+
+/* Whether the flat form is "PDIC", encoded now if not yet. */
+static bool
+pack_flat_dict(PackExpanded *e)
+{
+	if (e->format != PAIR_PACK_FORMAT)
+		return false;
+	if (e->flat_rows != e->n_rows)
+		dict_encode(e);
+	return e->flat != NULL;
+}
 
 static Size
 pack_flat_size(ExpandedObjectHeader *eohptr)
 {
-	return ROW_PACK_HEADER + ((PackExpanded *) eohptr)->used;
+	PackExpanded *e = (PackExpanded *) eohptr;
+
+	return ROW_PACK_HEADER + (pack_flat_dict(e) ? e->flat_len : e->used);
 }
 
 static void
@@ -254,12 +871,18 @@ pack_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 	PackExpanded *e = (PackExpanded *) eohptr;
 	RowPack    *p = result;
 
-	Assert(allocated_size == ROW_PACK_HEADER + e->used);
+	bool		dict = pack_flat_dict(e);
+
+	Assert(allocated_size == ROW_PACK_HEADER + (dict ? e->flat_len : e->used));
 	memset(p, 0, ROW_PACK_HEADER);
 	SET_VARSIZE(p, allocated_size);
-	p->format = ROW_PACK_FORMAT;
+	/* (an empty state of unknown kind, which no aggregate gives: "ROWP") */
+	p->format = dict ? DICT_PACK_FORMAT : e->format != 0 ? e->format : ROW_PACK_FORMAT;
 	p->n_rows = e->n_rows;
-	memcpy((char *) p + ROW_PACK_HEADER, e->records, e->used);
+	if (dict)
+		memcpy((char *) p + ROW_PACK_HEADER, e->flat, e->flat_len);
+	else
+		memcpy((char *) p + ROW_PACK_HEADER, e->records, e->used);
 }
 
 static const ExpandedObjectMethods pack_methods = {
@@ -289,6 +912,20 @@ pack_reserve(PackExpanded *e, Size more)
 	return e->records + e->used;
 }
 
+/* The kind of records of a state becomes 'format'; one kind a state. */
+static void
+pack_set_format(PackExpanded *e, int32 format)
+{
+	if (e->format == 0)
+		e->format = format;
+	else if (format != 0 && e->format != format)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine rows of features with interactions"),
+				 errdetail("A value of insight_rows_pack and one of insight_interactions_pack hold records of different kinds."),
+				 errhint("Combine the states of one aggregate.")));
+}
+
 static void
 pack_append_records(PackExpanded *e, const char *records, Size bytes, int64 n_rows)
 {
@@ -300,10 +937,11 @@ pack_append_records(PackExpanded *e, const char *records, Size bytes, int64 n_ro
 /*
  * Argument 0 of the transition or combine function as this aggregate's
  * expanded state: the object itself, or a new one in a child context of the
- * aggregate's holding a copy of the flat state (empty for NULL).
+ * aggregate's holding a copy of the flat state (empty for NULL); its
+ * records of the kind 'format' (0: any, for the combine function).
  */
 static PackExpanded *
-pack_state(FunctionCallInfo fcinfo)
+pack_state(FunctionCallInfo fcinfo, int32 format)
 {
 	MemoryContext aggcontext;
 	MemoryContext cxt;
@@ -315,15 +953,21 @@ pack_state(FunctionCallInfo fcinfo)
 				 errmsg("the state functions of insight_rows_pack and insight_interactions_pack can only be called by the aggregates")));
 	if (!PG_ARGISNULL(0) &&
 		(e = (PackExpanded *) insight_expanded_state(PG_GETARG_DATUM(0), &pack_methods, true)) != NULL)
+	{
+		pack_set_format(e, format);
 		return e;
+	}
 	cxt = AllocSetContextCreate(aggcontext, "insight_rows_pack state", ALLOCSET_DEFAULT_SIZES);
 	e = (PackExpanded *) insight_expanded_state_new(cxt, sizeof(PackExpanded), &pack_methods);
+	e->flat_rows = -1;
 	if (!PG_ARGISNULL(0))
 	{
 		RowPack    *p = pack_arg(fcinfo, 0);
 
+		pack_set_format(e, p->format);
 		pack_append_records(e, (const char *) p + ROW_PACK_HEADER, VARSIZE(p) - ROW_PACK_HEADER, p->n_rows);
 	}
+	pack_set_format(e, format);
 	return e;
 }
 
@@ -332,7 +976,7 @@ pack_state(FunctionCallInfo fcinfo)
  * aggregate's expanded state, or a flat value checked by pack_arg.
  */
 static const char *
-pack_view(FunctionCallInfo fcinfo, int argno, Size *bytes, int64 *n_rows)
+pack_view(FunctionCallInfo fcinfo, int argno, Size *bytes, int64 *n_rows, int32 *format)
 {
 	PackExpanded *e = (PackExpanded *) insight_expanded_state(PG_GETARG_DATUM(argno), &pack_methods, false);
 	RowPack    *p;
@@ -341,11 +985,13 @@ pack_view(FunctionCallInfo fcinfo, int argno, Size *bytes, int64 *n_rows)
 	{
 		*bytes = e->used;
 		*n_rows = e->n_rows;
+		*format = e->format;
 		return e->records;
 	}
 	p = pack_arg(fcinfo, argno);
 	*bytes = VARSIZE(p) - ROW_PACK_HEADER;
 	*n_rows = p->n_rows;
+	*format = p->format;
 	return (const char *) p + ROW_PACK_HEADER;
 }
 
@@ -353,7 +999,7 @@ PG_FUNCTION_INFO_V1(insight_rows_pack_accum);
 Datum
 insight_rows_pack_accum(PG_FUNCTION_ARGS)
 {
-	PackExpanded *e = pack_state(fcinfo);
+	PackExpanded *e = pack_state(fcinfo, ROW_PACK_FORMAT);
 	text	   *key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	ArrayType  *features = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
 	int32		key_len = key ? (int32) VARSIZE_ANY_EXHDR(key) : -1;
@@ -417,26 +1063,16 @@ PG_FUNCTION_INFO_V1(insight_interactions_pack_accum);
 Datum
 insight_interactions_pack_accum(PG_FUNCTION_ARGS)
 {
-	PackExpanded *e = pack_state(fcinfo);
+	PackExpanded *e = pack_state(fcinfo, PAIR_PACK_FORMAT);
 	text	   *key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	text	   *item = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	int32		key_len = key ? (int32) VARSIZE_ANY_EXHDR(key) : -1;
 	int32		item_len = item ? (int32) VARSIZE_ANY_EXHDR(item) : -1;
-	Size		size = record_data_size(key_len, item_len, FEATURES_NULL_ARRAY, false);
-	RowRecord  *r = (RowRecord *) pack_reserve(e, size);
+	char	   *out = pack_reserve(e, pair_max_size(key_len, item_len));
 
-	memset(r, 0, size);			/* (padding too: equal rows, equal bytes) */
-	r->key_len = key_len;
-	r->n_features = FEATURES_NULL_ARRAY;
-	r->label_null = PG_ARGISNULL(3);
-	r->flags = ROW_ITEM;
-	r->item_len = item_len;
-	r->label = PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3);
-	if (key_len > 0)
-		memcpy((char *) r + sizeof(RowRecord), VARDATA_ANY(key), key_len);
-	if (item_len > 0)
-		memcpy((char *) r + sizeof(RowRecord) + Max(key_len, 0), VARDATA_ANY(item), item_len);
-	e->used += size;
+	e->used += pair_write(out, key ? VARDATA_ANY(key) : NULL, key_len,
+						  item ? VARDATA_ANY(item) : NULL, item_len,
+						  PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3));
 	e->n_rows++;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
@@ -449,41 +1085,79 @@ insight_rows_pack_combine(PG_FUNCTION_ARGS)
 	const char *records;
 	Size		bytes;
 	int64		n_rows;
+	int32		format;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_DATUM(EOHPGetRWDatum(&pack_state(fcinfo)->hdr));
+		PG_RETURN_DATUM(EOHPGetRWDatum(&pack_state(fcinfo, 0)->hdr));
 	}
-	e = pack_state(fcinfo);
-	records = pack_view(fcinfo, 1, &bytes, &n_rows);
+	e = pack_state(fcinfo, 0);
+	records = pack_view(fcinfo, 1, &bytes, &n_rows, &format);
+	pack_set_format(e, format);
 	pack_append_records(e, records, bytes, n_rows);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
 
-/* The order of the rows: by key (default collation, NULL last), then bytes. */
-static int
-record_cmp(const void *a, const void *b)
+/* The key and size of a record of either kind (checked before). */
+static inline void
+any_record(const char *rec, bool pairs, const char **key, int32 *key_len, Size *size)
 {
-	const RowRecord *x = *(const RowRecord *const *) a;
-	const RowRecord *y = *(const RowRecord *const *) b;
+	if (pairs)
+	{
+		Pair		pr;
+
+		(void) pair_read(rec, MaxAllocSize, &pr);
+		*key = pr.key;
+		*key_len = pr.key_len;
+		*size = pr.size;
+	}
+	else
+	{
+		const RowRecord *r = (const RowRecord *) rec;
+
+		*key = record_key(r);
+		*key_len = r->key_len;
+		*size = record_size(r);
+	}
+}
+
+typedef struct SortContext
+{
+	const char *records;
+	bool		pairs;			/* PAIR_PACK_FORMAT */
+} SortContext;
+
+/*
+ * The order of the rows (records at offsets into the records): by key
+ * (default collation, NULL last), then size, then bytes.
+ */
+static int
+record_cmp(const void *a, const void *b, void *arg)
+{
+	const SortContext *sc = arg;
+	const char *x = sc->records + *(const uint32 *) a;
+	const char *y = sc->records + *(const uint32 *) b;
+	const char *kx,
+			   *ky;
+	int32		lx,
+				ly;
 	Size		sx,
 				sy;
 	int			c;
 
-	if (x->key_len < 0 || y->key_len < 0)
+	any_record(x, sc->pairs, &kx, &lx, &sx);
+	any_record(y, sc->pairs, &ky, &ly, &sy);
+	if (lx < 0 || ly < 0)
 	{
-		if (x->key_len >= 0)
+		if (lx >= 0)
 			return -1;
-		if (y->key_len >= 0)
+		if (ly >= 0)
 			return 1;
 	}
-	else if ((c = varstr_cmp(record_key(x), x->key_len, record_key(y), y->key_len,
-							 DEFAULT_COLLATION_OID)) != 0)
+	else if ((c = varstr_cmp(kx, lx, ky, ly, DEFAULT_COLLATION_OID)) != 0)
 		return c;
-	sx = record_size(x);
-	sy = record_size(y);
 	if (sx != sy)
 		return sx < sy ? -1 : 1;
 	return memcmp(x, y, sx);
@@ -493,10 +1167,11 @@ PG_FUNCTION_INFO_V1(insight_rows_pack_final);
 Datum
 insight_rows_pack_final(PG_FUNCTION_ARGS)
 {
-	const char *records;
 	Size		bytes;
 	int64		n_rows;
-	RowRecord **order;
+	int32		format;
+	SortContext sc;
+	uint32	   *order;
 	RowPack    *p;
 	char	   *out;
 	Size		off = 0;
@@ -504,26 +1179,37 @@ insight_rows_pack_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	/* (read only: a final function leaves the transition value as it is) */
-	records = pack_view(fcinfo, 0, &bytes, &n_rows);
-	order = palloc_extended(sizeof(RowRecord *) * Max(n_rows, 1), MCXT_ALLOC_HUGE);
+	sc.records = pack_view(fcinfo, 0, &bytes, &n_rows, &format);
+	sc.pairs = format == PAIR_PACK_FORMAT;
+	/* (offsets: the records are under MaxAllocSize) */
+	order = palloc_extended(sizeof(uint32) * Max(n_rows, 1), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < n_rows; i++)
 	{
-		order[i] = (RowRecord *) (records + off);
-		off += record_size(order[i]);
+		const char *key;
+		int32		key_len;
+		Size		size;
+
+		order[i] = (uint32) off;
+		any_record(sc.records + off, sc.pairs, &key, &key_len, &size);
+		off += size;
 	}
-	qsort(order, n_rows, sizeof(RowRecord *), record_cmp);
+	qsort_arg(order, n_rows, sizeof(uint32), record_cmp, &sc);
 	p = palloc(ROW_PACK_HEADER + bytes);
 	memset(p, 0, ROW_PACK_HEADER);
 	SET_VARSIZE(p, ROW_PACK_HEADER + bytes);
-	p->format = ROW_PACK_FORMAT;
+	p->format = format != 0 ? format : ROW_PACK_FORMAT;
 	p->n_rows = n_rows;
 	out = (char *) p + ROW_PACK_HEADER;
 	for (int64 i = 0; i < n_rows; i++)
 	{
-		Size		size = record_size(order[i]);
+		const char *rec = sc.records + order[i];
+		const char *key;
+		int32		key_len;
+		Size		size;
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(out, order[i], size);
+		any_record(rec, sc.pairs, &key, &key_len, &size);
+		memcpy(out, rec, size);
 		out += size;
 	}
 	PG_RETURN_BYTEA_P((bytea *) p);
@@ -587,11 +1273,11 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 	cur = funcctx->user_fctx;
 	if (funcctx->call_cntr < funcctx->max_calls)
 	{
-		const RowRecord *r = (const RowRecord *) ((char *) cur->pack + ROW_PACK_HEADER + cur->off);
+		const char *rec = (const char *) cur->pack + ROW_PACK_HEADER + cur->off;
 		Datum		values[3];
 		bool		nulls[3];
 
-		if (((r->flags & ROW_ITEM) != 0) != items)
+		if ((cur->pack->format == PAIR_PACK_FORMAT) != items)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("packed row %llu is %s, not %s",
@@ -599,20 +1285,33 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 							items ? "a row of features" : "an interaction",
 							items ? "an interaction" : "a row of features"),
 					 errhint("insight_rows_unpack gives back the rows of insight_rows_pack, insight_interactions_unpack those of insight_interactions_pack.")));
-		nulls[0] = r->key_len < 0;
-		values[0] = nulls[0] ? (Datum) 0
-			: PointerGetDatum(cstring_to_text_with_len(record_key(r), r->key_len));
 		if (items)
 		{
-			nulls[1] = r->item_len < 0;
+			Pair		pr;
+
+			(void) pair_read(rec, VARSIZE(cur->pack) - ROW_PACK_HEADER - cur->off, &pr);
+			nulls[0] = pr.key_len < 0;
+			values[0] = nulls[0] ? (Datum) 0
+				: PointerGetDatum(cstring_to_text_with_len(pr.key, pr.key_len));
+			nulls[1] = pr.item_len < 0;
 			values[1] = nulls[1] ? (Datum) 0
-				: PointerGetDatum(cstring_to_text_with_len(record_item(r), r->item_len));
+				: PointerGetDatum(cstring_to_text_with_len(pr.item, pr.item_len));
+			nulls[2] = pr.value_null;
+			values[2] = Float8GetDatum(pr.value);
+			cur->off += pr.size;
 		}
 		else
+		{
+			const RowRecord *r = (const RowRecord *) rec;
+
+			nulls[0] = r->key_len < 0;
+			values[0] = nulls[0] ? (Datum) 0
+				: PointerGetDatum(cstring_to_text_with_len(record_key(r), r->key_len));
 			values[1] = record_features_datum(r, &nulls[1]);
-		nulls[2] = r->label_null != 0;
-		values[2] = Float8GetDatum(r->label);
-		cur->off += record_size(r);
+			nulls[2] = r->label_null != 0;
+			values[2] = Float8GetDatum(r->label);
+			cur->off += record_size(r);
+		}
 		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 	}
 	SRF_RETURN_DONE(funcctx);
