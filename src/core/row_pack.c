@@ -898,7 +898,7 @@ pack_reserve(PackExpanded *e, Size more)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("packed rows cannot hold more than %zu bytes", (Size) MaxAllocSize),
-				 errhint("Train on fewer rows, or with a trainer that passes over the rows (insight_logreg_fit with in_memory => false).")));
+				 errhint("Train on fewer rows or pairs, for example over a shorter window.")));
 	if (e->used + more > e->capacity)
 	{
 		Size		capacity = Max(Max(e->capacity * 2, e->used + more), (Size) 1024);
