@@ -3,6 +3,8 @@ SELECT insight_cluster(12347);
 SELECT insight_log_rfm(0, 0, 0), insight_log_rfm(exp(1) - 1, 1, -5) AS negative_spend_is_0,
        insight_log_rfm(0, 0, 99.0000000001) = insight_log_rfm(0, 0, 99) AS spend_rounded_to_6_decimals;
 SELECT insight_cluster_label('{-1,1,1}'), insight_cluster_label('{1,-1,-1}'), insight_cluster_label('{0,0.2,-0.49}');
+-- the rows' shard query: none off Citus (the rows are a temporary table)
+SELECT insight_segments_rows_sql(insight_default_as_of()) IS NULL AS no_shard_query;
 SELECT insight_train_segments(0);
 SELECT insight_train_segments(3, '2009-01-01');
 

@@ -351,13 +351,8 @@ RESET citus.max_intermediate_result_size;
 -- pass, the silhouette sample and the evaluation metrics over it run as
 -- partial aggregates on the shards combined on the coordinator; the rows are
 -- the single-node rows.  (The queries are the tasks' own:
--- insight_labelled_window_sql and the segments task's format() template.)
+-- insight_labelled_window_sql and insight_segments_rows_sql.)
 SET client_min_messages = error;
-CREATE FUNCTION pg_temp.segments_rows_query(as_of timestamptz) RETURNS text LANGUAGE sql AS $$
-    SELECT format(substring(p.prosrc FROM '\$q\$(\s*SELECT f\.customer_id, .*)\$q\$,\s*''public'', features'),
-                  'public', insight_customer_features_sql(as_of))
-      FROM pg_proc p WHERE p.proname = 'insight_segments_prepare'
-$$;
 CREATE AGGREGATE pg_temp.scaler_state(float8[]) (SFUNC = insight_scaler_accum, STYPE = bytea);
 CREATE AGGREGATE pg_temp.sample_state(float8[], float8, bigint, integer) (SFUNC = insight_kmeans_sample_accum, STYPE = bytea);
 CREATE FUNCTION pg_temp.arrays(q text) RETURNS float8[] LANGUAGE plpgsql AS $$
@@ -386,7 +381,7 @@ SELECT insight_training_table('insight_churn_train', 'SELECT 1', insight_labelle
                               'customer_id text, features float8[], churned boolean, recency_days float8')
        = insight_scratch_table('insight_churn_train') AS churn_rows_on_the_shards,
        insight_training_relation('insight_churn_train') = insight_scratch_table('insight_churn_train') AS found_there,
-       insight_training_table('insight_segments_training', 'SELECT 1', pg_temp.segments_rows_query(:'as_of'), 'raw float8[]')
+       insight_training_table('insight_segments_training', 'SELECT 1', insight_segments_rows_sql(:'as_of'), 'raw float8[]')
        = insight_scratch_table('insight_segments_training') AS segments_rows_on_the_shards,
        insight_training_table('insight_value_train', 'SELECT 1', insight_labelled_window_sql('value', :'c_train', '90 days'),
                               'customer_id text, features float8[], spend float8, past_rate float8')
@@ -424,7 +419,7 @@ SELECT 'segment rows', pg_temp.coordinator_nodes(q),
        bool_or(line = 'Task Count: 8'),
        bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_segments_training_[0-9_]+ AS citus_table_alias .*insight_log_rfm\(.*insight_customer_history\(.*GROUP BY '),
        NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
-  FROM (SELECT format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of')) AS q) x,
+  FROM (SELECT format('INSERT INTO %s %s', :'segment_rows', insight_segments_rows_sql(:'as_of')) AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q
 UNION ALL
@@ -441,7 +436,7 @@ SELECT 'value rows', pg_temp.coordinator_nodes(q),
 -- pseudo-type cstring"; the k-means pass's plan argument is built by
 -- insight_kmeans_fit; the metrics' states keep every (score, label) pair)
 SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'churn_rows', insight_labelled_window_sql('churn', :'c_train', '90 days'))) AS churn_insert,
-       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', pg_temp.segments_rows_query(:'as_of'))) AS segments_insert,
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'segment_rows', insight_segments_rows_sql(:'as_of'))) AS segments_insert,
        pg_temp.to_coordinator(format('INSERT INTO %s %s', :'value_rows', insight_labelled_window_sql('value', :'c_train', '90 days'))) AS value_insert;
 -- (the silhouette sample as insight_kmeans_fit runs it: its arguments are
 -- parameters, which Citus puts into the shards' queries)
@@ -598,18 +593,11 @@ SET client_min_messages = warning;
 -- insight_interactions_sql and the propensity task's ALS comparator
 -- (insight_recommender_rows); the rows are the single node's and the models
 -- those of the rows read directly, to the bit.
-SET client_min_messages = error;
-CREATE FUNCTION pg_temp.rec_test_query(as_of timestamptz, split timestamptz, train text) RETURNS text LANGUAGE sql AS $$
-    SELECT format(substring(p.prosrc FROM '\$q\$(\s*SELECT h\.customer_key, .*)\$q\$,\s*\S*insight_interactions_sql\(t\.trained_as_of'),
-                  insight_interactions_sql(as_of, split, 'orders'), train)
-      FROM pg_proc p WHERE p.proname = 'insight_recommender_prepare'
-$$;
-SET client_min_messages = warning;
 SELECT insight_default_as_of() - interval '30 days' AS rec_split \gset
 BEGIN;
 SELECT insight_training_table('insight_rec_train', 'SELECT 1', insight_interactions_sql(:'rec_split', NULL, 'orders'),
                               'customer_id text, item_id text, value float8') = insight_scratch_table('insight_rec_train') AS train_pairs_on_the_shards,
-       insight_training_table('insight_rec_test', 'SELECT 1', pg_temp.rec_test_query(:'as_of', :'rec_split', insight_scratch_table('insight_rec_train')),
+       insight_training_table('insight_rec_test', 'SELECT 1', insight_recommender_test_sql(:'as_of', :'rec_split', 'orders', insight_scratch_table('insight_rec_train')),
                               'customer_id text, relevant text[], known boolean') = insight_scratch_table('insight_rec_test') AS test_rows_on_the_shards;
 SELECT p.logicalrelid::text ~ '^insight_scratch\.insight_rec_(train|test)_[0-9]+$' AS per_backend_name,
        p.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'order_lines'::regclass) AS colocated_with_the_source
@@ -643,11 +631,11 @@ SELECT 'test rows', pg_temp.coordinator_nodes(q),
        bool_or(line = 'Task Count: 8'),
        bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_rec_test_[0-9_]+ AS citus_table_alias .*array_agg\(.*count\(DISTINCT .*GROUP BY s\.customer_id.* LEFT JOIN insight_scratch\.insight_rec_train_[0-9_]+ r '),
        NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method')
-  FROM (SELECT format('INSERT INTO %s %s', :'rec_test', pg_temp.rec_test_query(:'as_of', :'rec_split', :'rec_train')) AS q) x,
+  FROM (SELECT format('INSERT INTO %s %s', :'rec_test', insight_recommender_test_sql(:'as_of', :'rec_split', 'orders', :'rec_train')) AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q;
 SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'rec_train', insight_interactions_sql(:'rec_split', NULL, 'orders'))) AS train_insert,
-       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'rec_test', pg_temp.rec_test_query(:'as_of', :'rec_split', :'rec_train'))) AS test_insert;
+       pg_temp.to_coordinator(format('INSERT INTO %s %s', :'rec_test', insight_recommender_test_sql(:'as_of', :'rec_split', 'orders', :'rec_train'))) AS test_insert;
 -- the trainers' reads: the pairs packed on each shard, combined on the
 -- coordinator (the evaluation fits over the training table, the serving fit
 -- over insight_interactions_sql)

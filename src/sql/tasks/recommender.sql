@@ -230,6 +230,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_recommender_setup(text, jsonb, timestamptz, interval) IS
 'The recommender task''s entry step: validates the arguments of insight_train_recommender() (params with their defaults, insight_recommender_params) and returns the insight_training that insight_train_task() takes.';
 
+-- The recommender test rows' query on the shards (insight_recommender_prepare):
+-- each customer's new items in [split, as_of), the interactions joined to the
+-- training table on the customer key (the distribution column of both) by an
+-- anti-join, so that Citus runs it whole on each shard.
+CREATE FUNCTION @extschema@.insight_recommender_test_sql(as_of timestamptz, split timestamptz, measure text, train_table text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT pg_catalog.format($q$
+        SELECT h.customer_key, h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id),
+               k.customer_key IS NOT NULL
+          FROM (%1$s) h(customer_key, customer_id, item_id, value)
+          LEFT JOIN (SELECT DISTINCT r.customer_key FROM %2$s r) k
+            ON k.customer_key OPERATOR(pg_catalog.=) h.customer_key
+          LEFT JOIN %2$s r
+            ON r.customer_key OPERATOR(pg_catalog.=) h.customer_key AND r.item_id OPERATOR(pg_catalog.=) h.item_id
+         WHERE r.customer_key IS NULL
+         GROUP BY h.customer_key, h.customer_id, k.customer_key $q$, i.query, train_table)
+      FROM (SELECT @extschema@.insight_interactions_sql(as_of, split, measure) AS query) i
+     WHERE i.query IS NOT NULL
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_test_sql(timestamptz, timestamptz, text, text) IS
+'The query (SQL text) that fills the recommender task''s test table on the shards (insight_recommender_prepare, through insight_training_table): per customer with interactions in [split, as_of) (insight_interactions_sql(as_of, split, measure)), the customer key, the customer as text, the items not in the training table train_table (a table co-located with the source: customer_key, customer_id, item_id, value) in item order, and whether the customer has training interactions; an anti-join on the customer key, the distribution column of both, so that Citus runs it whole on each shard. NULL when the source is not distributed by customer (insight_interactions_sql NULL).';
+
 CREATE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
@@ -268,19 +293,7 @@ BEGIN
                             WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
                               AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
          GROUP BY h.customer_id, k.customer_id $q$, '@extschema@', t.trained_as_of, split, measure),
-        -- on the shards: joined to the training table on the customer key
-        -- (the distribution column of both), an anti-join for the new items
-        pg_catalog.format($q$
-        SELECT h.customer_key, h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id),
-               k.customer_key IS NOT NULL
-          FROM (%1$s) h(customer_key, customer_id, item_id, value)
-          LEFT JOIN (SELECT DISTINCT r.customer_key FROM %2$s r) k
-            ON k.customer_key OPERATOR(pg_catalog.=) h.customer_key
-          LEFT JOIN %2$s r
-            ON r.customer_key OPERATOR(pg_catalog.=) h.customer_key AND r.item_id OPERATOR(pg_catalog.=) h.item_id
-         WHERE r.customer_key IS NULL
-         GROUP BY h.customer_key, h.customer_id, k.customer_key $q$,
-            @extschema@.insight_interactions_sql(t.trained_as_of, split, measure), train),
+        @extschema@.insight_recommender_test_sql(t.trained_as_of, split, measure, train),
         'customer_id text, relevant text[], known boolean');
     EXECUTE pg_catalog.format('ANALYZE %s', test);
     EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', train) INTO n_train;

@@ -56,24 +56,37 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_segments_setup(integer, timestamptz) IS
 'The segments task''s entry step: validates the arguments of insight_train_segments() before any work (k in 1..100000 or NULL, else 22023) and returns the insight_training that insight_train_task() takes.';
 
+-- The segments task's rows on the shards: each customer's log-RFM
+-- (recency_days, orders and total_spend are features 1, 5 and 7 of
+-- insight_customer_features_sql).
+CREATE FUNCTION @extschema@.insight_segments_rows_sql(as_of timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT pg_catalog.format($q$
+        SELECT f.customer_id, %1$I.insight_log_rfm(f.x[1], f.x[5]::integer, f.x[7])
+          FROM (%2$s) f $q$, '@extschema@', q.features)
+      FROM (SELECT @extschema@.insight_customer_features_sql(as_of) AS features) q
+     WHERE q.features IS NOT NULL
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_segments_rows_sql(timestamptz) IS
+'The query (SQL text) that fills the segments task''s training table on the shards (insight_segments_prepare, through insight_training_table): the customer key and insight_log_rfm(recency_days, orders, total_spend) of every customer with a purchase before as_of, from insight_customer_features_sql(as_of), which Citus runs whole on each shard. NULL when the source is not distributed by customer (insight_customer_features_sql NULL).';
+
 CREATE FUNCTION @extschema@.insight_segments_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    features pg_catalog.text := @extschema@.insight_customer_features_sql(t.trained_as_of);
     rows_table pg_catalog.text;
 BEGIN
-    -- the log-RFM of every customer: on Citus on the shards (recency_days,
-    -- orders and total_spend are features 1, 5 and 7)
+    -- the log-RFM of every customer: on Citus on the shards
     rows_table := @extschema@.insight_training_table('insight_segments_training',
         pg_catalog.format($q$
         SELECT %1$I.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
           FROM %1$I.insight_customer_features(%2$L::pg_catalog.timestamptz) f
          ORDER BY f.customer_id $q$, '@extschema@', t.trained_as_of),
-        pg_catalog.format($q$
-        SELECT f.customer_id, %1$I.insight_log_rfm(f.x[1], f.x[5]::integer, f.x[7])
-          FROM (%2$s) f $q$, '@extschema@', features),
+        @extschema@.insight_segments_rows_sql(t.trained_as_of),
         'raw float8[]');
     -- the scaler: exact sums, so the same bytes in any order of the rows (on
     -- Citus a partial aggregate on the shards: one state per shard reaches

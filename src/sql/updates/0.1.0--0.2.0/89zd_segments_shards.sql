@@ -52,8 +52,40 @@ COMMENT ON AGGREGATE @extschema@.insight_kmeans_sample(float8[], float8, bigint,
 
 -- tasks/segments.sql
 
---@ function src/sql/tasks/segments.sql insight_segments_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_segments_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    features pg_catalog.text := @extschema@.insight_customer_features_sql(t.trained_as_of);
+    rows_table pg_catalog.text;
+BEGIN
+    -- the log-RFM of every customer: on Citus on the shards (recency_days,
+    -- orders and total_spend are features 1, 5 and 7)
+    rows_table := @extschema@.insight_training_table('insight_segments_training',
+        pg_catalog.format($q$
+        SELECT %1$I.insight_log_rfm(f.recency_days, f.orders, f.total_spend) AS raw
+          FROM %1$I.insight_customer_features(%2$L::pg_catalog.timestamptz) f
+         ORDER BY f.customer_id $q$, '@extschema@', t.trained_as_of),
+        pg_catalog.format($q$
+        SELECT f.customer_id, %1$I.insight_log_rfm(f.x[1], f.x[5]::integer, f.x[7])
+          FROM (%2$s) f $q$, '@extschema@', features),
+        'raw float8[]');
+    -- the scaler: exact sums, so the same bytes in any order of the rows (on
+    -- Citus a partial aggregate on the shards: one state per shard reaches
+    -- the coordinator; the k-means passes and the silhouette sample, too)
+    EXECUTE pg_catalog.format('SELECT %I.insight_scaler_fit(r.raw) FROM %s r', '@extschema@', rows_table)
+       INTO t.preprocessing;
+    IF t.preprocessing IS NULL THEN
+        RAISE EXCEPTION 'no customer has a purchase before %', t.trained_as_of
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Register a sales source with purchases, or pass a later as_of.';
+    END IF;
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/segments.sql insight_segments_prepare
+COMMENT ON FUNCTION @extschema@.insight_segments_prepare(@extschema@.insight_training) IS
+'Segments step prepare: the log-RFM of every customer with a purchase before as_of (insight_log_rfm) in the table insight_segments_training of insight_training_table (a temporary table, or on Citus, with the source distributed by customer, a table co-located with the source filled on the shards by one INSERT ... SELECT over insight_customer_features_sql), and the scaler fitted on it (insight_scaler_fit: exact sums, the same bytes in any order of the rows; on Citus a partial aggregate on the shards) (the model''s preprocessing); 02000 when there is no customer.';
 
 --@ comment src/sql/tasks/segments.sql insight_train_segments

@@ -35,8 +35,76 @@ COMMENT ON AGGREGATE @extschema@.insight_interactions_pack(text, text, float8) I
 --@ comment src/sql/tasks/recommender.sql insight_packed_interactions_sql
 --@ function src/sql/tasks/recommender.sql insight_recommender_rows
 --@ comment src/sql/tasks/recommender.sql insight_recommender_rows
---@ function src/sql/tasks/recommender.sql insight_recommender_prepare
---@ comment src/sql/tasks/recommender.sql insight_recommender_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    measure pg_catalog.text := t.params OPERATOR(pg_catalog.->>) 'measure';
+    split pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz;
+    train pg_catalog.text;
+    test pg_catalog.text;
+    n_train bigint;
+    n_test bigint;
+    n_unknown bigint;
+BEGIN
+    -- the time split: fit before split, test on what customers bought in [split, as_of)
+    -- that they had not bought before; on Citus, for a source distributed
+    -- by customer, both tables on the shards (co-located with the source),
+    -- each filled by one INSERT ... SELECT that runs whole on each shard
+    train := @extschema@.insight_training_table('insight_rec_train',
+        pg_catalog.format('SELECT i.customer_id, i.item_id, i.value FROM %I.insight_interactions(%L::pg_catalog.timestamptz, NULL, %L) i',
+                          '@extschema@', split, measure),
+        @extschema@.insight_interactions_sql(split, NULL, measure),
+        'customer_id text, item_id text, value float8');
+    EXECUTE pg_catalog.format('ANALYZE %s', train);
+    -- (known: a join with the training customers, not "= ANY (SELECT ...)":
+    -- a subplan the planner hashes only while the training rows fit in
+    -- hash_mem, and otherwise scans again for every test row, which never
+    -- ended at 10 million lines; docs/benchmarks.md, "Scale on one machine")
+    test := @extschema@.insight_training_table('insight_rec_test',
+        pg_catalog.format($q$
+        SELECT h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id) AS relevant,
+               k.customer_id IS NOT NULL AS known
+          FROM %1$I.insight_interactions(%2$L::pg_catalog.timestamptz, %3$L::pg_catalog.timestamptz, %4$L) h
+          LEFT JOIN (SELECT DISTINCT r.customer_id FROM pg_temp.insight_rec_train r) k
+            ON k.customer_id OPERATOR(pg_catalog.=) h.customer_id
+         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.insight_rec_train r
+                            WHERE r.customer_id OPERATOR(pg_catalog.=) h.customer_id
+                              AND r.item_id OPERATOR(pg_catalog.=) h.item_id)
+         GROUP BY h.customer_id, k.customer_id $q$, '@extschema@', t.trained_as_of, split, measure),
+        -- on the shards: joined to the training table on the customer key
+        -- (the distribution column of both), an anti-join for the new items
+        pg_catalog.format($q$
+        SELECT h.customer_key, h.customer_id, pg_catalog.array_agg(h.item_id ORDER BY h.item_id),
+               k.customer_key IS NOT NULL
+          FROM (%1$s) h(customer_key, customer_id, item_id, value)
+          LEFT JOIN (SELECT DISTINCT r.customer_key FROM %2$s r) k
+            ON k.customer_key OPERATOR(pg_catalog.=) h.customer_key
+          LEFT JOIN %2$s r
+            ON r.customer_key OPERATOR(pg_catalog.=) h.customer_key AND r.item_id OPERATOR(pg_catalog.=) h.item_id
+         WHERE r.customer_key IS NULL
+         GROUP BY h.customer_key, h.customer_id, k.customer_key $q$,
+            @extschema@.insight_interactions_sql(t.trained_as_of, split, measure), train),
+        'customer_id text, relevant text[], known boolean');
+    EXECUTE pg_catalog.format('ANALYZE %s', test);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', train) INTO n_train;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE NOT r.known) FROM %s r', test)
+       INTO n_test, n_unknown;
+    IF n_train OPERATOR(pg_catalog.=) 0 OR n_test OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'no interactions on one side of the evaluation split'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Training uses purchases before %s, the test the new purchases in [%s, %s).',
+                                             split, split, t.trained_as_of),
+                  HINT = 'Choose as_of and holdout so that both periods have purchases.';
+    END IF;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+        'train_interactions', n_train, 'test_customers', n_test, 'test_customers_without_history', n_unknown);
+    RETURN t;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
+'Recommender step prepare: the interactions before the split (insight_rec_train: customer_id, item_id, value) and, per customer, the items first bought in [split, as_of) (insight_rec_test: customer_id, relevant text[] in item order, known: the customer has training interactions), tables of insight_training_table: temporary tables, or on Citus, for a source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_interactions_sql; the test rows joined to the training table on the customer key), so that no row reaches the coordinator; 22023 when either side is empty.';
 --@ function src/sql/tasks/recommender.sql insight_recommender_evaluate
 --@ comment src/sql/tasks/recommender.sql insight_recommender_evaluate
 
