@@ -63,8 +63,8 @@ END
 $$;
 SET client_min_messages = warning;
 
--- a review source with customers (a local table of the coordinator on
--- Citus, the same rows in the same order on both sides): the 1,000 Amazon
+-- a review source with customers (on Citus distributed by customer,
+-- co-located with the sales; the same rows on both sides): the 1,000 Amazon
 -- sentences (UCI, Kotzias et al. 2015) given, two each at most, to the
 -- sample's customers in key order, one every 6 hours from 2011-01-01 UTC, so
 -- that the review functions, the sentiment task and the churn review
@@ -80,6 +80,11 @@ SELECT c.customer_id, r.n AS review_id, timestamptz '2011-01-01 00:00+00' + r.n 
   FROM r JOIN c ON c.k = (r.n + 1) / 2
  ORDER BY r.n;
 DROP TABLE reviews_raw;
+SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS on_citus \gset
+\if :on_citus
+SELECT count(*) AS distributed FROM (SELECT create_distributed_table('reviews', 'customer_id', colocate_with => 'order_lines')) d \gset
+SELECT count(*) AS truncated FROM (SELECT truncate_local_data_after_distributing_table('reviews')) d \gset
+\endif
 SELECT 'reviews ' || count(*) || ' of ' || count(DISTINCT customer_id) || ' customers' FROM reviews;
 SELECT insight_register_reviews('reviews', 'review', 'positive', customer_column => 'customer_id',
                                 item_column => 'review_id', time_column => 'written_at') IS NULL;
