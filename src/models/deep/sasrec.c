@@ -131,7 +131,7 @@ flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const
 typedef struct ItemTable
 {
 	int32	   *slots;			/* provisional ids, 0: empty */
-	uint32		mask;			/* slots - 1, a power of 2 minus 1 */
+	uint32		mask;			/* the number of slots (a power of 2) - 1 */
 	int			cap;			/* room in data->keys */
 } ItemTable;
 
