@@ -209,6 +209,15 @@ SELECT :'packed_q' ~ 'insight_interactions_pack\(n\.customer_id, n\.item_id, n\.
        :'rows_q' !~ 'insight_interactions_pack' AS rows_on_one_node,
        insight_sasrec_fit(:'packed_q', max_length => 5, hidden => 8, blocks => 1, epochs => 1, with_history => true)
        = insight_sasrec_fit(:'rows_q', max_length => 5, hidden => 8, blocks => 1, epochs => 1, with_history => true) AS same_model_bytes;
+-- packed purchases from outside are checked before the fit reads them: a
+-- state cut short is XX001 "invalid packed rows" (insight_interactions_unpack),
+-- a place that is not a number 22008 (to_timestamp); customer a, item b, place NaN
+\set VERBOSITY terse
+SELECT insight_sasrec_fit($$SELECT u.customer_id, u.item_id, pg_catalog.to_timestamp(u.value)
+                             FROM insight_interactions_unpack('\x5041495201000000000000000261026202000000000000f8'::bytea) u$$);
+SELECT insight_sasrec_fit($$SELECT u.customer_id, u.item_id, pg_catalog.to_timestamp(u.value)
+                             FROM insight_interactions_unpack('\x5041495201000000000000000261026202000000000000f87f'::bytea) u$$);
+\set VERBOSITY default
 
 -- Cancellation: a fit that would run for minutes stops within 2 s of a 1 s
 -- statement_timeout
