@@ -195,6 +195,30 @@ SELECT (i->>'items')::int > 3000 AS many_items, (i->>'sequences')::int > 3000 AS
        (i->>'loss')::float8 BETWEEN 0.5 AND 1.5 AS loss_in_range
   FROM insight_model_info(insight_sasrec_fit(max_length => 10, hidden => 16, blocks => 1, epochs => 1, batch_size => 256)) i;
 
+-- SASRec's purchases as insight_recommender_rows packs them on Citus (each
+-- distinct purchase numbered in its customer's sequence, collected by
+-- insight_interactions_pack, read back with the number as the time), here
+-- over the registered sales on one node (its template, from the function):
+-- the same rows in the same order as the purchases themselves, so the same
+-- model bytes, histories included
+SELECT format(substring(p.prosrc FROM '\$q\$(WITH p AS MATERIALIZED .*)\$q\$, ''public'', l\.lines, before\)'),
+              'public', 'SELECT customer_id, item_id, ordered_at, quantity FROM insight_sales', '2011-12-01'::timestamptz) AS packed_q
+  FROM pg_proc p WHERE p.proname = 'insight_recommender_rows' \gset
+SELECT insight_recommender_rows('sasrec', '{}', '2011-12-01') AS rows_q \gset
+SELECT :'packed_q' ~ 'insight_interactions_pack\(n\.customer_id, n\.item_id, n\.place\)' AS packed,
+       :'rows_q' !~ 'insight_interactions_pack' AS rows_on_one_node,
+       insight_sasrec_fit(:'packed_q', max_length => 5, hidden => 8, blocks => 1, epochs => 1, with_history => true)
+       = insight_sasrec_fit(:'rows_q', max_length => 5, hidden => 8, blocks => 1, epochs => 1, with_history => true) AS same_model_bytes;
+-- packed purchases from outside are checked before the fit reads them: a
+-- state cut short is XX001 "invalid packed rows" (insight_interactions_unpack),
+-- a place that is not a number 22008 (to_timestamp); customer a, item b, place NaN
+\set VERBOSITY terse
+SELECT insight_sasrec_fit($$SELECT u.customer_id, u.item_id, pg_catalog.to_timestamp(u.value)
+                             FROM insight_interactions_unpack('\x5041495201000000000000000261026202000000000000f8'::bytea) u$$);
+SELECT insight_sasrec_fit($$SELECT u.customer_id, u.item_id, pg_catalog.to_timestamp(u.value)
+                             FROM insight_interactions_unpack('\x5041495201000000000000000261026202000000000000f87f'::bytea) u$$);
+\set VERBOSITY default
+
 -- Cancellation: a fit that would run for minutes stops within 2 s of a 1 s
 -- statement_timeout
 CREATE TABLE sasrec_cancel (elapsed interval, code text);

@@ -41,10 +41,6 @@ WITH passes(n, pass, tasks, q) AS (VALUES
         pg_temp.top_groups_query(:'t'::timestamptz - interval '90 days', 10)),
     (10, 'insight_group_purchases(T - 90 days, T, 10 groups)', 'propensity rows and labels (one per cutoff)',
         pg_temp.group_query(:'t'::timestamptz - interval '90 days', :'t', (SELECT g FROM top_groups))),
-    (11, 'SASRec purchases before T', 'recommender sasrec (evaluation and serving fits)',
-        pg_temp.sasrec_rows_query(:'t')),
-    (12, 'SASRec item dictionary before T', 'recommender sasrec (before each reading of the purchases)',
-        pg_temp.sasrec_dictionary_query(:'t')),
     (13, 'insight_sales_orders(NULL)', 'the report''s pass by order',
         pg_temp.orders_query(NULL)),
     (14, 'insight_top_items(T - 90 days, T, 5, 10)', 'the report''s top items (recommender section)',
@@ -55,6 +51,16 @@ WITH passes(n, pass, tasks, q) AS (VALUES
 SELECT p.pass, c.rows AS rows_to_coordinator, pg_size_pretty(c.bytes) AS bytes_to_coordinator, p.tasks
   FROM passes p, LATERAL pg_temp.to_coordinator(p.q) c
  ORDER BY p.n;
+
+-- SASRec's purchases before T (the evaluation and serving fits): packed on
+-- the shards, one partial state per shard (pg_temp.partial_states, their
+-- text form: EXPLAIN ANALYZE cannot run them on Citus 12.1), against the
+-- distinct purchases' rows that reached the coordinator before
+SELECT 'SASRec purchases before T, packed' AS pass, s.rows AS states, pg_size_pretty(s.bytes) AS state_bytes,
+       b.rows AS purchase_rows_before, pg_size_pretty(b.bytes) AS purchase_bytes_before
+  FROM pg_temp.partial_states(pg_temp.sasrec_pack_query(:'t'), 1) s,
+       pg_temp.to_coordinator(format('SELECT s.customer_id, s.item_id, s.ordered_at FROM (%s) s WHERE s.quantity > 0 AND s.ordered_at < %L GROUP BY s.customer_id, s.item_id, s.ordered_at',
+                                     insight_sales_pushdown_lines(), :'t'::timestamptz)) b;
 
 -- The CLV fits over the summary's query (insight_clv_summary_query), as the
 -- CLV task (the calibration fits' state at T - holdout, one query; serving

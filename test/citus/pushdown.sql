@@ -197,14 +197,23 @@ SELECT pg_temp.rows_to_coordinator(pg_temp.top_groups_query('2011-09-01', 10))
 SELECT pg_temp.coordinator_nodes(pg_temp.span_query()) AS coordinator_runs,
        pg_temp.rows_to_coordinator(pg_temp.span_query()) AS rows_to_coordinator;
 SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
-       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
-       bool_or(line ~ '^Query: .* GROUP BY customer_id, stock_code, ') AS distinct_on_shards
-  FROM (SELECT pg_temp.sasrec_query('2011-12-01') AS q) x,
+       bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
+       bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_interactions_pack\(.*\(row_number\(\) OVER \(PARTITION BY d\.customer_key, d\.customer_id ORDER BY d\.ordered_at, \(d\.item_id COLLATE "C"\)\).* GROUP BY s\.customer_id, ') AS distinct_numbered_and_packed_on_shards,
+       bool_or(line = 'Task Count: 8') AS one_state_per_shard
+  FROM (SELECT pg_temp.sasrec_pack_query('2011-12-01') AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q;
-SELECT pg_temp.rows_to_coordinator(pg_temp.sasrec_query('2011-12-01'))
-           = (SELECT count(*) FROM (SELECT DISTINCT customer_id, item_id, ordered_at FROM insight_sales
-                                     WHERE quantity > 0 AND ordered_at < '2011-12-01') d) AS one_row_per_distinct_purchase_arrives;
+-- one state per shard reaches the coordinator (its bytes as text, the
+-- bytea's hex), where one row per distinct purchase went before (the
+-- grouping that insight_recommender_rows gave until the purchases were
+-- packed: its rows and bytes)
+SELECT s.tasks = 8 AS every_shard, s.rows AS states, s.bytes AS state_bytes,
+       b.rows = (SELECT count(*) FROM (SELECT DISTINCT customer_id, item_id, ordered_at FROM insight_sales
+                                        WHERE quantity > 0 AND ordered_at < '2011-12-01') d) AS rows_before_one_per_purchase,
+       b.rows AS purchase_rows_before, b.bytes AS purchase_bytes_before
+  FROM pg_temp.partial_states(pg_temp.sasrec_pack_query('2011-12-01'), 1) s,
+       pg_temp.to_coordinator(format('SELECT s.customer_id, s.item_id, s.ordered_at FROM (%s) s WHERE s.quantity > 0 AND s.ordered_at < %L GROUP BY s.customer_id, s.item_id, s.ordered_at',
+                                     insight_sales_pushdown_lines(), '2011-12-01'::timestamptz)) b;
 
 -- 8b. The report's pass by order (insight_sales_orders: insight_report_today
 -- and insight_report) and the audiences' recent buyers of an item
@@ -295,52 +304,45 @@ SELECT pg_temp.rows_to_coordinator(pg_temp.top_items_query('2011-09-01', '2011-1
            = (SELECT array_agg(l) FROM (SELECT * FROM lines WHERE buyers >= 5 ORDER BY buyers DESC, item_id LIMIT 10) l) AS top_ten_as_over_the_lines,
        (SELECT count(*) FROM insight_top_items('2011-09-01', '2011-12-01', 1, NULL)) AS items;
 
--- 8d. SASRec's reading of its purchases (sasrec.c): the item dictionary (the
--- distinct items: one row per item and shard reaches the coordinator, which
--- merges and sorts them) and the distinct purchases in order (one row per
--- purchase, merged and sorted on the coordinator), each one query over the
--- shards with no distributed subplan.  The ranking of the items over all
--- purchases (a dense_rank, as it was read before) cannot run on a shard:
--- Citus stores the purchases as an intermediate result and ranks them on the
--- coordinator, which a cap of 16 kB on intermediate results refuses; the fit,
--- the histories and the fit that takes the histories from its own read (the
--- recommender task's) run under that cap, with the model of the purchases
--- gathered on the coordinator (insight_sales).
-SELECT 'dictionary' AS query, pg_temp.coordinator_nodes(q) AS coordinator_runs,
+-- 8d. SASRec's reading of its purchases (sasrec.c): one query, the distinct
+-- rows in order over the query of insight_recommender_rows, whose purchases
+-- are packed on the shards (8 above): the packing runs as a distributed
+-- subplan (worker_partial_agg on each shard, coord_combine_agg on the
+-- coordinator), and the unpacking and the sort on the coordinator, with no
+-- other read of the shards (the reader numbers the items itself: no query
+-- of the distinct items, which would pack the purchases a second time).
+-- The fit, the histories and the fit that takes the histories from its own
+-- read (the recommender task's) give the model of the purchases gathered
+-- on the coordinator (insight_sales), to the bit.
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       count(*) FILTER (WHERE line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_interactions_pack\(') AS packing_queries,
        bool_or(line = 'Task Count: 8') AS one_task_per_shard,
-       NOT bool_or(line ~ 'Distributed Subplan') AS no_subplan
-  FROM (SELECT pg_temp.sasrec_dictionary_query('2011-12-01') AS q) x,
-       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
- GROUP BY q
-UNION ALL
-SELECT 'purchases', pg_temp.coordinator_nodes(q),
-       bool_or(line = 'Task Count: 8'),
-       NOT bool_or(line ~ 'Distributed Subplan')
+       count(*) FILTER (WHERE line ~ '^Task Count: ') AS task_lists,
+       bool_or(line ~ '^Query: SELECT DISTINCT .* FROM \(SELECT u\.customer_id, u\.item_id, to_timestamp\(u\.value\) AS ordered_at FROM \(SELECT intermediate_result\.packed FROM read_intermediate_result\(') AS unpacked_and_sorted_on_coordinator
   FROM (SELECT pg_temp.sasrec_rows_query('2011-12-01') AS q) x,
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
  GROUP BY q;
-SELECT pg_temp.rows_to_coordinator(pg_temp.sasrec_dictionary_query('2011-12-01'))
-           <= 8 * (SELECT count(DISTINCT item_id) FROM insight_sales WHERE quantity > 0 AND ordered_at < '2011-12-01') AS at_most_a_row_per_item_and_shard,
-       pg_temp.rows_to_coordinator(pg_temp.sasrec_rows_query('2011-12-01'))
-           = (SELECT count(*) FROM (SELECT DISTINCT customer_id, item_id, ordered_at FROM insight_sales
-                                     WHERE quantity > 0 AND ordered_at < '2011-12-01') d) AS one_row_per_distinct_purchase_arrives;
 SELECT pg_temp.sasrec_query('2011-12-01') AS sasrec_q \gset
 SELECT format('SELECT customer_id, item_id, ordered_at FROM insight_sales WHERE quantity > 0 AND ordered_at < %L', '2011-12-01'::timestamptz) AS gathered_q \gset
+-- the reader's rows: those of the purchases gathered, each customer's in
+-- the same order
+SELECT count(*) AS purchases,
+       count(*) FILTER (WHERE p.customer = g.customer AND p.item = g.item) AS same_in_order
+  FROM (SELECT row_number() OVER () AS i, r.* FROM (SELECT DISTINCT customer::text COLLATE "C" AS customer, item::text COLLATE "C" AS item, event_time
+                                                      FROM (:sasrec_q) q(customer, item, event_time) ORDER BY 1, 3, 2) r) p
+  FULL JOIN (SELECT row_number() OVER () AS i, r.* FROM (SELECT DISTINCT customer::text COLLATE "C" AS customer, item::text COLLATE "C" AS item, event_time
+                                                           FROM (:gathered_q) q(customer, item, event_time) ORDER BY 1, 3, 2) r) g USING (i);
 CREATE TEMP TABLE sasrec_gathered AS
     SELECT insight_sasrec_fit(:'gathered_q', max_length => 5, hidden => 8, epochs => 1, seed => 1) AS m;
-SET citus.max_intermediate_result_size = '16kB';
-SELECT 1 FROM (SELECT customer, item, dense_rank() OVER (ORDER BY item COLLATE "C"), event_time
-                 FROM (SELECT DISTINCT customer::text AS customer, item::text AS item, event_time
-                         FROM (:sasrec_q) q(customer, item, event_time)) d) r LIMIT 1;
 CREATE TEMP TABLE sasrec_pushed AS
     SELECT insight_sasrec_fit(:'sasrec_q', max_length => 5, hidden => 8, epochs => 1, seed => 1) AS m;
 SELECT (p.m = g.m) AS same_model_bytes, insight_model_info(p.m) -> 'items' AS items,
        insight_sasrec_with_history(p.m, :'sasrec_q') = insight_sasrec_with_history(g.m, :'gathered_q') AS same_histories,
        -- the recommender task's fit, the histories from its own read (once)
        insight_sasrec_fit(:'sasrec_q', max_length => 5, hidden => 8, epochs => 1, seed => 1, with_history => true)
-           = insight_sasrec_with_history(g.m, :'gathered_q') AS one_read_same_bytes
+           = insight_sasrec_with_history(g.m, :'gathered_q') AS one_read_same_bytes,
+       (SELECT e FROM insight_sasrec_evaluate(p.m, :'sasrec_q') e) = (SELECT e FROM insight_sasrec_evaluate(p.m, :'gathered_q') e) AS same_evaluation
   FROM sasrec_pushed p, sasrec_gathered g;
-RESET citus.max_intermediate_result_size;
 
 -- 8e. The training rows on the shards (insight_training_table): the churn
 -- and value tasks' labelled rows (the features pass and the label pass, each

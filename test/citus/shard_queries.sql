@@ -113,22 +113,19 @@ END $$;
 CREATE FUNCTION pg_temp.sasrec_query(before timestamptz) RETURNS text LANGUAGE sql AS $$
     SELECT insight_recommender_rows('sasrec', '{}', before)
 $$;
--- what SASRec's reader (sasrec_read_sequences, src/models/deep/sasrec.c)
--- runs over that query: its item dictionary (the distinct items in byte
--- order), then the distinct rows in order, each item looked up in the
--- dictionary in C (the text of sasrec.c, written again here: pushdown.sql
--- also runs the fit itself under a cap on intermediate results)
-CREATE FUNCTION pg_temp.sasrec_dictionary_query(before timestamptz) RETURNS text LANGUAGE sql AS $$
-    SELECT format('SELECT item::pg_catalog.text COLLATE "C" FROM (%s
-) AS q(customer, item, event_time) WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL GROUP BY 1 ORDER BY 1',
-                  pg_temp.sasrec_query(before))
+-- the aggregate that packs them on the shards, from that query
+CREATE FUNCTION pg_temp.sasrec_pack_query(before timestamptz) RETURNS text LANGUAGE sql AS $$
+    SELECT regexp_replace(regexp_replace(pg_temp.sasrec_query(before), '^WITH p AS MATERIALIZED \(', ''),
+                          '\)\s*SELECT u\.customer_id, u\.item_id, .*$', '')
 $$;
+-- what SASRec's reader (sasrec_read_sequences, src/models/deep/sasrec.c)
+-- runs over that query: the distinct rows in order, the items numbered in C
+-- (the text of sasrec.c, written again here)
 CREATE FUNCTION pg_temp.sasrec_rows_query(before timestamptz) RETURNS text LANGUAGE sql AS $$
     SELECT format('SELECT DISTINCT customer::pg_catalog.text COLLATE "C", item::pg_catalog.text COLLATE "C", event_time FROM (%s
 ) AS q(customer, item, event_time) WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL ORDER BY 1, 3, 2',
                   pg_temp.sasrec_query(before))
 $$;
--- the report's top items (the recommender section of insight_report_html)
 CREATE FUNCTION pg_temp.top_items_query(since timestamptz, until timestamptz, min_buyers bigint, top integer)
 RETURNS text LANGUAGE sql AS $$
     SELECT format(pg_temp.shard_template('insight_top_items', '\S*insight_sales_lines_from\(\), since, until, min_buyers, top\)'),

@@ -15,10 +15,10 @@
  * is), rows with a NULL skipped.  Each customer's items in time order, the
  * items of one order (the same event_time) by their key's text in byte
  * order (COLLATE "C"), so the order is fixed whatever the plan.  Items are
- * numbered 1..N by their key's text in byte order, from a query of the
- * distinct items read first (the item dictionary), so that the rows are
- * read once and need no window over all items (which Citus cannot run on
- * the shards).  A customer's latest
+ * numbered 1..N by their key's text in byte order, the numbers given once
+ * every row is read (sasrec_number_items), so that the rows are read once,
+ * by one query, and need no window over all items (which Citus cannot run
+ * on the shards).  A customer's latest
  * max_length + 1 items make one training sequence (inputs: all but the
  * last, right-aligned and padded with 0 on the left; target of each
  * position: the next item), as kang205/SASRec's sampler; a customer with
@@ -40,6 +40,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -117,91 +118,123 @@ flush_customer(SasrecData *data, Current *cur, Size *charged, int *seqcap, const
 }
 
 /*
- * The item dictionary: the distinct items of the rows (those without a NULL),
- * in byte order, into data->keys[1..data->items] (id = place in that order,
- * as dense_rank() over the items COLLATE "C" would number them).  A query of
- * its own over the items only, so that the rows themselves need no ranking:
- * a window over all items cannot run on a Citus shard, and Citus would
- * otherwise gather the purchases, store them and rank them on the
- * coordinator, reading them twice.  Here each shard sends its distinct
- * items, and the purchases then travel once (sasrec_read_sequences).
+ * The item dictionary, built from the rows themselves as they come: each new
+ * item gets the next provisional id (an open-addressing table of ids hashed
+ * by key finds it again); after the last row the items are put in byte
+ * order and every id read is renumbered (sasrec_number_items), so that the
+ * ids are the place of the key in byte order, as dense_rank() over the items
+ * COLLATE "C" would number them.  The rows are read once, and need neither a
+ * window over all items (which a Citus shard cannot run) nor a query of the
+ * distinct items of their own (which, over purchases packed on the shards,
+ * would collect them a second time).
  */
-static void
-read_item_dictionary(SasrecData *data, const InsightUserQuery *uq, Size *charged,
-					 const char *fname, MemoryContext cxt)
+typedef struct ItemTable
 {
-	SPIPlanPtr	plan;
-	Portal		portal;
-	int			cap = 0;
+	int32	   *slots;			/* provisional ids, 0: empty */
+	uint32		mask;			/* the number of slots (a power of 2) - 1 */
+	int			cap;			/* room in data->keys */
+} ItemTable;
 
-	plan = SPI_prepare(psprintf("SELECT item::pg_catalog.text COLLATE \"C\" FROM %s "
-								"WHERE customer IS NOT NULL AND item IS NOT NULL AND event_time IS NOT NULL "
-								"GROUP BY 1 ORDER BY 1",
-								uq->from), 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	data->keys = NULL;
-	data->items = 0;
-	for (;;)
+static void
+item_table_grow(ItemTable *t, const SasrecData *data, Size *charged, const char *fname,
+				MemoryContext cxt)
+{
+	uint32		n = t->slots == NULL ? 4096 : (t->mask + 1) * 2;
+	int32	   *slots;
+
+	*charged = add_size(*charged, mul_size(n, sizeof(int32)));
+	insight_check_training_memory(*charged, fname);
+	slots = MemoryContextAllocZero(cxt, sizeof(int32) * (Size) n);
+	for (int32 id = 1; id <= data->items; id++)
 	{
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			bool		isnull;
-			char	   *key;
+		uint32		h = hash_bytes((const unsigned char *) data->keys[id], strlen(data->keys[id])) & (n - 1);
 
-			if (data->items == SASREC_MAX_ITEMS)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("%s takes at most %d distinct items", fname, SASREC_MAX_ITEMS)));
-			if (data->items + 1 >= cap)
-			{
-				int			newcap = Min(Max(1024, cap * 2), SASREC_MAX_ITEMS + 1);
-
-				*charged = add_size(*charged, mul_size((Size) (newcap - cap), sizeof(char *)));
-				insight_check_training_memory(*charged, fname);
-				data->keys = data->keys == NULL
-					? MemoryContextAllocZero(cxt, sizeof(char *) * (Size) newcap)
-					: repalloc(data->keys, sizeof(char *) * (Size) newcap);
-				cap = newcap;
-			}
-			key = MemoryContextStrdup(cxt, TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[r],
-																			 SPI_tuptable->tupdesc, 1, &isnull)));
-			*charged = add_size(*charged, strlen(key) + 16);
-			/* (strictly increasing: the lookup below relies on it) */
-			if (data->items > 0 && strcmp(data->keys[data->items], key) >= 0)
-				elog(ERROR, "%s: the item dictionary is not in byte order", fname);
-			data->keys[++data->items] = key;
-		}
-		SPI_freetuptable(SPI_tuptable);
+		while (slots[h] != 0)
+			h = (h + 1) & (n - 1);
+		slots[h] = id;
 	}
-	SPI_cursor_close(portal);
+	if (t->slots != NULL)
+		pfree(t->slots);
+	t->slots = slots;
+	t->mask = n - 1;
 }
 
-/* An item's id in the dictionary (keys[1..items], byte order); 0 when absent. */
+/* The (provisional) id of an item, a new one for a new item. */
 static int32
-item_id(const SasrecData *data, const char *key)
+item_id(SasrecData *data, ItemTable *t, const char *key, Size *charged, const char *fname,
+		MemoryContext cxt)
 {
-	int32		lo = 1,
-				hi = data->items;
+	uint32		h;
 
-	while (lo <= hi)
+	if (t->slots == NULL || (uint32) data->items >= (t->mask + 1) / 2)
+		item_table_grow(t, data, charged, fname, cxt);
+	h = hash_bytes((const unsigned char *) key, strlen(key)) & t->mask;
+	while (t->slots[h] != 0)
 	{
-		int32		mid = lo + (hi - lo) / 2;
-		int			c = strcmp(key, data->keys[mid]);
-
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
+		if (strcmp(data->keys[t->slots[h]], key) == 0)
+			return t->slots[h];
+		h = (h + 1) & t->mask;
 	}
-	return 0;
+	if (data->items == SASREC_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s takes at most %d distinct items", fname, SASREC_MAX_ITEMS)));
+	if (data->items + 1 >= t->cap)
+	{
+		int			newcap = Min(Max(1024, t->cap * 2), SASREC_MAX_ITEMS + 1);
+
+		*charged = add_size(*charged, mul_size((Size) (newcap - t->cap), sizeof(char *)));
+		insight_check_training_memory(*charged, fname);
+		data->keys = data->keys == NULL
+			? MemoryContextAllocZero(cxt, sizeof(char *) * (Size) newcap)
+			: repalloc(data->keys, sizeof(char *) * (Size) newcap);
+		t->cap = newcap;
+	}
+	data->keys[++data->items] = MemoryContextStrdup(cxt, key);
+	*charged = add_size(*charged, strlen(key) + 16);
+	t->slots[h] = data->items;
+	return data->items;
+}
+
+static int
+cmp_key_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * After the last row: the keys in byte order (keys[1..items]), and every id
+ * read so far renumbered to its key's place (the sequences here, the
+ * histories through the on_renumber hook).
+ */
+static void
+sasrec_number_items(SasrecData *data)
+{
+	char	  **sorted;
+	int32	   *renumber;
+
+	if (data->items == 0)
+		return;
+	sorted = palloc(sizeof(char *) * ((Size) data->items + 1));
+	sorted[0] = NULL;
+	memcpy(sorted + 1, data->keys + 1, sizeof(char *) * data->items);
+	qsort(sorted + 1, data->items, sizeof(char *), cmp_key_ptr);
+	/* (the key pointers are unique: a key's new place by its old one) */
+	/* (keys are unique: each old id's key has one place in sorted) */
+	renumber = palloc0(sizeof(int32) * ((Size) data->items + 1));
+	for (int32 id = 1; id <= data->items; id++)
+	{
+		char	  **hit = bsearch(&data->keys[id], sorted + 1, data->items, sizeof(char *), cmp_key_ptr);
+
+		renumber[id] = (int32) (hit - sorted);
+	}
+	memcpy(data->keys + 1, sorted + 1, sizeof(char *) * data->items);
+	pfree(sorted);
+	for (Size j = 0; j < (Size) data->nseq * data->len; j++)
+		data->seq[j] = renumber[data->seq[j]];
+	if (data->on_renumber != NULL)
+		data->on_renumber(data, renumber);
+	pfree(renumber);
 }
 
 void
@@ -213,18 +246,21 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 	Current		cur = {NULL, NULL, 0, 0};
 	Size		charged = 0;
 	int			seqcap = 0;
+	ItemTable	table = {NULL, 0, 0};
 	MemoryContext batch_cxt;
 	MemoryContext old;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	insight_user_query(&uq, query, fname, &sasrec_query);
-	read_item_dictionary(data, &uq, &charged, fname, cxt);
+	data->keys = NULL;
+	data->items = 0;
 	/*
-	 * The rows, no window: on Citus, for a query over a table distributed by
-	 * customer, each shard sends its distinct rows and the coordinator merges
-	 * them in order.  (Both cursors read_only: the same snapshot, so the
-	 * rows' items are the dictionary's.)
+	 * The rows, no window, read once: on Citus, for a query over a table
+	 * distributed by customer, each shard sends its distinct rows and the
+	 * coordinator merges them in order; over the purchases packed on the
+	 * shards (insight_recommender_rows), the coordinator sorts the unpacked
+	 * rows.
 	 */
 	plan = SPI_prepare(psprintf("SELECT DISTINCT customer::pg_catalog.text COLLATE \"C\", "
 								"item::pg_catalog.text COLLATE \"C\", event_time FROM %s "
@@ -257,13 +293,7 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 			item = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
 			MemoryContextSwitchTo(cxt);
 			data->rows++;
-			id = item_id(data, item);
-			if (id == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("%s read an item that its item dictionary does not hold", fname),
-						 errdetail("Item \"%s\" came with the rows but not with the query's distinct items, read just before in the same snapshot.", item),
-						 errhint("Give a query whose rows are the same at every run (no volatile function such as random()).")));
+			id = item_id(data, &table, item, &charged, fname, cxt);
 			if (cur.customer == NULL || strcmp(cur.customer, customer) != 0)
 			{
 				flush_customer(data, &cur, &charged, &seqcap, fname);
@@ -297,6 +327,9 @@ sasrec_read_sequences(SasrecData *data, const char *query, const char *fname, Me
 	 */
 	MemoryContextSwitchTo(cxt);
 	flush_customer(data, &cur, &charged, &seqcap, fname);
+	sasrec_number_items(data);
+	if (table.slots != NULL)
+		pfree(table.slots);
 	MemoryContextSwitchTo(old);
 	SPI_cursor_close(portal);
 	SPI_finish();

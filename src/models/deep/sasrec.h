@@ -155,9 +155,16 @@ typedef struct SasrecData
 	 */
 	void		(*on_customer) (struct SasrecData *data, const char *customer,
 								const int32 *items, int n);
+	/*
+	 * The ids on_customer was given are provisional (the order in which the
+	 * items came): when set, called once after the last row with
+	 * renumber[id], id's final number (the place of its key in byte order,
+	 * keys[1..items] by then), before the reader returns.
+	 */
+	void		(*on_renumber) (struct SasrecData *data, const int32 *renumber);
 	void	   *arg;
 	int			items;
-	char	  **keys;			/* keys[1..items] */
+	char	  **keys;			/* keys[1..items]: in byte order once read */
 	uint64		rows;			/* distinct interactions read */
 	int			nseq;
 	int			len;			/* items kept per sequence (set by the caller;

@@ -46,7 +46,8 @@ struct SasrecHistory
 	uint64		bought_cap;
 	uint64		recent_cap;
 	Size		charged;
-	bool	   *seen;			/* per model item, scratch */
+	bool	   *seen;			/* per item, scratch */
+	int			seen_n;
 	uint32	   *work;
 };
 
@@ -121,13 +122,20 @@ add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 	int			keep;
 
 	CHECK_FOR_INTERRUPTS();
-	/* (the items are known once the reader has its dictionary) */
-	if (h->seen == NULL)
+	/* (the read's items grow as it goes; a model's are known) */
 	{
 		int			items = h->model != NULL ? h->model->shape.items : data->items;
 
-		h->seen = palloc0(sizeof(bool) * ((Size) items + 1));
-		h->charged = add_size(h->charged, (Size) items + 1);
+		if (h->seen_n < items + 1)
+		{
+			int			n = Max(items + 1, h->seen_n * 2);
+
+			h->seen = h->seen == NULL ? palloc(sizeof(bool) * (Size) n)
+				: repalloc(h->seen, sizeof(bool) * (Size) n);
+			memset(h->seen + h->seen_n, 0, sizeof(bool) * (Size) (n - h->seen_n));
+			h->charged = add_size(h->charged, (Size) (n - h->seen_n));
+			h->seen_n = n;
+		}
 	}
 	h->work = h->work == NULL ? palloc(sizeof(uint32) * Max(n, 64))
 		: repalloc(h->work, sizeof(uint32) * Max(n, 64));
@@ -182,6 +190,31 @@ add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 	h->recent_ptr[h->customers] = (uint32) h->nrecent;
 }
 
+/*
+ * The read's final item numbers (model NULL: the histories hold the read's
+ * own ids): each id renumbered, each customer's items bought in id order
+ * again.
+ */
+static void
+renumber_items(SasrecData *data, const int32 *renumber)
+{
+	SasrecHistory *h = data->arg;
+
+	if (h->model != NULL)
+		return;
+	for (uint64 j = 0; j < h->nrecent; j++)
+		h->recent[j] = (uint32) renumber[h->recent[j]];
+	for (uint64 j = 0; j < h->nbought; j++)
+		h->bought[j] = (uint32) renumber[h->bought[j]];
+	for (int32 c = 0; c < h->customers; c++)
+	{
+		uint32		first = c == 0 ? 0 : h->bought_ptr[c];
+
+		CHECK_FOR_INTERRUPTS();
+		qsort(h->bought + first, h->bought_ptr[c + 1] - first, sizeof(uint32), cmp_uint32);
+	}
+}
+
 SasrecHistory *
 sasrec_history_collect(SasrecData *data, const InsightSasrec *model, int length, const char *fname)
 {
@@ -191,6 +224,7 @@ sasrec_history_collect(SasrecData *data, const InsightSasrec *model, int length,
 	h->length = length;
 	h->fname = fname;
 	data->on_customer = add_customer;
+	data->on_renumber = renumber_items;
 	data->arg = h;
 	return h;
 }

@@ -183,9 +183,26 @@ AS $$
     SELECT CASE WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' AND l.lines IS NOT NULL
                 -- on Citus: the distinct purchases, grouped by the
                 -- distribution column on the shards (the fit reads distinct
-                -- rows: the same model)
-                THEN pg_catalog.format('SELECT s.customer_id, s.item_id, s.ordered_at FROM (%s) s WHERE s.quantity > 0 AND s.ordered_at < %L GROUP BY s.customer_id, s.item_id, s.ordered_at',
-                                       l.lines, before)
+                -- rows), each numbered in its customer's sequence there (by
+                -- time, then item text in byte order: the fit's order) and
+                -- collected by insight_interactions_pack with that number as
+                -- the value (one partial state per shard reaches the
+                -- coordinator); the fit reads the number as a time
+                -- (to_timestamp(n): the order is all it reads of the time),
+                -- so the model is the single node's
+                THEN pg_catalog.format($q$WITH p AS MATERIALIZED (
+    SELECT %1$I.insight_interactions_pack(n.customer_id, n.item_id, n.place) AS packed
+      FROM (SELECT d.customer_id, d.item_id,
+                   pg_catalog.row_number() OVER (PARTITION BY d.customer_key, d.customer_id
+                                                 ORDER BY d.ordered_at, d.item_id COLLATE "C")::pg_catalog.float8 AS place
+              FROM (SELECT s.customer_id AS customer_key, s.customer_id::pg_catalog.text AS customer_id,
+                           s.item_id::pg_catalog.text AS item_id, s.ordered_at
+                      FROM (%2$s) s
+                     WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.ordered_at OPERATOR(pg_catalog.<) %3$L::pg_catalog.timestamptz
+                       AND s.customer_id IS NOT NULL AND s.item_id IS NOT NULL
+                     GROUP BY s.customer_id, 2, 3, s.ordered_at) d) n)
+SELECT u.customer_id, u.item_id, pg_catalog.to_timestamp(u.value) AS ordered_at
+  FROM p, %1$I.insight_interactions_unpack(p.packed) u$q$, '@extschema@', l.lines, before)
                 WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec'
                 THEN pg_catalog.format('SELECT customer_id, item_id, ordered_at FROM @extschema@.insight_sales WHERE quantity > 0 AND ordered_at < %L', before)
                 -- on Citus: the pairs collected on the shards (one partial
@@ -199,7 +216,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
-'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at; on Citus, for a source distributed by customer, the distinct such rows from one query over the source grouped by the distribution column, which Citus sends whole to the shards), for the others the interactions of insight_interactions(before, NULL, params->>''measure''); on Citus, for a source distributed by customer, those interactions (insight_interactions_sql) collected on the shards by insight_interactions_pack (insight_packed_interactions_sql), so that one partial state per shard reaches the coordinator, and the same model. Used by insight_train_recommender''s evaluate and serve steps and by insight_recommender_group_scores.';
+'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at; on Citus, for a source distributed by customer, the distinct such rows (grouped by the distribution column) numbered in their customer''s sequence on the shards (row_number() by time, then item text in byte order, the order insight_sasrec_fit reads them in) and collected there by insight_interactions_pack with that number as the value, so that one partial state per shard reaches the coordinator instead of one row per distinct purchase; given back by insight_interactions_unpack with the number as ordered_at = to_timestamp(n), since the fit reads nothing of the time but its order: the same model, histories and evaluation as the single node''s, to the bit), for the others the interactions of insight_interactions(before, NULL, params->>''measure''); on Citus, for a source distributed by customer, those interactions (insight_interactions_sql) collected on the shards by insight_interactions_pack (insight_packed_interactions_sql), so that one partial state per shard reaches the coordinator, and the same model. Used by insight_train_recommender''s evaluate and serve steps and by insight_recommender_group_scores.';
 
 -- The recommender task's steps (see tasks/train.sql).  Evaluation on a time
 -- split: fit on purchases before as_of - holdout, test on the new purchases

@@ -33,8 +33,30 @@ COMMENT ON AGGREGATE @extschema@.insight_interactions_pack(text, text, float8) I
 
 --@ function src/sql/tasks/recommender.sql insight_packed_interactions_sql
 --@ comment src/sql/tasks/recommender.sql insight_packed_interactions_sql
---@ function src/sql/tasks/recommender.sql insight_recommender_rows
---@ comment src/sql/tasks/recommender.sql insight_recommender_rows
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_rows(algorithm text, params jsonb, before timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec' AND l.lines IS NOT NULL
+                -- on Citus: the distinct purchases, grouped by the
+                -- distribution column on the shards (the fit reads distinct
+                -- rows: the same model)
+                THEN pg_catalog.format('SELECT s.customer_id, s.item_id, s.ordered_at FROM (%s) s WHERE s.quantity > 0 AND s.ordered_at < %L GROUP BY s.customer_id, s.item_id, s.ordered_at',
+                                       l.lines, before)
+                WHEN algorithm OPERATOR(pg_catalog.=) 'sasrec'
+                THEN pg_catalog.format('SELECT customer_id, item_id, ordered_at FROM @extschema@.insight_sales WHERE quantity > 0 AND ordered_at < %L', before)
+                -- on Citus: the pairs collected on the shards (one partial
+                -- state per shard reaches the coordinator)
+                ELSE COALESCE(@extschema@.insight_packed_interactions_sql(
+                                  '(' OPERATOR(pg_catalog.||) @extschema@.insight_interactions_sql(before, NULL, params OPERATOR(pg_catalog.->>) 'measure')
+                                      OPERATOR(pg_catalog.||) ')'),
+                              pg_catalog.format('SELECT customer_id, item_id, value FROM @extschema@.insight_interactions(%L, NULL, %L)',
+                                                before, params OPERATOR(pg_catalog.->>) 'measure')) END
+      FROM (SELECT @extschema@.insight_sales_pushdown_lines() AS lines) l
+$$;
+COMMENT ON FUNCTION @extschema@.insight_recommender_rows(text, jsonb, timestamptz) IS
+'The query insight_recommender_fit reads for an algorithm, over the registered sales strictly before a cut-off: for sasrec the purchases (insight_sales lines with quantity > 0 as customer_id, item_id, ordered_at; on Citus, for a source distributed by customer, the distinct such rows from one query over the source grouped by the distribution column, which Citus sends whole to the shards), for the others the interactions of insight_interactions(before, NULL, params->>''measure''); on Citus, for a source distributed by customer, those interactions (insight_interactions_sql) collected on the shards by insight_interactions_pack (insight_packed_interactions_sql), so that one partial state per shard reaches the coordinator, and the same model. Used by insight_train_recommender''s evaluate and serve steps and by insight_recommender_group_scores.';
+
 CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
