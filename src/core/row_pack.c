@@ -36,31 +36,34 @@
  * rows read on a single node, to the last bit.
  *
  * The packed value (the bytea), after a header (int32 format, int64 number
- * of records), holds one record per row.  Rows of features (format "ROWP"):
+ * of records), holds one record per row, compact, unaligned and read byte
+ * by byte, of one kind.  Rows of features (format "ROWC"):
  *
- *	  int32 key_len (-1: NULL key), int32 n_features (-1: NULL array),
- *	  int16 label_null, int16 flags, int32 item_len (0), float8 label, the
- *	  key's bytes (padded to 8), float8 features[n_features], and for an
- *	  array with a NULL element a null flag per element (padded to 8)
+ *	  the key, the label (a value), varint n_features + 1 (0: a NULL
+ *	  array), then each feature (a value; a NULL element: the tag alone)
  *
- * flags: ROW_FEATURE_NULLS (the null flags follow the features).
- * Interactions (format "PAIR") take a compact record, unaligned and read
- * byte by byte (about 15 bytes for a 5-character customer and a
- * 6-character item where a record of features would take 40):
+ * (about 8 + 9 x features bytes for a 5-character key, 2 bytes for a
+ * feature that is a small integer, where the first records took a 24-byte
+ * header, the key padded to 8 and 8 bytes a feature).  Interactions
+ * (format "PAIR"; about 15 bytes for a 5-character customer, a 6-character
+ * item and a count, where a record of features took 40):
  *
- *	  varint key_len + 1 (0: NULL), the key's bytes, varint item_len + 1
- *	  (0: NULL), the item's bytes, a tag byte: 0 NULL value, 1 a value that
- *	  is an integer of magnitude below 2^53 (not -0.0) as a zig-zag varint,
- *	  2 any other value as its 8 bytes (float8, the machine's order)
+ *	  the customer (a key), the item (a key), the value (a value)
  *
- * (varints: 7 bits a byte, low bits first, the high bit set on every byte
- * but the last; no needless trailing zero byte, so one value has one
- * encoding, and so has one row: equal rows, equal bytes).  A state of
+ * a key: varint length + 1 (0: NULL), then its bytes; a value: a tag byte,
+ * 0 NULL, 1 an integer of magnitude below 2^53 (not -0.0) as a zig-zag
+ * varint, 2 any other float8 as its 8 bytes (the machine's order: NaN's
+ * payload, -0.0 and the infinities kept to the bit).  Varints: 7 bits a
+ * byte, low bits first, the high bit set on every byte but the last; no
+ * needless trailing zero byte, and an integer never stored as 8 bytes, so
+ * one value has one encoding, and so has one row: equal rows, equal bytes.
+ * Both kinds share the writers and readers of keys and values.  A state of
  * interactions that leaves the aggregate (its flat form: a Citus shard's
  * partial state, a parallel worker's) takes a third form when smaller,
  * "PDIC": its items and customers once each, each customer's pairs under it
- * (see dict_decode), read back as records.  A pack holds
- * records of one kind; the combine and final functions serve both
+ * (see dict_decode), read back as records.  Rows of features have no such
+ * form: their keys (customers) are unique, and a dictionary of their
+ * values would not be smaller.  The combine and final functions serve both
  * aggregates, and each unpack function refuses the other's records.
  *
  * NULLs are kept (keys, arrays, elements, labels, values), so that what a
