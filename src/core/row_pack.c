@@ -900,7 +900,7 @@ pack_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 	Assert(allocated_size == ROW_PACK_HEADER + (dict ? e->flat_len : e->used));
 	memset(p, 0, ROW_PACK_HEADER);
 	SET_VARSIZE(p, allocated_size);
-	/* (an empty state of unknown kind, which no aggregate gives: "ROWP") */
+	/* (an empty state of unknown kind, which no aggregate gives: "ROWC") */
 	p->format = dict ? DICT_PACK_FORMAT : e->format != 0 ? e->format : ROW_PACK_FORMAT;
 	p->n_rows = e->n_rows;
 	if (dict)
