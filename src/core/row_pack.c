@@ -182,9 +182,15 @@ varint_read(const unsigned char *p, Size avail, Size *pos, int max_bytes, uint64
 static inline bool
 value_as_int(float8 d, int64 *v)
 {
-	if (!(fabs(d) < INT_LIMIT) || d != trunc(d) || (d == 0.0 && signbit(d)))
+	int64		iv;
+
+	/* (the conversion truncates: equal when d is an integer; not trunc(), a call) */
+	if (!(fabs(d) < INT_LIMIT))
 		return false;
-	*v = (int64) d;
+	iv = (int64) d;
+	if ((float8) iv != d || (iv == 0 && signbit(d)))
+		return false;
+	*v = iv;
 	return true;
 }
 
@@ -249,7 +255,7 @@ key_read(const unsigned char *p, Size avail, Size *pos, const char **key, int32 
  * A tagged value at *pos of 'avail' bytes: NULL, or what is wrong with it.
  * Each value has one encoding: an integer stored as 8 bytes is refused.
  */
-static const char *
+static inline const char *
 value_read(const unsigned char *p, Size avail, Size *pos, bool *isnull, float8 *value)
 {
 	uint64		v;
@@ -318,12 +324,11 @@ row_max_size(int32 key_len, int32 n_features)
 
 /*
  * The record at 'rec', of at most 'avail' bytes, into *rv: NULL, or what is
- * wrong with it (its key's text is checked apart).  With 'values' and
- * 'nulls' (room for rv->n_features: call once without them), the features
- * too.
+ * wrong with it (its key's text is checked apart).  Its features, with
+ * row_read_features, start at *features_pos.
  */
 static const char *
-row_read(const char *rec, Size avail, RowView *rv, Datum *values, bool *nulls)
+row_read_head(const char *rec, Size avail, RowView *rv, Size *features_pos)
 {
 	const unsigned char *p = (const unsigned char *) rec;
 	Size		pos = 0;
@@ -339,6 +344,21 @@ row_read(const char *rec, Size avail, RowView *rv, Datum *values, bool *nulls)
 		(n > 0 && (n - 1 > avail - pos || n - 1 > MaxArraySize)))
 		return "A record's number of features is not well-formed or runs past the end of the value.";
 	rv->n_features = (int32) n - 1;
+	*features_pos = pos;
+	return NULL;
+}
+
+/*
+ * The features of the record whose head row_read_head read, into 'values'
+ * and 'nulls' (room for rv->n_features) when given; its size into
+ * rv->size: NULL, or what is wrong with them.
+ */
+static const char *
+row_read_features(const char *rec, Size avail, Size pos, RowView *rv, Datum *values, bool *nulls)
+{
+	const unsigned char *p = (const unsigned char *) rec;
+	const char *problem;
+
 	for (int32 j = 0; j < rv->n_features; j++)
 	{
 		bool		isnull;
@@ -354,6 +374,16 @@ row_read(const char *rec, Size avail, RowView *rv, Datum *values, bool *nulls)
 	}
 	rv->size = pos;
 	return NULL;
+}
+
+/* The whole record, its features checked but not kept (see row_read_head). */
+static const char *
+row_read(const char *rec, Size avail, RowView *rv)
+{
+	Size		pos;
+	const char *problem = row_read_head(rec, avail, rv, &pos);
+
+	return problem != NULL ? problem : row_read_features(rec, avail, pos, rv, NULL, NULL);
 }
 
 /*
@@ -427,7 +457,7 @@ any_record(const char *rec, Size avail, bool pairs, bool text,
 	{
 		RowView		rv;
 
-		if ((problem = row_read(rec, avail, &rv, NULL, NULL)) != NULL)
+		if ((problem = row_read(rec, avail, &rv)) != NULL)
 			return problem;
 		*key = rv.key;
 		*key_len = rv.key_len;
@@ -1276,9 +1306,19 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 		}
 		else
 		{
-			RowView		rv;
+			RowView		rv = {0};
+			Size		pos = 0;
+			Datum	   *elems = NULL;
+			bool	   *elem_nulls = NULL;
 
-			(void) row_read(rec, avail, &rv, NULL, NULL);
+			/* (one reading: the record was checked by pack_arg) */
+			(void) row_read_head(rec, avail, &rv, &pos);
+			if (rv.n_features > 0)
+			{
+				elems = palloc(sizeof(Datum) * rv.n_features);
+				elem_nulls = palloc(sizeof(bool) * rv.n_features);
+			}
+			(void) row_read_features(rec, avail, pos, &rv, elems, elem_nulls);
 			nulls[0] = rv.key_len < 0;
 			values[0] = nulls[0] ? (Datum) 0
 				: PointerGetDatum(cstring_to_text_with_len(rv.key, rv.key_len));
@@ -1288,12 +1328,9 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 				values[1] = PointerGetDatum(construct_empty_array(FLOAT8OID));
 			else if (rv.n_features > 0)
 			{
-				Datum	   *elems = palloc(sizeof(Datum) * rv.n_features);
-				bool	   *elem_nulls = palloc(sizeof(bool) * rv.n_features);
 				int			n = rv.n_features;
 				int			lbs = 1;
 
-				(void) row_read(rec, avail, &rv, elems, elem_nulls);
 				values[1] = PointerGetDatum(construct_md_array(elems, elem_nulls, 1, &n, &lbs, FLOAT8OID,
 															   sizeof(float8), FLOAT8PASSBYVAL,
 															   TYPALIGN_DOUBLE));
