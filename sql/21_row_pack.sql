@@ -382,7 +382,9 @@ DROP TABLE pack_pairs_big;
 -- functions (with a well-formed state of its kind): only clear errors
 -- (22P03, XX001; 22023 for records of the other kind), and a value that is
 -- accepted is the canonical encoding of the rows it gives back (they pack
--- to the bytes of the value, sorted), so it cannot read as other rows
+-- to the bytes of the value, sorted), so it cannot read as other rows (a
+-- decoder that accepts an integer stored as 8 bytes fails here: 7 of these
+-- values then read as other rows)
 CREATE AGGREGATE pg_temp.row_state(text, float8[], float8) (
     SFUNC = insight_rows_pack_accum, STYPE = bytea);
 CREATE TEMP TABLE fz_rows AS
@@ -407,13 +409,13 @@ DECLARE
   kind int;
   outcome text;
 BEGIN
-  PERFORM setseed(0.4242);
+  PERFORM setseed(0.1717);
   base := ARRAY[(SELECT pg_temp.row_state(key, features, label) FROM fz_rows),
                 (SELECT insight_rows_pack(key, features, label) FROM fz_rows),
                 (SELECT pg_temp.pair_state(c, it, v) FROM fz_pairs),
                 (SELECT insight_interactions_pack(c, it, v) FROM fz_pairs),
                 (SELECT pg_temp.pair_state(c, it, v) FROM fz_pairs WHERE c IS NOT NULL)];
-  FOR k IN 1..5000 LOOP
+  FOR k IN 1..30000 LOOP
     b := base[1 + k % 5];
     pairs := k % 5 >= 2;
     n := length(b);
