@@ -86,18 +86,95 @@ SELECT insight_rows_pack(r.key, r.features, r.label) IS NULL AS no_rows FROM pac
 -- errors
 SELECT insight_rows_pack(r.key, ARRAY[[1, 2], [3, 4]]::float8[], 1) FROM pack_rows r LIMIT 1;
 SELECT insight_rows_pack_accum(NULL, 'a', '{1}', 1);
-SELECT * FROM insight_rows_unpack('\x0001'::bytea);
--- a record's key longer than the value
-SELECT * FROM insight_rows_unpack(('\x524f5750' || repeat('00', 4) || '0100000000000000'
-                                   || 'ffffff7f' || '00000000' || repeat('00', 16))::bytea);
 -- two rows announced, one there
-SELECT * FROM insight_rows_unpack((SELECT substring(insight_rows_pack(r.key, r.features, r.label) for 60)
+SELECT * FROM insight_rows_unpack((SELECT substring(insight_rows_pack(r.key, r.features, r.label) for 50)
                                      FROM pack_rows r WHERE r.key IN ('1', '10')));
--- a key that is not text: bytes invalid in UTF-8, a NUL inside
+
+-- the records of rows of features are compact (src/core/row_pack.c): the
+-- key as its length + 1 (one byte below 127) and its bytes, the label, the
+-- number of features + 1 (0: a NULL array), then each feature; a value is
+-- a tag and a small integer in one byte (zig-zag: -64..63), a tag and 8
+-- bytes for any other number, a tag alone for NULL; after a header of 12
+-- bytes
+CREATE FUNCTION pg_temp.value_bytes(v float8) RETURNS integer LANGUAGE sql AS $$
+    SELECT CASE WHEN v IS NULL THEN 1 WHEN v = trunc(v) AND v BETWEEN -64 AND 63 AND float8send(v) <> float8send('-0') THEN 2
+                WHEN v = trunc(v) AND abs(v) < 2 ^ 53 AND float8send(v) <> float8send('-0') THEN NULL ELSE 9 END $$;
+SELECT octet_length((SELECT insight_rows_pack(r.key, r.features, r.label) FROM pack_rows r))
+       = 12 + (SELECT sum(1 + coalesce(octet_length(r.key), 0) + pg_temp.value_bytes(r.label) + 1
+                          + coalesce((SELECT sum(pg_temp.value_bytes(f)) FROM unnest(r.features) f), 0))
+                 FROM pack_rows r) AS compact_size,
+       (SELECT count(*) FROM pack_rows r, unnest(r.features) f WHERE pg_temp.value_bytes(f) IS NULL) AS larger_integers;
+-- one row, byte by byte: 'ROWC', 1 record, (2: 1 byte) a, the label (tag
+-- 1, 1 as 2), 3 features (4), 2.5 (tag 2 and its 8 bytes), NULL (tag 0),
+-- -3 (tag 1, 5); a row of NULLs: the key's 0, the label's tag 0, the
+-- array's 0; an empty array (1)
+SELECT insight_rows_pack('a', '{2.5,NULL,-3}', 1) AS one_row,
+       insight_rows_pack(NULL, NULL, NULL) AS null_row,
+       insight_rows_pack('', '{}', 0) AS empty_row;
+-- values that come back to the bit, as features and labels: integers
+-- (small, negative, the largest below 2^53), 2^53 (as a float8), fractions,
+-- -0.0, NaN, Infinity, NULL, the smallest subnormal; a key of 200 bytes
+-- (a length of two bytes)
+CREATE TEMP TABLE row_values AS
+SELECT i::text AS key, v
+  FROM unnest(ARRAY[0, 1, -1, 63, -64, 64, 1e15, -9007199254740991, 9007199254740991, 9007199254740992,
+                    -9007199254740992, 2.5, -0.25, 1e300, 5e-324, '-0', 'NaN', 'Infinity', '-Infinity', NULL]::float8[])
+       WITH ORDINALITY x(v, i);
+SELECT count(*) AS rows,
+       bool_and(float8send(u.label) IS NOT DISTINCT FROM float8send(p.v)
+                AND float8send(u.features[1]) IS NOT DISTINCT FROM float8send(p.v)
+                AND float8send(u.features[2]) IS NOT DISTINCT FROM float8send(-p.v)
+                AND cardinality(u.features) = 2) AS same_bits
+  FROM insight_rows_unpack((SELECT insight_rows_pack(p.key, ARRAY[p.v, -p.v], p.v) FROM row_values p)) u
+  JOIN row_values p ON p.key = u.key;
+SELECT u.key = repeat('k', 200) AS long_key, u.features, u.label,
+       substr((SELECT insight_rows_pack(repeat('k', 200), '{7}', 7)), 13, 3) AS long_key_start
+  FROM insight_rows_unpack((SELECT insight_rows_pack(repeat('k', 200), '{7}', 7))) u;
+-- NaNs of other bits (a payload of 1, the sign bit: SQL makes neither)
+-- come back with their bits: packed again, the same bytes
+CREATE TEMP TABLE odd_nans AS
+SELECT ('\x524f5743' || '0200000000000000' || '026e' || '02' || '010000000000f87f' || '02' || '02' || '000000000000f8ff'
+        || '027a' || '00' || '01')::bytea AS packed;
+SELECT (SELECT insight_rows_pack(u.key, u.features, u.label) FROM insight_rows_unpack(o.packed) u) = o.packed AS same_bytes
+  FROM odd_nans o;
+SELECT u.key, float8send(u.label) AS label_bits, float8send(u.features[1]) AS feature_bits, u.features
+  FROM odd_nans o, insight_rows_unpack(o.packed) u;
+-- hand-built values: the row above; a NULL key, label and array; an empty
+-- key and array, -3 as label
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '0102' || '04'
+                                   || '02' || '0000000000000440' || '00' || '0105')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0200000000000000' || '00' || '00' || '00'
+                                   || '01' || '0105' || '01')::bytea);
+-- malformed ones (XX001): a key's length cut short, past the end, with a
+-- needless zero byte; a key not valid text (bytes invalid in UTF-8; a NUL);
+-- the label missing, of an unknown tag, an integer stored as a float8; the
+-- number of features cut short, of 6 bytes, with a needless zero byte,
+-- more than the bytes left; a feature cut short, of an unknown tag, an
+-- integer at 2^53 (the bound), a float8 cut short; bytes after the last
+-- record; fewer records than the header counts
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '80')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '05' || '61' || '00' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '8200' || '61' || '00' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '03fffe' || '00' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '036100' || '00' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '03' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '02' || '000000000000f03f' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '80')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '818080808001')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '8200' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '05' || '0000')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '03' || '00' || '0180')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '02' || '07')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '02' || '01' || 'ffffffffffffff1f')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '02' || '02' || '00000000000004')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0100000000000000' || '0261' || '00' || '00' || '00')::bytea);
+SELECT * FROM insight_rows_unpack(('\x524f5743' || '0200000000000000' || '0261' || '00' || '00')::bytea);
+-- not a value of insight_rows_pack (22P03): a header cut short; the
+-- former layout of fixed-size records ("ROWP")
+SELECT * FROM insight_rows_unpack('\x0001'::bytea);
 SELECT * FROM insight_rows_unpack(('\x524f5750' || '0100000000000000' || '02000000' || '00000000' || '00000000'
-                                   || '00000000' || '000000000000f03f' || 'fffe000000000000')::bytea);
-SELECT * FROM insight_rows_unpack(('\x524f5750' || '0100000000000000' || '03000000' || '00000000' || '00000000'
-                                   || '00000000' || '000000000000f03f' || '6100620000000000')::bytea);
+                                   || '00000000' || '000000000000f03f' || '6162000000000000')::bytea);
 
 -- insight_interactions_pack / insight_interactions_unpack: a recommender's
 -- interactions (customer, item, value) collected the same way
@@ -208,8 +285,8 @@ SELECT * FROM insight_interactions_unpack(('\x50414952' || '0100000000000000' ||
 -- not a packed value (22P03): a header cut short, an unknown format
 SELECT * FROM insight_interactions_unpack('\x5041495201'::bytea);
 SELECT * FROM insight_interactions_unpack(('\x50414953' || '0000000000000000')::bytea);
--- an interaction in the layout of the rows of features (its former
--- layout, flag 2) is malformed
+-- an interaction in the former layout of the rows of features (its first
+-- layout, flag 2) is not a packed value any more
 SELECT * FROM insight_interactions_unpack(('\x524f5750' || '0100000000000000' || '01000000' || 'ffffffff' || '00000200'
                                            || '02000000' || '000000000000f03f' || '6162630000000000')::bytea);
 
@@ -296,3 +373,86 @@ RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
 DROP TABLE pack_pairs_big;
+
+-- random mutations of packed values of every form (rows of features:
+-- records as a state leaves the aggregate and as the final function gives
+-- them; pairs: the dictionary form, records, a dictionary without a NULL
+-- customer): a byte or a few overwritten, the value cut short, a byte
+-- added. Each through the unpack function and the combine and final
+-- functions (with a well-formed state of its kind): only clear errors
+-- (22P03, XX001; 22023 for records of the other kind), and a value that is
+-- accepted is the canonical encoding of the rows it gives back (they pack
+-- to the bytes of the value, sorted), so it cannot read as other rows (a
+-- decoder that accepts an integer stored as 8 bytes fails here: 7 of these
+-- values then read as other rows)
+CREATE AGGREGATE pg_temp.row_state(text, float8[], float8) (
+    SFUNC = insight_rows_pack_accum, STYPE = bytea);
+CREATE TEMP TABLE fz_rows AS
+SELECT CASE WHEN i % 41 = 0 THEN NULL ELSE 'c' || i END AS key,
+       CASE WHEN i % 37 = 0 THEN NULL WHEN i % 31 = 0 THEN '{}'
+            ELSE ARRAY[i % 9, i / 3.0, CASE WHEN i % 7 = 0 THEN NULL ELSE -i * 1e10 END, 'NaN'] END::float8[] AS features,
+       CASE WHEN i % 17 = 0 THEN NULL ELSE (i % 2)::float8 END AS label
+  FROM generate_series(1, 120) i;
+CREATE TEMP TABLE fz_pairs AS
+SELECT CASE WHEN i % 41 = 0 THEN NULL ELSE 'c' || (i % 13) END AS c,
+       CASE WHEN i % 37 = 0 THEN NULL WHEN i % 50 = 0 THEN repeat('é', 70) ELSE 'it' || (i * 7 % 23) END AS it,
+       CASE WHEN i % 17 = 0 THEN NULL WHEN i % 5 = 0 THEN i / 3.0 WHEN i % 29 = 0 THEN -i * 1e10 ELSE (i % 9)::float8 END AS v
+  FROM generate_series(1, 300) i;
+CREATE TEMP TABLE fz_results (kind text, outcome text);
+DO $$
+DECLARE
+  base bytea[];
+  pairs boolean;
+  b bytea;
+  n int;
+  pos int;
+  kind int;
+  outcome text;
+BEGIN
+  PERFORM setseed(0.1717);
+  base := ARRAY[(SELECT pg_temp.row_state(key, features, label) FROM fz_rows),
+                (SELECT insight_rows_pack(key, features, label) FROM fz_rows),
+                (SELECT pg_temp.pair_state(c, it, v) FROM fz_pairs),
+                (SELECT insight_interactions_pack(c, it, v) FROM fz_pairs),
+                (SELECT pg_temp.pair_state(c, it, v) FROM fz_pairs WHERE c IS NOT NULL)];
+  FOR k IN 1..30000 LOOP
+    b := base[1 + k % 5];
+    pairs := k % 5 >= 2;
+    n := length(b);
+    kind := (random() * 4)::int;
+    IF kind = 0 THEN
+      b := substr(b, 1, 12 + (random() * (n - 12))::int);
+    ELSIF kind = 1 THEN
+      b := b || decode(lpad(to_hex((random() * 255)::int), 2, '0'), 'hex');
+    ELSE
+      FOR j IN 1..(1 + (random() * 3)::int) LOOP
+        pos := 12 + (random() * (n - 13))::int;
+        IF random() < 0.05 THEN pos := (random() * 11)::int; END IF;
+        b := set_byte(b, pos, (random() * 255)::int);
+      END LOOP;
+    END IF;
+    BEGIN
+      IF pairs THEN
+        PERFORM count(*) FROM insight_interactions_unpack(b);
+        outcome := CASE WHEN (SELECT insight_interactions_pack(u.customer_id, u.item_id, u.value)
+                                FROM insight_interactions_unpack(b) u)
+                             IS NOT DISTINCT FROM (SELECT pg_temp.pack_merge(b) WHERE substr(b, 5, 8) <> '\x0000000000000000')
+                        THEN 'accepted, canonical' ELSE 'accepted, other rows' END;
+      ELSE
+        PERFORM count(*) FROM insight_rows_unpack(b);
+        outcome := CASE WHEN (SELECT insight_rows_pack(u.key, u.features, u.label) FROM insight_rows_unpack(b) u)
+                             IS NOT DISTINCT FROM (SELECT pg_temp.pack_merge(b) WHERE substr(b, 5, 8) <> '\x0000000000000000')
+                        THEN 'accepted, canonical' ELSE 'accepted, other rows' END;
+      END IF;
+      PERFORM length(pg_temp.pack_merge(x)) FROM (VALUES (b), (base[1 + k % 5])) v(x);
+    EXCEPTION WHEN OTHERS THEN
+      outcome := SQLSTATE;
+    END;
+    INSERT INTO fz_results VALUES (CASE WHEN pairs THEN 'pairs' ELSE 'rows' END, outcome);
+  END LOOP;
+END $$;
+SELECT kind, count(*) AS mutations, bool_and(outcome IN ('accepted, canonical', '22P03', 'XX001', '22023')) AS only_clear_errors,
+       count(*) FILTER (WHERE outcome LIKE 'accepted%') > 0 AS some_accepted,
+       count(*) FILTER (WHERE outcome = 'XX001') > 0 AS some_malformed,
+       array_agg(DISTINCT outcome ORDER BY outcome) AS outcomes
+  FROM fz_results GROUP BY kind ORDER BY kind;

@@ -36,31 +36,34 @@
  * rows read on a single node, to the last bit.
  *
  * The packed value (the bytea), after a header (int32 format, int64 number
- * of records), holds one record per row.  Rows of features (format "ROWP"):
+ * of records), holds one record per row, compact, unaligned and read byte
+ * by byte, of one kind.  Rows of features (format "ROWC"):
  *
- *	  int32 key_len (-1: NULL key), int32 n_features (-1: NULL array),
- *	  int16 label_null, int16 flags, int32 item_len (0), float8 label, the
- *	  key's bytes (padded to 8), float8 features[n_features], and for an
- *	  array with a NULL element a null flag per element (padded to 8)
+ *	  the key, the label (a value), varint n_features + 1 (0: a NULL
+ *	  array), then each feature (a value; a NULL element: the tag alone)
  *
- * flags: ROW_FEATURE_NULLS (the null flags follow the features).
- * Interactions (format "PAIR") take a compact record, unaligned and read
- * byte by byte (about 15 bytes for a 5-character customer and a
- * 6-character item where a record of features would take 40):
+ * (about 8 + 9 x features bytes for a 5-character key, 2 bytes for a
+ * feature that is a small integer, where the first records took a 24-byte
+ * header, the key padded to 8 and 8 bytes a feature).  Interactions
+ * (format "PAIR"; about 15 bytes for a 5-character customer, a 6-character
+ * item and a count, where a record of features took 40):
  *
- *	  varint key_len + 1 (0: NULL), the key's bytes, varint item_len + 1
- *	  (0: NULL), the item's bytes, a tag byte: 0 NULL value, 1 a value that
- *	  is an integer of magnitude below 2^53 (not -0.0) as a zig-zag varint,
- *	  2 any other value as its 8 bytes (float8, the machine's order)
+ *	  the customer (a key), the item (a key), the value (a value)
  *
- * (varints: 7 bits a byte, low bits first, the high bit set on every byte
- * but the last; no needless trailing zero byte, so one value has one
- * encoding, and so has one row: equal rows, equal bytes).  A state of
+ * a key: varint length + 1 (0: NULL), then its bytes; a value: a tag byte,
+ * 0 NULL, 1 an integer of magnitude below 2^53 (not -0.0) as a zig-zag
+ * varint, 2 any other float8 as its 8 bytes (the machine's order: NaN's
+ * payload, -0.0 and the infinities kept to the bit).  Varints: 7 bits a
+ * byte, low bits first, the high bit set on every byte but the last; no
+ * needless trailing zero byte, and an integer never stored as 8 bytes, so
+ * one value has one encoding, and so has one row: equal rows, equal bytes.
+ * Both kinds share the writers and readers of keys and values.  A state of
  * interactions that leaves the aggregate (its flat form: a Citus shard's
  * partial state, a parallel worker's) takes a third form when smaller,
  * "PDIC": its items and customers once each, each customer's pairs under it
- * (see dict_decode), read back as records.  A pack holds
- * records of one kind; the combine and final functions serve both
+ * (see dict_decode), read back as records.  Rows of features have no such
+ * form: their keys (customers) are unique, and a dictionary of their
+ * values would not be smaller.  The combine and final functions serve both
  * aggregates, and each unpack function refuses the other's records.
  *
  * NULLs are kept (keys, arrays, elements, labels, values), so that what a
@@ -95,7 +98,7 @@
 
 #include "core/util.h"
 
-#define ROW_PACK_FORMAT 0x50574F52	/* "ROWP": rows of features */
+#define ROW_PACK_FORMAT 0x43574F52	/* "ROWC": rows of features */
 #define PAIR_PACK_FORMAT 0x52494150	/* "PAIR": interactions */
 
 typedef struct RowPack
@@ -108,64 +111,6 @@ typedef struct RowPack
 
 #define ROW_PACK_HEADER MAXALIGN(sizeof(RowPack))
 
-typedef struct RowRecord
-{
-	int32		key_len;		/* -1: NULL */
-	int32		n_features;		/* -1: NULL array (and an interaction's) */
-	int16		label_null;
-	int16		flags;			/* ROW_FEATURE_NULLS */
-	int32		item_len;		/* 0 (reserved) */
-	float8		label;
-	/*
-	 * key bytes, padded to MAXALIGN, then float8
-	 * features[n_features], then (ROW_FEATURE_NULLS) bool
-	 * nulls[n_features], padded to MAXALIGN
-	 */
-} RowRecord;
-
-#define FEATURES_NULL_ARRAY (-1)
-#define ROW_FEATURE_NULLS 0x0001	/* a null flag per element follows */
-
-static inline Size
-record_key_space(int32 key_len, int32 item_len)
-{
-	return MAXALIGN(sizeof(RowRecord) + (key_len > 0 ? (Size) key_len : 0) +
-					(item_len > 0 ? (Size) item_len : 0));
-}
-
-static inline Size
-record_data_size(int32 key_len, int32 item_len, int32 n_features, bool features_nulls)
-{
-	Size		n = (Size) Max(n_features, 0);
-
-	return record_key_space(key_len, item_len) + sizeof(float8) * n + (features_nulls ? MAXALIGN(n) : 0);
-}
-
-static inline Size
-record_size(const RowRecord *r)
-{
-	return record_data_size(r->key_len, r->item_len, r->n_features,
-							(r->flags & ROW_FEATURE_NULLS) != 0);
-}
-
-static inline const char *
-record_key(const RowRecord *r)
-{
-	return (const char *) r + sizeof(RowRecord);
-}
-
-static inline float8 *
-record_features(const RowRecord *r)
-{
-	return (float8 *) ((char *) r + record_key_space(r->key_len, r->item_len));
-}
-
-static inline bool *
-record_feature_nulls(const RowRecord *r)
-{
-	return (bool *) (record_features(r) + Max(r->n_features, 0));
-}
-
 static void
 pack_corrupted(const char *detail)
 {
@@ -177,67 +122,18 @@ pack_corrupted(const char *detail)
 }
 
 /*
- * Check that 'bytes' of records hold exactly 'n_rows' well-formed records
- * (lengths in bounds, each within the value).
+ * The pieces of the records of both kinds (see the header): varints, a key
+ * (its length + 1 as a varint, 0 for NULL, then its bytes) and a tagged
+ * value (a tag byte, then an integer as a zig-zag varint or 8 bytes).
+ * Records are unaligned and read byte by byte.
  */
-static void
-check_records(const char *records, Size bytes, int64 n_rows)
-{
-	Size		off = 0;
-
-	for (int64 i = 0; i < n_rows; i++)
-	{
-		const RowRecord *r = (const RowRecord *) (records + off);
-
-		if (bytes - off < sizeof(RowRecord))
-			pack_corrupted("A record runs past the end of the value.");
-		if (r->key_len < -1 || r->n_features < FEATURES_NULL_ARRAY ||
-			(r->flags & ~ROW_FEATURE_NULLS) != 0 ||
-			(r->label_null != 0 && r->label_null != 1) ||
-			((r->flags & ROW_FEATURE_NULLS) != 0 && r->n_features < 0) ||
-			r->item_len != 0 ||
-			(Size) Max(r->key_len, 0) > bytes ||
-			(Size) Max(r->n_features, 0) > bytes / sizeof(float8) ||
-			record_size(r) > bytes - off)
-			pack_corrupted("A record's key or feature count does not fit in the value.");
-		/* keys come back as text: valid in the database's encoding, no NUL */
-		if (r->key_len > 0 &&
-			!pg_verify_mbstr(GetDatabaseEncoding(), record_key(r), r->key_len, true))
-			pack_corrupted("A record's key is not valid text in the database's encoding.");
-		off += record_size(r);
-	}
-	if (off != bytes)
-		pack_corrupted("The value has bytes after its last record.");
-}
-
-/*
- * Interactions' records ("PAIR"): see the header.  The largest record:
- * two lengths of 5 bytes, the keys, a tag and 8 bytes.
- */
-#define PAIR_VALUE_NULL 0
-#define PAIR_VALUE_INT 1
-#define PAIR_VALUE_FLOAT8 2
-#define PAIR_LEN_BYTES 5		/* a varint of a length + 1 (< 2^31) */
-#define PAIR_INT_BYTES 8		/* a zig-zag varint below 2^54 - 1 */
-#define PAIR_INT_LIMIT 9007199254740992.0	/* 2^53 */
-
-typedef struct Pair
-{
-	const char *key;
-	int32		key_len;		/* -1: NULL */
-	const char *item;
-	int32		item_len;		/* -1: NULL */
-	bool		value_null;
-	float8		value;
-	Size		value_off;		/* where the value's tag is in the record */
-	Size		size;			/* the record's bytes */
-} Pair;
-
-static inline Size
-pair_max_size(int32 key_len, int32 item_len)
-{
-	return 2 * PAIR_LEN_BYTES + Max(key_len, 0) + Max(item_len, 0) + 1 + sizeof(float8);
-}
+#define VALUE_NULL 0
+#define VALUE_INT 1
+#define VALUE_FLOAT8 2
+#define VALUE_MAX_BYTES (1 + sizeof(float8))	/* a tag and 8 bytes */
+#define LEN_BYTES 5				/* a varint of a length + 1 (< 2^31) */
+#define INT_BYTES 8				/* a zig-zag varint below 2^54 - 1 */
+#define INT_LIMIT 9007199254740992.0	/* 2^53 */
 
 static inline char *
 varint_write(char *out, uint64 v)
@@ -279,19 +175,28 @@ varint_read(const unsigned char *p, Size avail, Size *pos, int max_bytes, uint64
 	return false;
 }
 
-/* The integer a value is stored as (tag 1), if it is one. */
+/*
+ * The integer a value is stored as (tag 1), if it is one: an integer of
+ * magnitude below 2^53, not -0.0 (so it comes back with the same bits).
+ */
 static inline bool
-pair_value_int(float8 d, int64 *v)
+value_as_int(float8 d, int64 *v)
 {
-	if (!(fabs(d) < PAIR_INT_LIMIT) || d != trunc(d) || (d == 0.0 && signbit(d)))
+	int64		iv;
+
+	/* (the conversion truncates: equal when d is an integer; not trunc(), a call) */
+	if (!(fabs(d) < INT_LIMIT))
 		return false;
-	*v = (int64) d;
+	iv = (int64) d;
+	if ((float8) iv != d || (iv == 0 && signbit(d)))
+		return false;
+	*v = iv;
 	return true;
 }
 
-/* The keys of a record (NULL for NULL) at 'o'; the end. */
-static char *
-pair_write_keys(char *o, const char *key, int32 key_len, const char *item, int32 item_len)
+/* A key (NULL for NULL) at 'o'; the end. */
+static inline char *
+key_write(char *o, const char *key, int32 key_len)
 {
 	o = varint_write(o, key ? (uint64) key_len + 1 : 0);
 	if (key_len > 0)
@@ -299,46 +204,38 @@ pair_write_keys(char *o, const char *key, int32 key_len, const char *item, int32
 		memcpy(o, key, key_len);
 		o += key_len;
 	}
-	o = varint_write(o, item ? (uint64) item_len + 1 : 0);
-	if (item_len > 0)
-	{
-		memcpy(o, item, item_len);
-		o += item_len;
-	}
 	return o;
 }
 
-/* Append a record (key or item NULL for NULL) at 'out'; its size. */
-static Size
-pair_write(char *out, const char *key, int32 key_len, const char *item, int32 item_len,
-		   bool value_null, float8 value)
+/* A tagged value at 'o' (at most VALUE_MAX_BYTES); the end. */
+static inline char *
+value_write(char *o, bool isnull, float8 value)
 {
-	char	   *o = pair_write_keys(out, key, key_len, item, item_len);
 	int64		iv;
 
-	if (value_null)
-		*o++ = PAIR_VALUE_NULL;
-	else if (pair_value_int(value, &iv))
+	if (isnull)
+		*o++ = VALUE_NULL;
+	else if (value_as_int(value, &iv))
 	{
-		*o++ = PAIR_VALUE_INT;
+		*o++ = VALUE_INT;
 		o = varint_write(o, ((uint64) iv << 1) ^ (uint64) (iv >> 63));
 	}
 	else
 	{
-		*o++ = PAIR_VALUE_FLOAT8;
+		*o++ = VALUE_FLOAT8;
 		memcpy(o, &value, sizeof(float8));
 		o += sizeof(float8);
 	}
-	return o - out;
+	return o;
 }
 
-/* A key of a record: its length + 1 (0 NULL), then its bytes. */
+/* A key at *pos of 'avail' bytes: its length + 1 (0 NULL), then its bytes. */
 static inline bool
-pair_read_key(const unsigned char *p, Size avail, Size *pos, const char **key, int32 *key_len)
+key_read(const unsigned char *p, Size avail, Size *pos, const char **key, int32 *key_len)
 {
 	uint64		v;
 
-	if (!varint_read(p, avail, pos, PAIR_LEN_BYTES, &v))
+	if (!varint_read(p, avail, pos, LEN_BYTES, &v))
 		return false;
 	if (v == 0)
 	{
@@ -355,11 +252,11 @@ pair_read_key(const unsigned char *p, Size avail, Size *pos, const char **key, i
 }
 
 /*
- * A value (tag, then its bytes) at *pos of 'avail' bytes: NULL, or what is
- * wrong with it.
+ * A tagged value at *pos of 'avail' bytes: NULL, or what is wrong with it.
+ * Each value has one encoding: an integer stored as 8 bytes is refused.
  */
-static const char *
-pair_value_read(const unsigned char *p, Size avail, Size *pos, bool *isnull, float8 *value)
+static inline const char *
+value_read(const unsigned char *p, Size avail, Size *pos, bool *isnull, float8 *value)
 {
 	uint64		v;
 	int64		iv;
@@ -368,30 +265,148 @@ pair_value_read(const unsigned char *p, Size avail, Size *pos, bool *isnull, flo
 		return "A record runs past the end of the value.";
 	switch (p[(*pos)++])
 	{
-		case PAIR_VALUE_NULL:
+		case VALUE_NULL:
 			*isnull = true;
 			*value = 0.0;
 			return NULL;
-		case PAIR_VALUE_INT:
-			if (!varint_read(p, avail, pos, PAIR_INT_BYTES, &v) ||
+		case VALUE_INT:
+			if (!varint_read(p, avail, pos, INT_BYTES, &v) ||
 				v >= ((uint64) 1 << 54) - 1)
 				return "A record's integer value is not well-formed or runs past the end of the value.";
 			*isnull = false;
 			*value = (float8) ((int64) (v >> 1) ^ -(int64) (v & 1));
 			return NULL;
-		case PAIR_VALUE_FLOAT8:
+		case VALUE_FLOAT8:
 			if (avail - *pos < sizeof(float8))
 				return "A record runs past the end of the value.";
 			memcpy(value, p + *pos, sizeof(float8));
 			*pos += sizeof(float8);
 			*isnull = false;
-			/* one encoding per value */
-			if (pair_value_int(*value, &iv))
+			if (value_as_int(*value, &iv))
 				return "A record's value is an integer stored as a float8.";
 			return NULL;
 		default:
 			return "A record's value has an unknown tag.";
 	}
+}
+
+static inline bool
+key_is_text(const char *key, int32 key_len)
+{
+	/* keys come back as text: valid in the database's encoding, no NUL */
+	return key_len <= 0 || pg_verify_mbstr(GetDatabaseEncoding(), key, key_len, true);
+}
+
+/*
+ * Rows of features' records ("ROWC"): the key, the label (a tagged value),
+ * the number of features + 1 as a varint (0: a NULL array), then each
+ * feature a tagged value (a NULL element: the tag alone).  The largest:
+ * two varints of 5 bytes, the key, 9 bytes a value.
+ */
+#define ROW_COUNT_BYTES 5		/* a varint of a number of features + 1 */
+
+typedef struct RowView
+{
+	const char *key;
+	int32		key_len;		/* -1: NULL */
+	bool		label_null;
+	float8		label;
+	int32		n_features;		/* -1: NULL array */
+	Size		size;			/* the record's bytes */
+} RowView;
+
+static inline Size
+row_max_size(int32 key_len, int32 n_features)
+{
+	return LEN_BYTES + Max(key_len, 0) + VALUE_MAX_BYTES + ROW_COUNT_BYTES +
+		(Size) Max(n_features, 0) * VALUE_MAX_BYTES;
+}
+
+/*
+ * The record at 'rec', of at most 'avail' bytes, into *rv: NULL, or what is
+ * wrong with it (its key's text is checked apart).  Its features, with
+ * row_read_features, start at *features_pos.
+ */
+static const char *
+row_read_head(const char *rec, Size avail, RowView *rv, Size *features_pos)
+{
+	const unsigned char *p = (const unsigned char *) rec;
+	Size		pos = 0;
+	uint64		n;
+	const char *problem;
+
+	if (!key_read(p, avail, &pos, &rv->key, &rv->key_len))
+		return "A record's key length is not well-formed or runs past the end of the value.";
+	if ((problem = value_read(p, avail, &pos, &rv->label_null, &rv->label)) != NULL)
+		return problem;
+	/* (a feature takes a byte at least; an array at most MaxArraySize) */
+	if (!varint_read(p, avail, &pos, ROW_COUNT_BYTES, &n) ||
+		(n > 0 && (n - 1 > avail - pos || n - 1 > MaxArraySize)))
+		return "A record's number of features is not well-formed or runs past the end of the value.";
+	rv->n_features = (int32) n - 1;
+	*features_pos = pos;
+	return NULL;
+}
+
+/*
+ * The features of the record whose head row_read_head read, into 'values'
+ * and 'nulls' (room for rv->n_features) when given; its size into
+ * rv->size: NULL, or what is wrong with them.
+ */
+static const char *
+row_read_features(const char *rec, Size avail, Size pos, RowView *rv, Datum *values, bool *nulls)
+{
+	const unsigned char *p = (const unsigned char *) rec;
+	const char *problem;
+
+	for (int32 j = 0; j < rv->n_features; j++)
+	{
+		bool		isnull;
+		float8		v;
+
+		if ((problem = value_read(p, avail, &pos, &isnull, &v)) != NULL)
+			return problem;
+		if (values != NULL)
+		{
+			values[j] = Float8GetDatum(v);
+			nulls[j] = isnull;
+		}
+	}
+	rv->size = pos;
+	return NULL;
+}
+
+/* The whole record, its features checked but not kept (see row_read_head). */
+static const char *
+row_read(const char *rec, Size avail, RowView *rv)
+{
+	Size		pos;
+	const char *problem = row_read_head(rec, avail, rv, &pos);
+
+	return problem != NULL ? problem : row_read_features(rec, avail, pos, rv, NULL, NULL);
+}
+
+/*
+ * Interactions' records ("PAIR"): the customer and the item (keys), the
+ * value (a tagged value).  The largest: two lengths of 5 bytes, the keys,
+ * a tag and 8 bytes.
+ */
+typedef struct Pair
+{
+	const char *key;
+	int32		key_len;		/* -1: NULL */
+	const char *item;
+	int32		item_len;		/* -1: NULL */
+	bool		value_null;
+	float8		value;
+	Size		value_off;		/* where the value's tag is in the record */
+	Size		size;			/* the record's bytes */
+} Pair;
+
+static inline Size
+pair_max_size(int32 key_len, int32 item_len)
+{
+	return 2 * LEN_BYTES + Max(key_len, 0) + Max(item_len, 0) + VALUE_MAX_BYTES;
 }
 
 /*
@@ -405,37 +420,76 @@ pair_read(const char *rec, Size avail, Pair *pr)
 	Size		pos = 0;
 	const char *problem;
 
-	if (!pair_read_key(p, avail, &pos, &pr->key, &pr->key_len) ||
-		!pair_read_key(p, avail, &pos, &pr->item, &pr->item_len))
+	if (!key_read(p, avail, &pos, &pr->key, &pr->key_len) ||
+		!key_read(p, avail, &pos, &pr->item, &pr->item_len))
 		return "A record's key length is not well-formed or runs past the end of the value.";
 	pr->value_off = pos;
-	if ((problem = pair_value_read(p, avail, &pos, &pr->value_null, &pr->value)) != NULL)
+	if ((problem = value_read(p, avail, &pos, &pr->value_null, &pr->value)) != NULL)
 		return problem;
 	pr->size = pos;
 	return NULL;
 }
 
-/* Check that 'bytes' of interactions' records hold exactly 'n_rows' of them. */
+/*
+ * The key and size of the record of either kind at 'rec', of at most
+ * 'avail' bytes: NULL, or what is wrong with it; its keys' text (the item's
+ * too) checked when 'text'.
+ */
+static const char *
+any_record(const char *rec, Size avail, bool pairs, bool text,
+		   const char **key, int32 *key_len, Size *size)
+{
+	const char *problem;
+
+	if (pairs)
+	{
+		Pair		pr;
+
+		if ((problem = pair_read(rec, avail, &pr)) != NULL)
+			return problem;
+		if (text && !key_is_text(pr.item, pr.item_len))
+			return "A record's key is not valid text in the database's encoding.";
+		*key = pr.key;
+		*key_len = pr.key_len;
+		*size = pr.size;
+	}
+	else
+	{
+		RowView		rv;
+
+		if ((problem = row_read(rec, avail, &rv)) != NULL)
+			return problem;
+		*key = rv.key;
+		*key_len = rv.key_len;
+		*size = rv.size;
+	}
+	if (text && !key_is_text(*key, *key_len))
+		return "A record's key is not valid text in the database's encoding.";
+	return NULL;
+}
+
+/*
+ * Check that 'bytes' of records of one kind (pairs: "PAIR", else "ROWC")
+ * hold exactly 'n_rows' of them, each well-formed.
+ */
 static void
-check_pairs(const char *records, Size bytes, int64 n_rows)
+check_records(const char *records, Size bytes, int64 n_rows, bool pairs)
 {
 	Size		off = 0;
 
 	for (int64 i = 0; i < n_rows; i++)
 	{
-		Pair		pr;
+		const char *key;
+		int32		key_len;
+		Size		size;
 		const char *problem;
 
+		CHECK_FOR_INTERRUPTS();
 		if (off >= bytes)
 			pack_corrupted("A record runs past the end of the value.");
-		if ((problem = pair_read(records + off, bytes - off, &pr)) != NULL)
+		if ((problem = any_record(records + off, bytes - off, pairs, true, &key, &key_len, &size)) != NULL)
 			pack_corrupted(problem);
-		if ((pr.key_len > 0 &&
-			 !pg_verify_mbstr(GetDatabaseEncoding(), pr.key, pr.key_len, true)) ||
-			(pr.item_len > 0 &&
-			 !pg_verify_mbstr(GetDatabaseEncoding(), pr.item, pr.item_len, true)))
-			pack_corrupted("A record's key is not valid text in the database's encoding.");
-		off += pr.size;
+		off += size;
 	}
 	if (off != bytes)
 		pack_corrupted("The value has bytes after its last record.");
@@ -484,7 +538,7 @@ dict_read_key(const unsigned char *p, Size avail, Size *pos, DictKey *k)
 {
 	uint64		len;
 
-	if (!varint_read(p, avail, pos, PAIR_LEN_BYTES, &len) || len > avail - *pos)
+	if (!varint_read(p, avail, pos, LEN_BYTES, &len) || len > avail - *pos)
 		return false;
 	k->bytes = (const char *) p + *pos;
 	k->len = (int32) len;
@@ -495,7 +549,7 @@ dict_read_key(const unsigned char *p, Size avail, Size *pos, DictKey *k)
 static inline void
 dict_check_text(const DictKey *k)
 {
-	if (k->len > 0 && !pg_verify_mbstr(GetDatabaseEncoding(), k->bytes, k->len, true))
+	if (!key_is_text(k->bytes, k->len))
 		pack_corrupted("A record's key is not valid text in the database's encoding.");
 }
 
@@ -540,7 +594,7 @@ dict_decode(const char *body, Size bytes, int64 n_rows)
 		/* (the form of at most DICT_MAX_ROWS pairs: the work arrays bounded) */
 		if (n_rows > DICT_MAX_ROWS)
 			pack_corrupted("The value holds more pairs than its form can.");
-		if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &n_items) ||
+		if (!varint_read(p, bytes, &pos, LEN_BYTES, &n_items) ||
 			n_items > bytes - pos || n_items > (uint64) n_rows)
 			pack_corrupted("The value's number of items is not well-formed or too large.");
 		if (pass == 0)
@@ -552,7 +606,7 @@ dict_decode(const char *body, Size bytes, int64 n_rows)
 			if (pass == 0)
 				dict_check_text(&items[i]);
 		}
-		if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &n_customers) ||
+		if (!varint_read(p, bytes, &pos, LEN_BYTES, &n_customers) ||
 			n_customers > bytes - pos || n_customers > (uint64) n_rows)
 			pack_corrupted("The value's number of customers is not well-formed or too large.");
 		/* each customer's pairs, then the NULL customer's */
@@ -581,12 +635,12 @@ dict_decode(const char *body, Size bytes, int64 n_rows)
 				float8		value;
 				const char *problem;
 
-				if (!varint_read(p, bytes, &pos, PAIR_LEN_BYTES, &ref) || ref > n_items)
+				if (!varint_read(p, bytes, &pos, LEN_BYTES, &ref) || ref > n_items)
 					pack_corrupted("A pair's item is not well-formed, not in the value's items, or past its end.");
 				if (ref > 0)
 					item = items[ref - 1];
 				value_pos = pos;
-				if ((problem = pair_value_read(p, bytes, &pos, &isnull, &value)) != NULL)
+				if ((problem = value_read(p, bytes, &pos, &isnull, &value)) != NULL)
 					pack_corrupted(problem);
 				if (pass == 0)
 				{
@@ -598,7 +652,8 @@ dict_decode(const char *body, Size bytes, int64 n_rows)
 				}
 				else
 				{
-					out = pair_write_keys(out, customer.bytes, customer.len, item.bytes, item.len);
+					out = key_write(out, customer.bytes, customer.len);
+					out = key_write(out, item.bytes, item.len);
 					memcpy(out, p + value_pos, pos - value_pos);
 					out += pos - value_pos;
 				}
@@ -635,10 +690,9 @@ pack_arg(FunctionCallInfo fcinfo, int argno)
 	}
 	if (p->format == DICT_PACK_FORMAT)
 		p = dict_decode((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
-	else if (p->format == PAIR_PACK_FORMAT)
-		check_pairs((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
 	else
-		check_records((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows);
+		check_records((const char *) p + ROW_PACK_HEADER, size - ROW_PACK_HEADER, p->n_rows,
+					  p->format == PAIR_PACK_FORMAT);
 	return p;
 }
 
@@ -876,7 +930,7 @@ pack_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 	Assert(allocated_size == ROW_PACK_HEADER + (dict ? e->flat_len : e->used));
 	memset(p, 0, ROW_PACK_HEADER);
 	SET_VARSIZE(p, allocated_size);
-	/* (an empty state of unknown kind, which no aggregate gives: "ROWP") */
+	/* (an empty state of unknown kind, which no aggregate gives: "ROWC") */
 	p->format = dict ? DICT_PACK_FORMAT : e->format != 0 ? e->format : ROW_PACK_FORMAT;
 	p->n_rows = e->n_rows;
 	if (dict)
@@ -1003,10 +1057,9 @@ insight_rows_pack_accum(PG_FUNCTION_ARGS)
 	text	   *key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	ArrayType  *features = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
 	int32		key_len = key ? (int32) VARSIZE_ANY_EXHDR(key) : -1;
-	int32		n_features = FEATURES_NULL_ARRAY;
-	bool		features_nulls = false;
-	Size		size;
-	RowRecord  *r;
+	int32		n_features = -1;
+	char	   *out;
+	char	   *o;
 
 	if (features != NULL)
 	{
@@ -1020,37 +1073,32 @@ insight_rows_pack_accum(PG_FUNCTION_ARGS)
 					 errmsg("features must be a one-dimensional array, not one of %d dimensions",
 							ARR_NDIM(features))));
 		n_features = ArrayGetNItems(ARR_NDIM(features), ARR_DIMS(features));
-		features_nulls = ARR_HASNULL(features);
 	}
-	size = record_data_size(key_len, 0, n_features, features_nulls);
-	r = (RowRecord *) pack_reserve(e, size);
-	memset(r, 0, size);			/* (padding too: equal rows, equal bytes) */
-	r->key_len = key_len;
-	r->n_features = n_features;
-	r->label_null = PG_ARGISNULL(3);
-	r->flags = features_nulls ? ROW_FEATURE_NULLS : 0;
-	r->label = PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3);
-	if (key_len > 0)
-		memcpy((char *) r + sizeof(RowRecord), VARDATA_ANY(key), key_len);
-	if (features_nulls)
+	out = pack_reserve(e, row_max_size(key_len, n_features));
+	o = key_write(out, key ? VARDATA_ANY(key) : NULL, key_len);
+	o = value_write(o, PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3));
+	o = varint_write(o, features ? (uint64) n_features + 1 : 0);
+	if (n_features > 0)
 	{
-		Datum	   *values;
-		bool	   *nulls;
-		int			n;
-		float8	   *f = record_features(r);
-		bool	   *fnulls = record_feature_nulls(r);
+		/* the elements in place: 8 bytes each, none for a NULL one */
+		const bits8 *bitmap = ARR_NULLBITMAP(features);
+		const char *data = ARR_DATA_PTR(features);
 
-		deconstruct_array(features, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-						  &values, &nulls, &n);
-		for (int j = 0; j < n; j++)
+		for (int32 j = 0; j < n_features; j++)
 		{
-			f[j] = nulls[j] ? 0.0 : DatumGetFloat8(values[j]);
-			fnulls[j] = nulls[j];
+			float8		v;
+
+			if (bitmap != NULL && (bitmap[j / 8] & (1 << (j % 8))) == 0)
+			{
+				o = value_write(o, true, 0.0);
+				continue;
+			}
+			memcpy(&v, data, sizeof(float8));
+			data += sizeof(float8);
+			o = value_write(o, false, v);
 		}
 	}
-	else if (n_features > 0)
-		memcpy(record_features(r), ARR_DATA_PTR(features), sizeof(float8) * n_features);
-	e->used += size;
+	e->used += o - out;
 	e->n_rows++;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
@@ -1069,10 +1117,12 @@ insight_interactions_pack_accum(PG_FUNCTION_ARGS)
 	int32		key_len = key ? (int32) VARSIZE_ANY_EXHDR(key) : -1;
 	int32		item_len = item ? (int32) VARSIZE_ANY_EXHDR(item) : -1;
 	char	   *out = pack_reserve(e, pair_max_size(key_len, item_len));
+	char	   *o;
 
-	e->used += pair_write(out, key ? VARDATA_ANY(key) : NULL, key_len,
-						  item ? VARDATA_ANY(item) : NULL, item_len,
-						  PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3));
+	o = key_write(out, key ? VARDATA_ANY(key) : NULL, key_len);
+	o = key_write(o, item ? VARDATA_ANY(item) : NULL, item_len);
+	o = value_write(o, PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3));
+	e->used += o - out;
 	e->n_rows++;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
@@ -1100,55 +1150,34 @@ insight_rows_pack_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
 
-/* The key and size of a record of either kind (checked before). */
-static inline void
-any_record(const char *rec, bool pairs, const char **key, int32 *key_len, Size *size)
+/* A record of the sort: where it is in the records, and its bytes. */
+typedef struct RecordRef
 {
-	if (pairs)
-	{
-		Pair		pr;
-
-		(void) pair_read(rec, MaxAllocSize, &pr);
-		*key = pr.key;
-		*key_len = pr.key_len;
-		*size = pr.size;
-	}
-	else
-	{
-		const RowRecord *r = (const RowRecord *) rec;
-
-		*key = record_key(r);
-		*key_len = r->key_len;
-		*size = record_size(r);
-	}
-}
-
-typedef struct SortContext
-{
-	const char *records;
-	bool		pairs;			/* PAIR_PACK_FORMAT */
-} SortContext;
+	uint32		off;			/* (the records are under MaxAllocSize) */
+	uint32		size;
+} RecordRef;
 
 /*
- * The order of the rows (records at offsets into the records): by key
- * (default collation, NULL last), then size, then bytes.
+ * The order of the rows (records of either kind, each starting with its
+ * key): by key (default collation, NULL last), then size, then bytes.
  */
 static int
 record_cmp(const void *a, const void *b, void *arg)
 {
-	const SortContext *sc = arg;
-	const char *x = sc->records + *(const uint32 *) a;
-	const char *y = sc->records + *(const uint32 *) b;
-	const char *kx,
-			   *ky;
-	int32		lx,
-				ly;
-	Size		sx,
-				sy;
+	const unsigned char *records = arg;
+	const RecordRef *x = a;
+	const RecordRef *y = b;
+	const char *kx = NULL,
+			   *ky = NULL;
+	int32		lx = -1,
+				ly = -1;
+	Size		pos;
 	int			c;
 
-	any_record(x, sc->pairs, &kx, &lx, &sx);
-	any_record(y, sc->pairs, &ky, &ly, &sy);
+	pos = x->off;
+	(void) key_read(records, MaxAllocSize, &pos, &kx, &lx);
+	pos = y->off;
+	(void) key_read(records, MaxAllocSize, &pos, &ky, &ly);
 	if (lx < 0 || ly < 0)
 	{
 		if (lx >= 0)
@@ -1158,20 +1187,20 @@ record_cmp(const void *a, const void *b, void *arg)
 	}
 	else if ((c = varstr_cmp(kx, lx, ky, ly, DEFAULT_COLLATION_OID)) != 0)
 		return c;
-	if (sx != sy)
-		return sx < sy ? -1 : 1;
-	return memcmp(x, y, sx);
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return memcmp(records + x->off, records + y->off, x->size);
 }
 
 PG_FUNCTION_INFO_V1(insight_rows_pack_final);
 Datum
 insight_rows_pack_final(PG_FUNCTION_ARGS)
 {
+	const char *records;
 	Size		bytes;
 	int64		n_rows;
 	int32		format;
-	SortContext sc;
-	uint32	   *order;
+	RecordRef  *order;
 	RowPack    *p;
 	char	   *out;
 	Size		off = 0;
@@ -1179,21 +1208,22 @@ insight_rows_pack_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	/* (read only: a final function leaves the transition value as it is) */
-	sc.records = pack_view(fcinfo, 0, &bytes, &n_rows, &format);
-	sc.pairs = format == PAIR_PACK_FORMAT;
-	/* (offsets: the records are under MaxAllocSize) */
-	order = palloc_extended(sizeof(uint32) * Max(n_rows, 1), MCXT_ALLOC_HUGE);
+	records = pack_view(fcinfo, 0, &bytes, &n_rows, &format);
+	order = palloc_extended(sizeof(RecordRef) * Max(n_rows, 1), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < n_rows; i++)
 	{
 		const char *key;
 		int32		key_len;
 		Size		size;
 
-		order[i] = (uint32) off;
-		any_record(sc.records + off, sc.pairs, &key, &key_len, &size);
+		/* (records checked before: no problem, no text to check again) */
+		(void) any_record(records + off, bytes - off, format == PAIR_PACK_FORMAT, false,
+						  &key, &key_len, &size);
+		order[i].off = (uint32) off;
+		order[i].size = (uint32) size;
 		off += size;
 	}
-	qsort_arg(order, n_rows, sizeof(uint32), record_cmp, &sc);
+	qsort_arg(order, n_rows, sizeof(RecordRef), record_cmp, (void *) records);
 	p = palloc(ROW_PACK_HEADER + bytes);
 	memset(p, 0, ROW_PACK_HEADER);
 	SET_VARSIZE(p, ROW_PACK_HEADER + bytes);
@@ -1202,39 +1232,11 @@ insight_rows_pack_final(PG_FUNCTION_ARGS)
 	out = (char *) p + ROW_PACK_HEADER;
 	for (int64 i = 0; i < n_rows; i++)
 	{
-		const char *rec = sc.records + order[i];
-		const char *key;
-		int32		key_len;
-		Size		size;
-
 		CHECK_FOR_INTERRUPTS();
-		any_record(rec, sc.pairs, &key, &key_len, &size);
-		memcpy(out, rec, size);
-		out += size;
+		memcpy(out, records + order[i].off, order[i].size);
+		out += order[i].size;
 	}
 	PG_RETURN_BYTEA_P((bytea *) p);
-}
-
-/* The features of a record as a float8[] (or NULL), for insight_rows_unpack. */
-static Datum
-record_features_datum(const RowRecord *r, bool *isnull)
-{
-	int			n = r->n_features;
-	const float8 *f = record_features(r);
-	Datum	   *values;
-	int			lbs = 1;
-
-	*isnull = n == FEATURES_NULL_ARRAY;
-	if (*isnull)
-		return (Datum) 0;
-	if (n == 0)
-		return PointerGetDatum(construct_empty_array(FLOAT8OID));
-	values = palloc(sizeof(Datum) * n);
-	for (int j = 0; j < n; j++)
-		values[j] = Float8GetDatum(f[j]);
-	return PointerGetDatum(construct_md_array(values, (r->flags & ROW_FEATURE_NULLS) ? record_feature_nulls(r) : NULL,
-											  1, &n, &lbs, FLOAT8OID, sizeof(float8),
-											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 typedef struct UnpackCursor
@@ -1274,6 +1276,7 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 	if (funcctx->call_cntr < funcctx->max_calls)
 	{
 		const char *rec = (const char *) cur->pack + ROW_PACK_HEADER + cur->off;
+		Size		avail = VARSIZE(cur->pack) - ROW_PACK_HEADER - cur->off;
 		Datum		values[3];
 		bool		nulls[3];
 
@@ -1285,11 +1288,12 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 							items ? "a row of features" : "an interaction",
 							items ? "an interaction" : "a row of features"),
 					 errhint("insight_rows_unpack gives back the rows of insight_rows_pack, insight_interactions_unpack those of insight_interactions_pack.")));
+		/* (records checked by pack_arg) */
 		if (items)
 		{
 			Pair		pr;
 
-			(void) pair_read(rec, VARSIZE(cur->pack) - ROW_PACK_HEADER - cur->off, &pr);
+			(void) pair_read(rec, avail, &pr);
 			nulls[0] = pr.key_len < 0;
 			values[0] = nulls[0] ? (Datum) 0
 				: PointerGetDatum(cstring_to_text_with_len(pr.key, pr.key_len));
@@ -1302,15 +1306,38 @@ unpack_rows(FunctionCallInfo fcinfo, bool items)
 		}
 		else
 		{
-			const RowRecord *r = (const RowRecord *) rec;
+			RowView		rv = {0};
+			Size		pos = 0;
+			Datum	   *elems = NULL;
+			bool	   *elem_nulls = NULL;
 
-			nulls[0] = r->key_len < 0;
+			/* (one reading: the record was checked by pack_arg) */
+			(void) row_read_head(rec, avail, &rv, &pos);
+			if (rv.n_features > 0)
+			{
+				elems = palloc(sizeof(Datum) * rv.n_features);
+				elem_nulls = palloc(sizeof(bool) * rv.n_features);
+			}
+			(void) row_read_features(rec, avail, pos, &rv, elems, elem_nulls);
+			nulls[0] = rv.key_len < 0;
 			values[0] = nulls[0] ? (Datum) 0
-				: PointerGetDatum(cstring_to_text_with_len(record_key(r), r->key_len));
-			values[1] = record_features_datum(r, &nulls[1]);
-			nulls[2] = r->label_null != 0;
-			values[2] = Float8GetDatum(r->label);
-			cur->off += record_size(r);
+				: PointerGetDatum(cstring_to_text_with_len(rv.key, rv.key_len));
+			nulls[1] = rv.n_features < 0;
+			values[1] = (Datum) 0;
+			if (rv.n_features == 0)
+				values[1] = PointerGetDatum(construct_empty_array(FLOAT8OID));
+			else if (rv.n_features > 0)
+			{
+				int			n = rv.n_features;
+				int			lbs = 1;
+
+				values[1] = PointerGetDatum(construct_md_array(elems, elem_nulls, 1, &n, &lbs, FLOAT8OID,
+															   sizeof(float8), FLOAT8PASSBYVAL,
+															   TYPALIGN_DOUBLE));
+			}
+			nulls[2] = rv.label_null;
+			values[2] = Float8GetDatum(rv.label);
+			cur->off += rv.size;
 		}
 		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 	}

@@ -357,6 +357,10 @@ SELECT (p.m = g.m) AS same_model_bytes, insight_model_info(p.m) -> 'items' AS it
 SET client_min_messages = error;
 CREATE AGGREGATE pg_temp.scaler_state(float8[]) (SFUNC = insight_scaler_accum, STYPE = bytea);
 CREATE AGGREGATE pg_temp.sample_state(float8[], float8, bigint, integer) (SFUNC = insight_kmeans_sample_accum, STYPE = bytea);
+CREATE AGGREGATE pg_temp.rows_state(text, float8[], float8) (SFUNC = insight_rows_pack_accum, STYPE = bytea);
+CREATE FUNCTION pg_temp.first_record_bytes(key text, v float8[]) RETURNS bigint LANGUAGE sql AS $$
+    SELECT 24 + (octet_length(key) + 7) / 8 * 8 + 8 * coalesce(cardinality(v), 0)
+           + CASE WHEN array_position(v, NULL) IS NOT NULL THEN (cardinality(v) + 7) / 8 * 8 ELSE 0 END $$;
 CREATE FUNCTION pg_temp.arrays(q text) RETURNS float8[] LANGUAGE plpgsql AS $$
 DECLARE a float8[];
 BEGIN
@@ -546,6 +550,35 @@ SELECT e.pass, pg_temp.coordinator_nodes(pg_temp.with_models(e.q, e.m1, e.m2)) A
 SELECT e.pass, cardinality(a) AS values, a = b AS same_arrays_as_ordered_by_customer_id
   FROM eval_passes e, pg_temp.arrays(pg_temp.with_models(e.q, e.m1, e.m2)) a, pg_temp.value_of(pg_temp.with_models(e.expected, e.m1, e.m2)) b
  ORDER BY e.pass;
+-- the bytes of the packed rows' partial states, one per shard, as Citus
+-- 12.1 ships them (their text form, the bytea's hex: 2 + 2 x its bytes),
+-- each shard's state computed here from its rows (gathered, each customer once; the
+-- values as the shards compute them; not the BTYD comparator's, whose fits
+-- Citus cannot run here, after the scans of this transaction), against the
+-- first records' (a 24-byte header, the key padded to 8, 8 bytes a value;
+-- from the rows); pg_temp.rows_state: the aggregate without its final and
+-- combine functions, created above
+CREATE TEMP TABLE gathered_churn_rows AS SELECT DISTINCT ON (t.customer_id) t.* FROM :churn_rows t;
+CREATE TEMP TABLE gathered_value_rows AS SELECT DISTINCT ON (t.customer_id) t.* FROM :value_rows t;
+WITH churn AS (SELECT * FROM gathered_churn_rows),
+     value AS (SELECT * FROM gathered_value_rows),
+     packed (pass, customer_key, key, v, label) AS (
+       SELECT 'rows of a churn fit', t.customer_key, t.customer_id, t.features, t.churned::integer::float8 FROM churn t
+       UNION ALL
+       SELECT 'rows of a value fit', t.customer_key, t.customer_id, t.features, t.spend FROM value t
+       UNION ALL
+       SELECT 'churn curves', t.customer_key, t.customer_id,
+              ARRAY[insight_predict(:'churn_model'::bytea, t.features), t.churned::integer, t.recency_days], NULL FROM churn t
+       UNION ALL
+       SELECT 'value metrics', t.customer_key, t.customer_id,
+              ARRAY[insight_value_predict(:'value_model'::bytea, t.features), t.past_rate, t.spend], NULL FROM value t)
+SELECT pass, count(*) AS shards, sum(s.rows) AS rows, sum(s.numbers) AS numbers,
+       sum(2 + 2 * s.state_bytes) AS state_text_bytes, sum(2 + 2 * (12 + s.first_bytes)) AS first_records_text_bytes
+  FROM (SELECT pass, get_shard_id_for_distribution_column('order_lines', customer_key), count(*) AS rows,
+               sum(cardinality(v)) AS numbers, length(pg_temp.rows_state(key, v, label)) AS state_bytes,
+               sum(pg_temp.first_record_bytes(key, v)) AS first_bytes
+          FROM packed GROUP BY 1, 2) s
+ GROUP BY pass ORDER BY pass;
 ROLLBACK;
 
 -- 8f. A training on the shards that fails, or is cancelled, leaves no table

@@ -1,0 +1,10 @@
+-- The rows packed by insight_rows_pack take compact records of their own
+-- (src/core/row_pack.c), as the interactions' do (89zh): a row's key as a
+-- varint length and its bytes, the label and each feature as a tagged value
+-- (an integer as a zig-zag varint, any other number as its 8 bytes), where
+-- a record held a 24-byte header, the key padded to 8 bytes and 8 bytes a
+-- value; so the partial states that reach a Citus coordinator take fewer
+-- bytes.  Only C changes, and the aggregate's comment (89z0 has the former).
+
+COMMENT ON AGGREGATE @extschema@.insight_rows_pack(text, float8[], float8) IS
+'Collects the training rows of an in-memory trainer (insight_gbdt_fit, insight_mlp_fit) into one bytea, in key order: (key text, features float8[], label float8; a boolean label as 0 or 1), with NULLs kept, so that the trainer skips and counts (or refuses) the same rows as when it reads them. Each row takes a compact record: the key as its length + 1 in a varint (0 for NULL) and its bytes, the label, the number of features + 1 in a varint (0 for a NULL array), then each feature; a number (the label, a feature) as a tag byte and either an integer of magnitude below 2^53 as a zig-zag varint or the 8 bytes of any other float8 (NULL the tag alone), so 2 bytes for an integer from -64 to 63 (a count, a 0/1 label), 9 for any other number, and every value comes back with its bits (-0.0, NaN and its payload, Infinity). Its combine function concatenates partial states, so on Citus each shard collects its own rows (worker_partial_agg) and only one state per shard reaches the coordinator. insight_rows_unpack gives the rows back. The rows are sorted by key with the default collation (NULL keys last, rows of equal keys by their bytes): the same order as ORDER BY key, whatever the split, so a trainer fits the same model from them as from its rows read in key order when the keys are unique. At most 1 GB (54000 when more: pass over the rows instead, or train on fewer). NULL for no row.';
