@@ -351,31 +351,16 @@ DECLARE
     actual_spend pg_catalog.float8[];
     monetary_value pg_catalog.float8[];
     rate pg_catalog.float8[];
-    rate_median pg_catalog.float8[];
-    expected pg_catalog.float8[];
-    median pg_catalog.float8[];
-    p_alive pg_catalog.float8[];
-    -- each candidate's expected purchases, one row per model fitted
-    predicted pg_catalog.float8[];
-    -- (a candidate's values: the model $1, the holdout in periods $2)
-    model_values constant pg_catalog.text := @extschema@.insight_training_arrays_by_key_sql('insight_clv_holdout', '{expected,median,p_alive}',
-        ARRAY[pg_catalog.format('%I.insight_transaction_model_expected_purchases($1, $2, t.frequency, t.recency, t."T")', '@extschema@'),
-              pg_catalog.format('%I.insight_transaction_model_median_purchases($1, $2, t.frequency, t.recency, t."T")', '@extschema@'),
-              pg_catalog.format('%I.insight_transaction_model_p_alive($1, t.frequency, t.recency, t."T")', '@extschema@')]);
+    -- each candidate's expected purchases, predictive median and P(alive)
+    -- (rows 3i-2, 3i-1 and 3i for candidate i: one row per value, one
+    -- column per customer)
+    model_values pg_catalog.float8[];
+    models pg_catalog.bytea[] := '{}';
+    i integer;
+    chosen_i integer;
+    -- the fitted candidates' positions in algorithms
+    fitted integer[] := '{}';
 BEGIN
-    -- what every pass reads, once: the actuals, the summary, the time since
-    -- the last purchase and the baseline, the past rate x / T continued
-    -- ($1: the holdout in periods), and its Poisson median
-    EXECUTE pg_catalog.format('SELECT a.actual, a.frequency, a.recency, a."T", a.since_last, a.actual_spend, a.monetary_value, a.rate, a.rate_median FROM (%s) a',
-                              @extschema@.insight_training_arrays_by_key_sql('insight_clv_holdout',
-                                  '{actual,frequency,recency,T,since_last,actual_spend,monetary_value,rate,rate_median}',
-                                  ARRAY['t.actual', 't.frequency', 't.recency', 't."T"', 't."T" OPERATOR(pg_catalog.-) t.recency',
-                                        't.actual_spend', 't.monetary_value',
-                                        'CASE WHEN t."T" OPERATOR(pg_catalog.>) 0 THEN t.frequency OPERATOR(pg_catalog./) t."T" OPERATOR(pg_catalog.*) $1 ELSE 0 END',
-                                        pg_catalog.format('%I.insight_clv_poisson_median(CASE WHEN t."T" OPERATOR(pg_catalog.>) 0 THEN t.frequency OPERATOR(pg_catalog./) t."T" OPERATOR(pg_catalog.*) $1 ELSE 0 END)',
-                                                          '@extschema@')]))
-       INTO actual, frequency, recency, big_t, since_last, actual_spend, monetary_value, rate, rate_median
-      USING t_hold;
     -- on Citus the fits' state, collected on the shards in one query over the
     -- calibration summary (each shard sends its partial state), from which
     -- every model is fitted below by its final function
@@ -384,7 +369,7 @@ BEGIN
                                   '@extschema@', summary_query)
            INTO fit_state;
     END IF;
-    -- every model fitted on the calibration summary and measured on the holdout
+    -- every model fitted on the calibration summary
     FOREACH alg IN ARRAY algorithms LOOP
         BEGIN
             IF summary_query IS NULL THEN
@@ -401,26 +386,61 @@ BEGIN
             RAISE NOTICE 'the % model is not used: %', names OPERATOR(pg_catalog.->>) alg, msg;
             m := NULL;
         END;
+        models := models OPERATOR(pg_catalog.||) m;
+    END LOOP;
+    -- then one pass over the holdout: each customer's actuals and summary,
+    -- and every candidate's expected purchases (the mean, for RMSE,
+    -- correlation and totals), predictive median (for MAE: Gneiting 2011,
+    -- the mean is not the point forecast absolute error asks for) and
+    -- P(alive); the models are parameters ($2, $3, $4; NULL for a fit that
+    -- failed) and the holdout in periods $1
+    EXECUTE pg_catalog.format('SELECT a.actual, a.frequency, a.recency, a.big_t, a.actual_spend, a.monetary_value,
+                                      ARRAY[%s] FROM (%s) a',
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('a.%I, a.%I, a.%I', 'expected_' OPERATOR(pg_catalog.||) n,
+                                                                              'median_' OPERATOR(pg_catalog.||) n, 'p_alive_' OPERATOR(pg_catalog.||) n), ', ' ORDER BY n)
+                                 FROM pg_catalog.generate_series(1, 3) n),
+                              @extschema@.insight_training_arrays_by_key_sql('insight_clv_holdout',
+                                  '{actual,frequency,recency,big_t,actual_spend,monetary_value}'::pg_catalog.text[]
+                                  OPERATOR(pg_catalog.||) ARRAY(SELECT v OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) n
+                                                                  FROM pg_catalog.generate_series(1, 3) n,
+                                                                       pg_catalog.unnest('{expected,median,p_alive}'::pg_catalog.text[]) WITH ORDINALITY f(v, k)
+                                                                 ORDER BY n, k),
+                                  ARRAY['t.actual', 't.frequency', 't.recency', 't."T"', 't.actual_spend', 't.monetary_value']
+                                  OPERATOR(pg_catalog.||) ARRAY(SELECT pg_catalog.format(f.v, '@extschema@', '$' OPERATOR(pg_catalog.||) (n OPERATOR(pg_catalog.+) 1))
+                                                                  FROM pg_catalog.generate_series(1, 3) n,
+                                                                       pg_catalog.unnest(ARRAY['%I.insight_transaction_model_expected_purchases(%s, $1, t.frequency, t.recency, t."T")',
+                                                                                               '%I.insight_transaction_model_median_purchases(%s, $1, t.frequency, t.recency, t."T")',
+                                                                                               '%I.insight_transaction_model_p_alive(%s, t.frequency, t.recency, t."T")']) WITH ORDINALITY f(v, k)
+                                                                 ORDER BY n, k)))
+       INTO actual, frequency, recency, big_t, actual_spend, monetary_value, model_values
+      USING t_hold, models[1], models[2], models[3];
+    -- (on the coordinator, from the arrays: the time since the last
+    -- purchase, and the baseline, the past rate x / T continued)
+    since_last := ARRAY(SELECT u.tt OPERATOR(pg_catalog.-) u.r
+                          FROM ROWS FROM (pg_catalog.unnest(big_t), pg_catalog.unnest(recency)) WITH ORDINALITY u(tt, r, n) ORDER BY u.n);
+    rate := ARRAY(SELECT CASE WHEN u.tt OPERATOR(pg_catalog.>) 0 THEN u.f OPERATOR(pg_catalog./) u.tt OPERATOR(pg_catalog.*) t_hold ELSE 0 END
+                    FROM ROWS FROM (pg_catalog.unnest(frequency), pg_catalog.unnest(big_t)) WITH ORDINALITY u(f, tt, n) ORDER BY u.n);
+    -- every model fitted measured on the holdout
+    FOR i IN 1 .. 3 LOOP
+        alg := algorithms[i];
+        m := models[i];
         m_metrics := NULL;
         IF m IS NOT NULL THEN
             -- the mean for RMSE, correlation and totals; the customer's own
-            -- predictive median for MAE (Gneiting 2011: the mean is not the
-            -- point forecast absolute error asks for)
-            -- (one pass: each customer's values, the model a parameter)
-            EXECUTE pg_catalog.format('SELECT a.expected, a.median, a.p_alive FROM (%s) a', model_values)
-               INTO expected, median, p_alive USING m, t_hold;
-            m_metrics := @extschema@.insight_clv_error_metrics(expected, actual);
+            -- predictive median for MAE
+            m_metrics := @extschema@.insight_clv_error_metrics(ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 2):(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 2)][:])), actual);
             SELECT pg_catalog.avg(pg_catalog.abs(u.m OPERATOR(pg_catalog.-) u.a)) INTO mae_median
-              FROM ROWS FROM (pg_catalog.unnest(median), pg_catalog.unnest(actual)) u(m, a);
+              FROM ROWS FROM (pg_catalog.unnest(ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 1):(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 1)][:]))),
+                              pg_catalog.unnest(actual)) u(m, a);
             -- does P(alive) fall with the time since the last purchase?
-            spearman := @extschema@.insight_clv_spearman(p_alive, since_last);
+            spearman := @extschema@.insight_clv_spearman(ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) i):(3 OPERATOR(pg_catalog.*) i)][:])), since_last);
             m_metrics := m_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
                 'mae_median', mae_median, 'p_alive_spearman_time_since_last_purchase', spearman);
             candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
                 'algorithm', alg, 'mae_median', mae_median, 'mae_mean', m_metrics OPERATOR(pg_catalog.->) 'mae',
                 'p_alive_spearman', spearman));
             fits := fits OPERATOR(pg_catalog.||) m;
-            predicted := predicted OPERATOR(pg_catalog.||) ARRAY[expected];
+            fitted := fitted OPERATOR(pg_catalog.||) i;
             best_mae := LEAST(best_mae, mae_median);
         END IF;
         all_metrics := all_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(alg, m_metrics);
@@ -448,8 +468,8 @@ BEGIN
     -- baseline: the customer's past repeat rate x / T continued, as it is
     -- and, for MAE, the median of a Poisson count with that mean
     base_metrics := @extschema@.insight_clv_error_metrics(rate, actual);
-    SELECT pg_catalog.avg(pg_catalog.abs(u.m OPERATOR(pg_catalog.-) u.a)) INTO mae_median
-      FROM ROWS FROM (pg_catalog.unnest(rate_median), pg_catalog.unnest(actual)) u(m, a);
+    SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_clv_poisson_median(u.r) OPERATOR(pg_catalog.-) u.a)) INTO mae_median
+      FROM ROWS FROM (pg_catalog.unnest(rate), pg_catalog.unnest(actual)) u(r, a);
     base_metrics := base_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('mae_median', mae_median);
     -- the baseline at its best: the lower of its two MAEs
     t.baseline_score := LEAST((base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8, mae_median);
@@ -466,7 +486,7 @@ BEGIN
     -- from the chosen model's expected purchases of its pass above
     BEGIN
         curves := @extschema@.insight_clv_holdout_curves(frequency::integer[],
-                      ARRAY(SELECT pg_catalog.unnest(predicted[chosen_n::integer:chosen_n::integer][:])), actual, actual_spend, monetary_value);
+                      ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) fitted[chosen_n] OPERATOR(pg_catalog.-) 2):(3 OPERATOR(pg_catalog.*) fitted[chosen_n] OPERATOR(pg_catalog.-) 2)][:])), actual, actual_spend, monetary_value);
     EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
         RAISE NOTICE 'the holdout charts are not stored: %', msg;
@@ -493,7 +513,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back. Every metric reads the holdout''s per-customer values as arrays in the calibration summary''s order (insight_training_arrays_by_key_sql over insight_clv_holdout, made by insight_clv_prepare): one pass for the actuals, the summary, the time since the last purchase and the baseline''s rate and Poisson median, and one pass per candidate for its expected purchases, predictive median and P(alive), the model a parameter; the charts take the chosen candidate''s expected purchases from its pass. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), the fits'' state is collected over the calibration summary''s query on the shards in one query (insight_clv_fit_state: one partial state per shard, combined on the coordinator) and each model fitted from it by its final function (the same model bytes, since the final function sorts and collapses the rows); the holdout''s rows are a table on the shards, and each pass computes its values there and collects them with insight_rows_pack (one partial state per shard reaches the coordinator, not one row per customer), unpacked into arrays in the same order as the single node''s, so the metrics, bands and charts are the single node''s to the last bit; the bands (insight_clv_come_back) and the charts (insight_clv_holdout_curves, with its Gamma-Gamma fit) are then computed from those arrays on the coordinator.';
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back. The three models are fitted first, then every metric reads the holdout''s per-customer values as arrays in the calibration summary''s order from one pass over insight_clv_holdout (made by insight_clv_prepare; insight_training_arrays_by_key_sql): the actuals (repeat purchase days and spend), the summary (frequency, recency, T, monetary value) and each candidate''s expected purchases, predictive median and P(alive), the models parameters; the time since the last purchase (T - recency) and the baseline''s rate and its Poisson median are computed from those arrays, and the charts take the chosen candidate''s expected purchases from the same pass. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), the fits'' state is collected over the calibration summary''s query on the shards in one query (insight_clv_fit_state: one partial state per shard, combined on the coordinator) and each model fitted from it by its final function (the same model bytes, since the final function sorts and collapses the rows); the holdout''s rows are a table on the shards, and the pass computes its values there and collects them with insight_rows_pack (one partial state per shard reaches the coordinator, not one row per customer), unpacked into arrays in the same order as the single node''s, so the metrics, bands and charts are the single node''s to the last bit; the bands (insight_clv_come_back) and the charts (insight_clv_holdout_curves, with its Gamma-Gamma fit) are then computed from those arrays on the coordinator.';
 
 -- Spearman's rank correlation, average ranks for ties.
 CREATE FUNCTION @extschema@.insight_clv_spearman(x float8[], y float8[])
