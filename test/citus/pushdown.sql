@@ -830,6 +830,130 @@ SELECT ARRAY[insight_bgnbd_final(s), insight_pnbd_final(s), insight_mbgnbd_final
        = (pg_temp.fits(pg_temp.fit_query('2011-09-01', '7 days', false)))[1:3] AS same_models_from_the_state
   FROM pg_temp.fit_state(pg_temp.state_query('2011-09-01', '7 days')) s;
 
+-- 11b. The CLV task's holdout evaluation on the shards: insight_clv_prepare
+-- fills the holdout's rows (the calibration summary with each customer's
+-- repeat purchase days and spend in the holdout, insight_clv_holdout_sql)
+-- into a table co-located with the source by one INSERT ... SELECT that runs
+-- whole on each shard (no distributed subplan, no rows to the coordinator);
+-- each pass of insight_clv_evaluate and insight_clv_compare (their own
+-- expressions; the models and the holdout as literals, where Citus puts the
+-- parameters) computes its per-customer values on the shards and collects
+-- them with insight_rows_pack (worker_partial_agg, one state per shard,
+-- coord_combine_agg on the coordinator); the arrays are those of
+-- insight_clv_holdout_rows gathered on the coordinator, in its order (the
+-- summary's), to the bit.
+SET client_min_messages = error;
+CREATE FUNCTION pg_temp.with_literals(q text, VARIADIC p text[]) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN REVERSE cardinality(p) .. 1 LOOP
+        q := replace(q, '$' || i, p[i]);
+    END LOOP;
+    RETURN q;
+END $$;
+SET client_min_messages = warning;
+SELECT insight_clv_setup('2011-12-10', '7 days', '100 days') AS clv_t \gset
+SELECT (:'clv_t'::insight_training).setup->>'calibration_end' AS clv_c, (:'clv_t'::insight_training).trained_as_of AS clv_end,
+       insight_clv_holdout_periods(:'clv_t'::insight_training) AS clv_hold \gset
+SELECT insight_bgnbd_fit(k.frequency, k.recency, k."T") AS clv_bgnbd, insight_pnbd_fit(k.frequency, k.recency, k."T") AS clv_pnbd,
+       insight_mbgnbd_fit(k.frequency, k.recency, k."T") AS clv_mbgnbd
+  FROM insight_clv_summary(:'clv_c', '7 days') k \gset
+-- (the table committed, so that the states below can be counted by running
+-- each shard's query on its node; dropped at the end)
+SELECT (insight_clv_prepare(:'clv_t'::insight_training)).task AS prepared,
+       insight_training_relation('insight_clv_holdout') = insight_scratch_table('insight_clv_holdout') AS holdout_rows_on_the_shards;
+SELECT p.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'order_lines'::regclass) AS colocated_with_the_source,
+       column_to_column_name(p.logicalrelid, p.partkey) AS distributed_by
+  FROM pg_dist_partition p WHERE p.logicalrelid::text = insight_scratch_table('insight_clv_holdout');
+SELECT insight_scratch_table('insight_clv_holdout') AS clv_rows \gset
+-- the same rows as insight_clv_holdout_rows (the single node's)
+SELECT count(*) AS holdout_rows,
+       count(*) FILTER (WHERE r.customer_key::text = h.customer_id AND r.frequency = h.frequency AND r.recency = h.recency
+                        AND r."T" = h."T" AND r.actual = h.actual AND r.monetary_value IS NOT DISTINCT FROM h.monetary_value
+                        AND r.actual_spend = h.actual_spend) AS same_as_insight_clv_holdout_rows,
+       count(*) FILTER (WHERE h.actual > 0) AS came_back
+  FROM insight_clv_holdout_rows(:'clv_c', :'clv_end', '7 days') h
+  FULL JOIN :clv_rows r ON r.customer_id = h.customer_id;
+SELECT pg_temp.coordinator_nodes(q) AS coordinator_runs,
+       bool_or(line = 'Task Count: 8') AS one_task_per_shard,
+       bool_or(line ~ '^Query: INSERT INTO insight_scratch\.insight_clv_holdout_[0-9_]+ .*OVER \(PARTITION BY .*GROUP BY .*count\(DISTINCT .*GROUP BY ')
+       AS whole_insert_on_each_shard,
+       NOT bool_or(line ~ 'Distributed Subplan|intermediate|INSERT/SELECT method') AS no_subplan_nor_coordinator_step
+  FROM (SELECT format('INSERT INTO %s %s', :'clv_rows', insight_clv_holdout_sql(:'clv_c', :'clv_end', '7 days')) AS q) x,
+       LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(x.q) p) l
+ GROUP BY q;
+BEGIN;
+SELECT pg_temp.to_coordinator(format('INSERT INTO %s %s', :'clv_rows', insight_clv_holdout_sql(:'clv_c', :'clv_end', '7 days'))) AS holdout_insert;
+ROLLBACK;
+-- the passes: insight_clv_evaluate's (the actuals and the summary, then
+-- each candidate's expected purchases, predictive median and P(alive): the
+-- holdout in periods $1, the models $2, $3, $4) and insight_clv_compare's
+-- (the model $1, the holdout $2)
+CREATE TEMP TABLE clv_passes (pass text, q text, expected text);
+INSERT INTO clv_passes
+SELECT 'evaluate',
+       pg_temp.with_literals(insight_training_arrays_by_key_sql('insight_clv_holdout',
+           '{actual,frequency,recency,big_t,actual_spend,monetary_value,expected_1,median_1,p_alive_1,expected_2,median_2,p_alive_2,expected_3,median_3,p_alive_3}',
+           ARRAY['t.actual', 't.frequency', 't.recency', 't."T"', 't.actual_spend', 't.monetary_value']
+           || ARRAY(SELECT format(f.v, 'public', '$' || (n + 1))
+                      FROM generate_series(1, 3) n,
+                           unnest(ARRAY['%I.insight_transaction_model_expected_purchases(%s, $1, t.frequency, t.recency, t."T")',
+                                        '%I.insight_transaction_model_median_purchases(%s, $1, t.frequency, t.recency, t."T")',
+                                        '%I.insight_transaction_model_p_alive(%s, t.frequency, t.recency, t."T")']) WITH ORDINALITY f(v, k)
+                     ORDER BY n, k)),
+           format('%L::float8', :'clv_hold'), format('%L::bytea', :'clv_bgnbd'), format('%L::bytea', :'clv_pnbd'), format('%L::bytea', :'clv_mbgnbd')),
+       format('SELECT ARRAY[array_agg(h.actual), array_agg(h.frequency::float8), array_agg(h.recency), array_agg(h."T"),
+                            array_agg(h.actual_spend), array_agg(h.monetary_value), %s]
+                 FROM insight_clv_holdout_rows(%L, %L, ''7 days'') h',
+              (SELECT string_agg(format('array_agg(insight_transaction_model_expected_purchases(%1$L, %2$L, h.frequency, h.recency, h."T")),
+                                         array_agg(insight_transaction_model_median_purchases(%1$L, %2$L, h.frequency, h.recency, h."T")),
+                                         array_agg(insight_transaction_model_p_alive(%1$L, h.frequency, h.recency, h."T"))', m, :'clv_hold'), ', ' ORDER BY n)
+                 FROM unnest(ARRAY[:'clv_bgnbd', :'clv_pnbd', :'clv_mbgnbd']::bytea[]) WITH ORDINALITY x(m, n)),
+              :'clv_c', :'clv_end')
+UNION ALL
+SELECT 'compare',
+       pg_temp.with_literals(insight_training_arrays_by_key_sql('insight_clv_holdout', '{median,actual}',
+           ARRAY['public.insight_transaction_model_median_purchases($1, $2, t.frequency, t.recency, t."T")', 't.actual']),
+           format('%L::bytea', :'clv_bgnbd'), format('%L::float8', :'clv_hold')),
+       format('SELECT ARRAY[array_agg(insight_transaction_model_median_purchases(%1$L, %2$L, h.frequency, h.recency, h."T")), array_agg(h.actual)]
+                 FROM insight_clv_holdout_rows(%3$L, %4$L, ''7 days'') h', :'clv_bgnbd', :'clv_hold', :'clv_c', :'clv_end');
+SELECT e.pass, pg_temp.coordinator_nodes(e.q) AS coordinator_runs,
+       bool_or(line ~ '^Output: coord_combine_agg\(') AS combined_on_coordinator,
+       bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_rows_pack\(') AS partial_on_shards,
+       bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_rows_pack\(.*insight_transaction_model_median_purchases\(''\\x')
+       AS predictions_on_shards,
+       bool_or(line = 'Task Count: 8') AS one_state_per_shard
+  FROM clv_passes e, LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(e.q) p) l
+ GROUP BY e.pass, e.q ORDER BY e.pass;
+SELECT e.pass, cardinality(a) AS values, a = b AS same_arrays_as_insight_clv_holdout_rows
+  FROM clv_passes e, pg_temp.arrays(e.q) a, pg_temp.value_of(e.expected) b
+ ORDER BY e.pass;
+-- (the comparison fails for arrays in another order: the keys descending)
+SELECT pg_temp.arrays(replace(e.q, 'ORDER BY u.key::integer)', 'ORDER BY u.key::integer DESC)')) = pg_temp.value_of(e.expected) AS same_arrays_descending
+  FROM clv_passes e WHERE e.pass = 'evaluate';
+-- the arrays follow the key in its own type: keys of 3 and 4 digits, which
+-- sort otherwise as text, come back in numeric order
+SELECT insight_training_table('insight_key_order', 'SELECT 1',
+                              'SELECT DISTINCT s.customer_id - 12000, (s.customer_id - 12000)::text FROM order_lines s',
+                              'customer_id text') = insight_scratch_table('insight_key_order') AS keys_on_the_shards;
+SELECT a = (SELECT array_agg(k::float8 ORDER BY k) FROM (SELECT DISTINCT customer_id - 12000 AS k FROM order_lines) d) AS numeric_order,
+       a = (SELECT array_agg(k::float8 ORDER BY k::text) FROM (SELECT DISTINCT customer_id - 12000 AS k FROM order_lines) d) AS text_order,
+       (SELECT count(*) FROM (SELECT DISTINCT customer_id - 12000 AS k FROM order_lines) d WHERE k < 1000) AS keys_below_1000
+  FROM pg_temp.value_of(insight_training_arrays_by_key_sql('insight_key_order', '{k}', '{t.customer_key}')) a;
+SELECT insight_drop_temp_table('insight_key_order');
+-- what reaches the coordinator: one row per shard, its state (as text, the
+-- bytea's hex), per pass, where the holdout's rows went before (the
+-- summary's and the holdout purchases' rows, one per customer each)
+SELECT e.pass, s.tasks = 8 AS every_shard, s.rows AS states, s.bytes AS state_bytes
+  FROM clv_passes e,
+       LATERAL pg_temp.partial_states(substring(e.q FROM '\(\s*(SELECT .* FROM \S+ t)\)\s*SELECT '), 1) s
+ ORDER BY e.pass;
+SELECT (b.s).rows AS summary_rows_before, (b.s).bytes AS summary_bytes_before,
+       (b.h).rows AS purchase_rows_before, (b.h).bytes AS purchase_bytes_before
+  FROM (SELECT pg_temp.to_coordinator(pg_temp.clv_query('insight_clv_summary', :'clv_c', '7 days')) AS s,
+               pg_temp.to_coordinator(pg_temp.holdout_query(:'clv_c', :'clv_end')) AS h) b;
+SELECT insight_drop_temp_table('insight_clv_holdout');
+DROP TABLE clv_passes;
+
 -- 9. auto_explain analysing a training's nested statements: Citus 12.1
 -- cannot run the partial aggregates of the passes on the shards under
 -- EXPLAIN ANALYZE ("column field_0 has pseudo-type cstring",

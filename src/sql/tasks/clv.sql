@@ -182,6 +182,57 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_holdout_rows(timestamptz, timestamptz, interval) IS
 'The CLV calibration summary at calibration_end (insight_clv_summary(calibration_end, period)) with each customer''s actual repeat purchase days (distinct UTC days with a purchase) and spend (source currency) in [calibration_end, holdout_end). Used by the CLV task''s prepare step and by insight_report_html.';
 
+-- The query of the CLV task's holdout rows (insight_training_table): the
+-- calibration summary (k) with each customer's repeat purchase days and
+-- spend in the holdout (h), one template for both forms: on the shards over
+-- the summary's query and the source's lines, both grouped by the
+-- distribution column and joined on it, so that Citus runs the whole
+-- INSERT ... SELECT on each shard; elsewhere over insight_clv_summary and
+-- insight_clv_holdout_purchases.
+CREATE FUNCTION @extschema@.insight_clv_holdout_sql(calibration_end timestamptz, holdout_end timestamptz, period interval,
+                                                    on_shards boolean DEFAULT true)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET TimeZone = 'UTC'
+SET IntervalStyle = 'iso_8601'
+AS $$
+DECLARE
+    rows_sql constant pg_catalog.text := $q$
+        SELECT k.customer_id AS customer_key, k.customer_id::pg_catalog.text AS customer_id, k.frequency, k.recency, k."T",
+               COALESCE(h.days, 0)::pg_catalog.float8 AS actual, k.monetary_value, COALESCE(h.spend, 0) AS actual_spend
+          FROM %s k LEFT JOIN %s h ON h.customer_id OPERATOR(pg_catalog.=) k.customer_id%s $q$;
+    summary_query pg_catalog.text;
+    lines pg_catalog.text;
+BEGIN
+    IF NOT on_shards THEN
+        RETURN pg_catalog.format(rows_sql,
+            pg_catalog.format('%I.insight_clv_summary(%L::pg_catalog.timestamptz, %L::interval)', '@extschema@', calibration_end, period),
+            pg_catalog.format('%I.insight_clv_holdout_purchases(%L::pg_catalog.timestamptz, %L::pg_catalog.timestamptz)',
+                              '@extschema@', calibration_end, holdout_end),
+            '::pg_catalog.text');
+    END IF;
+    summary_query := @extschema@.insight_clv_summary_query(calibration_end, period);
+    lines := @extschema@.insight_sales_pushdown_lines();
+    IF summary_query IS NULL OR lines IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN pg_catalog.format(rows_sql,
+        '(' OPERATOR(pg_catalog.||) summary_query OPERATOR(pg_catalog.||) ')',
+        pg_catalog.format($h$(SELECT s.customer_id,
+                                     pg_catalog.count(DISTINCT (s.ordered_at AT TIME ZONE 'UTC')::pg_catalog.date) AS days,
+                                     pg_catalog.sum(s.amount::pg_catalog.numeric)::pg_catalog.float8 AS spend
+                                FROM (%s) s
+                               WHERE s.quantity OPERATOR(pg_catalog.>) 0 AND s.amount OPERATOR(pg_catalog.>=) 0
+                                 AND s.ordered_at OPERATOR(pg_catalog.>=) %L::pg_catalog.timestamptz
+                                 AND s.ordered_at OPERATOR(pg_catalog.<) %L::pg_catalog.timestamptz
+                               GROUP BY s.customer_id)$h$, lines, calibration_end, holdout_end),
+        '');
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_clv_holdout_sql(timestamptz, timestamptz, interval, boolean) IS
+'The query (SQL text, for insight_training_table) of the CLV task''s holdout rows: one row per customer of the calibration summary at calibration_end (period: its time unit) with customer_key (the key in the source''s type), customer_id (as text), frequency, recency, T, actual (distinct UTC days with a purchase in [calibration_end, holdout_end)), monetary_value and actual_spend (their summed amounts, source currency): the values of insight_clv_holdout_rows. on_shards (default): over insight_clv_summary_query and the source''s lines (insight_sales_pushdown_lines), the holdout''s purchases grouped by the distribution column and joined to the summary on it, so that Citus runs the whole INSERT ... SELECT on each shard; NULL where insight_clv_summary_query is NULL (no Citus, a source distributed another way, no source). on_shards false: the same query over insight_clv_summary and insight_clv_holdout_purchases, for the temporary table of a single node.';
+
 CREATE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
@@ -192,17 +243,19 @@ DECLARE
     period interval := (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
     c pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'calibration_end')::pg_catalog.timestamptz;
 BEGIN
-    -- calibration summary and the repeat purchase days of the holdout
-    PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
-    CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
-        SELECT h.customer_id, h.frequency, h.recency, h."T", h.actual, h.monetary_value, h.actual_spend
-          FROM @extschema@.insight_clv_holdout_rows(c, t.trained_as_of, period) h;
+    -- calibration summary and the repeat purchase days of the holdout: on
+    -- Citus a table co-located with the source, filled on the shards,
+    -- elsewhere the temporary table insight_clv_holdout
+    PERFORM @extschema@.insight_training_table('insight_clv_holdout',
+        @extschema@.insight_clv_holdout_sql(c, t.trained_as_of, period, false),
+        @extschema@.insight_clv_holdout_sql(c, t.trained_as_of, period),
+        'customer_id text, frequency integer, recency float8, "T" float8, actual float8, monetary_value float8, actual_spend float8');
     RETURN t;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_prepare(@extschema@.insight_training) IS
-'CLV step prepare: the calibration summary at as_of - holdout with each customer''s actual repeat purchase days and spend in the holdout, in the temporary table insight_clv_holdout.';
+'CLV step prepare: the calibration summary at as_of - holdout (insight_clv_summary) with each customer''s actual repeat purchase days and spend in the holdout (as insight_clv_holdout_rows gives them), one row per calibration customer (customer_key in the source''s type, customer_id as text, frequency, recency, T, actual, monetary_value, actual_spend), made by insight_training_table(''insight_clv_holdout'') from insight_clv_holdout_sql: on Citus, for a source distributed by customer, a table co-located with the source filled on the shards by one INSERT ... SELECT (the summary''s query joined on the customer key to the holdout''s purchases over the source, both grouped by the distribution column), so no row reaches the coordinator; elsewhere the temporary table insight_clv_holdout over insight_clv_summary and insight_clv_holdout_purchases.';
 
 -- The charts of a CLV holdout evaluation, computed once by the evaluate step
 -- and stored in metrics.holdout_curves (insight_report_html draws them): the
@@ -287,6 +340,26 @@ DECLARE
     summary_query pg_catalog.text := @extschema@.insight_clv_summary_query(
         (t.setup OPERATOR(pg_catalog.->>) 'calibration_end')::pg_catalog.timestamptz, (t.setup OPERATOR(pg_catalog.->>) 'period')::interval);
     fit_state pg_catalog.bytea;
+    -- the holdout's values per customer, in the calibration summary's order
+    -- (insight_training_arrays_by_key_sql: on Citus computed and collected
+    -- on the shards)
+    actual pg_catalog.float8[];
+    frequency pg_catalog.float8[];
+    recency pg_catalog.float8[];
+    big_t pg_catalog.float8[];
+    since_last pg_catalog.float8[];
+    actual_spend pg_catalog.float8[];
+    monetary_value pg_catalog.float8[];
+    rate pg_catalog.float8[];
+    -- each candidate's expected purchases, predictive median and P(alive)
+    -- (rows 3i-2, 3i-1 and 3i for candidate i: one row per value, one
+    -- column per customer)
+    model_values pg_catalog.float8[];
+    models pg_catalog.bytea[] := '{}';
+    i integer;
+    chosen_i integer;
+    -- the fitted candidates' positions in algorithms
+    fitted integer[] := '{}';
 BEGIN
     -- on Citus the fits' state, collected on the shards in one query over the
     -- calibration summary (each shard sends its partial state), from which
@@ -296,12 +369,13 @@ BEGIN
                                   '@extschema@', summary_query)
            INTO fit_state;
     END IF;
-    -- every model fitted on the calibration summary and measured on the holdout
+    -- every model fitted on the calibration summary
     FOREACH alg IN ARRAY algorithms LOOP
         BEGIN
             IF summary_query IS NULL THEN
-                EXECUTE pg_catalog.format('SELECT %I.%I(h.frequency, h.recency, h."T") FROM pg_temp.insight_clv_holdout h',
-                                          '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_fit')
+                EXECUTE pg_catalog.format('SELECT %I.%I(h.frequency, h.recency, h."T") FROM %s h',
+                                          '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_fit',
+                                          @extschema@.insight_training_relation('insight_clv_holdout'))
                    INTO m;
             ELSE
                 EXECUTE pg_catalog.format('SELECT %I.%I($1)', '@extschema@', 'insight_' OPERATOR(pg_catalog.||) alg OPERATOR(pg_catalog.||) '_final')
@@ -312,27 +386,61 @@ BEGIN
             RAISE NOTICE 'the % model is not used: %', names OPERATOR(pg_catalog.->>) alg, msg;
             m := NULL;
         END;
+        models := models OPERATOR(pg_catalog.||) m;
+    END LOOP;
+    -- then one pass over the holdout: each customer's actuals and summary,
+    -- and every candidate's expected purchases (the mean, for RMSE,
+    -- correlation and totals), predictive median (for MAE: Gneiting 2011,
+    -- the mean is not the point forecast absolute error asks for) and
+    -- P(alive); the models are parameters ($2, $3, $4; NULL for a fit that
+    -- failed) and the holdout in periods $1
+    EXECUTE pg_catalog.format('SELECT a.actual, a.frequency, a.recency, a.big_t, a.actual_spend, a.monetary_value,
+                                      ARRAY[%s] FROM (%s) a',
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('a.%I, a.%I, a.%I', 'expected_' OPERATOR(pg_catalog.||) n,
+                                                                              'median_' OPERATOR(pg_catalog.||) n, 'p_alive_' OPERATOR(pg_catalog.||) n), ', ' ORDER BY n)
+                                 FROM pg_catalog.generate_series(1, 3) n),
+                              @extschema@.insight_training_arrays_by_key_sql('insight_clv_holdout',
+                                  '{actual,frequency,recency,big_t,actual_spend,monetary_value}'::pg_catalog.text[]
+                                  OPERATOR(pg_catalog.||) ARRAY(SELECT v OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) n
+                                                                  FROM pg_catalog.generate_series(1, 3) n,
+                                                                       pg_catalog.unnest('{expected,median,p_alive}'::pg_catalog.text[]) WITH ORDINALITY f(v, k)
+                                                                 ORDER BY n, k),
+                                  ARRAY['t.actual', 't.frequency', 't.recency', 't."T"', 't.actual_spend', 't.monetary_value']
+                                  OPERATOR(pg_catalog.||) ARRAY(SELECT pg_catalog.format(f.v, '@extschema@', '$' OPERATOR(pg_catalog.||) (n OPERATOR(pg_catalog.+) 1))
+                                                                  FROM pg_catalog.generate_series(1, 3) n,
+                                                                       pg_catalog.unnest(ARRAY['%I.insight_transaction_model_expected_purchases(%s, $1, t.frequency, t.recency, t."T")',
+                                                                                               '%I.insight_transaction_model_median_purchases(%s, $1, t.frequency, t.recency, t."T")',
+                                                                                               '%I.insight_transaction_model_p_alive(%s, t.frequency, t.recency, t."T")']) WITH ORDINALITY f(v, k)
+                                                                 ORDER BY n, k)))
+       INTO actual, frequency, recency, big_t, actual_spend, monetary_value, model_values
+      USING t_hold, models[1], models[2], models[3];
+    -- (on the coordinator, from the arrays: the time since the last
+    -- purchase, and the baseline, the past rate x / T continued)
+    since_last := ARRAY(SELECT u.tt OPERATOR(pg_catalog.-) u.r
+                          FROM ROWS FROM (pg_catalog.unnest(big_t), pg_catalog.unnest(recency)) WITH ORDINALITY u(tt, r, n) ORDER BY u.n);
+    rate := ARRAY(SELECT CASE WHEN u.tt OPERATOR(pg_catalog.>) 0 THEN u.f OPERATOR(pg_catalog./) u.tt OPERATOR(pg_catalog.*) t_hold ELSE 0 END
+                    FROM ROWS FROM (pg_catalog.unnest(frequency), pg_catalog.unnest(big_t)) WITH ORDINALITY u(f, tt, n) ORDER BY u.n);
+    -- every model fitted measured on the holdout
+    FOR i IN 1 .. 3 LOOP
+        alg := algorithms[i];
+        m := models[i];
         m_metrics := NULL;
         IF m IS NOT NULL THEN
             -- the mean for RMSE, correlation and totals; the customer's own
-            -- predictive median for MAE (Gneiting 2011: the mean is not the
-            -- point forecast absolute error asks for)
-            SELECT @extschema@.insight_clv_error_metrics(
-                       pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(m, t_hold, h.frequency, h.recency, h."T")),
-                       pg_catalog.array_agg(h.actual)),
-                   pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_median_purchases(m, t_hold, h.frequency, h.recency, h."T")
-                                                 OPERATOR(pg_catalog.-) h.actual)),
-                   -- does P(alive) fall with the time since the last purchase?
-                   @extschema@.insight_clv_spearman(
-                       pg_catalog.array_agg(@extschema@.insight_transaction_model_p_alive(m, h.frequency, h.recency, h."T")),
-                       pg_catalog.array_agg(h."T" OPERATOR(pg_catalog.-) h.recency))
-              INTO m_metrics, mae_median, spearman FROM pg_temp.insight_clv_holdout h;
+            -- predictive median for MAE
+            m_metrics := @extschema@.insight_clv_error_metrics(ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 2):(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 2)][:])), actual);
+            SELECT pg_catalog.avg(pg_catalog.abs(u.m OPERATOR(pg_catalog.-) u.a)) INTO mae_median
+              FROM ROWS FROM (pg_catalog.unnest(ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 1):(3 OPERATOR(pg_catalog.*) i OPERATOR(pg_catalog.-) 1)][:]))),
+                              pg_catalog.unnest(actual)) u(m, a);
+            -- does P(alive) fall with the time since the last purchase?
+            spearman := @extschema@.insight_clv_spearman(ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) i):(3 OPERATOR(pg_catalog.*) i)][:])), since_last);
             m_metrics := m_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
                 'mae_median', mae_median, 'p_alive_spearman_time_since_last_purchase', spearman);
             candidates := candidates OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
                 'algorithm', alg, 'mae_median', mae_median, 'mae_mean', m_metrics OPERATOR(pg_catalog.->) 'mae',
                 'p_alive_spearman', spearman));
             fits := fits OPERATOR(pg_catalog.||) m;
+            fitted := fitted OPERATOR(pg_catalog.||) i;
             best_mae := LEAST(best_mae, mae_median);
         END IF;
         all_metrics := all_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(alg, m_metrics);
@@ -359,13 +467,9 @@ BEGIN
     t.score := (candidates OPERATOR(pg_catalog.->) (chosen_n::integer OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.->>) 'mae_median')::pg_catalog.float8;
     -- baseline: the customer's past repeat rate x / T continued, as it is
     -- and, for MAE, the median of a Poisson count with that mean
-    SELECT @extschema@.insight_clv_error_metrics(pg_catalog.array_agg(b.rate), pg_catalog.array_agg(b.actual)),
-           pg_catalog.avg(pg_catalog.abs(@extschema@.insight_clv_poisson_median(b.rate) OPERATOR(pg_catalog.-) b.actual))
-      INTO base_metrics, mae_median
-      FROM (SELECT CASE WHEN h."T" OPERATOR(pg_catalog.>) 0
-                        THEN h.frequency OPERATOR(pg_catalog./) h."T" OPERATOR(pg_catalog.*) t_hold ELSE 0 END AS rate,
-                   h.actual
-              FROM pg_temp.insight_clv_holdout h) b;
+    base_metrics := @extschema@.insight_clv_error_metrics(rate, actual);
+    SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_clv_poisson_median(u.r) OPERATOR(pg_catalog.-) u.a)) INTO mae_median
+      FROM ROWS FROM (pg_catalog.unnest(rate), pg_catalog.unnest(actual)) u(r, a);
     base_metrics := base_metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('mae_median', mae_median);
     -- the baseline at its best: the lower of its two MAEs
     t.baseline_score := LEAST((base_metrics OPERATOR(pg_catalog.->>) 'mae')::pg_catalog.float8, mae_median);
@@ -377,16 +481,12 @@ BEGIN
      LIMIT 1;
     -- who came back in the holdout, by the time since the last purchase,
     -- against the chosen model's expectation: does P(alive) see who left?
-    SELECT @extschema@.insight_clv_come_back(t.evaluation_weights, t_hold, pg_catalog.array_agg(h.frequency::pg_catalog.float8),
-               pg_catalog.array_agg(h.recency), pg_catalog.array_agg(h."T"), pg_catalog.array_agg(h.actual))
-      INTO come_back FROM pg_temp.insight_clv_holdout h;
-    -- the charts of the holdout (insight_report_html draws them), once
+    come_back := @extschema@.insight_clv_come_back(t.evaluation_weights, t_hold, frequency, recency, big_t, actual);
+    -- the charts of the holdout (insight_report_html draws them), once,
+    -- from the chosen model's expected purchases of its pass above
     BEGIN
-        SELECT @extschema@.insight_clv_holdout_curves(pg_catalog.array_agg(h.frequency),
-                   pg_catalog.array_agg(@extschema@.insight_transaction_model_expected_purchases(t.evaluation_weights, t_hold,
-                                                                                                h.frequency, h.recency, h."T")),
-                   pg_catalog.array_agg(h.actual), pg_catalog.array_agg(h.actual_spend), pg_catalog.array_agg(h.monetary_value))
-          INTO curves FROM pg_temp.insight_clv_holdout h;
+        curves := @extschema@.insight_clv_holdout_curves(frequency::integer[],
+                      ARRAY(SELECT pg_catalog.unnest(model_values[(3 OPERATOR(pg_catalog.*) fitted[chosen_n] OPERATOR(pg_catalog.-) 2):(3 OPERATOR(pg_catalog.*) fitted[chosen_n] OPERATOR(pg_catalog.-) 2)][:])), actual, actual_spend, monetary_value);
     EXCEPTION WHEN data_exception OR numeric_value_out_of_range OR invalid_parameter_value THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
         RAISE NOTICE 'the holdout charts are not stored: %', msg;
@@ -413,7 +513,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
-'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), the fits'' state is collected over the calibration summary''s query on the shards in one query (insight_clv_fit_state: one partial state per shard, combined on the coordinator) and each model fitted from it by its final function (the same model bytes, since the final function sorts and collapses the rows); the holdout metrics, charts and bands read the rows of insight_clv_holdout (one per calibration customer) on the coordinator.';
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back. The three models are fitted first, then every metric reads the holdout''s per-customer values as arrays in the calibration summary''s order from one pass over insight_clv_holdout (made by insight_clv_prepare; insight_training_arrays_by_key_sql): the actuals (repeat purchase days and spend), the summary (frequency, recency, T, monetary value) and each candidate''s expected purchases, predictive median and P(alive), the models parameters; the time since the last purchase (T - recency) and the baseline''s rate and its Poisson median are computed from those arrays, and the charts take the chosen candidate''s expected purchases from the same pass. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), the fits'' state is collected over the calibration summary''s query on the shards in one query (insight_clv_fit_state: one partial state per shard, combined on the coordinator) and each model fitted from it by its final function (the same model bytes, since the final function sorts and collapses the rows); the holdout''s rows are a table on the shards, and the pass computes its values there and collects them with insight_rows_pack (one partial state per shard reaches the coordinator, not one row per customer), unpacked into arrays in the same order as the single node''s, so the metrics, bands and charts are the single node''s to the last bit; the bands (insight_clv_come_back) and the charts (insight_clv_holdout_curves, with its Gamma-Gamma fit) are then computed from those arrays on the coordinator.';
 
 -- Spearman's rank correlation, average ranks for ties.
 CREATE FUNCTION @extschema@.insight_clv_spearman(x float8[], y float8[])
@@ -591,16 +691,21 @@ BEGIN
         RETURN NULL;
     END IF;
     IF active.evaluation_weights IS NOT NULL THEN
-        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_median_purchases(
-                   active.evaluation_weights, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
-          INTO active_mae FROM pg_temp.insight_clv_holdout h;
+        -- (each customer's median and actual in the holdout's order, as
+        -- insight_clv_evaluate reads them: on Citus computed on the shards)
+        EXECUTE pg_catalog.format('SELECT pg_catalog.avg(pg_catalog.abs(u.m OPERATOR(pg_catalog.-) u.a))
+                                     FROM (%s) x, ROWS FROM (pg_catalog.unnest(x.median), pg_catalog.unnest(x.actual)) u(m, a)',
+                                  @extschema@.insight_training_arrays_by_key_sql('insight_clv_holdout', '{median,actual}',
+                                      ARRAY[pg_catalog.format('%I.insight_transaction_model_median_purchases($1, $2, t.frequency, t.recency, t."T")',
+                                                              '@extschema@'), 't.actual']))
+           INTO active_mae USING active.evaluation_weights, t_hold;
     END IF;
     RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'holdout_mae', active_mae);
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
-'CLV step compare: the holdout MAE of the predictive median (insight_transaction_model_median_purchases, as insight_clv_evaluate scores) of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
+'CLV step compare: the holdout MAE of the predictive median (insight_transaction_model_median_purchases, as insight_clv_evaluate scores) of the active model''s evaluation model on the same holdout (insight_clv_holdout, read as insight_clv_evaluate reads it: arrays in the calibration summary''s order from insight_training_arrays_by_key_sql; on Citus the medians computed on the shards, the model a parameter, one partial state per shard reaching the coordinator); NULL (not comparable) when the active model has another period.';
 
 CREATE FUNCTION @extschema@.insight_clv_usable(model @extschema@.insight_models)
 RETURNS text

@@ -325,9 +325,27 @@ $$;
 
 -- tasks/clv.sql
 
---@ function src/sql/tasks/clv.sql insight_clv_prepare
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_prepare(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    period interval := (t.setup OPERATOR(pg_catalog.->>) 'period')::interval;
+    c pg_catalog.timestamptz := (t.setup OPERATOR(pg_catalog.->>) 'calibration_end')::pg_catalog.timestamptz;
+BEGIN
+    -- calibration summary and the repeat purchase days of the holdout
+    PERFORM @extschema@.insight_drop_temp_table('insight_clv_holdout');
+    CREATE TEMP TABLE insight_clv_holdout ON COMMIT DROP AS
+        SELECT h.customer_id, h.frequency, h.recency, h."T", h.actual, h.monetary_value, h.actual_spend
+          FROM @extschema@.insight_clv_holdout_rows(c, t.trained_as_of, period) h;
+    RETURN t;
+END
+$$;
 
---@ comment src/sql/tasks/clv.sql insight_clv_prepare
+COMMENT ON FUNCTION @extschema@.insight_clv_prepare(@extschema@.insight_training) IS
+'CLV step prepare: the calibration summary at as_of - holdout with each customer''s actual repeat purchase days and spend in the holdout, in the temporary table insight_clv_holdout.';
 
 -- The charts of a CLV holdout evaluation, computed once by the evaluate step
 -- and stored in metrics.holdout_curves (insight_report_html draws them): the
@@ -414,7 +432,8 @@ BEGIN
 END
 $$;
 
---@ comment src/sql/tasks/clv.sql insight_clv_evaluate
+COMMENT ON FUNCTION @extschema@.insight_clv_evaluate(@extschema@.insight_training) IS
+'CLV step evaluate: fits BG/NBD, Pareto/NBD and the modified BG/NBD (MBG/NBD) on the calibration summary (a fit that fails with 22003 is left out with a NOTICE; all failing is an error, 22003), compares each model''s predicted repeat purchase days in the holdout with the actual ones (insight_clv_error_metrics of the predictive mean, insight_transaction_model_expected_purchases: mae, rmse, correlation, totals; and mae_median, the MAE of the customer''s predictive median, insight_transaction_model_median_purchases, the point forecast for absolute error (Gneiting 2011); in metrics.bgnbd, .pnbd, .mbgnbd) and with those of the baseline "past repeat rate x / T continued" (metrics.baseline: the same of the rate, and mae_median of the median of a Poisson count with that mean, insight_clv_poisson_median), and keeps as the evaluation model (score: its mae_median) the model with the lowest mae_median; the models within 0.1 % of it tie (at the no-dropout limit the three are the same NBD model and their MAEs differ in the last digits), and among them the one whose P(alive) falls most with the time since the last purchase (the lowest insight_clv_spearman of P(alive) and T - recency on the calibration summary, p_alive_spearman_time_since_last_purchase in each model''s metrics) is kept, the first in the order BG/NBD, Pareto/NBD, MBG/NBD on a tie. metrics: algorithm (the choice), chosen_by, candidates (algorithm, mae_median, mae_mean and p_alive_spearman of every model fitted), runner_up and margin_over_runner_up (its mae_median minus the chosen one''s; down to -0.1 % of it), margin_over_baseline (the baseline''s lower MAE, of its rate or of its Poisson median, minus the chosen one''s mae_median; negative when the baseline is better), beats_baseline, and warning (a sentence, when the baseline is at least as good: the model is served all the same, and the reports say so); the holdout charts of the chosen model (insight_clv_holdout_curves) go to metrics.holdout_curves, and who came back in the holdout against the chosen model''s expectation, in four bands of the time since the last purchase (insight_clv_come_back), to metrics.come_back. On Citus, for a source distributed by customer (insight_clv_summary_query not NULL), the fits'' state is collected over the calibration summary''s query on the shards in one query (insight_clv_fit_state: one partial state per shard, combined on the coordinator) and each model fitted from it by its final function (the same model bytes, since the final function sorts and collapses the rows); the holdout metrics, charts and bands read the rows of insight_clv_holdout (one per calibration customer) on the coordinator.';
 
 -- tasks/value.sql
 

@@ -234,9 +234,33 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_clv_serve(@extschema@.insight_training) IS
 'CLV step serve: refits the chosen transaction model and a Gamma-Gamma spend model (task clv_spend, the companion, named by metrics.spend_model_id) on insight_clv_summary(as_of, period); metrics.p_alive: how the serving model''s P(alive) tells the customers apart (insight_clv_p_alive_spread: deciles, Spearman with the time since the last purchase and with the active churn model).';
 
---@ function src/sql/tasks/clv.sql insight_clv_compare
+CREATE OR REPLACE FUNCTION @extschema@.insight_clv_compare(t @extschema@.insight_training, active @extschema@.insight_models)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    t_hold pg_catalog.float8 := @extschema@.insight_clv_holdout_periods(t);
+    active_mae pg_catalog.float8;
+BEGIN
+    -- only a model of the same time unit is comparable
+    IF (@extschema@.insight_clv_period_seconds((active.params OPERATOR(pg_catalog.->>) 'period')::interval)
+        OPERATOR(pg_catalog.=) @extschema@.insight_clv_period_seconds((t.setup OPERATOR(pg_catalog.->>) 'period')::interval))
+       IS NOT TRUE THEN
+        RETURN NULL;
+    END IF;
+    IF active.evaluation_weights IS NOT NULL THEN
+        SELECT pg_catalog.avg(pg_catalog.abs(@extschema@.insight_transaction_model_median_purchases(
+                   active.evaluation_weights, t_hold, h.frequency, h.recency, h."T") OPERATOR(pg_catalog.-) h.actual))
+          INTO active_mae FROM pg_temp.insight_clv_holdout h;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('model_id', active.model_id, 'holdout_mae', active_mae);
+END
+$$;
 
---@ comment src/sql/tasks/clv.sql insight_clv_compare
+COMMENT ON FUNCTION @extschema@.insight_clv_compare(@extschema@.insight_training, @extschema@.insight_models) IS
+'CLV step compare: the holdout MAE of the predictive median (insight_transaction_model_median_purchases, as insight_clv_evaluate scores) of the active model''s evaluation model on the same holdout; NULL (not comparable) when the active model has another period.';
 
 --@ function src/sql/tasks/clv.sql insight_report_clv
 
