@@ -891,7 +891,7 @@ ROLLBACK;
 CREATE TEMP TABLE clv_passes (pass text, q text, expected text);
 INSERT INTO clv_passes
 SELECT 'evaluate',
-       pg_temp.with_literals(insight_training_arrays_by_key_sql('insight_clv_holdout',
+       pg_temp.with_literals(insight_training_arrays_sql('insight_clv_holdout',
            '{actual,frequency,recency,big_t,actual_spend,monetary_value,expected_1,median_1,p_alive_1,expected_2,median_2,p_alive_2,expected_3,median_3,p_alive_3}',
            ARRAY['t.actual', 't.frequency', 't.recency', 't."T"', 't.actual_spend', 't.monetary_value']
            || ARRAY(SELECT format(f.v, 'public', '$' || (n + 1))
@@ -899,7 +899,7 @@ SELECT 'evaluate',
                            unnest(ARRAY['%I.insight_transaction_model_expected_purchases(%s, $1, t.frequency, t.recency, t."T")',
                                         '%I.insight_transaction_model_median_purchases(%s, $1, t.frequency, t.recency, t."T")',
                                         '%I.insight_transaction_model_p_alive(%s, t.frequency, t.recency, t."T")']) WITH ORDINALITY f(v, k)
-                     ORDER BY n, k)),
+                     ORDER BY n, k), order_by_key => true),
            format('%L::float8', :'clv_hold'), format('%L::bytea', :'clv_bgnbd'), format('%L::bytea', :'clv_pnbd'), format('%L::bytea', :'clv_mbgnbd')),
        format('SELECT ARRAY[array_agg(h.actual), array_agg(h.frequency::float8), array_agg(h.recency), array_agg(h."T"),
                             array_agg(h.actual_spend), array_agg(h.monetary_value), %s]
@@ -911,8 +911,8 @@ SELECT 'evaluate',
               :'clv_c', :'clv_end')
 UNION ALL
 SELECT 'compare',
-       pg_temp.with_literals(insight_training_arrays_by_key_sql('insight_clv_holdout', '{median,actual}',
-           ARRAY['public.insight_transaction_model_median_purchases($1, $2, t.frequency, t.recency, t."T")', 't.actual']),
+       pg_temp.with_literals(insight_training_arrays_sql('insight_clv_holdout', '{median,actual}',
+           ARRAY['public.insight_transaction_model_median_purchases($1, $2, t.frequency, t.recency, t."T")', 't.actual'], order_by_key => true),
            format('%L::bytea', :'clv_bgnbd'), format('%L::float8', :'clv_hold')),
        format('SELECT ARRAY[array_agg(insight_transaction_model_median_purchases(%1$L, %2$L, h.frequency, h.recency, h."T")), array_agg(h.actual)]
                  FROM insight_clv_holdout_rows(%3$L, %4$L, ''7 days'') h', :'clv_bgnbd', :'clv_hold', :'clv_c', :'clv_end');
@@ -938,7 +938,7 @@ SELECT insight_training_table('insight_key_order', 'SELECT 1',
 SELECT a = (SELECT array_agg(k::float8 ORDER BY k) FROM (SELECT DISTINCT customer_id - 12000 AS k FROM order_lines) d) AS numeric_order,
        a = (SELECT array_agg(k::float8 ORDER BY k::text) FROM (SELECT DISTINCT customer_id - 12000 AS k FROM order_lines) d) AS text_order,
        (SELECT count(*) FROM (SELECT DISTINCT customer_id - 12000 AS k FROM order_lines) d WHERE k < 1000) AS keys_below_1000
-  FROM pg_temp.value_of(insight_training_arrays_by_key_sql('insight_key_order', '{k}', '{t.customer_key}')) a;
+  FROM pg_temp.value_of(insight_training_arrays_sql('insight_key_order', '{k}', '{t.customer_key}', order_by_key => true)) a;
 SELECT insight_drop_temp_table('insight_key_order');
 -- what reaches the coordinator: one row per shard, its state (as text, the
 -- bytea's hex), per pass, where the holdout's rows went before (the

@@ -333,14 +333,15 @@ COMMENT ON FUNCTION @extschema@.insight_training_rows_sql(text, text, text, bool
 -- insight_rows_pack (one partial state per shard reaches the coordinator)
 -- and the arrays built in the same key order on the coordinator, so that the
 -- metrics over them are the single node's to the last bit.
-CREATE FUNCTION @extschema@.insight_training_arrays_sql(rows_table text, names text[], exprs text[], joins text DEFAULT '')
+CREATE FUNCTION @extschema@.insight_training_arrays_sql(rows_table text, names text[], exprs text[], joins text DEFAULT '',
+                                                        order_by_key boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT CASE WHEN r.rel OPERATOR(pg_catalog.=) pg_catalog.format('pg_temp.%I', $1)
             THEN pg_catalog.format('SELECT %s FROM %s t %s',
-                     (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.array_agg((%s)::pg_catalog.float8 ORDER BY t.customer_id) AS %I',
-                                                                     e.x, e.n), ', ' ORDER BY e.i)
+                     (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.array_agg((%s)::pg_catalog.float8 ORDER BY %s) AS %I',
+                                                                     e.x, o.local_key, e.n), ', ' ORDER BY e.i)
                         FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($2)) WITH ORDINALITY e(x, n, i)),
                      r.rel, $4)
             ELSE pg_catalog.format($q$WITH p AS MATERIALIZED (
@@ -349,52 +350,24 @@ SELECT %5$s FROM p, %1$I.insight_rows_unpack(p.packed) u$q$, '@extschema@',
                      (SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::pg_catalog.float8', e.x), ', ' ORDER BY e.i)
                         FROM pg_catalog.unnest($3) WITH ORDINALITY e(x, i)),
                      r.rel, $4,
-                     (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.array_agg(u.features[%s] ORDER BY u.key) AS %I', e.i, e.n), ', ' ORDER BY e.i)
+                     (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.array_agg(u.features[%s] ORDER BY %s) AS %I',
+                                                                     e.i, o.packed_key, e.n), ', ' ORDER BY e.i)
                         FROM pg_catalog.unnest($2) WITH ORDINALITY e(n, i))) END
   FROM (SELECT @extschema@.insight_training_relation($1) AS rel) r
+  -- the order: the key as text (t.customer_id), or the key in its own type
+  -- (t.customer_key; the packed rows' text key cast back to that type)
+  CROSS JOIN LATERAL (
+      SELECT CASE WHEN $5 THEN 't.customer_key' ELSE 't.customer_id' END AS local_key,
+             CASE WHEN $5 THEN pg_catalog.format('u.key::%s', (
+                      SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(r.rel)
+                         AND a.attname OPERATOR(pg_catalog.=) 'customer_key'))
+                  ELSE 'u.key' END AS packed_key) o
  WHERE pg_catalog.cardinality($2) OPERATOR(pg_catalog.=) pg_catalog.cardinality($3)
 $$;
 
-COMMENT ON FUNCTION @extschema@.insight_training_arrays_sql(text, text[], text[], text) IS
-'The query (SQL text) an evaluation reads the per-customer values of the training rows called rows_table with: one row of float8[] columns called names, the SQL expressions exprs (each castable to float8: a boolean as ::integer; a model as a parameter, $1, ...) over the rows as t, after joins (SQL text after FROM rows_table t, over t.customer_id, text, or on Citus t.customer_key, the source''s type), each array in customer order (t.customer_id, the default collation), so that the metrics over them pair up by position. From a temporary table (insight_training_table off Citus) SELECT array_agg(expr ORDER BY t.customer_id), ... FROM it; from this backend''s table on the shards (Citus, a source distributed by customer) the values computed on the shards and collected there by insight_rows_pack keyed by t.customer_id, so that one partial state per shard reaches the coordinator, not one row per customer, and the arrays built from insight_rows_unpack in the same order: the metrics are the same to the last bit as on a single node. NULL when names and exprs differ in length.';
-
--- The same arrays in the order of the customer key in its own type (the
--- source's: integers as numbers), for rows whose single-node order is that
--- of a query ordered by the key itself (the CLV holdout: the calibration
--- summary's order): from the temporary table, array_agg ORDER BY
--- t.customer_key; from the table on the shards, the values computed and
--- collected there by insight_rows_pack (keyed by the text form,
--- t.customer_id) and the arrays built on the coordinator ordered by that
--- text cast back to the key's type, the same order as the single node's.
-CREATE FUNCTION @extschema@.insight_training_arrays_by_key_sql(rows_table text, names text[], exprs text[])
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT CASE WHEN r.rel OPERATOR(pg_catalog.=) pg_catalog.format('pg_temp.%I', $1)
-            THEN pg_catalog.format('SELECT %s FROM %s t',
-                     (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.array_agg((%s)::pg_catalog.float8 ORDER BY t.customer_key) AS %I',
-                                                                     e.x, e.n), ', ' ORDER BY e.i)
-                        FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($2)) WITH ORDINALITY e(x, n, i)),
-                     r.rel)
-            ELSE pg_catalog.format($q$WITH p AS MATERIALIZED (
-    SELECT %1$I.insight_rows_pack(t.customer_id, ARRAY[%2$s], NULL::pg_catalog.float8) AS packed FROM %3$s t)
-SELECT %4$s FROM p, %1$I.insight_rows_unpack(p.packed) u$q$, '@extschema@',
-                     (SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::pg_catalog.float8', e.x), ', ' ORDER BY e.i)
-                        FROM pg_catalog.unnest($3) WITH ORDINALITY e(x, i)),
-                     r.rel,
-                     (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.array_agg(u.features[%s] ORDER BY u.key::%s) AS %I', e.i, k.key_type, e.n),
-                                                   ', ' ORDER BY e.i)
-                        FROM pg_catalog.unnest($2) WITH ORDINALITY e(n, i),
-                             (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) AS key_type
-                                FROM pg_catalog.pg_attribute a
-                               WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(r.rel)
-                                 AND a.attname OPERATOR(pg_catalog.=) 'customer_key') k)) END
-  FROM (SELECT @extschema@.insight_training_relation($1) AS rel) r
- WHERE pg_catalog.cardinality($2) OPERATOR(pg_catalog.=) pg_catalog.cardinality($3)
-$$;
-
-COMMENT ON FUNCTION @extschema@.insight_training_arrays_by_key_sql(text, text[], text[]) IS
-'insight_training_arrays_sql for rows that also hold the customer key in its own type, customer_key (the source''s type, as insight_training_table''s table on the shards has it), each array in the order of that key (integers as numbers, not as text): the order of a single node''s rows built ORDER BY the key (the CLV holdout, in the calibration summary''s order). The query (SQL text) gives one row of float8[] columns called names, the SQL expressions exprs (each castable to float8; parameters $1, ... allowed) over the rows as t. From a temporary table (insight_training_table off Citus) SELECT array_agg(expr ORDER BY t.customer_key), ... FROM it; from this backend''s table on the shards (Citus, a source distributed by customer) the values computed on the shards and collected there by insight_rows_pack keyed by t.customer_id (the key as text), so that one partial state per shard reaches the coordinator, not one row per customer, and the arrays built from insight_rows_unpack ordered by the text key cast back to customer_key''s type: the same order, so metrics over them are the same to the last bit as on a single node. NULL when names and exprs differ in length.';
+COMMENT ON FUNCTION @extschema@.insight_training_arrays_sql(text, text[], text[], text, boolean) IS
+'The query (SQL text) an evaluation reads the per-customer values of the training rows called rows_table with: one row of float8[] columns called names, the SQL expressions exprs (each castable to float8: a boolean as ::integer; a model as a parameter, $1, ...) over the rows as t, after joins (SQL text after FROM rows_table t, over t.customer_id, text, or on Citus t.customer_key, the source''s type), each array in customer order, so that the metrics over them pair up by position: by t.customer_id (the key as text, the default collation), or with order_by_key by t.customer_key, the key in its own type (integers as numbers: the order of a single node''s rows built ORDER BY the key, as the CLV holdout in the calibration summary''s order; the rows must have that column). From a temporary table (insight_training_table off Citus) SELECT array_agg(expr ORDER BY the key), ... FROM it; from this backend''s table on the shards (Citus, a source distributed by customer) the values computed on the shards and collected there by insight_rows_pack keyed by t.customer_id, so that one partial state per shard reaches the coordinator, not one row per customer, and the arrays built from insight_rows_unpack in the same order (with order_by_key the text key cast back to customer_key''s type): the metrics are the same to the last bit as on a single node. NULL when names and exprs differ in length.';
 
 CREATE FUNCTION @extschema@.insight_train_task(training @extschema@.insight_training,
                                                skip_unchanged boolean DEFAULT false)

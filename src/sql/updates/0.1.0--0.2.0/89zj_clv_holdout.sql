@@ -4,13 +4,9 @@
 -- insight_clv_evaluate and insight_clv_compare compute each customer's
 -- values there and collect them with insight_rows_pack, unpacked into
 -- arrays in the calibration summary's order (the key in its own type:
--- insight_training_arrays_by_key_sql), so the metrics are the single
+-- insight_training_arrays_sql(..., order_by_key => true), 89zm), so the metrics are the single
 -- node's to the last bit.  On a single node the same arrays, from the
 -- temporary table ordered by the key.
-
---@ function src/sql/tasks/train.sql insight_training_arrays_by_key_sql
-
---@ comment src/sql/tasks/train.sql insight_training_arrays_by_key_sql
 
 --@ function src/sql/tasks/clv.sql insight_clv_holdout_sql
 
