@@ -945,7 +945,7 @@ SELECT insight_drop_temp_table('insight_key_order');
 -- summary's and the holdout purchases' rows, one per customer each)
 SELECT e.pass, s.tasks = 8 AS every_shard, s.rows AS states, s.bytes AS state_bytes
   FROM clv_passes e,
-       LATERAL pg_temp.partial_states(substring(e.q FROM '\(\s*(SELECT .* FROM \S+ t)\)\s*SELECT '), 1) s
+       LATERAL pg_temp.partial_states(substring(e.q FROM '\(\s*(SELECT .* FROM \S+ t)\s*\)\s*SELECT '), 1) s
  ORDER BY e.pass;
 SELECT (b.s).rows AS summary_rows_before, (b.s).bytes AS summary_bytes_before,
        (b.h).rows AS purchase_rows_before, (b.h).bytes AS purchase_bytes_before
