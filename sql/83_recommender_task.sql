@@ -5,6 +5,7 @@ SELECT * FROM insight_recommend('12347');
 -- the test rows' shard query: none off Citus (the rows are a temporary table)
 SELECT insight_recommender_test_sql(insight_default_as_of(), insight_default_as_of() - interval '30 days', 'orders',
                                     'insight_rec_train') IS NULL AS no_shard_query;
+SELECT insight_recommender_test_query('pg_temp.insight_rec_test') AS metrics_read_the_temporary_table;
 
 -- Metrics by hand.  Popularity from a: i1 i2; b: i1 i3; c: i1 i2 i4 ranks i1 (3/3),
 -- i2 (2/3), i3 and i4 (1/3, by key).  At k = 2:

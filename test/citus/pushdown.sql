@@ -679,7 +679,8 @@ SELECT pass, pg_temp.coordinator_nodes(q) AS coordinator_runs,
        bool_or(line ~ '^Query: SELECT (pg_catalog\.)?worker_partial_agg\(''public\.insight_interactions_pack\(') AS partial_on_shards,
        bool_or(line = 'Task Count: 8') AS one_state_per_shard
   FROM (VALUES ('evaluation fits', insight_packed_interactions_sql(:'rec_train')),
-               ('serving fit', insight_recommender_rows('als', '{"measure": "orders"}', :'as_of'))) v(pass, q),
+               ('serving fit', insight_recommender_rows('als', '{"measure": "orders"}', :'as_of')),
+               ('test rows of the metrics', insight_recommender_test_query(:'rec_test'))) v(pass, q),
        LATERAL (SELECT trim(p.line) AS line FROM pg_temp.plan(v.q) p) l
  GROUP BY pass, q ORDER BY pass;
 -- the models: those of the rows read directly, to the bit
@@ -691,6 +692,13 @@ SELECT insight_als_fit(insight_packed_interactions_sql(:'rec_train'), factors =>
        = insight_popularity_fit(format('SELECT customer_id, item_id, value FROM %s', :'rec_train')) AS popularity_same_model,
        insight_als_fit(insight_recommender_rows('als', '{"measure": "orders"}', :'as_of'), factors => 8, iterations => 3)
        = insight_als_fit(pg_temp.interactions_query(:'as_of', NULL, 'orders'), factors => 8, iterations => 3) AS serving_als_same_model;
+-- the metrics over the test rows packed on the shards: those over the rows
+-- read directly, to the bit
+SELECT insight_recommender_metrics(m, insight_recommender_test_query(:'rec_test'))
+       = insight_recommender_metrics(m, format('SELECT customer_id, relevant FROM %s', :'rec_test')) AS same_metrics,
+       (insight_recommender_metrics(m, insight_recommender_test_query(:'rec_test')) ->> 'customers')::int
+       = (SELECT count(*) FROM :rec_test WHERE cardinality(relevant) > 0) AS every_test_customer
+  FROM (SELECT insight_popularity_fit(insight_packed_interactions_sql(:'rec_train')) AS m) f;
 ROLLBACK;
 -- one row per shard reaches the coordinator, its state (as text, the
 -- bytea's hex), where the pairs went before (their rows and bytes); the

@@ -332,6 +332,27 @@ $$;
 COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
 'Recommender step prepare: the interactions before the split (insight_rec_train: customer_id, item_id, value) and, per customer, the items first bought in [split, as_of) (insight_rec_test: customer_id, relevant text[] in item order, known: the customer has training interactions), tables of insight_training_table: temporary tables, or on Citus, for a source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_interactions_sql; the test rows joined to the training table on the customer key), so that no row reaches the coordinator; 22023 when either side is empty.';
 
+-- The query the recommender task's metrics read its test rows with
+-- (insight_recommender_evaluate): from the temporary table as they are; from
+-- the table on the shards, each customer's new items collected there as
+-- pairs (insight_interactions_pack), one partial state per shard reaching
+-- the coordinator, and gathered back into each customer's array (the metrics
+-- read the items as a set: their order does not matter).
+CREATE FUNCTION @extschema@.insight_recommender_test_query(test_rows text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT CASE WHEN $1 OPERATOR(pg_catalog.=) 'pg_temp.insight_rec_test'
+            THEN 'SELECT customer_id, relevant FROM pg_temp.insight_rec_test'
+            ELSE pg_catalog.format('SELECT p.customer_id, pg_catalog.array_agg(p.item_id) FROM (%s) p GROUP BY p.customer_id',
+                     @extschema@.insight_packed_interactions_sql(pg_catalog.format(
+                         '(SELECT r.customer_id, i.item_id, 1::pg_catalog.float8 AS value FROM %s r CROSS JOIN LATERAL pg_catalog.unnest(r.relevant) i(item_id))',
+                         $1))) END
+$$;
+
+COMMENT ON FUNCTION @extschema@.insight_recommender_test_query(text) IS
+'The query (SQL text) insight_recommender_metrics reads the recommender task''s test rows (customer_id, relevant text[]) with, from test_rows, the relation of insight_training_relation(''insight_rec_test''): the temporary table pg_temp.insight_rec_test as it is; this backend''s table on the shards (Citus, a source distributed by customer) through insight_packed_interactions_sql over each customer''s new items as pairs (value 1), so that one partial state per shard reaches the coordinator instead of one row per test customer, gathered back into each customer''s array there (in another order of the items: the metrics read them as a set). NULL for NULL.';
+
 CREATE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
 LANGUAGE plpgsql
@@ -343,8 +364,9 @@ DECLARE
     interactions constant pg_catalog.text := CASE WHEN train_rows OPERATOR(pg_catalog.=) 'pg_temp.insight_rec_train'
         THEN 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train'
         ELSE @extschema@.insight_packed_interactions_sql(train_rows) END;
-    test_query constant pg_catalog.text := pg_catalog.format('SELECT customer_id, relevant FROM %s',
-                                                             @extschema@.insight_training_relation('insight_rec_test'));
+    -- on the shards: the test rows collected there (insight_recommender_test_query)
+    test_query constant pg_catalog.text := @extschema@.insight_recommender_test_query(
+                                              @extschema@.insight_training_relation('insight_rec_test'));
     -- the interactions before the split are insight_rec_train already;
     -- sasrec reads the purchases before it
     train_query constant pg_catalog.text := CASE WHEN t.algorithm OPERATOR(pg_catalog.=) 'sasrec'
@@ -367,7 +389,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
-'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10). With the tables on the shards (insight_training_relation), the fits read the training interactions collected there by insight_interactions_pack (insight_packed_interactions_sql: one partial state per shard reaches the coordinator; the same models), and the metrics read the test rows, one per test customer.';
+'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10). With the tables on the shards (insight_training_relation), the fits read the training interactions collected there by insight_interactions_pack (insight_packed_interactions_sql: one partial state per shard reaches the coordinator; the same models), and the metrics read the test rows collected there the same way (insight_recommender_test_query: one partial state per shard instead of one row per test customer).';
 
 -- Top-level metrics names of insight_recommender_metrics at k = 10.
 CREATE FUNCTION @extschema@.insight_recommender_at_10(m jsonb)

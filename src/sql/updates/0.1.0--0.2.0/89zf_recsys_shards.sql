@@ -127,8 +127,41 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.insight_recommender_prepare(@extschema@.insight_training) IS
 'Recommender step prepare: the interactions before the split (insight_rec_train: customer_id, item_id, value) and, per customer, the items first bought in [split, as_of) (insight_rec_test: customer_id, relevant text[] in item order, known: the customer has training interactions), tables of insight_training_table: temporary tables, or on Citus, for a source distributed by customer, tables co-located with the source filled on the shards by one INSERT ... SELECT each (insight_interactions_sql; the test rows joined to the training table on the customer key), so that no row reaches the coordinator; 22023 when either side is empty.';
---@ function src/sql/tasks/recommender.sql insight_recommender_evaluate
---@ comment src/sql/tasks/recommender.sql insight_recommender_evaluate
+CREATE OR REPLACE FUNCTION @extschema@.insight_recommender_evaluate(t @extschema@.insight_training)
+RETURNS @extschema@.insight_training
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    train_rows constant pg_catalog.text := @extschema@.insight_training_relation('insight_rec_train');
+    -- on the shards: collected there (insight_interactions_pack), one
+    -- partial state per shard reaching the coordinator
+    interactions constant pg_catalog.text := CASE WHEN train_rows OPERATOR(pg_catalog.=) 'pg_temp.insight_rec_train'
+        THEN 'SELECT customer_id, item_id, value FROM pg_temp.insight_rec_train'
+        ELSE @extschema@.insight_packed_interactions_sql(train_rows) END;
+    test_query constant pg_catalog.text := pg_catalog.format('SELECT customer_id, relevant FROM %s',
+                                                             @extschema@.insight_training_relation('insight_rec_test'));
+    -- the interactions before the split are insight_rec_train already;
+    -- sasrec reads the purchases before it
+    train_query constant pg_catalog.text := CASE WHEN t.algorithm OPERATOR(pg_catalog.=) 'sasrec'
+        THEN @extschema@.insight_recommender_rows(t.algorithm, t.params, (t.setup OPERATOR(pg_catalog.->>) 'split')::pg_catalog.timestamptz)
+        ELSE interactions END;
+    m pg_catalog.jsonb;
+    b pg_catalog.jsonb;
+BEGIN
+    -- the evaluation model is not kept: the rule compares stored NDCG@10
+    m := @extschema@.insight_recommender_metrics(@extschema@.insight_recommender_fit(t.algorithm, t.params, train_query), test_query, 10);
+    b := @extschema@.insight_recommender_metrics(@extschema@.insight_popularity_fit(interactions), test_query, 10);
+    t.score := (m OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.baseline_score := (b OPERATOR(pg_catalog.->>) 'ndcg')::pg_catalog.float8;
+    t.metrics := t.metrics OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('k', 10)
+                 OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(m)
+                 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('baseline',
+                     pg_catalog.jsonb_build_object('algorithm', 'popularity') OPERATOR(pg_catalog.||) @extschema@.insight_recommender_at_10(b));
+    RETURN t;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.insight_recommender_evaluate(@extschema@.insight_training) IS
+'Recommender step evaluate: fits the algorithm (on insight_rec_train; sasrec on the purchases before the split, insight_recommender_rows) and the popularity baseline (on insight_rec_train) and scores both on insight_rec_test (insight_recommender_metrics at k = 10; score: NDCG@10). With the tables on the shards (insight_training_relation), the fits read the training interactions collected there by insight_interactions_pack (insight_packed_interactions_sql: one partial state per shard reaches the coordinator; the same models), and the metrics read the test rows, one per test customer.';
 
 --@ function src/sql/tasks/propensity.sql insight_recommender_group_scores
 --@ comment src/sql/tasks/propensity.sql insight_recommender_group_scores
