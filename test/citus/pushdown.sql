@@ -692,13 +692,6 @@ SELECT insight_als_fit(insight_packed_interactions_sql(:'rec_train'), factors =>
        = insight_popularity_fit(format('SELECT customer_id, item_id, value FROM %s', :'rec_train')) AS popularity_same_model,
        insight_als_fit(insight_recommender_rows('als', '{"measure": "orders"}', :'as_of'), factors => 8, iterations => 3)
        = insight_als_fit(pg_temp.interactions_query(:'as_of', NULL, 'orders'), factors => 8, iterations => 3) AS serving_als_same_model;
--- the metrics over the test rows packed on the shards: those over the rows
--- read directly, to the bit
-SELECT insight_recommender_metrics(m, insight_recommender_test_query(:'rec_test'))
-       = insight_recommender_metrics(m, format('SELECT customer_id, relevant FROM %s', :'rec_test')) AS same_metrics,
-       (insight_recommender_metrics(m, insight_recommender_test_query(:'rec_test')) ->> 'customers')::int
-       = (SELECT count(*) FROM :rec_test WHERE cardinality(relevant) > 0) AS every_test_customer
-  FROM (SELECT insight_popularity_fit(insight_packed_interactions_sql(:'rec_train')) AS m) f;
 ROLLBACK;
 -- one row per shard reaches the coordinator, its state (as text, the
 -- bytea's hex), where the pairs went before (their rows and bytes); the
@@ -706,6 +699,15 @@ ROLLBACK;
 -- committed for it (outside a transaction), dropped after
 SELECT insight_training_table('insight_rec_train', 'SELECT 1', insight_interactions_sql(:'rec_split', NULL, 'orders'),
                               'customer_id text, item_id text, value float8') AS rec_train \gset
+SELECT insight_training_table('insight_rec_test', 'SELECT 1', insight_recommender_test_sql(:'as_of', :'rec_split', 'orders', :'rec_train'),
+                              'customer_id text, relevant text[], known boolean') AS rec_test \gset
+-- the metrics over the test rows packed on the shards: those over the rows
+-- read directly, to the bit
+SELECT insight_recommender_metrics(m, insight_recommender_test_query(:'rec_test'))
+       = insight_recommender_metrics(m, format('SELECT customer_id, relevant FROM %s', :'rec_test')) AS same_metrics,
+       (insight_recommender_metrics(m, insight_recommender_test_query(:'rec_test')) ->> 'customers')::int
+       = (SELECT count(*) FROM :rec_test WHERE cardinality(relevant) > 0) AS every_test_customer
+  FROM (SELECT insight_popularity_fit(insight_packed_interactions_sql(:'rec_train')) AS m) f;
 SELECT pass, s.tasks = 8 AS every_shard, s.rows AS states, s.bytes AS state_bytes, (b.t).rows AS pairs_before, (b.t).bytes AS pair_bytes_before
   FROM (VALUES ('evaluation fits', format('SELECT insight_interactions_pack(t.customer_id, t.item_id, t.value) FROM %s t', :'rec_train'),
                 format('SELECT customer_id, item_id, value FROM %s', :'rec_train')),
@@ -714,7 +716,7 @@ SELECT pass, s.tasks = 8 AS every_shard, s.rows AS states, s.bytes AS state_byte
        LATERAL pg_temp.partial_states(v.packed, 1) s,
        LATERAL (SELECT pg_temp.to_coordinator(v.pairs) AS t) b
  ORDER BY pass;
-SELECT insight_drop_temp_table('insight_rec_train');
+SELECT insight_drop_temp_table('insight_rec_train'), insight_drop_temp_table('insight_rec_test');
 
 -- 9. The lines themselves (insight_sales) are gathered on the coordinator:
 -- the rows function is planned as its own query over every shard.
