@@ -680,7 +680,8 @@ pack_arg(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("not a value of insight_rows_pack"),
-				 errdetail("The value has %zu bytes and does not start with the header of packed rows.", size),
+				 errdetail("The value has %zu bytes and does not start with the header of packed rows.",
+						   (Size) VARSIZE_ANY_EXHDR(raw)),
 				 errhint("Pass the value that insight_rows_pack returned, unchanged.")));
 	/* a detoasted value is MAXALIGNed (palloc); one in place may not be */
 	if ((uintptr_t) raw % MAXIMUM_ALIGNOF != 0)

@@ -82,7 +82,8 @@ citus_start() {
     CITUS_TMP=$(mktemp -d /tmp/insight-citus.XXXXXX)
     chmod 755 "$CITUS_TMP"
     [[ $(id -u) -eq 0 ]] && chown postgres: "$CITUS_TMP"
-    # (CITUS_KEEP_CLUSTER=1: left running, for development; stop it with pg_ctl)
+    # (CITUS_KEEP_CLUSTER=1: left running, for development; stop it with pg_ctl;
+    # the servers do not inherit ./run's lock, fd 9, so later runs go on)
     [[ -n ${CITUS_KEEP_CLUSTER:-} ]] || trap citus_stop EXIT
     local n port i=0
     CITUS_PORTS=()
@@ -93,7 +94,7 @@ citus_start() {
         run_as_owner "$PG_BIN/initdb" -D "$CITUS_TMP/$n" -U insight -A trust -E UTF8 --no-locale >"$CITUS_TMP/initdb-$n.log" 2>&1 \
             || { cat "$CITUS_TMP/initdb-$n.log" >&2; die "initdb of the Citus $n failed"; }
         run_as_owner "$PG_BIN/pg_ctl" -D "$CITUS_TMP/$n" -l "$CITUS_TMP/$n.log" -w start -o \
-            "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$CITUS_TMP' -c shared_preload_libraries=citus -c fsync=off -c shared_buffers=128MB -c work_mem=64MB -c max_connections=60 -c max_worker_processes=16" >/dev/null \
+            "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$CITUS_TMP' -c shared_preload_libraries=citus -c fsync=off -c shared_buffers=128MB -c work_mem=64MB -c max_connections=60 -c max_worker_processes=16" >/dev/null 9>&- \
             || { cat "$CITUS_TMP/$n.log" >&2; die "the Citus $n did not start"; }
         psql -X -q -h 127.0.0.1 -p "$port" -U insight -d postgres -c 'CREATE DATABASE insight_citus' >/dev/null
         citus_psql "$port" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION citus' >/dev/null

@@ -270,7 +270,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION @extschema@.insight_recommender_test_sql(timestamptz, timestamptz, text, text) IS
-'The query (SQL text) that fills the recommender task''s test table on the shards (insight_recommender_prepare, through insight_training_table): per customer with interactions in [split, as_of) (insight_interactions_sql(as_of, split, measure)), the customer key, the customer as text, the items not in the training table train_table (a table co-located with the source: customer_key, customer_id, item_id, value) in item order, and whether the customer has training interactions; an anti-join on the customer key, the distribution column of both, so that Citus runs it whole on each shard. NULL when the source is not distributed by customer (insight_interactions_sql NULL).';
+'The query (SQL text) that fills the recommender task''s test table on the shards (insight_recommender_prepare, through insight_training_table): per customer with interactions in [split, as_of) (insight_interactions_sql(as_of, split, measure)), the customer key, the customer as text, the items not in the training table train_table (a qualified, quoted relation name, as insight_training_table returns it, pasted into the query as it is: a table co-located with the source with the columns customer_key, customer_id, item_id, value) in item order, and whether the customer has training interactions; an anti-join on the customer key, the distribution column of both, so that Citus runs it whole on each shard. NULL when the source is not distributed by customer (insight_interactions_sql NULL).';
 
 CREATE FUNCTION @extschema@.insight_recommender_prepare(t @extschema@.insight_training)
 RETURNS @extschema@.insight_training
