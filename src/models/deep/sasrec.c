@@ -196,10 +196,13 @@ item_id(SasrecData *data, ItemTable *t, const char *key, Size *charged, const ch
 	return data->items;
 }
 
+/* Item ids by their keys (arg: the keys), byte order. */
 static int
-cmp_key_ptr(const void *a, const void *b)
+cmp_id_key(const void *a, const void *b, void *arg)
 {
-	return strcmp(*(char *const *) a, *(char *const *) b);
+	char	  **keys = arg;
+
+	return strcmp(keys[*(const int32 *) a], keys[*(const int32 *) b]);
 }
 
 /*
@@ -210,26 +213,27 @@ cmp_key_ptr(const void *a, const void *b)
 static void
 sasrec_number_items(SasrecData *data)
 {
-	char	  **sorted;
+	int32	   *order;
 	int32	   *renumber;
+	char	  **sorted;
 
 	if (data->items == 0)
 		return;
-	sorted = palloc(sizeof(char *) * ((Size) data->items + 1));
-	sorted[0] = NULL;
-	memcpy(sorted + 1, data->keys + 1, sizeof(char *) * data->items);
-	qsort(sorted + 1, data->items, sizeof(char *), cmp_key_ptr);
-	/* (the key pointers are unique: a key's new place by its old one) */
-	/* (keys are unique: each old id's key has one place in sorted) */
-	renumber = palloc0(sizeof(int32) * ((Size) data->items + 1));
+	/* the ids in their keys' byte order (keys are unique) */
+	order = palloc(sizeof(int32) * (Size) data->items);
 	for (int32 id = 1; id <= data->items; id++)
+		order[id - 1] = id;
+	qsort_arg(order, data->items, sizeof(int32), cmp_id_key, data->keys);
+	renumber = palloc0(sizeof(int32) * ((Size) data->items + 1));
+	sorted = palloc(sizeof(char *) * (Size) data->items);
+	for (int32 n = 1; n <= data->items; n++)
 	{
-		char	  **hit = bsearch(&data->keys[id], sorted + 1, data->items, sizeof(char *), cmp_key_ptr);
-
-		renumber[id] = (int32) (hit - sorted);
+		renumber[order[n - 1]] = n;
+		sorted[n - 1] = data->keys[order[n - 1]];
 	}
-	memcpy(data->keys + 1, sorted + 1, sizeof(char *) * data->items);
+	memcpy(data->keys + 1, sorted, sizeof(char *) * data->items);
 	pfree(sorted);
+	pfree(order);
 	for (Size j = 0; j < (Size) data->nseq * data->len; j++)
 		data->seq[j] = renumber[data->seq[j]];
 	if (data->on_renumber != NULL)

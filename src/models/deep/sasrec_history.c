@@ -160,6 +160,8 @@ add_customer(SasrecData *data, const char *customer, const int32 *items, int n)
 			: repalloc(h->bought_ptr, sizeof(uint32) * (newcap + 1));
 		h->recent_ptr = h->recent_ptr == NULL ? palloc(sizeof(uint32) * (newcap + 1))
 			: repalloc(h->recent_ptr, sizeof(uint32) * (newcap + 1));
+		h->bought_ptr[0] = 0;
+		h->recent_ptr[0] = 0;
 		h->cap = newcap;
 	}
 	h->keys[h->customers] = pstrdup(customer);
@@ -208,10 +210,8 @@ renumber_items(SasrecData *data, const int32 *renumber)
 		h->bought[j] = (uint32) renumber[h->bought[j]];
 	for (int32 c = 0; c < h->customers; c++)
 	{
-		uint32		first = c == 0 ? 0 : h->bought_ptr[c];
-
 		CHECK_FOR_INTERRUPTS();
-		qsort(h->bought + first, h->bought_ptr[c + 1] - first, sizeof(uint32), cmp_uint32);
+		qsort(h->bought + h->bought_ptr[c], h->bought_ptr[c + 1] - h->bought_ptr[c], sizeof(uint32), cmp_uint32);
 	}
 }
 
@@ -246,8 +246,6 @@ sasrec_history_attach(SasrecHistory *h, const SasrecData *data, InsightSasrec *o
 						   (unsigned long long) data->rows,
 						   h->model != NULL ? h->model->shape.items : data->items),
 				 errhint("Give rows (customer, item, event_time) with the items the model was trained on.")));
-	h->bought_ptr[0] = 0;
-	h->recent_ptr[0] = 0;
 	out->customers = h->customers;
 	out->history_rows = data->rows;
 	out->customer_keys = h->keys;
